@@ -1,2 +1,31 @@
-// Placeholder until the embedded database harness lands.
-export default async function setup(): Promise<void> {}
+/**
+ * One real PostgreSQL for the whole test run: DATABASE_URL's server when set,
+ * otherwise an embedded one under .data/test (fsync off: throw-away data).
+ * Each test file makes its own database on it (test/support/db.ts).
+ */
+import path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { openEmbedded, type EmbeddedServer } from '../../src/db/embedded.js';
+
+let server: EmbeddedServer | null = null;
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    adminUrl: string;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    server = await openEmbedded({
+      dataDir: path.resolve('.data/test'),
+      settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '300' },
+    });
+    adminUrl = server.url.replace(/\/[^/]*$/, '/postgres');
+  }
+  project.provide('adminUrl', adminUrl);
+  return async () => {
+    await server?.stop();
+  };
+}

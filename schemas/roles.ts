@@ -1,0 +1,10 @@
+/** Roles of API clients. What each may see is decided by src/policy. */
+import { Type } from 'typebox';
+
+export const ROLES = ['admin', 'dpo', 'steward', 'adviser', 'caseworker', 'partner', 'source-system'] as const;
+export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+export type Role = (typeof ROLES)[number];
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}

@@ -1,0 +1,97 @@
+/** SQL for organisations and API clients. */
+import type pg from 'pg';
+import type { Role } from '../../schemas/roles.js';
+import { generateKey, parseKey, secretMatches } from './keys.js';
+
+export interface AuthenticatedClient {
+  id: number;
+  orgId: number;
+  orgName: string;
+  role: Role;
+  systems: string[];
+}
+
+export interface ClientSummary extends AuthenticatedClient {
+  keyId: string;
+  label: string | null;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+export async function ensureOrganisation(db: pg.Pool | pg.PoolClient, name: string, kind = 'council-service'): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `INSERT INTO organisation (name, kind) VALUES ($1, $2)
+     ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
+    [name, kind],
+  );
+  return rows[0]!.id;
+}
+
+export async function createClient(
+  db: pg.Pool,
+  input: { org: string; orgKind?: string; role: Role; systems?: string[]; label?: string },
+): Promise<{ key: string; client: ClientSummary }> {
+  const orgId = await ensureOrganisation(db, input.org, input.orgKind);
+  const { key, keyId, secretHash } = generateKey();
+  const { rows } = await db.query<{ id: number; created_at: Date }>(
+    `INSERT INTO api_client (key_id, secret_hash, org_id, role, systems, label)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at`,
+    [keyId, secretHash, orgId, input.role, input.systems ?? [], input.label ?? null],
+  );
+  const row = rows[0]!;
+  return {
+    key,
+    client: {
+      id: row.id,
+      keyId,
+      orgId,
+      orgName: input.org,
+      role: input.role,
+      systems: input.systems ?? [],
+      label: input.label ?? null,
+      createdAt: row.created_at.toISOString(),
+      revokedAt: null,
+    },
+  };
+}
+
+/** The client a key belongs to, or null for any key that is unknown, malformed or revoked. */
+export async function authenticate(db: pg.Pool, key: string): Promise<AuthenticatedClient | null> {
+  const parsed = parseKey(key);
+  if (!parsed) return null;
+  const { rows } = await db.query<{
+    id: number; secret_hash: Buffer; org_id: number; org_name: string; role: Role; systems: string[]; revoked_at: Date | null;
+  }>(
+    `SELECT c.id, c.secret_hash, c.org_id, o.name AS org_name, c.role, c.systems, c.revoked_at
+       FROM api_client c JOIN organisation o ON o.id = c.org_id
+      WHERE c.key_id = $1`,
+    [parsed.keyId],
+  );
+  const row = rows[0];
+  if (!row || row.revoked_at || !secretMatches(parsed.secret, row.secret_hash)) return null;
+  return { id: row.id, orgId: row.org_id, orgName: row.org_name, role: row.role, systems: row.systems };
+}
+
+/** Revokes by key id or by the full key; returns whether a live key was revoked. */
+export async function revokeClient(db: pg.Pool, keyOrId: string): Promise<boolean> {
+  const keyId = parseKey(keyOrId)?.keyId ?? keyOrId;
+  const { rowCount } = await db.query(
+    'UPDATE api_client SET revoked_at = now() WHERE key_id = $1 AND revoked_at IS NULL',
+    [keyId],
+  );
+  return (rowCount ?? 0) > 0;
+}
+
+export async function listClients(db: pg.Pool): Promise<ClientSummary[]> {
+  const { rows } = await db.query<{
+    id: number; key_id: string; org_id: number; org_name: string; role: Role; systems: string[];
+    label: string | null; created_at: Date; revoked_at: Date | null;
+  }>(
+    `SELECT c.id, c.key_id, c.org_id, o.name AS org_name, c.role, c.systems, c.label, c.created_at, c.revoked_at
+       FROM api_client c JOIN organisation o ON o.id = c.org_id ORDER BY c.id`,
+  );
+  return rows.map((r) => ({
+    id: r.id, keyId: r.key_id, orgId: r.org_id, orgName: r.org_name, role: r.role, systems: r.systems,
+    label: r.label, createdAt: r.created_at.toISOString(), revokedAt: r.revoked_at?.toISOString() ?? null,
+  }));
+}

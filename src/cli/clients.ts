@@ -1,0 +1,54 @@
+/** `hub clients`: API credentials for organisations. */
+import { Command, Option } from 'commander';
+import { ROLES, isRole } from '../../schemas/roles.js';
+import { createClient, listClients, revokeClient } from '../auth/clients.js';
+import { action, withDatabase } from './context.js';
+
+export function clientsCommand(): Command {
+  const clients = new Command('clients').description('API clients (credentials) of organisations');
+
+  clients
+    .command('create')
+    .description('create a client and print its key (shown once; only a hash is stored)')
+    .requiredOption('--org <name>', 'organisation that owns the client (created if new)')
+    .addOption(new Option('--role <role>', 'role of the client').choices([...ROLES]).makeOptionMandatory())
+    .addOption(new Option('--org-kind <kind>', 'kind of a new organisation')
+      .choices(['council-service', 'police', 'nhs', 'school', 'other']).default('council-service'))
+    .option('--systems <list>', 'source systems a source-system client may push to (comma separated)')
+    .option('--label <text>', 'a note to recognise the client by')
+    .action(action(async (opts: { org: string; role: string; orgKind: string; systems?: string; label?: string }) => {
+      if (!isRole(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
+      const role = opts.role;
+      const systems = opts.systems?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
+      await withDatabase(async (db) => {
+        const { key, client } = await createClient(db.pool, { org: opts.org, orgKind: opts.orgKind, role, systems, label: opts.label });
+        process.stderr.write(`created client ${client.keyId} for ${client.orgName} with role ${client.role}; the key is shown once:\n`);
+        process.stdout.write(`${key}\n`);
+      });
+    }));
+
+  clients
+    .command('revoke')
+    .description('revoke a client by its key id or key')
+    .argument('<key-or-id>', 'the key, or the key id shown by `hub clients list`')
+    .action(action(async (keyOrId: string) => {
+      await withDatabase(async (db) => {
+        if (!(await revokeClient(db.pool, keyOrId))) throw new Error('no live client has that key id');
+        process.stdout.write('revoked\n');
+      });
+    }));
+
+  clients
+    .command('list')
+    .description('list clients (never their keys)')
+    .action(action(async () => {
+      await withDatabase(async (db) => {
+        for (const c of await listClients(db.pool)) {
+          process.stdout.write(
+            `${c.keyId}\t${c.orgName}\t${c.role}\t${c.systems.join(',') || '-'}\t${c.revokedAt ? `revoked ${c.revokedAt}` : 'active'}\t${c.label ?? ''}\n`,
+          );
+        }
+      });
+    }));
+  return clients;
+}

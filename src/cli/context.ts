@@ -1,0 +1,39 @@
+/**
+ * A CLI command's database: the embedded server a running hub uses (or one
+ * started for the command), or DATABASE_URL; migrated before use.
+ */
+import { loadConfig, type Config } from '../config.js';
+import { openDatabase, type Database } from '../db/database.js';
+import { migrate } from '../db/migrate.js';
+import { exitWithError } from './fail.js';
+
+export async function withDatabase<T>(fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  // Ctrl-C must not leave an embedded server this command started running.
+  const interrupt = () => {
+    process.stderr.write('\ninterrupted\n');
+    void db.close().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', interrupt);
+  process.once('SIGTERM', interrupt);
+  try {
+    await migrate(db.url);
+    return await fn(db, config);
+  } finally {
+    process.off('SIGINT', interrupt);
+    process.off('SIGTERM', interrupt);
+    await db.close();
+  }
+}
+
+/** Wraps a command action so any failure ends as one line and a non-zero exit. */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (error) {
+      exitWithError(error);
+    }
+  };
+}

@@ -1,0 +1,43 @@
+/** The `hub` command. */
+import { Command } from 'commander';
+import { loadConfig } from '../config.js';
+import { startHub, stopOnSignals } from '../hub.js';
+import { clientsCommand } from './clients.js';
+import { action, withDatabase } from './context.js';
+
+const program = new Command('hub')
+  .description('citizen hub: council data integration, address matching, person linkage and the single citizen view')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('run the API and the queue workers (same as npm start)')
+  .action(action(async () => {
+    const config = loadConfig();
+    const hub = await startHub(config, { api: true, workers: config.workers });
+    stopOnSignals(hub, config);
+    process.stdout.write(`citizen hub ready at ${hub.address}\n`);
+  }));
+
+program
+  .command('worker')
+  .description('run only the queue workers (scale them apart from the API)')
+  .action(action(async () => {
+    const config = loadConfig();
+    const hub = await startHub(config, { api: false, workers: true });
+    stopOnSignals(hub, config);
+    process.stdout.write('citizen hub workers running\n');
+  }));
+
+program
+  .command('migrate')
+  .description('apply database migrations')
+  .action(action(async () => {
+    await withDatabase(async () => {
+      process.stdout.write('migrations applied\n');
+    });
+  }));
+
+program.addCommand(clientsCommand());
+
+await program.parseAsync(process.argv);

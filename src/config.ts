@@ -1,0 +1,113 @@
+/**
+ * Configuration from environment variables, validated once at start. A bad
+ * value stops the hub with one line naming the variable (ConfigError).
+ */
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface Config {
+  /** External PostgreSQL; null means the embedded server under dataDir. */
+  databaseUrl: string | null;
+  dataDir: string;
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  /** Largest request body accepted, in bytes (413 past it). */
+  bodyLimit: number;
+  /** Requests per minute per API client (or per address before authentication). */
+  rateLimitPerMinute: number;
+  /** Run the pg-boss workers inside the API process. */
+  workers: boolean;
+  /** Load the demo council on the first start against an empty database. */
+  demo: boolean;
+  /** Most records accepted in one push request. */
+  pushBatchMax: number;
+  /** How long a graceful shutdown may take before the process is forced down. */
+  shutdownTimeoutMs: number;
+  /** An extra nickname table (name1,relationship,name2 CSV) merged with the built-in one. */
+  nicknamesFile: string | null;
+  /** Purposes accepted in X-Purpose beyond the built-in vocabulary. */
+  extraPurposes: string[];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number between ${min} and ${max} (got "${raw}")`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max} (got ${value})`);
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = text(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(name, `must be true or false (got "${raw}")`);
+}
+
+function databaseUrl(env: Env): string | null {
+  const raw = text(env, 'DATABASE_URL');
+  if (raw === undefined) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user:password@host:port/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
+  const logLevel = (text(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
+  if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
+  }
+  const extraPurposes = (text(env, 'HUB_EXTRA_PURPOSES') ?? '')
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const purpose of extraPurposes) {
+    if (!/^[a-z][a-z0-9-]{1,62}$/.test(purpose)) {
+      throw new ConfigError('HUB_EXTRA_PURPOSES', `"${purpose}" is not a purpose name (lower case letters, digits and hyphens)`);
+    }
+  }
+  return {
+    databaseUrl: databaseUrl(env),
+    dataDir: path.resolve(cwd, text(env, 'DATA_DIR') ?? '.data'),
+    host: text(env, 'HOST') ?? '127.0.0.1',
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    logLevel: logLevel as LogLevel,
+    bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
+    workers: boolean(env, 'HUB_WORKERS', true),
+    demo: boolean(env, 'HUB_DEMO', true),
+    pushBatchMax: integer(env, 'PUSH_BATCH_MAX', 1000, 1, 100_000),
+    shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 100, 600_000),
+    nicknamesFile: text(env, 'NICKNAMES_FILE') ? path.resolve(cwd, text(env, 'NICKNAMES_FILE')!) : null,
+    extraPurposes,
+  };
+}

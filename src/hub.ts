@@ -1,0 +1,69 @@
+/**
+ * Starting and stopping a hub process: database (embedded or DATABASE_URL),
+ * migrations, first-start demo data, queue workers and the HTTP API.
+ */
+import closeWithGrace from 'close-with-grace';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import { openDatabase, type Database } from './db/database.js';
+import { migrate } from './db/migrate.js';
+import { createLogger } from './logging.js';
+import { pipelineJobs } from './pipeline/jobs.js';
+import { startQueue, type Queue } from './pipeline/queue.js';
+import { buildApp, type HubApp } from './server/app.js';
+
+export interface RunningHub {
+  database: Database;
+  queue: Queue;
+  app: HubApp | null;
+  address: string | null;
+  logger: Logger;
+  stop(): Promise<void>;
+}
+
+export async function startHub(config: Config, mode: { api: boolean; workers: boolean }): Promise<RunningHub> {
+  const logger = createLogger(config.logLevel);
+  const started = Date.now();
+  const database = await openDatabase(config, { log: (m) => logger.debug({ component: 'postgres' }, m) });
+  let queue: Queue | null = null;
+  let app: HubApp | null = null;
+  try {
+    await migrate(database.url);
+    queue = await startQueue(database.url, {
+      jobs: pipelineJobs({ pool: database.pool, logger }),
+      workers: mode.workers,
+      log: (m) => logger.warn({ component: 'queue' }, m),
+    });
+    let address: string | null = null;
+    if (mode.api) {
+      app = await buildApp({ config, pool: database.pool, logger });
+      address = await app.listen({ host: config.host, port: config.port });
+    }
+    logger.info({ url: address, workers: mode.workers, startupMs: Date.now() - started }, 'citizen hub started');
+    const q = queue;
+    const a = app;
+    return {
+      database, queue: q, app: a, address, logger,
+      async stop() {
+        // API first (in-flight requests finish), then the jobs in hand, then the database.
+        await a?.close();
+        await q.stop(config.shutdownTimeoutMs);
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await app?.close().catch(() => undefined);
+    await queue?.stop(1000).catch(() => undefined);
+    await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Stop cleanly on SIGINT/SIGTERM, within the configured time. */
+export function stopOnSignals(hub: RunningHub, config: Config): void {
+  closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
+    if (err) hub.logger.error({ err }, 'stopping after an uncaught error');
+    else hub.logger.info({ signal }, 'stopping');
+    await hub.stop();
+  });
+}

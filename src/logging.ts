@@ -1,0 +1,61 @@
+/**
+ * pino loggers with personal data removed before anything is written. Keys
+ * that hold personal data are replaced at any depth, and request URLs are
+ * logged without their query values (a search by surname must not leave the
+ * surname in the log).
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from './config.js';
+
+export const REDACTED = '[redacted]';
+
+/** Field names that carry personal data wherever they appear in a log object. */
+export const PERSONAL_FIELDS = new Set([
+  'name', 'names', 'title', 'forename', 'forenames', 'given', 'family', 'preferred', 'surname', 'surnames',
+  'previousSurnames', 'fullName', 'dateOfBirth', 'dob', 'birthDate', 'nhsNumber', 'nino', 'niNumber',
+  'phone', 'phones', 'telephone', 'mobile', 'email', 'emails', 'address', 'addressLines', 'lines', 'line',
+  'postcode', 'text', 'q', 'cardNumber', 'raw', 'payload', 'body', 'authorization', 'x-api-key', 'key', 'password',
+]);
+
+function scrub(value: unknown, depth: number): unknown {
+  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
+  // Requests, errors and other class instances go through their serializers instead.
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    out[key] = PERSONAL_FIELDS.has(key) ? REDACTED : scrub(v, depth + 1);
+  }
+  return out;
+}
+
+/** The path of a URL with each query value replaced, keeping the parameter names for diagnosis. */
+export function redactUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const params = new URLSearchParams(url.slice(q + 1));
+  const keys = [...new Set(params.keys())];
+  return `${url.slice(0, q)}?${keys.map((k) => `${k}=${REDACTED}`).join('&')}`;
+}
+
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: { service: 'citizen-hub' },
+      formatters: { log: (object) => scrub(object, 0) as Record<string, unknown> },
+      serializers: {
+        req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({
+          method: req.method,
+          url: req.url ? redactUrl(req.url) : undefined,
+          requestId: req.id,
+          remoteAddress: req.ip,
+        }),
+        res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+        err: pino.stdSerializers.err,
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,59 @@
+/**
+ * pg-boss in the hub's own database. The API process runs the workers too by
+ * default (HUB_WORKERS); `hub worker` runs only the workers, so API and
+ * workers scale separately against one database.
+ */
+import PgBoss from 'pg-boss';
+
+export interface JobContext {
+  jobId: string;
+  retryCount: number;
+}
+
+export interface JobDefinition<T extends object = object> {
+  name: string;
+  handler(data: T, context: JobContext): Promise<void>;
+  /** Jobs fetched at once by one worker; each is handled on its own. */
+  batchSize?: number;
+  retryLimit?: number;
+  retryDelaySeconds?: number;
+}
+
+export interface Queue {
+  boss: PgBoss;
+  /** Stops fetching new jobs, waits for the ones in hand, then closes. */
+  stop(timeoutMs: number): Promise<void>;
+}
+
+export const deadLetterQueue = (name: string) => `${name}.dead`;
+
+export async function startQueue(
+  url: string,
+  options: { jobs: JobDefinition[]; workers: boolean; log: (message: string) => void },
+): Promise<Queue> {
+  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', max: 4 });
+  boss.on('error', (error) => options.log(`queue: ${error.message}`));
+  await boss.start();
+  for (const job of options.jobs) {
+    await boss.createQueue(deadLetterQueue(job.name));
+    await boss.createQueue(job.name, {
+      name: job.name,
+      retryLimit: job.retryLimit ?? 5,
+      retryDelay: job.retryDelaySeconds ?? 2,
+      retryBackoff: true,
+      deadLetter: deadLetterQueue(job.name),
+    });
+    if (!options.workers) continue;
+    await boss.work<object>(job.name, { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
+      for (const j of jobs) {
+        await job.handler(j.data, { jobId: j.id, retryCount: (j as { retryCount?: number }).retryCount ?? 0 });
+      }
+    });
+  }
+  return {
+    boss,
+    async stop(timeoutMs) {
+      await boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+    },
+  };
+}

@@ -1,0 +1,51 @@
+/** The Fastify application: plugins for cross-cutting concerns, one plugin per API area. */
+import { randomUUID } from 'node:crypto';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../config.js';
+import authPlugin from './plugins/auth.js';
+import docsPlugin from './plugins/docs.js';
+import errorsPlugin from './plugins/errors.js';
+import metricsPlugin from './plugins/metrics.js';
+import securityPlugin from './plugins/security.js';
+import healthRoutes from './routes/health.js';
+import meRoutes from './routes/me.js';
+
+export interface AppDeps {
+  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'>;
+  pool: pg.Pool;
+  logger: Logger;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+
+export async function buildApp(deps: AppDeps) {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.config.bodyLimit,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(errorsPlugin);
+  await app.register(docsPlugin);
+  await app.register(authPlugin, { pool: deps.pool });
+  await app.register(securityPlugin, { rateLimitPerMinute: deps.config.rateLimitPerMinute });
+  await app.register(metricsPlugin);
+  await app.register(healthRoutes, { pool: deps.pool });
+  await app.register(meRoutes);
+  return app;
+}
+
+export type HubApp = Awaited<ReturnType<typeof buildApp>>;

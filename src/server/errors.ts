@@ -1,0 +1,57 @@
+/**
+ * Errors the API answers with, as RFC 9457 problem details. `code` is stable:
+ * clients may branch on it; `detail` is for people and may change.
+ */
+import { Type, type Static } from 'typebox';
+
+export const ERROR_CODES = {
+  'bad-request': 400,
+  'validation-failed': 400,
+  'purpose-required': 400,
+  unauthorised: 401,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'payload-too-large': 413,
+  'unsupported-media-type': 415,
+  'rate-limited': 429,
+  'internal-error': 500,
+  'service-unavailable': 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    code: Type.String(),
+    detail: Type.String(),
+    instance: Type.String(),
+    requestId: Type.String(),
+    errors: Type.Optional(Type.Array(Type.Object({ path: Type.String(), message: Type.String() }))),
+  },
+  { $id: 'Problem', description: 'RFC 9457 problem details with a stable error code' },
+);
+export type Problem = Static<typeof Problem>;
+
+export class HubError extends Error {
+  readonly statusCode: number;
+  constructor(
+    readonly code: ErrorCode,
+    detail: string,
+    readonly errors?: { path: string; message: string }[],
+  ) {
+    super(detail);
+    this.name = 'HubError';
+    this.statusCode = ERROR_CODES[code];
+  }
+}
+
+export const problemType = (code: string) => `https://citizen-hub.org.uk/problems/${code}`;
+
+/** The usual error responses for a route's schema. */
+export const errorResponses = {
+  '4xx': Type.Ref('Problem'),
+  '5xx': Type.Ref('Problem'),
+};

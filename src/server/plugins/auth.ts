@@ -1,0 +1,43 @@
+/** Every /v1 route needs a valid API key; the same 401 for a missing, malformed, unknown or revoked key. */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type pg from 'pg';
+import { authenticate, type AuthenticatedClient } from '../../auth/clients.js';
+import type { Role } from '../../../schemas/roles.js';
+import { HubError } from '../errors.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    client: AuthenticatedClient | null;
+  }
+}
+
+function keyFrom(headers: Record<string, string | string[] | undefined>): string | null {
+  const auth = headers.authorization;
+  if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim();
+  const apiKey = headers['x-api-key'];
+  return typeof apiKey === 'string' ? apiKey.trim() : null;
+}
+
+/** The authenticated client of a /v1 request (the auth hook guarantees one). */
+export function clientOf(request: { client: AuthenticatedClient | null }): AuthenticatedClient {
+  if (!request.client) throw new HubError('unauthorised', 'A valid API key is required');
+  return request.client;
+}
+
+export function requireRole(client: AuthenticatedClient, roles: readonly Role[]): void {
+  if (!roles.includes(client.role)) {
+    throw new HubError('forbidden', `This operation needs one of the roles: ${roles.join(', ')}`);
+  }
+}
+
+export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Pool }) {
+  app.decorateRequest('client', null);
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
+    const key = keyFrom(request.headers);
+    const client = key ? await authenticate(opts.pool, key) : null;
+    if (!client) throw new HubError('unauthorised', 'A valid API key is required');
+    request.client = client;
+  });
+}, { name: 'auth' });

@@ -1,0 +1,26 @@
+/** The OpenAPI 3.1 document at /docs/json, built from the route schemas, and Swagger UI at /docs. */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+
+export default fp(async function docs(app: FastifyInstance) {
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Citizen hub API',
+        version: '1.0.0',
+        description:
+          'Address matching, person linkage and the single citizen view for a UK council. Every /v1 route needs an API key ' +
+          '(`Authorization: Bearer chub_...`); reads of citizen data also need an `X-Purpose` header.',
+      },
+      components: {
+        securitySchemes: { apiKey: { type: 'http', scheme: 'bearer', description: 'A key from `hub clients create`' } },
+      },
+      security: [{ apiKey: [] }],
+    },
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+}, { name: 'docs' });

@@ -1,0 +1,79 @@
+/** One error handler: every failure leaves as application/problem+json with a stable code. */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { ERROR_CODES, HubError, Problem, problemType, type ErrorCode } from '../errors.js';
+
+const TITLES: Record<ErrorCode, string> = {
+  'bad-request': 'Bad request',
+  'validation-failed': 'The request is not valid',
+  'purpose-required': 'A purpose is required',
+  unauthorised: 'Unauthorised',
+  forbidden: 'Forbidden',
+  'not-found': 'Not found',
+  conflict: 'Conflict',
+  'payload-too-large': 'Payload too large',
+  'unsupported-media-type': 'Unsupported media type',
+  'rate-limited': 'Too many requests',
+  'internal-error': 'Internal error',
+  'service-unavailable': 'Service unavailable',
+};
+
+function classify(error: FastifyError | HubError): { code: ErrorCode; detail: string; errors?: Problem['errors'] } {
+  if (error instanceof HubError) return { code: error.code, detail: error.message, errors: error.errors };
+  const fe = error as FastifyError;
+  if (fe.validation) {
+    return {
+      code: 'validation-failed',
+      detail: `The request ${fe.validationContext ?? 'input'} does not match the schema`,
+      errors: fe.validation.map((v) => ({
+        path: `${fe.validationContext ?? ''}${v.instancePath || ''}`.replace(/\//g, '.') || '.',
+        message: v.message ?? 'is not valid',
+      })),
+    };
+  }
+  switch (fe.statusCode) {
+    case 413: return { code: 'payload-too-large', detail: 'The request body is larger than this server accepts' };
+    case 415: return { code: 'unsupported-media-type', detail: 'The request content type is not supported here' };
+    case 429: return { code: 'rate-limited', detail: 'Too many requests for this client; slow down and retry later' };
+    case 404: return { code: 'not-found', detail: 'No such resource' };
+    case 401: return { code: 'unauthorised', detail: 'A valid API key is required' };
+    case 403: return { code: 'forbidden', detail: 'This client may not do that' };
+  }
+  if (fe.statusCode && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return { code: 'bad-request', detail: fe.message };
+  }
+  return { code: 'internal-error', detail: 'Something went wrong on the server; the request id identifies it in the logs' };
+}
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  code: ErrorCode,
+  detail: string,
+  errors?: Problem['errors'],
+): FastifyReply {
+  const status = ERROR_CODES[code];
+  const body: Problem = {
+    type: problemType(code),
+    title: TITLES[code],
+    status,
+    code,
+    detail,
+    instance: request.url.split('?')[0] ?? request.url,
+    requestId: String(request.id),
+    ...(errors?.length ? { errors } : {}),
+  };
+  return reply.code(status).type('application/problem+json').send(body);
+}
+
+export default fp(async function errors(app: FastifyInstance) {
+  app.addSchema(Problem);
+  app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
+    const { code, detail, errors } = classify(error);
+    if (ERROR_CODES[code] >= 500) request.log.error({ err: error }, 'request failed');
+    else request.log.info({ code }, 'request refused');
+    if (code === 'unauthorised') reply.header('www-authenticate', 'Bearer');
+    return sendProblem(request, reply, code, detail, errors);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 'not-found', `No route ${request.method} ${request.url.split('?')[0]}`));
+}, { name: 'errors' });

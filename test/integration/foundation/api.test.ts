@@ -1,0 +1,141 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { revokeClient } from '../../../src/auth/clients.js';
+import { parseKey } from '../../../src/auth/keys.js';
+import { createTestHub, type TestHub } from '../../support/app.js';
+
+function expectProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string) {
+  expect(response.statusCode).toBe(status);
+  expect(String(response.headers['content-type'])).toMatch(/^application\/problem\+json/);
+  const body = response.json() as Record<string, unknown>;
+  expect(body).toMatchObject({ status, code, type: `https://citizen-hub.org.uk/problems/${code}` });
+  expect(typeof body.title).toBe('string');
+  expect(typeof body.detail).toBe('string');
+  expect(body.requestId).toBe(response.headers['x-request-id']);
+  return body;
+}
+
+describe('HTTP foundation', () => {
+  let hub: TestHub;
+  let key: string;
+  beforeAll(async () => {
+    hub = await createTestHub({ bodyLimit: 4096 });
+    key = await hub.keyFor('adviser');
+  });
+  afterAll(async () => hub.close());
+
+  it('answers /health and /ready', async () => {
+    expect((await hub.app.inject('/health')).json()).toEqual({ status: 'ok' });
+    const ready = await hub.app.inject('/ready');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toEqual({ status: 'ready', checks: { database: 'ok', migrations: 'ok' } });
+  });
+
+  it('reports not ready while a migration is missing', async () => {
+    const { rows } = await hub.db.pool.query<{ name: string; run_on: Date }>('DELETE FROM pgmigrations WHERE id = (SELECT max(id) FROM pgmigrations) RETURNING name, run_on');
+    try {
+      const ready = await hub.app.inject('/ready');
+      expect(ready.statusCode).toBe(503);
+      expect(ready.json()).toMatchObject({ status: 'not-ready', checks: { migrations: 'pending' } });
+    } finally {
+      await hub.db.pool.query('INSERT INTO pgmigrations (name, run_on) VALUES ($1, $2)', [rows[0]!.name, rows[0]!.run_on]);
+    }
+  });
+
+  it('serves the client behind a valid key', async () => {
+    const response = await hub.app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${key}` } });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ organisation: 'Test Council Contact Centre', role: 'adviser' });
+    const viaHeader = await hub.app.inject({ url: '/v1/me', headers: { 'x-api-key': key } });
+    expect(viaHeader.statusCode).toBe(200);
+  });
+
+  it('gives the same 401 for a missing, malformed, unknown, wrong-secret or revoked key', async () => {
+    const revoked = await hub.keyFor('adviser');
+    await revokeClient(hub.db.pool, revoked);
+    const { keyId } = parseKey(key)!;
+    const cases: Record<string, string | undefined> = {
+      missing: undefined,
+      malformed: 'Bearer not-a-key',
+      unknown: `Bearer chub_0000000000000000_${'A'.repeat(43)}`,
+      wrongSecret: `Bearer chub_${keyId}_${'B'.repeat(43)}`,
+      revoked: `Bearer ${revoked}`,
+    };
+    const bodies = [];
+    for (const authorization of Object.values(cases)) {
+      const response = await hub.app.inject({ url: '/v1/me', headers: authorization ? { authorization } : {} });
+      const body = expectProblem(response, 401, 'unauthorised');
+      expect(response.headers['www-authenticate']).toBe('Bearer');
+      bodies.push({ ...body, requestId: undefined });
+    }
+    expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
+  });
+
+  it('refuses a body over the limit with 413 problem+json', async () => {
+    const response = await hub.app.inject({
+      method: 'POST', url: '/v1/me', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      payload: JSON.stringify({ filler: 'x'.repeat(10_000) }),
+    });
+    expectProblem(response, 413, 'payload-too-large');
+  });
+
+  it('answers unknown routes with 404 problem+json and echoes a sane request id', async () => {
+    const response = await hub.app.inject({ url: '/nowhere', headers: { 'x-request-id': 'crm-1234' } });
+    expectProblem(response, 404, 'not-found');
+    expect(response.headers['x-request-id']).toBe('crm-1234');
+    const hostile = await hub.app.inject({ url: '/nowhere', headers: { 'x-request-id': 'bad id\nwith newline' } });
+    expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  it('sets security headers', async () => {
+    const response = await hub.app.inject('/health');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['strict-transport-security']).toBeDefined();
+    expect(response.headers['x-frame-options']).toBeDefined();
+  });
+
+  it('exposes Prometheus metrics', async () => {
+    await hub.app.inject('/health');
+    const response = await hub.app.inject('/metrics');
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toContain('hub_http_request_duration_seconds_bucket');
+    expect(response.body).toContain('route="/health"');
+  });
+
+  it('publishes a valid OpenAPI 3 document and Swagger UI', async () => {
+    const doc = (await hub.app.inject('/docs/json')).json() as { openapi: string; paths: Record<string, unknown> };
+    expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/ready', '/v1/me']));
+    await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
+    const ui = await hub.app.inject('/docs/');
+    expect(ui.statusCode).toBe(200);
+    expect(ui.body).toContain('swagger');
+  });
+
+  it('keeps personal data out of the logs', async () => {
+    await hub.app.inject({ url: '/v1/me?surname=ZBOROWSKI&dob=1970-02-03', headers: { authorization: `Bearer ${key}` } });
+    hub.app.log.info({ citizen: { surname: 'QUIXLEY', dateOfBirth: '1961-07-08', nhsNumber: '9434765919', contacts: [{ email: 'a.quixley@example.org' }] } }, 'test');
+    const log = hub.logLines.join('\n');
+    expect(log).toContain('surname=[redacted]');
+    for (const secret of ['ZBOROWSKI', '1970-02-03', 'QUIXLEY', '1961-07-08', '9434765919', 'a.quixley@example.org', key]) {
+      expect(log).not.toContain(secret);
+    }
+  });
+});
+
+describe('rate limits', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    hub = await createTestHub({ rateLimitPerMinute: 3 });
+  });
+  afterAll(async () => hub.close());
+
+  it('limit each client separately and answer 429 problem+json', async () => {
+    const a = await hub.keyFor('adviser');
+    const b = await hub.keyFor('adviser');
+    const call = (k: string) => hub.app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${k}` } });
+    for (let i = 0; i < 3; i++) expect((await call(a)).statusCode).toBe(200);
+    expectProblem(await call(a), 429, 'rate-limited');
+    expect((await call(b)).statusCode).toBe(200);
+  });
+});

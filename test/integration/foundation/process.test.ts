@@ -1,0 +1,61 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT, exited, run, startUntil } from '../../support/process.js';
+
+const dataDir = mkdtempSync(path.join(ROOT, '.data', 'proc-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+function postgresProcessesFor(dir: string): number {
+  const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+  return out.split('\n').filter((line) => line.includes('postgres') && line.includes(dir)).length;
+}
+
+describe('starting and stopping the hub', () => {
+  it('fails fast with one line naming DATABASE_URL when it is unreachable', async () => {
+    const started = Date.now();
+    const result = await run('src/main.ts', [], { DATABASE_URL: 'postgres://hub:secret@127.0.0.1:1/hub', LOG_LEVEL: 'silent' });
+    expect(result.code).not.toBe(0);
+    const lines = result.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/DATABASE_URL/);
+    expect(lines[0]).not.toContain('secret');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('refuses an unknown LOG_LEVEL with one line and exit code 2', async () => {
+    const result = await run('src/main.ts', [], { LOG_LEVEL: 'chatty', DATA_DIR: dataDir });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toEqual([
+      'citizen hub: configuration error: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "chatty")',
+    ]);
+  });
+
+  it('runs on the embedded database, shares it with CLI commands, and stops leaving no PostgreSQL behind', async () => {
+    const env = { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', HUB_DEMO: 'false' };
+    const hub = await startUntil('src/main.ts', env, /ready at (http:\/\/\S+) /);
+    const base = hub.match[1]!;
+    try {
+      expect((await fetch(`${base}/ready`)).status).toBe(200);
+      expect(postgresProcessesFor(dataDir)).toBeGreaterThan(0);
+      // A CLI command while the hub runs uses the hub's server, not a second one.
+      const created = await run('src/cli/main.ts', ['clients', 'create', '--org', 'Process Test', '--role', 'adviser'], env);
+      expect(created.code).toBe(0);
+      const key = created.stdout.trim();
+      const me = await fetch(`${base}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+      expect(me.status).toBe(200);
+    } finally {
+      hub.child.kill('SIGTERM');
+    }
+    expect(await exited(hub.child)).toBe(0);
+    expect(postgresProcessesFor(dataDir)).toBe(0);
+
+    // The data survives: a CLI command on its own starts the server, finds the client, and stops it again.
+    const listed = await run('src/cli/main.ts', ['clients', 'list'], env);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toContain('Process Test');
+    expect(postgresProcessesFor(dataDir)).toBe(0);
+  });
+});

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../../src/config.js';
+
+describe('configuration from the environment', () => {
+  it('uses defaults when nothing is set', () => {
+    const config = loadConfig({}, '/srv/hub');
+    expect(config).toMatchObject({ databaseUrl: null, dataDir: '/srv/hub/.data', host: '127.0.0.1', port: 3000, logLevel: 'info', workers: true });
+  });
+
+  it('reads every documented variable', () => {
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://hub:pw@db:5432/hub', DATA_DIR: '/var/hub', HOST: '0.0.0.0', PORT: '8080',
+      LOG_LEVEL: 'WARN', HUB_WORKERS: 'false', BODY_LIMIT_BYTES: '2048', HUB_EXTRA_PURPOSES: 'housing-allocation',
+    }, '/srv');
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://hub:pw@db:5432/hub', dataDir: '/var/hub', host: '0.0.0.0', port: 8080,
+      logLevel: 'warn', workers: false, bodyLimit: 2048, extraPurposes: ['housing-allocation'],
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ DATABASE_URL: 'mysql://x@y/z' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ HUB_WORKERS: 'maybe' }, 'HUB_WORKERS'],
+    [{ HUB_EXTRA_PURPOSES: 'Bad Purpose' }, 'HUB_EXTRA_PURPOSES'],
+  ])('refuses %o naming the variable', (env, variable) => {
+    let caught: unknown;
+    try {
+      loadConfig(env);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variable).toBe(variable);
+    expect((caught as Error).message.startsWith(`${variable}:`)).toBe(true);
+    expect((caught as Error).message).not.toContain('\n');
+  });
+});
