@@ -3,6 +3,8 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { CitizenView } from '../../../schemas/citizen-view.js';
+import { SourceRecord } from '../../../schemas/source-record.js';
 
 export default fp(async function docs(app: FastifyInstance) {
   await app.register(swagger, {
@@ -22,5 +24,8 @@ export default fp(async function docs(app: FastifyInstance) {
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
+  // The canonical model is published whole, so integrators can validate against it before pushing.
+  app.addSchema(SourceRecord);
+  app.addSchema(CitizenView);
   await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
 }, { name: 'docs' });

@@ -103,8 +103,16 @@ describe('HTTP foundation', () => {
   });
 
   it('publishes a valid OpenAPI 3 document and Swagger UI', async () => {
-    const doc = (await hub.app.inject('/docs/json')).json() as { openapi: string; paths: Record<string, unknown> };
+    const doc = (await hub.app.inject('/docs/json')).json() as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, { properties?: Record<string, unknown> }> };
+    };
     expect(doc.openapi).toMatch(/^3\./);
+    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(['Problem', 'SourceRecord', 'CitizenView']));
+    expect(Object.keys(doc.components.schemas['SourceRecord']?.properties ?? {})).toEqual(
+      expect.arrayContaining(['system', 'sourceRef', 'names', 'dateOfBirth', 'identifiers', 'contacts', 'addresses', 'entitlements', 'involvements']),
+    );
     expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/health', '/ready', '/v1/me']));
     await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
     const ui = await hub.app.inject('/docs/');

@@ -1,0 +1,87 @@
+/**
+ * The single citizen view: the golden record built from linked source
+ * records, every value with its provenance. Each top-level section belongs to
+ * one data category (see CATEGORY_OF_SECTION) so that the policy engine can
+ * remove whole sections the caller may not see.
+ */
+import { Type, type Static } from 'typebox';
+import type { DataCategory } from './categories.js';
+import { Contact, Entitlement, IsoDate, PersonName, ServiceInvolvement } from './source-record.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+export const Provenance = Type.Object({
+  system: Type.String(),
+  sourceRef: Type.String(),
+  asOf: Type.String({ format: 'date-time', description: 'when the hub received the value' }),
+  verified: Type.Boolean(),
+});
+export type Provenance = Static<typeof Provenance>;
+
+const Sourced = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
+  Type.Object({ value: t, source: Provenance });
+
+export const CitizenAddress = Type.Object({
+  uprn: Nullable(Type.Integer()),
+  line: Type.String({ description: 'single postal line' }),
+  postcode: Nullable(Type.String()),
+  matchStatus: Type.Union([Type.Literal('matched'), Type.Literal('review'), Type.Literal('unmatched')]),
+  current: Type.Boolean(),
+  source: Provenance,
+});
+
+export const HouseholdMember = Type.Object({
+  citizenRef: Type.String(),
+  name: Type.String(),
+});
+
+export const LinkedRecord = Type.Object({
+  system: Type.String(),
+  sourceRef: Type.String(),
+  linkedAt: Type.String({ format: 'date-time' }),
+  linkedBy: Type.Union([Type.Literal('model'), Type.Literal('steward'), Type.Literal('identifier')]),
+  closed: Type.Boolean(),
+});
+
+export const CitizenView = Type.Object(
+  {
+    ref: Type.String({ description: 'citizen account reference, stable for life' }),
+    identity: Type.Optional(
+      Type.Object({
+        name: Sourced(PersonName),
+        otherNames: Type.Array(Sourced(PersonName)),
+        dateOfBirth: Nullable(Sourced(IsoDate)),
+        sex: Nullable(Sourced(Type.String())),
+        nhsNumber: Nullable(Sourced(Type.String())),
+        nino: Nullable(Sourced(Type.String())),
+      }),
+    ),
+    contact: Type.Optional(Type.Array(Type.Object({ contact: Contact, source: Provenance }))),
+    addresses: Type.Optional(Type.Array(CitizenAddress)),
+    household: Type.Optional(Type.Array(HouseholdMember)),
+    entitlements: Type.Optional(
+      Type.Array(
+        Type.Object({
+          entitlement: Entitlement,
+          category: Type.String(),
+          source: Provenance,
+        }),
+      ),
+    ),
+    involvements: Type.Optional(Type.Array(Type.Object({ involvement: ServiceInvolvement, category: Type.String(), source: Provenance }))),
+    sourceRecords: Type.Optional(Type.Array(LinkedRecord)),
+    /** Categories removed by policy, so a caller knows the view is partial. */
+    withheld: Type.Array(Type.String()),
+  },
+  { $id: 'CitizenView' },
+);
+export type CitizenView = Static<typeof CitizenView>;
+
+/** Which category each section of the view belongs to. Entitlements and involvements are filtered item by item. */
+export const CATEGORY_OF_SECTION = {
+  identity: 'identity',
+  contact: 'contact',
+  addresses: 'address',
+  household: 'household',
+  sourceRecords: 'service-involvement',
+} as const satisfies Record<string, DataCategory>;
