@@ -1,0 +1,84 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { readCsv, type ReadItem } from '../../../adapters/readers/index.js';
+import { chunked, collect, utf8 } from './collect.js';
+
+const fieldsOf = (items: ReadItem[]) => items.flatMap((i) => ('fields' in i ? [i.fields] : []));
+const errorsOf = (items: ReadItem[]) => items.flatMap((i) => ('error' in i ? [i.error] : []));
+
+describe('CSV reader', () => {
+  it('reads a header row and records with line numbers and raw text', async () => {
+    const items = await collect(readCsv(chunked(utf8('REF,NAME\r\nA1,"SMITH, JOHN"\r\nA2,JONES\r\n')), { kind: 'csv' }, { path: 'x.csv' }));
+    expect(items).toEqual([
+      { position: { line: 2, index: 0, path: 'x.csv' }, fields: { REF: 'A1', NAME: 'SMITH, JOHN' }, raw: 'A1,"SMITH, JOHN"' },
+      { position: { line: 3, index: 1, path: 'x.csv' }, fields: { REF: 'A2', NAME: 'JONES' }, raw: 'A2,JONES' },
+    ]);
+  });
+
+  it('uses a given column list, delimiter and quote', async () => {
+    const items = await collect(readCsv(utf8("A1|'X|Y'\nA2|Z\n"), { kind: 'csv', columns: ['REF', 'V'], delimiter: '|', quote: "'" }));
+    expect(fieldsOf(items)).toEqual([
+      { REF: 'A1', V: 'X|Y' },
+      { REF: 'A2', V: 'Z' },
+    ]);
+  });
+
+  it('keeps a quoted field spanning lines', async () => {
+    const items = await collect(readCsv(utf8('REF,ADDR\nA1,"1 HIGH ST\nTOWN"\nA2,X\n'), { kind: 'csv' }));
+    expect(fieldsOf(items)).toEqual([
+      { REF: 'A1', ADDR: '1 HIGH ST\nTOWN' },
+      { REF: 'A2', ADDR: 'X' },
+    ]);
+    expect(items[1]).toMatchObject({ position: { line: 4 } });
+  });
+
+  it('reports an unclosed quote at its line and reads the lines after it', async () => {
+    const items = await collect(readCsv(utf8('REF,NAME\nA1,"SMITH\nA2,JONES\nA3,BROWN\n'), { kind: 'csv', maxRecordLines: 5 }));
+    expect(errorsOf(items)).toEqual([{ position: { line: 2, index: 0 }, reason: expect.stringMatching(/^unclosed-quote/) }]);
+    expect(fieldsOf(items)).toEqual([
+      { REF: 'A2', NAME: 'JONES' },
+      { REF: 'A3', NAME: 'BROWN' },
+    ]);
+  });
+
+  it('reports a stray closing quote and goes on', async () => {
+    const items = await collect(readCsv(utf8('REF,NAME\nA1,"SMI"TH\nA2,JONES\n'), { kind: 'csv' }));
+    expect(errorsOf(items)).toEqual([{ position: { line: 2, index: 0 }, reason: expect.stringMatching(/^CSV_INVALID_CLOSING_QUOTE/) }]);
+    expect(fieldsOf(items)).toEqual([{ REF: 'A2', NAME: 'JONES' }]);
+  });
+
+  it('reports a wrong column count with the line and keeps going', async () => {
+    const items = await collect(readCsv(utf8('A,B\n1,2\n3,4,5\n6\n7,8\n'), { kind: 'csv' }));
+    expect(errorsOf(items).map((e) => [e.position.line, e.reason])).toEqual([
+      [3, 'wrong-column-count: expected 2 fields, found 3'],
+      [4, 'wrong-column-count: expected 2 fields, found 1'],
+    ]);
+    expect(fieldsOf(items)).toEqual([
+      { A: '1', B: '2' },
+      { A: '7', B: '8' },
+    ]);
+  });
+
+  it('decodes windows-1252 (£ and é)', async () => {
+    const bytes = iconv.encode('REF,NOTE\nA1,£5 café\n', 'windows-1252');
+    expect([...bytes.subarray(12, 13)]).toEqual([0xa3]);
+    const items = await collect(readCsv(chunked(bytes, 3), { kind: 'csv', encoding: 'windows-1252' }));
+    expect(fieldsOf(items)).toEqual([{ REF: 'A1', NOTE: '£5 café' }]);
+  });
+
+  it('drops a UTF-8 byte-order mark from the first header', async () => {
+    const items = await collect(readCsv(utf8('\uFEFFREF,NAME\nA1,X\n'), { kind: 'csv' }));
+    expect(fieldsOf(items)).toEqual([{ REF: 'A1', NAME: 'X' }]);
+  });
+
+  it('reports invalid UTF-8 on the record that holds it and reads the rest', async () => {
+    const bytes = Buffer.concat([Buffer.from('REF,NAME\nA1,CAF'), Buffer.from([0xe9]), Buffer.from('\nA2,OK\n')]);
+    const items = await collect(readCsv(bytes, { kind: 'csv' }));
+    expect(errorsOf(items)).toEqual([{ position: { line: 2, index: 0 }, reason: expect.stringMatching(/^invalid-encoding/) }]);
+    expect(fieldsOf(items)).toEqual([{ REF: 'A2', NAME: 'OK' }]);
+  });
+
+  it('refuses an unknown encoding before reading', async () => {
+    await expect(collect(readCsv(utf8('A\n1\n'), { kind: 'csv', encoding: 'klingon-8' }))).rejects.toThrow(/unknown encoding/);
+  });
+});
