@@ -7,9 +7,9 @@ import { openDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { exitWithError } from './fail.js';
 
-export async function withDatabase<T>(fn: (db: Database, config: Config) => Promise<T>): Promise<T> {
+export async function withDatabase<T>(fn: (db: Database, config: Config) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
   const config = loadConfig();
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, options);
   // Ctrl-C must not leave an embedded server this command started running.
   const interrupt = () => {
     process.stderr.write('\ninterrupted\n');

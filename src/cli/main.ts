@@ -4,6 +4,7 @@ import { loadConfig } from '../config.js';
 import { startHub, stopOnSignals } from '../hub.js';
 import { clientsCommand } from './clients.js';
 import { action, withDatabase } from './context.js';
+import { gazetteerCommand } from './gazetteer.js';
 
 const program = new Command('hub')
   .description('citizen hub: council data integration, address matching, person linkage and the single citizen view')
@@ -39,5 +40,6 @@ program
   }));
 
 program.addCommand(clientsCommand());
+program.addCommand(gazetteerCommand());
 
 await program.parseAsync(process.argv);

@@ -10,6 +10,7 @@ import docsPlugin from './plugins/docs.js';
 import errorsPlugin from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import securityPlugin from './plugins/security.js';
+import addressRoutes from './routes/addresses.js';
 import healthRoutes from './routes/health.js';
 import meRoutes from './routes/me.js';
 
@@ -51,6 +52,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsPlugin);
   await app.register(healthRoutes, { pool: deps.pool });
   await app.register(meRoutes);
+  await app.register(addressRoutes, { pool: deps.pool });
   return app;
 }
 

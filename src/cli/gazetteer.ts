@@ -1,0 +1,63 @@
+/** `hub gazetteer import FILE...`: load an LLPG supply with a progress bar and a summary. */
+import { SingleBar, Presets } from 'cli-progress';
+import { Command } from 'commander';
+import { GazetteerImportError, importGazetteer, type ImportSummary } from '../gazetteer/import.js';
+import { action, withDatabase } from './context.js';
+
+const TYPE_NAMES: Record<string, string> = {
+  11: 'street', 15: 'street descriptor', 21: 'BLPU', 23: 'cross reference', 24: 'LPI',
+  28: 'delivery point', 30: 'successor', 31: 'organisation', 32: 'classification',
+};
+
+function printSummary(summary: Omit<ImportSummary, 'seconds'> & { seconds?: number }, out: NodeJS.WriteStream): void {
+  const lines = [`${summary.fileType} import ${summary.importId} (${summary.formats.join(', ')})`];
+  for (const [type, n] of Object.entries(summary.records)) lines.push(`  ${type} ${TYPE_NAMES[type] ?? ''}: ${n}`);
+  for (const [type, n] of Object.entries(summary.skipped)) lines.push(`  skipped record type ${type}: ${n}`);
+  lines.push(`  rejects: ${summary.rejects.length}`);
+  for (const r of summary.rejects.slice(0, 20)) lines.push(`    ${r.file} line ${r.line}: ${r.reason}`);
+  if (summary.rejects.length > 20) lines.push(`    ... and ${summary.rejects.length - 20} more (see gazetteer_import ${summary.importId})`);
+  if (summary.fileType === 'COU') {
+    const t = summary.touched;
+    lines.push(`  UPRNs touched: ${t.inserted} inserted, ${t.updated} updated, ${t.retired} retired, ${t.deleted} deleted`);
+  }
+  lines.push(`  address index: ${summary.addresses} addresses`);
+  if (summary.seconds !== undefined) lines.push(`  ${summary.seconds.toFixed(1)} s`);
+  out.write(`${lines.join('\n')}\n`);
+}
+
+export function gazetteerCommand(): Command {
+  const gazetteer = new Command('gazetteer').description('the council\'s Local Land and Property Gazetteer');
+  gazetteer
+    .command('import')
+    .description('import AddressBase Premium CSV (mixed or split per record type) or DTF 7.3 files, FULL or change-only')
+    .argument('<files...>', 'files of one supply; change-only files are applied in the order given')
+    .option('--no-progress', 'no progress bar')
+    .action(action(async (files: string[], opts: { progress: boolean }) => {
+      await withDatabase(async (db) => {
+        const bar = opts.progress && process.stderr.isTTY
+          ? new SingleBar({ format: ' {bar} {percentage}% | {records} records | {rate} records/s | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic)
+          : null;
+        const started = performance.now();
+        bar?.start(1, 0, { records: 0, rate: 0 });
+        try {
+          const summary = await importGazetteer(db.pool, files, {
+            onProgress: (p) => {
+              const rate = Math.round(p.records / ((performance.now() - started) / 1000));
+              bar?.setTotal(p.totalBytes);
+              bar?.update(p.bytes, { records: p.records, rate });
+            },
+          });
+          bar?.stop();
+          printSummary(summary, process.stdout);
+        } catch (error) {
+          bar?.stop();
+          if (error instanceof GazetteerImportError && error.summary) {
+            printSummary(error.summary, process.stderr);
+            throw new Error(`import failed, the previous gazetteer is unchanged: ${error.message}`);
+          }
+          throw error;
+        }
+      }, { poolSize: 16 });
+    }));
+  return gazetteer;
+}

@@ -1,0 +1,75 @@
+/**
+ * One COPY stream per gazetteer table, each on its own connection, fed with
+ * rows as the file is read. Back-pressure is respected: a full stream pauses
+ * the reader until it drains, so memory stays flat whatever the file size.
+ */
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import type { GazetteerRecord } from '../../schemas/bs7666.js';
+import { copyLine, rowOf, TABLES, type RecordType } from './tables.js';
+
+interface Open {
+  client: pg.PoolClient;
+  stream: Writable;
+  done: Promise<void>;
+}
+
+export class CopyWriter {
+  private readonly open = new Map<RecordType, Open>();
+  private failure: Error | null = null;
+
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly schema: string,
+  ) {}
+
+  async write(record: GazetteerRecord): Promise<void> {
+    if (this.failure) throw this.failure;
+    const target = this.open.get(record.type) ?? (await this.start(record.type));
+    if (!target.stream.write(copyLine(rowOf(record)))) {
+      await Promise.race([once(target.stream, 'drain'), target.done]);
+      if (this.failure) throw this.failure;
+    }
+  }
+
+  /** Ends every stream and waits until PostgreSQL has taken every row. */
+  async finish(): Promise<void> {
+    for (const t of this.open.values()) t.stream.end();
+    try {
+      await Promise.all([...this.open.values()].map((t) => t.done));
+    } finally {
+      this.release();
+    }
+    if (this.failure) throw this.failure;
+  }
+
+  /** Abandons the load (the rows went into tables that will be dropped). */
+  async abort(): Promise<void> {
+    for (const t of this.open.values()) t.stream.destroy();
+    await Promise.allSettled([...this.open.values()].map((t) => t.done));
+    this.release(true);
+  }
+
+  private release(broken = false): void {
+    for (const t of this.open.values()) t.client.release(broken);
+    this.open.clear();
+  }
+
+  private async start(type: RecordType): Promise<Open> {
+    const spec = TABLES[type];
+    const client = await this.pool.connect();
+    const stream = client.query(copyFrom(`COPY ${this.schema}.${spec.table} (${spec.columns.join(', ')}) FROM STDIN`));
+    const done = new Promise<void>((resolve) => {
+      stream.on('finish', () => resolve());
+      stream.on('error', (error: Error) => {
+        this.failure ??= new Error(`loading ${spec.table}: ${error.message}`);
+        resolve();
+      });
+    });
+    const entry = { client, stream, done };
+    this.open.set(type, entry);
+    return entry;
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * `hub gazetteer import`: FULL supplies are loaded into a new schema and
+ * swapped in whole, so a crash or a bad file leaves the previous gazetteer
+ * serving; change-only files are applied one by one, each atomically, and
+ * record the UPRNs they touched for re-matching.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import type pg from 'pg';
+import { readGazetteer, type GazetteerEvent } from '../../adapters/gazetteer/read.js';
+import { ChangeApplier } from './apply-changes.js';
+import { CopyWriter } from './copy-writer.js';
+import * as sql from './sql.js';
+
+export interface ImportProgress {
+  bytes: number;
+  totalBytes: number;
+  records: number;
+}
+
+export interface Reject {
+  file: string;
+  line: number;
+  reason: string;
+}
+
+export interface ImportSummary {
+  importId: number;
+  fileType: 'FULL' | 'COU';
+  formats: string[];
+  /** Records loaded, per BS 7666 record type. */
+  records: Record<string, number>;
+  /** Records of types the hub does not use, per type: counted, not loaded. */
+  skipped: Record<string, number>;
+  rejects: Reject[];
+  addresses: number;
+  touched: Record<'inserted' | 'updated' | 'deleted' | 'retired', number>;
+  seconds: number;
+}
+
+export class GazetteerImportError extends Error {
+  constructor(
+    message: string,
+    readonly summary: Omit<ImportSummary, 'seconds'> | null,
+  ) {
+    super(message);
+    this.name = 'GazetteerImportError';
+  }
+}
+
+export interface ImportOptions {
+  onProgress?: (progress: ImportProgress) => void;
+}
+
+/** Only one import at a time: both kinds write gazetteer_next or the live tables. */
+const IMPORT_LOCK = 7_666_001;
+
+interface FileRead {
+  name: string;
+  format: string;
+  fileType: 'FULL' | 'COU';
+  events: AsyncGenerator<GazetteerEvent>;
+}
+
+async function openFile(file: string, counter: Transform): Promise<FileRead> {
+  const events = readGazetteer(createReadStream(file).pipe(counter), { fileName: path.basename(file) });
+  const first = await events.next();
+  if (first.done || first.value.kind !== 'header') {
+    throw new GazetteerImportError(`${path.basename(file)}: not a gazetteer file (no header record and no recognisable layout)`, null);
+  }
+  const header = first.value;
+  return { name: path.basename(file), format: header.format, fileType: header.fileType, events };
+}
+
+function emptySummary(importId: number, fileType: 'FULL' | 'COU'): Omit<ImportSummary, 'seconds'> {
+  return { importId, fileType, formats: [], records: {}, skipped: {}, rejects: [], addresses: 0, touched: { inserted: 0, updated: 0, deleted: 0, retired: 0 } };
+}
+
+export async function importGazetteer(pool: pg.Pool, files: string[], options: ImportOptions = {}): Promise<ImportSummary> {
+  const started = performance.now();
+  const totalBytes = (await Promise.all(files.map((f) => stat(f)))).reduce((n, s) => n + s.size, 0);
+  const progress: ImportProgress = { bytes: 0, totalBytes, records: 0 };
+  const counter = () =>
+    new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        progress.bytes += chunk.length;
+        done(null, chunk);
+      },
+    });
+  const lock = await pool.connect();
+  try {
+    await lock.query('SELECT pg_advisory_lock($1)', [IMPORT_LOCK]);
+    const opened: FileRead[] = [];
+    for (const file of files) opened.push(await openFile(file, counter()));
+    const kinds = new Set(opened.map((f) => f.fileType));
+    if (kinds.size > 1) throw new GazetteerImportError('FULL and change-only files cannot be imported in one command: import the FULL supply first', null);
+    const fileType = opened[0]!.fileType;
+    const importId = (await pool.query<{ id: number }>(sql.insertImport, [opened.map((f) => f.name), [...new Set(opened.map((f) => f.format))].join(','), fileType])).rows[0]!.id;
+    const summary = emptySummary(importId, fileType);
+    summary.formats = [...new Set(opened.map((f) => f.format))];
+    try {
+      if (fileType === 'FULL') await loadFull(pool, opened, summary, progress, options);
+      else for (const file of opened) await applyChanges(pool, file, summary, progress, options);
+      await pool.query(sql.finishImport, [importId, 'applied', { records: summary.records, skipped: summary.skipped, addresses: summary.addresses, touched: summary.touched }, JSON.stringify(summary.rejects), null]);
+      return { ...summary, seconds: (performance.now() - started) / 1000 };
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      await pool.query(sql.finishImport, [importId, 'failed', { records: summary.records, skipped: summary.skipped }, JSON.stringify(summary.rejects.slice(0, 1000)), message]);
+      if (error instanceof GazetteerImportError) throw new GazetteerImportError(error.message, summary);
+      throw new GazetteerImportError(message, summary);
+    }
+  } finally {
+    await lock.query('SELECT pg_advisory_unlock($1)', [IMPORT_LOCK]).catch(() => undefined);
+    lock.release();
+  }
+}
+
+/**
+ * Reads one file's events, handing records to `onRecord`; counts skipped
+ * types, keeps rejects, and checks the trailer's record count. Throws when
+ * the file had rejects or is truncated, after reading it all, so that every
+ * problem is reported at once.
+ */
+async function readAll(file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions, onRecord: (e: Extract<GazetteerEvent, { kind: 'record' }>) => Promise<void>): Promise<void> {
+  let trailer: { recordCount: number; line: number } | null = null;
+  let counted = 0;
+  const before = summary.rejects.length;
+  let lastReport = 0;
+  for await (const event of file.events) {
+    switch (event.kind) {
+      case 'record':
+        counted++;
+        progress.records++;
+        summary.records[event.record.type] = (summary.records[event.record.type] ?? 0) + 1;
+        await onRecord(event);
+        break;
+      case 'skipped':
+        counted++;
+        summary.skipped[event.recordType] = (summary.skipped[event.recordType] ?? 0) + 1;
+        break;
+      case 'reject':
+        counted++;
+        summary.rejects.push({ file: file.name, line: event.line, reason: event.reason });
+        break;
+      case 'trailer':
+        trailer = { recordCount: event.recordCount, line: event.line };
+        break;
+      case 'header':
+        break;
+    }
+    if (options.onProgress && progress.records - lastReport >= 5000) {
+      lastReport = progress.records;
+      options.onProgress(progress);
+    }
+  }
+  options.onProgress?.(progress);
+  const rejected = summary.rejects.length - before;
+  if (rejected > 0) throw new GazetteerImportError(`${file.name}: ${rejected} malformed line(s), first at line ${summary.rejects[before]!.line}: ${summary.rejects[before]!.reason}`, null);
+  if (file.format !== 'abp-split') {
+    if (!trailer) throw new GazetteerImportError(`${file.name}: no trailer record (99): the file is truncated`, null);
+    // RECORD_COUNT counts every record of the file, header and trailer included.
+    if (trailer.recordCount !== counted + 2) {
+      throw new GazetteerImportError(`${file.name}: trailer at line ${trailer.line} says ${trailer.recordCount} records, the file has ${counted + 2}`, null);
+    }
+  }
+}
+
+async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions): Promise<void> {
+  for (const statement of sql.createNextSchema()) await pool.query(statement);
+  const writer = new CopyWriter(pool, sql.NEXT);
+  try {
+    for (const file of files) {
+      await readAll(file, summary, progress, options, async (event) => {
+        if (event.record.change !== 'I') {
+          summary.rejects.push({ file: file.name, line: event.line, reason: `record type ${event.record.type}: change type ${event.record.change} in a FULL supply` });
+          return;
+        }
+        await writer.write(event.record);
+      });
+    }
+    if (summary.rejects.length > 0) throw new GazetteerImportError(`${summary.rejects.length} record(s) with a change type other than I in a FULL supply`, null);
+    await writer.finish();
+  } catch (error) {
+    await writer.abort();
+    await pool.query(`DROP SCHEMA IF EXISTS ${sql.NEXT} CASCADE`).catch(() => undefined);
+    throw error;
+  }
+  const client = await pool.connect();
+  try {
+    await client.query(`SET maintenance_work_mem = '256MB'`);
+    const ddl = (await client.query<{ ddl: string }>(sql.LIVE_INDEX_DEFINITIONS)).rows.map((r) => r.ddl);
+    const onIndex = (d: string) => d.includes(`${sql.NEXT}.address_index`);
+    try {
+      for (const d of ddl.filter((d) => !onIndex(d))) await client.query(d);
+    } catch (error) {
+      throw new GazetteerImportError(`the supply breaks a key of the gazetteer (${(error as Error).message}): nothing was changed`, null);
+    }
+    await client.query(sql.buildIndex(sql.NEXT), [null]);
+    for (const d of ddl.filter(onIndex)) await client.query(d);
+    for (const statement of sql.analyse(sql.NEXT)) await client.query(statement);
+    summary.addresses = (await client.query<{ n: number }>(sql.countRows(sql.NEXT, 'address_index'))).rows[0]!.n;
+    await client.query('BEGIN');
+    for (const statement of sql.swapSchemas) await client.query(statement);
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query(`DROP SCHEMA IF EXISTS ${sql.NEXT} CASCADE`).catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+async function applyChanges(pool: pg.Pool, file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const applier = new ChangeApplier(client, null);
+    await readAll(file, summary, progress, options, (event) => applier.apply(event.record));
+    await applier.expandStreets();
+    const uprns = [...applier.touched.keys()];
+    const successors = new Map(
+      (await client.query<{ uprn: number; successor: number }>(sql.successorsOf(sql.LIVE), [uprns])).rows.map((r) => [r.uprn, r.successor]),
+    );
+    await client.query(sql.deleteIndexRows(sql.LIVE), [uprns]);
+    await client.query(sql.buildIndex(sql.LIVE), [uprns]);
+    const kinds = uprns.map((u) => applier.touched.get(u)!);
+    await client.query(sql.insertTouched, [summary.importId, uprns, kinds, uprns.map((u) => successors.get(u) ?? null)]);
+    for (const kind of kinds) summary.touched[kind]++;
+    summary.addresses = (await client.query<{ n: number }>(sql.countRows(sql.LIVE, 'address_index'))).rows[0]!.n;
+    await client.query('COMMIT');
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

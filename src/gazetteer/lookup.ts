@@ -1,0 +1,183 @@
+/**
+ * Reads of the loaded gazetteer for the API: type-ahead search for CRM
+ * address pickers, one property with everything the gazetteer knows of it,
+ * and one street.
+ */
+import type pg from 'pg';
+import type { IndexedAddress } from '../../schemas/bs7666.js';
+
+export interface AddressRow extends IndexedAddress {
+  current: boolean;
+}
+
+const INDEX_COLUMNS = `
+  uprn, lpi_key AS "lpiKey", logical_status AS "logicalStatus", blpu_status AS "blpuStatus", parent_uprn AS "parentUprn",
+  sao_start_number AS "saoStartNumber", sao_start_suffix AS "saoStartSuffix", sao_end_number AS "saoEndNumber",
+  sao_end_suffix AS "saoEndSuffix", sao_text AS "saoText",
+  pao_start_number AS "paoStartNumber", pao_start_suffix AS "paoStartSuffix", pao_end_number AS "paoEndNumber",
+  pao_end_suffix AS "paoEndSuffix", pao_text AS "paoText",
+  usrn, street, locality, town, postcode, organisation, classification, current`;
+
+/** Words of a query as tsquery prefixes: "12 mill la" → 12:* & mill:* & la:* (every word must start a word). */
+function prefixQuery(q: string): string | null {
+  const words = q.toUpperCase().replace(/[^A-Z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
+  return words.length > 0 ? words.map((w) => `${w}:*`).join(' & ') : null;
+}
+
+const ORDER = `current DESC, street, town, pao_start_number NULLS FIRST, pao_start_suffix NULLS FIRST, pao_text NULLS FIRST,
+               sao_start_number NULLS FIRST, sao_start_suffix NULLS FIRST, sao_text NULLS FIRST, logical_status`;
+
+const SEARCH_PREFIX = `
+  SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index
+   WHERE search_vector @@ to_tsquery('simple', $1)
+     AND ($2::text IS NULL OR postcode_key LIKE $2 || '%')
+   ORDER BY ${ORDER}
+   LIMIT $3`;
+
+const SEARCH_FUZZY = `
+  SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index
+   WHERE search_text % $1
+     AND ($2::text IS NULL OR postcode_key LIKE $2 || '%')
+   ORDER BY current DESC, similarity(search_text, $1) DESC, ${ORDER}
+   LIMIT $3`;
+
+const BY_POSTCODE = `
+  SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index
+   WHERE postcode_key LIKE $1 || '%'
+   ORDER BY ${ORDER}
+   LIMIT $2`;
+
+/**
+ * Ranked type-ahead: every typed word must begin a word of the address
+ * (current addresses first, then street order); when that finds too few,
+ * trigram similarity fills up the list so a misspelt street still shows.
+ * One entry per UPRN, the best of its addresses.
+ */
+export async function searchAddresses(pool: pg.Pool, query: { q?: string | undefined; postcode?: string | undefined; limit: number }): Promise<AddressRow[]> {
+  const postcodeKey = query.postcode ? query.postcode.toUpperCase().replace(/[^A-Z0-9]/g, '') || null : null;
+  const tsq = query.q ? prefixQuery(query.q) : null;
+  const fetch = query.limit * 3;
+  let rows: AddressRow[];
+  if (tsq) {
+    rows = (await pool.query<AddressRow>(SEARCH_PREFIX, [tsq, postcodeKey, fetch])).rows;
+    if (distinctUprns(rows) < query.limit) {
+      const text = query.q!.toUpperCase().replace(/[^A-Z0-9]+/g, ' ').trim();
+      rows = rows.concat((await pool.query<AddressRow>(SEARCH_FUZZY, [text, postcodeKey, fetch])).rows);
+    }
+  } else if (postcodeKey) {
+    rows = (await pool.query<AddressRow>(BY_POSTCODE, [postcodeKey, fetch])).rows;
+  } else {
+    rows = [];
+  }
+  const seen = new Set<number>();
+  const out: AddressRow[] = [];
+  for (const row of rows) {
+    if (seen.has(row.uprn)) continue;
+    seen.add(row.uprn);
+    out.push(row);
+    if (out.length === query.limit) break;
+  }
+  return out;
+}
+
+function distinctUprns(rows: AddressRow[]): number {
+  return new Set(rows.map((r) => r.uprn)).size;
+}
+
+export interface PropertyDetail {
+  blpu: Record<string, unknown>;
+  addresses: AddressRow[];
+  lpis: Record<string, unknown>[];
+  classifications: Record<string, unknown>[];
+  crossReferences: Record<string, unknown>[];
+  organisations: Record<string, unknown>[];
+  deliveryPoints: Record<string, unknown>[];
+  parent: AddressRow | null;
+  children: AddressRow[];
+  successorUprn: number | null;
+}
+
+const BLPU = `
+  SELECT uprn, logical_status AS "logicalStatus", state, parent_uprn AS "parentUprn", x, y, latitude, longitude, rpc,
+         local_custodian_code AS "localCustodianCode", to_char(start_date, 'YYYY-MM-DD') AS "startDate",
+         to_char(end_date, 'YYYY-MM-DD') AS "endDate", postcode_locator AS "postcodeLocator", blpu_class AS "blpuClass"
+    FROM gazetteer.blpu WHERE uprn = $1`;
+const LPIS = `
+  SELECT lpi_key AS "lpiKey", language, logical_status AS "logicalStatus", to_char(start_date, 'YYYY-MM-DD') AS "startDate",
+         to_char(end_date, 'YYYY-MM-DD') AS "endDate", usrn, level, official_flag AS "officialFlag"
+    FROM gazetteer.lpi WHERE uprn = $1 ORDER BY logical_status, lpi_key`;
+const INDEX_BY_UPRN = `SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index WHERE uprn = ANY($1::bigint[]) ORDER BY logical_status, lpi_key`;
+const CHILDREN = `SELECT uprn FROM gazetteer.blpu WHERE parent_uprn = $1 ORDER BY uprn LIMIT 2000`;
+const dated = (cols: string, table: string, order: string) => `
+  SELECT ${cols}, to_char(start_date, 'YYYY-MM-DD') AS "startDate", to_char(end_date, 'YYYY-MM-DD') AS "endDate"
+    FROM gazetteer.${table} WHERE uprn = $1 ORDER BY ${order}`;
+const CLASSIFICATIONS = dated(`class_key AS "classKey", code, scheme`, 'classification', 'class_key');
+const XREFS = dated(`xref_key AS "xrefKey", cross_reference AS "crossReference", source`, 'cross_reference', 'xref_key');
+const ORGANISATIONS = dated(`org_key AS "orgKey", organisation, legal_name AS "legalName"`, 'organisation', 'org_key');
+const DELIVERY_POINTS = `
+  SELECT udprn, organisation_name AS "organisationName", sub_building_name AS "subBuildingName", building_name AS "buildingName",
+         building_number AS "buildingNumber", thoroughfare, dependent_locality AS "dependentLocality", post_town AS "postTown", postcode
+    FROM gazetteer.delivery_point WHERE uprn = $1 ORDER BY udprn`;
+const SUCCESSOR = `SELECT successor FROM gazetteer.successor WHERE uprn = $1 ORDER BY start_date DESC NULLS LAST, succ_key LIMIT 1`;
+
+/** Everything the gazetteer holds on one UPRN; null when it has no such BLPU. */
+export async function propertyByUprn(pool: pg.Pool, uprn: number): Promise<PropertyDetail | null> {
+  const blpu = (await pool.query(BLPU, [uprn])).rows[0] as Record<string, unknown> | undefined;
+  if (!blpu) return null;
+  const parentUprn = blpu['parentUprn'] as number | null;
+  const [lpis, classifications, crossReferences, organisations, deliveryPoints, childUprns, successor] = await Promise.all([
+    pool.query(LPIS, [uprn]),
+    pool.query(CLASSIFICATIONS, [uprn]),
+    pool.query(XREFS, [uprn]),
+    pool.query(ORGANISATIONS, [uprn]),
+    pool.query(DELIVERY_POINTS, [uprn]),
+    pool.query<{ uprn: number }>(CHILDREN, [uprn]),
+    pool.query<{ successor: number }>(SUCCESSOR, [uprn]),
+  ]);
+  const wanted = [uprn, ...(parentUprn ? [parentUprn] : []), ...childUprns.rows.map((r) => r.uprn)];
+  const indexRows = (await pool.query<AddressRow>(INDEX_BY_UPRN, [wanted])).rows;
+  const best = (u: number) => indexRows.find((r) => r.uprn === u) ?? null;
+  return {
+    blpu,
+    addresses: indexRows.filter((r) => r.uprn === uprn),
+    lpis: lpis.rows,
+    classifications: classifications.rows,
+    crossReferences: crossReferences.rows,
+    organisations: organisations.rows,
+    deliveryPoints: deliveryPoints.rows,
+    parent: parentUprn ? best(parentUprn) : null,
+    children: childUprns.rows.map((r) => best(r.uprn)).filter((r): r is AddressRow => r !== null),
+    successorUprn: successor.rows[0]?.successor ?? null,
+  };
+}
+
+/** A UPRN the gazetteer no longer holds but which names a successor. */
+export async function successorOfRemoved(pool: pg.Pool, uprn: number): Promise<number | null> {
+  return (await pool.query<{ successor: number }>(SUCCESSOR, [uprn])).rows[0]?.successor ?? null;
+}
+
+const STREET = `
+  SELECT s.usrn, s.record_type AS "recordType", s.state, to_char(s.start_date, 'YYYY-MM-DD') AS "startDate",
+         to_char(s.end_date, 'YYYY-MM-DD') AS "endDate", s.start_x AS "startX", s.start_y AS "startY", s.end_x AS "endX", s.end_y AS "endY"
+    FROM gazetteer.street s WHERE s.usrn = $1`;
+const DESCRIPTORS = `
+  SELECT description, locality, town, administrative_area AS "administrativeArea", language
+    FROM gazetteer.street_descriptor WHERE usrn = $1 ORDER BY language`;
+const STREET_ADDRESSES = `
+  SELECT ${INDEX_COLUMNS}, count(*) OVER () AS total FROM gazetteer.address_index
+   WHERE usrn = $1 AND logical_status = 1 ORDER BY ${ORDER} LIMIT $2`;
+
+export async function streetByUsrn(pool: pg.Pool, usrn: number, limit: number) {
+  const street = (await pool.query(STREET, [usrn])).rows[0] as Record<string, unknown> | undefined;
+  if (!street) return null;
+  const [descriptors, addresses] = await Promise.all([
+    pool.query(DESCRIPTORS, [usrn]),
+    pool.query<AddressRow & { total: number }>(STREET_ADDRESSES, [usrn, limit]),
+  ]);
+  return {
+    street,
+    descriptors: descriptors.rows,
+    addressCount: addresses.rows[0]?.total ?? 0,
+    addresses: addresses.rows.map(({ total: _total, ...row }) => row),
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * The gazetteer's SQL in one place. Statements that work on either the live
+ * schema or the one a FULL import is building take the schema name, which is
+ * only ever one of the two constants below (identifiers cannot be parameters).
+ */
+export const LIVE = 'gazetteer';
+export const NEXT = 'gazetteer_next';
+export type GazetteerSchema = typeof LIVE | typeof NEXT;
+
+/** The data tables in load order, and the derived index last. */
+export const DATA_TABLES = ['street', 'street_descriptor', 'blpu', 'lpi', 'cross_reference', 'classification', 'organisation', 'successor', 'delivery_point'] as const;
+export const ALL_TABLES = [...DATA_TABLES, 'address_index'] as const;
+
+export const createNextSchema = () => [
+  `DROP SCHEMA IF EXISTS ${NEXT} CASCADE`,
+  `CREATE SCHEMA ${NEXT}`,
+  // Columns, defaults and generated columns only; keys and indexes come after the load (faster COPY).
+  ...ALL_TABLES.map((t) => `CREATE TABLE ${NEXT}.${t} (LIKE ${LIVE}.${t} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS)`),
+];
+
+/** Primary keys and indexes of the live tables, re-targeted at the next schema. */
+export const LIVE_INDEX_DEFINITIONS = `
+  SELECT 'ALTER TABLE ${NEXT}.' || quote_ident(t.relname) || ' ADD CONSTRAINT ' || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid) AS ddl
+    FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_namespace n ON n.oid = t.relnamespace
+   WHERE n.nspname = '${LIVE}' AND c.contype IN ('p', 'u')
+  UNION ALL
+  SELECT replace(i.indexdef, ' ON ${LIVE}.', ' ON ${NEXT}.')
+    FROM pg_indexes i
+   WHERE i.schemaname = '${LIVE}'
+     AND NOT EXISTS (SELECT 1 FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+                      WHERE n.nspname = '${LIVE}' AND c.conname = i.indexname)`;
+
+export const swapSchemas = [
+  `ALTER SCHEMA ${LIVE} RENAME TO gazetteer_old`,
+  `ALTER SCHEMA ${NEXT} RENAME TO ${LIVE}`,
+  `DROP SCHEMA gazetteer_old CASCADE`,
+];
+
+export const analyse = (schema: GazetteerSchema) => ALL_TABLES.map((t) => `ANALYZE ${schema}.${t}`);
+
+const range = (p: string, alias: string) =>
+  `NULLIF(concat(${alias}.${p}_start_number, ${alias}.${p}_start_suffix,
+     CASE WHEN ${alias}.${p}_end_number IS NOT NULL OR ${alias}.${p}_end_suffix IS NOT NULL
+          THEN '-' || concat(${alias}.${p}_end_number, ${alias}.${p}_end_suffix) END), '')`;
+
+/**
+ * Builds address index rows from the BS 7666 tables: for every UPRN when $1
+ * is null, otherwise for the UPRNs in $1. An LPI whose BLPU is gone is left
+ * out (a deleted BLPU ends its LPIs). The postcode is the LPI's own (DTF),
+ * else the delivery point's, else the BLPU's postcode locator (AddressBase).
+ */
+export const buildIndex = (s: GazetteerSchema) => `
+  WITH l AS (
+    SELECT * FROM ${s}.lpi WHERE $1::bigint[] IS NULL OR uprn = ANY($1)
+  ), dp AS (
+    SELECT DISTINCT ON (uprn) uprn, postcode FROM ${s}.delivery_point
+     WHERE $1::bigint[] IS NULL OR uprn = ANY($1) ORDER BY uprn, udprn
+  ), org AS (
+    SELECT DISTINCT ON (uprn) uprn, organisation FROM ${s}.organisation
+     WHERE end_date IS NULL AND ($1::bigint[] IS NULL OR uprn = ANY($1)) ORDER BY uprn, org_key
+  ), cls AS (
+    SELECT DISTINCT ON (uprn) uprn, code FROM ${s}.classification
+     WHERE end_date IS NULL AND ($1::bigint[] IS NULL OR uprn = ANY($1)) ORDER BY uprn, class_key
+  ), rows AS (
+    SELECT l.lpi_key, l.uprn, l.logical_status, b.logical_status AS blpu_status, b.parent_uprn,
+           l.sao_start_number, l.sao_start_suffix, l.sao_end_number, l.sao_end_suffix, l.sao_text,
+           l.pao_start_number, l.pao_start_suffix, l.pao_end_number, l.pao_end_suffix, l.pao_text,
+           l.usrn, sd.description AS street, sd.locality, coalesce(sd.town, l.post_town) AS town,
+           coalesce(l.postcode, dp.postcode, b.postcode_locator) AS postcode,
+           org.organisation, coalesce(cls.code, b.blpu_class) AS classification,
+           ${range('sao', 'l')} AS sao_range, ${range('pao', 'l')} AS pao_range
+      FROM l
+      JOIN ${s}.blpu b ON b.uprn = l.uprn
+      JOIN LATERAL (SELECT * FROM ${s}.street_descriptor d WHERE d.usrn = l.usrn
+                     ORDER BY d.language = l.language DESC, d.language LIMIT 1) sd ON true
+      LEFT JOIN dp ON dp.uprn = l.uprn
+      LEFT JOIN org ON org.uprn = l.uprn
+      LEFT JOIN cls ON cls.uprn = l.uprn
+  )
+  INSERT INTO ${s}.address_index (
+    lpi_key, uprn, logical_status, blpu_status, parent_uprn,
+    sao_start_number, sao_start_suffix, sao_end_number, sao_end_suffix, sao_text,
+    pao_start_number, pao_start_suffix, pao_end_number, pao_end_suffix, pao_text,
+    usrn, street, locality, town, postcode, organisation, classification,
+    postcode_key, sector, search_text)
+  SELECT lpi_key, uprn, logical_status, blpu_status, parent_uprn,
+         sao_start_number, sao_start_suffix, sao_end_number, sao_end_suffix, sao_text,
+         pao_start_number, pao_start_suffix, pao_end_number, pao_end_suffix, pao_text,
+         usrn, street, locality, town, postcode, organisation, classification,
+         replace(postcode, ' ', ''),
+         CASE WHEN postcode ~ ' ' THEN left(postcode, length(postcode) - 2) END,
+         btrim(regexp_replace(upper(concat_ws(' ', organisation, sao_text, sao_range, pao_text, pao_range, street, locality, town, postcode)),
+                              '[^A-Z0-9]+', ' ', 'g'))
+    FROM rows`;
+
+export const deleteIndexRows = (s: GazetteerSchema) => `DELETE FROM ${s}.address_index WHERE uprn = ANY($1::bigint[])`;
+
+export const insertImport = `INSERT INTO gazetteer_import (file_names, format, file_type) VALUES ($1, $2, $3) RETURNING id`;
+export const finishImport = `
+  UPDATE gazetteer_import SET finished_at = now(), status = $2, counts = $3, rejects = $4, error = $5 WHERE id = $1`;
+export const insertTouched = `
+  INSERT INTO gazetteer_touched (import_id, uprn, change, successor)
+  SELECT $1, u.uprn, u.change, u.successor FROM unnest($2::bigint[], $3::text[], $4::bigint[]) AS u(uprn, change, successor)
+  ON CONFLICT (import_id, uprn) DO UPDATE SET change = EXCLUDED.change, successor = EXCLUDED.successor`;
+export const successorsOf = (s: GazetteerSchema) => `
+  SELECT DISTINCT ON (uprn) uprn, successor FROM ${s}.successor WHERE uprn = ANY($1::bigint[]) ORDER BY uprn, start_date DESC NULLS LAST`;
+export const existingUprns = (s: GazetteerSchema) => `SELECT uprn, logical_status FROM ${s}.blpu WHERE uprn = ANY($1::bigint[])`;
+export const countRows = (s: GazetteerSchema, table: string) => `SELECT count(*)::int AS n FROM ${s}.${table}`;

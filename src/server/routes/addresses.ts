@@ -1,0 +1,136 @@
+/** Gazetteer reads: type-ahead search, one property, one street. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import { Type, type Static } from 'typebox';
+import { Address, presentAddress } from '../../gazetteer/present.js';
+import { propertyByUprn, searchAddresses, streetByUsrn, successorOfRemoved } from '../../gazetteer/lookup.js';
+import { errorResponses, HubError } from '../errors.js';
+
+const Uprn = Type.Integer({ minimum: 1, maximum: 999_999_999_999, description: 'UPRN, 1 to 12 digits' });
+const Usrn = Type.Integer({ minimum: 1, maximum: 99_999_999, description: 'USRN, 1 to 8 digits' });
+const Dated = { startDate: Type.Union([Type.String(), Type.Null()]), endDate: Type.Union([Type.String(), Type.Null()]) };
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+
+const Property = Type.Object({
+  uprn: Type.Integer(),
+  logicalStatus: Type.Integer(),
+  state: Nullable(Type.Integer()),
+  blpuClass: Nullable(Type.String()),
+  coordinates: Type.Object({
+    x: Nullable(Type.Number()),
+    y: Nullable(Type.Number()),
+    latitude: Nullable(Type.Number()),
+    longitude: Nullable(Type.Number()),
+  }),
+  ...Dated,
+  addresses: Type.Array(Address, { description: 'every LPI of the property: approved, alternative, provisional and historic' }),
+  classifications: Type.Array(Type.Object({ code: Type.String(), scheme: Nullable(Type.String()), ...Dated })),
+  crossReferences: Type.Array(Type.Object({ crossReference: Type.String(), source: Type.String(), ...Dated })),
+  organisations: Type.Array(Type.Object({ organisation: Type.String(), legalName: Nullable(Type.String()), ...Dated })),
+  deliveryPoints: Type.Array(Type.Object({ udprn: Type.Integer(), postcode: Type.String() })),
+  parent: Nullable(Address),
+  children: Type.Array(Address),
+  successorUprn: Nullable(Type.Integer({ description: 'the UPRN that replaced this one, if it was retired' })),
+});
+
+const Street = Type.Object({
+  usrn: Type.Integer(),
+  recordType: Nullable(Type.Integer()),
+  state: Nullable(Type.Integer()),
+  ...Dated,
+  descriptors: Type.Array(
+    Type.Object({
+      description: Type.String(),
+      locality: Nullable(Type.String()),
+      town: Nullable(Type.String()),
+      administrativeArea: Nullable(Type.String()),
+      language: Type.String(),
+    }),
+  ),
+  addressCount: Type.Integer({ description: 'approved addresses on the street' }),
+  addresses: Type.Array(Address),
+});
+
+type PropertyBody = Static<typeof Property>;
+
+const addresses: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { pool }) => {
+  app.get('/v1/addresses', {
+    schema: {
+      tags: ['gazetteer'],
+      summary: 'Type-ahead address search for address pickers',
+      description: 'Every word typed must begin a word of the address; current addresses rank first. A misspelling falls back to similarity.',
+      querystring: Type.Object({
+        q: Type.Optional(Type.String({ maxLength: 200 })),
+        postcode: Type.Optional(Type.String({ maxLength: 10, description: 'a full or partial postcode' })),
+        limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+      }),
+      response: { 200: Type.Object({ results: Type.Array(Address) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const { q, postcode, limit } = request.query;
+    if (!q?.trim() && !postcode?.trim()) throw new HubError('bad-request', 'give q (address text), postcode, or both');
+    const rows = await searchAddresses(pool, { q, postcode, limit });
+    return { results: rows.map(presentAddress) };
+  });
+
+  app.get('/v1/addresses/:uprn', {
+    schema: {
+      tags: ['gazetteer'],
+      summary: 'One property: its BLPU, every address, classification, parent and children, cross references',
+      params: Type.Object({ uprn: Uprn }),
+      response: { 200: Property, 301: Type.Null({ description: 'the UPRN was removed; Location names its successor' }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const { uprn } = request.params;
+    const detail = await propertyByUprn(pool, uprn);
+    if (!detail) {
+      const successor = await successorOfRemoved(pool, uprn);
+      if (successor !== null) return reply.code(301).header('location', `/v1/addresses/${successor}`).send(null);
+      throw new HubError('not-found', `no property with UPRN ${uprn} in the gazetteer`);
+    }
+    const b = detail.blpu;
+    const body: PropertyBody = {
+      uprn,
+      logicalStatus: b['logicalStatus'] as number,
+      state: b['state'] as number | null,
+      blpuClass: b['blpuClass'] as string | null,
+      coordinates: { x: b['x'] as number | null, y: b['y'] as number | null, latitude: b['latitude'] as number | null, longitude: b['longitude'] as number | null },
+      startDate: b['startDate'] as string | null,
+      endDate: b['endDate'] as string | null,
+      addresses: detail.addresses.map(presentAddress),
+      classifications: detail.classifications as PropertyBody['classifications'],
+      crossReferences: detail.crossReferences as PropertyBody['crossReferences'],
+      organisations: detail.organisations as PropertyBody['organisations'],
+      deliveryPoints: detail.deliveryPoints as PropertyBody['deliveryPoints'],
+      parent: detail.parent ? presentAddress(detail.parent) : null,
+      children: detail.children.map(presentAddress),
+      successorUprn: detail.successorUprn,
+    };
+    return body;
+  });
+
+  app.get('/v1/streets/:usrn', {
+    schema: {
+      tags: ['gazetteer'],
+      summary: 'One street with its descriptors and approved addresses',
+      params: Type.Object({ usrn: Usrn }),
+      querystring: Type.Object({ limit: Type.Integer({ minimum: 1, maximum: 5000, default: 500 }) }),
+      response: { 200: Street, ...errorResponses },
+    },
+  }, async (request) => {
+    const found = await streetByUsrn(pool, request.params.usrn, request.query.limit);
+    if (!found) throw new HubError('not-found', `no street with USRN ${request.params.usrn} in the gazetteer`);
+    const s = found.street;
+    return {
+      usrn: request.params.usrn,
+      recordType: s['recordType'] as number | null,
+      state: s['state'] as number | null,
+      startDate: s['startDate'] as string | null,
+      endDate: s['endDate'] as string | null,
+      descriptors: found.descriptors as Static<typeof Street>['descriptors'],
+      addressCount: found.addressCount,
+      addresses: found.addresses.map(presentAddress),
+    };
+  });
+};
+export default addresses;
