@@ -52,9 +52,9 @@ const abpCounts = new Map(ABP_TABLES.map((t) => [String(t.type), fieldCount(t)])
 const dtfCounts = new Map(DTF_TABLES.map((t) => [String(t.type), fieldCount(t)]));
 const KNOWN_TYPES = new Set(['10', '99', ...abpCounts.keys(), ...dtfCounts.keys(), ...ABP_SKIPPED_TYPES, ...DTF_SKIPPED_TYPES]);
 
-/** A split file starts with a row of column names. */
+/** A split file starts with a row of column names, RECORD_IDENTIFIER among them. */
 export function isSplitHeaderRow(row: readonly string[]): boolean {
-  return (row[0] ?? '').trim().toUpperCase() === 'RECORD_IDENTIFIER';
+  return row.some((f) => f.trim().toUpperCase() === 'RECORD_IDENTIFIER');
 }
 
 /** What one row says about the format, or null when it fits both or neither. */

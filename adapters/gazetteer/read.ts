@@ -106,6 +106,7 @@ class EventBuilder {
   private rules: FormatRules = RULES.abp;
   /** Split files: column names, and per record type the column order or why it cannot be read. */
   private columnNames: string[] | null = null;
+  private typeIndex = 0;
   private readonly orders = new Map<string, number[] | null | string>();
   trailerSeen = false;
 
@@ -147,13 +148,15 @@ class EventBuilder {
   }
 
   private headerRow(fields: string[], line: number, out: GazetteerEvent[]): void {
-    if (this.detection?.format === 'abp-split') this.columnNames = fields.map((f) => f.trim().toUpperCase());
-    else if (fields.length !== HEADER_FIELDS) out.push(wrongCount('10', HEADER_FIELDS, fields.length, line));
+    if (this.detection?.format === 'abp-split') {
+      this.columnNames = fields.map((f) => f.trim().toUpperCase());
+      this.typeIndex = this.columnNames.indexOf('RECORD_IDENTIFIER');
+    }    else if (fields.length !== HEADER_FIELDS) out.push(wrongCount('10', HEADER_FIELDS, fields.length, line));
   }
 
   private convert(fields: string[], line: number, out: GazetteerEvent[]): void {
-    const type = fields[0] ?? '';
-    if (fields.length === 1 && type.trim() === '') return;
+    if (fields.length === 1 && (fields[0] ?? '').trim() === '') return;
+    const type = fields[this.typeIndex] ?? '';
     if (!RECORD_TYPE.test(type)) {
       out.push({ kind: 'reject', recordType: null, line, reason: 'RECORD_IDENTIFIER: not a record type number' });
       return;
