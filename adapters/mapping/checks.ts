@@ -1,0 +1,61 @@
+/**
+ * Checks the mapping applies to identifiers, contacts, postcodes and UPRNs.
+ * NHS number, NI number, phone, email and date-of-birth rules live in
+ * matching/identifiers (one implementation for the whole hub); postcodes use
+ * the `postcode` package. Results never carry the value into a message.
+ */
+import { isValid as isValidPostcode, toNormalised } from 'postcode';
+import { validateDob, validateEmail, validateNhsNumber, validateNino, validatePhone, type IdentifierCheck } from '../../matching/identifiers/index.js';
+
+export interface CheckResult {
+  /** Normalised when valid; otherwise the raw text trimmed. */
+  value: string;
+  valid: boolean;
+  /** The rule broken, when not valid. */
+  rule: string | null;
+}
+
+export interface Checks {
+  nhsNumber(raw: string): CheckResult;
+  nino(raw: string): CheckResult;
+  phone(raw: string): CheckResult;
+  email(raw: string): CheckResult;
+  /** An ISO date of birth against the DOB rules (not before 1900, not after `today` when given). */
+  dateOfBirth(iso: string, today?: string): { valid: boolean; rule: string | null };
+}
+
+/** "not a calendar date" from a validator becomes the rule "dob-not-a-calendar-date". */
+const ruleOf = (prefix: string, problem: string | undefined): string =>
+  `${prefix}-${(problem ?? 'invalid').toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+
+const fromCheck = (prefix: string, raw: string, check: IdentifierCheck): CheckResult =>
+  check.valid && check.normalised !== null ? { value: check.normalised, valid: true, rule: null } : { value: raw.trim(), valid: false, rule: ruleOf(prefix, check.problem) };
+
+/** No `today` means no date is in the future: callers that know the date pass it. */
+const NO_FUTURE_LIMIT = '9999-12-31';
+
+export const defaultChecks: Checks = {
+  nhsNumber: (raw) => fromCheck('nhs-number', raw, validateNhsNumber(raw)),
+  nino: (raw) => fromCheck('nino', raw, validateNino(raw)),
+  phone: (raw) => fromCheck('phone', raw, validatePhone(raw)),
+  email: (raw) => fromCheck('email', raw, validateEmail(raw)),
+  dateOfBirth: (iso, today) => {
+    const check = validateDob(iso, today ?? NO_FUTURE_LIMIT);
+    return check.valid ? { valid: true, rule: null } : { valid: false, rule: ruleOf('dob', check.problem) };
+  },
+};
+
+export function checkPostcode(raw: string): CheckResult {
+  const trimmed = raw.trim();
+  if (isValidPostcode(trimmed)) return { value: toNormalised(trimmed) ?? trimmed, valid: true, rule: null };
+  return { value: trimmed.toUpperCase().replace(/\s+/g, ' '), valid: false, rule: 'postcode-format' };
+}
+
+const MAX_UPRN = 999_999_999_999;
+
+export function checkUprn(raw: string): { value: number | null; rule: string | null } {
+  const trimmed = raw.trim();
+  if (!/^\d{1,12}$/.test(trimmed)) return { value: null, rule: 'uprn-format' };
+  const n = Number(trimmed);
+  return n >= 1 && n <= MAX_UPRN ? { value: n, rule: null } : { value: null, rule: 'uprn-format' };
+}

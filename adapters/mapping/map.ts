@@ -1,0 +1,308 @@
+/**
+ * The mapping engine: one read record in, one canonical SourceRecord per
+ * person in it out (or a reject naming the field and rule). Values that are
+ * wrong but not fatal (an invalid NI number, an unparseable date of birth)
+ * are kept raw, marked invalid and reported as warnings on the record.
+ */
+import { Compile } from 'typebox/compile';
+import type { ReadRecord } from '../readers/index.js';
+import {
+  SourceRecord,
+  type Contact,
+  type Entitlement,
+  type Identifier,
+  type PersonName,
+  type RecordWarning,
+  type ServiceInvolvement,
+  type SourceAddress,
+} from '../../schemas/source-record.js';
+import { checkPostcode, checkUprn, defaultChecks, type Checks } from './checks.js';
+import { parseDate, parseDateTime } from './dates.js';
+import type { Mapping } from './load.js';
+import { splitName } from './names.js';
+import { find, firstText, texts, type Scope } from './paths.js';
+import type { AddressSpec, DateSpec, EntitlementSpec, InvolvementSpec, NameSpec, OtherNameSpec, ValueSpec } from './schema.js';
+
+export interface MapReject {
+  field: string;
+  rule: string;
+  message: string;
+}
+
+export type MapResult = { record: SourceRecord } | { reject: MapReject };
+
+export interface MapOptions {
+  /** Identifier rules; matching/identifiers by default. */
+  checks?: Checks;
+  /** ISO date used to refuse dates of birth in the future; the engine has no clock of its own. */
+  today?: string;
+}
+
+const validRecord = Compile(SourceRecord);
+
+class Rejected extends Error {
+  constructor(readonly reject: MapReject) {
+    super(reject.message);
+  }
+}
+
+/** Per-record state: the scope values are read from and the warnings gathered. */
+class Context {
+  constructor(
+    readonly scope: Scope,
+    readonly warnings: RecordWarning[] = [],
+  ) {}
+
+  warn(field: string, rule: string, message: string): void {
+    this.warnings.push({ field, rule, message });
+  }
+
+  value(spec: ValueSpec | undefined): { value: string | null; label: string } {
+    if (spec === undefined) return { value: null, label: '' };
+    if (typeof spec !== 'string') return { value: spec.const, label: 'const' };
+    return firstText(this.scope, spec);
+  }
+
+  date(spec: DateSpec | undefined, what = 'date'): string | null {
+    if (!spec) return null;
+    const { value, label } = firstText(this.scope, spec.field);
+    if (value === null) return null;
+    const parsed = parseDate(value, spec.formats);
+    if (parsed.ok) return parsed.value;
+    this.warn(label, parsed.rule, `${what} is not a ${parsed.rule === 'date-format' ? 'date in the stated formats' : 'real calendar date'}`);
+    return null;
+  }
+
+  within(item: { node: unknown; label: string }): Context {
+    return new Context({ ...this.scope, item }, this.warnings);
+  }
+}
+
+function buildName(ctx: Context, spec: NameSpec | OtherNameSpec, kind: PersonName['kind']): PersonName | null {
+  if (spec.full !== undefined) {
+    const { value } = ctx.value(spec.full);
+    if (value === null) return null;
+    const split = splitName(value, spec.order);
+    if (!split) throw new Rejected({ field: ctx.value(spec.full).label, rule: 'name-unparseable', message: 'no surname could be found in the name' });
+    return { ...split, raw: value, kind };
+  }
+  const surname = ctx.value(spec.surname).value;
+  const forenameSpec = spec.forenames;
+  const forenames = typeof forenameSpec === 'string' ? texts(ctx.scope, forenameSpec).values.flatMap((v) => v.split(/\s+/)) : forenameSpec ? forenameSpec.const.split(/\s+/) : [];
+  if (surname === null) {
+    if (forenames.length === 0) return null;
+    throw new Rejected({ field: ctx.value(spec.surname).label, rule: 'required', message: 'a name without a surname' });
+  }
+  const title = ctx.value(spec.title).value;
+  const suffix = ctx.value(spec.suffix).value;
+  return { title: title?.replace(/\./g, '').toUpperCase() ?? null, forenames, surname, suffix: suffix?.toUpperCase() ?? null, raw: null, kind };
+}
+
+function buildIdentifiers(ctx: Context, mapping: Mapping, checks: Checks): Identifier[] {
+  const out: Identifier[] = [];
+  for (const spec of mapping.identifiers ?? []) {
+    const { values, label } = texts(ctx.scope, spec.field);
+    for (const raw of values) {
+      const checked = spec.scheme === 'nhs-number' ? checks.nhsNumber(raw) : spec.scheme === 'nino' ? checks.nino(raw) : { value: raw, valid: true, rule: null };
+      if (!checked.valid) ctx.warn(label, checked.rule ?? spec.scheme, `${spec.scheme} is not valid; kept but never used as match evidence`);
+      out.push({ scheme: spec.scheme, value: checked.value, raw, valid: checked.valid });
+    }
+  }
+  return out;
+}
+
+function buildContacts(ctx: Context, mapping: Mapping, checks: Checks): Contact[] {
+  const out: Contact[] = [];
+  for (const spec of mapping.contacts ?? []) {
+    const { values, label } = texts(ctx.scope, spec.field);
+    for (const raw of values) {
+      const checked = spec.kind === 'phone' ? checks.phone(raw) : checks.email(raw);
+      if (!checked.valid) ctx.warn(label, checked.rule ?? spec.kind, `${spec.kind} is not valid`);
+      out.push({ kind: spec.kind, value: checked.value, raw, valid: checked.valid, use: spec.use ?? null });
+    }
+  }
+  return out;
+}
+
+function buildAddress(ctx: Context, spec: AddressSpec): SourceAddress | null {
+  const lines = spec.lines.flatMap((p) => texts(ctx.scope, p).values);
+  const postcodeText = spec.postcode ? firstText(ctx.scope, spec.postcode) : null;
+  let postcode: string | null = null;
+  if (postcodeText?.value) {
+    const checked = checkPostcode(postcodeText.value);
+    if (!checked.valid) ctx.warn(postcodeText.label, checked.rule ?? 'postcode', 'postcode is not a valid UK postcode');
+    postcode = checked.value;
+  }
+  let uprn: number | null = null;
+  const uprnText = spec.uprn ? firstText(ctx.scope, spec.uprn) : null;
+  if (uprnText?.value) {
+    const checked = checkUprn(uprnText.value);
+    if (checked.rule) ctx.warn(uprnText.label, checked.rule, 'UPRN is not a 1 to 12 digit number');
+    uprn = checked.value;
+  }
+  const crossReference = spec.crossReference ? firstText(ctx.scope, spec.crossReference).value : null;
+  if (lines.length === 0 && postcode === null && uprn === null) return null;
+  return {
+    lines: spec.join !== undefined && lines.length > 0 ? [lines.join(spec.join)] : lines,
+    postcode,
+    uprn,
+    crossReference,
+    kind: spec.kind,
+    from: ctx.date(spec.from),
+    to: ctx.date(spec.to),
+  };
+}
+
+function buildEntitlements(ctx: Context, spec: EntitlementSpec): Entitlement[] {
+  const { values, label } = texts(ctx.scope, spec.field);
+  const codes = new Map(Object.entries(spec.codes).map(([code, entry]) => [code.toUpperCase(), entry]));
+  const ignore = new Set((spec.ignore ?? []).map((c) => c.toUpperCase()));
+  const out: Entitlement[] = [];
+  const found = values.flatMap((v) => (spec.separator ? v.split(spec.separator) : [v])).map((c) => c.trim());
+  for (const code of found) {
+    const key = code.toUpperCase();
+    if (code === '' || ignore.has(key)) continue;
+    const entry = codes.get(key);
+    if (!entry) {
+      ctx.warn(label, 'unknown-code', 'a code the mapping does not list; no entitlement recorded');
+      continue;
+    }
+    const verifiedOn = ctx.date(spec.verifiedOn, 'verification date');
+    const method = ctx.value(spec.method).value ?? entry.method ?? null;
+    const verified = spec.verified === 'always' || (spec.verified !== 'never' && (verifiedOn !== null || method !== null));
+    out.push({ kind: entry.kind, code: key, from: ctx.date(spec.from), to: ctx.date(spec.to), evidence: { verified, verifiedOn, method } });
+  }
+  return out;
+}
+
+function buildInvolvements(ctx: Context, spec: InvolvementSpec, closed: boolean): ServiceInvolvement[] {
+  const one = (c: Context): ServiceInvolvement | null => {
+    const service = c.value(spec.service).value;
+    const reference = c.value(spec.reference).value;
+    if (service === null || reference === null) return null;
+    const to = c.date(spec.to);
+    const ended = closed || (spec.closedIfEnded === true && to !== null);
+    return { service, reference, role: c.value(spec.role).value, status: ended ? 'closed' : 'open', from: c.date(spec.from), to };
+  };
+  if (spec.each === undefined) {
+    const v = one(ctx);
+    return v ? [v] : [];
+  }
+  const { values, label } = find(ctx.scope, spec.each);
+  const out: ServiceInvolvement[] = [];
+  values.forEach((node, i) => {
+    const v = one(ctx.within({ node, label: `${label}[${i + 1}]` }));
+    if (v) out.push(v);
+  });
+  return out;
+}
+
+function isClosed(ctx: Context, mapping: Mapping): boolean {
+  if (!mapping.closed) return false;
+  const status = firstText(ctx.scope, mapping.closed.field).value?.toUpperCase();
+  return status !== undefined && mapping.closed.values.some((v) => v.toUpperCase() === status);
+}
+
+function buildRecord(mapping: Mapping, scope: Scope, sourceRef: string, options: MapOptions): SourceRecord | null {
+  const checks = options.checks ?? defaultChecks;
+  const ctx = new Context(scope);
+  const name = buildName(ctx, mapping.name, 'current');
+  if (!name) return null;
+  const names = [name];
+  for (const spec of mapping.otherNames ?? []) {
+    const other = buildName(ctx, spec, spec.kind);
+    if (other && JSON.stringify({ ...other, kind: name.kind, raw: null }) !== JSON.stringify({ ...name, raw: null })) names.push(other);
+  }
+
+  let dateOfBirth: string | null = null;
+  let dateOfBirthRaw: string | null = null;
+  if (mapping.dateOfBirth) {
+    const { value, label } = firstText(scope, mapping.dateOfBirth.field);
+    dateOfBirthRaw = value;
+    if (value !== null) {
+      const parsed = parseDate(value, mapping.dateOfBirth.formats);
+      if (!parsed.ok) ctx.warn(label, parsed.rule, 'date of birth is not a date in the stated formats');
+      else {
+        const rule = checks.dateOfBirth(parsed.value, options.today);
+        if (rule.valid) dateOfBirth = parsed.value;
+        else ctx.warn(label, rule.rule ?? 'date-of-birth', 'date of birth is outside the plausible range');
+      }
+    }
+  }
+
+  let sex: SourceRecord['sex'] = null;
+  if (mapping.sex) {
+    const { value, label } = firstText(scope, mapping.sex.field);
+    const codes = new Map(Object.entries(mapping.sex.codes).map(([k, v]) => [k.toUpperCase(), v]));
+    if (value !== null) {
+      sex = codes.get(value.toUpperCase()) ?? null;
+      if (sex === null) ctx.warn(label, 'unknown-code', 'a sex code the mapping does not list');
+    }
+  }
+
+  const closed = isClosed(ctx, mapping);
+  let sourceUpdatedAt: string | null = null;
+  if (mapping.sourceUpdatedAt) {
+    const { value, label } = firstText(scope, mapping.sourceUpdatedAt.field);
+    if (value !== null) {
+      const parsed = parseDateTime(value, mapping.sourceUpdatedAt.formats);
+      if (parsed.ok) sourceUpdatedAt = parsed.value;
+      else ctx.warn(label, parsed.rule, 'update time is not in the stated formats');
+    }
+  }
+
+  const record: SourceRecord = {
+    system: mapping.system,
+    sourceRef,
+    names,
+    dateOfBirth,
+    dateOfBirthRaw,
+    sex,
+    identifiers: buildIdentifiers(ctx, mapping, checks),
+    contacts: buildContacts(ctx, mapping, checks),
+    addresses: (mapping.addresses ?? []).map((a) => buildAddress(ctx, a)).filter((a): a is SourceAddress => a !== null),
+    entitlements: (mapping.entitlements ?? []).flatMap((e) => buildEntitlements(ctx, e)),
+    involvements: (mapping.involvements ?? []).flatMap((v) => buildInvolvements(ctx, v, closed)),
+    closed,
+    sourceUpdatedAt,
+    warnings: ctx.warnings,
+  };
+  return record;
+}
+
+/** The people in one read record: one scope per party, with its sourceRef suffix. */
+function partiesOf(mapping: Mapping, root: Record<string, unknown>): { scope: Scope; suffix: string }[] {
+  const parties = mapping.parties;
+  if (parties?.columns) return parties.columns.map((partyColumns, i) => ({ scope: { root, partyColumns }, suffix: `-${i + 1}` }));
+  if (parties?.each) {
+    const { values, label } = find({ root }, parties.each);
+    return values.map((node, i) => ({ scope: { root, party: { node, label: `${label}[${i + 1}]` } }, suffix: `-${i + 1}` }));
+  }
+  return [{ scope: { root }, suffix: '' }];
+}
+
+/**
+ * Map one read record. A record naming several people (LIABLE_PARTY_1 and
+ * _2, several Tenant elements) gives one result per named person, each with
+ * the party's position appended to the sourceRef ("-1", "-2"), so that a
+ * party keeps its reference when another is added or removed beside it.
+ */
+export function mapRecord(mapping: Mapping, item: ReadRecord, options: MapOptions = {}): MapResult[] {
+  const ref = firstText({ root: item.fields }, mapping.sourceRef);
+  if (ref.value === null) return [{ reject: { field: ref.label, rule: 'required', message: 'the source reference is missing' } }];
+  const results: MapResult[] = [];
+  for (const { scope, suffix } of partiesOf(mapping, item.fields)) {
+    const sourceRef = `${ref.value}${suffix}`;
+    try {
+      const record = buildRecord(mapping, scope, sourceRef, options);
+      if (!record) continue;
+      const error = validRecord.Errors(record)[0];
+      results.push(error ? { reject: { field: error.instancePath, rule: error.keyword, message: `mapped record is not canonical: ${error.message}` } } : { record });
+    } catch (e) {
+      if (!(e instanceof Rejected)) throw e;
+      results.push({ reject: e.reject });
+    }
+  }
+  if (results.length === 0) return [{ reject: { field: mapping.parties ? 'parties' : 'name', rule: 'required', message: 'the record names nobody' } }];
+  return results;
+}
