@@ -27,6 +27,12 @@ function countNewlines(s: string, from: number, to: number): number {
   return n;
 }
 
+/** Where the line after the one holding `from` starts. */
+function afterLine(text: string, from: number): number {
+  const nl = text.indexOf('\n', from);
+  return nl < 0 ? text.length : nl + 1;
+}
+
 export class CsvRecordSplitter {
   private carry = '';
   private started = false;
@@ -80,7 +86,8 @@ export class CsvRecordSplitter {
       if (r === NEED_MORE) return pos;
       if ('problem' in r) sink.problem(r.problem, this.line);
       else sink.row(r.fields, this.line);
-      this.line += countNewlines(text, pos, r.next);
+      // Line breaks inside quoted fields are rare: count only when the record ran past its first line.
+      this.line += r.next === lineEnd + 1 ? 1 : countNewlines(text, pos, r.next);
       pos = r.next;
     }
     return len;
@@ -94,10 +101,7 @@ export class CsvRecordSplitter {
   ): typeof NEED_MORE | { fields: string[]; next: number } | { problem: string; next: number } {
     const len = text.length;
     const fields: string[] = [];
-    const afterLine = (from: number): number => {
-      const nl = text.indexOf('\n', from);
-      return nl < 0 ? len : nl + 1;
-    };
+    const firstBreak = text.indexOf('\n', pos);
     let i = pos;
     for (;;) {
       if (text.charCodeAt(i) === 34) {
@@ -107,7 +111,7 @@ export class CsvRecordSplitter {
           const q = text.indexOf('"', j);
           if (q < 0 || (q + 1 === len && !final)) {
             if (!final && countNewlines(text, pos, len) <= MAX_LINES_IN_FIELD) return NEED_MORE;
-            return { problem: 'unterminated quoted field', next: afterLine(pos) };
+            return { problem: 'unterminated quoted field', next: afterLine(text, pos) };
           }
           if (text.charCodeAt(q + 1) === 34) {
             v += text.slice(j, q + 1);
@@ -118,8 +122,8 @@ export class CsvRecordSplitter {
           i = q + 1;
           break;
         }
-        if (countNewlines(text, pos, i) > MAX_LINES_IN_FIELD) {
-          return { problem: 'unterminated quoted field', next: afterLine(pos) };
+        if (firstBreak >= 0 && i > firstBreak && countNewlines(text, pos, i) > MAX_LINES_IN_FIELD) {
+          return { problem: 'unterminated quoted field', next: afterLine(text, pos) };
         }
         fields.push(v);
         const c = text.charCodeAt(i);
@@ -133,7 +137,7 @@ export class CsvRecordSplitter {
           if (final) return { fields, next: len };
           return NEED_MORE;
         }
-        return { problem: 'text after a closing quote', next: afterLine(i) };
+        return { problem: 'text after a closing quote', next: afterLine(text, i) };
       }
       const comma = text.indexOf(',', i);
       const nl = text.indexOf('\n', i);
@@ -142,7 +146,7 @@ export class CsvRecordSplitter {
       const end = comma >= 0 && comma < lineEnd ? comma : lineEnd;
       let value = text.slice(i, end);
       if (end === lineEnd && value.endsWith('\r')) value = value.slice(0, -1);
-      if (value.includes('"')) return { problem: 'double quote inside an unquoted field', next: afterLine(i) };
+      if (value.includes('"')) return { problem: 'double quote inside an unquoted field', next: afterLine(text, i) };
       fields.push(value);
       if (end === comma) {
         i = comma + 1;
