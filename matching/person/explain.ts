@@ -1,0 +1,58 @@
+import { compareRecords, MISSING, PERSON_COMPARISONS, type Comparison } from './compare.js';
+import { matchProbability, weightOfProbability, type Decision, type FieldModel, type PersonModel } from './model.js';
+import type { PreparedPerson } from './types.js';
+
+export interface FieldWeight {
+  field: string;
+  /** The level's label, or null when a side had no value. */
+  level: string | null;
+  /** log2(m/u) of the level. */
+  baseWeight: number;
+  /** Term-frequency adjustment log2(u/tf) on exact agreement of a name, else 0. */
+  tfAdjustment: number;
+  /** baseWeight + tfAdjustment. */
+  weight: number;
+}
+
+export interface PairExplanation {
+  /** log2 odds of the prior. */
+  priorWeight: number;
+  fields: FieldWeight[];
+  /** priorWeight plus every field's weight. */
+  total: number;
+  probability: number;
+  decision: Decision;
+}
+
+function fieldWeight(field: FieldModel, comparison: Comparison, level: number, a: PreparedPerson): FieldWeight {
+  if (level === MISSING) return { field: field.field, level: null, baseWeight: 0, tfAdjustment: 0, weight: 0 };
+  const m = field.m[level] as number;
+  const u = field.u[level] as number;
+  const baseWeight = Math.log2(m / u);
+  let tfAdjustment = 0;
+  const tf = field.termFrequencies;
+  const value = comparison.termFrequency?.value(a);
+  if (tf && tf.level === level && value != null) tfAdjustment = Math.log2(u / (tf.frequencies[value] ?? tf.floor));
+  return { field: field.field, level: field.levels[level] ?? null, baseWeight, tfAdjustment, weight: baseWeight + tfAdjustment };
+}
+
+export const decide = (model: PersonModel, weight: number): Decision =>
+  weight >= model.thresholds.link ? 'link' : weight >= model.thresholds.review ? 'review' : 'distinct';
+
+/** Per-field weights of one pair, their total and the decision. */
+export function explainPair(
+  model: PersonModel,
+  a: PreparedPerson,
+  b: PreparedPerson,
+  comparisons: readonly Comparison[] = PERSON_COMPARISONS,
+): PairExplanation {
+  const vector = compareRecords(a, b, comparisons);
+  const fields = model.fields.map((field, f) => fieldWeight(field, comparisons[f] as Comparison, vector[f] as number, a));
+  const priorWeight = weightOfProbability(model.prior);
+  const total = fields.reduce((sum, f) => sum + f.weight, priorWeight);
+  return { priorWeight, fields, total, probability: matchProbability(total), decision: decide(model, total) };
+}
+
+/** The match weight of a pair (log2 odds that they are the same person). */
+export const matchWeight = (model: PersonModel, a: PreparedPerson, b: PreparedPerson, comparisons?: readonly Comparison[]): number =>
+  explainPair(model, a, b, comparisons).total;
