@@ -183,6 +183,13 @@ describe('readGazetteer: AddressBase Premium, mixed record types', () => {
     expect(rejectsOf(events)).toEqual([]);
   });
 
+  it('rejects a header record with the wrong field count and skips a header after the first line', async () => {
+    const events = await read(csv([header().slice(0, 7), street, header(), trailer(2)]));
+    expect(events[0]).toMatchObject({ kind: 'header', format: 'abp', line: 1 });
+    expect(rejectsOf(events)).toEqual([{ kind: 'reject', recordType: '10', line: 1, reason: 'record 10: expected 9 fields, got 7' }]);
+    expect(events.filter((e) => e.kind === 'skipped')).toEqual([{ kind: 'skipped', recordType: '10', line: 3, reason: 'header record after the first line' }]);
+  });
+
   it('rejects a malformed trailer', async () => {
     const events = await read(csv([header(), street, ['99', '0', 'many', '2024-01-01', '10:00:00']]));
     expect(rejectsOf(events)).toEqual([{ kind: 'reject', recordType: '99', line: 3, reason: 'record 99 field RECORD_COUNT: not an integer' }]);
