@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { candidatePairs, DEFAULT_BLOCKING_RULES, pairsCompleteness, reductionRatio } from '../../../matching/person/blocking.js';
+import { emptyNicknameTable } from '../../../matching/person/nicknames.js';
+import { prepare } from '../../../matching/person/prepare.js';
+import type { PersonRecord } from '../../../matching/person/types.js';
+
+const tables = { nicknames: emptyNicknameTable() };
+const person = (id: string, fields: Partial<PersonRecord>): PersonRecord => ({ id, forenames: [], surname: '', dob: null, ...fields });
+
+describe('blocking', () => {
+  const left = [
+    person('L1', { forenames: ['Ann'], surname: 'Able', dob: '1970-01-01' }),
+    person('L2', { forenames: ['Bea'], surname: 'Baker', nhsNumber: '9434765919' }),
+    person('L3', { forenames: ['Cy'], surname: 'Cole', dob: '1990-05-05', postcode: 'M1 1AE' }),
+  ].map((r) => prepare(r, tables));
+  const right = [
+    person('R1', { forenames: ['Anne'], surname: 'Zed', dob: '1970-01-01' }),
+    person('R2', { forenames: ['Bee'], surname: 'Quill', nhsNumber: '943 476 5919' }),
+    person('R3', { forenames: ['Cy'], surname: 'Kohl', postcode: 'm11ae' }),
+  ].map((r) => prepare(r, tables));
+
+  it('takes the union of the rules, each pair once', () => {
+    const result = candidatePairs(left, right);
+    const ids = result.pairs.map((p) => `${left[p.left]?.id}|${right[p.right]?.id}`).sort();
+    expect(ids).toEqual(['L1|R1', 'L2|R2', 'L3|R3']);
+    expect(result.pairsByRule['date of birth']).toBe(1);
+    expect(result.pairsByRule['nhs number']).toBe(1);
+    expect(result.pairsByRule['forename + postcode']).toBe(1);
+  });
+
+  it('finds nothing with a single rule that the pairs do not share', () => {
+    const dobOnly = DEFAULT_BLOCKING_RULES.filter((r) => r.name === 'date of birth');
+    expect(candidatePairs(left, right, dobOnly).pairs).toEqual([{ left: 0, right: 0 }]);
+  });
+
+  it('deduplicates one list with each unordered pair once', () => {
+    const all = [...left, ...right];
+    const pairs = candidatePairs(all, null).pairs;
+    expect(pairs.every((p) => p.left < p.right)).toBe(true);
+    expect(pairs).toHaveLength(3);
+  });
+
+  it('skips blocks above the size limit', () => {
+    const same = Array.from({ length: 5 }, (_, i) => prepare(person(`S${i}`, { dob: '1970-01-01' }), tables));
+    const result = candidatePairs(same, null, DEFAULT_BLOCKING_RULES, 4);
+    expect(result.pairs).toHaveLength(0);
+    expect(result.skippedBlocks).toBe(1);
+  });
+
+  it('measures pairs completeness and reduction ratio', () => {
+    expect(pairsCompleteness(new Set(['a|b', 'c|d']), new Set(['a|b', 'e|f']))).toBe(0.5);
+    expect(reductionRatio(10, 1000)).toBeCloseTo(0.99);
+  });
+});

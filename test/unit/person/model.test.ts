@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { candidatePairs } from '../../../matching/person/blocking.js';
+import { explainPair } from '../../../matching/person/explain.js';
+import { trainModel } from '../../../matching/person/model.js';
+import { emptyNicknameTable } from '../../../matching/person/nicknames.js';
+import { prepare } from '../../../matching/person/prepare.js';
+import { modelFromJson, modelToJson } from '../../../matching/person/serialise.js';
+import type { PreparedPerson } from '../../../matching/person/types.js';
+import { syntheticSet } from './synthetic.js';
+
+const tables = { nicknames: emptyNicknameTable() };
+const set = syntheticSet(400, 7);
+const left = set.left.map((r) => prepare(r, tables));
+const right = set.right.map((r) => prepare(r, tables));
+const blocking = candidatePairs(left, right);
+const model = trainModel(left, right, blocking.pairs, { seed: 11, randomPairs: 20_000 });
+const field = (name: string) => model.fields.find((f) => f.field === name);
+
+describe('Fellegi-Sunter model trained by EM without labels', () => {
+  it('recovers m and u close to how the synthetic set was made', () => {
+    expect(model.training.emConverged).toBe(true);
+    // 20% of forenames and surnames were mistyped, 20% of dates transposed.
+    expect(field('forename')?.m[0]).toBeGreaterThan(0.7);
+    expect(field('forename')?.m[0]).toBeLessThan(0.9);
+    expect(field('dob')?.m[0]).toBeCloseTo(0.8, 1);
+    expect(field('dob')?.m[1]).toBeCloseTo(0.2, 1);
+    expect(field('dob')?.u[0]).toBeLessThan(0.01);
+    expect(field('postcode')?.m[0]).toBeGreaterThan(0.95);
+    // 1 in 400 x 400 pairs is a match.
+    expect(model.prior).toBeGreaterThan(0.5 / 400);
+    expect(model.prior).toBeLessThan(2 / 400);
+  });
+
+  it('links the true pairs and not the others', () => {
+    let links = 0;
+    let correct = 0;
+    for (const p of blocking.pairs) {
+      const a = left[p.left] as PreparedPerson;
+      const b = right[p.right] as PreparedPerson;
+      if (explainPair(model, a, b).decision !== 'link') continue;
+      links++;
+      if (set.truth.has(`${a.id}|${b.id}`)) correct++;
+    }
+    expect(correct / set.truth.size).toBeGreaterThan(0.95);
+    expect(correct / links).toBeGreaterThan(0.95);
+  });
+
+  it('explains a pair with field weights that sum to the total', () => {
+    const explanation = explainPair(model, left[0] as PreparedPerson, right[0] as PreparedPerson);
+    const sum = explanation.fields.reduce((s, f) => s + f.weight, explanation.priorWeight);
+    expect(explanation.total).toBeCloseTo(sum, 10);
+    expect(explanation.fields.map((f) => f.field)).toContain('surname');
+    for (const f of explanation.fields) expect(f.weight).toBeCloseTo(f.baseWeight + f.tfAdjustment, 10);
+  });
+
+  it('survives a JSON round trip with the same weights, and refuses another version', () => {
+    const back = modelFromJson(modelToJson(model));
+    expect(back).toEqual(model);
+    const a = left[3] as PreparedPerson;
+    const b = right[3] as PreparedPerson;
+    expect(explainPair(back, a, b)).toEqual(explainPair(model, a, b));
+    expect(() => modelFromJson(JSON.stringify({ ...model, version: 2 }))).toThrow(/version/);
+    const renamed = { ...model, fields: model.fields.map((f, i) => (i === 0 ? { ...f, field: 'given' } : f)) };
+    expect(() => modelFromJson(JSON.stringify(renamed))).toThrow(/does not match/);
+  });
+});
