@@ -9,16 +9,17 @@
  * Run: npx tsx bench/person-febrl.ts [--extra-nicknames PATH]
  */
 import { readFileSync, existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import {
   buildNicknameTable, candidatePairs, explainPair, jaroWinkler, pairsCompleteness, parseNicknameCsv, parseRelationshipCsv, prepare,
   reductionRatio, trainModel, type PersonRecord, type PreparedPerson,
 } from '../matching/person/index.js';
+import { CURATED_NICKNAMES_URL } from '../matching/person-data/index.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 const FEBRL = path.resolve(ROOT, '../shared/data/febrl4');
-const CURATED = path.join(ROOT, 'matching/person-data/nicknames.csv');
 const extraAt = process.argv.indexOf('--extra-nicknames');
 const EXTRA = extraAt > 0 ? process.argv[extraAt + 1] : path.resolve(ROOT, '../shared/data/nicknames/names.csv');
 
@@ -52,7 +53,7 @@ const t0 = performance.now();
 const rawA = readFebrl('dataset4a.csv');
 const rawB = readFebrl('dataset4b.csv');
 const nicknames = buildNicknameTable(
-  parseNicknameCsv(readFileSync(CURATED, 'utf8')),
+  parseNicknameCsv(readFileSync(fileURLToPath(CURATED_NICKNAMES_URL), 'utf8')),
   EXTRA && existsSync(EXTRA) ? parseRelationshipCsv(readFileSync(EXTRA, 'utf8')) : [],
 );
 const tRead = seconds(t0);

@@ -45,6 +45,10 @@ describe('Fellegi-Sunter model trained by EM without labels', () => {
     expect(correct / links).toBeGreaterThan(0.95);
   });
 
+  it('is reproducible: the same data and seed give the same model', () => {
+    expect(trainModel(left, right, blocking.pairs, { seed: 11, randomPairs: 20_000 })).toEqual(model);
+  });
+
   it('explains a pair with field weights that sum to the total', () => {
     const explanation = explainPair(model, left[0] as PreparedPerson, right[0] as PreparedPerson);
     const sum = explanation.fields.reduce((s, f) => s + f.weight, explanation.priorWeight);

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { CURATED_NICKNAMES_URL } from '../../../matching/person-data/index.js';
 import { areNicknames, buildNicknameTable, nicknameRoots, parseNicknameCsv, parseRelationshipCsv } from '../../../matching/person/nicknames.js';
 
-const curatedText = readFileSync(new URL('../../../matching/person-data/nicknames.csv', import.meta.url), 'utf8');
+const curatedText = readFileSync(CURATED_NICKNAMES_URL, 'utf8');
 
 describe('nickname table', () => {
   const curated = parseNicknameCsv(curatedText);
