@@ -5,6 +5,7 @@ import { startHub, stopOnSignals } from '../hub.js';
 import { clientsCommand } from './clients.js';
 import { action, withDatabase } from './context.js';
 import { gazetteerCommand } from './gazetteer.js';
+import { ingestCommand, rejectsCommand } from './ingest.js';
 
 const program = new Command('hub')
   .description('citizen hub: council data integration, address matching, person linkage and the single citizen view')
@@ -41,5 +42,7 @@ program
 
 program.addCommand(clientsCommand());
 program.addCommand(gazetteerCommand());
+program.addCommand(ingestCommand());
+program.addCommand(rejectsCommand());
 
 await program.parseAsync(process.argv);

@@ -9,7 +9,8 @@ import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import type pg from 'pg';
-import { readGazetteer, type GazetteerEvent } from '../../adapters/gazetteer/read.js';
+import { readGazetteer, type GazetteerEvent, type HeaderEvent, type RecordEvent } from '../../adapters/gazetteer/read.js';
+import { GazetteerTally } from '../../adapters/gazetteer/tally.js';
 import { ChangeApplier } from './apply-changes.js';
 import { CopyWriter } from './copy-writer.js';
 import * as sql from './sql.js';
@@ -61,17 +62,22 @@ interface FileRead {
   name: string;
   format: string;
   fileType: 'FULL' | 'COU';
+  header: HeaderEvent;
   events: AsyncGenerator<GazetteerEvent>;
 }
 
 async function openFile(file: string, counter: Transform): Promise<FileRead> {
-  const events = readGazetteer(createReadStream(file).pipe(counter), { fileName: path.basename(file) });
-  const first = await events.next();
-  if (first.done || first.value.kind !== 'header') {
-    throw new GazetteerImportError(`${path.basename(file)}: not a gazetteer file (no header record and no recognisable layout)`, null);
+  const name = path.basename(file);
+  const events = readGazetteer(createReadStream(file, { highWaterMark: 1 << 20 }).pipe(counter), { fileName: name });
+  let first: IteratorResult<GazetteerEvent>;
+  try {
+    first = await events.next();
+  } catch (error) {
+    throw new GazetteerImportError(`${name}: ${(error as Error).message}`, null);
   }
+  if (first.done || first.value.kind !== 'header') throw new GazetteerImportError(`${name}: not a gazetteer file`, null);
   const header = first.value;
-  return { name: path.basename(file), format: header.format, fileType: header.fileType, events };
+  return { name, format: header.format, fileType: header.fileType, header, events };
 }
 
 function emptySummary(importId: number, fileType: 'FULL' | 'COU'): Omit<ImportSummary, 'seconds'> {
@@ -123,32 +129,20 @@ export async function importGazetteer(pool: pg.Pool, files: string[], options: I
  * the file had rejects or is truncated, after reading it all, so that every
  * problem is reported at once.
  */
-async function readAll(file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions, onRecord: (e: Extract<GazetteerEvent, { kind: 'record' }>) => Promise<void>): Promise<void> {
-  let trailer: { recordCount: number; line: number } | null = null;
-  let counted = 0;
-  const before = summary.rejects.length;
+async function readAll(file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions, onRecord: (e: RecordEvent) => Promise<void>): Promise<void> {
+  const tally = new GazetteerTally();
+  tally.add(file.header);
   let lastReport = 0;
   for await (const event of file.events) {
-    switch (event.kind) {
-      case 'record':
-        counted++;
-        progress.records++;
-        summary.records[event.record.type] = (summary.records[event.record.type] ?? 0) + 1;
-        await onRecord(event);
-        break;
-      case 'skipped':
-        counted++;
-        summary.skipped[event.recordType] = (summary.skipped[event.recordType] ?? 0) + 1;
-        break;
-      case 'reject':
-        counted++;
-        summary.rejects.push({ file: file.name, line: event.line, reason: event.reason });
-        break;
-      case 'trailer':
-        trailer = { recordCount: event.recordCount, line: event.line };
-        break;
-      case 'header':
-        break;
+    tally.add(event);
+    if (event.kind === 'record') {
+      progress.records++;
+      summary.records[event.record.type] = (summary.records[event.record.type] ?? 0) + 1;
+      await onRecord(event);
+    } else if (event.kind === 'skipped') {
+      summary.skipped[event.recordType] = (summary.skipped[event.recordType] ?? 0) + 1;
+    } else if (event.kind === 'reject') {
+      summary.rejects.push({ file: file.name, line: event.line, reason: event.reason });
     }
     if (options.onProgress && progress.records - lastReport >= 5000) {
       lastReport = progress.records;
@@ -156,14 +150,13 @@ async function readAll(file: FileRead, summary: Omit<ImportSummary, 'seconds'>, 
     }
   }
   options.onProgress?.(progress);
-  const rejected = summary.rejects.length - before;
-  if (rejected > 0) throw new GazetteerImportError(`${file.name}: ${rejected} malformed line(s), first at line ${summary.rejects[before]!.line}: ${summary.rejects[before]!.reason}`, null);
-  if (file.format !== 'abp-split') {
-    if (!trailer) throw new GazetteerImportError(`${file.name}: no trailer record (99): the file is truncated`, null);
-    // RECORD_COUNT counts every record of the file, header and trailer included.
-    if (trailer.recordCount !== counted + 2) {
-      throw new GazetteerImportError(`${file.name}: trailer at line ${trailer.line} says ${trailer.recordCount} records, the file has ${counted + 2}`, null);
-    }
+  if (tally.rejectCount > 0) {
+    const first = tally.rejects[0]!;
+    throw new GazetteerImportError(`${file.name}: ${tally.rejectCount} malformed line(s), the first at line ${first.line}: ${first.reason}`, null);
+  }
+  if (tally.trailerMissing) throw new GazetteerImportError(`${file.name}: no trailer record (99): the file is truncated`, null);
+  if (tally.trailerMismatch) {
+    throw new GazetteerImportError(`${file.name}: the trailer says ${tally.trailerCount} records but the file has ${tally.dataLines}`, null);
   }
 }
 

@@ -13,9 +13,10 @@ import securityPlugin from './plugins/security.js';
 import addressRoutes from './routes/addresses.js';
 import healthRoutes from './routes/health.js';
 import meRoutes from './routes/me.js';
+import sourceRoutes from './routes/sources.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'>;
+  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<Config, 'pushBatchMax'>>;
   pool: pg.Pool;
   logger: Logger;
 }
@@ -53,6 +54,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(healthRoutes, { pool: deps.pool });
   await app.register(meRoutes);
   await app.register(addressRoutes, { pool: deps.pool });
+  await app.register(sourceRoutes, { pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000 });
   return app;
 }
 

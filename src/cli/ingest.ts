@@ -1,0 +1,74 @@
+/** `hub ingest SYSTEM FILE` and `hub rejects SYSTEM`. */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { SingleBar, Presets } from 'cli-progress';
+import { Command } from 'commander';
+import { DEFAULT_MAPPING_FILES, loadMapping, readAndMap } from '../../adapters/mapping/index.js';
+import { createIntake, ingestItems } from '../intake/ingest.js';
+import { rejectsOf } from '../intake/queries.js';
+import { action, withDatabase } from './context.js';
+
+function mappingFileFor(system: string, given: string | undefined): string {
+  if (given) return given;
+  const shipped = (DEFAULT_MAPPING_FILES as Record<string, string>)[system];
+  if (!shipped) throw new Error(`no shipped mapping for system "${system}": give one with --mapping FILE (see docs/mapping-files.md)`);
+  return shipped;
+}
+
+export function ingestCommand(): Command {
+  return new Command('ingest')
+    .description('read a source system\'s extract, map it to canonical records and take them in')
+    .argument('<system>', `source system, e.g. ${Object.keys(DEFAULT_MAPPING_FILES).join(', ')}`)
+    .argument('<file>', 'the extract')
+    .option('--mapping <file>', 'mapping file (default: the shipped one for the system)')
+    .option('--no-progress', 'no progress bar')
+    .action(action(async (system: string, file: string, opts: { mapping?: string; progress: boolean }) => {
+      const mapping = await loadMapping(mappingFileFor(system, opts.mapping));
+      const size = (await stat(file)).size;
+      await withDatabase(async (db) => {
+        const source = { system, channel: 'file' as const, fileName: path.basename(file), rawFormat: mapping.reader.kind };
+        const intakeId = await createIntake(db.pool, source);
+        const bar = opts.progress && process.stderr.isTTY
+          ? new SingleBar({ format: ' {bar} {percentage}% | {read} read | {rate} records/s', stream: process.stderr }, Presets.shades_classic)
+          : null;
+        let bytes = 0;
+        const counter = new Transform({
+          transform(chunk: Buffer, _enc, done) {
+            bytes += chunk.length;
+            done(null, chunk);
+          },
+        });
+        const started = performance.now();
+        bar?.start(size, 0, { read: 0, rate: 0 });
+        const items = readAndMap(mapping, createReadStream(file).pipe(counter), { today: new Date().toISOString().slice(0, 10) }, { path: path.basename(file) });
+        const counts = await ingestItems(db.pool, intakeId, source, items, {
+          onProgress: (c) => bar?.update(bytes, { read: c.read, rate: Math.round(c.read / ((performance.now() - started) / 1000)) }),
+        });
+        bar?.update(size);
+        bar?.stop();
+        process.stdout.write(
+          `intake ${intakeId}: ${counts.read} read, ${counts.accepted} accepted (${counts.superseded} superseding an earlier version), ` +
+          `${counts.unchanged} unchanged, ${counts.rejected} rejected\n`,
+        );
+        if (counts.rejected > 0) process.stdout.write(`see the rejects with: hub rejects ${system} --intake ${intakeId}\n`);
+      });
+    }));
+}
+
+export function rejectsCommand(): Command {
+  return new Command('rejects')
+    .description('records of a source system that could not be read or mapped, with position and reason')
+    .argument('<system>', 'source system')
+    .option('--intake <id>', 'only this intake', (v) => Number.parseInt(v, 10))
+    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 100)
+    .action(action(async (system: string, opts: { intake?: number; limit: number }) => {
+      await withDatabase(async (db) => {
+        for (const r of await rejectsOf(db.pool, system, { intakeId: opts.intake ?? null, limit: opts.limit })) {
+          const where = Object.entries(r.position).map(([k, v]) => `${k} ${v}`).join(', ');
+          process.stdout.write(`${r.intakeId}\t${where}\t${r.field ?? '-'}\t${r.rule ?? '-'}\t${r.reason}\n`);
+        }
+      });
+    }));
+}

@@ -1,0 +1,50 @@
+/** Reads of intakes and rejects for the API and the CLI. */
+import type pg from 'pg';
+
+export interface IntakeRow {
+  id: number;
+  system: string;
+  channel: string;
+  fileName: string | null;
+  status: string;
+  read: number;
+  accepted: number;
+  unchanged: number;
+  superseded: number;
+  rejected: number;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+const INTAKE = `
+  SELECT id, system, channel, file_name AS "fileName", status, read, accepted, unchanged, superseded, rejected, error,
+         to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
+         to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt"
+    FROM intake WHERE id = $1`;
+
+export async function intakeById(pool: pg.Pool, id: number): Promise<IntakeRow | null> {
+  return (await pool.query<IntakeRow>(INTAKE, [id])).rows[0] ?? null;
+}
+
+export interface RejectRow {
+  id: number;
+  intakeId: number;
+  position: Record<string, string | number>;
+  field: string | null;
+  rule: string | null;
+  reason: string;
+  receivedAt: string;
+}
+
+const REJECTS = `
+  SELECT id, intake_id AS "intakeId", position, field, rule, reason,
+         to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "receivedAt"
+    FROM source_reject
+   WHERE system = $1 AND ($2::bigint IS NULL OR intake_id = $2) AND id > $3
+   ORDER BY id LIMIT $4`;
+
+/** Rejects of a system, oldest first, paged by id. Raw text is not returned here: it may hold personal data. */
+export async function rejectsOf(pool: pg.Pool, system: string, options: { intakeId?: number | null; after?: number; limit: number }): Promise<RejectRow[]> {
+  return (await pool.query<RejectRow>(REJECTS, [system, options.intakeId ?? null, options.after ?? 0, options.limit])).rows;
+}

@@ -1,0 +1,161 @@
+/**
+ * Push intake: a source system posts one record or a batch, as JSON (objects
+ * with the fields of its extract layout) or XML (its own XML layout, or
+ * Records/Record with one element per field). The records are stored before
+ * the answer (202: matching and linking follow in the pipeline).
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import { Type } from 'typebox';
+import { loadMapping, mapRecord, DEFAULT_MAPPING_FILES, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
+import { readXml, type ReadItem } from '../../../adapters/readers/index.js';
+import { createIntake, ingestItems } from '../../intake/ingest.js';
+import { intakeById, rejectsOf } from '../../intake/queries.js';
+import { errorResponses, HubError } from '../errors.js';
+import { clientOf, requireRole } from '../plugins/auth.js';
+
+const System = Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$' });
+const Fields = Type.Record(Type.String(), Type.Unknown(), { description: 'one record with the fields of the system\'s extract layout' });
+const JsonBody = Type.Union([Fields, Type.Array(Fields), Type.Object({ records: Type.Array(Fields) })]);
+
+const Intake = Type.Object({
+  id: Type.Integer(),
+  system: Type.String(),
+  channel: Type.String(),
+  fileName: Type.Union([Type.String(), Type.Null()]),
+  status: Type.String(),
+  read: Type.Integer(),
+  accepted: Type.Integer(),
+  unchanged: Type.Integer(),
+  superseded: Type.Integer(),
+  rejected: Type.Integer(),
+  error: Type.Union([Type.String(), Type.Null()]),
+  startedAt: Type.String(),
+  finishedAt: Type.Union([Type.String(), Type.Null()]),
+});
+
+const Reject = Type.Object({
+  id: Type.Integer(),
+  intakeId: Type.Integer(),
+  position: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+  field: Type.Union([Type.String(), Type.Null()]),
+  rule: Type.Union([Type.String(), Type.Null()]),
+  reason: Type.String(),
+  receivedAt: Type.String(),
+});
+
+const PUSH_XML_RECORDS = { kind: 'xml', recordPath: 'Records/Record' } as const;
+
+async function* fromJson(records: Record<string, unknown>[], mapping: Mapping): AsyncGenerator<MappedItem> {
+  for (const [index, fields] of records.entries()) {
+    const item = { position: { index }, fields, raw: JSON.stringify(fields) };
+    for (const result of mapRecord(mapping, item)) {
+      yield 'record' in result ? { position: item.position, raw: item.raw, record: result.record } : { position: item.position, raw: item.raw, reject: result.reject };
+    }
+  }
+}
+
+async function* fromXml(items: AsyncIterable<ReadItem>, mapping: Mapping, max: number): AsyncGenerator<MappedItem> {
+  let n = 0;
+  for await (const item of items) {
+    if (++n > max) throw new HubError('payload-too-large', `a pushed batch may hold at most ${max} records`);
+    if ('error' in item) {
+      yield { position: item.error.position, raw: null, reject: { field: '(record)', rule: 'unreadable', message: item.error.reason } };
+      continue;
+    }
+    for (const result of mapRecord(mapping, item)) {
+      yield 'record' in result ? { position: item.position, raw: item.raw, record: result.record } : { position: item.position, raw: item.raw, reject: result.reject };
+    }
+  }
+}
+
+const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; onAccepted?: (ids: number[]) => Promise<void> }> = async (app, opts) => {
+  const { pool, pushBatchMax } = opts;
+  const mappings = new Map<string, Promise<Mapping>>();
+  const mappingOf = (system: string): Promise<Mapping> => {
+    const file = (DEFAULT_MAPPING_FILES as Record<string, string>)[system];
+    if (!file) throw new HubError('not-found', `no source system "${system}" is configured`);
+    let m = mappings.get(system);
+    if (!m) mappings.set(system, (m = loadMapping(file)));
+    return m;
+  };
+
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+
+  app.post('/v1/sources/:system/records', {
+    schema: {
+      tags: ['intake'],
+      summary: 'Push one record or a batch from a source system',
+      description: `JSON: one object, an array, or {"records": [...]}, each with the fields of the system's extract layout. XML: the system's own layout or <Records><Record>…</Record></Records>. DOCTYPE and entities are refused.`,
+      params: Type.Object({ system: System }),
+      body: {
+        content: {
+          'application/json': { schema: JsonBody },
+          'application/xml': { schema: Type.String() },
+          'text/xml': { schema: Type.String() },
+        },
+      } as never,
+      response: { 202: Type.Object({ intakeId: Type.Integer(), status: Type.String(), read: Type.Integer(), accepted: Type.Integer(), unchanged: Type.Integer(), rejected: Type.Integer() }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    requireRole(client, ['source-system']);
+    const { system } = request.params;
+    if (!client.systems.includes(system)) throw new HubError('forbidden', `this client may not push to the ${system} system`);
+    const mapping = await mappingOf(system);
+    const body = request.body as unknown;
+    let items: AsyncIterable<MappedItem>;
+    let rawFormat: string;
+    if (typeof body === 'string') {
+      rawFormat = 'xml';
+      const xmlOptions = mapping.reader.kind === 'xml' ? mapping.reader : PUSH_XML_RECORDS;
+      items = fromXml(readXml(Buffer.from(body, 'utf8'), xmlOptions), mapping, pushBatchMax);
+    } else {
+      rawFormat = 'json';
+      const records = Array.isArray(body) ? body : body && typeof body === 'object' && Array.isArray((body as { records?: unknown }).records) ? (body as { records: Record<string, unknown>[] }).records : [body as Record<string, unknown>];
+      if (records.length > pushBatchMax) throw new HubError('payload-too-large', `a pushed batch may hold at most ${pushBatchMax} records (this one has ${records.length})`);
+      items = fromJson(records, mapping);
+    }
+    const source = { system, channel: 'push' as const, requestId: request.id, clientId: client.id, rawFormat };
+    const intakeId = await createIntake(pool, source);
+    const counts = await ingestItems(pool, intakeId, source, items, opts.onAccepted ? { onAccepted: opts.onAccepted } : {});
+    return reply.code(202).send({ intakeId, status: 'accepted', read: counts.read, accepted: counts.accepted, unchanged: counts.unchanged, rejected: counts.rejected });
+  });
+
+  app.get('/v1/intakes/:id', {
+    schema: {
+      tags: ['intake'],
+      summary: 'Progress and counts of one intake (file or push)',
+      params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      response: { 200: Intake, ...errorResponses },
+    },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, ['admin', 'steward', 'source-system']);
+    const intake = await intakeById(pool, request.params.id);
+    if (!intake || (client.role === 'source-system' && !client.systems.includes(intake.system))) throw new HubError('not-found', `no intake ${request.params.id}`);
+    return intake;
+  });
+
+  app.get('/v1/sources/:system/rejects', {
+    schema: {
+      tags: ['intake'],
+      summary: 'Records of a source system that could not be read or mapped, with position and reason',
+      params: Type.Object({ system: System }),
+      querystring: Type.Object({
+        intake: Type.Optional(Type.Integer({ minimum: 1 })),
+        after: Type.Integer({ minimum: 0, default: 0, description: 'page on: the last id seen' }),
+        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+      }),
+      response: { 200: Type.Object({ rejects: Type.Array(Reject) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, ['admin', 'steward', 'source-system']);
+    const { system } = request.params;
+    if (client.role === 'source-system' && !client.systems.includes(system)) throw new HubError('forbidden', `this client may not read the ${system} system`);
+    const { intake, after, limit } = request.query;
+    return { rejects: await rejectsOf(pool, system, { intakeId: intake ?? null, after, limit }) };
+  });
+};
+export default sources;

@@ -1,0 +1,112 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestHub, type TestHub } from '../../support/app.js';
+
+const account = (over: Record<string, string> = {}) => ({
+  ACCOUNT_REF: 'CT000101',
+  LIABLE_PARTY_1: 'MR ALAN QUENTIN TESTER',
+  LIABLE_PARTY_2: '',
+  DOB_1: '03/04/1961',
+  DOB_2: '',
+  NINO_1: 'AB123456C',
+  NINO_2: '',
+  PROPERTY_REF: 'CTR0001001',
+  ADDR_1: '12 MILL LANE',
+  ADDR_2: 'NORTHBY',
+  ADDR_3: '',
+  ADDR_4: '',
+  POSTCODE: 'ZZ1 1AB',
+  PHONE: '07700 900123',
+  EMAIL: 'alan.tester@example.org',
+  DISCOUNT_CODES: 'SPD;DIS',
+  DISCOUNT_VERIFIED_DATE: '01/02/2020',
+  ACCOUNT_STATUS: 'LIVE',
+  LAST_UPDATED: '01/06/2026 10:00:00',
+  ...over,
+});
+
+describe('push intake', () => {
+  let hub: TestHub;
+  let source: string;
+  let other: string;
+  let steward: string;
+  beforeAll(async () => {
+    hub = await createTestHub();
+    source = await hub.keyFor('source-system', 'Revenues System', ['revenues']);
+    other = await hub.keyFor('source-system', 'Housing System', ['housing']);
+    steward = await hub.keyFor('steward', 'Data Team');
+  });
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  const push = (key: string, payload: unknown, contentType = 'application/json') =>
+    hub.app.inject({
+      method: 'POST',
+      url: '/v1/sources/revenues/records',
+      headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
+      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+    });
+
+  const versions = async (ref: string) =>
+    (await hub.db.pool.query<{ version: number; current: boolean; raw: string }>(
+      'SELECT version, current, raw FROM source_record WHERE system = $1 AND source_ref = $2 ORDER BY version', ['revenues', ref],
+    )).rows;
+
+  it('stores a pushed record with its raw payload and provenance, and answers 202 with an intake id', async () => {
+    const response = await push(source, account());
+    expect(response.statusCode).toBe(202);
+    const body = response.json() as { intakeId: number; accepted: number; read: number };
+    expect(body).toMatchObject({ read: 1, accepted: 1, rejected: 0 });
+    const stored = await versions('CT000101-1');
+    expect(stored).toHaveLength(1);
+    expect(JSON.parse(stored[0]!.raw)).toMatchObject({ ACCOUNT_REF: 'CT000101' });
+    const row = (await hub.db.pool.query('SELECT position, record FROM source_record WHERE source_ref = $1', ['CT000101-1'])).rows[0];
+    expect(row.position).toMatchObject({ index: 0, requestId: expect.any(String) });
+    expect(row.record.entitlements.map((e: { kind: string }) => e.kind)).toEqual(['single-person-discount', 'disability-reduction']);
+
+    const intake = await hub.app.inject({ url: `/v1/intakes/${body.intakeId}`, headers: { authorization: `Bearer ${steward}` } });
+    expect(intake.json()).toMatchObject({ status: 'done', read: 1, accepted: 1, unchanged: 0, rejected: 0, channel: 'push' });
+  });
+
+  it('treats the same record twice as one, supersedes on change, and keeps an out-of-order older version as history only', async () => {
+    expect((await push(source, account())).json()).toMatchObject({ read: 1, accepted: 0, unchanged: 1 });
+    const changed = await push(source, account({ ADDR_1: '14 MILL LANE', LAST_UPDATED: '02/06/2026 09:00:00' }));
+    expect(changed.json()).toMatchObject({ accepted: 1, unchanged: 0 });
+    const stale = await push(source, account({ ADDR_1: '10 MILL LANE', LAST_UPDATED: '01/01/2026 09:00:00' }));
+    expect(stale.json()).toMatchObject({ accepted: 1 });
+    const stored = await versions('CT000101-1');
+    expect(stored.map((v) => [v.version, v.current])).toEqual([[1, false], [2, true], [3, false]]);
+    const current = (await hub.db.pool.query("SELECT record FROM source_record WHERE source_ref = 'CT000101-1' AND current")).rows[0];
+    expect(current.record.addresses[0].lines[0]).toBe('14 MILL LANE');
+  });
+
+  it('keeps the rest of a batch when one record cannot be mapped, and reports the reject with position and rule', async () => {
+    const response = await push(source, { records: [account({ ACCOUNT_REF: 'CT000201' }), account({ ACCOUNT_REF: 'CT000202', DOB_1: '31/02/1961' }), account({ ACCOUNT_REF: 'CT000203', LIABLE_PARTY_1: '' })] });
+    const body = response.json() as { intakeId: number; read: number; accepted: number; rejected: number; unchanged: number };
+    expect(body.read).toBe(body.accepted + body.unchanged + body.rejected);
+    expect(body.rejected).toBeGreaterThanOrEqual(1);
+    expect(body.accepted).toBeGreaterThanOrEqual(2);
+    const rejects = await hub.app.inject({ url: `/v1/sources/revenues/rejects?intake=${body.intakeId}`, headers: { authorization: `Bearer ${steward}` } });
+    const list = (rejects.json() as { rejects: { position: { index: number }; field: string; rule: string; reason: string }[] }).rejects;
+    expect(list.length).toBe(body.rejected);
+    expect(list[0]!.position.index).toBe(2);
+    expect(list[0]!.reason).not.toContain('TESTER');
+  });
+
+  it('accepts XML and refuses hostile XML without losing the request', async () => {
+    const xml = `<Records><Record>${Object.entries(account({ ACCOUNT_REF: 'CT000301' })).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</Record></Records>`;
+    const ok = await push(source, xml, 'application/xml');
+    expect(ok.statusCode).toBe(202);
+    expect(ok.json()).toMatchObject({ accepted: 1 });
+    const hostile = `<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><Records><Record><ACCOUNT_REF>&b;</ACCOUNT_REF></Record></Records>`;
+    const refused = await push(source, hostile, 'application/xml');
+    expect(refused.statusCode).toBe(202);
+    expect(refused.json()).toMatchObject({ accepted: 0, rejected: 1 });
+  });
+
+  it('lets only a source-system client for that system push', async () => {
+    expect((await push(other, account())).statusCode).toBe(403);
+    expect((await push(steward, account())).statusCode).toBe(403);
+    expect((await push(source, { records: Array.from({ length: 1001 }, () => account()) })).statusCode).toBe(413);
+  });
+});
