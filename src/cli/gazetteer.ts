@@ -53,7 +53,7 @@ export function gazetteerCommand(): Command {
           bar?.stop();
           if (error instanceof GazetteerImportError && error.summary) {
             printSummary(error.summary, process.stderr);
-            throw new Error(`import failed, the previous gazetteer is unchanged: ${error.message}`);
+            throw new Error(`import failed, the previous gazetteer is unchanged: ${error.message}`, { cause: error });
           }
           throw error;
         }
