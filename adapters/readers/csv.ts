@@ -29,26 +29,50 @@ class LineQueue {
     const r = await this.source.next();
     return r.done ? undefined : r.value;
   }
+  /** Counts give-backs, so a caller can tell whether one happened. */
+  pushedBack = 0;
+  private insertAt = 0;
+
+  /** Give lines back to be read next. */
   unshift(lines: (Line | LongLine)[]): void {
     this.back.unshift(...lines);
+    this.insertAt = lines.length;
+    this.pushedBack += 1;
+  }
+
+  /** Give back more lines, to be read after those of the last unshift. */
+  unshiftAfterPushBack(lines: (Line | LongLine)[]): void {
+    this.back.splice(this.insertAt, 0, ...lines);
+    this.insertAt += lines.length;
   }
 }
 
-function parseFields(text: string, options: CsvOptions): string[] {
-  const rows = parse(text, {
+function parseRows(text: string, options: CsvOptions): string[][] {
+  return parse(text, {
     delimiter: options.delimiter ?? ',',
     quote: options.quote ?? '"',
     escape: options.quote ?? '"',
+    record_delimiter: ['\n'],
     relax_column_count: true,
   }) as string[][];
-  if (rows.length !== 1 || !rows[0]) throw new Error(`expected one record, found ${rows.length}`);
-  return rows[0];
 }
 
 const reasonOf = (e: unknown): string => {
   if (e instanceof CsvError) return `${e.code}: ${e.message.replace(/ at line \d+/, '').replace(/ on line \d+/, '')}`;
   return e instanceof Error ? e.message : String(e);
 };
+
+/** One record's lines, quote-balanced unless `unclosed`. */
+interface Framed {
+  taken: (Line | LongLine)[];
+  text: string;
+  line: number;
+  unclosed: boolean;
+  tooLong: boolean;
+}
+
+/** Records are parsed in batches: one csv-parse call per record costs more than the parsing itself. */
+const BATCH = 256;
 
 export async function* readCsv(source: ByteSource, options: CsvOptions, context: ReadContext = {}): AsyncGenerator<ReadItem> {
   const encoding = options.encoding ?? 'utf-8';
@@ -59,61 +83,88 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
   let index = 0;
   const at = (line: number): Position => ({ line, index, ...(context.path ? { path: context.path } : {}) });
 
-  for (let first = await lines.next(); first; first = await lines.next()) {
-    if ('tooLong' in first) {
-      yield { error: { position: at(first.line), reason: `line-too-long: more than ${MAX_LINE_SIZE} characters` } };
-      index += 1;
-      continue;
+  const frame = async (): Promise<Framed | null> => {
+    for (let first = await lines.next(); first; first = await lines.next()) {
+      if ('tooLong' in first) return { taken: [first], text: '', line: first.line, unclosed: false, tooLong: true };
+      if (first.text.trim() === '') continue;
+      const taken: (Line | LongLine)[] = [first];
+      let text = first.text;
+      let quotes = countOf(first.text, quote);
+      while (quotes % 2 === 1 && taken.length < maxLines) {
+        const more = await lines.next();
+        if (!more) break;
+        taken.push(more);
+        if ('tooLong' in more) break;
+        text += `\n${more.text}`;
+        quotes += countOf(more.text, quote);
+      }
+      return { taken, text, line: first.line, unclosed: quotes % 2 === 1, tooLong: false };
     }
-    if (first.text.trim() === '') continue;
-    const taken: (Line | LongLine)[] = [first];
-    let text = first.text;
-    let quotes = countOf(first.text, quote);
-    while (quotes % 2 === 1 && taken.length < maxLines) {
-      const more = await lines.next();
-      if (!more) break;
-      taken.push(more);
-      if ('tooLong' in more) break;
-      text += `\n${more.text}`;
-      quotes += countOf(more.text, quote);
-    }
-    const retry = (): void => lines.unshift(taken.slice(1));
-    const position = at(first.line);
+    return null;
+  };
 
-    if (quotes % 2 === 1) {
-      retry();
-      yield { error: { position, reason: `unclosed-quote: no closing quote within ${maxLines} lines` } };
-      index += 1;
-      continue;
+  /** The outcome for one record parsed on its own; a failed multi-line record gives its later lines back. */
+  const single = (f: Framed): ReadItem | 'header' => {
+    const position = at(f.line);
+    if (f.tooLong) return { error: { position, reason: `line-too-long: more than ${MAX_LINE_SIZE} characters` } };
+    if (f.unclosed) {
+      lines.unshift(f.taken.slice(1));
+      return { error: { position, reason: `unclosed-quote: no closing quote within ${maxLines} lines` } };
     }
-    if (hasInvalidText(text)) {
-      yield { error: { position, reason: INVALID_ENCODING(encoding) } };
-      index += 1;
-      continue;
-    }
+    if (hasInvalidText(f.text)) return { error: { position, reason: INVALID_ENCODING(encoding) } };
     let values: string[];
     try {
-      values = parseFields(text, options);
+      const rows = parseRows(f.text, options);
+      if (rows.length !== 1 || !rows[0]) throw new Error(`expected one record, found ${rows.length}`);
+      values = rows[0];
     } catch (e) {
-      retry();
-      yield { error: { position, reason: reasonOf(e) } };
-      index += 1;
-      continue;
+      lines.unshift(f.taken.slice(1));
+      return { error: { position, reason: reasonOf(e) } };
     }
+    return toItem(f, values);
+  };
+
+  const toItem = (f: Framed, values: string[]): ReadItem | 'header' => {
+    const position = at(f.line);
     if (!columns) {
       columns = values.map((v) => v.trim());
-      continue;
+      return 'header';
     }
-    if (values.length !== columns.length) {
-      yield { error: { position, reason: `wrong-column-count: expected ${columns.length} fields, found ${values.length}` } };
-      index += 1;
-      continue;
-    }
+    if (values.length !== columns.length) return { error: { position, reason: `wrong-column-count: expected ${columns.length} fields, found ${values.length}` } };
     const fields: Record<string, unknown> = {};
     columns.forEach((name, i) => {
       fields[name] = values[i];
     });
-    yield { position, fields, raw: text };
-    index += 1;
+    return { position, fields, raw: f.text };
+  };
+
+  for (;;) {
+    const batch: Framed[] = [];
+    for (let f = await frame(); f; f = batch.length < BATCH ? await frame() : null) {
+      batch.push(f);
+      if (!columns || f.unclosed || f.tooLong) break;
+    }
+    if (batch.length === 0) return;
+    let rows: string[][] | null = null;
+    if (batch.every((f) => !f.unclosed && !f.tooLong && !hasInvalidText(f.text))) {
+      try {
+        rows = parseRows(batch.map((f) => f.text).join('\n'), options);
+      } catch {
+        rows = null;
+      }
+    }
+    for (const [i, f] of batch.entries()) {
+      const values = rows?.length === batch.length ? rows[i] : undefined;
+      const taken = lines.pushedBack;
+      const item = values ? toItem(f, values) : single(f);
+      if (item === 'header') continue;
+      yield item;
+      index += 1;
+      // A bad multi-line record gave lines back: the rest of the batch was framed wrongly, so frame it again.
+      if (lines.pushedBack !== taken) {
+        lines.unshiftAfterPushBack(batch.slice(i + 1).flatMap((b) => b.taken));
+        break;
+      }
+    }
   }
 }

@@ -18,6 +18,8 @@ const DEFAULT_MAX_DEPTH = 32;
 const DEFAULT_MAX_RECORD_SIZE = 1_000_000;
 /** Elements above the records (Export/Tenancies/...) may nest this deep before the file is refused. */
 const MAX_OUTER_DEPTH = 64;
+/** Text already dealt with is forgotten once it grows past this; dropping after every tag costs more. */
+const KEEP = 1 << 16;
 
 export const HOSTILE_XML = 'hostile-xml: DOCTYPE and entity declarations are refused (entity expansion and external entities are not allowed)';
 
@@ -60,15 +62,21 @@ class Window {
     return true;
   }
 
+  private counted = { offset: 0, line: 1 };
+
+  /** Line of an offset; counting resumes from the last offset asked, as offsets mostly move forward. */
   lineAt(offset: number): number {
-    let n = this.firstLine;
-    for (let i = this.text.indexOf('\n'); i !== -1 && i < offset; i = this.text.indexOf('\n', i + 1)) n += 1;
+    const from = this.counted.offset <= offset ? this.counted : { offset: 0, line: this.firstLine };
+    let n = from.line;
+    for (let i = this.text.indexOf('\n', from.offset); i !== -1 && i < offset; i = this.text.indexOf('\n', i + 1)) n += 1;
+    this.counted = { offset, line: n };
     return n;
   }
 
   drop(upTo: number): void {
     this.firstLine = this.lineAt(upTo);
     this.text = this.text.slice(upTo);
+    this.counted = { offset: 0, line: this.firstLine };
   }
 }
 
@@ -151,16 +159,14 @@ export async function* readXml(source: ByteSource, options: XmlOptions, context:
       }
     } else if (tag.kind === 'start' && tag.name === recordName && outer.join('/') === parentPath) {
       const line = w.lineAt(tag.from);
-      w.drop(tag.from);
-      pos = tag.to - tag.from;
-      const record = await captureRecord(w, pos, tag.selfClosing, maxDepth, maxSize);
+      const record = await captureRecord(w, tag.from, tag.to, tag.selfClosing, maxDepth, maxSize);
       if (record.kind === 'fatal') {
         yield fatal(line, record.reason);
         return;
       }
       pos = record.end;
       if (record.kind === 'refused') yield fatal(line, record.reason);
-      else yield parseRecord(parser, w.text.slice(0, record.end), recordName, at(line), encoding);
+      else yield parseRecord(parser, w.text.slice(tag.from, record.end), recordName, at(line), encoding);
       index += 1;
     } else if (tag.kind === 'start' && !tag.selfClosing) {
       outer.push(tag.name);
@@ -169,16 +175,18 @@ export async function* readXml(source: ByteSource, options: XmlOptions, context:
         return;
       }
     }
-    w.drop(pos);
-    pos = 0;
+    if (pos > KEEP) {
+      w.drop(pos);
+      pos = 0;
+    }
   }
   if (outer.length > 0) yield fatal(w.lineAt(w.text.length), `truncated-xml: <${outer[outer.length - 1]}> is never closed`);
 }
 
 type Captured = { kind: 'ok'; end: number } | { kind: 'refused'; end: number; reason: string } | { kind: 'fatal'; reason: string };
 
-/** Scan from just after the record's start tag to just after its end tag; w.text[0] is the start tag. */
-async function captureRecord(w: Window, from: number, selfClosing: boolean, maxDepth: number, maxSize: number): Promise<Captured> {
+/** Scan from the end of the record's start tag (`from`) to just after its end tag; the record starts at `start`. */
+async function captureRecord(w: Window, start: number, from: number, selfClosing: boolean, maxDepth: number, maxSize: number): Promise<Captured> {
   if (selfClosing) return { kind: 'ok', end: from };
   let depth = 1;
   let deepest = 1;
@@ -192,7 +200,7 @@ async function captureRecord(w: Window, from: number, selfClosing: boolean, maxD
     if (tag.kind === 'start' && !tag.selfClosing) depth += 1;
     if (tag.kind === 'end') depth -= 1;
     deepest = Math.max(deepest, depth);
-    if (pos > maxSize && !dropped) dropped = true;
+    if (pos - start > maxSize && !dropped) dropped = true;
     if (dropped) {
       // Forget an oversized record's text as it streams; only its end is still needed.
       w.drop(pos);

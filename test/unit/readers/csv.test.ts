@@ -59,6 +59,19 @@ describe('CSV reader', () => {
     ]);
   });
 
+  it('recovers inside a long file: bad records among batches of good ones', async () => {
+    const good = (from: number, n: number) => Array.from({ length: n }, (_, i) => `G${from + i},OK`);
+    const text = ['REF,V', ...good(0, 300), 'X1,"AB', 'X2,CD', 'X3,E"F', ...good(300, 300)].join('\n');
+    const items = await collect(readCsv(chunked(utf8(text), 4096), { kind: 'csv', maxRecordLines: 3 }));
+    expect(errorsOf(items).map((e) => [e.position.line, e.reason.split(':')[0]])).toEqual([
+      [302, 'CSV_INVALID_CLOSING_QUOTE'],
+      [304, 'unclosed-quote'],
+    ]);
+    const refs = fieldsOf(items).map((f) => f.REF);
+    expect(refs).toEqual([...good(0, 300).map((r) => r.split(',')[0]), 'X2', ...good(300, 300).map((r) => r.split(',')[0])]);
+    expect(items.map((i) => ('error' in i ? i.error.position.index : i.position.index))).toEqual(items.map((_, n) => n));
+  });
+
   it('decodes windows-1252 (£ and é)', async () => {
     const bytes = iconv.encode('REF,NOTE\nA1,£5 café\n', 'windows-1252');
     expect([...bytes.subarray(12, 13)]).toEqual([0xa3]);
