@@ -1,0 +1,167 @@
+/**
+ * The data protection register: sharing agreements, and per citizen the
+ * consents, objections and restrictions of processing. The policy engine
+ * (src/policy) decides every disclosure from these records alone.
+ *
+ * Agreements are versioned: an update never edits a version in place, it
+ * writes version n+1, so that an audit entry naming (id, version) always
+ * points at the text that was in force.
+ */
+import { Type, type Static } from 'typebox';
+import { DATA_CATEGORIES, Purpose } from './categories.js';
+import { ROLES } from './roles.js';
+import { IsoDate } from './source-record.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Timestamp = Type.String({ format: 'date-time' });
+const OrgId = Type.Integer({ minimum: 1, description: 'organisation id' });
+// Enums rather than the shared unions of literals: those map over the
+// constant arrays and so give TypeScript no static type to check against.
+const Category = Type.Enum(DATA_CATEGORIES);
+const RoleName = Type.Enum(ROLES);
+
+/** UK GDPR Art. 6(1)(a)–(f). */
+export const LAWFUL_BASES = ['consent', 'contract', 'legal-obligation', 'vital-interests', 'public-task', 'legitimate-interests'] as const;
+export const LawfulBasis = Type.Enum(LAWFUL_BASES);
+export type LawfulBasis = Static<typeof LawfulBasis>;
+
+/**
+ * UK GDPR Art. 9(2)(a)–(j): a: explicit consent, b: employment and social
+ * security law, c: vital interests, d: not-for-profit bodies, e: made public
+ * by the data subject, f: legal claims, g: substantial public interest,
+ * h: health or social care, i: public health, j: archiving, research, statistics.
+ */
+export const ART9_CONDITIONS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'] as const;
+export const Art9Condition = Type.Object({
+  condition: Type.Enum(ART9_CONDITIONS),
+  text: Type.String({ minLength: 1, maxLength: 500, description: 'e.g. "9(2)(h) provision of social care, DPA 2018 Sch. 1 para 2"' }),
+});
+export type Art9Condition = Static<typeof Art9Condition>;
+
+export const AGREEMENT_STATUSES = ['draft', 'active', 'suspended', 'ended'] as const;
+export const AgreementStatus = Type.Enum(AGREEMENT_STATUSES);
+export type AgreementStatus = Static<typeof AgreementStatus>;
+
+export const AgreementId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'register reference, e.g. ISA-2026-004' });
+
+const agreementFields = {
+  title: Type.String({ minLength: 1, maxLength: 300 }),
+  parties: Type.Object({
+    provider: Type.Object({ orgId: OrgId }, { description: 'the council' }),
+    recipients: Type.Array(OrgId, {
+      minItems: 1,
+      description: "organisations that may receive the data; the council's own organisation for internal use",
+    }),
+  }),
+  /** When set, only these roles of the recipients may use the agreement, overriding the default role–purpose table. */
+  roles: Nullable(Type.Array(RoleName, { minItems: 1 })),
+  purposes: Type.Array(Purpose, { minItems: 1 }),
+  categories: Type.Array(Category, { minItems: 1 }),
+  lawfulBasis: LawfulBasis,
+  art9Condition: Nullable(Art9Condition),
+  legalGateway: Type.String({ minLength: 1, maxLength: 500, description: 'statute or power the sharing relies on' }),
+  dpiaReference: Nullable(Type.String({ maxLength: 200 })),
+  startDate: IsoDate,
+  endDate: Nullable(IsoDate),
+  reviewDate: Nullable(IsoDate),
+  status: AgreementStatus,
+};
+
+export const SharingAgreement = Type.Object(
+  { id: AgreementId, version: Type.Integer({ minimum: 1 }), ...agreementFields },
+  { $id: 'SharingAgreement' },
+);
+export type SharingAgreement = Static<typeof SharingAgreement>;
+
+/** A new agreement (version 1); the register reference is given by the DPO. */
+export const SharingAgreementCreate = Type.Object({ id: AgreementId, ...agreementFields }, { $id: 'SharingAgreementCreate' });
+export type SharingAgreementCreate = Static<typeof SharingAgreementCreate>;
+
+/** A new version: the changed fields, and the version being replaced so that concurrent edits fail rather than overwrite. */
+export const SharingAgreementUpdate = Type.Object(
+  { version: Type.Integer({ minimum: 1, description: 'the current version, which this update replaces' }), ...Type.Partial(Type.Object(agreementFields)).properties },
+  { $id: 'SharingAgreementUpdate' },
+);
+export type SharingAgreementUpdate = Static<typeof SharingAgreementUpdate>;
+
+export const CONSENT_CHANNELS = ['online', 'telephone', 'in-person', 'paper', 'email', 'other'] as const;
+export const ConsentChannel = Type.Enum(CONSENT_CHANNELS);
+
+const consentFields = {
+  citizenRef: Type.String({ minLength: 1 }),
+  purpose: Purpose,
+  recipientOrgId: Nullable(OrgId),
+  from: Timestamp,
+  to: Nullable(Timestamp),
+  channel: ConsentChannel,
+  evidence: Type.String({ minLength: 1, maxLength: 500, description: 'where the record of consent is kept, e.g. a document reference' }),
+};
+
+/** A citizen's consent to a purpose, for one recipient organisation or (recipientOrgId null) all. */
+export const Consent = Type.Object(
+  { id: Type.String({ minLength: 1 }), ...consentFields, withdrawnAt: Nullable(Timestamp) },
+  { $id: 'Consent' },
+);
+export type Consent = Static<typeof Consent>;
+
+export const ConsentCreate = Type.Object(consentFields, { $id: 'ConsentCreate' });
+export type ConsentCreate = Static<typeof ConsentCreate>;
+
+/** Who gave consent and for what never changes; the period, evidence and withdrawal may. */
+export const ConsentUpdate = Type.Object(
+  {
+    to: Type.Optional(Nullable(Timestamp)),
+    channel: Type.Optional(ConsentChannel),
+    evidence: Type.Optional(consentFields.evidence),
+    withdrawnAt: Type.Optional(Nullable(Timestamp)),
+  },
+  { $id: 'ConsentUpdate' },
+);
+export type ConsentUpdate = Static<typeof ConsentUpdate>;
+
+const objectionFields = {
+  citizenRef: Type.String({ minLength: 1 }),
+  purpose: Nullable(Purpose),
+  recipientOrgId: Nullable(OrgId),
+  from: Timestamp,
+};
+
+/** An objection (UK GDPR Art. 21) to a purpose (null: all purposes), against one recipient or (null) all. */
+export const Objection = Type.Object(
+  { id: Type.String({ minLength: 1 }), ...objectionFields, withdrawnAt: Nullable(Timestamp) },
+  { $id: 'Objection' },
+);
+export type Objection = Static<typeof Objection>;
+
+export const ObjectionCreate = Type.Object(objectionFields, { $id: 'ObjectionCreate' });
+export type ObjectionCreate = Static<typeof ObjectionCreate>;
+
+export const ObjectionUpdate = Type.Object({ withdrawnAt: Nullable(Timestamp) }, { $id: 'ObjectionUpdate' });
+export type ObjectionUpdate = Static<typeof ObjectionUpdate>;
+
+const restrictionFields = {
+  citizenRef: Type.String({ minLength: 1 }),
+  from: Timestamp,
+  to: Nullable(Timestamp),
+  reason: Type.String({ minLength: 1, maxLength: 500, description: 'e.g. accuracy contested (Art. 18(1)(a))' }),
+};
+
+/** A restriction of processing (UK GDPR Art. 18): while in force the hub stores the data and discloses none of it. */
+export const Restriction = Type.Object(
+  { id: Type.String({ minLength: 1 }), ...restrictionFields, liftedAt: Nullable(Timestamp) },
+  { $id: 'Restriction' },
+);
+export type Restriction = Static<typeof Restriction>;
+
+export const RestrictionCreate = Type.Object(restrictionFields, { $id: 'RestrictionCreate' });
+export type RestrictionCreate = Static<typeof RestrictionCreate>;
+
+export const RestrictionUpdate = Type.Object(
+  {
+    to: Type.Optional(Nullable(Timestamp)),
+    reason: Type.Optional(restrictionFields.reason),
+    liftedAt: Type.Optional(Nullable(Timestamp)),
+  },
+  { $id: 'RestrictionUpdate' },
+);
+export type RestrictionUpdate = Static<typeof RestrictionUpdate>;

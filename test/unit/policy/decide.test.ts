@@ -1,0 +1,256 @@
+import { describe, expect, it } from 'vitest';
+import { DATA_CATEGORIES } from '../../../schemas/categories.js';
+import { BREAK_GLASS_CATEGORIES, decide, POLICY_VERSION } from '../../../src/policy/decide.js';
+import { policyOptions } from '../../../src/policy/options.js';
+import { agreement, CITIZEN, consent, COUNCIL, input, NHS, NOW, objection, POLICE, restriction } from './register-fixtures.js';
+
+const citizen = (records: Partial<ReturnType<typeof input>['citizen']>) => ({ ref: CITIZEN, consents: [], objections: [], restrictions: [], ...records });
+
+describe('decide: agreements', () => {
+  it('denies everything by default', () => {
+    const decision = decide(input({ agreements: [] }));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.permitted).toEqual([]);
+    for (const category of DATA_CATEGORIES) {
+      expect(decision.categories[category].permit).toBe(false);
+      expect(decision.categories[category].reason).toMatch(/no sharing agreement/);
+    }
+    expect(decision.policyVersion).toBe(POLICY_VERSION);
+    expect(decision.reviewRequired).toBe(false);
+  });
+
+  it('permits the listed categories only, citing the agreement', () => {
+    const decision = decide(input());
+    expect(decision.permitted).toEqual(['identity', 'contact', 'address']);
+    expect(decision.categories.identity).toMatchObject({ permit: true, agreementId: 'ISA-INTERNAL-1', agreementVersion: 1 });
+    expect(decision.categories.revenues.permit).toBe(false);
+  });
+
+  it('council roles need an agreement naming the council as recipient: no internal bypass', () => {
+    const forPolice = agreement({ parties: { provider: { orgId: COUNCIL }, recipients: [POLICE] } });
+    for (const role of ['adviser', 'caseworker', 'admin', 'dpo'] as const) {
+      expect(decide(input({ caller: { clientId: 1, orgId: COUNCIL, role }, agreements: [forPolice] })).anyPermitted).toBe(false);
+    }
+  });
+
+  it('permits only for the listed purposes and parties', () => {
+    expect(decide(input({ purpose: 'fraud-prevention' })).anyPermitted).toBe(false);
+    expect(decide(input({ caller: { clientId: 9, orgId: POLICE, role: 'partner' } })).anyPermitted).toBe(false);
+  });
+
+  it.each([
+    ['draft', {}, /is draft/],
+    ['suspended', {}, /is suspended/],
+    ['ended', {}, /is ended/],
+    ['active', { endDate: '2026-06-14' }, /ended on 2026-06-14/],
+    ['active', { startDate: '2026-06-16' }, /starts on 2026-06-16/],
+  ] as const)('does not count a %s agreement %j', (status, dates, reason) => {
+    const decision = decide(input({ agreements: [agreement({ status, ...dates })] }));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.categories.identity.reason).toMatch(reason);
+  });
+
+  it('counts an agreement on its last day, in UK time', () => {
+    // 23:30 UTC on 30 June is 00:30 on 1 July in London (BST).
+    const lastDay = agreement({ endDate: '2026-06-30' });
+    expect(decide(input({ agreements: [lastDay], now: new Date('2026-06-30T22:30:00Z') })).anyPermitted).toBe(true);
+    expect(decide(input({ agreements: [lastDay], now: new Date('2026-06-30T23:30:00Z') })).anyPermitted).toBe(false);
+  });
+
+  it('uses a permitting agreement when another one does not count', () => {
+    const suspended = agreement({ id: 'ISA-A', status: 'suspended' });
+    const active = agreement({ id: 'ISA-B', version: 3 });
+    const decision = decide(input({ agreements: [suspended, active] }));
+    expect(decision.categories.contact).toMatchObject({ permit: true, agreementId: 'ISA-B', agreementVersion: 3 });
+  });
+
+  it('denies a special category without an Art. 9 condition, with that reason', () => {
+    const withHealth = agreement({ categories: ['identity', 'health-disability'] });
+    const decision = decide(input({ agreements: [withHealth] }));
+    expect(decision.categories.identity.permit).toBe(true);
+    expect(decision.categories['health-disability'].permit).toBe(false);
+    expect(decision.categories['health-disability'].reason).toMatch(/special category.*no Art\. 9 condition/);
+
+    const withCondition = agreement({ categories: ['health-disability'], art9Condition: { condition: 'h', text: 'health or social care' } });
+    expect(decide(input({ agreements: [withCondition] })).categories['health-disability'].permit).toBe(true);
+  });
+
+  it('lets an unknown purpose see nothing', () => {
+    const decision = decide(input({ purpose: 'curiosity', agreements: [agreement({ purposes: ['curiosity'] })] }));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.categories.identity.reason).toMatch(/unknown purpose/);
+    const configured = decide(input({ purpose: 'curiosity', agreements: [agreement({ purposes: ['curiosity'] })], options: policyOptions({ extraPurposes: ['curiosity'], rolePurposes: { adviser: ['curiosity'] } }) }));
+    expect(configured.anyPermitted).toBe(true);
+  });
+});
+
+describe('decide: roles', () => {
+  const partner = { clientId: 9, orgId: POLICE, role: 'partner' as const };
+  const policeEnquiries = agreement({ id: 'ISA-POLICE', parties: { provider: { orgId: COUNCIL }, recipients: [POLICE] } });
+
+  it('a partner cannot use contact-centre-enquiry by role alone', () => {
+    const decision = decide(input({ caller: partner, agreements: [policeEnquiries] }));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.categories.identity.reason).toMatch(/role partner may not use purpose contact-centre-enquiry/);
+  });
+
+  it('unless an agreement names the role', () => {
+    expect(decide(input({ caller: partner, agreements: [{ ...policeEnquiries, roles: ['partner'] }] })).permitted).toEqual(['identity', 'contact', 'address']);
+  });
+
+  it('an agreement naming roles excludes the others', () => {
+    const decision = decide(input({ agreements: [agreement({ roles: ['caseworker'] })] }));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.categories.identity.reason).toMatch(/not for role adviser/);
+  });
+
+  it('dpo and admin do not bypass', () => {
+    for (const role of ['dpo', 'admin'] as const) {
+      expect(decide(input({ caller: { clientId: 2, orgId: COUNCIL, role } })).anyPermitted).toBe(false);
+    }
+  });
+});
+
+describe('decide: consent, objection, restriction', () => {
+  const nhsCaller = { clientId: 11, orgId: NHS, role: 'partner' as const };
+  const consentBased = agreement({
+    id: 'ISA-NHS',
+    parties: { provider: { orgId: COUNCIL }, recipients: [NHS] },
+    purposes: ['direct-service-delivery'],
+    lawfulBasis: 'consent',
+  });
+  const base = { caller: nhsCaller, purpose: 'direct-service-delivery', agreements: [consentBased] };
+
+  it('consent basis without consent denies', () => {
+    const decision = decide(input(base));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.categories.identity.reason).toMatch(/relies on consent and the citizen has given no consent/);
+  });
+
+  it('consent basis with consent permits and cites the consent', () => {
+    const decision = decide(input({ ...base, citizen: citizen({ consents: [consent()] }) }));
+    expect(decision.categories.identity).toMatchObject({ permit: true, agreementId: 'ISA-NHS', consentId: 'CON-1' });
+  });
+
+  it('consent to all recipients counts; consent to another recipient or purpose does not', () => {
+    expect(decide(input({ ...base, citizen: citizen({ consents: [consent({ recipientOrgId: null })] }) })).anyPermitted).toBe(true);
+    expect(decide(input({ ...base, citizen: citizen({ consents: [consent({ recipientOrgId: POLICE })] }) })).anyPermitted).toBe(false);
+    expect(decide(input({ ...base, citizen: citizen({ consents: [consent({ purpose: 'safeguarding' })] }) })).anyPermitted).toBe(false);
+  });
+
+  it('withdrawn consent denies from the moment of withdrawal', () => {
+    const withdrawn = consent({ withdrawnAt: '2026-06-15T09:59:59Z' });
+    const decision = decide(input({ ...base, citizen: citizen({ consents: [withdrawn] }) }));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.categories.identity.reason).toMatch(/consent CON-1 was withdrawn/);
+    const later = consent({ withdrawnAt: '2026-06-15T10:00:01Z' });
+    expect(decide(input({ ...base, citizen: citizen({ consents: [later] }) })).anyPermitted).toBe(true);
+  });
+
+  it('ended consent denies', () => {
+    const decision = decide(input({ ...base, citizen: citizen({ consents: [consent({ to: '2026-05-01T00:00:00Z' })] }) }));
+    expect(decision.categories.identity.reason).toMatch(/consent CON-1 has ended/);
+  });
+
+  it("ignores another citizen's records", () => {
+    const someoneElses = consent({ citizenRef: 'CH-0000-0002' });
+    expect(decide(input({ ...base, citizen: citizen({ consents: [someoneElses] }) })).anyPermitted).toBe(false);
+    expect(decide(input({ citizen: citizen({ restrictions: [restriction({ citizenRef: 'CH-0000-0002' })] }) })).anyPermitted).toBe(true);
+  });
+
+  it('an objection to the purpose denies under public task', () => {
+    const decision = decide(input({ citizen: citizen({ objections: [objection()] }) }));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.categories.identity.reason).toMatch(/objection OBJ-1/);
+  });
+
+  it('an objection to all purposes denies; one to another purpose or recipient does not', () => {
+    expect(decide(input({ citizen: citizen({ objections: [objection({ purpose: null })] }) })).anyPermitted).toBe(false);
+    expect(decide(input({ citizen: citizen({ objections: [objection({ purpose: 'fraud-prevention' })] }) })).anyPermitted).toBe(true);
+    expect(decide(input({ citizen: citizen({ objections: [objection({ recipientOrgId: POLICE })] }) })).anyPermitted).toBe(true);
+  });
+
+  it('a withdrawn or future objection does not deny', () => {
+    expect(decide(input({ citizen: citizen({ objections: [objection({ withdrawnAt: '2026-06-01T00:00:00Z' })] }) })).anyPermitted).toBe(true);
+    expect(decide(input({ citizen: citizen({ objections: [objection({ from: '2026-07-01T00:00:00Z' })] }) })).anyPermitted).toBe(true);
+  });
+
+  it.each(['legal-obligation', 'vital-interests'] as const)('an objection does not stand against %s', (lawfulBasis) => {
+    const decision = decide(input({ agreements: [agreement({ lawfulBasis })], citizen: citizen({ objections: [objection()] }) }));
+    expect(decision.permitted).toEqual(['identity', 'contact', 'address']);
+  });
+
+  it('an objection stands against consent and contract bases', () => {
+    const objecting = citizen({ objections: [objection({ purpose: null })], consents: [consent()] });
+    expect(decide(input({ ...base, citizen: objecting })).anyPermitted).toBe(false);
+    expect(decide(input({ agreements: [agreement({ lawfulBasis: 'contract' })], citizen: objecting })).anyPermitted).toBe(false);
+  });
+
+  it('a restriction denies everything, even a legal obligation', () => {
+    const decision = decide(input({ agreements: [agreement({ lawfulBasis: 'legal-obligation' })], citizen: citizen({ restrictions: [restriction()] }) }));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.categories.address.reason).toMatch(/restriction of processing RES-1/);
+  });
+
+  it('a lifted or ended restriction no longer denies', () => {
+    expect(decide(input({ citizen: citizen({ restrictions: [restriction({ liftedAt: '2026-04-01T00:00:00Z' })] }) })).anyPermitted).toBe(true);
+    expect(decide(input({ citizen: citizen({ restrictions: [restriction({ to: '2026-04-01T00:00:00Z' })] }) })).anyPermitted).toBe(true);
+  });
+});
+
+describe('decide: break-glass', () => {
+  const emergency = { purpose: 'emergency', agreements: [] };
+  const grant = (minutesAgo: number, reason = 'person collapsed at the library, paramedics need GP details') => ({
+    reason,
+    grantedAt: new Date(NOW.getTime() - minutesAgo * 60_000).toISOString(),
+  });
+
+  it('permits the emergency categories with a reason, flagged for review', () => {
+    const decision = decide(input({ ...emergency, breakGlass: grant(5) }));
+    expect(decision.permitted).toEqual(BREAK_GLASS_CATEGORIES);
+    expect(decision.permitted).toEqual(['identity', 'contact', 'address', 'health-disability', 'safeguarding']);
+    expect(decision.categories.revenues.permit).toBe(false);
+    expect(decision.reviewRequired).toBe(true);
+  });
+
+  it('denies without a reason, and still flags the attempt', () => {
+    for (const breakGlass of [null, grant(5, '   ')]) {
+      const decision = decide(input({ ...emergency, breakGlass }));
+      expect(decision.anyPermitted).toBe(false);
+      expect(decision.categories.identity.reason).toMatch(/requires a written reason/);
+      expect(decision.reviewRequired).toBe(true);
+    }
+  });
+
+  it('expires after the configured time', () => {
+    expect(decide(input({ ...emergency, breakGlass: grant(59) })).anyPermitted).toBe(true);
+    const expired = decide(input({ ...emergency, breakGlass: grant(60) }));
+    expect(expired.anyPermitted).toBe(false);
+    expect(expired.categories.identity.reason).toMatch(/expired at/);
+    expect(decide(input({ ...emergency, breakGlass: grant(100), options: policyOptions({ breakGlassMinutes: 120 }) })).anyPermitted).toBe(true);
+  });
+
+  it('rejects a grant in the future', () => {
+    expect(decide(input({ ...emergency, breakGlass: grant(-5) })).anyPermitted).toBe(false);
+  });
+
+  it('is refused to roles without the emergency purpose', () => {
+    const decision = decide(input({ ...emergency, caller: { clientId: 3, orgId: COUNCIL, role: 'admin' }, breakGlass: grant(5) }));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.categories.identity.reason).toMatch(/role admin may not use break-glass/);
+  });
+
+  it('gives way to a restriction', () => {
+    expect(decide(input({ ...emergency, breakGlass: grant(5), citizen: citizen({ restrictions: [restriction()] }) })).anyPermitted).toBe(false);
+  });
+
+  it('is not affected by an objection', () => {
+    expect(decide(input({ ...emergency, breakGlass: grant(5), citizen: citizen({ objections: [objection({ purpose: null })] }) })).anyPermitted).toBe(true);
+  });
+
+  it('a break-glass grant does nothing for other purposes', () => {
+    const decision = decide(input({ agreements: [], breakGlass: grant(5) }));
+    expect(decision.anyPermitted).toBe(false);
+    expect(decision.reviewRequired).toBe(false);
+  });
+});
