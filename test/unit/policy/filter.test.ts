@@ -1,0 +1,105 @@
+import { Value } from 'typebox/value';
+import { describe, expect, it } from 'vitest';
+import { CitizenView } from '../../../schemas/citizen-view.js';
+import { decide } from '../../../src/policy/decide.js';
+import { disclosedCategories, disclosedFields, filterView } from '../../../src/policy/filter.js';
+import { agreement, CITIZEN, input } from './register-fixtures.js';
+
+const source = { system: 'revenues', sourceRef: 'CT-1', asOf: '2026-05-01T00:00:00Z', verified: true };
+const name = { title: 'MS', forenames: ['TESSA'], surname: 'TESTER', suffix: null, raw: null, kind: 'current' as const };
+
+const view: CitizenView = {
+  ref: CITIZEN,
+  identity: { name: { value: name, source }, otherNames: [], dateOfBirth: { value: '1980-02-29', source }, sex: null, nhsNumber: null, nino: null },
+  contact: [{ contact: { kind: 'phone', value: '+447700900123', raw: '07700 900123', valid: true, use: 'mobile' }, source }],
+  addresses: [{ uprn: 100000000001, line: '1 TEST ROAD', postcode: 'AA1 1AA', matchStatus: 'matched', current: true, source }],
+  household: [{ citizenRef: 'CH-0000-0009', name: 'T TESTER' }],
+  entitlements: [
+    { entitlement: { kind: 'council-tax-reduction', code: 'CTR', from: '2025-04-01', to: null, evidence: { verified: true, verifiedOn: null, method: null } }, category: 'revenues', source },
+    { entitlement: { kind: 'blue-badge', code: null, from: null, to: null, evidence: { verified: false, verifiedOn: null, method: null } }, category: 'health-disability', source },
+  ],
+  involvements: [
+    { involvement: { service: 'adult social care', reference: 'SC-1', role: 'client', status: 'open', from: null, to: null }, category: 'social-care', source },
+    { involvement: { service: 'council tax', reference: 'CT-1', role: 'liable party', status: 'open', from: null, to: null }, category: 'service-involvement', source },
+    { involvement: { service: 'mystery', reference: 'X-1', role: null, status: 'open', from: null, to: null }, category: 'not-a-category', source },
+  ],
+  sourceRecords: [{ system: 'revenues', sourceRef: 'CT-1', linkedAt: '2026-05-01T00:00:00Z', linkedBy: 'model', closed: false }],
+  withheld: [],
+};
+
+const decisionFor = (categories: Parameters<typeof agreement>[0]['categories']) =>
+  decide(input({ agreements: [agreement({ categories, art9Condition: { condition: 'h', text: 'health or social care' } })] }));
+
+describe('filterView', () => {
+  it('is valid against the view schema before and after', () => {
+    expect(Value.Errors(CitizenView, view)).toEqual([]);
+    expect(Value.Errors(CitizenView, filterView(view, decisionFor(['identity'])))).toEqual([]);
+  });
+
+  it('removes denied sections and lists every denied category as withheld', () => {
+    const filtered = filterView(view, decisionFor(['identity', 'address']));
+    expect(filtered.identity).toEqual(view.identity);
+    expect(filtered.addresses).toEqual(view.addresses);
+    expect(filtered).not.toHaveProperty('contact');
+    expect(filtered).not.toHaveProperty('household');
+    expect(filtered).not.toHaveProperty('sourceRecords');
+    expect(filtered.entitlements).toEqual([]);
+    expect(filtered.involvements).toEqual([]);
+    expect(filtered.ref).toBe(CITIZEN);
+    // Withheld names categories the view has no data for too, so it reveals nothing.
+    expect(filtered.withheld).toEqual(['contact', 'household', 'revenues', 'housing', 'social-care', 'health-disability', 'concessions', 'service-involvement', 'safeguarding']);
+  });
+
+  it('filters entitlements and involvements item by item, dropping unknown categories', () => {
+    const filtered = filterView(view, decisionFor(['revenues', 'social-care', 'service-involvement']));
+    expect(filtered.entitlements?.map((e) => e.entitlement.kind)).toEqual(['council-tax-reduction']);
+    expect(filtered.involvements?.map((i) => i.involvement.reference)).toEqual(['SC-1', 'CT-1']);
+    expect(filtered.sourceRecords).toEqual(view.sourceRecords);
+    expect(filtered.withheld).toContain('health-disability');
+  });
+
+  it('does not change the view it is given', () => {
+    const copy = structuredClone(view);
+    filterView(view, decisionFor(['identity']));
+    expect(view).toEqual(copy);
+  });
+
+  it('keeps categories already withheld', () => {
+    const filtered = filterView({ ...view, withheld: ['identity'] }, decisionFor(['identity', 'contact']));
+    expect(filtered.withheld).toContain('identity');
+    expect(filtered.withheld).not.toContain('contact');
+  });
+});
+
+describe('disclosedFields and disclosedCategories', () => {
+  it('lists the leaf paths with a value, without provenance', () => {
+    const fields = disclosedFields(filterView(view, decisionFor(['identity', 'contact'])));
+    expect(fields).toEqual([
+      'contact[].contact.kind',
+      'contact[].contact.raw',
+      'contact[].contact.use',
+      'contact[].contact.valid',
+      'contact[].contact.value',
+      'identity.dateOfBirth',
+      'identity.name.forenames[]',
+      'identity.name.kind',
+      'identity.name.surname',
+      'identity.name.title',
+    ]);
+  });
+
+  it('names only what survived the filter', () => {
+    const filtered = filterView(view, decisionFor(['revenues']));
+    expect(disclosedFields(filtered)).toEqual([
+      'entitlements[].entitlement.code',
+      'entitlements[].entitlement.evidence.verified',
+      'entitlements[].entitlement.from',
+      'entitlements[].entitlement.kind',
+    ]);
+    expect(disclosedCategories(filtered)).toEqual(['revenues']);
+  });
+
+  it('lists the categories present in a view', () => {
+    expect(disclosedCategories(view)).toEqual(['identity', 'contact', 'address', 'household', 'revenues', 'social-care', 'health-disability', 'service-involvement']);
+  });
+});
