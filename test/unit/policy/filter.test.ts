@@ -1,12 +1,17 @@
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { CitizenView } from '../../../schemas/citizen-view.js';
+import type { SharingAgreement } from '../../../schemas/register.js';
+import type { ENTITLEMENT_KINDS } from '../../../schemas/source-record.js';
 import { decide } from '../../../src/policy/decide.js';
 import { disclosedCategories, disclosedFields, filterView } from '../../../src/policy/filter.js';
 import { agreement, CITIZEN, input } from './register-fixtures.js';
 
 const source = { system: 'revenues', sourceRef: 'CT-1', asOf: '2026-05-01T00:00:00Z', verified: true };
 const name = { title: 'MS', forenames: ['TESSA'], surname: 'TESTER', suffix: null, raw: null, kind: 'current' as const };
+
+// The shared Entitlement schema's kind has no static type (a union mapped from an array), so the literal is cast.
+const kind = (k: (typeof ENTITLEMENT_KINDS)[number]) => k as never;
 
 const view: CitizenView = {
   ref: CITIZEN,
@@ -15,8 +20,8 @@ const view: CitizenView = {
   addresses: [{ uprn: 100000000001, line: '1 TEST ROAD', postcode: 'AA1 1AA', matchStatus: 'matched', current: true, source }],
   household: [{ citizenRef: 'CH-0000-0009', name: 'T TESTER' }],
   entitlements: [
-    { entitlement: { kind: 'council-tax-reduction', code: 'CTR', from: '2025-04-01', to: null, evidence: { verified: true, verifiedOn: null, method: null } }, category: 'revenues', source },
-    { entitlement: { kind: 'blue-badge', code: null, from: null, to: null, evidence: { verified: false, verifiedOn: null, method: null } }, category: 'health-disability', source },
+    { entitlement: { kind: kind('council-tax-reduction'), code: 'CTR', from: '2025-04-01', to: null, evidence: { verified: true, verifiedOn: null, method: null } }, category: 'revenues', source },
+    { entitlement: { kind: kind('blue-badge'), code: null, from: null, to: null, evidence: { verified: false, verifiedOn: null, method: null } }, category: 'health-disability', source },
   ],
   involvements: [
     { involvement: { service: 'adult social care', reference: 'SC-1', role: 'client', status: 'open', from: null, to: null }, category: 'social-care', source },
@@ -27,7 +32,7 @@ const view: CitizenView = {
   withheld: [],
 };
 
-const decisionFor = (categories: Parameters<typeof agreement>[0]['categories']) =>
+const decisionFor = (categories: SharingAgreement['categories']) =>
   decide(input({ agreements: [agreement({ categories, art9Condition: { condition: 'h', text: 'health or social care' } })] }));
 
 describe('filterView', () => {
