@@ -1,0 +1,93 @@
+/**
+ * Postcodes: validation and formatting by the `postcode` package; repair of
+ * what people and old systems do to them (no space, lower case, O for 0 and
+ * I for 1 or the reverse); finding one written inside the address text.
+ */
+import { isValid, toNormalised, toOutcode, toSector } from 'postcode';
+
+/** The postcode in standard form ("ZZ1 1AB"), or null when it is not a valid postcode as written. */
+export function normalisePostcode(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const compact = text.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  return compact.length >= 5 && compact.length <= 7 && isValid(compact) ? toNormalised(compact) : null;
+}
+
+const TO_DIGIT: Readonly<Record<string, string>> = { O: '0', I: '1', L: '1' };
+const TO_LETTER: Readonly<Record<string, string>> = { '0': 'O', '1': 'I' };
+
+/**
+ * Each position's possible readings. The inward code is always digit-letter-letter
+ * and the outward code always starts with a letter, so those positions are fixed;
+ * the rest of the outward code may be either.
+ */
+function readings(compact: string): string[][] {
+  const n = compact.length;
+  return [...compact].map((c, i) => {
+    const swapped = TO_DIGIT[c] ?? TO_LETTER[c];
+    if (i === 0 || i >= n - 2) return [TO_LETTER[c] ?? c];
+    if (i === n - 3) return [TO_DIGIT[c] ?? c];
+    return swapped && swapped !== c ? [c, swapped] : [c];
+  });
+}
+
+/**
+ * The postcode repaired when one reading of it is valid: spacing, case and the
+ * O/0, I/1 confusions. Null when nothing valid can be made of it.
+ */
+export function repairPostcode(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const direct = normalisePostcode(text);
+  if (direct) return direct;
+  const compact = text.toUpperCase().replace(/[^A-Z0-9]/g, '');
+  if (compact.length < 5 || compact.length > 7) return null;
+  let options = [''];
+  for (const choices of readings(compact)) options = options.flatMap((o) => choices.map((c) => o + c));
+  for (const option of options) {
+    const pc = normalisePostcode(option);
+    if (pc) return pc;
+  }
+  return null;
+}
+
+/** Loose shape of a written postcode: confusable characters allowed, space optional. */
+const POSTCODE_LIKE = /(?<![A-Z0-9])([A-Z][A-Z0-9]{1,3})\s*([0-9OIL][A-Z0-9]{2})(?![A-Z0-9])/g;
+
+export interface FoundPostcode {
+  postcode: string;
+  /** The text with the postcode taken out. */
+  rest: string;
+}
+
+/** The last valid (or repairable) postcode written in the text, and the text without it. */
+export function findPostcode(text: string): FoundPostcode | null {
+  const upper = text.toUpperCase();
+  let found: FoundPostcode | null = null;
+  for (const m of upper.matchAll(POSTCODE_LIKE)) {
+    const outward = m[1] as string;
+    // An outward code has a digit in it (after repair): words such as "ROAD" do not.
+    if (!/[0-9OIL]/.test(outward.slice(1))) continue;
+    const pc = repairPostcode(m[0]);
+    if (!pc) continue;
+    const start = m.index;
+    found = { postcode: pc, rest: `${text.slice(0, start)} ${text.slice(start + m[0].length)}`.replace(/\s+/g, ' ').trim() };
+  }
+  return found;
+}
+
+/** Outward code of a valid postcode ("ZZ1"). */
+export const postcodeOutward = (pc: string): string | null => toOutcode(pc);
+
+/** Sector of a valid postcode ("ZZ1 1"). */
+export const postcodeSector = (pc: string): string | null => toSector(pc);
+
+export type PostcodeLevel = 'exact' | 'sector' | 'outward' | 'different' | 'missing';
+
+/** How close two normalised postcodes are. */
+export function comparePostcodes(a: string | null, b: string | null): PostcodeLevel {
+  if (!a || !b) return 'missing';
+  if (a === b) return 'exact';
+  const sa = postcodeSector(a);
+  if (sa !== null && sa === postcodeSector(b)) return 'sector';
+  const oa = postcodeOutward(a);
+  return oa !== null && oa === postcodeOutward(b) ? 'outward' : 'different';
+}
