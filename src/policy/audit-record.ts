@@ -1,0 +1,53 @@
+/** The audit entry for one decision and the view actually sent, so that routes record disclosures one way. */
+import { DATA_CATEGORIES, type DataCategory } from '../../schemas/categories.js';
+import type { CitizenView } from '../../schemas/citizen-view.js';
+import type { AuditEntry } from '../audit/chain.js';
+import { EMERGENCY_PURPOSE, type BreakGlass, type Caller, type Decision } from './decide.js';
+import { disclosedCategories, disclosedFields } from './filter.js';
+
+export interface AuditRecordInput {
+  at: Date;
+  requestId: string;
+  action: string;
+  caller: Caller;
+  purpose: string;
+  citizenRef: string | null;
+  decision: Decision;
+  /** The filtered view that was sent; null when nothing was. */
+  view: CitizenView | null;
+  breakGlass: BreakGlass | null;
+}
+
+export function auditRecord(input: AuditRecordInput): AuditEntry {
+  const { decision, view } = input;
+  const permitted = decision.permitted.map((c) => decision.categories[c]);
+  const agreements = new Map<string, { id: string; version: number }>();
+  for (const c of permitted) {
+    if (c.agreementId !== undefined && c.agreementVersion !== undefined) {
+      agreements.set(`${c.agreementId} v${c.agreementVersion}`, { id: c.agreementId, version: c.agreementVersion });
+    }
+  }
+  const denied = DATA_CATEGORIES.filter((c) => !decision.categories[c].permit);
+  const reasons: Partial<Record<DataCategory, string>> = {};
+  for (const c of denied) reasons[c] = decision.categories[c].reason;
+  return {
+    at: input.at.toISOString(),
+    requestId: input.requestId,
+    action: input.action,
+    clientId: input.caller.clientId,
+    orgId: input.caller.orgId,
+    role: input.caller.role,
+    purpose: input.purpose,
+    citizenRef: input.citizenRef,
+    agreements: [...agreements.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, ref]) => ref),
+    consentIds: [...new Set(permitted.flatMap((c) => (c.consentId === undefined ? [] : [c.consentId])))].sort(),
+    categoriesDisclosed: view === null ? [] : disclosedCategories(view),
+    categoriesDenied: denied,
+    fieldsDisclosed: view === null ? [] : disclosedFields(view),
+    decision: !decision.anyPermitted ? 'deny' : denied.length === 0 ? 'permit' : 'partial',
+    reasons,
+    policyVersion: decision.policyVersion,
+    breakGlassReason: input.purpose === EMERGENCY_PURPOSE ? (input.breakGlass?.reason ?? null) : null,
+    reviewRequired: decision.reviewRequired,
+  };
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import type { CitizenView } from '../../../schemas/citizen-view.js';
+import { chainEntry, verifyChain } from '../../../src/audit/chain.js';
+import { auditRecord } from '../../../src/policy/audit-record.js';
+import { decide } from '../../../src/policy/decide.js';
+import { filterView } from '../../../src/policy/filter.js';
+import { agreement, CITIZEN, consent, input, NHS, NOW } from './register-fixtures.js';
+
+const source = { system: 'revenues', sourceRef: 'CT-1', asOf: '2026-05-01T00:00:00Z', verified: true };
+const view: CitizenView = {
+  ref: CITIZEN,
+  contact: [{ contact: { kind: 'email', value: 'tester@example.invalid', raw: 'Tester@example.invalid', valid: true, use: null }, source }],
+  household: [{ citizenRef: 'CH-0000-0009', name: 'T TESTER' }],
+  withheld: [],
+};
+
+describe('auditRecord', () => {
+  it('records the agreements, consent, categories and fields of a partial disclosure', () => {
+    const request = input({
+      caller: { clientId: 11, orgId: NHS, role: 'partner' },
+      purpose: 'direct-service-delivery',
+      agreements: [
+        agreement({ id: 'ISA-NHS', version: 2, parties: { provider: { orgId: 1 }, recipients: [NHS] }, purposes: ['direct-service-delivery'], lawfulBasis: 'consent', categories: ['contact', 'household'] }),
+      ],
+      citizen: { ref: CITIZEN, consents: [consent()], objections: [], restrictions: [] },
+    });
+    const decision = decide(request);
+    const sent = filterView(view, decision);
+    const entry = auditRecord({ at: NOW, requestId: 'req-1', action: 'citizen.read', caller: request.caller, purpose: request.purpose, citizenRef: CITIZEN, decision, view: sent, breakGlass: null });
+    expect(entry).toMatchObject({
+      at: '2026-06-15T10:00:00.000Z',
+      clientId: 11,
+      orgId: NHS,
+      agreements: [{ id: 'ISA-NHS', version: 2 }],
+      consentIds: ['CON-1'],
+      categoriesDisclosed: ['contact', 'household'],
+      decision: 'partial',
+      breakGlassReason: null,
+      reviewRequired: false,
+    });
+    expect(entry.categoriesDenied).toHaveLength(9);
+    expect(entry.reasons.identity).toMatch(/no sharing agreement/);
+    expect(entry.reasons.contact).toBeUndefined();
+    expect(entry.fieldsDisclosed).toContain('household[].name');
+    expect(verifyChain([chainEntry(null, entry)])).toEqual({ ok: true, count: 1 });
+  });
+
+  it('records a denied break-glass attempt with its reason', () => {
+    const breakGlass = { reason: 'welfare check', grantedAt: '2026-06-15T07:00:00Z' };
+    const request = input({ purpose: 'emergency', agreements: [], breakGlass });
+    const entry = auditRecord({ at: NOW, requestId: 'req-2', action: 'citizen.read', caller: request.caller, purpose: 'emergency', citizenRef: CITIZEN, decision: decide(request), view: null, breakGlass });
+    expect(entry).toMatchObject({ decision: 'deny', breakGlassReason: 'welfare check', reviewRequired: true, fieldsDisclosed: [], categoriesDisclosed: [] });
+  });
+});
