@@ -64,8 +64,9 @@ export function findPostcode(text: string): FoundPostcode | null {
   let found: FoundPostcode | null = null;
   for (const m of upper.matchAll(POSTCODE_LIKE)) {
     const outward = m[1] as string;
-    // An outward code has a digit in it (after repair): words such as "ROAD" do not.
-    if (!/[0-9OIL]/.test(outward.slice(1))) continue;
+    // An outward code has a digit in it (after repair), and at least one digit must be written as a digit,
+    // or words such as "FLOOR" (F1 0OR) would be read as postcodes.
+    if (!/[0-9OIL]/.test(outward.slice(1)) || !/\d/.test(m[0])) continue;
     const pc = repairPostcode(m[0]);
     if (!pc) continue;
     const start = m.index;

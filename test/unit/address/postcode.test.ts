@@ -56,3 +56,10 @@ describe('sector, outward and comparison', () => {
     expect(comparePostcodes(null, 'ZZ2 1AB')).toBe('missing');
   });
 });
+
+describe('findPostcode false positives', () => {
+  it('does not read words made of confusable letters as postcodes', () => {
+    expect(findPostcode('Ground Floor Flat, High Street')).toBeNull();
+    expect(findPostcode('Mill Oil Lane')).toBeNull();
+  });
+});

@@ -1,0 +1,266 @@
+/**
+ * The built-in BS 7666 parser: free text (plus an optional separate postcode)
+ * into SAO, PAO, street, locality, town and postcode. Town and locality are
+ * taken from the end by the gazetteer's own vocabulary, the street is the
+ * rightmost known street name (or, failing that, the words ending in a street
+ * type or following the house number), and what is left before the street is
+ * read as premises: PAO next to the street, SAO before it.
+ */
+import { FLOOR_WORDS, UNIT_WORDS, STREET_TYPES, isNumberish, tokenise } from './normalise.js';
+import { findPostcode, repairPostcode } from './postcode.js';
+import type { Vocabulary } from './vocabulary.js';
+
+/** A SAO or PAO as BS 7666 holds it: start number and suffix, end number and suffix, text. */
+export interface AddressObject {
+  startNumber: number | null;
+  startSuffix: string | null;
+  endNumber: number | null;
+  endSuffix: string | null;
+  text: string | null;
+}
+
+export interface ParsedAddress {
+  sao: AddressObject;
+  pao: AddressObject;
+  street: string | null;
+  locality: string | null;
+  town: string | null;
+  postcode: string | null;
+  /** Words the parser could not place (often an organisation name). */
+  leftover: string[];
+}
+
+export const emptyObject = (): AddressObject => ({ startNumber: null, startSuffix: null, endNumber: null, endSuffix: null, text: null });
+
+const SIMPLE = /^(\d+)([A-Z]?)$/;
+const RANGE = /^(\d+)([A-Z]?)-(\d+)([A-Z]?)$/;
+const SLASH = /^(\d+)\/(\d+)$/;
+/** Scottish and Edinburgh flat positions: 2/1, 0/L, 1F2, PF1, GF. */
+const POSITION = /^(\d+\/[0-9A-Z]|\d+F\d+|[PGB]F\d*)$/;
+
+interface NumberReading { start: number; startSuffix: string | null; end: number | null; endSuffix: string | null }
+
+/** A house number, range or 12/14 range; null for anything else (2/1 is a position, not a range). */
+export function readNumber(token: string): NumberReading | null {
+  let m = SIMPLE.exec(token);
+  if (m) return { start: Number(m[1]), startSuffix: m[2] || null, end: null, endSuffix: null };
+  m = RANGE.exec(token);
+  if (m) return { start: Number(m[1]), startSuffix: m[2] || null, end: Number(m[3]), endSuffix: m[4] || null };
+  m = SLASH.exec(token);
+  // 12/14 is a range only when it reads as one: the end is above the start on the same side of the street.
+  if (m && Number(m[2]) > Number(m[1]) && (Number(m[2]) - Number(m[1])) % 2 === 0) {
+    return { start: Number(m[1]), startSuffix: null, end: Number(m[2]), endSuffix: null };
+  }
+  return null;
+}
+
+function setNumber(obj: AddressObject, n: NumberReading): void {
+  obj.startNumber = n.start;
+  obj.startSuffix = n.startSuffix;
+  obj.endNumber = n.end;
+  obj.endSuffix = n.endSuffix;
+}
+
+type Item =
+  | { kind: 'break' }
+  | { kind: 'number'; token: string; reading: NumberReading }
+  | { kind: 'unit'; words: string[] }
+  | { kind: 'text'; words: string[] };
+
+/** Classify the premises tokens into numbers, unit phrases (FLAT 3, GROUND FLOOR FLAT, 2/1) and text runs. */
+function premisesItems(tokens: readonly string[]): Item[] {
+  const items: Item[] = [];
+  const pushText = (w: string) => {
+    const last = items[items.length - 1];
+    if (last?.kind === 'text') last.words.push(w);
+    else items.push({ kind: 'text', words: [w] });
+  };
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    const next = tokens[i + 1];
+    if (t === ',') {
+      items.push({ kind: 'break' });
+    } else if (POSITION.test(t) || (/^\d+\/\d+$/.test(t) && readNumber(t) === null)) {
+      items.push({ kind: 'unit', words: [t] });
+    } else if (isNumberish(t)) {
+      const reading = readNumber(t);
+      if (reading) items.push({ kind: 'number', token: t, reading });
+      else pushText(t);
+    } else if (UNIT_WORDS.has(t) && next !== undefined && (isNumberish(next) || /^[A-Z]$/.test(next))) {
+      items.push({ kind: 'unit', words: [t, next] });
+      i++;
+    } else if (FLOOR_WORDS.has(t) && (next === 'FLOOR' || next === 'FLAT' || t === 'BASEMENT' || (FLOOR_WORDS.has(next ?? '') && tokens[i + 2] === 'FLOOR'))) {
+      const words = [t];
+      while (i + 1 < tokens.length && (FLOOR_WORDS.has(tokens[i + 1] as string) || tokens[i + 1] === 'FLOOR' || tokens[i + 1] === 'FLAT')) {
+        words.push(tokens[++i] as string);
+      }
+      items.push({ kind: 'unit', words });
+    } else {
+      pushText(t);
+    }
+  }
+  return items;
+}
+
+/** Read a SAO or PAO written as text ("FLAT 1A", "GROUND FLOOR FLAT", "12-14", "2/1") into its BS 7666 parts. */
+export function parseObjectText(text: string): AddressObject {
+  const obj = emptyObject();
+  const words: string[] = [];
+  for (const t of tokenise(text)) {
+    if (t === ',') continue;
+    const n = obj.startNumber === null && !POSITION.test(t) ? readNumber(t) : null;
+    if (n) setNumber(obj, n);
+    else words.push(t);
+  }
+  obj.text = words.length > 0 ? words.join(' ') : null;
+  return obj;
+}
+
+function saoFromItems(items: readonly Item[], sao: AddressObject, leftover: string[]): void {
+  const texts: string[] = [];
+  for (const item of items) {
+    if (item.kind === 'break') continue;
+    if (item.kind === 'number') {
+      if (sao.startNumber === null) setNumber(sao, item.reading);
+      else leftover.push(item.token);
+    } else if (item.kind === 'unit') {
+      const [first, second] = item.words;
+      const n = second !== undefined && UNIT_WORDS.has(first as string) ? readNumber(second) : null;
+      if (n && sao.startNumber === null) {
+        setNumber(sao, n);
+        texts.push(first as string);
+      } else if (second !== undefined && /^[A-Z]$/.test(second) && UNIT_WORDS.has(first as string)) {
+        sao.startSuffix = second;
+        texts.push(first as string);
+      } else {
+        texts.push(...item.words);
+      }
+    } else {
+      leftover.push(item.words.join(' '));
+    }
+  }
+  if (texts.length > 0) sao.text = texts.join(' ');
+}
+
+/** Premises tokens (everything before the street) into SAO and PAO. */
+function parsePremises(tokens: readonly string[], sao: AddressObject, pao: AddressObject, leftover: string[]): void {
+  const items = premisesItems(tokens);
+  let i = items.length - 1;
+  const skipBreaks = () => {
+    while (i >= 0 && items[i]?.kind === 'break') i--;
+  };
+  skipBreaks();
+  const last = items[i];
+  if (last?.kind === 'number') {
+    setNumber(pao, last.reading);
+    i--;
+    skipBreaks();
+    const before = items[i];
+    if (before?.kind === 'text') {
+      pao.text = before.words.join(' ');
+      i--;
+    }
+  } else if (last?.kind === 'text') {
+    pao.text = last.words.join(' ');
+    i--;
+    skipBreaks();
+    // "FLAT 1, 5 RIVERSIDE COURT": a number before the building name is the building's when a unit comes first.
+    const before = items[i];
+    if (before?.kind === 'number' && items.slice(0, i).some((it) => it.kind === 'unit' || it.kind === 'number')) {
+      setNumber(pao, before.reading);
+      i--;
+    }
+  }
+  saoFromItems(items.slice(0, i + 1), sao, leftover);
+}
+
+/** Longest known name ending exactly at `end` (exclusive) within tokens[from, end). */
+function knownSpanEndingAt(tokens: readonly string[], end: number, from: number, names: ReadonlySet<string>, maxWords: number): number | null {
+  for (let start = Math.max(from, end - maxWords); start < end; start++) {
+    const span = tokens.slice(start, end);
+    if (span.includes(',')) continue;
+    if (names.has(span.join(' '))) return start;
+  }
+  return null;
+}
+
+/** The rightmost, then longest, known street: [start, end) or null. */
+function findKnownStreet(tokens: readonly string[], vocab: Vocabulary): [number, number] | null {
+  for (let end = tokens.length; end > 0; end--) {
+    const start = knownSpanEndingAt(tokens, end, 0, vocab.streets, vocab.maxWords);
+    if (start !== null) return [start, end];
+  }
+  return null;
+}
+
+/** The street by word shapes: words ending in a street type, else the words after the house number. */
+function guessStreet(tokens: readonly string[]): [number, number] | null {
+  for (let k = tokens.length - 1; k > 0; k--) {
+    const t = tokens[k] as string;
+    const prev = tokens[k - 1];
+    if (!STREET_TYPES.has(t) || prev === undefined || prev === ',' || isNumberish(prev)) continue;
+    let start = k - 1;
+    while (start > 0) {
+      const p = tokens[start - 1] as string;
+      if (p === ',' || isNumberish(p) || STREET_TYPES.has(p) || UNIT_WORDS.has(p)) break;
+      start--;
+    }
+    return [start, k + 1];
+  }
+  let lastNumber = -1;
+  tokens.forEach((t, i) => {
+    if (isNumberish(t) && readNumber(t) !== null) lastNumber = i;
+  });
+  let start = lastNumber + 1;
+  if (lastNumber < 0) {
+    // No number: with breaks, the last segment is the street ("ROSE COTTAGE, THE BROADWAY").
+    const lastBreak = tokens.lastIndexOf(',');
+    if (lastBreak < 0) return null;
+    start = lastBreak + 1;
+  }
+  while (tokens[start] === ',') start++;
+  let end = start;
+  while (end < tokens.length && tokens[end] !== ',') end++;
+  return end > start ? [start, end] : null;
+}
+
+/** Parse with the gazetteer's vocabulary; `postcode` is a separate postcode field when the source has one. */
+export function parseAddress(text: string, postcode: string | null | undefined, vocab: Vocabulary): ParsedAddress {
+  const found = findPostcode(text);
+  const pc = repairPostcode(postcode) ?? found?.postcode ?? null;
+  let tokens = tokenise(found ? found.rest : text);
+  const parsed: ParsedAddress = { sao: emptyObject(), pao: emptyObject(), street: null, locality: null, town: null, postcode: pc, leftover: [] };
+
+  // Town and locality from the end, in either order, by the gazetteer's names.
+  for (let guard = 0; guard < 4; guard++) {
+    while (tokens[tokens.length - 1] === ',') tokens = tokens.slice(0, -1);
+    const end = tokens.length;
+    const townStart = parsed.town === null ? knownSpanEndingAt(tokens, end, 1, vocab.towns, vocab.maxWords) : null;
+    if (townStart !== null) {
+      parsed.town = tokens.slice(townStart, end).join(' ');
+      tokens = tokens.slice(0, townStart);
+      continue;
+    }
+    const locStart = parsed.locality === null ? knownSpanEndingAt(tokens, end, 1, vocab.localities, vocab.maxWords) : null;
+    if (locStart !== null && !vocab.streets.has(tokens.slice(locStart, end).join(' '))) {
+      parsed.locality = tokens.slice(locStart, end).join(' ');
+      tokens = tokens.slice(0, locStart);
+      continue;
+    }
+    break;
+  }
+
+  const street = findKnownStreet(tokens, vocab) ?? guessStreet(tokens);
+  if (street) {
+    const [start, end] = street;
+    parsed.street = tokens.slice(start, end).join(' ');
+    const after = tokens.slice(end).filter((t) => t !== ',');
+    if (after.length > 0) {
+      if (parsed.locality === null) parsed.locality = after.join(' ');
+      else parsed.leftover.push(after.join(' '));
+    }
+    tokens = tokens.slice(0, start);
+  }
+  parsePremises(tokens, parsed.sao, parsed.pao, parsed.leftover);
+  return parsed;
+}
