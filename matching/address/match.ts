@@ -1,0 +1,289 @@
+/**
+ * Match one source address to a UPRN. Deterministic evidence first (a UPRN
+ * the source supplied, a cross reference such as a council-tax reference),
+ * then parse → candidates (postcode unit, the street by name, misspelt
+ * streets ranked within the sector or town) → field comparison → score, with
+ * a distinguishability check: the best must clearly beat the runner-up (a
+ * different UPRN), or the result goes to review.
+ */
+import type { IndexedAddress } from '../../schemas/bs7666.js';
+import type { CandidateSource } from './candidates.js';
+import { compareAddress, similarNames, type FieldLevels } from './compare.js';
+import { formatAddress } from './format.js';
+import { normaliseAddress } from './normalise.js';
+import type { ParsedAddress } from './parse.js';
+import type { AddressParser } from './parser.js';
+import { postcodeSector, repairPostcode } from './postcode.js';
+import { prepareCandidate, prepareInput, type ComparableAddress, type ComparableObject } from './prepare.js';
+import { maximumWeight, scoreLevels } from './score.js';
+
+export interface MatchInput {
+  text: string;
+  postcode?: string | null;
+  /** A UPRN the source system holds for this address. */
+  uprn?: number | null;
+  /** A cross reference the gazetteer knows, e.g. the council-tax property reference. */
+  crossReference?: string | null;
+}
+
+export interface MatchOptions {
+  parser: AddressParser;
+  /** Lowest score matched automatically (default 0.8). */
+  matchThreshold?: number;
+  /** Lowest score sent to review; below it the input is unmatched (default 0.45). */
+  reviewThreshold?: number;
+  /** How far the best must be ahead of the runner-up to be matched (default 0.1). */
+  margin?: number;
+  /** Candidates listed in the result (default 5). */
+  maxCandidates?: number;
+}
+
+export type MatchStatus = 'matched' | 'review' | 'unmatched';
+export type Evidence = 'uprn' | 'cross-reference' | 'address';
+
+export interface CandidateSummary {
+  uprn: number;
+  score: number;
+  /** The LPI that scored best for this UPRN, one line in BS 7666 order. */
+  address: string;
+  lpiKey: string;
+  logicalStatus: number;
+}
+
+export interface MatchExplanation {
+  evidence: Evidence;
+  /** How each field of the input compared with the chosen (or best) candidate. */
+  fields: FieldLevels | null;
+  runnerUp: { uprn: number; score: number; fields: FieldLevels | null } | null;
+  /** Why the result is not a clean match (empty when it is). */
+  reasons: string[];
+  /** The retired UPRN the best candidate had, when the result follows its successor. */
+  successorOf: number | null;
+  parsed: ParsedAddress | null;
+}
+
+export interface MatchResult {
+  status: MatchStatus;
+  uprn: number | null;
+  score: number;
+  explanation: MatchExplanation;
+  candidates: CandidateSummary[];
+}
+
+interface Evaluated {
+  uprn: number;
+  row: IndexedAddress;
+  score: number;
+  levels: FieldLevels | null;
+  blockers: string[];
+  successorOf: number | null;
+}
+
+/** The key under which a steward's decision for this input is stored and reused. */
+export function inputKey(text: string, postcode?: string | null): string {
+  return `${normaliseAddress(text)}|${repairPostcode(postcode) ?? ''}`;
+}
+
+const noObject = (): ComparableObject => ({ start: null, startSuffix: '', end: null, endSuffix: '', text: '' });
+
+/**
+ * The ways the premises can be read: as parsed; "12 RIVERSIDE COURT" with the
+ * number as the building's rather than a flat's; "3A" as flat A at number 3.
+ */
+function readings(inp: ComparableAddress): ComparableAddress[] {
+  const out = [inp];
+  const saoIsNumberOnly = inp.sao.start !== null && inp.sao.text === '';
+  if (saoIsNumberOnly && inp.pao.start === null) {
+    out.push({ ...inp, sao: noObject(), pao: { ...inp.sao, text: inp.pao.text } });
+  }
+  const saoEmpty = inp.sao.start === null && inp.sao.startSuffix === '' && inp.sao.text === '';
+  if (saoEmpty && inp.pao.start !== null && inp.pao.startSuffix !== '' && inp.pao.end === null) {
+    out.push({ ...inp, sao: { ...noObject(), startSuffix: inp.pao.startSuffix }, pao: { ...inp.pao, startSuffix: '' } });
+  }
+  return out;
+}
+
+class Evaluator {
+  readonly best = new Map<number, Evaluated>();
+  private readonly seen = new Set<IndexedAddress>();
+  private readonly maxima: number[];
+
+  constructor(private readonly inputs: ComparableAddress[]) {
+    this.maxima = inputs.map((i) => maximumWeight(i));
+  }
+
+  add(rows: readonly IndexedAddress[], keep?: (row: IndexedAddress) => boolean): void {
+    for (const row of rows) {
+      if (this.seen.has(row)) continue;
+      this.seen.add(row);
+      if (keep && !keep(row)) continue;
+      const cand = prepareCandidate(row);
+      let chosen: Evaluated | null = null;
+      this.inputs.forEach((inp, i) => {
+        const levels = compareAddress(inp, cand);
+        const { score, blockers } = scoreLevels(levels, this.maxima[i] as number);
+        if (!chosen || score > chosen.score) chosen = { uprn: row.uprn, row, score, levels, blockers, successorOf: null };
+      });
+      const e = chosen as Evaluated | null;
+      if (!e) continue;
+      const prev = this.best.get(row.uprn);
+      // One result per UPRN: its best LPI; on a tie the approved LPI is the one shown.
+      if (!prev || e.score > prev.score || (e.score === prev.score && row.logicalStatus === 1 && prev.row.logicalStatus !== 1)) {
+        this.best.set(row.uprn, e);
+      }
+    }
+  }
+
+  top(): number {
+    let top = 0;
+    for (const e of this.best.values()) if (e.score > top && e.blockers.length === 0) top = e.score;
+    return top;
+  }
+
+  ranked(): Evaluated[] {
+    return [...this.best.values()].sort((a, b) => b.score - a.score || a.uprn - b.uprn);
+  }
+}
+
+/** Rows worth scoring for an input with a house number: those whose number could agree, and named buildings. */
+function numberFilter(inp: ComparableAddress): ((row: IndexedAddress) => boolean) | undefined {
+  const n = inp.pao.start;
+  if (n === null) return undefined;
+  const alt = inp.sao.start;
+  return (row) => {
+    const s = row.paoStartNumber;
+    if (s === null || s === n || s === alt) return true;
+    const e = row.paoEndNumber;
+    return e !== null && n >= s && n <= e;
+  };
+}
+
+async function streetCandidates(inp: ComparableAddress, source: CandidateSource, ev: Evaluator): Promise<void> {
+  if (!inp.street) return;
+  const filter = numberFilter(inp);
+  const exact = await source.byStreet(inp.street);
+  if (exact.length > 0) {
+    ev.add(exact, filter);
+    return;
+  }
+  // Not a known street: rank the sector's or town's streets by spelling and take the close ones.
+  const sector = inp.postcode ? postcodeSector(inp.postcode) : null;
+  const names = await source.streetNames({ sector, town: inp.town ?? inp.locality });
+  const street = inp.street;
+  const close = names.filter((name) => similarNames(street, name));
+  for (const name of close.slice(0, 5)) ev.add(await source.byStreet(name), filter);
+}
+
+function summary(e: Evaluated): CandidateSummary {
+  return { uprn: e.uprn, score: e.score, address: formatAddress(e.row), lpiKey: e.row.lpiKey, logicalStatus: e.row.logicalStatus };
+}
+
+/** Follow retired UPRNs to their successors and keep one result per final UPRN. */
+async function followSuccessors(ranked: Evaluated[], source: CandidateSource): Promise<Evaluated[]> {
+  const out: Evaluated[] = [];
+  const seen = new Set<number>();
+  for (const e of ranked) {
+    let current = e;
+    if (e.row.blpuStatus === 8) {
+      const next = await source.successorOf(e.uprn);
+      if (next !== null) current = { ...e, uprn: next, successorOf: e.uprn };
+    }
+    if (seen.has(current.uprn)) continue;
+    seen.add(current.uprn);
+    out.push(current);
+  }
+  return out;
+}
+
+/** Score an input against the LPIs of one UPRN (for supplied UPRNs and cross references). */
+function scoreAgainst(inputs: ComparableAddress[], rows: readonly IndexedAddress[]): Evaluated | null {
+  const ev = new Evaluator(inputs);
+  ev.add(rows);
+  return ev.ranked()[0] ?? null;
+}
+
+export async function matchAddress(input: MatchInput, source: CandidateSource, opts: MatchOptions): Promise<MatchResult> {
+  const matchThreshold = opts.matchThreshold ?? 0.8;
+  const reviewThreshold = opts.reviewThreshold ?? 0.45;
+  const margin = opts.margin ?? 0.1;
+  const maxCandidates = opts.maxCandidates ?? 5;
+  const hasText = input.text.trim() !== '';
+  const parsed = hasText ? opts.parser.parse(input.text, input.postcode) : null;
+  const inputs = parsed ? readings(prepareInput(parsed)) : [];
+  const reasons: string[] = [];
+
+  // Deterministic evidence: accepted unless the address plainly contradicts it.
+  const evidence: [Evidence, () => ReturnType<CandidateSource['byUprn']>][] = [];
+  if (input.uprn !== null && input.uprn !== undefined) evidence.push(['uprn', () => source.byUprn(input.uprn as number)]);
+  if (input.crossReference) evidence.push(['cross-reference', () => source.byCrossReference(input.crossReference as string)]);
+  for (const [kind, fetch] of evidence) {
+    const rows = await fetch();
+    const uprns = new Set(rows.map((r) => r.uprn));
+    if (uprns.size !== 1) {
+      if (rows.length === 0) reasons.push(`${kind} not found in the gazetteer`);
+      else reasons.push(`${kind} points at ${uprns.size} properties`);
+      continue;
+    }
+    const fit = inputs.length > 0 ? scoreAgainst(inputs, rows) : null;
+    if (fit && fit.score < reviewThreshold) {
+      reasons.push(`${kind} does not fit the address (score ${fit.score})`);
+      continue;
+    }
+    const first = rows[0] as IndexedAddress;
+    const successor = first.blpuStatus === 8 ? await source.successorOf(first.uprn) : null;
+    const chosen = fit ?? { uprn: first.uprn, row: first, score: 1, levels: null, blockers: [], successorOf: null };
+    return {
+      status: 'matched',
+      uprn: successor ?? first.uprn,
+      score: 1,
+      explanation: { evidence: kind, fields: chosen.levels, runnerUp: null, reasons, successorOf: successor === null ? null : first.uprn, parsed },
+      candidates: [{ ...summary(chosen), uprn: successor ?? first.uprn, score: 1 }],
+    };
+  }
+  const contradicted = reasons.some((r) => r.includes('does not fit'));
+
+  const unmatched = (why: string): MatchResult => ({
+    status: 'unmatched', uprn: null, score: 0,
+    explanation: { evidence: 'address', fields: null, runnerUp: null, reasons: [...reasons, why], successorOf: null, parsed },
+    candidates: [],
+  });
+  if (inputs.length === 0 || !parsed) return unmatched('no address text');
+  const inp = inputs[0] as ComparableAddress;
+  if (inp.street === null && inp.postcode === null) return unmatched('neither a street nor a postcode found in the address');
+
+  const ev = new Evaluator(inputs);
+  if (inp.postcode) ev.add(await source.byPostcode(inp.postcode));
+  // Candidates from the postcode unit that agree everywhere need no wider search.
+  const settled = ev.top() >= 1;
+  if (!settled) await streetCandidates(inp, source, ev);
+
+  const ranked = await followSuccessors(ev.ranked(), source);
+  const best = ranked[0];
+  if (!best) return unmatched('no candidate found');
+  const runner = ranked[1] ?? null;
+  reasons.push(...best.blockers);
+  const clear = runner === null || best.score - runner.score >= margin;
+  if (!clear) reasons.push(`best does not clearly beat the runner-up (${best.score} against ${runner.score})`);
+  if (best.score < matchThreshold) reasons.push(`score below the match threshold ${matchThreshold}`);
+  if (contradicted) reasons.push('the supplied reference points elsewhere');
+
+  let status: MatchStatus;
+  if (best.score >= matchThreshold && best.blockers.length === 0 && clear && !contradicted) status = 'matched';
+  else if (best.score >= reviewThreshold) status = 'review';
+  else status = 'unmatched';
+
+  return {
+    status,
+    uprn: status === 'unmatched' ? null : best.uprn,
+    score: best.score,
+    explanation: {
+      evidence: 'address',
+      fields: best.levels,
+      runnerUp: runner ? { uprn: runner.uprn, score: runner.score, fields: runner.levels } : null,
+      reasons,
+      successorOf: best.successorOf,
+      parsed,
+    },
+    candidates: ranked.slice(0, maxCandidates).map(summary),
+  };
+}

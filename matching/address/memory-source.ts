@@ -1,0 +1,90 @@
+/**
+ * The address index held in memory with hash indexes: for tests, benchmarks
+ * and small councils. Rows are prepared (normalised) once when built.
+ */
+import type { IndexedAddress } from '../../schemas/bs7666.js';
+import type { CandidateSource, StreetScope } from './candidates.js';
+import { normaliseName } from './normalise.js';
+import { normalisePostcode, postcodeSector } from './postcode.js';
+import { prepareCandidate } from './prepare.js';
+import { buildVocabulary, type Vocabulary } from './vocabulary.js';
+
+export interface MemorySourceData {
+  rows: readonly IndexedAddress[];
+  /** Cross references (e.g. council-tax references) with the UPRN each points at. */
+  crossReferences?: readonly { crossReference: string; uprn: number }[];
+  /** Retired UPRN → successor UPRN. */
+  successors?: ReadonlyMap<number, number> | readonly { uprn: number; successor: number }[];
+}
+
+const refKey = (ref: string): string => ref.trim().toUpperCase();
+
+function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+export class MemoryCandidateSource implements CandidateSource {
+  readonly vocabulary: Vocabulary;
+  private readonly uprns = new Map<number, IndexedAddress[]>();
+  private readonly postcodes = new Map<string, IndexedAddress[]>();
+  private readonly streets = new Map<string, IndexedAddress[]>();
+  private readonly sectorStreets = new Map<string, Set<string>>();
+  private readonly townStreets = new Map<string, Set<string>>();
+  private readonly xrefs = new Map<string, number[]>();
+  private readonly successors = new Map<number, number>();
+
+  constructor(data: MemorySourceData) {
+    for (const row of data.rows) {
+      const p = prepareCandidate(row);
+      push(this.uprns, row.uprn, row);
+      if (p.postcode) push(this.postcodes, p.postcode, row);
+      const street = p.street ?? '';
+      push(this.streets, street, row);
+      const sector = p.postcode ? postcodeSector(p.postcode) : null;
+      if (sector) this.addStreet(this.sectorStreets, sector, street);
+      if (p.town) this.addStreet(this.townStreets, p.town, street);
+      if (p.locality) this.addStreet(this.townStreets, p.locality, street);
+    }
+    for (const x of data.crossReferences ?? []) push(this.xrefs, refKey(x.crossReference), x.uprn);
+    const succ = data.successors ?? [];
+    if (succ instanceof Map) for (const [from, to] of succ) this.successors.set(from, to);
+    else for (const s of succ as readonly { uprn: number; successor: number }[]) this.successors.set(s.uprn, s.successor);
+    this.vocabulary = buildVocabulary(data.rows);
+  }
+
+  private addStreet(map: Map<string, Set<string>>, key: string, street: string): void {
+    let set = map.get(key);
+    if (!set) map.set(key, (set = new Set()));
+    set.add(street);
+  }
+
+  byUprn(uprn: number): IndexedAddress[] {
+    return this.uprns.get(uprn) ?? [];
+  }
+
+  byCrossReference(reference: string): IndexedAddress[] {
+    return (this.xrefs.get(refKey(reference)) ?? []).flatMap((u) => this.byUprn(u));
+  }
+
+  byPostcode(postcode: string): IndexedAddress[] {
+    const pc = normalisePostcode(postcode);
+    return pc ? this.postcodes.get(pc) ?? [] : [];
+  }
+
+  byStreet(street: string): IndexedAddress[] {
+    return this.streets.get(street) ?? this.streets.get(normaliseName(street)) ?? [];
+  }
+
+  streetNames(scope: StreetScope): string[] {
+    const names = new Set<string>();
+    if (scope.sector) for (const s of this.sectorStreets.get(scope.sector) ?? []) names.add(s);
+    if (scope.town) for (const s of this.townStreets.get(scope.town) ?? []) names.add(s);
+    return [...names];
+  }
+
+  successorOf(uprn: number): number | null {
+    return this.successors.get(uprn) ?? null;
+  }
+}

@@ -1,0 +1,155 @@
+import { describe, expect, it } from 'vitest';
+import { builtinParser } from '../../../matching/address/parser.js';
+import { MemoryCandidateSource } from '../../../matching/address/memory-source.js';
+import { inputKey, matchAddress, type MatchInput } from '../../../matching/address/match.js';
+import { formatAddress } from '../../../matching/address/format.js';
+import { CROSS_REFERENCES, ROWS, SUCCESSORS } from './gazetteer.js';
+
+const source = new MemoryCandidateSource({ rows: ROWS, crossReferences: CROSS_REFERENCES, successors: SUCCESSORS });
+const parser = builtinParser(source.vocabulary);
+const match = (input: MatchInput | string) => matchAddress(typeof input === 'string' ? { text: input } : input, source, { parser });
+
+describe('matchAddress: clean matches and explanations', () => {
+  it('matches a full address and explains the fields and the runner-up', async () => {
+    const r = await match({ text: '2 Mill Lane, Northby, Exampleton', postcode: 'ZZ1 1AB' });
+    expect(r.status).toBe('matched');
+    expect(r.uprn).toBe(100001);
+    expect(r.score).toBe(1);
+    expect(r.explanation.evidence).toBe('address');
+    expect(r.explanation.fields).toMatchObject({ paoNumber: 'exact', street: 'exact', locality: 'exact', town: 'exact', postcode: 'exact', sao: 'none' });
+    expect(r.explanation.runnerUp?.uprn).toBe(100002);
+    expect(r.explanation.runnerUp?.fields?.paoNumber).toBe('suffix-differs');
+    expect(r.explanation.runnerUp!.score).toBeLessThan(r.score);
+    expect(r.candidates[0]).toMatchObject({ uprn: 100001, address: '2 MILL LANE, NORTHBY, EXAMPLETON, ZZ1 1AB' });
+    expect(r.explanation.reasons).toEqual([]);
+  });
+  it('finds a postcode written inside the text, without its space', async () => {
+    const r = await match('2 mill ln northby zz11ab');
+    expect([r.status, r.uprn]).toEqual(['matched', 100001]);
+  });
+  it('matches with the postcode missing', async () => {
+    const r = await match('4 Mill Lane, Northby');
+    expect([r.status, r.uprn]).toEqual(['matched', 100006]);
+    expect(r.explanation.fields?.postcode).toBe('missing');
+  });
+  it('matches a number inside a range and the range itself', async () => {
+    expect((await match('12-14 Mill Rd, Northby')).uprn).toBe(100003);
+    const r = await match('12 Mill Road, Northby');
+    expect([r.status, r.uprn, r.explanation.fields?.paoNumber]).toEqual(['matched', 100003, 'range']);
+  });
+});
+
+describe('matchAddress: the traps', () => {
+  it('tells 2 from 2A both ways', async () => {
+    expect((await match('2A Mill Lane ZZ1 1AB')).uprn).toBe(100002);
+    expect((await match('2 Mill Lane ZZ1 1AB')).uprn).toBe(100001);
+  });
+  it('never guesses a suffix the gazetteer does not have', async () => {
+    const r = await match('2B Mill Lane ZZ1 1AB');
+    expect(r.status).not.toBe('matched');
+  });
+  it('tells FLAT 1 from FLAT 1A and sends FLAT 1B to review', async () => {
+    expect((await match('Flat 1, Riverside Court, 5 High Street ZZ1 2BD')).uprn).toBe(100011);
+    expect((await match('Flat 1A, Riverside Court, 5 High Street ZZ1 2BD')).uprn).toBe(100012);
+    const r = await match('Flat 1B, Riverside Court, 5 High Street ZZ1 2BD');
+    expect(r.status).toBe('review');
+    expect(r.explanation.reasons).toContain('flat suffix differs');
+  });
+  it('reads "3" and "FLAT 3" alike', async () => {
+    const r = await match('2, 5 High Street ZZ1 2BD');
+    expect([r.status, r.uprn]).toEqual(['matched', 100013]);
+  });
+  it('tells MILL LANE from MILL ROAD, even under the other street\'s postcode', async () => {
+    expect((await match('2 Mill Road, Northby')).uprn).toBe(100005);
+    const r = await match('2 Mill Road, Northby ZZ1 1AB');
+    expect([r.status, r.uprn]).toEqual(['matched', 100005]);
+    expect(r.explanation.runnerUp?.uprn).toBe(100001);
+    expect(r.explanation.runnerUp?.fields?.street).toBe('type-differs');
+  });
+  it('sends the same street name in two localities to review unless the locality decides', async () => {
+    const r = await match('10 Church Road, Exampleton');
+    expect(r.status).toBe('review');
+    expect([r.uprn, r.explanation.runnerUp?.uprn].sort()).toEqual([100020, 100021]);
+    expect(r.explanation.reasons.join(' ')).toMatch(/runner-up/);
+    const s = await match('10 Church Road, Southby');
+    expect([s.status, s.uprn]).toEqual(['matched', 100021]);
+  });
+  it('matches a historic LPI to its UPRN', async () => {
+    const r = await match('Millers Cottage, Mill Lane, Northby');
+    expect([r.status, r.uprn]).toEqual(['matched', 100001]);
+    expect(r.candidates[0]?.logicalStatus).toBe(8);
+  });
+  it('matches an alternative LPI to its UPRN', async () => {
+    const r = await match('The Old Forge, High Street, Exampleton');
+    expect([r.status, r.uprn]).toEqual(['matched', 100060]);
+  });
+  it('chooses the parent shell for the building and never for a flat it does not know', async () => {
+    const r = await match('Riverside Court, 5 High Street ZZ1 2BD');
+    expect([r.status, r.uprn]).toEqual(['matched', 100010]);
+    const flat = await match('Flat 3, Riverside Court, 5 High Street ZZ1 2BD');
+    expect(flat.status).not.toBe('matched');
+  });
+  it('chooses the only unit of a building named without the flat', async () => {
+    const r = await match('20 High Street, Exampleton ZZ1 2BE');
+    expect([r.status, r.uprn]).toEqual(['matched', 100031]);
+    expect(r.explanation.fields?.sao).toBe('input-missing');
+  });
+  it('matches a Scottish tenement position', async () => {
+    expect((await match('2/1, 15 High St, Exampleton')).uprn).toBe(100050);
+    expect((await match('Flat 1/1 15 High Street')).uprn).toBe(100051);
+  });
+  it('matches a misspelt street', async () => {
+    const r = await match('4 Mill Laen, Northby');
+    expect([r.status, r.uprn, r.explanation.fields?.street]).toEqual(['matched', 100006, 'fuzzy']);
+  });
+  it('overrides a wrong postcode when street and number agree', async () => {
+    const r = await match({ text: '2 Mill Lane, Northby', postcode: 'ZZ1 1AD' });
+    expect([r.status, r.uprn, r.explanation.fields?.postcode]).toEqual(['matched', 100001, 'sector']);
+  });
+  it('follows a retired UPRN to its successor', async () => {
+    const r = await match('30 High Street ZZ1 2BE');
+    expect([r.status, r.uprn]).toEqual(['matched', 100041]);
+  });
+  it('leaves an address not in the gazetteer unmatched', async () => {
+    const r = await match('99 Nowhere Avenue, Elsewhere ZZ9 9ZZ');
+    expect([r.status, r.uprn]).toEqual(['unmatched', null]);
+    const s = await match('99 Mill Lane ZZ1 1AB');
+    expect(s.status).toBe('unmatched');
+  });
+  it('does not match a street without premises', async () => {
+    expect((await match('Mill Lane, Northby')).status).not.toBe('matched');
+  });
+});
+
+describe('matchAddress: deterministic evidence', () => {
+  it('accepts a supplied UPRN that fits the address', async () => {
+    const r = await match({ text: '2 Mill Lane', uprn: 100001 });
+    expect([r.status, r.uprn, r.explanation.evidence]).toEqual(['matched', 100001, 'uprn']);
+  });
+  it('accepts a council-tax cross reference', async () => {
+    const r = await match({ text: '', crossReference: 'ctr0100001' });
+    expect([r.status, r.uprn, r.explanation.evidence]).toEqual(['matched', 100001, 'cross-reference']);
+  });
+  it('does not trust a supplied UPRN that contradicts the address', async () => {
+    const r = await match({ text: '4 Mill Lane ZZ1 1AB', uprn: 100005 });
+    expect(r.status).toBe('review');
+    expect(r.uprn).toBe(100006);
+    expect(r.explanation.reasons.join(' ')).toMatch(/uprn does not fit/);
+  });
+  it('falls back to the address when the UPRN is unknown', async () => {
+    const r = await match({ text: '4 Mill Lane ZZ1 1AB', uprn: 999 });
+    expect([r.status, r.uprn, r.explanation.evidence]).toEqual(['matched', 100006, 'address']);
+    expect(r.explanation.reasons).toContain('uprn not found in the gazetteer');
+  });
+});
+
+describe('formatAddress and inputKey', () => {
+  it('formats in BS 7666 order', () => {
+    expect(formatAddress(ROWS[8]!)).toBe('FLAT 1, RIVERSIDE COURT, 5 HIGH STREET, EXAMPLETON, ZZ1 2BD');
+    expect(formatAddress(ROWS[3]!)).toBe('12-14 MILL ROAD, NORTHBY, EXAMPLETON, ZZ1 1AD');
+    expect(formatAddress(ROWS[4]!)).toBe('ROSE COTTAGE, MILL LANE, NORTHBY, EXAMPLETON, ZZ1 1AB');
+  });
+  it('keys equal inputs equally', () => {
+    expect(inputKey('2 Mill Rd.', 'zz11ad')).toBe(inputKey('2 MILL ROAD', 'ZZ1 1AD'));
+  });
+});
