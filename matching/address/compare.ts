@@ -97,7 +97,8 @@ function compareArea(a: string | null, b: string | null, other: string | null): 
   if (!a) return 'missing';
   if (!b) return a === other ? 'exact' : 'missing';
   if (a === b || a === other) return 'exact';
-  return similarNames(a, b) ? 'fuzzy' : 'different';
+  // Place names tolerate one slip only: neighbouring places are often named alike (NORTH X, NORTH X 2).
+  return Math.abs(a.length - b.length) <= 1 && a.length >= 5 && distance(a, b) <= 1 ? 'fuzzy' : 'different';
 }
 
 function compareOrganisation(input: ComparableAddress, cand: ComparableAddress): OrganisationLevel {

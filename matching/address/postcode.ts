@@ -5,11 +5,25 @@
  */
 import { isValid, toNormalised, toOutcode, toSector } from 'postcode';
 
+/**
+ * Letter rules the `postcode` package does not check, which tell a misread
+ * character from a real one: the unit letters never use C I K M O V, and a
+ * letter closing the outward code is one of a few (A9A, AA9A). Area letters
+ * are left alone so that fictional areas such as ZZ stay usable.
+ */
+function lettersAllowed(compact: string): boolean {
+  if (/[CIKMOV]/.test(compact.slice(-2))) return false;
+  const outward = compact.slice(0, -3);
+  if (/^[A-Z]\d[A-Z]$/.test(outward)) return /[ABCDEFGHJKPSTUW]$/.test(outward);
+  if (/^[A-Z]{2}\d[A-Z]$/.test(outward)) return /[ABEHMNPRVWXY]$/.test(outward);
+  return true;
+}
+
 /** The postcode in standard form ("ZZ1 1AB"), or null when it is not a valid postcode as written. */
 export function normalisePostcode(text: string | null | undefined): string | null {
   if (!text) return null;
   const compact = text.toUpperCase().replace(/[^A-Z0-9]/g, '');
-  return compact.length >= 5 && compact.length <= 7 && isValid(compact) ? toNormalised(compact) : null;
+  return compact.length >= 5 && compact.length <= 7 && isValid(compact) && lettersAllowed(compact) ? toNormalised(compact) : null;
 }
 
 const TO_DIGIT: Readonly<Record<string, string>> = { O: '0', I: '1', L: '1' };

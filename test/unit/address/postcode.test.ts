@@ -6,9 +6,10 @@ describe('normalisePostcode', () => {
     ['ZZ1 1AB', 'ZZ1 1AB'],
     ['zz11ab', 'ZZ1 1AB'],
     [' ec1a  1bb ', 'EC1A 1BB'],
+    ['w1a 1aa', 'W1A 1AA'],
     ['ZZ1-1AB', 'ZZ1 1AB'],
   ])('%s → %s', (input, expected) => expect(normalisePostcode(input)).toBe(expected));
-  it.each(['', 'HELLO', 'ZZ1', '1ZZ 1AB', 'ZZ1 1A'])('rejects %j', (input) => expect(normalisePostcode(input)).toBeNull());
+  it.each(['', 'HELLO', 'ZZ1', '1ZZ 1AB', 'ZZ1 1A', 'ZZ1 1AO', 'ZZ1O 1AB', 'A1O 1AB'])('rejects %j', (input) => expect(normalisePostcode(input)).toBeNull());
 });
 
 describe('repairPostcode', () => {
@@ -18,7 +19,8 @@ describe('repairPostcode', () => {
     ['letter l for one, lower case, no space', 'zzl1ab', 'ZZ1 1AB'],
     ['zero for O in the area', '0X4 1AB', 'OX4 1AB'],
     ['one for I in the area', '1P1 1AA', 'IP1 1AA'],
-    ['zero for O in the unit letters', 'ZZ1 1A0', 'ZZ1 1AO'],
+    ['letter O for zero after a district that cannot end in O', 'ZZ1O 2AT', 'ZZ10 2AT'],
+    ['letter I for one in the inward digit', 'ZZ1 IAB', 'ZZ1 1AB'],
     ['already valid', 'ZZ1 1AB', 'ZZ1 1AB'],
   ])('%s', (_name, input, expected) => expect(repairPostcode(input)).toBe(expected));
   it('gives up on what cannot be a postcode', () => {
