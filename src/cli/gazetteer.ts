@@ -40,7 +40,7 @@ export function gazetteerCommand(): Command {
         const started = performance.now();
         bar?.start(1, 0, { records: 0, rate: 0 });
         try {
-          const summary = await importGazetteer(db.pool, files, {
+          const summary = await importGazetteer(db.url, files, {
             onProgress: (p) => {
               const rate = Math.round(p.records / ((performance.now() - started) / 1000));
               bar?.setTotal(p.totalBytes);
@@ -57,7 +57,7 @@ export function gazetteerCommand(): Command {
           }
           throw error;
         }
-      }, { poolSize: 16 });
+      });
     }));
   return gazetteer;
 }

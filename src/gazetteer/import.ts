@@ -8,12 +8,13 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
-import type pg from 'pg';
+import pg from 'pg';
 import { readGazetteer, type GazetteerEvent, type HeaderEvent, type RecordEvent } from '../../adapters/gazetteer/read.js';
 import { GazetteerTally } from '../../adapters/gazetteer/tally.js';
 import { ChangeApplier } from './apply-changes.js';
 import { CopyWriter } from './copy-writer.js';
 import * as sql from './sql.js';
+import { RECORD_TYPES } from './tables.js';
 
 export interface ImportProgress {
   bytes: number;
@@ -84,7 +85,20 @@ function emptySummary(importId: number, fileType: 'FULL' | 'COU'): Omit<ImportSu
   return { importId, fileType, formats: [], records: {}, skipped: {}, rejects: [], addresses: 0, touched: { inserted: 0, updated: 0, deleted: 0, retired: 0 } };
 }
 
-export async function importGazetteer(pool: pg.Pool, files: string[], options: ImportOptions = {}): Promise<ImportSummary> {
+/**
+ * Imports gazetteer files into the database at `url`. The import has its own
+ * connections: one per record type being copied, plus one holding the lock.
+ */
+export async function importGazetteer(url: string, files: string[], options: ImportOptions = {}): Promise<ImportSummary> {
+  const pool = new pg.Pool({ connectionString: url, max: RECORD_TYPES.length + 3 });
+  try {
+    return await importWith(pool, files, options);
+  } finally {
+    await pool.end();
+  }
+}
+
+async function importWith(pool: pg.Pool, files: string[], options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
   const totalBytes = (await Promise.all(files.map((f) => stat(f)))).reduce((n, s) => n + s.size, 0);
   const progress: ImportProgress = { bytes: 0, totalBytes, records: 0 };
