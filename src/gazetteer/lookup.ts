@@ -18,10 +18,18 @@ const INDEX_COLUMNS = `
   pao_end_suffix AS "paoEndSuffix", pao_text AS "paoText",
   usrn, street, locality, town, postcode, organisation, classification, current`;
 
+const wordsOf = (q: string) => q.toUpperCase().replace(/[^A-Z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
+
 /** Words of a query as tsquery prefixes: "12 mill la" → 12:* & mill:* & la:* (every word must start a word). */
 function prefixQuery(q: string): string | null {
-  const words = q.toUpperCase().replace(/[^A-Z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
+  const words = wordsOf(q);
   return words.length > 0 ? words.map((w) => `${w}:*`).join(' & ') : null;
+}
+
+/** The same words whole, to rank "FLAT 2" above "FLAT 1 ... 2BD" while the user types. */
+function exactQuery(q: string): string | null {
+  const words = wordsOf(q);
+  return words.length > 0 ? words.join(' & ') : null;
 }
 
 const ORDER = `current DESC, street, town, pao_start_number NULLS FIRST, pao_start_suffix NULLS FIRST, pao_text NULLS FIRST,
@@ -31,14 +39,14 @@ const SEARCH_PREFIX = `
   SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index
    WHERE search_vector @@ to_tsquery('simple', $1)
      AND ($2::text IS NULL OR postcode_key LIKE $2 || '%')
-   ORDER BY ${ORDER}
+   ORDER BY current DESC, search_vector @@ to_tsquery('simple', $4) DESC, ${ORDER}
    LIMIT $3`;
 
 const SEARCH_FUZZY = `
   SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index
-   WHERE search_text % $1
+   WHERE $1 <% search_text
      AND ($2::text IS NULL OR postcode_key LIKE $2 || '%')
-   ORDER BY current DESC, similarity(search_text, $1) DESC, ${ORDER}
+   ORDER BY current DESC, word_similarity($1, search_text) DESC, ${ORDER}
    LIMIT $3`;
 
 const BY_POSTCODE = `
@@ -59,7 +67,7 @@ export async function searchAddresses(pool: pg.Pool, query: { q?: string | undef
   const fetch = query.limit * 3;
   let rows: AddressRow[];
   if (tsq) {
-    rows = (await pool.query<AddressRow>(SEARCH_PREFIX, [tsq, postcodeKey, fetch])).rows;
+    rows = (await pool.query<AddressRow>(SEARCH_PREFIX, [tsq, postcodeKey, fetch, exactQuery(query.q!)])).rows;
     if (distinctUprns(rows) < query.limit) {
       const text = query.q!.toUpperCase().replace(/[^A-Z0-9]+/g, ' ').trim();
       rows = rows.concat((await pool.query<AddressRow>(SEARCH_FUZZY, [text, postcodeKey, fetch])).rows);
