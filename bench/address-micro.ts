@@ -34,7 +34,9 @@ const TYPES = ['ROAD', 'LANE', 'STREET', 'AVENUE', 'CLOSE', 'CRESCENT', 'DRIVE',
 const ABBREVIATED: Record<string, string> = { ROAD: 'Rd', LANE: 'Ln', STREET: 'St', AVENUE: 'Ave', CLOSE: 'Cl', CRESCENT: 'Cres', DRIVE: 'Dr', GARDENS: 'Gdns' };
 const HOUSE_NAMES = ['ROSE COTTAGE', 'THE OLD RECTORY', 'WILLOW HOUSE', 'THE LODGE', 'IVY COTTAGE', 'HILLSIDE', 'THE COACH HOUSE', 'OAKLANDS'];
 const BLOCK_NAMES = ['RIVERSIDE COURT', 'MILL HOUSE', 'KINGFISHER HOUSE', 'THE MALTINGS', 'VICTORIA COURT', 'PARK VIEW'];
-const TOWNS = ['EXAMPLETON', 'SAMPLEBURY', 'TESTFORD', 'MOCKHAM', 'DUMMYPORT'];
+const TOWN_STEMS = ['EXAMPLE', 'SAMPLE', 'TEST', 'MOCK', 'DUMMY', 'FAKE', 'PSEUDO', 'PROXY'];
+const TOWN_ENDS = ['TON', 'BURY', 'FORD', 'HAM', 'PORT', 'LEY', 'WICK', 'STOW'];
+const TOWNS = TOWN_ENDS.flatMap((end) => TOWN_STEMS.map((stem) => stem + end));
 const LOCALITY_PARTS = ['NORTH', 'SOUTH', 'EAST', 'WEST', 'UPPER', 'LOWER', 'GREAT', 'LITTLE'];
 const UNIT_LETTERS = 'ABDEFGHJLNPQRSTUWXYZ';
 
@@ -51,8 +53,8 @@ function buildGazetteer(): IndexedAddress[] {
     const cycle = Math.floor(t / TOWNS.length);
     t++;
     for (let l = 0; l < 6 && rows.length < ADDRESSES; l++) {
-      const locality = `${LOCALITY_PARTS[l] as string} ${town.slice(0, 4)}${cycle > 0 ? ` ${cycle}` : ''}`;
-      const outward = `ZZ${(t * 7 + l) % 99 + 1}`;
+      const locality = `${LOCALITY_PARTS[l] as string} ${town}${cycle > 0 ? ` ${cycle}` : ''}`;
+      const outward = `${['ZZ', 'ZY', 'ZX'][Math.floor(t / 99) % 3] as string}${(t % 99) + 1}`;
       const streetsHere = 20 + Math.floor(random() * 40);
       const used = new Set<string>();
       for (let s = 0; s < streetsHere && rows.length < ADDRESSES; s++) {
@@ -60,7 +62,7 @@ function buildGazetteer(): IndexedAddress[] {
         while (used.has(street)) street = `${pick(NAMES)} ${pick(TYPES)}`;
         used.add(street);
         usrn++;
-        const sector = s % 10;
+        const sector = (s + l * 3) % 10;
         const houseNames = [...HOUSE_NAMES];
         let unitIndex = 0;
         let inUnit = 0;
@@ -183,10 +185,13 @@ for (const input of inputs) {
       if (wrongExamples.length < 5) wrongExamples.push(`${input.text} | ${input.postcode ?? '-'} → ${r.candidates[0]?.address}`);
     }
   } else if (r.status === 'review') {
-    if (r.candidates.some((c) => c.uprn === input.truth)) reviewHasTruth++;
-    if (reviewExamples.length < SHOW_REVIEW) {
+    const hasTruth = r.candidates.some((c) => c.uprn === input.truth);
+    if (hasTruth) reviewHasTruth++;
+    if (reviewExamples.length < SHOW_REVIEW && (!hasTruth || reviewExamples.length < SHOW_REVIEW / 2)) {
       reviewExamples.push(`${input.text} | ${input.postcode ?? '-'} → ${r.candidates[0]?.address} (${r.score}): ${r.explanation.reasons.join('; ')}`);
     }
+  } else if (input.truth !== null && reviewExamples.length < SHOW_REVIEW) {
+    reviewExamples.push(`(unmatched) ${input.text} | ${input.postcode ?? '-'}: ${r.explanation.reasons.join('; ')}`);
   }
 }
 const t4 = performance.now();

@@ -21,9 +21,15 @@ export interface CandidateSource {
   byCrossReference(reference: string): Awaitable<IndexedAddress[]>;
   /** LPIs in a postcode unit (standard form, "ZZ1 1AB"). */
   byPostcode(postcode: string): Awaitable<IndexedAddress[]>;
-  /** LPIs on streets with this normalised name, in every town. */
-  byStreet(street: string): Awaitable<IndexedAddress[]>;
-  /** Normalised street names within a sector or a town (both given: either); used to rank misspelt streets. */
+  /**
+   * LPIs on streets with this normalised name: those in the named town or
+   * locality when there are any, otherwise those in every town.
+   */
+  byStreet(street: string, place?: string | null): Awaitable<IndexedAddress[]>;
+  /**
+   * Normalised street names within a sector or a town (both given: either; neither: all), used to rank
+   * misspelt streets.
+   */
   streetNames(scope: StreetScope): Awaitable<readonly string[]>;
   /** The successor of a retired UPRN, if the gazetteer names one. */
   successorOf(uprn: number): Awaitable<number | null>;

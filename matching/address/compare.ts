@@ -97,8 +97,9 @@ function compareArea(a: string | null, b: string | null, other: string | null): 
   if (!a) return 'missing';
   if (!b) return a === other ? 'exact' : 'missing';
   if (a === b || a === other) return 'exact';
-  // Place names tolerate one slip only: neighbouring places are often named alike (NORTH X, NORTH X 2).
-  return Math.abs(a.length - b.length) <= 1 && a.length >= 5 && distance(a, b) <= 1 ? 'fuzzy' : 'different';
+  // Place names tolerate one slip of a letter only: neighbouring places are often named alike (NORTH X 1, NORTH X 2).
+  const slip = Math.abs(a.length - b.length) <= 1 && a.length >= 5 && !/\d/.test(a + b) && distance(a, b) <= 1;
+  return slip ? 'fuzzy' : 'different';
 }
 
 function compareOrganisation(input: ComparableAddress, cand: ComparableAddress): OrganisationLevel {

@@ -161,7 +161,8 @@ function numberFilter(inp: ComparableAddress): ((row: IndexedAddress) => boolean
 async function streetCandidates(inp: ComparableAddress, source: CandidateSource, ev: Evaluator): Promise<void> {
   if (!inp.street) return;
   const filter = numberFilter(inp);
-  const exact = await source.byStreet(inp.street);
+  const place = inp.locality ?? inp.town;
+  const exact = await source.byStreet(inp.street, place);
   if (exact.length > 0) {
     ev.add(exact, filter);
     return;
@@ -171,7 +172,7 @@ async function streetCandidates(inp: ComparableAddress, source: CandidateSource,
   const names = await source.streetNames({ sector, town: inp.town ?? inp.locality });
   const street = inp.street;
   const close = names.filter((name) => similarNames(street, name));
-  for (const name of close.slice(0, 5)) ev.add(await source.byStreet(name), filter);
+  for (const name of close.slice(0, 5)) ev.add(await source.byStreet(name, place), filter);
 }
 
 function summary(e: Evaluated): CandidateSummary {

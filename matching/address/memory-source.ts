@@ -30,6 +30,8 @@ export class MemoryCandidateSource implements CandidateSource {
   private readonly uprns = new Map<number, IndexedAddress[]>();
   private readonly postcodes = new Map<string, IndexedAddress[]>();
   private readonly streets = new Map<string, IndexedAddress[]>();
+  /** Street name → town or locality → rows: narrows a common street name to one place. */
+  private readonly streetPlaces = new Map<string, Map<string, IndexedAddress[]>>();
   private readonly sectorStreets = new Map<string, Set<string>>();
   private readonly townStreets = new Map<string, Set<string>>();
   private readonly xrefs = new Map<string, number[]>();
@@ -42,6 +44,10 @@ export class MemoryCandidateSource implements CandidateSource {
       if (p.postcode) push(this.postcodes, p.postcode, row);
       const street = p.street ?? '';
       push(this.streets, street, row);
+      let places = this.streetPlaces.get(street);
+      if (!places) this.streetPlaces.set(street, (places = new Map()));
+      if (p.town) push(places, p.town, row);
+      if (p.locality && p.locality !== p.town) push(places, p.locality, row);
       const sector = p.postcode ? postcodeSector(p.postcode) : null;
       if (sector) this.addStreet(this.sectorStreets, sector, street);
       if (p.town) this.addStreet(this.townStreets, p.town, street);
@@ -73,11 +79,14 @@ export class MemoryCandidateSource implements CandidateSource {
     return pc ? this.postcodes.get(pc) ?? [] : [];
   }
 
-  byStreet(street: string): IndexedAddress[] {
-    return this.streets.get(street) ?? this.streets.get(normaliseName(street)) ?? [];
+  byStreet(street: string, place?: string | null): IndexedAddress[] {
+    const key = this.streets.has(street) ? street : normaliseName(street);
+    const inPlace = place ? this.streetPlaces.get(key)?.get(place) : undefined;
+    return inPlace ?? this.streets.get(key) ?? [];
   }
 
   streetNames(scope: StreetScope): string[] {
+    if (!scope.sector && !scope.town) return [...this.streets.keys()];
     const names = new Set<string>();
     if (scope.sector) for (const s of this.sectorStreets.get(scope.sector) ?? []) names.add(s);
     if (scope.town) for (const s of this.townStreets.get(scope.town) ?? []) names.add(s);

@@ -86,7 +86,9 @@ function resolveSaint(tokens: string[]): void {
     let saint: boolean;
     if (next === undefined || next === ',' || isNumberish(next)) saint = false;
     else if (prev === undefined || prev === ',' || isNumberish(prev) || prev === 'SAINT') saint = true;
-    else if (STREET_TYPES.has(prev) || SAINT_AFTER.has(prev)) saint = true;
+    else if (SAINT_AFTER.has(prev)) saint = true;
+    // After a whole street name ("HIGH STREET ST ALBANS"), not after a first word that is also a type ("PARK ST").
+    else if (STREET_TYPES.has(prev) && /^[A-Z]/.test(tokens[i - 2] ?? '') && tokens[i - 2] !== ',') saint = true;
     else saint = next2 !== undefined && STREET_TYPES.has(next2);
     tokens[i] = saint ? 'SAINT' : 'STREET';
   }

@@ -236,13 +236,15 @@ export function parseAddress(text: string, postcode: string | null | undefined, 
     while (tokens[tokens.length - 1] === ',') tokens = tokens.slice(0, -1);
     const end = tokens.length;
     const townStart = parsed.town === null ? knownSpanEndingAt(tokens, end, 1, vocab.towns, vocab.maxWords) : null;
-    if (townStart !== null) {
+    let locStart = parsed.locality === null ? knownSpanEndingAt(tokens, end, 1, vocab.localities, vocab.maxWords) : null;
+    if (locStart !== null && vocab.streets.has(tokens.slice(locStart, end).join(' '))) locStart = null;
+    // The longer name wins: "SOUTH EXAMPLETON" is a locality even though EXAMPLETON is a town.
+    if (townStart !== null && (locStart === null || townStart <= locStart)) {
       parsed.town = tokens.slice(townStart, end).join(' ');
       tokens = tokens.slice(0, townStart);
       continue;
     }
-    const locStart = parsed.locality === null ? knownSpanEndingAt(tokens, end, 1, vocab.localities, vocab.maxWords) : null;
-    if (locStart !== null && !vocab.streets.has(tokens.slice(locStart, end).join(' '))) {
+    if (locStart !== null) {
       parsed.locality = tokens.slice(locStart, end).join(' ');
       tokens = tokens.slice(0, locStart);
       continue;

@@ -18,7 +18,7 @@ export const WEIGHTS: Weights = {
   street: { exact: 5, fuzzy: 3.5, 'type-differs': -5, different: -5, missing: 0 },
   locality: { exact: 1, fuzzy: 0.75, different: -1, missing: 0 },
   town: { exact: 1, fuzzy: 0.75, different: -1.5, missing: 0 },
-  postcode: { exact: 4, sector: 1.5, outward: 0.5, different: -1.5, missing: 0 },
+  postcode: { exact: 5, sector: 2.5, outward: 0.5, different: -1.5, missing: 0 },
   organisation: { exact: 1, none: 0 },
 };
 

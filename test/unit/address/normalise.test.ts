@@ -18,6 +18,7 @@ describe('normaliseAddress', () => {
     ['ST before a name and a street type is SAINT', '1 Upper St Martins Lane', '1 UPPER SAINT MARTINS LANE'],
     ['both in one address', '10 St Johns St', '10 SAINT JOHNS STREET'],
     ['ST after a street type is SAINT', '10 High St St Albans', '10 HIGH STREET SAINT ALBANS'],
+    ['ST after a first word that is also a type is STREET', '59 Park St Fakebury', '59 PARK STREET FAKEBURY'],
     ['ST after OF is SAINT', 'Church of St Mary', 'CHURCH OF SAINT MARY'],
     ['number word after FLAT', 'Flat Two, 10 High Street', 'FLAT 2 10 HIGH STREET'],
     ['NO and a number word', 'No. Five Mill Lane', '5 MILL LANE'],

@@ -5,7 +5,7 @@ import { buildVocabulary, EMPTY_VOCABULARY } from '../../../matching/address/voc
 
 const vocab = buildVocabulary({
   streets: ['MILL LANE', 'MILL ROAD', 'HIGH STREET', 'ST JOHNS ROAD', 'THE BROADWAY'],
-  localities: ['NORTHBY', 'SOUTHBY'],
+  localities: ['NORTHBY', 'SOUTHBY', 'SOUTH EXAMPLETON'],
   towns: ['EXAMPLETON', 'NEW TOWN'],
 });
 const parser = builtinParser(vocab);
@@ -70,6 +70,11 @@ describe('builtin parser', () => {
     const p = parser.parse('Smith, Jones & Co, The Old Forge, 7 High Street, Exampleton');
     expect(p.pao).toEqual(obj({ startNumber: 7, text: 'THE OLD FORGE' }));
     expect(p.leftover.join(' ')).toContain('JONES AND CO');
+  });
+  it('prefers the longer place name when a locality contains the town name', () => {
+    const p = parser.parse('46 High Street, South Exampleton, Exampleton');
+    expect([p.street, p.locality, p.town]).toEqual(['HIGH STREET', 'SOUTH EXAMPLETON', 'EXAMPLETON']);
+    expect(parser.parse('46 High Street, South Exampleton').locality).toBe('SOUTH EXAMPLETON');
   });
   it('handles a missing postcode', () => {
     expect(parser.parse('2 Mill Lane').postcode).toBeNull();
