@@ -10,6 +10,8 @@ import docsPlugin from './plugins/docs.js';
 import errorsPlugin from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import securityPlugin from './plugins/security.js';
+import { AddressMatcher } from '../addresses/matcher.js';
+import addressMatchingRoutes from './routes/address-matching.js';
 import addressRoutes from './routes/addresses.js';
 import healthRoutes from './routes/health.js';
 import meRoutes from './routes/me.js';
@@ -19,6 +21,8 @@ export interface AppDeps {
   config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<Config, 'pushBatchMax'>>;
   pool: pg.Pool;
   logger: Logger;
+  /** Shared with the pipeline workers of the same process; one is made when not given. */
+  matcher?: AddressMatcher;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -53,6 +57,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsPlugin);
   await app.register(healthRoutes, { pool: deps.pool });
   await app.register(meRoutes);
+  await app.register(addressMatchingRoutes, { pool: deps.pool, matcher: deps.matcher ?? new AddressMatcher(deps.pool) });
   await app.register(addressRoutes, { pool: deps.pool });
   await app.register(sourceRoutes, { pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000 });
   return app;

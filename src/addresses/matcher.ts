@@ -1,0 +1,68 @@
+/**
+ * Address matching in the service: the loaded gazetteer's address index held
+ * in memory (hash indexes over prepared rows, see matching/address), reloaded
+ * when a newer import has been applied; steward decisions come before the
+ * model, so a decided input never goes back to review.
+ */
+import type pg from 'pg';
+import type { IndexedAddress } from '../../schemas/bs7666.js';
+import { builtinParser, formatAddress, inputKey, matchAddress, MemoryCandidateSource, type AddressParser, type MatchInput, type MatchResult } from '../../matching/address/index.js';
+import * as sql from './sql.js';
+
+export interface HubMatchResult extends MatchResult {
+  inputKey: string;
+  decidedBy: 'matcher' | 'steward';
+}
+
+interface Loaded {
+  importId: number;
+  source: MemoryCandidateSource;
+  parser: AddressParser;
+}
+
+export async function loadCandidateSource(pool: pg.Pool): Promise<MemoryCandidateSource> {
+  const [rows, crossReferences, successors] = await Promise.all([
+    pool.query<IndexedAddress>(sql.allIndexRows),
+    pool.query<{ crossReference: string; uprn: number }>(sql.allCrossReferences),
+    pool.query<{ uprn: number; successor: number }>(sql.allSuccessors),
+  ]);
+  return new MemoryCandidateSource({ rows: rows.rows, crossReferences: crossReferences.rows, successors: successors.rows });
+}
+
+export class AddressMatcher {
+  private loaded: Loaded | null = null;
+  private loading: Promise<Loaded> | null = null;
+
+  constructor(private readonly pool: pg.Pool) {}
+
+  /** The candidate source for the newest applied gazetteer import, loading it once. */
+  async current(): Promise<Loaded> {
+    const importId = (await this.pool.query<{ id: number | null }>(sql.latestImport)).rows[0]?.id ?? 0;
+    if (this.loaded?.importId === importId) return this.loaded;
+    if (!this.loading) {
+      this.loading = loadCandidateSource(this.pool)
+        .then((source) => (this.loaded = { importId, source, parser: builtinParser(source.vocabulary) }))
+        .finally(() => (this.loading = null));
+    }
+    return this.loading;
+  }
+
+  async match(input: MatchInput): Promise<HubMatchResult> {
+    const key = inputKey(input.text, input.postcode);
+    const { source, parser } = await this.current();
+    const decision = (await this.pool.query<{ uprn: number | null }>(sql.decisionFor, [key])).rows[0];
+    if (decision) {
+      const rows = decision.uprn === null ? [] : source.byUprn(decision.uprn);
+      return {
+        inputKey: key,
+        decidedBy: 'steward',
+        status: decision.uprn === null ? 'unmatched' : 'matched',
+        uprn: decision.uprn,
+        score: decision.uprn === null ? 0 : 1,
+        explanation: { evidence: 'address', fields: null, runnerUp: null, reasons: ['decided by a steward for this input'], successorOf: null, parsed: null },
+        candidates: rows.length > 0 ? [{ uprn: decision.uprn!, score: 1, address: formatAddress(rows[0]!), lpiKey: rows[0]!.lpiKey, logicalStatus: rows[0]!.logicalStatus }] : [],
+      };
+    }
+    return { ...(await matchAddress(input, source, { parser })), inputKey: key, decidedBy: 'matcher' };
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * Matching the addresses of stored source records: the pipeline step, the
+ * re-match after a change-only gazetteer import, and steward decisions.
+ */
+import type pg from 'pg';
+import type { MatchInput } from '../../matching/address/index.js';
+import type { SourceRecord } from '../../schemas/source-record.js';
+import type { AddressMatcher } from './matcher.js';
+import * as sql from './sql.js';
+
+/** The address a record is matched on: its residential address, else its first one. */
+export function matchInputOf(record: SourceRecord): MatchInput | null {
+  const address = record.addresses.find((a) => a.kind === 'residential') ?? record.addresses[0];
+  if (!address) return null;
+  return { text: address.lines.join(', '), postcode: address.postcode, uprn: address.uprn, crossReference: address.crossReference };
+}
+
+export interface MatchCounts {
+  matched: number;
+  review: number;
+  unmatched: number;
+  noAddress: number;
+}
+
+export async function matchSourceRecords(pool: pg.Pool, matcher: AddressMatcher, ids: number[]): Promise<MatchCounts> {
+  const counts: MatchCounts = { matched: 0, review: 0, unmatched: 0, noAddress: 0 };
+  const { rows } = await pool.query<{ id: number; record: SourceRecord }>(sql.currentRecordAddress, [ids]);
+  for (const { id, record } of rows) {
+    const input = matchInputOf(record);
+    if (!input) {
+      counts.noAddress++;
+      continue;
+    }
+    const result = await matcher.match(input);
+    counts[result.status]++;
+    const explanation = { ...result.explanation, candidates: result.candidates };
+    await pool.query(sql.saveMatch, [id, result.inputKey, result.uprn, result.status, result.score, result.explanation.evidence, explanation, result.decidedBy]);
+    if (result.status === 'review') {
+      await pool.query(sql.openReview, [result.inputKey, input.text, input.postcode ?? null, { score: result.score, explanation: result.explanation, candidates: result.candidates }]);
+    }
+  }
+  return counts;
+}
+
+/** After a change-only import: records matched to a touched UPRN, and those not yet matched, are matched again. */
+export async function rematchAfterGazetteerChange(pool: pg.Pool, matcher: AddressMatcher): Promise<MatchCounts & { records: number }> {
+  const ids = (await pool.query<{ id: number }>(sql.toRematch)).rows.map((r) => r.id);
+  const counts = await matchSourceRecords(pool, matcher, ids);
+  await pool.query(sql.markRematched);
+  return { ...counts, records: ids.length };
+}
+
+export class ReviewError extends Error {
+  constructor(readonly code: 'not-found' | 'conflict' | 'bad-request', message: string) {
+    super(message);
+  }
+}
+
+/** A steward's choice for a review item: a UPRN, or null for "no match". Remembered for the same input. */
+export async function decideReview(pool: pg.Pool, matcher: AddressMatcher, id: number, uprn: number | null, clientId: number): Promise<{ updatedRecords: number }> {
+  if (uprn !== null) {
+    const { source } = await matcher.current();
+    if (source.byUprn(uprn).length === 0) throw new ReviewError('bad-request', `UPRN ${uprn} is not in the gazetteer`);
+  }
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const item = (await client.query<{ id: number; inputKey: string; status: string }>(sql.reviewItem, [id])).rows[0];
+    if (!item) throw new ReviewError('not-found', `no review item ${id}`);
+    if (item.status !== 'open') throw new ReviewError('conflict', `review item ${id} is already decided`);
+    await client.query(sql.saveDecision, [item.inputKey, uprn, clientId]);
+    await client.query(sql.closeReview, [id, clientId, uprn]);
+    const updated = await client.query(sql.applyDecision, [item.inputKey, uprn]);
+    await client.query('COMMIT');
+    return { updatedRecords: updated.rowCount ?? 0 };
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,51 @@
+/** SQL of address matching: loading the index, decisions, results and the review queue. */
+export const latestImport = `SELECT max(id) AS id FROM gazetteer_import WHERE status = 'applied'`;
+
+export const allIndexRows = `
+  SELECT uprn, lpi_key AS "lpiKey", logical_status AS "logicalStatus", blpu_status AS "blpuStatus", parent_uprn AS "parentUprn",
+         sao_start_number AS "saoStartNumber", sao_start_suffix AS "saoStartSuffix", sao_end_number AS "saoEndNumber",
+         sao_end_suffix AS "saoEndSuffix", sao_text AS "saoText",
+         pao_start_number AS "paoStartNumber", pao_start_suffix AS "paoStartSuffix", pao_end_number AS "paoEndNumber",
+         pao_end_suffix AS "paoEndSuffix", pao_text AS "paoText",
+         usrn, street, locality, town, postcode, organisation, classification
+    FROM gazetteer.address_index`;
+export const allCrossReferences = `SELECT cross_reference AS "crossReference", uprn FROM gazetteer.cross_reference WHERE end_date IS NULL`;
+export const allSuccessors = `SELECT DISTINCT ON (uprn) uprn, successor FROM gazetteer.successor ORDER BY uprn, start_date DESC NULLS LAST`;
+
+export const decisionFor = `SELECT uprn FROM address_decision WHERE input_key = $1`;
+export const saveDecision = `
+  INSERT INTO address_decision (input_key, uprn, decided_by) VALUES ($1, $2, $3)
+  ON CONFLICT (input_key) DO UPDATE SET uprn = EXCLUDED.uprn, decided_by = EXCLUDED.decided_by, decided_at = now()`;
+
+export const saveMatch = `
+  INSERT INTO address_match (source_record_id, input_key, uprn, status, score, evidence, explanation, decided_by)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+  ON CONFLICT (source_record_id) DO UPDATE SET input_key = EXCLUDED.input_key, uprn = EXCLUDED.uprn, status = EXCLUDED.status,
+    score = EXCLUDED.score, evidence = EXCLUDED.evidence, explanation = EXCLUDED.explanation, decided_by = EXCLUDED.decided_by, matched_at = now()`;
+
+/** A new open item, or one more occurrence of the open item for the same input. */
+export const openReview = `
+  INSERT INTO address_review (input_key, text, postcode, result) VALUES ($1, $2, $3, $4)
+  ON CONFLICT (input_key) WHERE status = 'open' DO UPDATE SET occurrences = address_review.occurrences + 1, result = EXCLUDED.result`;
+
+export const reviewQueue = `
+  SELECT id, input_key AS "inputKey", text, postcode, result, occurrences,
+         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"
+    FROM address_review WHERE status = 'open' AND id > $1 ORDER BY id LIMIT $2`;
+export const reviewItem = `SELECT id, input_key AS "inputKey", status FROM address_review WHERE id = $1 FOR UPDATE`;
+export const closeReview = `UPDATE address_review SET status = 'decided', decided_at = now(), decided_by = $2, decision_uprn = $3 WHERE id = $1`;
+/** A decision applies at once to every source record whose address is that input. */
+export const applyDecision = `
+  UPDATE address_match SET uprn = $2, status = CASE WHEN $2::bigint IS NULL THEN 'unmatched' ELSE 'matched' END,
+         score = CASE WHEN $2::bigint IS NULL THEN 0 ELSE 1 END, decided_by = 'steward', matched_at = now()
+   WHERE input_key = $1`;
+
+/** Source records whose match must be looked at again after a change-only import. */
+export const toRematch = `
+  SELECT DISTINCT m.source_record_id AS id
+    FROM address_match m
+   WHERE m.decided_by = 'matcher'
+     AND (m.status <> 'matched' OR m.uprn IN (SELECT uprn FROM gazetteer_touched WHERE rematched_at IS NULL))`;
+export const markRematched = `UPDATE gazetteer_touched SET rematched_at = now() WHERE rematched_at IS NULL`;
+
+export const currentRecordAddress = `SELECT id, record FROM source_record WHERE id = ANY($1::bigint[]) AND current`;

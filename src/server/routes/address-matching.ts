@@ -1,0 +1,96 @@
+/** Matching one address to a UPRN, and the stewards' review queue of uncertain matches. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import { Type } from 'typebox';
+import type { AddressMatcher } from '../../addresses/matcher.js';
+import { decideReview, ReviewError } from '../../addresses/records.js';
+import * as sql from '../../addresses/sql.js';
+import { errorResponses, HubError } from '../errors.js';
+import { clientOf, requireRole } from '../plugins/auth.js';
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
+const Status = Type.Union([Type.Literal('matched'), Type.Literal('review'), Type.Literal('unmatched')]);
+const Candidate = Type.Object({ uprn: Type.Integer(), score: Type.Number(), address: Type.String(), lpiKey: Type.String(), logicalStatus: Type.Integer() });
+const Explanation = Type.Object({
+  evidence: Type.String({ description: 'uprn, cross-reference or address' }),
+  fields: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'how each field of the input compared with the chosen candidate' })),
+  runnerUp: Nullable(Type.Object({ uprn: Type.Integer(), score: Type.Number(), fields: Nullable(Type.Record(Type.String(), Type.Unknown())) })),
+  reasons: Type.Array(Type.String()),
+  successorOf: Nullable(Type.Integer()),
+  parsed: Nullable(Type.Record(Type.String(), Type.Unknown())),
+});
+const Match = Type.Object({
+  uprn: Nullable(Type.Integer()),
+  status: Status,
+  score: Type.Number(),
+  decidedBy: Type.Union([Type.Literal('matcher'), Type.Literal('steward')]),
+  explanation: Explanation,
+  candidates: Type.Array(Candidate),
+});
+const ReviewItem = Type.Object({
+  id: Type.Integer(),
+  text: Type.String(),
+  postcode: Nullable(Type.String()),
+  occurrences: Type.Integer({ description: 'source records waiting on this input' }),
+  createdAt: Type.String(),
+  result: Type.Object({ score: Type.Number(), explanation: Explanation, candidates: Type.Array(Candidate) }),
+});
+
+const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: AddressMatcher }> = async (app, { pool, matcher }) => {
+  app.get('/v1/addresses/match', {
+    schema: {
+      tags: ['address matching'],
+      summary: 'Match one address to a UPRN, with the score, the explanation and the top candidates',
+      querystring: Type.Object({
+        text: Type.String({ minLength: 1, maxLength: 500, description: 'the address as written, postcode included or not' }),
+        postcode: Type.Optional(Type.String({ maxLength: 12 })),
+        uprn: Type.Optional(Type.Integer({ minimum: 1, maximum: 999_999_999_999, description: 'a UPRN the caller holds, checked against the gazetteer' })),
+        crossReference: Type.Optional(Type.String({ maxLength: 40, description: 'e.g. a council-tax property reference' })),
+      }),
+      response: { 200: Match, ...errorResponses },
+    },
+  }, async (request) => {
+    const { text, postcode, uprn, crossReference } = request.query;
+    const result = await matcher.match({ text, postcode: postcode ?? null, uprn: uprn ?? null, crossReference: crossReference ?? null });
+    const { inputKey: _key, ...body } = result;
+    return body as never;
+  });
+
+  app.get('/v1/review/addresses', {
+    schema: {
+      tags: ['address matching'],
+      summary: 'Uncertain address matches waiting for a steward, oldest first',
+      querystring: Type.Object({ after: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }),
+      response: { 200: Type.Object({ items: Type.Array(ReviewItem) }), ...errorResponses },
+    },
+  }, async (request) => {
+    requireRole(clientOf(request), ['steward', 'admin']);
+    const rows = (await pool.query(sql.reviewQueue, [request.query.after, request.query.limit])).rows;
+    return { items: rows.map(({ inputKey: _k, ...r }) => r) as never };
+  });
+
+  app.post('/v1/review/addresses/:id', {
+    schema: {
+      tags: ['address matching'],
+      summary: "A steward's decision: the right UPRN, or no match. Reused for the same input from then on.",
+      params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      body: Type.Union([
+        Type.Object({ uprn: Type.Integer({ minimum: 1, maximum: 999_999_999_999 }) }, { additionalProperties: false }),
+        Type.Object({ noMatch: Type.Literal(true) }, { additionalProperties: false }),
+      ]),
+      response: { 200: Type.Object({ id: Type.Integer(), uprn: Nullable(Type.Integer()), updatedRecords: Type.Integer() }), ...errorResponses },
+    },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, ['steward', 'admin']);
+    const uprn = 'uprn' in request.body ? request.body.uprn : null;
+    try {
+      const { updatedRecords } = await decideReview(pool, matcher, request.params.id, uprn, client.id);
+      return { id: request.params.id, uprn, updatedRecords };
+    } catch (error) {
+      if (error instanceof ReviewError) throw new HubError(error.code, error.message);
+      throw error;
+    }
+  });
+};
+export default addressMatching;

@@ -1,0 +1,76 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AddressMatcher } from '../../../src/addresses/matcher.js';
+import { matchSourceRecords } from '../../../src/addresses/records.js';
+import { importGazetteer } from '../../../src/gazetteer/import.js';
+import { createTestHub, type TestHub } from '../../support/app.js';
+import { tinyAbp } from '../../support/tiny-council.js';
+
+describe('address matching API and review queue', () => {
+  let hub: TestHub;
+  let adviser: string;
+  let steward: string;
+  let source: string;
+  const get = (url: string, key = adviser) => hub.app.inject({ url, headers: { authorization: `Bearer ${key}` } });
+  const match = async (query: string) => (await get(`/v1/addresses/match?${query}`)).json();
+
+  beforeAll(async () => {
+    hub = await createTestHub();
+    adviser = await hub.keyFor('adviser');
+    steward = await hub.keyFor('steward', 'Data Team');
+    source = await hub.keyFor('source-system', 'Revenues System', ['revenues']);
+    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hub-match-')), 'AddressBasePremium_FULL_2026-01-01_001.csv');
+    writeFileSync(file, tinyAbp());
+    await importGazetteer(hub.db.url, [file]);
+  });
+  afterAll(async () => {
+    await hub.close();
+  });
+
+  it('matches clean and messy addresses with an explanation and candidates', async () => {
+    expect(await match('text=2+Mill+Lane,+Northby&postcode=ZZ1+1AB')).toMatchObject({ uprn: 100001, status: 'matched', decidedBy: 'matcher', explanation: { evidence: 'address' } });
+    expect(await match('text=2a+mill+ln+northby+zz11ab')).toMatchObject({ uprn: 100002, status: 'matched' });
+    expect(await match('text=Flat+1,+Riverside+Ct,+5+High+St&postcode=ZZ1+2BD')).toMatchObject({ uprn: 100011, status: 'matched' });
+    const result = await match('text=2+Mill+Lane&postcode=ZZ1+1AB');
+    expect(result.candidates.length).toBeGreaterThan(0);
+    expect(result.candidates[0].address).toContain('MILL LANE');
+  });
+
+  it('uses a council-tax cross reference as deterministic evidence', async () => {
+    expect(await match('text=2+Mill+Ln&crossReference=CTR0100001')).toMatchObject({ uprn: 100001, status: 'matched', explanation: { evidence: 'cross-reference' } });
+  });
+
+  it('never guesses between 2 and 2A', async () => {
+    const result = await match('text=2+Mill+Lane+Northby');
+    expect(result.uprn === 100001 || result.status !== 'matched').toBe(true);
+    const ambiguous = await match('text=Mill+Lane+Northby');
+    expect(ambiguous.status).not.toBe('matched');
+  });
+
+  it('sends uncertain source addresses to review, and reuses a steward decision for the same input', async () => {
+    const account = (ref: string) => ({ ACCOUNT_REF: ref, LIABLE_PARTY_1: 'MS ANN EXAMPLE', DOB_1: '01/01/1980', ADDR_1: 'MILL LANE', ADDR_2: 'NORTHBY', POSTCODE: '', ACCOUNT_STATUS: 'LIVE' });
+    await hub.app.inject({ method: 'POST', url: '/v1/sources/revenues/records', headers: { authorization: `Bearer ${source}` }, payload: { records: [account('CT1'), account('CT2')] } });
+    const ids = (await hub.db.pool.query<{ id: number }>('SELECT id FROM source_record WHERE current ORDER BY id')).rows.map((r) => r.id);
+    const matcher = new AddressMatcher(hub.db.pool);
+    const counts = await matchSourceRecords(hub.db.pool, matcher, ids);
+    expect(counts.review).toBe(2);
+    const queue = (await get('/v1/review/addresses', steward)).json() as { items: { id: number; occurrences: number; text: string }[] };
+    expect(queue.items).toHaveLength(1);
+    expect(queue.items[0]!.occurrences).toBe(2);
+    expect((await get('/v1/review/addresses', adviser)).statusCode).toBe(403);
+    const decide = (body: unknown) => hub.app.inject({ method: 'POST', url: `/v1/review/addresses/${queue.items[0]!.id}`, headers: { authorization: `Bearer ${steward}` }, payload: body as object });
+    expect((await decide({ uprn: 424242 })).statusCode).toBe(400);
+    const decided = await decide({ uprn: 100004 });
+    expect(decided.json()).toMatchObject({ uprn: 100004, updatedRecords: 2 });
+    expect((await decide({ uprn: 100004 })).statusCode).toBe(409);
+    const again = await match('text=MILL+LANE,+NORTHBY');
+    expect(again).toMatchObject({ uprn: 100004, status: 'matched', decidedBy: 'steward' });
+  });
+
+  it('validates the query', async () => {
+    expect((await get('/v1/addresses/match')).statusCode).toBe(400);
+    expect((await get('/v1/addresses/match?text=x&uprn=0')).statusCode).toBe(400);
+  });
+});
