@@ -6,6 +6,7 @@
  * a distinguishability check: the best must clearly beat the runner-up (a
  * different UPRN), or the result goes to review.
  */
+import { distance } from 'fastest-levenshtein';
 import type { IndexedAddress } from '../../schemas/bs7666.js';
 import type { CandidateSource } from './candidates.js';
 import { compareAddress, similarNames, type FieldLevels } from './compare.js';
@@ -118,13 +119,12 @@ class Evaluator {
       this.seen.add(row);
       if (keep && !keep(row)) continue;
       const cand = prepareCandidate(row);
-      let chosen: Evaluated | null = null;
-      this.inputs.forEach((inp, i) => {
-        const levels = compareAddress(inp, cand);
+      let e: Evaluated | null = null;
+      for (let i = 0; i < this.inputs.length; i++) {
+        const levels = compareAddress(this.inputs[i] as ComparableAddress, cand);
         const { score, blockers } = scoreLevels(levels, this.maxima[i] as number);
-        if (!chosen || score > chosen.score) chosen = { uprn: row.uprn, row, score, levels, blockers, successorOf: null };
-      });
-      const e = chosen as Evaluated | null;
+        if (!e || score > e.score) e = { uprn: row.uprn, row, score, levels, blockers, successorOf: null };
+      }
       if (!e) continue;
       const prev = this.best.get(row.uprn);
       // One result per UPRN: its best LPI; on a tie the approved LPI is the one shown.
@@ -171,8 +171,11 @@ async function streetCandidates(inp: ComparableAddress, source: CandidateSource,
   const sector = inp.postcode ? postcodeSector(inp.postcode) : null;
   const names = await source.streetNames({ sector, town: inp.town ?? inp.locality });
   const street = inp.street;
-  const close = names.filter((name) => similarNames(street, name));
-  for (const name of close.slice(0, 5)) ev.add(await source.byStreet(name, place), filter);
+  const close = names
+    .filter((name) => similarNames(street, name))
+    .map((name) => ({ name, edits: distance(street, name) }))
+    .sort((a, b) => a.edits - b.edits || (a.name < b.name ? -1 : 1));
+  for (const { name } of close.slice(0, 5)) ev.add(await source.byStreet(name, place), filter);
 }
 
 function summary(e: Evaluated): CandidateSummary {

@@ -11,10 +11,15 @@ import type { ComparableAddress } from './prepare.js';
 
 type Weights = { [F in keyof FieldLevels]: Record<FieldLevels[F], number> };
 
+/**
+ * A building name the gazetteer row lacks ('candidate-missing') counts a little for it: "ROSE COTTAGE,
+ * 2 MILL LANE" and "ACME LTD, 7 HIGH STREET" still match a row with the number only, while a row that
+ * has the name too scores clearly higher.
+ */
 export const WEIGHTS: Weights = {
   sao: { exact: 5, partial: 3, 'suffix-differs': 2, different: -8, 'input-missing': -2, 'candidate-missing': -5, none: 1 },
   paoNumber: { exact: 6, range: 4.5, 'suffix-differs': 2, different: -8, 'input-missing': -3, 'candidate-missing': -4, none: 0 },
-  paoText: { exact: 4, fuzzy: 3, contained: 2.5, different: -2, 'input-missing': -0.5, 'candidate-missing': -1, none: 0 },
+  paoText: { exact: 4, fuzzy: 3, contained: 2.5, different: -2, 'input-missing': -0.5, 'candidate-missing': 1.5, none: 0 },
   street: { exact: 5, fuzzy: 3.5, 'type-differs': -5, different: -5, missing: 0 },
   locality: { exact: 1, fuzzy: 0.75, different: -1, missing: 0 },
   town: { exact: 1, fuzzy: 0.75, different: -1.5, missing: 0 },

@@ -49,6 +49,9 @@ export const ROWS: IndexedAddress[] = [
   // A business with an alternative LPI naming the building.
   addr({ uprn: 100060, usrn: 7003, postcode: 'ZZ1 2BG', paoStartNumber: 7, organisation: 'SMITH JONES AND CO', classification: 'CO01' }),
   addr({ uprn: 100060, usrn: 7003, postcode: 'ZZ1 2BG', logicalStatus: 3, paoText: 'THE OLD FORGE', classification: 'CO01' }),
+  // A flat lettered A at number 40, with no 40A.
+  addr({ uprn: 100070, usrn: 7003, postcode: 'ZZ1 2BH', saoText: 'FLAT A', paoStartNumber: 40, classification: 'RD06' }),
+  addr({ uprn: 100071, usrn: 7003, postcode: 'ZZ1 2BH', saoText: 'FLAT B', paoStartNumber: 40, classification: 'RD06' }),
 ];
 
 export const CROSS_REFERENCES = [{ crossReference: 'CTR0100001', uprn: 100001 }];

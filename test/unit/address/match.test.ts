@@ -98,6 +98,33 @@ describe('matchAddress: the traps', () => {
     expect((await match('2/1, 15 High St, Exampleton')).uprn).toBe(100050);
     expect((await match('Flat 1/1 15 High Street')).uprn).toBe(100051);
   });
+  it('reads floor words and their abbreviations alike', async () => {
+    for (const text of ['Ground Floor Flat, 20 High Street', 'Ground Floor, 20 High Street', 'GFF 20 High St']) {
+      const r = await match(text);
+      expect([text, r.status, r.uprn, r.explanation.fields?.sao]).toEqual([text, 'matched', 100031, 'exact']);
+    }
+  });
+  it('reads a number word after FLAT', async () => {
+    expect((await match('Flat One, Riverside Court, 5 High Street')).uprn).toBe(100011);
+  });
+  it('reads 40A as flat A at number 40 when the gazetteer has it so', async () => {
+    const r = await match('40A High Street ZZ1 2BH');
+    expect([r.status, r.uprn]).toEqual(['matched', 100070]);
+  });
+  it('reads "5 RIVERSIDE COURT" as the building\'s number when no flat 5 exists', async () => {
+    const r = await match('5 Riverside Court, High Street ZZ1 2BD');
+    expect([r.status, r.uprn]).toEqual(['matched', 100010]);
+  });
+  it('counts an organisation name towards its address', async () => {
+    const r = await match('Smith Jones & Co, 7 High Street, Exampleton');
+    expect([r.status, r.uprn, r.explanation.fields?.organisation]).toEqual(['matched', 100060, 'exact']);
+  });
+  it('matches a row that lacks a building or business name the input gives, ranking one that has it higher', async () => {
+    const r = await match('Acme Widgets Ltd, 4 Mill Lane ZZ1 1AB');
+    expect([r.status, r.uprn, r.explanation.fields?.paoText]).toEqual(['matched', 100006, 'candidate-missing']);
+    const named = await match('Riverside Court, 5 High Street ZZ1 2BD');
+    expect(named.explanation.fields?.paoText).toBe('exact');
+  });
   it('matches a misspelt street', async () => {
     const r = await match('4 Mill Laen, Northby');
     expect([r.status, r.uprn, r.explanation.fields?.street]).toEqual(['matched', 100006, 'fuzzy']);
