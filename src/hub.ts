@@ -8,7 +8,8 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { createLogger } from './logging.js';
-import { pipelineJobs } from './pipeline/jobs.js';
+import { AddressMatcher } from './addresses/matcher.js';
+import { pipelineJobs, startPipeline, type PipelineDeps } from './pipeline/jobs.js';
 import { startQueue, type Queue } from './pipeline/queue.js';
 import { buildApp, type HubApp } from './server/app.js';
 
@@ -29,14 +30,18 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   let app: HubApp | null = null;
   try {
     await migrate(database.url);
+    const matcher = new AddressMatcher(database.pool);
+    const deps: PipelineDeps = { pool: database.pool, logger, matcher };
     queue = await startQueue(database.url, {
-      jobs: pipelineJobs({ pool: database.pool, logger }),
+      jobs: pipelineJobs(deps),
       workers: mode.workers,
       log: (m) => logger.warn({ component: 'queue' }, m),
     });
+    deps.boss = queue.boss;
     let address: string | null = null;
     if (mode.api) {
-      app = await buildApp({ config, pool: database.pool, logger });
+      const boss = queue.boss;
+      app = await buildApp({ config, pool: database.pool, logger, matcher, onAccepted: async (ids) => void (await startPipeline(boss, ids)) });
       address = await app.listen({ host: config.host, port: config.port });
     }
     logger.info({ url: address, workers: mode.workers, startupMs: Date.now() - started }, 'citizen hub started');

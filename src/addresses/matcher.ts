@@ -32,6 +32,8 @@ export async function loadCandidateSource(pool: pg.Pool): Promise<MemoryCandidat
 export class AddressMatcher {
   private loaded: Loaded | null = null;
   private loading: Promise<Loaded> | null = null;
+  /** Steward decisions held in memory for batch runs; per-request lookups otherwise. */
+  private decisions: Map<string, number | null> | null = null;
 
   constructor(private readonly pool: pg.Pool) {}
 
@@ -47,10 +49,21 @@ export class AddressMatcher {
     return this.loading;
   }
 
+  /** For a batch: read every steward decision once instead of once per input. */
+  async holdDecisions(): Promise<void> {
+    const { rows } = await this.pool.query<{ inputKey: string; uprn: number | null }>(sql.allDecisions);
+    this.decisions = new Map(rows.map((r) => [r.inputKey, r.uprn]));
+  }
+
+  private async decisionFor(key: string): Promise<{ uprn: number | null } | undefined> {
+    if (this.decisions) return this.decisions.has(key) ? { uprn: this.decisions.get(key)! } : undefined;
+    return (await this.pool.query<{ uprn: number | null }>(sql.decisionFor, [key])).rows[0];
+  }
+
   async match(input: MatchInput): Promise<HubMatchResult> {
     const key = inputKey(input.text, input.postcode);
     const { source, parser } = await this.current();
-    const decision = (await this.pool.query<{ uprn: number | null }>(sql.decisionFor, [key])).rows[0];
+    const decision = await this.decisionFor(key);
     if (decision) {
       const rows = decision.uprn === null ? [] : source.byUprn(decision.uprn);
       return {

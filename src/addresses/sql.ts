@@ -13,6 +13,7 @@ export const allCrossReferences = `SELECT cross_reference AS "crossReference", u
 export const allSuccessors = `SELECT DISTINCT ON (uprn) uprn, successor FROM gazetteer.successor ORDER BY uprn, start_date DESC NULLS LAST`;
 
 export const decisionFor = `SELECT uprn FROM address_decision WHERE input_key = $1`;
+export const allDecisions = `SELECT input_key AS "inputKey", uprn FROM address_decision`;
 export const saveDecision = `
   INSERT INTO address_decision (input_key, uprn, decided_by) VALUES ($1, $2, $3)
   ON CONFLICT (input_key) DO UPDATE SET uprn = EXCLUDED.uprn, decided_by = EXCLUDED.decided_by, decided_at = now()`;
@@ -49,3 +50,7 @@ export const toRematch = `
 export const markRematched = `UPDATE gazetteer_touched SET rematched_at = now() WHERE rematched_at IS NULL`;
 
 export const currentRecordAddress = `SELECT id, record FROM source_record WHERE id = ANY($1::bigint[]) AND current`;
+
+export const matchCountsOfIntake = `
+  SELECT m.status, count(*)::int AS n FROM address_match m JOIN source_record r ON r.id = m.source_record_id
+   WHERE r.intake_id = $1 GROUP BY m.status ORDER BY m.status`;

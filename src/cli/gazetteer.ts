@@ -1,6 +1,8 @@
 /** `hub gazetteer import FILE...`: load an LLPG supply with a progress bar and a summary. */
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
+import { AddressMatcher } from '../addresses/matcher.js';
+import { rematchAfterGazetteerChange } from '../addresses/records.js';
 import { GazetteerImportError, importGazetteer, type ImportSummary } from '../gazetteer/import.js';
 import { action, withDatabase } from './context.js';
 
@@ -49,6 +51,10 @@ export function gazetteerCommand(): Command {
           });
           bar?.stop();
           printSummary(summary, process.stdout);
+          if (summary.fileType === 'COU') {
+            const r = await rematchAfterGazetteerChange(db.pool, new AddressMatcher(db.pool));
+            process.stdout.write(`  re-matched ${r.records} source records: ${r.matched} matched, ${r.review} review, ${r.unmatched} unmatched\n`);
+          }
         } catch (error) {
           bar?.stop();
           if (error instanceof GazetteerImportError && error.summary) {

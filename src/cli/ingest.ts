@@ -6,7 +6,12 @@ import { Transform } from 'node:stream';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
 import { DEFAULT_MAPPING_FILES, loadMapping, readAndMap } from '../../adapters/mapping/index.js';
+import { AddressMatcher } from '../addresses/matcher.js';
+import { matchCountsOfIntake } from '../addresses/sql.js';
 import { createIntake, ingestItems } from '../intake/ingest.js';
+import { createLogger } from '../logging.js';
+import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.js';
+import { startQueue } from '../pipeline/queue.js';
 import { rejectsOf } from '../intake/queries.js';
 import { action, withDatabase } from './context.js';
 
@@ -23,11 +28,16 @@ export function ingestCommand(): Command {
     .argument('<system>', `source system, e.g. ${Object.keys(DEFAULT_MAPPING_FILES).join(', ')}`)
     .argument('<file>', 'the extract')
     .option('--mapping <file>', 'mapping file (default: the shipped one for the system)')
+    .option('--wait', 'run the pipeline (address matching, linking) for the records here and wait for it, instead of queueing it for the hub')
     .option('--no-progress', 'no progress bar')
-    .action(action(async (system: string, file: string, opts: { mapping?: string; progress: boolean }) => {
+    .action(action(async (system: string, file: string, opts: { mapping?: string; progress: boolean; wait?: boolean }) => {
       const mapping = await loadMapping(mappingFileFor(system, opts.mapping));
       const size = (await stat(file)).size;
-      await withDatabase(async (db) => {
+      await withDatabase(async (db, config) => {
+        const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+        const deps = { pool: db.pool, logger, matcher: new AddressMatcher(db.pool) };
+        const queue = opts.wait ? null : await startQueue(db.url, { jobs: pipelineJobs(deps), workers: false, log: (m) => logger.warn(m) });
+        const accepted: number[] = [];
         const source = { system, channel: 'file' as const, fileName: path.basename(file), rawFormat: mapping.reader.kind };
         const intakeId = await createIntake(db.pool, source);
         const bar = opts.progress && process.stderr.isTTY
@@ -44,6 +54,10 @@ export function ingestCommand(): Command {
         bar?.start(size, 0, { read: 0, rate: 0 });
         const items = readAndMap(mapping, createReadStream(file).pipe(counter), { today: new Date().toISOString().slice(0, 10) }, { path: path.basename(file) });
         const counts = await ingestItems(db.pool, intakeId, source, items, {
+          onAccepted: async (ids) => {
+            if (queue) await startPipeline(queue.boss, ids);
+            else accepted.push(...ids);
+          },
           onProgress: (c) => bar?.update(bytes, { read: c.read, rate: Math.round(c.read / ((performance.now() - started) / 1000)) }),
         });
         bar?.update(size);
@@ -53,6 +67,14 @@ export function ingestCommand(): Command {
           `${counts.unchanged} unchanged, ${counts.rejected} rejected\n`,
         );
         if (counts.rejected > 0) process.stdout.write(`see the rejects with: hub rejects ${system} --intake ${intakeId}\n`);
+        if (queue) {
+          await queue.stop(5000);
+          process.stdout.write('the records are queued for address matching and linking by the running hub (or `hub worker`)\n');
+        } else {
+          await runPipelineHere(deps, accepted);
+          const m = (await db.pool.query<{ status: string; n: number }>(matchCountsOfIntake, [intakeId])).rows;
+          process.stdout.write(`addresses: ${m.map((r) => `${r.n} ${r.status}`).join(', ') || 'none'}\n`);
+        }
       });
     }));
 }

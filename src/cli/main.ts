@@ -6,6 +6,7 @@ import { clientsCommand } from './clients.js';
 import { action, withDatabase } from './context.js';
 import { gazetteerCommand } from './gazetteer.js';
 import { ingestCommand, rejectsCommand } from './ingest.js';
+import { matchAddressesCommand } from './match-addresses.js';
 
 const program = new Command('hub')
   .description('citizen hub: council data integration, address matching, person linkage and the single citizen view')
@@ -44,5 +45,6 @@ program.addCommand(clientsCommand());
 program.addCommand(gazetteerCommand());
 program.addCommand(ingestCommand());
 program.addCommand(rejectsCommand());
+program.addCommand(matchAddressesCommand());
 
 await program.parseAsync(process.argv);

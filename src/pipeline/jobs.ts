@@ -1,13 +1,61 @@
-/** The pipeline's jobs, in the order a record flows through them. */
+/**
+ * The pipeline's jobs, in the order a record flows through them: each step
+ * is its own job (retried with backoff, dead-lettered after the last retry)
+ * and hands the same records to the next step when it is done. Steps are
+ * idempotent: running one twice for the same records gives the same result.
+ */
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import type PgBoss from 'pg-boss';
+import type { AddressMatcher } from '../addresses/matcher.js';
+import { matchSourceRecords } from '../addresses/records.js';
 import type { JobDefinition } from './queue.js';
 
 export interface PipelineDeps {
   pool: pg.Pool;
   logger: Logger;
+  matcher: AddressMatcher;
+  /** Set once the queue has started; a step uses it to hand records on. */
+  boss?: PgBoss;
 }
 
-export function pipelineJobs(_deps: PipelineDeps): JobDefinition[] {
-  return [];
+export interface RecordBatch {
+  ids: number[];
+}
+
+/** The steps that exist, in order. Linking and publishing join this list when they land. */
+export const PIPELINE_STEPS = ['pipeline.match-address'] as const;
+
+function next(step: string): string | null {
+  const i = (PIPELINE_STEPS as readonly string[]).indexOf(step);
+  return PIPELINE_STEPS[i + 1] ?? null;
+}
+
+export function pipelineJobs(deps: PipelineDeps): JobDefinition[] {
+  const handOn = async (step: string, batch: RecordBatch) => {
+    const to = next(step);
+    if (to && deps.boss) await deps.boss.send(to, batch);
+  };
+  return [
+    {
+      name: 'pipeline.match-address',
+      async handler(data) {
+        const batch = data as RecordBatch;
+        const counts = await matchSourceRecords(deps.pool, deps.matcher, batch.ids);
+        deps.logger.debug({ step: 'match-address', records: batch.ids.length, ...counts }, 'addresses matched');
+        await handOn('pipeline.match-address', batch);
+      },
+    },
+  ];
+}
+
+/** Hands newly stored source records to the first step. */
+export async function startPipeline(boss: PgBoss, ids: number[]): Promise<string | null> {
+  return ids.length > 0 ? boss.send(PIPELINE_STEPS[0], { ids } satisfies RecordBatch) : null;
+}
+
+/** Runs every step for the records in this process, in order (`hub ingest --wait`). */
+export async function runPipelineHere(deps: Omit<PipelineDeps, 'boss'>, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  for (const job of pipelineJobs(deps)) await job.handler({ ids } satisfies RecordBatch, { jobId: 'inline', retryCount: 0 });
 }

@@ -23,6 +23,8 @@ export interface AppDeps {
   logger: Logger;
   /** Shared with the pipeline workers of the same process; one is made when not given. */
   matcher?: AddressMatcher;
+  /** Hands newly stored source records to the pipeline. */
+  onAccepted?: (sourceRecordIds: number[]) => Promise<void>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -59,7 +61,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(meRoutes);
   await app.register(addressMatchingRoutes, { pool: deps.pool, matcher: deps.matcher ?? new AddressMatcher(deps.pool) });
   await app.register(addressRoutes, { pool: deps.pool });
-  await app.register(sourceRoutes, { pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000 });
+  await app.register(sourceRoutes, { pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000, ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}) });
   return app;
 }
 

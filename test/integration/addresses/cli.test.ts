@@ -1,0 +1,70 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { run } from '../../support/process.js';
+import { tinyAbp } from '../../support/tiny-council.js';
+
+describe('hub gazetteer import and hub match-addresses', () => {
+  let db: TestDatabase;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-cli-'));
+  const env = () => ({ DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('imports a supply and prints a summary per record type', async () => {
+    const file = path.join(dir, 'AddressBasePremium_FULL_2026-01-01_001.csv');
+    writeFileSync(file, tinyAbp());
+    const result = await run('src/cli/main.ts', ['gazetteer', 'import', file], env());
+    expect(result.stderr).not.toMatch(/citizen hub:/);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/FULL import \d+ \(abp\)/);
+    expect(result.stdout).toMatch(/21 BLPU: 9/);
+    expect(result.stdout).toMatch(/address index: 10 addresses/);
+  });
+
+  it('reports a bad file with file, line and reason, and exits non-zero', async () => {
+    const file = path.join(dir, 'AddressBasePremium_FULL_broken.csv');
+    const lines = tinyAbp().split('\r\n');
+    lines.splice(4, 0, '21,"I",1,NOT-A-UPRN');
+    writeFileSync(file, lines.join('\r\n'));
+    const result = await run('src/cli/main.ts', ['gazetteer', 'import', file], env());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/AddressBasePremium_FULL_broken\.csv line \d+: record 21/);
+    expect(result.stderr).toMatch(/the previous gazetteer is unchanged/);
+  });
+
+  it('matches a batch in input order, one output row per input row', async () => {
+    const input = path.join(dir, 'in.csv');
+    writeFileSync(input, [
+      'id,address,postcode',
+      'a1,"2 Mill Lane, Northby",ZZ1 1AB',
+      'a2,"Flat 2, Riverside Court, 5 High St",',
+      'a3,,',
+      'a4,"99 Nowhere Road, Elsewhere",ZZ9 9ZZ',
+      'a5,"2a mill ln northby zz11ab",',
+    ].join('\n'));
+    const out = path.join(dir, 'out.csv');
+    const result = await run('src/cli/main.ts', ['match-addresses', '--in', input, '--out', out], env());
+    expect(result.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n');
+    expect(lines[0]).toBe('id,uprn,status,score');
+    expect(lines.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual([
+      'a1,100001,matched', 'a2,100012,matched', 'a3,,unmatched', 'a4,,unmatched', 'a5,100002,matched',
+    ]);
+    expect(result.stderr).toMatch(/5 addresses in/);
+  });
+
+  it('refuses an input without the expected header', async () => {
+    const input = path.join(dir, 'bad.csv');
+    writeFileSync(input, 'ref,text\nx,2 Mill Lane\n');
+    const result = await run('src/cli/main.ts', ['match-addresses', '--in', input, '--out', path.join(dir, 'o.csv')], env());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/the header must be id,address,postcode/);
+  });
+});
