@@ -4,8 +4,10 @@ import type { GazetteerRecord } from '../../../schemas/bs7666.js';
 import { councilAddresses, generateCouncil, residentialAddresses } from '../../../fixtures/council/generate.js';
 
 const council = (seed: number, addresses: number): GazetteerRecord[] => [...generateCouncil({ seed, addresses })];
-const of = <T extends GazetteerRecord['type']>(records: GazetteerRecord[], type: T) =>
-  records.filter((r): r is Extract<GazetteerRecord, { type: T }> => r.type === type).map((r) => r.data);
+type DataOf = { [R in GazetteerRecord as R['type']]: R['data'] };
+function of<T extends keyof DataOf>(records: GazetteerRecord[], type: T): DataOf[T][] {
+  return records.filter((r) => r.type === type).map((r) => r.data as DataOf[T]);
+}
 
 describe('generateCouncil', () => {
   const records = council(1, 20_000);
