@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { loadDemoIfEmpty } from './demo.js';
 import { createLogger } from './logging.js';
 import { AddressMatcher } from './addresses/matcher.js';
 import { pipelineJobs, startPipeline, type PipelineDeps } from './pipeline/jobs.js';
@@ -30,6 +31,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   let app: HubApp | null = null;
   try {
     await migrate(database.url);
+    if (config.demo && mode.api) await loadDemoIfEmpty(database.pool, database.url, logger);
     const matcher = new AddressMatcher(database.pool);
     const deps: PipelineDeps = { pool: database.pool, logger, matcher };
     queue = await startQueue(database.url, {
@@ -43,6 +45,8 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
       const boss = queue.boss;
       app = await buildApp({ config, pool: database.pool, logger, matcher, onAccepted: async (ids) => void (await startPipeline(boss, ids)) });
       address = await app.listen({ host: config.host, port: config.port });
+      // Load the matcher's index now rather than on the first request.
+      matcher.current().catch((err: unknown) => logger.warn({ err }, 'address index not loaded yet'));
     }
     logger.info({ url: address, workers: mode.workers, startupMs: Date.now() - started }, 'citizen hub started');
     const q = queue;

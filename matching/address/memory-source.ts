@@ -37,27 +37,42 @@ export class MemoryCandidateSource implements CandidateSource {
   private readonly xrefs = new Map<string, number[]>();
   private readonly successors = new Map<number, number>();
 
-  constructor(data: MemorySourceData) {
-    for (const row of data.rows) {
-      const p = prepareCandidate(row);
-      push(this.uprns, row.uprn, row);
-      if (p.postcode) push(this.postcodes, p.postcode, row);
-      const street = p.street ?? '';
-      push(this.streets, street, row);
-      let places = this.streetPlaces.get(street);
-      if (!places) this.streetPlaces.set(street, (places = new Map()));
-      if (p.town) push(places, p.town, row);
-      if (p.locality && p.locality !== p.town) push(places, p.locality, row);
-      const sector = p.postcode ? postcodeSector(p.postcode) : null;
-      if (sector) this.addStreet(this.sectorStreets, sector, street);
-      if (p.town) this.addStreet(this.townStreets, p.town, street);
-      if (p.locality) this.addStreet(this.townStreets, p.locality, street);
-    }
+  constructor(data: MemorySourceData, options: { deferRows?: boolean } = {}) {
+    if (!options.deferRows) for (const row of data.rows) this.addRow(row);
     for (const x of data.crossReferences ?? []) push(this.xrefs, refKey(x.crossReference), x.uprn);
     const succ = data.successors ?? [];
     if (succ instanceof Map) for (const [from, to] of succ) this.successors.set(from, to);
     else for (const s of succ as readonly { uprn: number; successor: number }[]) this.successors.set(s.uprn, s.successor);
     this.vocabulary = buildVocabulary(data.rows);
+  }
+
+  /**
+   * The same source built in slices, awaiting `pause` between them, so that a
+   * server can keep answering while a large gazetteer is being indexed.
+   */
+  static async build(data: MemorySourceData, pause: () => Promise<void>, slice = 5000): Promise<MemoryCandidateSource> {
+    const source = new MemoryCandidateSource(data, { deferRows: true });
+    for (let i = 0; i < data.rows.length; i += slice) {
+      for (const row of data.rows.slice(i, i + slice)) source.addRow(row);
+      await pause();
+    }
+    return source;
+  }
+
+  private addRow(row: IndexedAddress): void {
+    const p = prepareCandidate(row);
+    push(this.uprns, row.uprn, row);
+    if (p.postcode) push(this.postcodes, p.postcode, row);
+    const street = p.street ?? '';
+    push(this.streets, street, row);
+    let places = this.streetPlaces.get(street);
+    if (!places) this.streetPlaces.set(street, (places = new Map()));
+    if (p.town) push(places, p.town, row);
+    if (p.locality && p.locality !== p.town) push(places, p.locality, row);
+    const sector = p.postcode ? postcodeSector(p.postcode) : null;
+    if (sector) this.addStreet(this.sectorStreets, sector, street);
+    if (p.town) this.addStreet(this.townStreets, p.town, street);
+    if (p.locality) this.addStreet(this.townStreets, p.locality, street);
   }
 
   private addStreet(map: Map<string, Set<string>>, key: string, street: string): void {

@@ -26,7 +26,8 @@ export async function loadCandidateSource(pool: pg.Pool): Promise<MemoryCandidat
     pool.query<{ crossReference: string; uprn: number }>(sql.allCrossReferences),
     pool.query<{ uprn: number; successor: number }>(sql.allSuccessors),
   ]);
-  return new MemoryCandidateSource({ rows: rows.rows, crossReferences: crossReferences.rows, successors: successors.rows });
+  // Built in slices with a turn of the event loop between them: the API keeps answering meanwhile.
+  return MemoryCandidateSource.build({ rows: rows.rows, crossReferences: crossReferences.rows, successors: successors.rows }, () => new Promise((r) => setImmediate(r)));
 }
 
 export class AddressMatcher {

@@ -58,4 +58,25 @@ describe('starting and stopping the hub', () => {
     expect(listed.stdout).toContain('Process Test');
     expect(postgresProcessesFor(dataDir)).toBe(0);
   });
+
+  it('loads the demo council on the first start only', async () => {
+    const demoDir = path.join(dataDir, 'demo');
+    const env = { DATA_DIR: demoDir, PORT: '0', LOG_LEVEL: 'info' };
+    const first = await startUntil('src/main.ts', env, /ready at (http:\/\/\S+) /);
+    try {
+      expect(first.output()).toContain('demo council loaded');
+      const created = await run('src/cli/main.ts', ['clients', 'create', '--org', 'Demo Test', '--role', 'adviser'], env);
+      const key = created.stdout.trim();
+      const found = await fetch(`${first.match[1]}/v1/addresses?q=high+street&limit=5`, { headers: { authorization: `Bearer ${key}` } });
+      expect(((await found.json()) as { results: unknown[] }).results).toHaveLength(5);
+    } finally {
+      first.child.kill('SIGTERM');
+    }
+    expect(await exited(first.child)).toBe(0);
+    const second = await startUntil('src/main.ts', env, /ready at (http:\/\/\S+) /);
+    expect((await fetch(`${second.match[1]}/ready`)).status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect(await exited(second.child)).toBe(0);
+    expect(second.output()).not.toContain('loading the demo council');
+  });
 });
