@@ -143,7 +143,7 @@ async function importWith(pool: pg.Pool, files: string[], options: ImportOptions
  * the file had rejects or is truncated, after reading it all, so that every
  * problem is reported at once.
  */
-async function readAll(file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions, onRecord: (e: RecordEvent) => Promise<void>): Promise<void> {
+async function readAll(file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions, onRecord: (e: RecordEvent) => Promise<void>): Promise<GazetteerTally> {
   const tally = new GazetteerTally();
   tally.add(file.header);
   let lastReport = 0;
@@ -169,8 +169,20 @@ async function readAll(file: FileRead, summary: Omit<ImportSummary, 'seconds'>, 
     throw new GazetteerImportError(`${file.name}: ${tally.rejectCount} malformed line(s), the first at line ${first.line}: ${first.reason}`, null);
   }
   if (tally.trailerMissing) throw new GazetteerImportError(`${file.name}: no trailer record (99): the file is truncated`, null);
-  if (tally.trailerMismatch) {
+  // A split supply's trailer file counts the records of all its files: checked once they are all read.
+  if (file.format !== 'abp-split' && tally.trailerMismatch) {
     throw new GazetteerImportError(`${file.name}: the trailer says ${tally.trailerCount} records but the file has ${tally.dataLines}`, null);
+  }
+  return tally;
+}
+
+function checkSplitTrailer(files: FileRead[], tallies: GazetteerTally[]): void {
+  const split = tallies.filter((_t, i) => files[i]!.format === 'abp-split');
+  const trailer = split.find((t) => t.trailerCount !== null);
+  if (!trailer) return;
+  const lines = split.reduce((n, t) => n + t.dataLines, 0);
+  if (trailer.trailerCount !== lines) {
+    throw new GazetteerImportError(`the trailer says ${trailer.trailerCount} records but the split files have ${lines}`, null);
   }
 }
 
@@ -178,15 +190,17 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
   for (const statement of sql.createNextSchema()) await pool.query(statement);
   const writer = new CopyWriter(pool, sql.NEXT);
   try {
+    const tallies: GazetteerTally[] = [];
     for (const file of files) {
-      await readAll(file, summary, progress, options, async (event) => {
+      tallies.push(await readAll(file, summary, progress, options, async (event) => {
         if (event.record.change !== 'I') {
           summary.rejects.push({ file: file.name, line: event.line, reason: `record type ${event.record.type}: change type ${event.record.change} in a FULL supply` });
           return;
         }
         await writer.write(event.record);
-      });
+      }));
     }
+    checkSplitTrailer(files, tallies);
     if (summary.rejects.length > 0) throw new GazetteerImportError(`${summary.rejects.length} record(s) with a change type other than I in a FULL supply`, null);
     await writer.finish();
   } catch (error) {

@@ -46,7 +46,8 @@ const range = (p: string, alias: string) =>
 /**
  * Builds address index rows from the BS 7666 tables: for every UPRN when $1
  * is null, otherwise for the UPRNs in $1. An LPI whose BLPU is gone is left
- * out (a deleted BLPU ends its LPIs). The postcode is the LPI's own (DTF),
+ * out (a deleted BLPU ends its LPIs). The classification is the current one,
+ * else the last one a retired BLPU had. The postcode is the LPI's own (DTF),
  * else the delivery point's, else the BLPU's postcode locator (AddressBase).
  */
 export const buildIndex = (s: GazetteerSchema) => `
@@ -60,7 +61,7 @@ export const buildIndex = (s: GazetteerSchema) => `
      WHERE end_date IS NULL AND ($1::bigint[] IS NULL OR uprn = ANY($1)) ORDER BY uprn, org_key
   ), cls AS (
     SELECT DISTINCT ON (uprn) uprn, code FROM ${s}.classification
-     WHERE end_date IS NULL AND ($1::bigint[] IS NULL OR uprn = ANY($1)) ORDER BY uprn, class_key
+     WHERE $1::bigint[] IS NULL OR uprn = ANY($1) ORDER BY uprn, end_date IS NULL DESC, end_date DESC, class_key
   ), rows AS (
     SELECT l.lpi_key, l.uprn, l.logical_status, b.logical_status AS blpu_status, b.parent_uprn,
            l.sao_start_number, l.sao_start_suffix, l.sao_end_number, l.sao_end_suffix, l.sao_text,
