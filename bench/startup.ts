@@ -10,12 +10,12 @@ import os from 'node:os';
 import path from 'node:path';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+
 
 function timeProcess(args: string[], env: Record<string, string>, readyLine?: RegExp): Promise<{ ms: number; stop: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(TSX, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     const stop = () =>
       new Promise<void>((done) => {

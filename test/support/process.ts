@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-const TSX = path.join(ROOT, 'node_modules', '.bin', 'tsx');
+// Node with the tsx loader in-process: no wrapper process relaying (and racing) signals.
+const NODE = [process.execPath, '--import', 'tsx'] as const;
 
 export interface Finished {
   code: number | null;
@@ -13,7 +14,7 @@ export interface Finished {
 
 export function run(script: string, args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(NODE[0], [...NODE.slice(1), path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -32,7 +33,7 @@ export function run(script: string, args: string[], env: Record<string, string>,
 /** Starts a long-running entry point and resolves once it prints a line matching `ready`. */
 export function startUntil(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(NODE[0], [...NODE.slice(1), path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env } });
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
