@@ -7,6 +7,7 @@ import { action, withDatabase } from './context.js';
 import { gazetteerCommand } from './gazetteer.js';
 import { ingestCommand, rejectsCommand } from './ingest.js';
 import { matchAddressesCommand } from './match-addresses.js';
+import { pipelineCommand } from './pipeline.js';
 
 const program = new Command('hub')
   .description('citizen hub: council data integration, address matching, person linkage and the single citizen view')
@@ -46,5 +47,6 @@ program.addCommand(gazetteerCommand());
 program.addCommand(ingestCommand());
 program.addCommand(rejectsCommand());
 program.addCommand(matchAddressesCommand());
+program.addCommand(pipelineCommand());
 
 await program.parseAsync(process.argv);
