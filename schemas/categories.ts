@@ -19,7 +19,7 @@ export const DATA_CATEGORIES = [
   'safeguarding',
 ] as const;
 export type DataCategory = (typeof DATA_CATEGORIES)[number];
-export const DataCategory = Type.Union(DATA_CATEGORIES.map((c) => Type.Literal(c)));
+export const DataCategory = Type.Enum(DATA_CATEGORIES);
 
 /** UK GDPR Art. 9 special categories: need an Art. 9 condition on the agreement. */
 export const SPECIAL_CATEGORIES: ReadonlySet<DataCategory> = new Set(['social-care', 'health-disability']);

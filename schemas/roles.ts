@@ -2,7 +2,7 @@
 import { Type } from 'typebox';
 
 export const ROLES = ['admin', 'dpo', 'steward', 'adviser', 'caseworker', 'partner', 'source-system'] as const;
-export const Role = Type.Union(ROLES.map((r) => Type.Literal(r)));
+export const Role = Type.Enum(ROLES);
 export type Role = (typeof ROLES)[number];
 
 export function isRole(value: string): value is Role {

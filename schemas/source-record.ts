@@ -28,7 +28,7 @@ export type PersonName = Static<typeof PersonName>;
 
 export const IDENTIFIER_SCHEMES = ['nhs-number', 'nino', 'uprn', 'council-tax-account', 'housing-tenancy', 'social-care-id', 'smartcard-number', 'other'] as const;
 export const Identifier = Type.Object({
-  scheme: Type.Union(IDENTIFIER_SCHEMES.map((s) => Type.Literal(s))),
+  scheme: Type.Enum(IDENTIFIER_SCHEMES),
   value: Type.String({ description: 'normalised value (e.g. NHS number without spaces)' }),
   raw: Type.String(),
   valid: Type.Boolean({ description: 'passed the scheme rule; an invalid identifier is never used as match evidence' }),
@@ -70,7 +70,7 @@ export const ENTITLEMENT_KINDS = [
   'other',
 ] as const;
 export const Entitlement = Type.Object({
-  kind: Type.Union(ENTITLEMENT_KINDS.map((k) => Type.Literal(k))),
+  kind: Type.Enum(ENTITLEMENT_KINDS),
   code: Nullable(Type.String({ description: "the source's own code, e.g. DIS" })),
   from: Nullable(IsoDate),
   to: Nullable(IsoDate),
