@@ -30,6 +30,8 @@ export interface Config {
   nicknamesFile: string | null;
   /** Purposes accepted in X-Purpose beyond the built-in vocabulary. */
   extraPurposes: string[];
+  /** Address parser: the built-in BS 7666 parser, or libpostal through the optional node-postal package. */
+  addressParser: 'builtin' | 'libpostal';
 }
 
 export class ConfigError extends Error {
@@ -81,6 +83,12 @@ function databaseUrl(env: Env): string | null {
   return raw;
 }
 
+function addressParser(env: Env): 'builtin' | 'libpostal' {
+  const value = (text(env, 'ADDRESS_PARSER') ?? 'builtin').toLowerCase();
+  if (value !== 'builtin' && value !== 'libpostal') throw new ConfigError('ADDRESS_PARSER', `must be builtin or libpostal (got "${value}")`);
+  return value;
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const logLevel = (text(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
@@ -109,5 +117,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 100, 600_000),
     nicknamesFile: text(env, 'NICKNAMES_FILE') ? path.resolve(cwd, text(env, 'NICKNAMES_FILE')!) : null,
     extraPurposes,
+    addressParser: addressParser(env),
   };
 }

@@ -32,7 +32,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   try {
     await migrate(database.url);
     if (config.demo && mode.api) await loadDemoIfEmpty(database.pool, database.url, logger);
-    const matcher = new AddressMatcher(database.pool);
+    const matcher = new AddressMatcher(database.pool, config.addressParser);
     const deps: PipelineDeps = { pool: database.pool, logger, matcher };
     queue = await startQueue(database.url, {
       jobs: pipelineJobs(deps),

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { IndexedAddress } from '../../schemas/bs7666.js';
-import { builtinParser, formatAddress, inputKey, matchAddress, MemoryCandidateSource, type AddressParser, type MatchInput, type MatchResult } from '../../matching/address/index.js';
+import { builtinParser, formatAddress, inputKey, loadLibpostalParser, matchAddress, MemoryCandidateSource, type AddressParser, type MatchInput, type MatchResult } from '../../matching/address/index.js';
 import * as sql from './sql.js';
 
 export interface HubMatchResult extends MatchResult {
@@ -36,7 +36,10 @@ export class AddressMatcher {
   /** Steward decisions held in memory for batch runs; per-request lookups otherwise. */
   private decisions: Map<string, number | null> | null = null;
 
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly parserKind: 'builtin' | 'libpostal' = 'builtin',
+  ) {}
 
   /** The candidate source for the newest applied gazetteer import, loading it once. */
   async current(): Promise<Loaded> {
@@ -44,7 +47,10 @@ export class AddressMatcher {
     if (this.loaded?.importId === importId) return this.loaded;
     if (!this.loading) {
       this.loading = loadCandidateSource(this.pool)
-        .then((source) => (this.loaded = { importId, source, parser: builtinParser(source.vocabulary) }))
+        .then(async (source) => {
+          const parser = this.parserKind === 'libpostal' ? await loadLibpostalParser() : builtinParser(source.vocabulary);
+          return (this.loaded = { importId, source, parser });
+        })
         .finally(() => (this.loading = null));
     }
     return this.loading;

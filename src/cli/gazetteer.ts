@@ -35,7 +35,7 @@ export function gazetteerCommand(): Command {
     .argument('<files...>', 'files of one supply; change-only files are applied in the order given')
     .option('--no-progress', 'no progress bar')
     .action(action(async (files: string[], opts: { progress: boolean }) => {
-      await withDatabase(async (db) => {
+      await withDatabase(async (db, config) => {
         const bar = opts.progress && process.stderr.isTTY
           ? new SingleBar({ format: ' {bar} {percentage}% | {records} records | {rate} records/s | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic)
           : null;
@@ -52,7 +52,7 @@ export function gazetteerCommand(): Command {
           bar?.stop();
           printSummary(summary, process.stdout);
           if (summary.fileType === 'COU') {
-            const r = await rematchAfterGazetteerChange(db.pool, new AddressMatcher(db.pool));
+            const r = await rematchAfterGazetteerChange(db.pool, new AddressMatcher(db.pool, config.addressParser));
             process.stdout.write(`  re-matched ${r.records} source records: ${r.matched} matched, ${r.review} review, ${r.unmatched} unmatched\n`);
           }
         } catch (error) {

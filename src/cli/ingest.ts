@@ -35,7 +35,7 @@ export function ingestCommand(): Command {
       const size = (await stat(file)).size;
       await withDatabase(async (db, config) => {
         const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-        const deps = { pool: db.pool, logger, matcher: new AddressMatcher(db.pool) };
+        const deps = { pool: db.pool, logger, matcher: new AddressMatcher(db.pool, config.addressParser) };
         const queue = opts.wait ? null : await startQueue(db.url, { jobs: pipelineJobs(deps), workers: false, log: (m) => logger.warn(m) });
         const accepted: number[] = [];
         const source = { system, channel: 'file' as const, fileName: path.basename(file), rawFormat: mapping.reader.kind };

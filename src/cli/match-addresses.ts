@@ -34,8 +34,8 @@ export function matchAddressesCommand(): Command {
     .option('--no-progress', 'no progress bar')
     .action(action(async (opts: { in: string; out: string; progress: boolean }) => {
       const size = (await stat(opts.in)).size;
-      await withDatabase(async (db) => {
-        const matcher = new AddressMatcher(db.pool);
+      await withDatabase(async (db, config) => {
+        const matcher = new AddressMatcher(db.pool, config.addressParser);
         await matcher.current();
         await matcher.holdDecisions();
         const bar = opts.progress && process.stderr.isTTY

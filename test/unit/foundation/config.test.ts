@@ -39,3 +39,13 @@ describe('configuration from the environment', () => {
     expect((caught as Error).message).not.toContain('\n');
   });
 });
+
+describe('ADDRESS_PARSER', () => {
+  it('defaults to the built-in parser and accepts libpostal', () => {
+    expect(loadConfig({}).addressParser).toBe('builtin');
+    expect(loadConfig({ ADDRESS_PARSER: 'libpostal' }).addressParser).toBe('libpostal');
+  });
+  it('names the variable when the value is unknown', () => {
+    expect(() => loadConfig({ ADDRESS_PARSER: 'magic' })).toThrow(/ADDRESS_PARSER/);
+  });
+});
