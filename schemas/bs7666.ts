@@ -9,9 +9,8 @@
  * digits fit exactly in a double).
  */
 import { Type, type Static } from 'typebox';
+import { Nullable, IsoDate } from './common.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
 
 /** I insert, U update, D delete (change-only files); FULL supplies use I. */
 export const ChangeType = Type.Union([Type.Literal('I'), Type.Literal('U'), Type.Literal('D')]);

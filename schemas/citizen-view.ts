@@ -5,10 +5,10 @@
  * remove whole sections the caller may not see.
  */
 import { Type, type Static } from 'typebox';
+import { IsoDate, Nullable } from './common.js';
 import type { DataCategory } from './categories.js';
-import { Contact, Entitlement, IsoDate, PersonName, ServiceInvolvement } from './source-record.js';
+import { Contact, Entitlement, PersonName, ServiceInvolvement } from './source-record.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const Provenance = Type.Object({
   system: Type.String(),

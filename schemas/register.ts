@@ -8,11 +8,10 @@
  * points at the text that was in force.
  */
 import { Type, type Static } from 'typebox';
+import { IsoDate, Nullable } from './common.js';
 import { DATA_CATEGORIES, Purpose } from './categories.js';
 import { ROLES } from './roles.js';
-import { IsoDate } from './source-record.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Timestamp = Type.String({ format: 'date-time' });
 const OrgId = Type.Integer({ minimum: 1, description: 'organisation id' });
 // Enums rather than the shared unions of literals: those map over the

@@ -7,9 +7,8 @@
  * access request) can see what the source actually said.
  */
 import { Type, type Static } from 'typebox';
+import { Nullable, IsoDate } from './common.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
-export const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'ISO 8601 date' });
 
 /** Systems a council feeds into the hub; extendable by configuration. */
 export const SOURCE_SYSTEMS = ['revenues', 'housing', 'social-care', 'smartcard'] as const;

@@ -3,9 +3,9 @@
  * street, locality, town, postcode) and one postal line for display.
  */
 import { Type, type Static } from 'typebox';
+import { Nullable } from '../../schemas/common.js';
 import type { IndexedAddress } from '../../schemas/bs7666.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const STATUS = { 1: 'approved', 3: 'alternative', 6: 'provisional', 8: 'historic' } as const;
 
 export const Address = Type.Object(

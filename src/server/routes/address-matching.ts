@@ -2,13 +2,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
+import { Nullable } from '../../../schemas/common.js';
 import type { AddressMatcher } from '../../addresses/matcher.js';
 import { decideReview, ReviewError } from '../../addresses/records.js';
 import * as sql from '../../addresses/sql.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 const Status = Type.Union([Type.Literal('matched'), Type.Literal('review'), Type.Literal('unmatched')]);
 const Candidate = Type.Object({ uprn: Type.Integer(), score: Type.Number(), address: Type.String(), lpiKey: Type.String(), logicalStatus: Type.Integer() });
 const Explanation = Type.Object({

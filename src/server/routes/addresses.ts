@@ -2,6 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type, type Static } from 'typebox';
+import { Nullable } from '../../../schemas/common.js';
 import { Address, presentAddress } from '../../gazetteer/present.js';
 import { propertyByUprn, searchAddresses, streetByUsrn, successorOfRemoved } from '../../gazetteer/lookup.js';
 import { errorResponses, HubError } from '../errors.js';
@@ -9,7 +10,6 @@ import { errorResponses, HubError } from '../errors.js';
 const Uprn = Type.Integer({ minimum: 1, maximum: 999_999_999_999, description: 'UPRN, 1 to 12 digits' });
 const Usrn = Type.Integer({ minimum: 1, maximum: 99_999_999, description: 'USRN, 1 to 8 digits' });
 const Dated = { startDate: Type.Union([Type.String(), Type.Null()]), endDate: Type.Union([Type.String(), Type.Null()]) };
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 const Property = Type.Object({
   uprn: Type.Integer(),

@@ -7,8 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { loadMapping, mapRecord, DEFAULT_MAPPING_FILES, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
-import { readXml, type ReadItem } from '../../../adapters/readers/index.js';
+import { loadMapping, mapRecord, readAndMap, DEFAULT_MAPPING_FILES, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
 import { intakeById, rejectsOf } from '../../intake/queries.js';
 import { errorResponses, HubError } from '../errors.js';
@@ -55,17 +54,12 @@ async function* fromJson(records: Record<string, unknown>[], mapping: Mapping): 
   }
 }
 
-async function* fromXml(items: AsyncIterable<ReadItem>, mapping: Mapping, max: number): AsyncGenerator<MappedItem> {
-  let n = 0;
+async function* limited(items: AsyncIterable<MappedItem>, max: number): AsyncGenerator<MappedItem> {
+  const seen = new Set<number>();
   for await (const item of items) {
-    if (++n > max) throw new HubError('payload-too-large', `a pushed batch may hold at most ${max} records`);
-    if ('error' in item) {
-      yield { position: item.error.position, raw: null, reject: { field: '(record)', rule: 'unreadable', message: item.error.reason } };
-      continue;
-    }
-    for (const result of mapRecord(mapping, item)) {
-      yield 'record' in result ? { position: item.position, raw: item.raw, record: result.record } : { position: item.position, raw: item.raw, reject: result.reject };
-    }
+    seen.add(item.position.index);
+    if (seen.size > max) throw new HubError('payload-too-large', `a pushed batch may hold at most ${max} records`);
+    yield item;
   }
 }
 
@@ -109,7 +103,7 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     if (typeof body === 'string') {
       rawFormat = 'xml';
       const xmlOptions = mapping.reader.kind === 'xml' ? mapping.reader : PUSH_XML_RECORDS;
-      items = fromXml(readXml(Buffer.from(body, 'utf8'), xmlOptions), mapping, pushBatchMax);
+      items = limited(readAndMap({ ...mapping, reader: xmlOptions }, Buffer.from(body, 'utf8')), pushBatchMax);
     } else {
       rawFormat = 'json';
       const records = Array.isArray(body) ? body : body && typeof body === 'object' && Array.isArray((body as { records?: unknown }).records) ? (body as { records: Record<string, unknown>[] }).records : [body as Record<string, unknown>];
