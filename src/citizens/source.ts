@@ -1,0 +1,37 @@
+/**
+ * Where the read routes get citizens from: person linkage builds the golden
+ * record; the routes add policy, filtering and audit around it. Every method
+ * returns unfiltered data, so nothing from here may reach a response
+ * without passing the policy engine.
+ */
+import type { CitizenView } from '../../schemas/citizen-view.js';
+
+export interface CitizenSearch {
+  surname?: string;
+  forename?: string;
+  /** ISO 8601 date. */
+  dob?: string;
+  postcode?: string;
+  uprn?: number;
+  /** As typed or as presented by the telephony system (call pop-up). */
+  phone?: string;
+  email?: string;
+  nhsNumber?: string;
+  nino?: string;
+  cardNumber?: string;
+}
+
+export type CitizenLookup = { view: CitizenView } | { redirectTo: string } | null;
+
+export interface CitizenSource {
+  /** The golden record; a reference merged into another answers with the survivor's reference. */
+  view(ref: string): Promise<CitizenLookup>;
+  /** Citizen references matching the criteria, best first. */
+  search(criteria: CitizenSearch, limit: number): Promise<string[]>;
+  /** References of the citizens whose current address is the UPRN. */
+  occupants(uprn: number): Promise<string[]>;
+  /** References merged into this one, whose register records and disclosures are the survivor's too. */
+  mergedInto?(ref: string): Promise<string[]>;
+  /** Link and merge history for subject access (links made and ended, by whom, why). */
+  linkHistory?(ref: string): Promise<unknown[]>;
+}

@@ -1,0 +1,123 @@
+/**
+ * Sharing agreements in the database. A change never edits a version: it
+ * writes version n+1 and marks it current, inside the caller's transaction.
+ */
+import type pg from 'pg';
+import type { SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate } from '../../schemas/register.js';
+import { RegisterError } from './errors.js';
+
+type Db = pg.Pool | pg.PoolClient;
+
+const COLUMNS = `id, version, title, provider_org_id, recipient_org_ids, roles, purposes, categories, lawful_basis, art9_condition,
+  legal_gateway, dpia_reference, start_date, end_date, review_date, status`;
+
+interface Row {
+  id: string; version: number; title: string; provider_org_id: number; recipient_org_ids: Array<number | string>;
+  roles: SharingAgreement['roles']; purposes: string[]; categories: SharingAgreement['categories']; lawful_basis: SharingAgreement['lawfulBasis'];
+  art9_condition: SharingAgreement['art9Condition']; legal_gateway: string; dpia_reference: string | null; start_date: string;
+  end_date: string | null; review_date: string | null; status: SharingAgreement['status'];
+}
+
+function fromRow(r: Row): SharingAgreement {
+  return {
+    id: r.id,
+    version: r.version,
+    title: r.title,
+    parties: { provider: { orgId: Number(r.provider_org_id) }, recipients: r.recipient_org_ids.map(Number) },
+    roles: r.roles,
+    purposes: r.purposes,
+    categories: r.categories,
+    lawfulBasis: r.lawful_basis,
+    art9Condition: r.art9_condition,
+    legalGateway: r.legal_gateway,
+    dpiaReference: r.dpia_reference,
+    startDate: r.start_date,
+    endDate: r.end_date,
+    reviewDate: r.review_date,
+    status: r.status,
+  };
+}
+
+async function checkOrganisations(db: Db, agreement: Omit<SharingAgreement, 'version'>): Promise<void> {
+  const ids = [agreement.parties.provider.orgId, ...agreement.parties.recipients];
+  const { rows } = await db.query<{ id: number }>('SELECT id FROM organisation WHERE id = ANY($1::bigint[])', [ids]);
+  const known = new Set(rows.map((r) => Number(r.id)));
+  const missing = [...new Set(ids)].filter((id) => !known.has(id));
+  if (missing.length) throw new RegisterError('validation-failed', `no organisation with id ${missing.join(', ')}`);
+  if (agreement.endDate !== null && agreement.endDate < agreement.startDate) {
+    throw new RegisterError('validation-failed', 'endDate is before startDate');
+  }
+}
+
+async function insertVersion(db: Db, a: SharingAgreement, changedBy: number): Promise<SharingAgreement> {
+  const { rows } = await db.query<Row>(
+    `INSERT INTO sharing_agreement (id, version, current, title, provider_org_id, recipient_org_ids, roles, purposes, categories, lawful_basis,
+       art9_condition, legal_gateway, dpia_reference, start_date, end_date, review_date, status, changed_by)
+     VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ${COLUMNS}`,
+    [
+      a.id, a.version, a.title, a.parties.provider.orgId, a.parties.recipients, a.roles, a.purposes, a.categories, a.lawfulBasis,
+      a.art9Condition === null ? null : JSON.stringify(a.art9Condition), a.legalGateway, a.dpiaReference, a.startDate, a.endDate,
+      a.reviewDate, a.status, changedBy,
+    ],
+  );
+  return fromRow(rows[0]!);
+}
+
+export async function createAgreement(db: pg.PoolClient, input: SharingAgreementCreate, changedBy: number): Promise<SharingAgreement> {
+  const agreement: SharingAgreement = { ...input, version: 1 };
+  await checkOrganisations(db, agreement);
+  const existing = await db.query('SELECT 1 FROM sharing_agreement WHERE id = $1 LIMIT 1', [input.id]);
+  if (existing.rowCount) throw new RegisterError('conflict', `agreement ${input.id} already exists; PUT a new version instead`);
+  return insertVersion(db, agreement, changedBy);
+}
+
+/** Writes version n+1 from the current version and the changed fields; `update.version` must be the current one. */
+export async function updateAgreement(db: pg.PoolClient, id: string, update: SharingAgreementUpdate, changedBy: number): Promise<{ before: SharingAgreement; after: SharingAgreement }> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM sharing_agreement WHERE id = $1 AND current FOR UPDATE`, [id]);
+  const row = rows[0];
+  if (!row) throw new RegisterError('not-found', `no agreement ${id}`);
+  const before = fromRow(row);
+  if (update.version !== before.version) {
+    throw new RegisterError('conflict', `agreement ${id} is at version ${before.version}, not ${update.version}: reload and apply the change again`);
+  }
+  const { version: _version, ...changes } = update;
+  const after: SharingAgreement = { ...before, ...stripUndefined(changes), id, version: before.version + 1 };
+  await checkOrganisations(db, after);
+  await db.query('UPDATE sharing_agreement SET current = false WHERE id = $1 AND current', [id]);
+  return { before, after: await insertVersion(db, after, changedBy) };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export async function agreementById(db: Db, id: string, version?: number): Promise<SharingAgreement | null> {
+  const { rows } = version === undefined
+    ? await db.query<Row>(`SELECT ${COLUMNS} FROM sharing_agreement WHERE id = $1 AND current`, [id])
+    : await db.query<Row>(`SELECT ${COLUMNS} FROM sharing_agreement WHERE id = $1 AND version = $2`, [id, version]);
+  return rows[0] ? fromRow(rows[0]) : null;
+}
+
+export async function agreementVersions(db: Db, id: string): Promise<SharingAgreement[]> {
+  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM sharing_agreement WHERE id = $1 ORDER BY version`, [id]);
+  return rows.map(fromRow);
+}
+
+export async function listAgreements(db: Db, filters: { org?: number; status?: string } = {}): Promise<SharingAgreement[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM sharing_agreement
+      WHERE current AND ($1::bigint IS NULL OR $1 = ANY(recipient_org_ids) OR provider_org_id = $1) AND ($2::text IS NULL OR status = $2)
+      ORDER BY id`,
+    [filters.org ?? null, filters.status ?? null],
+  );
+  return rows.map(fromRow);
+}
+
+/** The current version of every agreement naming the organisation as a recipient: what the policy engine weighs. */
+export async function agreementsFor(db: Db, orgId: number): Promise<SharingAgreement[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT ${COLUMNS} FROM sharing_agreement WHERE current AND recipient_org_ids @> ARRAY[$1::bigint] ORDER BY id`,
+    [orgId],
+  );
+  return rows.map(fromRow);
+}

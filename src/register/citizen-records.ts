@@ -1,0 +1,127 @@
+/**
+ * Consents, objections and restrictions of processing, per citizen. Records
+ * are never deleted: a withdrawal or a lift sets its time, so the register
+ * shows what was in force when any past disclosure was decided.
+ */
+import type pg from 'pg';
+import type {
+  Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate, RestrictionUpdate,
+} from '../../schemas/register.js';
+import type { CitizenRegister } from '../policy/decide.js';
+import { RegisterError } from './errors.js';
+
+type Db = pg.Pool | pg.PoolClient;
+
+const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+
+const CONSENT = 'id, citizen_ref, purpose, recipient_org_id, valid_from, valid_to, channel, evidence, withdrawn_at';
+const OBJECTION = 'id, citizen_ref, purpose, recipient_org_id, valid_from, withdrawn_at';
+const RESTRICTION = 'id, citizen_ref, valid_from, valid_to, reason, lifted_at';
+
+interface ConsentRow { id: string; citizen_ref: string; purpose: string; recipient_org_id: number | null; valid_from: Date; valid_to: Date | null; channel: Consent['channel']; evidence: string; withdrawn_at: Date | null }
+interface ObjectionRow { id: string; citizen_ref: string; purpose: string | null; recipient_org_id: number | null; valid_from: Date; withdrawn_at: Date | null }
+interface RestrictionRow { id: string; citizen_ref: string; valid_from: Date; valid_to: Date | null; reason: string; lifted_at: Date | null }
+
+const orgOf = (id: number | null) => (id === null ? null : Number(id));
+
+const consentOf = (r: ConsentRow): Consent => ({
+  id: r.id, citizenRef: r.citizen_ref, purpose: r.purpose, recipientOrgId: orgOf(r.recipient_org_id), from: r.valid_from.toISOString(),
+  to: iso(r.valid_to), channel: r.channel, evidence: r.evidence, withdrawnAt: iso(r.withdrawn_at),
+});
+const objectionOf = (r: ObjectionRow): Objection => ({
+  id: r.id, citizenRef: r.citizen_ref, purpose: r.purpose, recipientOrgId: orgOf(r.recipient_org_id), from: r.valid_from.toISOString(),
+  withdrawnAt: iso(r.withdrawn_at),
+});
+const restrictionOf = (r: RestrictionRow): Restriction => ({
+  id: r.id, citizenRef: r.citizen_ref, from: r.valid_from.toISOString(), to: iso(r.valid_to), reason: r.reason, liftedAt: iso(r.lifted_at),
+});
+
+export async function addConsent(db: Db, c: ConsentCreate, recordedBy: number): Promise<Consent> {
+  const { rows } = await db.query<ConsentRow>(
+    `INSERT INTO consent (citizen_ref, purpose, recipient_org_id, valid_from, valid_to, channel, evidence, recorded_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${CONSENT}`,
+    [c.citizenRef, c.purpose, c.recipientOrgId, c.from, c.to, c.channel, c.evidence, recordedBy],
+  );
+  return consentOf(rows[0]!);
+}
+
+export async function addObjection(db: Db, o: ObjectionCreate, recordedBy: number): Promise<Objection> {
+  const { rows } = await db.query<ObjectionRow>(
+    `INSERT INTO objection (citizen_ref, purpose, recipient_org_id, valid_from, recorded_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${OBJECTION}`,
+    [o.citizenRef, o.purpose, o.recipientOrgId, o.from, recordedBy],
+  );
+  return objectionOf(rows[0]!);
+}
+
+export async function addRestriction(db: Db, r: RestrictionCreate, recordedBy: number): Promise<Restriction> {
+  const { rows } = await db.query<RestrictionRow>(
+    `INSERT INTO restriction (citizen_ref, valid_from, valid_to, reason, recorded_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${RESTRICTION}`,
+    [r.citizenRef, r.from, r.to, r.reason, recordedBy],
+  );
+  return restrictionOf(rows[0]!);
+}
+
+async function locked<R>(db: pg.PoolClient, table: string, columns: string, ref: string, id: string): Promise<R> {
+  const { rows } = await db.query(`SELECT ${columns} FROM ${table} WHERE id = $1 AND citizen_ref = $2 FOR UPDATE`, [id, ref]);
+  if (!rows[0]) throw new RegisterError('not-found', `no ${table} ${id} for this citizen`);
+  return rows[0] as R;
+}
+
+/** Changes the period, channel, evidence or withdrawal of one consent; returns it before and after. */
+export async function updateConsent(db: pg.PoolClient, ref: string, id: string, u: ConsentUpdate): Promise<{ before: Consent; after: Consent }> {
+  const before = consentOf(await locked<ConsentRow>(db, 'consent', CONSENT, ref, id));
+  const { rows } = await db.query<ConsentRow>(
+    `UPDATE consent SET valid_to = $2, channel = $3, evidence = $4, withdrawn_at = $5 WHERE id = $1 RETURNING ${CONSENT}`,
+    [id, u.to === undefined ? before.to : u.to, u.channel ?? before.channel, u.evidence ?? before.evidence,
+      u.withdrawnAt === undefined ? before.withdrawnAt : u.withdrawnAt],
+  );
+  return { before, after: consentOf(rows[0]!) };
+}
+
+export async function withdrawObjection(db: pg.PoolClient, ref: string, id: string, at: string): Promise<{ before: Objection; after: Objection }> {
+  const before = objectionOf(await locked<ObjectionRow>(db, 'objection', OBJECTION, ref, id));
+  const { rows } = await db.query<ObjectionRow>(`UPDATE objection SET withdrawn_at = $2 WHERE id = $1 RETURNING ${OBJECTION}`, [id, at]);
+  return { before, after: objectionOf(rows[0]!) };
+}
+
+export async function updateRestriction(db: pg.PoolClient, ref: string, id: string, u: RestrictionUpdate): Promise<{ before: Restriction; after: Restriction }> {
+  const before = restrictionOf(await locked<RestrictionRow>(db, 'restriction', RESTRICTION, ref, id));
+  const { rows } = await db.query<RestrictionRow>(
+    `UPDATE restriction SET valid_to = $2, reason = $3, lifted_at = $4 WHERE id = $1 RETURNING ${RESTRICTION}`,
+    [id, u.to === undefined ? before.to : u.to, u.reason ?? before.reason, u.liftedAt === undefined ? before.liftedAt : u.liftedAt],
+  );
+  return { before, after: restrictionOf(rows[0]!) };
+}
+
+export async function consentsOf(db: Db, refs: readonly string[]): Promise<Consent[]> {
+  return (await db.query<ConsentRow>(`SELECT ${CONSENT} FROM consent WHERE citizen_ref = ANY($1::text[]) ORDER BY id`, [refs])).rows.map(consentOf);
+}
+
+export async function objectionsOf(db: Db, refs: readonly string[]): Promise<Objection[]> {
+  return (await db.query<ObjectionRow>(`SELECT ${OBJECTION} FROM objection WHERE citizen_ref = ANY($1::text[]) ORDER BY id`, [refs])).rows.map(objectionOf);
+}
+
+export async function restrictionsOf(db: Db, refs: readonly string[]): Promise<Restriction[]> {
+  return (await db.query<RestrictionRow>(`SELECT ${RESTRICTION} FROM restriction WHERE citizen_ref = ANY($1::text[]) ORDER BY id`, [refs])).rows.map(restrictionOf);
+}
+
+/**
+ * The register of each citizen asked about, in one round of queries. `aliases`
+ * maps a citizen to the references merged into it: their records count for
+ * the survivor, so a consent or restriction is not lost in a merge.
+ */
+export async function registersOf(db: Db, refs: readonly string[], aliases: ReadonlyMap<string, readonly string[]> = new Map()): Promise<Map<string, CitizenRegister>> {
+  const ownerOf = new Map<string, string>();
+  for (const ref of refs) {
+    ownerOf.set(ref, ref);
+    for (const alias of aliases.get(ref) ?? []) ownerOf.set(alias, ref);
+  }
+  const all = [...ownerOf.keys()];
+  const [consents, objections, restrictions] = await Promise.all([consentsOf(db, all), objectionsOf(db, all), restrictionsOf(db, all)]);
+  const out = new Map<string, CitizenRegister>(refs.map((ref) => [ref, { ref, consents: [], objections: [], restrictions: [] }]));
+  const owner = <T extends { citizenRef: string }>(r: T) => ({ ...r, citizenRef: ownerOf.get(r.citizenRef)! });
+  for (const c of consents) (out.get(ownerOf.get(c.citizenRef)!)!.consents as Consent[]).push(owner(c));
+  for (const o of objections) (out.get(ownerOf.get(o.citizenRef)!)!.objections as Objection[]).push(owner(o));
+  for (const r of restrictions) (out.get(ownerOf.get(r.citizenRef)!)!.restrictions as Restriction[]).push(owner(r));
+  return out;
+}

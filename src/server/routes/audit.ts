@@ -1,0 +1,56 @@
+/** The audit trail for DPOs: verify the hash chain, and query disclosures. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import { Type } from 'typebox';
+import { disclosures, verifyAudit } from '../../audit/store.js';
+import { errorResponses } from '../errors.js';
+import { clientOf, requireRole } from '../plugins/auth.js';
+
+const Entry = Type.Object({
+  seq: Type.Integer(), prevHash: Type.String(), hash: Type.String(), at: Type.String(), requestId: Type.String(), action: Type.String(),
+  clientId: Type.Integer(), orgId: Type.Integer(), role: Type.String(), purpose: Type.String(), citizenRef: Type.Union([Type.String(), Type.Null()]),
+  agreements: Type.Array(Type.Object({ id: Type.String(), version: Type.Integer() })), consentIds: Type.Array(Type.String()),
+  categoriesDisclosed: Type.Array(Type.String()), categoriesDenied: Type.Array(Type.String()), fieldsDisclosed: Type.Array(Type.String()),
+  decision: Type.String(), reasons: Type.Record(Type.String(), Type.String()), policyVersion: Type.String(),
+  breakGlassReason: Type.Union([Type.String(), Type.Null()]), reviewRequired: Type.Boolean(),
+  detail: Type.Optional(Type.Unknown({ description: 'a register change: the record before and after' })),
+});
+
+const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { pool }) => {
+  app.get('/v1/audit/verify', {
+    schema: {
+      tags: ['audit'], summary: 'Check the whole hash chain of the audit trail; names the first broken entry',
+      response: {
+        200: Type.Object({ ok: Type.Boolean(), count: Type.Optional(Type.Integer()), firstBrokenSeq: Type.Optional(Type.Integer()), reason: Type.Optional(Type.String()) }),
+        ...errorResponses,
+      },
+    },
+  }, async (request) => {
+    requireRole(clientOf(request), ['dpo', 'admin']);
+    return verifyAudit(pool);
+  });
+
+  app.get('/v1/audit/disclosures', {
+    schema: {
+      tags: ['audit'], summary: 'Disclosures and denials by citizen, organisation, client, purpose and period, oldest first (DPO)',
+      querystring: Type.Object({
+        citizen: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        org: Type.Optional(Type.Integer({ minimum: 1 })),
+        client: Type.Optional(Type.Integer({ minimum: 1 })),
+        purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        from: Type.Optional(Type.String({ format: 'date-time' })),
+        to: Type.Optional(Type.String({ format: 'date-time' })),
+        reviewRequired: Type.Optional(Type.Boolean({ description: 'true: break-glass use waiting for review' })),
+        after: Type.Integer({ minimum: 0, default: 0, description: 'page on: the last seq seen' }),
+        limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+      }),
+      response: { 200: Type.Object({ entries: Type.Array(Entry) }), ...errorResponses },
+    },
+  }, async (request) => {
+    requireRole(clientOf(request), ['dpo']);
+    const q = request.query;
+    const filters = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+    return { entries: await disclosures(pool, filters) };
+  });
+};
+export default audit;

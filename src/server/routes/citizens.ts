@@ -1,0 +1,217 @@
+/**
+ * Reading citizens: one by reference, search (call pop-up by phone number
+ * included), and the occupants of a property. Every read states a purpose in
+ * X-Purpose; the policy engine decides per citizen and category, denied
+ * categories never reach the response, and a citizen the caller may see
+ * nothing of is answered exactly like one that does not exist.
+ * For the DPO: the access explanation and the subject access export.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { Type } from 'typebox';
+import { CitizenView } from '../../../schemas/citizen-view.js';
+import { IsoDate } from '../../../schemas/common.js';
+import { Consent, Objection, Restriction } from '../../../schemas/register.js';
+import { Role, type Role as RoleName } from '../../../schemas/roles.js';
+import { discloseCitizen, discloseMany, type DisclosureContext, type DisclosureRequest, type Outcome } from '../../citizens/disclosure.js';
+import type { CitizenSearch, CitizenSource } from '../../citizens/source.js';
+import { subjectAccess } from '../../citizens/subject-access.js';
+import { explainAccess } from '../../policy/explain.js';
+import { policyOptions, type PolicyOptions } from '../../policy/options.js';
+import { agreementsFor } from '../../register/agreements.js';
+import { registersOf } from '../../register/citizen-records.js';
+import { errorResponses, HubError } from '../errors.js';
+import { clientOf, requireRole } from '../plugins/auth.js';
+
+export interface CitizenRouteOptions {
+  pool: pg.Pool;
+  source: CitizenSource;
+  /** Purpose vocabulary (HUB_EXTRA_PURPOSES included), role–purpose table and break-glass time. */
+  policy?: PolicyOptions;
+  clock?: () => Date;
+}
+
+/** How many matches a search weighs; the caller pages within those it may see. */
+const SEARCH_CANDIDATES = 100;
+
+const Ref = Type.String({ minLength: 1, maxLength: 64 });
+const PurposeHeaders = Type.Object({
+  'x-purpose': Type.Optional(Type.String({ description: 'why the caller reads: one of the configured purposes (required)' })),
+  'x-break-glass-reason': Type.Optional(Type.String({ maxLength: 500, description: 'required with purpose emergency when no break-glass grant of this client is live' })),
+});
+const List = Type.Object({
+  count: Type.Integer({ description: 'citizens the caller may see among the matches' }),
+  citizens: Type.Array(CitizenView),
+});
+const Explanation = Type.Object({
+  policyVersion: Type.String(),
+  caller: Type.Object({ clientId: Type.Integer(), orgId: Type.Integer(), role: Role }),
+  purpose: Type.String(),
+  at: Type.String(),
+  summary: Type.String(),
+  reviewRequired: Type.Boolean(),
+  categories: Type.Array(Type.Object({
+    category: Type.String(), special: Type.Boolean(), permit: Type.Boolean(), reason: Type.String(),
+    agreementId: Type.Optional(Type.String()), agreementVersion: Type.Optional(Type.Integer()), consentId: Type.Optional(Type.String()),
+  })),
+  agreements: Type.Array(Type.Object({ id: Type.String(), version: Type.Integer(), counts: Type.Boolean(), reason: Type.String() })),
+});
+const Any = Type.Unknown();
+const SubjectAccess = Type.Object({
+  citizenRef: Type.String(),
+  mergedRefs: Type.Array(Type.String()),
+  generatedAt: Type.String(),
+  view: CitizenView,
+  sourceRecords: Type.Array(Type.Object({
+    id: Type.Integer(), system: Type.String(), sourceRef: Type.String(), version: Type.Integer(), current: Type.Boolean(), closed: Type.Boolean(),
+    receivedAt: Type.String(), rawFormat: Type.String(), raw: Type.String({ description: 'the payload exactly as received' }), record: Any,
+    addressMatch: Any,
+  })),
+  linkHistory: Type.Array(Any),
+  consents: Type.Array(Consent),
+  objections: Type.Array(Objection),
+  restrictions: Type.Array(Restriction),
+  disclosures: Type.Array(Type.Record(Type.String(), Any), { description: 'the audit entries about this person, oldest first' }),
+});
+
+const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opts) => {
+  const options = opts.policy ?? policyOptions();
+  const ctx: DisclosureContext = { pool: opts.pool, source: opts.source, options, clock: opts.clock ?? (() => new Date()) };
+
+  const requestOf = (request: FastifyRequest, action: string): DisclosureRequest => {
+    const client = clientOf(request);
+    const raw = request.headers['x-purpose'];
+    const purpose = typeof raw === 'string' ? raw.trim() : '';
+    if (purpose === '') throw new HubError('purpose-required', 'State the purpose of the read in the X-Purpose header');
+    if (!options.purposes.includes(purpose)) {
+      throw new HubError('purpose-required', `X-Purpose is not a known purpose; use one of: ${options.purposes.join(', ')}`);
+    }
+    const reason = request.headers['x-break-glass-reason'];
+    const breakGlassReason = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : null;
+    return { client, purpose, breakGlassReason, requestId: String(request.id), action };
+  };
+
+  /** Turns an outcome into the answer; not-found reads the same whether the citizen is missing or hidden. */
+  const answer = <T>(reply: FastifyReply, outcome: Outcome<T>, redirect: (to: string) => string): T | FastifyReply => {
+    switch (outcome.kind) {
+      case 'ok': return outcome.value;
+      case 'redirect': return reply.code(308).header('location', redirect(outcome.to)).send();
+      case 'not-found': throw new HubError('not-found', 'no such citizen');
+      case 'break-glass-reason-required':
+        throw new HubError('purpose-required', 'Purpose emergency needs a written reason in X-Break-Glass-Reason (the last grant has expired or there was none)');
+    }
+  };
+
+  const moved = (request: FastifyRequest, ref: string) => (to: string) =>
+    request.url.replace(`/v1/citizens/${encodeURIComponent(ref)}`, `/v1/citizens/${encodeURIComponent(to)}`);
+
+  app.get('/v1/citizens/:ref', {
+    schema: {
+      tags: ['citizens'], summary: 'The citizen view: golden record, linked records, entitlements, household — as far as the purpose allows',
+      params: Type.Object({ ref: Ref }), headers: PurposeHeaders,
+      response: { 200: CitizenView, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const req = requestOf(request, 'citizen.read');
+    return answer(reply, await discloseCitizen(ctx, req, request.params.ref), moved(request, request.params.ref));
+  });
+
+  app.get('/v1/citizens', {
+    schema: {
+      tags: ['citizens'], summary: 'Find citizens, best match first (phone alone: call pop-up); people the caller may not see are neither listed nor counted',
+      headers: PurposeHeaders,
+      querystring: Type.Object({
+        surname: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        forename: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        dob: Type.Optional(IsoDate),
+        postcode: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
+        uprn: Type.Optional(Type.Integer({ minimum: 1, maximum: 999_999_999_999 })),
+        phone: Type.Optional(Type.String({ minLength: 5, maxLength: 30 })),
+        email: Type.Optional(Type.String({ minLength: 3, maxLength: 254 })),
+        nhsNumber: Type.Optional(Type.String({ minLength: 10, maxLength: 12 })),
+        nino: Type.Optional(Type.String({ minLength: 8, maxLength: 13 })),
+        cardNumber: Type.Optional(Type.String({ minLength: 4, maxLength: 30 })),
+        offset: Type.Integer({ minimum: 0, maximum: SEARCH_CANDIDATES, default: 0 }),
+        limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
+      }),
+      response: { 200: List, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const req = requestOf(request, 'citizen.search');
+    const { offset, limit, ...criteria } = request.query;
+    if (Object.values(criteria).every((v) => v === undefined)) throw new HubError('bad-request', 'give at least one search criterion');
+    const refs = await opts.source.search(criteria as CitizenSearch, SEARCH_CANDIDATES);
+    return answer(reply, await discloseMany(ctx, req, refs, { offset, limit }), (to) => to);
+  });
+
+  app.get('/v1/properties/:uprn/occupants', {
+    schema: {
+      tags: ['citizens'], summary: 'The citizens living at a property, as far as the purpose allows',
+      params: Type.Object({ uprn: Type.Integer({ minimum: 1, maximum: 999_999_999_999 }) }), headers: PurposeHeaders,
+      querystring: Type.Object({ offset: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) }),
+      response: { 200: List, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const req = requestOf(request, 'property.occupants');
+    const refs = await opts.source.occupants(request.params.uprn);
+    return answer(reply, await discloseMany(ctx, req, refs, request.query), (to) => to);
+  });
+
+  /** For the DPO routes: the citizen's unfiltered view, or the redirect to follow. */
+  const held = async (ref: string) => {
+    const found = await opts.source.view(ref);
+    if (found === null) throw new HubError('not-found', 'no such citizen');
+    return found;
+  };
+
+  app.get('/v1/citizens/:ref/access-explanation', {
+    schema: {
+      tags: ['citizens', 'register'], summary: 'Which categories an organisation may see of this citizen for a purpose, and why (DPO)',
+      params: Type.Object({ ref: Ref }),
+      querystring: Type.Object({
+        org: Type.Integer({ minimum: 1 }),
+        purpose: Type.String({ minLength: 1, maxLength: 64 }),
+        role: Type.Optional(Role),
+      }),
+      response: { 200: Type.Object({ citizenRef: Type.String(), explanations: Type.Array(Explanation) }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    requireRole(clientOf(request), ['dpo']);
+    const { ref } = request.params;
+    const { org, purpose, role } = request.query;
+    if (!options.purposes.includes(purpose)) throw new HubError('purpose-required', `purpose is not a known purpose; use one of: ${options.purposes.join(', ')}`);
+    const found = await held(ref);
+    if ('redirectTo' in found) return reply.code(308).header('location', moved(request, ref)(found.redirectTo)).send();
+    const { rows } = await opts.pool.query<{ role: RoleName }>(
+      'SELECT DISTINCT c.role FROM organisation o LEFT JOIN api_client c ON c.org_id = o.id AND c.revoked_at IS NULL WHERE o.id = $1', [org],
+    );
+    if (rows.length === 0) throw new HubError('not-found', `no organisation ${org}`);
+    // Without a role asked for: every role the organisation holds keys for (a partner when it holds none yet).
+    const roles: RoleName[] = role ? [role] : rows.flatMap((r) => (r.role ? [r.role] : [])).sort();
+    if (roles.length === 0) roles.push('partner');
+    const aliases = new Map([[ref, opts.source.mergedInto ? await opts.source.mergedInto(ref) : []]]);
+    const [agreements, registers] = await Promise.all([agreementsFor(opts.pool, org), registersOf(opts.pool, [ref], aliases)]);
+    const now = ctx.clock();
+    const explanations = roles.map((r) => explainAccess({
+      caller: { clientId: 0, orgId: org, role: r }, purpose, citizen: registers.get(ref)!, agreements, breakGlass: null, options, now,
+    }));
+    return { citizenRef: ref, explanations };
+  });
+
+  app.get('/v1/citizens/:ref/subject-access', {
+    schema: {
+      tags: ['citizens'], summary: 'Everything held about the person: sources as received, matching decisions, consents, restrictions, disclosure log (DPO)',
+      params: Type.Object({ ref: Ref }),
+      response: { 200: SubjectAccess, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    requireRole(client, ['dpo']);
+    const { ref } = request.params;
+    const found = await held(ref);
+    if ('redirectTo' in found) return reply.code(308).header('location', moved(request, ref)(found.redirectTo)).send();
+    return subjectAccess(opts.pool, opts.source, client, ref, found.view, String(request.id), ctx.clock()) as never;
+  });
+};
+export default citizens;

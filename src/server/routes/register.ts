@@ -1,0 +1,289 @@
+/**
+ * The data protection register under /v1: organisations, sharing agreements
+ * (versioned), and per citizen consents, objections and restrictions. The
+ * DPO changes it; an admin may read it. Every change is audited in the same
+ * transaction as the change itself.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { Type } from 'typebox';
+import {
+  AgreementId, AgreementStatus, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
+  RestrictionUpdate, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate,
+} from '../../../schemas/register.js';
+import { withAudit } from '../../audit/store.js';
+import type { AuthenticatedClient } from '../../auth/clients.js';
+import type { CitizenSource } from '../../citizens/source.js';
+import { agreementById, agreementVersions, createAgreement, listAgreements, updateAgreement } from '../../register/agreements.js';
+import { registerChangeEntry, type RegisterChange } from '../../register/change-entry.js';
+import {
+  addConsent, addObjection, addRestriction, consentsOf, objectionsOf, restrictionsOf, updateConsent, updateRestriction, withdrawObjection,
+} from '../../register/citizen-records.js';
+import { RegisterError } from '../../register/errors.js';
+import { errorResponses, HubError } from '../errors.js';
+import { clientOf, requireRole } from '../plugins/auth.js';
+
+export interface RegisterRouteOptions {
+  pool: pg.Pool;
+  source: CitizenSource;
+  clock?: () => Date;
+}
+
+const ORG_KINDS = ['council-service', 'police', 'nhs', 'school', 'other'] as const;
+const Organisation = Type.Object({ id: Type.Integer(), name: Type.String(), kind: Type.Enum(ORG_KINDS) });
+const CitizenRef = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) });
+const RecordParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }), id: Type.String({ minLength: 1, maxLength: 64 }) });
+const When = Type.Object({ at: Type.Optional(Type.String({ format: 'date-time', description: 'when it takes effect; now when left out' })) });
+
+const withoutRef = <P extends { citizenRef: unknown }>(properties: P): Omit<P, 'citizenRef'> => {
+  const { citizenRef: _ref, ...rest } = properties;
+  return rest;
+};
+const ConsentBody = Type.Object(withoutRef(ConsentCreate.properties), { additionalProperties: false });
+const ObjectionBody = Type.Object(withoutRef(ObjectionCreate.properties), { additionalProperties: false });
+const RestrictionBody = Type.Object(withoutRef(RestrictionCreate.properties), { additionalProperties: false });
+
+const WRITERS = ['dpo'] as const;
+const READERS = ['dpo', 'admin'] as const;
+
+const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { pool, source, clock = () => new Date() }) => {
+  /** Runs one register change and its audit entry in one transaction. */
+  const change = <T>(request: FastifyRequest, client: AuthenticatedClient, fn: (db: pg.PoolClient) => Promise<{ result: T; change: RegisterChange }>) =>
+    withAudit(pool, async (db) => {
+      try {
+        const { result, change: what } = await fn(db);
+        return { result, entries: [registerChangeEntry(client, String(request.id), clock(), what)] };
+      } catch (error) {
+        if (error instanceof RegisterError) throw new HubError(error.code, error.message);
+        throw error;
+      }
+    });
+
+  /** A citizen's records are kept against the current reference: an old one gets the redirect to use, an unknown one is 404. */
+  const redirectFor = async (ref: string, url: string): Promise<string | null> => {
+    const found = await source.view(ref);
+    if (found === null) throw new HubError('not-found', 'no such citizen');
+    return 'redirectTo' in found ? url.replace(`/${encodeURIComponent(ref)}/`, `/${encodeURIComponent(found.redirectTo)}/`) : null;
+  };
+
+  app.post('/v1/register/organisations', {
+    schema: {
+      tags: ['register'], summary: 'Add an organisation (a council service or a partner)',
+      body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), kind: Type.Enum(ORG_KINDS) }, { additionalProperties: false }),
+      response: { 201: Organisation, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    const org = await change(request, client, async (db) => {
+      const { rows } = await db.query<{ id: number; name: string; kind: (typeof ORG_KINDS)[number] }>(
+        'INSERT INTO organisation (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id, name, kind', [request.body.name, request.body.kind],
+      );
+      if (!rows[0]) throw new RegisterError('conflict', 'an organisation with this name exists');
+      return { result: rows[0], change: { action: 'register.organisation.create', before: null, after: rows[0] } };
+    });
+    return reply.code(201).send(org);
+  });
+
+  app.get('/v1/register/organisations', {
+    schema: { tags: ['register'], summary: 'Organisations', response: { 200: Type.Object({ organisations: Type.Array(Organisation) }), ...errorResponses } },
+  }, async (request) => {
+    requireRole(clientOf(request), READERS);
+    const { rows } = await pool.query('SELECT id, name, kind FROM organisation ORDER BY id');
+    return { organisations: rows };
+  });
+
+  app.post('/v1/register/agreements', {
+    schema: { tags: ['register'], summary: 'Register a sharing agreement (version 1)', body: SharingAgreementCreate, response: { 201: SharingAgreement, ...errorResponses } },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    const created = await change(request, client, async (db) => {
+      const agreement = await createAgreement(db, request.body, client.id);
+      return { result: agreement, change: { action: 'register.agreement.create', agreement: { id: agreement.id, version: 1 }, before: null, after: agreement } };
+    });
+    return reply.code(201).send(created);
+  });
+
+  app.get('/v1/register/agreements', {
+    schema: {
+      tags: ['register'], summary: 'Current versions of sharing agreements',
+      querystring: Type.Object({ org: Type.Optional(Type.Integer({ minimum: 1, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus) }),
+      response: { 200: Type.Object({ agreements: Type.Array(SharingAgreement) }), ...errorResponses },
+    },
+  }, async (request) => {
+    requireRole(clientOf(request), READERS);
+    return { agreements: await listAgreements(pool, request.query) };
+  });
+
+  app.get('/v1/register/agreements/:id', {
+    schema: {
+      tags: ['register'], summary: 'One agreement: the current version, or the version asked for',
+      params: Type.Object({ id: AgreementId }), querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+      response: { 200: SharingAgreement, ...errorResponses },
+    },
+  }, async (request) => {
+    requireRole(clientOf(request), READERS);
+    const agreement = await agreementById(pool, request.params.id, request.query.version);
+    if (!agreement) throw new HubError('not-found', `no agreement ${request.params.id}${request.query.version ? ` version ${request.query.version}` : ''}`);
+    return agreement;
+  });
+
+  app.get('/v1/register/agreements/:id/versions', {
+    schema: {
+      tags: ['register'], summary: 'Every version of one agreement, oldest first',
+      params: Type.Object({ id: AgreementId }), response: { 200: Type.Object({ versions: Type.Array(SharingAgreement) }), ...errorResponses },
+    },
+  }, async (request) => {
+    requireRole(clientOf(request), READERS);
+    const versions = await agreementVersions(pool, request.params.id);
+    if (!versions.length) throw new HubError('not-found', `no agreement ${request.params.id}`);
+    return { versions };
+  });
+
+  const newVersion = (action: string) => async (request: FastifyRequest<{ Params: { id: string }; Body: SharingAgreementUpdate }>) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    return change(request, client, async (db) => {
+      const { before, after } = await updateAgreement(db, request.params.id, request.body, client.id);
+      return { result: after, change: { action, agreement: { id: after.id, version: after.version }, before, after } };
+    });
+  };
+
+  app.put('/v1/register/agreements/:id', {
+    schema: {
+      tags: ['register'], summary: 'Change an agreement: writes a new version; `version` must be the current one (409 otherwise)',
+      params: Type.Object({ id: AgreementId }), body: SharingAgreementUpdate, response: { 200: SharingAgreement, ...errorResponses },
+    },
+  }, newVersion('register.agreement.update'));
+
+  app.post('/v1/register/agreements/:id/status', {
+    schema: {
+      tags: ['register'], summary: 'Activate, suspend or end an agreement (a new version with the new status)',
+      params: Type.Object({ id: AgreementId }),
+      body: Type.Object({ version: Type.Integer({ minimum: 1 }), status: AgreementStatus }, { additionalProperties: false }),
+      response: { 200: SharingAgreement, ...errorResponses },
+    },
+  }, newVersion('register.agreement.status'));
+
+  // Per citizen: consents, objections, restrictions.
+
+  app.post('/v1/citizens/:ref/consents', {
+    schema: { tags: ['register'], summary: "Record a citizen's consent", params: CitizenRef, body: ConsentBody, response: { 201: Consent, ...errorResponses } },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    const redirect = await redirectFor(request.params.ref, request.url);
+    if (redirect) return reply.code(308).header('location', redirect).send();
+    const consent = await change(request, client, async (db) => {
+      const created = await addConsent(db, { ...request.body, citizenRef: request.params.ref }, client.id);
+      return { result: created, change: { action: 'register.consent.create', citizenRef: created.citizenRef, consentId: created.id, before: null, after: created } };
+    });
+    return reply.code(201).send(consent);
+  });
+
+  app.put('/v1/citizens/:ref/consents/:id', {
+    schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    return change(request, client, async (db) => {
+      const { before, after } = await updateConsent(db, request.params.ref, request.params.id, request.body);
+      return { result: after, change: { action: 'register.consent.update', citizenRef: after.citizenRef, consentId: after.id, before, after } };
+    });
+  });
+
+  app.post('/v1/citizens/:ref/consents/:id/withdraw', {
+    schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request', params: RecordParams, body: Type.Optional(When), response: { 200: Consent, ...errorResponses } },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    const at = request.body?.at ?? clock().toISOString();
+    return change(request, client, async (db) => {
+      const { before, after } = await updateConsent(db, request.params.ref, request.params.id, { withdrawnAt: at });
+      return { result: after, change: { action: 'register.consent.withdraw', citizenRef: after.citizenRef, consentId: after.id, before, after } };
+    });
+  });
+
+  app.post('/v1/citizens/:ref/objections', {
+    schema: { tags: ['register'], summary: "Record a citizen's objection (Art. 21)", params: CitizenRef, body: ObjectionBody, response: { 201: Objection, ...errorResponses } },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    const redirect = await redirectFor(request.params.ref, request.url);
+    if (redirect) return reply.code(308).header('location', redirect).send();
+    const objection = await change(request, client, async (db) => {
+      const created = await addObjection(db, { ...request.body, citizenRef: request.params.ref }, client.id);
+      return { result: created, change: { action: 'register.objection.create', citizenRef: created.citizenRef, before: null, after: created } };
+    });
+    return reply.code(201).send(objection);
+  });
+
+  app.post('/v1/citizens/:ref/objections/:id/withdraw', {
+    schema: { tags: ['register'], summary: 'Withdraw an objection', params: RecordParams, body: Type.Optional(When), response: { 200: Objection, ...errorResponses } },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    const at = request.body?.at ?? clock().toISOString();
+    return change(request, client, async (db) => {
+      const { before, after } = await withdrawObjection(db, request.params.ref, request.params.id, at);
+      return { result: after, change: { action: 'register.objection.withdraw', citizenRef: after.citizenRef, before, after } };
+    });
+  });
+
+  app.post('/v1/citizens/:ref/restrictions', {
+    schema: { tags: ['register'], summary: 'Record a restriction of processing (Art. 18): nothing is disclosed while it is in force', params: CitizenRef, body: RestrictionBody, response: { 201: Restriction, ...errorResponses } },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    const redirect = await redirectFor(request.params.ref, request.url);
+    if (redirect) return reply.code(308).header('location', redirect).send();
+    const restriction = await change(request, client, async (db) => {
+      const created = await addRestriction(db, { ...request.body, citizenRef: request.params.ref }, client.id);
+      return { result: created, change: { action: 'register.restriction.create', citizenRef: created.citizenRef, before: null, after: created } };
+    });
+    return reply.code(201).send(restriction);
+  });
+
+  app.put('/v1/citizens/:ref/restrictions/:id', {
+    schema: { tags: ['register'], summary: 'Change the period or reason of a restriction', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    return change(request, client, async (db) => {
+      const { before, after } = await updateRestriction(db, request.params.ref, request.params.id, request.body);
+      return { result: after, change: { action: 'register.restriction.update', citizenRef: after.citizenRef, before, after } };
+    });
+  });
+
+  app.post('/v1/citizens/:ref/restrictions/:id/lift', {
+    schema: { tags: ['register'], summary: 'Lift a restriction of processing', params: RecordParams, body: Type.Optional(When), response: { 200: Restriction, ...errorResponses } },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, WRITERS);
+    const at = request.body?.at ?? clock().toISOString();
+    return change(request, client, async (db) => {
+      const { before, after } = await updateRestriction(db, request.params.ref, request.params.id, { liftedAt: at });
+      return { result: after, change: { action: 'register.restriction.lift', citizenRef: after.citizenRef, before, after } };
+    });
+  });
+
+  const RegisterOf = Type.Object({
+    citizenRef: Type.String(),
+    consents: Type.Array(Consent),
+    objections: Type.Array(Objection),
+    restrictions: Type.Array(Restriction),
+  });
+  for (const [kind, load] of [['consents', consentsOf], ['objections', objectionsOf], ['restrictions', restrictionsOf]] as const) {
+    app.get(`/v1/citizens/:ref/${kind}`, {
+      schema: { tags: ['register'], summary: `A citizen's ${kind}, withdrawn and lifted ones included`, params: CitizenRef, response: { 200: Type.Pick(RegisterOf, ['citizenRef', kind]), ...errorResponses } },
+    }, async (request) => {
+      requireRole(clientOf(request), READERS);
+      const { ref } = request.params as { ref: string };
+      return { citizenRef: ref, [kind]: await load(pool, [ref]) } as never;
+    });
+  }
+};
+export default register;
+

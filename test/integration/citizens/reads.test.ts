@@ -1,0 +1,233 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CitizenView } from '../../../schemas/citizen-view.js';
+import { createRegisterHub, person, type RegisterHub } from './support.js';
+
+interface Entry { seq: number; action: string; citizenRef: string | null; decision: string; purpose: string; clientId: number; reviewRequired: boolean; breakGlassReason: string | null; categoriesDisclosed: string[]; fieldsDisclosed: string[]; agreements: { id: string; version: number }[]; consentIds: string[] }
+
+describe('citizen reads with purpose, policy and audit', () => {
+  let hub: RegisterHub;
+  let dpo: string;
+  let adviser: { key: string; clientId: number; orgId: number };
+  let police: { key: string; clientId: number; orgId: number };
+  let health: { key: string; clientId: number; orgId: number };
+  let councilOrg: number;
+
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const read = (key: string, path: string, headers: Record<string, string> = { 'x-purpose': 'contact-centre-enquiry' }) =>
+    hub.app.inject({ method: 'GET', url: path, headers: { ...auth(key), ...headers } });
+  const post = (path: string, payload: unknown) => hub.app.inject({ method: 'POST', url: path, headers: auth(dpo), payload: payload as object });
+  const log = async (query: string): Promise<Entry[]> => {
+    const response = await hub.app.inject({ url: `/v1/audit/disclosures?${query}`, headers: auth(dpo) });
+    expect(response.statusCode).toBe(200);
+    return (response.json() as { entries: Entry[] }).entries;
+  };
+  const agreement = (over: Record<string, unknown>) => ({
+    title: 'Contact centre enquiries',
+    parties: { provider: { orgId: councilOrg }, recipients: [adviser.orgId] },
+    roles: null,
+    purposes: ['contact-centre-enquiry'],
+    categories: ['identity', 'contact', 'address', 'health-disability'],
+    lawfulBasis: 'public-task',
+    art9Condition: null,
+    legalGateway: 'Local Government Act 1972 s.111',
+    dpiaReference: 'DPIA-2026-01',
+    startDate: '2026-01-01',
+    endDate: null,
+    reviewDate: '2027-01-01',
+    status: 'active',
+    ...over,
+  });
+
+  beforeAll(async () => {
+    hub = await createRegisterHub();
+    hub.source.add(person('C1', 'ALPHA', { phone: '+447700900001' }))
+      .add(person('C2', 'ALPHA', { phone: '+447700900002' }))
+      .add(person('C3', 'BRAVO', { phone: '+447700900003', uprn: 100000009 }));
+    dpo = (await hub.key('dpo', 'Northby Council Information Governance')).key;
+    adviser = await hub.key('adviser', 'Northby Council Contact Centre');
+    police = await hub.key('partner', 'Northby Police');
+    health = await hub.key('partner', 'Northby Health Trust');
+    councilOrg = adviser.orgId;
+    expect((await post('/v1/register/agreements', { id: 'ISA-1', ...agreement({}) })).statusCode).toBe(201);
+    const isa2 = await post('/v1/register/agreements', {
+      id: 'ISA-2',
+      ...agreement({ parties: { provider: { orgId: councilOrg }, recipients: [police.orgId] }, purposes: ['safeguarding'], categories: ['identity', 'address'], lawfulBasis: 'consent' }),
+    });
+    expect(isa2.statusCode).toBe(201);
+  });
+  afterAll(async () => hub.close());
+
+  it('refuses a read without a purpose or with an unknown one, and accepts a configured extra purpose', async () => {
+    const missing = await read(adviser.key, '/v1/citizens/C1', {});
+    expect(missing.statusCode).toBe(400);
+    expect(missing.json()).toMatchObject({ code: 'purpose-required' });
+    const unknown = await read(adviser.key, '/v1/citizens/C1', { 'x-purpose': 'curiosity' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.json()).toMatchObject({ code: 'purpose-required' });
+    expect((await read(adviser.key, '/v1/citizens?surname=ALPHA', {})).statusCode).toBe(400);
+    expect((await read(adviser.key, '/v1/properties/100000001/occupants', { 'x-purpose': 'nosiness' })).statusCode).toBe(400);
+    // Known (configured) but no agreement covers it: nothing to see.
+    expect((await read(adviser.key, '/v1/citizens/C1', { 'x-purpose': 'housing-allocation' })).statusCode).toBe(404);
+  });
+
+  it('discloses only the categories the agreement grants; a special category needs an Art. 9 condition', async () => {
+    const response = await read(adviser.key, '/v1/citizens/C1');
+    expect(response.statusCode).toBe(200);
+    const view = response.json() as CitizenView;
+    expect(view.identity?.name.value.surname).toBe('ALPHA');
+    expect(view.contact).toHaveLength(1);
+    expect(view.entitlements).toEqual([]);
+    expect(view.sourceRecords).toBeUndefined();
+    expect(view.household).toBeUndefined();
+    expect(view.withheld).toEqual(expect.arrayContaining(['health-disability', 'revenues', 'household', 'service-involvement']));
+    const [entry] = (await log('citizen=C1')).filter((e) => e.action === 'citizen.read').slice(-1);
+    expect(entry).toMatchObject({ decision: 'partial', clientId: adviser.clientId, agreements: [{ id: 'ISA-1', version: 1 }] });
+    expect(entry!.categoriesDisclosed).toEqual(['identity', 'contact', 'address']);
+    expect(entry!.fieldsDisclosed).toContain('identity.name.surname');
+
+    const v1 = await hub.app.inject({ url: '/v1/register/agreements/ISA-1', headers: auth(dpo) });
+    const update = await hub.app.inject({
+      method: 'PUT', url: '/v1/register/agreements/ISA-1', headers: auth(dpo),
+      payload: { version: (v1.json() as { version: number }).version, art9Condition: { condition: 'g', text: '9(2)(g) substantial public interest, DPA 2018 Sch. 1 para 6' } },
+    });
+    expect(update.statusCode).toBe(200);
+    expect(update.json()).toMatchObject({ version: 2 });
+    const after = (await read(adviser.key, '/v1/citizens/C1')).json() as CitizenView;
+    expect(after.entitlements?.map((e) => e.entitlement.kind)).toEqual(['disability']);
+    expect(after.withheld).not.toContain('health-disability');
+  });
+
+  it('answers 404 to a partner without an agreement, and its search neither lists nor counts anyone', async () => {
+    const one = await read(health.key, '/v1/citizens/C1', { 'x-purpose': 'safeguarding' });
+    expect(one.statusCode).toBe(404);
+    const missing = await read(health.key, '/v1/citizens/NOPE', { 'x-purpose': 'safeguarding' });
+    expect(one.json().detail).toBe(missing.json().detail);
+    const search = await read(health.key, '/v1/citizens?surname=ALPHA', { 'x-purpose': 'safeguarding' });
+    expect(search.statusCode).toBe(200);
+    expect(search.json()).toEqual({ count: 0, citizens: [] });
+    const occupants = await read(health.key, '/v1/properties/100000001/occupants', { 'x-purpose': 'safeguarding' });
+    expect(occupants.json()).toEqual({ count: 0, citizens: [] });
+    const denials = (await log(`client=${health.clientId}`)).filter((e) => e.citizenRef === 'C1');
+    expect(denials.length).toBeGreaterThanOrEqual(3);
+    expect(denials.every((e) => e.decision === 'deny' && e.categoriesDisclosed.length === 0)).toBe(true);
+  });
+
+  it('lets a consent-based agreement disclose only citizens who consented; withdrawal takes effect on the next request', async () => {
+    const safeguarding = { 'x-purpose': 'safeguarding' };
+    expect((await read(police.key, '/v1/citizens/C1', safeguarding)).statusCode).toBe(404);
+    const consent = await post('/v1/citizens/C1/consents', {
+      purpose: 'safeguarding', recipientOrgId: police.orgId, from: '2026-06-01T00:00:00.000Z', to: null, channel: 'in-person', evidence: 'DOC-001',
+    });
+    expect(consent.statusCode).toBe(201);
+    const consentId = (consent.json() as { id: string }).id;
+    const seen = await read(police.key, '/v1/citizens/C1', safeguarding);
+    expect(seen.statusCode).toBe(200);
+    const partial = seen.json() as CitizenView;
+    expect(partial.identity?.name.value.surname).toBe('ALPHA');
+    expect(partial.addresses).toHaveLength(1);
+    expect(partial.contact).toBeUndefined();
+    expect(partial.entitlements).toEqual([]);
+    const search = (await read(police.key, '/v1/citizens?surname=ALPHA', safeguarding)).json() as { count: number; citizens: CitizenView[] };
+    expect(search.count).toBe(1);
+    expect(search.citizens.map((c) => c.ref)).toEqual(['C1']);
+    const [entry] = (await log(`citizen=C1&client=${police.clientId}`)).filter((e) => e.decision !== 'deny').slice(-1);
+    expect(entry!.consentIds).toEqual([consentId]);
+
+    expect((await post(`/v1/citizens/C1/consents/${consentId}/withdraw`, {})).statusCode).toBe(200);
+    expect((await read(police.key, '/v1/citizens/C1', safeguarding)).statusCode).toBe(404);
+    expect(((await read(police.key, '/v1/citizens?surname=ALPHA', safeguarding)).json() as { count: number }).count).toBe(0);
+  });
+
+  it('denies everything while a restriction of processing is in force, and again discloses once it is lifted', async () => {
+    expect((await read(adviser.key, '/v1/citizens/C3')).statusCode).toBe(200);
+    const restriction = await post('/v1/citizens/C3/restrictions', { from: '2026-06-01T00:00:00.000Z', to: null, reason: 'accuracy contested (Art. 18(1)(a))' });
+    expect(restriction.statusCode).toBe(201);
+    expect((await read(adviser.key, '/v1/citizens/C3')).statusCode).toBe(404);
+    expect((await read(adviser.key, '/v1/citizens/C3', { 'x-purpose': 'emergency', 'x-break-glass-reason': 'welfare check' })).statusCode).toBe(404);
+    const byPhone = (await read(adviser.key, '/v1/citizens?phone=%2B447700900003')).json() as { count: number };
+    expect(byPhone.count).toBe(0);
+    const id = (restriction.json() as { id: string }).id;
+    expect((await post(`/v1/citizens/C3/restrictions/${id}/lift`, {})).statusCode).toBe(200);
+    expect((await read(adviser.key, '/v1/citizens/C3')).statusCode).toBe(200);
+  });
+
+  it('finds a caller by phone number (call pop-up)', async () => {
+    const response = await read(adviser.key, '/v1/citizens?phone=%2B447700900002');
+    expect(response.statusCode).toBe(200);
+    const body = response.json() as { count: number; citizens: CitizenView[] };
+    expect(body.citizens.map((c) => c.ref)).toEqual(['C2']);
+    expect(body.citizens[0]!.contact?.[0]?.contact.value).toBe('+447700900002');
+  });
+
+  it('denies with a suspended agreement', async () => {
+    const current = (await hub.app.inject({ url: '/v1/register/agreements/ISA-1', headers: auth(dpo) })).json() as { version: number };
+    const suspended = await post('/v1/register/agreements/ISA-1/status', { version: current.version, status: 'suspended' });
+    expect(suspended.statusCode).toBe(200);
+    expect((await read(adviser.key, '/v1/citizens/C2')).statusCode).toBe(404);
+    const active = await post('/v1/register/agreements/ISA-1/status', { version: current.version + 1, status: 'active' });
+    expect(active.statusCode).toBe(200);
+    expect((await read(adviser.key, '/v1/citizens/C2')).statusCode).toBe(200);
+  });
+
+  it('requires a reason for break-glass, flags it for review, and lets the grant expire', async () => {
+    // A client of its own: grants belong to the client that opened them.
+    const adviser = await hub.key('adviser', 'Northby Council Contact Centre');
+    const noReason = await read(adviser.key, '/v1/citizens/C2', { 'x-purpose': 'emergency' });
+    expect(noReason.statusCode).toBe(400);
+    expect(noReason.json()).toMatchObject({ code: 'purpose-required' });
+    const refused = (await log(`client=${adviser.clientId}&purpose=emergency`)).at(-1)!;
+    expect(refused).toMatchObject({ decision: 'deny', reviewRequired: true, citizenRef: 'C2' });
+
+    const granted = await read(adviser.key, '/v1/citizens/C2', { 'x-purpose': 'emergency', 'x-break-glass-reason': 'caller reports a fall at home' });
+    expect(granted.statusCode).toBe(200);
+    const view = granted.json() as CitizenView;
+    expect(view.entitlements?.map((e) => e.category)).toEqual(['health-disability']);
+    const flagged = (await log('reviewRequired=true&purpose=emergency')).at(-1)!;
+    expect(flagged).toMatchObject({ decision: 'partial', breakGlassReason: 'caller reports a fall at home', citizenRef: 'C2' });
+
+    const start = hub.clock.now;
+    try {
+      hub.clock.now = new Date(start.getTime() + 30 * 60_000);
+      expect((await read(adviser.key, '/v1/citizens/C2', { 'x-purpose': 'emergency' })).statusCode).toBe(200);
+      hub.clock.now = new Date(start.getTime() + 61 * 60_000);
+      expect((await read(adviser.key, '/v1/citizens/C2', { 'x-purpose': 'emergency' })).statusCode).toBe(400);
+    } finally {
+      hub.clock.now = start;
+    }
+  });
+
+  it('redirects a merged reference to the survivor, but only for a caller who may see the survivor', async () => {
+    hub.source.merged.set('C9', 'C1');
+    const moved = await read(adviser.key, '/v1/citizens/C9');
+    expect(moved.statusCode).toBe(308);
+    expect(moved.headers.location).toBe('/v1/citizens/C1');
+    expect((await read(health.key, '/v1/citizens/C9', { 'x-purpose': 'safeguarding' })).statusCode).toBe(404);
+  });
+
+  it('keeps one unbroken audit chain under 20 parallel reads', async () => {
+    const before = (await hub.app.inject({ url: '/v1/audit/verify', headers: auth(dpo) })).json() as { ok: boolean; count: number };
+    expect(before.ok).toBe(true);
+    const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => read(adviser.key, `/v1/citizens/C${(i % 3) + 1}`)));
+    expect(responses.every((r) => r.statusCode === 200)).toBe(true);
+    const after = (await hub.app.inject({ url: '/v1/audit/verify', headers: auth(dpo) })).json();
+    expect(after).toEqual({ ok: true, count: before.count + 20 });
+  });
+
+  it('tells the DPO which categories an organisation may see and why; only the DPO', async () => {
+    const response = await hub.app.inject({ url: `/v1/citizens/C1/access-explanation?org=${police.orgId}&purpose=safeguarding`, headers: auth(dpo) });
+    expect(response.statusCode).toBe(200);
+    const body = response.json() as { explanations: { caller: { role: string }; categories: { category: string; permit: boolean; reason: string }[] }[] };
+    expect(body.explanations.map((e) => e.caller.role)).toEqual(['partner']);
+    const identity = body.explanations[0]!.categories.find((c) => c.category === 'identity')!;
+    expect(identity.permit).toBe(false);
+    expect(identity.reason).toMatch(/withdrawn/);
+    expect((await hub.app.inject({ url: `/v1/citizens/C1/access-explanation?org=${police.orgId}&purpose=safeguarding`, headers: auth(adviser.key) })).statusCode).toBe(403);
+  });
+
+  it('keeps personal values out of the log', () => {
+    const text = hub.logLines.join('\n');
+    expect(text).not.toContain('ALPHA');
+    expect(text).not.toContain('900002');
+    expect(text).not.toContain('caller reports a fall');
+  });
+});
