@@ -1,0 +1,60 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../support/process.js';
+import { createRegisterHub, person, type RegisterHub } from '../citizens/support.js';
+
+describe('audit routes and hub audit verify', () => {
+  let hub: RegisterHub;
+  let dpo: string;
+  let admin: string;
+  let adviser: string;
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const cli = () => run('test/integration/audit/audit-cli.ts', ['audit', 'verify'], { DATABASE_URL: hub.db.url, LOG_LEVEL: 'warn' });
+
+  beforeAll(async () => {
+    hub = await createRegisterHub();
+    hub.source.add(person('C1', 'ALPHA'));
+    dpo = (await hub.key('dpo', 'Information Governance')).key;
+    admin = (await hub.key('admin', 'Information Governance')).key;
+    adviser = (await hub.key('adviser', 'Contact Centre')).key;
+    for (let i = 0; i < 5; i += 1) {
+      const response = await hub.app.inject({ url: '/v1/citizens/C1', headers: { ...auth(adviser), 'x-purpose': 'contact-centre-enquiry' } });
+      expect(response.statusCode).toBe(404);
+    }
+  });
+  afterAll(async () => hub.close());
+
+  it('lets the DPO and admin verify, and only the DPO query disclosures', async () => {
+    expect((await hub.app.inject({ url: '/v1/audit/verify', headers: auth(dpo) })).json()).toEqual({ ok: true, count: 5 });
+    expect((await hub.app.inject({ url: '/v1/audit/verify', headers: auth(admin) })).statusCode).toBe(200);
+    expect((await hub.app.inject({ url: '/v1/audit/verify', headers: auth(adviser) })).statusCode).toBe(403);
+    expect((await hub.app.inject({ url: '/v1/audit/disclosures', headers: auth(admin) })).statusCode).toBe(403);
+    const page = await hub.app.inject({ url: '/v1/audit/disclosures?citizen=C1&after=2&limit=2', headers: auth(dpo) });
+    expect((page.json() as { entries: { seq: number }[] }).entries.map((e) => e.seq)).toEqual([3, 4]);
+    const period = await hub.app.inject({ url: '/v1/audit/disclosures?from=2026-06-15T09:00:00Z&to=2026-06-15T09:59:59Z', headers: auth(dpo) });
+    expect((period.json() as { entries: unknown[] }).entries).toEqual([]);
+  });
+
+  it('hub audit verify exits 0 on an intact chain', async () => {
+    const result = await cli();
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/intact: 5 entries/);
+  });
+
+  it('finds a row edited by the superuser and names its seq, through the API and the CLI', async () => {
+    const su = new pg.Client({ connectionString: hub.db.url });
+    await su.connect();
+    try {
+      await su.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
+      await su.query(`UPDATE audit_log SET categories_disclosed = '["identity"]' WHERE seq = 4`);
+      await su.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
+    } finally {
+      await su.end();
+    }
+    expect((await hub.app.inject({ url: '/v1/audit/verify', headers: auth(dpo) })).json()).toMatchObject({ ok: false, firstBrokenSeq: 4 });
+    const result = await cli();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/broken at seq 4/);
+  });
+});
