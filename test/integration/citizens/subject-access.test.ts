@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegisterHub, person, type RegisterHub } from './support.js';
+
+interface Export {
+  citizenRef: string;
+  mergedRefs: string[];
+  sourceRecords: { system: string; sourceRef: string; version: number; raw: string; record: unknown; addressMatch: { uprn: number; status: string } | null }[];
+  consents: { id: string }[];
+  restrictions: unknown[];
+  disclosures: { action: string; clientId: number; purpose: string; decision: string }[];
+}
+
+describe('subject access and the audit write guarding every disclosure', () => {
+  let hub: RegisterHub;
+  let dpo: string;
+  let adviser: { key: string; clientId: number; orgId: number };
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const raw = JSON.stringify({ ACCOUNT_REF: 'CT9', LIABLE_PARTY_1: 'MS TESTA ALPHA', PHONE: '07700 900001' });
+
+  beforeAll(async () => {
+    hub = await createRegisterHub();
+    hub.source.add(person('C1', 'ALPHA')).add(person('C2', 'BRAVO'));
+    dpo = (await hub.key('dpo', 'Information Governance')).key;
+    adviser = await hub.key('adviser', 'Contact Centre');
+    const { rows } = await hub.db.pool.query<{ id: number }>("INSERT INTO intake (system, channel) VALUES ('revenues', 'push') RETURNING id");
+    const intake = rows[0]!.id;
+    const stored = await hub.db.pool.query<{ id: number }>(
+      `INSERT INTO source_record (system, source_ref, version, current, content_hash, record, raw, raw_format, intake_id, position)
+       VALUES ('revenues', 'C1-CT', 1, false, '\\x01', '{"v":1}', $1, 'json', $2, '{"index":0}'),
+              ('revenues', 'C1-CT', 2, true, '\\x02', '{"v":2}', $1, 'json', $2, '{"index":1}') RETURNING id`,
+      [raw, intake],
+    );
+    await hub.db.pool.query(
+      `INSERT INTO address_match (source_record_id, input_key, uprn, status, score, evidence, explanation) VALUES ($1, 'k', 100000001, 'matched', 0.97, 'address', '{}')`,
+      [stored.rows[1]!.id],
+    );
+    const agreement = {
+      id: 'ISA-1', title: 'Contact centre', parties: { provider: { orgId: adviser.orgId }, recipients: [adviser.orgId] }, roles: null,
+      purposes: ['contact-centre-enquiry'], categories: ['identity', 'contact'], lawfulBasis: 'public-task', art9Condition: null,
+      legalGateway: 'LGA 1972 s.111', dpiaReference: 'D-1', startDate: '2026-01-01', endDate: null, reviewDate: null, status: 'active',
+    };
+    expect((await hub.app.inject({ method: 'POST', url: '/v1/register/agreements', headers: auth(dpo), payload: agreement })).statusCode).toBe(201);
+    await hub.app.inject({
+      method: 'POST', url: '/v1/citizens/C1/consents', headers: auth(dpo),
+      payload: { purpose: 'safeguarding', recipientOrgId: null, from: '2026-06-01T00:00:00Z', to: null, channel: 'paper', evidence: 'FORM-1' },
+    });
+    expect((await hub.app.inject({ url: '/v1/citizens/C1', headers: { ...auth(adviser.key), 'x-purpose': 'contact-centre-enquiry' } })).statusCode).toBe(200);
+  });
+  afterAll(async () => hub.close());
+
+  it('exports source records as received, matching decisions, consents and the disclosure log, to the DPO only', async () => {
+    const response = await hub.app.inject({ url: '/v1/citizens/C1/subject-access', headers: auth(dpo) });
+    expect(response.statusCode).toBe(200);
+    const body = response.json() as Export;
+    expect(body.sourceRecords.map((r) => [r.version, r.raw])).toEqual([[1, raw], [2, raw]]);
+    expect(body.sourceRecords[1]!.record).toEqual({ v: 2 });
+    expect(body.sourceRecords[1]!.addressMatch).toMatchObject({ uprn: 100000001, status: 'matched' });
+    expect(body.consents).toHaveLength(1);
+    const read = body.disclosures.find((d) => d.action === 'citizen.read');
+    expect(read).toMatchObject({ clientId: adviser.clientId, purpose: 'contact-centre-enquiry', decision: 'partial' });
+    expect(body.disclosures.map((d) => d.action)).toContain('register.consent.create');
+
+    expect((await hub.app.inject({ url: '/v1/citizens/C1/subject-access', headers: auth(adviser.key) })).statusCode).toBe(403);
+    expect((await hub.app.inject({ url: '/v1/citizens/NOBODY/subject-access', headers: auth(dpo) })).statusCode).toBe(404);
+    const again = (await hub.app.inject({ url: '/v1/citizens/C1/subject-access', headers: auth(dpo) })).json() as Export;
+    expect(again.disclosures.map((d) => d.action)).toContain('citizen.subject-access');
+  });
+
+  it('includes the register and log of references merged into the citizen', async () => {
+    hub.source.merged.set('C0', 'C1');
+    const body = (await hub.app.inject({ url: '/v1/citizens/C1/subject-access', headers: auth(dpo) })).json() as Export;
+    expect(body.mergedRefs).toEqual(['C0']);
+    const moved = await hub.app.inject({ url: '/v1/citizens/C0/subject-access', headers: auth(dpo) });
+    expect(moved.statusCode).toBe(308);
+    expect(moved.headers.location).toBe('/v1/citizens/C1/subject-access');
+  });
+
+  it('discloses nothing when the audit write fails', async () => {
+    await hub.db.pool.query('ALTER TABLE audit_log ADD CONSTRAINT test_refuse_all CHECK (seq < 0) NOT VALID');
+    try {
+      const response = await hub.app.inject({ url: '/v1/citizens/C2', headers: { ...auth(adviser.key), 'x-purpose': 'contact-centre-enquiry' } });
+      expect(response.statusCode).toBe(500);
+      expect(response.body).not.toContain('BRAVO');
+      const search = await hub.app.inject({ url: '/v1/citizens?surname=BRAVO', headers: { ...auth(adviser.key), 'x-purpose': 'contact-centre-enquiry' } });
+      expect(search.statusCode).toBe(500);
+      expect(search.body).not.toContain('BRAVO');
+    } finally {
+      await hub.db.pool.query('ALTER TABLE audit_log DROP CONSTRAINT test_refuse_all');
+    }
+    expect((await hub.app.inject({ url: '/v1/citizens/C2', headers: { ...auth(adviser.key), 'x-purpose': 'contact-centre-enquiry' } })).statusCode).toBe(200);
+    expect((await hub.app.inject({ url: '/v1/audit/verify', headers: auth(dpo) })).json()).toMatchObject({ ok: true });
+  });
+});
