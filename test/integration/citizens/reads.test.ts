@@ -159,13 +159,22 @@ describe('citizen reads with purpose, policy and audit', () => {
     expect(body.citizens[0]!.contact?.[0]?.contact.value).toBe('+447700900002');
   });
 
-  it('denies with a suspended agreement', async () => {
+  it('denies with a suspended agreement, and discloses again once it is active', async () => {
     const current = (await hub.app.inject({ url: '/v1/register/agreements/ISA-1', headers: auth(dpo) })).json() as { version: number };
     const suspended = await post('/v1/register/agreements/ISA-1/status', { version: current.version, status: 'suspended' });
     expect(suspended.statusCode).toBe(200);
     expect((await read(adviser.key, '/v1/citizens/C2')).statusCode).toBe(404);
     const active = await post('/v1/register/agreements/ISA-1/status', { version: current.version + 1, status: 'active' });
     expect(active.statusCode).toBe(200);
+    expect((await read(adviser.key, '/v1/citizens/C2')).statusCode).toBe(200);
+  });
+
+  it('denies with an agreement that has ended by date', async () => {
+    const put = (payload: object) => hub.app.inject({ method: 'PUT', url: '/v1/register/agreements/ISA-1', headers: auth(dpo), payload });
+    const current = (await hub.app.inject({ url: '/v1/register/agreements/ISA-1', headers: auth(dpo) })).json() as { version: number };
+    expect((await put({ version: current.version, endDate: '2026-06-14' })).statusCode).toBe(200);
+    expect((await read(adviser.key, '/v1/citizens/C2')).statusCode).toBe(404);
+    expect((await put({ version: current.version + 1, endDate: null })).statusCode).toBe(200);
     expect((await read(adviser.key, '/v1/citizens/C2')).statusCode).toBe(200);
   });
 
