@@ -15,6 +15,7 @@ import {
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
 import type { CitizenSource } from '../../citizens/source.js';
+import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { agreementById, agreementVersions, createAgreement, listAgreements, updateAgreement } from '../../register/agreements.js';
 import { registerChangeEntry, type RegisterChange } from '../../register/change-entry.js';
 import {
@@ -27,6 +28,8 @@ import { clientOf, requireRole } from '../plugins/auth.js';
 export interface RegisterRouteOptions {
   pool: pg.Pool;
   source: CitizenSource;
+  /** The purpose vocabulary records must use (HUB_EXTRA_PURPOSES included). */
+  policy?: PolicyOptions;
   clock?: () => Date;
 }
 
@@ -47,7 +50,13 @@ const RestrictionBody = Type.Object(withoutRef(RestrictionCreate.properties), { 
 const WRITERS = ['dpo'] as const;
 const READERS = ['dpo', 'admin'] as const;
 
-const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { pool, source, clock = () => new Date() }) => {
+const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { pool, source, policy = policyOptions(), clock = () => new Date() }) => {
+  /** A purpose outside the vocabulary would never match a read: refused as the typing slip it almost certainly is. */
+  const knownPurposes = (purposes: readonly (string | null | undefined)[]) => {
+    const unknown = purposes.filter((p): p is string => typeof p === 'string' && !policy.purposes.includes(p));
+    if (unknown.length) throw new HubError('validation-failed', `unknown purpose ${unknown.join(', ')}; use one of: ${policy.purposes.join(', ')}`);
+  };
+
   /** Runs one register change and its audit entry in one transaction. */
   const change = <T>(request: FastifyRequest, client: AuthenticatedClient, fn: (db: pg.PoolClient) => Promise<{ result: T; change: RegisterChange }>) =>
     withAudit(pool, async (db) => {
@@ -99,6 +108,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   }, async (request, reply) => {
     const client = clientOf(request);
     requireRole(client, WRITERS);
+    knownPurposes(request.body.purposes);
     const created = await change(request, client, async (db) => {
       const agreement = await createAgreement(db, request.body, client.id);
       return { result: agreement, change: { action: 'register.agreement.create', agreement: { id: agreement.id, version: 1 }, before: null, after: agreement } };
@@ -145,6 +155,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   const newVersion = (action: string) => async (request: FastifyRequest<{ Params: { id: string }; Body: SharingAgreementUpdate }>) => {
     const client = clientOf(request);
     requireRole(client, WRITERS);
+    knownPurposes(request.body.purposes ?? []);
     return change(request, client, async (db) => {
       const { before, after } = await updateAgreement(db, request.params.id, request.body, client.id);
       return { result: after, change: { action, agreement: { id: after.id, version: after.version }, before, after } };
@@ -174,6 +185,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   }, async (request, reply) => {
     const client = clientOf(request);
     requireRole(client, WRITERS);
+    knownPurposes([request.body.purpose]);
     const redirect = await redirectFor(request.params.ref, request.url);
     if (redirect) return reply.code(308).header('location', redirect).send();
     const consent = await change(request, client, async (db) => {
@@ -211,6 +223,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   }, async (request, reply) => {
     const client = clientOf(request);
     requireRole(client, WRITERS);
+    knownPurposes([request.body.purpose]);
     const redirect = await redirectFor(request.params.ref, request.url);
     if (redirect) return reply.code(308).header('location', redirect).send();
     const objection = await change(request, client, async (db) => {

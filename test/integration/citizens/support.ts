@@ -105,8 +105,9 @@ async function build(db: TestDatabase, source: MemorySource, clock: { now: Date 
   await app.register(errorsPlugin);
   await app.register(authPlugin, { pool: db.pool });
   const now = () => clock.now;
-  await app.register(registerRoutes, { pool: db.pool, source, clock: now });
-  await app.register(citizenRoutes, { pool: db.pool, source, clock: now, policy: policyOptions({ extraPurposes: ['housing-allocation'], breakGlassMinutes: 60 }) });
+  const policy = policyOptions({ extraPurposes: ['housing-allocation'], breakGlassMinutes: 60 });
+  await app.register(registerRoutes, { pool: db.pool, source, clock: now, policy });
+  await app.register(citizenRoutes, { pool: db.pool, source, clock: now, policy });
   await app.register(auditRoutes, { pool: db.pool });
   await app.ready();
   return app;

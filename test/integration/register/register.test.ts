@@ -54,6 +54,24 @@ describe('data protection register', () => {
     expect((await send('POST', '/v1/register/agreements', dpo, agreement)).statusCode).toBe(409);
   });
 
+  it('adds organisations once each, for the DPO only', async () => {
+    const police = await send('POST', '/v1/register/organisations', dpo, { name: 'Northby Police', kind: 'police' });
+    expect(police.statusCode).toBe(201);
+    expect(police.json()).toMatchObject({ name: 'Northby Police', kind: 'police', id: expect.any(Number) });
+    expect((await send('POST', '/v1/register/organisations', dpo, { name: 'Northby Police', kind: 'police' })).statusCode).toBe(409);
+    expect((await send('POST', '/v1/register/organisations', admin, { name: 'Other', kind: 'nhs' })).statusCode).toBe(403);
+    const list = (await send('GET', '/v1/register/organisations', admin)).json() as { organisations: { name: string }[] };
+    expect(list.organisations.map((o) => o.name)).toContain('Northby Police');
+    expect((await log()).map((e) => e.action)).toContain('register.organisation.create');
+  });
+
+  it('refuses a purpose outside the vocabulary', async () => {
+    const response = await send('POST', '/v1/register/agreements', dpo, { ...agreement, id: 'ISA-P', purposes: ['safeguardng'] });
+    expect(response.statusCode).toBe(400);
+    expect(response.json().detail).toMatch(/unknown purpose safeguardng/);
+    expect((await send('POST', '/v1/register/agreements', dpo, { ...agreement, id: 'ISA-P', purposes: ['housing-allocation'] })).statusCode).toBe(201);
+  });
+
   it('refuses an agreement naming an organisation that does not exist', async () => {
     const response = await send('POST', '/v1/register/agreements', dpo, { ...agreement, id: 'ISA-X', parties: { provider: { orgId: org }, recipients: [99999] } });
     expect(response.statusCode).toBe(400);
