@@ -4,7 +4,7 @@
  * walking the chain in seq order, and the DPO's queries.
  */
 import type pg from 'pg';
-import { ChainVerifier, chainEntry, type AuditEntry, type ChainedEntry, type VerifyResult } from './chain.js';
+import { ChainVerifier, canonicalJson, type AuditEntry, type ChainedEntry, type VerifyResult } from './chain.js';
 
 /** A register change records what changed besides the usual entry fields; the hash covers it too. */
 export type StoredEntry = AuditEntry & { detail?: Record<string, unknown> };
@@ -14,29 +14,38 @@ const COLUMNS = `seq, prev_hash, hash, at, request_id, action, client_id, org_id
   categories_disclosed, categories_denied, fields_disclosed, decision, reasons, policy_version, break_glass_reason, review_required, detail`;
 
 /**
- * Appends one entry. Must run inside a transaction on `client`: the chain
- * head stays locked until that transaction ends, which serialises writers.
- * Call it last, just before COMMIT, to hold the lock briefly.
+ * Appends one entry in a single statement: the chain head is locked, the
+ * entry's seq, prevHash and hash are taken from it, and the insert trigger
+ * moves the head on. On a pool it commits by itself; on a client inside a
+ * transaction the head stays locked until that transaction ends, which
+ * serialises writers. Either way the lock is held as briefly as possible.
+ *
+ * The hash is computed in the database from the entry's canonical JSON,
+ * which this function builds: every entry key sorts before "seq", so the
+ * text of {...entry, seq} is that JSON with `,"seq":N` before its last brace.
  */
-export async function appendAudit(client: pg.PoolClient, entry: StoredEntry): Promise<StoredChainedEntry> {
-  const { rows } = await client.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head FOR UPDATE');
-  const head = rows[0];
-  if (!head) throw new Error('audit_head has no row: the audit migration has not run');
+export async function appendAudit(db: pg.Pool | pg.PoolClient, entry: StoredEntry): Promise<StoredChainedEntry> {
   // Normalised so that the stored timestamptz reads back to the same text.
   const normal: StoredEntry = { ...entry, at: new Date(entry.at).toISOString() };
-  const chained = chainEntry(head.seq === 0 ? null : head, normal) as StoredChainedEntry;
-  await client.query(
-    `INSERT INTO audit_log (${COLUMNS}) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22)`,
-    [
-      chained.seq, chained.prevHash, chained.hash, chained.at, chained.requestId, chained.action, chained.clientId, chained.orgId,
-      chained.role, chained.purpose, chained.citizenRef, JSON.stringify(chained.agreements), JSON.stringify(chained.consentIds),
-      JSON.stringify(chained.categoriesDisclosed), JSON.stringify(chained.categoriesDenied), JSON.stringify(chained.fieldsDisclosed),
-      chained.decision, JSON.stringify(chained.reasons), chained.policyVersion, chained.breakGlassReason, chained.reviewRequired,
-      chained.detail === undefined ? null : JSON.stringify(chained.detail),
-    ],
-  );
-  return chained;
+  if (!Object.keys(normal).every((key) => key < 'seq')) throw new Error('audit entry keys must sort before "seq"');
+  const prefix = `${canonicalJson(normal).slice(0, -1)},"seq":`;
+  const { rows } = await db.query<{ seq: number; prev_hash: string; hash: string }>(APPEND, [
+    prefix, normal.at, normal.requestId, normal.action, normal.clientId, normal.orgId, normal.role, normal.purpose, normal.citizenRef,
+    JSON.stringify(normal.agreements), JSON.stringify(normal.consentIds), JSON.stringify(normal.categoriesDisclosed),
+    JSON.stringify(normal.categoriesDenied), JSON.stringify(normal.fieldsDisclosed), normal.decision, JSON.stringify(normal.reasons),
+    normal.policyVersion, normal.breakGlassReason, normal.reviewRequired, normal.detail === undefined ? null : JSON.stringify(normal.detail),
+  ]);
+  const row = rows[0];
+  if (!row) throw new Error('audit_head has no row: the audit migration has not run');
+  return { ...normal, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
 }
+
+const APPEND = `WITH head AS (SELECT seq, hash FROM audit_head FOR UPDATE)
+  INSERT INTO audit_log (${COLUMNS})
+  SELECT head.seq + 1, head.hash, encode(sha256(convert_to(head.hash || E'\\n' || $1 || (head.seq + 1)::text || '}', 'UTF8')), 'hex'),
+         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20
+    FROM head
+  RETURNING seq, prev_hash, hash`;
 
 /** Runs `fn` in a transaction that also appends the audit entries it returns; nothing commits unless all of it does. */
 export async function withAudit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<{ result: T; entries: StoredEntry[] }>): Promise<T> {

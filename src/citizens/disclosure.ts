@@ -8,14 +8,13 @@
 import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
 import type { StoredEntry } from '../audit/store.js';
-import { withAudit } from '../audit/store.js';
+import { appendAudit, withAudit } from '../audit/store.js';
 import type { AuthenticatedClient } from '../auth/clients.js';
 import { auditRecord } from '../policy/audit-record.js';
 import { decide, EMERGENCY_PURPOSE, POLICY_VERSION, type BreakGlass, type Caller, type Decision } from '../policy/decide.js';
 import { filterView } from '../policy/filter.js';
 import type { PolicyOptions } from '../policy/options.js';
-import { agreementsFor } from '../register/agreements.js';
-import { registersOf } from '../register/citizen-records.js';
+import { policyInputs } from '../register/policy-inputs.js';
 import { chooseGrant, openGrant, type GrantChoice } from './break-glass.js';
 import type { CitizenSource } from './source.js';
 
@@ -63,10 +62,7 @@ interface Decided {
 async function decideAll(ctx: DisclosureContext, req: DisclosureRequest, refs: readonly string[], now: Date): Promise<Decided> {
   const emergency = req.purpose === EMERGENCY_PURPOSE;
   const grant = emergency ? await chooseGrant(ctx.pool, req.client.id, req.breakGlassReason, now) : { grant: null, open: false };
-  const [agreements, registers] = await Promise.all([
-    agreementsFor(ctx.pool, req.client.orgId),
-    aliasesOf(ctx.source, refs).then((aliases) => registersOf(ctx.pool, refs, aliases)),
-  ]);
+  const { agreements, registers } = await policyInputs(ctx.pool, req.client.orgId, refs, await aliasesOf(ctx.source, refs));
   const decisions = new Map<string, Decision>();
   for (const ref of refs) {
     decisions.set(ref, decide({
@@ -82,6 +78,12 @@ async function decideAll(ctx: DisclosureContext, req: DisclosureRequest, refs: r
  * the response only after this returns.
  */
 async function record(ctx: DisclosureContext, req: DisclosureRequest, decided: Decided, entries: StoredEntry[]): Promise<void> {
+  const [only] = entries;
+  // The common case, one entry and no grant: a single self-committing statement.
+  if (entries.length === 1 && only && !decided.grant.open) {
+    await appendAudit(ctx.pool, only);
+    return;
+  }
   await withAudit(ctx.pool, async (db) => {
     if (decided.grant.open && decided.grant.grant) await openGrant(db, req.client.id, decided.grant.grant, ctx.options.breakGlassMinutes);
     return { result: null, entries };

@@ -8,17 +8,17 @@ import { RegisterError } from './errors.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
-const COLUMNS = `id, version, title, provider_org_id, recipient_org_ids, roles, purposes, categories, lawful_basis, art9_condition,
+export const AGREEMENT_COLUMNS = `id, version, title, provider_org_id, recipient_org_ids, roles, purposes, categories, lawful_basis, art9_condition,
   legal_gateway, dpia_reference, start_date, end_date, review_date, status`;
 
-interface Row {
+export interface AgreementRow {
   id: string; version: number; title: string; provider_org_id: number; recipient_org_ids: Array<number | string>;
   roles: SharingAgreement['roles']; purposes: string[]; categories: SharingAgreement['categories']; lawful_basis: SharingAgreement['lawfulBasis'];
   art9_condition: SharingAgreement['art9Condition']; legal_gateway: string; dpia_reference: string | null; start_date: string;
   end_date: string | null; review_date: string | null; status: SharingAgreement['status'];
 }
 
-function fromRow(r: Row): SharingAgreement {
+export function agreementOf(r: AgreementRow): SharingAgreement {
   return {
     id: r.id,
     version: r.version,
@@ -50,17 +50,17 @@ async function checkOrganisations(db: Db, agreement: Omit<SharingAgreement, 'ver
 }
 
 async function insertVersion(db: Db, a: SharingAgreement, changedBy: number): Promise<SharingAgreement> {
-  const { rows } = await db.query<Row>(
+  const { rows } = await db.query<AgreementRow>(
     `INSERT INTO sharing_agreement (id, version, current, title, provider_org_id, recipient_org_ids, roles, purposes, categories, lawful_basis,
        art9_condition, legal_gateway, dpia_reference, start_date, end_date, review_date, status, changed_by)
-     VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ${COLUMNS}`,
+     VALUES ($1, $2, true, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING ${AGREEMENT_COLUMNS}`,
     [
       a.id, a.version, a.title, a.parties.provider.orgId, a.parties.recipients, a.roles, a.purposes, a.categories, a.lawfulBasis,
       a.art9Condition === null ? null : JSON.stringify(a.art9Condition), a.legalGateway, a.dpiaReference, a.startDate, a.endDate,
       a.reviewDate, a.status, changedBy,
     ],
   );
-  return fromRow(rows[0]!);
+  return agreementOf(rows[0]!);
 }
 
 export async function createAgreement(db: pg.PoolClient, input: SharingAgreementCreate, changedBy: number): Promise<SharingAgreement> {
@@ -73,10 +73,10 @@ export async function createAgreement(db: pg.PoolClient, input: SharingAgreement
 
 /** Writes version n+1 from the current version and the changed fields; `update.version` must be the current one. */
 export async function updateAgreement(db: pg.PoolClient, id: string, update: SharingAgreementUpdate, changedBy: number): Promise<{ before: SharingAgreement; after: SharingAgreement }> {
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM sharing_agreement WHERE id = $1 AND current FOR UPDATE`, [id]);
+  const { rows } = await db.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM sharing_agreement WHERE id = $1 AND current FOR UPDATE`, [id]);
   const row = rows[0];
   if (!row) throw new RegisterError('not-found', `no agreement ${id}`);
-  const before = fromRow(row);
+  const before = agreementOf(row);
   if (update.version !== before.version) {
     throw new RegisterError('conflict', `agreement ${id} is at version ${before.version}, not ${update.version}: reload and apply the change again`);
   }
@@ -93,31 +93,22 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 
 export async function agreementById(db: Db, id: string, version?: number): Promise<SharingAgreement | null> {
   const { rows } = version === undefined
-    ? await db.query<Row>(`SELECT ${COLUMNS} FROM sharing_agreement WHERE id = $1 AND current`, [id])
-    : await db.query<Row>(`SELECT ${COLUMNS} FROM sharing_agreement WHERE id = $1 AND version = $2`, [id, version]);
-  return rows[0] ? fromRow(rows[0]) : null;
+    ? await db.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM sharing_agreement WHERE id = $1 AND current`, [id])
+    : await db.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM sharing_agreement WHERE id = $1 AND version = $2`, [id, version]);
+  return rows[0] ? agreementOf(rows[0]) : null;
 }
 
 export async function agreementVersions(db: Db, id: string): Promise<SharingAgreement[]> {
-  const { rows } = await db.query<Row>(`SELECT ${COLUMNS} FROM sharing_agreement WHERE id = $1 ORDER BY version`, [id]);
-  return rows.map(fromRow);
+  const { rows } = await db.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM sharing_agreement WHERE id = $1 ORDER BY version`, [id]);
+  return rows.map(agreementOf);
 }
 
 export async function listAgreements(db: Db, filters: { org?: number; status?: string } = {}): Promise<SharingAgreement[]> {
-  const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM sharing_agreement
+  const { rows } = await db.query<AgreementRow>(
+    `SELECT ${AGREEMENT_COLUMNS} FROM sharing_agreement
       WHERE current AND ($1::bigint IS NULL OR $1 = ANY(recipient_org_ids) OR provider_org_id = $1) AND ($2::text IS NULL OR status = $2)
       ORDER BY id`,
     [filters.org ?? null, filters.status ?? null],
   );
-  return rows.map(fromRow);
-}
-
-/** The current version of every agreement naming the organisation as a recipient: what the policy engine weighs. */
-export async function agreementsFor(db: Db, orgId: number): Promise<SharingAgreement[]> {
-  const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM sharing_agreement WHERE current AND recipient_org_ids @> ARRAY[$1::bigint] ORDER BY id`,
-    [orgId],
-  );
-  return rows.map(fromRow);
+  return rows.map(agreementOf);
 }

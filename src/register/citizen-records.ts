@@ -12,28 +12,31 @@ import { RegisterError } from './errors.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
-const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
+/** Timestamps come as Date from a column and as text from json_agg; both end as ISO 8601 UTC with milliseconds. */
+type Stamp = Date | string;
+const at = (d: Stamp): string => new Date(d).toISOString();
+const iso = (d: Stamp | null): string | null => (d === null ? null : at(d));
 
-const CONSENT = 'id, citizen_ref, purpose, recipient_org_id, valid_from, valid_to, channel, evidence, withdrawn_at';
-const OBJECTION = 'id, citizen_ref, purpose, recipient_org_id, valid_from, withdrawn_at';
-const RESTRICTION = 'id, citizen_ref, valid_from, valid_to, reason, lifted_at';
+export const CONSENT = 'id, citizen_ref, purpose, recipient_org_id, valid_from, valid_to, channel, evidence, withdrawn_at';
+export const OBJECTION = 'id, citizen_ref, purpose, recipient_org_id, valid_from, withdrawn_at';
+export const RESTRICTION = 'id, citizen_ref, valid_from, valid_to, reason, lifted_at';
 
-interface ConsentRow { id: string; citizen_ref: string; purpose: string; recipient_org_id: number | null; valid_from: Date; valid_to: Date | null; channel: Consent['channel']; evidence: string; withdrawn_at: Date | null }
-interface ObjectionRow { id: string; citizen_ref: string; purpose: string | null; recipient_org_id: number | null; valid_from: Date; withdrawn_at: Date | null }
-interface RestrictionRow { id: string; citizen_ref: string; valid_from: Date; valid_to: Date | null; reason: string; lifted_at: Date | null }
+export interface ConsentRow { id: string; citizen_ref: string; purpose: string; recipient_org_id: number | null; valid_from: Stamp; valid_to: Stamp | null; channel: Consent['channel']; evidence: string; withdrawn_at: Stamp | null }
+export interface ObjectionRow { id: string; citizen_ref: string; purpose: string | null; recipient_org_id: number | null; valid_from: Stamp; withdrawn_at: Stamp | null }
+export interface RestrictionRow { id: string; citizen_ref: string; valid_from: Stamp; valid_to: Stamp | null; reason: string; lifted_at: Stamp | null }
 
 const orgOf = (id: number | null) => (id === null ? null : Number(id));
 
-const consentOf = (r: ConsentRow): Consent => ({
-  id: r.id, citizenRef: r.citizen_ref, purpose: r.purpose, recipientOrgId: orgOf(r.recipient_org_id), from: r.valid_from.toISOString(),
+export const consentOf = (r: ConsentRow): Consent => ({
+  id: r.id, citizenRef: r.citizen_ref, purpose: r.purpose, recipientOrgId: orgOf(r.recipient_org_id), from: at(r.valid_from),
   to: iso(r.valid_to), channel: r.channel, evidence: r.evidence, withdrawnAt: iso(r.withdrawn_at),
 });
-const objectionOf = (r: ObjectionRow): Objection => ({
-  id: r.id, citizenRef: r.citizen_ref, purpose: r.purpose, recipientOrgId: orgOf(r.recipient_org_id), from: r.valid_from.toISOString(),
+export const objectionOf = (r: ObjectionRow): Objection => ({
+  id: r.id, citizenRef: r.citizen_ref, purpose: r.purpose, recipientOrgId: orgOf(r.recipient_org_id), from: at(r.valid_from),
   withdrawnAt: iso(r.withdrawn_at),
 });
-const restrictionOf = (r: RestrictionRow): Restriction => ({
-  id: r.id, citizenRef: r.citizen_ref, from: r.valid_from.toISOString(), to: iso(r.valid_to), reason: r.reason, liftedAt: iso(r.lifted_at),
+export const restrictionOf = (r: RestrictionRow): Restriction => ({
+  id: r.id, citizenRef: r.citizen_ref, from: at(r.valid_from), to: iso(r.valid_to), reason: r.reason, liftedAt: iso(r.lifted_at),
 });
 
 export async function addConsent(db: Db, c: ConsentCreate, recordedBy: number): Promise<Consent> {
@@ -105,23 +108,31 @@ export async function restrictionsOf(db: Db, refs: readonly string[]): Promise<R
   return (await db.query<RestrictionRow>(`SELECT ${RESTRICTION} FROM restriction WHERE citizen_ref = ANY($1::text[]) ORDER BY id`, [refs])).rows.map(restrictionOf);
 }
 
-/**
- * The register of each citizen asked about, in one round of queries. `aliases`
- * maps a citizen to the references merged into it: their records count for
- * the survivor, so a consent or restriction is not lost in a merge.
- */
-export async function registersOf(db: Db, refs: readonly string[], aliases: ReadonlyMap<string, readonly string[]> = new Map()): Promise<Map<string, CitizenRegister>> {
+/** The citizens' own references and those merged into them. */
+export function withAliases(refs: readonly string[], aliases: ReadonlyMap<string, readonly string[]>): string[] {
+  return [...new Set(refs.flatMap((ref) => [ref, ...(aliases.get(ref) ?? [])]))];
+}
+
+/** Sorts loaded records to their citizens, records of merged references going to the survivor. */
+export function groupRegisters(
+  refs: readonly string[],
+  aliases: ReadonlyMap<string, readonly string[]>,
+  records: { consents: Consent[]; objections: Objection[]; restrictions: Restriction[] },
+): Map<string, CitizenRegister> {
   const ownerOf = new Map<string, string>();
   for (const ref of refs) {
     ownerOf.set(ref, ref);
     for (const alias of aliases.get(ref) ?? []) ownerOf.set(alias, ref);
   }
-  const all = [...ownerOf.keys()];
-  const [consents, objections, restrictions] = await Promise.all([consentsOf(db, all), objectionsOf(db, all), restrictionsOf(db, all)]);
-  const out = new Map<string, CitizenRegister>(refs.map((ref) => [ref, { ref, consents: [], objections: [], restrictions: [] }]));
-  const owner = <T extends { citizenRef: string }>(r: T) => ({ ...r, citizenRef: ownerOf.get(r.citizenRef)! });
-  for (const c of consents) (out.get(ownerOf.get(c.citizenRef)!)!.consents as Consent[]).push(owner(c));
-  for (const o of objections) (out.get(ownerOf.get(o.citizenRef)!)!.objections as Objection[]).push(owner(o));
-  for (const r of restrictions) (out.get(ownerOf.get(r.citizenRef)!)!.restrictions as Restriction[]).push(owner(r));
-  return out;
+  const consents = new Map<string, Consent[]>(refs.map((ref) => [ref, []]));
+  const objections = new Map<string, Objection[]>(refs.map((ref) => [ref, []]));
+  const restrictions = new Map<string, Restriction[]>(refs.map((ref) => [ref, []]));
+  const owned = <T extends { citizenRef: string }>(r: T, into: Map<string, T[]>) => {
+    const owner = ownerOf.get(r.citizenRef);
+    if (owner !== undefined) into.get(owner)!.push({ ...r, citizenRef: owner });
+  };
+  for (const c of records.consents) owned(c, consents);
+  for (const o of records.objections) owned(o, objections);
+  for (const r of records.restrictions) owned(r, restrictions);
+  return new Map(refs.map((ref) => [ref, { ref, consents: consents.get(ref)!, objections: objections.get(ref)!, restrictions: restrictions.get(ref)! }]));
 }

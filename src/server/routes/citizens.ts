@@ -19,8 +19,7 @@ import type { CitizenSearch, CitizenSource } from '../../citizens/source.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
 import { explainAccess } from '../../policy/explain.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
-import { agreementsFor } from '../../register/agreements.js';
-import { registersOf } from '../../register/citizen-records.js';
+import { policyInputs } from '../../register/policy-inputs.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
 
@@ -191,7 +190,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     const roles: RoleName[] = role ? [role] : rows.flatMap((r) => (r.role ? [r.role] : [])).sort();
     if (roles.length === 0) roles.push('partner');
     const aliases = new Map([[ref, opts.source.mergedInto ? await opts.source.mergedInto(ref) : []]]);
-    const [agreements, registers] = await Promise.all([agreementsFor(opts.pool, org), registersOf(opts.pool, [ref], aliases)]);
+    const { agreements, registers } = await policyInputs(opts.pool, org, [ref], aliases);
     const now = ctx.clock();
     const explanations = roles.map((r) => explainAccess({
       caller: { clientId: 0, orgId: org, role: r }, purpose, citizen: registers.get(ref)!, agreements, breakGlass: null, options, now,
