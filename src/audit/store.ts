@@ -1,7 +1,8 @@
 /**
- * The audit trail in PostgreSQL: appends inside the caller's transaction (so
- * that nothing is disclosed when the audit write fails), verification by
- * walking the chain in seq order, and the DPO's queries.
+ * The audit trail in PostgreSQL: appends that commit before any response is
+ * sent (alone, or inside the caller's transaction with what must commit with
+ * them), so that nothing is disclosed when the audit write fails;
+ * verification by walking the chain in seq order; the DPO's queries.
  */
 import type pg from 'pg';
 import { ChainVerifier, canonicalJson, type AuditEntry, type ChainedEntry, type VerifyResult } from './chain.js';
