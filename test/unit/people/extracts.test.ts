@@ -167,6 +167,32 @@ describe('writeExtracts', () => {
     for (const t of stale) expect(pop.personById.get(t.person_id)?.previousUprn).toBe(Number(t.uprn));
   });
 
+  it('lists in variations.csv what each record varies, and the records show it', async () => {
+    const rows = parse(await readFile(join(dir, 'variations.csv')), { columns: true }) as { system: string; source_ref: string; variations: string }[];
+    const recordOf = new Map([...mapped.entries()].filter(([f]) => !f.includes('-update')).flatMap(([, m]) => m.records.map((r) => [key(r.system, r.sourceRef), r] as const)));
+    const kinds = new Set<string>();
+    for (const v of rows) {
+      const record = recordOf.get(key(v.system, v.source_ref));
+      const t = truthByKey.get(key(v.system, v.source_ref));
+      const person = pop.personById.get(t?.person_id ?? '');
+      expect(record && person).toBeTruthy();
+      if (!record || !person) continue;
+      for (const kind of v.variations.split(';')) {
+        kinds.add(kind);
+        if (kind === 'dob-transposed') expect(record.dateOfBirth).toBe(`${person.dateOfBirth.slice(0, 4)}-${person.dateOfBirth.slice(8)}-${person.dateOfBirth.slice(5, 7)}`);
+        if (kind === 'dob-missing') expect(record.dateOfBirthRaw).toBeNull();
+        if (kind === 'old-address') expect(Number(t?.uprn)).toBe(person.previousUprn);
+        if (kind === 'nickname') expect(record.names[0]?.forenames[0]).not.toBe(person.forenames[0]);
+        if (kind === 'previous-surname' && !v.variations.includes('surname-typo')) expect(record.names[0]?.surname).toBe(person.previousSurname);
+        if (kind === 'postcode-missing') expect(record.addresses[0]?.postcode ?? null).toBeNull();
+        if (kind === 'invalid-nino' || kind === 'invalid-nhs-number') expect(record.identifiers.some((i) => !i.valid)).toBe(true);
+      }
+    }
+    for (const kind of ['nickname', 'forename-typo', 'surname-typo', 'previous-surname', 'initials-only', 'dob-missing', 'dob-transposed', 'street-abbreviated', 'postcode-missing', 'old-address', 'closed-at-old-address', 'invalid-nino']) {
+      expect(kinds).toContain(kind);
+    }
+  });
+
   it('puts both twins and both father and son of the same name into the extracts', () => {
     const inExtracts = new Set(truth.map((t) => t.person_id));
     const twins = pop.people.filter((p) => p.twinOf && p.id < p.twinOf && inExtracts.has(p.id) && inExtracts.has(p.twinOf));
