@@ -1,0 +1,123 @@
+/**
+ * Citizen accounts and their links, with history: links are ended, never
+ * deleted; a merged account points at its survivor (always one hop: when a
+ * survivor is merged in turn, everything pointing at it moves on too); every
+ * change writes a citizen_event naming who (a client, or the model) and why.
+ */
+import type pg from 'pg';
+import { citizenRef } from './reference.js';
+
+export type LinkedBy = 'model' | 'steward' | 'identifier';
+
+export interface Actor {
+  /** The steward's client, or null for the model. */
+  clientId: number | null;
+  reason: string;
+}
+
+export const MODEL: Actor = { clientId: null, reason: 'model' };
+
+async function event(
+  db: pg.PoolClient, citizenId: number, kind: 'create' | 'link' | 'unlink' | 'merge' | 'split', actor: Actor,
+  extra: { other?: number | null; system?: string; sourceRef?: string } = {},
+): Promise<void> {
+  await db.query(
+    'INSERT INTO citizen_event (citizen_id, kind, other_citizen, system, source_ref, client_id, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [citizenId, kind, extra.other ?? null, extra.system ?? null, extra.sourceRef ?? null, actor.clientId, actor.reason],
+  );
+}
+
+export async function createCitizen(db: pg.PoolClient, actor: Actor): Promise<number> {
+  const n = Number((await db.query<{ n: string }>("SELECT nextval('citizen_ref_seq') AS n")).rows[0]!.n);
+  const id = (await db.query<{ id: number }>('INSERT INTO citizen (ref) VALUES ($1) RETURNING id', [citizenRef(n)])).rows[0]!.id;
+  await event(db, Number(id), 'create', actor);
+  return Number(id);
+}
+
+export async function currentLink(db: pg.PoolClient | pg.Pool, system: string, sourceRef: string): Promise<{ citizenId: number; linkedBy: LinkedBy } | null> {
+  const row = (await db.query<{ citizen_id: string; linked_by: LinkedBy }>(
+    'SELECT citizen_id, linked_by FROM citizen_link WHERE system = $1 AND source_ref = $2 AND ended_at IS NULL', [system, sourceRef],
+  )).rows[0];
+  return row ? { citizenId: Number(row.citizen_id), linkedBy: row.linked_by } : null;
+}
+
+export async function linkRecord(
+  db: pg.PoolClient, citizenId: number, system: string, sourceRef: string, linkedBy: LinkedBy, weight: number | null, actor: Actor,
+): Promise<void> {
+  await db.query(
+    'INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight) VALUES ($1, $2, $3, $4, $5)',
+    [citizenId, system, sourceRef, linkedBy, weight],
+  );
+  await event(db, citizenId, 'link', actor, { system, sourceRef });
+}
+
+/** Ends a record's current link; returns the citizen it was linked to. */
+export async function unlinkRecord(db: pg.PoolClient, system: string, sourceRef: string, actor: Actor, why: string): Promise<number | null> {
+  const row = (await db.query<{ citizen_id: string }>(
+    'UPDATE citizen_link SET ended_at = now(), ended_why = $3 WHERE system = $1 AND source_ref = $2 AND ended_at IS NULL RETURNING citizen_id',
+    [system, sourceRef, why],
+  )).rows[0];
+  if (!row) return null;
+  await event(db, Number(row.citizen_id), 'unlink', actor, { system, sourceRef });
+  return Number(row.citizen_id);
+}
+
+export async function memberCount(db: pg.PoolClient, citizenId: number): Promise<number> {
+  return Number((await db.query<{ n: string }>('SELECT count(*) AS n FROM citizen_link WHERE citizen_id = $1 AND ended_at IS NULL', [citizenId])).rows[0]!.n);
+}
+
+/**
+ * Merges two accounts: the older survives, so the reference people already
+ * hold stays the one they see. Returns the survivor.
+ */
+export async function mergeCitizens(db: pg.PoolClient, a: number, b: number, actor: Actor): Promise<number> {
+  const survivor = Math.min(a, b);
+  const merged = Math.max(a, b);
+  await db.query("UPDATE citizen SET status = 'merged', merged_into = $2, merged_at = now() WHERE id = $1", [merged, survivor]);
+  await db.query('UPDATE citizen SET merged_into = $2 WHERE merged_into = $1', [merged, survivor]);
+  const moved = await db.query<{ system: string; source_ref: string; linked_by: LinkedBy; weight: number | null }>(
+    "UPDATE citizen_link SET ended_at = now(), ended_why = 'merged' WHERE citizen_id = $1 AND ended_at IS NULL RETURNING system, source_ref, linked_by, weight",
+    [merged],
+  );
+  for (const r of moved.rows) {
+    await db.query('INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight) VALUES ($1, $2, $3, $4, $5)', [survivor, r.system, r.source_ref, r.linked_by, r.weight]);
+  }
+  await db.query("UPDATE person_review SET status = 'withdrawn' WHERE citizen_id = $1 AND status = 'open'", [merged]);
+  await event(db, survivor, 'merge', actor, { other: merged });
+  await event(db, merged, 'merge', actor, { other: survivor });
+  return survivor;
+}
+
+/** Moves a record out of an account into a new one of its own (a split); returns the new account. */
+export async function splitRecord(db: pg.PoolClient, system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number> {
+  const from = await unlinkRecord(db, system, sourceRef, actor, 'split');
+  const to = await createCitizen(db, actor);
+  await linkRecord(db, to, system, sourceRef, linkedBy, null, actor);
+  if (from !== null) {
+    await event(db, from, 'split', actor, { other: to, system, sourceRef });
+  }
+  return to;
+}
+
+export interface Resolved {
+  id: number;
+  ref: string;
+  /** Set when the asked-for reference was merged: the survivor's reference. */
+  mergedFrom: string | null;
+}
+
+/** The account a reference stands for, following a merge to the survivor. */
+export async function resolveRef(db: pg.Pool | pg.PoolClient, ref: string): Promise<Resolved | null> {
+  const row = (await db.query<{ id: string; ref: string; merged: boolean }>(
+    `SELECT coalesce(s.id, c.id) AS id, coalesce(s.ref, c.ref) AS ref, c.merged_into IS NOT NULL AS merged
+       FROM citizen c LEFT JOIN citizen s ON s.id = c.merged_into WHERE c.ref = $1`, [ref],
+  )).rows[0];
+  return row ? { id: Number(row.id), ref: row.ref, mergedFrom: row.merged ? ref : null } : null;
+}
+
+/** Survivors of the given accounts (an account not merged is its own survivor). */
+export async function survivors(db: pg.PoolClient, ids: readonly number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<{ id: string }>('SELECT DISTINCT coalesce(merged_into, id) AS id FROM citizen WHERE id = ANY($1::bigint[])', [ids]);
+  return rows.map((r) => Number(r.id));
+}

@@ -1,0 +1,86 @@
+/**
+ * What every linkage operation needs: the database, the nickname table and
+ * the active person model (with its version, recorded on review items).
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import type pg from 'pg';
+import {
+  buildNicknameTable, DEFAULT_BLOCKING_RULES, modelFromJson, modelToJson, parseNicknameCsv, parseRelationshipCsv,
+  type BlockingRule, type PersonModel, type PrepareTables,
+} from '../../matching/person/index.js';
+import { CURATED_NICKNAMES_URL } from '../../matching/person-data/index.js';
+
+type Db = pg.Pool | pg.PoolClient;
+
+export interface LinkageContext {
+  pool: pg.Pool;
+  tables: PrepareTables;
+  model: PersonModel;
+  modelVersion: number;
+  rules: readonly BlockingRule[];
+  /** Blocks larger than this are no evidence (a placeholder value shared by thousands) and are skipped. */
+  maxBlockSize: number;
+}
+
+export class LinkageError extends Error {
+  constructor(
+    readonly code: 'not-found' | 'conflict' | 'bad-request',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LinkageError';
+  }
+}
+
+/** The curated British table, plus a configured extra table (name1,relationship,name2) when given. */
+export async function loadPrepareTables(nicknamesFile: string | null = null): Promise<PrepareTables> {
+  const curated = parseNicknameCsv(await readFile(fileURLToPath(CURATED_NICKNAMES_URL), 'utf8'));
+  const extra = nicknamesFile ? parseRelationshipCsv(await readFile(nicknamesFile, 'utf8')) : [];
+  return { nicknames: buildNicknameTable(curated, extra) };
+}
+
+export async function activeModel(db: Db): Promise<{ version: number; model: PersonModel } | null> {
+  const row = (await db.query<{ version: number; model: unknown }>('SELECT version, model FROM person_model WHERE active')).rows[0];
+  return row ? { version: row.version, model: modelFromJson(JSON.stringify(row.model)) } : null;
+}
+
+/** Stores a model as the new active version; the earlier versions stay. */
+export async function saveModel(pool: pg.Pool, model: PersonModel, seed: number): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('UPDATE person_model SET active = false WHERE active');
+    const { rows } = await client.query<{ version: number }>(
+      'INSERT INTO person_model (model, seed, records, active) VALUES ($1, $2, $3, true) RETURNING version',
+      [modelToJson(model), seed, model.training.records],
+    );
+    await client.query('COMMIT');
+    return rows[0]!.version;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+export interface OpenOptions {
+  nicknamesFile?: string | null;
+  tables?: PrepareTables;
+  maxBlockSize?: number;
+}
+
+/** The context with the active model; fails when no model has been trained yet. */
+export async function openLinkage(pool: pg.Pool, options: OpenOptions = {}): Promise<LinkageContext> {
+  const active = await activeModel(pool);
+  if (!active) throw new LinkageError('conflict', 'no person model has been trained: run `hub linkage train` first');
+  return {
+    pool,
+    tables: options.tables ?? (await loadPrepareTables(options.nicknamesFile ?? null)),
+    model: active.model,
+    modelVersion: active.version,
+    rules: DEFAULT_BLOCKING_RULES,
+    maxBlockSize: options.maxBlockSize ?? 500,
+  };
+}

@@ -1,0 +1,58 @@
+/**
+ * What linkage compares of a source record: the canonical SourceRecord
+ * reduced to the library's PersonRecord. Invalid identifiers and contacts
+ * are left out (they are never match evidence); the address is the current
+ * residential one, split into street and house number by the address parser.
+ */
+import { EMPTY_VOCABULARY, parseAddress } from '../../matching/address/index.js';
+import type { PersonRecord } from '../../matching/person/index.js';
+import type { Identifier, PersonName, SourceAddress, SourceRecord } from '../../schemas/source-record.js';
+
+/** The PersonRecord id of a source record: system names cannot hold '|', so the split is unambiguous. */
+export const recordKey = (system: string, sourceRef: string): string => `${system}|${sourceRef}`;
+
+export function splitKey(key: string): { system: string; sourceRef: string } {
+  const at = key.indexOf('|');
+  return { system: key.slice(0, at), sourceRef: key.slice(at + 1) };
+}
+
+export const currentName = (record: SourceRecord): PersonName =>
+  record.names.find((n) => n.kind === 'current') ?? (record.names[0] as PersonName);
+
+/** The residential address in force (no end date), else the first residential one, else the first. */
+export function currentAddress(record: SourceRecord): SourceAddress | null {
+  const residential = record.addresses.filter((a) => a.kind === 'residential');
+  return residential.find((a) => a.to === null) ?? residential[0] ?? record.addresses[0] ?? null;
+}
+
+const identifier = (ids: readonly Identifier[], scheme: Identifier['scheme']): string | null =>
+  ids.find((i) => i.scheme === scheme && i.valid)?.value ?? null;
+
+function houseNumber(pao: { startNumber: number | null; startSuffix: string | null; text: string | null }): string | null {
+  if (pao.startNumber !== null) return `${pao.startNumber}${pao.startSuffix ?? ''}`;
+  return pao.text;
+}
+
+export function personFeatures(record: SourceRecord): PersonRecord {
+  const name = currentName(record);
+  const address = currentAddress(record);
+  const parsed = address && address.lines.length > 0 ? parseAddress(address.lines.join(', '), address.postcode, EMPTY_VOCABULARY) : null;
+  const contact = (kind: 'phone' | 'email') => record.contacts.find((c) => c.kind === kind && c.valid)?.value ?? null;
+  return {
+    id: recordKey(record.system, record.sourceRef),
+    forenames: name.forenames,
+    surname: name.suffix ? `${name.surname} ${name.suffix}` : name.surname,
+    dob: record.dateOfBirth,
+    sex: record.sex === 'M' || record.sex === 'F' ? record.sex : null,
+    nhsNumber: identifier(record.identifiers, 'nhs-number'),
+    nino: identifier(record.identifiers, 'nino'),
+    otherId: identifier(record.identifiers, 'other'),
+    uprn: address?.uprn ?? null,
+    postcode: address?.postcode ?? parsed?.postcode ?? null,
+    street: parsed?.street ?? null,
+    houseNumber: parsed ? houseNumber(parsed.pao) : null,
+    town: parsed ? (parsed.town ?? parsed.locality) : null,
+    phone: contact('phone'),
+    email: contact('email'),
+  };
+}

@@ -1,0 +1,370 @@
+/**
+ * Incremental linking of one source record, as it arrives or changes:
+ * steward decisions first; then candidates through the indexed blocking keys,
+ * each candidate account scored by its closest record; the record joins the
+ * best account when the evidence is clear, starts a new one when nothing is
+ * close, and goes to review in between. A record that bridges two accounts
+ * merges them only when no strong evidence conflicts. Linking runs under one
+ * advisory lock, so concurrent workers never race to create the same person.
+ */
+import type pg from 'pg';
+import { dobLevel, explainPair, prepare, type PairExplanation, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
+import type { SourceRecord } from '../../schemas/source-record.js';
+import {
+  createCitizen, currentLink, linkRecord, memberCount, mergeCitizens, MODEL, splitRecord, survivors, unlinkRecord, type LinkedBy,
+} from './accounts.js';
+import type { LinkageContext } from './context.js';
+import { personFeatures, recordKey } from './features.js';
+
+const LINKAGE_LOCK = 7_401_006;
+
+export type LinkAction = 'created' | 'joined' | 'kept' | 'moved' | 'steward' | 'unchanged' | 'missing';
+
+export interface LinkOutcome {
+  action: LinkAction;
+  citizenId: number | null;
+  /** Accounts merged into the record's account by this run. */
+  merges: number;
+  /** Review items opened or refreshed. */
+  reviews: number;
+}
+
+interface Member {
+  citizenId: number;
+  key: string;
+  system: string;
+  sourceRef: string;
+  prepared: PreparedPerson;
+}
+
+interface Scored {
+  citizenId: number;
+  best: Member;
+  explanation: PairExplanation;
+  conflict: boolean;
+}
+
+/**
+ * Strong evidence that two records are different people: two different valid
+ * NHS numbers, or dates of birth that differ by more than a clerical slip
+ * (unless the same valid NHS number says otherwise).
+ */
+export function strongConflict(a: PreparedPerson, b: PreparedPerson): boolean {
+  if (a.nhsNumber !== null && b.nhsNumber !== null) {
+    if (a.nhsNumber !== b.nhsNumber) return true;
+    return false;
+  }
+  return a.dob !== null && b.dob !== null && dobLevel(a.dob, b.dob) === 'different';
+}
+
+export function blockKeys(ctx: Pick<LinkageContext, 'rules'>, p: PreparedPerson): string[] {
+  return ctx.rules.flatMap((rule, i) => [...new Set(rule.keys(p))].map((k) => `${i}:${k}`));
+}
+
+async function indexRecord(db: pg.PoolClient, ctx: LinkageContext, sourceRecordId: number, features: PersonRecord, prepared: PreparedPerson, system: string, sourceRef: string) {
+  await db.query(
+    `INSERT INTO person_record (system, source_ref, source_record_id, features) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features`,
+    [system, sourceRef, sourceRecordId, features],
+  );
+  await db.query('DELETE FROM person_block WHERE system = $1 AND source_ref = $2', [system, sourceRef]);
+  const keys = blockKeys(ctx, prepared);
+  if (keys.length > 0) {
+    await db.query('INSERT INTO person_block (key, system, source_ref) SELECT unnest($1::text[]), $2, $3', [keys, system, sourceRef]);
+  }
+  return keys;
+}
+
+/** Records of the accounts that share a blocking key with the record (blocks over the size limit skipped), and of `also`. */
+const MEMBERS = `
+  WITH hits AS (
+    SELECT k.key, b.system, b.source_ref
+      FROM unnest($1::text[]) AS k(key)
+     CROSS JOIN LATERAL (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT $4 + 1) b
+  ), small AS (
+    SELECT system, source_ref FROM hits WHERE key IN (SELECT key FROM hits GROUP BY key HAVING count(*) <= $4)
+  ), accounts AS (
+    SELECT l.citizen_id FROM small JOIN citizen_link l ON l.system = small.system AND l.source_ref = small.source_ref AND l.ended_at IS NULL
+     WHERE NOT (small.system = $2 AND small.source_ref = $3)
+    UNION SELECT unnest($5::bigint[])
+  )
+  SELECT l.citizen_id, l.system, l.source_ref, p.features
+    FROM citizen_link l JOIN person_record p ON p.system = l.system AND p.source_ref = l.source_ref
+   WHERE l.citizen_id IN (SELECT citizen_id FROM accounts) AND l.ended_at IS NULL
+     AND NOT (l.system = $2 AND l.source_ref = $3)
+   ORDER BY l.citizen_id, l.system, l.source_ref`;
+
+interface Decisions {
+  stewardTarget: number | null;
+  barredCitizens: Set<number>;
+  barredRecords: Set<string>;
+}
+
+async function decisionsFor(db: pg.PoolClient, system: string, sourceRef: string): Promise<Decisions> {
+  const { rows } = await db.query<{ kind: string; citizen_id: string | null; system: string; source_ref: string; other_system: string | null; other_source_ref: string | null }>(
+    `SELECT kind, citizen_id, system, source_ref, other_system, other_source_ref FROM link_decision
+      WHERE revoked_at IS NULL AND ((system = $1 AND source_ref = $2) OR (other_system = $1 AND other_source_ref = $2)) ORDER BY id`,
+    [system, sourceRef],
+  );
+  let target: number | null = null;
+  const citizens: number[] = [];
+  const barredRecords = new Set<string>();
+  for (const d of rows) {
+    const mine = d.system === system && d.source_ref === sourceRef;
+    if (!mine) {
+      barredRecords.add(recordKey(d.system, d.source_ref));
+      continue;
+    }
+    if (d.kind === 'link' && d.citizen_id !== null) target = Number(d.citizen_id);
+    if (d.kind !== 'link' && d.citizen_id !== null) citizens.push(Number(d.citizen_id));
+    if (d.other_system !== null && d.other_source_ref !== null) barredRecords.add(recordKey(d.other_system, d.other_source_ref));
+  }
+  return {
+    stewardTarget: target === null ? null : ((await survivors(db, [target]))[0] ?? null),
+    barredCitizens: new Set(await survivors(db, citizens)),
+    barredRecords,
+  };
+}
+
+async function openReview(db: pg.PoolClient, ctx: LinkageContext, system: string, sourceRef: string, s: Scored, reason: string): Promise<void> {
+  await db.query(
+    `INSERT INTO person_review (system, source_ref, citizen_id, candidate_system, candidate_ref, weight, fields, model_decision, reason, model_version)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+     ON CONFLICT (system, source_ref, citizen_id) WHERE status = 'open' DO UPDATE
+       SET candidate_system = EXCLUDED.candidate_system, candidate_ref = EXCLUDED.candidate_ref, weight = EXCLUDED.weight,
+           fields = EXCLUDED.fields, model_decision = EXCLUDED.model_decision, reason = EXCLUDED.reason, model_version = EXCLUDED.model_version`,
+    [system, sourceRef, s.citizenId, s.best.system, s.best.sourceRef, s.explanation.total, JSON.stringify(s.explanation.fields), s.explanation.decision, reason, ctx.modelVersion],
+  );
+}
+
+/** Whether two accounts may be merged: no strong conflict between their records and no steward decision keeping them apart. */
+async function mayMerge(db: pg.PoolClient, a: number, b: number, members: ReadonlyMap<number, Member[]>): Promise<boolean> {
+  const left = members.get(a) ?? [];
+  const right = members.get(b) ?? [];
+  if (left.some((x) => right.some((y) => strongConflict(x.prepared, y.prepared)))) return false;
+  const { rows } = await db.query<{ n: string }>(
+    `WITH recs AS (SELECT system, source_ref, citizen_id FROM citizen_link WHERE citizen_id IN ($1, $2) AND ended_at IS NULL)
+     SELECT count(*) AS n FROM link_decision d
+       JOIN recs r ON r.system = d.system AND r.source_ref = d.source_ref
+       LEFT JOIN citizen c ON c.id = d.citizen_id
+       LEFT JOIN recs o ON o.system = d.other_system AND o.source_ref = d.other_source_ref
+      WHERE d.revoked_at IS NULL AND d.kind IN ('unlink', 'distinct')
+        AND (coalesce(c.merged_into, c.id) = CASE WHEN r.citizen_id = $1 THEN $2 ELSE $1 END::bigint
+             OR o.citizen_id = CASE WHEN r.citizen_id = $1 THEN $2 ELSE $1 END::bigint)`,
+    [a, b],
+  );
+  return Number(rows[0]!.n) === 0;
+}
+
+const sharesIdentifier = (a: PreparedPerson, b: PreparedPerson): boolean =>
+  (a.nhsNumber !== null && a.nhsNumber === b.nhsNumber) || (a.nino !== null && a.nino === b.nino);
+
+/** Links one source record (its current version) inside the caller's transaction, which holds the linkage lock. */
+export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, system: string, sourceRef: string, options: { force?: boolean } = {}): Promise<LinkOutcome> {
+  const outcome: LinkOutcome = { action: 'unchanged', citizenId: null, merges: 0, reviews: 0 };
+  const row = (await db.query<{ id: string; record: SourceRecord; closed: boolean; indexed: string | null }>(
+    `SELECT s.id, s.record, s.closed, p.source_record_id AS indexed FROM source_record s
+       LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
+      WHERE s.system = $1 AND s.source_ref = $2 AND s.current`,
+    [system, sourceRef],
+  )).rows[0];
+  if (!row) return { ...outcome, action: 'missing' };
+  const current = await currentLink(db, system, sourceRef);
+  const changed = row.indexed === null || Number(row.indexed) !== Number(row.id);
+  if (current && !changed && !options.force) return { ...outcome, citizenId: current.citizenId };
+
+  const features = personFeatures(row.record);
+  const me = prepare(features, ctx.tables);
+  const keys = await indexRecord(db, ctx, Number(row.id), features, me, system, sourceRef);
+
+  // A closed record stays where it is: its link is history the account keeps.
+  if (current && row.closed) return { ...outcome, action: 'kept', citizenId: current.citizenId };
+
+  const decisions = await decisionsFor(db, system, sourceRef);
+  if (decisions.stewardTarget !== null) {
+    if (current?.citizenId !== decisions.stewardTarget) {
+      if (current) await unlinkRecord(db, system, sourceRef, { clientId: null, reason: 'steward decision' }, 'steward decision');
+      await linkRecord(db, decisions.stewardTarget, system, sourceRef, 'steward', null, { clientId: null, reason: 'steward decision' });
+    }
+    return { ...outcome, action: 'steward', citizenId: decisions.stewardTarget };
+  }
+  if (current?.linkedBy === 'steward') return { ...outcome, action: 'kept', citizenId: current.citizenId };
+
+  const { rows } = await db.query<{ citizen_id: string; system: string; source_ref: string; features: PersonRecord }>(
+    MEMBERS, [keys, system, sourceRef, ctx.maxBlockSize, current ? [current.citizenId] : []],
+  );
+  const members = new Map<number, Member[]>();
+  for (const r of rows) {
+    const m: Member = { citizenId: Number(r.citizen_id), key: recordKey(r.system, r.source_ref), system: r.system, sourceRef: r.source_ref, prepared: prepare(r.features, ctx.tables) };
+    const list = members.get(m.citizenId);
+    if (list) list.push(m);
+    else members.set(m.citizenId, [m]);
+  }
+  const barred = (id: number) => decisions.barredCitizens.has(id) || (members.get(id) ?? []).some((m) => decisions.barredRecords.has(m.key));
+  const scored: Scored[] = [];
+  for (const [citizenId, list] of members) {
+    let best: Scored | null = null;
+    for (const m of list) {
+      const explanation = explainPair(ctx.model, me, m.prepared);
+      if (best === null || explanation.total > best.explanation.total) best = { citizenId, best: m, explanation, conflict: false };
+    }
+    if (best) scored.push({ ...best, conflict: list.some((m) => strongConflict(me, m.prepared)) });
+  }
+  scored.sort((a, b) => b.explanation.total - a.explanation.total || a.citizenId - b.citizenId);
+  const { link: linkAt, review: reviewAt } = ctx.model.thresholds;
+
+  // The account the record is in now: stays when its other records still agree, else the record leaves it.
+  let home: number | null = current?.citizenId ?? null;
+  let alone = home !== null && !members.has(home);
+  if (home !== null && !alone) {
+    const own = scored.find((s) => s.citizenId === home);
+    if (!own || own.conflict || barred(home) || own.explanation.total < reviewAt) {
+      home = await splitRecord(db, system, sourceRef, 'model', { clientId: null, reason: 'record changed: no longer agrees with its account' });
+      alone = true;
+      outcome.action = 'moved';
+    } else {
+      outcome.action = 'kept';
+    }
+  }
+
+  const others = scored.filter((s) => s.citizenId !== home && !barred(s.citizenId));
+  const linkable = others.filter((s) => s.explanation.total >= linkAt && !s.conflict);
+  for (const s of others) {
+    if (s.explanation.total >= linkAt && s.conflict) {
+      await openReview(db, ctx, system, sourceRef, s, 'match weight over the link threshold, but strong evidence conflicts');
+      outcome.reviews++;
+    }
+  }
+
+  let target: number;
+  const first = linkable[0];
+  if (home !== null && !alone) {
+    target = home;
+  } else if (first) {
+    const weight = first.explanation.total;
+    const by: LinkedBy = sharesIdentifier(me, first.best.prepared) ? 'identifier' : 'model';
+    if (home !== null) {
+      await unlinkRecord(db, system, sourceRef, MODEL, 'joined another account');
+      await linkRecord(db, first.citizenId, system, sourceRef, by, weight, MODEL);
+      target = (await memberCount(db, home)) === 0 ? await mergeCitizens(db, home, first.citizenId, { clientId: null, reason: 'its only record joined another account' }) : first.citizenId;
+      if (target !== first.citizenId) members.set(target, members.get(first.citizenId) ?? []);
+    } else {
+      await linkRecord(db, first.citizenId, system, sourceRef, by, weight, MODEL);
+      target = first.citizenId;
+    }
+    if (outcome.action === 'unchanged') outcome.action = 'joined';
+  } else {
+    if (home === null) {
+      home = await createCitizen(db, MODEL);
+      await linkRecord(db, home, system, sourceRef, 'model', null, MODEL);
+      outcome.action = 'created';
+    }
+    target = home;
+    const near = others.find((s) => !s.conflict && s.explanation.total >= reviewAt);
+    if (near) {
+      await openReview(db, ctx, system, sourceRef, near, 'match weight in the review band');
+      outcome.reviews++;
+    }
+  }
+
+  // The record bridges every other account it clearly matches: merge unless evidence or a steward keeps them apart.
+  const ownMembers = [...(members.get(target) ?? []), { citizenId: target, key: recordKey(system, sourceRef), system, sourceRef, prepared: me }];
+  members.set(target, ownMembers);
+  for (const s of linkable) {
+    if (s.citizenId === target) continue;
+    if (await mayMerge(db, target, s.citizenId, members)) {
+      const merged = await mergeCitizens(db, target, s.citizenId, { clientId: null, reason: `record ${recordKey(system, sourceRef)} links both accounts` });
+      members.set(merged, [...(members.get(target) ?? []), ...(members.get(s.citizenId) ?? [])]);
+      target = merged;
+      outcome.merges++;
+    } else {
+      await openReview(db, ctx, system, sourceRef, s, 'record links two accounts, but strong evidence or a steward decision keeps them apart');
+      outcome.reviews++;
+    }
+  }
+  outcome.citizenId = target;
+  return outcome;
+}
+
+async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+  const db = await pool.connect();
+  try {
+    await db.query('BEGIN');
+    await db.query('SELECT pg_advisory_xact_lock($1)', [LINKAGE_LOCK]);
+    const result = await fn(db);
+    await db.query('COMMIT');
+    return result;
+  } catch (error) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    db.release();
+  }
+}
+
+/** Links one source record in its own transaction. */
+export function linkOne(ctx: LinkageContext, system: string, sourceRef: string, options: { force?: boolean } = {}): Promise<LinkOutcome> {
+  return inTransaction(ctx.pool, (db) => linkInTransaction(db, ctx, system, sourceRef, options));
+}
+
+export interface LinkCounts {
+  records: number;
+  created: number;
+  joined: number;
+  kept: number;
+  moved: number;
+  steward: number;
+  unchanged: number;
+  merges: number;
+  reviews: number;
+}
+
+const emptyLinkCounts = (): LinkCounts => ({ records: 0, created: 0, joined: 0, kept: 0, moved: 0, steward: 0, unchanged: 0, merges: 0, reviews: 0 });
+
+async function linkKeys(ctx: LinkageContext, keys: { system: string; source_ref: string }[], options: LinkAllOptions): Promise<LinkCounts> {
+  const counts = emptyLinkCounts();
+  const batch = options.batchSize ?? 200;
+  for (let i = 0; i < keys.length; i += batch) {
+    await inTransaction(ctx.pool, async (db) => {
+      for (const k of keys.slice(i, i + batch)) {
+        const o = await linkInTransaction(db, ctx, k.system, k.source_ref, { force: options.relink ?? false });
+        counts.records++;
+        if (o.action !== 'missing') counts[o.action]++;
+        counts.merges += o.merges;
+        counts.reviews += o.reviews;
+      }
+    });
+    options.onProgress?.(counts, keys.length);
+  }
+  return counts;
+}
+
+export interface LinkAllOptions {
+  /** Re-evaluate every current record (after re-training), not only new and changed ones. */
+  relink?: boolean;
+  batchSize?: number;
+  onProgress?: (counts: LinkCounts, total: number) => void;
+}
+
+/** Links every current source record not yet linked or changed since (all of them with `relink`), in id order. */
+export async function linkAll(ctx: LinkageContext, options: LinkAllOptions = {}): Promise<LinkCounts> {
+  const { rows } = await ctx.pool.query<{ system: string; source_ref: string }>(
+    options.relink
+      ? 'SELECT system, source_ref FROM source_record WHERE current ORDER BY id'
+      : `SELECT s.system, s.source_ref FROM source_record s
+           LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
+          WHERE s.current AND (p.source_record_id IS DISTINCT FROM s.id
+                OR NOT EXISTS (SELECT 1 FROM citizen_link l WHERE l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL))
+          ORDER BY s.id`,
+  );
+  return linkKeys(ctx, rows, options);
+}
+
+/** Links the given source record versions (the pipeline's batch); ids of superseded versions link the current one. */
+export async function linkSourceRecords(ctx: LinkageContext, ids: readonly number[], options: Omit<LinkAllOptions, 'relink'> = {}): Promise<LinkCounts> {
+  const { rows } = await ctx.pool.query<{ system: string; source_ref: string }>(
+    'SELECT DISTINCT ON (system, source_ref) system, source_ref, id FROM source_record WHERE id = ANY($1::bigint[]) ORDER BY system, source_ref, id',
+    [ids],
+  );
+  return linkKeys(ctx, rows.sort((a, b) => Number((a as unknown as { id: string }).id) - Number((b as unknown as { id: string }).id)), options);
+}

@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentLink, resolveRef } from '../../../src/linkage/accounts.js';
+import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
+import { linkAll, linkOne } from '../../../src/linkage/link.js';
+import { citizenRef, isValidCitizenRef } from '../../../src/linkage/reference.js';
+import { trainFromDatabase } from '../../../src/linkage/train.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { nhsNumber, population, sourceRecord, store, type PersonSpec } from './people.js';
+
+const citizenOf = async (ctx: LinkageContext, system: string, ref: string) => (await currentLink(ctx.pool, system, ref))?.citizenId ?? null;
+
+describe('citizen references', () => {
+  it('are C, nine digits and a check digit that catches a mistyped or swapped digit', () => {
+    const ref = citizenRef(1234);
+    expect(ref).toMatch(/^C\d{10}$/);
+    expect(isValidCitizenRef(ref)).toBe(true);
+    const digits = ref.slice(1);
+    for (let i = 0; i < digits.length; i++) {
+      const wrong = String((Number(digits[i]) + 3) % 10);
+      expect(isValidCitizenRef(`C${digits.slice(0, i)}${wrong}${digits.slice(i + 1)}`)).toBe(false);
+    }
+    const swapped = `C${digits[1]}${digits[0]}${digits.slice(2)}`;
+    if (digits[0] !== digits[1]) expect(isValidCitizenRef(swapped)).toBe(false);
+    expect(isValidCitizenRef(`C${digits.slice(0, 8)}${digits[9]}${digits[8]}`)).toBe(digits[8] === digits[9]);
+    expect(isValidCitizenRef('X0000000013')).toBe(false);
+  });
+});
+
+describe('incremental person linkage', () => {
+  let db: TestDatabase;
+  let ctx: LinkageContext;
+  const add = async (...specs: PersonSpec[]) => {
+    await store(db.pool, specs.map(sourceRecord));
+    const outcomes = [];
+    for (const s of specs) outcomes.push(await linkOne(ctx, s.system, s.ref));
+    return outcomes;
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await store(db.pool, population(11, 200));
+    const tables = await loadPrepareTables();
+    await trainFromDatabase(db.pool, tables, { seed: 5 });
+    ctx = await openLinkage(db.pool, { tables });
+    await linkAll(ctx);
+  }, 120_000);
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('links the background population into one account per person', async () => {
+    const { rows } = await db.pool.query<{ person: string; accounts: string }>(
+      `SELECT split_part(source_ref, '-', 1) AS person, count(DISTINCT citizen_id) AS accounts FROM citizen_link WHERE ended_at IS NULL GROUP BY 1`,
+    );
+    expect(rows).toHaveLength(200);
+    const split = rows.filter((r) => Number(r.accounts) > 1).length;
+    expect(split).toBeLessThan(10);
+    const { rows: mixed } = await db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM (SELECT citizen_id FROM citizen_link WHERE ended_at IS NULL GROUP BY 1 HAVING count(DISTINCT split_part(source_ref, '-', 1)) > 1) x`,
+    );
+    expect(Number(mixed[0]!.n)).toBe(0);
+  });
+
+  it('keeps twins apart: same surname and address, different forename and date of birth', async () => {
+    const home = { surname: 'ZBOROWSKI', lines: ['7 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZZ', uprn: 900001 };
+    const [a, b] = await add(
+      { system: 'housing', ref: 'TW1', forenames: ['AMELIA'], dob: '2010-03-04', ...home },
+      { system: 'revenues', ref: 'TW2', forenames: ['OLIVIA'], dob: '2010-03-05', ...home },
+    );
+    expect(a!.citizenId).not.toBe(b!.citizenId);
+  });
+
+  it('keeps father and son of the same name at one address apart', async () => {
+    const home = { forenames: ['JOHN'], surname: 'OKONKWO', lines: ['9 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZY', uprn: 900002 };
+    const [father, son] = await add(
+      { system: 'revenues', ref: 'FS1', suffix: 'SNR', dob: '1960-05-01', ...home },
+      { system: 'housing', ref: 'FS2', suffix: 'JNR', dob: '1988-07-12', ...home },
+    );
+    expect(father!.citizenId).not.toBe(son!.citizenId);
+  });
+
+  it('links spelling variants and a nickname into one account', async () => {
+    const home = { lines: ['14 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZX', uprn: 900003, dob: '1975-11-23' };
+    const outcomes = await add(
+      { system: 'housing', ref: 'KM1', forenames: ['KATHERINE'], surname: 'MACDONALD', ...home },
+      { system: 'revenues', ref: 'KM2', forenames: ['KATE'], surname: 'MCDONALD', ...home },
+      { system: 'social-care', ref: 'KM3', forenames: ['KATHERINE', 'JANE'], surname: "M'DONALD", nhs: nhsNumber(777), ...home },
+    );
+    expect(new Set(outcomes.map((o) => o.citizenId)).size).toBe(1);
+    expect(outcomes[0]!.action).toBe('created');
+    expect(outcomes[1]!.action).toBe('joined');
+  });
+
+  it('does not merge two accounts with different valid NHS numbers through a record that matches both', async () => {
+    const person = { forenames: ['PETER'], surname: 'WOOD', dob: '1950-02-02', lines: ['3 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZW' };
+    const [a, b] = await add(
+      { system: 'social-care', ref: 'NH1', nhs: nhsNumber(5001), ...person },
+      { system: 'social-care', ref: 'NH2', nhs: nhsNumber(6001), ...person },
+    );
+    expect(a!.citizenId).not.toBe(b!.citizenId);
+    const [bridge] = await add({ system: 'revenues', ref: 'NH3', ...person });
+    expect(await citizenOf(ctx, 'social-care', 'NH1')).not.toBe(await citizenOf(ctx, 'social-care', 'NH2'));
+    expect(bridge!.merges).toBe(0);
+    const reviews = await db.pool.query("SELECT 1 FROM person_review WHERE status = 'open' AND source_ref IN ('NH2', 'NH3')");
+    expect(reviews.rowCount).toBeGreaterThan(0);
+  });
+
+  it('merges two accounts bridged by a record when nothing conflicts, and the merged reference resolves to the survivor', async () => {
+    const base = { surname: 'HUGHES', dob: '1982-06-30', postcode: 'ZZ8 1AA' };
+    const [a, b] = await add(
+      { system: 'housing', ref: 'BR1', forenames: ['ROBERT'], lines: ['1 ELM ROW', 'NORTHBY'], phone: '+447700911111', ...base },
+      { system: 'smartcard', ref: 'BR2', forenames: ['BOB'], email: 'bob.hughes@example.org', ...base },
+    );
+    if (a!.citizenId === b!.citizenId) return expect.fail('the two partial records should start apart');
+    const refs = await db.pool.query<{ id: string; ref: string }>('SELECT id, ref FROM citizen WHERE id IN ($1, $2) ORDER BY id', [a!.citizenId, b!.citizenId]);
+    const [older, newer] = refs.rows;
+    const [bridge] = await add({ system: 'revenues', ref: 'BR3', forenames: ['ROBERT'], lines: ['1 ELM ROW', 'NORTHBY'], phone: '+447700911111', email: 'bob.hughes@example.org', ...base });
+    expect(bridge!.merges).toBe(1);
+    expect(bridge!.citizenId).toBe(Number(older!.id));
+    expect(await resolveRef(db.pool, newer!.ref)).toEqual({ id: Number(older!.id), ref: older!.ref, mergedFrom: newer!.ref });
+    const events = await db.pool.query("SELECT kind FROM citizen_event WHERE citizen_id = $1 AND kind = 'merge'", [newer!.id]);
+    expect(events.rowCount).toBe(1);
+  });
+
+  it('re-links a changed record and keeps a closed one linked', async () => {
+    const spec: PersonSpec = { system: 'housing', ref: 'CH1', forenames: ['JACK'], surname: 'PATEL', dob: '1991-01-15', lines: ['5 BIRCH ROAD', 'NORTHBY'], postcode: 'ZZ7 7AA' };
+    const other: PersonSpec = { system: 'revenues', ref: 'CH2', forenames: ['JACK'], surname: 'PATEL', dob: '1991-01-15', lines: ['5 BIRCH ROAD', 'NORTHBY'], postcode: 'ZZ7 7AA' };
+    const [a, b] = await add(spec, other);
+    expect(a!.citizenId).toBe(b!.citizenId);
+    const [moved] = await add({ ...spec, forenames: ['SOPHIE'], dob: '1970-08-08', sex: 'F' });
+    expect(moved!.action).toBe('moved');
+    expect(moved!.citizenId).not.toBe(b!.citizenId);
+    const [closed] = await add({ ...other, closed: true });
+    expect(closed!.action).toBe('kept');
+    expect(await citizenOf(ctx, 'revenues', 'CH2')).toBe(b!.citizenId);
+  });
+
+  it('is idempotent: linking the same record again changes nothing', async () => {
+    const before = await db.pool.query('SELECT count(*) FROM citizen_link');
+    const again = await linkOne(ctx, 'housing', 'KM1');
+    expect(again.action).toBe('unchanged');
+    expect((await db.pool.query('SELECT count(*) FROM citizen_link')).rows).toEqual(before.rows);
+  });
+});

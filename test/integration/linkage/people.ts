@@ -1,0 +1,120 @@
+/** Synthetic source records for the linkage tests: a seeded background population and builders for hard cases. */
+import type pg from 'pg';
+import { seededRandom } from '../../../matching/person/index.js';
+import type { SourceRecord } from '../../../schemas/source-record.js';
+import { nhsCheckDigit } from '../../../fixtures/people/identifiers.js';
+import { createIntake } from '../../../src/intake/ingest.js';
+import { storeItem } from '../../../src/intake/store.js';
+
+export interface PersonSpec {
+  system: string;
+  ref: string;
+  forenames: string[];
+  surname: string;
+  suffix?: string | null;
+  dob?: string | null;
+  sex?: 'M' | 'F' | null;
+  nhs?: string | null;
+  nino?: string | null;
+  lines?: string[];
+  postcode?: string | null;
+  uprn?: number | null;
+  phone?: string | null;
+  email?: string | null;
+  closed?: boolean;
+  updatedAt?: string | null;
+  entitlements?: SourceRecord['entitlements'];
+}
+
+export function sourceRecord(p: PersonSpec): SourceRecord {
+  return {
+    system: p.system,
+    sourceRef: p.ref,
+    names: [{ title: null, forenames: p.forenames, surname: p.surname, suffix: p.suffix ?? null, raw: null, kind: 'current' }],
+    dateOfBirth: p.dob ?? null,
+    dateOfBirthRaw: null,
+    sex: p.sex ?? null,
+    identifiers: [
+      ...(p.nhs ? [{ scheme: 'nhs-number' as const, value: p.nhs, raw: p.nhs, valid: true }] : []),
+      ...(p.nino ? [{ scheme: 'nino' as const, value: p.nino, raw: p.nino, valid: true }] : []),
+    ],
+    contacts: [
+      ...(p.phone ? [{ kind: 'phone' as const, value: p.phone, raw: p.phone, valid: true, use: 'home' }] : []),
+      ...(p.email ? [{ kind: 'email' as const, value: p.email, raw: p.email, valid: true, use: null }] : []),
+    ],
+    addresses: p.lines ? [{ lines: p.lines, postcode: p.postcode ?? null, uprn: p.uprn ?? null, crossReference: null, kind: 'residential', from: null, to: null }] : [],
+    entitlements: p.entitlements ?? [],
+    involvements: [],
+    closed: p.closed ?? false,
+    sourceUpdatedAt: p.updatedAt ?? null,
+    warnings: [],
+  };
+}
+
+/** Stores records through intake, one intake per call; returns the new current version ids. */
+export async function store(pool: pg.Pool, records: readonly SourceRecord[]): Promise<number[]> {
+  const system = records[0]?.system ?? 'revenues';
+  const intakeId = await createIntake(pool, { system, channel: 'file', fileName: 'test.json', rawFormat: 'json' });
+  const client = await pool.connect();
+  const ids: number[] = [];
+  try {
+    await client.query('BEGIN');
+    for (const [index, record] of records.entries()) {
+      const { id } = await storeItem(client, intakeId, record.system, { kind: 'record', record, raw: JSON.stringify(record), rawFormat: 'json', position: { index } });
+      if (id !== null) ids.push(id);
+    }
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+  return ids;
+}
+
+export function nhsNumber(seed: number): string {
+  for (let n = seed; ; n++) {
+    const nine = String(400000000 + (n % 500000000)).padStart(9, '0');
+    const check = nhsCheckDigit(nine);
+    if (check !== null) return `${nine}${check}`;
+  }
+}
+
+const FORENAMES = ['OLIVER', 'GEORGE', 'HARRY', 'JACK', 'JACOB', 'NOAH', 'CHARLIE', 'THOMAS', 'OSCAR', 'WILLIAM', 'AMELIA', 'OLIVIA', 'ISLA', 'EMILY', 'POPPY', 'AVA', 'ISABELLA', 'JESSICA', 'LILY', 'SOPHIE', 'MARGARET', 'ELIZABETH', 'ROBERT', 'JAMES', 'DAVID', 'SUSAN', 'PATRICIA', 'PETER', 'ANDREW', 'KATHERINE'];
+const SURNAMES = ['SMITH', 'JONES', 'TAYLOR', 'BROWN', 'WILLIAMS', 'WILSON', 'JOHNSON', 'DAVIES', 'ROBINSON', 'WRIGHT', 'THOMPSON', 'EVANS', 'WALKER', 'WHITE', 'ROBERTS', 'GREEN', 'HALL', 'WOOD', 'JACKSON', 'CLARKE', 'ZBOROWSKI', 'OKONKWO', 'MACDONALD', 'PATEL', 'KHAN', 'HUGHES', 'EDWARDS', 'HILL', 'MOORE', 'CLARK'];
+const STREETS = ['HIGH STREET', 'MILL LANE', 'CHURCH ROAD', 'STATION ROAD', 'PARK AVENUE', 'VICTORIA ROAD', 'GREEN LANE', 'MANOR WAY', 'QUEENS ROAD', 'KINGS DRIVE'];
+
+/**
+ * A seeded background population: each person held by two or three systems,
+ * the copies varying by typos, a missing field or a different phone, so that
+ * EM has matches and non-matches to learn from.
+ */
+export function population(seed: number, people: number): SourceRecord[] {
+  const random = seededRandom(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+  const systems = ['revenues', 'housing', 'social-care', 'smartcard'];
+  const out: SourceRecord[] = [];
+  for (let i = 0; i < people; i++) {
+    const forename = pick(FORENAMES);
+    const surname = pick(SURNAMES);
+    const y = 1930 + Math.floor(random() * 75);
+    const dob = `${y}-${String(1 + Math.floor(random() * 12)).padStart(2, '0')}-${String(1 + Math.floor(random() * 28)).padStart(2, '0')}`;
+    const number = 1 + Math.floor(random() * 120);
+    const street = pick(STREETS);
+    const postcode = `ZZ${1 + Math.floor(random() * 9)} ${1 + Math.floor(random() * 9)}${pick(['AB', 'CD', 'EF', 'GH'])}`;
+    const uprn = 200000 + i;
+    const nhs = nhsNumber(1000 + i * 7);
+    const copies = 2 + Math.floor(random() * 2);
+    for (let c = 0; c < copies; c++) {
+      const system = systems[(i + c) % systems.length] as string;
+      const typo = random() < 0.2;
+      out.push(sourceRecord({
+        system, ref: `BG${i}-${c}`,
+        forenames: [typo ? forename.slice(0, -1) + 'E' : forename], surname,
+        dob: random() < 0.1 ? null : dob,
+        nhs: system === 'social-care' ? nhs : null,
+        lines: [`${number} ${street}`, 'NORTHBY'], postcode, uprn: random() < 0.5 ? uprn : null,
+        phone: random() < 0.5 ? `+4477009${String(i).padStart(5, '0')}` : null,
+      }));
+    }
+  }
+  return out;
+}
