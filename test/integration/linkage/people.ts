@@ -80,6 +80,10 @@ export function nhsNumber(seed: number): string {
 
 const FORENAMES = ['OLIVER', 'GEORGE', 'HARRY', 'JACK', 'JACOB', 'NOAH', 'CHARLIE', 'THOMAS', 'OSCAR', 'WILLIAM', 'AMELIA', 'OLIVIA', 'ISLA', 'EMILY', 'POPPY', 'AVA', 'ISABELLA', 'JESSICA', 'LILY', 'SOPHIE', 'MARGARET', 'ELIZABETH', 'ROBERT', 'JAMES', 'DAVID', 'SUSAN', 'PATRICIA', 'PETER', 'ANDREW', 'KATHERINE'];
 const SURNAMES = ['SMITH', 'JONES', 'TAYLOR', 'BROWN', 'WILLIAMS', 'WILSON', 'JOHNSON', 'DAVIES', 'ROBINSON', 'WRIGHT', 'THOMPSON', 'EVANS', 'WALKER', 'WHITE', 'ROBERTS', 'GREEN', 'HALL', 'WOOD', 'JACKSON', 'CLARKE', 'ZBOROWSKI', 'OKONKWO', 'MACDONALD', 'PATEL', 'KHAN', 'HUGHES', 'EDWARDS', 'HILL', 'MOORE', 'CLARK'];
+const NICKNAMES: Record<string, string> = {
+  ROBERT: 'BOB', MARGARET: 'PEGGY', ELIZABETH: 'LIZ', JAMES: 'JIM', THOMAS: 'TOM', WILLIAM: 'BILL', KATHERINE: 'KATE', PETER: 'PETE',
+  ANDREW: 'ANDY', DAVID: 'DAVE', SUSAN: 'SUE', PATRICIA: 'PAT', JESSICA: 'JESS', OLIVER: 'OLLIE',
+};
 const STREETS = ['HIGH STREET', 'MILL LANE', 'CHURCH ROAD', 'STATION ROAD', 'PARK AVENUE', 'VICTORIA ROAD', 'GREEN LANE', 'MANOR WAY', 'QUEENS ROAD', 'KINGS DRIVE'];
 
 /**
@@ -105,10 +109,13 @@ export function population(seed: number, people: number): SourceRecord[] {
     const copies = 2 + Math.floor(random() * 2);
     for (let c = 0; c < copies; c++) {
       const system = systems[(i + c) % systems.length] as string;
-      const typo = random() < 0.2;
+      const variant = random();
+      const nickname = NICKNAMES[forename];
+      const given = variant < 0.15 ? `${forename.slice(0, -1)}E` : variant < 0.35 && nickname ? nickname : forename;
       out.push(sourceRecord({
         system, ref: `BG${i}-${c}`,
-        forenames: [typo ? forename.slice(0, -1) + 'E' : forename], surname,
+        forenames: [given], surname,
+        email: random() < 0.4 ? `${forename.toLowerCase()}.${surname.toLowerCase()}${i}@example.org` : null,
         dob: random() < 0.1 ? null : dob,
         nhs: system === 'social-care' ? nhs : null,
         lines: [`${number} ${street}`, 'NORTHBY'], postcode, uprn: random() < 0.5 ? uprn : null,
