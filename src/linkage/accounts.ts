@@ -67,12 +67,11 @@ export async function memberCount(db: pg.PoolClient, citizenId: number): Promise
 }
 
 /**
- * Merges two accounts: the older survives, so the reference people already
- * hold stays the one they see. Returns the survivor.
+ * Merges two accounts: the older survives unless told otherwise, so the
+ * reference people already hold stays the one they see. Returns the survivor.
  */
-export async function mergeCitizens(db: pg.PoolClient, a: number, b: number, actor: Actor): Promise<number> {
-  const survivor = Math.min(a, b);
-  const merged = Math.max(a, b);
+export async function mergeCitizens(db: pg.PoolClient, a: number, b: number, actor: Actor, survivor = Math.min(a, b)): Promise<number> {
+  const merged = survivor === a ? b : a;
   await db.query("UPDATE citizen SET status = 'merged', merged_into = $2, merged_at = now() WHERE id = $1", [merged, survivor]);
   await db.query('UPDATE citizen SET merged_into = $2 WHERE merged_into = $1', [merged, survivor]);
   const moved = await db.query<{ system: string; source_ref: string; linked_by: LinkedBy; weight: number | null }>(

@@ -61,7 +61,7 @@ export function blockKeys(ctx: Pick<LinkageContext, 'rules'>, p: PreparedPerson)
   return ctx.rules.flatMap((rule, i) => [...new Set(rule.keys(p))].map((k) => `${i}:${k}`));
 }
 
-async function indexRecord(db: pg.PoolClient, ctx: LinkageContext, sourceRecordId: number, features: PersonRecord, prepared: PreparedPerson, system: string, sourceRef: string) {
+async function indexRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules'>, sourceRecordId: number, features: PersonRecord, prepared: PreparedPerson, system: string, sourceRef: string) {
   await db.query(
     `INSERT INTO person_record (system, source_ref, source_record_id, features) VALUES ($1, $2, $3, $4)
      ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features`,
@@ -73,6 +73,15 @@ async function indexRecord(db: pg.PoolClient, ctx: LinkageContext, sourceRecordI
     await db.query('INSERT INTO person_block (key, system, source_ref) SELECT unnest($1::text[]), $2, $3', [keys, system, sourceRef]);
   }
   return keys;
+}
+
+/** Indexes a record's current version for candidate lookup (no model needed); false when it has no current version. */
+export async function indexSourceRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules' | 'tables'>, system: string, sourceRef: string): Promise<boolean> {
+  const row = (await db.query<{ id: string; record: SourceRecord }>('SELECT id, record FROM source_record WHERE system = $1 AND source_ref = $2 AND current', [system, sourceRef])).rows[0];
+  if (!row) return false;
+  const features = personFeatures(row.record);
+  await indexRecord(db, ctx, Number(row.id), features, prepare(features, ctx.tables), system, sourceRef);
+  return true;
 }
 
 /** Records of the accounts that share a blocking key with the record (blocks over the size limit skipped), and of `also`. */
@@ -100,11 +109,18 @@ interface Decisions {
   barredRecords: Set<string>;
 }
 
-async function decisionsFor(db: pg.PoolClient, system: string, sourceRef: string): Promise<Decisions> {
+/**
+ * The steward decisions that bear on a record: its own (link, unlink,
+ * distinct), those naming it as the other record, and those keeping other
+ * records out of the account it is in now.
+ */
+async function decisionsFor(db: pg.PoolClient, system: string, sourceRef: string, home: number | null): Promise<Decisions> {
   const { rows } = await db.query<{ kind: string; citizen_id: string | null; system: string; source_ref: string; other_system: string | null; other_source_ref: string | null }>(
-    `SELECT kind, citizen_id, system, source_ref, other_system, other_source_ref FROM link_decision
-      WHERE revoked_at IS NULL AND ((system = $1 AND source_ref = $2) OR (other_system = $1 AND other_source_ref = $2)) ORDER BY id`,
-    [system, sourceRef],
+    `SELECT d.kind, d.citizen_id, d.system, d.source_ref, d.other_system, d.other_source_ref FROM link_decision d
+      WHERE d.revoked_at IS NULL AND ((d.system = $1 AND d.source_ref = $2) OR (d.other_system = $1 AND d.other_source_ref = $2)
+            OR (d.kind <> 'link' AND d.citizen_id IN (SELECT id FROM citizen WHERE coalesce(merged_into, id) = $3)))
+      ORDER BY d.id`,
+    [system, sourceRef, home],
   );
   let target: number | null = null;
   const citizens: number[] = [];
@@ -180,7 +196,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
   // A closed record stays where it is: its link is history the account keeps.
   if (current && row.closed) return { ...outcome, action: 'kept', citizenId: current.citizenId };
 
-  const decisions = await decisionsFor(db, system, sourceRef);
+  const decisions = await decisionsFor(db, system, sourceRef, current?.citizenId ?? null);
   if (decisions.stewardTarget !== null) {
     if (current?.citizenId !== decisions.stewardTarget) {
       if (current) await unlinkRecord(db, system, sourceRef, { clientId: null, reason: 'steward decision' }, 'steward decision');
@@ -286,7 +302,8 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
   return outcome;
 }
 
-async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+/** Runs `fn` in a transaction holding the linkage lock. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
   const db = await pool.connect();
   try {
     await db.query('BEGIN');
@@ -363,8 +380,9 @@ export async function linkAll(ctx: LinkageContext, options: LinkAllOptions = {})
 /** Links the given source record versions (the pipeline's batch); ids of superseded versions link the current one. */
 export async function linkSourceRecords(ctx: LinkageContext, ids: readonly number[], options: Omit<LinkAllOptions, 'relink'> = {}): Promise<LinkCounts> {
   const { rows } = await ctx.pool.query<{ system: string; source_ref: string }>(
-    'SELECT DISTINCT ON (system, source_ref) system, source_ref, id FROM source_record WHERE id = ANY($1::bigint[]) ORDER BY system, source_ref, id',
+    `SELECT system, source_ref FROM (SELECT DISTINCT ON (system, source_ref) system, source_ref, id FROM source_record WHERE id = ANY($1::bigint[])
+      ORDER BY system, source_ref, id) x ORDER BY id`,
     [ids],
   );
-  return linkKeys(ctx, rows.sort((a, b) => Number((a as unknown as { id: string }).id) - Number((b as unknown as { id: string }).id)), options);
+  return linkKeys(ctx, rows, options);
 }

@@ -88,7 +88,7 @@ const STREETS = ['HIGH STREET', 'MILL LANE', 'CHURCH ROAD', 'STATION ROAD', 'PAR
 
 /**
  * A seeded background population: each person held by two or three systems,
- * the copies varying by typos, a missing field or a different phone, so that
+ * the copies varying by typos, nicknames or a missing field, so that
  * EM has matches and non-matches to learn from.
  */
 export function population(seed: number, people: number): SourceRecord[] {

@@ -1,0 +1,154 @@
+/**
+ * Stewards' decisions: link a record to a citizen, unlink it, or say two are
+ * not the same person. Each is stored in link_decision (applied before the
+ * model on every later run, whatever model is active) and carried out at
+ * once, with history. A later decision on the same question revokes the
+ * earlier one.
+ */
+import type pg from 'pg';
+import {
+  createCitizen, currentLink, linkRecord, memberCount, mergeCitizens, resolveRef, splitRecord, survivors, unlinkRecord, type Actor,
+} from './accounts.js';
+import { LinkageError, type LinkageContext } from './context.js';
+import { indexSourceRecord, inTransaction } from './link.js';
+
+/** Steward operations need the tables and rules to index records, not a model. */
+export type StewardContext = Pick<LinkageContext, 'pool' | 'tables' | 'rules'>;
+
+async function citizenOrFail(db: pg.PoolClient, ref: string): Promise<{ id: number; ref: string }> {
+  const resolved = await resolveRef(db, ref);
+  if (!resolved) throw new LinkageError('not-found', `no citizen ${ref}`);
+  return resolved;
+}
+
+async function indexedOrFail(db: pg.PoolClient, ctx: StewardContext, system: string, sourceRef: string): Promise<void> {
+  if (!(await indexSourceRecord(db, ctx, system, sourceRef))) throw new LinkageError('not-found', `no current source record ${system}/${sourceRef}`);
+}
+
+/** Revokes the record's earlier decisions that a steward's link to the citizen contradicts. */
+async function revokeBetween(db: pg.PoolClient, system: string, sourceRef: string, citizenId: number): Promise<void> {
+  await db.query(
+    `UPDATE link_decision d SET revoked_at = now()
+      WHERE d.revoked_at IS NULL AND (
+        (d.system = $1 AND d.source_ref = $2 AND (d.kind = 'link'
+          OR (d.citizen_id IS NOT NULL AND (SELECT coalesce(merged_into, id) FROM citizen WHERE id = d.citizen_id) = $3)
+          OR EXISTS (SELECT 1 FROM citizen_link l WHERE l.system = d.other_system AND l.source_ref = d.other_source_ref AND l.ended_at IS NULL AND l.citizen_id = $3)))
+        OR (d.other_system = $1 AND d.other_source_ref = $2
+          AND EXISTS (SELECT 1 FROM citizen_link l WHERE l.system = d.system AND l.source_ref = d.source_ref AND l.ended_at IS NULL AND l.citizen_id = $3)))`,
+    [system, sourceRef, citizenId],
+  );
+}
+
+async function insertDecision(
+  db: pg.PoolClient, kind: 'link' | 'unlink' | 'distinct', system: string, sourceRef: string, citizenId: number | null,
+  other: { system: string; sourceRef: string } | null, actor: Actor,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO link_decision (kind, system, source_ref, citizen_id, other_system, other_source_ref, decided_by, reason)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [kind, system, sourceRef, citizenId, other?.system ?? null, other?.sourceRef ?? null, actor.clientId, actor.reason],
+  );
+}
+
+async function linkTo(db: pg.PoolClient, ctx: StewardContext, target: number, system: string, sourceRef: string, actor: Actor): Promise<void> {
+  await indexedOrFail(db, ctx, system, sourceRef);
+  await revokeBetween(db, system, sourceRef, target);
+  await insertDecision(db, 'link', system, sourceRef, target, null, actor);
+  const current = await currentLink(db, system, sourceRef);
+  if (current) await unlinkRecord(db, system, sourceRef, actor, current.citizenId === target ? 'confirmed by a steward' : 'moved by a steward');
+  await linkRecord(db, target, system, sourceRef, 'steward', null, actor);
+  // An account left with no records is merged into the target, so its reference still leads somewhere.
+  if (current && current.citizenId !== target && (await memberCount(db, current.citizenId)) === 0) {
+    await mergeCitizens(db, current.citizenId, target, actor, target);
+  }
+}
+
+export interface StewardResult {
+  /** The account the record is in afterwards. */
+  citizenRef: string;
+}
+
+async function refOf(db: pg.PoolClient, id: number): Promise<string> {
+  return (await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
+}
+
+/** Links a record to a citizen (the survivor, when the reference was merged); overrides the model from then on. */
+export function manualLink(ctx: StewardContext, ref: string, system: string, sourceRef: string, actor: Actor): Promise<StewardResult> {
+  return inTransaction(ctx.pool, async (db) => {
+    const target = await citizenOrFail(db, ref);
+    await linkTo(db, ctx, target.id, system, sourceRef, actor);
+    return { citizenRef: target.ref };
+  });
+}
+
+/**
+ * Takes a record out of a citizen; the record starts an account of its own,
+ * and no later run puts it back with this citizen.
+ */
+export function manualUnlink(ctx: StewardContext, ref: string, system: string, sourceRef: string, actor: Actor): Promise<StewardResult> {
+  return inTransaction(ctx.pool, async (db) => {
+    const citizen = await citizenOrFail(db, ref);
+    const current = await currentLink(db, system, sourceRef);
+    if (current?.citizenId !== citizen.id) throw new LinkageError('not-found', `source record ${system}/${sourceRef} is not linked to citizen ${citizen.ref}`);
+    if ((await memberCount(db, citizen.id)) === 1) throw new LinkageError('conflict', `source record ${system}/${sourceRef} is the only record of citizen ${citizen.ref}`);
+    await db.query("UPDATE link_decision SET revoked_at = now() WHERE revoked_at IS NULL AND kind = 'link' AND system = $1 AND source_ref = $2", [system, sourceRef]);
+    await insertDecision(db, 'unlink', system, sourceRef, citizen.id, null, actor);
+    const own = await splitRecord(db, system, sourceRef, 'model', actor);
+    return { citizenRef: await refOf(db, own) };
+  });
+}
+
+/**
+ * "Not the same person": the record and a citizen (and, when given, the
+ * citizen's record the steward compared it with). When they share an
+ * account now, the record leaves it.
+ */
+export async function markDistinctIn(
+  db: pg.PoolClient, ctx: StewardContext, system: string, sourceRef: string, citizenId: number,
+  other: { system: string; sourceRef: string } | null, actor: Actor,
+): Promise<number> {
+  await indexedOrFail(db, ctx, system, sourceRef);
+  const [survivor] = await survivors(db, [citizenId]);
+  await db.query("UPDATE link_decision SET revoked_at = now() WHERE revoked_at IS NULL AND kind = 'link' AND system = $1 AND source_ref = $2 AND citizen_id = $3", [system, sourceRef, citizenId]);
+  await insertDecision(db, 'distinct', system, sourceRef, citizenId, other, actor);
+  const current = await currentLink(db, system, sourceRef);
+  if (current && current.citizenId === survivor) return splitRecord(db, system, sourceRef, 'model', actor);
+  if (current) return current.citizenId;
+  const own = await createCitizen(db, actor);
+  await linkRecord(db, own, system, sourceRef, 'model', null, actor);
+  return own;
+}
+
+export function markDistinct(ctx: StewardContext, ref: string, system: string, sourceRef: string, actor: Actor): Promise<StewardResult> {
+  return inTransaction(ctx.pool, async (db) => {
+    const citizen = await citizenOrFail(db, ref);
+    return { citizenRef: await refOf(db, await markDistinctIn(db, ctx, system, sourceRef, citizen.id, null, actor)) };
+  });
+}
+
+export type ReviewDecision = 'link' | 'distinct';
+
+/** A steward's answer to a review item: link the record to the candidate citizen, or keep them apart for good. */
+export function decidePersonReview(ctx: StewardContext, id: number, decision: ReviewDecision, actor: Actor): Promise<StewardResult> {
+  return inTransaction(ctx.pool, async (db) => {
+    const review = (await db.query<{ system: string; source_ref: string; citizen_id: string; candidate_system: string; candidate_ref: string; status: string }>(
+      'SELECT system, source_ref, citizen_id, candidate_system, candidate_ref, status FROM person_review WHERE id = $1 FOR UPDATE', [id],
+    )).rows[0];
+    if (!review) throw new LinkageError('not-found', `no person review ${id}`);
+    if (review.status !== 'open') throw new LinkageError('conflict', `person review ${id} is already ${review.status}`);
+    const [citizen] = await survivors(db, [Number(review.citizen_id)]);
+    let result: number;
+    if (decision === 'link') {
+      await linkTo(db, ctx, citizen!, review.system, review.source_ref, actor);
+      result = citizen!;
+    } else {
+      result = await markDistinctIn(db, ctx, review.system, review.source_ref, Number(review.citizen_id),
+        { system: review.candidate_system, sourceRef: review.candidate_ref }, actor);
+    }
+    await db.query(
+      "UPDATE person_review SET status = 'decided', decision = $2, decided_by = $3, decided_at = now() WHERE id = $1",
+      [id, decision, actor.clientId],
+    );
+    return { citizenRef: await refOf(db, result) };
+  });
+}

@@ -1,0 +1,104 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../../src/auth/clients.js';
+import { currentLink, resolveRef, type Actor } from '../../../src/linkage/accounts.js';
+import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
+import { decidePersonReview, manualLink, manualUnlink, markDistinct } from '../../../src/linkage/decisions.js';
+import { linkAll, linkOne } from '../../../src/linkage/link.js';
+import { trainFromDatabase } from '../../../src/linkage/train.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { population, sourceRecord, store, type PersonSpec } from './people.js';
+
+describe('steward decisions override the model', () => {
+  let db: TestDatabase;
+  let ctx: LinkageContext;
+  let steward: Actor;
+  const citizenOf = async (system: string, ref: string) => (await currentLink(db.pool, system, ref))?.citizenId ?? null;
+  const refOf = async (id: number | null) => (await db.pool.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
+  const add = async (...specs: PersonSpec[]) => {
+    await store(db.pool, specs.map(sourceRecord));
+    for (const s of specs) await linkOne(ctx, s.system, s.ref);
+  };
+  const rerun = async (retrain: boolean) => {
+    if (retrain) {
+      await trainFromDatabase(db.pool, ctx.tables, { seed: 99 });
+      ctx = await openLinkage(db.pool, { tables: ctx.tables });
+    }
+    await linkAll(ctx, { relink: true });
+  };
+  const same = { surname: 'WRIGHT', dob: '1966-09-09', lines: ['2 ASH GROVE', 'NORTHBY'], postcode: 'ZZ6 6AA' };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await store(db.pool, population(3, 150));
+    const tables = await loadPrepareTables();
+    await trainFromDatabase(db.pool, tables, { seed: 5 });
+    ctx = await openLinkage(db.pool, { tables });
+    await linkAll(ctx);
+    const { client } = await createClient(db.pool, { org: 'Data Team', role: 'steward' });
+    steward = { clientId: client.id, reason: 'checked with the service' };
+  }, 120_000);
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it("keeps 'not the same person' through re-runs, re-training and a bridging record", async () => {
+    await add({ system: 'housing', ref: 'SD1', forenames: ['SUSAN'], ...same }, { system: 'revenues', ref: 'SD2', forenames: ['SUSAN'], ...same });
+    const together = await citizenOf('housing', 'SD1');
+    expect(await citizenOf('revenues', 'SD2')).toBe(together);
+    await markDistinct(ctx, await refOf(together), 'revenues', 'SD2', steward);
+    expect(await citizenOf('revenues', 'SD2')).not.toBe(together);
+    await rerun(false);
+    expect(await citizenOf('revenues', 'SD2')).not.toBe(await citizenOf('housing', 'SD1'));
+    await rerun(true);
+    expect(await citizenOf('revenues', 'SD2')).not.toBe(await citizenOf('housing', 'SD1'));
+    await add({ system: 'smartcard', ref: 'SD3', forenames: ['SUSAN'], ...same });
+    expect(await citizenOf('revenues', 'SD2')).not.toBe(await citizenOf('housing', 'SD1'));
+    const history = await db.pool.query("SELECT kind, client_id FROM citizen_event WHERE citizen_id = $1 AND kind = 'split'", [together]);
+    expect(history.rows.map((r: { client_id: unknown }) => Number(r.client_id))).toEqual([steward.clientId]);
+  });
+
+  it('keeps a manual unlink through a re-run', async () => {
+    const person = { surname: 'GREEN', dob: '1944-04-14', lines: ['8 ASH GROVE', 'NORTHBY'], postcode: 'ZZ6 6AB' };
+    await add({ system: 'housing', ref: 'UL1', forenames: ['MARGARET'], ...person }, { system: 'social-care', ref: 'UL2', forenames: ['PEGGY'], ...person });
+    const account = await citizenOf('housing', 'UL1');
+    expect(await citizenOf('social-care', 'UL2')).toBe(account);
+    const ref = await refOf(account);
+    const { citizenRef } = await manualUnlink(ctx, ref, 'social-care', 'UL2', steward);
+    expect(citizenRef).not.toBe(ref);
+    await expect(manualUnlink(ctx, ref, 'social-care', 'UL2', steward)).rejects.toThrow(/not linked/);
+    await expect(manualUnlink(ctx, ref, 'housing', 'UL1', steward)).rejects.toThrow(/only record/);
+    await rerun(false);
+    expect(await citizenOf('social-care', 'UL2')).not.toBe(account);
+    expect(await citizenOf('housing', 'UL1')).toBe(account);
+  });
+
+  it('links by hand against the model, and the emptied account resolves to the target', async () => {
+    await add(
+      { system: 'housing', ref: 'ML1', forenames: ['ANDREW'], surname: 'HALL', dob: '1990-01-01', lines: ['4 OAK ROW', 'NORTHBY'], postcode: 'ZZ5 5AA' },
+      { system: 'smartcard', ref: 'ML2', forenames: ['DREW'], surname: 'HALL-SMYTHE', dob: '1990-10-01' },
+    );
+    const a = await citizenOf('housing', 'ML1');
+    const b = await citizenOf('smartcard', 'ML2');
+    expect(a).not.toBe(b);
+    const [refA, refB] = [await refOf(a), await refOf(b)];
+    expect((await manualLink(ctx, refA, 'smartcard', 'ML2', steward)).citizenRef).toBe(refA);
+    expect(await citizenOf('smartcard', 'ML2')).toBe(a);
+    expect((await resolveRef(db.pool, refB))?.ref).toBe(refA);
+    await rerun(true);
+    expect(await citizenOf('smartcard', 'ML2')).toBe(a);
+    await expect(manualLink(ctx, 'C0000000000', 'smartcard', 'ML2', steward)).rejects.toThrow(/no citizen/);
+  });
+
+  it('decides review items: distinct keeps the pair apart from then on', async () => {
+    const person = { surname: 'JONES', lines: ['6 OAK ROW', 'NORTHBY'], postcode: 'ZZ5 5AB' };
+    await add({ system: 'housing', ref: 'RV1', forenames: ['DAVID'], ...person }, { system: 'revenues', ref: 'RV2', forenames: ['DAVID'], surname: 'JONES', dob: '1971-03-03' });
+    const review = (await db.pool.query<{ id: string; model_decision: string }>("SELECT id, model_decision FROM person_review WHERE status = 'open' AND source_ref IN ('RV1', 'RV2')")).rows[0];
+    if (!review) return expect.fail('a review item for the partial pair');
+    expect(review.model_decision).toBe('review');
+    expect(await citizenOf('housing', 'RV1')).not.toBe(await citizenOf('revenues', 'RV2'));
+    await decidePersonReview(ctx, Number(review.id), 'distinct', steward);
+    await expect(decidePersonReview(ctx, Number(review.id), 'link', steward)).rejects.toThrow(/already decided/);
+    await add({ system: 'social-care', ref: 'RV3', forenames: ['DAVID'], dob: '1971-03-03', ...person });
+    expect(await citizenOf('housing', 'RV1')).not.toBe(await citizenOf('revenues', 'RV2'));
+  });
+});
