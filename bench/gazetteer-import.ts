@@ -17,6 +17,7 @@
  * The helpers are exported for bench/address-matching.ts.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -148,19 +149,19 @@ export function percentile(values: number[], p: number): number {
 /** Times each path against `/health`, one request of each in turn, after a warm-up; milliseconds per request. */
 export async function timeAgainstHealth(base: string, key: string, paths: string[]): Promise<{ health: number[]; requests: number[] }> {
   const headers = { authorization: `Bearer ${key}` };
-  const once = async (p: string): Promise<number> => {
+  const get = async (p: string): Promise<number> => {
     const t = performance.now();
     const res = await fetch(`${base}${p}`, { headers });
     await res.arrayBuffer();
     if (res.status !== 200) throw new Error(`${p} answered ${res.status}`);
     return performance.now() - t;
   };
-  for (const p of paths.slice(0, 50)) await once(p).then(() => once('/health'));
+  for (const p of paths.slice(0, 50)) await get(p).then(() => get('/health'));
   const health: number[] = [];
   const requests: number[] = [];
   for (const p of paths) {
-    requests.push(await once(p));
-    health.push(await once('/health'));
+    requests.push(await get(p));
+    health.push(await get('/health'));
   }
   return { health, requests };
 }
@@ -207,7 +208,7 @@ async function splitPerType(file: string, dir: string): Promise<Map<number, { fi
       const f = path.join(dir, `ID${type}.csv`);
       outs.set(type, (out = { file: f, columns, stream: createWriteStream(f) }));
     }
-    if (!out.stream.write(`${line}\n`)) await new Promise((r) => out.stream.once('drain', r));
+    if (!out.stream.write(`${line}\n`)) await once(out.stream, 'drain');
   }
   await Promise.all([...outs.values()].map((o) => new Promise<void>((r) => o.stream.end(() => r()))));
   return new Map([...outs].map(([t, o]) => [t, { file: o.file, columns: o.columns }]));
