@@ -93,6 +93,8 @@ CREATE TABLE person_record (
   features          jsonb NOT NULL,
   PRIMARY KEY (system, source_ref)
 );
+-- Household: the citizens with a record at a UPRN.
+CREATE INDEX person_record_uprn ON person_record (((features->>'uprn')::bigint));
 
 -- Blocking keys of each current source record: candidates of a new record
 -- are the records sharing any key, found through the index.

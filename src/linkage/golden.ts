@@ -1,0 +1,244 @@
+/**
+ * The golden record: the citizen view built from the account's linked source
+ * records by survivorship. For each field the values are ranked: from an open
+ * record before a closed one, verified before unverified (the systems that
+ * verify each field are configured), then by source priority per field, then
+ * the most recent. Every value carries its provenance. The view is
+ * unfiltered: nothing from here may reach a response without the policy engine.
+ */
+import type pg from 'pg';
+import type { CitizenView, Provenance } from '../../schemas/citizen-view.js';
+import type { DataCategory } from '../../schemas/categories.js';
+import type { Entitlement, PersonName, SourceRecord } from '../../schemas/source-record.js';
+import type { CitizenLookup } from '../citizens/source.js';
+import { resolveRef, type LinkedBy } from './accounts.js';
+import { currentName } from './features.js';
+
+export type GoldenField = 'name' | 'dateOfBirth' | 'sex' | 'nhsNumber' | 'nino' | 'address' | 'contact';
+
+export interface SurvivorshipRules {
+  /** Per field, systems in order of preference; systems not listed rank after those listed. */
+  priority: Partial<Record<GoldenField, readonly string[]>>;
+  /** Per field, the systems whose value counts as verified (e.g. a date of birth checked against a document). */
+  verifiedBy: Partial<Record<GoldenField, readonly string[]>>;
+}
+
+export const DEFAULT_SURVIVORSHIP: SurvivorshipRules = {
+  priority: {
+    dateOfBirth: ['social-care', 'smartcard', 'revenues', 'housing'],
+    sex: ['social-care', 'smartcard'],
+    nhsNumber: ['social-care'],
+    nino: ['revenues', 'housing'],
+  },
+  verifiedBy: {
+    dateOfBirth: ['social-care', 'smartcard'],
+    nhsNumber: ['social-care'],
+    nino: ['revenues'],
+    name: ['revenues', 'social-care'],
+  },
+};
+
+const ENTITLEMENT_CATEGORY: Record<Entitlement['kind'], DataCategory> = {
+  disability: 'health-disability',
+  'blue-badge': 'health-disability',
+  'older-person-concession': 'concessions',
+  'disabled-person-concession': 'concessions',
+  'council-tax-reduction': 'revenues',
+  'single-person-discount': 'revenues',
+  'disability-reduction': 'revenues',
+  'housing-benefit': 'housing',
+  'free-school-meals': 'service-involvement',
+  carer: 'social-care',
+  other: 'service-involvement',
+};
+
+const SYSTEM_CATEGORY: Record<string, DataCategory> = { revenues: 'revenues', housing: 'housing', 'social-care': 'social-care', smartcard: 'concessions' };
+
+export const categoryOfEntitlement = (kind: Entitlement['kind']): DataCategory => ENTITLEMENT_CATEGORY[kind];
+export const categoryOfSystem = (system: string): DataCategory => SYSTEM_CATEGORY[system] ?? 'service-involvement';
+
+/** One linked record, as survivorship sees it. */
+export interface LinkedSource {
+  system: string;
+  sourceRef: string;
+  record: SourceRecord;
+  receivedAt: string;
+  /** The source's own update time when it gave one, else when the hub received the record. */
+  updatedAt: string;
+  closed: boolean;
+  linkedAt: string;
+  linkedBy: LinkedBy;
+  /** The UPRN of the record's residential address from address matching, with its status, when matched. */
+  addressMatch: { uprn: number | null; status: 'matched' | 'review' | 'unmatched' } | null;
+}
+
+interface Candidate<T> {
+  value: T;
+  from: LinkedSource;
+  verified: boolean;
+}
+
+function rank<C extends { from: LinkedSource; verified: boolean }>(field: GoldenField, candidates: C[], rules: SurvivorshipRules): C[] {
+  const order = rules.priority[field] ?? [];
+  const priority = (system: string) => (order.includes(system) ? order.indexOf(system) : order.length);
+  return [...candidates].sort((a, b) =>
+    Number(a.from.closed) - Number(b.from.closed)
+    || Number(b.verified) - Number(a.verified)
+    || priority(a.from.system) - priority(b.from.system)
+    || b.from.updatedAt.localeCompare(a.from.updatedAt)
+    || a.from.system.localeCompare(b.from.system)
+    || a.from.sourceRef.localeCompare(b.from.sourceRef));
+}
+
+const provenance = (c: { from: LinkedSource; verified: boolean }): Provenance => ({
+  system: c.from.system, sourceRef: c.from.sourceRef, asOf: c.from.receivedAt, verified: c.verified,
+});
+
+function candidates<T>(field: GoldenField, sources: readonly LinkedSource[], rules: SurvivorshipRules, get: (r: SourceRecord) => T | null): Candidate<T>[] {
+  const verifiers = rules.verifiedBy[field] ?? [];
+  return sources.flatMap((from) => {
+    const value = get(from.record);
+    return value === null ? [] : [{ value, from, verified: verifiers.includes(from.system) }];
+  });
+}
+
+function survivor<T>(field: GoldenField, sources: readonly LinkedSource[], rules: SurvivorshipRules, get: (r: SourceRecord) => T | null) {
+  const best = rank(field, candidates(field, sources, rules, get), rules)[0];
+  return best ? { value: best.value, source: provenance(best) } : null;
+}
+
+const nameKey = (n: PersonName) => `${n.forenames.join(' ')}|${n.surname}|${n.suffix ?? ''}`.toUpperCase();
+const identifier = (scheme: 'nhs-number' | 'nino') => (r: SourceRecord) => r.identifiers.find((i) => i.scheme === scheme && i.valid)?.value ?? null;
+const displayName = (n: PersonName) => [...n.forenames, n.surname, n.suffix].filter(Boolean).join(' ');
+
+/** Builds the view from the account's linked records (pure: no I/O). */
+export function buildCitizenView(ref: string, sources: readonly LinkedSource[], household: CitizenView['household'], rules: SurvivorshipRules = DEFAULT_SURVIVORSHIP): CitizenView {
+  const verifiedName = rules.verifiedBy.name ?? [];
+  const names = rank('name', sources.flatMap((from) => from.record.names.map((value) => ({ value, from, verified: verifiedName.includes(from.system) }))), rules);
+  const current = rank('name', names.filter((n) => n.value === currentName(n.from.record)), rules)[0] ?? names[0];
+  const seenNames = new Set(current ? [nameKey(current.value)] : []);
+  const otherNames = names.filter((n) => {
+    const key = nameKey(n.value);
+    if (seenNames.has(key)) return false;
+    seenNames.add(key);
+    return true;
+  });
+
+  const addressCandidates = rank('address', sources.flatMap((from) => from.record.addresses.map((value, i) => ({ value, from, i, verified: (rules.verifiedBy.address ?? []).includes(from.system) }))), rules);
+  const residentIndex = (r: SourceRecord) => r.addresses.findIndex((a) => a.kind === 'residential' && a.to === null);
+  const seenAddresses = new Set<string>();
+  let currentGiven = false;
+  const addresses: NonNullable<CitizenView['addresses']> = [];
+  for (const c of addressCandidates) {
+    const matched = c.i === residentIndex(c.from.record) ? c.from.addressMatch : null;
+    const uprn = matched?.uprn ?? c.value.uprn;
+    const line = c.value.lines.join(', ');
+    const key = uprn !== null ? `u${uprn}` : `${line}|${c.value.postcode ?? ''}`.toUpperCase();
+    if (seenAddresses.has(key)) continue;
+    seenAddresses.add(key);
+    const isCurrent = !currentGiven && !c.from.closed && c.value.kind === 'residential' && c.value.to === null;
+    if (isCurrent) currentGiven = true;
+    addresses.push({
+      uprn, line, postcode: c.value.postcode, current: isCurrent, source: provenance(c),
+      matchStatus: matched?.status ?? (c.value.uprn !== null ? 'matched' : 'unmatched'),
+    });
+  }
+  addresses.sort((a, b) => Number(b.current) - Number(a.current));
+
+  const contactCandidates = rank('contact', sources.flatMap((from) => from.record.contacts.filter((c) => c.valid).map((value) => ({ value, from, verified: (rules.verifiedBy.contact ?? []).includes(from.system) }))), rules);
+  const seenContacts = new Set<string>();
+  const contact = contactCandidates.filter((c) => {
+    const key = `${c.value.kind}|${c.value.value}`;
+    if (seenContacts.has(key)) return false;
+    seenContacts.add(key);
+    return true;
+  }).map((c) => ({ contact: c.value, source: provenance(c) }));
+
+  return {
+    ref,
+    identity: {
+      name: current ? { value: current.value, source: provenance(current) } : { value: { title: null, forenames: [], surname: '?', suffix: null, raw: null, kind: 'current' }, source: { system: '', sourceRef: '', asOf: new Date(0).toISOString(), verified: false } },
+      otherNames: otherNames.map((n) => ({ value: n.value, source: provenance(n) })),
+      dateOfBirth: survivor('dateOfBirth', sources, rules, (r) => r.dateOfBirth),
+      sex: survivor('sex', sources, rules, (r) => r.sex),
+      nhsNumber: survivor('nhsNumber', sources, rules, identifier('nhs-number')),
+      nino: survivor('nino', sources, rules, identifier('nino')),
+    },
+    contact,
+    addresses,
+    household: household ?? [],
+    entitlements: sources.flatMap((from) => from.record.entitlements.map((entitlement) => ({
+      entitlement, category: categoryOfEntitlement(entitlement.kind), source: provenance({ from, verified: entitlement.evidence.verified }),
+    }))),
+    involvements: sources.flatMap((from) => from.record.involvements.map((involvement) => ({
+      involvement, category: categoryOfSystem(from.system), source: provenance({ from, verified: false }),
+    }))),
+    sourceRecords: sources.map((s) => ({ system: s.system, sourceRef: s.sourceRef, linkedAt: s.linkedAt, linkedBy: s.linkedBy, closed: s.closed })),
+    withheld: [],
+  };
+}
+
+/** Whether address matching's table exists yet (it is another migration's). */
+export async function hasAddressMatches(db: pg.Pool | pg.PoolClient): Promise<boolean> {
+  return (await db.query<{ t: string | null }>("SELECT to_regclass('address_match')::text AS t")).rows[0]?.t != null;
+}
+
+const iso = (d: Date | string) => new Date(d).toISOString();
+
+export async function linkedSources(db: pg.Pool | pg.PoolClient, citizenId: number): Promise<LinkedSource[]> {
+  const matches = await hasAddressMatches(db);
+  const { rows } = await db.query<{
+    system: string; source_ref: string; record: SourceRecord; received_at: Date; source_updated_at: Date | null; closed: boolean;
+    linked_at: Date; linked_by: LinkedBy; m_uprn: string | null; m_status: 'matched' | 'review' | 'unmatched' | null;
+  }>(
+    `SELECT l.system, l.source_ref, s.record, s.received_at, s.source_updated_at, s.closed, l.linked_at, l.linked_by,
+            ${matches ? 'm.uprn AS m_uprn, m.status AS m_status' : 'NULL AS m_uprn, NULL AS m_status'}
+       FROM citizen_link l
+       JOIN source_record s ON s.system = l.system AND s.source_ref = l.source_ref AND s.current
+       ${matches ? 'LEFT JOIN address_match m ON m.source_record_id = s.id' : ''}
+      WHERE l.citizen_id = $1 AND l.ended_at IS NULL
+      ORDER BY l.system, l.source_ref`,
+    [citizenId],
+  );
+  return rows.map((r) => ({
+    system: r.system, sourceRef: r.source_ref, record: r.record, receivedAt: iso(r.received_at),
+    updatedAt: iso(r.source_updated_at ?? r.received_at), closed: r.closed, linkedAt: iso(r.linked_at), linkedBy: r.linked_by,
+    addressMatch: r.m_status === null ? null : { uprn: r.m_uprn === null ? null : Number(r.m_uprn), status: r.m_status },
+  }));
+}
+
+/** Other active citizens with a current record at any of the UPRNs (given by the source or matched). */
+export async function citizensAt(db: pg.Pool | pg.PoolClient, uprns: readonly number[], except: number | null): Promise<{ citizenRef: string; name: string }[]> {
+  if (uprns.length === 0) return [];
+  const matches = await hasAddressMatches(db);
+  const { rows } = await db.query<{ ref: string; features: { forenames: string[]; surname: string } }>(
+    `WITH at AS (
+       SELECT system, source_ref FROM person_record WHERE (features->>'uprn')::bigint = ANY($1::bigint[])
+       ${matches ? `UNION SELECT s.system, s.source_ref FROM address_match m JOIN source_record s ON s.id = m.source_record_id AND s.current
+                    WHERE m.uprn = ANY($1::bigint[]) AND m.status = 'matched'` : ''}
+     )
+     SELECT DISTINCT ON (c.id) c.ref, p.features
+       FROM at JOIN citizen_link l ON l.system = at.system AND l.source_ref = at.source_ref AND l.ended_at IS NULL
+       JOIN citizen c ON c.id = l.citizen_id AND c.status = 'active'
+       JOIN person_record p ON p.system = at.system AND p.source_ref = at.source_ref
+       JOIN source_record s ON s.system = at.system AND s.source_ref = at.source_ref AND s.current AND NOT s.closed
+      WHERE c.id IS DISTINCT FROM $2
+      ORDER BY c.id, at.system, at.source_ref`,
+    [uprns, except],
+  );
+  return rows.map((r) => ({ citizenRef: r.ref, name: [...r.features.forenames, r.features.surname].join(' ') }));
+}
+
+/**
+ * The unfiltered golden record of a citizen; a merged reference answers with
+ * the survivor's reference to redirect to; null when there is no such citizen.
+ */
+export async function citizenView(pool: pg.Pool | pg.PoolClient, ref: string, rules: SurvivorshipRules = DEFAULT_SURVIVORSHIP): Promise<CitizenLookup> {
+  const resolved = await resolveRef(pool, ref);
+  if (!resolved) return null;
+  if (resolved.mergedFrom !== null) return { redirectTo: resolved.ref };
+  const sources = await linkedSources(pool, resolved.id);
+  const draft = buildCitizenView(resolved.ref, sources, [], rules);
+  const uprns = (draft.addresses ?? []).filter((a) => a.current && a.uprn !== null).map((a) => a.uprn as number);
+  return { view: { ...draft, household: await citizensAt(pool, uprns, resolved.id) } };
+}
