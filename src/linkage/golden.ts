@@ -109,7 +109,6 @@ function survivor<T>(field: GoldenField, sources: readonly LinkedSource[], rules
 
 const nameKey = (n: PersonName) => `${n.forenames.join(' ')}|${n.surname}|${n.suffix ?? ''}`.toUpperCase();
 const identifier = (scheme: 'nhs-number' | 'nino') => (r: SourceRecord) => r.identifiers.find((i) => i.scheme === scheme && i.valid)?.value ?? null;
-const displayName = (n: PersonName) => [...n.forenames, n.surname, n.suffix].filter(Boolean).join(' ');
 
 /** Builds the view from the account's linked records (pure: no I/O). */
 export function buildCitizenView(ref: string, sources: readonly LinkedSource[], household: CitizenView['household'], rules: SurvivorshipRules = DEFAULT_SURVIVORSHIP): CitizenView {
