@@ -1,0 +1,66 @@
+/** The stewards' queue of uncertain person matches: both records side by side, per-field weights and the model's decision. */
+import type pg from 'pg';
+import type { FieldWeight, PersonRecord } from '../../matching/person/index.js';
+
+export interface ReviewSide {
+  system: string;
+  sourceRef: string;
+  /** The account the record is in now. */
+  citizenRef: string | null;
+  /** What linkage compared: names, date of birth, identifiers, address and contacts. */
+  person: PersonRecord | null;
+}
+
+export interface PersonReviewItem {
+  id: number;
+  record: ReviewSide;
+  candidate: ReviewSide;
+  /** The candidate citizen (its survivor, when it has been merged since). */
+  candidateCitizenRef: string;
+  weight: number;
+  fields: FieldWeight[];
+  modelDecision: 'link' | 'review' | 'distinct';
+  reason: string;
+  modelVersion: number | null;
+  createdAt: string;
+}
+
+const QUEUE = `
+  SELECT r.id, r.system, r.source_ref, r.candidate_system, r.candidate_ref, r.weight, r.fields, r.model_decision, r.reason,
+         r.model_version, r.created_at, coalesce(s.ref, c.ref) AS candidate_citizen,
+         rc.ref AS record_citizen, rp.features AS record_features, cc.ref AS candidate_record_citizen, cp.features AS candidate_features
+    FROM person_review r
+    JOIN citizen c ON c.id = r.citizen_id
+    LEFT JOIN citizen s ON s.id = c.merged_into
+    LEFT JOIN citizen_link rl ON rl.system = r.system AND rl.source_ref = r.source_ref AND rl.ended_at IS NULL
+    LEFT JOIN citizen rc ON rc.id = rl.citizen_id
+    LEFT JOIN person_record rp ON rp.system = r.system AND rp.source_ref = r.source_ref
+    LEFT JOIN citizen_link cl ON cl.system = r.candidate_system AND cl.source_ref = r.candidate_ref AND cl.ended_at IS NULL
+    LEFT JOIN citizen cc ON cc.id = cl.citizen_id
+    LEFT JOIN person_record cp ON cp.system = r.candidate_system AND cp.source_ref = r.candidate_ref
+   WHERE r.status = 'open' AND r.id > $1
+   ORDER BY r.id
+   LIMIT $2`;
+
+interface Row {
+  id: string; system: string; source_ref: string; candidate_system: string; candidate_ref: string; weight: number; fields: FieldWeight[];
+  model_decision: PersonReviewItem['modelDecision']; reason: string; model_version: number | null; created_at: Date; candidate_citizen: string;
+  record_citizen: string | null; record_features: PersonRecord | null; candidate_record_citizen: string | null; candidate_features: PersonRecord | null;
+}
+
+/** Open review items, oldest first, paged by id. */
+export async function personReviewQueue(db: pg.Pool, after: number, limit: number): Promise<PersonReviewItem[]> {
+  const { rows } = await db.query<Row>(QUEUE, [after, limit]);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    record: { system: r.system, sourceRef: r.source_ref, citizenRef: r.record_citizen, person: r.record_features },
+    candidate: { system: r.candidate_system, sourceRef: r.candidate_ref, citizenRef: r.candidate_record_citizen, person: r.candidate_features },
+    candidateCitizenRef: r.candidate_citizen,
+    weight: r.weight,
+    fields: r.fields,
+    modelDecision: r.model_decision,
+    reason: r.reason,
+    modelVersion: r.model_version,
+    createdAt: new Date(r.created_at).toISOString(),
+  }));
+}

@@ -1,0 +1,139 @@
+/**
+ * Person linkage for data stewards: the review queue of uncertain matches,
+ * decisions on it, and manual link and unlink of source records. Every
+ * decision is stored and overrides the model on every later run.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import { Type } from 'typebox';
+import { Nullable } from '../../../schemas/common.js';
+import { DEFAULT_BLOCKING_RULES } from '../../../matching/person/index.js';
+import { loadPrepareTables, LinkageError } from '../../linkage/context.js';
+import { decidePersonReview, manualLink, manualUnlink, type StewardContext } from '../../linkage/decisions.js';
+import { isValidCitizenRef } from '../../linkage/reference.js';
+import { personReviewQueue } from '../../linkage/review.js';
+import { errorResponses, HubError } from '../errors.js';
+import { clientOf, requireRole } from '../plugins/auth.js';
+
+const CitizenRef = Type.String({ pattern: '^C[0-9]{10}$', description: "citizen reference: 'C', nine digits and a check digit" });
+const System = Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$' });
+const SourceRef = Type.String({ minLength: 1, maxLength: 200 });
+const Reason = Type.String({ minLength: 1, maxLength: 1000, description: 'why, for the account history' });
+
+const Person = Type.Object({
+  forenames: Type.Array(Type.String()),
+  surname: Type.String(),
+  dob: Nullable(Type.String()),
+  sex: Type.Optional(Nullable(Type.String())),
+  nhsNumber: Type.Optional(Nullable(Type.String())),
+  nino: Type.Optional(Nullable(Type.String())),
+  uprn: Type.Optional(Nullable(Type.Integer())),
+  postcode: Type.Optional(Nullable(Type.String())),
+  street: Type.Optional(Nullable(Type.String())),
+  houseNumber: Type.Optional(Nullable(Type.String())),
+  town: Type.Optional(Nullable(Type.String())),
+  phone: Type.Optional(Nullable(Type.String())),
+  email: Type.Optional(Nullable(Type.String())),
+  otherId: Type.Optional(Nullable(Type.String())),
+});
+const Side = Type.Object({ system: Type.String(), sourceRef: Type.String(), citizenRef: Nullable(Type.String()), person: Nullable(Person) });
+const FieldWeight = Type.Object({
+  field: Type.String(),
+  level: Nullable(Type.String({ description: 'how the field compared; null when a side had no value' })),
+  baseWeight: Type.Number(),
+  tfAdjustment: Type.Number({ description: 'term-frequency adjustment: a common name agrees less' }),
+  weight: Type.Number(),
+});
+const ReviewItem = Type.Object({
+  id: Type.Integer(),
+  record: Side,
+  candidate: Side,
+  candidateCitizenRef: Type.String(),
+  weight: Type.Number({ description: 'match weight, log2 odds that they are the same person' }),
+  fields: Type.Array(FieldWeight),
+  modelDecision: Type.Union([Type.Literal('link'), Type.Literal('review'), Type.Literal('distinct')]),
+  reason: Type.String(),
+  modelVersion: Nullable(Type.Integer()),
+  createdAt: Type.String(),
+});
+const LinkResult = Type.Object({ citizenRef: Type.String({ description: 'the account the record is in afterwards' }), system: Type.String(), sourceRef: Type.String() });
+
+function checked(ref: string): string {
+  if (!isValidCitizenRef(ref)) throw new HubError('bad-request', 'not a valid citizen reference (its check digit does not match)');
+  return ref;
+}
+
+async function steward<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    if (error instanceof LinkageError) throw new HubError(error.code, error.message);
+    throw error;
+  }
+}
+
+const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string | null }> = async (app, opts) => {
+  const ctx: StewardContext = { pool: opts.pool, tables: await loadPrepareTables(opts.nicknamesFile ?? null), rules: DEFAULT_BLOCKING_RULES };
+  const ROLES = ['steward', 'admin'] as const;
+
+  app.get('/v1/review/people', {
+    schema: {
+      tags: ['person linkage'],
+      summary: 'Uncertain person matches waiting for a steward, oldest first: both records side by side, per-field weights, the model decision',
+      querystring: Type.Object({ after: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }),
+      response: { 200: Type.Object({ items: Type.Array(ReviewItem) }), ...errorResponses },
+    },
+  }, async (request) => {
+    requireRole(clientOf(request), ROLES);
+    return { items: await personReviewQueue(opts.pool, request.query.after, request.query.limit) };
+  });
+
+  app.post('/v1/review/people/:id', {
+    schema: {
+      tags: ['person linkage'],
+      summary: "A steward's decision: link the record to the candidate citizen, or they are not the same person. Overrides the model from then on.",
+      params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      body: Type.Object({ decision: Type.Union([Type.Literal('link'), Type.Literal('distinct')]), reason: Type.Optional(Reason) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ id: Type.Integer(), decision: Type.String(), citizenRef: Type.String() }), ...errorResponses },
+    },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, ROLES);
+    const { decision, reason } = request.body;
+    const result = await steward(() => decidePersonReview(ctx, request.params.id, decision, { clientId: client.id, reason: reason ?? `review decision: ${decision}` }));
+    return { id: request.params.id, decision, citizenRef: result.citizenRef };
+  });
+
+  app.post('/v1/citizens/:ref/links', {
+    schema: {
+      tags: ['person linkage'],
+      summary: 'Link a source record to a citizen by hand (a merged reference links to its survivor)',
+      params: Type.Object({ ref: CitizenRef }),
+      body: Type.Object({ system: System, sourceRef: SourceRef, reason: Type.Optional(Reason) }, { additionalProperties: false }),
+      response: { 200: LinkResult, ...errorResponses },
+    },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, ROLES);
+    const { system, sourceRef, reason } = request.body;
+    const result = await steward(() => manualLink(ctx, checked(request.params.ref), system, sourceRef, { clientId: client.id, reason: reason ?? 'manual link' }));
+    return { citizenRef: result.citizenRef, system, sourceRef };
+  });
+
+  app.delete('/v1/citizens/:ref/links/:system/:sourceRef', {
+    schema: {
+      tags: ['person linkage'],
+      summary: 'Unlink a source record from a citizen by hand: the record starts an account of its own and is never linked back by the model',
+      params: Type.Object({ ref: CitizenRef, system: System, sourceRef: SourceRef }),
+      querystring: Type.Object({ reason: Type.Optional(Reason) }),
+      response: { 200: LinkResult, ...errorResponses },
+    },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, ROLES);
+    const { ref, system, sourceRef } = request.params;
+    const result = await steward(() => manualUnlink(ctx, checked(ref), system, sourceRef, { clientId: client.id, reason: request.query.reason ?? 'manual unlink' }));
+    return { citizenRef: result.citizenRef, system, sourceRef };
+  });
+};
+export default people;
