@@ -11,7 +11,7 @@
  * threshold. Then single-address API latency of `GET /v1/addresses/match`
  * against `/health`.
  *
- *   npx tsx bench/address-matching.ts [--addresses 500000] [--inputs 50000] [--seed 1] [--sample 2000] [--requests 1000]
+ *   npx tsx bench/address-matching.ts [--addresses 500000] [--inputs 50000] [--seed 1] [--sample 500] [--requests 1000]
  */
 import { createReadStream } from 'node:fs';
 import path from 'node:path';
@@ -127,7 +127,7 @@ async function main(): Promise<void> {
   const seed = arg('seed', 1);
   const council = { seed, addresses: arg('addresses', 500_000) };
   const inputCount = arg('inputs', 50_000);
-  const sampleSize = arg('sample', 2_000);
+  const sampleSize = arg('sample', 500);
   const requests = arg('requests', 1_000);
   const env = await benchEnvironment('hub-bench-match-');
   try {
