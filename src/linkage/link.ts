@@ -85,23 +85,25 @@ export async function indexSourceRecord(db: pg.PoolClient, ctx: Pick<LinkageCont
 }
 
 /** Records of the accounts that share a blocking key with the record (blocks over the size limit skipped), and of `also`. */
-const MEMBERS = `
-  WITH hits AS (
+const MEMBERS_SQL = `
+  WITH hits AS MATERIALIZED (
     SELECT k.key, b.system, b.source_ref
       FROM unnest($1::text[]) AS k(key)
      CROSS JOIN LATERAL (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT $4 + 1) b
   ), small AS (
-    SELECT system, source_ref FROM hits WHERE key IN (SELECT key FROM hits GROUP BY key HAVING count(*) <= $4)
+    SELECT DISTINCT system, source_ref FROM hits
+     WHERE key IN (SELECT key FROM hits GROUP BY key HAVING count(*) <= $4) AND NOT (system = $2 AND source_ref = $3)
   ), accounts AS (
-    SELECT l.citizen_id FROM small JOIN citizen_link l ON l.system = small.system AND l.source_ref = small.source_ref AND l.ended_at IS NULL
-     WHERE NOT (small.system = $2 AND small.source_ref = $3)
+    SELECT l.citizen_id FROM small
+     CROSS JOIN LATERAL (SELECT citizen_id FROM citizen_link l WHERE l.system = small.system AND l.source_ref = small.source_ref AND l.ended_at IS NULL OFFSET 0) l
     UNION SELECT unnest($5::bigint[])
   )
-  SELECT l.citizen_id, l.system, l.source_ref, p.features
-    FROM citizen_link l JOIN person_record p ON p.system = l.system AND p.source_ref = l.source_ref
-   WHERE l.citizen_id IN (SELECT citizen_id FROM accounts) AND l.ended_at IS NULL
-     AND NOT (l.system = $2 AND l.source_ref = $3)
-   ORDER BY l.citizen_id, l.system, l.source_ref`;
+  SELECT m.citizen_id, m.system, m.source_ref, p.features
+    FROM accounts a
+   CROSS JOIN LATERAL (SELECT citizen_id, system, source_ref FROM citizen_link l WHERE l.citizen_id = a.citizen_id AND l.ended_at IS NULL OFFSET 0) m
+    JOIN person_record p ON p.system = m.system AND p.source_ref = m.source_ref
+   WHERE NOT (m.system = $2 AND m.source_ref = $3)
+   ORDER BY m.citizen_id, m.system, m.source_ref`;
 
 interface Decisions {
   stewardTarget: number | null;
@@ -207,7 +209,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
   if (current?.linkedBy === 'steward') return { ...outcome, action: 'kept', citizenId: current.citizenId };
 
   const { rows } = await db.query<{ citizen_id: string; system: string; source_ref: string; features: PersonRecord }>(
-    MEMBERS, [keys, system, sourceRef, ctx.maxBlockSize, current ? [current.citizenId] : []],
+    MEMBERS_SQL, [keys, system, sourceRef, ctx.maxBlockSize, current ? [current.citizenId] : []],
   );
   const members = new Map<number, Member[]>();
   for (const r of rows) {
