@@ -44,16 +44,18 @@ interface Scored {
   conflict: boolean;
 }
 
+/** Two different valid NHS numbers: the strongest evidence that two records are different people. */
+export const identifiersConflict = (a: PreparedPerson, b: PreparedPerson): boolean =>
+  a.nhsNumber !== null && b.nhsNumber !== null && a.nhsNumber !== b.nhsNumber;
+
 /**
- * Strong evidence that two records are different people: two different valid
- * NHS numbers, or dates of birth that differ by more than a clerical slip
- * (unless the same valid NHS number says otherwise).
+ * Evidence strong enough to keep two accounts apart when a record bridges
+ * them: different valid NHS numbers, or dates of birth that differ by more
+ * than a clerical slip (unless the same valid NHS number says otherwise).
+ * Joining one account is the model's decision; merging two needs this too.
  */
 export function strongConflict(a: PreparedPerson, b: PreparedPerson): boolean {
-  if (a.nhsNumber !== null && b.nhsNumber !== null) {
-    if (a.nhsNumber !== b.nhsNumber) return true;
-    return false;
-  }
+  if (a.nhsNumber !== null && b.nhsNumber !== null) return a.nhsNumber !== b.nhsNumber;
   return a.dob !== null && b.dob !== null && dobLevel(a.dob, b.dob) === 'different';
 }
 
@@ -226,7 +228,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
       const explanation = explainPair(ctx.model, me, m.prepared);
       if (best === null || explanation.total > best.explanation.total) best = { citizenId, best: m, explanation, conflict: false };
     }
-    if (best) scored.push({ ...best, conflict: list.some((m) => strongConflict(me, m.prepared)) });
+    if (best) scored.push({ ...best, conflict: list.some((m) => identifiersConflict(me, m.prepared)) });
   }
   scored.sort((a, b) => b.explanation.total - a.explanation.total || a.citizenId - b.citizenId);
   const { link: linkAt, review: reviewAt } = ctx.model.thresholds;
@@ -249,7 +251,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
   const linkable = others.filter((s) => s.explanation.total >= linkAt && !s.conflict);
   for (const s of others) {
     if (s.explanation.total >= linkAt && s.conflict) {
-      await openReview(db, ctx, system, sourceRef, s, 'match weight over the link threshold, but strong evidence conflicts');
+      await openReview(db, ctx, system, sourceRef, s, 'match weight over the link threshold, but the NHS numbers differ');
       outcome.reviews++;
     }
   }
