@@ -27,11 +27,44 @@ async function event(
   );
 }
 
-export async function createCitizen(db: pg.PoolClient, actor: Actor): Promise<number> {
-  const n = Number((await db.query<{ n: string }>("SELECT nextval('citizen_ref_seq') AS n")).rows[0]!.n);
-  const id = (await db.query<{ id: number }>('INSERT INTO citizen (ref) VALUES ($1) RETURNING id', [citizenRef(n)])).rows[0]!.id;
-  await event(db, Number(id), 'create', actor);
-  return Number(id);
+/**
+ * Reference numbers are taken from the sequence in blocks, one round trip per
+ * block, kept per connection (so per database). A number taken and not used
+ * (the connection ends) is simply never issued: references are never reused,
+ * and need not be dense.
+ */
+const REF_BLOCK = 64;
+const refNumbers = new WeakMap<pg.PoolClient, number[]>();
+
+async function nextRefNumber(db: pg.PoolClient): Promise<number> {
+  let stock = refNumbers.get(db);
+  if (!stock || stock.length === 0) {
+    const { rows } = await db.query<{ n: string }>("SELECT nextval('citizen_ref_seq') AS n FROM generate_series(1, $1)", [REF_BLOCK]);
+    stock = rows.map((r) => Number(r.n)).reverse();
+    refNumbers.set(db, stock);
+  }
+  return stock.pop() as number;
+}
+
+const CREATE = `
+  WITH c AS (INSERT INTO citizen (ref) VALUES ($1) RETURNING id),
+       e AS (INSERT INTO citizen_event (citizen_id, kind, client_id, reason) SELECT id, 'create', $2, $3 FROM c)
+  SELECT id FROM c`;
+
+const CREATE_WITH_RECORD = `
+  WITH c AS (INSERT INTO citizen (ref) VALUES ($1) RETURNING id),
+       e AS (INSERT INTO citizen_event (citizen_id, kind, client_id, reason) SELECT id, 'create', $2, $3 FROM c),
+       l AS (INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by) SELECT id, $4, $5, $6 FROM c),
+       le AS (INSERT INTO citizen_event (citizen_id, kind, system, source_ref, client_id, reason) SELECT id, 'link', $4, $5, $2, $3 FROM c)
+  SELECT id FROM c`;
+
+/** A new account; with `record`, the record is linked to it in the same statement. */
+export async function createCitizen(db: pg.PoolClient, actor: Actor, record?: { system: string; sourceRef: string; linkedBy: LinkedBy }): Promise<number> {
+  const ref = citizenRef(await nextRefNumber(db));
+  const { rows } = record
+    ? await db.query<{ id: string }>(CREATE_WITH_RECORD, [ref, actor.clientId, actor.reason, record.system, record.sourceRef, record.linkedBy])
+    : await db.query<{ id: string }>(CREATE, [ref, actor.clientId, actor.reason]);
+  return Number(rows[0]!.id);
 }
 
 export async function currentLink(db: pg.PoolClient | pg.Pool, system: string, sourceRef: string): Promise<{ citizenId: number; linkedBy: LinkedBy } | null> {
@@ -45,10 +78,10 @@ export async function linkRecord(
   db: pg.PoolClient, citizenId: number, system: string, sourceRef: string, linkedBy: LinkedBy, weight: number | null, actor: Actor,
 ): Promise<void> {
   await db.query(
-    'INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight) VALUES ($1, $2, $3, $4, $5)',
-    [citizenId, system, sourceRef, linkedBy, weight],
+    `WITH l AS (INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight) VALUES ($1, $2, $3, $4, $5))
+     INSERT INTO citizen_event (citizen_id, kind, system, source_ref, client_id, reason) VALUES ($1, 'link', $2, $3, $6, $7)`,
+    [citizenId, system, sourceRef, linkedBy, weight, actor.clientId, actor.reason],
   );
-  await event(db, citizenId, 'link', actor, { system, sourceRef });
 }
 
 /** Ends a record's current link; returns the citizen it was linked to. */
@@ -90,8 +123,7 @@ export async function mergeCitizens(db: pg.PoolClient, a: number, b: number, act
 /** Moves a record out of an account into a new one of its own (a split); returns the new account. */
 export async function splitRecord(db: pg.PoolClient, system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number> {
   const from = await unlinkRecord(db, system, sourceRef, actor, 'split');
-  const to = await createCitizen(db, actor);
-  await linkRecord(db, to, system, sourceRef, linkedBy, null, actor);
+  const to = await createCitizen(db, actor, { system, sourceRef, linkedBy });
   if (from !== null) {
     await event(db, from, 'split', actor, { other: to, system, sourceRef });
   }

@@ -11,7 +11,7 @@ import type pg from 'pg';
 import { dobLevel, explainPair, prepare, type PairExplanation, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
 import type { SourceRecord } from '../../schemas/source-record.js';
 import {
-  createCitizen, currentLink, linkRecord, memberCount, mergeCitizens, MODEL, splitRecord, survivors, unlinkRecord, type LinkedBy,
+  createCitizen, linkRecord, memberCount, mergeCitizens, MODEL, splitRecord, survivors, unlinkRecord, type LinkedBy,
 } from './accounts.js';
 import type { LinkageContext } from './context.js';
 import { personFeatures, recordKey } from './features.js';
@@ -64,16 +64,16 @@ export function blockKeys(ctx: Pick<LinkageContext, 'rules'>, p: PreparedPerson)
 }
 
 async function indexRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules'>, sourceRecordId: number, features: PersonRecord, prepared: PreparedPerson, system: string, sourceRef: string) {
-  await db.query(
-    `INSERT INTO person_record (system, source_ref, source_record_id, features) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features`,
-    [system, sourceRef, sourceRecordId, features],
-  );
-  await db.query('DELETE FROM person_block WHERE system = $1 AND source_ref = $2', [system, sourceRef]);
   const keys = blockKeys(ctx, prepared);
-  if (keys.length > 0) {
-    await db.query('INSERT INTO person_block (key, system, source_ref) SELECT unnest($1::text[]), $2, $3', [keys, system, sourceRef]);
-  }
+  // One statement: the CTEs and the final insert see the same snapshot, so the old keys are deleted and the new ones added.
+  await db.query(
+    `WITH p AS (
+       INSERT INTO person_record (system, source_ref, source_record_id, features) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features
+     ), d AS (DELETE FROM person_block WHERE system = $1 AND source_ref = $2)
+     INSERT INTO person_block (key, system, source_ref) SELECT unnest($5::text[]), $1, $2`,
+    [system, sourceRef, sourceRecordId, features, keys],
+  );
   return keys;
 }
 
@@ -122,7 +122,7 @@ async function decisionsFor(db: pg.PoolClient, system: string, sourceRef: string
   const { rows } = await db.query<{ kind: string; citizen_id: string | null; system: string; source_ref: string; other_system: string | null; other_source_ref: string | null }>(
     `SELECT d.kind, d.citizen_id, d.system, d.source_ref, d.other_system, d.other_source_ref FROM link_decision d
       WHERE d.revoked_at IS NULL AND ((d.system = $1 AND d.source_ref = $2) OR (d.other_system = $1 AND d.other_source_ref = $2)
-            OR (d.kind <> 'link' AND d.citizen_id IN (SELECT id FROM citizen WHERE coalesce(merged_into, id) = $3)))
+            OR (d.kind <> 'link' AND (d.citizen_id = $3 OR d.citizen_id IN (SELECT id FROM citizen WHERE merged_into = $3))))
       ORDER BY d.id`,
     [system, sourceRef, home],
   );
@@ -179,17 +179,30 @@ async function mayMerge(db: pg.PoolClient, a: number, b: number, members: Readon
 const sharesIdentifier = (a: PreparedPerson, b: PreparedPerson): boolean =>
   (a.nhsNumber !== null && a.nhsNumber === b.nhsNumber) || (a.nino !== null && a.nino === b.nino);
 
+/** The record's current version, whether it is indexed as that version, its link, and whether any steward decision bears on it. */
+const RECORD_SQL = `
+  SELECT s.id, s.record, s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by,
+         EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.system = s.system AND d.source_ref = s.source_ref)
+      OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.other_system = s.system AND d.other_source_ref = s.source_ref)
+      OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind <> 'link'
+                  AND (d.citizen_id = l.citizen_id OR d.citizen_id IN (SELECT id FROM citizen WHERE merged_into = l.citizen_id))) AS decided
+    FROM source_record s
+    LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
+    LEFT JOIN citizen_link l ON l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL
+   WHERE s.system = $1 AND s.source_ref = $2 AND s.current`;
+
+interface RecordRow {
+  id: string; record: SourceRecord; closed: boolean; indexed: string | null; citizen_id: string | null; linked_by: string | null; decided: boolean;
+}
+
+const NO_DECISIONS: Decisions = { stewardTarget: null, barredCitizens: new Set(), barredRecords: new Set() };
+
 /** Links one source record (its current version) inside the caller's transaction, which holds the linkage lock. */
 export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, system: string, sourceRef: string, options: { force?: boolean } = {}): Promise<LinkOutcome> {
   const outcome: LinkOutcome = { action: 'unchanged', citizenId: null, merges: 0, reviews: 0 };
-  const row = (await db.query<{ id: string; record: SourceRecord; closed: boolean; indexed: string | null }>(
-    `SELECT s.id, s.record, s.closed, p.source_record_id AS indexed FROM source_record s
-       LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
-      WHERE s.system = $1 AND s.source_ref = $2 AND s.current`,
-    [system, sourceRef],
-  )).rows[0];
+  const row = (await db.query<RecordRow>(RECORD_SQL, [system, sourceRef])).rows[0];
   if (!row) return { ...outcome, action: 'missing' };
-  const current = await currentLink(db, system, sourceRef);
+  const current = row.citizen_id === null ? null : { citizenId: Number(row.citizen_id), linkedBy: row.linked_by as LinkedBy };
   const changed = row.indexed === null || Number(row.indexed) !== Number(row.id);
   if (current && !changed && !options.force) return { ...outcome, citizenId: current.citizenId };
 
@@ -200,7 +213,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
   // A closed record stays where it is: its link is history the account keeps.
   if (current && row.closed) return { ...outcome, action: 'kept', citizenId: current.citizenId };
 
-  const decisions = await decisionsFor(db, system, sourceRef, current?.citizenId ?? null);
+  const decisions = row.decided ? await decisionsFor(db, system, sourceRef, current?.citizenId ?? null) : NO_DECISIONS;
   if (decisions.stewardTarget !== null) {
     if (current?.citizenId !== decisions.stewardTarget) {
       if (current) await unlinkRecord(db, system, sourceRef, { clientId: null, reason: 'steward decision' }, 'steward decision');
@@ -275,8 +288,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
     if (outcome.action === 'unchanged') outcome.action = 'joined';
   } else {
     if (home === null) {
-      home = await createCitizen(db, MODEL);
-      await linkRecord(db, home, system, sourceRef, 'model', null, MODEL);
+      home = await createCitizen(db, MODEL, { system, sourceRef, linkedBy: 'model' });
       outcome.action = 'created';
     }
     target = home;
