@@ -179,9 +179,9 @@ async function mayMerge(db: pg.PoolClient, a: number, b: number, members: Readon
 const sharesIdentifier = (a: PreparedPerson, b: PreparedPerson): boolean =>
   (a.nhsNumber !== null && a.nhsNumber === b.nhsNumber) || (a.nino !== null && a.nino === b.nino);
 
-/** The record's current version, whether it is indexed as that version, its link, and whether any steward decision bears on it. */
-const RECORD_SQL = `
-  SELECT s.id, s.record, s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by,
+/** Records' current versions, whether each is indexed as that version, its link, and whether any steward decision bears on it. */
+const recordsSql = (where: string) => `
+  SELECT s.system, s.source_ref, s.id, s.record, s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by,
          EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.system = s.system AND d.source_ref = s.source_ref)
       OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.other_system = s.system AND d.other_source_ref = s.source_ref)
       OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind <> 'link'
@@ -189,27 +189,55 @@ const RECORD_SQL = `
     FROM source_record s
     LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
     LEFT JOIN citizen_link l ON l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL
-   WHERE s.system = $1 AND s.source_ref = $2 AND s.current`;
+   WHERE ${where} AND s.current`;
+const RECORD_SQL = recordsSql('s.system = $1 AND s.source_ref = $2');
+const RECORDS_SQL = recordsSql('(s.system, s.source_ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))');
 
 interface RecordRow {
-  id: string; record: SourceRecord; closed: boolean; indexed: string | null; citizen_id: string | null; linked_by: string | null; decided: boolean;
+  system: string; source_ref: string; id: string; record: SourceRecord; closed: boolean; indexed: string | null;
+  citizen_id: string | null; linked_by: string | null; decided: boolean;
+}
+
+const currentOf = (row: RecordRow) => (row.citizen_id === null ? null : { citizenId: Number(row.citizen_id), linkedBy: row.linked_by as LinkedBy });
+const isChanged = (row: RecordRow) => row.indexed === null || Number(row.indexed) !== Number(row.id);
+
+/** Indexes many records in one statement (the pairs must be distinct). */
+async function indexMany(db: pg.PoolClient, ctx: LinkageContext, items: { row: RecordRow; features: PersonRecord; keys: string[] }[]): Promise<void> {
+  if (items.length === 0) return;
+  const blocks = items.flatMap((i) => i.keys.map((k) => [k, i.row.system, i.row.source_ref] as const));
+  await db.query(
+    `WITH p AS (
+       INSERT INTO person_record (system, source_ref, source_record_id, features)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
+       ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features
+     ), d AS (
+       DELETE FROM person_block b USING unnest($1::text[], $2::text[]) AS k(system, source_ref) WHERE b.system = k.system AND b.source_ref = k.source_ref
+     )
+     INSERT INTO person_block (key, system, source_ref) SELECT * FROM unnest($5::text[], $6::text[], $7::text[])`,
+    [items.map((i) => i.row.system), items.map((i) => i.row.source_ref), items.map((i) => i.row.id), items.map((i) => JSON.stringify(i.features)),
+      blocks.map((b) => b[0]), blocks.map((b) => b[1]), blocks.map((b) => b[2])],
+  );
 }
 
 const NO_DECISIONS: Decisions = { stewardTarget: null, barredCitizens: new Set(), barredRecords: new Set() };
 
 /** Links one source record (its current version) inside the caller's transaction, which holds the linkage lock. */
 export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, system: string, sourceRef: string, options: { force?: boolean } = {}): Promise<LinkOutcome> {
-  const outcome: LinkOutcome = { action: 'unchanged', citizenId: null, merges: 0, reviews: 0 };
   const row = (await db.query<RecordRow>(RECORD_SQL, [system, sourceRef])).rows[0];
-  if (!row) return { ...outcome, action: 'missing' };
-  const current = row.citizen_id === null ? null : { citizenId: Number(row.citizen_id), linkedBy: row.linked_by as LinkedBy };
-  const changed = row.indexed === null || Number(row.indexed) !== Number(row.id);
-  if (current && !changed && !options.force) return { ...outcome, citizenId: current.citizenId };
-
+  if (!row) return { action: 'missing', citizenId: null, merges: 0, reviews: 0 };
+  const current = currentOf(row);
+  if (current && !isChanged(row) && !options.force) return { action: 'unchanged', citizenId: current.citizenId, merges: 0, reviews: 0 };
   const features = personFeatures(row.record);
   const me = prepare(features, ctx.tables);
   const keys = await indexRecord(db, ctx, Number(row.id), features, me, system, sourceRef);
+  return linkIndexed(db, ctx, row, me, keys);
+}
 
+/** The linking decision for a record already indexed as its current version. */
+async function linkIndexed(db: pg.PoolClient, ctx: LinkageContext, row: RecordRow, me: PreparedPerson, keys: string[]): Promise<LinkOutcome> {
+  const outcome: LinkOutcome = { action: 'unchanged', citizenId: null, merges: 0, reviews: 0 };
+  const { system, source_ref: sourceRef } = row;
+  const current = currentOf(row);
   // A closed record stays where it is: its link is history the account keeps.
   if (current && row.closed) return { ...outcome, action: 'kept', citizenId: current.citizenId };
 
@@ -354,19 +382,54 @@ export interface LinkCounts {
 
 const emptyLinkCounts = (): LinkCounts => ({ records: 0, created: 0, joined: 0, kept: 0, moved: 0, steward: 0, unchanged: 0, merges: 0, reviews: 0 });
 
+/**
+ * Links a batch in one transaction: the records and their links are read in
+ * one query and indexed in one statement, then linked one by one in order.
+ * When a record moves or merges accounts, the rest of the batch is read
+ * again, since their links may have moved with it.
+ */
+async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly { system: string; source_ref: string }[], force: boolean, counts: LinkCounts): Promise<void> {
+  let pending = [...keys];
+  // Records chosen and indexed on an earlier read: linked whatever the re-read says.
+  const chosen = new Set<string>();
+  while (pending.length > 0) {
+    const { rows } = await db.query<RecordRow>(RECORDS_SQL, [pending.map((k) => k.system), pending.map((k) => k.source_ref)]);
+    const byKey = new Map(rows.map((r) => [recordKey(r.system, r.source_ref), r]));
+    const work = pending.flatMap((k) => {
+      const key = recordKey(k.system, k.source_ref);
+      const row = byKey.get(key);
+      const again = chosen.has(key);
+      if (!again) counts.records++;
+      if (!row) return [];
+      if (!again && currentOf(row) && !isChanged(row) && !force) {
+        counts.unchanged++;
+        return [];
+      }
+      const features = personFeatures(row.record);
+      const me = prepare(features, ctx.tables);
+      return [{ key, again, row, features, me, keys: blockKeys(ctx, me) }];
+    });
+    await indexMany(db, ctx, work.filter((w) => !w.again));
+    for (const w of work) chosen.add(w.key);
+    pending = [];
+    for (const [i, w] of work.entries()) {
+      const o = await linkIndexed(db, ctx, w.row, w.me, w.keys);
+      if (o.action !== 'missing') counts[o.action]++;
+      counts.merges += o.merges;
+      counts.reviews += o.reviews;
+      if (o.merges > 0 || o.action === 'moved' || o.action === 'steward') {
+        pending = work.slice(i + 1).map((x) => ({ system: x.row.system, source_ref: x.row.source_ref }));
+        break;
+      }
+    }
+  }
+}
+
 async function linkKeys(ctx: LinkageContext, keys: { system: string; source_ref: string }[], options: LinkAllOptions): Promise<LinkCounts> {
   const counts = emptyLinkCounts();
   const batch = options.batchSize ?? 200;
   for (let i = 0; i < keys.length; i += batch) {
-    await inTransaction(ctx.pool, async (db) => {
-      for (const k of keys.slice(i, i + batch)) {
-        const o = await linkInTransaction(db, ctx, k.system, k.source_ref, { force: options.relink ?? false });
-        counts.records++;
-        if (o.action !== 'missing') counts[o.action]++;
-        counts.merges += o.merges;
-        counts.reviews += o.reviews;
-      }
-    });
+    await inTransaction(ctx.pool, (db) => linkBatch(db, ctx, keys.slice(i, i + batch), options.relink ?? false, counts));
     options.onProgress?.(counts, keys.length);
   }
   return counts;
