@@ -26,7 +26,8 @@ import { migrate } from '../src/db/migrate.js';
 import { createIntake } from '../src/intake/ingest.js';
 import { storeItem } from '../src/intake/store.js';
 import { loadPrepareTables, openLinkage } from '../src/linkage/context.js';
-import { linkAll, linkOne } from '../src/linkage/link.js';
+import { linkAll } from '../src/linkage/batch.js';
+import { linkOne } from '../src/linkage/link.js';
 import { trainFromDatabase } from '../src/linkage/train.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');

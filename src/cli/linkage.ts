@@ -8,7 +8,7 @@ import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { loadPrepareTables, openLinkage } from '../linkage/context.js';
 import { exportMatches } from '../linkage/export.js';
-import { linkAll, type LinkCounts } from '../linkage/link.js';
+import { linkAll, type LinkCounts } from '../linkage/batch.js';
 import { DEFAULT_SEED, trainFromDatabase } from '../linkage/train.js';
 import { action, withDatabase } from './context.js';
 

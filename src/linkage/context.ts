@@ -13,6 +13,8 @@ import { CURATED_NICKNAMES_URL } from '../../matching/person-data/index.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
+const LINKAGE_LOCK = 7_401_006;
+
 export interface LinkageContext {
   pool: pg.Pool;
   tables: PrepareTables;
@@ -83,4 +85,21 @@ export async function openLinkage(pool: pg.Pool, options: OpenOptions = {}): Pro
     rules: DEFAULT_BLOCKING_RULES,
     maxBlockSize: options.maxBlockSize ?? 500,
   };
+}
+
+/** Runs `fn` in a transaction holding the linkage lock: linking and steward decisions never interleave. */
+export async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+  const db = await pool.connect();
+  try {
+    await db.query('BEGIN');
+    await db.query('SELECT pg_advisory_xact_lock($1)', [LINKAGE_LOCK]);
+    const result = await fn(db);
+    await db.query('COMMIT');
+    return result;
+  } catch (error) {
+    await db.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    db.release();
+  }
 }

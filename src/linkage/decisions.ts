@@ -9,8 +9,8 @@ import type pg from 'pg';
 import {
   createCitizen, currentLink, linkRecord, memberCount, mergeCitizens, resolveRef, splitRecord, survivors, unlinkRecord, type Actor,
 } from './accounts.js';
-import { LinkageError, type LinkageContext } from './context.js';
-import { indexSourceRecord, inTransaction } from './link.js';
+import { inTransaction, LinkageError, type LinkageContext } from './context.js';
+import { indexSourceRecord } from './person-index.js';
 
 /** Steward operations need the tables and rules to index records, not a model. */
 export type StewardContext = Pick<LinkageContext, 'pool' | 'tables' | 'rules'>;

@@ -5,18 +5,17 @@
  * best account when the evidence is clear, starts a new one when nothing is
  * close, and goes to review in between. A record that bridges two accounts
  * merges them only when no strong evidence conflicts. Linking runs under one
- * advisory lock, so concurrent workers never race to create the same person.
+ * advisory lock (see inTransaction), so concurrent workers never race to
+ * create the same person.
  */
 import type pg from 'pg';
 import { dobLevel, explainPair, prepare, type PairExplanation, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
-import type { SourceRecord } from '../../schemas/source-record.js';
 import {
   createCitizen, linkRecord, memberCount, mergeCitizens, MODEL, splitRecord, survivors, unlinkRecord, type LinkedBy,
 } from './accounts.js';
-import type { LinkageContext } from './context.js';
+import { inTransaction, type LinkageContext } from './context.js';
 import { personFeatures, recordKey } from './features.js';
-
-const LINKAGE_LOCK = 7_401_006;
+import { currentOf, indexRecord, isChanged, MEMBERS_SQL, RECORD_SQL, type RecordRow } from './person-index.js';
 
 export type LinkAction = 'created' | 'joined' | 'kept' | 'moved' | 'steward' | 'unchanged' | 'missing';
 
@@ -58,54 +57,6 @@ export function strongConflict(a: PreparedPerson, b: PreparedPerson): boolean {
   if (a.nhsNumber !== null && b.nhsNumber !== null) return a.nhsNumber !== b.nhsNumber;
   return a.dob !== null && b.dob !== null && dobLevel(a.dob, b.dob) === 'different';
 }
-
-export function blockKeys(ctx: Pick<LinkageContext, 'rules'>, p: PreparedPerson): string[] {
-  return ctx.rules.flatMap((rule, i) => [...new Set(rule.keys(p))].map((k) => `${i}:${k}`));
-}
-
-async function indexRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules'>, sourceRecordId: number, features: PersonRecord, prepared: PreparedPerson, system: string, sourceRef: string) {
-  const keys = blockKeys(ctx, prepared);
-  // One statement: the CTEs and the final insert see the same snapshot, so the old keys are deleted and the new ones added.
-  await db.query(
-    `WITH p AS (
-       INSERT INTO person_record (system, source_ref, source_record_id, features) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features
-     ), d AS (DELETE FROM person_block WHERE system = $1 AND source_ref = $2)
-     INSERT INTO person_block (key, system, source_ref) SELECT unnest($5::text[]), $1, $2`,
-    [system, sourceRef, sourceRecordId, features, keys],
-  );
-  return keys;
-}
-
-/** Indexes a record's current version for candidate lookup (no model needed); false when it has no current version. */
-export async function indexSourceRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules' | 'tables'>, system: string, sourceRef: string): Promise<boolean> {
-  const row = (await db.query<{ id: string; record: SourceRecord }>('SELECT id, record FROM source_record WHERE system = $1 AND source_ref = $2 AND current', [system, sourceRef])).rows[0];
-  if (!row) return false;
-  const features = personFeatures(row.record);
-  await indexRecord(db, ctx, Number(row.id), features, prepare(features, ctx.tables), system, sourceRef);
-  return true;
-}
-
-/** Records of the accounts that share a blocking key with the record (blocks over the size limit skipped), and of `also`. */
-const MEMBERS_SQL = `
-  WITH hits AS MATERIALIZED (
-    SELECT k.key, b.system, b.source_ref
-      FROM unnest($1::text[]) AS k(key)
-     CROSS JOIN LATERAL (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT $4 + 1) b
-  ), small AS (
-    SELECT DISTINCT system, source_ref FROM hits
-     WHERE key IN (SELECT key FROM hits GROUP BY key HAVING count(*) <= $4) AND NOT (system = $2 AND source_ref = $3)
-  ), accounts AS (
-    SELECT l.citizen_id FROM small
-     CROSS JOIN LATERAL (SELECT citizen_id FROM citizen_link l WHERE l.system = small.system AND l.source_ref = small.source_ref AND l.ended_at IS NULL OFFSET 0) l
-    UNION SELECT unnest($5::bigint[])
-  )
-  SELECT m.citizen_id, m.system, m.source_ref, p.features
-    FROM accounts a
-   CROSS JOIN LATERAL (SELECT citizen_id, system, source_ref FROM citizen_link l WHERE l.citizen_id = a.citizen_id AND l.ended_at IS NULL OFFSET 0) m
-    JOIN person_record p ON p.system = m.system AND p.source_ref = m.source_ref
-   WHERE NOT (m.system = $2 AND m.source_ref = $3)
-   ORDER BY m.citizen_id, m.system, m.source_ref`;
 
 interface Decisions {
   stewardTarget: number | null;
@@ -179,46 +130,6 @@ async function mayMerge(db: pg.PoolClient, a: number, b: number, members: Readon
 const sharesIdentifier = (a: PreparedPerson, b: PreparedPerson): boolean =>
   (a.nhsNumber !== null && a.nhsNumber === b.nhsNumber) || (a.nino !== null && a.nino === b.nino);
 
-/** Records' current versions, whether each is indexed as that version, its link, and whether any steward decision bears on it. */
-const recordsSql = (where: string) => `
-  SELECT s.system, s.source_ref, s.id, s.record, s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by,
-         EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.system = s.system AND d.source_ref = s.source_ref)
-      OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.other_system = s.system AND d.other_source_ref = s.source_ref)
-      OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind <> 'link'
-                  AND (d.citizen_id = l.citizen_id OR d.citizen_id IN (SELECT id FROM citizen WHERE merged_into = l.citizen_id))) AS decided
-    FROM source_record s
-    LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
-    LEFT JOIN citizen_link l ON l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL
-   WHERE ${where} AND s.current`;
-const RECORD_SQL = recordsSql('s.system = $1 AND s.source_ref = $2');
-const RECORDS_SQL = recordsSql('(s.system, s.source_ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))');
-
-interface RecordRow {
-  system: string; source_ref: string; id: string; record: SourceRecord; closed: boolean; indexed: string | null;
-  citizen_id: string | null; linked_by: string | null; decided: boolean;
-}
-
-const currentOf = (row: RecordRow) => (row.citizen_id === null ? null : { citizenId: Number(row.citizen_id), linkedBy: row.linked_by as LinkedBy });
-const isChanged = (row: RecordRow) => row.indexed === null || Number(row.indexed) !== Number(row.id);
-
-/** Indexes many records in one statement (the pairs must be distinct). */
-async function indexMany(db: pg.PoolClient, ctx: LinkageContext, items: { row: RecordRow; features: PersonRecord; keys: string[] }[]): Promise<void> {
-  if (items.length === 0) return;
-  const blocks = items.flatMap((i) => i.keys.map((k) => [k, i.row.system, i.row.source_ref] as const));
-  await db.query(
-    `WITH p AS (
-       INSERT INTO person_record (system, source_ref, source_record_id, features)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
-       ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features
-     ), d AS (
-       DELETE FROM person_block b USING unnest($1::text[], $2::text[]) AS k(system, source_ref) WHERE b.system = k.system AND b.source_ref = k.source_ref
-     )
-     INSERT INTO person_block (key, system, source_ref) SELECT * FROM unnest($5::text[], $6::text[], $7::text[])`,
-    [items.map((i) => i.row.system), items.map((i) => i.row.source_ref), items.map((i) => i.row.id), items.map((i) => JSON.stringify(i.features)),
-      blocks.map((b) => b[0]), blocks.map((b) => b[1]), blocks.map((b) => b[2])],
-  );
-}
-
 const NO_DECISIONS: Decisions = { stewardTarget: null, barredCitizens: new Set(), barredRecords: new Set() };
 
 /** Links one source record (its current version) inside the caller's transaction, which holds the linkage lock. */
@@ -234,7 +145,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
 }
 
 /** The linking decision for a record already indexed as its current version. */
-async function linkIndexed(db: pg.PoolClient, ctx: LinkageContext, row: RecordRow, me: PreparedPerson, keys: string[]): Promise<LinkOutcome> {
+export async function linkIndexed(db: pg.PoolClient, ctx: LinkageContext, row: RecordRow, me: PreparedPerson, keys: string[]): Promise<LinkOutcome> {
   const outcome: LinkOutcome = { action: 'unchanged', citizenId: null, merges: 0, reviews: 0 };
   const { system, source_ref: sourceRef } = row;
   const current = currentOf(row);
@@ -346,122 +257,7 @@ async function linkIndexed(db: pg.PoolClient, ctx: LinkageContext, row: RecordRo
   return outcome;
 }
 
-/** Runs `fn` in a transaction holding the linkage lock. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN');
-    await db.query('SELECT pg_advisory_xact_lock($1)', [LINKAGE_LOCK]);
-    const result = await fn(db);
-    await db.query('COMMIT');
-    return result;
-  } catch (error) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    db.release();
-  }
-}
-
 /** Links one source record in its own transaction. */
 export function linkOne(ctx: LinkageContext, system: string, sourceRef: string, options: { force?: boolean } = {}): Promise<LinkOutcome> {
   return inTransaction(ctx.pool, (db) => linkInTransaction(db, ctx, system, sourceRef, options));
-}
-
-export interface LinkCounts {
-  records: number;
-  created: number;
-  joined: number;
-  kept: number;
-  moved: number;
-  steward: number;
-  unchanged: number;
-  merges: number;
-  reviews: number;
-}
-
-const emptyLinkCounts = (): LinkCounts => ({ records: 0, created: 0, joined: 0, kept: 0, moved: 0, steward: 0, unchanged: 0, merges: 0, reviews: 0 });
-
-/**
- * Links a batch in one transaction: the records and their links are read in
- * one query and indexed in one statement, then linked one by one in order.
- * When a record moves or merges accounts, the rest of the batch is read
- * again, since their links may have moved with it.
- */
-async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly { system: string; source_ref: string }[], force: boolean, counts: LinkCounts): Promise<void> {
-  let pending = [...keys];
-  // Records chosen and indexed on an earlier read: linked whatever the re-read says.
-  const chosen = new Set<string>();
-  while (pending.length > 0) {
-    const { rows } = await db.query<RecordRow>(RECORDS_SQL, [pending.map((k) => k.system), pending.map((k) => k.source_ref)]);
-    const byKey = new Map(rows.map((r) => [recordKey(r.system, r.source_ref), r]));
-    const work = pending.flatMap((k) => {
-      const key = recordKey(k.system, k.source_ref);
-      const row = byKey.get(key);
-      const again = chosen.has(key);
-      if (!again) counts.records++;
-      if (!row) return [];
-      if (!again && currentOf(row) && !isChanged(row) && !force) {
-        counts.unchanged++;
-        return [];
-      }
-      const features = personFeatures(row.record);
-      const me = prepare(features, ctx.tables);
-      return [{ key, again, row, features, me, keys: blockKeys(ctx, me) }];
-    });
-    await indexMany(db, ctx, work.filter((w) => !w.again));
-    for (const w of work) chosen.add(w.key);
-    pending = [];
-    for (const [i, w] of work.entries()) {
-      const o = await linkIndexed(db, ctx, w.row, w.me, w.keys);
-      if (o.action !== 'missing') counts[o.action]++;
-      counts.merges += o.merges;
-      counts.reviews += o.reviews;
-      if (o.merges > 0 || o.action === 'moved' || o.action === 'steward') {
-        pending = work.slice(i + 1).map((x) => ({ system: x.row.system, source_ref: x.row.source_ref }));
-        break;
-      }
-    }
-  }
-}
-
-async function linkKeys(ctx: LinkageContext, keys: { system: string; source_ref: string }[], options: LinkAllOptions): Promise<LinkCounts> {
-  const counts = emptyLinkCounts();
-  const batch = options.batchSize ?? 200;
-  for (let i = 0; i < keys.length; i += batch) {
-    await inTransaction(ctx.pool, (db) => linkBatch(db, ctx, keys.slice(i, i + batch), options.relink ?? false, counts));
-    options.onProgress?.(counts, keys.length);
-  }
-  return counts;
-}
-
-export interface LinkAllOptions {
-  /** Re-evaluate every current record (after re-training), not only new and changed ones. */
-  relink?: boolean;
-  batchSize?: number;
-  onProgress?: (counts: LinkCounts, total: number) => void;
-}
-
-/** Links every current source record not yet linked or changed since (all of them with `relink`), in id order. */
-export async function linkAll(ctx: LinkageContext, options: LinkAllOptions = {}): Promise<LinkCounts> {
-  const { rows } = await ctx.pool.query<{ system: string; source_ref: string }>(
-    options.relink
-      ? 'SELECT system, source_ref FROM source_record WHERE current ORDER BY id'
-      : `SELECT s.system, s.source_ref FROM source_record s
-           LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
-          WHERE s.current AND (p.source_record_id IS DISTINCT FROM s.id
-                OR NOT EXISTS (SELECT 1 FROM citizen_link l WHERE l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL))
-          ORDER BY s.id`,
-  );
-  return linkKeys(ctx, rows, options);
-}
-
-/** Links the given source record versions (the pipeline's batch); ids of superseded versions link the current one. */
-export async function linkSourceRecords(ctx: LinkageContext, ids: readonly number[], options: Omit<LinkAllOptions, 'relink'> = {}): Promise<LinkCounts> {
-  const { rows } = await ctx.pool.query<{ system: string; source_ref: string }>(
-    `SELECT system, source_ref FROM (SELECT DISTINCT ON (system, source_ref) system, source_ref, id FROM source_record WHERE id = ANY($1::bigint[])
-      ORDER BY system, source_ref, id) x ORDER BY id`,
-    [ids],
-  );
-  return linkKeys(ctx, rows, options);
 }

@@ -7,7 +7,8 @@ import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../sr
 import { manualLink } from '../../../src/linkage/decisions.js';
 import { exportMatches } from '../../../src/linkage/export.js';
 import { buildCitizenView, citizenView, type LinkedSource } from '../../../src/linkage/golden.js';
-import { linkAll, linkOne } from '../../../src/linkage/link.js';
+import { linkAll } from '../../../src/linkage/batch.js';
+import { linkOne } from '../../../src/linkage/link.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { nhsNumber, population, sourceRecord, store, type PersonSpec } from './people.js';

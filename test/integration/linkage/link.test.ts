@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentLink, resolveRef } from '../../../src/linkage/accounts.js';
 import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
-import { linkAll, linkOne, linkSourceRecords } from '../../../src/linkage/link.js';
+import { linkAll, linkSourceRecords } from '../../../src/linkage/batch.js';
+import { linkOne } from '../../../src/linkage/link.js';
 import { citizenRef, isValidCitizenRef } from '../../../src/linkage/reference.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';

@@ -1,0 +1,100 @@
+/**
+ * The linkage index: each current source record's features (the library's
+ * PersonRecord) and blocking keys, kept so that a new record finds its
+ * candidates through an index and compares them without re-reading and
+ * re-mapping their source records.
+ */
+import type pg from 'pg';
+import { prepare, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
+import type { SourceRecord } from '../../schemas/source-record.js';
+import type { LinkedBy } from './accounts.js';
+import type { LinkageContext } from './context.js';
+import { personFeatures } from './features.js';
+
+export function blockKeys(ctx: Pick<LinkageContext, 'rules'>, p: PreparedPerson): string[] {
+  return ctx.rules.flatMap((rule, i) => [...new Set(rule.keys(p))].map((k) => `${i}:${k}`));
+}
+
+export async function indexRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules'>, sourceRecordId: number, features: PersonRecord, prepared: PreparedPerson, system: string, sourceRef: string) {
+  const keys = blockKeys(ctx, prepared);
+  // One statement: the CTEs and the final insert see the same snapshot, so the old keys are deleted and the new ones added.
+  await db.query(
+    `WITH p AS (
+       INSERT INTO person_record (system, source_ref, source_record_id, features) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features
+     ), d AS (DELETE FROM person_block WHERE system = $1 AND source_ref = $2)
+     INSERT INTO person_block (key, system, source_ref) SELECT unnest($5::text[]), $1, $2`,
+    [system, sourceRef, sourceRecordId, features, keys],
+  );
+  return keys;
+}
+
+/** Indexes a record's current version for candidate lookup (no model needed); false when it has no current version. */
+export async function indexSourceRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules' | 'tables'>, system: string, sourceRef: string): Promise<boolean> {
+  const row = (await db.query<{ id: string; record: SourceRecord }>('SELECT id, record FROM source_record WHERE system = $1 AND source_ref = $2 AND current', [system, sourceRef])).rows[0];
+  if (!row) return false;
+  const features = personFeatures(row.record);
+  await indexRecord(db, ctx, Number(row.id), features, prepare(features, ctx.tables), system, sourceRef);
+  return true;
+}
+
+/** Records of the accounts that share a blocking key with the record (blocks over the size limit skipped), and of `also`. */
+export const MEMBERS_SQL = `
+  WITH hits AS MATERIALIZED (
+    SELECT k.key, b.system, b.source_ref
+      FROM unnest($1::text[]) AS k(key)
+     CROSS JOIN LATERAL (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT $4 + 1) b
+  ), small AS (
+    SELECT DISTINCT system, source_ref FROM hits
+     WHERE key IN (SELECT key FROM hits GROUP BY key HAVING count(*) <= $4) AND NOT (system = $2 AND source_ref = $3)
+  ), accounts AS (
+    SELECT l.citizen_id FROM small
+     CROSS JOIN LATERAL (SELECT citizen_id FROM citizen_link l WHERE l.system = small.system AND l.source_ref = small.source_ref AND l.ended_at IS NULL OFFSET 0) l
+    UNION SELECT unnest($5::bigint[])
+  )
+  SELECT m.citizen_id, m.system, m.source_ref, p.features
+    FROM accounts a
+   CROSS JOIN LATERAL (SELECT citizen_id, system, source_ref FROM citizen_link l WHERE l.citizen_id = a.citizen_id AND l.ended_at IS NULL OFFSET 0) m
+    JOIN person_record p ON p.system = m.system AND p.source_ref = m.source_ref
+   WHERE NOT (m.system = $2 AND m.source_ref = $3)
+   ORDER BY m.citizen_id, m.system, m.source_ref`;
+
+/** Records' current versions, whether each is indexed as that version, its link, and whether any steward decision bears on it. */
+const recordsSql = (where: string) => `
+  SELECT s.system, s.source_ref, s.id, s.record, s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by,
+         EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.system = s.system AND d.source_ref = s.source_ref)
+      OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.other_system = s.system AND d.other_source_ref = s.source_ref)
+      OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind <> 'link'
+                  AND (d.citizen_id = l.citizen_id OR d.citizen_id IN (SELECT id FROM citizen WHERE merged_into = l.citizen_id))) AS decided
+    FROM source_record s
+    LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
+    LEFT JOIN citizen_link l ON l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL
+   WHERE ${where} AND s.current`;
+export const RECORD_SQL = recordsSql('s.system = $1 AND s.source_ref = $2');
+export const RECORDS_SQL = recordsSql('(s.system, s.source_ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))');
+
+export interface RecordRow {
+  system: string; source_ref: string; id: string; record: SourceRecord; closed: boolean; indexed: string | null;
+  citizen_id: string | null; linked_by: string | null; decided: boolean;
+}
+
+export const currentOf = (row: RecordRow) => (row.citizen_id === null ? null : { citizenId: Number(row.citizen_id), linkedBy: row.linked_by as LinkedBy });
+export const isChanged = (row: RecordRow) => row.indexed === null || Number(row.indexed) !== Number(row.id);
+
+/** Indexes many records in one statement (the pairs must be distinct). */
+export async function indexMany(db: pg.PoolClient, items: { row: RecordRow; features: PersonRecord; keys: string[] }[]): Promise<void> {
+  if (items.length === 0) return;
+  const blocks = items.flatMap((i) => i.keys.map((k) => [k, i.row.system, i.row.source_ref] as const));
+  await db.query(
+    `WITH p AS (
+       INSERT INTO person_record (system, source_ref, source_record_id, features)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
+       ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features
+     ), d AS (
+       DELETE FROM person_block b USING unnest($1::text[], $2::text[]) AS k(system, source_ref) WHERE b.system = k.system AND b.source_ref = k.source_ref
+     )
+     INSERT INTO person_block (key, system, source_ref) SELECT * FROM unnest($5::text[], $6::text[], $7::text[])`,
+    [items.map((i) => i.row.system), items.map((i) => i.row.source_ref), items.map((i) => i.row.id), items.map((i) => JSON.stringify(i.features)),
+      blocks.map((b) => b[0]), blocks.map((b) => b[1]), blocks.map((b) => b[2])],
+  );
+}
