@@ -8,6 +8,8 @@ import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { loadDemoIfEmpty } from './demo.js';
+import { linkageForWorker } from './linkage/context.js';
+import { LinkedCitizenSource } from './linkage/citizen-source.js';
 import { createLogger } from './logging.js';
 import { AddressMatcher } from './addresses/matcher.js';
 import { pipelineJobs, startPipeline, type PipelineDeps } from './pipeline/jobs.js';
@@ -33,7 +35,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
     await migrate(database.url);
     if (config.demo && mode.api) await loadDemoIfEmpty(database.pool, database.url, logger);
     const matcher = new AddressMatcher(database.pool, config.addressParser);
-    const deps: PipelineDeps = { pool: database.pool, logger, matcher };
+    const deps: PipelineDeps = { pool: database.pool, logger, matcher, linkage: linkageForWorker(database.pool, config.nicknamesFile) };
     queue = await startQueue(database.url, {
       jobs: pipelineJobs(deps),
       workers: mode.workers,
@@ -43,7 +45,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
     let address: string | null = null;
     if (mode.api) {
       const boss = queue.boss;
-      app = await buildApp({ config, pool: database.pool, logger, matcher, onAccepted: async (ids) => void (await startPipeline(boss, ids)) });
+      app = await buildApp({ config, pool: database.pool, logger, matcher, citizens: new LinkedCitizenSource(database.pool), onAccepted: async (ids) => void (await startPipeline(boss, ids)) });
       address = await app.listen({ host: config.host, port: config.port });
       // Load the matcher's index now rather than on the first request.
       matcher.current().catch((err: unknown) => logger.warn({ err }, 'address index not loaded yet'));

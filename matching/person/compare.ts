@@ -18,12 +18,25 @@ export interface Comparison {
   level: (a: PreparedPerson, b: PreparedPerson) => number;
   /** The level whose weight is adjusted by term frequency, and the value to look up. */
   termFrequency?: { level: number; value: (p: PreparedPerson) => string | null };
+  /**
+   * Fields of one group measure the same fact (where the person lives), so
+   * their evidence is not independent: within a group only the strongest
+   * agreement and the strongest disagreement count.
+   */
+  group?: string;
+  /**
+   * Least m probability of any level. EM on one snapshot sees few true pairs
+   * that disagree where people's details go stale (a move seen by one
+   * system), so it would make such disagreement a veto.
+   */
+  minM?: number;
 }
 
 const either = <T>(a: T | null, b: T | null): boolean => a === null || b === null;
 
-const exactOnly = (field: string, get: (p: PreparedPerson) => string | number | null): Comparison => ({
+const exactOnly = (field: string, get: (p: PreparedPerson) => string | number | null, group?: string): Comparison => ({
   field,
+  ...(group ? { group, minM: STALE_ADDRESS } : {}),
   levels: ['exact', 'different'],
   level: (a, b) => {
     const x = get(a);
@@ -89,8 +102,15 @@ const otherId: Comparison = {
   },
 };
 
+/** The evidence group of the address fields: two people at one address (a couple, a parent and child) agree on all of them at once. */
+const RESIDENCE = 'residence';
+/** Share of true pairs allowed to disagree on an address field: one of the two systems holds an older address. */
+const STALE_ADDRESS = 0.05;
+
 const address: Comparison = {
   field: 'address',
+  group: RESIDENCE,
+  minM: STALE_ADDRESS,
   levels: ['same number and street', 'same street', 'street jaro-winkler >= 0.9', 'different'],
   level: (a, b) => {
     if (a.street === null || b.street === null) return MISSING;
@@ -101,6 +121,8 @@ const address: Comparison = {
 
 const postcode: Comparison = {
   field: 'postcode',
+  group: RESIDENCE,
+  minM: STALE_ADDRESS,
   levels: ['exact', 'same sector', 'same district', 'different'],
   level: (a, b) => {
     if (a.postcode === null || b.postcode === null) return MISSING;
@@ -113,6 +135,8 @@ const postcode: Comparison = {
 
 const town: Comparison = {
   field: 'town',
+  group: RESIDENCE,
+  minM: STALE_ADDRESS,
   levels: ['exact', 'jaro-winkler >= 0.9', 'different'],
   level: (a, b) => {
     if (a.town === null || b.town === null) return MISSING;
@@ -141,7 +165,7 @@ export const PERSON_COMPARISONS: readonly Comparison[] = [
   exactOnly('nhsNumber', (p) => p.nhsNumber),
   exactOnly('nino', (p) => p.nino),
   otherId,
-  exactOnly('uprn', (p) => p.uprn),
+  exactOnly('uprn', (p) => p.uprn, RESIDENCE),
   address,
   postcode,
   town,

@@ -12,20 +12,22 @@ export interface FieldWeight {
   tfAdjustment: number;
   /** baseWeight + tfAdjustment. */
   weight: number;
+  /** What the field adds to the total: its weight, less where a stronger field of its evidence group already counts the same fact. */
+  counted: number;
 }
 
 export interface PairExplanation {
   /** log2 odds of the prior. */
   priorWeight: number;
   fields: FieldWeight[];
-  /** priorWeight plus every field's weight. */
+  /** priorWeight plus every field's counted weight. */
   total: number;
   probability: number;
   decision: Decision;
 }
 
 function fieldWeight(field: FieldModel, comparison: Comparison, level: number, a: PreparedPerson): FieldWeight {
-  if (level === MISSING) return { field: field.field, level: null, baseWeight: 0, tfAdjustment: 0, weight: 0 };
+  if (level === MISSING) return { field: field.field, level: null, baseWeight: 0, tfAdjustment: 0, weight: 0, counted: 0 };
   const m = field.m[level] as number;
   const u = field.u[level] as number;
   const baseWeight = Math.log2(m / u);
@@ -33,7 +35,28 @@ function fieldWeight(field: FieldModel, comparison: Comparison, level: number, a
   const tf = field.termFrequencies;
   const value = comparison.termFrequency?.value(a);
   if (tf && tf.level === level && value != null) tfAdjustment = Math.log2(u / (tf.frequencies[value] ?? tf.floor));
-  return { field: field.field, level: field.levels[level] ?? null, baseWeight, tfAdjustment, weight: baseWeight + tfAdjustment };
+  const weight = baseWeight + tfAdjustment;
+  return { field: field.field, level: field.levels[level] ?? null, baseWeight, tfAdjustment, weight, counted: weight };
+}
+
+/**
+ * Within each evidence group only the strongest agreement and the strongest
+ * disagreement count (the first field among equals); the others count 0.
+ */
+function countGroups(fields: FieldWeight[], comparisons: readonly Comparison[]): void {
+  const strongest = new Map<string, { agree: number; disagree: number }>();
+  fields.forEach((f, i) => {
+    const group = comparisons[i]?.group;
+    if (!group || f.weight === 0) return;
+    const best = strongest.get(group) ?? { agree: -1, disagree: -1 };
+    if (f.weight > 0 && (best.agree < 0 || f.weight > (fields[best.agree] as FieldWeight).weight)) best.agree = i;
+    if (f.weight < 0 && (best.disagree < 0 || f.weight < (fields[best.disagree] as FieldWeight).weight)) best.disagree = i;
+    strongest.set(group, best);
+  });
+  fields.forEach((f, i) => {
+    const best = comparisons[i]?.group ? strongest.get(comparisons[i]!.group!) : undefined;
+    if (best && i !== best.agree && i !== best.disagree) f.counted = 0;
+  });
 }
 
 export const decide = (model: PersonModel, weight: number): Decision =>
@@ -48,8 +71,9 @@ export function explainPair(
 ): PairExplanation {
   const vector = compareRecords(a, b, comparisons);
   const fields = model.fields.map((field, f) => fieldWeight(field, comparisons[f] as Comparison, vector[f] as number, a));
+  countGroups(fields, comparisons);
   const priorWeight = weightOfProbability(model.prior);
-  const total = fields.reduce((sum, f) => sum + f.weight, priorWeight);
+  const total = fields.reduce((sum, f) => sum + f.counted, priorWeight);
   return { priorWeight, fields, total, probability: matchProbability(total), decision: decide(model, total) };
 }
 

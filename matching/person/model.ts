@@ -102,6 +102,14 @@ const startingM = (levels: number): number[] => {
   return Array.from({ length: levels }, (_, l) => (l === 0 ? 0.9 : 0.1 / (levels - 1)));
 };
 
+/** m probabilities with each level at least `floor`, renormalised to sum to one. */
+function withFloor(m: readonly number[], floor: number): number[] {
+  if (floor <= 0) return [...m];
+  const raised = m.map((x) => Math.max(x, floor));
+  const total = raised.reduce((s, x) => s + x, 0);
+  return raised.map((x) => x / total);
+}
+
 /**
  * Train without labels: u from random pairs, m (and the share of matches among
  * the candidates) by EM over the candidate pairs' comparison vectors, term
@@ -133,7 +141,7 @@ export function trainModel(
     fields: comparisons.map((c, f) => ({
       field: c.field,
       levels: [...c.levels],
-      m: em.m[f] as number[],
+      m: withFloor(em.m[f] as number[], c.minM ?? 0),
       u: u[f] as number[],
       ...(c.termFrequency ? { termFrequencies: termFrequencies(all, c.termFrequency.value, c.termFrequency.level) } : {}),
     })),

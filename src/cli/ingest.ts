@@ -10,6 +10,7 @@ import { AddressMatcher } from '../addresses/matcher.js';
 import { matchCountsOfIntake } from '../addresses/sql.js';
 import { createIntake, ingestItems } from '../intake/ingest.js';
 import { createLogger } from '../logging.js';
+import { linkageForWorker } from '../linkage/context.js';
 import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.js';
 import { startQueue } from '../pipeline/queue.js';
 import { rejectsOf } from '../intake/queries.js';
@@ -35,7 +36,7 @@ export function ingestCommand(): Command {
       const size = (await stat(file)).size;
       await withDatabase(async (db, config) => {
         const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
-        const deps = { pool: db.pool, logger, matcher: new AddressMatcher(db.pool, config.addressParser) };
+        const deps = { pool: db.pool, logger, matcher: new AddressMatcher(db.pool, config.addressParser), linkage: linkageForWorker(db.pool, config.nicknamesFile) };
         const queue = opts.wait ? null : await startQueue(db.url, { jobs: pipelineJobs(deps), workers: false, log: (m) => logger.warn(m) });
         const accepted: number[] = [];
         const source = { system, channel: 'file' as const, fileName: path.basename(file), rawFormat: mapping.reader.kind };

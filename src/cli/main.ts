@@ -2,10 +2,12 @@
 import { Command } from 'commander';
 import { loadConfig } from '../config.js';
 import { startHub, stopOnSignals } from '../hub.js';
+import { auditCommand } from './audit.js';
 import { clientsCommand } from './clients.js';
 import { action, withDatabase } from './context.js';
 import { gazetteerCommand } from './gazetteer.js';
 import { ingestCommand, rejectsCommand } from './ingest.js';
+import { exportCommand, linkageCommand } from './linkage.js';
 import { matchAddressesCommand } from './match-addresses.js';
 import { pipelineCommand } from './pipeline.js';
 
@@ -48,5 +50,8 @@ program.addCommand(ingestCommand());
 program.addCommand(rejectsCommand());
 program.addCommand(matchAddressesCommand());
 program.addCommand(pipelineCommand());
+program.addCommand(linkageCommand());
+program.addCommand(exportCommand());
+program.addCommand(auditCommand());
 
 await program.parseAsync(process.argv);

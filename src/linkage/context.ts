@@ -103,3 +103,22 @@ export async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) =>
     db.release();
   }
 }
+
+/**
+ * The linkage context of a long-running worker: the nickname tables are read
+ * once, the model again only when another version becomes active. Null while
+ * no model has been trained.
+ */
+export function linkageForWorker(pool: pg.Pool, nicknamesFile: string | null): () => Promise<LinkageContext | null> {
+  let tables: Promise<PrepareTables> | null = null;
+  let cached: LinkageContext | null = null;
+  return async () => {
+    const version = (await pool.query<{ version: number }>('SELECT version FROM person_model WHERE active')).rows[0]?.version;
+    if (version === undefined) return null;
+    if (cached?.modelVersion !== version) {
+      tables ??= loadPrepareTables(nicknamesFile);
+      cached = await openLinkage(pool, { tables: await tables });
+    }
+    return cached;
+  };
+}

@@ -9,12 +9,16 @@ import type { Logger } from 'pino';
 import type PgBoss from 'pg-boss';
 import type { AddressMatcher } from '../addresses/matcher.js';
 import { matchSourceRecords } from '../addresses/records.js';
+import { linkSourceRecords } from '../linkage/batch.js';
+import type { LinkageContext } from '../linkage/context.js';
 import type { JobDefinition } from './queue.js';
 
 export interface PipelineDeps {
   pool: pg.Pool;
   logger: Logger;
   matcher: AddressMatcher;
+  /** The linkage context with the active model; null until a model is trained. */
+  linkage: () => Promise<LinkageContext | null>;
   /** Set once the queue has started; a step uses it to hand records on. */
   boss?: PgBoss;
 }
@@ -23,8 +27,8 @@ export interface RecordBatch {
   ids: number[];
 }
 
-/** The steps that exist, in order. Linking and publishing join this list when they land. */
-export const PIPELINE_STEPS = ['pipeline.match-address'] as const;
+/** The steps that exist, in order. Publishing joins this list when it lands. */
+export const PIPELINE_STEPS = ['pipeline.match-address', 'pipeline.link-person'] as const;
 
 function next(step: string): string | null {
   const i = (PIPELINE_STEPS as readonly string[]).indexOf(step);
@@ -44,6 +48,21 @@ export function pipelineJobs(deps: PipelineDeps): JobDefinition[] {
         const counts = await matchSourceRecords(deps.pool, deps.matcher, batch.ids);
         deps.logger.debug({ step: 'match-address', records: batch.ids.length, ...counts }, 'addresses matched');
         await handOn('pipeline.match-address', batch);
+      },
+    },
+    {
+      name: 'pipeline.link-person',
+      async handler(data) {
+        const batch = data as RecordBatch;
+        const linkage = await deps.linkage();
+        if (!linkage) {
+          // Nothing is lost: `hub linkage run` links every record not yet linked once a model exists.
+          deps.logger.warn({ step: 'link-person', records: batch.ids.length }, 'no person model yet: records wait for `hub linkage train` and `hub linkage run`');
+        } else {
+          const counts = await linkSourceRecords(linkage, batch.ids);
+          deps.logger.debug({ step: 'link-person', ...counts }, 'people linked');
+        }
+        await handOn('pipeline.link-person', batch);
       },
     },
   ];

@@ -11,6 +11,13 @@ import errorsPlugin from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import securityPlugin from './plugins/security.js';
 import { AddressMatcher } from '../addresses/matcher.js';
+import type { CitizenSource } from '../citizens/source.js';
+import { LinkedCitizenSource } from '../linkage/citizen-source.js';
+import { policyOptions } from '../policy/options.js';
+import auditRoutes from './routes/audit.js';
+import citizenRoutes from './routes/citizens.js';
+import peopleRoutes from './routes/people.js';
+import registerRoutes from './routes/register.js';
 import addressMatchingRoutes from './routes/address-matching.js';
 import addressRoutes from './routes/addresses.js';
 import healthRoutes from './routes/health.js';
@@ -18,11 +25,13 @@ import meRoutes from './routes/me.js';
 import sourceRoutes from './routes/sources.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<Config, 'pushBatchMax'>>;
+  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<Config, 'pushBatchMax' | 'extraPurposes' | 'nicknamesFile'>>;
   pool: pg.Pool;
   logger: Logger;
   /** Shared with the pipeline workers of the same process; one is made when not given. */
   matcher?: AddressMatcher;
+  /** Where citizen reads come from; the linkage tables when not given. */
+  citizens?: CitizenSource;
   /** Hands newly stored source records to the pipeline. */
   onAccepted?: (sourceRecordIds: number[]) => Promise<void>;
 }
@@ -61,6 +70,12 @@ export async function buildApp(deps: AppDeps) {
   await app.register(meRoutes);
   await app.register(addressMatchingRoutes, { pool: deps.pool, matcher: deps.matcher ?? new AddressMatcher(deps.pool) });
   await app.register(addressRoutes, { pool: deps.pool });
+  const source = deps.citizens ?? new LinkedCitizenSource(deps.pool);
+  const policy = policyOptions({ extraPurposes: deps.config.extraPurposes ?? [] });
+  await app.register(peopleRoutes, { pool: deps.pool, nicknamesFile: deps.config.nicknamesFile ?? null });
+  await app.register(registerRoutes, { pool: deps.pool, source, policy });
+  await app.register(citizenRoutes, { pool: deps.pool, source, policy });
+  await app.register(auditRoutes, { pool: deps.pool });
   await app.register(sourceRoutes, { pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000, ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}) });
   return app;
 }

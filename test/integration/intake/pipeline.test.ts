@@ -5,6 +5,7 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddressMatcher } from '../../../src/addresses/matcher.js';
 import { importGazetteer } from '../../../src/gazetteer/import.js';
+import { linkageForWorker } from '../../../src/linkage/context.js';
 import { createLogger } from '../../../src/logging.js';
 import { pipelineJobs, startPipeline } from '../../../src/pipeline/jobs.js';
 import { startQueue, type Queue } from '../../../src/pipeline/queue.js';
@@ -70,7 +71,7 @@ describe('intake pipeline', () => {
         workers: true,
         log: () => undefined,
         jobs: [
-          ...pipelineJobs({ pool: db.pool, logger: createLogger('silent'), matcher }),
+          ...pipelineJobs({ pool: db.pool, logger: createLogger('silent'), matcher, linkage: linkageForWorker(db.pool, null) }),
           { name: 'pipeline.always-fails', retryLimit: 1, retryDelaySeconds: 0, async handler() { throw new Error('synthetic failure'); } },
         ],
       });

@@ -8,7 +8,6 @@ import { citizenRef } from '../../../src/linkage/reference.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
 import { createLogger } from '../../../src/logging.js';
 import { buildApp, type HubApp } from '../../../src/server/app.js';
-import peopleRoutes from '../../../src/server/routes/people.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { population, sourceRecord, store, type PersonSpec } from './people.js';
 
@@ -37,7 +36,6 @@ describe('person review and manual link routes', () => {
     ctx = await openLinkage(db.pool, { tables });
     await linkAll(ctx);
     app = await buildApp({ config: { bodyLimit: 1024 * 1024, rateLimitPerMinute: 100_000 }, pool: db.pool, logger: createLogger('silent') });
-    await app.register(peopleRoutes, { pool: db.pool });
     await app.ready();
     steward = (await createClient(db.pool, { org: 'Data Team', role: 'steward' })).key;
     adviser = (await createClient(db.pool, { org: 'Contact Centre', role: 'adviser' })).key;

@@ -1,0 +1,89 @@
+/**
+ * The citizen routes on the real citizen source: records stored through
+ * intake, linked by a trained model, then read, searched (call pop-up by
+ * phone number as telephony presents it) and listed by property through the
+ * hub's own application, under an agreement.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CitizenView } from '../../../schemas/citizen-view.js';
+import { createClient } from '../../../src/auth/clients.js';
+import { linkAll } from '../../../src/linkage/batch.js';
+import { loadPrepareTables, openLinkage } from '../../../src/linkage/context.js';
+import { trainFromDatabase } from '../../../src/linkage/train.js';
+import { createTestHub, type TestHub } from '../../support/app.js';
+import { population, sourceRecord, store } from '../linkage/people.js';
+
+describe('citizen reads from the linkage tables', () => {
+  let hub: TestHub;
+  let adviser: string;
+  let dpo: string;
+  const quartermaine = { forenames: ['ZEBEDEE'], surname: 'QUARTERMAINE', dob: '1961-03-14', lines: ['4 LARK RISE', 'NORTHBY'], postcode: 'ZZ9 9QQ', uprn: 300001 };
+
+  const read = (key: string, url: string) => hub.app.inject({ url, headers: { authorization: `Bearer ${key}`, 'x-purpose': 'contact-centre-enquiry' } });
+  const search = async (query: string) => {
+    const response = await read(adviser, `/v1/citizens?${query}`);
+    expect(response.statusCode).toBe(200);
+    return response.json() as { count: number; citizens: CitizenView[] };
+  };
+
+  beforeAll(async () => {
+    hub = await createTestHub();
+    await store(hub.db.pool, population(21, 120));
+    await store(hub.db.pool, [sourceRecord({ ...quartermaine, system: 'revenues', ref: 'RQ1', phone: '+447911123456' })]);
+    await store(hub.db.pool, [sourceRecord({ ...quartermaine, system: 'smartcard', ref: 'SC123456', email: 'zq@example.org' })]);
+    await store(hub.db.pool, [sourceRecord({ ...quartermaine, forenames: ['ODETTE'], dob: '1963-07-02', system: 'housing', ref: 'HQ2' })]);
+    const tables = await loadPrepareTables();
+    await trainFromDatabase(hub.db.pool, tables, { seed: 5 });
+    await linkAll(await openLinkage(hub.db.pool, { tables }));
+
+    const council = await createClient(hub.db.pool, { org: 'Northby Council Contact Centre', role: 'adviser' });
+    adviser = council.key;
+    dpo = await hub.keyFor('dpo', 'Northby Council Information Governance');
+    const isa = await hub.app.inject({
+      method: 'POST', url: '/v1/register/agreements', headers: { authorization: `Bearer ${dpo}` },
+      payload: {
+        id: 'ISA-CC', title: 'Contact centre', parties: { provider: { orgId: council.client.orgId }, recipients: [council.client.orgId] }, roles: null,
+        purposes: ['contact-centre-enquiry'], categories: ['identity', 'contact', 'address', 'household', 'service-involvement'],
+        lawfulBasis: 'public-task', art9Condition: null, legalGateway: 'Local Government Act 1972 s.111', dpiaReference: 'DPIA-1',
+        startDate: '2026-01-01', endDate: null, reviewDate: '2027-01-01', status: 'active',
+      },
+    });
+    expect(isa.statusCode).toBe(201);
+  }, 120_000);
+  afterAll(async () => hub.close());
+
+  it('finds a citizen by surname, by a phone number written as people say it, by card number and by NHS number of nobody', async () => {
+    const bySurname = await search('surname=quartermaine&forename=zeb');
+    expect(bySurname.count).toBe(1);
+    const ref = bySurname.citizens[0]!.ref;
+    expect(bySurname.citizens[0]!.sourceRecords?.map((r) => r.sourceRef).sort()).toEqual(['RQ1', 'SC123456']);
+
+    const popUp = await search(`phone=${encodeURIComponent('07911 123456')}`);
+    expect(popUp.citizens.map((c) => c.ref)).toEqual([ref]);
+    expect((await search('cardNumber=SC123456')).citizens.map((c) => c.ref)).toEqual([ref]);
+    expect((await search('email=ZQ@example.org')).citizens.map((c) => c.ref)).toEqual([ref]);
+    // Every criterion must hold: the right surname with another date of birth finds nobody.
+    expect((await search('surname=QUARTERMAINE&dob=1961-03-15')).count).toBe(0);
+    expect((await search('surname=QUARTERMAINE')).count).toBe(2);
+  });
+
+  it('lists the occupants of a property and shows the household on the golden record', async () => {
+    const occupants = await read(adviser, '/v1/properties/300001/occupants');
+    expect(occupants.statusCode).toBe(200);
+    const names = (occupants.json() as { citizens: CitizenView[] }).citizens.map((c) => c.identity?.name.value.forenames[0]).sort();
+    expect(names).toEqual(['ODETTE', 'ZEBEDEE']);
+
+    const [zebedee] = (await search('surname=QUARTERMAINE&forename=ZEBEDEE')).citizens;
+    const view = (await read(adviser, `/v1/citizens/${zebedee!.ref}`)).json() as CitizenView;
+    expect(view.household?.map((h) => h.name)).toEqual(['ODETTE QUARTERMAINE']);
+  });
+
+  it('gives the DPO the account history in a subject access export', async () => {
+    const [zebedee] = (await search('surname=QUARTERMAINE&forename=ZEBEDEE')).citizens;
+    const response = await hub.app.inject({ url: `/v1/citizens/${zebedee!.ref}/subject-access`, headers: { authorization: `Bearer ${dpo}`, 'x-purpose': 'contact-centre-enquiry' } });
+    expect(response.statusCode).toBe(200);
+    const body = response.json() as { linkHistory: { kind: string; sourceRef: string | null }[]; sourceRecords: { sourceRef: string }[] };
+    expect(body.linkHistory.map((e) => e.kind)).toContain('create');
+    expect(body.sourceRecords.map((r) => r.sourceRef).sort()).toEqual(['RQ1', 'SC123456']);
+  });
+});
