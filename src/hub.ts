@@ -33,7 +33,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   let app: HubApp | null = null;
   try {
     await migrate(database.url);
-    if (config.demo && mode.api) await loadDemoIfEmpty(database.pool, database.url, logger);
+    if (config.demo && mode.api) await loadDemoIfEmpty(database.pool, database.url, logger, { nicknamesFile: config.nicknamesFile });
     const matcher = new AddressMatcher(database.pool, config.addressParser);
     const deps: PipelineDeps = { pool: database.pool, logger, matcher, linkage: linkageForWorker(database.pool, config.nicknamesFile) };
     queue = await startQueue(database.url, {

@@ -59,10 +59,10 @@ interface Decided {
 }
 
 /** Decides for every citizen from the register as it stands; reads only, outside the audit transaction. */
-async function decideAll(ctx: DisclosureContext, req: DisclosureRequest, refs: readonly string[], now: Date): Promise<Decided> {
+async function decideAll(ctx: DisclosureContext, req: DisclosureRequest, refs: readonly string[], now: Date, aliases?: Map<string, string[]>): Promise<Decided> {
   const emergency = req.purpose === EMERGENCY_PURPOSE;
   const grant = emergency ? await chooseGrant(ctx.pool, req.client.id, req.breakGlassReason, now) : { grant: null, open: false };
-  const { agreements, registers } = await policyInputs(ctx.pool, req.client.orgId, refs, await aliasesOf(ctx.source, refs));
+  const { agreements, registers } = await policyInputs(ctx.pool, req.client.orgId, refs, aliases ?? await aliasesOf(ctx.source, refs));
   const decisions = new Map<string, Decision>();
   for (const ref of refs) {
     decisions.set(ref, decide({
@@ -100,7 +100,8 @@ export async function discloseCitizen(ctx: DisclosureContext, req: DisclosureReq
   const found = await ctx.source.view(ref);
   if (found === null) return { kind: 'not-found' };
   const target = 'redirectTo' in found ? found.redirectTo : ref;
-  const decided = await decideAll(ctx, req, [target], now);
+  const known = 'view' in found && found.mergedRefs ? new Map([[target, found.mergedRefs]]) : undefined;
+  const decided = await decideAll(ctx, req, [target], now, known);
   const decision = decided.decisions.get(target)!;
   const grant = decided.grant.grant;
   if (!decision.anyPermitted) {

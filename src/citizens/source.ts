@@ -21,7 +21,8 @@ export interface CitizenSearch {
   cardNumber?: string;
 }
 
-export type CitizenLookup = { view: CitizenView } | { redirectTo: string } | null;
+/** A view may carry the references merged into it, saving the disclosure a mergedInto lookup. */
+export type CitizenLookup = { view: CitizenView; mergedRefs?: string[] } | { redirectTo: string } | null;
 
 export interface CitizenSource {
   /** The golden record; a reference merged into another answers with the survivor's reference. */

@@ -1,27 +1,17 @@
 /** `hub ingest SYSTEM FILE` and `hub rejects SYSTEM`. */
-import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
-import path from 'node:path';
-import { Transform } from 'node:stream';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
-import { DEFAULT_MAPPING_FILES, loadMapping, readAndMap } from '../../adapters/mapping/index.js';
+import { DEFAULT_MAPPING_FILES } from '../../adapters/mapping/index.js';
 import { AddressMatcher } from '../addresses/matcher.js';
 import { matchCountsOfIntake } from '../addresses/sql.js';
-import { createIntake, ingestItems } from '../intake/ingest.js';
+import { ingestFile } from '../intake/ingest-file.js';
 import { createLogger } from '../logging.js';
 import { linkageForWorker } from '../linkage/context.js';
 import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.js';
 import { startQueue } from '../pipeline/queue.js';
 import { rejectsOf } from '../intake/queries.js';
 import { action, withDatabase } from './context.js';
-
-function mappingFileFor(system: string, given: string | undefined): string {
-  if (given) return given;
-  const shipped = (DEFAULT_MAPPING_FILES as Record<string, string>)[system];
-  if (!shipped) throw new Error(`no shipped mapping for system "${system}": give one with --mapping FILE (see docs/mapping-files.md)`);
-  return shipped;
-}
 
 export function ingestCommand(): Command {
   return new Command('ingest')
@@ -32,34 +22,24 @@ export function ingestCommand(): Command {
     .option('--wait', 'run the pipeline (address matching, linking) for the records here and wait for it, instead of queueing it for the hub')
     .option('--no-progress', 'no progress bar')
     .action(action(async (system: string, file: string, opts: { mapping?: string; progress: boolean; wait?: boolean }) => {
-      const mapping = await loadMapping(mappingFileFor(system, opts.mapping));
       const size = (await stat(file)).size;
       await withDatabase(async (db, config) => {
         const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
         const deps = { pool: db.pool, logger, matcher: new AddressMatcher(db.pool, config.addressParser), linkage: linkageForWorker(db.pool, config.nicknamesFile) };
         const queue = opts.wait ? null : await startQueue(db.url, { jobs: pipelineJobs(deps), workers: false, log: (m) => logger.warn(m) });
         const accepted: number[] = [];
-        const source = { system, channel: 'file' as const, fileName: path.basename(file), rawFormat: mapping.reader.kind };
-        const intakeId = await createIntake(db.pool, source);
         const bar = opts.progress && process.stderr.isTTY
           ? new SingleBar({ format: ' {bar} {percentage}% | {read} read | {rate} records/s', stream: process.stderr }, Presets.shades_classic)
           : null;
-        let bytes = 0;
-        const counter = new Transform({
-          transform(chunk: Buffer, _enc, done) {
-            bytes += chunk.length;
-            done(null, chunk);
-          },
-        });
         const started = performance.now();
         bar?.start(size, 0, { read: 0, rate: 0 });
-        const items = readAndMap(mapping, createReadStream(file).pipe(counter), { today: new Date().toISOString().slice(0, 10) }, { path: path.basename(file) });
-        const counts = await ingestItems(db.pool, intakeId, source, items, {
+        const { intakeId, counts } = await ingestFile(db.pool, system, file, {
+          ...(opts.mapping ? { mapping: opts.mapping } : {}),
           onAccepted: async (ids) => {
             if (queue) await startPipeline(queue.boss, ids);
             else accepted.push(...ids);
           },
-          onProgress: (c) => bar?.update(bytes, { read: c.read, rate: Math.round(c.read / ((performance.now() - started) / 1000)) }),
+          onProgress: (bytes, c) => bar?.update(bytes, { read: c.read, rate: Math.round(c.read / ((performance.now() - started) / 1000)) }),
         });
         bar?.update(size);
         bar?.stop();

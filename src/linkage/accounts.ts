@@ -135,15 +135,18 @@ export interface Resolved {
   ref: string;
   /** Set when the asked-for reference was merged: the survivor's reference. */
   mergedFrom: string | null;
+  /** References merged into the survivor. */
+  aliases: string[];
 }
 
 /** The account a reference stands for, following a merge to the survivor. */
 export async function resolveRef(db: pg.Pool | pg.PoolClient, ref: string): Promise<Resolved | null> {
-  const row = (await db.query<{ id: string; ref: string; merged: boolean }>(
-    `SELECT coalesce(s.id, c.id) AS id, coalesce(s.ref, c.ref) AS ref, c.merged_into IS NOT NULL AS merged
+  const row = (await db.query<{ id: string; ref: string; merged: boolean; aliases: string[] }>(
+    `SELECT coalesce(s.id, c.id) AS id, coalesce(s.ref, c.ref) AS ref, c.merged_into IS NOT NULL AS merged,
+            ARRAY(SELECT m.ref FROM citizen m WHERE m.merged_into = coalesce(s.id, c.id) ORDER BY m.ref) AS aliases
        FROM citizen c LEFT JOIN citizen s ON s.id = c.merged_into WHERE c.ref = $1`, [ref],
   )).rows[0];
-  return row ? { id: Number(row.id), ref: row.ref, mergedFrom: row.merged ? ref : null } : null;
+  return row ? { id: Number(row.id), ref: row.ref, mergedFrom: row.merged ? ref : null, aliases: row.aliases } : null;
 }
 
 /** Survivors of the given accounts (an account not merged is its own survivor). */

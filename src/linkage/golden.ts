@@ -177,24 +177,18 @@ export function buildCitizenView(ref: string, sources: readonly LinkedSource[], 
   };
 }
 
-/** Whether address matching's table exists yet (it is another migration's). */
-export async function hasAddressMatches(db: pg.Pool | pg.PoolClient): Promise<boolean> {
-  return (await db.query<{ t: string | null }>("SELECT to_regclass('address_match')::text AS t")).rows[0]?.t != null;
-}
-
 const iso = (d: Date | string) => new Date(d).toISOString();
 
 export async function linkedSources(db: pg.Pool | pg.PoolClient, citizenId: number): Promise<LinkedSource[]> {
-  const matches = await hasAddressMatches(db);
   const { rows } = await db.query<{
     system: string; source_ref: string; record: SourceRecord; received_at: Date; source_updated_at: Date | null; closed: boolean;
     linked_at: Date; linked_by: LinkedBy; m_uprn: string | null; m_status: 'matched' | 'review' | 'unmatched' | null;
   }>(
     `SELECT l.system, l.source_ref, s.record, s.received_at, s.source_updated_at, s.closed, l.linked_at, l.linked_by,
-            ${matches ? 'm.uprn AS m_uprn, m.status AS m_status' : 'NULL AS m_uprn, NULL AS m_status'}
+            m.uprn AS m_uprn, m.status AS m_status
        FROM citizen_link l
        JOIN source_record s ON s.system = l.system AND s.source_ref = l.source_ref AND s.current
-       ${matches ? 'LEFT JOIN address_match m ON m.source_record_id = s.id' : ''}
+       LEFT JOIN address_match m ON m.source_record_id = s.id
       WHERE l.citizen_id = $1 AND l.ended_at IS NULL
       ORDER BY l.system, l.source_ref`,
     [citizenId],
@@ -209,12 +203,11 @@ export async function linkedSources(db: pg.Pool | pg.PoolClient, citizenId: numb
 /** Other active citizens with a current record at any of the UPRNs (given by the source or matched). */
 export async function citizensAt(db: pg.Pool | pg.PoolClient, uprns: readonly number[], except: number | null): Promise<{ citizenRef: string; name: string }[]> {
   if (uprns.length === 0) return [];
-  const matches = await hasAddressMatches(db);
   const { rows } = await db.query<{ ref: string; features: { forenames: string[]; surname: string } }>(
     `WITH at AS (
        SELECT system, source_ref FROM person_record WHERE (features->>'uprn')::bigint = ANY($1::bigint[])
-       ${matches ? `UNION SELECT s.system, s.source_ref FROM address_match m JOIN source_record s ON s.id = m.source_record_id AND s.current
-                    WHERE m.uprn = ANY($1::bigint[]) AND m.status = 'matched'` : ''}
+       UNION SELECT s.system, s.source_ref FROM address_match m JOIN source_record s ON s.id = m.source_record_id AND s.current
+              WHERE m.uprn = ANY($1::bigint[]) AND m.status = 'matched'
      )
      SELECT DISTINCT ON (c.id) c.ref, p.features
        FROM at JOIN citizen_link l ON l.system = at.system AND l.source_ref = at.source_ref AND l.ended_at IS NULL
@@ -239,5 +232,5 @@ export async function citizenView(pool: pg.Pool | pg.PoolClient, ref: string, ru
   const sources = await linkedSources(pool, resolved.id);
   const draft = buildCitizenView(resolved.ref, sources, [], rules);
   const uprns = (draft.addresses ?? []).filter((a) => a.current && a.uprn !== null).map((a) => a.uprn as number);
-  return { view: { ...draft, household: await citizensAt(pool, uprns, resolved.id) } };
+  return { view: { ...draft, household: await citizensAt(pool, uprns, resolved.id) }, mergedRefs: resolved.aliases };
 }

@@ -120,7 +120,7 @@ describe('incremental person linkage', () => {
     });
     expect(bridge!.merges).toBe(1);
     expect(bridge!.citizenId).toBe(Number(older!.id));
-    expect(await resolveRef(db.pool, newer!.ref)).toEqual({ id: Number(older!.id), ref: older!.ref, mergedFrom: newer!.ref });
+    expect(await resolveRef(db.pool, newer!.ref)).toEqual({ id: Number(older!.id), ref: older!.ref, mergedFrom: newer!.ref, aliases: [newer!.ref] });
     const events = await db.pool.query("SELECT kind FROM citizen_event WHERE citizen_id = $1 AND kind = 'merge'", [newer!.id]);
     expect(events.rowCount).toBe(1);
   });

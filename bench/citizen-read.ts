@@ -1,0 +1,171 @@
+/**
+ * GET /v1/citizens/{ref} with policy and audit, under load from autocannon
+ * on loopback, at 100,000 citizen accounts (two people per property, so
+ * every view has a household). In the same run, the same read through the
+ * same application minus the policy decision and the audit write: a route
+ * registered by this benchmark only (never in the hub) that answers the
+ * source's view with the same schema, behind the same authentication.
+ *
+ * Two measures each: latency at a fixed 1,000 requests/s (p50, p99), and the
+ * most requests/s the machine gives (the cost ratio full ÷ bare).
+ *
+ * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S]
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import autocannon from 'autocannon';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { Type } from 'typebox';
+import { CitizenView } from '../schemas/citizen-view.js';
+import type { SourceRecord } from '../schemas/source-record.js';
+import { createClient } from '../src/auth/clients.js';
+import type { CitizenSource } from '../src/citizens/source.js';
+import { openDatabase } from '../src/db/database.js';
+import { migrate } from '../src/db/migrate.js';
+import { createIntake } from '../src/intake/ingest.js';
+import { contentHash } from '../src/intake/store.js';
+import { LinkedCitizenSource } from '../src/linkage/citizen-source.js';
+import { personFeatures } from '../src/linkage/features.js';
+import { citizenRef } from '../src/linkage/reference.js';
+import { createLogger } from '../src/logging.js';
+import { buildApp } from '../src/server/app.js';
+import { errorResponses, HubError } from '../src/server/errors.js';
+import { loadConfig } from '../src/config.js';
+
+const arg = (name: string, fallback: number): number => {
+  const at = process.argv.indexOf(name);
+  return at > 0 ? Number(process.argv[at + 1]) : fallback;
+};
+const CITIZENS = arg('--citizens', 100_000);
+const SECONDS = arg('--seconds', 20);
+const RATE = 1_000;
+
+const FORENAMES = ['OLIVIA', 'GEORGE', 'AMELIA', 'HARRY', 'ISLA', 'JACK', 'POPPY', 'NOAH', 'ELSIE', 'ARTHUR'];
+const SURNAMES = ['SMITH', 'JONES', 'TAYLOR', 'BROWN', 'WILLIAMS', 'WILSON', 'DAVIES', 'EVANS', 'THOMAS', 'ROBERTS', 'QUILTER', 'ZBOROWSKI'];
+
+/** Synthetic person i: two to a property, one in five with a verified disability. */
+function record(i: number): SourceRecord {
+  const uprn = 1_000_000 + Math.floor(i / 2);
+  return {
+    system: 'revenues', sourceRef: `CT${String(i).padStart(8, '0')}`,
+    names: [{ title: null, forenames: [FORENAMES[i % FORENAMES.length]!], surname: SURNAMES[Math.floor(i / 2) % SURNAMES.length]!, suffix: null, raw: null, kind: 'current' }],
+    dateOfBirth: `19${String(40 + (i % 60)).padStart(2, '0')}-0${1 + (i % 9)}-1${i % 10}`, dateOfBirthRaw: null, sex: null,
+    identifiers: [], contacts: [{ kind: 'phone', value: `+4479${String(10_000_000 + i).padStart(8, '0')}`, raw: '', valid: true, use: 'mobile' }],
+    addresses: [{ lines: [`${1 + (Math.floor(i / 2) % 200)} BENCH STREET`, 'NORTHBY'], postcode: 'ZZ1 1ZZ', uprn, crossReference: null, kind: 'residential', from: null, to: null }],
+    entitlements: i % 5 === 0 ? [{ kind: 'disability', code: 'DIS', from: '2020-01-01', to: null, evidence: { verified: true, verifiedOn: '2020-01-01', method: 'GP letter' } }] : [],
+    involvements: [{ service: 'council tax', reference: `CT${i}`, role: 'liable party', status: 'open', from: '2019-04-01', to: null }],
+    closed: false, sourceUpdatedAt: null, warnings: [],
+  };
+}
+
+const tsv = (v: string | number | null): string => (v === null ? '\\N' : String(v).replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n'));
+
+async function copy(pool: pg.Pool, sql: string, rows: Iterable<(string | number | null)[]>): Promise<void> {
+  const client = await pool.connect();
+  try {
+    const lines = (function* () {
+      for (const row of rows) yield `${row.map(tsv).join('\t')}\n`;
+    })();
+    await pipeline(Readable.from(lines), client.query(copyFrom(sql)));
+  } finally {
+    client.release();
+  }
+}
+
+/** 100,000 source records, one account each, with their linkage features: loaded by COPY (setting up is not what is measured). */
+async function seed(pool: pg.Pool): Promise<string[]> {
+  const intake = await createIntake(pool, { system: 'revenues', channel: 'file', fileName: 'bench.json', rawFormat: 'json' });
+  const records = Array.from({ length: CITIZENS }, (_, i) => record(i));
+  await copy(pool, 'COPY source_record (system, source_ref, version, current, content_hash, record, raw, raw_format, intake_id, position) FROM STDIN',
+    records.map((r, i) => {
+      const json = JSON.stringify(r);
+      return [r.system, r.sourceRef, 1, 't', `\\x${contentHash(r).toString('hex')}`, json, json, 'json', intake, JSON.stringify({ index: i })];
+    }));
+  const refs = records.map((_, i) => citizenRef(i + 1));
+  await copy(pool, 'COPY citizen (ref) FROM STDIN', refs.map((ref) => [ref]));
+  await copy(pool, 'COPY citizen_link (citizen_id, system, source_ref, linked_by) FROM STDIN', records.map((r, i) => [i + 1, r.system, r.sourceRef, 'model']));
+  await copy(pool, 'COPY person_record (system, source_ref, source_record_id, features) FROM STDIN', records.map((r, i) => [r.system, r.sourceRef, i + 1, JSON.stringify(personFeatures(r))]));
+  await pool.query('ANALYZE');
+  return refs;
+}
+
+/** The bare read: the same source and response schema behind the same authentication, without policy and audit. */
+const bareRoutes: FastifyPluginAsyncTypebox<{ source: CitizenSource }> = async (app, opts) => {
+  app.get('/bench/bare/citizens/:ref', {
+    schema: { params: Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: CitizenView, ...errorResponses } },
+  }, async (request) => {
+    const found = await opts.source.view(request.params.ref);
+    if (!found || !('view' in found)) throw new HubError('not-found', 'no such citizen');
+    return found.view;
+  });
+};
+
+interface Load { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+
+async function load(url: string, headers: Record<string, string>, refs: string[], prefix: string, rate: number | null): Promise<Load> {
+  let n = 0;
+  const result = await autocannon({
+    url, connections: 16, duration: SECONDS, headers, ...(rate ? { overallRate: rate } : {}),
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `${prefix}${refs[(n++ * 7919) % refs.length]}` }) }],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+}
+
+const dir = await mkdtemp(path.join(tmpdir(), 'hub-bench-citizens-'));
+const config = { ...loadConfig({ ...process.env, DATA_DIR: dir, DATABASE_URL: '', LOG_LEVEL: 'warn' }), rateLimitPerMinute: 100_000_000 };
+const database = await openDatabase(config, {});
+try {
+  await migrate(database.url);
+  let started = performance.now();
+  const refs = await seed(database.pool);
+  console.log(`seeded ${CITIZENS} citizens in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+
+  const source = new LinkedCitizenSource(database.pool);
+  const app = await buildApp({ config, pool: database.pool, logger: createLogger('warn'), citizens: source });
+  await app.register(bareRoutes, { source });
+  const adviser = await createClient(database.pool, { org: 'Northby Council Contact Centre', role: 'adviser' });
+  const dpo = await createClient(database.pool, { org: 'Northby Council Information Governance', role: 'dpo' });
+  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  const isa = await fetch(`${base}/v1/register/agreements`, {
+    method: 'POST', headers: { authorization: `Bearer ${dpo.key}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      id: 'ISA-BENCH', title: 'Contact centre', parties: { provider: { orgId: adviser.client.orgId }, recipients: [adviser.client.orgId] }, roles: null,
+      purposes: ['contact-centre-enquiry'], categories: ['identity', 'contact', 'address', 'household', 'revenues', 'service-involvement'],
+      lawfulBasis: 'public-task', art9Condition: null, legalGateway: 'Local Government Act 1972 s.111', dpiaReference: 'DPIA-B',
+      startDate: '2026-01-01', endDate: null, reviewDate: '2027-01-01', status: 'active',
+    }),
+  });
+  if (isa.status !== 201) throw new Error(`agreement not created: ${isa.status} ${await isa.text()}`);
+  const headers = { authorization: `Bearer ${adviser.key}`, 'x-purpose': 'contact-centre-enquiry' };
+  const check = await fetch(`${base}/v1/citizens/${refs[0]}`, { headers });
+  if (check.status !== 200) throw new Error(`full read failed: ${check.status}`);
+
+  started = performance.now();
+  await load(base, headers, refs, '/v1/citizens/', null); // warm-up: JIT, caches
+  const before = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n);
+  const fullAtRate = await load(base, headers, refs, '/v1/citizens/', RATE);
+  const bareAtRate = await load(base, headers, refs, '/bench/bare/citizens/', RATE);
+  const fullMax = await load(base, headers, refs, '/v1/citizens/', null);
+  const bareMax = await load(base, headers, refs, '/bench/bare/citizens/', null);
+  const audited = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n) - before;
+  await app.close();
+
+  const row = (name: string, r: Load) => `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors + r.non2xx} |`;
+  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run, 16 connections, autocannon in the same process\n`);
+  console.log('| run | requests/s | p50 ms | p99 ms | errors + non-2xx |');
+  console.log('|---|---|---|---|---|');
+  console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));
+  console.log(row(`bare at ${RATE}/s`, bareAtRate));
+  console.log(row('full, as fast as it goes', fullMax));
+  console.log(row('bare, as fast as it goes', bareMax));
+  console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; p50 at ${RATE}/s: ${(fullAtRate.p50 / Math.max(bareAtRate.p50, 0.001)).toFixed(2)}`);
+  console.log(`audit entries written during the full runs: ${audited}; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+} finally {
+  await database.close();
+  await rm(dir, { recursive: true, force: true });
+}
