@@ -1,7 +1,10 @@
 /**
  * One COPY stream per gazetteer table, each on its own connection, fed with
- * rows as the file is read. Back-pressure is respected: a full stream pauses
- * the reader until it drains, so memory stays flat whatever the file size.
+ * rows as the file is read. Rows go in chunks of about 256 KB because
+ * pg-copy-streams sends each write as its own CopyData message: a message
+ * per row made the load phase three times slower. Back-pressure is
+ * respected: a full stream pauses the reader until it drains, so memory
+ * stays flat whatever the file size.
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
@@ -14,7 +17,11 @@ interface Open {
   client: pg.PoolClient;
   stream: Writable;
   done: Promise<void>;
+  /** COPY text not yet handed to the stream. */
+  pending: string;
 }
+
+const CHUNK = 256 * 1024;
 
 export class CopyWriter {
   private readonly open = new Map<RecordType, Open>();
@@ -28,14 +35,16 @@ export class CopyWriter {
   async write(record: GazetteerRecord): Promise<void> {
     if (this.failure) throw this.failure;
     const target = this.open.get(record.type) ?? (await this.start(record.type));
-    if (!target.stream.write(copyLine(rowOf(record)))) {
-      await Promise.race([once(target.stream, 'drain'), target.done]);
-      if (this.failure) throw this.failure;
-    }
+    target.pending += copyLine(rowOf(record));
+    if (target.pending.length >= CHUNK) await this.flush(target);
   }
 
   /** Ends every stream and waits until PostgreSQL has taken every row. */
   async finish(): Promise<void> {
+    for (const t of this.open.values()) {
+      if (this.failure) break;
+      await this.flush(t);
+    }
     for (const t of this.open.values()) t.stream.end();
     try {
       await Promise.all([...this.open.values()].map((t) => t.done));
@@ -50,6 +59,15 @@ export class CopyWriter {
     for (const t of this.open.values()) t.stream.destroy();
     await Promise.allSettled([...this.open.values()].map((t) => t.done));
     this.release(true);
+  }
+
+  private async flush(target: Open): Promise<void> {
+    const chunk = target.pending;
+    target.pending = '';
+    if (chunk.length > 0 && !target.stream.write(chunk)) {
+      await Promise.race([once(target.stream, 'drain'), target.done]);
+      if (this.failure) throw this.failure;
+    }
   }
 
   private release(broken = false): void {
@@ -68,7 +86,7 @@ export class CopyWriter {
         resolve();
       });
     });
-    const entry = { client, stream, done };
+    const entry = { client, stream, done, pending: '' };
     this.open.set(type, entry);
     return entry;
   }
