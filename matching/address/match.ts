@@ -11,7 +11,7 @@ import type { IndexedAddress } from '../../schemas/bs7666.js';
 import type { CandidateSource } from './candidates.js';
 import { compareAddress, similarNames, type FieldLevels } from './compare.js';
 import { formatAddress } from './format.js';
-import { normaliseAddress } from './normalise.js';
+import { UNIT_WORDS, normaliseAddress } from './normalise.js';
 import type { ParsedAddress } from './parse.js';
 import type { AddressParser } from './parser.js';
 import { postcodeSector, repairPostcode } from './postcode.js';
@@ -78,6 +78,8 @@ interface Evaluated {
   levels: FieldLevels | null;
   blockers: string[];
   successorOf: number | null;
+  /** Some reading of the input names this row's SAO exactly. */
+  saoAgrees?: boolean;
 }
 
 /** The key under which a steward's decision for this input is stored and reused. */
@@ -87,15 +89,23 @@ export function inputKey(text: string, postcode?: string | null): string {
 
 const noObject = (): ComparableObject => ({ start: null, startSuffix: '', end: null, endSuffix: '', text: '' });
 
+const hasSao = (inp: ComparableAddress): boolean => inp.sao.start !== null || inp.sao.startSuffix !== '' || inp.sao.text !== '';
+
 /**
  * The ways the premises can be read: as parsed; "12 RIVERSIDE COURT" with the
- * number as the building's rather than a flat's; "3A" as flat A at number 3.
+ * number as the building's rather than a flat's (not when a unit word such as
+ * FLAT says it is a flat's); "3A" as flat A at number 3; "12/14" as flat 12
+ * at number 14 as well as the range.
  */
-function readings(inp: ComparableAddress): ComparableAddress[] {
+function readings(inp: ComparableAddress, parsed: ParsedAddress): ComparableAddress[] {
   const out = [inp];
   const saoIsNumberOnly = inp.sao.start !== null && inp.sao.text === '';
-  if (saoIsNumberOnly && inp.pao.start === null) {
+  const unitWord = (parsed.sao.text ?? '').split(' ').some((w) => UNIT_WORDS.has(w));
+  if (saoIsNumberOnly && inp.pao.start === null && !unitWord) {
     out.push({ ...inp, sao: noObject(), pao: { ...inp.sao, text: inp.pao.text } });
+  }
+  if (parsed.slashRange && !hasSao(inp) && inp.pao.start !== null && inp.pao.end !== null) {
+    out.push({ ...inp, sao: { ...noObject(), start: inp.pao.start }, pao: { ...inp.pao, start: inp.pao.end, end: null, endSuffix: '' } });
   }
   const saoEmpty = inp.sao.start === null && inp.sao.startSuffix === '' && inp.sao.text === '';
   if (saoEmpty && inp.pao.start !== null && inp.pao.startSuffix !== '' && inp.pao.end === null) {
@@ -106,26 +116,36 @@ function readings(inp: ComparableAddress): ComparableAddress[] {
 
 class Evaluator {
   readonly best = new Map<number, Evaluated>();
+  /** UPRNs that are the parent of a row seen: parent shells, the building rather than a unit in it. */
+  readonly parents = new Set<number>();
+  /** Rows scored, for scoring again without the postcode. */
+  readonly scored: IndexedAddress[] = [];
   private readonly seen = new Set<IndexedAddress>();
   private readonly maxima: number[];
 
-  constructor(private readonly inputs: ComparableAddress[]) {
-    this.maxima = inputs.map((i) => maximumWeight(i));
+  /** ignorePostcode: the postcode is compared (for the explanation) but neither counts nor is counted on. */
+  constructor(private readonly inputs: ComparableAddress[], private readonly ignorePostcode = false) {
+    this.maxima = inputs.map((i) => maximumWeight(ignorePostcode ? { ...i, postcode: null } : i));
   }
 
   add(rows: readonly IndexedAddress[], keep?: (row: IndexedAddress) => boolean): void {
     for (const row of rows) {
       if (this.seen.has(row)) continue;
       this.seen.add(row);
+      if (row.parentUprn !== null) this.parents.add(row.parentUprn);
       if (keep && !keep(row)) continue;
+      this.scored.push(row);
       const cand = prepareCandidate(row);
       let e: Evaluated | null = null;
+      let saoAgrees = false;
       for (let i = 0; i < this.inputs.length; i++) {
         const levels = compareAddress(this.inputs[i] as ComparableAddress, cand);
-        const { score, blockers } = scoreLevels(levels, this.maxima[i] as number);
+        if (levels.sao === 'exact') saoAgrees = true;
+        const { score, blockers } = scoreLevels(this.ignorePostcode ? { ...levels, postcode: 'missing' } : levels, this.maxima[i] as number);
         if (!e || score > e.score) e = { uprn: row.uprn, row, score, levels, blockers, successorOf: null };
       }
       if (!e) continue;
+      e.saoAgrees = saoAgrees;
       const prev = this.best.get(row.uprn);
       // One result per UPRN: its best LPI; on a tie the approved LPI is the one shown.
       if (!prev || e.score > prev.score || (e.score === prev.score && row.logicalStatus === 1 && prev.row.logicalStatus !== 1)) {
@@ -146,21 +166,27 @@ class Evaluator {
 }
 
 /** Rows worth scoring for an input with a house number: those whose number could agree, and named buildings. */
-function numberFilter(inp: ComparableAddress): ((row: IndexedAddress) => boolean) | undefined {
-  const n = inp.pao.start;
-  if (n === null) return undefined;
-  const alt = inp.sao.start;
+function numberFilter(inputs: readonly ComparableAddress[]): ((row: IndexedAddress) => boolean) | undefined {
+  if (inputs.some((inp) => inp.pao.start === null)) return undefined;
+  const numbers = new Set<number>();
+  for (const inp of inputs) {
+    numbers.add(inp.pao.start as number);
+    if (inp.sao.start !== null) numbers.add(inp.sao.start);
+  }
   return (row) => {
     const s = row.paoStartNumber;
-    if (s === null || s === n || s === alt) return true;
+    if (s === null || numbers.has(s)) return true;
     const e = row.paoEndNumber;
-    return e !== null && n >= s && n <= e;
+    if (e === null) return false;
+    for (const n of numbers) if (n >= s && n <= e) return true;
+    return false;
   };
 }
 
-async function streetCandidates(inp: ComparableAddress, source: CandidateSource, ev: Evaluator): Promise<void> {
+async function streetCandidates(inputs: readonly ComparableAddress[], source: CandidateSource, ev: Evaluator): Promise<void> {
+  const inp = inputs[0] as ComparableAddress;
   if (!inp.street) return;
-  const filter = numberFilter(inp);
+  const filter = numberFilter(inputs);
   const place = inp.locality ?? inp.town;
   const exact = await source.byStreet(inp.street, place);
   if (exact.length > 0) {
@@ -176,6 +202,25 @@ async function streetCandidates(inp: ComparableAddress, source: CandidateSource,
     .map((name) => ({ name, edits: distance(street, name) }))
     .sort((a, b) => a.edits - b.edits || (a.name < b.name ? -1 : 1));
   for (const { name } of close.slice(0, 5)) ev.add(await source.byStreet(name, place), filter);
+}
+
+const rowHasSao = (row: IndexedAddress): boolean => row.saoStartNumber !== null || !!row.saoStartSuffix || !!row.saoText;
+
+/**
+ * A parent shell (the building holding units) is never the answer for an input that names a unit: it is dropped
+ * when one of its units agrees with the input's SAO, and blocked when the input names a unit by its words.
+ */
+function withoutShells(ranked: Evaluated[], parents: ReadonlySet<number>, namesUnit: boolean): Evaluated[] {
+  const childAgrees = new Set<number>();
+  for (const e of ranked) if (e.saoAgrees && e.row.parentUprn !== null) childAgrees.add(e.row.parentUprn);
+  const out: Evaluated[] = [];
+  for (const e of ranked) {
+    const shell = parents.has(e.uprn) && !rowHasSao(e.row);
+    if (shell && childAgrees.has(e.uprn)) continue;
+    if (shell && namesUnit) out.push({ ...e, blockers: [...e.blockers, 'the input names a unit; this is the building holding the units'] });
+    else out.push(e);
+  }
+  return out;
 }
 
 function summary(e: Evaluated): CandidateSummary {
@@ -213,7 +258,7 @@ export async function matchAddress(input: MatchInput, source: CandidateSource, o
   const maxCandidates = opts.maxCandidates ?? 5;
   const hasText = input.text.trim() !== '';
   const parsed = hasText ? opts.parser.parse(input.text, input.postcode) : null;
-  const inputs = parsed ? readings(prepareInput(parsed)) : [];
+  const inputs = parsed ? readings(prepareInput(parsed), parsed) : [];
   const reasons: string[] = [];
 
   // Deterministic evidence: accepted unless the address plainly contradicts it.
@@ -255,13 +300,23 @@ export async function matchAddress(input: MatchInput, source: CandidateSource, o
   const inp = inputs[0] as ComparableAddress;
   if (inp.street === null && inp.postcode === null) return unmatched('neither a street nor a postcode found in the address');
 
-  const ev = new Evaluator(inputs);
+  let ev = new Evaluator(inputs);
   if (inp.postcode) ev.add(await source.byPostcode(inp.postcode));
   // Candidates from the postcode unit that agree everywhere need no wider search.
   const settled = ev.top() >= 1;
-  if (!settled) await streetCandidates(inp, source, ev);
+  if (!settled) await streetCandidates(inputs, source, ev);
+  // A postcode that is not the best candidate's is a slip (a neighbouring unit or sector), not evidence: scored
+  // without it, the rest of the address must decide on its own, and a street name shared by two places goes to review.
+  const top = ev.ranked()[0];
+  if (inp.postcode && top?.levels && top.levels.postcode !== 'exact') {
+    const without = new Evaluator(inputs, true);
+    without.add(ev.scored);
+    for (const p of ev.parents) without.parents.add(p);
+    ev = without;
+    reasons.push('the postcode is not the best candidate\'s and was left out');
+  }
 
-  const ranked = await followSuccessors(ev.ranked(), source);
+  const ranked = withoutShells(await followSuccessors(ev.ranked(), source), ev.parents, inputs.every(hasSao));
   const best = ranked[0];
   if (!best) return unmatched('no candidate found');
   const runner = ranked[1] ?? null;

@@ -26,7 +26,7 @@ export const FLOOR_WORDS: ReadonlySet<string> = new Set([
 ]);
 
 const ABBREVIATIONS: Readonly<Record<string, string>> = {
-  RD: 'ROAD', AVE: 'AVENUE', AV: 'AVENUE', AVN: 'AVENUE', CL: 'CLOSE', CLS: 'CLOSE', CRES: 'CRESCENT', CRESC: 'CRESCENT',
+  RD: 'ROAD', STR: 'STREET', AVE: 'AVENUE', AV: 'AVENUE', AVN: 'AVENUE', CL: 'CLOSE', CLS: 'CLOSE', CRES: 'CRESCENT', CRESC: 'CRESCENT',
   CR: 'CRESCENT', DR: 'DRIVE', DRV: 'DRIVE', LN: 'LANE', GDNS: 'GARDENS', GDN: 'GARDENS', GRN: 'GREEN', GR: 'GROVE',
   GRV: 'GROVE', GRO: 'GROVE', PL: 'PLACE', SQ: 'SQUARE', TER: 'TERRACE', TERR: 'TERRACE', TCE: 'TERRACE', CT: 'COURT',
   CRT: 'COURT', PK: 'PARK', PDE: 'PARADE', WY: 'WAY', WK: 'WALK', MWS: 'MEWS', VW: 'VIEW', HTS: 'HEIGHTS', BLVD: 'BOULEVARD',
@@ -101,8 +101,9 @@ export function tokenise(text: string): string[] {
   for (let i = 0; i < raw.length; i++) {
     const t = raw[i] as string;
     const next = raw[i + 1];
-    // "2 A HIGH STREET": a lone letter after a number is its suffix (not at the end, where it may be a word).
-    if (/^\d+$/.test(t) && next !== undefined && /^[A-Z]$/.test(next) && raw[i + 2] !== undefined && raw[i + 2] !== ',') {
+    // "2 A HIGH STREET", "7 A, BEACON HOUSE": a lone letter after a number is its suffix; not at the very end,
+    // where it may be a word or a stray initial, since nothing follows to show it belongs to the number.
+    if (/^\d+$/.test(t) && next !== undefined && /^[A-Z]$/.test(next) && raw[i + 2] !== undefined) {
       out.push(t + next);
       i++;
       continue;

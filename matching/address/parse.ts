@@ -28,6 +28,8 @@ export interface ParsedAddress {
   postcode: string | null;
   /** Words the parser could not place (often an organisation name). */
   leftover: string[];
+  /** The house number was written n/m and read as the range n-m: it may as well be flat n at number m. */
+  slashRange?: boolean;
 }
 
 export const emptyObject = (): AddressObject => ({ startNumber: null, startSuffix: null, endNumber: null, endSuffix: null, text: null });
@@ -86,6 +88,11 @@ function premisesItems(tokens: readonly string[]): Item[] {
       const reading = readNumber(t);
       if (reading) items.push({ kind: 'number', token: t, reading });
       else pushText(t);
+    } else if (t === 'PLOT' && isNumberish(next)) {
+      // A building plot's number is not a house number: "PLOT 42" is kept whole, as the gazetteer keeps it.
+      pushText(t);
+      pushText(next as string);
+      i++;
     } else if (UNIT_WORDS.has(t) && next !== undefined && (isNumberish(next) || /^[A-Z]$/.test(next))) {
       items.push({ kind: 'unit', words: [t, next] });
       i++;
@@ -142,8 +149,12 @@ function saoFromItems(items: readonly Item[], sao: AddressObject, leftover: stri
   if (texts.length > 0) sao.text = texts.join(' ');
 }
 
+/** "3/12" next to the street: flat 3 at number 12 (a tenement position such as 2/1 is followed by the house number). */
+const FLAT_AT_NUMBER = /^(\d+)\/(\d+)$/;
+
 /** Premises tokens (everything before the street) into SAO and PAO. */
-function parsePremises(tokens: readonly string[], sao: AddressObject, pao: AddressObject, leftover: string[]): void {
+function parsePremises(tokens: readonly string[], parsed: ParsedAddress): void {
+  const { sao, pao, leftover } = parsed;
   const items = premisesItems(tokens);
   let i = items.length - 1;
   const skipBreaks = () => {
@@ -151,15 +162,22 @@ function parsePremises(tokens: readonly string[], sao: AddressObject, pao: Addre
   };
   skipBreaks();
   const last = items[i];
-  if (last?.kind === 'number') {
-    setNumber(pao, last.reading);
+  const slashWord = last?.kind === 'unit' ? last.words[last.words.length - 1] as string : '';
+  const flatAt = last?.kind === 'unit' && (last.words.length === 1 || UNIT_WORDS.has(last.words[0] as string)) ? FLAT_AT_NUMBER.exec(slashWord) : null;
+  const slashRange = flatAt && last?.kind === 'unit' && last.words.length === 1 ? readNumber(slashWord) : null;
+  if (slashRange) {
+    setNumber(pao, slashRange);
+    parsed.slashRange = true;
     i--;
-    skipBreaks();
-    const before = items[i];
-    if (before?.kind === 'text') {
-      pao.text = before.words.join(' ');
-      i--;
-    }
+  } else if (flatAt && last?.kind === 'unit') {
+    pao.startNumber = Number(flatAt[2]);
+    sao.startNumber = Number(flatAt[1]);
+    if (last.words.length > 1) sao.text = last.words[0] as string;
+    i--;
+  } else if (last?.kind === 'number') {
+    setNumber(pao, last.reading);
+    if (last.token.includes('/')) parsed.slashRange = true;
+    i--;
   } else if (last?.kind === 'text') {
     pao.text = last.words.join(' ');
     i--;
@@ -170,6 +188,18 @@ function parsePremises(tokens: readonly string[], sao: AddressObject, pao: Addre
       setNumber(pao, before.reading);
       i--;
     }
+  }
+  if (pao.startNumber !== null && pao.text === null) {
+    skipBreaks();
+    const before = items[i];
+    if (before?.kind === 'text') {
+      pao.text = before.words.join(' ');
+      i--;
+    }
+  }
+  if (flatAt) {
+    for (const it of items.slice(0, i + 1)) if (it.kind !== 'break') leftover.push(it.kind === 'number' ? it.token : it.words.join(' '));
+    return;
   }
   saoFromItems(items.slice(0, i + 1), sao, leftover);
 }
@@ -263,6 +293,6 @@ export function parseAddress(text: string, postcode: string | null | undefined, 
     }
     tokens = tokens.slice(0, start);
   }
-  parsePremises(tokens, parsed.sao, parsed.pao, parsed.leftover);
+  parsePremises(tokens, parsed);
   return parsed;
 }

@@ -18,7 +18,7 @@ type Weights = { [F in keyof FieldLevels]: Record<FieldLevels[F], number> };
  */
 export const WEIGHTS: Weights = {
   sao: { exact: 5, partial: 3, 'suffix-differs': 2, different: -8, 'input-missing': -2, 'candidate-missing': -5, none: 1 },
-  paoNumber: { exact: 6, range: 4.5, 'suffix-differs': 2, different: -8, 'input-missing': -3, 'candidate-missing': -4, none: 0 },
+  paoNumber: { exact: 6, range: 3.5, 'suffix-differs': 2, different: -8, 'input-missing': -3, 'candidate-missing': -4, none: 0 },
   paoText: { exact: 4, fuzzy: 3, contained: 2.5, different: -2, 'input-missing': -0.5, 'candidate-missing': 1.5, none: 0 },
   street: { exact: 5, fuzzy: 3.5, 'type-differs': -5, different: -5, missing: 0 },
   locality: { exact: 1, fuzzy: 0.75, different: -1, missing: 0 },
@@ -26,6 +26,9 @@ export const WEIGHTS: Weights = {
   postcode: { exact: 5, sector: 2.5, outward: 0.5, different: -1.5, missing: 0 },
   organisation: { exact: 1, none: 0 },
 };
+
+/** What a house number left out costs when the building's name agrees instead. */
+const NAMED_WITHOUT_NUMBER = -2;
 
 /** The most an input could earn: the best weight of every field it supplies (organisation is a bonus). */
 export function maximumWeight(input: ComparableAddress): number {
@@ -52,6 +55,11 @@ export function scoreLevels(levels: FieldLevels, maximum: number): Scored {
   let total = 0;
   for (const field of Object.keys(WEIGHTS) as (keyof FieldLevels)[]) {
     total += (WEIGHTS[field] as Record<string, number>)[levels[field]] ?? 0;
+  }
+  // A building named without its number ("FLAT 2, RIVERSIDE COURT, MILL LANE"): the name agreeing stands for most
+  // of the number, so leaving it out costs less; a row named so without a number still ranks above one with it.
+  if (levels.paoNumber === 'input-missing' && (levels.paoText === 'exact' || levels.paoText === 'fuzzy')) {
+    total += NAMED_WITHOUT_NUMBER - WEIGHTS.paoNumber['input-missing'];
   }
   const blockers: string[] = [];
   if (levels.sao === 'suffix-differs') blockers.push('flat suffix differs');

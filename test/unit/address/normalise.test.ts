@@ -29,6 +29,8 @@ describe('normaliseAddress', () => {
     ['tenement position', 'Flat 2 / 1, 15 High Street', 'FLAT 2/1 15 HIGH STREET'],
     ['tenement position with side', '1/L 15 High Street', '1/L 15 HIGH STREET'],
     ['suffix split from number', '2 a Mill Lane', '2A MILL LANE'],
+    ['suffix split from number before a comma', '7 A, Beacon House, 3 Mill Lane', '7A BEACON HOUSE 3 MILL LANE'],
+    ['lone letter at the end left alone', '10 Mill Lane 2 A', '10 MILL LANE 2 A'],
     ['hyphenated words split', 'Stoke-on-Trent', 'STOKE ON TRENT'],
     ['GFF', 'GFF 10 High Street', 'GROUND FLOOR FLAT 10 HIGH STREET'],
     ['1st floor', '1st Floor Flat, 10 High Street', 'FIRST FLOOR FLAT 10 HIGH STREET'],
