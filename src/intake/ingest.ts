@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { MappedItem } from '../../adapters/mapping/index.js';
-import { count, emptyCounts, storeItem, type Counts, type IntakeItem, type Position } from './store.js';
+import { count, emptyCounts, storeItems, type Counts, type IntakeItem, type Position } from './store.js';
 
 export interface IntakeSource {
   system: string;
@@ -47,15 +47,14 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
   const counts = emptyCounts();
   const batchSize = options.batchSize ?? 500;
   let batch: IntakeItem[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
+  const flush = async (chunk: IntakeItem[]) => {
+    if (chunk.length === 0) return;
     const client = await pool.connect();
     const accepted: number[] = [];
     const before = { ...counts };
     try {
       await client.query('BEGIN');
-      for (const item of batch) {
-        const { outcome, id } = await storeItem(client, intakeId, source.system, item);
+      for (const { outcome, id } of await storeItems(client, intakeId, source.system, chunk)) {
         count(counts, outcome);
         if (id !== null) accepted.push(id);
       }
@@ -68,16 +67,24 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
     } finally {
       client.release();
     }
-    batch = [];
     if (accepted.length > 0) await options.onAccepted?.(accepted);
     options.onProgress?.(counts);
   };
+  // One batch is stored while the next is read and mapped; batches still commit one after another, in order.
+  let storing: Promise<void> = Promise.resolve();
   try {
     for await (const mapped of items) {
       batch.push(toItem(mapped, source));
-      if (batch.length >= batchSize) await flush();
+      if (batch.length >= batchSize) {
+        await storing;
+        storing = flush(batch);
+        // Handled when awaited: a failure must not count as unhandled while the next batch is mapped.
+        storing.catch(() => undefined);
+        batch = [];
+      }
     }
-    await flush();
+    await storing;
+    await flush(batch);
     await pool.query(FINISH, [intakeId, 'done', null]);
     return counts;
   } catch (error) {

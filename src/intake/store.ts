@@ -28,53 +28,149 @@ export interface Counts {
 
 export const emptyCounts = (): Counts => ({ read: 0, accepted: 0, unchanged: 0, superseded: 0, rejected: 0 });
 
-/** Canonical JSON (sorted keys) so that the hash does not depend on key order. */
+/** Canonical JSON (sorted keys, undefined members left out) so that the hash does not depend on key order. */
 function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    // An undefined element writes nothing, as Array.prototype.join does.
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + ((canonical(value[i]) as string | undefined) ?? '');
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  const object = value as Record<string, unknown>;
+  // Plain loops and the default sort: this runs for every record taken in and was the hottest intake code.
+  const keys = Object.keys(object).sort();
+  let out = '{';
+  for (const key of keys) {
+    const v = object[key];
+    if (v === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonical(v)}`;
+  }
+  return `${out}}`;
 }
 
 export function contentHash(record: SourceRecord): Buffer {
   return createHash('sha256').update(canonical(record)).digest();
 }
 
-const CURRENT = `
-  SELECT id, version, source_updated_at AS "sourceUpdatedAt",
-         EXISTS (SELECT 1 FROM source_record h WHERE h.system = $1 AND h.source_ref = $2 AND h.content_hash = $3) AS "seen"
-    FROM source_record WHERE system = $1 AND source_ref = $2 AND current FOR UPDATE`;
-const MAX_VERSION = `SELECT coalesce(max(version), 0) AS v FROM source_record WHERE system = $1 AND source_ref = $2`;
-const RETIRE = `UPDATE source_record SET current = false WHERE id = $1`;
+/** Every stored version of the batch's source refs: what they already hold, and a lock on the current ones. */
+const VERSIONS = `
+  SELECT id, source_ref AS "sourceRef", version, current, content_hash AS "hash", source_updated_at AS "sourceUpdatedAt"
+    FROM source_record WHERE system = $1 AND source_ref = ANY($2::text[])
+   ORDER BY source_ref, version FOR UPDATE`;
+const RETIRE = `UPDATE source_record SET current = false WHERE id = ANY($1::bigint[])`;
 const INSERT = `
   INSERT INTO source_record (system, source_ref, version, current, content_hash, record, raw, raw_format, intake_id, position, source_updated_at, closed)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id`;
-const INSERT_REJECT = `
-  INSERT INTO source_reject (intake_id, system, position, field, rule, reason, raw) VALUES ($1, $2, $3, $4, $5, $6, $7)`;
+  SELECT $1, r.source_ref, r.version, r.current, decode(r.hash, 'hex'), r.record, r.raw, r.raw_format, $2, r.position, r.source_updated_at, r.closed
+    FROM unnest($3::text[], $4::int[], $5::bool[], $6::text[], $7::jsonb[], $8::text[], $9::text[], $10::jsonb[], $11::timestamptz[], $12::bool[])
+         AS r (source_ref, version, current, hash, record, raw, raw_format, position, source_updated_at, closed)
+  RETURNING id, source_ref AS "sourceRef", version`;
+const INSERT_REJECTS = `
+  INSERT INTO source_reject (intake_id, system, position, field, rule, reason, raw)
+  SELECT $1, $2, r.position, r.field, r.rule, r.reason, r.raw
+    FROM unnest($3::jsonb[], $4::text[], $5::text[], $6::text[], $7::text[]) AS r (position, field, rule, reason, raw)`;
+
+/** What a source ref holds while a batch is worked out: its current version (stored or about to be) and every content hash. */
+interface RefState {
+  current: { id: number | null; pending: NewVersion | null; sourceUpdatedAt: Date | null } | null;
+  maxVersion: number;
+  hashes: Set<string>;
+}
+
+interface NewVersion {
+  sourceRef: string;
+  version: number;
+  current: boolean;
+  hash: string;
+  record: string;
+  raw: string;
+  rawFormat: string;
+  position: string;
+  sourceUpdatedAt: Date | null;
+  closed: boolean;
+}
 
 /**
- * Stores one item inside the caller's transaction. Returns the outcome and,
- * for a new current version, its id (the pipeline works on those).
+ * Stores a batch of items inside the caller's transaction, with the outcome
+ * of each exactly as if they were stored one by one in order (a ref twice in
+ * one batch included), in four statements instead of four per record.
+ * Returns, per item, the outcome and, for a new current version, its id (the
+ * pipeline works on those).
  */
-export async function storeItem(client: pg.PoolClient, intakeId: number, system: string, item: IntakeItem): Promise<{ outcome: Outcome; id: number | null }> {
-  if (item.kind === 'reject') {
-    await client.query(INSERT_REJECT, [intakeId, system, item.position, item.field, item.rule, item.reason, item.raw]);
-    return { outcome: 'rejected', id: null };
+export async function storeItems(client: pg.PoolClient, intakeId: number, system: string, items: IntakeItem[]): Promise<{ outcome: Outcome; id: number | null }[]> {
+  const records = items.filter((i): i is Extract<IntakeItem, { kind: 'record' }> => i.kind === 'record');
+  const refs = new Map<string, RefState>();
+  for (const { record } of records) refs.set(record.sourceRef, { current: null, maxVersion: 0, hashes: new Set() });
+  if (refs.size > 0) {
+    const stored = await client.query<{ id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null }>(VERSIONS, [system, [...refs.keys()]]);
+    for (const row of stored.rows) {
+      const state = refs.get(row.sourceRef)!;
+      state.maxVersion = Math.max(state.maxVersion, row.version);
+      state.hashes.add(row.hash.toString('hex'));
+      if (row.current) state.current = { id: row.id, pending: null, sourceUpdatedAt: row.sourceUpdatedAt };
+    }
   }
-  const { record } = item;
-  const hash = contentHash(record);
-  const current = (await client.query<{ id: number; version: number; sourceUpdatedAt: Date | null; seen: boolean }>(CURRENT, [system, record.sourceRef, hash])).rows[0];
-  if (current?.seen) return { outcome: 'unchanged', id: null };
-  const version = (await client.query<{ v: number }>(MAX_VERSION, [system, record.sourceRef])).rows[0]!.v + 1;
-  const updatedAt = record.sourceUpdatedAt ? new Date(record.sourceUpdatedAt) : null;
-  const stale = current?.sourceUpdatedAt && updatedAt ? updatedAt < current.sourceUpdatedAt : false;
-  if (current && !stale) await client.query(RETIRE, [current.id]);
-  const values = [system, record.sourceRef, version, !stale, hash, record, item.raw, item.rawFormat, intakeId, item.position, updatedAt, record.closed];
-  const id = (await client.query<{ id: number }>(INSERT, values)).rows[0]!.id;
-  if (stale) return { outcome: 'stale', id: null };
-  return { outcome: current ? 'superseded' : 'accepted', id };
+
+  const outcomes: { outcome: Outcome; version: NewVersion | null }[] = [];
+  const retire: number[] = [];
+  const versions: NewVersion[] = [];
+  const rejects: Extract<IntakeItem, { kind: 'reject' }>[] = [];
+  for (const item of items) {
+    if (item.kind === 'reject') {
+      rejects.push(item);
+      outcomes.push({ outcome: 'rejected', version: null });
+      continue;
+    }
+    const { record } = item;
+    const state = refs.get(record.sourceRef)!;
+    const text = canonical(record);
+    const hash = createHash('sha256').update(text).digest('hex');
+    const current = state.current;
+    if (current && state.hashes.has(hash)) {
+      outcomes.push({ outcome: 'unchanged', version: null });
+      continue;
+    }
+    const updatedAt = record.sourceUpdatedAt ? new Date(record.sourceUpdatedAt) : null;
+    const stale = current?.sourceUpdatedAt && updatedAt ? updatedAt < current.sourceUpdatedAt : false;
+    if (current && !stale) {
+      if (current.pending) current.pending.current = false;
+      else if (current.id !== null) retire.push(current.id);
+    }
+    // The canonical text is valid JSON of the record, so it is also what is stored: one serialisation per record.
+    const version: NewVersion = {
+      sourceRef: record.sourceRef, version: ++state.maxVersion, current: !stale, hash, record: text, raw: item.raw, rawFormat: item.rawFormat,
+      position: JSON.stringify(item.position), sourceUpdatedAt: updatedAt, closed: record.closed,
+    };
+    versions.push(version);
+    state.hashes.add(hash);
+    if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt };
+    outcomes.push({ outcome: stale ? 'stale' : current ? 'superseded' : 'accepted', version: stale ? null : version });
+  }
+
+  // Retired first: the one-current-version index is checked row by row as the new versions go in.
+  if (retire.length > 0) await client.query(RETIRE, [retire]);
+  const ids = new Map<NewVersion, number>();
+  if (versions.length > 0) {
+    const column = <T>(f: (v: NewVersion) => T): T[] => versions.map(f);
+    const inserted = await client.query<{ id: number; sourceRef: string; version: number }>(INSERT, [
+      system, intakeId, column((v) => v.sourceRef), column((v) => v.version), column((v) => v.current), column((v) => v.hash), column((v) => v.record),
+      column((v) => v.raw), column((v) => v.rawFormat), column((v) => v.position), column((v) => v.sourceUpdatedAt), column((v) => v.closed),
+    ]);
+    const byKey = new Map(versions.map((v) => [`${v.version}\u0000${v.sourceRef}`, v]));
+    for (const row of inserted.rows) ids.set(byKey.get(`${row.version}\u0000${row.sourceRef}`)!, row.id);
+  }
+  if (rejects.length > 0) {
+    const column = <T>(f: (r: Extract<IntakeItem, { kind: 'reject' }>) => T): T[] => rejects.map(f);
+    await client.query(INSERT_REJECTS, [
+      intakeId, system, column((r) => JSON.stringify(r.position)), column((r) => r.field), column((r) => r.rule), column((r) => r.reason), column((r) => r.raw),
+    ]);
+  }
+  return outcomes.map(({ outcome, version }) => ({ outcome, id: version ? ids.get(version) ?? null : null }));
+}
+
+/** Stores one item inside the caller's transaction (see storeItems). */
+export async function storeItem(client: pg.PoolClient, intakeId: number, system: string, item: IntakeItem): Promise<{ outcome: Outcome; id: number | null }> {
+  return (await storeItems(client, intakeId, system, [item]))[0]!;
 }
 
 export function count(counts: Counts, outcome: Outcome): void {
