@@ -11,7 +11,8 @@ import { comparePostcodes, type PostcodeLevel } from './postcode.js';
 export type NumberLevel = 'exact' | 'range' | 'suffix-differs' | 'different' | 'input-missing' | 'candidate-missing' | 'none';
 export type TextLevel = 'exact' | 'fuzzy' | 'contained' | 'different' | 'input-missing' | 'candidate-missing' | 'none';
 export type SaoLevel = 'exact' | 'partial' | 'suffix-differs' | 'different' | 'input-missing' | 'candidate-missing' | 'none';
-export type StreetLevel = 'exact' | 'fuzzy' | 'type-differs' | 'different' | 'missing';
+/** 'fuzzy': one slip of the keyboard; 'loose': two, which only a postcode that agrees can vouch for. */
+export type StreetLevel = 'exact' | 'fuzzy' | 'loose' | 'type-differs' | 'different' | 'missing';
 export type AreaLevel = 'exact' | 'fuzzy' | 'different' | 'missing';
 export type OrganisationLevel = 'exact' | 'none';
 
@@ -26,11 +27,33 @@ export interface FieldLevels {
   organisation: OrganisationLevel;
 }
 
+/** Edits between two strings, a swap of neighbouring letters counting as one (optimal string alignment). */
+export function slips(a: string, b: string): number {
+  if (a === b) return 0;
+  let before = new Array<number>(b.length + 1).fill(0);
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = new Array<number>(b.length + 1);
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let d = Math.min((prev[j] as number) + 1, (row[j - 1] as number) + 1, (prev[j - 1] as number) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, (before[j - 2] as number) + 1);
+      row[j] = d;
+    }
+    before = prev;
+    prev = row;
+  }
+  return prev[b.length] as number;
+}
+
 /** Two names within a typing slip of each other: one edit for short names, two for longer ones. */
 export function similarNames(a: string, b: string): boolean {
   const longest = Math.max(a.length, b.length);
   if (Math.abs(a.length - b.length) > 2 || longest < 4) return false;
-  return distance(a, b) <= (longest >= 8 ? 2 : 1);
+  const budget = longest >= 8 ? 2 : 1;
+  // Cheap bound first: most pairs differ by far more than the budget.
+  return distance(a, b) <= 2 * budget && slips(a, b) <= budget;
 }
 
 const inRange = (n: number, o: ComparableObject): boolean =>
@@ -56,7 +79,8 @@ export function compareText(a: string, b: string): TextLevel {
   if (a === '') return b === '' ? 'none' : 'input-missing';
   if (b === '') return 'candidate-missing';
   if (a === b) return 'exact';
-  if (similarNames(a, b)) return 'fuzzy';
+  // A slip between names, never between numbers: PLOT 42 is not PLOT 44.
+  if (similarNames(a, b) && !/\d/.test(a + b)) return 'fuzzy';
   if (tokenContained(b, a) || tokenContained(a, b)) return 'contained';
   return 'different';
 }
@@ -90,7 +114,8 @@ export function compareStreet(input: ComparableAddress, cand: ComparableAddress)
   if (!a || !b) return 'missing';
   if (a === b) return 'exact';
   if (input.streetType && cand.streetType && input.streetType !== cand.streetType) return 'type-differs';
-  return similarNames(a, b) ? 'fuzzy' : 'different';
+  if (!similarNames(a, b)) return 'different';
+  return slips(a, b) === 1 ? 'fuzzy' : 'loose';
 }
 
 function compareArea(a: string | null, b: string | null, other: string | null): AreaLevel {

@@ -6,10 +6,9 @@
  * a distinguishability check: the best must clearly beat the runner-up (a
  * different UPRN), or the result goes to review.
  */
-import { distance } from 'fastest-levenshtein';
 import type { IndexedAddress } from '../../schemas/bs7666.js';
 import type { CandidateSource } from './candidates.js';
-import { compareAddress, similarNames, type FieldLevels } from './compare.js';
+import { compareAddress, similarNames, slips, type FieldLevels } from './compare.js';
 import { formatAddress } from './format.js';
 import { UNIT_WORDS, normaliseAddress } from './normalise.js';
 import type { ParsedAddress } from './parse.js';
@@ -199,7 +198,7 @@ async function streetCandidates(inputs: readonly ComparableAddress[], source: Ca
   const street = inp.street;
   const close = names
     .filter((name) => similarNames(street, name))
-    .map((name) => ({ name, edits: distance(street, name) }))
+    .map((name) => ({ name, edits: slips(street, name) }))
     .sort((a, b) => a.edits - b.edits || (a.name < b.name ? -1 : 1));
   for (const { name } of close.slice(0, 5)) ev.add(await source.byStreet(name, place), filter);
 }
@@ -208,16 +207,19 @@ const rowHasSao = (row: IndexedAddress): boolean => row.saoStartNumber !== null 
 
 /**
  * A parent shell (the building holding units) is never the answer for an input that names a unit: it is dropped
- * when one of its units agrees with the input's SAO, and blocked when the input names a unit by its words.
+ * when one of its units agrees with the input's SAO, and blocked when the input names a unit by its words. When a
+ * unit agrees, its sibling units that only a reading without a SAO reached are dropped too: that reading names the
+ * building, and cannot choose between its units.
  */
-function withoutShells(ranked: Evaluated[], parents: ReadonlySet<number>, namesUnit: boolean): Evaluated[] {
+function withoutShells(ranked: Evaluated[], parents: ReadonlySet<number>, namesUnit: (e: Evaluated) => boolean): Evaluated[] {
   const childAgrees = new Set<number>();
   for (const e of ranked) if (e.saoAgrees && e.row.parentUprn !== null) childAgrees.add(e.row.parentUprn);
   const out: Evaluated[] = [];
   for (const e of ranked) {
     const shell = parents.has(e.uprn) && !rowHasSao(e.row);
     if (shell && childAgrees.has(e.uprn)) continue;
-    if (shell && namesUnit) out.push({ ...e, blockers: [...e.blockers, 'the input names a unit; this is the building holding the units'] });
+    if (!e.saoAgrees && e.row.parentUprn !== null && childAgrees.has(e.row.parentUprn) && e.levels?.sao === 'input-missing') continue;
+    if (shell && namesUnit(e)) out.push({ ...e, blockers: [...e.blockers, 'the input names a unit; this is the building holding the units'] });
     else out.push(e);
   }
   return out;
@@ -316,7 +318,9 @@ export async function matchAddress(input: MatchInput, source: CandidateSource, o
     reasons.push('the postcode is not the best candidate\'s and was left out');
   }
 
-  const ranked = withoutShells(await followSuccessors(ev.ranked(), source), ev.parents, inputs.every(hasSao));
+  // Every reading has a SAO, or n/m reached the building only by taking it for a range it is not.
+  const namesUnit = (e: Evaluated): boolean => inputs.every(hasSao) || (parsed.slashRange === true && e.levels?.paoNumber !== 'exact');
+  const ranked = withoutShells(await followSuccessors(ev.ranked(), source), ev.parents, namesUnit);
   const best = ranked[0];
   if (!best) return unmatched('no candidate found');
   const runner = ranked[1] ?? null;

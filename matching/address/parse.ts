@@ -214,9 +214,13 @@ function knownSpanEndingAt(tokens: readonly string[], end: number, from: number,
   return null;
 }
 
-/** The rightmost, then longest, known street: [start, end) or null. */
+/**
+ * The rightmost, then longest, known street: [start, end) or null. Not one followed by a house number: that is a
+ * building named like a street ("RIVERSIDE COURT, 85 RIYERSIDE GARDENS"), and the street is the one misspelt after it.
+ */
 function findKnownStreet(tokens: readonly string[], vocab: Vocabulary): [number, number] | null {
   for (let end = tokens.length; end > 0; end--) {
+    if (isNumberish(tokens[end])) return null;
     const start = knownSpanEndingAt(tokens, end, 0, vocab.streets, vocab.maxWords);
     if (start !== null) return [start, end];
   }

@@ -20,7 +20,7 @@ export const WEIGHTS: Weights = {
   sao: { exact: 5, partial: 3, 'suffix-differs': 2, different: -8, 'input-missing': -2, 'candidate-missing': -5, none: 1 },
   paoNumber: { exact: 6, range: 3.5, 'suffix-differs': 2, different: -8, 'input-missing': -3, 'candidate-missing': -4, none: 0 },
   paoText: { exact: 4, fuzzy: 3, contained: 2.5, different: -2, 'input-missing': -0.5, 'candidate-missing': 1.5, none: 0 },
-  street: { exact: 5, fuzzy: 3.5, 'type-differs': -5, different: -5, missing: 0 },
+  street: { exact: 5, fuzzy: 3.5, loose: 3, 'type-differs': -5, different: -5, missing: 0 },
   locality: { exact: 1, fuzzy: 0.75, different: -1, missing: 0 },
   town: { exact: 1, fuzzy: 0.75, different: -1.5, missing: 0 },
   postcode: { exact: 5, sector: 2.5, outward: 0.5, different: -1.5, missing: 0 },
@@ -66,7 +66,7 @@ export function scoreLevels(levels: FieldLevels, maximum: number): Scored {
   if (levels.paoNumber === 'suffix-differs') blockers.push('house number suffix differs');
   const premises = levels.paoNumber === 'exact' || levels.paoNumber === 'range' || levels.paoText === 'exact' || levels.paoText === 'fuzzy' || levels.paoText === 'contained';
   if (!premises) blockers.push('no house number or building name agrees');
-  const place = levels.street === 'exact' || levels.street === 'fuzzy' || (levels.street === 'missing' && levels.postcode === 'exact');
+  const place = levels.street === 'exact' || levels.street === 'fuzzy' || ((levels.street === 'loose' || levels.street === 'missing') && levels.postcode === 'exact');
   if (!place) blockers.push('neither street nor postcode agrees');
   const score = maximum > 0 ? Math.min(1, Math.max(0, total / maximum)) : 0;
   return { score: Math.round(score * 1000) / 1000, blockers };

@@ -52,6 +52,13 @@ export const ROWS: IndexedAddress[] = [
   // A flat lettered A at number 40, with no 40A.
   addr({ uprn: 100070, usrn: 7003, postcode: 'ZZ1 2BH', saoText: 'FLAT A', paoStartNumber: 40, classification: 'RD06' }),
   addr({ uprn: 100071, usrn: 7003, postcode: 'ZZ1 2BH', saoText: 'FLAT B', paoStartNumber: 40, classification: 'RD06' }),
+  // A block whose number is also one of its flats' numbers.
+  addr({ uprn: 100080, usrn: 7003, postcode: 'ZZ1 2BJ', paoStartNumber: 9, paoText: 'KINGFISHER HOUSE', classification: 'PP' }),
+  addr({ uprn: 100081, usrn: 7003, postcode: 'ZZ1 2BJ', parentUprn: 100080, saoStartNumber: 9, paoStartNumber: 9, paoText: 'KINGFISHER HOUSE', classification: 'RD06' }),
+  addr({ uprn: 100082, usrn: 7003, postcode: 'ZZ1 2BJ', parentUprn: 100080, saoStartNumber: 10, paoStartNumber: 9, paoText: 'KINGFISHER HOUSE', classification: 'RD06' }),
+  // Building plots, as historic LPIs of the houses built on them.
+  addr({ uprn: 100006, usrn: 7001, postcode: 'ZZ1 1AB', logicalStatus: 8, paoText: 'PLOT 7' }),
+  addr({ uprn: 100004, usrn: 7001, postcode: 'ZZ1 1AB', logicalStatus: 8, paoText: 'PLOT 9' }),
 ];
 
 export const CROSS_REFERENCES = [{ crossReference: 'CTR0100001', uprn: 100001 }];

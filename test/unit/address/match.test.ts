@@ -143,6 +143,54 @@ describe('matchAddress: the traps', () => {
     const s = await match('99 Mill Lane ZZ1 1AB');
     expect(s.status).toBe('unmatched');
   });
+  it('reads a lone letter before a comma as the suffix of the number before it', async () => {
+    const r = await match('1 A, Riverside Court, 5 High Street ZZ1 2BD');
+    expect([r.status, r.uprn]).toEqual(['matched', 100012]);
+  });
+  it('reads n/m as flat n at number m, preferring the flat to its building', async () => {
+    const r = await match('1/5 High Street ZZ1 2BD');
+    expect([r.status, r.uprn]).toEqual(['matched', 100011]);
+    const s = await match('10/9 High Street ZZ1 2BJ');
+    expect([s.status, s.uprn]).toEqual(['matched', 100082]);
+  });
+  it('never matches a parent shell for a flat it does not know, however the flat is written', async () => {
+    for (const text of ['3/5 High Street ZZ1 2BD', 'Flat 3, Riverside Court, High Street ZZ1 2BD', '7/9 High Street ZZ1 2BJ']) {
+      expect((await match(text)).status, text).not.toBe('matched');
+    }
+  });
+  it('matches a flat in a building named without its number', async () => {
+    const r = await match('Flat 2, Riverside Court, High Street ZZ1 2BD');
+    expect([r.status, r.uprn, r.explanation.fields?.paoNumber]).toEqual(['matched', 100013, 'input-missing']);
+  });
+  it('reads "9, KINGFISHER HOUSE" as flat 9 when the building, also number 9, holds one', async () => {
+    const r = await match('9, Kingfisher House, High Street ZZ1 2BJ');
+    expect([r.status, r.uprn]).toEqual(['matched', 100081]);
+  });
+  it('matches a building plot by its plot number, never by a house number or a plot one digit off', async () => {
+    const r = await match('Plot 7, Mill Lane, Northby');
+    expect([r.status, r.uprn]).toEqual(['matched', 100006]);
+    expect((await match('Plot 8, Mill Lane, Northby')).status).not.toBe('matched');
+  });
+  it('reads STR as STREET', async () => {
+    const r = await match('7 High Str, Exampleton');
+    expect([r.status, r.uprn]).toEqual(['matched', 100060]);
+  });
+  it('leaves out a postcode from the wrong sector when street and number decide alone', async () => {
+    const r = await match({ text: '4 Mill Lane, Northby', postcode: 'ZZ1 5XX' });
+    expect([r.status, r.uprn]).toEqual(['matched', 100006]);
+    expect(r.explanation.reasons.join(' ')).toMatch(/postcode .* left out/);
+  });
+  it('does not let a wrong postcode choose between two streets of the same name', async () => {
+    const r = await match({ text: '10 Church Road, Exampleton', postcode: 'ZZ1 4DB' });
+    expect(r.status).toBe('review');
+  });
+  it('takes a swap of two letters as one slip, and two slips only with the postcode agreeing', async () => {
+    const r = await match('4 Mlil Lane, Northby');
+    expect([r.status, r.uprn, r.explanation.fields?.street]).toEqual(['matched', 100006, 'fuzzy']);
+    const s = await match('4 Mlil Lnae ZZ1 1AB');
+    expect([s.status, s.uprn, s.explanation.fields?.street]).toEqual(['matched', 100006, 'loose']);
+    expect((await match('4 Mlil Lnae, Northby')).status).not.toBe('matched');
+  });
   it('does not match a street without premises', async () => {
     expect((await match('Mill Lane, Northby')).status).not.toBe('matched');
   });
