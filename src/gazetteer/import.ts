@@ -58,6 +58,8 @@ export interface ImportOptions {
 
 /** Only one import at a time: both kinds write gazetteer_next or the live tables. */
 const IMPORT_LOCK = 7_666_001;
+/** Keys, indexes and statistics of a FULL build go two at a time: most of an index build is one core's work. */
+const DDL_CONNECTIONS = 2;
 
 interface FileRead {
   name: string;
@@ -208,19 +210,20 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
     await pool.query(`DROP SCHEMA IF EXISTS ${sql.NEXT} CASCADE`).catch(() => undefined);
     throw error;
   }
-  const client = await pool.connect();
+  const clients = await Promise.all(Array.from({ length: DDL_CONNECTIONS }, () => pool.connect()));
+  const client = clients[0]!;
   try {
-    await client.query(`SET maintenance_work_mem = '256MB'`);
+    for (const c of clients) await c.query(`SET maintenance_work_mem = '512MB'`);
     const ddl = (await client.query<{ ddl: string }>(sql.LIVE_INDEX_DEFINITIONS)).rows.map((r) => r.ddl);
-    const onIndex = (d: string) => d.includes(`${sql.NEXT}.address_index`);
+    const derived = (d: string) => sql.DERIVED_TABLES.some((t) => d.includes(`${sql.NEXT}.${t} `));
     try {
-      for (const d of ddl.filter((d) => !onIndex(d))) await client.query(d);
+      await runAll(clients, ddl.filter((d) => !derived(d)));
     } catch (error) {
       throw new GazetteerImportError(`the supply breaks a key of the gazetteer (${(error as Error).message}): nothing was changed`, null);
     }
     await client.query(sql.buildIndex(sql.NEXT), [null]);
-    for (const d of ddl.filter(onIndex)) await client.query(d);
-    for (const statement of sql.analyse(sql.NEXT)) await client.query(statement);
+    await client.query(sql.buildWords(sql.NEXT), [null]);
+    await runAll(clients, [...ddl.filter(derived), ...sql.ALL_TABLES.map((t) => sql.analyse(sql.NEXT, t))]);
     summary.addresses = (await client.query<{ n: number }>(sql.countRows(sql.NEXT, 'address_index'))).rows[0]!.n;
     await client.query('BEGIN');
     for (const statement of sql.swapSchemas) await client.query(statement);
@@ -230,8 +233,23 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
     await client.query(`DROP SCHEMA IF EXISTS ${sql.NEXT} CASCADE`).catch(() => undefined);
     throw error;
   } finally {
-    client.release();
+    for (const c of clients) c.release();
   }
+}
+
+/**
+ * Runs independent statements (each on one table of the next schema) on
+ * several connections at once; after the first failure no more are started.
+ */
+async function runAll(clients: pg.PoolClient[], statements: string[]): Promise<void> {
+  const queue = [...statements];
+  let failure: unknown = null;
+  await Promise.all(clients.map(async (c) => {
+    for (let s = queue.shift(); s !== undefined && failure === null; s = queue.shift()) {
+      await c.query(s).catch((error: unknown) => (failure ??= error));
+    }
+  }));
+  if (failure !== null) throw failure;
 }
 
 async function applyChanges(pool: pg.Pool, file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions): Promise<void> {
@@ -247,6 +265,7 @@ async function applyChanges(pool: pg.Pool, file: FileRead, summary: Omit<ImportS
     );
     await client.query(sql.deleteIndexRows(sql.LIVE), [uprns]);
     await client.query(sql.buildIndex(sql.LIVE), [uprns]);
+    await client.query(sql.buildWords(sql.LIVE), [uprns]);
     const kinds = uprns.map((u) => applier.touched.get(u)!);
     await client.query(sql.insertTouched, [summary.importId, uprns, kinds, uprns.map((u) => successors.get(u) ?? null)]);
     for (const kind of kinds) summary.touched[kind]++;

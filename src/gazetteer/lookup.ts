@@ -20,21 +20,12 @@ const INDEX_COLUMNS = `
 
 const wordsOf = (q: string) => q.toUpperCase().replace(/[^A-Z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
 
-/** Words of a query as tsquery prefixes: "12 mill la" → 12:* & mill:* & la:* (every word must start a word). */
-function prefixQuery(q: string): string | null {
-  const words = wordsOf(q);
-  return words.length > 0 ? words.map((w) => `${w}:*`).join(' & ') : null;
-}
-
-/** The same words whole, to rank "FLAT 2" above "FLAT 1 ... 2BD" while the user types. */
-function exactQuery(q: string): string | null {
-  const words = wordsOf(q);
-  return words.length > 0 ? words.join(' & ') : null;
-}
+const prefixes = (words: string[]) => words.map((w) => `${w}:*`).join(' & ');
 
 const ORDER = `current DESC, street, town, pao_start_number NULLS FIRST, pao_start_suffix NULLS FIRST, pao_text NULLS FIRST,
                sao_start_number NULLS FIRST, sao_start_suffix NULLS FIRST, sao_text NULLS FIRST, logical_status`;
 
+/** Every word begins a word of the address ($1); whole words ($4) rank "FLAT 2" above "FLAT 1 ... 2BD". */
 const SEARCH_PREFIX = `
   SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index
    WHERE search_vector @@ to_tsquery('simple', $1)
@@ -42,11 +33,28 @@ const SEARCH_PREFIX = `
    ORDER BY current DESC, search_vector @@ to_tsquery('simple', $4) DESC, ${ORDER}
    LIMIT $3`;
 
+/** Up to three words of address_word like each query word, most similar first (trigram GIN on a short table). */
+const SIMILAR_WORDS = `
+  SELECT q.word, s.word AS similar
+    FROM unnest($1::text[]) AS q(word)
+    CROSS JOIN LATERAL (
+      SELECT w.word FROM gazetteer.address_word w
+       WHERE w.word % q.word AND w.word <> q.word
+       ORDER BY similarity(w.word, q.word) DESC, w.word LIMIT 3) s`;
+
+/**
+ * Addresses matching the corrected words ($1), the most like the typed text
+ * ($4) first. Ranking reads at most FUZZY_CANDIDATES rows, so a correction
+ * to a common word ("RAOD") costs no more than a rare one.
+ */
+const FUZZY_CANDIDATES = 2000;
 const SEARCH_FUZZY = `
-  SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index
-   WHERE $1 <% search_text
-     AND ($2::text IS NULL OR postcode_key LIKE $2 || '%')
-   ORDER BY current DESC, word_similarity($1, search_text) DESC, ${ORDER}
+  SELECT ${INDEX_COLUMNS} FROM (
+    SELECT * FROM gazetteer.address_index
+     WHERE search_vector @@ to_tsquery('simple', $1)
+       AND ($2::text IS NULL OR postcode_key LIKE $2 || '%')
+     LIMIT ${FUZZY_CANDIDATES}) c
+   ORDER BY current DESC, word_similarity($4, search_text) DESC, ${ORDER}
    LIMIT $3`;
 
 const BY_POSTCODE = `
@@ -55,22 +63,44 @@ const BY_POSTCODE = `
    ORDER BY ${ORDER}
    LIMIT $2`;
 
+const correctable = (w: string) => w.length >= 3 && /[A-Z]/.test(w);
+
+/**
+ * The fuzzy form of a query: each word of three or more characters with a
+ * letter may also be one of its similar words; numbers are left out so that
+ * the neighbours of a house fill the list. Null when that is the prefix
+ * query again.
+ */
+async function fuzzyQuery(pool: pg.Pool, words: string[]): Promise<string | null> {
+  const wanted = words.filter(correctable).map((w) => w.toLowerCase());
+  const similar = new Map<string, string[]>();
+  if (wanted.length > 0) {
+    for (const r of (await pool.query<{ word: string; similar: string }>(SIMILAR_WORDS, [wanted])).rows) {
+      similar.set(r.word, [...(similar.get(r.word) ?? []), r.similar]);
+    }
+  }
+  const kept = words.filter((w) => !/^[0-9]+$/.test(w));
+  if (kept.length === 0 || (similar.size === 0 && kept.length === words.length)) return null;
+  return kept.map((w) => `(${[`${w}:*`, ...(similar.get(w.toLowerCase()) ?? [])].join(' | ')})`).join(' & ');
+}
+
 /**
  * Ranked type-ahead: every typed word must begin a word of the address
  * (current addresses first, then street order); when that finds too few,
- * trigram similarity fills up the list so a misspelt street still shows.
- * One entry per UPRN, the best of its addresses.
+ * misspelt words are replaced by similar words of the gazetteer and the most
+ * similar addresses fill up the list. One entry per UPRN, the best of its
+ * addresses.
  */
 export async function searchAddresses(pool: pg.Pool, query: { q?: string | undefined; postcode?: string | undefined; limit: number }): Promise<AddressRow[]> {
   const postcodeKey = query.postcode ? query.postcode.toUpperCase().replace(/[^A-Z0-9]/g, '') || null : null;
-  const tsq = query.q ? prefixQuery(query.q) : null;
+  const words = query.q ? wordsOf(query.q) : [];
   const fetch = query.limit * 3;
   let rows: AddressRow[];
-  if (tsq) {
-    rows = (await pool.query<AddressRow>(SEARCH_PREFIX, [tsq, postcodeKey, fetch, exactQuery(query.q!)])).rows;
+  if (words.length > 0) {
+    rows = (await pool.query<AddressRow>(SEARCH_PREFIX, [prefixes(words), postcodeKey, fetch, words.join(' & ')])).rows;
     if (distinctUprns(rows) < query.limit) {
-      const text = query.q!.toUpperCase().replace(/[^A-Z0-9]+/g, ' ').trim();
-      rows = rows.concat((await pool.query<AddressRow>(SEARCH_FUZZY, [text, postcodeKey, fetch])).rows);
+      const fuzzy = await fuzzyQuery(pool, words);
+      if (fuzzy) rows = rows.concat((await pool.query<AddressRow>(SEARCH_FUZZY, [fuzzy, postcodeKey, fetch, words.join(' ')])).rows);
     }
   } else if (postcodeKey) {
     rows = (await pool.query<AddressRow>(BY_POSTCODE, [postcodeKey, fetch])).rows;
