@@ -6,7 +6,7 @@ import type { IndexedAddress } from '../../schemas/bs7666.js';
 import type { CandidateSource, StreetScope } from './candidates.js';
 import { normaliseName } from './normalise.js';
 import { normalisePostcode, postcodeSector } from './postcode.js';
-import { prepareCandidate } from './prepare.js';
+import { CandidateMemo, prepareCandidate } from './prepare.js';
 import { buildVocabulary, type Vocabulary } from './vocabulary.js';
 
 export interface MemorySourceData {
@@ -36,9 +36,15 @@ export class MemoryCandidateSource implements CandidateSource {
   private readonly townStreets = new Map<string, Set<string>>();
   private readonly xrefs = new Map<string, number[]>();
   private readonly successors = new Map<number, number>();
+  /** Held while rows are added, then let go. */
+  private memo: CandidateMemo | null = new CandidateMemo();
+  private readonly sectors = new Map<string, string | null>();
 
   constructor(data: MemorySourceData, options: { deferRows?: boolean } = {}) {
-    if (!options.deferRows) for (const row of data.rows) this.addRow(row);
+    if (!options.deferRows) {
+      for (const row of data.rows) this.addRow(row);
+      this.built();
+    }
     for (const x of data.crossReferences ?? []) push(this.xrefs, refKey(x.crossReference), x.uprn);
     const succ = data.successors ?? [];
     if (succ instanceof Map) for (const [from, to] of succ) this.successors.set(from, to);
@@ -53,14 +59,21 @@ export class MemoryCandidateSource implements CandidateSource {
   static async build(data: MemorySourceData, pause: () => Promise<void>, slice = 5000): Promise<MemoryCandidateSource> {
     const source = new MemoryCandidateSource(data, { deferRows: true });
     for (let i = 0; i < data.rows.length; i += slice) {
-      for (const row of data.rows.slice(i, i + slice)) source.addRow(row);
+      const end = Math.min(data.rows.length, i + slice);
+      for (let j = i; j < end; j++) source.addRow(data.rows[j] as IndexedAddress);
       await pause();
     }
+    source.built();
     return source;
   }
 
+  private built(): void {
+    this.memo = null;
+    this.sectors.clear();
+  }
+
   private addRow(row: IndexedAddress): void {
-    const p = prepareCandidate(row);
+    const p = prepareCandidate(row, this.memo ?? undefined);
     push(this.uprns, row.uprn, row);
     if (p.postcode) push(this.postcodes, p.postcode, row);
     const street = p.street ?? '';
@@ -69,7 +82,11 @@ export class MemoryCandidateSource implements CandidateSource {
     if (!places) this.streetPlaces.set(street, (places = new Map()));
     if (p.town) push(places, p.town, row);
     if (p.locality && p.locality !== p.town) push(places, p.locality, row);
-    const sector = p.postcode ? postcodeSector(p.postcode) : null;
+    let sector: string | null | undefined = null;
+    if (p.postcode) {
+      sector = this.sectors.get(p.postcode);
+      if (sector === undefined) this.sectors.set(p.postcode, (sector = postcodeSector(p.postcode)));
+    }
     if (sector) this.addStreet(this.sectorStreets, sector, street);
     if (p.town) this.addStreet(this.townStreets, p.town, street);
     if (p.locality) this.addStreet(this.townStreets, p.locality, street);

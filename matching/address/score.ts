@@ -27,6 +27,8 @@ export const WEIGHTS: Weights = {
   organisation: { exact: 1, none: 0 },
 };
 
+const FIELDS = Object.keys(WEIGHTS) as (keyof FieldLevels)[];
+
 /** What a house number left out costs when the building's name agrees instead. */
 const NAMED_WITHOUT_NUMBER = -2;
 
@@ -53,9 +55,7 @@ export interface Scored {
 /** Combine the levels of one comparison into a score 0..1 and its blockers. */
 export function scoreLevels(levels: FieldLevels, maximum: number): Scored {
   let total = 0;
-  for (const field of Object.keys(WEIGHTS) as (keyof FieldLevels)[]) {
-    total += (WEIGHTS[field] as Record<string, number>)[levels[field]] ?? 0;
-  }
+  for (const field of FIELDS) total += (WEIGHTS[field] as Record<string, number>)[levels[field]] ?? 0;
   // A building named without its number ("FLAT 2, RIVERSIDE COURT, MILL LANE"): the name agreeing stands for most
   // of the number, so leaving it out costs less; a row named so without a number still ranks above one with it.
   if (levels.paoNumber === 'input-missing' && (levels.paoText === 'exact' || levels.paoText === 'fuzzy')) {

@@ -35,6 +35,8 @@ export class AddressMatcher {
   private loading: Promise<Loaded> | null = null;
   /** Steward decisions held in memory for batch runs; per-request lookups otherwise. */
   private decisions: Map<string, number | null> | null = null;
+  /** A batch is matched against the gazetteer loaded when it began, without asking for a newer import per address. */
+  private held = false;
 
   constructor(
     private readonly pool: pg.Pool,
@@ -43,6 +45,7 @@ export class AddressMatcher {
 
   /** The candidate source for the newest applied gazetteer import, loading it once. */
   async current(): Promise<Loaded> {
+    if (this.held && this.loaded) return this.loaded;
     const importId = (await this.pool.query<{ id: number | null }>(sql.latestImport)).rows[0]?.id ?? 0;
     if (this.loaded?.importId === importId) return this.loaded;
     if (!this.loading) {
@@ -56,10 +59,12 @@ export class AddressMatcher {
     return this.loading;
   }
 
-  /** For a batch: read every steward decision once instead of once per input. */
+  /** For a batch: read every steward decision once instead of once per input, and keep the gazetteer now loaded. */
   async holdDecisions(): Promise<void> {
+    await this.current();
     const { rows } = await this.pool.query<{ inputKey: string; uprn: number | null }>(sql.allDecisions);
     this.decisions = new Map(rows.map((r) => [r.inputKey, r.uprn]));
+    this.held = true;
   }
 
   private async decisionFor(key: string): Promise<{ uprn: number | null } | undefined> {
