@@ -141,6 +141,8 @@ class Evaluator {
         const levels = compareAddress(this.inputs[i] as ComparableAddress, cand);
         if (levels.sao === 'exact') saoAgrees = true;
         const { score, blockers } = scoreLevels(this.ignorePostcode ? { ...levels, postcode: 'missing' } : levels, this.maxima[i] as number);
+        // Without the postcode to vouch for it, a row lacking a name the input gives is not enough.
+        if (this.ignorePostcode && levels.paoText === 'candidate-missing') blockers.push('the postcode is wrong and a name the input gives is not on this row');
         if (!e || score > e.score) e = { uprn: row.uprn, row, score, levels, blockers, successorOf: null };
       }
       if (!e) continue;

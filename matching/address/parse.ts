@@ -214,13 +214,20 @@ function knownSpanEndingAt(tokens: readonly string[], end: number, from: number,
   return null;
 }
 
+/** A house number comes next (after any breaks): what ends at `end` is a building's name, not the street. */
+function numberFollows(tokens: readonly string[], end: number): boolean {
+  let next = end;
+  while (tokens[next] === ',') next++;
+  return isNumberish(tokens[next]);
+}
+
 /**
  * The rightmost, then longest, known street: [start, end) or null. Not one followed by a house number: that is a
  * building named like a street ("RIVERSIDE COURT, 85 RIYERSIDE GARDENS"), and the street is the one misspelt after it.
  */
 function findKnownStreet(tokens: readonly string[], vocab: Vocabulary): [number, number] | null {
   for (let end = tokens.length; end > 0; end--) {
-    if (isNumberish(tokens[end])) return null;
+    if (numberFollows(tokens, end)) return null;
     const start = knownSpanEndingAt(tokens, end, 0, vocab.streets, vocab.maxWords);
     if (start !== null) return [start, end];
   }
@@ -230,6 +237,7 @@ function findKnownStreet(tokens: readonly string[], vocab: Vocabulary): [number,
 /** The street by word shapes: words ending in a street type, else the words after the house number. */
 function guessStreet(tokens: readonly string[]): [number, number] | null {
   for (let k = tokens.length - 1; k > 0; k--) {
+    if (numberFollows(tokens, k + 1)) break;
     const t = tokens[k] as string;
     const prev = tokens[k - 1];
     if (!STREET_TYPES.has(t) || prev === undefined || prev === ',' || isNumberish(prev)) continue;

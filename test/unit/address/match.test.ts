@@ -180,6 +180,11 @@ describe('matchAddress: the traps', () => {
     expect([r.status, r.uprn]).toEqual(['matched', 100006]);
     expect(r.explanation.reasons.join(' ')).toMatch(/postcode .* left out/);
   });
+  it('wants the whole address to agree when the postcode is left out', async () => {
+    const r = await match({ text: 'Acme Widgets Ltd, 4 Mill Lane, Northby', postcode: 'ZZ1 5XX' });
+    expect(r.status).toBe('review');
+    expect(r.uprn).toBe(100006);
+  });
   it('does not let a wrong postcode choose between two streets of the same name', async () => {
     const r = await match({ text: '10 Church Road, Exampleton', postcode: 'ZZ1 4DB' });
     expect(r.status).toBe('review');

@@ -26,7 +26,23 @@ describe('builtin parser', () => {
   });
   it('reads ranges written with a hyphen or a slash', () => {
     expect(parser.parse('12-14 Mill Road').pao).toEqual(obj({ startNumber: 12, endNumber: 14 }));
-    expect(parser.parse('12/14 Mill Road').pao).toEqual(obj({ startNumber: 12, endNumber: 14 }));
+    const slash = parser.parse('12/14 Mill Road');
+    expect([slash.pao, slash.slashRange]).toEqual([obj({ startNumber: 12, endNumber: 14 }), true]);
+  });
+  it('reads n/m that cannot be a range as flat n at number m', () => {
+    for (const text of ['3/12 High Street', '9/3 High Street', 'Flat 3/12 High Street']) {
+      const p = parser.parse(text);
+      expect([text, p.sao.startNumber, p.pao.startNumber, p.slashRange]).toEqual([text, text === '9/3 High Street' ? 9 : 3, text === '9/3 High Street' ? 3 : 12, undefined]);
+    }
+  });
+  it('keeps a plot number apart from house numbers', () => {
+    expect(parser.parse('Plot 42, Mill Lane').pao).toEqual(obj({ text: 'PLOT 42' }));
+  });
+  it('does not take a building named like a street, with the house number after it, for the street', () => {
+    const p = parser.parse('6, Orchard Court, 6 Lancaster Clsoe, Exampleton');
+    expect([p.sao.startNumber, p.pao.startNumber, p.pao.text, p.street]).toEqual([6, 6, 'ORCHARD COURT', 'LANCASTER CLSOE']);
+    const q = parser.parse('2, Mill Lane, 5 Hihg Street, Exampleton');
+    expect([q.pao.startNumber, q.pao.text, q.street]).toEqual([5, 'MILL LANE', 'HIHG STREET']);
   });
   it('reads a flat with a number and the building number', () => {
     const p = parser.parse('Flat 3, 10 High St, Exampleton');
