@@ -13,15 +13,12 @@
  * Run: npx tsx bench/linkage-febrl.ts [--incremental N]
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import pg from 'pg';
 import type { SourceRecord } from '../schemas/source-record.js';
 import { normaliseForenames, normaliseSurname } from '../matching/person/index.js';
-import '../src/db/database.js';
-import { openEmbedded } from '../src/db/embedded.js';
+import { benchDatabase } from './_database.js';
 import { migrate } from '../src/db/migrate.js';
 import { createIntake } from '../src/intake/ingest.js';
 import { storeItem } from '../src/intake/store.js';
@@ -70,26 +67,10 @@ function readFebrl(file: string, system: string): SourceRecord[] {
   }));
 }
 
-async function database(): Promise<{ url: string; close: () => Promise<void> }> {
-  if (process.env.DATABASE_URL) {
-    const name = `bench_linkage_${Date.now()}`;
-    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = new URL(process.env.DATABASE_URL);
-    url.pathname = `/${name}`;
-    return { url: url.toString(), close: async () => undefined };
-  }
-  const dir = await mkdtemp(path.join(tmpdir(), 'hub-bench-linkage-'));
-  const server = await openEmbedded({ dataDir: dir, settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' } });
-  return { url: server.url, close: async () => { await server.stop(); await rm(dir, { recursive: true, force: true }); } };
-}
-
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const person = (ref: string) => ref.replace(/^rec-(\d+)-.*$/, '$1');
 
-const db = await database();
+const db = await benchDatabase('linkage');
 await migrate(db.url);
 const pool = new pg.Pool({ connectionString: db.url, max: 4 });
 try {

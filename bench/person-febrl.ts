@@ -14,7 +14,7 @@ import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import {
   buildNicknameTable, candidatePairs, explainPair, jaroWinkler, pairsCompleteness, parseNicknameCsv, parseRelationshipCsv, prepare,
-  reductionRatio, trainModel, type PersonRecord, type PreparedPerson,
+  reductionRatio, trainModel, TRAINING_BLOCKING_RULES, type PersonRecord, type PreparedPerson,
 } from '../matching/person/index.js';
 import { CURATED_NICKNAMES_URL } from '../matching/person-data/index.js';
 
@@ -79,7 +79,7 @@ const completeness = pairsCompleteness(candidateKeys, truth);
 const reduction = reductionRatio(blocking.pairs.length, a.length * b.length);
 
 const t3 = performance.now();
-const model = trainModel(a, b, blocking.pairs, { seed: 20240601 });
+const model = trainModel(a, b, candidatePairs(a, b, TRAINING_BLOCKING_RULES).pairs, { seed: 20240601 });
 const tTrain = seconds(t3);
 
 const t4 = performance.now();

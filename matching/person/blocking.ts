@@ -47,6 +47,15 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   { name: 'surname + postcode', keys: (p) => one(p.surname !== null && p.postcode !== null ? `${p.surname}|${p.postcode}` : null) },
 ];
 
+/**
+ * Rules whose candidate pairs train the model. Keys a household shares (its
+ * UPRN, its postcode with the family surname, its landline, a family email) pair mostly
+ * relatives, and EM on such pairs learns "same household" instead of "same
+ * person"; they still find candidates when linking.
+ */
+const HOUSEHOLD_KEYS = new Set(['uprn', 'phone', 'email', 'surname + postcode', 'forename + postcode']);
+export const TRAINING_BLOCKING_RULES: readonly BlockingRule[] = DEFAULT_BLOCKING_RULES.filter((r) => !HOUSEHOLD_KEYS.has(r.name));
+
 function index(records: readonly PreparedPerson[], rule: BlockingRule): Map<string, number[]> {
   const blocks = new Map<string, number[]>();
   records.forEach((record, i) => {

@@ -102,7 +102,11 @@ const otherId: Comparison = {
   },
 };
 
-/** The evidence group of the address fields: two people at one address (a couple, a parent and child) agree on all of them at once. */
+/**
+ * The evidence group of a household: people at one address (a couple, a
+ * parent and child) agree at once on its UPRN, address, postcode and town,
+ * and often on a landline and a family email too.
+ */
 const RESIDENCE = 'residence';
 /** Share of true pairs allowed to disagree on an address field: one of the two systems holds an older address. */
 const STALE_ADDRESS = 0.05;
@@ -147,6 +151,7 @@ const town: Comparison = {
 
 const email: Comparison = {
   field: 'email',
+  group: RESIDENCE,
   levels: ['exact', 'same local part', 'different'],
   level: (a, b) => {
     if (a.email === null || b.email === null) return MISSING;
@@ -169,7 +174,7 @@ export const PERSON_COMPARISONS: readonly Comparison[] = [
   address,
   postcode,
   town,
-  exactOnly('phone', (p) => p.phone),
+  exactOnly('phone', (p) => p.phone, RESIDENCE),
   email,
 ];
 

@@ -64,10 +64,14 @@ function normalise(row: number[]): number[] {
 export function expectationMaximisation(
   data: PatternCounts,
   start: MixtureParams,
-  options: { maxIterations?: number; tolerance?: number } = {},
+  options: { maxIterations?: number; tolerance?: number; fixU?: boolean; priorPairs?: number } = {},
 ): EmResult {
   const maxIterations = options.maxIterations ?? 200;
   const tolerance = options.tolerance ?? 1e-6;
+  // m is the posterior mean under a Dirichlet prior centred on the starting m, worth `priorPairs` pairs:
+  // a field the candidate pairs hardly show (an identifier only one system holds) keeps the prior, not a
+  // count of nearly nothing that would turn its agreement into a veto.
+  const prior = start.m.map((row) => row.map((x) => x * (options.priorPairs ?? 0)));
   let { m, u, lambda } = start;
   for (let iteration = 1; iteration <= maxIterations; iteration++) {
     const mCounts = m.map((row) => row.map(() => 0));
@@ -88,7 +92,7 @@ export function expectationMaximisation(
         (uCounts[f] as number[])[level] = ((uCounts[f] as number[])[level] as number) + count * (1 - posterior);
       }
     });
-    const next: MixtureParams = { m: mCounts.map(normalise), u: uCounts.map(normalise), lambda: total === 0 ? lambda : matches / total };
+    const next: MixtureParams = { m: mCounts.map((row, f) => normalise(row.map((x, l) => x + (prior[f] as number[])[l]!))), u: options.fixU ? u : uCounts.map(normalise), lambda: total === 0 ? lambda : matches / total };
     const change = Math.max(maxDiff(m, next.m), maxDiff(u, next.u), Math.abs(lambda - next.lambda));
     ({ m, u, lambda } = next);
     if (change < tolerance) return { m, u, lambda, iterations: iteration, converged: true };

@@ -80,3 +80,28 @@ export function explainPair(
 /** The match weight of a pair (log2 odds that they are the same person). */
 export const matchWeight = (model: PersonModel, a: PreparedPerson, b: PreparedPerson, comparisons?: readonly Comparison[]): number =>
   explainPair(model, a, b, comparisons).total;
+
+/** Fields whose agreement says two records live together (town is left out: a whole town shares it). */
+const TOGETHER = new Set(['uprn', 'address', 'postcode', 'phone', 'email']);
+
+export interface Doubt {
+  reason: string;
+  /** Whether a steward should look: a clerical slip is plausible (a date of birth), not when the forenames differ. */
+  review: boolean;
+}
+
+/**
+ * Why a pair is more likely two members of one household than one person:
+ * they live together but the forename, the date of birth or the generation
+ * (JNR/SNR) plainly differs. Weighing fields independently overrates such
+ * pairs (a family shares surname, address and landline at once), so they
+ * are never linked without a steward. Null when there is no such doubt.
+ */
+export function householdDoubt(e: PairExplanation): Doubt | null {
+  if (!e.fields.some((f) => TOGETHER.has(f.field) && f.counted > 0)) return null;
+  const level = (field: string) => e.fields.find((f) => f.field === field)?.level ?? null;
+  if (level('forename') === 'different') return { reason: 'same household, different forename', review: false };
+  if (level('generation') === 'different') return { reason: 'same household, JNR and SNR', review: false };
+  if (level('dob') === 'different') return { reason: 'same household, different date of birth', review: true };
+  return null;
+}

@@ -9,12 +9,12 @@ export { jaroWinkler, editDistance } from './similarity.js';
 export { dobLevel, type DobLevel } from './dob.js';
 export { prepare, type PrepareTables } from './prepare.js';
 export { compareRecords, PERSON_COMPARISONS, MISSING, type Comparison } from './compare.js';
-export { candidatePairs, pairsCompleteness, reductionRatio, DEFAULT_BLOCKING_RULES, type BlockingRule, type BlockingResult, type CandidatePair } from './blocking.js';
+export { candidatePairs, pairsCompleteness, reductionRatio, DEFAULT_BLOCKING_RULES, TRAINING_BLOCKING_RULES, type BlockingRule, type BlockingResult, type CandidatePair } from './blocking.js';
 export { countPatterns, expectationMaximisation, type PatternCounts, type MixtureParams, type EmResult } from './em.js';
 export {
   trainModel, estimateU, termFrequencies, matchProbability, weightOfProbability, DEFAULT_THRESHOLDS, MODEL_VERSION,
   type PersonModel, type FieldModel, type Thresholds, type TermFrequencies, type TrainOptions, type Decision,
 } from './model.js';
-export { explainPair, matchWeight, decide, type PairExplanation, type FieldWeight } from './explain.js';
+export { explainPair, matchWeight, decide, householdDoubt, type Doubt, type PairExplanation, type FieldWeight } from './explain.js';
 export { modelToJson, modelFromJson } from './serialise.js';
 export { seededRandom } from './random.js';

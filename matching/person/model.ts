@@ -97,6 +97,9 @@ export function termFrequencies(records: readonly PreparedPerson[], value: (p: P
   return { level, frequencies, floor: total === 0 ? 1 : 1 / total };
 }
 
+/** How many candidate pairs' worth of weight the starting m carries in EM (see expectationMaximisation). */
+const PRIOR_PAIRS = 20;
+
 const startingM = (levels: number): number[] => {
   if (levels === 1) return [1];
   return Array.from({ length: levels }, (_, l) => (l === 0 ? 0.9 : 0.1 / (levels - 1)));
@@ -130,7 +133,7 @@ export function trainModel(
   const em = expectationMaximisation(
     patterns,
     { m: comparisons.map((c) => startingM(c.levels.length)), u, lambda: 0.1 },
-    { maxIterations: options.maxIterations, tolerance: options.tolerance },
+    { maxIterations: options.maxIterations, tolerance: options.tolerance, fixU: true, priorPairs: PRIOR_PAIRS },
   );
   const all = right === null ? left : [...left, ...right];
   const possible = totalPairs(left.length, right === null ? null : right.length);

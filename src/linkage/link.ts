@@ -9,7 +9,7 @@
  * create the same person.
  */
 import type pg from 'pg';
-import { dobLevel, explainPair, prepare, type PairExplanation, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
+import { dobLevel, explainPair, householdDoubt, prepare, type Doubt, type PairExplanation, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
 import {
   createCitizen, linkRecord, memberCount, mergeCitizens, MODEL, splitRecord, survivors, unlinkRecord, type LinkedBy,
 } from './accounts.js';
@@ -40,12 +40,13 @@ interface Scored {
   citizenId: number;
   best: Member;
   explanation: PairExplanation;
-  conflict: boolean;
+  /** Why the pair must not be linked by the model (different identifiers, or a household member), or null. */
+  conflict: Doubt | null;
 }
 
-/** Two different valid NHS numbers: the strongest evidence that two records are different people. */
+/** Two different valid NHS numbers or NI numbers: each is issued to one person once, so the records are different people. */
 export const identifiersConflict = (a: PreparedPerson, b: PreparedPerson): boolean =>
-  a.nhsNumber !== null && b.nhsNumber !== null && a.nhsNumber !== b.nhsNumber;
+  (a.nhsNumber !== null && b.nhsNumber !== null && a.nhsNumber !== b.nhsNumber) || (a.nino !== null && b.nino !== null && a.nino !== b.nino);
 
 /**
  * Evidence strong enough to keep two accounts apart when a record bridges
@@ -178,9 +179,12 @@ export async function linkIndexed(db: pg.PoolClient, ctx: LinkageContext, row: R
     let best: Scored | null = null;
     for (const m of list) {
       const explanation = explainPair(ctx.model, me, m.prepared);
-      if (best === null || explanation.total > best.explanation.total) best = { citizenId, best: m, explanation, conflict: false };
+      if (best === null || explanation.total > best.explanation.total) best = { citizenId, best: m, explanation, conflict: null };
     }
-    if (best) scored.push({ ...best, conflict: list.some((m) => identifiersConflict(me, m.prepared)) });
+    if (best) {
+      const conflict = list.some((m) => identifiersConflict(me, m.prepared)) ? { reason: 'the NHS or NI numbers differ', review: true } : householdDoubt(best.explanation);
+      scored.push({ ...best, conflict });
+    }
   }
   scored.sort((a, b) => b.explanation.total - a.explanation.total || a.citizenId - b.citizenId);
   const { link: linkAt, review: reviewAt } = ctx.model.thresholds;
@@ -202,8 +206,8 @@ export async function linkIndexed(db: pg.PoolClient, ctx: LinkageContext, row: R
   const others = scored.filter((s) => s.citizenId !== home && !barred(s.citizenId));
   const linkable = others.filter((s) => s.explanation.total >= linkAt && !s.conflict);
   for (const s of others) {
-    if (s.explanation.total >= linkAt && s.conflict) {
-      await openReview(db, ctx, system, sourceRef, s, 'match weight over the link threshold, but the NHS numbers differ');
+    if (s.explanation.total >= linkAt && s.conflict?.review) {
+      await openReview(db, ctx, system, sourceRef, s, `match weight over the link threshold, but ${s.conflict.reason}`);
       outcome.reviews++;
     }
   }

@@ -6,7 +6,7 @@
  */
 import type pg from 'pg';
 import type { SourceRecord } from '../../schemas/source-record.js';
-import { candidatePairs, DEFAULT_BLOCKING_RULES, prepare, trainModel, type PersonModel, type PrepareTables, type PreparedPerson } from '../../matching/person/index.js';
+import { candidatePairs, prepare, TRAINING_BLOCKING_RULES, trainModel, type PersonModel, type PrepareTables, type PreparedPerson } from '../../matching/person/index.js';
 import { saveModel } from './context.js';
 import { personFeatures } from './features.js';
 
@@ -27,7 +27,7 @@ export async function trainFromDatabase(pool: pg.Pool, tables: PrepareTables, op
   const seed = options.seed ?? DEFAULT_SEED;
   const people = await currentPeople(pool, tables);
   if (people.length < 2) throw new Error('training needs at least two current source records');
-  const { pairs } = candidatePairs(people, null, DEFAULT_BLOCKING_RULES);
+  const { pairs } = candidatePairs(people, null, TRAINING_BLOCKING_RULES);
   const model = trainModel(people, null, pairs, { seed, ...(options.randomPairs ? { randomPairs: options.randomPairs } : {}) });
   return { version: await saveModel(pool, model, seed), model };
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { candidatePairs, DEFAULT_BLOCKING_RULES, TRAINING_BLOCKING_RULES } from '../../../matching/person/blocking.js';
+import { explainPair, householdDoubt } from '../../../matching/person/explain.js';
+import { trainModel } from '../../../matching/person/model.js';
+import { emptyNicknameTable } from '../../../matching/person/nicknames.js';
+import { prepare } from '../../../matching/person/prepare.js';
+import type { PersonRecord } from '../../../matching/person/types.js';
+import { syntheticSet } from './synthetic.js';
+
+const tables = { nicknames: emptyNicknameTable() };
+const set = syntheticSet(400, 7);
+const left = set.left.map((r) => prepare(r, tables));
+const right = set.right.map((r) => prepare(r, tables));
+const model = trainModel(left, right, candidatePairs(left, right, TRAINING_BLOCKING_RULES).pairs, { seed: 11, randomPairs: 20_000 });
+const home: PersonRecord = { id: 'a', forenames: ['MARGARET'], surname: 'QUILTER', dob: '1950-02-03', uprn: 900001, postcode: 'ZZ1 1AA', street: 'MILL LANE', houseNumber: '4', phone: '+441632960001' };
+
+describe('household members', () => {
+  it('trains without the keys a household shares', () => {
+    expect(TRAINING_BLOCKING_RULES.map((r) => r.name)).not.toContain('uprn');
+    expect(TRAINING_BLOCKING_RULES.map((r) => r.name)).not.toContain('surname + postcode');
+    expect(TRAINING_BLOCKING_RULES.length).toBeLessThan(DEFAULT_BLOCKING_RULES.length);
+  });
+
+  it('doubts a pair at one address whose forenames or dates of birth plainly differ, and not the same person there', () => {
+    const a = prepare(home, tables);
+    const spouse = explainPair(model, a, prepare({ ...home, id: 'b', forenames: ['DESMOND'], dob: '1948-11-30' }, tables));
+    expect(householdDoubt(spouse)).toEqual({ reason: 'same household, different forename', review: false });
+    const slip = explainPair(model, a, prepare({ ...home, id: 'c', dob: '1957-08-21' }, tables));
+    expect(householdDoubt(slip)).toMatchObject({ review: true });
+    expect(householdDoubt(explainPair(model, a, prepare({ ...home, id: 'd' }, tables)))).toBeNull();
+    // Living apart, a different forename is the model's to weigh.
+    const apart = explainPair(model, a, prepare({ ...home, id: 'e', forenames: ['DESMOND'], uprn: 900777, postcode: 'ZZ9 9ZZ', street: 'OTHER ROAD', phone: null }, tables));
+    expect(householdDoubt(apart)).toBeNull();
+  });
+
+  it('keeps agreement on an identifier the candidate pairs hardly show as evidence for, not against', () => {
+    // The synthetic set has no NHS numbers: EM sees none agree, and the prior keeps exact agreement a positive weight.
+    const nhs = model.fields.find((f) => f.field === 'nhsNumber')!;
+    expect(Math.log2(nhs.m[0]! / nhs.u[0]!)).toBeGreaterThan(0);
+  });
+});
