@@ -18,10 +18,23 @@ export interface Found {
   label: string;
 }
 
-const segmentsOf = (path: string): string[] => path.split('.');
+// Mapping paths are few and read for every record: split each once.
+const segmentCache = new Map<string, string[]>();
+const segmentsOf = (path: string): string[] => {
+  let segments = segmentCache.get(path);
+  if (!segments) segmentCache.set(path, (segments = path.split('.')));
+  return segments;
+};
 
 /** Walk a path; arrays met on the way fan out, so Tenant.Forename reads every tenant's forename. */
 function walk(node: unknown, segments: string[]): unknown[] {
+  // The common case, a column of a flat record, without the fan-out's arrays.
+  if (segments.length === 1 && typeof node === 'object' && node !== null && !Array.isArray(node)) {
+    const segment = segments[0]!;
+    if (!(segment in node)) return [];
+    const value = (node as Record<string, unknown>)[segment];
+    return Array.isArray(value) ? [...value] : [value];
+  }
   let current: unknown[] = [node];
   for (const segment of segments) {
     const next: unknown[] = [];
@@ -42,8 +55,7 @@ export function find(scope: Scope, path: string): Found {
     if (scope.partyColumns && alias !== undefined) {
       const column = scope.partyColumns[alias];
       if (column === undefined) return { values: [], label: path };
-      const inner = find({ root: scope.root }, [column, ...rest].join('.'));
-      return inner;
+      return rest.length === 0 ? { values: walk(scope.root, segmentsOf(column)), label: column } : find({ root: scope.root }, [column, ...rest].join('.'));
     }
     if (scope.party && alias !== undefined) return { values: walk(scope.party.node, [alias, ...rest]), label: `${scope.party.label}.${[alias, ...rest].join('.')}` };
     return { values: [], label: path };
