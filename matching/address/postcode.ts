@@ -97,12 +97,14 @@ export const postcodeSector = (pc: string): string | null => toSector(pc);
 
 export type PostcodeLevel = 'exact' | 'sector' | 'outward' | 'different' | 'missing';
 
-/** How close two normalised postcodes are. */
+/**
+ * How close two normalised postcodes are. Both are in standard form ("ZZ1 1AB": outward code, space, digit and two
+ * letters), so sector and outward code are read off by position: this runs for every candidate compared.
+ */
 export function comparePostcodes(a: string | null, b: string | null): PostcodeLevel {
   if (!a || !b) return 'missing';
   if (a === b) return 'exact';
-  const sa = postcodeSector(a);
-  if (sa !== null && sa === postcodeSector(b)) return 'sector';
-  const oa = postcodeOutward(a);
-  return oa !== null && oa === postcodeOutward(b) ? 'outward' : 'different';
+  const space = a.length - 4;
+  if (a.length !== b.length || b[space] !== ' ' || a.slice(0, space) !== b.slice(0, space)) return 'different';
+  return a[space + 1] === b[space + 1] ? 'sector' : 'outward';
 }

@@ -5,8 +5,8 @@
  * model, so a decided input never goes back to review.
  */
 import type pg from 'pg';
-import type { IndexedAddress } from '../../schemas/bs7666.js';
 import { builtinParser, formatAddress, inputKey, loadLibpostalParser, matchAddress, MemoryCandidateSource, type AddressParser, type MatchInput, type MatchResult } from '../../matching/address/index.js';
+import { readIndexRows } from './index-rows.js';
 import * as sql from './sql.js';
 
 export interface HubMatchResult extends MatchResult {
@@ -22,12 +22,12 @@ interface Loaded {
 
 export async function loadCandidateSource(pool: pg.Pool): Promise<MemoryCandidateSource> {
   const [rows, crossReferences, successors] = await Promise.all([
-    pool.query<IndexedAddress>(sql.allIndexRows),
+    readIndexRows(pool),
     pool.query<{ crossReference: string; uprn: number }>(sql.allCrossReferences),
     pool.query<{ uprn: number; successor: number }>(sql.allSuccessors),
   ]);
   // Built in slices with a turn of the event loop between them: the API keeps answering meanwhile.
-  return MemoryCandidateSource.build({ rows: rows.rows, crossReferences: crossReferences.rows, successors: successors.rows }, () => new Promise((r) => setImmediate(r)));
+  return MemoryCandidateSource.build({ rows, crossReferences: crossReferences.rows, successors: successors.rows }, () => new Promise((r) => setImmediate(r)));
 }
 
 export class AddressMatcher {

@@ -1,14 +1,16 @@
 /** SQL of address matching: loading the index, decisions, results and the review queue. */
 export const latestImport = `SELECT max(id) AS id FROM gazetteer_import WHERE status = 'applied'`;
 
-export const allIndexRows = `
-  SELECT uprn, lpi_key AS "lpiKey", logical_status AS "logicalStatus", blpu_status AS "blpuStatus", parent_uprn AS "parentUprn",
-         sao_start_number AS "saoStartNumber", sao_start_suffix AS "saoStartSuffix", sao_end_number AS "saoEndNumber",
-         sao_end_suffix AS "saoEndSuffix", sao_text AS "saoText",
-         pao_start_number AS "paoStartNumber", pao_start_suffix AS "paoStartSuffix", pao_end_number AS "paoEndNumber",
-         pao_end_suffix AS "paoEndSuffix", pao_text AS "paoText",
-         usrn, street, locality, town, postcode, organisation, classification
-    FROM gazetteer.address_index`;
+/**
+ * The whole address index as COPY text, one row a line, in the order src/addresses/index-rows.ts reads it: COPY
+ * sends rows several times faster than a query's result, which pg turns into an object per row.
+ */
+export const copyIndexRows = `
+  COPY (SELECT uprn, lpi_key, logical_status, blpu_status, parent_uprn,
+               sao_start_number, sao_start_suffix, sao_end_number, sao_end_suffix, sao_text,
+               pao_start_number, pao_start_suffix, pao_end_number, pao_end_suffix, pao_text,
+               usrn, street, locality, town, postcode, organisation, classification
+          FROM gazetteer.address_index) TO STDOUT`;
 export const allCrossReferences = `SELECT cross_reference AS "crossReference", uprn FROM gazetteer.cross_reference WHERE end_date IS NULL`;
 export const allSuccessors = `SELECT DISTINCT ON (uprn) uprn, successor FROM gazetteer.successor ORDER BY uprn, start_date DESC NULLS LAST`;
 
