@@ -62,9 +62,11 @@ describe('starting and stopping the hub', () => {
   it('loads the demo council on the first start only', async () => {
     const demoDir = path.join(dataDir, 'demo');
     const env = { DATA_DIR: demoDir, PORT: '0', LOG_LEVEL: 'info' };
-    const first = await startUntil('src/main.ts', env, /ready at (http:\/\/\S+) /);
+    const first = await startUntil('src/main.ts', env, /ready at (http:\/\/\S+) /, 200_000);
     try {
       expect(first.output()).toContain('demo council loaded');
+      // The residents' extracts were taken in, matched and linked.
+      expect(first.output()).toMatch(/"records":[1-9]\d{3}.*"citizens":[1-9]\d{2}/);
       const created = await run('src/cli/main.ts', ['clients', 'create', '--org', 'Demo Test', '--role', 'adviser'], env);
       const key = created.stdout.trim();
       const found = await fetch(`${first.match[1]}/v1/addresses?q=high+street&limit=5`, { headers: { authorization: `Bearer ${key}` } });
@@ -78,5 +80,5 @@ describe('starting and stopping the hub', () => {
     second.child.kill('SIGTERM');
     expect(await exited(second.child)).toBe(0);
     expect(second.output()).not.toContain('loading the demo council');
-  });
+  }, 240_000);
 });
