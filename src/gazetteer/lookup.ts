@@ -18,44 +18,59 @@ const INDEX_COLUMNS = `
   pao_end_suffix AS "paoEndSuffix", pao_text AS "paoText",
   usrn, street, locality, town, postcode, organisation, classification, current`;
 
-const wordsOf = (q: string) => q.toUpperCase().replace(/[^A-Z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
+const wordsOf = (q: string) => q.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
+const isNumber = (w: string) => /^[0-9]+$/.test(w);
 
-const prefixes = (words: string[]) => words.map((w) => `${w}:*`).join(' & ');
+/**
+ * A query as tsquery text, one group of alternatives per word (a word is
+ * [a-z0-9]+, so nothing needs quoting), split in two: `index`, what the GIN
+ * index looks up, and `all`, what every row must match. A number or a
+ * single letter as a prefix ("12:*" is 12, 120-129, 1200-1299, ...) makes
+ * GIN read a large part of the index, so these only filter the rows the
+ * words find (when there are words).
+ */
+function tsQueries(groups: string[][]): { index: string; all: string } {
+  const text = (g: string[]) => (g.length === 1 ? g[0]! : `(${g.join(' | ')})`);
+  const word = (g: string[]) => g[0]!.slice(0, -2);
+  const selective = groups.filter((g) => word(g).length >= 2 && !isNumber(word(g)));
+  const driving = selective.length > 0 ? selective : groups;
+  return { index: driving.map(text).join(' & '), all: groups.map(text).join(' & ') };
+}
 
 const ORDER = `current DESC, street, town, pao_start_number NULLS FIRST, pao_start_suffix NULLS FIRST, pao_text NULLS FIRST,
                sao_start_number NULLS FIRST, sao_start_suffix NULLS FIRST, sao_text NULLS FIRST, logical_status`;
 
-/** Every word begins a word of the address ($1); whole words ($4) rank "FLAT 2" above "FLAT 1 ... 2BD". */
+// ts_match_vq is @@ in a form the planner does not take to the index.
+const MATCH = `search_vector @@ $1::tsquery AND ts_match_vq(search_vector, $2::tsquery)
+     AND ($3::text IS NULL OR postcode_key LIKE $3 || '%')`;
+
+/** Every word begins a word of the address; whole words ($5) rank "FLAT 2" above "FLAT 1 ... 2BD". */
 const SEARCH_PREFIX = `
   SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index
-   WHERE search_vector @@ to_tsquery('simple', $1)
-     AND ($2::text IS NULL OR postcode_key LIKE $2 || '%')
-   ORDER BY current DESC, search_vector @@ to_tsquery('simple', $4) DESC, ${ORDER}
-   LIMIT $3`;
+   WHERE ${MATCH}
+   ORDER BY current DESC, search_vector @@ $5::tsquery DESC, ${ORDER}
+   LIMIT $4`;
 
-/** Up to three words of address_word like each query word, most similar first (trigram GIN on a short table). */
+/** Up to three words of address_word like each query word that begins none of them (trigram GIN on a short table). */
 const SIMILAR_WORDS = `
   SELECT q.word, s.word AS similar
     FROM unnest($1::text[]) AS q(word)
     CROSS JOIN LATERAL (
       SELECT w.word FROM gazetteer.address_word w
-       WHERE w.word % q.word AND w.word <> q.word
-       ORDER BY similarity(w.word, q.word) DESC, w.word LIMIT 3) s`;
+       WHERE w.word % q.word ORDER BY similarity(w.word, q.word) DESC, w.word LIMIT 3) s
+   WHERE NOT EXISTS (SELECT 1 FROM gazetteer.address_word k WHERE k.word >= q.word AND k.word < q.word || '{')`;
 
 /**
- * Addresses matching the corrected words ($1), the most like the typed text
- * ($4) first. Ranking reads at most FUZZY_CANDIDATES rows, so a correction
- * to a common word ("RAOD") costs no more than a rare one.
+ * Addresses matching the corrected words, those with the typed house
+ * numbers ($5) first. At most FUZZY_CANDIDATES rows are ranked, so a
+ * correction to a common word costs no more than one to a rare word.
  */
 const FUZZY_CANDIDATES = 2000;
 const SEARCH_FUZZY = `
   SELECT ${INDEX_COLUMNS} FROM (
-    SELECT * FROM gazetteer.address_index
-     WHERE search_vector @@ to_tsquery('simple', $1)
-       AND ($2::text IS NULL OR postcode_key LIKE $2 || '%')
-     LIMIT ${FUZZY_CANDIDATES}) c
-   ORDER BY current DESC, word_similarity($4, search_text) DESC, ${ORDER}
-   LIMIT $3`;
+    SELECT * FROM gazetteer.address_index WHERE ${MATCH} LIMIT ${FUZZY_CANDIDATES}) c
+   ORDER BY current DESC, search_vector @@ $5::tsquery DESC, ${ORDER}
+   LIMIT $4`;
 
 const BY_POSTCODE = `
   SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index
@@ -63,33 +78,30 @@ const BY_POSTCODE = `
    ORDER BY ${ORDER}
    LIMIT $2`;
 
-const correctable = (w: string) => w.length >= 3 && /[A-Z]/.test(w);
-
 /**
- * The fuzzy form of a query: each word of three or more characters with a
- * letter may also be one of its similar words; numbers are left out so that
- * the neighbours of a house fill the list. Null when that is the prefix
- * query again.
+ * The fuzzy form of a query: a word of three or more characters with a
+ * letter that begins no word of the gazetteer may also be one of its similar
+ * words; numbers are left out so that the neighbours of a house fill the
+ * list. Null when that is the prefix query again.
  */
-async function fuzzyQuery(pool: pg.Pool, words: string[]): Promise<string | null> {
-  const wanted = words.filter(correctable).map((w) => w.toLowerCase());
+async function fuzzyGroups(pool: pg.Pool, words: string[]): Promise<string[][] | null> {
+  const wanted = words.filter((w) => w.length >= 3 && !isNumber(w));
   const similar = new Map<string, string[]>();
   if (wanted.length > 0) {
     for (const r of (await pool.query<{ word: string; similar: string }>(SIMILAR_WORDS, [wanted])).rows) {
       similar.set(r.word, [...(similar.get(r.word) ?? []), r.similar]);
     }
   }
-  const kept = words.filter((w) => !/^[0-9]+$/.test(w));
+  const kept = words.filter((w) => !isNumber(w));
   if (kept.length === 0 || (similar.size === 0 && kept.length === words.length)) return null;
-  return kept.map((w) => `(${[`${w}:*`, ...(similar.get(w.toLowerCase()) ?? [])].join(' | ')})`).join(' & ');
+  return kept.map((w) => [`${w}:*`, ...(similar.get(w) ?? [])]);
 }
 
 /**
  * Ranked type-ahead: every typed word must begin a word of the address
  * (current addresses first, then street order); when that finds too few,
- * misspelt words are replaced by similar words of the gazetteer and the most
- * similar addresses fill up the list. One entry per UPRN, the best of its
- * addresses.
+ * misspelt words are replaced by similar words of the gazetteer and those
+ * addresses fill up the list. One entry per UPRN, the best of its addresses.
  */
 export async function searchAddresses(pool: pg.Pool, query: { q?: string | undefined; postcode?: string | undefined; limit: number }): Promise<AddressRow[]> {
   const postcodeKey = query.postcode ? query.postcode.toUpperCase().replace(/[^A-Z0-9]/g, '') || null : null;
@@ -97,10 +109,15 @@ export async function searchAddresses(pool: pg.Pool, query: { q?: string | undef
   const fetch = query.limit * 3;
   let rows: AddressRow[];
   if (words.length > 0) {
-    rows = (await pool.query<AddressRow>(SEARCH_PREFIX, [prefixes(words), postcodeKey, fetch, words.join(' & ')])).rows;
+    const prefix = tsQueries(words.map((w) => [`${w}:*`]));
+    rows = (await pool.query<AddressRow>(SEARCH_PREFIX, [prefix.index, prefix.all, postcodeKey, fetch, words.join(' & ')])).rows;
     if (distinctUprns(rows) < query.limit) {
-      const fuzzy = await fuzzyQuery(pool, words);
-      if (fuzzy) rows = rows.concat((await pool.query<AddressRow>(SEARCH_FUZZY, [fuzzy, postcodeKey, fetch, words.join(' ')])).rows);
+      const groups = await fuzzyGroups(pool, words);
+      if (groups) {
+        const fuzzy = tsQueries(groups);
+        const numbers = words.filter(isNumber).join(' & ') || null;
+        rows = rows.concat((await pool.query<AddressRow>(SEARCH_FUZZY, [fuzzy.index, fuzzy.all, postcodeKey, fetch, numbers])).rows);
+      }
     }
   } else if (postcodeKey) {
     rows = (await pool.query<AddressRow>(BY_POSTCODE, [postcodeKey, fetch])).rows;
