@@ -45,7 +45,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
     let address: string | null = null;
     if (mode.api) {
       const boss = queue.boss;
-      app = await buildApp({ config, pool: database.pool, logger, matcher, citizens: new LinkedCitizenSource(database.pool), onAccepted: async (ids) => void (await startPipeline(boss, ids)) });
+      app = await buildApp({ config, pool: database.pool, logger, matcher, citizens: new LinkedCitizenSource(database.pool), onAccepted: async (ids, db) => void (await startPipeline(boss, ids, db)) });
       address = await app.listen({ host: config.host, port: config.port });
       // Load the matcher's index now rather than on the first request.
       matcher.current().catch((err: unknown) => logger.warn({ err }, 'address index not loaded yet'));

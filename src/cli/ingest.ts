@@ -35,8 +35,8 @@ export function ingestCommand(): Command {
         bar?.start(size, 0, { read: 0, rate: 0 });
         const { intakeId, counts } = await ingestFile(db.pool, system, file, {
           ...(opts.mapping ? { mapping: opts.mapping } : {}),
-          onAccepted: async (ids) => {
-            if (queue) await startPipeline(queue.boss, ids);
+          onAccepted: async (ids, db) => {
+            if (queue) await startPipeline(queue.boss, ids, db);
             else accepted.push(...ids);
           },
           onProgress: (bytes, c) => bar?.update(bytes, { read: c.read, rate: Math.round(c.read / ((performance.now() - started) / 1000)) }),

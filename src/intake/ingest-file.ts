@@ -17,8 +17,8 @@ export function mappingFileFor(system: string, given: string | undefined): strin
 export interface IngestFileOptions {
   /** The mapping file; the shipped one for the system when not given. */
   mapping?: string;
-  /** After each committed batch, with the ids of new current versions. */
-  onAccepted?: (sourceRecordIds: number[]) => Promise<void>;
+  /** In each batch's transaction, before it commits, with the ids of new current versions. */
+  onAccepted?: (sourceRecordIds: number[], db: pg.PoolClient) => Promise<void>;
   /** Bytes of the file read so far, and the counts. */
   onProgress?: (bytes: number, counts: Counts) => void;
   /** The day relative dates are read against (YYYY-MM-DD); today when not given. */

@@ -20,8 +20,8 @@ export interface IntakeSource {
 export interface IngestOptions {
   batchSize?: number;
   onProgress?: (counts: Counts) => void;
-  /** Called after each committed batch with the ids of new current versions. */
-  onAccepted?: (sourceRecordIds: number[]) => Promise<void>;
+  /** Called in each batch's transaction, before it commits, with the ids of new current versions. */
+  onAccepted?: (sourceRecordIds: number[], db: pg.PoolClient) => Promise<void>;
 }
 
 const CREATE = `INSERT INTO intake (system, channel, file_name, request_id, client_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`;
@@ -59,6 +59,8 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
         if (id !== null) accepted.push(id);
       }
       await client.query(PROGRESS, [intakeId, counts.read, counts.accepted, counts.unchanged, counts.superseded, counts.rejected]);
+      // In the batch's transaction: a crash can never leave stored records that the pipeline was not told of.
+      if (accepted.length > 0) await options.onAccepted?.(accepted, client);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
@@ -67,7 +69,6 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
     } finally {
       client.release();
     }
-    if (accepted.length > 0) await options.onAccepted?.(accepted);
     options.onProgress?.(counts);
   };
   // One batch is stored while the next is read and mapped; batches still commit one after another, in order.

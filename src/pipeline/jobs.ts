@@ -68,9 +68,11 @@ export function pipelineJobs(deps: PipelineDeps): JobDefinition[] {
   ];
 }
 
-/** Hands newly stored source records to the first step. */
-export async function startPipeline(boss: PgBoss, ids: number[]): Promise<string | null> {
-  return ids.length > 0 ? boss.send(PIPELINE_STEPS[0], { ids } satisfies RecordBatch) : null;
+/** Hands newly stored source records to the first step; given the storing transaction's connection, the job commits with the records. */
+export async function startPipeline(boss: PgBoss, ids: number[], db?: pg.PoolClient): Promise<string | null> {
+  if (ids.length === 0) return null;
+  const options = db ? { db: { executeSql: (text: string, values: unknown[]) => db.query(text, values) } } : {};
+  return boss.send(PIPELINE_STEPS[0], { ids } satisfies RecordBatch, options);
 }
 
 /** Runs every step for the records in this process, in order (`hub ingest --wait`). */

@@ -33,7 +33,7 @@ export interface AppDeps {
   /** Where citizen reads come from; the linkage tables when not given. */
   citizens?: CitizenSource;
   /** Hands newly stored source records to the pipeline. */
-  onAccepted?: (sourceRecordIds: number[]) => Promise<void>;
+  onAccepted?: (sourceRecordIds: number[], db: pg.PoolClient) => Promise<void>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;

@@ -63,7 +63,7 @@ async function* limited(items: AsyncIterable<MappedItem>, max: number): AsyncGen
   }
 }
 
-const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; onAccepted?: (ids: number[]) => Promise<void> }> = async (app, opts) => {
+const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; onAccepted?: (ids: number[], db: pg.PoolClient) => Promise<void> }> = async (app, opts) => {
   const { pool, pushBatchMax } = opts;
   const mappings = new Map<string, Promise<Mapping>>();
   const mappingOf = (system: string): Promise<Mapping> => {

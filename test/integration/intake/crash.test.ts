@@ -101,11 +101,9 @@ describe('intake crash and re-run', () => {
       `SELECT count(*) AS rows, count(DISTINCT m.source_record_id) AS records, count(*) FILTER (WHERE NOT r.current) AS "notCurrent"
          FROM address_match m JOIN source_record r ON r.id = m.source_record_id`);
     expect(matches.rows[0]).toEqual({ rows: queued, records: queued, notCurrent: 0 });
-    // Jobs are queued after their batch commits, so a kill between the two leaves that one batch (at most
-    // 500 records) unqueued, and the re-run finds it unchanged: it waits for `hub linkage run` / a re-match.
+    // Jobs are queued in their batch's transaction: every stored record was handed to the pipeline.
     const unqueued = file.records - queued;
-    expect(unqueued).toBeGreaterThanOrEqual(0);
-    expect(unqueued).toBeLessThanOrEqual(500);
+    expect(unqueued).toBe(0);
     console.log(`crash test: ${ROWS} rows, ${file.records} records, ${file.rejects} rejects; killed after ${afterKill} stored; ` +
       `${queued} queued and matched, ${unqueued} not queued; ${seconds(performance.now() - started)} s ` +
       `(killed run ${seconds(killedAt - started)} s, re-run ${seconds(rerunAt - killedAt)} s, worker ${seconds(performance.now() - rerunAt)} s)`);
