@@ -44,10 +44,16 @@ const ORDER = `current DESC, street, town, pao_start_number NULLS FIRST, pao_sta
 const MATCH = `search_vector @@ $1::tsquery AND ts_match_vq(search_vector, $2::tsquery)
      AND ($3::text IS NULL OR postcode_key LIKE $3 || '%')`;
 
-/** Every word begins a word of the address; whole words ($5) rank "FLAT 2" above "FLAT 1 ... 2BD". */
+/**
+ * Every word begins a word of the address; whole words ($5) rank "FLAT 2"
+ * above "FLAT 1 ... 2BD". At most PREFIX_CANDIDATES rows are ranked: a
+ * query as broad as "mill la" matches thousands of addresses, and sorting
+ * all of them is most of a slow answer; the picker narrows as people type.
+ */
+const PREFIX_CANDIDATES = 1500;
 const SEARCH_PREFIX = `
-  SELECT ${INDEX_COLUMNS} FROM gazetteer.address_index
-   WHERE ${MATCH}
+  SELECT ${INDEX_COLUMNS} FROM (
+    SELECT * FROM gazetteer.address_index WHERE ${MATCH} LIMIT ${PREFIX_CANDIDATES}) c
    ORDER BY current DESC, search_vector @@ $5::tsquery DESC, ${ORDER}
    LIMIT $4`;
 

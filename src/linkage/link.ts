@@ -182,7 +182,10 @@ export async function linkIndexed(db: pg.PoolClient, ctx: LinkageContext, row: R
       if (best === null || explanation.total > best.explanation.total) best = { citizenId, best: m, explanation, conflict: null };
     }
     if (best) {
-      const conflict = list.some((m) => identifiersConflict(me, m.prepared)) ? { reason: 'the NHS or NI numbers differ', review: true } : householdDoubt(best.explanation);
+      // Every record of the account counts, not only the closest: a record without a date of birth must not carry a son into his father's account.
+      const conflict = list.some((m) => identifiersConflict(me, m.prepared)) ? { reason: 'the NHS or NI numbers differ', review: true }
+        : list.some((m) => strongConflict(me, m.prepared)) ? { reason: 'another record of the account has a different date of birth', review: true }
+        : householdDoubt(best.explanation);
       scored.push({ ...best, conflict });
     }
   }
@@ -212,8 +215,20 @@ export async function linkIndexed(db: pg.PoolClient, ctx: LinkageContext, row: R
     }
   }
 
+  // A record that clearly matches two accounts kept apart (a father and son of one name, and a record with no
+  // date of birth) could be either person: a steward decides, the model does not pick the first.
+  const second = linkable[1];
+  const ambiguous = (home === null || alone) && linkable[0] !== undefined && second !== undefined
+    && !(await mayMerge(db, linkable[0].citizenId, second.citizenId, members));
+  if (ambiguous) {
+    for (const s of linkable) {
+      await openReview(db, ctx, system, sourceRef, s, 'record matches two accounts that strong evidence or a steward keeps apart');
+      outcome.reviews++;
+    }
+  }
+
   let target: number;
-  const first = linkable[0];
+  const first = ambiguous ? undefined : linkable[0];
   if (home !== null && !alone) {
     target = home;
   } else if (first) {
@@ -236,7 +251,7 @@ export async function linkIndexed(db: pg.PoolClient, ctx: LinkageContext, row: R
     }
     target = home;
     const near = others.find((s) => !s.conflict && s.explanation.total >= reviewAt);
-    if (near) {
+    if (near && !ambiguous) {
       await openReview(db, ctx, system, sourceRef, near, 'match weight in the review band');
       outcome.reviews++;
     }
@@ -245,7 +260,7 @@ export async function linkIndexed(db: pg.PoolClient, ctx: LinkageContext, row: R
   // The record bridges every other account it clearly matches: merge unless evidence or a steward keeps them apart.
   const ownMembers = [...(members.get(target) ?? []), { citizenId: target, key: recordKey(system, sourceRef), system, sourceRef, prepared: me }];
   members.set(target, ownMembers);
-  for (const s of linkable) {
+  for (const s of ambiguous ? [] : linkable) {
     if (s.citizenId === target) continue;
     if (await mayMerge(db, target, s.citizenId, members)) {
       const merged = await mergeCitizens(db, target, s.citizenId, { clientId: null, reason: `record ${recordKey(system, sourceRef)} links both accounts` });
