@@ -80,6 +80,22 @@ describe('incremental person linkage', () => {
     expect(father!.citizenId).not.toBe(son!.citizenId);
   });
 
+  it('sends a record of either a father or his son (same name, no date of birth) to review, and keeps them apart', async () => {
+    const home = { forenames: ['PETER'], surname: 'ABERNATHY', lines: ['3 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZY', uprn: 900003 };
+    const [father, son, either] = await add(
+      { system: 'revenues', ref: 'AB1', dob: '1958-02-11', ...home },
+      { system: 'housing', ref: 'AB2', dob: '1990-09-23', ...home },
+      { system: 'smartcard', ref: 'AB3', ...home },
+    );
+    expect(father!.citizenId).not.toBe(son!.citizenId);
+    expect([father!.citizenId, son!.citizenId]).not.toContain(either!.citizenId);
+    const { rows } = await db.pool.query<{ citizen_id: string }>("SELECT citizen_id FROM person_review WHERE system = 'smartcard' AND source_ref = 'AB3' AND status = 'open' ORDER BY citizen_id");
+    expect(rows.map((r) => Number(r.citizen_id)).sort()).toEqual([father!.citizenId, son!.citizenId].sort());
+    // The son's next record, still without a date of birth on the other side, does not join his father through AB3.
+    const [later] = await add({ system: 'social-care', ref: 'AB4', dob: '1990-09-23', ...home });
+    expect(later!.citizenId).not.toBe(father!.citizenId);
+  });
+
   it('links spelling variants and a nickname into one account', async () => {
     const home = { lines: ['14 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZX', uprn: 900003, dob: '1975-11-23' };
     const outcomes = await add(
