@@ -29,9 +29,9 @@ import { importGazetteer } from '../src/gazetteer/import.js';
 import { ingestFile } from '../src/intake/ingest-file.js';
 import { linkAll } from '../src/linkage/batch.js';
 import { loadPrepareTables, openLinkage } from '../src/linkage/context.js';
-import { linkOne } from '../src/linkage/link.js';
 import { trainFromDatabase } from '../src/linkage/train.js';
 import { benchDatabase } from './_database.js';
+import { relinkLatency } from './_relink.js';
 
 const arg = (name: string, fallback: number | undefined): number | undefined => {
   const at = process.argv.indexOf(name);
@@ -171,15 +171,8 @@ try {
     }
   }
 
-  const latencies: number[] = [];
   const sample = stored.slice(0, INCREMENTAL);
-  for (const r of sample) {
-    const s = performance.now();
-    await linkOne(ctx, r.system, r.source_ref, { force: true });
-    latencies.push(performance.now() - s);
-  }
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  const pct = await relinkLatency(ctx, sample);
   const reviews = Number((await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM person_review WHERE status = 'open'")).rows[0]!.n);
   const f = (x: number) => x.toFixed(4);
 
@@ -204,7 +197,7 @@ try {
   console.log(`| match addresses | ${tMatch.toFixed(1)} | ${Math.round(ids.length / tMatch)} |`);
   console.log(`| train | ${tTrain.toFixed(1)} | ${Math.round(stored.length / tTrain)} |`);
   console.log(`| link all | ${tLink.toFixed(1)} | ${Math.round(counts.records / tLink)} |`);
-  console.log(`\nSingle-record re-link (${latencies.length} records, forced): p50 ${pct(0.5).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms.`);
+  console.log(`\nSingle-record re-link (${sample.length} records, forced): p50 ${pct(0.5).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms.`);
 } finally {
   await pool.end();
   await db.close();

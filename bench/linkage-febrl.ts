@@ -19,12 +19,12 @@ import pg from 'pg';
 import type { SourceRecord } from '../schemas/source-record.js';
 import { normaliseForenames, normaliseSurname } from '../matching/person/index.js';
 import { benchDatabase } from './_database.js';
+import { relinkLatency } from './_relink.js';
 import { migrate } from '../src/db/migrate.js';
 import { createIntake } from '../src/intake/ingest.js';
 import { storeItem } from '../src/intake/store.js';
 import { loadPrepareTables, openLinkage } from '../src/linkage/context.js';
 import { linkAll } from '../src/linkage/batch.js';
-import { linkOne } from '../src/linkage/link.js';
 import { trainFromDatabase } from '../src/linkage/train.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -98,15 +98,8 @@ try {
   const counts = await linkAll(ctx);
   const tLink = seconds(t);
 
-  const latencies: number[] = [];
   const sample = (await pool.query<{ system: string; source_ref: string }>('SELECT system, source_ref FROM source_record WHERE current ORDER BY id DESC LIMIT $1', [INCREMENTAL])).rows;
-  for (const r of sample) {
-    const s = performance.now();
-    await linkOne(ctx, r.system, r.source_ref, { force: true });
-    latencies.push(performance.now() - s);
-  }
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))] ?? 0;
+  const pct = await relinkLatency(ctx, sample);
 
   const { rows } = await pool.query<{ system: string; source_ref: string; citizen_id: number }>(
     'SELECT system, source_ref, citizen_id FROM citizen_link WHERE ended_at IS NULL',
@@ -160,7 +153,7 @@ try {
   console.log(`| store as source records | ${tStore.toFixed(2)} | ${Math.round(records.length / tStore)} |`);
   console.log(`| train | ${tTrain.toFixed(2)} | ${Math.round(records.length / tTrain)} |`);
   console.log(`| link all (incremental, in batches of 200 per transaction) | ${tLink.toFixed(2)} | ${Math.round(records.length / tLink)} |`);
-  console.log(`\nSingle-record re-link (${latencies.length} records, forced): p50 ${pct(0.5).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms, max ${pct(1).toFixed(1)} ms.`);
+  console.log(`\nSingle-record re-link (${sample.length} records, forced): p50 ${pct(0.5).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms, max ${pct(1).toFixed(1)} ms.`);
 } finally {
   await pool.end();
   await db.close();
