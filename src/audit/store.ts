@@ -30,12 +30,12 @@ export async function appendAudit(db: pg.Pool | pg.PoolClient, entry: StoredEntr
   const normal: StoredEntry = { ...entry, at: new Date(entry.at).toISOString() };
   if (!Object.keys(normal).every((key) => key < 'seq')) throw new Error('audit entry keys must sort before "seq"');
   const prefix = `${canonicalJson(normal).slice(0, -1)},"seq":`;
-  const { rows } = await db.query<{ seq: number; prev_hash: string; hash: string }>(APPEND, [
+  const { rows } = await db.query<{ seq: number; prev_hash: string; hash: string }>({ name: 'audit-append', text: APPEND, values: [
     prefix, normal.at, normal.requestId, normal.action, normal.clientId, normal.orgId, normal.role, normal.purpose, normal.citizenRef,
     JSON.stringify(normal.agreements), JSON.stringify(normal.consentIds), JSON.stringify(normal.categoriesDisclosed),
     JSON.stringify(normal.categoriesDenied), JSON.stringify(normal.fieldsDisclosed), normal.decision, JSON.stringify(normal.reasons),
     normal.policyVersion, normal.breakGlassReason, normal.reviewRequired, normal.detail === undefined ? null : JSON.stringify(normal.detail),
-  ]);
+  ] });
   const row = rows[0];
   if (!row) throw new Error('audit_head has no row: the audit migration has not run');
   return { ...normal, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };

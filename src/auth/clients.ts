@@ -61,12 +61,14 @@ export async function authenticate(db: pg.Pool, key: string): Promise<Authentica
   if (!parsed) return null;
   const { rows } = await db.query<{
     id: number; secret_hash: Buffer; org_id: number; org_name: string; role: Role; systems: string[]; revoked_at: Date | null;
-  }>(
-    `SELECT c.id, c.secret_hash, c.org_id, o.name AS org_name, c.role, c.systems, c.revoked_at
+  }>({
+    // Named: every request runs it, so each connection plans it once.
+    name: 'api-client-by-key',
+    text: `SELECT c.id, c.secret_hash, c.org_id, o.name AS org_name, c.role, c.systems, c.revoked_at
        FROM api_client c JOIN organisation o ON o.id = c.org_id
       WHERE c.key_id = $1`,
-    [parsed.keyId],
-  );
+    values: [parsed.keyId],
+  });
   const row = rows[0];
   if (!row || row.revoked_at || !secretMatches(parsed.secret, row.secret_hash)) return null;
   return { id: row.id, orgId: row.org_id, orgName: row.org_name, role: row.role, systems: row.systems };

@@ -141,11 +141,13 @@ export interface Resolved {
 
 /** The account a reference stands for, following a merge to the survivor. */
 export async function resolveRef(db: pg.Pool | pg.PoolClient, ref: string): Promise<Resolved | null> {
-  const row = (await db.query<{ id: string; ref: string; merged: boolean; aliases: string[] }>(
-    `SELECT coalesce(s.id, c.id) AS id, coalesce(s.ref, c.ref) AS ref, c.merged_into IS NOT NULL AS merged,
+  const row = (await db.query<{ id: string; ref: string; merged: boolean; aliases: string[] }>({
+    name: 'citizen-resolve-ref',
+    text: `SELECT coalesce(s.id, c.id) AS id, coalesce(s.ref, c.ref) AS ref, c.merged_into IS NOT NULL AS merged,
             ARRAY(SELECT m.ref FROM citizen m WHERE m.merged_into = coalesce(s.id, c.id) ORDER BY m.ref) AS aliases
-       FROM citizen c LEFT JOIN citizen s ON s.id = c.merged_into WHERE c.ref = $1`, [ref],
-  )).rows[0];
+       FROM citizen c LEFT JOIN citizen s ON s.id = c.merged_into WHERE c.ref = $1`,
+    values: [ref],
+  })).rows[0];
   return row ? { id: Number(row.id), ref: row.ref, mergedFrom: row.merged ? ref : null, aliases: row.aliases } : null;
 }
 

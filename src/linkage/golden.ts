@@ -180,19 +180,21 @@ export function buildCitizenView(ref: string, sources: readonly LinkedSource[], 
 const iso = (d: Date | string) => new Date(d).toISOString();
 
 export async function linkedSources(db: pg.Pool | pg.PoolClient, citizenId: number): Promise<LinkedSource[]> {
+  // Named: read on every citizen view, so each connection plans it once.
   const { rows } = await db.query<{
     system: string; source_ref: string; record: SourceRecord; received_at: Date; source_updated_at: Date | null; closed: boolean;
     linked_at: Date; linked_by: LinkedBy; m_uprn: string | null; m_status: 'matched' | 'review' | 'unmatched' | null;
-  }>(
-    `SELECT l.system, l.source_ref, s.record, s.received_at, s.source_updated_at, s.closed, l.linked_at, l.linked_by,
+  }>({
+    name: 'citizen-linked-sources',
+    text: `SELECT l.system, l.source_ref, s.record, s.received_at, s.source_updated_at, s.closed, l.linked_at, l.linked_by,
             m.uprn AS m_uprn, m.status AS m_status
        FROM citizen_link l
        JOIN source_record s ON s.system = l.system AND s.source_ref = l.source_ref AND s.current
        LEFT JOIN address_match m ON m.source_record_id = s.id
       WHERE l.citizen_id = $1 AND l.ended_at IS NULL
       ORDER BY l.system, l.source_ref`,
-    [citizenId],
-  );
+    values: [citizenId],
+  });
   return rows.map((r) => ({
     system: r.system, sourceRef: r.source_ref, record: r.record, receivedAt: iso(r.received_at),
     updatedAt: iso(r.source_updated_at ?? r.received_at), closed: r.closed, linkedAt: iso(r.linked_at), linkedBy: r.linked_by,
@@ -203,8 +205,9 @@ export async function linkedSources(db: pg.Pool | pg.PoolClient, citizenId: numb
 /** Other active citizens with a current record at any of the UPRNs (given by the source or matched). */
 export async function citizensAt(db: pg.Pool | pg.PoolClient, uprns: readonly number[], except: number | null): Promise<{ citizenRef: string; name: string }[]> {
   if (uprns.length === 0) return [];
-  const { rows } = await db.query<{ ref: string; features: { forenames: string[]; surname: string } }>(
-    `WITH at AS (
+  const { rows } = await db.query<{ ref: string; features: { forenames: string[]; surname: string } }>({
+    name: 'citizens-at',
+    text: `WITH at AS (
        SELECT system, source_ref FROM person_record WHERE (features->>'uprn')::bigint = ANY($1::bigint[])
        UNION SELECT s.system, s.source_ref FROM address_match m JOIN source_record s ON s.id = m.source_record_id AND s.current
               WHERE m.uprn = ANY($1::bigint[]) AND m.status = 'matched'
@@ -216,8 +219,8 @@ export async function citizensAt(db: pg.Pool | pg.PoolClient, uprns: readonly nu
        JOIN source_record s ON s.system = at.system AND s.source_ref = at.source_ref AND s.current AND NOT s.closed
       WHERE c.id IS DISTINCT FROM $2
       ORDER BY c.id, at.system, at.source_ref`,
-    [uprns, except],
-  );
+    values: [uprns, except],
+  });
   return rows.map((r) => ({ citizenRef: r.ref, name: [...r.features.forenames, r.features.surname].join(' ') }));
 }
 

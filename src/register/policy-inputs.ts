@@ -33,7 +33,7 @@ export async function policyInputs(
   aliases: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Promise<PolicyInputs> {
   const { rows } = await db.query<{ agreements: AgreementRow[]; consents: ConsentRow[]; objections: ObjectionRow[]; restrictions: RestrictionRow[] }>(
-    SQL, [orgId, withAliases(refs, aliases)],
+    { name: 'policy-inputs', text: SQL, values: [orgId, withAliases(refs, aliases)] },
   );
   const row = rows[0]!;
   return {
