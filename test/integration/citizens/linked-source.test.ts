@@ -52,7 +52,7 @@ describe('citizen reads from the linkage tables', () => {
   }, 120_000);
   afterAll(async () => hub.close());
 
-  it('finds a citizen by surname, by a phone number written as people say it, by card number and by NHS number of nobody', async () => {
+  it('finds a citizen by surname and forename, by a phone number written as people say it, by card number and by email; every criterion must hold', async () => {
     const bySurname = await search('surname=quartermaine&forename=zeb');
     expect(bySurname.count).toBe(1);
     const ref = bySurname.citizens[0]!.ref;

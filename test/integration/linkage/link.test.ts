@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { currentLink, resolveRef } from '../../../src/linkage/accounts.js';
-import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
+import { AddressMatcher } from '../../../src/addresses/matcher.js';
+import { linkageForWorker, loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
 import { linkAll, linkSourceRecords } from '../../../src/linkage/batch.js';
 import { linkOne } from '../../../src/linkage/link.js';
 import { citizenRef, isValidCitizenRef } from '../../../src/linkage/reference.js';
+import { createLogger } from '../../../src/logging.js';
+import { pipelineJobs } from '../../../src/pipeline/jobs.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { nhsNumber, population, sourceRecord, store, type PersonSpec } from './people.js';
@@ -160,6 +163,15 @@ describe('incremental person linkage', () => {
     const counts = await linkSourceRecords(ctx, ids);
     expect(counts).toMatchObject({ records: 2, joined: 1, created: 1 });
     expect(await citizenOf(ctx, 'smartcard', 'PL1')).toBe(await citizenOf(ctx, 'housing', 'KM1'));
+  });
+
+  it('links through the pipeline\'s link-person job with the active model', async () => {
+    const spec: PersonSpec = { system: 'social-care', ref: 'PJ1', forenames: ['KATHERINE'], surname: 'MACDONALD', dob: '1975-11-23', lines: ['14 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZX' };
+    const ids = await store(db.pool, [sourceRecord(spec)]);
+    const step = pipelineJobs({ pool: db.pool, logger: createLogger('silent'), matcher: new AddressMatcher(db.pool), linkage: linkageForWorker(db.pool, null) })
+      .find((j) => j.name === 'pipeline.link-person')!;
+    await step.handler({ ids }, { jobId: 'test', retryCount: 0 });
+    expect(await citizenOf(ctx, 'social-care', 'PJ1')).toBe(await citizenOf(ctx, 'housing', 'KM1'));
   });
 
   it('is idempotent: linking the same record again changes nothing', async () => {
