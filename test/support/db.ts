@@ -37,6 +37,12 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
       await pool.end();
       const client = new pg.Client({ connectionString: adminUrl() });
       await client.connect();
+      // pool.end() resolves before its backends have gone; forcing them out then sends their clients an unhandled FATAL.
+      for (let i = 0; i < 50; i++) {
+        const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1', [name]);
+        if (rows[0]!.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
       await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await client.end();
     },
