@@ -9,14 +9,20 @@
  * Two measures each: latency at a fixed 1,000 requests/s (p50, p99), and the
  * most requests/s the machine gives (the cost ratio full ÷ bare).
  *
- * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S]
+ * autocannon runs in a child process: in the server's own event loop it
+ * would take turns with the requests it measures. With --stats, the
+ * embedded PostgreSQL loads pg_stat_statements and the run prints, per
+ * statement, calls and time per request of the full path.
+ *
+ * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats]
  */
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import autocannon from 'autocannon';
+import { createRequire } from 'node:module';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
@@ -43,6 +49,7 @@ const arg = (name: string, fallback: number): number => {
 };
 const CITIZENS = arg('--citizens', 100_000);
 const SECONDS = arg('--seconds', 20);
+const STATS = process.argv.includes('--stats');
 const RATE = 1_000;
 
 const FORENAMES = ['OLIVIA', 'GEORGE', 'AMELIA', 'HARRY', 'ISLA', 'JACK', 'POPPY', 'NOAH', 'ELSIE', 'ARTHUR'];
@@ -94,9 +101,14 @@ async function seed(pool: pg.Pool): Promise<string[]> {
   return refs;
 }
 
-/** The bare read: the same source and response schema behind the same authentication, without policy and audit. */
+/**
+ * The bare read: the same source and response schema without policy and
+ * audit. Under /v1 so that the same authentication hook (an API key query)
+ * runs for it as for the full read.
+ */
+const BARE = '/v1/bench-bare/citizens/';
 const bareRoutes: FastifyPluginAsyncTypebox<{ source: CitizenSource }> = async (app, opts) => {
-  app.get('/bench/bare/citizens/:ref', {
+  app.get(`${BARE}:ref`, {
     schema: { params: Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: CitizenView, ...errorResponses } },
   }, async (request) => {
     const found = await opts.source.view(request.params.ref);
@@ -107,20 +119,54 @@ const bareRoutes: FastifyPluginAsyncTypebox<{ source: CitizenSource }> = async (
 
 interface Load { rps: number; p50: number; p99: number; errors: number; non2xx: number }
 
-async function load(url: string, headers: Record<string, string>, refs: string[], prefix: string, rate: number | null): Promise<Load> {
+const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
+
+/**
+ * The load generator in its own process (autocannon run inside a worker
+ * thread only reports raw histograms): settings on stdin, result on stdout.
+ */
+const LOADER = `
+const chunks = [];
+process.stdin.on('data', (c) => chunks.push(c)).on('end', () => {
+  const w = JSON.parse(Buffer.concat(chunks).toString());
+  const autocannon = require(w.autocannon);
   let n = 0;
-  const result = await autocannon({
-    url, connections: 16, duration: SECONDS, headers, ...(rate ? { overallRate: rate } : {}),
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `${prefix}${refs[(n++ * 7919) % refs.length]}` }) }],
+  autocannon({
+    url: w.url, connections: 16, duration: w.seconds, headers: w.headers, ...(w.rate ? { overallRate: w.rate } : {}),
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: w.prefix + w.refs[(n++ * 7919) % w.refs.length] }) }],
+  }).then((r) => process.stdout.write(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx })));
+});
+`;
+
+function load(url: string, headers: Record<string, string>, refs: string[], prefix: string, rate: number | null): Promise<Load> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['-e', LOADER], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`autocannon exited with ${code}`))));
+    child.stdin.end(JSON.stringify({ autocannon: AUTOCANNON, url, headers, refs, prefix, rate, seconds: SECONDS }));
   });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors, non2xx: result.non2xx };
+}
+
+interface Statement { query: string; calls: number; total: number }
+
+/** Per-statement calls and milliseconds per request of the runs since the last reset. */
+async function statements(pool: pg.Pool, requests: number): Promise<string[]> {
+  const { rows } = await pool.query<Statement>(
+    `SELECT regexp_replace(left(query, 90), '\\s+', ' ', 'g') AS query, calls::float8 AS calls, total_exec_time AS total
+       FROM pg_stat_statements WHERE calls > 0 ORDER BY total_exec_time DESC LIMIT 12`);
+  const wal = (await pool.query<{ syncs: number; ms: number }>('SELECT wal_sync::float8 AS syncs, wal_sync_time AS ms FROM pg_stat_wal')).rows[0]!;
+  const sync = `| ${(wal.syncs / requests).toFixed(2)} | ${(wal.ms / requests).toFixed(3)} | ${(wal.ms / Math.max(wal.syncs, 1)).toFixed(3)} | (WAL flushes at commit, pg_stat_wal) |`;
+  return [sync, ...rows.map((r) => `| ${(r.calls / requests).toFixed(2)} | ${(r.total / requests).toFixed(3)} | ${(r.total / r.calls).toFixed(3)} | \`${r.query.replace(/\|/g, '\\|')}\` |`)];
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'hub-bench-citizens-'));
 const config = { ...loadConfig({ ...process.env, DATA_DIR: dir, DATABASE_URL: '', LOG_LEVEL: 'warn' }), rateLimitPerMinute: 100_000_000 };
-const database = await openDatabase(config, {});
+const database = await openDatabase(config, STATS ? { embeddedSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_utility': 'on', track_wal_io_timing: 'on' } } : {});
 try {
   await migrate(database.url);
+  if (STATS) await database.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   let started = performance.now();
   const refs = await seed(database.pool);
   console.log(`seeded ${CITIZENS} citizens in ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -149,14 +195,16 @@ try {
   await load(base, headers, refs, '/v1/citizens/', null); // warm-up: JIT, caches
   const before = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n);
   const fullAtRate = await load(base, headers, refs, '/v1/citizens/', RATE);
-  const bareAtRate = await load(base, headers, refs, '/bench/bare/citizens/', RATE);
+  const bareAtRate = await load(base, headers, refs, BARE, RATE);
+  if (STATS) await database.pool.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
   const fullMax = await load(base, headers, refs, '/v1/citizens/', null);
-  const bareMax = await load(base, headers, refs, '/bench/bare/citizens/', null);
+  const profile = STATS ? await statements(database.pool, fullMax.rps * SECONDS) : [];
+  const bareMax = await load(base, headers, refs, BARE, null);
   const audited = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n) - before;
   await app.close();
 
   const row = (name: string, r: Load) => `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors + r.non2xx} |`;
-  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run, 16 connections, autocannon in the same process\n`);
+  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run, 16 connections, autocannon in a child process\n`);
   console.log('| run | requests/s | p50 ms | p99 ms | errors + non-2xx |');
   console.log('|---|---|---|---|---|');
   console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));
@@ -165,6 +213,10 @@ try {
   console.log(row('bare, as fast as it goes', bareMax));
   console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; p50 at ${RATE}/s: ${(fullAtRate.p50 / Math.max(bareAtRate.p50, 0.001)).toFixed(2)}`);
   console.log(`audit entries written during the full runs: ${audited}; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  if (STATS) {
+    console.log('\nfull path, as fast as it goes: statements by total time\n\n| calls/request | ms/request | ms/call | statement |\n|---|---|---|---|');
+    for (const line of profile) console.log(line);
+  }
 } finally {
   await database.close();
   await rm(dir, { recursive: true, force: true });

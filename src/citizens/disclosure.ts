@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
 import type { StoredEntry } from '../audit/store.js';
-import { appendAudit, withAudit } from '../audit/store.js';
+import { appendAuditGrouped, withAudit } from '../audit/store.js';
 import type { AuthenticatedClient } from '../auth/clients.js';
 import { auditRecord } from '../policy/audit-record.js';
 import { decide, EMERGENCY_PURPOSE, POLICY_VERSION, type BreakGlass, type Caller, type Decision } from '../policy/decide.js';
@@ -78,14 +78,13 @@ async function decideAll(ctx: DisclosureContext, req: DisclosureRequest, refs: r
  * the response only after this returns.
  */
 async function record(ctx: DisclosureContext, req: DisclosureRequest, decided: Decided, entries: StoredEntry[]): Promise<void> {
-  const [only] = entries;
-  // The common case, one entry and no grant: a single self-committing statement.
-  if (entries.length === 1 && only && !decided.grant.open) {
-    await appendAudit(ctx.pool, only);
+  // The common case, no grant to open: the request's entries go through the group writer, which commits them with other requests' in one statement.
+  if (!decided.grant.open) {
+    await appendAuditGrouped(ctx.pool, entries);
     return;
   }
   await withAudit(ctx.pool, async (db) => {
-    if (decided.grant.open && decided.grant.grant) await openGrant(db, req.client.id, decided.grant.grant, ctx.options.breakGlassMinutes);
+    if (decided.grant.grant) await openGrant(db, req.client.id, decided.grant.grant, ctx.options.breakGlassMinutes);
     return { result: null, entries };
   });
 }

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AuditEntry } from '../../../src/audit/chain.js';
-import { appendAudit, disclosures, verifyAudit, withAudit } from '../../../src/audit/store.js';
+import { appendAudit, appendAuditGrouped, disclosures, verifyAudit, withAudit } from '../../../src/audit/store.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
 const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
@@ -109,5 +109,48 @@ describe('audit store', () => {
     } finally {
       await fresh.drop();
     }
+  });
+});
+
+describe('audit group writer', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.drop());
+
+  it('commits concurrent requests in shared statements, each request contiguous and in order, as one chain that verifies', async () => {
+    const requests = Array.from({ length: 40 }, (_, i) => (i % 3 === 0
+      ? [entry({ requestId: `g-${i}-a`, citizenRef: 'C0000003Z' }), entry({ requestId: `g-${i}-b`, purpose: 'safeguarding', reasons: { 'health-disability': 'né à Zürich' } })]
+      : [{ ...entry({ requestId: `g-${i}-a` }), detail: { changed: ['status'], note: 'déjà' } }]));
+    // A transactional writer at the same time: both take the same head lock.
+    const [written] = await Promise.all([
+      Promise.all(requests.map((entries) => appendAuditGrouped(db.pool, entries))),
+      withAudit(db.pool, async () => ({ result: null, entries: [entry({ requestId: 'tx' })] })),
+    ]);
+    const total = requests.flat().length + 1;
+    expect(await verifyAudit(db.pool)).toEqual({ ok: true, count: total });
+    for (const [i, chained] of written.entries()) {
+      expect(chained.map((c) => c.requestId)).toEqual(requests[i]!.map((e) => e.requestId));
+      if (chained.length === 2) expect(chained[1]!.seq).toBe(chained[0]!.seq + 1);
+    }
+    const stored = await disclosures(db.pool, { limit: 1000 });
+    expect(stored.filter((e) => e.requestId.startsWith('g-')).map((e) => e.hash).sort()).toEqual(written.flat().map((c) => c.hash).sort());
+    // Rows of one transaction share its xmin: fewer transactions than requests means requests were grouped.
+    const { rows } = await db.pool.query<{ n: number }>('SELECT count(DISTINCT xmin::text)::int AS n FROM audit_log');
+    expect(rows[0]!.n).toBeLessThan(requests.length);
+  });
+
+  it('fails only the request whose entry the database refuses; the others commit', async () => {
+    const before = (await verifyAudit(db.pool)) as { count: number };
+    const results = await Promise.allSettled([
+      appendAuditGrouped(db.pool, [entry({ requestId: 'ok-1' })]),
+      appendAuditGrouped(db.pool, [entry({ requestId: 'bad', clientId: 1e20 })]),
+      appendAuditGrouped(db.pool, [entry({ requestId: 'ok-2' })]),
+      appendAuditGrouped(db.pool, [entry({ requestId: 'ok-3' })]),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(await verifyAudit(db.pool)).toEqual({ ok: true, count: before.count + 3 });
+    expect(await disclosures(db.pool, { after: 0, limit: 1000 })).not.toContainEqual(expect.objectContaining({ requestId: 'bad' }));
   });
 });
