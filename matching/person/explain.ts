@@ -105,3 +105,7 @@ export function householdDoubt(e: PairExplanation): Doubt | null {
   if (level('dob') === 'different') return { reason: 'same household, different date of birth', review: true };
   return null;
 }
+
+/** Two different records named on one source account (joint liable parties, joint tenants): by construction two people. */
+export const coParties = (a: PreparedPerson, b: PreparedPerson): boolean =>
+  a.id !== b.id && a.accounts.length > 0 && a.accounts.some((x) => b.accounts.includes(x));

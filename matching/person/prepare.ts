@@ -70,5 +70,6 @@ export function prepare(record: PersonRecord, tables: PrepareTables): PreparedPe
     phone: validatePhone(record.phone).normalised,
     email: email.normalised?.toLowerCase() ?? null,
     otherId,
+    accounts: record.accounts ?? [],
   };
 }

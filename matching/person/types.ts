@@ -17,6 +17,11 @@ export interface PersonRecord {
   email?: string | null;
   /** A source-specific identifier shared by the files being linked (e.g. a benefits reference); compared loosely. */
   otherId?: string | null;
+  /**
+   * The source accounts or cases the record is a party of ("revenues|CT4000123"):
+   * two records named on one account (joint liable parties, joint tenants) are two people.
+   */
+  accounts?: string[];
 }
 
 /** The normalised forms and codes of one record, computed once by `prepare`. */
@@ -51,4 +56,5 @@ export interface PreparedPerson {
   phone: string | null;
   email: string | null;
   otherId: string | null;
+  accounts: string[];
 }

@@ -54,5 +54,6 @@ export function personFeatures(record: SourceRecord): PersonRecord {
     town: parsed ? (parsed.town ?? parsed.locality) : null,
     phone: contact('phone'),
     email: contact('email'),
+    accounts: [...new Set(record.involvements.map((i) => `${record.system}|${i.reference}`))],
   };
 }

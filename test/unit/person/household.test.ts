@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { candidatePairs, DEFAULT_BLOCKING_RULES, TRAINING_BLOCKING_RULES } from '../../../matching/person/blocking.js';
-import { explainPair, householdDoubt } from '../../../matching/person/explain.js';
+import { coParties, explainPair, householdDoubt } from '../../../matching/person/explain.js';
 import { trainModel } from '../../../matching/person/model.js';
 import { emptyNicknameTable } from '../../../matching/person/nicknames.js';
 import { prepare } from '../../../matching/person/prepare.js';
@@ -37,5 +37,15 @@ describe('household members', () => {
     // The synthetic set has no NHS numbers: EM sees none agree, and the prior keeps exact agreement a positive weight.
     const nhs = model.fields.find((f) => f.field === 'nhsNumber')!;
     expect(Math.log2(nhs.m[0]! / nhs.u[0]!)).toBeGreaterThan(0);
+  });
+
+  it('knows two records named on one source account as two people, whatever their names', () => {
+    const father = prepare({ ...home, id: 'revenues|CT1-1', forenames: ['JOHN'], surname: 'SMITH', dob: null, accounts: ['revenues|CT1'] }, tables);
+    const son = prepare({ ...home, id: 'revenues|CT1-2', forenames: ['JOHN'], surname: 'SMITH', dob: null, accounts: ['revenues|CT1'] }, tables);
+    expect(coParties(father, son)).toBe(true);
+    expect(coParties(father, father)).toBe(false);
+    // The same name on another account, or a record of a system without accounts, is the model's to weigh.
+    expect(coParties(father, prepare({ ...home, id: 'revenues|CT2-1', accounts: ['revenues|CT2'] }, tables))).toBe(false);
+    expect(coParties(father, prepare({ ...home, id: 'housing|T1' }, tables))).toBe(false);
   });
 });
