@@ -5,6 +5,7 @@
  * change writes a citizen_event naming who (a client, or the model) and why.
  */
 import type pg from 'pg';
+import { citizenChanged } from '../publish/outbox.js';
 import { citizenRef } from './reference.js';
 
 export type LinkedBy = 'model' | 'steward' | 'identifier';
@@ -64,7 +65,7 @@ export async function createCitizen(db: pg.PoolClient, actor: Actor, record?: { 
   const { rows } = record
     ? await db.query<{ id: string }>(CREATE_WITH_RECORD, [ref, actor.clientId, actor.reason, record.system, record.sourceRef, record.linkedBy])
     : await db.query<{ id: string }>(CREATE, [ref, actor.clientId, actor.reason]);
-  return Number(rows[0]!.id);
+  return citizenChanged(db, Number(rows[0]!.id), 'citizen.created');
 }
 
 export async function currentLink(db: pg.PoolClient | pg.Pool, system: string, sourceRef: string): Promise<{ citizenId: number; linkedBy: LinkedBy } | null> {
@@ -82,6 +83,7 @@ export async function linkRecord(
      INSERT INTO citizen_event (citizen_id, kind, system, source_ref, client_id, reason) VALUES ($1, 'link', $2, $3, $6, $7)`,
     [citizenId, system, sourceRef, linkedBy, weight, actor.clientId, actor.reason],
   );
+  await citizenChanged(db, citizenId, 'citizen.updated');
 }
 
 /** Ends a record's current link; returns the citizen it was linked to. */
@@ -92,7 +94,7 @@ export async function unlinkRecord(db: pg.PoolClient, system: string, sourceRef:
   )).rows[0];
   if (!row) return null;
   await event(db, Number(row.citizen_id), 'unlink', actor, { system, sourceRef });
-  return Number(row.citizen_id);
+  return citizenChanged(db, Number(row.citizen_id), 'citizen.updated');
 }
 
 export async function memberCount(db: pg.PoolClient, citizenId: number): Promise<number> {
@@ -117,7 +119,7 @@ export async function mergeCitizens(db: pg.PoolClient, a: number, b: number, act
   await db.query("UPDATE person_review SET status = 'withdrawn' WHERE citizen_id = $1 AND status = 'open'", [merged]);
   await event(db, survivor, 'merge', actor, { other: merged });
   await event(db, merged, 'merge', actor, { other: survivor });
-  return survivor;
+  return citizenChanged(db, survivor, 'citizen.merged', merged);
 }
 
 /** Moves a record out of an account into a new one of its own (a split); returns the new account. */
@@ -126,6 +128,7 @@ export async function splitRecord(db: pg.PoolClient, system: string, sourceRef: 
   const to = await createCitizen(db, actor, { system, sourceRef, linkedBy });
   if (from !== null) {
     await event(db, from, 'split', actor, { other: to, system, sourceRef });
+    await citizenChanged(db, from, 'citizen.split', to);
   }
   return to;
 }

@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import { prepare } from '../../matching/person/index.js';
+import { recordLinked } from '../publish/outbox.js';
 import { inTransaction, type LinkageContext } from './context.js';
 import { personFeatures, recordKey } from './features.js';
 import { linkIndexed } from './link.js';
@@ -55,7 +56,7 @@ async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly 
     for (const w of work) chosen.add(w.key);
     pending = [];
     for (const [i, w] of work.entries()) {
-      const o = await linkIndexed(db, ctx, w.row, w.me, w.keys);
+      const o = await recordLinked(db, w.again || isChanged(w.row), await linkIndexed(db, ctx, w.row, w.me, w.keys));
       if (o.action !== 'missing') counts[o.action]++;
       counts.merges += o.merges;
       counts.reviews += o.reviews;

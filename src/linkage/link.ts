@@ -13,6 +13,7 @@ import { dobLevel, explainPair, householdDoubt, prepare, type Doubt, type PairEx
 import {
   createCitizen, linkRecord, memberCount, mergeCitizens, MODEL, splitRecord, survivors, unlinkRecord, type LinkedBy,
 } from './accounts.js';
+import { recordLinked } from '../publish/outbox.js';
 import { inTransaction, type LinkageContext } from './context.js';
 import { personFeatures, recordKey } from './features.js';
 import { currentOf, indexRecord, isChanged, MEMBERS_SQL, RECORD_SQL, type RecordRow } from './person-index.js';
@@ -142,7 +143,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
   const features = personFeatures(row.record);
   const me = prepare(features, ctx.tables);
   const keys = await indexRecord(db, ctx, Number(row.id), features, me, system, sourceRef);
-  return linkIndexed(db, ctx, row, me, keys);
+  return recordLinked(db, isChanged(row), await linkIndexed(db, ctx, row, me, keys));
 }
 
 /** The linking decision for a record already indexed as its current version. */

@@ -9,8 +9,14 @@ import type { Logger } from 'pino';
 import type PgBoss from 'pg-boss';
 import type { AddressMatcher } from '../addresses/matcher.js';
 import { matchSourceRecords } from '../addresses/records.js';
+import type { CitizenSource } from '../citizens/source.js';
+import { loadConfig } from '../config.js';
 import { linkSourceRecords } from '../linkage/batch.js';
+import { LinkedCitizenSource } from '../linkage/citizen-source.js';
 import type { LinkageContext } from '../linkage/context.js';
+import { policyOptions, type PolicyOptions } from '../policy/options.js';
+import { deliver } from '../publish/deliver.js';
+import { DELIVER_QUEUE, publishPending, type DeliveryJob } from '../publish/fanout.js';
 import type { JobDefinition } from './queue.js';
 
 export interface PipelineDeps {
@@ -21,14 +27,32 @@ export interface PipelineDeps {
   linkage: () => Promise<LinkageContext | null>;
   /** Set once the queue has started; a step uses it to hand records on. */
   boss?: PgBoss;
+  publish?: PublishSettings;
+}
+
+export interface PublishSettings {
+  /** The purpose vocabulary and role–purpose table, as the API has them (HUB_EXTRA_PURPOSES). */
+  policy?: PolicyOptions;
+  /** Where event payloads are read from; the linkage tables when not given. */
+  source?: CitizenSource;
+  /** How long a webhook receiver has to answer (default 10 s). */
+  timeoutMs?: number;
+  /** Retries of a failed delivery before it is a dead letter (default 8: about 8 minutes with backoff). */
+  retryLimit?: number;
+  /** The first retry's delay; each later one doubles it, with jitter (default 2 s). */
+  retryDelaySeconds?: number;
+  clock?: () => Date;
 }
 
 export interface RecordBatch {
   ids: number[];
 }
 
-/** The steps that exist, in order. Publishing joins this list when it lands. */
-export const PIPELINE_STEPS = ['pipeline.match-address', 'pipeline.link-person'] as const;
+/** The steps that exist, in order. */
+export const PIPELINE_STEPS = ['pipeline.match-address', 'pipeline.link-person', 'pipeline.publish'] as const;
+
+/** Every queue `hub pipeline status` reports: the steps, and the webhook deliveries publishing queues. */
+export const PIPELINE_QUEUES = [...PIPELINE_STEPS, DELIVER_QUEUE] as const;
 
 function next(step: string): string | null {
   const i = (PIPELINE_STEPS as readonly string[]).indexOf(step);
@@ -36,6 +60,11 @@ function next(step: string): string | null {
 }
 
 export function pipelineJobs(deps: PipelineDeps): JobDefinition[] {
+  const publish = deps.publish ?? {};
+  // Without the API's options, the same environment gives the same vocabulary (the hub has checked it already).
+  const policy = publish.policy ?? policyOptions({ extraPurposes: loadConfig().extraPurposes });
+  const source = publish.source ?? new LinkedCitizenSource(deps.pool);
+  const clock = publish.clock ?? (() => new Date());
   const handOn = async (step: string, batch: RecordBatch) => {
     const to = next(step);
     if (to && deps.boss) await deps.boss.send(to, batch);
@@ -65,6 +94,31 @@ export function pipelineJobs(deps: PipelineDeps): JobDefinition[] {
         await handOn('pipeline.link-person', batch);
       },
     },
+    {
+      // Publishes every pending change, not only this batch's: steward decisions record changes outside the pipeline too.
+      name: 'pipeline.publish',
+      schedule: '* * * * *',
+      async handler() {
+        if (!deps.boss) {
+          // `hub ingest --wait` has no queue to deliver through: the changes wait for a running hub.
+          deps.logger.debug({ step: 'publish' }, 'no queue here: changes stay in the outbox for the hub\'s workers');
+          return;
+        }
+        const counts = await publishPending({ pool: deps.pool, boss: deps.boss, source, options: policy, clock });
+        deps.logger.debug({ step: 'publish', ...counts }, 'changes published');
+      },
+    },
+    {
+      name: DELIVER_QUEUE,
+      retryLimit: publish.retryLimit ?? 8,
+      retryDelaySeconds: publish.retryDelaySeconds ?? 2,
+      // A slow receiver must not hold up the others.
+      concurrency: 4,
+      async handler(data, context) {
+        const result = await deliver({ pool: deps.pool, timeoutMs: publish.timeoutMs ?? 10_000, clock }, (data as DeliveryJob).deliveryId, context);
+        deps.logger.debug({ step: 'deliver', result }, 'delivery done');
+      },
+    },
   ];
 }
 
@@ -78,5 +132,6 @@ export async function startPipeline(boss: PgBoss, ids: number[], db?: pg.PoolCli
 /** Runs every step for the records in this process, in order (`hub ingest --wait`). */
 export async function runPipelineHere(deps: Omit<PipelineDeps, 'boss'>, ids: number[]): Promise<void> {
   if (ids.length === 0) return;
-  for (const job of pipelineJobs(deps)) await job.handler({ ids } satisfies RecordBatch, { jobId: 'inline', retryCount: 0 });
+  const steps = pipelineJobs(deps).filter((job) => (PIPELINE_STEPS as readonly string[]).includes(job.name));
+  for (const job of steps) await job.handler({ ids } satisfies RecordBatch, { jobId: 'inline', retryCount: 0 });
 }

@@ -8,6 +8,8 @@ import PgBoss from 'pg-boss';
 export interface JobContext {
   jobId: string;
   retryCount: number;
+  /** Retries the job gets in all; retryCount reaching it means this is the last attempt. */
+  retryLimit?: number;
 }
 
 export interface JobDefinition<T extends object = object> {
@@ -17,6 +19,10 @@ export interface JobDefinition<T extends object = object> {
   batchSize?: number;
   retryLimit?: number;
   retryDelaySeconds?: number;
+  /** Workers per process taking this job at once (each one job at a time). */
+  concurrency?: number;
+  /** Also run on this cron schedule (pg-boss: at most once a minute), for work no other job hands on. */
+  schedule?: string;
 }
 
 export interface Queue {
@@ -43,12 +49,15 @@ export async function startQueue(
       retryBackoff: true,
       deadLetter: deadLetterQueue(job.name),
     });
+    if (job.schedule) await boss.schedule(job.name, job.schedule);
     if (!options.workers) continue;
-    await boss.work<object>(job.name, { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: 0.5 }, async (jobs) => {
-      for (const j of jobs) {
-        await job.handler(j.data, { jobId: j.id, retryCount: (j as { retryCount?: number }).retryCount ?? 0 });
-      }
-    });
+    for (let i = 0; i < (job.concurrency ?? 1); i++) {
+      await boss.work<object>(job.name, { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: 0.5, includeMetadata: true }, async (jobs) => {
+        for (const j of jobs) {
+          await job.handler(j.data, { jobId: j.id, retryCount: j.retryCount, retryLimit: j.retryLimit });
+        }
+      });
+    }
   }
   return {
     boss,

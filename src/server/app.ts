@@ -23,6 +23,7 @@ import addressRoutes from './routes/addresses.js';
 import healthRoutes from './routes/health.js';
 import meRoutes from './routes/me.js';
 import sourceRoutes from './routes/sources.js';
+import subscriptionRoutes from './routes/subscriptions.js';
 
 export interface AppDeps {
   config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<Config, 'pushBatchMax' | 'extraPurposes' | 'nicknamesFile'>>;
@@ -76,6 +77,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(registerRoutes, { pool: deps.pool, source, policy });
   await app.register(citizenRoutes, { pool: deps.pool, source, policy });
   await app.register(auditRoutes, { pool: deps.pool });
+  await app.register(subscriptionRoutes, { pool: deps.pool, policy });
   await app.register(sourceRoutes, { pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000, ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}) });
   return app;
 }

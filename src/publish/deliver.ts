@@ -1,0 +1,91 @@
+/**
+ * One delivery: POST the stored body to the subscriber, signed. A 2xx answer
+ * delivers it; anything else (another status, a timeout, no connection)
+ * throws, so pg-boss retries it with backoff and, after the last retry,
+ * moves the job to the dead letter queue. The delivery row says the same for
+ * the DPO and the status command. At least once: a receiver that answered
+ * too late may see an event again, with the same event id.
+ */
+import type pg from 'pg';
+import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.js';
+
+export interface DeliverOptions {
+  pool: pg.Pool;
+  /** How long a receiver has to answer. */
+  timeoutMs: number;
+  clock: () => Date;
+}
+
+export interface Attempt {
+  retryCount: number;
+  /** Unknown outside the queue; then this attempt is not the last. */
+  retryLimit?: number;
+}
+
+export class DeliveryFailed extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DeliveryFailed';
+  }
+}
+
+export type DeliveryResult = 'delivered' | 'skipped' | 'cancelled';
+
+/** Why a request failed, without the URL (it may carry a token of the receiver's). */
+function reasonOf(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
+  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
+  return `could not reach the receiver${cause?.code ? ` (${cause.code})` : ''}`;
+}
+
+export async function deliver(options: DeliverOptions, deliveryId: string, attempt: Attempt): Promise<DeliveryResult> {
+  const row = (await options.pool.query<{ status: string; body: string | null; event_type: string; url: string; secret: string; active: boolean }>(
+    `SELECT d.status, d.body, d.event_type, s.url, s.secret, s.active
+       FROM publish_delivery d JOIN publish_subscription s ON s.id = d.subscription_id WHERE d.id = $1`,
+    [deliveryId],
+  )).rows[0];
+  // Delivered by an earlier attempt whose completion was lost, or cancelled: nothing to do.
+  if (!row || row.status !== 'pending' || row.body === null) return 'skipped';
+  if (!row.active) {
+    await options.pool.query("UPDATE publish_delivery SET status = 'cancelled', body = NULL WHERE id = $1 AND status = 'pending'", [deliveryId]);
+    return 'cancelled';
+  }
+  const timestamp = Math.floor(options.clock().getTime() / 1000);
+  let failure: string;
+  try {
+    const response = await fetch(row.url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'user-agent': 'citizen-hub',
+        [EVENT_ID_HEADER]: deliveryId,
+        [EVENT_TYPE_HEADER]: row.event_type,
+        [SIGNATURE_HEADER]: signatureHeader(row.secret, row.body, timestamp),
+      },
+      body: row.body,
+      // A redirect is a failure: the body must go where the DPO registered it, nowhere else.
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeoutMs),
+    });
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status >= 200 && response.status < 300) {
+      // The body goes once delivered: the audit trail records what was disclosed, the hub keeps no second copy.
+      await options.pool.query(
+        "UPDATE publish_delivery SET status = 'delivered', body = NULL, attempts = attempts + 1, last_attempt_at = now(), delivered_at = now(), last_error = NULL WHERE id = $1",
+        [deliveryId],
+      );
+      return 'delivered';
+    }
+    failure = `receiver answered ${response.status}`;
+  } catch (error) {
+    failure = reasonOf(error, options.timeoutMs);
+  }
+  const last = attempt.retryLimit !== undefined && attempt.retryCount >= attempt.retryLimit;
+  await options.pool.query(
+    `UPDATE publish_delivery SET attempts = attempts + 1, last_attempt_at = now(), last_error = $2,
+            status = CASE WHEN $3 THEN 'dead' ELSE status END, body = CASE WHEN $3 THEN NULL ELSE body END
+      WHERE id = $1`,
+    [deliveryId, failure, last],
+  );
+  throw new DeliveryFailed(failure);
+}

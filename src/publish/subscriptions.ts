@@ -1,0 +1,85 @@
+/** Webhook subscriptions in the database; the routes add roles, validation and audit. */
+import { randomBytes } from 'node:crypto';
+import type pg from 'pg';
+import type { Subscription, SubscriptionCreate, SubscriptionUpdate } from '../../schemas/subscriptions.js';
+import { EVENT_TYPES } from '../../schemas/subscriptions.js';
+
+/** 32 random bytes: as strong as the HMAC-SHA256 key it becomes. */
+export const newSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
+
+const SELECT = `
+  SELECT s.id, s.org_id, s.client_id, s.purpose, s.url, s.event_types, s.description, s.active, s.created_at, s.updated_at,
+         count(d.id) FILTER (WHERE d.status = 'pending')::int AS pending,
+         count(d.id) FILTER (WHERE d.status = 'delivered')::int AS delivered,
+         count(d.id) FILTER (WHERE d.status = 'dead')::int AS dead,
+         count(d.id) FILTER (WHERE d.status = 'cancelled')::int AS cancelled
+    FROM publish_subscription s LEFT JOIN publish_delivery d ON d.subscription_id = s.id`;
+
+interface Row {
+  id: string; org_id: string; client_id: string; purpose: string; url: string; event_types: string[]; description: string | null;
+  active: boolean; created_at: Date; updated_at: Date; pending: number; delivered: number; dead: number; cancelled: number;
+}
+
+const fromRow = (r: Row): Subscription => ({
+  id: Number(r.id), orgId: Number(r.org_id), clientId: Number(r.client_id), purpose: r.purpose, url: r.url,
+  eventTypes: r.event_types as Subscription['eventTypes'], description: r.description, active: r.active,
+  createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+  deliveries: { pending: r.pending, delivered: r.delivered, dead: r.dead, cancelled: r.cancelled },
+});
+
+export async function listSubscriptions(db: pg.Pool | pg.PoolClient, filter: { org?: number; active?: boolean } = {}): Promise<Subscription[]> {
+  const { rows } = await db.query<Row>(
+    `${SELECT} WHERE ($1::bigint IS NULL OR s.org_id = $1) AND ($2::boolean IS NULL OR s.active = $2) GROUP BY s.id ORDER BY s.id`,
+    [filter.org ?? null, filter.active ?? null],
+  );
+  return rows.map(fromRow);
+}
+
+export async function subscriptionById(db: pg.Pool | pg.PoolClient, id: number): Promise<Subscription | null> {
+  const row = (await db.query<Row>(`${SELECT} WHERE s.id = $1 GROUP BY s.id`, [id])).rows[0];
+  return row ? fromRow(row) : null;
+}
+
+/** The client a subscription decides as; null when it does not exist or is revoked. */
+export async function liveClient(db: pg.Pool | pg.PoolClient, clientId: number): Promise<{ id: number; orgId: number } | null> {
+  const row = (await db.query<{ id: string; org_id: string }>('SELECT id, org_id FROM api_client WHERE id = $1 AND revoked_at IS NULL', [clientId])).rows[0];
+  return row ? { id: Number(row.id), orgId: Number(row.org_id) } : null;
+}
+
+export async function createSubscription(
+  db: pg.PoolClient, input: SubscriptionCreate & { orgId: number }, createdBy: number,
+): Promise<{ subscription: Subscription; secret: string }> {
+  const secret = newSecret();
+  const { rows } = await db.query<{ id: string }>(
+    `INSERT INTO publish_subscription (org_id, client_id, purpose, url, secret, event_types, description, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+    [input.orgId, input.clientId, input.purpose, input.url, secret, input.eventTypes ?? [...EVENT_TYPES], input.description ?? null, createdBy],
+  );
+  return { subscription: (await subscriptionById(db, Number(rows[0]!.id)))!, secret };
+}
+
+/** Changes a subscription; deactivating it cancels the deliveries not yet made. Null when there is none. */
+export async function updateSubscription(
+  db: pg.PoolClient, id: number, change: SubscriptionUpdate,
+): Promise<{ before: Subscription; after: Subscription } | null> {
+  // Locked first, so that `before` is what this change replaced.
+  if (!(await db.query('SELECT 1 FROM publish_subscription WHERE id = $1 FOR UPDATE', [id])).rowCount) return null;
+  const before = (await db.query<Row>(`${SELECT} WHERE s.id = $1 GROUP BY s.id`, [id])).rows[0]!;
+  await db.query(
+    `UPDATE publish_subscription SET purpose = coalesce($2, purpose), url = coalesce($3, url), event_types = coalesce($4, event_types),
+            description = CASE WHEN $5::boolean THEN $6 ELSE description END, active = coalesce($7, active), updated_at = now()
+      WHERE id = $1`,
+    [id, change.purpose ?? null, change.url ?? null, change.eventTypes ?? null, change.description !== undefined, change.description ?? null, change.active ?? null],
+  );
+  if (change.active === false) {
+    await db.query("UPDATE publish_delivery SET status = 'cancelled', body = NULL WHERE subscription_id = $1 AND status = 'pending'", [id]);
+  }
+  return { before: fromRow(before), after: (await subscriptionById(db, id))! };
+}
+
+export async function replaceSecret(db: pg.PoolClient, id: number): Promise<{ subscription: Subscription; secret: string } | null> {
+  const secret = newSecret();
+  const { rowCount } = await db.query('UPDATE publish_subscription SET secret = $2, updated_at = now() WHERE id = $1', [id, secret]);
+  if (!rowCount) return null;
+  return { subscription: (await subscriptionById(db, id))!, secret };
+}

@@ -1,0 +1,150 @@
+/**
+ * Webhook subscriptions under /v1/subscriptions: the DPO (or an admin)
+ * registers where an organisation's client receives citizen changes, and
+ * for which purpose; the policy decides what each event may carry, as for
+ * a read by that client. Every change is audited in its own transaction.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import type pg from 'pg';
+import { Type } from 'typebox';
+import { Subscription, SubscriptionCreate, SubscriptionUpdate, SubscriptionWithSecret } from '../../../schemas/subscriptions.js';
+import { withAudit } from '../../audit/store.js';
+import type { AuthenticatedClient } from '../../auth/clients.js';
+import { EMERGENCY_PURPOSE } from '../../policy/decide.js';
+import { policyOptions, type PolicyOptions } from '../../policy/options.js';
+import { createSubscription, listSubscriptions, liveClient, replaceSecret, subscriptionById, updateSubscription } from '../../publish/subscriptions.js';
+import { registerChangeEntry, type RegisterChange } from '../../register/change-entry.js';
+import { errorResponses, HubError } from '../errors.js';
+import { clientOf, requireRole } from '../plugins/auth.js';
+
+export interface SubscriptionRouteOptions {
+  pool: pg.Pool;
+  /** The purpose vocabulary subscriptions must use (HUB_EXTRA_PURPOSES included). */
+  policy?: PolicyOptions;
+  clock?: () => Date;
+}
+
+const MANAGERS = ['dpo', 'admin'] as const;
+const Id = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async (app, { pool, policy = policyOptions(), clock = () => new Date() }) => {
+  /** Runs one change and its audit entry in one transaction. */
+  const change = <T>(request: FastifyRequest, client: AuthenticatedClient, fn: (db: pg.PoolClient) => Promise<{ result: T; change: RegisterChange }>) =>
+    withAudit(pool, async (db) => {
+      const { result, change: what } = await fn(db);
+      return { result, entries: [registerChangeEntry(client, String(request.id), clock(), what)] };
+    });
+
+  const checkPurpose = (purpose: string | undefined) => {
+    if (purpose === undefined) return;
+    if (!policy.purposes.includes(purpose)) throw new HubError('validation-failed', `purpose is not a known purpose; use one of: ${policy.purposes.join(', ')}`);
+    // Break-glass is a person's decision in an emergency, with a reason, never a standing feed.
+    if (purpose === EMERGENCY_PURPOSE) throw new HubError('validation-failed', 'purpose emergency cannot be subscribed to');
+  };
+
+  // Events carry personal data: only TLS, except to a receiver on this machine; credentials belong in the signature, not the URL.
+  const checkUrl = (raw: string | undefined) => {
+    if (raw === undefined) return;
+    let url: URL;
+    try {
+      url = new URL(raw);
+    } catch {
+      throw new HubError('validation-failed', 'url is not a URL');
+    }
+    if (url.username || url.password) throw new HubError('validation-failed', 'url must not carry a user name or password');
+    if (url.protocol === 'https:') return;
+    if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return;
+    throw new HubError('validation-failed', 'url must be https (http only to localhost)');
+  };
+
+  app.post('/v1/subscriptions', {
+    schema: {
+      tags: ['subscriptions'], summary: 'Subscribe a client to citizen changes (webhook); the signing secret is in this answer only',
+      body: SubscriptionCreate, response: { 201: SubscriptionWithSecret, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    requireRole(client, MANAGERS);
+    checkPurpose(request.body.purpose);
+    checkUrl(request.body.url);
+    const subscriber = await liveClient(pool, request.body.clientId);
+    if (!subscriber) throw new HubError('validation-failed', `no live API client ${request.body.clientId}`);
+    const created = await change(request, client, async (db) => {
+      const { subscription, secret } = await createSubscription(db, { ...request.body, orgId: subscriber.orgId }, client.id);
+      return { result: { ...subscription, secret }, change: { action: 'subscription.create', before: null, after: subscription } };
+    });
+    return reply.code(201).send(created);
+  });
+
+  app.get('/v1/subscriptions', {
+    schema: {
+      tags: ['subscriptions'], summary: 'Subscriptions, with their deliveries so far (never their secrets)',
+      querystring: Type.Object({ org: Type.Optional(Type.Integer({ minimum: 1 })), active: Type.Optional(Type.Boolean()) }),
+      response: { 200: Type.Object({ subscriptions: Type.Array(Subscription) }), ...errorResponses },
+    },
+  }, async (request) => {
+    requireRole(clientOf(request), MANAGERS);
+    return { subscriptions: await listSubscriptions(pool, request.query) };
+  });
+
+  app.get('/v1/subscriptions/:id', {
+    schema: { tags: ['subscriptions'], summary: 'One subscription', params: Id, response: { 200: Subscription, ...errorResponses } },
+  }, async (request) => {
+    requireRole(clientOf(request), MANAGERS);
+    const found = await subscriptionById(pool, request.params.id);
+    if (!found) throw new HubError('not-found', `no subscription ${request.params.id}`);
+    return found;
+  });
+
+  app.patch('/v1/subscriptions/:id', {
+    schema: {
+      tags: ['subscriptions'], summary: 'Change the purpose, URL, event types or description, or (de)activate; deactivating cancels deliveries not yet made',
+      params: Id, body: SubscriptionUpdate, response: { 200: Subscription, ...errorResponses },
+    },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, MANAGERS);
+    checkPurpose(request.body.purpose);
+    checkUrl(request.body.url);
+    return change(request, client, async (db) => {
+      const changed = await updateSubscription(db, request.params.id, request.body);
+      if (!changed) throw new HubError('not-found', `no subscription ${request.params.id}`);
+      return { result: changed.after, change: { action: 'subscription.update', before: changed.before, after: changed.after } };
+    });
+  });
+
+  app.delete('/v1/subscriptions/:id', {
+    schema: {
+      tags: ['subscriptions'], summary: 'End a subscription: no further events, deliveries not yet made are cancelled; its history stays',
+      params: Id, response: { 204: Type.Null(), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    requireRole(client, MANAGERS);
+    await change(request, client, async (db) => {
+      const changed = await updateSubscription(db, request.params.id, { active: false });
+      if (!changed) throw new HubError('not-found', `no subscription ${request.params.id}`);
+      return { result: null, change: { action: 'subscription.end', before: changed.before, after: changed.after } };
+    });
+    return reply.code(204).send(null);
+  });
+
+  app.post('/v1/subscriptions/:id/secret', {
+    schema: {
+      tags: ['subscriptions'], summary: 'Replace the signing secret; the new one is in this answer only and signs every delivery from now on',
+      params: Id, response: { 200: SubscriptionWithSecret, ...errorResponses },
+    },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, MANAGERS);
+    return change(request, client, async (db) => {
+      const replaced = await replaceSecret(db, request.params.id);
+      if (!replaced) throw new HubError('not-found', `no subscription ${request.params.id}`);
+      // The audit records that the secret changed, never the secret.
+      return { result: { ...replaced.subscription, secret: replaced.secret }, change: { action: 'subscription.secret', before: null, after: replaced.subscription } };
+    });
+  });
+};
+export default subscriptions;
