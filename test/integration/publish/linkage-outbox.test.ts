@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { currentLink } from '../../../src/linkage/accounts.js';
+import { linkAll, linkSourceRecords } from '../../../src/linkage/batch.js';
+import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
+import { manualLink, manualUnlink } from '../../../src/linkage/decisions.js';
+import { trainFromDatabase } from '../../../src/linkage/train.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { population, sourceRecord, store, type PersonSpec } from '../linkage/people.js';
+
+describe('linkage records every account change in the outbox', () => {
+  let db: TestDatabase;
+  let ctx: LinkageContext;
+  const steward = { clientId: null, reason: 'test' };
+  const newEvents = async (after: number) => (await db.pool.query<{ id: string; citizen_id: string; event_type: string; other_citizen: string | null }>(
+    'SELECT id, citizen_id, event_type, other_citizen FROM citizen_outbox WHERE id > $1 ORDER BY id', [after])).rows
+    .map((r) => ({ id: Number(r.id), citizen: Number(r.citizen_id), type: r.event_type, other: r.other_citizen === null ? null : Number(r.other_citizen) }));
+  const lastId = async () => Number((await db.pool.query<{ n: string | null }>('SELECT max(id) AS n FROM citizen_outbox')).rows[0]!.n ?? 0);
+  const citizenOf = async (system: string, ref: string) => (await currentLink(db.pool, system, ref))!.citizenId;
+  const refOf = async (id: number) => (await db.pool.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await store(db.pool, population(21, 80));
+    const tables = await loadPrepareTables();
+    await trainFromDatabase(db.pool, tables, { seed: 3 });
+    ctx = await openLinkage(db.pool, { tables });
+  }, 120_000);
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  it('announces every account a run creates once, and an unchanged re-link announces nothing', async () => {
+    // One batch, so one transaction: every account is new in it.
+    await linkAll(ctx, { batchSize: 1000 });
+    const events = await newEvents(0);
+    const { rows } = await db.pool.query<{ id: string; status: string }>('SELECT id, status FROM citizen');
+    const created = events.filter((e) => e.type === 'citizen.created').map((e) => e.citizen).sort((a, b) => a - b);
+    expect(created).toEqual(rows.map((r) => Number(r.id)).sort((a, b) => a - b));
+    // Records joining an account created in the same transaction add nothing to its creation.
+    const merges = events.filter((e) => e.type === 'citizen.merged').length;
+    expect(events.filter((e) => e.type === 'citizen.updated').length).toBeLessThanOrEqual(merges);
+
+    const before = await lastId();
+    await linkAll(ctx, { relink: true });
+    const relinked = await newEvents(before);
+    // Re-linking unchanged records moves nothing here, so it tells nobody anything.
+    expect(relinked).toEqual([]);
+  });
+
+  it('announces a changed record as an update of its account, even when it stays where it was', async () => {
+    const spec: PersonSpec = { system: 'housing', ref: 'OB1', forenames: ['MARGARET'], surname: 'ZBOROWSKI', dob: '1951-04-03', lines: ['9 MANOR WAY', 'NORTHBY'], postcode: 'ZZ4 4AB', phone: '+447700911111' };
+    await linkSourceRecords(ctx, await store(db.pool, [sourceRecord(spec), sourceRecord({ ...spec, system: 'revenues', ref: 'OB2' })]));
+    const account = await citizenOf('housing', 'OB1');
+    expect(await citizenOf('revenues', 'OB2')).toBe(account);
+
+    const before = await lastId();
+    await linkSourceRecords(ctx, await store(db.pool, [sourceRecord({ ...spec, phone: '+447700922222' })]));
+    expect(await citizenOf('housing', 'OB1')).toBe(account);
+    expect(await newEvents(before)).toMatchObject([{ citizen: account, type: 'citizen.updated' }]);
+  });
+
+  it('announces a steward\'s split and the account it made, then the merge when the record is put back', async () => {
+    const account = await citizenOf('housing', 'OB1');
+    let before = await lastId();
+    await manualUnlink(ctx, await refOf(account), 'revenues', 'OB2', steward);
+    const own = await citizenOf('revenues', 'OB2');
+    const split = await newEvents(before);
+    expect(split.map((e) => [e.citizen, e.type, e.other])).toEqual(expect.arrayContaining([
+      [account, 'citizen.split', own],
+      [own, 'citizen.created', null],
+    ]));
+
+    before = await lastId();
+    await manualLink(ctx, await refOf(account), 'revenues', 'OB2', steward);
+    const back = await newEvents(before);
+    // The emptied account is merged into the one the record went back to.
+    expect(back.map((e) => [e.citizen, e.type, e.other])).toEqual(expect.arrayContaining([[account, 'citizen.merged', own]]));
+  });
+});
