@@ -4,11 +4,12 @@
  * unfiltered; the routes put it through the policy engine.
  */
 import type pg from 'pg';
+import type { SourceRecord } from '../../schemas/source-record.js';
 import { validateEmail, validateNhsNumber, validateNino, validatePhone } from '../../matching/identifiers/index.js';
 import { normalisePostcode } from '../../matching/address/index.js';
 import type { CitizenLookup, CitizenSearch, CitizenSource } from '../citizens/source.js';
-import { resolveRef } from './accounts.js';
-import { citizenView, citizensAt } from './golden.js';
+import { resolveRef, type LinkedBy } from './accounts.js';
+import { buildCitizenView, citizensAt, type LinkedSource } from './golden.js';
 
 /** One criterion: the records it selects, as SQL over person_record p, and its parameter. */
 interface Criterion {
@@ -38,11 +39,78 @@ function criteriaOf(search: CitizenSearch): Criterion[] {
   return out;
 }
 
+/**
+ * The golden record's inputs in one round trip (the same as citizenView in
+ * golden.ts reads in three: reference, linked records, household): the
+ * account resolved as resolveRef does, its linked records as linkedSources
+ * reads them, and the occupants of every UPRN its current address could
+ * have (a current residential address of an open record, as given or as
+ * matched), per UPRN as citizensAt finds them. Survivorship then picks the
+ * current address and the household is that UPRN's occupants.
+ */
+const VIEW = `WITH a AS (
+    SELECT coalesce(s.id, c.id) AS id, coalesce(s.ref, c.ref) AS ref, c.merged_into IS NOT NULL AS merged,
+           ARRAY(SELECT m.ref FROM citizen m WHERE m.merged_into = coalesce(s.id, c.id) ORDER BY m.ref) AS aliases
+      FROM citizen c LEFT JOIN citizen s ON s.id = c.merged_into WHERE c.ref = $1),
+  src AS (
+    SELECT l.system, l.source_ref, s.record, s.received_at, s.source_updated_at, s.closed, l.linked_at, l.linked_by,
+           m.uprn AS m_uprn, m.status AS m_status
+      FROM a JOIN citizen_link l ON l.citizen_id = a.id AND l.ended_at IS NULL AND NOT a.merged
+      JOIN source_record s ON s.system = l.system AND s.source_ref = l.source_ref AND s.current
+      LEFT JOIN address_match m ON m.source_record_id = s.id),
+  uprns AS (
+    SELECT m_uprn AS uprn FROM src WHERE NOT closed AND m_uprn IS NOT NULL
+    UNION SELECT (x->>'uprn')::bigint FROM src, jsonb_array_elements(src.record->'addresses') x
+     WHERE NOT src.closed AND x->>'kind' = 'residential' AND jsonb_typeof(x->'to') IS DISTINCT FROM 'string' AND jsonb_typeof(x->'uprn') = 'number'),
+  at AS (
+    SELECT u.uprn, p.system, p.source_ref FROM uprns u JOIN person_record p ON (p.features->>'uprn')::bigint = u.uprn
+    UNION SELECT u.uprn, s.system, s.source_ref FROM uprns u JOIN address_match m ON m.uprn = u.uprn AND m.status = 'matched'
+      JOIN source_record s ON s.id = m.source_record_id AND s.current),
+  occupant AS (
+    SELECT DISTINCT ON (at.uprn, c.id) at.uprn, c.id, c.ref, p.features->'forenames' AS forenames, p.features->>'surname' AS surname
+      FROM at JOIN citizen_link l ON l.system = at.system AND l.source_ref = at.source_ref AND l.ended_at IS NULL
+      JOIN citizen c ON c.id = l.citizen_id AND c.status = 'active'
+      JOIN person_record p ON p.system = at.system AND p.source_ref = at.source_ref
+      JOIN source_record s ON s.system = at.system AND s.source_ref = at.source_ref AND s.current AND NOT s.closed
+     WHERE c.id <> (SELECT id FROM a)
+     ORDER BY at.uprn, c.id, at.system, at.source_ref)
+  SELECT a.id, a.ref, a.merged, a.aliases,
+         (SELECT coalesce(json_agg(src ORDER BY src.system, src.source_ref), '[]') FROM src) AS sources,
+         (SELECT coalesce(json_agg(o ORDER BY o.uprn, o.id), '[]') FROM occupant o) AS occupants
+    FROM a`;
+
+interface ViewRow {
+  id: number; ref: string; merged: boolean; aliases: string[];
+  sources: Array<{
+    system: string; source_ref: string; record: SourceRecord; received_at: string; source_updated_at: string | null; closed: boolean;
+    linked_at: string; linked_by: LinkedBy; m_uprn: number | null; m_status: 'matched' | 'review' | 'unmatched' | null;
+  }>;
+  occupants: Array<{ uprn: number; id: number; ref: string; forenames: string[]; surname: string }>;
+}
+
+const iso = (d: string) => new Date(d).toISOString();
+
 export class LinkedCitizenSource implements CitizenSource {
   constructor(private readonly pool: pg.Pool) {}
 
-  view(ref: string): Promise<CitizenLookup> {
-    return citizenView(this.pool, ref);
+  async view(ref: string): Promise<CitizenLookup> {
+    // Named: read on every citizen view, so each connection plans it once.
+    const row = (await this.pool.query<ViewRow>({ name: 'citizen-view', text: VIEW, values: [ref] })).rows[0];
+    if (!row) return null;
+    if (row.merged) return { redirectTo: row.ref };
+    const sources: LinkedSource[] = row.sources.map((r) => ({
+      system: r.system, sourceRef: r.source_ref, record: r.record, receivedAt: iso(r.received_at),
+      updatedAt: iso(r.source_updated_at ?? r.received_at), closed: r.closed, linkedAt: iso(r.linked_at), linkedBy: r.linked_by,
+      addressMatch: r.m_status === null ? null : { uprn: r.m_uprn, status: r.m_status },
+    }));
+    const draft = buildCitizenView(row.ref, sources, []);
+    const current = new Set((draft.addresses ?? []).filter((a) => a.current && a.uprn !== null).map((a) => a.uprn));
+    const seen = new Set<number>();
+    const household = row.occupants
+      .filter((o) => current.has(o.uprn) && !seen.has(o.id) && seen.add(o.id))
+      .sort((a, b) => a.id - b.id)
+      .map((o) => ({ citizenRef: o.ref, name: [...o.forenames, o.surname].join(' ') }));
+    return { view: { ...draft, household }, mergedRefs: row.aliases };
   }
 
   /**
