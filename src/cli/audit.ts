@@ -1,7 +1,28 @@
-/** `hub audit verify`: checks the audit trail's hash chain; exit code 1 and the first broken seq when it is broken. */
-import { Command } from 'commander';
-import { verifyAudit } from '../audit/store.js';
+/**
+ * `hub audit verify`: checks the audit trail's hash chain; exit code 1 and the first broken seq when it is broken.
+ * `hub audit disclosures`: the entries GET /v1/audit/disclosures gives, with the same filters, one JSON object a line.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { disclosures, verifyAudit, type DisclosureFilters } from '../audit/store.js';
 import { action, withDatabase } from './context.js';
+
+/** The same bounds as the route's query schema, so the CLI refuses what the API refuses. */
+const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+  return n;
+};
+const dateTime = (value: string): string => {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value) || Number.isNaN(Date.parse(value))) {
+    throw new InvalidArgumentError('expected an ISO 8601 date-time with a zone, e.g. 2026-06-15T09:00:00Z');
+  }
+  return value;
+};
+
+interface DisclosureOptions {
+  citizen?: string; org?: number; client?: number; purpose?: string; from?: string; to?: string;
+  reviewRequired?: boolean; after: number; limit: number;
+}
 
 export function auditCommand(): Command {
   const audit = new Command('audit').description('the tamper-evident audit trail of disclosures');
@@ -16,6 +37,30 @@ export function auditCommand(): Command {
       }
       process.stdout.write(`audit trail broken at seq ${result.firstBrokenSeq}: ${result.reason}\n`);
       process.exitCode = 1;
+    }));
+  audit
+    .command('disclosures')
+    .description('disclosures and denials, oldest first, as JSON lines (the filters of GET /v1/audit/disclosures)')
+    .option('--citizen <ref>', 'about this citizen reference')
+    .option('--org <id>', 'to this organisation', integer(1))
+    .option('--client <id>', 'to this API client', integer(1))
+    .option('--purpose <purpose>', 'for this purpose')
+    .option('--from <date-time>', 'at or after (ISO 8601)', dateTime)
+    .option('--to <date-time>', 'before (ISO 8601)', dateTime)
+    .option('--review-required', 'only break-glass use waiting for review')
+    .option('--after <seq>', 'page on: the last seq seen', integer(0), 0)
+    .option('--limit <n>', 'at most this many (1 to 1000)', integer(1, 1000), 100)
+    .action(action(async (options: DisclosureOptions) => {
+      const filters: DisclosureFilters = { after: options.after, limit: options.limit };
+      if (options.citizen !== undefined) filters.citizen = options.citizen;
+      if (options.org !== undefined) filters.org = options.org;
+      if (options.client !== undefined) filters.client = options.client;
+      if (options.purpose !== undefined) filters.purpose = options.purpose;
+      if (options.from !== undefined) filters.from = options.from;
+      if (options.to !== undefined) filters.to = options.to;
+      if (options.reviewRequired) filters.reviewRequired = true;
+      const entries = await withDatabase((db) => disclosures(db.pool, filters));
+      process.stdout.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     }));
   return audit;
 }

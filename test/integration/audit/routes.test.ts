@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../support/process.js';
 import { createRegisterHub, person, type RegisterHub } from '../citizens/support.js';
 
-describe('audit routes and hub audit verify', () => {
+describe('audit routes, hub audit verify and hub audit disclosures', () => {
   let hub: RegisterHub;
   let dpo: string;
   let admin: string;
@@ -33,6 +33,24 @@ describe('audit routes and hub audit verify', () => {
     expect((page.json() as { entries: { seq: number }[] }).entries.map((e) => e.seq)).toEqual([3, 4]);
     const period = await hub.app.inject({ url: '/v1/audit/disclosures?from=2026-06-15T09:00:00Z&to=2026-06-15T09:59:59Z', headers: auth(dpo) });
     expect((period.json() as { entries: unknown[] }).entries).toEqual([]);
+  });
+
+  it('hub audit disclosures gives what the route gives for the same filters, and refuses what the route refuses', async () => {
+    const disclosuresCli = (args: string[]) => run('test/integration/audit/audit-cli.ts', ['audit', 'disclosures', ...args], { DATABASE_URL: hub.db.url, LOG_LEVEL: 'warn' });
+    const lines = (stdout: string) => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { seq: number });
+    const page = await disclosuresCli(['--citizen', 'C1', '--after', '2', '--limit', '2']);
+    expect(page.code).toBe(0);
+    const routed = (await hub.app.inject({ url: '/v1/audit/disclosures?citizen=C1&after=2&limit=2', headers: auth(dpo) })).json() as { entries: unknown[] };
+    expect(lines(page.stdout)).toEqual(routed.entries);
+    expect(lines(page.stdout).map((e) => e.seq)).toEqual([3, 4]);
+    const period = await disclosuresCli(['--from', '2026-06-15T09:00:00Z', '--to', '2026-06-15T09:59:59Z']);
+    expect(lines(period.stdout)).toEqual([]);
+    expect(lines((await disclosuresCli(['--purpose', 'contact-centre-enquiry', '--review-required'])).stdout)).toEqual([]);
+    expect(lines((await disclosuresCli(['--purpose', 'contact-centre-enquiry'])).stdout)).toHaveLength(5);
+    const refused = await disclosuresCli(['--limit', '5000']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/from 1 to 1000/);
+    expect((await disclosuresCli(['--from', 'yesterday'])).code).not.toBe(0);
   });
 
   it('hub audit verify exits 0 on an intact chain', async () => {
