@@ -17,6 +17,7 @@ import type { LinkageContext } from '../linkage/context.js';
 import { policyOptions, type PolicyOptions } from '../policy/options.js';
 import { deliver } from '../publish/deliver.js';
 import { DELIVER_QUEUE, publishPending, type DeliveryJob } from '../publish/fanout.js';
+import { prunePublished } from '../publish/retention.js';
 import type { JobDefinition } from './queue.js';
 
 export interface PipelineDeps {
@@ -106,6 +107,14 @@ export function pipelineJobs(deps: PipelineDeps): JobDefinition[] {
         }
         const counts = await publishPending({ pool: deps.pool, boss: deps.boss, source, options: policy, clock });
         deps.logger.debug({ step: 'publish', ...counts }, 'changes published');
+      },
+    },
+    {
+      name: 'pipeline.prune-published',
+      schedule: '17 3 * * *',
+      async handler() {
+        const counts = await prunePublished(deps.pool);
+        deps.logger.info({ step: 'prune-published', ...counts }, 'old published changes and finished deliveries deleted');
       },
     },
     {

@@ -13,6 +13,7 @@ import { startQueue, type Queue } from '../../../src/pipeline/queue.js';
 import { pipelineStatus } from '../../../src/pipeline/status.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import { deliver } from '../../../src/publish/deliver.js';
+import { prunePublished } from '../../../src/publish/retention.js';
 import { verifySignature } from '../../../src/publish/signature.js';
 import { addConsent } from '../../../src/register/citizen-records.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
@@ -302,5 +303,19 @@ describe('publishing citizen changes to webhook subscribers', () => {
     expect(rotated.statusCode).toBe(200);
     expect((rotated.json() as { secret: string }).secret).not.toBe(secrets.police);
     expect((await hub.app.inject({ method: 'PATCH', url: '/v1/subscriptions/999999', headers: auth(dpo), payload: { active: true } })).json()).toMatchObject({ code: 'not-found' });
+  });
+  it('deletes finished deliveries and published changes after the retention period, never a pending delivery', async () => {
+    const pool = hub.db.pool;
+    const pending = (await pool.query<{ id: string; outbox_id: string }>(
+      `INSERT INTO publish_delivery (id, outbox_id, subscription_id, citizen_ref, event_type, audit_request_id, body)
+       SELECT gen_random_uuid(), o.id, s.id, 'C0000000000', o.event_type, 'test', '{}' FROM citizen_outbox o CROSS JOIN publish_subscription s
+        WHERE NOT EXISTS (SELECT 1 FROM publish_delivery d WHERE d.outbox_id = o.id AND d.subscription_id = s.id) LIMIT 1
+       RETURNING id, outbox_id`)).rows[0]!;
+    await pool.query("UPDATE publish_delivery SET created_at = now() - interval '40 days'");
+    await pool.query("UPDATE citizen_outbox SET published_at = now() - interval '40 days' WHERE published_at IS NOT NULL");
+    const counts = await prunePublished(pool);
+    expect(counts.deliveries).toBeGreaterThan(0);
+    expect((await pool.query<{ id: string }>('SELECT id FROM publish_delivery')).rows).toEqual([{ id: pending.id }]);
+    expect((await pool.query<{ id: string }>('SELECT id FROM citizen_outbox')).rows).toEqual([{ id: pending.outbox_id }]);
   });
 });
