@@ -263,9 +263,11 @@ async function applyChanges(pool: pg.Pool, file: FileRead, summary: Omit<ImportS
     const successors = new Map(
       (await client.query<{ uprn: number; successor: number }>(sql.successorsOf(sql.LIVE), [uprns])).rows.map((r) => [r.uprn, r.successor]),
     );
+    const oldWords = (await client.query<{ words: string[] }>(sql.wordsOfRows(sql.LIVE), [uprns])).rows[0]!.words;
     await client.query(sql.deleteIndexRows(sql.LIVE), [uprns]);
     await client.query(sql.buildIndex(sql.LIVE), [uprns]);
     await client.query(sql.buildWords(sql.LIVE), [uprns]);
+    await client.query(sql.deleteStaleWords(sql.LIVE), [oldWords]);
     const kinds = uprns.map((u) => applier.touched.get(u)!);
     await client.query(sql.insertTouched, [summary.importId, uprns, kinds, uprns.map((u) => successors.get(u) ?? null)]);
     for (const kind of kinds) summary.touched[kind]++;

@@ -21,20 +21,25 @@ const INDEX_COLUMNS = `
 const wordsOf = (q: string) => q.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
 const isNumber = (w: string) => /^[0-9]+$/.test(w);
 
+/** The vector's prefix terms are up to this long; see migration 010. */
+const PREFIX_TERM_LENGTH = 4;
+
 /**
  * A query as tsquery text, one group of alternatives per word (a word is
- * [a-z0-9]+, so nothing needs quoting), split in two: `index`, what the GIN
- * index looks up, and `all`, what every row must match. A number or a
- * single letter as a prefix ("12:*" is 12, 120-129, 1200-1299, ...) makes
- * GIN read a large part of the index, so these only filter the rows the
- * words find (when there are words).
+ * [a-z0-9]+; an alternative is "word:*" for a typed prefix or a whole word),
+ * split in two: `index`, what the GIN index looks up, and `all`, what every
+ * row must match. A typed prefix is looked up as the vector's prefix term of
+ * its first four characters ('mano.' for "manor:*"), one exact term the
+ * index intersects cheaply; a longer prefix is then checked on the row. A
+ * group of several alternatives (a misspelt word and its corrections) is
+ * looked up as it is: the misspelt prefix begins few words if any, where its
+ * prefix term ('heat.' for "heatth") would find every HEATH and HEATHER.
  */
 function tsQueries(groups: string[][]): { index: string; all: string } {
-  const text = (g: string[]) => (g.length === 1 ? g[0]! : `(${g.join(' | ')})`);
-  const word = (g: string[]) => g[0]!.slice(0, -2);
-  const selective = groups.filter((g) => word(g).length >= 2 && !isNumber(word(g)));
-  const driving = selective.length > 0 ? selective : groups;
-  return { index: driving.map(text).join(' & '), all: groups.map(text).join(' & ') };
+  const term = (a: string) => (a.endsWith(':*') ? `'${a.slice(0, -2).slice(0, PREFIX_TERM_LENGTH)}.'` : a);
+  const exact = (a: string) => (a.endsWith(':*') && a.length - 2 > PREFIX_TERM_LENGTH ? a : term(a));
+  const text = (g: string[], f: (a: string) => string) => (g.length === 1 ? f(g[0]!) : `(${g.join(' | ')})`);
+  return { index: groups.map((g) => text(g, term)).join(' & '), all: groups.map((g) => text(g, exact)).join(' & ') };
 }
 
 const ORDER = `current DESC, street, town, pao_start_number NULLS FIRST, pao_start_suffix NULLS FIRST, pao_text NULLS FIRST,

@@ -95,15 +95,31 @@ export const buildIndex = (s: GazetteerSchema) => `
          CASE WHEN line ~ '[^A-Z0-9 ]|  ' THEN btrim(regexp_replace(line, '[^A-Z0-9]+', ' ', 'g')) ELSE btrim(line) END
     FROM rows, upper(concat_ws(' ', organisation, sao_text, sao_range, pao_text, pao_range, street, locality, town, postcode)) AS line`;
 
-/** The words of the address index rows of $1 (all when null) not yet in address_word; see migration 008. */
-export const buildWords = (s: GazetteerSchema) => `
-  INSERT INTO ${s}.address_word (word)
+/** The name words of the address index rows of $1 (all when null), as address_word keeps them; see migration 008. */
+const nameWords = (s: GazetteerSchema) => `
   SELECT DISTINCT w
     FROM (SELECT DISTINCT organisation, sao_text, pao_text, street, locality, town FROM ${s}.address_index
            WHERE $1::bigint[] IS NULL OR uprn = ANY($1)) d,
          regexp_split_to_table(lower(concat_ws(' ', organisation, sao_text, pao_text, street, locality, town)), '[^a-z0-9]+') AS w
-   WHERE length(w) >= 3 AND w ~ '[a-z]'
+   WHERE length(w) >= 3 AND w ~ '[a-z]'`;
+
+/** Those name words not yet in address_word. */
+export const buildWords = (s: GazetteerSchema) => `
+  INSERT INTO ${s}.address_word (word) ${nameWords(s)}
   ON CONFLICT DO NOTHING`;
+
+/** Those name words as one array, taken before a change-only file replaces the rows. */
+export const wordsOfRows = (s: GazetteerSchema) => `SELECT coalesce(array_agg(w), '{}') AS words FROM (${nameWords(s)}) n(w)`;
+
+/**
+ * Of the words $1, those no address has any more (each one exact term of the
+ * search index; a word is [a-z0-9]+, so it is its own tsquery), so that
+ * misspellings are not corrected to words of deleted addresses.
+ */
+export const deleteStaleWords = (s: GazetteerSchema) => `
+  DELETE FROM ${s}.address_word w
+   WHERE w.word = ANY($1::text[])
+     AND NOT EXISTS (SELECT 1 FROM ${s}.address_index a WHERE a.search_vector @@ w.word::tsquery)`;
 
 export const deleteIndexRows = (s: GazetteerSchema) => `DELETE FROM ${s}.address_index WHERE uprn = ANY($1::bigint[])`;
 

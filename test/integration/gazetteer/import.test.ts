@@ -103,6 +103,9 @@ describe('gazetteer import', () => {
       { lpi_key: '100002L3', logical_status: 1, pao_start_number: 4, pao_start_suffix: null },
     ]);
     expect((await hub.db.pool.query(`SELECT 1 FROM gazetteer.address_index WHERE uprn = 100004`)).rowCount).toBe(0);
+    // ROSE was only in ROSE COTTAGE, so misspellings are no longer corrected to it; COTTAGE stays (MILLERS COTTAGE).
+    const words = (await hub.db.pool.query(`SELECT word FROM gazetteer.address_word WHERE word IN ('rose', 'cottage') ORDER BY word`)).rows;
+    expect(words).toEqual([{ word: 'cottage' }]);
     const retired = await get('/v1/addresses/100003');
     expect(retired.json()).toMatchObject({ logicalStatus: 8, successorUprn: 100031 });
     expect((await get('/v1/addresses/100004')).statusCode).toBe(404);

@@ -38,6 +38,9 @@ describe('address lookup API', () => {
     });
     expect((await search('q=flat+1+riverside'))[0]).toMatchObject({ uprn: 100011, line: 'FLAT 1, RIVERSIDE COURT, 5 HIGH STREET, EXAMPLETON, ZZ1 2BD' });
     expect((await search('q=12+mill+road'))[0]).toMatchObject({ uprn: 100003, bs7666: { pao: '12-14' } });
+    // The index finds words beginning MILL; the whole typed prefix is then checked on each address.
+    expect((await search('q=millers')).map((r) => r.uprn)).toEqual([100001]);
+    expect((await search('q=m+la&limit=20')).map((r) => r.uprn).sort()).toEqual([100001, 100002, 100004]);
   });
 
   it('ranks current addresses before historic ones and finds a property by its old name', async () => {
