@@ -26,7 +26,14 @@ const normalised = (check: { valid: boolean; normalised: string | null }, raw: s
  */
 function criteriaOf(search: CitizenSearch): Criterion[] {
   const out: Criterion[] = [];
-  if (search.surname) out.push({ where: "upper(p.features->>'surname') = upper($n)", value: search.surname.trim() });
+  // With or without a generation suffix (SMITH finds SMITH JNR); a suffix searched for must match (migration 011).
+  if (search.surname) {
+    out.push({
+      where: "citizen_surname_key(p.features->>'surname') = citizen_surname_key($n) "
+        + "AND (citizen_surname_generation($n) IS NULL OR citizen_surname_generation(p.features->>'surname') = citizen_surname_generation($n))",
+      value: search.surname.trim(),
+    });
+  }
   if (search.forename) out.push({ where: "upper(p.features->'forenames'->>0) LIKE upper($n) || '%'", value: search.forename.trim().replace(/[%_\\]/g, '\\$&') });
   if (search.dob) out.push({ where: "p.features->>'dob' = $n", value: search.dob });
   if (search.postcode) out.push({ where: "replace(upper(p.features->>'postcode'), ' ', '') = replace($n, ' ', '')", value: normalisePostcode(search.postcode) ?? search.postcode.toUpperCase() });

@@ -90,6 +90,21 @@ describe('citizen reads from the linkage tables', () => {
     expect(body.sourceRecords.map((r) => r.sourceRef).sort()).toEqual(['RQ1', 'SC123456']);
   });
 
+  it('finds suffixed surnames by the surname alone, and only the generation asked for when the search gives one', async () => {
+    await store(hub.db.pool, [
+      sourceRecord({ system: 'revenues', ref: 'RQF1', forenames: ['ALBERT'], surname: 'QUILLFEATHER', suffix: 'JNR', dob: '1990-01-01', lines: ['9 OWL LANE', 'NORTHBY'], postcode: 'ZZ9 9QR' }),
+      sourceRecord({ system: 'housing', ref: 'HQF2', forenames: ['BERNARD'], surname: 'QUILLFEATHER SR.', dob: '1958-05-05', lines: ['1 ROOK ROW', 'NORTHBY'], postcode: 'ZZ9 9QS' }),
+    ]);
+    await linkAll(await openLinkage(hub.db.pool, { tables: await loadPrepareTables() }));
+    const forenames = async (surname: string) =>
+      (await search(`surname=${encodeURIComponent(surname)}`)).citizens.map((c) => c.identity?.name.value.forenames[0]).sort();
+    expect(await forenames('quillfeather')).toEqual(['ALBERT', 'BERNARD']);
+    expect(await forenames('Quillfeather Jr')).toEqual(['ALBERT']);
+    expect(await forenames('QUILLFEATHER SENIOR')).toEqual(['BERNARD']);
+    expect(await forenames('QUILLFEATHER III')).toEqual([]);
+    expect(await forenames('QUILL')).toEqual([]);
+  });
+
   it('reads every account in one query exactly as golden.ts reads it in three, merged accounts included', async () => {
     const source = new LinkedCitizenSource(hub.db.pool);
     /** Compares every account; returns how many views have a household, so the comparison is known to cover some. */
