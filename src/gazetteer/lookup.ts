@@ -21,32 +21,31 @@ const INDEX_COLUMNS = `
 const wordsOf = (q: string) => q.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
 const isNumber = (w: string) => /^[0-9]+$/.test(w);
 
-/** The vector's prefix terms are up to this long; see migration 010. */
+/** The search index's prefix terms are up to this long; see migration 010. */
 const PREFIX_TERM_LENGTH = 4;
 
 /**
  * A query as tsquery text, one group of alternatives per word (a word is
  * [a-z0-9]+; an alternative is "word:*" for a typed prefix or a whole word),
- * split in two: `index`, what the GIN index looks up, and `all`, what every
- * row must match. A typed prefix is looked up as the vector's prefix term of
- * its first four characters ('mano.' for "manor:*"), one exact term the
- * index intersects cheaply; a longer prefix is then checked on the row. A
+ * in two forms: `index`, what the search index (migration 010) looks up, and
+ * `all`, what search_vector must match. The index looks a typed prefix up as
+ * its prefix term of at most four characters ('mano.' for "manor:*"), one
+ * exact term it intersects cheaply; a longer prefix is checked on the row. A
  * group of several alternatives (a misspelt word and its corrections) is
  * looked up as it is: the misspelt prefix begins few words if any, where its
  * prefix term ('heat.' for "heatth") would find every HEATH and HEATHER.
  */
 function tsQueries(groups: string[][]): { index: string; all: string } {
   const term = (a: string) => (a.endsWith(':*') ? `'${a.slice(0, -2).slice(0, PREFIX_TERM_LENGTH)}.'` : a);
-  const exact = (a: string) => (a.endsWith(':*') && a.length - 2 > PREFIX_TERM_LENGTH ? a : term(a));
-  const text = (g: string[], f: (a: string) => string) => (g.length === 1 ? f(g[0]!) : `(${g.join(' | ')})`);
-  return { index: groups.map((g) => text(g, term)).join(' & '), all: groups.map((g) => text(g, exact)).join(' & ') };
+  const text = (g: string[]) => (g.length === 1 ? g[0]! : `(${g.join(' | ')})`);
+  return { index: groups.map((g) => (g.length === 1 ? term(g[0]!) : text(g))).join(' & '), all: groups.map(text).join(' & ') };
 }
 
 const ORDER = `current DESC, street, town, pao_start_number NULLS FIRST, pao_start_suffix NULLS FIRST, pao_text NULLS FIRST,
                sao_start_number NULLS FIRST, sao_start_suffix NULLS FIRST, sao_text NULLS FIRST, logical_status`;
 
-// ts_match_vq is @@ in a form the planner does not take to the index.
-const MATCH = `search_vector @@ $1::tsquery AND ts_match_vq(search_vector, $2::tsquery)
+// ts_match_vq is @@ in a form the planner does not take to an index.
+const MATCH = `gazetteer_search_terms(search_text) @@ $1::tsquery AND ts_match_vq(search_vector, $2::tsquery)
      AND ($3::text IS NULL OR postcode_key LIKE $3 || '%')`;
 
 /**

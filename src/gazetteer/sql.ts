@@ -112,14 +112,14 @@ export const buildWords = (s: GazetteerSchema) => `
 export const wordsOfRows = (s: GazetteerSchema) => `SELECT coalesce(array_agg(w), '{}') AS words FROM (${nameWords(s)}) n(w)`;
 
 /**
- * Of the words $1, those no address has any more (each one exact term of the
- * search index; a word is [a-z0-9]+, so it is its own tsquery), so that
- * misspellings are not corrected to words of deleted addresses.
+ * Of the words $1, those no address has any more, so that misspellings are
+ * not corrected to words of deleted addresses. Each is one exact term of the
+ * search index (migration 010); a word is [a-z0-9]+, so it is its own tsquery.
  */
 export const deleteStaleWords = (s: GazetteerSchema) => `
   DELETE FROM ${s}.address_word w
    WHERE w.word = ANY($1::text[])
-     AND NOT EXISTS (SELECT 1 FROM ${s}.address_index a WHERE a.search_vector @@ w.word::tsquery)`;
+     AND NOT EXISTS (SELECT 1 FROM ${s}.address_index a WHERE gazetteer_search_terms(a.search_text) @@ w.word::tsquery)`;
 
 export const deleteIndexRows = (s: GazetteerSchema) => `DELETE FROM ${s}.address_index WHERE uprn = ANY($1::bigint[])`;
 

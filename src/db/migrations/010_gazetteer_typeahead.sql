@@ -4,17 +4,22 @@
 -- prefix ("ma" for MANOR, MARKET, ...); as a GIN prefix query ('ma':*) it
 -- makes the index union the posting lists of every word it begins before
 -- anything is intersected, which at 500,000 addresses is most of a slow
--- answer. So the vector also holds each word's first one to four characters
--- followed by a dot ('m.', 'ma.', 'man.', 'mano.'), a term no word can be
--- (words are [a-z0-9]+): a typed prefix of up to four characters is then one
--- exact term, and GIN intersects exact terms by skipping through the longer
--- posting lists. src/gazetteer/lookup.ts builds its queries on this.
+-- answer. So the search index holds, besides the words, each word's first
+-- one to four characters followed by a dot ('m.', 'ma.', 'man.', 'mano.'),
+-- a term no word can be (words are [a-z0-9]+): a typed prefix of up to four
+-- characters is then one exact term, and GIN intersects exact terms by
+-- skipping through the longer posting lists. src/gazetteer/lookup.ts builds
+-- its queries on this.
+--
+-- An expression index, not a stored column: the rows the index finds are
+-- filtered and ranked on search_vector (the words alone), and a heap twice
+-- as wide made every fetched row dearer. Exact terms need no recheck, so the
+-- function runs only when a row is written.
 --
 -- In the public schema: a FULL import drops the old gazetteer schema, and
--- with it anything there that the new tables' generated column uses.
--- PL/pgSQL: a loop of simple expressions costs a third of a SQL function's
--- subquery per row, which the FULL import pays for every address.
-CREATE FUNCTION gazetteer_search_vector(search_text text) RETURNS tsvector
+-- with it anything there that the new tables' index uses. PL/pgSQL: a loop
+-- of simple expressions costs a third of a SQL function's subquery per row.
+CREATE FUNCTION gazetteer_search_terms(search_text text) RETURNS tsvector
   LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
 DECLARE
   words text[] := string_to_array(lower(search_text), ' ');
@@ -29,5 +34,5 @@ BEGIN
 END
 $$;
 
-ALTER TABLE gazetteer.address_index ALTER COLUMN search_vector
-  SET EXPRESSION AS (gazetteer_search_vector(search_text));
+DROP INDEX gazetteer.address_index_search;
+CREATE INDEX address_index_search ON gazetteer.address_index USING gin (gazetteer_search_terms(search_text));
