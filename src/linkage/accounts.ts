@@ -37,7 +37,7 @@ async function event(
 const REF_BLOCK = 64;
 const refNumbers = new WeakMap<pg.PoolClient, number[]>();
 
-async function nextRefNumber(db: pg.PoolClient): Promise<number> {
+export async function nextRefNumber(db: pg.PoolClient): Promise<number> {
   let stock = refNumbers.get(db);
   if (!stock || stock.length === 0) {
     const { rows } = await db.query<{ n: string }>("SELECT nextval('citizen_ref_seq') AS n FROM generate_series(1, $1)", [REF_BLOCK]);

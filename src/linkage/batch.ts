@@ -1,11 +1,11 @@
 /**
  * Linking many records: everything not yet linked or changed since (or, after
  * re-training, everything), and the pipeline's batches by source record id.
- * Each batch of 200 is one transaction under the linkage lock.
+ * Each batch of 1,000 is one transaction under the linkage lock.
  */
 import type pg from 'pg';
 import { prepare } from '../../matching/person/index.js';
-import { recordLinked } from '../publish/outbox.js';
+import { BatchLinkStore } from './batch-store.js';
 import { inTransaction, type LinkageContext } from './context.js';
 import { personFeatures, recordKey } from './features.js';
 import { linkIndexed } from './link.js';
@@ -27,7 +27,8 @@ const emptyLinkCounts = (): LinkCounts => ({ records: 0, created: 0, joined: 0, 
 
 /**
  * Links a batch in one transaction: the records and their links are read in
- * one query and indexed in one statement, then linked one by one in order.
+ * one query and indexed in one statement, their candidates read together,
+ * then linked one by one in order in memory, the outcomes written together.
  * When a record moves or merges accounts, the rest of the batch is read
  * again, since their links may have moved with it.
  */
@@ -55,8 +56,10 @@ async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly 
     await indexMany(db, work.filter((w) => !w.again));
     for (const w of work) chosen.add(w.key);
     pending = [];
+    const store = await BatchLinkStore.load(db, ctx, work.map((w) => ({ system: w.row.system, sourceRef: w.row.source_ref, me: w.me, keys: w.keys })));
     for (const [i, w] of work.entries()) {
-      const o = await recordLinked(db, w.again || isChanged(w.row), await linkIndexed(db, ctx, w.row, w.me, w.keys));
+      const o = await linkIndexed(store, ctx, w.row, w.me, w.keys);
+      if ((w.again || isChanged(w.row)) && o.citizenId !== null) await store.recordChanged(o.citizenId);
       if (o.action !== 'missing') counts[o.action]++;
       counts.merges += o.merges;
       counts.reviews += o.reviews;
@@ -65,12 +68,13 @@ async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly 
         break;
       }
     }
+    await store.flush();
   }
 }
 
 async function linkKeys(ctx: LinkageContext, keys: { system: string; source_ref: string }[], options: LinkAllOptions): Promise<LinkCounts> {
   const counts = emptyLinkCounts();
-  const batch = options.batchSize ?? 200;
+  const batch = options.batchSize ?? 1000;
   for (let i = 0; i < keys.length; i += batch) {
     await inTransaction(ctx.pool, (db) => linkBatch(db, ctx, keys.slice(i, i + batch), options.relink ?? false, counts));
     options.onProgress?.(counts, keys.length);
@@ -85,16 +89,24 @@ export interface LinkAllOptions {
   onProgress?: (counts: LinkCounts, total: number) => void;
 }
 
-/** Links every current source record not yet linked or changed since (all of them with `relink`), in id order. */
+/**
+ * Records with a date of birth are linked first: they found the accounts, and
+ * a record without one (which cannot tell a father from his son of the same
+ * name) then meets every account it could belong to, and goes to review when
+ * it matches two that are kept apart, instead of joining whichever came first.
+ */
+const DOB_FIRST = "(record->>'dateOfBirth' IS NULL)";
+
+/** Links every current source record not yet linked or changed since (all of them with `relink`), records with a date of birth first, then in id order. */
 export async function linkAll(ctx: LinkageContext, options: LinkAllOptions = {}): Promise<LinkCounts> {
   const { rows } = await ctx.pool.query<{ system: string; source_ref: string }>(
     options.relink
-      ? 'SELECT system, source_ref FROM source_record WHERE current ORDER BY id'
+      ? `SELECT system, source_ref FROM source_record WHERE current ORDER BY ${DOB_FIRST}, id`
       : `SELECT s.system, s.source_ref FROM source_record s
            LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
           WHERE s.current AND (p.source_record_id IS DISTINCT FROM s.id
                 OR NOT EXISTS (SELECT 1 FROM citizen_link l WHERE l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL))
-          ORDER BY s.id`,
+          ORDER BY ${DOB_FIRST}, s.id`,
   );
   return linkKeys(ctx, rows, options);
 }
@@ -102,8 +114,8 @@ export async function linkAll(ctx: LinkageContext, options: LinkAllOptions = {})
 /** Links the given source record versions (the pipeline's batch); ids of superseded versions link the current one. */
 export async function linkSourceRecords(ctx: LinkageContext, ids: readonly number[], options: Omit<LinkAllOptions, 'relink'> = {}): Promise<LinkCounts> {
   const { rows } = await ctx.pool.query<{ system: string; source_ref: string }>(
-    `SELECT system, source_ref FROM (SELECT DISTINCT ON (system, source_ref) system, source_ref, id FROM source_record WHERE id = ANY($1::bigint[])
-      ORDER BY system, source_ref, id) x ORDER BY id`,
+    `SELECT system, source_ref FROM (SELECT DISTINCT ON (system, source_ref) system, source_ref, id, record FROM source_record WHERE id = ANY($1::bigint[])
+      ORDER BY system, source_ref, id) x ORDER BY ${DOB_FIRST}, id`,
     [ids],
   );
   return linkKeys(ctx, rows, options);

@@ -85,16 +85,19 @@ export const isChanged = (row: RecordRow) => row.indexed === null || Number(row.
 export async function indexMany(db: pg.PoolClient, items: { row: RecordRow; features: PersonRecord; keys: string[] }[]): Promise<void> {
   if (items.length === 0) return;
   const blocks = items.flatMap((i) => i.keys.map((k) => [k, i.row.system, i.row.source_ref] as const));
+  const reindexed = items.filter((i) => i.row.indexed !== null);
   await db.query(
     `WITH p AS (
        INSERT INTO person_record (system, source_ref, source_record_id, features)
        SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
        ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features
      ), d AS (
-       DELETE FROM person_block b USING unnest($1::text[], $2::text[]) AS k(system, source_ref) WHERE b.system = k.system AND b.source_ref = k.source_ref
+       DELETE FROM person_block b USING unnest($8::text[], $9::text[]) AS k(system, source_ref) WHERE b.system = k.system AND b.source_ref = k.source_ref
      )
      INSERT INTO person_block (key, system, source_ref) SELECT * FROM unnest($5::text[], $6::text[], $7::text[])`,
     [items.map((i) => i.row.system), items.map((i) => i.row.source_ref), items.map((i) => i.row.id), items.map((i) => JSON.stringify(i.features)),
-      blocks.map((b) => b[0]), blocks.map((b) => b[1]), blocks.map((b) => b[2])],
+      blocks.map((b) => b[0]), blocks.map((b) => b[1]), blocks.map((b) => b[2]),
+      // Only records indexed before have keys to drop: a first load deletes nothing.
+      reindexed.map((i) => i.row.system), reindexed.map((i) => i.row.source_ref)],
   );
 }

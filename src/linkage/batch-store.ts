@@ -1,0 +1,253 @@
+/**
+ * Linking a batch without a round trip per record: the batch's candidate
+ * blocks, their records' accounts and every member of those accounts are read
+ * in two queries; creating accounts, linking records, opening reviews and
+ * recording outbox changes are queued and written in a few set-based
+ * statements. What a batch rarely needs (a steward's decisions, a merge, a
+ * split, a record leaving its account) goes to the database at once, after the
+ * queue is written, and the in-memory state follows it.
+ */
+import type pg from 'pg';
+import { prepare, type PersonRecord, type PreparedPerson, type PrepareTables } from '../../matching/person/index.js';
+import { citizensChanged, type CitizenChange } from '../publish/outbox.js';
+import { nextRefNumber, type Actor, type LinkedBy } from './accounts.js';
+import type { LinkageContext } from './context.js';
+import { recordKey, splitKey } from './features.js';
+import { DbLinkStore, NO_DECISIONS, REVIEW_SQL, reviewColumns, type Decisions, type Member, type ReviewItem } from './link-store.js';
+import { citizenRef } from './reference.js';
+
+const HITS_SQL = `
+  SELECT k.key, b.system, b.source_ref
+    FROM unnest($1::text[]) AS k(key)
+   CROSS JOIN LATERAL (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT $2 + 1) b`;
+
+/** Every current member, with its features, of the accounts the given records are linked to now. */
+const ACCOUNTS_SQL = `
+  WITH accounts AS (
+    SELECT DISTINCT l.citizen_id FROM unnest($1::text[], $2::text[]) AS r(system, source_ref)
+      JOIN citizen_link l ON l.system = r.system AND l.source_ref = r.source_ref AND l.ended_at IS NULL
+  )
+  SELECT m.citizen_id, m.system, m.source_ref, p.source_record_id, p.features
+    FROM accounts a
+    JOIN citizen_link m ON m.citizen_id = a.citizen_id AND m.ended_at IS NULL
+    JOIN person_record p ON p.system = m.system AND p.source_ref = m.source_ref`;
+
+const ANY_DECISION_SQL = 'SELECT EXISTS (SELECT 1 FROM link_decision WHERE revoked_at IS NULL) AS any';
+
+/** Ids for new accounts are taken from the identity's sequence in blocks, so a queued account can be linked to at once. */
+const IDS_SQL = "SELECT nextval(pg_get_serial_sequence('citizen', 'id')) AS id FROM generate_series(1, $1)";
+const ID_BLOCK = 256;
+
+const CITIZENS_SQL = 'INSERT INTO citizen (id, ref) OVERRIDING SYSTEM VALUE SELECT * FROM unnest($1::bigint[], $2::text[])';
+const LINKS_SQL = `
+  INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::real[])`;
+const EVENTS_SQL = `
+  INSERT INTO citizen_event (citizen_id, kind, system, source_ref, client_id, reason)
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])`;
+
+/**
+ * Prepared records by record and version, across batches: a large account's
+ * members are candidates again and again, and preparing (name folding,
+ * phonetic codes, phone parsing) costs more than comparing. Bounded.
+ */
+const PREPARED_MAX = 200_000;
+const preparedCache = new WeakMap<PrepareTables, Map<string, PreparedPerson>>();
+
+function preparedOf(tables: PrepareTables, key: string, version: string, features: PersonRecord): PreparedPerson {
+  let cache = preparedCache.get(tables);
+  if (!cache || cache.size >= PREPARED_MAX) preparedCache.set(tables, (cache = new Map()));
+  const at = `${key}#${version}`;
+  let p = cache.get(at);
+  if (!p) cache.set(at, (p = prepare(features, tables)));
+  return p;
+}
+
+interface QueuedLink { citizenId: number; system: string; sourceRef: string; linkedBy: LinkedBy; weight: number | null }
+interface QueuedEvent { citizenId: number; kind: 'create' | 'link'; system: string | null; sourceRef: string | null; clientId: number | null; reason: string }
+
+export class BatchLinkStore extends DbLinkStore {
+  /** Records of each blocking key of the batch (at most the size limit and one more, as MEMBERS_SQL reads them). */
+  private readonly blocks = new Map<string, string[]>();
+  private readonly linkOf = new Map<string, number>();
+  private readonly accounts = new Map<number, Set<string>>();
+  private readonly prepared = new Map<string, PreparedPerson>();
+  private ids: number[] = [];
+  private citizens: { id: number; ref: string }[] = [];
+  private links: QueuedLink[] = [];
+  private events: QueuedEvent[] = [];
+  private reviews = new Map<string, ReviewItem>();
+  private changes: CitizenChange[] = [];
+
+  private constructor(db: pg.PoolClient, ctx: LinkageContext, private readonly anyDecision: boolean) {
+    super(db, ctx);
+  }
+
+  /** The store for a batch whose records are indexed already: their blocks, and every account those blocks and the records reach. */
+  static async load(db: pg.PoolClient, ctx: LinkageContext, records: readonly { system: string; sourceRef: string; me: PreparedPerson; keys: readonly string[] }[]): Promise<BatchLinkStore> {
+    const anyDecision = (await db.query<{ any: boolean }>(ANY_DECISION_SQL)).rows[0]!.any;
+    const store = new BatchLinkStore(db, ctx, anyDecision);
+    const keys = [...new Set(records.flatMap((r) => r.keys))];
+    const { rows: hits } = await db.query<{ key: string; system: string; source_ref: string }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [keys, ctx.maxBlockSize] });
+    for (const h of hits) {
+      const key = recordKey(h.system, h.source_ref);
+      const block = store.blocks.get(h.key);
+      if (block) block.push(key);
+      else store.blocks.set(h.key, [key]);
+    }
+    const reached = new Set<string>();
+    for (const block of store.blocks.values()) if (block.length <= ctx.maxBlockSize) for (const key of block) reached.add(key);
+    for (const r of records) {
+      reached.add(recordKey(r.system, r.sourceRef));
+      store.prepared.set(recordKey(r.system, r.sourceRef), r.me);
+    }
+    const list = [...reached].map(splitKey);
+    const { rows } = await db.query<{ citizen_id: string; system: string; source_ref: string; source_record_id: string; features: PersonRecord }>({
+      name: 'linkage-batch-accounts', text: ACCOUNTS_SQL, values: [list.map((r) => r.system), list.map((r) => r.sourceRef)],
+    });
+    for (const r of rows) {
+      const key = recordKey(r.system, r.source_ref);
+      store.attach(key, Number(r.citizen_id));
+      if (!store.prepared.has(key)) store.prepared.set(key, preparedOf(ctx.tables, key, r.source_record_id, r.features));
+    }
+    return store;
+  }
+
+  private attach(key: string, citizenId: number): void {
+    this.linkOf.set(key, citizenId);
+    const members = this.accounts.get(citizenId);
+    if (members) members.add(key);
+    else this.accounts.set(citizenId, new Set([key]));
+  }
+
+  private detach(key: string): number | null {
+    const from = this.linkOf.get(key);
+    if (from === undefined) return null;
+    this.linkOf.delete(key);
+    this.accounts.get(from)?.delete(key);
+    return from;
+  }
+
+  override async members(keys: readonly string[], system: string, sourceRef: string, also: readonly number[]): Promise<Member[]> {
+    const self = recordKey(system, sourceRef);
+    const found = new Set<number>(also);
+    for (const key of keys) {
+      const block = this.blocks.get(key);
+      if (!block || block.length > this.ctx.maxBlockSize) continue;
+      for (const hit of block) {
+        const citizenId = hit === self ? undefined : this.linkOf.get(hit);
+        if (citizenId !== undefined) found.add(citizenId);
+      }
+    }
+    const out: Member[] = [];
+    for (const citizenId of [...found].sort((a, b) => a - b)) {
+      for (const key of [...(this.accounts.get(citizenId) ?? [])].sort()) {
+        if (key === self) continue;
+        const { system: s, sourceRef: ref } = splitKey(key);
+        out.push({ citizenId, key, system: s, sourceRef: ref, prepared: this.prepared.get(key) as PreparedPerson });
+      }
+    }
+    return out;
+  }
+
+  override async decisionsFor(system: string, sourceRef: string, home: number | null): Promise<Decisions> {
+    if (!this.anyDecision) return NO_DECISIONS;
+    await this.flush();
+    return super.decisionsFor(system, sourceRef, home);
+  }
+
+  override async stewardKeepsApart(a: number, b: number): Promise<boolean> {
+    if (!this.anyDecision) return false;
+    await this.flush();
+    return super.stewardKeepsApart(a, b);
+  }
+
+  override async createCitizen(actor: Actor, record?: { system: string; sourceRef: string; linkedBy: LinkedBy }): Promise<number> {
+    if (this.ids.length === 0) {
+      this.ids = (await this.db.query<{ id: string }>(IDS_SQL, [ID_BLOCK])).rows.map((r) => Number(r.id)).reverse();
+    }
+    const id = this.ids.pop() as number;
+    this.citizens.push({ id, ref: citizenRef(await nextRefNumber(this.db)) });
+    this.events.push({ citizenId: id, kind: 'create', system: null, sourceRef: null, clientId: actor.clientId, reason: actor.reason });
+    this.accounts.set(id, new Set());
+    if (record) {
+      this.links.push({ citizenId: id, system: record.system, sourceRef: record.sourceRef, linkedBy: record.linkedBy, weight: null });
+      this.events.push({ citizenId: id, kind: 'link', system: record.system, sourceRef: record.sourceRef, clientId: actor.clientId, reason: actor.reason });
+      this.attach(recordKey(record.system, record.sourceRef), id);
+    }
+    this.changes.push({ citizenId: id, type: 'citizen.created' });
+    return id;
+  }
+
+  override async linkRecord(citizenId: number, system: string, sourceRef: string, linkedBy: LinkedBy, weight: number | null, actor: Actor): Promise<void> {
+    this.links.push({ citizenId, system, sourceRef, linkedBy, weight });
+    this.events.push({ citizenId, kind: 'link', system, sourceRef, clientId: actor.clientId, reason: actor.reason });
+    this.attach(recordKey(system, sourceRef), citizenId);
+    this.changes.push({ citizenId, type: 'citizen.updated' });
+  }
+
+  override async unlinkRecord(system: string, sourceRef: string, actor: Actor, why: string): Promise<number | null> {
+    await this.flush();
+    this.detach(recordKey(system, sourceRef));
+    return super.unlinkRecord(system, sourceRef, actor, why);
+  }
+
+  override async splitRecord(system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number> {
+    await this.flush();
+    const key = recordKey(system, sourceRef);
+    this.detach(key);
+    const to = await super.splitRecord(system, sourceRef, linkedBy, actor);
+    this.attach(key, to);
+    return to;
+  }
+
+  override async mergeCitizens(a: number, b: number, actor: Actor): Promise<number> {
+    await this.flush();
+    const survivor = await super.mergeCitizens(a, b, actor);
+    for (const merged of [a, b]) {
+      if (merged === survivor) continue;
+      for (const key of this.accounts.get(merged) ?? []) this.attach(key, survivor);
+      this.accounts.delete(merged);
+    }
+    return survivor;
+  }
+
+  override async memberCount(citizenId: number): Promise<number> {
+    return this.accounts.get(citizenId)?.size ?? 0;
+  }
+
+  override async openReview(item: ReviewItem): Promise<void> {
+    // The last word on a record and account stands, as the upsert of one record at a time leaves it.
+    this.reviews.set(`${recordKey(item.system, item.sourceRef)}|${item.citizenId}`, item);
+  }
+
+  override async recordChanged(citizenId: number): Promise<void> {
+    this.changes.push({ citizenId, type: 'citizen.updated' });
+  }
+
+  /** Writes everything queued, in the order it happened. */
+  async flush(): Promise<void> {
+    const { citizens, links, events, changes } = this;
+    const reviews = [...this.reviews.values()];
+    this.citizens = [];
+    this.links = [];
+    this.events = [];
+    this.reviews = new Map();
+    this.changes = [];
+    if (citizens.length > 0) await this.db.query({ name: 'linkage-batch-citizens', text: CITIZENS_SQL, values: [citizens.map((c) => c.id), citizens.map((c) => c.ref)] });
+    if (links.length > 0) {
+      await this.db.query({
+        name: 'linkage-batch-links', text: LINKS_SQL,
+        values: [links.map((l) => l.citizenId), links.map((l) => l.system), links.map((l) => l.sourceRef), links.map((l) => l.linkedBy), links.map((l) => l.weight)],
+      });
+    }
+    if (events.length > 0) {
+      await this.db.query({
+        name: 'linkage-batch-events', text: EVENTS_SQL,
+        values: [events.map((e) => e.citizenId), events.map((e) => e.kind), events.map((e) => e.system), events.map((e) => e.sourceRef), events.map((e) => e.clientId), events.map((e) => e.reason)],
+      });
+    }
+    if (reviews.length > 0) await this.db.query(REVIEW_SQL, reviewColumns(reviews));
+    await citizensChanged(this.db, changes);
+  }
+}
