@@ -100,6 +100,8 @@ export interface Doubt {
 export function householdDoubt(e: PairExplanation): Doubt | null {
   if (!e.fields.some((f) => TOGETHER.has(f.field) && f.counted > 0)) return null;
   const level = (field: string) => e.fields.find((f) => f.field === field)?.level ?? null;
+  // An NI or NHS number is issued to one person once: agreeing on one, they are that person, whatever else differs.
+  if (level('nino') === 'exact' || level('nhsNumber') === 'exact') return null;
   if (level('forename') === 'different') return { reason: 'same household, different forename', review: false };
   if (level('generation') === 'different') return { reason: 'same household, JNR and SNR', review: false };
   if (level('dob') === 'different') return { reason: 'same household, different date of birth', review: true };

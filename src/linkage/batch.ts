@@ -49,7 +49,7 @@ async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly 
         counts.unchanged++;
         return [];
       }
-      const features = personFeatures(row.record);
+      const features = personFeatures(row.record, row.matched_uprn);
       const me = prepare(features, ctx.tables);
       return [{ key, again, row, features, me, keys: blockKeys(ctx, me) }];
     });

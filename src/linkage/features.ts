@@ -2,7 +2,8 @@
  * What linkage compares of a source record: the canonical SourceRecord
  * reduced to the library's PersonRecord. Invalid identifiers and contacts
  * are left out (they are never match evidence); the address is the current
- * residential one, split into street and house number by the address parser.
+ * residential one, split into street and house number by the address parser,
+ * with its UPRN as given or as matched.
  */
 import { EMPTY_VOCABULARY, parseAddress } from '../../matching/address/index.js';
 import type { PersonRecord } from '../../matching/person/index.js';
@@ -33,7 +34,12 @@ function houseNumber(pao: { startNumber: number | null; startSuffix: string | nu
   return pao.text;
 }
 
-export function personFeatures(record: SourceRecord): PersonRecord {
+/**
+ * `matchedUprn`: the UPRN address matching found for the record's address,
+ * used when the source gave none, so that two systems' spellings of one
+ * property agree on it.
+ */
+export function personFeatures(record: SourceRecord, matchedUprn: number | string | null = null): PersonRecord {
   const name = currentName(record);
   const address = currentAddress(record);
   const parsed = address && address.lines.length > 0 ? parseAddress(address.lines.join(', '), address.postcode, EMPTY_VOCABULARY) : null;
@@ -47,7 +53,7 @@ export function personFeatures(record: SourceRecord): PersonRecord {
     nhsNumber: identifier(record.identifiers, 'nhs-number'),
     nino: identifier(record.identifiers, 'nino'),
     otherId: identifier(record.identifiers, 'other'),
-    uprn: address?.uprn ?? null,
+    uprn: address?.uprn ?? (matchedUprn === null ? null : Number(matchedUprn)),
     postcode: address?.postcode ?? parsed?.postcode ?? null,
     street: parsed?.street ?? null,
     houseNumber: parsed ? houseNumber(parsed.pao) : null,

@@ -76,7 +76,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
   if (!row) return { action: 'missing', citizenId: null, merges: 0, reviews: 0 };
   const current = currentOf(row);
   if (current && !isChanged(row) && !options.force) return { action: 'unchanged', citizenId: current.citizenId, merges: 0, reviews: 0 };
-  const features = personFeatures(row.record);
+  const features = personFeatures(row.record, row.matched_uprn);
   const me = prepare(features, ctx.tables);
   const keys = await indexRecord(db, ctx, Number(row.id), features, me, system, sourceRef);
   return recordLinked(db, isChanged(row), await linkIndexed(new DbLinkStore(db, ctx), ctx, row, me, keys));
@@ -150,9 +150,11 @@ export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: Re
   }
 
   // A record that clearly matches two accounts kept apart (a father and son of one name, and a record with no
-  // date of birth) could be either person: a steward decides, the model does not pick the first.
+  // date of birth) could be either person: a steward decides, the model does not pick the first. Unless the
+  // best is ahead of the other by as much as a link needs (an email or NI number only one of them shares).
   const second = linkable[1];
   const ambiguous = (home === null || alone) && linkable[0] !== undefined && second !== undefined
+    && linkable[0].explanation.total - second.explanation.total < linkAt
     && !(await mayMerge(store, linkable[0].citizenId, second.citizenId, members));
   if (ambiguous) {
     for (const s of linkable) {

@@ -31,9 +31,13 @@ export async function indexRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, '
 
 /** Indexes a record's current version for candidate lookup (no model needed); false when it has no current version. */
 export async function indexSourceRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules' | 'tables'>, system: string, sourceRef: string): Promise<boolean> {
-  const row = (await db.query<{ id: string; record: SourceRecord }>('SELECT id, record FROM source_record WHERE system = $1 AND source_ref = $2 AND current', [system, sourceRef])).rows[0];
+  const row = (await db.query<{ id: string; record: SourceRecord; matched_uprn: string | null }>(
+    `SELECT s.id, s.record, am.uprn AS matched_uprn FROM source_record s
+       LEFT JOIN address_match am ON am.source_record_id = s.id AND am.status = 'matched'
+      WHERE s.system = $1 AND s.source_ref = $2 AND s.current`, [system, sourceRef],
+  )).rows[0];
   if (!row) return false;
-  const features = personFeatures(row.record);
+  const features = personFeatures(row.record, row.matched_uprn);
   await indexRecord(db, ctx, Number(row.id), features, prepare(features, ctx.tables), system, sourceRef);
   return true;
 }
@@ -61,7 +65,7 @@ export const MEMBERS_SQL = `
 
 /** Records' current versions, whether each is indexed as that version, its link, and whether any steward decision bears on it. */
 const recordsSql = (where: string) => `
-  SELECT s.system, s.source_ref, s.id, s.record, s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by,
+  SELECT s.system, s.source_ref, s.id, s.record, s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by, am.uprn AS matched_uprn,
          EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.system = s.system AND d.source_ref = s.source_ref)
       OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.other_system = s.system AND d.other_source_ref = s.source_ref)
       OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind <> 'link'
@@ -69,6 +73,7 @@ const recordsSql = (where: string) => `
     FROM source_record s
     LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
     LEFT JOIN citizen_link l ON l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL
+    LEFT JOIN address_match am ON am.source_record_id = s.id AND am.status = 'matched'
    WHERE ${where} AND s.current`;
 export const RECORD_SQL = recordsSql('s.system = $1 AND s.source_ref = $2');
 export const RECORDS_SQL = recordsSql('(s.system, s.source_ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))');
@@ -76,6 +81,8 @@ export const RECORDS_SQL = recordsSql('(s.system, s.source_ref) IN (SELECT * FRO
 export interface RecordRow {
   system: string; source_ref: string; id: string; record: SourceRecord; closed: boolean; indexed: string | null;
   citizen_id: string | null; linked_by: string | null; decided: boolean;
+  /** The UPRN address matching found for this version, if it matched. */
+  matched_uprn: string | null;
 }
 
 export const currentOf = (row: RecordRow) => (row.citizen_id === null ? null : { citizenId: Number(row.citizen_id), linkedBy: row.linked_by as LinkedBy });

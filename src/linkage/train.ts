@@ -19,8 +19,12 @@ export const DEFAULT_SEED = 20240601;
 
 /** Prepared features of every current source record, in id order (deterministic for the same data). */
 export async function currentPeople(pool: pg.Pool, tables: PrepareTables): Promise<PreparedPerson[]> {
-  const { rows } = await pool.query<{ record: SourceRecord }>('SELECT record FROM source_record WHERE current ORDER BY id');
-  return rows.map((r) => prepare(personFeatures(r.record), tables));
+  const { rows } = await pool.query<{ record: SourceRecord; matched_uprn: string | null }>(
+    `SELECT s.record, am.uprn AS matched_uprn FROM source_record s
+       LEFT JOIN address_match am ON am.source_record_id = s.id AND am.status = 'matched'
+      WHERE s.current ORDER BY s.id`,
+  );
+  return rows.map((r) => prepare(personFeatures(r.record, r.matched_uprn), tables));
 }
 
 export async function trainFromDatabase(pool: pg.Pool, tables: PrepareTables, options: { seed?: number; randomPairs?: number } = {}): Promise<TrainResult> {

@@ -99,6 +99,29 @@ describe('incremental person linkage', () => {
     expect(later!.citizenId).not.toBe(father!.citizenId);
   });
 
+  it('joins a record matching a father and a son to the one whose email it shares, and asks about the other', async () => {
+    const home = { forenames: ['GERALD'], surname: 'OKONKWO', lines: ['8 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZV', uprn: 900008 };
+    const [father, son, withEmail] = await add(
+      { system: 'revenues', ref: 'GO1', dob: '1961-04-19', email: 'gerald.okonkwo@example.org', ...home },
+      { system: 'housing', ref: 'GO2', dob: '1993-12-02', email: 'g.okonkwo93@example.net', ...home },
+      { system: 'smartcard', ref: 'GO3', email: 'g.okonkwo93@example.net', ...home },
+    );
+    expect(father!.citizenId).not.toBe(son!.citizenId);
+    expect(withEmail!.citizenId).toBe(son!.citizenId);
+    const { rows } = await db.pool.query<{ citizen_id: string }>("SELECT citizen_id FROM person_review WHERE system = 'smartcard' AND source_ref = 'GO3' AND status = 'open'");
+    expect(rows.map((r) => Number(r.citizen_id))).toEqual([father!.citizenId]);
+  });
+
+  it('compares the UPRN address matching found when the source gave none', async () => {
+    const [record] = await store(db.pool, [sourceRecord({ system: 'revenues', ref: 'MU1', forenames: ['ADA'], surname: 'QUARRIE', lines: ['5 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZU' })]);
+    await db.pool.query(
+      `INSERT INTO address_match (source_record_id, input_key, uprn, status, score, evidence, explanation) VALUES ($1, 'k', 900005, 'matched', 0.99, 'test', '{}')`, [record],
+    );
+    await linkOne(ctx, 'revenues', 'MU1');
+    const { rows } = await db.pool.query<{ uprn: number }>("SELECT (features->>'uprn')::bigint AS uprn FROM person_record WHERE system = 'revenues' AND source_ref = 'MU1'");
+    expect(Number(rows[0]!.uprn)).toBe(900005);
+  });
+
   it('links spelling variants and a nickname into one account', async () => {
     const home = { lines: ['14 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZX', uprn: 900003, dob: '1975-11-23' };
     const outcomes = await add(

@@ -28,6 +28,9 @@ describe('household members', () => {
     const slip = explainPair(model, a, prepare({ ...home, id: 'c', dob: '1957-08-21' }, tables));
     expect(householdDoubt(slip)).toMatchObject({ review: true });
     expect(householdDoubt(explainPair(model, a, prepare({ ...home, id: 'd' }, tables)))).toBeNull();
+    // The same NI number is one person, whatever the forename says (an initial of a middle name, a typo).
+    const withNino = prepare({ ...home, id: 'f', nino: 'AB123456C' }, tables);
+    expect(householdDoubt(explainPair(model, withNino, prepare({ ...home, id: 'g', forenames: ['JAY'], nino: 'AB123456C' }, tables)))).toBeNull();
     // Living apart, a different forename is the model's to weigh.
     const apart = explainPair(model, a, prepare({ ...home, id: 'e', forenames: ['DESMOND'], uprn: 900777, postcode: 'ZZ9 9ZZ', street: 'OTHER ROAD', phone: null }, tables));
     expect(householdDoubt(apart)).toBeNull();
