@@ -31,25 +31,43 @@ const ruleOf = (prefix: string, problem: string | undefined): string =>
 const fromCheck = (prefix: string, raw: string, check: IdentifierCheck): CheckResult =>
   check.valid && check.normalised !== null ? { value: check.normalised, valid: true, rule: null } : { value: raw.trim(), valid: false, rule: ruleOf(prefix, check.problem) };
 
+/**
+ * The check with its last answer remembered: the parties of one row mostly
+ * share its phone, email and postcode, and the phone check (libphonenumber)
+ * was the costliest part of mapping. The checks are pure, and results are
+ * only read.
+ */
+function rememberingLast<T>(check: (raw: string) => T): (raw: string) => T {
+  let lastRaw: string | null = null;
+  let last: T | null = null;
+  return (raw) => {
+    if (raw !== lastRaw || last === null) {
+      last = check(raw);
+      lastRaw = raw;
+    }
+    return last;
+  };
+}
+
 /** No `today` means no date is in the future: callers that know the date pass it. */
 const NO_FUTURE_LIMIT = '9999-12-31';
 
 export const defaultChecks: Checks = {
   nhsNumber: (raw) => fromCheck('nhs-number', raw, validateNhsNumber(raw)),
   nino: (raw) => fromCheck('nino', raw, validateNino(raw)),
-  phone: (raw) => fromCheck('phone', raw, validatePhone(raw)),
-  email: (raw) => fromCheck('email', raw, validateEmail(raw)),
+  phone: rememberingLast((raw) => fromCheck('phone', raw, validatePhone(raw))),
+  email: rememberingLast((raw) => fromCheck('email', raw, validateEmail(raw))),
   dateOfBirth: (iso, today) => {
     const check = validateDob(iso, today ?? NO_FUTURE_LIMIT);
     return check.valid ? { valid: true, rule: null } : { valid: false, rule: ruleOf('dob', check.problem) };
   },
 };
 
-export function checkPostcode(raw: string): CheckResult {
+export const checkPostcode: (raw: string) => CheckResult = rememberingLast((raw) => {
   const trimmed = raw.trim();
   if (isValidPostcode(trimmed)) return { value: toNormalised(trimmed) ?? trimmed, valid: true, rule: null };
   return { value: trimmed.toUpperCase().replace(/\s+/g, ' '), valid: false, rule: 'postcode-format' };
-}
+});
 
 const MAX_UPRN = 999_999_999_999;
 

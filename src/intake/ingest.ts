@@ -2,7 +2,9 @@
  * Intake of one file or one pushed batch: mapped items are stored in small
  * transactions (a crash loses at most the batch in hand, and a re-run is
  * idempotent), the intake's counts are kept current for progress, and every
- * new current version is handed to the pipeline.
+ * new current version is handed to the pipeline. The session storing an
+ * intake holds an advisory lock on it, so that an intake whose process went
+ * away can be told from one still running (see interruptAbandoned).
  */
 import type pg from 'pg';
 import type { MappedItem } from '../../adapters/mapping/index.js';
@@ -24,12 +26,44 @@ export interface IngestOptions {
   onAccepted?: (sourceRecordIds: number[], db: pg.PoolClient) => Promise<void>;
 }
 
-const CREATE = `INSERT INTO intake (system, channel, file_name, request_id, client_id) VALUES ($1, $2, $3, $4, $5) RETURNING id`;
+/** The advisory lock class of intakes (the second key is the intake id): held by the session storing the intake. */
+export const INTAKE_LOCK_CLASS = 0x494e54;
+
+// The lock is taken in the statement that creates the intake, so that it is never visible as running without its owner.
+const CREATE = `
+  WITH created AS (INSERT INTO intake (system, channel, file_name, request_id, client_id) VALUES ($1, $2, $3, $4, $5) RETURNING id)
+  SELECT id, pg_advisory_lock(${INTAKE_LOCK_CLASS}, id::int) FROM created`;
+const CLAIM = `SELECT pg_advisory_lock(${INTAKE_LOCK_CLASS}, $1::int)`;
+const UNLOCK = `SELECT pg_advisory_unlock(${INTAKE_LOCK_CLASS}, $1::int)`;
+/** SQL true when intake `alias` is owned by a live session. */
+export const ownedSql = (alias: string): string => `EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted
+  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+  AND l.classid = ${INTAKE_LOCK_CLASS} AND l.objid = ${alias}.id::int::oid AND l.objsubid = 2)`;
+const INTERRUPT = `
+  UPDATE intake i SET status = 'interrupted', error = 'the process taking it in stopped before it finished', finished_at = now()
+   WHERE i.status = 'running' AND NOT ${ownedSql('i')} RETURNING id`;
 const PROGRESS = `UPDATE intake SET read = $2, accepted = $3, unchanged = $4, superseded = $5, rejected = $6 WHERE id = $1`;
 const FINISH = `UPDATE intake SET status = $2, error = $3, finished_at = now() WHERE id = $1`;
 
+/** Sessions holding the lock of an intake created here, until ingestItems takes them over. */
+const owners = new Map<number, pg.PoolClient>();
+
+/** Marks every running intake whose owning session has gone as interrupted; returns their ids. */
+export async function interruptAbandoned(db: pg.Pool | pg.PoolClient): Promise<number[]> {
+  return (await db.query<{ id: number }>(INTERRUPT)).rows.map((r) => r.id);
+}
+
+/** A new running intake, owned by this process until ingestItems finishes it. */
 export async function createIntake(pool: pg.Pool, source: IntakeSource): Promise<number> {
-  return (await pool.query<{ id: number }>(CREATE, [source.system, source.channel, source.fileName ?? null, source.requestId ?? null, source.clientId ?? null])).rows[0]!.id;
+  const client = await pool.connect();
+  try {
+    const id = (await client.query<{ id: number }>(CREATE, [source.system, source.channel, source.fileName ?? null, source.requestId ?? null, source.clientId ?? null])).rows[0]!.id;
+    owners.set(id, client);
+    return id;
+  } catch (error) {
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
 }
 
 function toItem(mapped: MappedItem, source: IntakeSource): IntakeItem {
@@ -47,13 +81,28 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
   const counts = emptyCounts();
   const batchSize = options.batchSize ?? 500;
   let batch: IntakeItem[] = [];
+  // One session for the whole intake: it holds the intake's lock, and batches are stored one after another anyway.
+  let client = owners.get(intakeId);
+  owners.delete(intakeId);
+  if (!client) {
+    client = await pool.connect();
+    await client.query(CLAIM, [intakeId]).catch((error: unknown) => {
+      client!.release(true);
+      throw error;
+    });
+  }
+  const session = client;
   const flush = async (chunk: IntakeItem[]) => {
     if (chunk.length === 0) return;
-    const client = await pool.connect();
+    const client = session;
     const accepted: number[] = [];
     const before = { ...counts };
     try {
       await client.query('BEGIN');
+      // Not waiting for each batch's WAL flush: FINISH commits synchronously, which flushes every batch before it. A
+      // database crash before that can lose the last batches, jobs and records together, and leaves the intake
+      // interrupted; storing again is idempotent.
+      await client.query('SET LOCAL synchronous_commit = off');
       for (const { outcome, id } of await storeItems(client, intakeId, source.system, chunk)) {
         count(counts, outcome);
         if (id !== null) accepted.push(id);
@@ -66,8 +115,6 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
       await client.query('ROLLBACK').catch(() => undefined);
       Object.assign(counts, before);
       throw error;
-    } finally {
-      client.release();
     }
     options.onProgress?.(counts);
   };
@@ -86,10 +133,18 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
     }
     await storing;
     await flush(batch);
-    await pool.query(FINISH, [intakeId, 'done', null]);
+    await session.query(FINISH, [intakeId, 'done', null]);
+    await session.query(UNLOCK, [intakeId]);
+    session.release();
     return counts;
   } catch (error) {
-    await pool.query(FINISH, [intakeId, 'failed', error instanceof Error ? error.message : String(error)]).catch(() => undefined);
+    await storing.catch(() => undefined);
+    const failed = [intakeId, 'failed', error instanceof Error ? error.message : String(error)];
+    // On the session while it still works (a failed batch was rolled back); otherwise the session is let go first, so
+    // that a small pool is free for the write, and its lock goes with it.
+    const written = await session.query(FINISH, failed).then(() => session.query(UNLOCK, [intakeId])).then(() => true, () => false);
+    session.release(written ? undefined : true);
+    if (!written) await pool.query(FINISH, failed).catch(() => undefined);
     throw error;
   }
 }

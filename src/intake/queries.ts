@@ -1,5 +1,6 @@
 /** Reads of intakes and rejects for the API and the CLI. */
 import type pg from 'pg';
+import { ownedSql } from './ingest.js';
 
 export interface IntakeRow {
   id: number;
@@ -17,8 +18,10 @@ export interface IntakeRow {
   finishedAt: string | null;
 }
 
+// A running intake whose owning session has gone reads as interrupted at once, before the next intake marks it so.
 const INTAKE = `
-  SELECT id, system, channel, file_name AS "fileName", status, read, accepted, unchanged, superseded, rejected, error,
+  SELECT id, system, channel, file_name AS "fileName",
+         CASE WHEN status = 'running' AND NOT ${ownedSql('intake')} THEN 'interrupted' ELSE status END AS status, read, accepted, unchanged, superseded, rejected, error,
          to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
          to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt"
     FROM intake WHERE id = $1`;

@@ -4,7 +4,8 @@
  * file. Afterwards every record is stored exactly once as current, the re-run
  * made no second versions, every intake's counts reconcile, and the queued
  * pipeline jobs, once a worker has run them, leave one address match per
- * current record.
+ * current record. The killed intake reads as interrupted at once and is
+ * marked so by the re-run.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -13,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRevenuesFile, type RevenuesFile } from '../../../bench/intake.js';
+import { intakeById } from '../../../src/intake/queries.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { ROOT, exited, run } from '../../support/process.js';
 
@@ -44,7 +46,7 @@ describe('intake crash and re-run', () => {
   it('stores every record once after a SIGKILL and a re-run; counts reconcile; queued jobs match each record once', { timeout: 300_000 }, async () => {
     const started = performance.now();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'ingest', 'revenues', extract, '--no-progress'], {
-      cwd: ROOT, env: { ...process.env, ...env() }, stdio: 'ignore',
+      cwd: ROOT, env: { ...process.env, ...env() }, stdio: ['ignore', 'ignore', 'inherit'],
     });
     // Killed once a good part, but not all, of the file is stored: in the middle of the work.
     let stored = 0;
@@ -60,6 +62,13 @@ describe('intake crash and re-run', () => {
     expect(afterKill).toBeLessThan(file.records);
     const killed = (await db.pool.query<{ id: number; status: string }>(`SELECT id, status FROM intake`)).rows;
     expect(killed).toEqual([{ id: killed[0]!.id, status: 'running' }]);
+    // Its owning session is gone (once PostgreSQL has seen the connection close): it reads as interrupted.
+    let shown = await intakeById(db.pool, killed[0]!.id);
+    for (let i = 0; i < 100 && shown?.status === 'running'; i++) {
+      await sleep(50);
+      shown = await intakeById(db.pool, killed[0]!.id);
+    }
+    expect(shown?.status).toBe('interrupted');
 
     const killedAt = performance.now();
     const again = await run('src/cli/main.ts', ['ingest', 'revenues', extract, '--no-progress'], env(), 240_000);
@@ -77,6 +86,8 @@ describe('intake crash and re-run', () => {
     expect(intakes).toHaveLength(2);
     for (const i of intakes) expect(i.read).toBe(i.accepted + i.unchanged + i.rejected);
     const [first, second] = intakes as [(typeof intakes)[0], (typeof intakes)[0]];
+    // The re-run closed the killed intake for good.
+    expect(first.status).toBe('interrupted');
     expect(first.accepted).toBe(afterKill);
     expect(second).toMatchObject({ status: 'done', accepted: file.records - afterKill, unchanged: afterKill, superseded: 0, rejected: file.rejects });
     expect(await one(`SELECT count(*) AS n FROM source_reject WHERE intake_id = ${second.id}`)).toBe(file.rejects);
