@@ -10,6 +10,11 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 export interface Config {
   /** External PostgreSQL; null means the embedded server under dataDir. */
   databaseUrl: string | null;
+  /**
+   * The application's own login on the DATABASE_URL server: a role that owns
+   * nothing and is no superuser. Null: the hub works as DATABASE_URL's role.
+   */
+  databaseAppUrl: string | null;
   dataDir: string;
   host: string;
   port: number;
@@ -68,18 +73,19 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be true or false (got "${raw}")`);
 }
 
-function databaseUrl(env: Env): string | null {
-  const raw = text(env, 'DATABASE_URL');
+function databaseUrl(env: Env, name: 'DATABASE_URL' | 'DATABASE_APP_URL'): string | null {
+  const raw = text(env, name);
   if (raw === undefined) return null;
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user:password@host:port/database)');
+    throw new ConfigError(name, 'is not a URL (expected postgres://user:password@host:port/database)');
   }
   if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
+    throw new ConfigError(name, `must start with postgres:// or postgresql:// (got ${url.protocol}//)`);
   }
+  if (name === 'DATABASE_APP_URL' && !url.username) throw new ConfigError(name, 'must name the role to log in as (postgres://role:password@host:port/database)');
   return raw;
 }
 
@@ -103,8 +109,13 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
       throw new ConfigError('HUB_EXTRA_PURPOSES', `"${purpose}" is not a purpose name (lower case letters, digits and hyphens)`);
     }
   }
+  const dbUrl = databaseUrl(env, 'DATABASE_URL');
+  const appUrl = databaseUrl(env, 'DATABASE_APP_URL');
+  // The embedded server makes its own application role; an app URL without DATABASE_URL would point nowhere known.
+  if (appUrl && !dbUrl) throw new ConfigError('DATABASE_APP_URL', 'needs DATABASE_URL (the owner connection for migrations) to be set too');
   return {
-    databaseUrl: databaseUrl(env),
+    databaseUrl: dbUrl,
+    databaseAppUrl: appUrl,
     dataDir: path.resolve(cwd, text(env, 'DATA_DIR') ?? '.data'),
     host: text(env, 'HOST') ?? '127.0.0.1',
     port: integer(env, 'PORT', 3000, 0, 65535),

@@ -1,12 +1,15 @@
 /**
  * Starting and stopping a hub process: database (embedded or DATABASE_URL),
- * migrations, first-start demo data, queue workers and the HTTP API.
+ * migrations, first-start demo data, queue workers and the HTTP API. Schema
+ * changes run as the database owner; the API and the workers as the
+ * application role (src/db/roles.ts).
  */
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
+import { checkRole } from './db/roles.js';
 import { loadDemoIfEmpty } from './demo.js';
 import { linkageForWorker } from './linkage/context.js';
 import { LinkedCitizenSource } from './linkage/citizen-source.js';
@@ -32,11 +35,18 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   let queue: Queue | null = null;
   let app: HubApp | null = null;
   try {
-    await migrate(database.url);
+    await migrate(database.url, { appRole: database.appRole });
+    await warnAboutRole(database, config, logger);
+    // The demo's gazetteer import swaps schemas, so it gets the owner's URL; the rest works on the pool.
     if (config.demo && mode.api) await loadDemoIfEmpty(database.pool, database.url, logger, { nicknamesFile: config.nicknamesFile });
     const matcher = new AddressMatcher(database.pool, config.addressParser);
     const deps: PipelineDeps = { pool: database.pool, logger, matcher, linkage: linkageForWorker(database.pool, config.nicknamesFile) };
-    queue = await startQueue(database.url, {
+    if (database.appRole) {
+      // pg-boss creates its schema and a table per queue, which the application role may not: the owner does it first.
+      const setup = await startQueue(database.url, { jobs: pipelineJobs(deps), workers: false, log: (m) => logger.warn({ component: 'queue' }, m) });
+      await setup.stop(config.shutdownTimeoutMs);
+    }
+    queue = await startQueue(database.appUrl, {
       jobs: pipelineJobs(deps),
       workers: mode.workers,
       log: (m) => logger.warn({ component: 'queue' }, m),
@@ -67,6 +77,21 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
     await queue?.stop(1000).catch(() => undefined);
     await database.close().catch(() => undefined);
     throw error;
+  }
+}
+
+/** Says so at start when the hub's role could change the audit trail (never the URLs: they hold passwords). */
+async function warnAboutRole(database: Database, config: Config, logger: Logger): Promise<void> {
+  if (config.databaseUrl && !config.databaseAppUrl) {
+    logger.warn(
+      'DATABASE_APP_URL is unset: the hub works as the DATABASE_URL role, which owns the tables, so only triggers keep the audit trail append-only; '
+      + 'in production set DATABASE_APP_URL to a login role that owns nothing and is no superuser (README, Configuration)',
+    );
+    return;
+  }
+  const role = await checkRole(database.pool);
+  if (role.superuser || role.ownsAudit) {
+    logger.warn({ role: role.role, superuser: role.superuser, ownsAuditLog: role.ownsAudit }, 'the application role could change the audit trail: use a login role that owns nothing and is no superuser');
   }
 }
 

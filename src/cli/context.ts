@@ -1,6 +1,7 @@
 /**
  * A CLI command's database: the embedded server a running hub uses (or one
- * started for the command), or DATABASE_URL; migrated before use.
+ * started for the command), or DATABASE_URL; migrated (as the owner) before
+ * use. Commands work on db.pool, as the application role.
  */
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
@@ -18,7 +19,7 @@ export async function withDatabase<T>(fn: (db: Database, config: Config) => Prom
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
-    await migrate(db.url);
+    await migrate(db.url, { appRole: db.appRole });
     return await fn(db, config);
   } finally {
     process.off('SIGINT', interrupt);

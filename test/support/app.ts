@@ -1,4 +1,8 @@
-/** A hub application on a test database, with a log that tests can read. */
+/**
+ * A hub application on a test database, with a log that tests can read. The
+ * application works as the application role, like the hub; db.pool stays the
+ * owner's for set-up.
+ */
 import { Writable } from 'node:stream';
 import { createClient } from '../../src/auth/clients.js';
 import { createLogger } from '../../src/logging.js';
@@ -25,7 +29,7 @@ export async function createTestHub(config: Partial<AppDeps['config']> = {}): Pr
   });
   const app = await buildApp({
     config: { bodyLimit: 1024 * 1024, rateLimitPerMinute: 100_000, ...config },
-    pool: db.pool,
+    pool: db.appPool,
     logger: createLogger('info', sink),
   });
   await app.ready();
@@ -34,7 +38,7 @@ export async function createTestHub(config: Partial<AppDeps['config']> = {}): Pr
     db,
     logLines,
     async keyFor(role, org = 'Test Council Contact Centre', systems = []) {
-      return (await createClient(db.pool, { org, role, systems })).key;
+      return (await createClient(db.appPool, { org, role, systems })).key;
     },
     async close() {
       await app.close();

@@ -1,13 +1,20 @@
-/** A fresh, migrated database per test file on the run's PostgreSQL. */
+/**
+ * A fresh, migrated database per test file on the run's PostgreSQL. `pool`
+ * and `url` are the owner's (set-up, tampering, schema checks); `appPool`
+ * and `appUrl` are the application role's, as the hub itself connects.
+ */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import '../../src/db/database.js';
 import { migrate } from '../../src/db/migrate.js';
+import { APP_ROLE } from '../../src/db/roles.js';
 
 export interface TestDatabase {
   url: string;
   pool: pg.Pool;
+  appUrl: string;
+  appPool: pg.Pool;
   drop(): Promise<void>;
 }
 
@@ -15,8 +22,8 @@ export function adminUrl(): string {
   return inject('adminUrl');
 }
 
-export function databaseUrl(name: string): string {
-  const url = new URL(adminUrl());
+export function databaseUrl(name: string, login: 'owner' | 'app' = 'owner'): string {
+  const url = new URL(login === 'app' ? inject('appUrl') : adminUrl());
   url.pathname = `/${name}`;
   return url.toString();
 }
@@ -28,13 +35,22 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   await admin.query(`CREATE DATABASE ${name}`);
   await admin.end();
   const url = databaseUrl(name);
-  if (options.migrate !== false) await migrate(url);
+  if (options.migrate !== false) await migrate(url, { appRole: APP_ROLE });
   const pool = new pg.Pool({ connectionString: url, max: 8 });
+  const appUrl = databaseUrl(name, 'app');
+  // Made on first use only: most files never open it.
+  let appPool: pg.Pool | null = null;
   return {
     url,
     pool,
+    appUrl,
+    get appPool() {
+      appPool ??= new pg.Pool({ connectionString: appUrl, max: 8 });
+      return appPool;
+    },
     async drop() {
       await pool.end();
+      await appPool?.end();
       const client = new pg.Client({ connectionString: adminUrl() });
       await client.connect();
       // pool.end() resolves before its backends have gone; forcing them out then sends their clients an unhandled FATAL.

@@ -3,12 +3,16 @@
  * otherwise an embedded one of its own under .data/test-PID (fsync off:
  * throw-away data, removed afterwards), so that runs side by side never share
  * or stop each other's server.
- * Each test file makes its own database on it (test/support/db.ts).
+ * Each test file makes its own database on it (test/support/db.ts). The
+ * application role (src/db/roles.ts) exists once per server; each test
+ * database grants it what the hub's migrate grants.
  */
 import { rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openEmbedded, type EmbeddedServer } from '../../src/db/embedded.js';
+import { APP_ROLE, ensureLoginRole } from '../../src/db/roles.js';
 
 let server: EmbeddedServer | null = null;
 let dataDir: string | null = null;
@@ -16,20 +20,32 @@ let dataDir: string | null = null;
 declare module 'vitest' {
   export interface ProvidedContext {
     adminUrl: string;
+    /** The application role's login, to the postgres database (db.ts swaps the database). */
+    appUrl: string;
   }
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
+  let appUrl: string;
+  if (adminUrl) {
+    const password = randomBytes(18).toString('base64url');
+    await ensureLoginRole(adminUrl, APP_ROLE, password, true);
+    const url = new URL(adminUrl);
+    url.username = APP_ROLE;
+    url.password = password;
+    appUrl = url.toString();
+  } else {
     dataDir = path.resolve(`.data/test-${process.pid}`);
     server = await openEmbedded({
       dataDir,
       settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '300' },
     });
     adminUrl = server.url.replace(/\/[^/]*$/, '/postgres');
+    appUrl = server.appUrl.replace(/\/[^/]*$/, '/postgres');
   }
   project.provide('adminUrl', adminUrl);
+  project.provide('appUrl', appUrl);
   return async () => {
     await server?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
