@@ -21,7 +21,7 @@ import { normaliseForenames, normaliseSurname } from '../matching/person/index.j
 import { benchDatabase } from './_database.js';
 import { relinkLatency } from './_relink.js';
 import { migrate } from '../src/db/migrate.js';
-import { createIntake } from '../src/intake/ingest.js';
+import { closeIntake, createIntake } from '../src/intake/ingest.js';
 import { storeItem } from '../src/intake/store.js';
 import { loadPrepareTables, openLinkage } from '../src/linkage/context.js';
 import { linkAll } from '../src/linkage/batch.js';
@@ -85,6 +85,7 @@ try {
     }
     await client.query('COMMIT');
     client.release();
+    await closeIntake(intakeId);
   }
   const tStore = seconds(t);
 

@@ -66,6 +66,25 @@ export async function createIntake(pool: pg.Pool, source: IntakeSource): Promise
   }
 }
 
+/**
+ * Ends an intake created here whose records the caller stored itself (with
+ * storeItem, as tests and benchmarks do) instead of through ingestItems:
+ * marks it done and lets its session, and so its lock, go.
+ */
+export async function closeIntake(intakeId: number): Promise<void> {
+  const client = owners.get(intakeId);
+  if (!client) return;
+  owners.delete(intakeId);
+  try {
+    await client.query(FINISH, [intakeId, 'done', null]);
+    await client.query(UNLOCK, [intakeId]);
+    client.release();
+  } catch (error) {
+    client.release(true);
+    throw error;
+  }
+}
+
 function toItem(mapped: MappedItem, source: IntakeSource): IntakeItem {
   const position: Position = source.channel === 'file'
     ? { file: source.fileName ?? '', ...(mapped.position.line !== undefined ? { line: mapped.position.line } : {}), index: mapped.position.index }

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { seededRandom } from '../../../matching/person/index.js';
 import type { SourceRecord } from '../../../schemas/source-record.js';
 import { nhsCheckDigit } from '../../../fixtures/people/identifiers.js';
-import { createIntake } from '../../../src/intake/ingest.js';
+import { closeIntake, createIntake } from '../../../src/intake/ingest.js';
 import { storeItem } from '../../../src/intake/store.js';
 
 export interface PersonSpec {
@@ -67,6 +67,7 @@ export async function store(pool: pg.Pool, records: readonly SourceRecord[]): Pr
   } finally {
     client.release();
   }
+  await closeIntake(intakeId);
   return ids;
 }
 
