@@ -43,13 +43,16 @@ export const identifiersConflict = (a: PreparedPerson, b: PreparedPerson): boole
 /**
  * Evidence strong enough to keep two accounts apart when a record bridges
  * them: two parties of one source account, different valid NHS numbers, or dates of birth that differ by more
- * than a clerical slip (unless the same valid NHS number says otherwise).
+ * than a clerical slip (a transposition, one digit), unless the same valid NHS number says otherwise.
  * Joining one account is the model's decision; merging two needs this too.
  */
 export function strongConflict(a: PreparedPerson, b: PreparedPerson): boolean {
   if (coParties(a, b)) return true;
   if (a.nhsNumber !== null && b.nhsNumber !== null) return a.nhsNumber !== b.nhsNumber;
-  return a.dob !== null && b.dob !== null && dobLevel(a.dob, b.dob) === 'different';
+  if (a.dob === null || b.dob === null) return false;
+  // Same year but month and day both differ is no clerical slip either: a transposition or one digit is.
+  const level = dobLevel(a.dob, b.dob);
+  return level === 'different' || level === 'year';
 }
 
 /** Whether two accounts may be merged: no strong conflict between their records and no steward decision keeping them apart. */

@@ -3,7 +3,8 @@ import { currentLink, resolveRef } from '../../../src/linkage/accounts.js';
 import { AddressMatcher } from '../../../src/addresses/matcher.js';
 import { linkageForWorker, loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
 import { linkAll, linkSourceRecords } from '../../../src/linkage/batch.js';
-import { linkOne } from '../../../src/linkage/link.js';
+import { linkOne, strongConflict } from '../../../src/linkage/link.js';
+import { emptyNicknameTable, prepare } from '../../../matching/person/index.js';
 import { citizenRef, isValidCitizenRef } from '../../../src/linkage/reference.js';
 import { createLogger } from '../../../src/logging.js';
 import { pipelineJobs } from '../../../src/pipeline/jobs.js';
@@ -27,6 +28,18 @@ describe('citizen references', () => {
     if (digits[0] !== digits[1]) expect(isValidCitizenRef(swapped)).toBe(false);
     expect(isValidCitizenRef(`C${digits.slice(0, 8)}${digits[9]}${digits[8]}`)).toBe(digits[8] === digits[9]);
     expect(isValidCitizenRef('X0000000013')).toBe(false);
+  });
+});
+
+describe('evidence that keeps accounts apart', () => {
+  const tables = { nicknames: emptyNicknameTable() };
+  const born = (id: string, dob: string | null) => prepare({ id, forenames: ['ALEX'], surname: 'MORROW', dob }, tables);
+  it('counts a date of birth sharing only the year as two people, a transposition or one wrong digit as a slip', () => {
+    expect(strongConflict(born('a', '1970-03-12'), born('b', '1970-11-25'))).toBe(true);
+    expect(strongConflict(born('a', '1970-03-12'), born('b', '1981-03-12'))).toBe(true);
+    expect(strongConflict(born('a', '1970-03-12'), born('b', '1970-12-03'))).toBe(false);
+    expect(strongConflict(born('a', '1970-03-12'), born('b', '1970-03-13'))).toBe(false);
+    expect(strongConflict(born('a', '1970-03-12'), born('b', null))).toBe(false);
   });
 });
 
