@@ -11,6 +11,7 @@ import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { checkRole } from './db/roles.js';
 import { loadDemoIfEmpty } from './demo.js';
+import { interruptAbandoned } from './intake/ingest.js';
 import { linkageForWorker } from './linkage/context.js';
 import { LinkedCitizenSource } from './linkage/citizen-source.js';
 import { createLogger } from './logging.js';
@@ -37,6 +38,9 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   try {
     await migrate(database.url, { appRole: database.appRole });
     await warnAboutRole(database, config, logger);
+    // An intake whose process was killed (a crash, a reboot) would read as running forever.
+    const interrupted = await interruptAbandoned(database.pool);
+    if (interrupted.length > 0) logger.warn({ intakes: interrupted }, 'intakes left running by a stopped process marked interrupted; ingest those files again');
     // The demo's gazetteer import swaps schemas, so it gets the owner's URL; the rest works on the pool.
     if (config.demo && mode.api) await loadDemoIfEmpty(database.pool, database.url, logger, { nicknamesFile: config.nicknamesFile });
     const matcher = new AddressMatcher(database.pool, config.addressParser);
