@@ -14,7 +14,11 @@
  * embedded PostgreSQL loads pg_stat_statements and the run prints, per
  * statement, calls and time per request of the full path.
  *
- * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats]
+ * The audit rows are sealed into the chain by the sealer the audit routes
+ * run (every 150 ms) during the runs; the bench then verifies the whole
+ * trail and prints how long that took.
+ *
+ * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -24,16 +28,17 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createRequire } from 'node:module';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type pg from 'pg';
+import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { Type } from 'typebox';
 import { CitizenView } from '../schemas/citizen-view.js';
 import type { SourceRecord } from '../schemas/source-record.js';
+import { verifyAudit } from '../src/audit/store.js';
 import { createClient } from '../src/auth/clients.js';
 import type { CitizenSource } from '../src/citizens/source.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
-import { createIntake } from '../src/intake/ingest.js';
+import { closeIntake, createIntake } from '../src/intake/ingest.js';
 import { contentHash } from '../src/intake/store.js';
 import { LinkedCitizenSource } from '../src/linkage/citizen-source.js';
 import { personFeatures } from '../src/linkage/features.js';
@@ -50,6 +55,9 @@ const arg = (name: string, fallback: number): number => {
 const CITIZENS = arg('--citizens', 100_000);
 const SECONDS = arg('--seconds', 20);
 const STATS = process.argv.includes('--stats');
+const POOL = arg('--pool', 10);
+/** PostgreSQL's commit_delay in microseconds (0: its default, off); commit_siblings stays at its default, 5. */
+const COMMIT_DELAY = arg('--commit-delay', 0);
 const RATE = 1_000;
 
 const FORENAMES = ['OLIVIA', 'GEORGE', 'AMELIA', 'HARRY', 'ISLA', 'JACK', 'POPPY', 'NOAH', 'ELSIE', 'ARTHUR'];
@@ -93,6 +101,7 @@ async function seed(pool: pg.Pool): Promise<string[]> {
       const json = JSON.stringify(r);
       return [r.system, r.sourceRef, 1, 't', `\\x${contentHash(r).toString('hex')}`, json, json, 'json', intake, JSON.stringify({ index: i })];
     }));
+  await closeIntake(intake);
   const refs = records.map((_, i) => citizenRef(i + 1));
   await copy(pool, 'COPY citizen (ref) FROM STDIN', refs.map((ref) => [ref]));
   await copy(pool, 'COPY citizen_link (citizen_id, system, source_ref, linked_by) FROM STDIN', records.map((r, i) => [i + 1, r.system, r.sourceRef, 'model']));
@@ -166,12 +175,18 @@ async function statements(pool: pg.Pool, requests: number): Promise<string[]> {
 
 const dir = await mkdtemp(path.join(tmpdir(), 'hub-bench-citizens-'));
 const config = { ...loadConfig({ ...process.env, DATA_DIR: dir, DATABASE_URL: '', LOG_LEVEL: 'warn' }), rateLimitPerMinute: 100_000_000 };
-const database = await openDatabase(config, STATS ? { embeddedSettings: { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_utility': 'on', track_wal_io_timing: 'on' } } : {});
+const settings: Record<string, string> = {
+  ...(STATS ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_utility': 'on', track_wal_io_timing: 'on' } : {}),
+  ...(COMMIT_DELAY > 0 ? { commit_delay: String(COMMIT_DELAY) } : {}),
+};
+const database = await openDatabase(config, { poolSize: POOL, embeddedSettings: settings });
+// The owner's login: loading, VACUUM, CHECKPOINT and statistics need more than the application role may.
+const owner = new pg.Pool({ connectionString: database.url, max: 2 });
 try {
-  await migrate(database.url);
-  if (STATS) await database.pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  await migrate(database.url, { appRole: database.appRole });
+  if (STATS) await owner.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
   let started = performance.now();
-  const refs = await seed(database.pool);
+  const refs = await seed(owner);
   console.log(`seeded ${CITIZENS} citizens in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
   const source = new LinkedCitizenSource(database.pool);
@@ -199,15 +214,19 @@ try {
   const before = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n);
   const fullAtRate = await load(base, headers, refs, '/v1/citizens/', RATE);
   const bareAtRate = await load(base, headers, refs, BARE, RATE);
-  if (STATS) await database.pool.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
+  if (STATS) await owner.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
   const fullMax = await load(base, headers, refs, '/v1/citizens/', null);
-  const profile = STATS ? await statements(database.pool, fullMax.rps * SECONDS) : [];
+  const profile = STATS ? await statements(owner, fullMax.rps * SECONDS) : [];
   const bareMax = await load(base, headers, refs, BARE, null);
   const audited = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n) - before;
+  const unsealed = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log l WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_seq = l.seq)')).rows[0].n);
   await app.close();
+  const verifyStarted = performance.now();
+  const verified = await verifyAudit(database.pool);
+  const verifyMs = performance.now() - verifyStarted;
 
   const row = (name: string, r: Load) => `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors + r.non2xx} |`;
-  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run, 16 connections, autocannon in a child process\n`);
+  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run, 16 connections, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs, autocannon in a child process\n`);
   console.log('| run | requests/s | p50 ms | p99 ms | errors + non-2xx |');
   console.log('|---|---|---|---|---|');
   console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));
@@ -216,11 +235,13 @@ try {
   console.log(row('bare, as fast as it goes', bareMax));
   console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; p50 at ${RATE}/s: ${(fullAtRate.p50 / Math.max(bareAtRate.p50, 0.001)).toFixed(2)}`);
   console.log(`audit entries written during the full runs: ${audited}; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+  console.log(`unsealed when the load stopped: ${unsealed}; verify (seal, then walk every seal): ${JSON.stringify(verified)} in ${(verifyMs / 1000).toFixed(1)} s`);
   if (STATS) {
     console.log('\nfull path, as fast as it goes: statements by total time\n\n| calls/request | ms/request | ms/call | statement |\n|---|---|---|---|');
     for (const line of profile) console.log(line);
   }
 } finally {
+  await owner.end();
   await database.close();
   await rm(dir, { recursive: true, force: true });
 }

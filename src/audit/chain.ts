@@ -1,17 +1,18 @@
 /**
- * The audit trail's hash chain: every entry carries the hash of the one
- * before it, and its own hash covers its sequence number, its content and
- * that previous hash. Editing, deleting, reordering or forking entries then
- * shows up as a break that verifyChain reports by sequence number.
+ * The audit trail's hash chain. An entry is written with the hash of its own
+ * content (its seq included); the sealer then chains committed entries one
+ * after another: seal n carries H(chain hash of seal n-1, entry hash).
+ * Editing, deleting, reordering or forking entries or seals then shows up as
+ * a break that SealVerifier reports by the entry's seq.
  *
- * Pure: hashing is computation, not I/O. Storage (an append-only table with
- * the chain head taken under a lock) lives with the database code.
+ * Pure: hashing is computation, not I/O. Storage (append-only tables, the
+ * sealer under an advisory lock) lives in store.ts.
  */
 import { createHash } from 'node:crypto';
 import type { DataCategory } from '../../schemas/categories.js';
 import type { Role } from '../../schemas/roles.js';
 
-/** The prevHash of the first entry. */
+/** The chain hash before the first seal. */
 export const GENESIS_HASH = '0'.repeat(64);
 
 /**
@@ -44,15 +45,9 @@ export interface AuditEntry {
   reviewRequired: boolean;
 }
 
-export interface ChainLink {
-  seq: number;
-  prevHash: string;
-  hash: string;
-}
-
-export type ChainedEntry = AuditEntry & ChainLink;
-
-export type VerifyResult = { ok: true; count: number } | { ok: false; firstBrokenSeq: number; reason: string };
+export type VerifyResult =
+  | { ok: true; count: number }
+  | { ok: false; firstBrokenSeq: number; reason: string };
 
 /**
  * JSON with object keys in code-point order at every level, so that the same
@@ -83,74 +78,90 @@ export function canonicalJson(value: unknown): string {
   }
 }
 
-/** SHA-256 (hex) of the previous hash and the canonical content; the content includes seq. */
+const sha256 = (...parts: string[]): string => {
+  const hash = createHash('sha256');
+  parts.forEach((part, i) => hash.update(i === 0 ? part : `\n${part}`));
+  return hash.digest('hex');
+};
+
+/** The hash an entry is written with: SHA-256 (hex) of its canonical content, seq included. */
+export function contentHash(content: object): string {
+  return sha256(canonicalJson(content));
+}
+
+/** The hash of an entry chained at insert (before migration 013): over the previous entry's hash and the canonical content. */
 export function entryHash(prevHash: string, content: object): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(content)).digest('hex');
+  return sha256(prevHash, canonicalJson(content));
 }
 
-/** The next link of the chain after `last` (null: the chain is empty). */
-export function chainEntry(last: { seq: number; hash: string } | null, entry: AuditEntry): ChainedEntry {
-  const seq = last === null ? 1 : last.seq + 1;
-  const prevHash = last === null ? GENESIS_HASH : last.hash;
-  return { ...entry, seq, prevHash, hash: entryHash(prevHash, { ...entry, seq }) };
+/** A seal's chain hash: over the previous seal's chain hash and the sealed entry's hash. */
+export function chainHash(prevChainHash: string, sealedEntryHash: string): string {
+  return sha256(prevChainHash, sealedEntryHash);
 }
 
-export interface VerifyOptions {
-  /** The link just before the first entry given, to verify a tail of the chain. */
-  anchor?: { seq: number; hash: string };
-  /**
-   * A link recorded outside the database (e.g. exported daily). Entries cut
-   * off the end, or a chain rewritten from scratch, are only detectable against it.
-   */
-  checkpoint?: { seq: number; hash: string };
+/** What an entry's hash must be, recomputed from its stored content; rows chained at insert also carry their prevHash. */
+export function expectedHash(seq: number, prevHash: string | null, entry: object): string {
+  const content = { ...entry, seq };
+  return prevHash === null ? contentHash(content) : entryHash(prevHash, content);
+}
+
+export interface Seal {
+  sealSeq: number;
+  auditSeq: number;
+  entryHash: string;
+  chainHash: string;
+}
+
+/** The seals that chain `entries`, in the order given, after `last` (null: the chain is empty). */
+export function sealsAfter(last: { sealSeq: number; chainHash: string } | null, entries: ReadonlyArray<{ auditSeq: number; entryHash: string }>): Seal[] {
+  let sealSeq = last?.sealSeq ?? 0;
+  let prev = last?.chainHash ?? GENESIS_HASH;
+  return entries.map(({ auditSeq, entryHash: hash }) => {
+    prev = chainHash(prev, hash);
+    sealSeq += 1;
+    return { sealSeq, auditSeq, entryHash: hash, chainHash: prev };
+  });
+}
+
+/** One seal and the audit row it seals as stored now (null: the row is gone). */
+export interface SealedRow extends Seal {
+  row: { prevHash: string | null; hash: string; entry: object } | null;
 }
 
 /**
- * Checks links one at a time, so a caller can stream rows from a cursor in
- * seq order. Stops at the first break.
+ * Checks seals one at a time in seal order, recomputing every entry's hash
+ * from its content, so a caller can stream them from a cursor. Stops at the
+ * first break.
  */
-export class ChainVerifier {
-  private expectedSeq: number;
-  private prevHash: string;
+export class SealVerifier {
+  private expected = 1;
+  private prev = GENESIS_HASH;
   private count = 0;
   private broken: { firstBrokenSeq: number; reason: string } | null = null;
 
-  constructor(private readonly options: VerifyOptions = {}) {
-    this.expectedSeq = (options.anchor?.seq ?? 0) + 1;
-    this.prevHash = options.anchor?.hash ?? GENESIS_HASH;
-  }
-
-  /** False once the chain is broken; further links are ignored. */
-  push(link: ChainLink): boolean {
+  /** False once the chain is broken; further seals are ignored. */
+  push(seal: SealedRow): boolean {
     if (this.broken) return false;
-    const { seq, prevHash, hash, ...entry } = link;
-    if (seq !== this.expectedSeq) {
-      return this.fail(this.expectedSeq, `expected seq ${this.expectedSeq}, found ${String(seq)}: entries deleted, repeated or out of order`);
+    const { sealSeq, auditSeq, row } = seal;
+    if (sealSeq !== this.expected) {
+      return this.fail(auditSeq, `expected seal ${this.expected}, found seal ${sealSeq} (entry ${auditSeq}): seals deleted, repeated or out of order`);
     }
-    if (prevHash !== this.prevHash) {
-      return this.fail(seq, `prevHash of seq ${seq} is not the hash of the entry before it: entries replaced, reordered or forked`);
+    if (row === null) return this.fail(auditSeq, `entry ${auditSeq}, sealed by seal ${sealSeq}, is missing: entry deleted`);
+    if (expectedHash(auditSeq, row.prevHash, row.entry) !== seal.entryHash) {
+      return this.fail(auditSeq, `content of entry ${auditSeq} does not match the hash sealed for it (seal ${sealSeq}): entry edited`);
     }
-    if (entryHash(prevHash, { ...entry, seq }) !== hash) {
-      return this.fail(seq, `content of seq ${seq} does not match its hash: entry edited`);
+    if (row.hash !== seal.entryHash) return this.fail(auditSeq, `stored hash of entry ${auditSeq} differs from the hash sealed for it (seal ${sealSeq}): hash edited`);
+    if (chainHash(this.prev, seal.entryHash) !== seal.chainHash) {
+      return this.fail(auditSeq, `seal ${sealSeq} (entry ${auditSeq}) does not extend the seal before it: seals replaced, reordered or forked`);
     }
-    const { checkpoint } = this.options;
-    if (checkpoint?.seq === seq && checkpoint.hash !== hash) {
-      return this.fail(seq, `hash of seq ${seq} differs from the recorded checkpoint: chain rewritten`);
-    }
-    this.prevHash = hash;
-    this.expectedSeq += 1;
+    this.prev = seal.chainHash;
+    this.expected += 1;
     this.count += 1;
     return true;
   }
 
   result(): VerifyResult {
-    if (this.broken) return { ok: false, ...this.broken };
-    const { checkpoint } = this.options;
-    if (checkpoint && checkpoint.seq >= this.expectedSeq) {
-      const reason = `chain ends at seq ${this.expectedSeq - 1}, before the recorded checkpoint at seq ${checkpoint.seq}: entries deleted at the end`;
-      return { ok: false, firstBrokenSeq: this.expectedSeq, reason };
-    }
-    return { ok: true, count: this.count };
+    return this.broken ? { ok: false, ...this.broken } : { ok: true, count: this.count };
   }
 
   private fail(firstBrokenSeq: number, reason: string): false {
@@ -159,8 +170,8 @@ export class ChainVerifier {
   }
 }
 
-export function verifyChain(entries: Iterable<ChainLink>, options: VerifyOptions = {}): VerifyResult {
-  const verifier = new ChainVerifier(options);
-  for (const entry of entries) if (!verifier.push(entry)) break;
+export function verifySeals(seals: Iterable<SealedRow>): VerifyResult {
+  const verifier = new SealVerifier();
+  for (const seal of seals) if (!verifier.push(seal)) break;
   return verifier.result();
 }

@@ -1,178 +1,101 @@
 /**
- * The audit trail in PostgreSQL: appends that commit before any response is
- * sent (alone, or inside the caller's transaction with what must commit with
- * them), so that nothing is disclosed when the audit write fails;
- * verification by walking the chain in seq order; the DPO's queries.
+ * The audit trail in PostgreSQL. Entries are inserted in the caller's own
+ * transaction, beside the reads whose disclosures they record, and commit
+ * (or roll back) with them, before any response is sent: a failed audit
+ * write means nothing is disclosed. An insert takes no lock another reader
+ * waits for: its seq comes from a sequence and its hash covers only its own
+ * content. The sealer, one at a time under an advisory lock, then chains the
+ * committed entries in audit_seal; verify walks the seals.
  */
 import type pg from 'pg';
-import { ChainVerifier, canonicalJson, type AuditEntry, type ChainedEntry, type VerifyResult } from './chain.js';
+import { canonicalJson, sealsAfter, SealVerifier, type AuditEntry, type VerifyResult } from './chain.js';
 
 /** A register change records what changed besides the usual entry fields; the hash covers it too. */
 export type StoredEntry = AuditEntry & { detail?: Record<string, unknown> };
-export type StoredChainedEntry = ChainedEntry & { detail?: Record<string, unknown> };
+/** An entry as stored: its seq and hash (of its content; rows chained at insert before migration 013 covered their prevHash too). */
+export type StoredAuditEntry = StoredEntry & { seq: number; hash: string };
 
-const COLUMNS = `seq, prev_hash, hash, at, request_id, action, client_id, org_id, role, purpose, citizen_ref, agreements, consent_ids,
+type Queryable = pg.Pool | pg.PoolClient;
+
+const CONTENT = `at, request_id, action, client_id, org_id, role, purpose, citizen_ref, agreements, consent_ids,
   categories_disclosed, categories_denied, fields_disclosed, decision, reasons, policy_version, break_glass_reason, review_required, detail`;
-
-/**
- * Appends one entry in a single statement: the chain head is locked, the
- * entry's seq, prevHash and hash are taken from it, and the insert trigger
- * moves the head on. On a pool it commits by itself; on a client inside a
- * transaction the head stays locked until that transaction ends, which
- * serialises writers. Either way the lock is held as briefly as possible.
- *
- * The hash is computed in the database from the entry's canonical JSON,
- * which this function builds: every entry key sorts before "seq", so the
- * text of {...entry, seq} is that JSON with `,"seq":N` before its last brace.
- */
-export async function appendAudit(db: pg.Pool | pg.PoolClient, entry: StoredEntry): Promise<StoredChainedEntry> {
-  const normal = normalised(entry);
-  const { rows } = await db.query<{ seq: number; prev_hash: string; hash: string }>({ name: 'audit-append', text: APPEND, values: [
-    hashPrefix(normal), normal.at, normal.requestId, normal.action, normal.clientId, normal.orgId, normal.role, normal.purpose, normal.citizenRef,
-    JSON.stringify(normal.agreements), JSON.stringify(normal.consentIds), JSON.stringify(normal.categoriesDisclosed),
-    JSON.stringify(normal.categoriesDenied), JSON.stringify(normal.fieldsDisclosed), normal.decision, JSON.stringify(normal.reasons),
-    normal.policyVersion, normal.breakGlassReason, normal.reviewRequired, normal.detail === undefined ? null : JSON.stringify(normal.detail),
-  ] });
-  const row = rows[0];
-  if (!row) throw new Error('audit_head has no row: the audit migration has not run');
-  return { ...normal, seq: Number(row.seq), prevHash: row.prev_hash, hash: row.hash };
-}
+const COLUMNS = `seq, hash, ${CONTENT}`;
 
 /** Normalised so that the stored timestamptz reads back to the same text. */
 const normalised = (entry: StoredEntry): StoredEntry => ({ ...entry, at: new Date(entry.at).toISOString() });
 
-/** The entry's canonical JSON up to its seq, which the database appends with the closing brace before hashing. */
+/**
+ * The entry's canonical JSON up to its seq, which the database appends with
+ * the closing brace before hashing: every entry key sorts before "seq", so
+ * the text of {...entry, seq} is that JSON with `,"seq":N` before its last brace.
+ */
 function hashPrefix(normal: StoredEntry): string {
   if (!Object.keys(normal).every((key) => key < 'seq')) throw new Error('audit entry keys must sort before "seq"');
   return `${canonicalJson(normal).slice(0, -1)},"seq":`;
 }
 
-const APPEND = `WITH head AS (SELECT seq, hash FROM audit_head FOR UPDATE)
-  INSERT INTO audit_log (${COLUMNS})
-  SELECT head.seq + 1, head.hash, encode(sha256(convert_to(head.hash || E'\\n' || $1 || (head.seq + 1)::text || '}', 'UTF8')), 'hex'),
+/**
+ * Entries in the order given: seqs are taken from the sequence row by row in
+ * that order, and each hash is computed in the database once the seq is known.
+ */
+const INSERT = `INSERT INTO audit_log (${COLUMNS})
+  SELECT n.seq, encode(sha256(convert_to(n.prefix || n.seq::text || '}', 'UTF8')), 'hex'), ${CONTENT}
+    FROM (SELECT nextval('audit_log_seq') AS seq, r.*
+            FROM (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
+                    i int, prefix text, at timestamptz, request_id text, action text, client_id bigint, org_id bigint, role text, purpose text,
+                    citizen_ref text, agreements jsonb, consent_ids jsonb, categories_disclosed jsonb, categories_denied jsonb,
+                    fields_disclosed jsonb, decision text, reasons jsonb, policy_version text, break_glass_reason text,
+                    review_required boolean, detail jsonb)
+                  ORDER BY i) r) n
+  RETURNING seq, hash`;
+
+/** One entry, the common case, without the JSON record set. */
+const INSERT_ONE = `INSERT INTO audit_log (${COLUMNS})
+  SELECT n.seq, encode(sha256(convert_to($1 || n.seq::text || '}', 'UTF8')), 'hex'),
          $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20
-    FROM head
-  RETURNING seq, prev_hash, hash`;
+    FROM (SELECT nextval('audit_log_seq') AS seq) n
+  RETURNING seq, hash`;
 
 /**
- * Several entries in one self-committing statement: the head is locked, the
- * entries are chained one after another from it in the order given (each
- * hash computed in the database as in APPEND), and inserted in seq order so
- * that the insert trigger sees every row extend the head.
+ * Inserts entries, in order, in one statement. On a client inside a
+ * transaction they commit or roll back with it; nothing waits for other
+ * writers, since the chain is made later by the sealer.
  */
-const APPEND_MANY = `WITH RECURSIVE head AS MATERIALIZED (SELECT seq, hash FROM audit_head FOR UPDATE),
-  input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(
-    i bigint, prefix text, at timestamptz, request_id text, action text, client_id bigint, org_id bigint, role text, purpose text,
-    citizen_ref text, agreements jsonb, consent_ids jsonb, categories_disclosed jsonb, categories_denied jsonb, fields_disclosed jsonb,
-    decision text, reasons jsonb, policy_version text, break_glass_reason text, review_required boolean, detail jsonb)),
-  chain (i, seq, prev_hash, hash) AS (
-    SELECT 0::bigint, seq, hash, hash FROM head
-    UNION ALL
-    SELECT c.i + 1, c.seq + 1, c.hash, encode(sha256(convert_to(c.hash || E'\\n' || p.prefix || (c.seq + 1)::text || '}', 'UTF8')), 'hex')
-      FROM chain c JOIN input p ON p.i = c.i + 1)
-  INSERT INTO audit_log (${COLUMNS})
-  SELECT c.seq, c.prev_hash, c.hash, p.at, p.request_id, p.action, p.client_id, p.org_id, p.role, p.purpose, p.citizen_ref, p.agreements,
-         p.consent_ids, p.categories_disclosed, p.categories_denied, p.fields_disclosed, p.decision, p.reasons, p.policy_version,
-         p.break_glass_reason, p.review_required, p.detail
-    FROM chain c JOIN input p ON p.i = c.i
-   ORDER BY c.seq
-  RETURNING seq, prev_hash, hash`;
-
-/** Appends entries, in order, in one statement that commits by itself. */
-export async function appendAuditMany(pool: pg.Pool, entries: readonly StoredEntry[]): Promise<StoredChainedEntry[]> {
+export async function appendAudit(db: Queryable, entries: readonly StoredEntry[]): Promise<StoredAuditEntry[]> {
+  if (entries.length === 0) return [];
   const normal = entries.map(normalised);
+  if (normal.length === 1) {
+    const e = normal[0]!;
+    const { rows } = await db.query<{ seq: number; hash: string }>({ name: 'audit-insert-one', text: INSERT_ONE, values: [
+      hashPrefix(e), e.at, e.requestId, e.action, e.clientId, e.orgId, e.role, e.purpose, e.citizenRef, JSON.stringify(e.agreements),
+      JSON.stringify(e.consentIds), JSON.stringify(e.categoriesDisclosed), JSON.stringify(e.categoriesDenied), JSON.stringify(e.fieldsDisclosed),
+      e.decision, JSON.stringify(e.reasons), e.policyVersion, e.breakGlassReason, e.reviewRequired, e.detail === undefined ? null : JSON.stringify(e.detail),
+    ] });
+    return [{ ...e, seq: Number(rows[0]!.seq), hash: rows[0]!.hash }];
+  }
   const input = normal.map((e, i) => ({
-    i: i + 1, prefix: hashPrefix(e), at: e.at, request_id: e.requestId, action: e.action, client_id: e.clientId, org_id: e.orgId,
+    i, prefix: hashPrefix(e), at: e.at, request_id: e.requestId, action: e.action, client_id: e.clientId, org_id: e.orgId,
     role: e.role, purpose: e.purpose, citizen_ref: e.citizenRef, agreements: e.agreements, consent_ids: e.consentIds,
     categories_disclosed: e.categoriesDisclosed, categories_denied: e.categoriesDenied, fields_disclosed: e.fieldsDisclosed,
     decision: e.decision, reasons: e.reasons, policy_version: e.policyVersion, break_glass_reason: e.breakGlassReason,
     review_required: e.reviewRequired, detail: e.detail ?? null,
   }));
-  const { rows } = await pool.query<{ seq: number; prev_hash: string; hash: string }>({ name: 'audit-append-many', text: APPEND_MANY, values: [JSON.stringify(input)] });
-  if (rows.length !== entries.length) throw new Error('audit_head has no row: the audit migration has not run');
+  const { rows } = await db.query<{ seq: number; hash: string }>({ name: 'audit-insert', text: INSERT, values: [JSON.stringify(input)] });
   rows.sort((a, b) => Number(a.seq) - Number(b.seq));
-  return normal.map((e, i) => ({ ...e, seq: Number(rows[i]!.seq), prevHash: rows[i]!.prev_hash, hash: rows[i]!.hash }));
+  return normal.map((e, i) => ({ ...e, seq: Number(rows[i]!.seq), hash: rows[i]!.hash }));
 }
-
-interface Pending {
-  entries: readonly StoredEntry[];
-  resolve: (chained: StoredChainedEntry[]) => void;
-  reject: (error: unknown) => void;
-}
-
-/** Entries of at most this many requests share one statement. */
-const GROUP_LIMIT = 256;
 
 /**
- * Group commit for the audit trail. Every append holds the chain head's row
- * lock until its COMMIT has flushed the WAL, so appends one at a time are
- * limited to one WAL flush each, one after another (~4 ms on the bench
- * machine's disk), however many requests wait. Here at most one statement per
- * pool is in flight; requests arriving meanwhile queue up and the next
- * statement appends all their entries under one lock and one flush. Each
- * caller's promise settles only after the statement holding its entries has
- * committed (or failed), so a caller that discloses after it still discloses
- * nothing unaudited. An idle writer starts at once: no timer, no added
- * latency when there is no queue.
+ * Runs `fn` in a transaction and inserts the audit entries it returns in the
+ * same transaction; returns only after COMMIT, so nothing of the result
+ * leaves unless its entries are committed with it.
  */
-export class AuditGroupWriter {
-  private queue: Pending[] = [];
-  private running = false;
-
-  constructor(private readonly pool: pg.Pool) {}
-
-  /** Appends one request's entries, in order and all or none; resolves once they are committed. */
-  append(entries: readonly StoredEntry[]): Promise<StoredChainedEntry[]> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ entries, resolve, reject });
-      if (!this.running) void this.drain();
-    });
-  }
-
-  private async drain(): Promise<void> {
-    this.running = true;
-    try {
-      while (this.queue.length > 0) {
-        const group = this.queue.splice(0, GROUP_LIMIT);
-        try {
-          const chained = await appendAuditMany(this.pool, group.flatMap((p) => p.entries));
-          let at = 0;
-          for (const p of group) {
-            p.resolve(chained.slice(at, at + p.entries.length));
-            at += p.entries.length;
-          }
-        } catch (error) {
-          if (group.length === 1) group[0]!.reject(error);
-          // One request's bad entry must not fail the others: each is tried alone.
-          else for (const p of group) await appendAuditMany(this.pool, p.entries).then(p.resolve, p.reject);
-        }
-      }
-    } finally {
-      this.running = false;
-    }
-  }
-}
-
-const writers = new WeakMap<pg.Pool, AuditGroupWriter>();
-
-/**
- * Appends one request's entries through the pool's group writer and commits
- * them before resolving: for writes that need no other statement in their
- * transaction (a read's disclosures and denials).
- */
-export function appendAuditGrouped(pool: pg.Pool, entries: readonly StoredEntry[]): Promise<StoredChainedEntry[]> {
-  let writer = writers.get(pool);
-  if (!writer) writers.set(pool, (writer = new AuditGroupWriter(pool)));
-  return writer.append(entries);
-}
-
-/** Runs `fn` in a transaction that also appends the audit entries it returns; nothing commits unless all of it does. */
 export async function withAudit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<{ result: T; entries: StoredEntry[] }>): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const { result, entries } = await fn(client);
-    for (const entry of entries) await appendAudit(client, entry);
+    await appendAudit(client, entries);
     await client.query('COMMIT');
     return result;
   } catch (error) {
@@ -183,17 +106,123 @@ export async function withAudit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) =>
   }
 }
 
+/** Sealers in every hub process and verify take turns on this advisory lock ("audit" in ASCII). */
+const SEAL_LOCK = 0x6175646974;
+/** Entries sealed per transaction. */
+const SEAL_BATCH = 5000;
+
+/**
+ * The next entries to seal, with the chain head and the horizon, in one
+ * statement so that all come from one snapshot. An entry is taken once its
+ * inserting transaction has finished (tx below the snapshot's xmin): every
+ * transaction below that horizon is over, so entries in the window between
+ * the last sealed entry's tx and the horizon are final and complete, and a
+ * slow transaction holding a lower seq is sealed when it commits instead of
+ * being skipped. The window starts at the head's own tx, whose other entries
+ * a full batch may have left; NOT EXISTS skips what is sealed already.
+ */
+const UNSEALED = `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon),
+  head AS (SELECT s.seal_seq, s.chain_hash, l.tx FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq ORDER BY s.seal_seq DESC LIMIT 1),
+  todo AS (
+    SELECT l.seq, l.hash, l.tx FROM audit_log l, h
+     WHERE l.tx >= coalesce((SELECT tx FROM head), '0'::xid8) AND l.tx < h.horizon
+       AND NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_seq = l.seq)
+     ORDER BY l.tx, l.seq LIMIT $1)
+  SELECT h.horizon::text AS horizon, (SELECT seal_seq FROM head) AS seal_seq, (SELECT chain_hash FROM head) AS chain_hash,
+         (SELECT coalesce(json_agg(json_build_array(seq, hash) ORDER BY tx, seq), '[]') FROM todo) AS todo
+    FROM h`;
+
+const SEAL = `INSERT INTO audit_seal (seal_seq, audit_seq, entry_hash, chain_hash)
+  SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])`;
+
+export interface SealPass {
+  sealed: number;
+  /** The xid horizon of the last pass: every entry of a transaction below it was sealed by now. */
+  horizon: string;
+}
+
+/**
+ * Seals every committed entry not sealed yet, in batches of one transaction
+ * each. `wait`: wait for a sealer at work elsewhere (verify), instead of
+ * leaving the work to it (null).
+ */
+export async function sealAudit(pool: pg.Pool, options: { wait?: boolean } = {}): Promise<SealPass | null> {
+  const client = await pool.connect();
+  let sealed = 0;
+  try {
+    for (;;) {
+      await client.query('BEGIN');
+      const lock = options.wait ? 'SELECT true AS locked FROM pg_advisory_xact_lock($1)' : 'SELECT pg_try_advisory_xact_lock($1) AS locked';
+      const locked = (await client.query<{ locked: boolean }>(lock, [SEAL_LOCK])).rows[0]!.locked;
+      if (!locked) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      const { rows } = await client.query<{ horizon: string; seal_seq: number | null; chain_hash: string | null; todo: Array<[number, string]> }>(
+        { name: 'audit-unsealed', text: UNSEALED, values: [SEAL_BATCH] });
+      const head = rows[0]!;
+      const last = head.seal_seq === null ? null : { sealSeq: Number(head.seal_seq), chainHash: head.chain_hash! };
+      const seals = sealsAfter(last, head.todo.map(([seq, hash]) => ({ auditSeq: Number(seq), entryHash: hash })));
+      if (seals.length > 0) {
+        await client.query({ name: 'audit-seal', text: SEAL, values: [
+          seals.map((s) => s.sealSeq), seals.map((s) => s.auditSeq), seals.map((s) => s.entryHash), seals.map((s) => s.chainHash),
+        ] });
+      }
+      await client.query('COMMIT');
+      sealed += seals.length;
+      if (seals.length < SEAL_BATCH) return { sealed, horizon: head.horizon };
+    }
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * Seals every `intervalMs`, one pass at a time (verify seals on demand); a
+ * pass finding another process's sealer at work leaves it to that one.
+ */
+export class AuditSealer {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly pool: pg.Pool, private readonly onError: (error: unknown) => void, private readonly intervalMs = 150) {}
+
+  start(): this {
+    this.schedule();
+    return this;
+  }
+
+  /** Stops the timer and waits for a pass in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = sealAudit(this.pool).catch(this.onError).finally(() => this.schedule());
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+}
+
 interface Row {
-  seq: number; prev_hash: string; hash: string; at: Date; request_id: string; action: string; client_id: number; org_id: number;
+  seq: number; hash: string; at: Date; request_id: string; action: string; client_id: number; org_id: number;
   role: AuditEntry['role']; purpose: string; citizen_ref: string | null; agreements: AuditEntry['agreements']; consent_ids: string[];
   categories_disclosed: AuditEntry['categoriesDisclosed']; categories_denied: AuditEntry['categoriesDenied']; fields_disclosed: string[];
   decision: AuditEntry['decision']; reasons: AuditEntry['reasons']; policy_version: string; break_glass_reason: string | null;
   review_required: boolean; detail: Record<string, unknown> | null;
 }
 
-function fromRow(r: Row): StoredChainedEntry {
+function fromRow(r: Row): StoredAuditEntry {
   return {
-    seq: Number(r.seq), prevHash: r.prev_hash, hash: r.hash, at: r.at.toISOString(), requestId: r.request_id, action: r.action,
+    seq: Number(r.seq), hash: r.hash, at: r.at.toISOString(), requestId: r.request_id, action: r.action,
     clientId: Number(r.client_id), orgId: Number(r.org_id), role: r.role, purpose: r.purpose, citizenRef: r.citizen_ref,
     agreements: r.agreements, consentIds: r.consent_ids, categoriesDisclosed: r.categories_disclosed, categoriesDenied: r.categories_denied,
     fieldsDisclosed: r.fields_disclosed, decision: r.decision, reasons: r.reasons, policyVersion: r.policy_version,
@@ -202,24 +231,60 @@ function fromRow(r: Row): StoredChainedEntry {
 }
 
 const VERIFY_BATCH = 1000;
+/** Unsealed entries older than this are a finding even when their transaction could have committed late. */
+export const SEAL_LAG_MS = 60_000;
 
-/** Walks the whole chain in seq order, a page at a time (constant memory), and reports the first broken entry. */
-export async function verifyAudit(pool: pg.Pool): Promise<VerifyResult> {
+export type AuditVerifyResult = VerifyResult & {
+  /** Entries committed since the last seal pass, too recent to be sealed: not a finding. */
+  pending: number;
+};
+
+/**
+ * Seals what has committed, then walks every seal in order (constant
+ * memory), recomputing each entry's hash from its content and the chain, and
+ * reports the first broken entry. An entry left unsealed is a finding too
+ * when its transaction had finished before the seal pass (it escaped
+ * sealing) or it is older than `lagMs`.
+ */
+export async function verifyAudit(pool: pg.Pool, options: { lagMs?: number } = {}): Promise<AuditVerifyResult> {
+  const pass = (await sealAudit(pool, { wait: true }))!;
   const client = await pool.connect();
   try {
-    // One snapshot for the walk, so appends during it cannot look like a break.
+    // One snapshot for the walk, so seals during it cannot look like a break.
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    // The head row is the checkpoint: entries cut off the end show up against it.
-    const head = (await client.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head')).rows[0];
-    const verifier = new ChainVerifier(head && Number(head.seq) > 0 ? { checkpoint: { seq: Number(head.seq), hash: head.hash } } : {});
+    const verifier = new SealVerifier();
     let after = 0;
     for (;;) {
-      const { rows } = await client.query<Row>(`SELECT ${COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, [after, VERIFY_BATCH]);
-      if (rows.length === 0 || !rows.every((row) => verifier.push(fromRow(row)))) break;
-      after = Number(rows[rows.length - 1]!.seq);
+      const { rows } = await client.query<Row & { seal_seq: number; audit_seq: number; entry_hash: string; chain_hash: string; prev_hash: string | null; present: boolean }>(
+        `SELECT s.seal_seq, s.audit_seq, s.entry_hash, s.chain_hash, l.seq IS NOT NULL AS present, l.prev_hash, ${COLUMNS.split(/,\s*/).map((c) => `l.${c}`).join(', ')}
+           FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq
+          WHERE s.seal_seq > $1 ORDER BY s.seal_seq LIMIT $2`,
+        [after, VERIFY_BATCH],
+      );
+      const intact = rows.every((r) => {
+        const { seq: _seq, hash, ...entry } = r.present ? fromRow(r) : { seq: 0, hash: '' };
+        return verifier.push({
+          sealSeq: Number(r.seal_seq), auditSeq: Number(r.audit_seq), entryHash: r.entry_hash, chainHash: r.chain_hash,
+          row: r.present ? { prevHash: r.prev_hash, hash, entry } : null,
+        });
+      });
+      if (rows.length === 0 || !intact) break;
+      after = Number(rows[rows.length - 1]!.seal_seq);
     }
+    const { rows: unsealed } = await client.query<{ seq: number; late: boolean }>(
+      `SELECT l.seq, (l.tx IS NULL OR l.tx < $1::xid8 OR l.at < now() - make_interval(secs => $2)) AS late
+         FROM audit_log l WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_seq = l.seq) ORDER BY l.seq`,
+      [pass.horizon, (options.lagMs ?? SEAL_LAG_MS) / 1000],
+    );
     await client.query('COMMIT');
-    return verifier.result();
+    const pending = unsealed.filter((u) => !u.late).length;
+    const chain = verifier.result();
+    const late = unsealed.find((u) => u.late);
+    if (chain.ok && late) {
+      const reason = `entry ${Number(late.seq)} was never sealed (${unsealed.length - pending} entries): it escaped the sealer or was inserted around it`;
+      return { ok: false, firstBrokenSeq: Number(late.seq), reason, pending };
+    }
+    return { ...chain, pending };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -245,7 +310,7 @@ export interface DisclosureFilters {
 }
 
 /** Audit entries matching the filters, oldest first. */
-export async function disclosures(db: pg.Pool | pg.PoolClient, filters: DisclosureFilters): Promise<StoredChainedEntry[]> {
+export async function disclosures(db: Queryable, filters: DisclosureFilters): Promise<StoredAuditEntry[]> {
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (sql: (p: string) => string, value: unknown) => {

@@ -1,14 +1,14 @@
 /**
  * Disclosing citizens to one caller for one purpose: the policy decides per
  * citizen, denied categories are removed before anything is returned, and
- * every disclosure and denial is written to the audit trail. The response is
- * built before the audit transaction and handed back only after its COMMIT,
- * so a failed audit write means nothing is disclosed.
+ * every disclosure and denial is written to the audit trail. The reads (the
+ * citizens, the register, a break-glass grant) and the audit entries are one
+ * transaction, and the response is handed back only after its COMMIT, so a
+ * failed audit write means nothing is disclosed.
  */
 import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
-import type { StoredEntry } from '../audit/store.js';
-import { appendAuditGrouped, withAudit } from '../audit/store.js';
+import { appendAudit, withAudit, type StoredEntry } from '../audit/store.js';
 import type { AuthenticatedClient } from '../auth/clients.js';
 import { auditRecord } from '../policy/audit-record.js';
 import { decide, EMERGENCY_PURPOSE, POLICY_VERSION, type BreakGlass, type Caller, type Decision } from '../policy/decide.js';
@@ -21,6 +21,13 @@ import type { CitizenSource } from './source.js';
 export interface DisclosureContext {
   pool: pg.Pool;
   source: CitizenSource;
+  /**
+   * The source reading through the disclosure's transaction, so that the
+   * citizen read and its audit entries are one transaction. Without it,
+   * `source` is asked inside the transaction as it is: fine for a source
+   * that reads no database, a second pool connection for one that does.
+   */
+  sourceIn?: (db: pg.PoolClient) => CitizenSource;
   options: PolicyOptions;
   clock: () => Date;
 }
@@ -42,13 +49,17 @@ export type Outcome<T> =
   /** Emergency purpose without a live grant or a reason. */
   | { kind: 'break-glass-reason-required' };
 
+type Recorded<T> = { result: Outcome<T>; entries: StoredEntry[] };
+
 const callerOf = (client: AuthenticatedClient): Caller => ({ clientId: client.id, orgId: client.orgId, role: client.role });
+
+const sourceOf = (ctx: DisclosureContext, db: pg.PoolClient): CitizenSource => ctx.sourceIn?.(db) ?? ctx.source;
 
 /** References merged into each citizen, when the source knows them. */
 async function aliasesOf(source: CitizenSource, refs: readonly string[]): Promise<Map<string, string[]>> {
   const aliases = new Map<string, string[]>();
   if (!source.mergedInto) return aliases;
-  await Promise.all(refs.map(async (ref) => aliases.set(ref, await source.mergedInto!(ref))));
+  for (const ref of refs) aliases.set(ref, await source.mergedInto(ref));
   return aliases;
 }
 
@@ -58,11 +69,13 @@ interface Decided {
   grantMissing: boolean;
 }
 
-/** Decides for every citizen from the register as it stands; reads only, outside the audit transaction. */
-async function decideAll(ctx: DisclosureContext, req: DisclosureRequest, refs: readonly string[], now: Date, aliases?: Map<string, string[]>): Promise<Decided> {
+/** Decides for every citizen from the register as the read's transaction sees it. */
+async function decideAll(
+  db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, refs: readonly string[], now: Date, aliases?: Map<string, string[]>,
+): Promise<Decided> {
   const emergency = req.purpose === EMERGENCY_PURPOSE;
-  const grant = emergency ? await chooseGrant(ctx.pool, req.client.id, req.breakGlassReason, now) : { grant: null, open: false };
-  const { agreements, registers } = await policyInputs(ctx.pool, req.client.orgId, refs, aliases ?? await aliasesOf(ctx.source, refs));
+  const grant = emergency ? await chooseGrant(db, req.client.id, req.breakGlassReason, now) : { grant: null, open: false };
+  const { agreements, registers } = await policyInputs(db, req.client.orgId, refs, aliases ?? await aliasesOf(sourceOf(ctx, db), refs));
   const decisions = new Map<string, Decision>();
   for (const ref of refs) {
     decisions.set(ref, decide({
@@ -72,21 +85,22 @@ async function decideAll(ctx: DisclosureContext, req: DisclosureRequest, refs: r
   return { decisions, grant, grantMissing: emergency && grant.grant === null };
 }
 
+/** A decided read's outcome with its entries; a new break-glass grant is stored in the same transaction. */
+async function recorded<T>(db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, decided: Decided, result: Outcome<T>, entries: StoredEntry[]): Promise<Recorded<T>> {
+  if (decided.grant.open && decided.grant.grant) await openGrant(db, req.client.id, decided.grant.grant, ctx.options.breakGlassMinutes);
+  return { result, entries };
+}
+
 /**
- * The write half: a new break-glass grant and the audit entries commit
- * together, last, so the chain head is locked only briefly; the caller sends
- * the response only after this returns.
+ * Runs one disclosure in a transaction of its own that commits its audit
+ * entries, or, given `db`, in the caller's transaction, which must then
+ * commit before anything disclosed leaves.
  */
-async function record(ctx: DisclosureContext, req: DisclosureRequest, decided: Decided, entries: StoredEntry[]): Promise<void> {
-  // The common case, no grant to open: the request's entries go through the group writer, which commits them with other requests' in one statement.
-  if (!decided.grant.open) {
-    await appendAuditGrouped(ctx.pool, entries);
-    return;
-  }
-  await withAudit(ctx.pool, async (db) => {
-    if (decided.grant.grant) await openGrant(db, req.client.id, decided.grant.grant, ctx.options.breakGlassMinutes);
-    return { result: null, entries };
-  });
+async function inTransaction<T>(ctx: DisclosureContext, db: pg.PoolClient | undefined, fn: (db: pg.PoolClient) => Promise<Recorded<T>>): Promise<Outcome<T>> {
+  if (!db) return withAudit(ctx.pool, fn);
+  const { result, entries } = await fn(db);
+  await appendAudit(db, entries);
+  return result;
 }
 
 function entryFor(req: DisclosureRequest, at: Date, ref: string, decision: Decision, view: CitizenView | null, breakGlass: BreakGlass | null): StoredEntry {
@@ -96,22 +110,23 @@ function entryFor(req: DisclosureRequest, at: Date, ref: string, decision: Decis
 /** One citizen by reference (GET /v1/citizens/{ref}). */
 export async function discloseCitizen(ctx: DisclosureContext, req: DisclosureRequest, ref: string): Promise<Outcome<CitizenView>> {
   const now = ctx.clock();
-  const found = await ctx.source.view(ref);
-  if (found === null) return { kind: 'not-found' };
-  const target = 'redirectTo' in found ? found.redirectTo : ref;
-  const known = 'view' in found && found.mergedRefs ? new Map([[target, found.mergedRefs]]) : undefined;
-  const decided = await decideAll(ctx, req, [target], now, known);
-  const decision = decided.decisions.get(target)!;
-  const grant = decided.grant.grant;
-  if (!decision.anyPermitted) {
-    await record(ctx, req, decided, [entryFor(req, now, target, decision, null, grant)]);
-    return decided.grantMissing ? { kind: 'break-glass-reason-required' } : { kind: 'not-found' };
-  }
-  // A redirect tells the caller the survivor's reference, so it is given only to a caller who may see the survivor.
-  if (!('view' in found)) return { kind: 'redirect', to: target };
-  const view = filterView(found.view, decision);
-  await record(ctx, req, decided, [entryFor(req, now, target, decision, view, grant)]);
-  return { kind: 'ok', value: view };
+  return inTransaction(ctx, undefined, async (db): Promise<Recorded<CitizenView>> => {
+    const found = await sourceOf(ctx, db).view(ref);
+    if (found === null) return { result: { kind: 'not-found' }, entries: [] };
+    const target = 'redirectTo' in found ? found.redirectTo : ref;
+    const known = 'view' in found && found.mergedRefs ? new Map([[target, found.mergedRefs]]) : undefined;
+    const decided = await decideAll(db, ctx, req, [target], now, known);
+    const decision = decided.decisions.get(target)!;
+    const grant = decided.grant.grant;
+    if (!decision.anyPermitted) {
+      const result: Outcome<CitizenView> = decided.grantMissing ? { kind: 'break-glass-reason-required' } : { kind: 'not-found' };
+      return recorded(db, ctx, req, decided, result, [entryFor(req, now, target, decision, null, grant)]);
+    }
+    // A redirect tells the caller the survivor's reference, so it is given only to a caller who may see the survivor.
+    if (!('view' in found)) return { result: { kind: 'redirect', to: target }, entries: [] };
+    const view = filterView(found.view, decision);
+    return recorded(db, ctx, req, decided, { kind: 'ok', value: view }, [entryFor(req, now, target, decision, view, grant)]);
+  });
 }
 
 export interface DisclosedList {
@@ -123,38 +138,42 @@ export interface DisclosedList {
 /**
  * Several citizens (search results, occupants of a property), best first.
  * Citizens the caller may see nothing of are dropped before counting and
- * paging; each is still audited as a denial.
+ * paging; each is still audited as a denial. `candidates` may be found in
+ * the read's transaction, from its source; `db` runs the whole disclosure
+ * in the caller's transaction.
  */
 export async function discloseMany(
   ctx: DisclosureContext,
   req: DisclosureRequest,
-  candidates: readonly string[],
+  candidates: readonly string[] | ((source: CitizenSource) => Promise<readonly string[]>),
   page: { offset: number; limit: number },
+  db?: pg.PoolClient,
 ): Promise<Outcome<DisclosedList>> {
   const now = ctx.clock();
-  const refs = [...new Set(candidates)];
-  const decided = await decideAll(ctx, req, refs, now);
-  const grant = decided.grant.grant;
-  const entries: StoredEntry[] = [];
-  const visible = refs.filter((ref) => decided.decisions.get(ref)!.anyPermitted);
-  for (const ref of refs) {
-    const decision = decided.decisions.get(ref)!;
-    if (!decision.anyPermitted) entries.push(entryFor(req, now, ref, decision, null, grant));
-  }
-  if (decided.grantMissing) {
-    await record(ctx, req, decided, entries.length ? entries : [nothingFound(req, now)]);
-    return { kind: 'break-glass-reason-required' };
-  }
-  const citizens: CitizenView[] = [];
-  for (const ref of visible.slice(page.offset, page.offset + page.limit)) {
-    const found = await ctx.source.view(ref);
-    if (found === null || !('view' in found)) continue;
-    const view = filterView(found.view, decided.decisions.get(ref)!);
-    citizens.push(view);
-    entries.push(entryFor(req, now, ref, decided.decisions.get(ref)!, view, grant));
-  }
-  await record(ctx, req, decided, entries.length ? entries : [nothingFound(req, now)]);
-  return { kind: 'ok', value: { count: visible.length, citizens } };
+  return inTransaction(ctx, db, async (tx): Promise<Recorded<DisclosedList>> => {
+    const source = sourceOf(ctx, tx);
+    const refs = [...new Set(typeof candidates === 'function' ? await candidates(source) : candidates)];
+    const decided = await decideAll(tx, ctx, req, refs, now);
+    const grant = decided.grant.grant;
+    const entries: StoredEntry[] = [];
+    const visible = refs.filter((ref) => decided.decisions.get(ref)!.anyPermitted);
+    for (const ref of refs) {
+      const decision = decided.decisions.get(ref)!;
+      if (!decision.anyPermitted) entries.push(entryFor(req, now, ref, decision, null, grant));
+    }
+    if (decided.grantMissing) {
+      return recorded(tx, ctx, req, decided, { kind: 'break-glass-reason-required' }, entries.length ? entries : [nothingFound(req, now)]);
+    }
+    const citizens: CitizenView[] = [];
+    for (const ref of visible.slice(page.offset, page.offset + page.limit)) {
+      const found = await source.view(ref);
+      if (found === null || !('view' in found)) continue;
+      const view = filterView(found.view, decided.decisions.get(ref)!);
+      citizens.push(view);
+      entries.push(entryFor(req, now, ref, decided.decisions.get(ref)!, view, grant));
+    }
+    return recorded(tx, ctx, req, decided, { kind: 'ok', value: { count: visible.length, citizens } }, entries.length ? entries : [nothingFound(req, now)]);
+  });
 }
 
 /** A search or listing that matched nobody is audited too: the criteria were asked about someone. */

@@ -8,7 +8,7 @@
 import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
 import type { Consent, Objection, Restriction } from '../../schemas/register.js';
-import { withAudit, disclosures, type StoredChainedEntry, type StoredEntry } from '../audit/store.js';
+import { withAudit, disclosures, type StoredAuditEntry, type StoredEntry } from '../audit/store.js';
 import type { AuthenticatedClient } from '../auth/clients.js';
 import { POLICY_VERSION } from '../policy/decide.js';
 import { disclosedCategories, disclosedFields } from '../policy/filter.js';
@@ -42,7 +42,7 @@ export interface SubjectAccessExport {
   consents: Consent[];
   objections: Objection[];
   restrictions: Restriction[];
-  disclosures: StoredChainedEntry[];
+  disclosures: StoredAuditEntry[];
 }
 
 async function sourceRecordsOf(db: pg.PoolClient, view: CitizenView): Promise<HeldSourceRecord[]> {

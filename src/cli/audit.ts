@@ -1,5 +1,5 @@
 /**
- * `hub audit verify`: checks the audit trail's hash chain; exit code 1 and the first broken seq when it is broken.
+ * `hub audit verify`: seals what has committed and checks the audit trail's hash chain; exit code 1 and the first broken (or unsealed) seq when it is broken.
  * `hub audit disclosures`: the entries GET /v1/audit/disclosures gives, with the same filters, one JSON object a line.
  */
 import { Command, InvalidArgumentError } from 'commander';
@@ -28,11 +28,11 @@ export function auditCommand(): Command {
   const audit = new Command('audit').description('the tamper-evident audit trail of disclosures');
   audit
     .command('verify')
-    .description('check every entry of the hash chain in order; exits 1 at the first broken entry')
+    .description('seal committed entries, then check every entry of the hash chain in order; exits 1 at the first broken or unsealed entry')
     .action(action(async () => {
       const result = await withDatabase((db) => verifyAudit(db.pool));
       if (result.ok) {
-        process.stdout.write(`audit trail intact: ${result.count} entries\n`);
+        process.stdout.write(`audit trail intact: ${result.count} entries${result.pending ? ` (${result.pending} just committed, not sealed yet)` : ''}\n`);
         return;
       }
       process.stdout.write(`audit trail broken at seq ${result.firstBrokenSeq}: ${result.reason}\n`);

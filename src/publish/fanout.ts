@@ -5,9 +5,10 @@
  * an audit entry per citizen, action event.publish). A citizen the
  * subscriber may see nothing of gets no delivery, only the audited denial.
  *
- * The audit entries commit before the deliveries are queued, so nothing can
- * be sent that was not audited; if queueing then fails, the changes stay
- * pending and are decided (and audited) again on the next run.
+ * The audit entries are written in the batch's transaction and commit with
+ * the deliveries they allow, so nothing can be sent that was not audited; if
+ * the batch fails, neither stays and the changes are decided (and audited)
+ * again on the next run.
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
@@ -107,7 +108,7 @@ async function publishBatch(ctx: PublishContext, limit: number, counts: PublishC
       const outcome = await discloseMany(disclosure, {
         client: { id: subscriber.clientId, orgId: subscriber.orgId, orgName: subscriber.orgName, role: subscriber.role, systems: [] },
         purpose: subscriber.purpose, breakGlassReason: null, requestId, action: PUBLISH_ACTION,
-      }, refs, { offset: 0, limit: refs.length });
+      }, refs, { offset: 0, limit: refs.length }, db);
       if (outcome.kind !== 'ok') continue;
       const views = new Map(outcome.value.citizens.map((v) => [v.ref, v]));
       counts.withheld += refs.length - views.size;

@@ -16,6 +16,7 @@ import { Consent, Objection, Restriction } from '../../../schemas/register.js';
 import { Role, type Role as RoleName } from '../../../schemas/roles.js';
 import { discloseCitizen, discloseMany, type DisclosureContext, type DisclosureRequest, type Outcome } from '../../citizens/disclosure.js';
 import type { CitizenSearch, CitizenSource } from '../../citizens/source.js';
+import { LinkedCitizenSource } from '../../linkage/citizen-source.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
 import { explainAccess } from '../../policy/explain.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
@@ -76,7 +77,9 @@ const SubjectAccess = Type.Object({
 
 const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opts) => {
   const options = opts.policy ?? policyOptions();
-  const ctx: DisclosureContext = { pool: opts.pool, source: opts.source, options, clock: opts.clock ?? (() => new Date()) };
+  // The linkage source reads through whatever it is given: in a disclosure, the read's own transaction.
+  const sourceIn = opts.source instanceof LinkedCitizenSource ? (db: pg.PoolClient) => new LinkedCitizenSource(db as unknown as pg.Pool) : undefined;
+  const ctx: DisclosureContext = { pool: opts.pool, source: opts.source, ...(sourceIn ? { sourceIn } : {}), options, clock: opts.clock ?? (() => new Date()) };
 
   const requestOf = (request: FastifyRequest, action: string): DisclosureRequest => {
     const client = clientOf(request);
@@ -140,7 +143,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     const req = requestOf(request, 'citizen.search');
     const { offset, limit, ...criteria } = request.query;
     if (Object.values(criteria).every((v) => v === undefined)) throw new HubError('bad-request', 'give at least one search criterion');
-    const refs = await opts.source.search(criteria as CitizenSearch, SEARCH_CANDIDATES);
+    const refs = (source: CitizenSource) => source.search(criteria as CitizenSearch, SEARCH_CANDIDATES);
     return answer(reply, await discloseMany(ctx, req, refs, { offset, limit }), (to) => to);
   });
 
@@ -153,7 +156,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     },
   }, async (request, reply) => {
     const req = requestOf(request, 'property.occupants');
-    const refs = await opts.source.occupants(request.params.uprn);
+    const refs = (source: CitizenSource) => source.occupants(request.params.uprn);
     return answer(reply, await discloseMany(ctx, req, refs, request.query), (to) => to);
   });
 

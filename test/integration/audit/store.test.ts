@@ -1,7 +1,9 @@
+import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AuditEntry } from '../../../src/audit/chain.js';
-import { appendAudit, appendAuditGrouped, disclosures, verifyAudit, withAudit } from '../../../src/audit/store.js';
+import { canonicalJson, type AuditEntry } from '../../../src/audit/chain.js';
+import { appendAudit, disclosures, sealAudit, verifyAudit, withAudit } from '../../../src/audit/store.js';
+import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
 const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
@@ -34,123 +36,202 @@ describe('audit store', () => {
   afterAll(async () => db.drop());
 
   const append = (e: AuditEntry) => withAudit(db.pool, async () => ({ result: null, entries: [e] }));
+  const superuser = async (statements: string[]) => {
+    const su = new pg.Client({ connectionString: db.url });
+    await su.connect();
+    try {
+      for (const sql of statements) await su.query(sql);
+    } finally {
+      await su.end();
+    }
+  };
 
   it('appends entries that verify, and reads them back by filter', async () => {
     await append(entry());
     await append(entry({ citizenRef: 'C0000002Y', orgId: 2, purpose: 'safeguarding', decision: 'deny' }));
-    expect(await verifyAudit(db.pool)).toEqual({ ok: true, count: 2 });
+    expect(await verifyAudit(db.pool)).toEqual({ ok: true, count: 2, pending: 0 });
     const found = await disclosures(db.pool, { citizen: 'C0000002Y' });
     expect(found).toHaveLength(1);
     expect(found[0]).toMatchObject({ seq: 2, orgId: 2, purpose: 'safeguarding', decision: 'deny' });
     expect(await disclosures(db.pool, { org: 1, purpose: 'contact-centre-enquiry' })).toHaveLength(1);
   });
 
-  it('refuses UPDATE, DELETE and TRUNCATE even from the owner', async () => {
+  it('refuses UPDATE, DELETE and TRUNCATE of entries and seals even from the owner', async () => {
     await expect(db.pool.query("UPDATE audit_log SET purpose = 'x' WHERE seq = 1")).rejects.toThrow(/append-only/);
     await expect(db.pool.query('DELETE FROM audit_log WHERE seq = 1')).rejects.toThrow(/append-only/);
     await expect(db.pool.query('TRUNCATE audit_log')).rejects.toThrow(/append-only/);
-    const { rows } = await db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log');
-    expect(rows[0]!.n).toBe(2);
+    await expect(db.pool.query("UPDATE audit_seal SET chain_hash = 'x' WHERE seal_seq = 1")).rejects.toThrow(/append-only/);
+    await expect(db.pool.query('DELETE FROM audit_seal')).rejects.toThrow(/append-only/);
+    await expect(db.pool.query('TRUNCATE audit_seal')).rejects.toThrow(/append-only/);
+    const { rows } = await db.pool.query<{ n: number; s: number }>('SELECT (SELECT count(*) FROM audit_log)::int AS n, (SELECT count(*) FROM audit_seal)::int AS s');
+    expect(rows[0]).toEqual({ n: 2, s: 2 });
   });
 
-  it('refuses an insert that does not extend the chain head', async () => {
-    const client = await db.pool.connect();
+  it('refuses a seal that does not extend the chain, or seals a row twice', async () => {
+    const [row] = await appendAudit(db.pool, [entry({ requestId: 'to-forge' })]);
+    const forged = (sealSeq: number, chain: string) => db.pool.query(
+      `INSERT INTO audit_seal (seal_seq, audit_seq, entry_hash, chain_hash) VALUES ($1, $2, $3, $4)`, [sealSeq, row!.seq, row!.hash, chain]);
+    await expect(forged(3, 'f'.repeat(64))).rejects.toThrow(/does not extend the chain/);
+    await expect(forged(5, 'f'.repeat(64))).rejects.toThrow(/does not extend the chain/);
+    await sealAudit(db.pool);
+    await expect(db.pool.query('INSERT INTO audit_seal (seal_seq, audit_seq, entry_hash, chain_hash) SELECT seal_seq + 1, audit_seq, entry_hash, chain_hash FROM audit_seal ORDER BY seal_seq DESC LIMIT 1'))
+      .rejects.toThrow(/audit_seq|does not extend/);
+  });
+
+  it('keeps one unforked chain under 30 concurrent writers, none waiting for another', async () => {
+    await Promise.all(Array.from({ length: 30 }, (_, i) => append(entry({ requestId: `par-${i}` }))));
+    expect(await verifyAudit(db.pool)).toEqual({ ok: true, count: 33, pending: 0 });
+    const { rows } = await db.pool.query<{ seals: number; rows: number; chains: number; last: number }>(
+      `SELECT count(*)::int AS seals, count(DISTINCT audit_seq)::int AS rows, count(DISTINCT chain_hash)::int AS chains, max(seal_seq)::int AS last FROM audit_seal`);
+    expect(rows[0]).toEqual({ seals: 33, rows: 33, chains: 33, last: 33 });
+  });
+
+  it('seals a slow transaction holding a lower seq after the later ones, never skipping it', async () => {
+    const slow = await db.pool.connect();
+    const fast = await db.pool.connect();
+    const sealOf = async (seq: number) =>
+      (await db.pool.query<{ seal_seq: number }>('SELECT seal_seq FROM audit_seal WHERE audit_seq = $1', [seq])).rows[0]?.seal_seq;
     try {
-      await expect(client.query(
-        `INSERT INTO audit_log (seq, prev_hash, hash, at, request_id, action, client_id, org_id, role, purpose, agreements, consent_ids,
-           categories_disclosed, categories_denied, fields_disclosed, decision, reasons, policy_version, review_required)
-         VALUES (2, repeat('0', 64), 'forged', now(), 'r', 'a', 1, 1, 'adviser', 'p', '[]', '[]', '[]', '[]', '[]', 'deny', '{}', '1', false)`,
-      )).rejects.toThrow(/does not extend the chain head/);
+      // The fast transaction's id is older, its entry's seq younger: chain order follows commits, not seqs.
+      await fast.query('BEGIN');
+      await fast.query('SELECT pg_current_xact_id()');
+      await slow.query('BEGIN');
+      const [held] = await appendAudit(slow, [entry({ requestId: 'slow' })]);
+      const [quick] = await appendAudit(fast, [entry({ requestId: 'fast' })]);
+      await fast.query('COMMIT');
+      expect(quick!.seq).toBeGreaterThan(held!.seq);
+      await sealAudit(db.pool);
+      expect(await sealOf(quick!.seq)).toBeDefined();
+      expect(await sealOf(held!.seq)).toBeUndefined();
+      expect(await verifyAudit(db.pool)).toMatchObject({ ok: true, pending: 0 });
+      await slow.query('COMMIT');
+      await sealAudit(db.pool);
+      expect(await sealOf(held!.seq)).toBeGreaterThan((await sealOf(quick!.seq))!);
+      expect(await verifyAudit(db.pool)).toMatchObject({ ok: true, pending: 0 });
     } finally {
-      client.release();
+      slow.release();
+      fast.release();
     }
   });
 
-  it('keeps one unbroken chain under concurrent writers', async () => {
-    await Promise.all(Array.from({ length: 30 }, (_, i) => append(entry({ requestId: `par-${i}` }))));
-    expect(await verifyAudit(db.pool)).toEqual({ ok: true, count: 32 });
-    const { rows } = await db.pool.query<{ n: number; max: number }>('SELECT count(DISTINCT prev_hash)::int AS n, max(seq)::int AS max FROM audit_log');
-    expect(rows[0]).toEqual({ n: 32, max: 32 });
-  });
-
-  it('writes nothing when the surrounding transaction fails', async () => {
+  it('writes nothing, and returns nothing, when the audit insert fails', async () => {
+    await db.pool.query(`CREATE FUNCTION test_refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.request_id = 'refused' THEN RAISE EXCEPTION 'audit insert refused'; END IF; RETURN NEW; END $$`);
+    await db.pool.query('CREATE TRIGGER test_refuse_insert BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION test_refuse_insert()');
+    await db.pool.query('CREATE TABLE test_read_side_effect (n int)');
+    try {
+      const read = withAudit(db.pool, async (client) => {
+        await client.query('INSERT INTO test_read_side_effect VALUES (1)');
+        return { result: 'the disclosed view', entries: [entry({ requestId: 'refused' })] };
+      });
+      await expect(read).rejects.toThrow(/audit insert refused/);
+      expect((await db.pool.query('SELECT * FROM test_read_side_effect')).rowCount).toBe(0);
+    } finally {
+      await db.pool.query('DROP TRIGGER test_refuse_insert ON audit_log');
+    }
     await expect(withAudit(db.pool, async (client) => {
-      await appendAudit(client, entry({ requestId: 'rolled-back' }));
+      await appendAudit(client, [entry({ requestId: 'rolled-back' })]);
       throw new Error('response could not be built');
     })).rejects.toThrow(/could not be built/);
-    expect(await disclosures(db.pool, { citizen: 'C0000001X', action: 'citizen.read', after: 0 })).not.toContainEqual(
-      expect.objectContaining({ requestId: 'rolled-back' }),
-    );
+    const all = await disclosures(db.pool, { after: 0 });
+    expect(all.map((e) => e.requestId)).not.toContain('rolled-back');
+    expect(all.map((e) => e.requestId)).not.toContain('refused');
     expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
   });
 
-  it('finds an entry edited by a superuser with the trigger disabled, by seq', async () => {
-    const su = new pg.Client({ connectionString: db.url });
-    await su.connect();
-    try {
-      await su.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
-      await su.query("UPDATE audit_log SET purpose = 'fraud-prevention' WHERE seq = 7");
-      await su.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
-    } finally {
-      await su.end();
-    }
-    const result = await verifyAudit(db.pool);
-    expect(result).toMatchObject({ ok: false, firstBrokenSeq: 7 });
+  it('finds a sealed entry edited by a superuser with the trigger disabled, by seq, even with its hash recomputed', async () => {
+    await superuser([
+      'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update',
+      "UPDATE audit_log SET purpose = 'fraud-prevention' WHERE seq = 7",
+      'ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update',
+    ]);
+    expect(await verifyAudit(db.pool)).toMatchObject({ ok: false, firstBrokenSeq: 7, reason: expect.stringMatching(/entry edited/) });
+    // The seal keeps the hash the entry was sealed with, so recomputing the stored one does not hide the edit.
+    await superuser([
+      'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update',
+      `UPDATE audit_log SET hash = 'x' WHERE seq = 5`,
+      'ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update',
+    ]);
+    expect(await verifyAudit(db.pool)).toMatchObject({ ok: false, firstBrokenSeq: 5, reason: expect.stringMatching(/hash edited/) });
   });
 
-  it('finds entries deleted at the end against the chain head', async () => {
+  it('finds a sealed entry deleted, and a seal deleted, by seq', async () => {
     const fresh = await createTestDatabase();
     try {
-      for (let i = 0; i < 3; i += 1) await withAudit(fresh.pool, async () => ({ result: null, entries: [entry({ requestId: `t-${i}` })] }));
+      for (let i = 0; i < 4; i += 1) await withAudit(fresh.pool, async () => ({ result: null, entries: [entry({ requestId: `t-${i}` })] }));
+      await sealAudit(fresh.pool);
       await fresh.pool.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_delete');
-      await fresh.pool.query('DELETE FROM audit_log WHERE seq = 3');
+      await fresh.pool.query('DELETE FROM audit_log WHERE seq = 4');
       await fresh.pool.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_delete');
-      expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: 3 });
+      expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: 4, reason: expect.stringMatching(/missing/) });
+      await fresh.pool.query('ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_no_delete');
+      await fresh.pool.query('DELETE FROM audit_seal WHERE seal_seq = 2');
+      await fresh.pool.query('ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_no_delete');
+      expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: 3, reason: expect.stringMatching(/expected seal 2/) });
     } finally {
       await fresh.drop();
     }
   });
-});
 
-describe('audit group writer', () => {
-  let db: TestDatabase;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => db.drop());
-
-  it('commits concurrent requests in shared statements, each request contiguous and in order, as one chain that verifies', async () => {
-    const requests = Array.from({ length: 40 }, (_, i) => (i % 3 === 0
-      ? [entry({ requestId: `g-${i}-a`, citizenRef: 'C0000003Z' }), entry({ requestId: `g-${i}-b`, purpose: 'safeguarding', reasons: { 'health-disability': 'né à Zürich' } })]
-      : [{ ...entry({ requestId: `g-${i}-a` }), detail: { changed: ['status'], note: 'déjà' } }]));
-    // A transactional writer at the same time: both take the same head lock.
-    const [written] = await Promise.all([
-      Promise.all(requests.map((entries) => appendAuditGrouped(db.pool, entries))),
-      withAudit(db.pool, async () => ({ result: null, entries: [entry({ requestId: 'tx' })] })),
-    ]);
-    const total = requests.flat().length + 1;
-    expect(await verifyAudit(db.pool)).toEqual({ ok: true, count: total });
-    for (const [i, chained] of written.entries()) {
-      expect(chained.map((c) => c.requestId)).toEqual(requests[i]!.map((e) => e.requestId));
-      if (chained.length === 2) expect(chained[1]!.seq).toBe(chained[0]!.seq + 1);
+  it('reports entries left unsealed: one that escaped the sealer, and one older than the lag', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      await withAudit(fresh.pool, async () => ({ result: null, entries: [entry({ requestId: 'sealed' })] }));
+      expect(await verifyAudit(fresh.pool)).toEqual({ ok: true, count: 1, pending: 0 });
+      // A row whose transaction id is below the sealed window: the sealer never looks at it again.
+      const [escaped] = await appendAudit(fresh.pool, [entry({ requestId: 'escaped' })]);
+      await fresh.pool.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
+      await fresh.pool.query(`UPDATE audit_log SET tx = '3'::xid8 WHERE seq = $1`, [escaped!.seq]);
+      await fresh.pool.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
+      expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: escaped!.seq, reason: expect.stringMatching(/never sealed/) });
+    } finally {
+      await fresh.drop();
     }
-    const stored = await disclosures(db.pool, { limit: 1000 });
-    expect(stored.filter((e) => e.requestId.startsWith('g-')).map((e) => e.hash).sort()).toEqual(written.flat().map((c) => c.hash).sort());
-    // Rows of one transaction share its xmin: fewer transactions than requests means requests were grouped.
-    const { rows } = await db.pool.query<{ n: number }>('SELECT count(DISTINCT xmin::text)::int AS n FROM audit_log');
-    expect(rows[0]!.n).toBeLessThan(requests.length);
+    const other = await createTestDatabase();
+    try {
+      // A transaction id from the future is above every horizon: only its age gives it away.
+      await other.pool.query(
+        `INSERT INTO audit_log (hash, tx, at, request_id, action, client_id, org_id, role, purpose, agreements, consent_ids,
+           categories_disclosed, categories_denied, fields_disclosed, decision, reasons, policy_version, review_required)
+         VALUES ('h', (pg_current_xact_id()::text::bigint + 1000000)::text::xid8, now() - interval '2 minutes', 'r', 'a', 1, 1, 'adviser', 'p',
+                 '[]', '[]', '[]', '[]', '[]', 'deny', '{}', '1', false)`);
+      expect(await verifyAudit(other.pool)).toMatchObject({ ok: false, firstBrokenSeq: 1, reason: expect.stringMatching(/never sealed/) });
+      expect(await verifyAudit(other.pool, { lagMs: 3_600_000 })).toEqual({ ok: true, count: 0, pending: 1 });
+    } finally {
+      await other.drop();
+    }
   });
 
-  it('fails only the request whose entry the database refuses; the others commit', async () => {
-    const before = (await verifyAudit(db.pool)) as { count: number };
-    const results = await Promise.allSettled([
-      appendAuditGrouped(db.pool, [entry({ requestId: 'ok-1' })]),
-      appendAuditGrouped(db.pool, [entry({ requestId: 'bad', clientId: 1e20 })]),
-      appendAuditGrouped(db.pool, [entry({ requestId: 'ok-2' })]),
-      appendAuditGrouped(db.pool, [entry({ requestId: 'ok-3' })]),
-    ]);
-    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
-    expect(await verifyAudit(db.pool)).toEqual({ ok: true, count: before.count + 3 });
-    expect(await disclosures(db.pool, { after: 0, limit: 1000 })).not.toContainEqual(expect.objectContaining({ requestId: 'bad' }));
+  it('seals the entries chained at insert before migration 013 in their order, and still finds an edit among them', async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const names = await migrationNames();
+      await runner({ databaseUrl: fresh.url, dir: MIGRATIONS_DIR, direction: 'up', migrationsTable: 'pgmigrations', count: names.indexOf('013_audit_seal'), log: () => undefined });
+      // The old writer: the head locked, the entry chained from it and its hash computed in the database.
+      for (let i = 0; i < 3; i += 1) {
+        const normal = { ...entry({ requestId: `old-${i}` }), at: new Date('2026-06-15T10:00:00Z').toISOString() };
+        await fresh.pool.query(
+          `WITH head AS (SELECT seq, hash FROM audit_head FOR UPDATE)
+           INSERT INTO audit_log (seq, prev_hash, hash, at, request_id, action, client_id, org_id, role, purpose, citizen_ref, agreements, consent_ids,
+             categories_disclosed, categories_denied, fields_disclosed, decision, reasons, policy_version, break_glass_reason, review_required)
+           SELECT head.seq + 1, head.hash, encode(sha256(convert_to(head.hash || E'\\n' || $1 || (head.seq + 1)::text || '}', 'UTF8')), 'hex'),
+                  $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19 FROM head`,
+          [`${canonicalJson(normal).slice(0, -1)},"seq":`, normal.at, normal.requestId, normal.action, normal.clientId, normal.orgId, normal.role, normal.purpose,
+            normal.citizenRef, JSON.stringify(normal.agreements), JSON.stringify(normal.consentIds), JSON.stringify(normal.categoriesDisclosed),
+            JSON.stringify(normal.categoriesDenied), JSON.stringify(normal.fieldsDisclosed), normal.decision, JSON.stringify(normal.reasons),
+            normal.policyVersion, normal.breakGlassReason, normal.reviewRequired],
+        );
+      }
+      await migrate(fresh.url);
+      await withAudit(fresh.pool, async () => ({ result: null, entries: [entry({ requestId: 'new' })] }));
+      expect(await verifyAudit(fresh.pool)).toEqual({ ok: true, count: 4, pending: 0 });
+      expect((await disclosures(fresh.pool, {})).map((e) => [e.seq, e.requestId])).toEqual([[1, 'old-0'], [2, 'old-1'], [3, 'old-2'], [4, 'new']]);
+      await fresh.pool.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
+      await fresh.pool.query("UPDATE audit_log SET purpose = 'safeguarding' WHERE seq = 2");
+      await fresh.pool.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
+      expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: 2 });
+    } finally {
+      await fresh.drop();
+    }
   });
 });

@@ -218,8 +218,12 @@ describe('citizen reads with purpose, policy and audit', () => {
     expect(before.ok).toBe(true);
     const responses = await Promise.all(Array.from({ length: 20 }, (_, i) => read(adviser.key, `/v1/citizens/C${(i % 3) + 1}`)));
     expect(responses.every((r) => r.statusCode === 200)).toBe(true);
-    const after = (await hub.app.inject({ url: '/v1/audit/verify', headers: auth(dpo) })).json();
-    expect(after).toEqual({ ok: true, count: before.count + 20 });
+    const after = (await hub.app.inject({ url: '/v1/audit/verify', headers: auth(dpo) })).json() as { count: number };
+    expect(after).toEqual({ ok: true, count: before.count + 20, pending: 0 });
+    // One chain: every seal follows exactly one other, and no entry is sealed twice.
+    const { rows } = await hub.db.pool.query<{ seals: number; entries: number; chains: number; last: number }>(
+      'SELECT count(*)::int AS seals, count(DISTINCT audit_seq)::int AS entries, count(DISTINCT chain_hash)::int AS chains, max(seal_seq)::int AS last FROM audit_seal');
+    expect(rows[0]).toEqual({ seals: after.count, entries: after.count, chains: after.count, last: after.count });
   });
 
   it('tells the DPO which categories an organisation may see and why; only the DPO', async () => {

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalJson, chainEntry, ChainVerifier, entryHash, GENESIS_HASH, verifyChain, type AuditEntry, type ChainedEntry } from '../../../src/audit/chain.js';
+import {
+  canonicalJson, chainHash, contentHash, entryHash, expectedHash, GENESIS_HASH, SealVerifier, sealsAfter, verifySeals, type AuditEntry, type SealedRow,
+} from '../../../src/audit/chain.js';
 
 function entry(i: number): AuditEntry {
   return {
@@ -25,10 +27,11 @@ function entry(i: number): AuditEntry {
   };
 }
 
-function chainOf(n: number): ChainedEntry[] {
-  const chain: ChainedEntry[] = [];
-  for (let i = 1; i <= n; i++) chain.push(chainEntry(chain.at(-1) ?? null, entry(i)));
-  return chain;
+/** n entries sealed in seq order, as verify reads them back. */
+function sealedOf(n: number): SealedRow[] {
+  const rows = Array.from({ length: n }, (_, i) => ({ seq: i + 1, entry: entry(i + 1) }));
+  const seals = sealsAfter(null, rows.map((r) => ({ auditSeq: r.seq, entryHash: contentHash({ ...r.entry, seq: r.seq }) })));
+  return seals.map((seal, i) => ({ ...seal, row: { prevHash: null, hash: seal.entryHash, entry: rows[i]!.entry } }));
 }
 
 describe('canonicalJson', () => {
@@ -47,108 +50,96 @@ describe('canonicalJson', () => {
   });
 });
 
-describe('entryHash and chainEntry', () => {
-  it('is SHA-256 over the previous hash and the canonical content', () => {
-    const expected = createHash('sha256').update(`${GENESIS_HASH}\n{"a":1,"seq":1}`).digest('hex');
-    expect(entryHash(GENESIS_HASH, { seq: 1, a: 1 })).toBe(expected);
+describe('hashes', () => {
+  it('hashes an entry over its canonical content, and a seal over the previous chain hash and the entry hash', () => {
+    expect(contentHash({ seq: 1, a: 1 })).toBe(createHash('sha256').update('{"a":1,"seq":1}').digest('hex'));
+    expect(chainHash(GENESIS_HASH, 'ab')).toBe(createHash('sha256').update(`${GENESIS_HASH}\nab`).digest('hex'));
   });
 
-  it('links each entry to the one before', () => {
-    const [first, second] = chainOf(2);
-    expect(first).toMatchObject({ seq: 1, prevHash: GENESIS_HASH });
-    expect(second).toMatchObject({ seq: 2, prevHash: first!.hash });
-    expect(second!.hash).toMatch(/^[0-9a-f]{64}$/);
+  it('recomputes an entry chained at insert (before sealing) over its prevHash', () => {
+    const legacy = entryHash(GENESIS_HASH, { ...entry(1), seq: 1 });
+    expect(legacy).toBe(createHash('sha256').update(`${GENESIS_HASH}\n${canonicalJson({ ...entry(1), seq: 1 })}`).digest('hex'));
+    expect(expectedHash(1, GENESIS_HASH, entry(1))).toBe(legacy);
+    expect(expectedHash(1, null, entry(1))).toBe(contentHash({ ...entry(1), seq: 1 }));
+  });
+
+  it('chains seals one after another from the head', () => {
+    const [first, second] = sealsAfter(null, [{ auditSeq: 9, entryHash: 'a' }, { auditSeq: 4, entryHash: 'b' }]);
+    expect(first).toEqual({ sealSeq: 1, auditSeq: 9, entryHash: 'a', chainHash: chainHash(GENESIS_HASH, 'a') });
+    expect(second).toEqual({ sealSeq: 2, auditSeq: 4, entryHash: 'b', chainHash: chainHash(first!.chainHash, 'b') });
+    expect(sealsAfter({ sealSeq: 2, chainHash: second!.chainHash }, [{ auditSeq: 5, entryHash: 'c' }])[0]).toMatchObject({ sealSeq: 3 });
   });
 
   it('gives the same hash whatever the key order of the stored entry (jsonb)', () => {
-    const [first] = chainOf(1);
-    const reordered = Object.fromEntries(Object.entries(first!).reverse()) as ChainedEntry;
-    expect(verifyChain([reordered])).toEqual({ ok: true, count: 1 });
+    const [first] = sealedOf(1);
+    const reordered = Object.fromEntries(Object.entries(first!.row!.entry).reverse());
+    expect(verifySeals([{ ...first!, row: { ...first!.row!, entry: reordered } }])).toEqual({ ok: true, count: 1 });
   });
 });
 
-describe('verifyChain', () => {
-  it('accepts a good chain and an empty one', () => {
-    expect(verifyChain(chainOf(5))).toEqual({ ok: true, count: 5 });
-    expect(verifyChain([])).toEqual({ ok: true, count: 0 });
+describe('verifySeals', () => {
+  it('accepts a good chain and an empty one, whatever the order of entry seqs', () => {
+    expect(verifySeals(sealedOf(5))).toEqual({ ok: true, count: 5 });
+    expect(verifySeals([])).toEqual({ ok: true, count: 0 });
+    const rows = [3, 1, 2].map((seq) => ({ seq, entry: entry(seq) }));
+    const seals = sealsAfter(null, rows.map((r) => ({ auditSeq: r.seq, entryHash: contentHash({ ...r.entry, seq: r.seq }) })));
+    expect(verifySeals(seals.map((seal, i) => ({ ...seal, row: { prevHash: null, hash: seal.entryHash, entry: rows[i]!.entry } })))).toEqual({ ok: true, count: 3 });
   });
 
-  it('detects an edited entry', () => {
-    const chain = chainOf(5);
-    chain[2] = { ...chain[2]!, categoriesDisclosed: ['identity', 'contact', 'health-disability'] };
-    expect(verifyChain(chain)).toEqual({ ok: false, firstBrokenSeq: 3, reason: expect.stringMatching(/entry edited/) });
+  it('detects an edited entry by its seq', () => {
+    const sealed = sealedOf(5);
+    sealed[2] = { ...sealed[2]!, row: { ...sealed[2]!.row!, entry: { ...entry(3), categoriesDisclosed: ['identity', 'contact', 'health-disability'] } } };
+    expect(verifySeals(sealed)).toEqual({ ok: false, firstBrokenSeq: 3, reason: expect.stringMatching(/entry edited/) });
   });
 
-  it('detects an edited entry whose hash was recomputed, at the next link', () => {
-    const chain = chainOf(5);
-    const { seq: _seq, prevHash: _prev, hash: _hash, ...content } = chain[2]!;
-    chain[2] = chainEntry(chain[1]!, { ...content, purpose: 'safeguarding' });
-    expect(verifyChain(chain)).toMatchObject({ ok: false, firstBrokenSeq: 4, reason: expect.stringMatching(/prevHash/) });
+  it('detects an edited entry whose stored hash was recomputed, against the sealed hash', () => {
+    const sealed = sealedOf(5);
+    const edited = { ...entry(3), purpose: 'safeguarding' };
+    sealed[2] = { ...sealed[2]!, row: { prevHash: null, hash: contentHash({ ...edited, seq: 3 }), entry: edited } };
+    expect(verifySeals(sealed)).toMatchObject({ ok: false, firstBrokenSeq: 3, reason: expect.stringMatching(/entry edited/) });
   });
 
-  it('detects a deleted entry by the seq gap', () => {
-    const chain = chainOf(5);
-    chain.splice(2, 1);
-    expect(verifyChain(chain)).toMatchObject({ ok: false, firstBrokenSeq: 3, reason: expect.stringMatching(/expected seq 3, found 4/) });
+  it('detects a re-sealed edit at the next seal', () => {
+    const sealed = sealedOf(5);
+    const edited = { ...entry(3), purpose: 'safeguarding' };
+    const [reseal] = sealsAfter({ sealSeq: 2, chainHash: sealed[1]!.chainHash }, [{ auditSeq: 3, entryHash: contentHash({ ...edited, seq: 3 }) }]);
+    sealed[2] = { ...reseal!, row: { prevHash: null, hash: reseal!.entryHash, entry: edited } };
+    expect(verifySeals(sealed)).toMatchObject({ ok: false, firstBrokenSeq: 4, reason: expect.stringMatching(/does not extend/) });
   });
 
-  it('detects a deleted first entry', () => {
-    expect(verifyChain(chainOf(3).slice(1))).toMatchObject({ ok: false, firstBrokenSeq: 1 });
+  it('detects a deleted entry and a deleted seal', () => {
+    const sealed = sealedOf(5);
+    sealed[2] = { ...sealed[2]!, row: null };
+    expect(verifySeals(sealed)).toMatchObject({ ok: false, firstBrokenSeq: 3, reason: expect.stringMatching(/missing/) });
+    const gap = sealedOf(5);
+    gap.splice(2, 1);
+    expect(verifySeals(gap)).toMatchObject({ ok: false, firstBrokenSeq: 4, reason: expect.stringMatching(/expected seal 3, found seal 4/) });
+    expect(verifySeals(sealedOf(3).slice(1))).toMatchObject({ ok: false, firstBrokenSeq: 2 });
   });
 
-  it('detects reordered entries', () => {
-    const chain = chainOf(5);
-    [chain[1], chain[2]] = [chain[2]!, chain[1]!];
-    expect(verifyChain(chain)).toMatchObject({ ok: false, firstBrokenSeq: 2 });
+  it('detects reordered seals and a fork', () => {
+    const sealed = sealedOf(5);
+    [sealed[1], sealed[2]] = [sealed[2]!, sealed[1]!];
+    expect(verifySeals(sealed)).toMatchObject({ ok: false, firstBrokenSeq: 3 });
+    const forked = sealedOf(4);
+    const [fork] = sealsAfter({ sealSeq: 3, chainHash: forked[1]!.chainHash }, [{ auditSeq: 4, entryHash: forked[3]!.entryHash }]);
+    forked[3] = { ...fork!, row: forked[3]!.row };
+    expect(verifySeals(forked)).toMatchObject({ ok: false, firstBrokenSeq: 4, reason: expect.stringMatching(/forked/) });
   });
 
-  it('detects reordered contents renumbered to keep seq in order', () => {
-    const chain = chainOf(5);
-    const second = chain[1]!;
-    const third = chain[2]!;
-    chain[1] = { ...third, seq: 2 };
-    chain[2] = { ...second, seq: 3 };
-    expect(verifyChain(chain)).toMatchObject({ ok: false, firstBrokenSeq: 2 });
-  });
-
-  it('detects a fork: an entry chained to an older one', () => {
-    const chain = chainOf(4);
-    const fork = chainEntry(chain[1]!, entry(99));
-    chain[3] = { ...fork, seq: 4, hash: entryHash(fork.prevHash, { ...entry(99), seq: 4 }) };
-    expect(verifyChain(chain)).toMatchObject({ ok: false, firstBrokenSeq: 4, reason: expect.stringMatching(/forked/) });
-  });
-
-  it('verifies a tail from an anchor', () => {
-    const chain = chainOf(6);
-    expect(verifyChain(chain.slice(3), { anchor: chain[2]! })).toEqual({ ok: true, count: 3 });
-    expect(verifyChain(chain.slice(3), { anchor: chain[1]! })).toMatchObject({ ok: false, firstBrokenSeq: 3 });
-  });
-
-  it('detects entries cut off the end, or a rewritten chain, against a checkpoint', () => {
-    const chain = chainOf(5);
-    const checkpoint = { seq: 4, hash: chain[3]!.hash };
-    expect(verifyChain(chain, { checkpoint })).toEqual({ ok: true, count: 5 });
-    expect(verifyChain(chain.slice(0, 3), { checkpoint })).toMatchObject({ ok: false, firstBrokenSeq: 4, reason: expect.stringMatching(/deleted at the end/) });
-
-    const rewritten: ChainedEntry[] = [];
-    for (let i = 1; i <= 5; i++) rewritten.push(chainEntry(rewritten.at(-1) ?? null, { ...entry(i), purpose: 'fraud-prevention' }));
-    expect(verifyChain(rewritten)).toEqual({ ok: true, count: 5 });
-    expect(verifyChain(rewritten, { checkpoint })).toMatchObject({ ok: false, firstBrokenSeq: 4, reason: expect.stringMatching(/checkpoint/) });
-  });
-
-  it('streams: ignores links after the first break', () => {
-    const chain = chainOf(4);
-    const verifier = new ChainVerifier();
-    expect(verifier.push(chain[0]!)).toBe(true);
-    expect(verifier.push(chain[2]!)).toBe(false);
-    expect(verifier.push(chain[1]!)).toBe(false);
-    expect(verifier.result()).toMatchObject({ ok: false, firstBrokenSeq: 2 });
+  it('streams: ignores seals after the first break', () => {
+    const sealed = sealedOf(4);
+    const verifier = new SealVerifier();
+    expect(verifier.push(sealed[0]!)).toBe(true);
+    expect(verifier.push(sealed[2]!)).toBe(false);
+    expect(verifier.push(sealed[1]!)).toBe(false);
+    expect(verifier.result()).toMatchObject({ ok: false, firstBrokenSeq: 3 });
   });
 
   it('reasons name sequence numbers, never the entry content', () => {
-    const chain = chainOf(3);
-    chain[1] = { ...chain[1]!, citizenRef: 'CH-9999-9999' };
-    const result = verifyChain(chain);
+    const sealed = sealedOf(3);
+    sealed[1] = { ...sealed[1]!, row: { ...sealed[1]!.row!, entry: { ...entry(2), citizenRef: 'CH-9999-9999' } } };
+    const result = verifySeals(sealed);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.reason).not.toMatch(/CH-/);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
-import { chainEntry, verifyChain } from '../../../src/audit/chain.js';
+import { contentHash, sealsAfter, verifySeals } from '../../../src/audit/chain.js';
 import { auditRecord } from '../../../src/policy/audit-record.js';
 import { decide } from '../../../src/policy/decide.js';
 import { filterView } from '../../../src/policy/filter.js';
@@ -42,7 +42,8 @@ describe('auditRecord', () => {
     expect(entry.reasons.identity).toMatch(/no sharing agreement/);
     expect(entry.reasons.contact).toBeUndefined();
     expect(entry.fieldsDisclosed).toContain('household[].name');
-    expect(verifyChain([chainEntry(null, entry)])).toEqual({ ok: true, count: 1 });
+    const [seal] = sealsAfter(null, [{ auditSeq: 1, entryHash: contentHash({ ...entry, seq: 1 }) }]);
+    expect(verifySeals([{ ...seal!, row: { prevHash: null, hash: seal!.entryHash, entry } }])).toEqual({ ok: true, count: 1 });
   });
 
   it('records a denied break-glass attempt with its reason', () => {
