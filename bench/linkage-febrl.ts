@@ -153,7 +153,7 @@ try {
   console.log(`\n| step | seconds | records/s |\n|---|---|---|`);
   console.log(`| store as source records | ${tStore.toFixed(2)} | ${Math.round(records.length / tStore)} |`);
   console.log(`| train | ${tTrain.toFixed(2)} | ${Math.round(records.length / tTrain)} |`);
-  console.log(`| link all (incremental, in batches of 200 per transaction) | ${tLink.toFixed(2)} | ${Math.round(records.length / tLink)} |`);
+  console.log(`| link all (incremental, in batches of 1,000 per transaction) | ${tLink.toFixed(2)} | ${Math.round(records.length / tLink)} |`);
   console.log(`\nSingle-record re-link (${sample.length} records, forced): p50 ${pct(0.5).toFixed(1)} ms, p95 ${pct(0.95).toFixed(1)} ms, max ${pct(1).toFixed(1)} ms.`);
 } finally {
   await pool.end();

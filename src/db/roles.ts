@@ -64,11 +64,8 @@ export async function ensureLoginRole(adminUrl: string, role: string, password: 
  *
  * - tables and views: SELECT, INSERT, UPDATE, DELETE (never TRUNCATE);
  * - tables named audit_*: SELECT and INSERT only, also taken from PUBLIC;
- *   their trigger functions run as the owner (SECURITY DEFINER), so that an
- *   insert can move the chain head the application itself cannot change;
- * - audit_head: UPDATE of its `one` column alone, because the audit store
- *   locks the head with SELECT ... FOR UPDATE, which PostgreSQL allows only
- *   with some UPDATE privilege; `one` is pinned to true by a CHECK;
+ *   their trigger functions run as the owner (SECURITY DEFINER), so that
+ *   their checks see what the application itself may not change;
  * - pgmigrations: SELECT (readiness reads it), nothing else;
  * - sequences: USAGE, SELECT; schemas: USAGE;
  * - default privileges of the owner: the same for tables, sequences and
@@ -124,11 +121,6 @@ BEGIN
       END IF;
       IF r.audit AND NOT r.read_only AND NOT has_table_privilege(app, r.rel, 'INSERT') THEN
         EXECUTE format('GRANT INSERT ON %s TO %I', r.rel, app);
-      END IF;
-      IF r.audit AND r.relname = 'audit_head'
-         AND EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = r.rel AND attname = 'one' AND NOT attisdropped)
-         AND NOT has_column_privilege(app, r.rel, 'one', 'UPDATE') THEN
-        EXECUTE format('GRANT UPDATE (one) ON %s TO %I', r.rel, app);
       END IF;
     ELSIF NOT (has_table_privilege(app, r.rel, 'SELECT') AND has_table_privilege(app, r.rel, 'INSERT')
                AND has_table_privilege(app, r.rel, 'UPDATE') AND has_table_privilege(app, r.rel, 'DELETE')) THEN

@@ -98,7 +98,8 @@ interface ViewRow {
 const iso = (d: string) => new Date(d).toISOString();
 
 export class LinkedCitizenSource implements CitizenSource {
-  constructor(private readonly pool: pg.Pool) {}
+  /** Reads through a pool, or a connection: in a disclosure, the read's own transaction. */
+  constructor(private readonly pool: pg.Pool | pg.PoolClient) {}
 
   async view(ref: string): Promise<CitizenLookup> {
     // Named: read on every citizen view, so each connection plans it once.

@@ -78,7 +78,7 @@ const SubjectAccess = Type.Object({
 const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opts) => {
   const options = opts.policy ?? policyOptions();
   // The linkage source reads through whatever it is given: in a disclosure, the read's own transaction.
-  const sourceIn = opts.source instanceof LinkedCitizenSource ? (db: pg.PoolClient) => new LinkedCitizenSource(db as unknown as pg.Pool) : undefined;
+  const sourceIn = opts.source instanceof LinkedCitizenSource ? (db: pg.PoolClient) => new LinkedCitizenSource(db) : undefined;
   const ctx: DisclosureContext = { pool: opts.pool, source: opts.source, ...(sourceIn ? { sourceIn } : {}), options, clock: opts.clock ?? (() => new Date()) };
 
   const requestOf = (request: FastifyRequest, action: string): DisclosureRequest => {
