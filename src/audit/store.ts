@@ -8,6 +8,7 @@
  * committed entries in audit_seal; verify walks the seals.
  */
 import type pg from 'pg';
+import { transaction } from '../db/transaction.js';
 import { canonicalJson, sealsAfter, SealVerifier, type AuditEntry, type VerifyResult } from './chain.js';
 
 /** A register change records what changed besides the usual entry fields; the hash covers it too. */
@@ -90,20 +91,12 @@ export async function appendAudit(db: Queryable, entries: readonly StoredEntry[]
  * same transaction; returns only after COMMIT, so nothing of the result
  * leaves unless its entries are committed with it.
  */
-export async function withAudit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<{ result: T; entries: StoredEntry[] }>): Promise<T> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+export function withAudit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<{ result: T; entries: StoredEntry[] }>): Promise<T> {
+  return transaction(pool, async (client) => {
     const { result, entries } = await fn(client);
     await appendAudit(client, entries);
-    await client.query('COMMIT');
     return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /** Sealers in every hub process and verify take turns on this advisory lock ("audit" in ASCII). */

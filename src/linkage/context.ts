@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { transaction } from '../db/transaction.js';
 import {
   buildNicknameTable, DEFAULT_BLOCKING_RULES, modelFromJson, modelToJson, parseNicknameCsv, parseRelationshipCsv,
   type BlockingRule, type PersonModel, type PrepareTables,
@@ -48,23 +49,15 @@ export async function activeModel(db: Db): Promise<{ version: number; model: Per
 }
 
 /** Stores a model as the new active version; the earlier versions stay. */
-export async function saveModel(pool: pg.Pool, model: PersonModel, seed: number): Promise<number> {
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+export function saveModel(pool: pg.Pool, model: PersonModel, seed: number): Promise<number> {
+  return transaction(pool, async (client) => {
     await client.query('UPDATE person_model SET active = false WHERE active');
     const { rows } = await client.query<{ version: number }>(
       'INSERT INTO person_model (model, seed, records, active) VALUES ($1, $2, $3, true) RETURNING version',
       [modelToJson(model), seed, model.training.records],
     );
-    await client.query('COMMIT');
     return rows[0]!.version;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export interface OpenOptions {
@@ -88,20 +81,11 @@ export async function openLinkage(pool: pg.Pool, options: OpenOptions = {}): Pro
 }
 
 /** Runs `fn` in a transaction holding the linkage lock: linking and steward decisions never interleave. */
-export async function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
-  const db = await pool.connect();
-  try {
-    await db.query('BEGIN');
+export function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+  return transaction(pool, async (db) => {
     await db.query('SELECT pg_advisory_xact_lock($1)', [LINKAGE_LOCK]);
-    const result = await fn(db);
-    await db.query('COMMIT');
-    return result;
-  } catch (error) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    db.release();
-  }
+    return fn(db);
+  });
 }
 
 /**

@@ -12,6 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { transaction } from '../db/transaction.js';
 import type PgBoss from 'pg-boss';
 import type { CitizenView } from '../../schemas/citizen-view.js';
 import type { EventType, PublishedEvent } from '../../schemas/subscriptions.js';
@@ -86,15 +87,10 @@ function eventBody(deliveryId: string, change: Change, subscriber: Subscriber, v
 
 /** One batch of pending changes in one transaction; returns how many changes it took. */
 async function publishBatch(ctx: PublishContext, limit: number, counts: PublishCounts): Promise<number> {
-  const db = await ctx.pool.connect();
-  try {
-    await db.query('BEGIN');
+  const taken = await transaction(ctx.pool, async (db) => {
     const changes: Change[] = (await db.query<{ id: string; event_type: EventType; changed_at: Date; ref: string; active: boolean; other_ref: string | null }>(PENDING, [limit]))
       .rows.map((r) => ({ id: Number(r.id), type: r.event_type, changedAt: r.changed_at, ref: r.ref, active: r.active, otherRef: r.other_ref }));
-    if (changes.length === 0) {
-      await db.query('COMMIT');
-      return 0;
-    }
+    if (changes.length === 0) return 0;
     const subscribers = (await db.query<{ id: string; client_id: string; org_id: string; org_name: string; role: Role; purpose: string; event_types: EventType[] }>(SUBSCRIBERS))
       .rows.map((r) => ({ id: Number(r.id), clientId: Number(r.client_id), orgId: Number(r.org_id), orgName: r.org_name, role: r.role, purpose: r.purpose, eventTypes: r.event_types }));
     const disclosure: DisclosureContext = { pool: ctx.pool, source: ctx.source, options: ctx.options, clock: ctx.clock };
@@ -126,15 +122,10 @@ async function publishBatch(ctx: PublishContext, limit: number, counts: PublishC
       }
     }
     await db.query('UPDATE citizen_outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [changes.map((c) => c.id)]);
-    await db.query('COMMIT');
-    counts.changes += changes.length;
     return changes.length;
-  } catch (error) {
-    await db.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    db.release();
-  }
+  });
+  counts.changes += taken;
+  return taken;
 }
 
 export interface PublishCounts {
