@@ -47,13 +47,13 @@ function criteriaOf(search: CitizenSearch): Criterion[] {
 }
 
 /**
- * The golden record's inputs in one round trip (the same as citizenView in
- * golden.ts reads in three: reference, linked records, household): the
- * account resolved as resolveRef does, its linked records as linkedSources
- * reads them, and the occupants of every UPRN its current address could
- * have (a current residential address of an open record, as given or as
- * matched), per UPRN as citizensAt finds them. Survivorship then picks the
- * current address and the household is that UPRN's occupants.
+ * The golden record's inputs in one round trip: the account resolved as
+ * resolveRef does (a merged reference to its survivor), its current linked
+ * records with their address matches, and the occupants of every UPRN its
+ * current address could have (a current residential address of an open
+ * record, as given or as matched), per UPRN as citizensAt finds them.
+ * Survivorship (buildCitizenView) then picks the current address, and the
+ * household is that UPRN's occupants.
  */
 const VIEW = `WITH a AS (
     SELECT coalesce(s.id, c.id) AS id, coalesce(s.ref, c.ref) AS ref, c.merged_into IS NOT NULL AS merged,

@@ -10,8 +10,7 @@ import type pg from 'pg';
 import type { CitizenView, Provenance } from '../../schemas/citizen-view.js';
 import type { DataCategory } from '../../schemas/categories.js';
 import type { Entitlement, PersonName, SourceRecord } from '../../schemas/source-record.js';
-import type { CitizenLookup } from '../citizens/source.js';
-import { resolveRef, type LinkedBy } from './accounts.js';
+import type { LinkedBy } from './accounts.js';
 import { currentName } from './features.js';
 
 export type GoldenField = 'name' | 'dateOfBirth' | 'sex' | 'nhsNumber' | 'nino' | 'address' | 'contact';
@@ -177,31 +176,6 @@ export function buildCitizenView(ref: string, sources: readonly LinkedSource[], 
   };
 }
 
-const iso = (d: Date | string) => new Date(d).toISOString();
-
-export async function linkedSources(db: pg.Pool | pg.PoolClient, citizenId: number): Promise<LinkedSource[]> {
-  // Named: read on every citizen view, so each connection plans it once.
-  const { rows } = await db.query<{
-    system: string; source_ref: string; record: SourceRecord; received_at: Date; source_updated_at: Date | null; closed: boolean;
-    linked_at: Date; linked_by: LinkedBy; m_uprn: string | null; m_status: 'matched' | 'review' | 'unmatched' | null;
-  }>({
-    name: 'citizen-linked-sources',
-    text: `SELECT l.system, l.source_ref, s.record, s.received_at, s.source_updated_at, s.closed, l.linked_at, l.linked_by,
-            m.uprn AS m_uprn, m.status AS m_status
-       FROM citizen_link l
-       JOIN source_record s ON s.system = l.system AND s.source_ref = l.source_ref AND s.current
-       LEFT JOIN address_match m ON m.source_record_id = s.id
-      WHERE l.citizen_id = $1 AND l.ended_at IS NULL
-      ORDER BY l.system, l.source_ref`,
-    values: [citizenId],
-  });
-  return rows.map((r) => ({
-    system: r.system, sourceRef: r.source_ref, record: r.record, receivedAt: iso(r.received_at),
-    updatedAt: iso(r.source_updated_at ?? r.received_at), closed: r.closed, linkedAt: iso(r.linked_at), linkedBy: r.linked_by,
-    addressMatch: r.m_status === null ? null : { uprn: r.m_uprn === null ? null : Number(r.m_uprn), status: r.m_status },
-  }));
-}
-
 /** Other active citizens with a current record at any of the UPRNs (given by the source or matched). */
 export async function citizensAt(db: pg.Pool | pg.PoolClient, uprns: readonly number[], except: number | null): Promise<{ citizenRef: string; name: string }[]> {
   if (uprns.length === 0) return [];
@@ -222,18 +196,4 @@ export async function citizensAt(db: pg.Pool | pg.PoolClient, uprns: readonly nu
     values: [uprns, except],
   });
   return rows.map((r) => ({ citizenRef: r.ref, name: [...r.features.forenames, r.features.surname].join(' ') }));
-}
-
-/**
- * The unfiltered golden record of a citizen; a merged reference answers with
- * the survivor's reference to redirect to; null when there is no such citizen.
- */
-export async function citizenView(pool: pg.Pool | pg.PoolClient, ref: string, rules: SurvivorshipRules = DEFAULT_SURVIVORSHIP): Promise<CitizenLookup> {
-  const resolved = await resolveRef(pool, ref);
-  if (!resolved) return null;
-  if (resolved.mergedFrom !== null) return { redirectTo: resolved.ref };
-  const sources = await linkedSources(pool, resolved.id);
-  const draft = buildCitizenView(resolved.ref, sources, [], rules);
-  const uprns = (draft.addresses ?? []).filter((a) => a.current && a.uprn !== null).map((a) => a.uprn as number);
-  return { view: { ...draft, household: await citizensAt(pool, uprns, resolved.id) }, mergedRefs: resolved.aliases };
 }

@@ -6,7 +6,8 @@ import { createClient } from '../../../src/auth/clients.js';
 import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
 import { manualLink } from '../../../src/linkage/decisions.js';
 import { exportMatches } from '../../../src/linkage/export.js';
-import { buildCitizenView, citizenView, type LinkedSource } from '../../../src/linkage/golden.js';
+import { buildCitizenView, type LinkedSource } from '../../../src/linkage/golden.js';
+import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
 import { linkAll } from '../../../src/linkage/batch.js';
 import { linkOne } from '../../../src/linkage/link.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
@@ -87,7 +88,8 @@ describe('citizen view and matches export from the database', () => {
       { system: 'revenues', ref: 'TW2', forenames: ['OLIVIA'], dob: '2010-03-05', ...home },
     );
     const [ameliaRef, oliviaRef] = [await refOf(amelia!.citizenId), await refOf(olivia!.citizenId)];
-    const lookup = await citizenView(db.pool, ameliaRef);
+    const source = new LinkedCitizenSource(db.pool);
+    const lookup = await source.view(ameliaRef);
     if (!lookup || !('view' in lookup)) return expect.fail('a view');
     expect(lookup.view.ref).toBe(ameliaRef);
     expect(lookup.view.identity?.name.value.forenames).toEqual(['AMELIA']);
@@ -96,8 +98,8 @@ describe('citizen view and matches export from the database', () => {
 
     const { client } = await createClient(db.pool, { org: 'Data Team', role: 'steward' });
     await manualLink(ctx, ameliaRef, 'revenues', 'TW2', { clientId: client.id, reason: 'test: one person after all' });
-    expect(await citizenView(db.pool, oliviaRef)).toEqual({ redirectTo: ameliaRef });
-    expect(await citizenView(db.pool, 'C0000000000')).toBeNull();
+    expect(await source.view(oliviaRef)).toEqual({ redirectTo: ameliaRef });
+    expect(await source.view('C0000000000')).toBeNull();
   });
 
   it('exports one row per current source record with its citizen reference', async () => {
