@@ -21,13 +21,6 @@ import type { CitizenSource } from './source.js';
 export interface DisclosureContext {
   pool: pg.Pool;
   source: CitizenSource;
-  /**
-   * The source reading through the disclosure's transaction, so that the
-   * citizen read and its audit entries are one transaction. Without it,
-   * `source` is asked inside the transaction as it is: fine for a source
-   * that reads no database, a second pool connection for one that does.
-   */
-  sourceIn?: (db: pg.PoolClient) => CitizenSource;
   options: PolicyOptions;
   clock: () => Date;
 }
@@ -53,7 +46,7 @@ type Recorded<T> = { result: Outcome<T>; entries: StoredEntry[] };
 
 const callerOf = (client: AuthenticatedClient): Caller => ({ clientId: client.id, orgId: client.orgId, role: client.role });
 
-const sourceOf = (ctx: DisclosureContext, db: pg.PoolClient): CitizenSource => ctx.sourceIn?.(db) ?? ctx.source;
+const sourceOf = (ctx: DisclosureContext, db: pg.PoolClient): CitizenSource => ctx.source.within?.(db) ?? ctx.source;
 
 /** References merged into each citizen, when the source knows them. */
 async function aliasesOf(source: CitizenSource, refs: readonly string[]): Promise<Map<string, string[]>> {

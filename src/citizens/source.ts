@@ -4,6 +4,7 @@
  * returns unfiltered data, so nothing from here may reach a response
  * without passing the policy engine.
  */
+import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
 
 export interface CitizenSearch {
@@ -35,4 +36,10 @@ export interface CitizenSource {
   mergedInto?(ref: string): Promise<string[]>;
   /** Link and merge history for subject access (links made and ended, by whom, why). */
   linkHistory?(ref: string): Promise<unknown[]>;
+  /**
+   * The same source reading through the given connection: a disclosure's
+   * citizen read and its audit entries are then one transaction. A source
+   * that reads no database need not have it.
+   */
+  within?(db: pg.PoolClient): CitizenSource;
 }

@@ -101,6 +101,10 @@ export class LinkedCitizenSource implements CitizenSource {
   /** Reads through a pool, or a connection: in a disclosure, the read's own transaction. */
   constructor(private readonly pool: pg.Pool | pg.PoolClient) {}
 
+  within(db: pg.PoolClient): LinkedCitizenSource {
+    return new LinkedCitizenSource(db);
+  }
+
   async view(ref: string): Promise<CitizenLookup> {
     // Named: read on every citizen view, so each connection plans it once.
     const row = (await this.pool.query<ViewRow>({ name: 'citizen-view', text: VIEW, values: [ref] })).rows[0];

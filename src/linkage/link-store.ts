@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import { prepare, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
-import { recordLinked } from '../publish/outbox.js';
+import { citizenChanged } from '../publish/outbox.js';
 import {
   createCitizen, linkRecord, memberCount, mergeCitizens, splitRecord, survivors, unlinkRecord, type Actor, type LinkedBy,
 } from './accounts.js';
@@ -173,6 +173,6 @@ export class DbLinkStore implements LinkStore {
   }
 
   async recordChanged(citizenId: number): Promise<void> {
-    await recordLinked(this.db, true, { citizenId });
+    await citizenChanged(this.db, citizenId, 'citizen.updated');
   }
 }

@@ -16,7 +16,6 @@ import { Consent, Objection, Restriction } from '../../../schemas/register.js';
 import { Role, type Role as RoleName } from '../../../schemas/roles.js';
 import { discloseCitizen, discloseMany, type DisclosureContext, type DisclosureRequest, type Outcome } from '../../citizens/disclosure.js';
 import type { CitizenSearch, CitizenSource } from '../../citizens/source.js';
-import { LinkedCitizenSource } from '../../linkage/citizen-source.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
 import { explainAccess } from '../../policy/explain.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
@@ -77,9 +76,7 @@ const SubjectAccess = Type.Object({
 
 const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opts) => {
   const options = opts.policy ?? policyOptions();
-  // The linkage source reads through whatever it is given: in a disclosure, the read's own transaction.
-  const sourceIn = opts.source instanceof LinkedCitizenSource ? (db: pg.PoolClient) => new LinkedCitizenSource(db) : undefined;
-  const ctx: DisclosureContext = { pool: opts.pool, source: opts.source, ...(sourceIn ? { sourceIn } : {}), options, clock: opts.clock ?? (() => new Date()) };
+  const ctx: DisclosureContext = { pool: opts.pool, source: opts.source, options, clock: opts.clock ?? (() => new Date()) };
 
   const requestOf = (request: FastifyRequest, action: string): DisclosureRequest => {
     const client = clientOf(request);
