@@ -33,9 +33,7 @@ const fromCheck = (prefix: string, raw: string, check: IdentifierCheck): CheckRe
 
 /**
  * The check with its last answer remembered: the parties of one row mostly
- * share its phone, email and postcode, and the phone check (libphonenumber)
- * was the costliest part of mapping. The checks are pure, and results are
- * only read.
+ * share its email. The checks are pure, and results are only read.
  */
 function rememberingLast<T>(check: (raw: string) => T): (raw: string) => T {
   let lastRaw: string | null = null;
@@ -49,13 +47,36 @@ function rememberingLast<T>(check: (raw: string) => T): (raw: string) => T {
   };
 }
 
+// Enough for the distinct values of a large extract's stretch; at about 200 bytes an entry, a few MB at most.
+const REMEMBERED = 20_000;
+
+/**
+ * The check with its answers remembered by input text, up to REMEMBERED of
+ * them (then forgotten all at once, so memory stays flat). For phones and
+ * postcodes: a row's parties share them, households and blocks of flats
+ * repeat them, and the phone check (libphonenumber, about 50 µs a number)
+ * was the costliest part of mapping.
+ */
+function remembering<T>(check: (raw: string) => T): (raw: string) => T {
+  const answers = new Map<string, T>();
+  return (raw) => {
+    let answer = answers.get(raw);
+    if (answer === undefined) {
+      answer = check(raw);
+      if (answers.size >= REMEMBERED) answers.clear();
+      answers.set(raw, answer);
+    }
+    return answer;
+  };
+}
+
 /** No `today` means no date is in the future: callers that know the date pass it. */
 const NO_FUTURE_LIMIT = '9999-12-31';
 
 export const defaultChecks: Checks = {
   nhsNumber: (raw) => fromCheck('nhs-number', raw, validateNhsNumber(raw)),
   nino: (raw) => fromCheck('nino', raw, validateNino(raw)),
-  phone: rememberingLast((raw) => fromCheck('phone', raw, validatePhone(raw))),
+  phone: remembering((raw) => fromCheck('phone', raw, validatePhone(raw))),
   email: rememberingLast((raw) => fromCheck('email', raw, validateEmail(raw))),
   dateOfBirth: (iso, today) => {
     const check = validateDob(iso, today ?? NO_FUTURE_LIMIT);
@@ -63,7 +84,7 @@ export const defaultChecks: Checks = {
   },
 };
 
-export const checkPostcode: (raw: string) => CheckResult = rememberingLast((raw) => {
+export const checkPostcode: (raw: string) => CheckResult = remembering((raw) => {
   const trimmed = raw.trim();
   if (isValidPostcode(trimmed)) return { value: toNormalised(trimmed) ?? trimmed, valid: true, rule: null };
   return { value: trimmed.toUpperCase().replace(/\s+/g, ' '), valid: false, rule: 'postcode-format' };
