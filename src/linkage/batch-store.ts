@@ -54,7 +54,8 @@ const EVENTS_SQL = `
 const PREPARED_MAX = 200_000;
 const preparedCache = new WeakMap<PrepareTables, Map<string, PreparedPerson>>();
 
-function preparedOf(tables: PrepareTables, key: string, version: string, features: PersonRecord): PreparedPerson {
+/** A record's prepared form at a version (its source record id), from the cache or prepared now and kept. */
+export function preparedOf(tables: PrepareTables, key: string, version: string, features: PersonRecord): PreparedPerson {
   let cache = preparedCache.get(tables);
   if (!cache || cache.size >= PREPARED_MAX) preparedCache.set(tables, (cache = new Map()));
   const at = `${key}#${version}`;
@@ -78,8 +79,10 @@ export class BatchLinkStore extends DbLinkStore {
   private events: QueuedEvent[] = [];
   private reviews = new Map<string, ReviewItem>();
   private changes: CitizenChange[] = [];
+  /** Accounts merged away while this store was in use, and the account each survives as. */
+  private readonly survivor = new Map<number, number>();
 
-  private constructor(db: pg.PoolClient, ctx: LinkageContext, private readonly anyDecision: boolean) {
+  private constructor(db: pg.PoolClient, ctx: LinkageContext, readonly anyDecision: boolean) {
     super(db, ctx);
   }
 
@@ -208,8 +211,15 @@ export class BatchLinkStore extends DbLinkStore {
       if (merged === survivor) continue;
       for (const key of this.accounts.get(merged) ?? []) this.attach(key, survivor);
       this.accounts.delete(merged);
+      for (const [from, to] of this.survivor) if (to === merged) this.survivor.set(from, survivor);
+      this.survivor.set(merged, survivor);
     }
     return survivor;
+  }
+
+  /** The account a record linked to `citizenId` when the batch was read is in now: merges move every link of the merged account. */
+  survivorOf(citizenId: number): number {
+    return this.survivor.get(citizenId) ?? citizenId;
   }
 
   override async memberCount(citizenId: number): Promise<number> {

@@ -4,8 +4,7 @@
  * Each batch of 1,000 is one transaction under the linkage lock.
  */
 import type pg from 'pg';
-import { prepare } from '../../matching/person/index.js';
-import { BatchLinkStore } from './batch-store.js';
+import { BatchLinkStore, preparedOf } from './batch-store.js';
 import { inTransaction, type LinkageContext } from './context.js';
 import { personFeatures, recordKey } from './features.js';
 import { linkIndexed } from './link.js';
@@ -32,6 +31,13 @@ const emptyLinkCounts = (): LinkCounts => ({ records: 0, created: 0, joined: 0, 
  * When a record moves or merges accounts, the rest of the batch is read
  * again, since their links may have moved with it.
  */
+/** A record's row as read with the batch, its link followed through the merges made since. */
+function currentIn(store: BatchLinkStore, row: RecordRow): RecordRow {
+  if (row.citizen_id === null) return row;
+  const now = store.survivorOf(Number(row.citizen_id));
+  return now === Number(row.citizen_id) ? row : { ...row, citizen_id: String(now) };
+}
+
 async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly { system: string; source_ref: string }[], force: boolean, counts: LinkCounts): Promise<void> {
   let pending = [...keys];
   // Records chosen and indexed on an earlier read: linked whatever the re-read says.
@@ -50,7 +56,7 @@ async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly 
         return [];
       }
       const features = personFeatures(row.record, row.matched_uprn);
-      const me = prepare(features, ctx.tables);
+      const me = preparedOf(ctx.tables, key, row.id, features);
       return [{ key, again, row, features, me, keys: blockKeys(ctx, me) }];
     });
     await indexMany(db, work.filter((w) => !w.again));
@@ -58,12 +64,14 @@ async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly 
     pending = [];
     const store = await BatchLinkStore.load(db, ctx, work.map((w) => ({ system: w.row.system, sourceRef: w.row.source_ref, me: w.me, keys: w.keys })));
     for (const [i, w] of work.entries()) {
-      const o = await linkIndexed(store, ctx, w.row, w.me, w.keys);
+      const o = await linkIndexed(store, ctx, currentIn(store, w.row), w.me, w.keys);
       if ((w.again || isChanged(w.row)) && o.citizenId !== null) await store.recordChanged(o.citizenId);
       if (o.action !== 'missing') counts[o.action]++;
       counts.merges += o.merges;
       counts.reviews += o.reviews;
-      if (o.merges > 0 || o.action === 'moved' || o.action === 'steward') {
+      // Without steward decisions a move or merge changes no other record of the batch but for the account its link is in
+      // now (currentIn); a decision on an account may bear on the records it gains, so those are read again.
+      if (store.anyDecision && (o.merges > 0 || o.action === 'moved' || o.action === 'steward')) {
         pending = work.slice(i + 1).map((x) => ({ system: x.row.system, source_ref: x.row.source_ref }));
         break;
       }
