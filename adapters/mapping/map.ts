@@ -54,7 +54,7 @@ class Context {
   ) {}
 
   warn(field: string, rule: string, message: string): void {
-    this.warnings.push({ field, rule, message });
+    this.warnings.push({ field, message, rule });
   }
 
   value(spec: ValueSpec | undefined): { value: string | null; label: string } {
@@ -84,7 +84,7 @@ function buildName(ctx: Context, spec: NameSpec | OtherNameSpec, kind: PersonNam
     if (value === null) return null;
     const split = splitName(value, spec.order);
     if (!split) throw new Rejected({ field: ctx.value(spec.full).label, rule: 'name-unparseable', message: 'no surname could be found in the name' });
-    return { ...split, raw: value, kind };
+    return { forenames: split.forenames, kind, raw: value, suffix: split.suffix, surname: split.surname, title: split.title };
   }
   const surname = ctx.value(spec.surname).value;
   const forenameSpec = spec.forenames;
@@ -95,7 +95,7 @@ function buildName(ctx: Context, spec: NameSpec | OtherNameSpec, kind: PersonNam
   }
   const title = ctx.value(spec.title).value;
   const suffix = ctx.value(spec.suffix).value;
-  return { title: title?.replace(/\./g, '').toUpperCase() ?? null, forenames, surname, suffix: suffix?.toUpperCase() ?? null, raw: null, kind };
+  return { forenames, kind, raw: null, suffix: suffix?.toUpperCase() ?? null, surname, title: title?.replace(/\./g, '').toUpperCase() ?? null };
 }
 
 function buildIdentifiers(ctx: Context, mapping: Mapping, checks: Checks): Identifier[] {
@@ -105,7 +105,7 @@ function buildIdentifiers(ctx: Context, mapping: Mapping, checks: Checks): Ident
     for (const raw of values) {
       const checked = spec.scheme === 'nhs-number' ? checks.nhsNumber(raw) : spec.scheme === 'nino' ? checks.nino(raw) : { value: raw, valid: true, rule: null };
       if (!checked.valid) ctx.warn(label, checked.rule ?? spec.scheme, `${spec.scheme} is not valid; kept but never used as match evidence`);
-      out.push({ scheme: spec.scheme, value: checked.value, raw, valid: checked.valid });
+      out.push({ raw, scheme: spec.scheme, valid: checked.valid, value: checked.value });
     }
   }
   return out;
@@ -118,7 +118,7 @@ function buildContacts(ctx: Context, mapping: Mapping, checks: Checks): Contact[
     for (const raw of values) {
       const checked = spec.kind === 'phone' ? checks.phone(raw) : checks.email(raw);
       if (!checked.valid) ctx.warn(label, checked.rule ?? spec.kind, `${spec.kind} is not valid`);
-      out.push({ kind: spec.kind, value: checked.value, raw, valid: checked.valid, use: spec.use ?? null });
+      out.push({ kind: spec.kind, raw, use: spec.use ?? null, valid: checked.valid, value: checked.value });
     }
   }
   return out;
@@ -142,15 +142,10 @@ function buildAddress(ctx: Context, spec: AddressSpec): SourceAddress | null {
   }
   const crossReference = spec.crossReference ? firstText(ctx.scope, spec.crossReference).value : null;
   if (lines.length === 0 && postcode === null && uprn === null) return null;
-  return {
-    lines: spec.join !== undefined && lines.length > 0 ? [lines.join(spec.join)] : lines,
-    postcode,
-    uprn,
-    crossReference,
-    kind: spec.kind,
-    from: ctx.date(spec.from),
-    to: ctx.date(spec.to),
-  };
+  // Dates read in the order the fields were read before, so that warnings keep their order.
+  const from = ctx.date(spec.from);
+  const to = ctx.date(spec.to);
+  return { crossReference, from, kind: spec.kind, lines: spec.join !== undefined && lines.length > 0 ? [lines.join(spec.join)] : lines, postcode, to, uprn };
 }
 
 // Built once per mapping, not once per record.
@@ -180,7 +175,9 @@ function buildEntitlements(ctx: Context, spec: EntitlementSpec): Entitlement[] {
     const verifiedOn = ctx.date(spec.verifiedOn, 'verification date');
     const method = ctx.value(spec.method).value ?? entry.method ?? null;
     const verified = spec.verified === 'always' || (spec.verified !== 'never' && (verifiedOn !== null || method !== null));
-    out.push({ kind: entry.kind, code: key, from: ctx.date(spec.from), to: ctx.date(spec.to), evidence: { verified, verifiedOn, method } });
+    const from = ctx.date(spec.from);
+    const to = ctx.date(spec.to);
+    out.push({ code: key, evidence: { method, verified, verifiedOn }, from, kind: entry.kind, to });
   }
   return out;
 }
@@ -192,7 +189,7 @@ function buildInvolvements(ctx: Context, spec: InvolvementSpec, closed: boolean)
     if (service === null || reference === null) return null;
     const to = c.date(spec.to);
     const ended = closed || (spec.closedIfEnded === true && to !== null);
-    return { service, reference, role: c.value(spec.role).value, status: ended ? 'closed' : 'open', from: c.date(spec.from), to };
+    return { from: c.date(spec.from), reference, role: c.value(spec.role).value, service, status: ended ? 'closed' : 'open', to };
   };
   if (spec.each === undefined) {
     const v = one(ctx);
@@ -261,20 +258,26 @@ function buildRecord(mapping: Mapping, scope: Scope, sourceRef: string, options:
     }
   }
 
+  const identifiers = buildIdentifiers(ctx, mapping, checks);
+  const contacts = buildContacts(ctx, mapping, checks);
+  const addresses = (mapping.addresses ?? []).map((a) => buildAddress(ctx, a)).filter((a): a is SourceAddress => a !== null);
+  const entitlements = (mapping.entitlements ?? []).flatMap((e) => buildEntitlements(ctx, e));
+  const involvements = (mapping.involvements ?? []).flatMap((v) => buildInvolvements(ctx, v, closed));
+  // Keys in sorted order here and in every part, so that the stored canonical JSON is JSON.stringify's (src/intake/store.ts).
   const record: SourceRecord = {
-    system: mapping.system,
-    sourceRef,
-    names,
+    addresses,
+    closed,
+    contacts,
     dateOfBirth,
     dateOfBirthRaw,
+    entitlements,
+    identifiers,
+    involvements,
+    names,
     sex,
-    identifiers: buildIdentifiers(ctx, mapping, checks),
-    contacts: buildContacts(ctx, mapping, checks),
-    addresses: (mapping.addresses ?? []).map((a) => buildAddress(ctx, a)).filter((a): a is SourceAddress => a !== null),
-    entitlements: (mapping.entitlements ?? []).flatMap((e) => buildEntitlements(ctx, e)),
-    involvements: (mapping.involvements ?? []).flatMap((v) => buildInvolvements(ctx, v, closed)),
-    closed,
+    sourceRef,
     sourceUpdatedAt,
+    system: mapping.system,
     warnings: ctx.warnings,
   };
   return record;

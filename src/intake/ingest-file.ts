@@ -1,11 +1,14 @@
 /** Taking in one extract file: read and map it as a stream, store every record, keep every reject. */
 import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
-import { DEFAULT_MAPPING_FILES, loadMapping, readAndMap } from '../../adapters/mapping/index.js';
-import type { Counts } from './store.js';
-import { createIntake, ingestItems, interruptAbandoned } from './ingest.js';
+import { DEFAULT_MAPPING_FILES, loadMapping, readAndMap, type Mapping } from '../../adapters/mapping/index.js';
+import type { Counts, PreparedItem } from './store.js';
+import { createIntake, ingestPrepared, intakeItem, interruptAbandoned, type IntakeSource } from './ingest.js';
+import { prepareItem } from './store.js';
 
 export function mappingFileFor(system: string, given: string | undefined): string {
   if (given) return given;
@@ -14,8 +17,12 @@ export function mappingFileFor(system: string, given: string | undefined): strin
   return shipped;
 }
 
-// Larger than a push batch: fewer statements and commits per record; two batches in memory at a time stay small.
+// Larger than a push batch: fewer statements and commits per record; the batches in memory at a time stay small.
 const FILE_BATCH = 2_000;
+// Below this a worker thread's start (loading the mapping code again) costs more than it saves.
+const WORKER_MIN_BYTES = 1024 * 1024;
+// Batches the worker may prepare ahead of the one being stored: enough to keep both threads busy, few enough for flat memory.
+const AHEAD = 2;
 
 export interface IngestFileOptions {
   /** The mapping file; the shipped one for the system when not given. */
@@ -26,14 +33,32 @@ export interface IngestFileOptions {
   onProgress?: (bytes: number, counts: Counts) => void;
   /** The day relative dates are read against (YYYY-MM-DD); today when not given. */
   today?: string;
+  /** Read, map and prepare in a worker thread (default: for files of 1 MiB or more). */
+  worker?: boolean;
 }
 
-export async function ingestFile(pool: pg.Pool, system: string, file: string, options: IngestFileOptions = {}): Promise<{ intakeId: number; counts: Counts }> {
-  const mapping = await loadMapping(mappingFileFor(system, options.mapping));
-  const source = { system, channel: 'file' as const, fileName: path.basename(file), rawFormat: mapping.reader.kind };
-  // Earlier intakes whose process was killed are closed as interrupted rather than left running for ever.
-  await interruptAbandoned(pool);
-  const intakeId = await createIntake(pool, source);
+/** What the file's reading needs, as plain data for a worker thread. */
+export interface PrepareJob {
+  file: string;
+  mappingFile: string;
+  today: string;
+  intakeId: number;
+  source: IntakeSource;
+  batchSize: number;
+}
+
+export interface PreparedBatch {
+  items: PreparedItem[];
+  /** Bytes of the file read so far. */
+  bytes: number;
+}
+
+/** Worker to main thread: a batch, the end of the file, or what went wrong. */
+export type PrepareMessage = PreparedBatch | { done: true } | { error: string };
+
+/** Reads, maps and prepares the file in this thread, batch by batch. */
+export async function* prepareFile(job: PrepareJob, mapping?: Mapping): AsyncGenerator<PreparedBatch> {
+  const loaded = mapping ?? await loadMapping(job.mappingFile);
   let bytes = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -41,9 +66,89 @@ export async function ingestFile(pool: pg.Pool, system: string, file: string, op
       done(null, chunk);
     },
   });
-  const items = readAndMap(mapping, createReadStream(file).pipe(counter), { today: options.today ?? new Date().toISOString().slice(0, 10) }, { path: path.basename(file) });
-  const counts = await ingestItems(pool, intakeId, source, items, {
-    batchSize: FILE_BATCH,
+  const mapped = readAndMap(loaded, createReadStream(job.file).pipe(counter), { today: job.today }, { path: path.basename(job.file) });
+  let items: PreparedItem[] = [];
+  for await (const item of mapped) {
+    items.push(prepareItem(intakeItem(item, job.source), job.intakeId));
+    if (items.length >= job.batchSize) {
+      yield { items, bytes };
+      items = [];
+    }
+  }
+  if (items.length > 0) yield { items, bytes };
+}
+
+function startWorker(job: PrepareJob): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./prepare-worker.js', here), { workerData: job });
+  // Run from the TypeScript source: a worker does not inherit the main thread's loader, so it registers tsx's itself.
+  const entry = new URL('./prepare-worker.ts', here).href;
+  const code = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+  return new Worker(code, { eval: true, workerData: job });
+}
+
+/**
+ * prepareFile in a worker thread, AHEAD batches ahead of the caller: parsing
+ * and mapping (most of an intake's CPU) then run beside the database writes
+ * instead of between them. The worker goes when the caller stops reading.
+ */
+export async function* prepareFileInWorker(job: PrepareJob): AsyncGenerator<PreparedBatch> {
+  const worker = startWorker(job);
+  const queue: PrepareMessage[] = [];
+  let failure: Error | null = null;
+  let exited = false;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  worker.on('message', (message: PrepareMessage) => {
+    queue.push(message);
+    notify();
+  });
+  worker.on('error', (error) => {
+    failure = error;
+    notify();
+  });
+  worker.on('exit', () => {
+    exited = true;
+    notify();
+  });
+  try {
+    for (let i = 0; i < AHEAD; i++) worker.postMessage('more');
+    for (;;) {
+      while (queue.length === 0 && failure === null && !exited) await new Promise<void>((resolve) => (wake = resolve));
+      const message = queue.shift();
+      if (!message) throw failure ?? new Error('the intake worker stopped before the end of the file');
+      if ('error' in message) throw new Error(message.error);
+      if ('done' in message) return;
+      worker.postMessage('more');
+      yield message;
+    }
+  } finally {
+    await worker.terminate();
+  }
+}
+
+export async function ingestFile(pool: pg.Pool, system: string, file: string, options: IngestFileOptions = {}): Promise<{ intakeId: number; counts: Counts }> {
+  const mappingFile = mappingFileFor(system, options.mapping);
+  const mapping = await loadMapping(mappingFile);
+  const source = { system, channel: 'file' as const, fileName: path.basename(file), rawFormat: mapping.reader.kind };
+  // A file that cannot be read fails as the intake's reading does, in this thread.
+  const size = await stat(file).then((s) => s.size, () => 0);
+  // Earlier intakes whose process was killed are closed as interrupted rather than left running for ever.
+  await interruptAbandoned(pool);
+  const intakeId = await createIntake(pool, source);
+  const job: PrepareJob = { file, mappingFile, today: options.today ?? new Date().toISOString().slice(0, 10), intakeId, source, batchSize: FILE_BATCH };
+  const prepared = (options.worker ?? size >= WORKER_MIN_BYTES) ? prepareFileInWorker(job) : prepareFile(job, mapping);
+  let bytes = 0;
+  async function* batches(): AsyncGenerator<PreparedItem[]> {
+    for await (const batch of prepared) {
+      bytes = batch.bytes;
+      yield batch.items;
+    }
+  }
+  const counts = await ingestPrepared(pool, intakeId, source, batches(), {
     ...(options.onAccepted ? { onAccepted: options.onAccepted } : {}),
     onProgress: (c) => options.onProgress?.(bytes, c),
   });

@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import type { MappedItem } from '../../adapters/mapping/index.js';
-import { count, emptyCounts, storeItems, type Counts, type IntakeItem, type Position } from './store.js';
+import { count, emptyCounts, prepareItem, storePrepared, type Counts, type IntakeItem, type Position, type PreparedItem } from './store.js';
 
 export interface IntakeSource {
   system: string;
@@ -85,7 +85,8 @@ export async function closeIntake(intakeId: number): Promise<void> {
   }
 }
 
-function toItem(mapped: MappedItem, source: IntakeSource): IntakeItem {
+/** A mapped item as the intake stores it, with its position in the file or request. */
+export function intakeItem(mapped: MappedItem, source: IntakeSource): IntakeItem {
   const position: Position = source.channel === 'file'
     ? { file: source.fileName ?? '', ...(mapped.position.line !== undefined ? { line: mapped.position.line } : {}), index: mapped.position.index }
     : { requestId: source.requestId ?? '', index: mapped.position.index };
@@ -97,9 +98,24 @@ function toItem(mapped: MappedItem, source: IntakeSource): IntakeItem {
 
 /** Stores everything `items` yields under intake `intakeId`; returns the final counts. */
 export async function ingestItems(pool: pg.Pool, intakeId: number, source: IntakeSource, items: AsyncIterable<MappedItem>, options: IngestOptions = {}): Promise<Counts> {
-  const counts = emptyCounts();
   const batchSize = options.batchSize ?? 500;
-  let batch: IntakeItem[] = [];
+  async function* batches(): AsyncGenerator<PreparedItem[]> {
+    let batch: PreparedItem[] = [];
+    for await (const mapped of items) {
+      batch.push(prepareItem(intakeItem(mapped, source), intakeId));
+      if (batch.length >= batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+  return ingestPrepared(pool, intakeId, source, batches(), options);
+}
+
+/** Stores batches of items prepared for intake `intakeId` (by ingestItems, or by a worker thread for files). */
+export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: IntakeSource, batches: AsyncIterable<PreparedItem[]>, options: IngestOptions = {}): Promise<Counts> {
+  const counts = emptyCounts();
   // One session for the whole intake: it holds the intake's lock, and batches are stored one after another anyway.
   let client = owners.get(intakeId);
   owners.delete(intakeId);
@@ -111,7 +127,7 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
     });
   }
   const session = client;
-  const flush = async (chunk: IntakeItem[]) => {
+  const flush = async (chunk: PreparedItem[]) => {
     if (chunk.length === 0) return;
     const client = session;
     const accepted: number[] = [];
@@ -122,7 +138,7 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
       // database crash before that can lose the last batches, jobs and records together, and leaves the intake
       // interrupted; storing again is idempotent.
       await client.query('SET LOCAL synchronous_commit = off');
-      for (const { outcome, id } of await storeItems(client, intakeId, source.system, chunk)) {
+      for (const { outcome, id } of await storePrepared(client, intakeId, source.system, chunk)) {
         count(counts, outcome);
         if (id !== null) accepted.push(id);
       }
@@ -137,21 +153,16 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
     }
     options.onProgress?.(counts);
   };
-  // One batch is stored while the next is read and mapped; batches still commit one after another, in order.
+  // One batch is stored while the next is prepared; batches still commit one after another, in order.
   let storing: Promise<void> = Promise.resolve();
   try {
-    for await (const mapped of items) {
-      batch.push(toItem(mapped, source));
-      if (batch.length >= batchSize) {
-        await storing;
-        storing = flush(batch);
-        // Handled when awaited: a failure must not count as unhandled while the next batch is mapped.
-        storing.catch(() => undefined);
-        batch = [];
-      }
+    for await (const batch of batches) {
+      await storing;
+      storing = flush(batch);
+      // Handled when awaited: a failure must not count as unhandled while the next batch is prepared.
+      storing.catch(() => undefined);
     }
     await storing;
-    await flush(batch);
     await session.query(FINISH, [intakeId, 'done', null]);
     await session.query(UNLOCK, [intakeId]);
     session.release();
