@@ -10,13 +10,24 @@ export type MappedItem =
   | { position: Position; raw: string | null; reject: MapReject };
 
 export async function* readAndMap(mapping: Mapping, source: ByteSource, options: MapOptions = {}, context: ReadContext = {}): AsyncGenerator<MappedItem> {
+  for await (const items of readAndMapEach(mapping, source, options, context)) yield* items;
+}
+
+/**
+ * readAndMap, one read record at a time: the items each read record gives.
+ * The first `skip` read records are read but neither mapped nor yielded (a
+ * file intake maps the start of a file in one thread and the rest in another).
+ */
+export async function* readAndMapEach(mapping: Mapping, source: ByteSource, options: MapOptions = {}, context: ReadContext = {}, skip = 0): AsyncGenerator<MappedItem[]> {
+  let read = 0;
   for await (const item of readRecords(source, mapping.reader, context)) {
+    if (read++ < skip) continue;
     if ('error' in item) {
-      yield { position: item.error.position, raw: null, reject: { field: '(record)', rule: 'unreadable', message: item.error.reason } };
+      yield [{ position: item.error.position, raw: null, reject: { field: '(record)', rule: 'unreadable', message: item.error.reason } }];
       continue;
     }
-    for (const result of mapRecord(mapping, item, options)) {
-      yield 'record' in result ? { position: item.position, raw: item.raw, record: result.record } : { position: item.position, raw: item.raw, reject: result.reject };
-    }
+    yield mapRecord(mapping, item, options).map((result) => ('record' in result
+      ? { position: item.position, raw: item.raw, record: result.record }
+      : { position: item.position, raw: item.raw, reject: result.reject }));
   }
 }

@@ -2,10 +2,10 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform } from 'node:stream';
+import { pipeline, Transform } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
-import { DEFAULT_MAPPING_FILES, loadMapping, readAndMap, type Mapping } from '../../adapters/mapping/index.js';
+import { DEFAULT_MAPPING_FILES, loadMapping, readAndMapEach, type Mapping } from '../../adapters/mapping/index.js';
 import type { Counts, PreparedItem } from './store.js';
 import { createIntake, ingestPrepared, intakeItem, interruptAbandoned, type IntakeSource } from './ingest.js';
 import { prepareItem } from './store.js';
@@ -51,13 +51,20 @@ export interface PreparedBatch {
   items: PreparedItem[];
   /** Bytes of the file read so far. */
   bytes: number;
+  /** Read records (records and unreadable ones) of the file prepared so far, this batch's included. */
+  records: number;
 }
 
-/** Worker to main thread: a batch, the end of the file, or what went wrong. */
-export type PrepareMessage = PreparedBatch | { done: true } | { error: string };
+/** Worker to main thread: ready for work, a batch, the end of the file, or what went wrong. */
+export type PrepareMessage = { ready: true } | PreparedBatch | { done: true } | { error: string };
+/** Main thread to worker: start after the read records prepared here, or prepare one more batch. */
+export type PrepareCommand = { skip: number } | 'more';
 
-/** Reads, maps and prepares the file in this thread, batch by batch. */
-export async function* prepareFile(job: PrepareJob, mapping?: Mapping): AsyncGenerator<PreparedBatch> {
+/**
+ * Reads, maps and prepares the file in this thread, batch by batch, from
+ * the read record `skip` on. A batch ends with a read record's last item.
+ */
+export async function* prepareFile(job: PrepareJob, mapping?: Mapping, skip = 0): AsyncGenerator<PreparedBatch> {
   const loaded = mapping ?? await loadMapping(job.mappingFile);
   let bytes = 0;
   const counter = new Transform({
@@ -66,16 +73,20 @@ export async function* prepareFile(job: PrepareJob, mapping?: Mapping): AsyncGen
       done(null, chunk);
     },
   });
-  const mapped = readAndMap(loaded, createReadStream(job.file).pipe(counter), { today: job.today }, { path: path.basename(job.file) });
+  // pipeline, not pipe: a file that cannot be read fails the reading instead of leaving it waiting.
+  const input = pipeline(createReadStream(job.file), counter, () => undefined);
+  const mapped = readAndMapEach(loaded, input, { today: job.today }, { path: path.basename(job.file) }, skip);
+  let records = skip;
   let items: PreparedItem[] = [];
-  for await (const item of mapped) {
-    items.push(prepareItem(intakeItem(item, job.source), job.intakeId));
+  for await (const each of mapped) {
+    records++;
+    for (const item of each) items.push(prepareItem(intakeItem(item, job.source), job.intakeId));
     if (items.length >= job.batchSize) {
-      yield { items, bytes };
+      yield { items, bytes, records };
       items = [];
     }
   }
-  if (items.length > 0) yield { items, bytes };
+  if (items.length > 0) yield { items, bytes, records };
 }
 
 function startWorker(job: PrepareJob): Worker {
@@ -90,11 +101,17 @@ function startWorker(job: PrepareJob): Worker {
 /**
  * prepareFile in a worker thread, AHEAD batches ahead of the caller: parsing
  * and mapping (most of an intake's CPU) then run beside the database writes
- * instead of between them. The worker goes when the caller stops reading.
+ * instead of between them. A worker takes seconds to load the mapping code,
+ * so until it is ready the file is prepared here, and the worker goes on
+ * after the read records done here; should it fail to start, this thread
+ * prepares the whole file. The worker goes when the caller stops reading.
  */
-export async function* prepareFileInWorker(job: PrepareJob): AsyncGenerator<PreparedBatch> {
+export async function* prepareFileInWorker(job: PrepareJob, mapping: Mapping, options: { handOverAfter?: number } = {}): AsyncGenerator<PreparedBatch> {
+  // At most this many batches here, then wait for the worker (tests hand over at a known point this way).
+  const handOverAfter = options.handOverAfter ?? Infinity;
   const worker = startWorker(job);
-  const queue: PrepareMessage[] = [];
+  const queue: Exclude<PrepareMessage, { ready: true }>[] = [];
+  let ready = false;
   let failure: Error | null = null;
   let exited = false;
   let wake: (() => void) | null = null;
@@ -103,7 +120,8 @@ export async function* prepareFileInWorker(job: PrepareJob): AsyncGenerator<Prep
     wake = null;
   };
   worker.on('message', (message: PrepareMessage) => {
-    queue.push(message);
+    if ('ready' in message) ready = true;
+    else queue.push(message);
     notify();
   });
   worker.on('error', (error) => {
@@ -114,15 +132,31 @@ export async function* prepareFileInWorker(job: PrepareJob): AsyncGenerator<Prep
     exited = true;
     notify();
   });
+  const command = (c: PrepareCommand) => worker.postMessage(c);
   try {
-    for (let i = 0; i < AHEAD; i++) worker.postMessage('more');
+    let records = 0;
+    const here = prepareFile(job, mapping);
+    try {
+      for (let batches = 0; ; batches++) {
+        if (batches >= handOverAfter) while (!ready && failure === null) await new Promise<void>((resolve) => (wake = resolve));
+        if (ready && failure === null) break;
+        const next = await here.next();
+        if (next.done) return;
+        records = next.value.records;
+        yield next.value;
+      }
+    } finally {
+      await here.return(undefined);
+    }
+    command({ skip: records });
+    for (let i = 0; i < AHEAD; i++) command('more');
     for (;;) {
       while (queue.length === 0 && failure === null && !exited) await new Promise<void>((resolve) => (wake = resolve));
       const message = queue.shift();
       if (!message) throw failure ?? new Error('the intake worker stopped before the end of the file');
       if ('error' in message) throw new Error(message.error);
       if ('done' in message) return;
-      worker.postMessage('more');
+      command('more');
       yield message;
     }
   } finally {
@@ -140,7 +174,7 @@ export async function ingestFile(pool: pg.Pool, system: string, file: string, op
   await interruptAbandoned(pool);
   const intakeId = await createIntake(pool, source);
   const job: PrepareJob = { file, mappingFile, today: options.today ?? new Date().toISOString().slice(0, 10), intakeId, source, batchSize: FILE_BATCH };
-  const prepared = (options.worker ?? size >= WORKER_MIN_BYTES) ? prepareFileInWorker(job) : prepareFile(job, mapping);
+  const prepared = (options.worker ?? size >= WORKER_MIN_BYTES) ? prepareFileInWorker(job, mapping) : prepareFile(job, mapping);
   let bytes = 0;
   async function* batches(): AsyncGenerator<PreparedItem[]> {
     for await (const batch of prepared) {

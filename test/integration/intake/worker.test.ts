@@ -8,7 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRevenuesFile, type RevenuesFile } from '../../../bench/intake.js';
-import { ingestFile } from '../../../src/intake/ingest-file.js';
+import { DEFAULT_MAPPING_FILES, loadDefaultMapping } from '../../../adapters/mapping/index.js';
+import { ingestFile, prepareFile, prepareFileInWorker, type PreparedBatch, type PrepareJob } from '../../../src/intake/ingest-file.js';
 import { intakeById } from '../../../src/intake/queries.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
@@ -49,6 +50,26 @@ describe('file intake in a worker thread', () => {
     expect(b.records).toHaveLength(file.records);
     expect(b.records).toEqual(a.records);
     expect(b.rejects).toEqual(a.rejects);
+  });
+
+  it('hands the rest of the file over to the worker after the batches prepared here, at any point', { timeout: 120_000 }, async () => {
+    const mapping = await loadDefaultMapping('revenues');
+    const job: PrepareJob = {
+      file: extract, mappingFile: DEFAULT_MAPPING_FILES.revenues, today: '2026-11-30', intakeId: 1, batchSize: 500,
+      source: { system: 'revenues', channel: 'file', fileName: 'revenues.csv', rawFormat: 'csv' },
+    };
+    const all = async (batches: AsyncIterable<PreparedBatch>) => {
+      const out: PreparedBatch[] = [];
+      for await (const batch of batches) out.push(batch);
+      return out;
+    };
+    const here = await all(prepareFile(job, mapping));
+    expect(here.length).toBeGreaterThan(10);
+    for (const handOverAfter of [0, 1, 7]) {
+      const mixed = await all(prepareFileInWorker(job, mapping, { handOverAfter }));
+      expect(mixed.map((b) => b.records)).toEqual(here.map((b) => b.records));
+      expect(mixed.flatMap((b) => b.items)).toEqual(here.flatMap((b) => b.items));
+    }
   });
 
   it('fails the intake with the worker\'s error', async () => {
