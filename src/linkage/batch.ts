@@ -4,11 +4,13 @@
  * Each batch of 1,000 is one transaction under the linkage lock.
  */
 import type pg from 'pg';
+import type { PersonRecord, PreparedPerson } from '../../matching/person/index.js';
+import type { SourceRecord } from '../../schemas/source-record.js';
 import { BatchLinkStore, preparedOf } from './batch-store.js';
 import { inTransaction, type LinkageContext } from './context.js';
 import { personFeatures, recordKey } from './features.js';
 import { linkIndexed } from './link.js';
-import { blockKeys, currentOf, indexMany, isChanged, RECORDS_SQL, type RecordRow } from './person-index.js';
+import { blockKeys, currentOf, indexMany, isChanged, RECORD_STATES_SQL, type RecordState } from './person-index.js';
 
 export interface LinkCounts {
   records: number;
@@ -24,28 +26,66 @@ export interface LinkCounts {
 
 const emptyLinkCounts = (): LinkCounts => ({ records: 0, created: 0, joined: 0, kept: 0, moved: 0, steward: 0, unchanged: 0, merges: 0, reviews: 0 });
 
+type Key = { system: string; source_ref: string };
+
+/** A record's content as linking compares it, at the version (source record id) and matched UPRN it was read at. */
+interface Content { id: string; matchedUprn: string | null; features: PersonRecord; me: PreparedPerson; keys: string[] }
+
+const SOURCES_SQL = (where: string) => `
+  SELECT s.system, s.source_ref, s.id, s.record, am.uprn AS matched_uprn FROM source_record s
+    LEFT JOIN address_match am ON am.source_record_id = s.id AND am.status = 'matched'
+   WHERE ${where}`;
+const CURRENT_SOURCES_SQL = SOURCES_SQL('(s.system, s.source_ref) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND s.current');
+const VERSIONS_SQL = SOURCES_SQL('s.id = ANY($1::bigint[])');
+
+/** Records prepared between two waits for the database, so that the batch being linked is not held up for long. */
+const PREPARE_SLICE = 100;
+
 /**
- * Links a batch in one transaction: the records and their links are read in
- * one query and indexed in one statement, their candidates read together,
- * then linked one by one in order in memory, the outcomes written together.
- * When a record moves or merges accounts, the rest of the batch is read
- * again, since their links may have moved with it.
+ * The current versions of the given records (and the given versions), read and
+ * prepared: mapping to features, normalising and blocking keys. A batch's
+ * records are read ahead, outside its transaction, while the batch before it
+ * is linked; its transaction checks that each is still the version read.
  */
-/** A record's row as read with the batch, its link followed through the merges made since. */
-function currentIn(store: BatchLinkStore, row: RecordRow): RecordRow {
+async function readContent(db: pg.Pool | pg.PoolClient, ctx: LinkageContext, which: { keys: readonly Key[] } | { ids: readonly string[] }): Promise<Map<string, Content>> {
+  const { rows } = await db.query<{ system: string; source_ref: string; id: string; record: SourceRecord; matched_uprn: string | null }>(
+    'keys' in which ? CURRENT_SOURCES_SQL : VERSIONS_SQL,
+    'keys' in which ? [which.keys.map((k) => k.system), which.keys.map((k) => k.source_ref)] : [which.ids],
+  );
+  const out = new Map<string, Content>();
+  for (const [i, r] of rows.entries()) {
+    if (i % PREPARE_SLICE === PREPARE_SLICE - 1) await new Promise(setImmediate);
+    const key = recordKey(r.system, r.source_ref);
+    const features = personFeatures(r.record, r.matched_uprn);
+    const me = preparedOf(ctx.tables, key, r.id, features);
+    out.set(`${key}#${r.id}`, { id: r.id, matchedUprn: r.matched_uprn, features, me, keys: blockKeys(ctx, me) });
+  }
+  return out;
+}
+
+/** A record's state as read with the batch, its link followed through the merges made since. */
+function currentIn(store: BatchLinkStore, row: RecordState): RecordState {
   if (row.citizen_id === null) return row;
   const now = store.survivorOf(Number(row.citizen_id));
   return now === Number(row.citizen_id) ? row : { ...row, citizen_id: String(now) };
 }
 
-async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly { system: string; source_ref: string }[], force: boolean, counts: LinkCounts): Promise<void> {
+/**
+ * Links a batch in one transaction: the records' links read in one query, the
+ * records (read ahead) indexed in one statement, their candidates read
+ * together, then linked one by one in order in memory, the outcomes written
+ * together. When steward decisions exist and a record moves or merges
+ * accounts, the rest of the batch is read again, since a decision may bear
+ * on the accounts their links moved to.
+ */
+async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly Key[], ahead: Map<string, Content>, force: boolean, counts: LinkCounts): Promise<void> {
   let pending = [...keys];
   // Records chosen and indexed on an earlier read: linked whatever the re-read says.
   const chosen = new Set<string>();
   while (pending.length > 0) {
-    const { rows } = await db.query<RecordRow>(RECORDS_SQL, [pending.map((k) => k.system), pending.map((k) => k.source_ref)]);
+    const { rows } = await db.query<RecordState>(RECORD_STATES_SQL, [pending.map((k) => k.system), pending.map((k) => k.source_ref)]);
     const byKey = new Map(rows.map((r) => [recordKey(r.system, r.source_ref), r]));
-    const work = pending.flatMap((k) => {
+    const chosenRows = pending.flatMap((k) => {
       const key = recordKey(k.system, k.source_ref);
       const row = byKey.get(key);
       const again = chosen.has(key);
@@ -55,10 +95,12 @@ async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly 
         counts.unchanged++;
         return [];
       }
-      const features = personFeatures(row.record, row.matched_uprn);
-      const me = preparedOf(ctx.tables, key, row.id, features);
-      return [{ key, again, row, features, me, keys: blockKeys(ctx, me) }];
+      return [{ key, again, row }];
     });
+    // A version taken in, or matched to another address, since the read ahead is read now.
+    const stale = chosenRows.filter((c) => ahead.get(`${c.key}#${c.row.id}`)?.matchedUprn !== c.row.matched_uprn);
+    if (stale.length > 0) for (const [at, content] of await readContent(db, ctx, { ids: stale.map((c) => c.row.id) })) ahead.set(at, content);
+    const work = chosenRows.map((c) => ({ ...c, ...(ahead.get(`${c.key}#${c.row.id}`) as Content) }));
     await indexMany(db, work.filter((w) => !w.again));
     for (const w of work) chosen.add(w.key);
     pending = [];
@@ -80,11 +122,21 @@ async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly 
   }
 }
 
-async function linkKeys(ctx: LinkageContext, keys: { system: string; source_ref: string }[], options: LinkAllOptions): Promise<LinkCounts> {
+/** Links in batches; each batch's records are read and prepared while the batch before it is linked. */
+async function linkKeys(ctx: LinkageContext, keys: Key[], options: LinkAllOptions): Promise<LinkCounts> {
   const counts = emptyLinkCounts();
   const batch = options.batchSize ?? 1000;
+  const readAhead = (from: number) => {
+    const read = readContent(ctx.pool, ctx, { keys: keys.slice(from, from + batch) });
+    // Awaited when its batch comes; a failure meanwhile is no unhandled rejection.
+    read.catch(() => undefined);
+    return read;
+  };
+  let next = readAhead(0);
   for (let i = 0; i < keys.length; i += batch) {
-    await inTransaction(ctx.pool, (db) => linkBatch(db, ctx, keys.slice(i, i + batch), options.relink ?? false, counts));
+    const ahead = await next;
+    if (i + batch < keys.length) next = readAhead(i + batch);
+    await inTransaction(ctx.pool, (db) => linkBatch(db, ctx, keys.slice(i, i + batch), ahead, options.relink ?? false, counts));
     options.onProgress?.(counts, keys.length);
   }
   return counts;

@@ -15,7 +15,7 @@ import { MODEL, type LinkedBy } from './accounts.js';
 import { inTransaction, type LinkageContext } from './context.js';
 import { personFeatures, recordKey } from './features.js';
 import { DbLinkStore, NO_DECISIONS, type LinkStore, type Member } from './link-store.js';
-import { currentOf, indexRecord, isChanged, RECORD_SQL, type RecordRow } from './person-index.js';
+import { currentOf, indexRecord, isChanged, RECORD_SQL, type RecordRow, type RecordState } from './person-index.js';
 
 export type LinkAction = 'created' | 'joined' | 'kept' | 'moved' | 'steward' | 'unchanged' | 'missing';
 
@@ -86,7 +86,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
 }
 
 /** The linking decision for a record already indexed as its current version. */
-export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: RecordRow, me: PreparedPerson, keys: readonly string[]): Promise<LinkOutcome> {
+export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: RecordState, me: PreparedPerson, keys: readonly string[]): Promise<LinkOutcome> {
   const outcome: LinkOutcome = { action: 'unchanged', citizenId: null, merges: 0, reviews: 0 };
   const { system, source_ref: sourceRef } = row;
   const current = currentOf(row);

@@ -63,9 +63,12 @@ export const MEMBERS_SQL = `
    WHERE NOT (m.system = $2 AND m.source_ref = $3)
    ORDER BY m.citizen_id, m.system, m.source_ref`;
 
-/** Records' current versions, whether each is indexed as that version, its link, and whether any steward decision bears on it. */
-const recordsSql = (where: string) => `
-  SELECT s.system, s.source_ref, s.id, s.record, s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by, am.uprn AS matched_uprn,
+/**
+ * Records' current versions, whether each is indexed as that version, its link, and whether any steward decision bears on it;
+ * with or without the record itself (a batch reads the records ahead, outside its transaction).
+ */
+const recordsSql = (where: string, record: boolean) => `
+  SELECT s.system, s.source_ref, s.id,${record ? ' s.record,' : ''} s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by, am.uprn AS matched_uprn,
          EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.system = s.system AND d.source_ref = s.source_ref)
       OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.other_system = s.system AND d.other_source_ref = s.source_ref)
       OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind <> 'link'
@@ -75,21 +78,26 @@ const recordsSql = (where: string) => `
     LEFT JOIN citizen_link l ON l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL
     LEFT JOIN address_match am ON am.source_record_id = s.id AND am.status = 'matched'
    WHERE ${where} AND s.current`;
-export const RECORD_SQL = recordsSql('s.system = $1 AND s.source_ref = $2');
-export const RECORDS_SQL = recordsSql('(s.system, s.source_ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))');
+export const RECORD_SQL = recordsSql('s.system = $1 AND s.source_ref = $2', true);
+export const RECORD_STATES_SQL = recordsSql('(s.system, s.source_ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))', false);
 
-export interface RecordRow {
-  system: string; source_ref: string; id: string; record: SourceRecord; closed: boolean; indexed: string | null;
+/** What linking needs to know of a record's current version besides its content. */
+export interface RecordState {
+  system: string; source_ref: string; id: string; closed: boolean; indexed: string | null;
   citizen_id: string | null; linked_by: string | null; decided: boolean;
   /** The UPRN address matching found for this version, if it matched. */
   matched_uprn: string | null;
 }
 
-export const currentOf = (row: RecordRow) => (row.citizen_id === null ? null : { citizenId: Number(row.citizen_id), linkedBy: row.linked_by as LinkedBy });
-export const isChanged = (row: RecordRow) => row.indexed === null || Number(row.indexed) !== Number(row.id);
+export interface RecordRow extends RecordState {
+  record: SourceRecord;
+}
+
+export const currentOf = (row: RecordState) => (row.citizen_id === null ? null : { citizenId: Number(row.citizen_id), linkedBy: row.linked_by as LinkedBy });
+export const isChanged = (row: RecordState) => row.indexed === null || Number(row.indexed) !== Number(row.id);
 
 /** Indexes many records in one statement (the pairs must be distinct). */
-export async function indexMany(db: pg.PoolClient, items: { row: RecordRow; features: PersonRecord; keys: string[] }[]): Promise<void> {
+export async function indexMany(db: pg.PoolClient, items: { row: RecordState; features: PersonRecord; keys: readonly string[] }[]): Promise<void> {
   if (items.length === 0) return;
   const blocks = items.flatMap((i) => i.keys.map((k) => [k, i.row.system, i.row.source_ref] as const));
   const reindexed = items.filter((i) => i.row.indexed !== null);
