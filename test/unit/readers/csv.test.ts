@@ -1,6 +1,8 @@
 import iconv from 'iconv-lite';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'csv-parse/sync';
 import { readCsv, type ReadItem } from '../../../adapters/readers/index.js';
+import { splitPlainRecord } from '../../../adapters/readers/csv.js';
 import { chunked, collect, utf8 } from './collect.js';
 
 const fieldsOf = (items: ReadItem[]) => items.flatMap((i) => ('fields' in i ? [i.fields] : []));
@@ -93,5 +95,24 @@ describe('CSV reader', () => {
 
   it('refuses an unknown encoding before reading', async () => {
     await expect(collect(readCsv(utf8('A\n1\n'), { kind: 'csv', encoding: 'klingon-8' }))).rejects.toThrow(/unknown encoding/);
+  });
+
+  it('splits plainly well-formed records as csv-parse does, and leaves every other record to it', () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
+    const pieces = ['a', 'B', 'é', ' ', ',', '|', '"', "'", '""', '\n', '\r', ''];
+    let plain = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let text = '';
+      for (let k = Math.floor(random() * 12); k >= 0; k--) text += pieces[Math.floor(random() * pieces.length)];
+      for (const [delimiter, quote] of [[',', '"'], ['|', "'"]] as const) {
+        const fields = splitPlainRecord(text, delimiter, quote);
+        if (!fields) continue;
+        plain++;
+        const rows = parse(text, { delimiter, quote, escape: quote, record_delimiter: ['\n'], relax_column_count: true }) as string[][];
+        expect(rows, JSON.stringify(text)).toEqual([fields]);
+      }
+    }
+    expect(plain).toBeGreaterThan(5_000);
   });
 });
