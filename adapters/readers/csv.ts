@@ -190,22 +190,22 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
       if (!columns || f.unclosed || f.tooLong) break;
     }
     if (batch.length === 0) return;
-    let rows: string[][] | null = null;
-    if (batch.every((f) => !f.unclosed && !f.tooLong && !hasInvalidText(f.text))) {
-      const plain: string[][] = [];
-      for (const f of batch) {
-        const fields = splitPlainRecord(f.text, delimiter, quote);
-        if (!fields) break;
-        plain.push(fields);
-      }
+    // Plainly well-formed records are split here; the other readable ones of the batch are parsed by csv-parse
+    // together, and should that fail or miscount, one by one, as are the unreadable ones.
+    const readable = batch.map((f) => !f.unclosed && !f.tooLong && !hasInvalidText(f.text));
+    const rows = batch.map((f, i) => (readable[i] ? splitPlainRecord(f.text, delimiter, quote) ?? undefined : undefined));
+    const rest = batch.flatMap((_, i) => (readable[i] && !rows[i] ? [i] : []));
+    if (rest.length > 0) {
+      let parsed: string[][] | null;
       try {
-        rows = plain.length === batch.length ? plain : parseRows(batch.map((f) => f.text).join('\n'), options);
+        parsed = parseRows(rest.map((i) => batch[i]!.text).join('\n'), options);
       } catch {
-        rows = null;
+        parsed = null;
       }
+      if (parsed?.length === rest.length) rest.forEach((i, k) => (rows[i] = parsed[k]));
     }
     for (const [i, f] of batch.entries()) {
-      const values = rows?.length === batch.length ? rows[i] : undefined;
+      const values = rows[i];
       const taken = lines.pushedBack;
       const item = values ? toItem(f, values) : single(f);
       if (item === 'header') continue;
