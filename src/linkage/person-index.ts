@@ -15,17 +15,32 @@ export function blockKeys(ctx: Pick<LinkageContext, 'rules'>, p: PreparedPerson)
   return ctx.rules.flatMap((rule, i) => [...new Set(rule.keys(p))].map((k) => `${i}:${k}`));
 }
 
+/**
+ * The old keys of re-indexed records (as person_record holds them) deleted and the new ones added, in one statement: its
+ * parts see one snapshot, so the delete reads the old keys and removes none of the new rows.
+ */
+const INDEX_SQL = `
+  WITH old AS (
+    SELECT p.system, p.source_ref, unnest(p.block_keys) AS key FROM person_record p
+      JOIN unnest($8::text[], $9::text[]) AS k(system, source_ref) ON p.system = k.system AND p.source_ref = k.source_ref
+  ), p AS (
+    INSERT INTO person_record (system, source_ref, source_record_id, features, block_keys)
+    SELECT r.system, r.source_ref, r.id, r.features, coalesce(k.keys, '{}')
+      FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[]) AS r(system, source_ref, id, features)
+      LEFT JOIN (SELECT system, source_ref, array_agg(key) AS keys FROM unnest($5::text[], $6::text[], $7::text[]) AS b(key, system, source_ref)
+                  GROUP BY system, source_ref) k ON k.system = r.system AND k.source_ref = r.source_ref
+    ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features, block_keys = EXCLUDED.block_keys
+  ), d AS (
+    DELETE FROM person_block b USING old WHERE b.key = old.key AND b.system = old.system AND b.source_ref = old.source_ref
+  )
+  INSERT INTO person_block (key, system, source_ref) SELECT * FROM unnest($5::text[], $6::text[], $7::text[])`;
+
 export async function indexRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules'>, sourceRecordId: number, features: PersonRecord, prepared: PreparedPerson, system: string, sourceRef: string) {
   const keys = blockKeys(ctx, prepared);
-  // One statement: the CTEs and the final insert see the same snapshot, so the old keys are deleted and the new ones added.
-  await db.query(
-    `WITH p AS (
-       INSERT INTO person_record (system, source_ref, source_record_id, features) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features
-     ), d AS (DELETE FROM person_block WHERE system = $1 AND source_ref = $2)
-     INSERT INTO person_block (key, system, source_ref) SELECT unnest($5::text[]), $1, $2`,
-    [system, sourceRef, sourceRecordId, features, keys],
-  );
+  await db.query({
+    name: 'linkage-index-one', text: INDEX_SQL,
+    values: [[system], [sourceRef], [sourceRecordId], [JSON.stringify(features)], keys, keys.map(() => system), keys.map(() => sourceRef), [system], [sourceRef]],
+  });
   return keys;
 }
 
@@ -101,18 +116,11 @@ export async function indexMany(db: pg.PoolClient, items: { row: RecordState; fe
   if (items.length === 0) return;
   const blocks = items.flatMap((i) => i.keys.map((k) => [k, i.row.system, i.row.source_ref] as const));
   const reindexed = items.filter((i) => i.row.indexed !== null);
-  await db.query(
-    `WITH p AS (
-       INSERT INTO person_record (system, source_ref, source_record_id, features)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[])
-       ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features
-     ), d AS (
-       DELETE FROM person_block b USING unnest($8::text[], $9::text[]) AS k(system, source_ref) WHERE b.system = k.system AND b.source_ref = k.source_ref
-     )
-     INSERT INTO person_block (key, system, source_ref) SELECT * FROM unnest($5::text[], $6::text[], $7::text[])`,
-    [items.map((i) => i.row.system), items.map((i) => i.row.source_ref), items.map((i) => i.row.id), items.map((i) => JSON.stringify(i.features)),
+  await db.query({
+    name: 'linkage-index-many', text: INDEX_SQL,
+    values: [items.map((i) => i.row.system), items.map((i) => i.row.source_ref), items.map((i) => i.row.id), items.map((i) => JSON.stringify(i.features)),
       blocks.map((b) => b[0]), blocks.map((b) => b[1]), blocks.map((b) => b[2]),
       // Only records indexed before have keys to drop: a first load deletes nothing.
       reindexed.map((i) => i.row.system), reindexed.map((i) => i.row.source_ref)],
-  );
+  });
 }

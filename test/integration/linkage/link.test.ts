@@ -193,6 +193,25 @@ describe('incremental person linkage', () => {
     expect(await citizenOf(ctx, 'revenues', 'CH2')).toBe(b!.citizenId);
   });
 
+  it('replaces a changed record\'s blocking keys, linked alone or in a batch', async () => {
+    const keysOf = async (ref: string) => (await db.pool.query<{ block: string[]; kept: string[] }>(
+      `SELECT ARRAY(SELECT key::text FROM person_block b WHERE b.system = p.system AND b.source_ref = p.source_ref ORDER BY 1) AS block,
+              ARRAY(SELECT unnest(p.block_keys) ORDER BY 1) AS kept FROM person_record p WHERE p.system = 'housing' AND p.source_ref = $1`, [ref])).rows[0]!;
+    const spec: PersonSpec = { system: 'housing', ref: 'RK1', forenames: ['NOAH'], surname: 'WALKER', dob: '1988-02-14', lines: ['7 FERN LANE', 'NORTHBY'], postcode: 'ZZ6 6FL' };
+    await add(spec);
+    const first = await keysOf('RK1');
+    expect(first.block).toEqual(first.kept);
+    await add({ ...spec, surname: 'EDWARDS', postcode: 'ZZ2 2ED', lines: ['40 QUEENS ROAD', 'NORTHBY'] });
+    const second = await keysOf('RK1');
+    expect(second.block).toEqual(second.kept);
+    expect(second.block).not.toEqual(first.block);
+    const ids = await store(db.pool, [sourceRecord({ ...spec, forenames: ['OSCAR'], dob: '1990-09-09' })]);
+    await linkSourceRecords(ctx, ids);
+    const third = await keysOf('RK1');
+    expect(third.block).toEqual(third.kept);
+    expect(third.block).not.toEqual(second.block);
+  });
+
   it('links the pipeline\'s batch of new versions by source record id', async () => {
     const spec: PersonSpec = { system: 'smartcard', ref: 'PL1', forenames: ['KATE'], surname: 'MACDONALD', dob: '1975-11-23', lines: ['14 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZX' };
     const ids = await store(db.pool, [sourceRecord(spec), sourceRecord({ ...spec, ref: 'PL2', forenames: ['ISLA'], surname: 'OKONKWO', dob: '2001-01-01' })]);
