@@ -16,21 +16,35 @@ import { recordKey, splitKey } from './features.js';
 import { DbLinkStore, NO_DECISIONS, REVIEW_SQL, reviewColumns, type Decisions, type Member, type ReviewItem } from './link-store.js';
 import { citizenRef } from './reference.js';
 
+/**
+ * The records of each of the batch's blocking keys (at most the size limit and one more, as MEMBERS_SQL reads them), as one
+ * JSON object: keys and results this many cost more as parameters and rows than as one JSON text each way.
+ */
 const HITS_SQL = `
-  SELECT k.key, b.system, b.source_ref
-    FROM unnest($1::text[]) AS k(key)
-   CROSS JOIN LATERAL (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT $2 + 1) b`;
+  SELECT coalesce(json_object_agg(k.key, b.records), '{}') AS blocks
+    FROM json_array_elements_text($1::json) AS k(key)
+   CROSS JOIN LATERAL (SELECT array_agg(system || '|' || source_ref) AS records
+                         FROM (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT $2 + 1) x) b
+   WHERE b.records IS NOT NULL`;
 
-/** Every current member, with its features, of the accounts the given records are linked to now. */
+/** Records given by key (system|source_ref), as a JSON array. */
+const RECORDS_OF = `
+  SELECT split_part(k, '|', 1) AS system, substr(k, strpos(k, '|') + 1) AS source_ref FROM json_array_elements_text($1::json) AS k`;
+
+/** Every current member, with its version, of the accounts the given records are linked to now. */
 const ACCOUNTS_SQL = `
-  WITH accounts AS (
-    SELECT DISTINCT l.citizen_id FROM unnest($1::text[], $2::text[]) AS r(system, source_ref)
-      JOIN citizen_link l ON l.system = r.system AND l.source_ref = r.source_ref AND l.ended_at IS NULL
+  WITH r AS (${RECORDS_OF}), accounts AS (
+    SELECT DISTINCT l.citizen_id FROM r JOIN citizen_link l ON l.system = r.system AND l.source_ref = r.source_ref AND l.ended_at IS NULL
   )
-  SELECT m.citizen_id, m.system, m.source_ref, p.source_record_id, p.features
+  SELECT coalesce(json_agg(json_build_array(m.citizen_id, m.system || '|' || m.source_ref, p.source_record_id)), '[]') AS members
     FROM accounts a
     JOIN citizen_link m ON m.citizen_id = a.citizen_id AND m.ended_at IS NULL
     JOIN person_record p ON p.system = m.system AND p.source_ref = m.source_ref`;
+
+/** The features of records not prepared yet (most members were prepared when they were linked). */
+const FEATURES_SQL = `
+  SELECT p.system || '|' || p.source_ref AS key, p.source_record_id, p.features FROM (${RECORDS_OF}) r
+    JOIN person_record p ON p.system = r.system AND p.source_ref = r.source_ref`;
 
 const ANY_DECISION_SQL = 'SELECT EXISTS (SELECT 1 FROM link_decision WHERE revoked_at IS NULL) AS any';
 
@@ -54,10 +68,18 @@ const EVENTS_SQL = `
 const PREPARED_MAX = 200_000;
 const preparedCache = new WeakMap<PrepareTables, Map<string, PreparedPerson>>();
 
-/** A record's prepared form at a version (its source record id), from the cache or prepared now and kept. */
-export function preparedOf(tables: PrepareTables, key: string, version: string, features: PersonRecord): PreparedPerson {
+function cacheOf(tables: PrepareTables): Map<string, PreparedPerson> {
   let cache = preparedCache.get(tables);
   if (!cache || cache.size >= PREPARED_MAX) preparedCache.set(tables, (cache = new Map()));
+  return cache;
+}
+
+/** A record's prepared form at a version (its source record id), if prepared already. */
+const preparedAt = (tables: PrepareTables, key: string, version: string): PreparedPerson | undefined => cacheOf(tables).get(`${key}#${version}`);
+
+/** A record's prepared form at a version, from the cache or prepared now and kept. */
+export function preparedOf(tables: PrepareTables, key: string, version: string, features: PersonRecord): PreparedPerson {
+  const cache = cacheOf(tables);
   const at = `${key}#${version}`;
   let p = cache.get(at);
   if (!p) cache.set(at, (p = prepare(features, tables)));
@@ -91,27 +113,28 @@ export class BatchLinkStore extends DbLinkStore {
     const anyDecision = (await db.query<{ any: boolean }>(ANY_DECISION_SQL)).rows[0]!.any;
     const store = new BatchLinkStore(db, ctx, anyDecision);
     const keys = [...new Set(records.flatMap((r) => r.keys))];
-    const { rows: hits } = await db.query<{ key: string; system: string; source_ref: string }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [keys, ctx.maxBlockSize] });
-    for (const h of hits) {
-      const key = recordKey(h.system, h.source_ref);
-      const block = store.blocks.get(h.key);
-      if (block) block.push(key);
-      else store.blocks.set(h.key, [key]);
-    }
+    const { rows: [hits] } = await db.query<{ blocks: Record<string, string[]> }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [JSON.stringify(keys), ctx.maxBlockSize] });
     const reached = new Set<string>();
-    for (const block of store.blocks.values()) if (block.length <= ctx.maxBlockSize) for (const key of block) reached.add(key);
+    for (const [key, block] of Object.entries(hits!.blocks)) {
+      store.blocks.set(key, block);
+      if (block.length <= ctx.maxBlockSize) for (const r of block) reached.add(r);
+    }
     for (const r of records) {
       reached.add(recordKey(r.system, r.sourceRef));
       store.prepared.set(recordKey(r.system, r.sourceRef), r.me);
     }
-    const list = [...reached].map(splitKey);
-    const { rows } = await db.query<{ citizen_id: string; system: string; source_ref: string; source_record_id: string; features: PersonRecord }>({
-      name: 'linkage-batch-accounts', text: ACCOUNTS_SQL, values: [list.map((r) => r.system), list.map((r) => r.sourceRef)],
-    });
-    for (const r of rows) {
-      const key = recordKey(r.system, r.source_ref);
-      store.attach(key, Number(r.citizen_id));
-      if (!store.prepared.has(key)) store.prepared.set(key, preparedOf(ctx.tables, key, r.source_record_id, r.features));
+    const { rows: [accounts] } = await db.query<{ members: [number, string, number][] }>({ name: 'linkage-batch-accounts', text: ACCOUNTS_SQL, values: [JSON.stringify([...reached])] });
+    const unprepared: string[] = [];
+    for (const [citizenId, key, version] of accounts!.members) {
+      store.attach(key, citizenId);
+      if (store.prepared.has(key)) continue;
+      const p = preparedAt(ctx.tables, key, String(version));
+      if (p) store.prepared.set(key, p);
+      else unprepared.push(key);
+    }
+    if (unprepared.length > 0) {
+      const { rows } = await db.query<{ key: string; source_record_id: string; features: PersonRecord }>({ name: 'linkage-batch-features', text: FEATURES_SQL, values: [JSON.stringify(unprepared)] });
+      for (const r of rows) store.prepared.set(r.key, preparedOf(ctx.tables, r.key, r.source_record_id, r.features));
     }
     return store;
   }

@@ -16,31 +16,32 @@ export function blockKeys(ctx: Pick<LinkageContext, 'rules'>, p: PreparedPerson)
 }
 
 /**
- * The old keys of re-indexed records (as person_record holds them) deleted and the new ones added, in one statement: its
- * parts see one snapshot, so the delete reads the old keys and removes none of the new rows.
+ * Records indexed from one JSON array (system, source_ref, id, features, keys, reindexed): cheaper to send than a
+ * parameter array per column. The old keys of re-indexed records (as person_record holds them) are deleted and the
+ * new ones added in one statement: its parts see one snapshot, so the delete reads the old keys and removes none of
+ * the new rows.
  */
 const INDEX_SQL = `
-  WITH old AS (
-    SELECT p.system, p.source_ref, unnest(p.block_keys) AS key FROM person_record p
-      JOIN unnest($8::text[], $9::text[]) AS k(system, source_ref) ON p.system = k.system AND p.source_ref = k.source_ref
+  WITH r AS MATERIALIZED (
+    SELECT * FROM json_to_recordset($1::json) AS r(system text, source_ref text, id bigint, features jsonb, keys text[], reindexed boolean)
+  ), old AS (
+    SELECT p.system, p.source_ref, unnest(p.block_keys) AS key FROM r JOIN person_record p ON p.system = r.system AND p.source_ref = r.source_ref
+     WHERE r.reindexed
   ), p AS (
-    INSERT INTO person_record (system, source_ref, source_record_id, features, block_keys)
-    SELECT r.system, r.source_ref, r.id, r.features, coalesce(k.keys, '{}')
-      FROM unnest($1::text[], $2::text[], $3::bigint[], $4::jsonb[]) AS r(system, source_ref, id, features)
-      LEFT JOIN (SELECT system, source_ref, array_agg(key) AS keys FROM unnest($5::text[], $6::text[], $7::text[]) AS b(key, system, source_ref)
-                  GROUP BY system, source_ref) k ON k.system = r.system AND k.source_ref = r.source_ref
+    INSERT INTO person_record (system, source_ref, source_record_id, features, block_keys) SELECT system, source_ref, id, features, keys FROM r
     ON CONFLICT (system, source_ref) DO UPDATE SET source_record_id = EXCLUDED.source_record_id, features = EXCLUDED.features, block_keys = EXCLUDED.block_keys
   ), d AS (
     DELETE FROM person_block b USING old WHERE b.key = old.key AND b.system = old.system AND b.source_ref = old.source_ref
   )
-  INSERT INTO person_block (key, system, source_ref) SELECT * FROM unnest($5::text[], $6::text[], $7::text[])`;
+  INSERT INTO person_block (key, system, source_ref) SELECT unnest(keys), system, source_ref FROM r`;
+
+interface Indexed { system: string; source_ref: string; id: string | number; features: PersonRecord; keys: readonly string[]; reindexed: boolean }
+
+const index = (db: pg.PoolClient, records: readonly Indexed[]) => db.query({ name: 'linkage-index', text: INDEX_SQL, values: [JSON.stringify(records)] });
 
 export async function indexRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules'>, sourceRecordId: number, features: PersonRecord, prepared: PreparedPerson, system: string, sourceRef: string) {
   const keys = blockKeys(ctx, prepared);
-  await db.query({
-    name: 'linkage-index-one', text: INDEX_SQL,
-    values: [[system], [sourceRef], [sourceRecordId], [JSON.stringify(features)], keys, keys.map(() => system), keys.map(() => sourceRef), [system], [sourceRef]],
-  });
+  await index(db, [{ system, source_ref: sourceRef, id: sourceRecordId, features, keys, reindexed: true }]);
   return keys;
 }
 
@@ -114,13 +115,6 @@ export const isChanged = (row: RecordState) => row.indexed === null || Number(ro
 /** Indexes many records in one statement (the pairs must be distinct). */
 export async function indexMany(db: pg.PoolClient, items: { row: RecordState; features: PersonRecord; keys: readonly string[] }[]): Promise<void> {
   if (items.length === 0) return;
-  const blocks = items.flatMap((i) => i.keys.map((k) => [k, i.row.system, i.row.source_ref] as const));
-  const reindexed = items.filter((i) => i.row.indexed !== null);
-  await db.query({
-    name: 'linkage-index-many', text: INDEX_SQL,
-    values: [items.map((i) => i.row.system), items.map((i) => i.row.source_ref), items.map((i) => i.row.id), items.map((i) => JSON.stringify(i.features)),
-      blocks.map((b) => b[0]), blocks.map((b) => b[1]), blocks.map((b) => b[2]),
-      // Only records indexed before have keys to drop: a first load deletes nothing.
-      reindexed.map((i) => i.row.system), reindexed.map((i) => i.row.source_ref)],
-  });
+  // Only records indexed before have keys to drop: a first load deletes nothing.
+  await index(db, items.map((i) => ({ system: i.row.system, source_ref: i.row.source_ref, id: i.row.id, features: i.features, keys: i.keys, reindexed: i.row.indexed !== null })));
 }
