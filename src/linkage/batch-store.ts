@@ -52,13 +52,17 @@ const ANY_DECISION_SQL = 'SELECT EXISTS (SELECT 1 FROM link_decision WHERE revok
 const IDS_SQL = "SELECT nextval(pg_get_serial_sequence('citizen', 'id')) AS id FROM generate_series(1, $1)";
 const ID_BLOCK = 256;
 
-const CITIZENS_SQL = 'INSERT INTO citizen (id, ref) OVERRIDING SYSTEM VALUE SELECT * FROM unnest($1::bigint[], $2::text[])';
-const LINKS_SQL = `
-  INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight)
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::real[])`;
-const EVENTS_SQL = `
+/** A batch's new accounts, links and events in one statement, each as a JSON array (cheaper to send than an array per column). */
+const WRITE_SQL = `
+  WITH c AS (
+    INSERT INTO citizen (id, ref) OVERRIDING SYSTEM VALUE SELECT id, ref FROM json_to_recordset($1::json) AS x(id bigint, ref text)
+  ), l AS (
+    INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight)
+    SELECT citizen_id, system, source_ref, linked_by, weight FROM json_to_recordset($2::json) AS x(citizen_id bigint, system text, source_ref text, linked_by text, weight real)
+  )
   INSERT INTO citizen_event (citizen_id, kind, system, source_ref, client_id, reason)
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::text[])`;
+  SELECT citizen_id, kind, system, source_ref, client_id, reason
+    FROM json_to_recordset($3::json) AS x(citizen_id bigint, kind text, system text, source_ref text, client_id bigint, reason text)`;
 
 /**
  * Prepared records by record and version, across batches: a large account's
@@ -267,17 +271,14 @@ export class BatchLinkStore extends DbLinkStore {
     this.events = [];
     this.reviews = new Map();
     this.changes = [];
-    if (citizens.length > 0) await this.db.query({ name: 'linkage-batch-citizens', text: CITIZENS_SQL, values: [citizens.map((c) => c.id), citizens.map((c) => c.ref)] });
-    if (links.length > 0) {
+    if (citizens.length + links.length + events.length > 0) {
       await this.db.query({
-        name: 'linkage-batch-links', text: LINKS_SQL,
-        values: [links.map((l) => l.citizenId), links.map((l) => l.system), links.map((l) => l.sourceRef), links.map((l) => l.linkedBy), links.map((l) => l.weight)],
-      });
-    }
-    if (events.length > 0) {
-      await this.db.query({
-        name: 'linkage-batch-events', text: EVENTS_SQL,
-        values: [events.map((e) => e.citizenId), events.map((e) => e.kind), events.map((e) => e.system), events.map((e) => e.sourceRef), events.map((e) => e.clientId), events.map((e) => e.reason)],
+        name: 'linkage-batch-write', text: WRITE_SQL,
+        values: [
+          JSON.stringify(citizens),
+          JSON.stringify(links.map((l) => ({ citizen_id: l.citizenId, system: l.system, source_ref: l.sourceRef, linked_by: l.linkedBy, weight: l.weight }))),
+          JSON.stringify(events.map((e) => ({ citizen_id: e.citizenId, kind: e.kind, system: e.system, source_ref: e.sourceRef, client_id: e.clientId, reason: e.reason }))),
+        ],
       });
     }
     if (reviews.length > 0) await this.db.query(REVIEW_SQL, reviewColumns(reviews));
