@@ -134,9 +134,11 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
     const before = { ...counts };
     try {
       await client.query('BEGIN');
-      // Not waiting for each batch's WAL flush: FINISH commits synchronously, which flushes every batch before it. A
-      // database crash before that can lose the last batches, jobs and records together, and leaves the intake
-      // interrupted; storing again is idempotent.
+      // Not waiting for each batch's WAL flush is crash-safe here: FINISH commits synchronously, which flushes every
+      // batch before it; a killed ingest process loses nothing committed (the server flushes it all the same); only a
+      // crash of the database server itself can lose the last batches' commits, and then records, their pipeline jobs
+      // and the progress counts go together (one transaction), the intake shows interrupted, and taking the file in
+      // again stores just what was lost (the rest is unchanged by content hash).
       await client.query('SET LOCAL synchronous_commit = off');
       for (const { outcome, id } of await storePrepared(client, intakeId, source.system, chunk)) {
         count(counts, outcome);
