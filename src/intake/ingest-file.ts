@@ -89,12 +89,19 @@ export async function* prepareFile(job: PrepareJob, mapping?: Mapping, skip = 0)
   if (items.length > 0) yield { items, bytes, records };
 }
 
+// Packages the worker's code imports, loaded before it registers tsx's loader: through the loader's hooks each of their
+// many modules costs several times as much (typebox/compile alone 1.3 s instead of 0.3 s). Resolved here, so that the
+// worker's TypeScript finds the very same modules already loaded.
+const PRELOADED = ['typebox', 'typebox/compile', 'typebox/value', 'libphonenumber-js', 'yaml', 'fast-xml-parser', 'csv-parse/sync', 'iconv-lite', 'postcode', 'pg-copy-streams'];
+
 function startWorker(job: PrepareJob): Worker {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return new Worker(new URL('./prepare-worker.js', here), { workerData: job });
   // Run from the TypeScript source: a worker does not inherit the main thread's loader, so it registers tsx's itself.
   const entry = new URL('./prepare-worker.ts', here).href;
-  const code = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
+  const preload = JSON.stringify(PRELOADED.map((name) => import.meta.resolve(name)));
+  const code = `Promise.all(${preload}.map((url) => import(url))).then(() => import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}))`
+    + `.then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
   return new Worker(code, { eval: true, workerData: job });
 }
 
