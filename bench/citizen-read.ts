@@ -21,6 +21,7 @@
  * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US]
  */
 import { spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -129,7 +130,7 @@ const bareRoutes: FastifyPluginAsyncTypebox<{ source: CitizenSource }> = async (
   });
 };
 
-interface Load { rps: number; p50: number; p99: number; errors: number; non2xx: number }
+interface Load { rps: number; total: number; p50: number; p99: number; errors: number; non2xx: number }
 
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
 
@@ -146,9 +147,41 @@ process.stdin.on('data', (c) => chunks.push(c)).on('end', () => {
   autocannon({
     url: w.url, connections: 16, duration: w.seconds, headers: w.headers, ...(w.rate ? { overallRate: w.rate } : {}),
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: w.prefix + w.refs[(n++ * 7919) % w.refs.length] }) }],
-  }).then((r) => process.stdout.write(JSON.stringify({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx })));
+  }).then((r) => process.stdout.write(JSON.stringify({ rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx })));
 });
 `;
+
+/** CPU seconds used so far by the PostgreSQL cluster of `dataDir`: its postmaster and every backend (from /proc; Linux only). */
+function clusterCpu(dataDir: string): number {
+  const postmaster = readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
+  let ticks = 0;
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    // Fields after the command name (which may hold spaces): state ppid ... utime stime (fields 14 and 15).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (pid === postmaster || fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / 100;
+}
+
+/**
+ * A run with the CPU it cost per request in the hub (this process; autocannon
+ * runs in a child) and in PostgreSQL: on a shared machine the requests/s of
+ * a run depend on what else runs, its CPU per request much less.
+ */
+async function measured(dataDir: string, run: () => Promise<Load>): Promise<Load & { cpuMs: number }> {
+  const hub = process.cpuUsage();
+  const pg0 = clusterCpu(dataDir);
+  const result = await run();
+  const used = process.cpuUsage(hub);
+  const seconds = (used.user + used.system) / 1e6 + clusterCpu(dataDir) - pg0;
+  return { ...result, cpuMs: (seconds * 1000) / Math.max(result.total, 1) };
+}
 
 function load(url: string, headers: Record<string, string>, refs: string[], prefix: string, rate: number | null): Promise<Load> {
   return new Promise((resolve, reject) => {
@@ -212,12 +245,12 @@ try {
   started = performance.now();
   await load(base, headers, refs, '/v1/citizens/', null); // warm-up: JIT, caches
   const before = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n);
-  const fullAtRate = await load(base, headers, refs, '/v1/citizens/', RATE);
-  const bareAtRate = await load(base, headers, refs, BARE, RATE);
+  const fullAtRate = await measured(dir, () => load(base, headers, refs, '/v1/citizens/', RATE));
+  const bareAtRate = await measured(dir, () => load(base, headers, refs, BARE, RATE));
   if (STATS) await owner.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
-  const fullMax = await load(base, headers, refs, '/v1/citizens/', null);
+  const fullMax = await measured(dir, () => load(base, headers, refs, '/v1/citizens/', null));
   const profile = STATS ? await statements(owner, fullMax.rps * SECONDS) : [];
-  const bareMax = await load(base, headers, refs, BARE, null);
+  const bareMax = await measured(dir, () => load(base, headers, refs, BARE, null));
   const audited = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n) - before;
   const unsealed = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log l WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_seq = l.seq)')).rows[0].n);
   await app.close();
@@ -225,15 +258,16 @@ try {
   const verified = await verifyAudit(database.pool);
   const verifyMs = performance.now() - verifyStarted;
 
-  const row = (name: string, r: Load) => `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.errors + r.non2xx} |`;
+  const row = (name: string, r: Load & { cpuMs: number }) => `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.cpuMs.toFixed(2)} | ${r.errors + r.non2xx} |`;
   console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run, 16 connections, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs, autocannon in a child process\n`);
-  console.log('| run | requests/s | p50 ms | p99 ms | errors + non-2xx |');
-  console.log('|---|---|---|---|---|');
+  console.log('| run | requests/s | p50 ms | p99 ms | CPU ms/request (hub + PostgreSQL) | errors + non-2xx |');
+  console.log('|---|---|---|---|---|---|');
   console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));
   console.log(row(`bare at ${RATE}/s`, bareAtRate));
   console.log(row('full, as fast as it goes', fullMax));
   console.log(row('bare, as fast as it goes', bareMax));
-  console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; p50 at ${RATE}/s: ${(fullAtRate.p50 / Math.max(bareAtRate.p50, 0.001)).toFixed(2)}`);
+  console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; p50 at ${RATE}/s: ${(fullAtRate.p50 / Math.max(bareAtRate.p50, 0.001)).toFixed(2)}; `
+    + `CPU per request, as fast as it goes: ${(fullMax.cpuMs / bareMax.cpuMs).toFixed(2)}`);
   console.log(`audit entries written during the full runs: ${audited}; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(`unsealed when the load stopped: ${unsealed}; verify (seal, then walk every seal): ${JSON.stringify(verified)} in ${(verifyMs / 1000).toFixed(1)} s`);
   if (STATS) {

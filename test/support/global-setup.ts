@@ -25,6 +25,13 @@ declare module 'vitest' {
   }
 }
 
+/** The same login to another database (the query, e.g. a socket directory, kept). */
+function inDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   let adminUrl = process.env.DATABASE_URL;
   let appUrl: string;
@@ -41,8 +48,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
       dataDir,
       settings: { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off', max_connections: '300' },
     });
-    adminUrl = server.url.replace(/\/[^/]*$/, '/postgres');
-    appUrl = server.appUrl.replace(/\/[^/]*$/, '/postgres');
+    adminUrl = inDatabase(server.url, 'postgres');
+    appUrl = inDatabase(server.appUrl, 'postgres');
   }
   project.provide('adminUrl', adminUrl);
   project.provide('appUrl', appUrl);
