@@ -162,9 +162,11 @@ function clusterCpu(dataDir: string): number {
     } catch {
       continue;
     }
-    // Fields after the command name (which may hold spaces): state ppid ... utime stime (fields 14 and 15).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (pid === postmaster || fields[1] === postmaster) ticks += Number(fields[11]) + Number(fields[12]);
+    // Fields after the command name (which may hold spaces): state ppid ... utime stime cutime cstime (fields 14 to 17).
+    // The postmaster's cutime and cstime hold the backends that have exited (e.g. a pool closing idle connections).
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
+    if (pid === postmaster) ticks += fields[11]! + fields[12]! + fields[13]! + fields[14]!;
+    else if (String(fields[1]) === postmaster) ticks += fields[11]! + fields[12]!;
   }
   return ticks / 100;
 }
@@ -174,13 +176,14 @@ function clusterCpu(dataDir: string): number {
  * runs in a child) and in PostgreSQL: on a shared machine the requests/s of
  * a run depend on what else runs, its CPU per request much less.
  */
-async function measured(dataDir: string, run: () => Promise<Load>): Promise<Load & { cpuMs: number }> {
+async function measured(dataDir: string, run: () => Promise<Load>): Promise<Load & { cpuMs: number; pgMs: number }> {
   const hub = process.cpuUsage();
   const pg0 = clusterCpu(dataDir);
   const result = await run();
   const used = process.cpuUsage(hub);
-  const seconds = (used.user + used.system) / 1e6 + clusterCpu(dataDir) - pg0;
-  return { ...result, cpuMs: (seconds * 1000) / Math.max(result.total, 1) };
+  const perRequest = (seconds: number) => (seconds * 1000) / Math.max(result.total, 1);
+  const pgMs = perRequest(clusterCpu(dataDir) - pg0);
+  return { ...result, cpuMs: perRequest((used.user + used.system) / 1e6) + pgMs, pgMs };
 }
 
 function load(url: string, headers: Record<string, string>, refs: string[], prefix: string, rate: number | null): Promise<Load> {
@@ -258,9 +261,10 @@ try {
   const verified = await verifyAudit(database.pool);
   const verifyMs = performance.now() - verifyStarted;
 
-  const row = (name: string, r: Load & { cpuMs: number }) => `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.cpuMs.toFixed(2)} | ${r.errors + r.non2xx} |`;
+  const row = (name: string, r: Load & { cpuMs: number; pgMs: number }) =>
+    `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.cpuMs.toFixed(2)} (${r.pgMs.toFixed(2)}) | ${r.errors + r.non2xx} |`;
   console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run, 16 connections, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs, autocannon in a child process\n`);
-  console.log('| run | requests/s | p50 ms | p99 ms | CPU ms/request (hub + PostgreSQL) | errors + non-2xx |');
+  console.log('| run | requests/s | p50 ms | p99 ms | CPU ms/request, hub + PostgreSQL (of which PostgreSQL) | errors + non-2xx |');
   console.log('|---|---|---|---|---|---|');
   console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));
   console.log(row(`bare at ${RATE}/s`, bareAtRate));

@@ -91,12 +91,9 @@ export async function appendAudit(db: Queryable, entries: readonly StoredEntry[]
  * same transaction; returns only after COMMIT, so nothing of the result
  * leaves unless its entries are committed with it.
  */
-export function withAudit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<{ result: T; entries: StoredEntry[] }>): Promise<T> {
-  return transaction(pool, async (client) => {
-    const { result, entries } = await fn(client);
-    await appendAudit(client, entries);
-    return result;
-  });
+export async function withAudit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<{ result: T; entries: StoredEntry[] }>): Promise<T> {
+  const { result } = await transaction(pool, fn, (client, { entries }) => appendAudit(client, entries));
+  return result;
 }
 
 /** Sealers in every hub process and verify take turns on this advisory lock ("audit" in ASCII). */

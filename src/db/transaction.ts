@@ -1,18 +1,51 @@
 /** One transaction on one pooled connection, for the modules that need one. */
-import type pg from 'pg';
+import pg from 'pg';
 
-/** Runs `fn` in a transaction: COMMIT when it returns, ROLLBACK when it throws; the connection goes back to the pool either way. */
-export async function transaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in a transaction: COMMIT when it returns, ROLLBACK when it throws;
+ * the connection goes back to the pool either way. `last`, given the value,
+ * sends the transaction's final writes: the COMMIT follows them, and the value
+ * is returned only when both succeed.
+ *
+ * On a pipelined pool (pipelinedPool) BEGIN goes out with fn's first
+ * statement and COMMIT right behind `last`'s, two round trips fewer. Should
+ * `last` fail there, PostgreSQL answers the COMMIT already sent with a
+ * ROLLBACK, so nothing of the transaction stays and `last`'s error is thrown.
+ */
+export async function transaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>, last?: (db: pg.PoolClient, value: T) => Promise<unknown>): Promise<T> {
+  const pipelined = pool.options.pipeline === true;
   const db = await pool.connect();
   try {
-    await db.query('BEGIN');
-    const result = await fn(db);
-    await db.query('COMMIT');
-    return result;
+    const begun = db.query('BEGIN');
+    if (pipelined) begun.catch(() => undefined);
+    else await begun;
+    const value = await fn(db);
+    await begun;
+    if (!pipelined) {
+      if (last) await last(db, value);
+      await db.query('COMMIT');
+      return value;
+    }
+    const [written, committed] = await Promise.allSettled([last ? last(db, value) : Promise.resolve(), db.query('COMMIT')]);
+    if (written.status === 'rejected') throw written.reason;
+    if (committed.status === 'rejected') throw committed.reason;
+    return value;
   } catch (error) {
     await db.query('ROLLBACK').catch(() => undefined);
     throw error;
   } finally {
     db.release();
   }
+}
+
+/**
+ * A pool with the same connection settings whose connections pipeline their
+ * statements (pg's pipeline mode), for short transactions such as a citizen
+ * read with its audit entry. It refuses cursors and COPY, so it is never the
+ * hub's main pool. The caller ends it.
+ */
+export function pipelinedPool(pool: pg.Pool, onError: (error: Error) => void): pg.Pool {
+  const pipelined = new pg.Pool({ ...pool.options, pipeline: true });
+  pipelined.on('error', onError);
+  return pipelined;
 }

@@ -17,6 +17,7 @@ import { Role, type Role as RoleName } from '../../../schemas/roles.js';
 import { discloseCitizen, discloseMany, type DisclosureContext, type DisclosureRequest, type Outcome } from '../../citizens/disclosure.js';
 import type { CitizenSearch, CitizenSource } from '../../citizens/source.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
+import { pipelinedPool } from '../../db/transaction.js';
 import { explainAccess } from '../../policy/explain.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { policyInputs } from '../../register/policy-inputs.js';
@@ -76,7 +77,10 @@ const SubjectAccess = Type.Object({
 
 const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opts) => {
   const options = opts.policy ?? policyOptions();
-  const ctx: DisclosureContext = { pool: opts.pool, source: opts.source, options, clock: opts.clock ?? (() => new Date()) };
+  // Reads run on a pipelined pool: BEGIN leaves with the view's statement and COMMIT behind the audit insert.
+  const reads = pipelinedPool(opts.pool, (error) => app.log.error({ err: error }, 'citizen read pool'));
+  app.addHook('onClose', () => reads.end());
+  const ctx: DisclosureContext = { pool: reads, source: opts.source, options, clock: opts.clock ?? (() => new Date()) };
 
   const requestOf = (request: FastifyRequest, action: string): DisclosureRequest => {
     const client = clientOf(request);

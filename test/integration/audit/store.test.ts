@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type AuditEntry } from '../../../src/audit/chain.js';
 import { appendAudit, disclosures, sealAudit, verifyAudit, withAudit } from '../../../src/audit/store.js';
 import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
+import { pipelinedPool } from '../../../src/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
 const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
@@ -114,28 +115,33 @@ describe('audit store', () => {
     }
   });
 
-  it('writes nothing, and returns nothing, when the audit insert fails', async () => {
-    await db.pool.query(`CREATE FUNCTION test_refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$
+  it.each([['plain', false], ['pipelined', true]])('writes nothing, and returns nothing, when the audit insert fails (%s pool)', async (name, pipelined) => {
+    const pool = pipelined ? pipelinedPool(db.pool, () => undefined) : db.pool;
+    await db.pool.query(`CREATE OR REPLACE FUNCTION test_refuse_insert() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN IF NEW.request_id = 'refused' THEN RAISE EXCEPTION 'audit insert refused'; END IF; RETURN NEW; END $$`);
     await db.pool.query('CREATE TRIGGER test_refuse_insert BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION test_refuse_insert()');
-    await db.pool.query('CREATE TABLE test_read_side_effect (n int)');
+    await db.pool.query('CREATE TABLE IF NOT EXISTS test_read_side_effect (n int)');
     try {
-      const read = withAudit(db.pool, async (client) => {
+      const read = withAudit(pool, async (client) => {
         await client.query('INSERT INTO test_read_side_effect VALUES (1)');
         return { result: 'the disclosed view', entries: [entry({ requestId: 'refused' })] };
       });
       await expect(read).rejects.toThrow(/audit insert refused/);
       expect((await db.pool.query('SELECT * FROM test_read_side_effect')).rowCount).toBe(0);
+      await expect(withAudit(pool, async (client) => {
+        await appendAudit(client, [entry({ requestId: 'rolled-back' })]);
+        throw new Error('response could not be built');
+      })).rejects.toThrow(/could not be built/);
+      // The connection is clean afterwards: the next read on it commits its entry.
+      expect(await withAudit(pool, async () => ({ result: 'next', entries: [entry({ requestId: `after-${name}` })] }))).toBe('next');
     } finally {
       await db.pool.query('DROP TRIGGER test_refuse_insert ON audit_log');
+      if (pipelined) await pool.end();
     }
-    await expect(withAudit(db.pool, async (client) => {
-      await appendAudit(client, [entry({ requestId: 'rolled-back' })]);
-      throw new Error('response could not be built');
-    })).rejects.toThrow(/could not be built/);
     const all = await disclosures(db.pool, { after: 0 });
     expect(all.map((e) => e.requestId)).not.toContain('rolled-back');
     expect(all.map((e) => e.requestId)).not.toContain('refused');
+    expect(all.map((e) => e.requestId)).toContain(`after-${name}`);
     expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
   });
 
