@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { applyDecision, saveMatch } from '../../../src/addresses/sql.js';
 import { currentLink } from '../../../src/linkage/accounts.js';
 import { linkAll, linkSourceRecords } from '../../../src/linkage/batch.js';
 import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
@@ -75,5 +76,30 @@ describe('linkage records every account change in the outbox', () => {
     const back = await newEvents(before);
     // The emptied account is merged into the one the record went back to.
     expect(back.map((e) => [e.citizen, e.type, e.other])).toEqual(expect.arrayContaining([[account, 'citizen.merged', own]]));
+  });
+
+  it('announces a linked record whose address is matched to another UPRN (a re-match, a steward\'s decision), and nothing when the UPRN stays', async () => {
+    const account = await citizenOf('housing', 'OB1');
+    const recordId = async (system: string, ref: string) => Number((await db.pool.query<{ id: string }>(
+      'SELECT id FROM source_record WHERE system = $1 AND source_ref = $2 AND current', [system, ref])).rows[0]!.id);
+    const match = (id: number, uprn: number | null) => db.pool.query(saveMatch, [id, 'OB1-KEY', uprn, uprn === null ? 'unmatched' : 'matched', 0.9, 'test', {}, 'matcher']);
+    const ob1 = await recordId('housing', 'OB1');
+
+    let before = await lastId();
+    await match(ob1, 10001);
+    await match(ob1, 10001);
+    expect(await newEvents(before)).toMatchObject([{ citizen: account, type: 'citizen.updated' }]);
+
+    before = await lastId();
+    await match(ob1, 10002);
+    await db.pool.query(applyDecision, ['OB1-KEY', 10003]);
+    await db.pool.query(applyDecision, ['OB1-KEY', 10003]);
+    expect((await newEvents(before)).map((e) => [e.citizen, e.type])).toEqual([[account, 'citizen.updated'], [account, 'citizen.updated']]);
+
+    // A record linked to nobody yet (stored, not linked) tells nobody: linking it will.
+    before = await lastId();
+    const [unlinked] = await store(db.pool, [sourceRecord({ system: 'housing', ref: 'OB9', forenames: ['PETRA'], surname: 'QUILTER', dob: '1980-02-02', lines: ['1 LOW ROAD', 'NORTHBY'], postcode: 'ZZ4 4AC' })]);
+    await match(Number(unlinked), 10004);
+    expect(await newEvents(before)).toEqual([]);
   });
 });
