@@ -108,6 +108,22 @@ export function householdDoubt(e: PairExplanation): Doubt | null {
   return null;
 }
 
+/** Fields that tie two records to one person beyond their forename and date of birth: living together, or an identifier. */
+const CORROBORATING = new Set([...TOGETHER, 'nhsNumber', 'nino', 'otherId']);
+
+/**
+ * A pair whose surnames differ and who share nothing but forename and date of
+ * birth: a woman who married and moved, or, as often in a borough of a few
+ * hundred thousand, two people born on one day with one common forename.
+ * The weights cannot tell these apart, so a steward does. Null when the
+ * surname agrees at any level or anything else corroborates.
+ */
+export function thinEvidence(e: PairExplanation): Doubt | null {
+  if (e.fields.find((f) => f.field === 'surname')?.level !== 'different') return null;
+  if (e.fields.some((f) => CORROBORATING.has(f.field) && f.counted > 0)) return null;
+  return { reason: 'the surnames differ and only forename and date of birth agree', review: true };
+}
+
 /** Two different records named on one source account (joint liable parties, joint tenants): by construction two people. */
 export const coParties = (a: PreparedPerson, b: PreparedPerson): boolean =>
   a.id !== b.id && a.accounts.length > 0 && a.accounts.some((x) => b.accounts.includes(x));

@@ -15,6 +15,6 @@ export {
   trainModel, estimateU, termFrequencies, matchProbability, weightOfProbability, DEFAULT_THRESHOLDS, MODEL_VERSION,
   type PersonModel, type FieldModel, type Thresholds, type TermFrequencies, type TrainOptions, type Decision,
 } from './model.js';
-export { explainPair, matchWeight, decide, householdDoubt, coParties, type Doubt, type PairExplanation, type FieldWeight } from './explain.js';
+export { explainPair, matchWeight, decide, householdDoubt, thinEvidence, coParties, type Doubt, type PairExplanation, type FieldWeight } from './explain.js';
 export { modelToJson, modelFromJson } from './serialise.js';
 export { seededRandom } from './random.js';

@@ -9,7 +9,7 @@
  * create the same person.
  */
 import type pg from 'pg';
-import { coParties, dobLevel, explainPair, householdDoubt, prepare, type Doubt, type PairExplanation, type PreparedPerson } from '../../matching/person/index.js';
+import { coParties, dobLevel, explainPair, householdDoubt, prepare, thinEvidence, type Doubt, type PairExplanation, type PreparedPerson } from '../../matching/person/index.js';
 import { recordLinked } from '../publish/outbox.js';
 import { MODEL, type LinkedBy } from './accounts.js';
 import { inTransaction, type LinkageContext } from './context.js';
@@ -122,7 +122,7 @@ export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: Re
       const conflict = list.some((m) => coParties(me, m.prepared)) ? { reason: 'a record of the account is named beside it on one source account', review: false }
         : list.some((m) => identifiersConflict(me, m.prepared)) ? { reason: 'the NHS or NI numbers differ', review: true }
         : list.some((m) => strongConflict(me, m.prepared)) ? { reason: 'another record of the account has a different date of birth', review: true }
-        : householdDoubt(best.explanation);
+        : householdDoubt(best.explanation) ?? thinEvidence(best.explanation);
       scored.push({ ...best, conflict });
     }
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { candidatePairs, DEFAULT_BLOCKING_RULES, TRAINING_BLOCKING_RULES } from '../../../matching/person/blocking.js';
-import { coParties, explainPair, householdDoubt } from '../../../matching/person/explain.js';
+import { coParties, explainPair, householdDoubt, thinEvidence } from '../../../matching/person/explain.js';
 import { trainModel } from '../../../matching/person/model.js';
 import { emptyNicknameTable } from '../../../matching/person/nicknames.js';
 import { prepare } from '../../../matching/person/prepare.js';
@@ -50,5 +50,18 @@ describe('household members', () => {
     // The same name on another account, or a record of a system without accounts, is the model's to weigh.
     expect(coParties(father, prepare({ ...home, id: 'revenues|CT2-1', accounts: ['revenues|CT2'] }, tables))).toBe(false);
     expect(coParties(father, prepare({ ...home, id: 'housing|T1' }, tables))).toBe(false);
+  });
+
+  it('doubts a pair with another surname that shares nothing but forename and date of birth, and not one with anything more', () => {
+    const a = prepare(home, tables);
+    const elsewhere = { uprn: 900888, postcode: 'ZZ8 8ZZ', street: 'HIGH STREET', houseNumber: '12', phone: null };
+    // Married and moved, or another MARGARET born that day: a steward decides.
+    expect(thinEvidence(explainPair(model, a, prepare({ ...home, ...elsewhere, id: 'b', surname: 'BRADSHAW' }, tables))))
+      .toEqual({ reason: 'the surnames differ and only forename and date of birth agree', review: true });
+    // Married and still at the same address; or moved under the same surname; or the same NI number: the model weighs it.
+    expect(thinEvidence(explainPair(model, a, prepare({ ...home, id: 'c', surname: 'BRADSHAW' }, tables)))).toBeNull();
+    expect(thinEvidence(explainPair(model, a, prepare({ ...home, ...elsewhere, id: 'd' }, tables)))).toBeNull();
+    const withNino = prepare({ ...home, id: 'e', nino: 'AB123456C' }, tables);
+    expect(thinEvidence(explainPair(model, withNino, prepare({ ...home, ...elsewhere, id: 'f', surname: 'BRADSHAW', nino: 'AB123456C' }, tables)))).toBeNull();
   });
 });
