@@ -8,6 +8,7 @@ import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
+import { AuditSealer } from './audit/store.js';
 import { migrate } from './db/migrate.js';
 import { checkRole } from './db/roles.js';
 import { loadDemoIfEmpty } from './demo.js';
@@ -64,15 +65,18 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
       // Load the matcher's index now rather than on the first request.
       matcher.current().catch((err: unknown) => logger.warn({ err }, 'address index not loaded yet'));
     }
+    // The API's audit routes seal the trail; a worker-only process seals its own event.publish entries.
+    const sealer = mode.api ? null : new AuditSealer(database.pool, (err) => logger.error({ err }, 'audit sealing failed; the next pass tries again')).start();
     logger.info({ url: address, workers: mode.workers, startupMs: Date.now() - started }, 'citizen hub started');
     const q = queue;
     const a = app;
     return {
       database, queue: q, app: a, address, logger,
       async stop() {
-        // API first (in-flight requests finish), then the jobs in hand, then the database.
+        // API first (in-flight requests finish), then the jobs in hand, then the last seal pass and the database.
         await a?.close();
         await q.stop(config.shutdownTimeoutMs);
+        await sealer?.stop();
         await database.close();
       },
     };
