@@ -16,11 +16,10 @@ import { Consent, Objection, Restriction } from '../../../schemas/register.js';
 import { Role, type Role as RoleName } from '../../../schemas/roles.js';
 import { discloseCitizen, discloseMany, type DisclosureContext, type DisclosureRequest, type Outcome } from '../../citizens/disclosure.js';
 import type { CitizenSearch, CitizenSource } from '../../citizens/source.js';
+import { explainAccessAudited } from '../../citizens/access-explanation.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
 import { pipelinedPool } from '../../db/transaction.js';
-import { explainAccess } from '../../policy/explain.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
-import { policyInputs } from '../../register/policy-inputs.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
 
@@ -193,12 +192,9 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     // Without a role asked for: every role the organisation holds keys for (a partner when it holds none yet).
     const roles: RoleName[] = role ? [role] : rows.flatMap((r) => (r.role ? [r.role] : [])).sort();
     if (roles.length === 0) roles.push('partner');
-    const aliases = new Map([[ref, opts.source.mergedInto ? await opts.source.mergedInto(ref) : []]]);
-    const { agreements, registers } = await policyInputs(opts.pool, org, [ref], aliases);
-    const now = ctx.clock();
-    const explanations = roles.map((r) => explainAccess({
-      caller: { clientId: 0, orgId: org, role: r }, purpose, citizen: registers.get(ref)!, agreements, breakGlass: null, options, now,
-    }));
+    const mergedRefs = opts.source.mergedInto ? await opts.source.mergedInto(ref) : [];
+    const question = { ref, mergedRefs, org, purpose, roles };
+    const explanations = await explainAccessAudited(opts.pool, clientOf(request), question, options, String(request.id), ctx.clock());
     return { citizenRef: ref, explanations };
   });
 

@@ -234,6 +234,10 @@ describe('citizen reads with purpose, policy and audit', () => {
     const identity = body.explanations[0]!.categories.find((c) => c.category === 'identity')!;
     expect(identity.permit).toBe(false);
     expect(identity.reason).toMatch(/withdrawn/);
+    // The answer tells the DPO about the person's consents and objections, so it is audited too.
+    const [asked] = (await log('citizen=C1&action=citizen.access-explanation')).slice(-1);
+    expect(asked).toMatchObject({ action: 'citizen.access-explanation', citizenRef: 'C1', purpose: 'data-protection-oversight', role: 'dpo', decision: 'permit' });
+    expect((asked as { detail?: unknown }).detail).toEqual({ explainedFor: { org: police.orgId, purpose: 'safeguarding', roles: ['partner'] } });
     expect((await hub.app.inject({ url: `/v1/citizens/C1/access-explanation?org=${police.orgId}&purpose=safeguarding`, headers: auth(adviser.key) })).statusCode).toBe(403);
   });
 
