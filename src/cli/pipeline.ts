@@ -1,7 +1,13 @@
-/** `hub pipeline status`: jobs per pipeline step and state, dead letters, and webhook deliveries per subscription. */
+/** `hub pipeline status`: jobs per pipeline step and state, dead letters, and webhook deliveries per subscription; `hub pipeline redeliver`: a subscription's dead letters again. */
 import { Command } from 'commander';
-import { PIPELINE_QUEUES } from '../pipeline/jobs.js';
-import { deadLetterQueue } from '../pipeline/queue.js';
+import { AddressMatcher } from '../addresses/matcher.js';
+import { linkageForWorker } from '../linkage/context.js';
+import { LinkedCitizenSource } from '../linkage/citizen-source.js';
+import { createLogger } from '../logging.js';
+import { PIPELINE_QUEUES, pipelineJobs } from '../pipeline/jobs.js';
+import { deadLetterQueue, startQueue } from '../pipeline/queue.js';
+import { policyOptions } from '../policy/options.js';
+import { redeliverDead } from '../publish/fanout.js';
 import { pipelineStatus, publishingStatus } from '../pipeline/status.js';
 import { action, withDatabase } from './context.js';
 
@@ -28,6 +34,26 @@ export function pipelineCommand(): Command {
           }
         }
         process.stdout.write(`${lines.join('\n')}\n`);
+      });
+    }));
+  pipeline
+    .command('redeliver')
+    .description("send a subscription's dead letters again (after its receiver is fixed): each decided afresh by the policy as it stands, audited, and queued for the hub's workers")
+    .argument('<subscription>', 'subscription id (hub pipeline status lists them)')
+    .action(action(async (subscription: string) => {
+      const id = Number(subscription);
+      if (!Number.isSafeInteger(id) || id <= 0) throw new Error(`subscription must be a positive whole number, not "${subscription}"`);
+      await withDatabase(async (db, config) => {
+        const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
+        const deps = { pool: db.pool, logger, matcher: new AddressMatcher(db.pool, config.addressParser), linkage: linkageForWorker(db.pool, config.nicknamesFile) };
+        const queue = await startQueue(db.url, { jobs: pipelineJobs(deps), workers: false, log: (m) => logger.warn(m) });
+        try {
+          const options = policyOptions({ extraPurposes: config.extraPurposes });
+          const done = await redeliverDead({ pool: db.pool, boss: queue.boss, source: new LinkedCitizenSource(db.pool), options, clock: () => new Date() }, id);
+          process.stdout.write(`subscription ${id}: ${done.requeued} dead letters queued again, ${done.cancelled} cancelled (nothing of the citizen may be sent now)\n`);
+        } finally {
+          await queue.stop(config.shutdownTimeoutMs);
+        }
       });
     }));
   return pipeline;

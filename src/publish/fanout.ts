@@ -56,6 +56,10 @@ interface Subscriber {
   eventTypes: EventType[];
 }
 
+interface ChangeRow { id: string; event_type: EventType; changed_at: Date; ref: string; active: boolean; other_ref: string | null }
+
+const changeOf = (r: ChangeRow): Change => ({ id: Number(r.id), type: r.event_type, changedAt: r.changed_at, ref: r.ref, active: r.active, otherRef: r.other_ref });
+
 // SKIP LOCKED: concurrent publish jobs take different changes instead of waiting on each other.
 const PENDING = `
   SELECT o.id, o.event_type, o.changed_at, c.ref, c.status = 'active' AS active, m.ref AS other_ref
@@ -68,7 +72,7 @@ const PENDING = `
 const SUBSCRIBERS = `
   SELECT s.id, s.client_id, a.org_id, g.name AS org_name, a.role, s.purpose, s.event_types
     FROM publish_subscription s JOIN api_client a ON a.id = s.client_id AND a.revoked_at IS NULL JOIN organisation g ON g.id = a.org_id
-   WHERE s.active ORDER BY s.id`;
+   WHERE s.active AND ($1::bigint IS NULL OR s.id = $1) ORDER BY s.id`;
 
 function eventBody(deliveryId: string, change: Change, subscriber: Subscriber, view: CitizenView): string {
   const event: PublishedEvent = {
@@ -85,39 +89,60 @@ function eventBody(deliveryId: string, change: Change, subscriber: Subscriber, v
   return JSON.stringify(event);
 }
 
+interface Decided {
+  requestId: string;
+  /** The changes the subscriber may see something of, each with the view as filtered for it. */
+  visible: Array<{ change: Change; view: CitizenView }>;
+  withheld: number;
+}
+
+/**
+ * Decides the changes for one subscriber as a read by its client for its
+ * purpose would be (audited as event.publish in the caller's transaction).
+ */
+async function decideFor(db: pg.PoolClient, ctx: PublishContext, subscriber: Subscriber, changes: readonly Change[]): Promise<Decided> {
+  const refs = [...new Set(changes.map((c) => c.ref))];
+  const requestId = randomUUID();
+  const disclosure: DisclosureContext = { pool: ctx.pool, source: ctx.source, options: ctx.options, clock: ctx.clock };
+  const outcome = await discloseMany(disclosure, {
+    client: { id: subscriber.clientId, orgId: subscriber.orgId, orgName: subscriber.orgName, role: subscriber.role, systems: [] },
+    purpose: subscriber.purpose, breakGlassReason: null, requestId, action: PUBLISH_ACTION,
+  }, refs, { offset: 0, limit: refs.length }, db);
+  if (outcome.kind !== 'ok') return { requestId, visible: [], withheld: refs.length };
+  const views = new Map(outcome.value.citizens.map((v) => [v.ref, v]));
+  const visible = changes.flatMap((change) => {
+    const view = views.get(change.ref);
+    return view ? [{ change, view }] : [];
+  });
+  return { requestId, visible, withheld: refs.length - views.size };
+}
+
+const subscribersOf = async (db: pg.PoolClient, only: number | null): Promise<Subscriber[]> =>
+  (await db.query<{ id: string; client_id: string; org_id: string; org_name: string; role: Role; purpose: string; event_types: EventType[] }>(
+    SUBSCRIBERS, [only],
+  )).rows.map((r) => ({ id: Number(r.id), clientId: Number(r.client_id), orgId: Number(r.org_id), orgName: r.org_name, role: r.role, purpose: r.purpose, eventTypes: r.event_types }));
+
+const jobSender = (db: pg.PoolClient) => ({ db: { executeSql: (text: string, values: unknown[]) => db.query(text, values) } });
+
 /** One batch of pending changes in one transaction; returns how many changes it took. */
 async function publishBatch(ctx: PublishContext, limit: number, counts: PublishCounts): Promise<number> {
   const taken = await transaction(ctx.pool, async (db) => {
-    const changes: Change[] = (await db.query<{ id: string; event_type: EventType; changed_at: Date; ref: string; active: boolean; other_ref: string | null }>(PENDING, [limit]))
-      .rows.map((r) => ({ id: Number(r.id), type: r.event_type, changedAt: r.changed_at, ref: r.ref, active: r.active, otherRef: r.other_ref }));
+    const changes: Change[] = (await db.query<ChangeRow>(PENDING, [limit])).rows.map(changeOf);
     if (changes.length === 0) return 0;
-    const subscribers = (await db.query<{ id: string; client_id: string; org_id: string; org_name: string; role: Role; purpose: string; event_types: EventType[] }>(SUBSCRIBERS))
-      .rows.map((r) => ({ id: Number(r.id), clientId: Number(r.client_id), orgId: Number(r.org_id), orgName: r.org_name, role: r.role, purpose: r.purpose, eventTypes: r.event_types }));
-    const disclosure: DisclosureContext = { pool: ctx.pool, source: ctx.source, options: ctx.options, clock: ctx.clock };
-    const send = { db: { executeSql: (text: string, values: unknown[]) => db.query(text, values) } };
-    for (const subscriber of subscribers) {
+    for (const subscriber of await subscribersOf(db, null)) {
       // An account merged away since its change has nothing to show; the survivor's citizen.merged tells the story.
       const wanted = changes.filter((c) => c.active && subscriber.eventTypes.includes(c.type));
       if (wanted.length === 0) continue;
-      const refs = [...new Set(wanted.map((c) => c.ref))];
-      const requestId = randomUUID();
-      const outcome = await discloseMany(disclosure, {
-        client: { id: subscriber.clientId, orgId: subscriber.orgId, orgName: subscriber.orgName, role: subscriber.role, systems: [] },
-        purpose: subscriber.purpose, breakGlassReason: null, requestId, action: PUBLISH_ACTION,
-      }, refs, { offset: 0, limit: refs.length }, db);
-      if (outcome.kind !== 'ok') continue;
-      const views = new Map(outcome.value.citizens.map((v) => [v.ref, v]));
-      counts.withheld += refs.length - views.size;
-      for (const change of wanted) {
-        const view = views.get(change.ref);
-        if (!view) continue;
+      const { requestId, visible, withheld } = await decideFor(db, ctx, subscriber, wanted);
+      counts.withheld += withheld;
+      for (const { change, view } of visible) {
         const deliveryId = randomUUID();
         await db.query(
           `INSERT INTO publish_delivery (id, outbox_id, subscription_id, citizen_ref, event_type, audit_request_id, body)
            VALUES ($1, $2, $3, $4, $5, $6, $7)`,
           [deliveryId, change.id, subscriber.id, change.ref, change.type, requestId, eventBody(deliveryId, change, subscriber, view)],
         );
-        await ctx.boss.send(DELIVER_QUEUE, { deliveryId } satisfies DeliveryJob, send);
+        await ctx.boss.send(DELIVER_QUEUE, { deliveryId } satisfies DeliveryJob, jobSender(db));
         counts.deliveries++;
       }
     }
@@ -126,6 +151,52 @@ async function publishBatch(ctx: PublishContext, limit: number, counts: PublishC
   });
   counts.changes += taken;
   return taken;
+}
+
+const DEAD = `
+  SELECT d.id AS delivery_id, o.id, o.event_type, o.changed_at, c.ref, c.status = 'active' AS active, m.ref AS other_ref
+    FROM publish_delivery d JOIN citizen_outbox o ON o.id = d.outbox_id
+    JOIN citizen c ON c.id = o.citizen_id LEFT JOIN citizen m ON m.id = o.other_citizen
+   WHERE d.subscription_id = $1 AND d.status = 'dead'
+   ORDER BY o.id
+     FOR UPDATE OF d`;
+
+export interface Redelivery {
+  /** Dead letters queued again, under their own event ids (receivers dedupe on them). */
+  requeued: number;
+  /** Dead letters the subscriber may no longer see anything of (or whose account was merged away): cancelled, not sent. */
+  cancelled: number;
+}
+
+/**
+ * Sends a subscription's dead letters again, once its receiver works: each
+ * is decided afresh by the policy as it stands now (a dead letter's body is
+ * dropped, and what may be disclosed can have changed since), audited as
+ * event.publish, and queued under its old event id with its attempts reset.
+ */
+export async function redeliverDead(ctx: PublishContext, subscriptionId: number): Promise<Redelivery> {
+  return transaction(ctx.pool, async (db) => {
+    const [subscriber] = await subscribersOf(db, subscriptionId);
+    if (!subscriber) throw new Error(`subscription ${subscriptionId} is not active, or its client is revoked`);
+    const dead = (await db.query<ChangeRow & { delivery_id: string }>(DEAD, [subscriptionId])).rows.map((r) => ({ deliveryId: r.delivery_id, change: changeOf(r) }));
+    const { requestId, visible } = await decideFor(db, ctx, subscriber, dead.filter((d) => d.change.active).map((d) => d.change));
+    const views = new Map(visible.map(({ change, view }) => [change.id, view]));
+    let requeued = 0;
+    for (const { deliveryId, change } of dead) {
+      const view = views.get(change.id);
+      if (!view) {
+        await db.query("UPDATE publish_delivery SET status = 'cancelled', last_error = 'not redelivered: nothing of this citizen may be sent now' WHERE id = $1", [deliveryId]);
+        continue;
+      }
+      await db.query(
+        "UPDATE publish_delivery SET status = 'pending', attempts = 0, last_error = NULL, audit_request_id = $2, body = $3 WHERE id = $1",
+        [deliveryId, requestId, eventBody(deliveryId, change, subscriber, view)],
+      );
+      await ctx.boss.send(DELIVER_QUEUE, { deliveryId } satisfies DeliveryJob, jobSender(db));
+      requeued++;
+    }
+    return { requeued, cancelled: dead.length - requeued };
+  });
 }
 
 export interface PublishCounts {

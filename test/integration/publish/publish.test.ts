@@ -13,6 +13,7 @@ import { startQueue, type Queue } from '../../../src/pipeline/queue.js';
 import { pipelineStatus } from '../../../src/pipeline/status.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import { deliver } from '../../../src/publish/deliver.js';
+import { redeliverDead } from '../../../src/publish/fanout.js';
 import { prunePublished } from '../../../src/publish/retention.js';
 import { verifySignature } from '../../../src/publish/signature.js';
 import { addConsent } from '../../../src/register/citizen-records.js';
@@ -268,6 +269,32 @@ describe('publishing citizen changes to webhook subscribers', () => {
     const delivered = (await hub.db.pool.query<{ id: string }>("SELECT id FROM publish_delivery WHERE status = 'delivered' LIMIT 1")).rows[0]!;
     expect(await deliver({ pool: hub.db.pool, timeoutMs: 1000, clock: () => new Date() }, delivered.id, { retryCount: 0 })).toBe('skipped');
     expect(sink.received.length).toBe(before);
+  });
+
+  it('sends a subscription\'s dead letters again once its receiver works: decided afresh, audited, under their own event ids', async () => {
+    const failing = (await hub.db.pool.query<{ id: string }>("SELECT id FROM publish_subscription WHERE url LIKE '%/fail/adviser'")).rows[0]!.id;
+    const deadIds = (await hub.db.pool.query<{ id: string }>("SELECT id FROM publish_delivery WHERE subscription_id = $1 AND status = 'dead' ORDER BY id", [failing])).rows.map((r) => r.id);
+    expect(deadIds).toHaveLength(2);
+    const fixed = await hub.app.inject({ method: 'PATCH', url: `/v1/subscriptions/${failing}`, headers: auth(dpo), payload: { url: `${sink.url}/ok/adviser-fixed` } });
+    expect(fixed.statusCode).toBe(200);
+    const audited = (await disclosures(hub.db.pool, { action: 'event.publish' })).length;
+
+    const ctx = { pool: hub.db.pool, boss: queue!.boss, source, options: policyOptions(), clock: () => new Date() };
+    expect(await redeliverDead(ctx, Number(failing))).toEqual({ requeued: 2, cancelled: 0 });
+    const hits = () => sink.received.filter((r) => r.path === '/ok/adviser-fixed');
+    for (let i = 0; i < 40 && hits().length < 2; i++) await sleep(250);
+    expect(hits().map((r) => String(r.headers['x-hub-event-id'])).sort()).toEqual(deadIds);
+    expect(hits().every((r) => signedBy(secrets.failing, r))).toBe(true);
+    const rows = (await hub.db.pool.query<{ status: string; attempts: number }>('SELECT status, attempts FROM publish_delivery WHERE subscription_id = $1', [failing])).rows;
+    expect(rows).toEqual([{ status: 'delivered', attempts: 1 }, { status: 'delivered', attempts: 1 }]);
+    // Decided again under the policy as it stands, so audited again.
+    expect((await disclosures(hub.db.pool, { action: 'event.publish' })).length).toBe(audited + 2);
+    // Nothing dead is left to send; an unknown subscription is an error that says so.
+    expect(await redeliverDead(ctx, Number(failing))).toEqual({ requeued: 0, cancelled: 0 });
+    await expect(redeliverDead(ctx, 999_999)).rejects.toThrow(/subscription 999999 is not active/);
+    const cli = await run('src/cli/main.ts', ['pipeline', 'redeliver', 'abc'], { DATABASE_URL: hub.db.url, LOG_LEVEL: 'warn' });
+    expect(cli.code).not.toBe(0);
+    expect(cli.stderr).toMatch(/subscription must be a positive whole number/);
   });
 
   it('publishes a merge to subscribers of citizen.merged, naming the reference merged away', async () => {
