@@ -1,4 +1,7 @@
-/** Taking in one extract file: read and map it as a stream, store every record, keep every reject. */
+/**
+ * Taking in one extract file: read and map it as a stream (in a worker thread
+ * for a large file), store every record, keep every reject.
+ */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -6,9 +9,8 @@ import { pipeline, Transform } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import { DEFAULT_MAPPING_FILES, loadMapping, readAndMapEach, type Mapping } from '../../adapters/mapping/index.js';
-import type { Counts, PreparedItem } from './store.js';
 import { createIntake, ingestPrepared, intakeItem, interruptAbandoned, type IntakeSource } from './ingest.js';
-import { prepareItem } from './store.js';
+import { prepareItem, type Counts, type PreparedItem } from './store.js';
 
 export function mappingFileFor(system: string, given: string | undefined): string {
   if (given) return given;
