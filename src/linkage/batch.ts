@@ -150,29 +150,23 @@ export interface LinkAllOptions {
 }
 
 /**
- * Records with a date of birth are linked first, those with a whole forename
- * before those with an initial only: they found the accounts, and a record
- * without a date of birth (which cannot tell a father from his son of the
- * same name), or with an initial (twins SARAH and SAMANTHA, and S RAVSHAW on
- * a council-tax row), then meets every account it could belong to, and goes
- * to review when it matches two that are kept apart, instead of joining
- * whichever came first. Records without a date of birth stay in id order:
- * putting a council-tax party given by initials (M D WHITE SNR) behind its
- * co-party (MARK D WHITE JNR) let the JNR take the father's account on the
- * synthetic council.
+ * Records with a date of birth are linked first: they found the accounts, and
+ * a record without one (which cannot tell a father from his son of the same
+ * name) then meets every account it could belong to, and goes to review when
+ * it matches two that are kept apart, instead of joining whichever came first.
  */
-const SUREST_FIRST = "(record->>'dateOfBirth' IS NULL), (record->>'dateOfBirth' IS NOT NULL AND length(record#>>'{names,0,forenames,0}') = 1) IS TRUE";
+const DOB_FIRST = "(record->>'dateOfBirth' IS NULL)";
 
-/** Links every current source record not yet linked or changed since (all of them with `relink`), surest first (SUREST_FIRST), then in id order. */
+/** Links every current source record not yet linked or changed since (all of them with `relink`), records with a date of birth first, then in id order. */
 export async function linkAll(ctx: LinkageContext, options: LinkAllOptions = {}): Promise<LinkCounts> {
   const { rows } = await ctx.pool.query<{ system: string; source_ref: string }>(
     options.relink
-      ? `SELECT system, source_ref FROM source_record WHERE current ORDER BY ${SUREST_FIRST}, id`
+      ? `SELECT system, source_ref FROM source_record WHERE current ORDER BY ${DOB_FIRST}, id`
       : `SELECT s.system, s.source_ref FROM source_record s
            LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
           WHERE s.current AND (p.source_record_id IS DISTINCT FROM s.id
                 OR NOT EXISTS (SELECT 1 FROM citizen_link l WHERE l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL))
-          ORDER BY ${SUREST_FIRST}, s.id`,
+          ORDER BY ${DOB_FIRST}, s.id`,
   );
   return linkKeys(ctx, rows, options);
 }
@@ -181,7 +175,7 @@ export async function linkAll(ctx: LinkageContext, options: LinkAllOptions = {})
 export async function linkSourceRecords(ctx: LinkageContext, ids: readonly number[], options: Omit<LinkAllOptions, 'relink'> = {}): Promise<LinkCounts> {
   const { rows } = await ctx.pool.query<{ system: string; source_ref: string }>(
     `SELECT system, source_ref FROM (SELECT DISTINCT ON (system, source_ref) system, source_ref, id, record FROM source_record WHERE id = ANY($1::bigint[])
-      ORDER BY system, source_ref, id) x ORDER BY ${SUREST_FIRST}, id`,
+      ORDER BY system, source_ref, id) x ORDER BY ${DOB_FIRST}, id`,
     [ids],
   );
   return linkKeys(ctx, rows, options);

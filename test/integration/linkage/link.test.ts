@@ -112,24 +112,6 @@ describe('incremental person linkage', () => {
     expect(later!.citizenId).not.toBe(father!.citizenId);
   });
 
-  it('links a record of twins given by an initial after the twins themselves, so it meets both and goes to review', async () => {
-    const home = { surname: 'RAVENSCAR', dob: '1980-01-02', lines: ['28 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZW', uprn: 900011 };
-    const tenancy = [{ service: 'housing', reference: 'HT-RV1', role: 'tenant', status: 'open' as const, from: null, to: null }];
-    // The council-tax record comes first in the batch, as it would by id.
-    const ids = await store(db.pool, [sourceRecord({ system: 'revenues', ref: 'RV1', forenames: ['S'], ...home })]);
-    ids.push(...await store(db.pool, [
-      { ...sourceRecord({ system: 'housing', ref: 'RV2', forenames: ['SARAH'], phone: '+447700900111', ...home }), involvements: tenancy },
-      { ...sourceRecord({ system: 'housing', ref: 'RV3', forenames: ['SAMANTHA'], ...home }), involvements: tenancy },
-    ]));
-    await linkSourceRecords(ctx, ids);
-    const [initial, sarah, samantha] = await Promise.all([['revenues', 'RV1'], ['housing', 'RV2'], ['housing', 'RV3']]
-      .map(async ([system, ref]) => (await currentLink(db.pool, system!, ref!))!.citizenId));
-    expect(new Set([initial, sarah, samantha]).size).toBe(3);
-    const { rows } = await db.pool.query<{ citizen_id: string }>(
-      "SELECT citizen_id FROM person_review WHERE system = 'revenues' AND source_ref = 'RV1' AND status = 'open' ORDER BY citizen_id");
-    expect(rows.map((r) => Number(r.citizen_id))).toEqual([sarah!, samantha!].sort((a, b) => a - b));
-  });
-
   it('joins a record matching a father and a son to the one whose email it shares, and asks about the other', async () => {
     const home = { forenames: ['GERALD'], surname: 'OKONKWO', lines: ['8 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZV', uprn: 900008 };
     const [father, son, withEmail] = await add(
