@@ -96,6 +96,14 @@ describe('linkage records every account change in the outbox', () => {
     await db.pool.query(applyDecision, ['OB1-KEY', 10003]);
     expect((await newEvents(before)).map((e) => [e.citizen, e.type])).toEqual([[account, 'citizen.updated'], [account, 'citizen.updated']]);
 
+    // A new version, matched before it is linked, is announced once: by linking it, not by its match too.
+    before = await lastId();
+    const [changed] = await store(db.pool, [sourceRecord({ system: 'housing', ref: 'OB1', forenames: ['MARGARET'], surname: 'ZBOROWSKI', dob: '1951-04-03', lines: ['9 MANOR WAY', 'NORTHBY'], postcode: 'ZZ4 4AB', phone: '+447700933333' })]);
+    await match(Number(changed), 10005);
+    expect(await newEvents(before)).toEqual([]);
+    await linkSourceRecords(ctx, [Number(changed)]);
+    expect((await newEvents(before)).map((e) => [e.citizen, e.type])).toEqual([[account, 'citizen.updated']]);
+
     // A record linked to nobody yet (stored, not linked) tells nobody: linking it will.
     before = await lastId();
     const [unlinked] = await store(db.pool, [sourceRecord({ system: 'housing', ref: 'OB9', forenames: ['PETRA'], surname: 'QUILTER', dob: '1980-02-02', lines: ['1 LOW ROAD', 'NORTHBY'], postcode: 'ZZ4 4AC' })]);
