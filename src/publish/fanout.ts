@@ -179,7 +179,9 @@ export async function redeliverDead(ctx: PublishContext, subscriptionId: number)
     const [subscriber] = await subscribersOf(db, subscriptionId);
     if (!subscriber) throw new Error(`subscription ${subscriptionId} is not active, or its client is revoked`);
     const dead = (await db.query<ChangeRow & { delivery_id: string }>(DEAD, [subscriptionId])).rows.map((r) => ({ deliveryId: r.delivery_id, change: changeOf(r) }));
-    const { requestId, visible } = await decideFor(db, ctx, subscriber, dead.filter((d) => d.change.active).map((d) => d.change));
+    const active = dead.filter((d) => d.change.active).map((d) => d.change);
+    // Nobody to decide about is no disclosure: a disclosure of no one would be audited as a search that found nobody.
+    const { requestId, visible } = active.length > 0 ? await decideFor(db, ctx, subscriber, active) : { requestId: '', visible: [] };
     const views = new Map(visible.map(({ change, view }) => [change.id, view]));
     let requeued = 0;
     for (const { deliveryId, change } of dead) {
