@@ -6,9 +6,9 @@
  */
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
+import { AuditSealer } from './audit/store.js';
 import type { Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
-import { AuditSealer } from './audit/store.js';
 import { migrate } from './db/migrate.js';
 import { checkRole } from './db/roles.js';
 import { loadDemoIfEmpty } from './demo.js';

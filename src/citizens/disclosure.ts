@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
 import { appendAudit, withAudit, type StoredEntry } from '../audit/store.js';
 import type { AuthenticatedClient } from '../auth/clients.js';
+import { isPipelined } from '../db/transaction.js';
 import { auditRecord } from '../policy/audit-record.js';
 import { decide, EMERGENCY_PURPOSE, POLICY_VERSION, type BreakGlass, type Caller, type Decision } from '../policy/decide.js';
 import { filterView } from '../policy/filter.js';
@@ -108,13 +109,16 @@ export async function discloseCitizen(ctx: DisclosureContext, req: DisclosureReq
   return inTransaction(ctx, undefined, async (db): Promise<Recorded<CitizenView>> => {
     // On a pipelined pool the register inputs for the reference as asked leave with the view, a round trip fewer. They
     // serve unless the view redirects or has references merged into it, whose consents and restrictions count too.
-    const guessed = ctx.pool.options.pipeline === true ? policyInputs(db, req.client.orgId, [ref]) : undefined;
+    const guessed = isPipelined(ctx.pool) ? policyInputs(db, req.client.orgId, [ref]) : undefined;
     guessed?.catch(() => undefined);
     const found = await sourceOf(ctx, db).view(ref);
     if (found === null) return { result: { kind: 'not-found' }, entries: [] };
     const target = 'redirectTo' in found ? found.redirectTo : ref;
     const merged = 'view' in found ? found.mergedRefs : undefined;
-    const inputs = target === ref && merged?.length === 0 ? { loaded: guessed } : { aliases: merged ? new Map([[target, merged]]) : undefined };
+    const inputs = {
+      aliases: merged ? new Map([[target, merged]]) : undefined,
+      loaded: target === ref && merged?.length === 0 ? guessed : undefined,
+    };
     const decided = await decideAll(db, ctx, req, [target], now, inputs);
     const decision = decided.decisions.get(target)!;
     const grant = decided.grant.grant;

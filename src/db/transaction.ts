@@ -13,7 +13,7 @@ import pg from 'pg';
  * ROLLBACK, so nothing of the transaction stays and `last`'s error is thrown.
  */
 export async function transaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>, last?: (db: pg.PoolClient, value: T) => Promise<unknown>): Promise<T> {
-  const pipelined = pool.options.pipeline === true;
+  const pipelined = isPipelined(pool);
   const db = await pool.connect();
   try {
     const begun = db.query('BEGIN');
@@ -37,6 +37,9 @@ export async function transaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => P
     db.release();
   }
 }
+
+/** Whether the pool's connections pipeline their statements (made by pipelinedPool). */
+export const isPipelined = (pool: pg.Pool): boolean => pool.options.pipeline === true;
 
 /**
  * A pool with the same connection settings whose connections pipeline their
