@@ -11,16 +11,14 @@
  *
  * Run: npx tsx bench/linkage-council.ts [--addresses N] [--people N] [--incremental N]
  */
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { parse } from 'csv-parse/sync';
 import pg from 'pg';
 import { generateCouncil } from '../fixtures/council/generate.js';
 import { writeAbp } from '../fixtures/council/write-abp.js';
 import { FIXTURE_SYSTEMS, writeExtracts } from '../fixtures/people/extracts.js';
-import { explainPair, normaliseForenames, normaliseSurname, prepare, type PersonRecord } from '../matching/person/index.js';
+import { explainPair, prepare, type PersonRecord } from '../matching/person/index.js';
 import type { SourceRecord } from '../schemas/source-record.js';
 import { AddressMatcher } from '../src/addresses/matcher.js';
 import { matchSourceRecords } from '../src/addresses/records.js';
@@ -30,6 +28,7 @@ import { ingestFile } from '../src/intake/ingest-file.js';
 import { linkAll } from '../src/linkage/batch.js';
 import { loadPrepareTables, openLinkage } from '../src/linkage/context.js';
 import { trainFromDatabase } from '../src/linkage/train.js';
+import { exactKey, group, hardCases, key, pairsOf, partitionHash, readTruth, score } from './_council-score.js';
 import { benchDatabase } from './_database.js';
 import { relinkLatency } from './_relink.js';
 
@@ -43,33 +42,6 @@ const INCREMENTAL = arg('--incremental', 300)!;
 const SEED = 7;
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
-const key = (system: string, ref: string) => `${system}|${ref}`;
-
-/** Pairwise precision, recall and F1 of clusters of record keys against the true person of each record. */
-function score(clusters: Iterable<string[]>, personOf: Map<string, string>, truePairs: number) {
-  let predicted = 0;
-  let tp = 0;
-  for (const members of clusters) {
-    for (let i = 0; i < members.length; i++) {
-      for (let j = i + 1; j < members.length; j++) {
-        predicted++;
-        if (personOf.get(members[i]!) === personOf.get(members[j]!)) tp++;
-      }
-    }
-  }
-  const precision = predicted === 0 ? 0 : tp / predicted;
-  const recall = truePairs === 0 ? 0 : tp / truePairs;
-  return { predicted, tp, precision, recall, f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall) };
-}
-
-function group<T>(items: Iterable<T>, by: (t: T) => string, value: (t: T) => string): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const item of items) {
-    const k = by(item);
-    out.set(k, [...(out.get(k) ?? []), value(item)]);
-  }
-  return out;
-}
 
 const db = await benchDatabase('council');
 const dir = await mkdtemp(path.join(tmpdir(), 'hub-bench-council-'));
@@ -111,47 +83,22 @@ try {
   const counts = await linkAll(ctx);
   const tLink = seconds(t);
 
-  const truth = parse(readFileSync(path.join(dir, 'truth.csv'), 'utf8'), { columns: true }) as { system: string; source_ref: string; person_id: string }[];
+  const truth = readTruth(dir);
   const personOf = new Map(truth.map((r) => [key(r.system, r.source_ref), r.person_id]));
   const stored = (await pool.query<{ system: string; source_ref: string; record: SourceRecord; citizen_id: string | null }>(
     `SELECT s.system, s.source_ref, s.record, l.citizen_id FROM source_record s
        LEFT JOIN citizen_link l ON l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL WHERE s.current`,
   )).rows.filter((r) => personOf.has(key(r.system, r.source_ref)));
   const byPerson = group(stored, (r) => personOf.get(key(r.system, r.source_ref))!, (r) => key(r.system, r.source_ref));
-  const truePairs = [...byPerson.values()].reduce((n, m) => n + (m.length * (m.length - 1)) / 2, 0);
+  const truePairs = pairsOf(byPerson.values());
   const byCitizen = group(stored.filter((r) => r.citizen_id !== null), (r) => r.citizen_id!, (r) => key(r.system, r.source_ref));
   t = performance.now();
-  const byExact = group(stored, (r) => {
-    const name = r.record.names.find((n) => n.kind === 'current') ?? r.record.names[0]!;
-    return r.record.dateOfBirth === null
-      ? key(r.system, r.source_ref)
-      : `${normaliseForenames(name.forenames)[0] ?? ''}|${normaliseSurname(name.surname)?.joined ?? ''}|${r.record.dateOfBirth}`;
-  }, (r) => key(r.system, r.source_ref));
+  const byExact = group(stored, (r) => exactKey(r.system, r.source_ref, r.record.names, r.record.dateOfBirth), (r) => key(r.system, r.source_ref));
   const tExact = seconds(t);
   const linked = score(byCitizen.values(), personOf, truePairs);
   const exact = score(byExact.values(), personOf, truePairs);
 
-  const citizenOfPerson = new Map<string, Set<string>>();
-  for (const r of stored) {
-    if (r.citizen_id === null) continue;
-    const p = personOf.get(key(r.system, r.source_ref))!;
-    citizenOfPerson.set(p, (citizenOfPerson.get(p) ?? new Set()).add(r.citizen_id));
-  }
-  const hard = parse(readFileSync(path.join(dir, 'hard-cases.csv'), 'utf8'), { columns: true }) as { kind: string; person_a: string; person_b: string }[];
-  const hardByKind = new Map<string, { cases: number; merged: number }>();
-  const mergedCases: string[] = [];
-  for (const c of hard) {
-    const a = citizenOfPerson.get(c.person_a);
-    const b = citizenOfPerson.get(c.person_b);
-    const merged = !!a && !!b && [...a].some((x) => b.has(x));
-    const entry = hardByKind.get(c.kind) ?? { cases: 0, merged: 0 };
-    entry.cases++;
-    if (merged) {
-      entry.merged++;
-      mergedCases.push(`${c.kind}: ${c.person_a} + ${c.person_b}`);
-    }
-    hardByKind.set(c.kind, entry);
-  }
+  const { byKind: hardByKind, merged: mergedCases } = hardCases(dir, stored.map((r) => ({ key: key(r.system, r.source_ref), citizenId: r.citizen_id })), personOf);
 
   // Why accounts hold more than one person: the field levels of wrongly joined pairs, most common first.
   const features = new Map((await pool.query<{ system: string; source_ref: string; features: PersonRecord }>('SELECT system, source_ref, features FROM person_record')).rows
@@ -183,6 +130,7 @@ try {
   console.log(`| baseline: exact normalised forename, surname + date of birth | ${exact.predicted} | ${f(exact.precision)} | ${f(exact.recall)} | ${f(exact.f1)} |`);
   console.log(`| hub: Fellegi-Sunter, EM, TF, incremental | ${linked.predicted} | ${f(linked.precision)} | ${f(linked.recall)} | ${f(linked.f1)} |`);
   console.log(`\n${byCitizen.size} accounts for ${byPerson.size} people; ${counts.created} created, ${counts.joined} joins, ${counts.merges} merges, ${reviews} open review items.`);
+  console.log(`Partition hash ${partitionHash(byCitizen.values())}.`);
   console.log(`Addresses: ${matched.matched} matched, ${matched.review} review, ${matched.unmatched} unmatched, ${matched.noAddress} without address.`);
   console.log(`Link weight threshold ${model.thresholds.link.toFixed(2)}, review ${model.thresholds.review.toFixed(2)}; EM ${model.training.emIterations} iterations.`);
   console.log(`\nWrongly joined pairs: ${falsePairs}; commonest field patterns (pair decision by the model):`);
