@@ -17,12 +17,15 @@
  *
  *   npx tsx bench/intake.ts [--rows 1000000] [--push 100000] [--clients 4] [--seed 1]
  *
+ * --push 0 leaves push out. The CPU per row of the ingest process (all its threads) and of the
+ * embedded PostgreSQL (every server process) is printed too: rows/s alone depends on what else the machine runs.
+ *
  * The extract writer is exported for test/integration/intake/crash.test.ts.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
@@ -135,6 +138,27 @@ export function pushRecords(count: number, firstRef: number, seed = 1): { record
   return { records, canonical };
 }
 
+/** CPU seconds from /proc/PID/stat: the process's own (all its threads) and that of its reaped children. */
+async function cpuOf(pid: number | 'self'): Promise<{ own: number; children: number; ppid: number }> {
+  const text = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+  return { own: ((f[11] ?? 0) + (f[12] ?? 0)) / 100, children: ((f[13] ?? 0) + (f[14] ?? 0)) / 100, ppid: f[1] ?? 0 };
+}
+
+/** CPU seconds the PostgreSQL server has used so far: postmaster, live children and reaped ones (when it is ours). */
+async function serverCpu(dataDir: string): Promise<number | null> {
+  const pid = Number((await readFile(path.join(dataDir, 'data', 'pg', 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0]);
+  if (!pid) return null;
+  const postmaster = await cpuOf(pid);
+  let total = postmaster.own + postmaster.children;
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const c = await cpuOf(Number(entry));
+    if (c.ppid === pid) total += c.own;
+  }
+  return total;
+}
+
 async function status(pid: number): Promise<{ rss: number; hwm: number }> {
   const text = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
   const kb = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(text)?.[1] ?? 0) * 1024;
@@ -148,11 +172,17 @@ interface IngestRun {
   /** RSS when a tenth of the expected records had been read (from the intake's progress). */
   rssAtTenth: number;
   rssAtEnd: number;
+  /** CPU seconds of the ingest process (every thread) and of the PostgreSQL server while it ran (null on DATABASE_URL). */
+  cpu: number;
+  serverCpu: number | null;
 }
 
 /** `hub ingest revenues FILE` as its own process, with its RSS sampled against the intake's progress. */
-async function timeIngest(file: string, url: string, expectedRead: number): Promise<IngestRun> {
+async function timeIngest(file: string, url: string, expectedRead: number, dataDir: string): Promise<IngestRun> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
+  // The child's CPU is counted into this process's reaped children's once it has exited.
+  const cpuBefore = (await cpuOf('self')).children;
+  const serverBefore = await serverCpu(dataDir);
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'ingest', 'revenues', file, '--no-progress'], {
     cwd: ROOT, env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
@@ -183,10 +213,13 @@ async function timeIngest(file: string, url: string, expectedRead: number): Prom
     })().finally(() => (sampling = false));
   }, 200);
   const [code] = (await once(child, 'close')) as [number | null];
+  const ms = performance.now() - started;
   clearInterval(poll);
   await pool.end();
+  const serverAfter = await serverCpu(dataDir);
   if (code !== 0) throw new Error(`hub ingest exited ${code}: ${stderr.slice(-2000)}`);
-  return { ms: performance.now() - started, stdout, peakRss, rssAtTenth, rssAtEnd };
+  const cpu = (await cpuOf('self')).children - cpuBefore;
+  return { ms, stdout, peakRss, rssAtTenth, rssAtEnd, cpu, serverCpu: serverBefore !== null && serverAfter !== null ? serverAfter - serverBefore : null };
 }
 
 /** The plain-COPY baseline: one all-text staging table, one COPY, timed. */
@@ -238,7 +271,7 @@ async function main(): Promise<void> {
     const written = await writeRevenuesFile(file, rows, { seed, copyFile });
     const writeMs = performance.now() - t;
 
-    const ingest = await timeIngest(file, env.url, written.records + written.rejects);
+    const ingest = await timeIngest(file, env.url, written.records + written.rejects, env.dir);
     const summary = /(\d+) read, (\d+) accepted .*?, (\d+) unchanged, (\d+) rejected/.exec(ingest.stdout);
     if (!summary || Number(summary[2]) !== written.records || Number(summary[4]) !== written.rejects) {
       throw new Error(`expected ${written.records} accepted and ${written.rejects} rejected: ${ingest.stdout}`);
@@ -250,25 +283,29 @@ async function main(): Promise<void> {
     const key = await createClient(pool, { org: 'BENCH', role: 'source-system', systems: ['revenues'], label: 'benchmark' }).then((c) => c.key);
     await pool.end();
     const push = pushRecords(pushed, 900_000_000, seed);
-    const hub = await startHub(env.url);
-    let pushRun: { ms: number; accepted: number; requests: number };
-    try {
-      t = performance.now();
-      pushRun = await timePush(hub.base, key, push.records, 500, clients);
-    } finally {
-      await hub.stop();
+    let pushRun: { ms: number; accepted: number; requests: number } | null = null;
+    if (pushed > 0) {
+      const hub = await startHub(env.url);
+      try {
+        t = performance.now();
+        pushRun = await timePush(hub.base, key, push.records, 500, clients);
+      } finally {
+        await hub.stop();
+      }
+      if (pushRun.accepted !== push.canonical) throw new Error(`push: ${pushRun.accepted} accepted, ${push.canonical} expected`);
     }
-    if (pushRun.accepted !== push.canonical) throw new Error(`push: ${pushRun.accepted} accepted, ${push.canonical} expected`);
 
     const s = ingest.ms / 1000;
     console.log(`revenues extract: ${rows} rows (${written.records} canonical records, ${written.rejects} broken rows) written in ${seconds(writeMs)} s (not timed)`);
     console.log(`    ${ingest.stdout.trim().split('\n')[0]}`);
+    const perRow = (cpu: number) => `${Math.round((cpu * 1e6) / rows)} µs`;
+    console.log(`    CPU per row: ingest process ${perRow(ingest.cpu)}${ingest.serverCpu !== null ? `, PostgreSQL ${perRow(ingest.serverCpu)}, together ${perRow(ingest.cpu + ingest.serverCpu)}` : ''}`);
     console.log('');
     console.log('| intake | rows | time | rows/s | canonical records/s | RSS at 10% / end / peak | × plain COPY | target |');
     console.log('|---|---|---|---|---|---|---|---|');
     console.log(`| plain COPY into a text staging table (baseline) | ${copyRows} | ${seconds(copyMs)} s | ${Math.round(copyRows / (copyMs / 1000))} | - | - | 1.0 | - |`);
     console.log(`| \`hub ingest revenues\` (child process, end to end, no --wait) | ${rows} | ${s.toFixed(1)} s | ${Math.round(rows / s)} | ${Math.round(written.records / s)} | ${mib(ingest.rssAtTenth)} / ${mib(ingest.rssAtEnd)} / ${mib(ingest.peakRss)} | ${(ingest.ms / copyMs).toFixed(1)} | ≥ 10000 rows/s, flat RSS |`);
-    console.log(`| push, JSON batches of 500, ${clients} clients (${pushRun.requests} requests) | ${pushed} | ${seconds(pushRun.ms)} s | ${Math.round(pushed / (pushRun.ms / 1000))} | ${Math.round(push.canonical / (pushRun.ms / 1000))} | - | - | ≥ 2000 records/s |`);
+    if (pushRun) console.log(`| push, JSON batches of 500, ${clients} clients (${pushRun.requests} requests) | ${pushed} | ${seconds(pushRun.ms)} s | ${Math.round(pushed / (pushRun.ms / 1000))} | ${Math.round(push.canonical / (pushRun.ms / 1000))} | - | - | ≥ 2000 records/s |`);
   } finally {
     await env.close();
   }

@@ -10,7 +10,7 @@ import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import { DEFAULT_MAPPING_FILES, loadMapping, readAndMapEach, type Mapping } from '../../adapters/mapping/index.js';
 import { createIntake, ingestPrepared, intakeItem, interruptAbandoned, type IntakeSource } from './ingest.js';
-import { prepareItem, type Counts, type PreparedItem } from './store.js';
+import { ItemPreparer, type Counts, type PreparedItems } from './store.js';
 
 export function mappingFileFor(system: string, given: string | undefined): string {
   if (given) return given;
@@ -49,8 +49,7 @@ export interface PrepareJob {
   batchSize: number;
 }
 
-export interface PreparedBatch {
-  items: PreparedItem[];
+export interface PreparedBatch extends PreparedItems {
   /** Bytes of the file read so far. */
   bytes: number;
   /** Read records (records and unreadable ones) of the file prepared so far, this batch's included. */
@@ -79,16 +78,13 @@ export async function* prepareFile(job: PrepareJob, mapping?: Mapping, skip = 0)
   const input = pipeline(createReadStream(job.file), counter, () => undefined);
   const mapped = readAndMapEach(loaded, input, { today: job.today }, { path: path.basename(job.file) }, skip);
   let records = skip;
-  let items: PreparedItem[] = [];
+  const batch = new ItemPreparer(job.intakeId, job.source.system);
   for await (const each of mapped) {
     records++;
-    for (const item of each) items.push(prepareItem(intakeItem(item, job.source), job.intakeId));
-    if (items.length >= job.batchSize) {
-      yield { items, bytes, records };
-      items = [];
-    }
+    for (const item of each) batch.add(intakeItem(item, job.source));
+    if (batch.length >= job.batchSize) yield { ...batch.take(), bytes, records };
   }
-  if (items.length > 0) yield { items, bytes, records };
+  if (batch.length > 0) yield { ...batch.take(), bytes, records };
 }
 
 // Packages the worker's code imports, loaded before it registers tsx's loader: through the loader's hooks each of their
@@ -185,10 +181,10 @@ export async function ingestFile(pool: pg.Pool, system: string, file: string, op
   const job: PrepareJob = { file, mappingFile, today: options.today ?? new Date().toISOString().slice(0, 10), intakeId, source, batchSize: FILE_BATCH };
   const prepared = (options.worker ?? size >= WORKER_MIN_BYTES) ? prepareFileInWorker(job, mapping) : prepareFile(job, mapping);
   let bytes = 0;
-  async function* batches(): AsyncGenerator<PreparedItem[]> {
+  async function* batches(): AsyncGenerator<PreparedItems> {
     for await (const batch of prepared) {
       bytes = batch.bytes;
-      yield batch.items;
+      yield batch;
     }
   }
   const counts = await ingestPrepared(pool, intakeId, source, batches(), {

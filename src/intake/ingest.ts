@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import type { MappedItem } from '../../adapters/mapping/index.js';
-import { count, emptyCounts, prepareItem, storePrepared, type Counts, type IntakeItem, type Position, type PreparedItem } from './store.js';
+import { count, emptyCounts, ItemPreparer, storePrepared, type Counts, type IntakeItem, type Position, type PreparedItems } from './store.js';
 
 export interface IntakeSource {
   system: string;
@@ -99,22 +99,19 @@ export function intakeItem(mapped: MappedItem, source: IntakeSource): IntakeItem
 /** Stores everything `items` yields under intake `intakeId`; returns the final counts. */
 export async function ingestItems(pool: pg.Pool, intakeId: number, source: IntakeSource, items: AsyncIterable<MappedItem>, options: IngestOptions = {}): Promise<Counts> {
   const batchSize = options.batchSize ?? 500;
-  async function* batches(): AsyncGenerator<PreparedItem[]> {
-    let batch: PreparedItem[] = [];
+  async function* batches(): AsyncGenerator<PreparedItems> {
+    const batch = new ItemPreparer(intakeId, source.system);
     for await (const mapped of items) {
-      batch.push(prepareItem(intakeItem(mapped, source), intakeId));
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
-      }
+      batch.add(intakeItem(mapped, source));
+      if (batch.length >= batchSize) yield batch.take();
     }
-    if (batch.length > 0) yield batch;
+    if (batch.length > 0) yield batch.take();
   }
   return ingestPrepared(pool, intakeId, source, batches(), options);
 }
 
 /** Stores batches of items prepared for intake `intakeId` (by ingestItems, or by a worker thread for files). */
-export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: IntakeSource, batches: AsyncIterable<PreparedItem[]>, options: IngestOptions = {}): Promise<Counts> {
+export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: IntakeSource, batches: AsyncIterable<PreparedItems>, options: IngestOptions = {}): Promise<Counts> {
   const counts = emptyCounts();
   // One session for the whole intake: it holds the intake's lock, and batches are stored one after another anyway.
   let client = owners.get(intakeId);
@@ -127,19 +124,18 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
     });
   }
   const session = client;
-  const flush = async (chunk: PreparedItem[]) => {
-    if (chunk.length === 0) return;
+  const flush = async (chunk: PreparedItems) => {
+    if (chunk.items.length === 0) return;
     const client = session;
     const accepted: number[] = [];
     const before = { ...counts };
     try {
-      await client.query('BEGIN');
       // Not waiting for each batch's WAL flush is crash-safe here: FINISH commits synchronously, which flushes every
       // batch before it; a killed ingest process loses nothing committed (the server flushes it all the same); only a
       // crash of the database server itself can lose the last batches' commits, and then records, their pipeline jobs
       // and the progress counts go together (one transaction), the intake shows interrupted, and taking the file in
       // again stores just what was lost (the rest is unchanged by content hash).
-      await client.query('SET LOCAL synchronous_commit = off');
+      await client.query('BEGIN; SET LOCAL synchronous_commit = off');
       for (const { outcome, id } of await storePrepared(client, intakeId, source.system, chunk)) {
         count(counts, outcome);
         if (id !== null) accepted.push(id);

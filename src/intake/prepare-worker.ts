@@ -8,7 +8,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { prepareFile, type PrepareCommand, type PrepareJob, type PrepareMessage } from './ingest-file.js';
 
 const port = parentPort!;
-const post = (message: PrepareMessage): void => port.postMessage(message);
+// A batch's rows are handed over, not copied: their buffer is the batch's own (see ItemPreparer.take).
+const post = (message: PrepareMessage): void => port.postMessage(message, 'rows' in message ? [message.rows.buffer as ArrayBuffer] : []);
 let credit = 0;
 let wake: (() => void) | null = null;
 

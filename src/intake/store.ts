@@ -125,39 +125,97 @@ const VERSIONS = `
    ORDER BY source_ref, version FOR UPDATE`;
 const RETIRE = `UPDATE source_record SET current = false WHERE id = ANY($1::bigint[])`;
 // COPY, not INSERT … FROM unnest(arrays): PostgreSQL parsing the jsonb[] and text[] array literals (and pg
-// building them) made the multi-row INSERT most of the time of a batch. COPY cannot return ids; the new current
-// versions' ids are read back by (system, source_ref) as VERSIONS reads them: a join with unnest could be planned as
-// a scan of every row of the system while its statistics are new.
+// building them) made the multi-row INSERT most of the time of a batch. The id is the last column, so that a row
+// prepared for a new source ref (version 1, current) is copied as prepared, with just its id after it.
 const COPY = `
-  COPY source_record (system, source_ref, version, current, content_hash, record, raw, raw_format, intake_id, position, source_updated_at, closed)
+  COPY source_record (system, source_ref, version, current, content_hash, record, raw, raw_format, intake_id, position, source_updated_at, closed, id)
   FROM STDIN`;
-const IDS = `SELECT id, source_ref AS "sourceRef", version FROM source_record WHERE system = $1 AND source_ref = ANY($2::text[])`;
+// The new versions' ids are taken from the table's identity sequence up front and written by the COPY (which, unlike
+// INSERT, takes explicit values for a GENERATED ALWAYS column): no reading them back by source ref after the COPY.
+const RESERVE_IDS = `
+  SELECT string_agg(nextval(s.seq)::text, ',') AS ids
+    FROM (SELECT pg_get_serial_sequence('source_record', 'id')::regclass AS seq) s, generate_series(1, $1)`;
 const INSERT_REJECTS = `
   INSERT INTO source_reject (intake_id, system, position, field, rule, reason, raw)
   SELECT $1, $2, r.position, r.field, r.rule, r.reason, r.raw
     FROM unnest($3::jsonb[], $4::text[], $5::text[], $6::text[], $7::text[]) AS r (position, field, rule, reason, raw)`;
 
 /**
- * An item made ready to store: a record's canonical JSON hashed and its
- * COPY columns after (source_ref, version, current) already written as COPY
- * text, so that storing only adds what depends on the stored versions. Plain
- * data, so that a worker thread can prepare items (see prepare-worker.ts).
+ * An item made ready to store: a record's canonical JSON hashed and its COPY
+ * row already written as COPY text in its batch's buffer (see PreparedItems),
+ * as for a new source ref: `start` to `end` is the row as version 1 and
+ * current, `tail` to `end` its columns after (source_ref, version, current),
+ * for a row whose version storing finds otherwise; the id comes last, at
+ * storing. Plain data, so that a worker thread can prepare items (see
+ * prepare-worker.ts) and hand their rows over without copying them.
  */
 export type PreparedItem =
-  | { kind: 'record'; sourceRef: string; hash: string; sourceUpdatedAt: number | null; tail: string }
+  | { kind: 'record'; sourceRef: string; hash: string; sourceUpdatedAt: number | null; start: number; tail: number; end: number }
   | { kind: 'reject'; position: string; field: string | null; rule: string | null; reason: string; raw: string | null };
 
-/** An item ready to store under intake `intakeId`. */
-export function prepareItem(item: IntakeItem, intakeId: number): PreparedItem {
-  if (item.kind === 'reject') return { kind: 'reject', position: JSON.stringify(item.position), field: item.field, rule: item.rule, reason: item.reason, raw: item.raw };
-  const { record } = item;
-  // The canonical text is valid JSON of the record, so it is also what is stored: one serialisation per record.
-  const text = canonical(record);
-  const hash = digest('sha256', text, 'hex');
-  const updatedAt = record.sourceUpdatedAt ? new Date(record.sourceUpdatedAt) : null;
-  const tail = `\\\\x${hash}\t${copyText(text)}\t${copyText(item.raw)}\t${copyText(item.rawFormat)}\t${intakeId}\t${copyText(JSON.stringify(item.position))}`
-    + `\t${updatedAt ? updatedAt.toISOString() : '\\N'}\t${record.closed ? 't' : 'f'}\n`;
-  return { kind: 'record', sourceRef: record.sourceRef, hash, sourceUpdatedAt: updatedAt ? updatedAt.getTime() : null, tail };
+/** A batch of prepared items of one system and intake, with the COPY text of its records in one buffer. */
+export interface PreparedItems {
+  /** The system the rows were written for. */
+  system: string;
+  items: PreparedItem[];
+  /** UTF-8; its ArrayBuffer is its own (not Node's shared pool), so that it can be transferred between threads. */
+  rows: Uint8Array;
+}
+
+/** Items prepared one by one, taken as batches. */
+export class ItemPreparer {
+  private items: PreparedItem[] = [];
+  private texts: string[] = [];
+  private bytes = 0;
+  private readonly head: string;
+
+  constructor(private readonly intakeId: number, private readonly system: string) {
+    this.head = `${copyText(system)}\t`;
+  }
+
+  get length(): number {
+    return this.items.length;
+  }
+
+  add(item: IntakeItem): void {
+    if (item.kind === 'reject') {
+      this.items.push({ kind: 'reject', position: JSON.stringify(item.position), field: item.field, rule: item.rule, reason: item.reason, raw: item.raw });
+      return;
+    }
+    const { record } = item;
+    // The canonical text is valid JSON of the record, so it is also what is stored: one serialisation per record.
+    const text = canonical(record);
+    const hash = digest('sha256', text, 'hex');
+    const updatedAt = record.sourceUpdatedAt ? new Date(record.sourceUpdatedAt) : null;
+    const head = `${this.head}${copyText(record.sourceRef)}\t1\tt\t`;
+    const tail = `\\\\x${hash}\t${copyText(text)}\t${copyText(item.raw)}\t${copyText(item.rawFormat)}\t${this.intakeId}\t${copyText(JSON.stringify(item.position))}`
+      + `\t${updatedAt ? updatedAt.toISOString() : '\\N'}\t${record.closed ? 't' : 'f'}`;
+    const start = this.bytes;
+    // The head is ASCII but for the ref; the tail is mostly ASCII: byteLength is a quick scan.
+    const headBytes = Buffer.byteLength(head);
+    this.bytes += headBytes + Buffer.byteLength(tail);
+    this.texts.push(head, tail);
+    this.items.push({ kind: 'record', sourceRef: record.sourceRef, hash, sourceUpdatedAt: updatedAt ? updatedAt.getTime() : null, start, tail: start + headBytes, end: this.bytes });
+  }
+
+  /** The items added since the last take, and their rows. */
+  take(): PreparedItems {
+    const rows = Buffer.allocUnsafeSlow(this.bytes);
+    let at = 0;
+    for (const text of this.texts) at += rows.write(text, at);
+    const batch = { system: this.system, items: this.items, rows };
+    this.items = [];
+    this.texts = [];
+    this.bytes = 0;
+    return batch;
+  }
+}
+
+/** Items ready to store under intake `intakeId`, for `system`. */
+export function prepareItems(items: IntakeItem[], intakeId: number, system: string): PreparedItems {
+  const preparer = new ItemPreparer(intakeId, system);
+  for (const item of items) preparer.add(item);
+  return preparer.take();
 }
 
 /** What a source ref holds while a batch is worked out: its current version (stored or about to be) and every content hash. */
@@ -171,7 +229,8 @@ interface NewVersion {
   sourceRef: string;
   version: number;
   current: boolean;
-  tail: string;
+  item: Extract<PreparedItem, { kind: 'record' }>;
+  id: number;
 }
 
 /**
@@ -182,11 +241,12 @@ interface NewVersion {
  * pipeline works on those).
  */
 export async function storeItems(client: pg.PoolClient, intakeId: number, system: string, items: IntakeItem[]): Promise<{ outcome: Outcome; id: number | null }[]> {
-  return storePrepared(client, intakeId, system, items.map((item) => prepareItem(item, intakeId)));
+  return storePrepared(client, intakeId, system, prepareItems(items, intakeId, system));
 }
 
 /** storeItems for items already prepared for intake `intakeId`. */
-export async function storePrepared(client: pg.PoolClient, intakeId: number, system: string, items: PreparedItem[]): Promise<{ outcome: Outcome; id: number | null }[]> {
+export async function storePrepared(client: pg.PoolClient, intakeId: number, system: string, batch: PreparedItems): Promise<{ outcome: Outcome; id: number | null }[]> {
+  const { items } = batch;
   const refs = new Map<string, RefState>();
   for (const item of items) if (item.kind === 'record') refs.set(item.sourceRef, { current: null, maxVersion: 0, hashes: new Set() });
   if (refs.size > 0) {
@@ -221,7 +281,7 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
       if (current.pending) current.pending.current = false;
       else if (current.id !== null) retire.push(current.id);
     }
-    const version: NewVersion = { sourceRef: item.sourceRef, version: ++state.maxVersion, current: !stale, tail: item.tail };
+    const version: NewVersion = { sourceRef: item.sourceRef, version: ++state.maxVersion, current: !stale, item, id: 0 };
     versions.push(version);
     state.hashes.add(item.hash);
     if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt };
@@ -230,18 +290,10 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
 
   // Retired first: the one-current-version index is checked row by row as the new versions go in.
   if (retire.length > 0) await client.query(RETIRE, [retire]);
-  const ids = new Map<NewVersion, number>();
   if (versions.length > 0) {
-    await copyVersions(client, system, versions);
-    const wanted = outcomes.flatMap(({ version }) => (version ? [version] : []));
-    if (wanted.length > 0) {
-      const found = await client.query<{ id: number; sourceRef: string; version: number }>(IDS, [system, [...new Set(wanted.map((v) => v.sourceRef))]]);
-      const byKey = new Map(wanted.map((v) => [`${v.version}\u0000${v.sourceRef}`, v]));
-      for (const row of found.rows) {
-        const version = byKey.get(`${row.version}\u0000${row.sourceRef}`);
-        if (version) ids.set(version, row.id);
-      }
-    }
+    const reserved = (await client.query<{ ids: string }>(RESERVE_IDS, [versions.length])).rows[0]!.ids.split(',');
+    for (let i = 0; i < versions.length; i++) versions[i]!.id = Number(reserved[i]);
+    await copyVersions(client, system, versions, batch);
   }
   if (rejects.length > 0) {
     const column = <T>(f: (r: Extract<PreparedItem, { kind: 'reject' }>) => T): T[] => rejects.map(f);
@@ -249,7 +301,7 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
       intakeId, system, column((r) => r.position), column((r) => r.field), column((r) => r.rule), column((r) => r.reason), column((r) => r.raw),
     ]);
   }
-  return outcomes.map(({ outcome, version }) => ({ outcome, id: version ? ids.get(version) ?? null : null }));
+  return outcomes.map(({ outcome, version }) => ({ outcome, id: version ? version.id : null }));
 }
 
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' };
@@ -262,24 +314,40 @@ function copyText(value: string): string {
 }
 
 // pg-copy-streams sends each write as one CopyData message: rows go in chunks (see src/gazetteer/copy-writer.ts).
-const COPY_CHUNK = 64 * 1024;
+const COPY_CHUNK = 256 * 1024;
 
-async function copyVersions(client: pg.PoolClient, system: string, versions: NewVersion[]): Promise<void> {
+/** Copies the versions' rows from the batch's prepared rows: as prepared for version 1 and current, else with their own head. */
+async function copyVersions(client: pg.PoolClient, system: string, versions: NewVersion[], batch: PreparedItems): Promise<void> {
   const stream = client.query(copyFrom(COPY));
   const done = new Promise<void>((resolve, reject) => {
     stream.on('finish', resolve);
     stream.on('error', reject);
   });
+  const { rows } = batch;
+  const source = Buffer.from(rows.buffer, rows.byteOffset, rows.byteLength);
   const head = `${copyText(system)}\t`;
-  let chunk = '';
+  const headBytes = Buffer.byteLength(head);
+  // Rows prepared for another system (not done by the intake) are all written with their own head.
+  const asPrepared = batch.system === system;
+  let chunk = Buffer.allocUnsafe(COPY_CHUNK);
+  let at = 0;
   for (const v of versions) {
-    chunk += `${head}${copyText(v.sourceRef)}\t${v.version}\t${v.current ? 't' : 'f'}\t${v.tail}`;
-    if (chunk.length >= COPY_CHUNK) {
-      if (!stream.write(chunk)) await Promise.race([once(stream, 'drain'), done]);
-      chunk = '';
+    const { start, tail, end } = v.item;
+    // Head and id are short; a row longer than a chunk gets a chunk of its own.
+    const need = end - start + Buffer.byteLength(v.sourceRef) + headBytes + 64;
+    if (at + need > chunk.length) {
+      if (at > 0 && !stream.write(chunk.subarray(0, at))) await Promise.race([once(stream, 'drain'), done]);
+      chunk = Buffer.allocUnsafe(Math.max(COPY_CHUNK, need));
+      at = 0;
     }
+    if (asPrepared && v.version === 1 && v.current) at += source.copy(chunk, at, start, end);
+    else {
+      at += chunk.write(`${head}${copyText(v.sourceRef)}\t${v.version}\t${v.current ? 't' : 'f'}\t`, at);
+      at += source.copy(chunk, at, tail, end);
+    }
+    at += chunk.write(`\t${v.id}\n`, at, 'latin1');
   }
-  stream.end(chunk);
+  stream.end(chunk.subarray(0, at));
   await done;
 }
 
