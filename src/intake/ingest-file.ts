@@ -23,6 +23,9 @@ export function mappingFileFor(system: string, given: string | undefined): strin
 const FILE_BATCH = 2_000;
 // Below this a worker thread's start (loading the mapping code again) costs more than it saves.
 const WORKER_MIN_BYTES = 1024 * 1024;
+// Sessions storing each batch side by side, split by source ref (see ingestPrepared): PostgreSQL's share of an
+// intake, most of the time of each batch, then runs on two cores beside the worker thread.
+const FILE_LANES = 2;
 // Batches the worker may prepare ahead of the one being stored: enough to keep both threads busy, few enough for flat memory.
 const AHEAD = 2;
 
@@ -188,6 +191,7 @@ export async function ingestFile(pool: pg.Pool, system: string, file: string, op
     }
   }
   const counts = await ingestPrepared(pool, intakeId, source, batches(), {
+    lanes: FILE_LANES,
     ...(options.onAccepted ? { onAccepted: options.onAccepted } : {}),
     onProgress: (c) => options.onProgress?.(bytes, c),
   });

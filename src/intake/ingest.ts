@@ -22,6 +22,8 @@ export interface IntakeSource {
 export interface IngestOptions {
   batchSize?: number;
   onProgress?: (counts: Counts) => void;
+  /** Sessions storing side by side, each a share of every batch by source ref (default 1). */
+  lanes?: number;
   /** Called in each batch's transaction, before it commits, with the ids of new current versions. */
   onAccepted?: (sourceRecordIds: number[], db: pg.PoolClient) => Promise<void>;
 }
@@ -42,7 +44,7 @@ export const ownedSql = (alias: string): string => `EXISTS (SELECT 1 FROM pg_loc
 const INTERRUPT = `
   UPDATE intake i SET status = 'interrupted', error = 'the process taking it in stopped before it finished', finished_at = now()
    WHERE i.status = 'running' AND NOT ${ownedSql('i')} RETURNING id`;
-const PROGRESS = `UPDATE intake SET read = $2, accepted = $3, unchanged = $4, superseded = $5, rejected = $6 WHERE id = $1`;
+const PROGRESS = `UPDATE intake SET read = read + $2, accepted = accepted + $3, unchanged = unchanged + $4, superseded = superseded + $5, rejected = rejected + $6 WHERE id = $1`;
 const FINISH = `UPDATE intake SET status = $2, error = $3, finished_at = now() WHERE id = $1`;
 
 /** Sessions holding the lock of an intake created here, until ingestItems takes them over. */
@@ -110,10 +112,33 @@ export async function ingestItems(pool: pg.Pool, intakeId: number, source: Intak
   return ingestPrepared(pool, intakeId, source, batches(), options);
 }
 
-/** Stores batches of items prepared for intake `intakeId` (by ingestItems, or by a worker thread for files). */
+/** The lane (0 to lanes - 1) of a source ref: every version of one ref is stored by one session, in order. */
+function laneOf(sourceRef: string, lanes: number): number {
+  let h = 0;
+  for (let i = 0; i < sourceRef.length; i++) h = (h * 31 + sourceRef.charCodeAt(i)) | 0;
+  return (h >>> 0) % lanes;
+}
+
+/** A batch's items split by lane, sharing its rows; rejects go with lane 0. */
+function splitByLane(batch: PreparedItems, lanes: number): PreparedItems[] {
+  if (lanes === 1) return [batch];
+  const split = Array.from({ length: lanes }, (): PreparedItems => ({ system: batch.system, items: [], rows: batch.rows }));
+  for (const item of batch.items) split[item.kind === 'record' ? laneOf(item.sourceRef, lanes) : 0]!.items.push(item);
+  return split;
+}
+
+/**
+ * Stores batches of items prepared for intake `intakeId` (by ingestItems, or
+ * by a worker thread for files). With `lanes` above 1, each batch is split
+ * by source ref over that many sessions storing side by side (PostgreSQL's
+ * share of an intake then runs on more than one core): all versions of a ref
+ * go through one session, in order, so each ref's outcomes are as if stored
+ * one by one; every transaction still holds its records, their pipeline job
+ * and its counts, added to the intake's.
+ */
 export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: IntakeSource, batches: AsyncIterable<PreparedItems>, options: IngestOptions = {}): Promise<Counts> {
   const counts = emptyCounts();
-  // One session for the whole intake: it holds the intake's lock, and batches are stored one after another anyway.
+  // The first session holds the intake's lock for the whole intake; the others only store.
   let client = owners.get(intakeId);
   owners.delete(intakeId);
   if (!client) {
@@ -124,11 +149,12 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
     });
   }
   const session = client;
-  const flush = async (chunk: PreparedItems) => {
+  const sessions: pg.PoolClient[] = [session];
+  const lanes = Math.max(1, options.lanes ?? 1);
+  const flush = async (client: pg.PoolClient, chunk: PreparedItems) => {
     if (chunk.items.length === 0) return;
-    const client = session;
     const accepted: number[] = [];
-    const before = { ...counts };
+    const added = emptyCounts();
     try {
       // Not waiting for each batch's WAL flush is crash-safe here: FINISH commits synchronously, which flushes every
       // batch before it; a killed ingest process loses nothing committed (the server flushes it all the same); only a
@@ -137,42 +163,54 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
       // again stores just what was lost (the rest is unchanged by content hash).
       await client.query('BEGIN; SET LOCAL synchronous_commit = off');
       for (const { outcome, id } of await storePrepared(client, intakeId, source.system, chunk)) {
-        count(counts, outcome);
+        count(added, outcome);
         if (id !== null) accepted.push(id);
       }
-      await client.query(PROGRESS, [intakeId, counts.read, counts.accepted, counts.unchanged, counts.superseded, counts.rejected]);
+      // Added, not set: the lanes' transactions commit in any order.
+      await client.query(PROGRESS, [intakeId, added.read, added.accepted, added.unchanged, added.superseded, added.rejected]);
       // In the batch's transaction: a crash can never leave stored records that the pipeline was not told of.
       if (accepted.length > 0) await options.onAccepted?.(accepted, client);
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      Object.assign(counts, before);
       throw error;
     }
+    counts.read += added.read;
+    counts.accepted += added.accepted;
+    counts.unchanged += added.unchanged;
+    counts.superseded += added.superseded;
+    counts.rejected += added.rejected;
     options.onProgress?.(counts);
   };
-  // One batch is stored while the next is prepared; batches still commit one after another, in order.
-  let storing: Promise<void> = Promise.resolve();
+  // Each lane stores one batch while the next is prepared; a lane's batches commit one after another, in order.
+  const storing: Promise<void>[] = [];
   try {
+    for (let i = 1; i < lanes; i++) sessions.push(await pool.connect());
+    for (let i = 0; i < lanes; i++) storing.push(Promise.resolve());
     for await (const batch of batches) {
-      await storing;
-      storing = flush(batch);
-      // Handled when awaited: a failure must not count as unhandled while the next batch is prepared.
-      storing.catch(() => undefined);
+      const split = splitByLane(batch, lanes);
+      for (let i = 0; i < lanes; i++) {
+        await storing[i];
+        storing[i] = flush(sessions[i]!, split[i]!);
+        // Handled when awaited: a failure must not count as unhandled while the next batch is prepared.
+        storing[i]!.catch(() => undefined);
+      }
     }
-    await storing;
+    await Promise.all(storing);
     await session.query(FINISH, [intakeId, 'done', null]);
     await session.query(UNLOCK, [intakeId]);
     session.release();
+    for (const other of sessions.slice(1)) other.release();
     return counts;
   } catch (error) {
-    await storing.catch(() => undefined);
-    const failed = [intakeId, 'failed', error instanceof Error ? error.message : String(error)];
+    await Promise.allSettled(storing);
+    const message = [intakeId, 'failed', error instanceof Error ? error.message : String(error)];
     // On the session while it still works (a failed batch was rolled back); otherwise the session is let go first, so
     // that a small pool is free for the write, and its lock goes with it.
-    const written = await session.query(FINISH, failed).then(() => session.query(UNLOCK, [intakeId])).then(() => true, () => false);
+    const written = await session.query(FINISH, message).then(() => session.query(UNLOCK, [intakeId])).then(() => true, () => false);
     session.release(written ? undefined : true);
-    if (!written) await pool.query(FINISH, failed).catch(() => undefined);
+    for (const other of sessions.slice(1)) other.release(true);
+    if (!written) await pool.query(FINISH, message).catch(() => undefined);
     throw error;
   }
 }
