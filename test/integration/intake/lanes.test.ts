@@ -43,8 +43,9 @@ describe('intake over several sessions', () => {
     for (const over of rounds) {
       for (const ref of refs) {
         const index = out.length;
-        for (const mapped of mapRecord(mapping, { position: { index }, fields: account(ref, over), raw: `${ref},${index}` })) out.push({ ...mapped, position: { index } });
-        if (index % 7 === 3) out.push({ position: { index }, raw: 'broken', reject: { field: null, rule: 'csv', message: 'unreadable row' } } as MappedItem);
+        const raw = `${ref},${index}`;
+        for (const mapped of mapRecord(mapping, { position: { index }, fields: account(ref, over), raw })) out.push({ ...mapped, position: { index }, raw });
+        if (index % 7 === 3) out.push({ position: { index }, raw: 'broken', reject: { field: 'ACCOUNT_REF', rule: 'csv', message: 'unreadable row' } });
       }
     }
     return out;
