@@ -187,6 +187,11 @@ try {
   const loadAfter = load();
   const memLink = memory();
   const end = await statements(pool);
+  // How large the blocks a record meets have grown: per rule, the mean size of a record's block (sum n^2 / sum n).
+  const blocks = (await pool.query<{ rule: string; keys: string; mean: string; max: string; skipped: string | null }>(
+    `SELECT split_part(key, ':', 1) AS rule, count(*) AS keys, round(sum(n * n)::numeric / sum(n), 1) AS mean, max(n) AS max,
+            sum(n) FILTER (WHERE n > $1) AS skipped
+       FROM (SELECT key, count(*) AS n FROM person_block GROUP BY key) x GROUP BY 1 ORDER BY 1::int`, [ctx.maxBlockSize])).rows;
 
   const personOf = new Map(truth.map((r) => [key(r.system, r.source_ref), r.person_id]));
   const stored = (await pool.query<{ system: string; source_ref: string; names: SourceRecord['names']; dob: string | null; citizen_id: string | null }>(
@@ -231,6 +236,7 @@ try {
   console.log(`\nLinking CPU: this process ${cpuNode.toFixed(1)} s, PostgreSQL ${cpuPg.toFixed(1)} s; per record ${((cpuNode * 1e6) / counts.records).toFixed(0)} µs + ${((cpuPg * 1e6) / counts.records).toFixed(0)} µs = ${(((cpuNode + cpuPg) * 1e6) / counts.records).toFixed(0)} µs (${(counts.records / (cpuNode + cpuPg)).toFixed(0)} records per CPU second).`);
   console.log(`Load average (1, 5, 15 min) before linking ${loadBefore}, after ${loadAfter}.`);
   console.log(`Memory: after generating ${memGenerate}; after training ${memTrain}; after linking ${memLink}.`);
+  console.log(`\nBlocks a record meets, per rule (${ctx.rules.map((r, i) => `${i} ${r.name}`).join('; ')}): ${blocks.map((b) => `${b.rule}: mean ${b.mean}, largest ${b.max}${b.skipped ? `, ${b.skipped} records in blocks over ${ctx.maxBlockSize}` : ''}`).join('; ')}.`);
   console.log(`\nLink speed per window of ${50 * BATCH} records: ${windows.map((w) => n(w.records / w.seconds)).join(', ')} records/s.`);
   const firstHalf = half ?? new Map();
   console.log('\n| statement (linking) | calls | ms/call 1st half | ms/call 2nd half | total s |\n|---|---|---|---|---|');
