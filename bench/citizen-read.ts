@@ -18,11 +18,16 @@
  * run (every 150 ms) during the runs; the bench then verifies the whole
  * trail and prints how long that took.
  *
- * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US]
+ * With --profile DIR, the hub's own CPU profile of each run as fast as it
+ * goes (full.cpuprofile, bare.cpuprofile; node:inspector, so only this
+ * process: the server and the policy, not autocannon or PostgreSQL).
+ *
+ * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US] [--profile DIR] [--max-only] [--rounds N]
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -60,6 +65,11 @@ const POOL = arg('--pool', 10);
 /** PostgreSQL's commit_delay in microseconds (0: its default, off); commit_siblings stays at its default, 5. */
 const COMMIT_DELAY = arg('--commit-delay', 0);
 const RATE = 1_000;
+/** How many times the runs as fast as it goes alternate. */
+const ROUNDS = arg('--rounds', 1);
+/** Only the runs as fast as it goes (comparing CPU per request on a busy machine). */
+const MAX_ONLY = process.argv.includes('--max-only');
+const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1]! : null;
 
 const FORENAMES = ['OLIVIA', 'GEORGE', 'AMELIA', 'HARRY', 'ISLA', 'JACK', 'POPPY', 'NOAH', 'ELSIE', 'ARTHUR'];
 const SURNAMES = ['SMITH', 'JONES', 'TAYLOR', 'BROWN', 'WILLIAMS', 'WILSON', 'DAVIES', 'EVANS', 'THOMAS', 'ROBERTS', 'QUILTER', 'ZBOROWSKI'];
@@ -176,14 +186,39 @@ function clusterCpu(dataDir: string): number {
  * runs in a child) and in PostgreSQL: on a shared machine the requests/s of
  * a run depend on what else runs, its CPU per request much less.
  */
-async function measured(dataDir: string, run: () => Promise<Load>): Promise<Load & { cpuMs: number; pgMs: number }> {
+async function measured(dataDir: string, run: () => Promise<Load>, profile?: string): Promise<Load & { cpuMs: number; pgMs: number }> {
+  const session = PROFILE && profile ? new Session() : null;
+  if (session) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const hub = process.cpuUsage();
   const pg0 = clusterCpu(dataDir);
   const result = await run();
   const used = process.cpuUsage(hub);
+  if (session) {
+    const { profile: taken } = await session.post('Profiler.stop');
+    await writeFile(path.join(PROFILE!, `${profile}.cpuprofile`), JSON.stringify(taken));
+    session.disconnect();
+  }
   const perRequest = (seconds: number) => (seconds * 1000) / Math.max(result.total, 1);
   const pgMs = perRequest(clusterCpu(dataDir) - pg0);
   return { ...result, cpuMs: perRequest((used.user + used.system) / 1e6) + pgMs, pgMs };
+}
+
+type Measured = Load & { cpuMs: number; pgMs: number };
+
+/** Runs added up: requests/s and CPU per request over all of them, p50 and p99 the median of the runs'. */
+function summed(runs: Measured[]): Measured {
+  const total = runs.reduce((n, r) => n + r.total, 0);
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const weighted = (f: (r: Measured) => number) => runs.reduce((n, r) => n + f(r) * r.total, 0) / Math.max(total, 1);
+  return {
+    rps: total / (SECONDS * runs.length), total, p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)),
+    errors: runs.reduce((n, r) => n + r.errors, 0), non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    cpuMs: weighted((r) => r.cpuMs), pgMs: weighted((r) => r.pgMs),
+  };
 }
 
 function load(url: string, headers: Record<string, string>, refs: string[], prefix: string, rate: number | null): Promise<Load> {
@@ -204,8 +239,10 @@ async function statements(pool: pg.Pool, requests: number): Promise<string[]> {
   const { rows } = await pool.query<Statement>(
     `SELECT regexp_replace(left(query, 90), '\\s+', ' ', 'g') AS query, calls::float8 AS calls, total_exec_time AS total
        FROM pg_stat_statements WHERE calls > 0 ORDER BY total_exec_time DESC LIMIT 12`);
-  const wal = (await pool.query<{ syncs: number; ms: number }>('SELECT wal_sync::float8 AS syncs, wal_sync_time AS ms FROM pg_stat_wal')).rows[0]!;
-  const sync = `| ${(wal.syncs / requests).toFixed(2)} | ${(wal.ms / requests).toFixed(3)} | ${(wal.ms / Math.max(wal.syncs, 1)).toFixed(3)} | (WAL flushes at commit, pg_stat_wal) |`;
+  const wal = (await pool.query<{ syncs: number; ms: number; bytes: number; fpi: number }>(
+    'SELECT wal_sync::float8 AS syncs, wal_sync_time AS ms, wal_bytes::float8 AS bytes, wal_fpi::float8 AS fpi FROM pg_stat_wal')).rows[0]!;
+  const sync = `| ${(wal.syncs / requests).toFixed(2)} | ${(wal.ms / requests).toFixed(3)} | ${(wal.ms / Math.max(wal.syncs, 1)).toFixed(3)} | (WAL flushes at commit, pg_stat_wal; `
+    + `${Math.round(wal.bytes / requests)} WAL bytes and ${(wal.fpi / requests).toFixed(2)} full-page images per request) |`;
   return [sync, ...rows.map((r) => `| ${(r.calls / requests).toFixed(2)} | ${(r.total / requests).toFixed(3)} | ${(r.total / r.calls).toFixed(3)} | \`${r.query.replace(/\|/g, '\\|')}\` |`)];
 }
 
@@ -248,12 +285,22 @@ try {
   started = performance.now();
   await load(base, headers, refs, '/v1/citizens/', null); // warm-up: JIT, caches
   const before = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n);
-  const fullAtRate = await measured(dir, () => load(base, headers, refs, '/v1/citizens/', RATE));
-  const bareAtRate = await measured(dir, () => load(base, headers, refs, BARE, RATE));
-  if (STATS) await owner.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
-  const fullMax = await measured(dir, () => load(base, headers, refs, '/v1/citizens/', null));
-  const profile = STATS ? await statements(owner, fullMax.rps * SECONDS) : [];
-  const bareMax = await measured(dir, () => load(base, headers, refs, BARE, null));
+  const skipped: Load & { cpuMs: number; pgMs: number } = { rps: 0, total: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, cpuMs: 0, pgMs: 0 };
+  const fullAtRate = MAX_ONLY ? skipped : await measured(dir, () => load(base, headers, refs, '/v1/citizens/', RATE));
+  const bareAtRate = MAX_ONLY ? skipped : await measured(dir, () => load(base, headers, refs, BARE, RATE));
+  const profile: string[] = [];
+  // With --rounds N, the runs as fast as it goes alternate N times (full, bare, full, ...) and are summed, so that a
+  // machine whose load changes during the benchmark weighs on both alike.
+  const fulls: Measured[] = [];
+  const bares: Measured[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    if (STATS && round === 0) await owner.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
+    fulls.push(await measured(dir, () => load(base, headers, refs, '/v1/citizens/', null), `full${round || ''}`));
+    if (STATS && round === 0) profile.push(...await statements(owner, fulls[0]!.total));
+    bares.push(await measured(dir, () => load(base, headers, refs, BARE, null), `bare${round || ''}`));
+  }
+  const fullMax = summed(fulls);
+  const bareMax = summed(bares);
   const audited = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n) - before;
   const unsealed = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log l WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_seq = l.seq)')).rows[0].n);
   await app.close();
@@ -263,7 +310,7 @@ try {
 
   const row = (name: string, r: Load & { cpuMs: number; pgMs: number }) =>
     `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.cpuMs.toFixed(2)} (${r.pgMs.toFixed(2)}) | ${r.errors + r.non2xx} |`;
-  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run, 16 connections, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs, autocannon in a child process\n`);
+  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds as fast as it goes)` : ''}, 16 connections, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs, autocannon in a child process\n`);
   console.log('| run | requests/s | p50 ms | p99 ms | CPU ms/request, hub + PostgreSQL (of which PostgreSQL) | errors + non-2xx |');
   console.log('|---|---|---|---|---|---|');
   console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));

@@ -58,20 +58,58 @@ const INSERT_ONE = `INSERT INTO audit_log (${COLUMNS})
   RETURNING seq, hash`;
 
 /**
+ * A condition an insert of one entry is made under, checked in the insert's
+ * own statement (its snapshot): SQL over parameters numbered from `first`,
+ * the same text for the same name (it names a prepared statement).
+ */
+export interface InsertCondition {
+  name: string;
+  sql: (first: number) => string;
+  values: readonly unknown[];
+}
+
+/** The entry was not inserted: its condition did not hold. */
+export class ConditionFailed extends Error {
+  constructor(name: string) {
+    super(`audit entry not inserted: condition ${name} does not hold`);
+    this.name = 'ConditionFailed';
+  }
+}
+
+const conditional = new Map<string, string>();
+
+/** INSERT_ONE inserting nothing, and taking no seq, unless the condition holds. */
+function insertOneWhen(condition: InsertCondition): string {
+  let text = conditional.get(condition.name);
+  if (text === undefined) {
+    text = INSERT_ONE.replace("(SELECT nextval('audit_log_seq') AS seq) n", `(SELECT nextval('audit_log_seq') AS seq WHERE ${condition.sql(21)}) n`);
+    conditional.set(condition.name, text);
+  }
+  return text;
+}
+
+/**
  * Inserts entries, in order, in one statement. On a client inside a
  * transaction they commit or roll back with it; nothing waits for other
- * writers, since the chain is made later by the sealer.
+ * writers, since the chain is made later by the sealer. Given a condition
+ * (one entry only), the entry is inserted only if it holds, and
+ * ConditionFailed is thrown otherwise.
  */
-export async function appendAudit(db: Queryable, entries: readonly StoredEntry[]): Promise<StoredAuditEntry[]> {
+export async function appendAudit(db: Queryable, entries: readonly StoredEntry[], condition?: InsertCondition): Promise<StoredAuditEntry[]> {
   if (entries.length === 0) return [];
+  if (condition && entries.length > 1) throw new Error('a condition is for one audit entry');
   const normal = entries.map(normalised);
   if (normal.length === 1) {
     const e = normal[0]!;
-    const { rows } = await db.query<{ seq: number; hash: string }>({ name: 'audit-insert-one', text: INSERT_ONE, values: [
+    const values = [
       hashPrefix(e), e.at, e.requestId, e.action, e.clientId, e.orgId, e.role, e.purpose, e.citizenRef, JSON.stringify(e.agreements),
       JSON.stringify(e.consentIds), JSON.stringify(e.categoriesDisclosed), JSON.stringify(e.categoriesDenied), JSON.stringify(e.fieldsDisclosed),
       e.decision, JSON.stringify(e.reasons), e.policyVersion, e.breakGlassReason, e.reviewRequired, e.detail === undefined ? null : JSON.stringify(e.detail),
-    ] });
+    ];
+    const { rows } = await db.query<{ seq: number; hash: string }>(condition
+      ? { name: `audit-insert-one-${condition.name}`, text: insertOneWhen(condition), values: [...values, ...condition.values] }
+      : { name: 'audit-insert-one', text: INSERT_ONE, values });
+    if (rows.length === 0) throw new ConditionFailed(condition!.name);
     return [{ ...e, seq: Number(rows[0]!.seq), hash: rows[0]!.hash }];
   }
   const input = normal.map((e, i) => ({
@@ -89,10 +127,14 @@ export async function appendAudit(db: Queryable, entries: readonly StoredEntry[]
 /**
  * Runs `fn` in a transaction and inserts the audit entries it returns in the
  * same transaction; returns only after COMMIT, so nothing of the result
- * leaves unless its entries are committed with it.
+ * leaves unless its entries are committed with it. An entry with a condition
+ * that does not hold is not inserted, and ConditionFailed is thrown instead
+ * of the result.
  */
-export async function withAudit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<{ result: T; entries: StoredEntry[] }>): Promise<T> {
-  const { result } = await transaction(pool, fn, (client, { entries }) => appendAudit(client, entries));
+export async function withAudit<T>(
+  pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<{ result: T; entries: StoredEntry[]; condition?: InsertCondition }>,
+): Promise<T> {
+  const { result } = await transaction(pool, fn, (client, { entries, condition }) => appendAudit(client, entries, condition));
   return result;
 }
 

@@ -8,13 +8,14 @@
  */
 import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
-import { appendAudit, withAudit, type StoredEntry } from '../audit/store.js';
+import { appendAudit, ConditionFailed, withAudit, type InsertCondition, type StoredEntry } from '../audit/store.js';
 import type { AuthenticatedClient } from '../auth/clients.js';
 import { isPipelined } from '../db/transaction.js';
 import { auditRecord } from '../policy/audit-record.js';
-import { decide, EMERGENCY_PURPOSE, POLICY_VERSION, type BreakGlass, type Caller, type Decision } from '../policy/decide.js';
+import { decide, EMERGENCY_PURPOSE, POLICY_VERSION, recordlessDecisionKey, type BreakGlass, type Caller, type Decision } from '../policy/decide.js';
 import { filterView } from '../policy/filter.js';
 import type { PolicyOptions } from '../policy/options.js';
+import { registerGuardSql, registerGuardValues, type CachedAgreements, type RegisterInputCache } from '../register/input-cache.js';
 import { policyInputs, type PolicyInputs } from '../register/policy-inputs.js';
 import { chooseGrant, openGrant, type GrantChoice } from './break-glass.js';
 import type { CitizenSource } from './source.js';
@@ -24,6 +25,13 @@ export interface DisclosureContext {
   source: CitizenSource;
   options: PolicyOptions;
   clock: () => Date;
+  /**
+   * Agreements and record holders remembered between reads; with it, a
+   * read of one citizen may be decided without reading the register, its
+   * audit insert checking that nothing it relied on has changed. Without
+   * it, every read reads the register.
+   */
+  cache?: RegisterInputCache;
 }
 
 export interface DisclosureRequest {
@@ -43,7 +51,7 @@ export type Outcome<T> =
   /** Emergency purpose without a live grant or a reason. */
   | { kind: 'break-glass-reason-required' };
 
-type Recorded<T> = { result: Outcome<T>; entries: StoredEntry[] };
+type Recorded<T> = { result: Outcome<T>; entries: StoredEntry[]; condition?: InsertCondition };
 
 const callerOf = (client: AuthenticatedClient): Caller => ({ clientId: client.id, orgId: client.orgId, role: client.role });
 
@@ -70,8 +78,9 @@ async function decideAll(
 ): Promise<Decided> {
   const emergency = req.purpose === EMERGENCY_PURPOSE;
   const grant = emergency ? await chooseGrant(db, req.client.id, req.breakGlassReason, now) : { grant: null, open: false };
-  const { agreements, registers } = await (inputs.loaded
+  const { agreements, registers, agreementsVersion } = await (inputs.loaded
     ?? policyInputs(db, req.client.orgId, refs, inputs.aliases ?? await aliasesOf(sourceOf(ctx, db), refs)));
+  ctx.cache?.learn(req.client.orgId, agreementsVersion, agreements, registers.values());
   const decisions = new Map<string, Decision>();
   for (const ref of refs) {
     decisions.set(ref, decide({
@@ -94,8 +103,8 @@ async function recorded<T>(db: pg.PoolClient, ctx: DisclosureContext, req: Discl
  */
 async function inTransaction<T>(ctx: DisclosureContext, db: pg.PoolClient | undefined, fn: (db: pg.PoolClient) => Promise<Recorded<T>>): Promise<Outcome<T>> {
   if (!db) return withAudit(ctx.pool, fn);
-  const { result, entries } = await fn(db);
-  await appendAudit(db, entries);
+  const { result, entries, condition } = await fn(db);
+  await appendAudit(db, entries, condition);
   return result;
 }
 
@@ -106,6 +115,74 @@ function entryFor(req: DisclosureRequest, at: Date, ref: string, decision: Decis
 /** One citizen by reference (GET /v1/citizens/{ref}). */
 export async function discloseCitizen(ctx: DisclosureContext, req: DisclosureRequest, ref: string): Promise<Outcome<CitizenView>> {
   const now = ctx.clock();
+  return (ctx.cache && await discloseFromCache(ctx, ctx.cache, req, ref, now)) ?? discloseFromRegister(ctx, req, ref, now);
+}
+
+/** The read is not one a cache can decide: a redirect (decided for the survivor, by the register). */
+class NotFromCache extends Error {}
+
+/** The audit insert's condition for a read decided from agreements cached at `version` (src/register/input-cache.ts). */
+const registerGuard = (version: number, citizenRefs: readonly string[]): InsertCondition =>
+  ({ name: 'register-unchanged', sql: registerGuardSql, values: registerGuardValues({ agreementsVersion: version, citizenRefs }) });
+
+/** Decisions are kept per organisation entry; a day's worth of roles and purposes is small, a year's is dropped. */
+const DERIVED_DECISIONS = 1_000;
+
+/** The decision for a citizen with no register records, from the cached agreements; the same for every such citizen. */
+function recordlessDecision(ctx: DisclosureContext, cached: CachedAgreements, req: DisclosureRequest, ref: string, now: Date): Decision {
+  const caller = callerOf(req.client);
+  const key = recordlessDecisionKey(caller, req.purpose, now);
+  const known = key === null ? undefined : cached.derived.get(key) as Decision | undefined;
+  if (known) return known;
+  const decision = decide({
+    caller, purpose: req.purpose, citizen: { ref, consents: [], objections: [], restrictions: [] }, agreements: cached.agreements,
+    breakGlass: null, options: ctx.options, now,
+  });
+  if (key !== null) {
+    if (cached.derived.size >= DERIVED_DECISIONS) cached.derived.clear();
+    cached.derived.set(key, decision);
+  }
+  return decision;
+}
+
+/**
+ * The read of a citizen last seen without register records, decided from
+ * the organisation's cached agreements: BEGIN and the view, then the audit
+ * insert under registerGuard and COMMIT, one statement fewer than reading
+ * the register. Null when it cannot be decided this way, or the guard found
+ * the agreements changed or the citizen with records: that transaction
+ * inserted and disclosed nothing, and the read goes to the register.
+ */
+async function discloseFromCache(
+  ctx: DisclosureContext, cache: RegisterInputCache, req: DisclosureRequest, ref: string, now: Date,
+): Promise<Outcome<CitizenView> | null> {
+  const cached = cache.agreementsOf(req.client.orgId);
+  if (!cached || req.purpose === EMERGENCY_PURPOSE || cache.hasRecords(ref) || !isPipelined(ctx.pool)) return null;
+  try {
+    return await inTransaction(ctx, undefined, async (db): Promise<Recorded<CitizenView>> => {
+      const source = sourceOf(ctx, db);
+      const found = await source.view(ref);
+      if (found === null) return { result: { kind: 'not-found' }, entries: [] };
+      if (!('view' in found)) throw new NotFromCache();
+      const merged = found.mergedRefs ?? (source.mergedInto ? await source.mergedInto(ref) : []);
+      const decision = recordlessDecision(ctx, cached, req, ref, now);
+      const condition = registerGuard(cached.version, [ref, ...merged]);
+      if (!decision.anyPermitted) return { result: { kind: 'not-found' }, entries: [entryFor(req, now, ref, decision, null, null)], condition };
+      const view = filterView(found.view, decision);
+      return { result: { kind: 'ok', value: view }, entries: [entryFor(req, now, ref, decision, view, null)], condition };
+    });
+  } catch (error) {
+    if (error instanceof ConditionFailed) {
+      cache.forget(req.client.orgId);
+      return null;
+    }
+    if (error instanceof NotFromCache) return null;
+    throw error;
+  }
+}
+
+/** One citizen, decided from the register as the read's transaction reads it. */
+async function discloseFromRegister(ctx: DisclosureContext, req: DisclosureRequest, ref: string, now: Date): Promise<Outcome<CitizenView>> {
   return inTransaction(ctx, undefined, async (db): Promise<Recorded<CitizenView>> => {
     // On a pipelined pool the register inputs for the reference as asked leave with the view, a round trip fewer. They
     // serve unless the view redirects or has references merged into it, whose consents and restrictions count too.

@@ -16,17 +16,21 @@ export async function transaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => P
   const pipelined = isPipelined(pool);
   const db = await pool.connect();
   try {
-    const begun = db.query('BEGIN');
-    if (pipelined) begun.catch(() => undefined);
-    else await begun;
-    const value = await fn(db);
-    await begun;
     if (!pipelined) {
+      await db.query('BEGIN');
+      const value = await fn(db);
       if (last) await last(db, value);
       await db.query('COMMIT');
       return value;
     }
-    const [written, committed] = await Promise.allSettled([last ? last(db, value) : Promise.resolve(), db.query('COMMIT')]);
+    const [begun, running] = corked(db, () => {
+      const begin = db.query('BEGIN');
+      begin.catch(() => undefined);
+      return [begin, fn(db)] as const;
+    });
+    const value = await running;
+    await begun;
+    const [written, committed] = await Promise.allSettled(corked(db, () => [last ? last(db, value) : Promise.resolve(), db.query('COMMIT')] as const));
     if (written.status === 'rejected') throw written.reason;
     if (committed.status === 'rejected') throw committed.reason;
     return value;
@@ -35,6 +39,22 @@ export async function transaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => P
     throw error;
   } finally {
     db.release();
+  }
+}
+
+/**
+ * Runs `send` with the connection's socket corked: the statements it queues
+ * synchronously (each one pg writes on its own: a simple BEGIN or COMMIT, a
+ * prepared statement's Bind, Execute and Sync) leave in one write, so the
+ * backend is woken once for them instead of once per statement.
+ */
+function corked<R>(db: pg.PoolClient, send: () => R): R {
+  const stream = db.connection.stream;
+  stream.cork();
+  try {
+    return send();
+  } finally {
+    stream.uncork();
   }
 }
 

@@ -79,6 +79,20 @@ export function decide(input: DecisionInput): Decision {
   return assess(input).decision;
 }
 
+/**
+ * For a citizen with no consent, objection or restriction, what the decision
+ * depends on besides the agreements and the options: the caller's
+ * organisation and role, the purpose, and the date in London (agreements
+ * start and end on dates; nothing else of `now` counts without records).
+ * Decisions for such citizens may be shared under this key, for the same
+ * agreements and options. Null for break-glass, whose decision depends on
+ * its grant.
+ */
+export function recordlessDecisionKey(caller: Caller, purpose: string, now: Date): string | null {
+  if (purpose === EMERGENCY_PURPOSE) return null;
+  return `${caller.orgId}\n${caller.role}\n${purpose}\n${londonDate(now)}`;
+}
+
 /** The decision together with the standing of every agreement considered; explainAccess shows both. */
 export function assess(input: DecisionInput): { decision: Decision; standings: AgreementStanding[] } {
   const { purpose, options } = input;
@@ -264,7 +278,17 @@ function finish(categories: Record<DataCategory, CategoryDecision>, reviewRequir
 
 const LONDON_DATE = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
 
+/** The last date formatted, for the UTC hour it was formatted in. */
+let lastLondonDate = { hour: Number.NaN, date: '' };
+/** Since 1900 (well before), London's offset from UTC is a whole number of hours, so its date is the same throughout a UTC hour. */
+const WHOLE_HOUR_OFFSETS_SINCE = Date.UTC(1900, 0, 1);
+
 /** Agreement dates are UK calendar dates, so "today" is the date in London. */
 export function londonDate(now: Date): string {
-  return LONDON_DATE.format(now);
+  const time = now.getTime();
+  const hour = Math.floor(time / 3_600_000);
+  if (hour === lastLondonDate.hour) return lastLondonDate.date;
+  const date = LONDON_DATE.format(now);
+  if (time >= WHOLE_HOUR_OFFSETS_SINCE) lastLondonDate = { hour, date };
+  return date;
 }

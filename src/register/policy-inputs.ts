@@ -15,12 +15,15 @@ import {
 export interface PolicyInputs {
   agreements: SharingAgreement[];
   registers: Map<string, CitizenRegister>;
+  /** The agreements' version (migration 020) in the same snapshot; null without the row. */
+  agreementsVersion: number | null;
 }
 
 const aggregate = (columns: string, from: string) =>
   `(SELECT coalesce(json_agg(t ORDER BY t.id), '[]') FROM (SELECT ${columns} FROM ${from}) t)`;
 
 const SQL = `SELECT
+  (SELECT agreements FROM register_version) AS agreements_version,
   ${aggregate(AGREEMENT_COLUMNS, 'sharing_agreement WHERE current AND recipient_org_ids @> ARRAY[$1::bigint]')} AS agreements,
   ${aggregate(CONSENT, 'consent WHERE citizen_ref = ANY($2::text[])')} AS consents,
   ${aggregate(OBJECTION, 'objection WHERE citizen_ref = ANY($2::text[])')} AS objections,
@@ -32,11 +35,12 @@ export async function policyInputs(
   refs: readonly string[],
   aliases: ReadonlyMap<string, readonly string[]> = new Map(),
 ): Promise<PolicyInputs> {
-  const { rows } = await db.query<{ agreements: AgreementRow[]; consents: ConsentRow[]; objections: ObjectionRow[]; restrictions: RestrictionRow[] }>(
+  const { rows } = await db.query<{ agreements_version: number | null; agreements: AgreementRow[]; consents: ConsentRow[]; objections: ObjectionRow[]; restrictions: RestrictionRow[] }>(
     { name: 'policy-inputs', text: SQL, values: [orgId, withAliases(refs, aliases)] },
   );
   const row = rows[0]!;
   return {
+    agreementsVersion: row.agreements_version,
     agreements: row.agreements.map(agreementOf),
     registers: groupRegisters(refs, aliases, {
       consents: row.consents.map(consentOf),

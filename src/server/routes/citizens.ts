@@ -20,6 +20,7 @@ import { explainAccessAudited } from '../../citizens/access-explanation.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
 import { pipelinedPool } from '../../db/transaction.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
+import { RegisterInputCache } from '../../register/input-cache.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
 
@@ -79,7 +80,11 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   // Reads run on a pipelined pool: BEGIN leaves with the view's statement and COMMIT behind the audit insert.
   const reads = pipelinedPool(opts.pool, (error) => app.log.error({ err: error }, 'citizen read pool'));
   app.addHook('onClose', () => reads.end());
-  const ctx: DisclosureContext = { pool: reads, source: opts.source, options, clock: opts.clock ?? (() => new Date()) };
+  const ctx: DisclosureContext = {
+    pool: reads, source: opts.source, options, clock: opts.clock ?? (() => new Date()),
+    // Agreements and record holders between reads, checked by every audit insert that relies on them.
+    cache: new RegisterInputCache(),
+  };
 
   const requestOf = (request: FastifyRequest, action: string): DisclosureRequest => {
     const client = clientOf(request);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DATA_CATEGORIES } from '../../../schemas/categories.js';
-import { BREAK_GLASS_CATEGORIES, decide, POLICY_VERSION } from '../../../src/policy/decide.js';
+import { BREAK_GLASS_CATEGORIES, decide, londonDate, POLICY_VERSION, recordlessDecisionKey, type Caller } from '../../../src/policy/decide.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import { agreement, CITIZEN, consent, COUNCIL, input, NHS, NOW, objection, POLICE, restriction } from './register-fixtures.js';
 
@@ -252,5 +252,46 @@ describe('decide: break-glass', () => {
     const decision = decide(input({ agreements: [], breakGlass: grant(5) }));
     expect(decision.anyPermitted).toBe(false);
     expect(decision.reviewRequired).toBe(false);
+  });
+});
+
+describe('decide: what a decision without citizen records depends on', () => {
+  const caller: Caller = { clientId: 7, orgId: COUNCIL, role: 'adviser' };
+
+  it('keys on organisation, role, purpose and the London date, not the time of day; none for break-glass', () => {
+    const key = (now: Date, over: Partial<typeof caller> = {}, purpose = 'contact-centre-enquiry') => recordlessDecisionKey({ ...caller, ...over }, purpose, now);
+    expect(key(new Date('2026-06-15T00:30:00Z'))).toBe(key(new Date('2026-06-15T22:59:59Z')));
+    // Midnight in London in summer is 23:00 UTC.
+    expect(key(new Date('2026-06-15T23:00:00Z'))).not.toBe(key(new Date('2026-06-15T22:59:59Z')));
+    expect(key(NOW, { clientId: 8 })).toBe(key(NOW));
+    expect(key(NOW, { orgId: POLICE })).not.toBe(key(NOW));
+    expect(key(NOW, { role: 'caseworker' })).not.toBe(key(NOW));
+    expect(key(NOW, {}, 'safeguarding')).not.toBe(key(NOW));
+    expect(key(NOW, {}, 'emergency')).toBeNull();
+  });
+
+  it('gives the same decision at any time of the same London date, for agreements starting and ending on it too', () => {
+    const agreements = [
+      agreement(),
+      agreement({ id: 'ISA-STARTS', categories: ['revenues'], startDate: '2026-06-15' }),
+      agreement({ id: 'ISA-ENDS', categories: ['housing'], endDate: '2026-06-15' }),
+      agreement({ id: 'ISA-CONSENT', categories: ['social-care'], lawfulBasis: 'consent' }),
+    ];
+    const at = (iso: string) => decide(input({ agreements, now: new Date(iso) }));
+    const morning = at('2026-06-14T23:00:00Z');
+    expect([...morning.permitted].sort()).toEqual(['address', 'contact', 'housing', 'identity', 'revenues']);
+    for (const iso of ['2026-06-15T05:00:00Z', '2026-06-15T12:34:56Z', '2026-06-15T22:59:59.999Z']) expect(at(iso)).toEqual(morning);
+    expect([...at('2026-06-15T23:00:00Z').permitted].sort()).toEqual(['address', 'contact', 'identity', 'revenues']);
+  });
+
+  it('formats the London date across the clock change and for times far back', () => {
+    expect(londonDate(new Date('2026-10-24T22:59:59Z'))).toBe('2026-10-24');
+    expect(londonDate(new Date('2026-10-24T23:00:00Z'))).toBe('2026-10-25');
+    expect(londonDate(new Date('2026-10-25T23:59:59Z'))).toBe('2026-10-25');
+    expect(londonDate(new Date('2026-10-26T00:00:00Z'))).toBe('2026-10-26');
+    // London mean time, 1m15s behind UTC: no whole-hour offset, so not taken from the hour's cache.
+    expect(londonDate(new Date('1800-01-02T00:00:30Z'))).toBe('1800-01-01');
+    expect(londonDate(new Date('1800-01-02T00:01:30Z'))).toBe('1800-01-02');
+    expect(() => londonDate(new Date(Number.NaN))).toThrow(RangeError);
   });
 });
