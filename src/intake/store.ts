@@ -165,16 +165,29 @@ export interface PreparedItems {
 /** Items prepared one by one, taken as batches. */
 export class ItemPreparer {
   private items: PreparedItem[] = [];
-  private texts: string[] = [];
-  private bytes = 0;
+  // Rows are written as each item is added: its strings die young (a batch's held until its end were promoted and
+  // made most of the worker's garbage collection), and each is scanned once.
+  private rows: Buffer;
+  private at = 0;
   private readonly head: string;
 
   constructor(private readonly intakeId: number, private readonly system: string) {
     this.head = `${copyText(system)}\t`;
+    this.rows = Buffer.allocUnsafeSlow(64 * 1024);
   }
 
   get length(): number {
     return this.items.length;
+  }
+
+  private write(text: string): void {
+    // At most three bytes of UTF-8 per UTF-16 unit.
+    if (this.at + text.length * 3 > this.rows.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.rows.length * 2, this.at + text.length * 3));
+      this.rows.copy(grown, 0, 0, this.at);
+      this.rows = grown;
+    }
+    this.at += this.rows.write(text, this.at);
   }
 
   add(item: IntakeItem): void {
@@ -187,26 +200,21 @@ export class ItemPreparer {
     const text = canonical(record);
     const hash = digest('sha256', text, 'hex');
     const updatedAt = record.sourceUpdatedAt ? new Date(record.sourceUpdatedAt) : null;
-    const head = `${this.head}${copyText(record.sourceRef)}\t1\tt\t`;
-    const tail = `\\\\x${hash}\t${copyText(text)}\t${copyText(item.raw)}\t${copyText(item.rawFormat)}\t${this.intakeId}\t${copyText(JSON.stringify(item.position))}`
-      + `\t${updatedAt ? updatedAt.toISOString() : '\\N'}\t${record.closed ? 't' : 'f'}`;
-    const start = this.bytes;
-    // The head is ASCII but for the ref; the tail is mostly ASCII: byteLength is a quick scan.
-    const headBytes = Buffer.byteLength(head);
-    this.bytes += headBytes + Buffer.byteLength(tail);
-    this.texts.push(head, tail);
-    this.items.push({ kind: 'record', sourceRef: record.sourceRef, hash, sourceUpdatedAt: updatedAt ? updatedAt.getTime() : null, start, tail: start + headBytes, end: this.bytes });
+    const start = this.at;
+    this.write(`${this.head}${copyText(record.sourceRef)}\t1\tt\t`);
+    const tail = this.at;
+    this.write(`\\\\x${hash}\t${copyJson(text)}\t${copyText(item.raw)}\t${copyText(item.rawFormat)}\t${this.intakeId}\t${copyJson(JSON.stringify(item.position))}`
+      + `\t${updatedAt ? updatedAt.toISOString() : '\\N'}\t${record.closed ? 't' : 'f'}`);
+    this.items.push({ kind: 'record', sourceRef: record.sourceRef, hash, sourceUpdatedAt: updatedAt ? updatedAt.getTime() : null, start, tail, end: this.at });
   }
 
-  /** The items added since the last take, and their rows. */
+  /** The items added since the last take, and their rows (a buffer of their own: the next batch starts a new one). */
   take(): PreparedItems {
-    const rows = Buffer.allocUnsafeSlow(this.bytes);
-    let at = 0;
-    for (const text of this.texts) at += rows.write(text, at);
-    const batch = { system: this.system, items: this.items, rows };
+    const batch = { system: this.system, items: this.items, rows: this.rows.subarray(0, this.at) };
+    // The next batch is likely about as large.
+    this.rows = Buffer.allocUnsafeSlow(Math.max(64 * 1024, this.at + (this.at >> 3)));
     this.items = [];
-    this.texts = [];
-    this.bytes = 0;
+    this.at = 0;
     return batch;
   }
 }
@@ -311,6 +319,11 @@ const ESCAPED = /[\\\n\r\t]/g;
 /** A value in COPY's text format. */
 function copyText(value: string): string {
   return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, (c) => COPY_ESCAPES[c]!) : value;
+}
+
+/** JSON text in COPY's text format: JSON.stringify writes line breaks and tabs in strings escaped, so only backslashes are left. */
+function copyJson(text: string): string {
+  return text.includes('\\') ? text.replaceAll('\\', '\\\\') : text;
 }
 
 // pg-copy-streams sends each write as one CopyData message: rows go in chunks (see src/gazetteer/copy-writer.ts).
