@@ -16,5 +16,6 @@ export {
   type PersonModel, type FieldModel, type Thresholds, type TermFrequencies, type TrainOptions, type Decision,
 } from './model.js';
 export { explainPair, matchWeight, decide, householdDoubt, thinEvidence, coParties, type Doubt, type PairExplanation, type FieldWeight } from './explain.js';
+export { generationAgeDoubt, rivalDoubt } from './rival.js';
 export { modelToJson, modelFromJson } from './serialise.js';
 export { seededRandom } from './random.js';

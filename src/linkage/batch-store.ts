@@ -194,6 +194,23 @@ export class BatchLinkStore extends DbLinkStore {
     return out;
   }
 
+  /** Only records prepared for this batch: its own records and the accounts it reaches (every earlier batch's records are linked). */
+  override async neighbours(keys: readonly string[], system: string, sourceRef: string): Promise<PreparedPerson[]> {
+    const self = recordKey(system, sourceRef);
+    const found = new Set<string>();
+    for (const key of keys) {
+      const block = this.blocks.get(key);
+      if (!block || block.length > this.ctx.maxBlockSize) continue;
+      for (const hit of block) if (hit !== self) found.add(hit);
+    }
+    const out: PreparedPerson[] = [];
+    for (const key of [...found].sort()) {
+      const p = this.prepared.get(key);
+      if (p && p.accounts.length > 0) out.push(p);
+    }
+    return out;
+  }
+
   override async decisionsFor(system: string, sourceRef: string, home: number | null): Promise<Decisions> {
     if (!this.anyDecision) return NO_DECISIONS;
     await this.flush();

@@ -9,7 +9,7 @@
  * create the same person.
  */
 import type pg from 'pg';
-import { coParties, dobLevel, explainPair, householdDoubt, prepare, thinEvidence, type Doubt, type PairExplanation, type PreparedPerson } from '../../matching/person/index.js';
+import { coParties, dobLevel, explainPair, generationAgeDoubt, householdDoubt, prepare, rivalDoubt, thinEvidence, type Doubt, type PairExplanation, type PreparedPerson } from '../../matching/person/index.js';
 import { recordLinked } from '../publish/outbox.js';
 import { MODEL, type LinkedBy } from './accounts.js';
 import { inTransaction, type LinkageContext } from './context.js';
@@ -73,6 +73,14 @@ function openReview(store: LinkStore, ctx: LinkageContext, system: string, sourc
 const sharesIdentifier = (a: PreparedPerson, b: PreparedPerson): boolean =>
   (a.nhsNumber !== null && a.nhsNumber === b.nhsNumber) || (a.nino !== null && a.nino === b.nino);
 
+function firstDoubt(list: readonly Member[], doubt: (m: Member) => Doubt | null): Doubt | null {
+  for (const m of list) {
+    const d = doubt(m);
+    if (d) return d;
+  }
+  return null;
+}
+
 /** Links one source record (its current version) inside the caller's transaction, which holds the linkage lock. */
 export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, system: string, sourceRef: string, options: { force?: boolean } = {}): Promise<LinkOutcome> {
   const row = (await db.query<RecordRow>(RECORD_SQL, [system, sourceRef])).rows[0];
@@ -111,6 +119,8 @@ export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: Re
   }
   const barred = (id: number) => decisions.barredCitizens.has(id) || (members.get(id) ?? []).some((m) => decisions.barredRecords.has(m.key));
   const scored: Scored[] = [];
+  const today = new Date().toISOString().slice(0, 10);
+  let neighbours: PreparedPerson[] | null = null;
   for (const [citizenId, list] of members) {
     let best: Scored | null = null;
     for (const m of list) {
@@ -119,10 +129,15 @@ export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: Re
     }
     if (best) {
       // Every record of the account counts, not only the closest: a record without a date of birth must not carry a son into his father's account.
-      const conflict = list.some((m) => coParties(me, m.prepared)) ? { reason: 'a record of the account is named beside it on one source account', review: false }
+      let conflict = list.some((m) => coParties(me, m.prepared)) ? { reason: 'a record of the account is named beside it on one source account', review: false }
         : list.some((m) => identifiersConflict(me, m.prepared)) ? { reason: 'the NHS or NI numbers differ', review: true }
         : list.some((m) => strongConflict(me, m.prepared)) ? { reason: 'another record of the account has a different date of birth', review: true }
-        : householdDoubt(best.explanation) ?? thinEvidence(best.explanation);
+        : householdDoubt(best.explanation) ?? thinEvidence(best.explanation) ?? firstDoubt(list, (m) => generationAgeDoubt(me, m.prepared, today));
+      // Only against joining another account: a record's own account is not left on a rival's account.
+      if (!conflict && citizenId !== current?.citizenId && best.explanation.total >= ctx.model.thresholds.link) {
+        neighbours ??= await store.neighbours(keys, system, sourceRef);
+        conflict = rivalDoubt(ctx.model, me, best.best.prepared, best.explanation, neighbours, today);
+      }
       scored.push({ ...best, conflict });
     }
   }

@@ -4,6 +4,9 @@ import { AddressMatcher } from '../../../src/addresses/matcher.js';
 import { inTransaction, linkageForWorker, loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
 import { linkAll, linkSourceRecords } from '../../../src/linkage/batch.js';
 import { linkOne, strongConflict } from '../../../src/linkage/link.js';
+import { DbLinkStore } from '../../../src/linkage/link-store.js';
+import { personFeatures } from '../../../src/linkage/features.js';
+import { blockKeys, indexSourceRecord } from '../../../src/linkage/person-index.js';
 import { emptyNicknameTable, prepare } from '../../../matching/person/index.js';
 import { citizenRef, isValidCitizenRef } from '../../../src/linkage/reference.js';
 import { createLogger } from '../../../src/logging.js';
@@ -123,6 +126,50 @@ describe('incremental person linkage', () => {
     expect(withEmail!.citizenId).toBe(son!.citizenId);
     const { rows } = await db.pool.query<{ citizen_id: string }>("SELECT citizen_id FROM person_review WHERE system = 'smartcard' AND source_ref = 'GO3' AND status = 'open'");
     expect(rows.map((r) => Number(r.citizen_id))).toEqual([father!.citizenId]);
+  });
+
+  it('sends each twin of one tenancy to review against a record with an initial and their date of birth, in one batch', async () => {
+    const twin = { surname: 'RAVENSHAW', dob: '1980-01-02', lines: ['28 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZR', uprn: 900020 };
+    const [initial] = await add({ system: 'revenues', ref: 'RV1-2', forenames: ['S'], accounts: ['RV1'], ...twin });
+    const ids = await store(db.pool, [
+      sourceRecord({ system: 'housing', ref: 'RV2-1', forenames: ['SARAH'], accounts: ['RV2'], ...twin }),
+      sourceRecord({ system: 'housing', ref: 'RV2-2', forenames: ['SAMANTHA'], accounts: ['RV2'], ...twin }),
+    ]);
+    await linkSourceRecords(ctx, ids);
+    const sarah = await citizenOf(ctx, 'housing', 'RV2-1');
+    const samantha = await citizenOf(ctx, 'housing', 'RV2-2');
+    // Either twin matches S as well as the other: neither joins it (without the rule SARAH, first, did).
+    expect(new Set([initial!.citizenId, sarah, samantha]).size).toBe(3);
+    const { rows } = await db.pool.query<{ source_ref: string; reason: string }>(
+      "SELECT source_ref, reason FROM person_review WHERE system = 'housing' AND source_ref LIKE 'RV2-%' AND citizen_id = $1 AND status = 'open' ORDER BY source_ref", [initial!.citizenId],
+    );
+    expect(rows.map((r) => r.source_ref)).toEqual(['RV2-1', 'RV2-2']);
+    expect(rows[0]!.reason).toContain('joint party');
+  });
+
+  it('finds a record\'s joint parties among its neighbours, linked or not', async () => {
+    const home = { surname: 'KINGSLEY', lines: ['40 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZK', uprn: 900021 };
+    await add(
+      { system: 'revenues', ref: 'KG1-1', forenames: ['J', 'D'], suffix: 'SNR', accounts: ['KG1'], ...home },
+      { system: 'social-care', ref: 'KG2', forenames: ['JOHN'], dob: '1976-02-14', ...home },
+    );
+    await store(db.pool, [sourceRecord({ system: 'revenues', ref: 'KG1-2', forenames: ['JOHN', 'DAVID'], suffix: 'JNR', accounts: ['KG1'], ...home })]);
+    await inTransaction(db.pool, (client) => indexSourceRecord(client, ctx, 'revenues', 'KG1-2'));
+    const me = prepare(personFeatures(sourceRecord({ system: 'revenues', ref: 'KG1-1', forenames: ['J', 'D'], suffix: 'SNR', accounts: ['KG1'], ...home })), ctx.tables);
+    const found = await inTransaction(db.pool, (client) => new DbLinkStore(client, ctx).neighbours(blockKeys(ctx, me), 'revenues', 'KG1-1'));
+    // The JNR, indexed but not linked, is there; the social-care record, named on no account, and the record itself are not.
+    expect(found.map((p) => p.id)).toEqual(['revenues|KG1-2']);
+  });
+
+  it('does not take a record marked SNR for someone too young to have a grown son', async () => {
+    const home = { forenames: ['MICHAEL'], surname: 'FARNHAM', lines: ['52 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZF', uprn: 900022 };
+    const [young, snr] = await add(
+      { system: 'social-care', ref: 'FN1', dob: '1999-10-14', ...home },
+      { system: 'revenues', ref: 'FN2-1', suffix: 'SNR', accounts: ['FN2'], ...home },
+    );
+    expect(snr!.citizenId).not.toBe(young!.citizenId);
+    const { rows } = await db.pool.query<{ reason: string }>("SELECT reason FROM person_review WHERE system = 'revenues' AND source_ref = 'FN2-1' AND status = 'open'");
+    expect(rows.map((r) => r.reason)).toEqual([expect.stringContaining('marked SNR')]);
   });
 
   it('compares the UPRN address matching found when the source gave none', async () => {

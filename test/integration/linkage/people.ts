@@ -24,6 +24,8 @@ export interface PersonSpec {
   closed?: boolean;
   updatedAt?: string | null;
   entitlements?: SourceRecord['entitlements'];
+  /** Source accounts the record is a party of (joint liable parties, joint tenants). */
+  accounts?: string[];
 }
 
 export function sourceRecord(p: PersonSpec): SourceRecord {
@@ -44,7 +46,7 @@ export function sourceRecord(p: PersonSpec): SourceRecord {
     ],
     addresses: p.lines ? [{ lines: p.lines, postcode: p.postcode ?? null, uprn: p.uprn ?? null, crossReference: null, kind: 'residential', from: null, to: null }] : [],
     entitlements: p.entitlements ?? [],
-    involvements: [],
+    involvements: (p.accounts ?? []).map((reference) => ({ service: 'test', reference, role: null, status: 'open' as const, from: null, to: null })),
     closed: p.closed ?? false,
     sourceUpdatedAt: p.updatedAt ?? null,
     warnings: [],
