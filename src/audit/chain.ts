@@ -55,10 +55,17 @@ export type VerifyResult =
  * Refuses values JSON cannot carry faithfully rather than hashing a lossy form.
  */
 export function canonicalJson(value: unknown): string {
-  if (value === null) return 'null';
-  if (typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
-    return canonicalJson((value as { toJSON: () => unknown }).toJSON());
-  }
+  if (value === undefined) throw new TypeError('canonicalJson: cannot serialise a undefined');
+  return canonical(value);
+}
+
+/**
+ * canonicalJson by string concatenation, without the arrays of entries a
+ * functional version allocates per object: an audit entry is serialised on
+ * every read. Keys sort by UTF-16 code units, as `<` compares them.
+ */
+function canonical(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -67,11 +74,27 @@ export function canonicalJson(value: unknown): string {
       if (!Number.isFinite(value)) throw new TypeError('canonicalJson: numbers must be finite');
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+      if (typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+        const json = (value as { toJSON: () => unknown }).toJSON();
+        if (json === undefined) throw new TypeError('canonicalJson: cannot serialise a undefined');
+        return canonical(json);
+      }
+      if (Array.isArray(value)) {
+        let out = '[';
+        for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonical(value[i]);
+        return `${out}]`;
+      }
+      const record = value as Record<string, unknown>;
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const item = record[key];
+        if (item === undefined) continue;
+        out += `${first ? '' : ','}${JSON.stringify(key)}:${canonical(item)}`;
+        first = false;
+      }
+      return `${out}}`;
     }
     default:
       throw new TypeError(`canonicalJson: cannot serialise a ${typeof value}`);

@@ -50,11 +50,20 @@ const INSERT = `INSERT INTO audit_log (${COLUMNS})
                   ORDER BY i) r) n
   RETURNING seq, hash`;
 
-/** One entry, the common case, without the JSON record set. */
+/**
+ * One entry, the common case, from its hash prefix alone: the columns are
+ * read out of that canonical JSON (completed with a seq of 0, which no column
+ * takes), so the entry is serialised and sent once, not once for the hash and
+ * again column by column. OFFSET 0 keeps the subquery from being pulled up,
+ * which would parse the JSON again for every column.
+ */
 const INSERT_ONE = `INSERT INTO audit_log (${COLUMNS})
   SELECT n.seq, encode(sha256(convert_to($1 || n.seq::text || '}', 'UTF8')), 'hex'),
-         $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20
-    FROM (SELECT nextval('audit_log_seq') AS seq) n
+         (e.j->>'at')::timestamptz, e.j->>'requestId', e.j->>'action', (e.j->>'clientId')::bigint, (e.j->>'orgId')::bigint, e.j->>'role',
+         e.j->>'purpose', e.j->>'citizenRef', e.j->'agreements', e.j->'consentIds', e.j->'categoriesDisclosed', e.j->'categoriesDenied',
+         e.j->'fieldsDisclosed', e.j->>'decision', e.j->'reasons', e.j->>'policyVersion', e.j->>'breakGlassReason',
+         (e.j->>'reviewRequired')::boolean, e.j->'detail'
+    FROM (SELECT ($1 || '0}')::jsonb AS j OFFSET 0) e, (SELECT nextval('audit_log_seq') AS seq) n
   RETURNING seq, hash`;
 
 /**
@@ -82,7 +91,7 @@ const conditional = new Map<string, string>();
 function insertOneWhen(condition: InsertCondition): string {
   let text = conditional.get(condition.name);
   if (text === undefined) {
-    text = INSERT_ONE.replace("(SELECT nextval('audit_log_seq') AS seq) n", `(SELECT nextval('audit_log_seq') AS seq WHERE ${condition.sql(21)}) n`);
+    text = INSERT_ONE.replace("(SELECT nextval('audit_log_seq') AS seq) n", `(SELECT nextval('audit_log_seq') AS seq WHERE ${condition.sql(2)}) n`);
     conditional.set(condition.name, text);
   }
   return text;
@@ -101,11 +110,7 @@ export async function appendAudit(db: Queryable, entries: readonly StoredEntry[]
   const normal = entries.map(normalised);
   if (normal.length === 1) {
     const e = normal[0]!;
-    const values = [
-      hashPrefix(e), e.at, e.requestId, e.action, e.clientId, e.orgId, e.role, e.purpose, e.citizenRef, JSON.stringify(e.agreements),
-      JSON.stringify(e.consentIds), JSON.stringify(e.categoriesDisclosed), JSON.stringify(e.categoriesDenied), JSON.stringify(e.fieldsDisclosed),
-      e.decision, JSON.stringify(e.reasons), e.policyVersion, e.breakGlassReason, e.reviewRequired, e.detail === undefined ? null : JSON.stringify(e.detail),
-    ];
+    const values = [hashPrefix(e)];
     const { rows } = await db.query<{ seq: number; hash: string }>(condition
       ? { name: `audit-insert-one-${condition.name}`, text: insertOneWhen(condition), values: [...values, ...condition.values] }
       : { name: 'audit-insert-one', text: INSERT_ONE, values });

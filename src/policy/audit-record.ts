@@ -18,8 +18,20 @@ export interface AuditRecordInput {
   breakGlass: BreakGlass | null;
 }
 
-export function auditRecord(input: AuditRecordInput): AuditEntry {
-  const { decision, view } = input;
+/** What an entry takes from its decision alone: the same for every entry of one decision (decisions are shared by reads). */
+interface DecisionPart {
+  agreements: AuditEntry['agreements'];
+  consentIds: string[];
+  categoriesDenied: DataCategory[];
+  reasons: Partial<Record<DataCategory, string>>;
+  decision: AuditEntry['decision'];
+}
+
+const decisionParts = new WeakMap<Decision, DecisionPart>();
+
+function decisionPart(decision: Decision): DecisionPart {
+  const known = decisionParts.get(decision);
+  if (known) return known;
   const permitted = decision.permitted.map((c) => decision.categories[c]);
   const agreements = new Map<string, { id: string; version: number }>();
   for (const c of permitted) {
@@ -30,6 +42,21 @@ export function auditRecord(input: AuditRecordInput): AuditEntry {
   const denied = DATA_CATEGORIES.filter((c) => !decision.categories[c].permit);
   const reasons: Partial<Record<DataCategory, string>> = {};
   for (const c of denied) reasons[c] = decision.categories[c].reason;
+  // Frozen: entries of one decision share these, and none may change another's.
+  const part: DecisionPart = Object.freeze({
+    agreements: Object.freeze([...agreements.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, ref]) => Object.freeze(ref))) as DecisionPart['agreements'],
+    consentIds: Object.freeze([...new Set(permitted.flatMap((c) => (c.consentId === undefined ? [] : [c.consentId])))].sort()) as string[],
+    categoriesDenied: Object.freeze(denied) as DataCategory[],
+    reasons: Object.freeze(reasons),
+    decision: !decision.anyPermitted ? 'deny' : denied.length === 0 ? 'permit' : 'partial',
+  });
+  decisionParts.set(decision, part);
+  return part;
+}
+
+export function auditRecord(input: AuditRecordInput): AuditEntry {
+  const { decision, view } = input;
+  const part = decisionPart(decision);
   return {
     at: input.at.toISOString(),
     requestId: input.requestId,
@@ -39,13 +66,13 @@ export function auditRecord(input: AuditRecordInput): AuditEntry {
     role: input.caller.role,
     purpose: input.purpose,
     citizenRef: input.citizenRef,
-    agreements: [...agreements.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([, ref]) => ref),
-    consentIds: [...new Set(permitted.flatMap((c) => (c.consentId === undefined ? [] : [c.consentId])))].sort(),
+    agreements: part.agreements,
+    consentIds: part.consentIds,
     categoriesDisclosed: view === null ? [] : disclosedCategories(view),
-    categoriesDenied: denied,
+    categoriesDenied: part.categoriesDenied,
     fieldsDisclosed: view === null ? [] : disclosedFields(view),
-    decision: !decision.anyPermitted ? 'deny' : denied.length === 0 ? 'permit' : 'partial',
-    reasons,
+    decision: part.decision,
+    reasons: part.reasons,
     policyVersion: decision.policyVersion,
     breakGlassReason: input.purpose === EMERGENCY_PURPOSE ? (input.breakGlass?.reason ?? null) : null,
     reviewRequired: decision.reviewRequired,

@@ -56,7 +56,8 @@ export function disclosedCategories(view: CitizenView): DataCategory[] {
 function walk(value: unknown, path: string, paths: Set<string>): void {
   if (value === null || value === undefined || value === '') return;
   if (Array.isArray(value)) {
-    for (const item of value) walk(item, `${path}[]`, paths);
+    const items = `${path}[]`;
+    for (const item of value) walk(item, items, paths);
     return;
   }
   if (typeof value !== 'object') {
@@ -68,8 +69,9 @@ function walk(value: unknown, path: string, paths: Set<string>): void {
     walk(record.value, path, paths);
     return;
   }
-  for (const [key, child] of Object.entries(record)) {
+  const prefix = path === '' ? '' : `${path}.`;
+  for (const key of Object.keys(record)) {
     if (key === 'source' || key === 'category') continue;
-    walk(child, path === '' ? key : `${path}.${key}`, paths);
+    walk(record[key], prefix + key, paths);
   }
 }

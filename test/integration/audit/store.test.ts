@@ -2,7 +2,7 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type AuditEntry } from '../../../src/audit/chain.js';
-import { appendAudit, disclosures, sealAudit, verifyAudit, withAudit } from '../../../src/audit/store.js';
+import { appendAudit, ConditionFailed, disclosures, sealAudit, verifyAudit, withAudit } from '../../../src/audit/store.js';
 import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { pipelinedPool } from '../../../src/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
@@ -239,5 +239,38 @@ describe('audit store', () => {
     } finally {
       await fresh.drop();
     }
+  });
+});
+
+describe('audit store: one entry at a time', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.drop());
+
+  it('stores a single entry column by column from its canonical JSON, exactly as given: text needing escapes, nulls, a detail', async () => {
+    const awkward = entry({
+      at: '2026-06-15T11:00:00.123+01:00', requestId: 'req "quoted" \\ back\nslash', citizenRef: null, purpose: 'zoë’s purpose ✓',
+      agreements: [{ id: 'ISA-Ω', version: 12 }], consentIds: ['CON-1', 'CON-2'], reasons: { revenues: 'tab\there', housing: 'x' },
+      breakGlassReason: 'fall at home — 2nd floor', reviewRequired: true, clientId: 9_007_199_254, orgId: 3,
+    });
+    const detail = { before: null, after: { nested: [1, 'two', { three: true }] } };
+    const [stored] = await appendAudit(db.pool, [{ ...awkward, detail }]);
+    const [plain] = await appendAudit(db.pool, [entry({ requestId: 'plain' })]);
+    const read = await disclosures(db.pool, { after: stored!.seq - 1, limit: 2 });
+    expect(read[0]).toEqual({ ...awkward, at: '2026-06-15T10:00:00.123Z', detail, seq: stored!.seq, hash: stored!.hash });
+    expect(read[1]).toEqual({ ...entry({ requestId: 'plain' }), seq: plain!.seq, hash: plain!.hash });
+    expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
+  });
+
+  it('inserts an entry under a condition only while it holds, taking no seq otherwise', async () => {
+    const condition = (holds: boolean) => ({ name: `test-${holds}`, sql: (first: number) => `$${first}::boolean`, values: [holds] });
+    const [first] = await appendAudit(db.pool, [entry({ requestId: 'if-true' })], condition(true));
+    await expect(appendAudit(db.pool, [entry({ requestId: 'if-false' })], condition(false))).rejects.toBeInstanceOf(ConditionFailed);
+    const [next] = await appendAudit(db.pool, [entry({ requestId: 'after' })]);
+    expect(next!.seq).toBe(first!.seq + 1);
+    expect(await disclosures(db.pool, { after: first!.seq - 1 })).toMatchObject([{ requestId: 'if-true' }, { requestId: 'after' }]);
+    await expect(appendAudit(db.pool, [entry(), entry()], condition(true))).rejects.toThrow(/one audit entry/);
   });
 });
