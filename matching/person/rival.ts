@@ -20,13 +20,20 @@ const ageOn = (dob: string, asOf: string): number => (Date.parse(asOf) - Date.pa
 
 /**
  * A record marked SNR against an unmarked, dated record of someone too young
- * to have a grown son of his name: the SNR is his father. The model cannot
- * see it (an unmarked record has no generation to disagree with).
+ * to have a grown son of his name (the SNR is his father), or one marked JNR
+ * against someone of 70 or more (the JNR is his son). The model cannot see
+ * it: an unmarked record has no generation to disagree with.
  */
 export function generationAgeDoubt(a: PreparedPerson, b: PreparedPerson, asOf: string): Doubt | null {
-  const young = (snr: PreparedPerson, other: PreparedPerson) =>
-    snr.generation === 'SNR' && other.generation === null && other.dob !== null && ageOn(other.dob, asOf) < YOUNGEST_SNR;
-  return young(a, b) || young(b, a) ? { reason: `a record marked SNR and one of someone under ${YOUNGEST_SNR}`, review: true } : null;
+  const odd = (marked: PreparedPerson, other: PreparedPerson): string | null => {
+    if (marked.generation === null || other.generation !== null || other.dob === null) return null;
+    const age = ageOn(other.dob, asOf);
+    if (marked.generation === 'SNR' && age < YOUNGEST_SNR) return `a record marked SNR and one of someone under ${YOUNGEST_SNR}`;
+    if (marked.generation === 'JNR' && age >= ELDER_AGE) return `a record marked JNR and one of someone of ${ELDER_AGE} or more`;
+    return null;
+  };
+  const reason = odd(a, b) ?? odd(b, a);
+  return reason === null ? null : { reason, review: true };
 }
 
 /** Two records of one name at one address: the forename written alike and the same property. */

@@ -76,7 +76,7 @@ describe('a joint party that matches as well', () => {
   });
 });
 
-describe('a SNR against someone too young to be one', () => {
+describe('a generation marker against an age', () => {
   it('doubts a SNR record against an unmarked record of someone under 34, either way round', () => {
     const snr = person({ id: 'revenues|CT3-1', forenames: ['MICHAEL', 'D'], surname: 'FARMAN SNR' });
     const young = person({ id: 'social-care|SC3', forenames: ['MICHAEL'], surname: 'FARMAN', dob: '1999-10-14' });
@@ -85,5 +85,8 @@ describe('a SNR against someone too young to be one', () => {
     expect(generationAgeDoubt(snr, { ...young, dob: '1960-10-14' }, TODAY)).toBeNull();
     expect(generationAgeDoubt(snr, { ...young, dob: null }, TODAY)).toBeNull();
     expect(generationAgeDoubt({ ...snr, generation: 'JNR' }, young, TODAY)).toBeNull();
+    // A JNR of 70 or more would have a father of 86 or more.
+    expect(generationAgeDoubt({ ...snr, generation: 'JNR' }, { ...young, dob: '1951-10-03' }, TODAY)).toEqual({ reason: 'a record marked JNR and one of someone of 70 or more', review: true });
+    expect(generationAgeDoubt({ ...snr, generation: 'JNR' }, { ...young, dob: '1966-10-03' }, TODAY)).toBeNull();
   });
 });
