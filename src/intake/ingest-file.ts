@@ -23,9 +23,10 @@ export function mappingFileFor(system: string, given: string | undefined): strin
 const FILE_BATCH = 2_000;
 // Below this a worker thread's start (loading the mapping code again) costs more than it saves.
 const WORKER_MIN_BYTES = 1024 * 1024;
-// Sessions storing each batch side by side, split by source ref (see ingestPrepared): PostgreSQL's share of an
-// intake, most of the time of each batch, then runs on two cores beside the worker thread.
-const FILE_LANES = 2;
+// Sessions storing each batch side by side, split by source ref (see ingestPrepared). One: on this 2-core machine two
+// cost PostgreSQL about 18 µs more CPU a row (probably the two backends inserting into the same index pages) for no faster intake
+// (200,000 rows, load 6-7: 3,718 / 3,566 rows/s with one, 3,788 / 3,431 with two). Worth measuring with spare cores.
+const FILE_LANES = 1;
 // Batches the worker may prepare ahead of the one being stored: enough to keep both threads busy, few enough for flat memory.
 const AHEAD = 2;
 
