@@ -46,8 +46,9 @@ function namesakesTogether(model: PersonModel, a: PreparedPerson, b: PreparedPer
 /**
  * Whether JNR and SNR say that `me` is `m`: `me` is a SNR or JNR (marked, or
  * named beside a namesake marked the other way), and `m`, dated, lives with a
- * dated namesake a generation apart, so the elder is the SNR. False when that
- * cannot be told.
+ * dated namesake a generation apart, so the elder is the SNR; with no such
+ * namesake, a SNR is taken for a man of 70 or more. False when that cannot
+ * be told.
  */
 function generationSays(model: PersonModel, me: PreparedPerson, m: PreparedPerson, r: PreparedPerson, neighbours: Iterable<PreparedPerson>, asOf: string): boolean {
   let generation = me.generation;
