@@ -194,7 +194,10 @@ export class BatchLinkStore extends DbLinkStore {
     return out;
   }
 
-  /** Only records prepared for this batch: its own records and the accounts it reaches (every earlier batch's records are linked). */
+  /**
+   * The records of the record's blocks prepared for this batch: the batch's own (indexed, not all linked
+   * yet) and those of the accounts it reaches (every earlier batch's records are linked).
+   */
   override async neighbours(keys: readonly string[], system: string, sourceRef: string): Promise<PreparedPerson[]> {
     const self = recordKey(system, sourceRef);
     const found = new Set<string>();

@@ -55,10 +55,11 @@ export interface LinkStore {
    */
   members(keys: readonly string[], system: string, sourceRef: string, also: readonly number[]): Promise<Member[]>;
   /**
-   * The records sharing a blocking key with this one (blocks over the size limit skipped) that are
-   * named on a source account, linked or not: where a joint party of a pair may be found.
+   * Records near this one that are named on a source account: where a joint party of a pair may be
+   * found. `members` are the candidate accounts' records (members()), which are all one record at a
+   * time can see: every indexed record is linked.
    */
-  neighbours(keys: readonly string[], system: string, sourceRef: string): Promise<PreparedPerson[]>;
+  neighbours(keys: readonly string[], system: string, sourceRef: string, members: Iterable<Member>): Promise<PreparedPerson[]>;
   decisionsFor(system: string, sourceRef: string, home: number | null): Promise<Decisions>;
   /** Whether a steward's unlink or "not the same person" keeps two accounts apart. */
   stewardKeepsApart(a: number, b: number): Promise<boolean>;
@@ -88,20 +89,6 @@ const KEPT_APART_SQL = `
    WHERE d.revoked_at IS NULL AND d.kind IN ('unlink', 'distinct')
      AND (coalesce(c.merged_into, c.id) = CASE WHEN r.citizen_id = $1 THEN $2 ELSE $1 END::bigint
           OR o.citizen_id = CASE WHEN r.citizen_id = $1 THEN $2 ELSE $1 END::bigint)`;
-
-/** Records sharing a small block with the record and named on a source account, linked or not (LinkStore.neighbours). */
-const NEIGHBOURS_SQL = `
-  WITH hits AS MATERIALIZED (
-    SELECT k.key, b.system, b.source_ref
-      FROM unnest($1::text[]) AS k(key)
-     CROSS JOIN LATERAL (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT $4 + 1) b
-  ), small AS (
-    SELECT DISTINCT system, source_ref FROM hits
-     WHERE key IN (SELECT key FROM hits GROUP BY key HAVING count(*) <= $4) AND NOT (system = $2 AND source_ref = $3)
-  )
-  SELECT p.features FROM small JOIN person_record p ON p.system = small.system AND p.source_ref = small.source_ref
-   WHERE jsonb_array_length(coalesce(p.features->'accounts', '[]')) > 0
-   ORDER BY p.system, p.source_ref`;
 
 /** Open review items upserted: an item already open for the record and account is refreshed. */
 export const REVIEW_SQL = `
@@ -135,11 +122,10 @@ export class DbLinkStore implements LinkStore {
     }));
   }
 
-  async neighbours(keys: readonly string[], system: string, sourceRef: string): Promise<PreparedPerson[]> {
-    const { rows } = await this.db.query<{ features: PersonRecord }>({
-      name: 'linkage-neighbours', text: NEIGHBOURS_SQL, values: [keys, system, sourceRef, this.ctx.maxBlockSize],
-    });
-    return rows.map((r) => prepare(r.features, this.ctx.tables));
+  async neighbours(_keys: readonly string[], _system: string, _sourceRef: string, members: Iterable<Member>): Promise<PreparedPerson[]> {
+    const out: PreparedPerson[] = [];
+    for (const m of members) if (m.prepared.accounts.length > 0) out.push(m.prepared);
+    return out;
   }
 
   /** Its own decisions (link, unlink, distinct), those naming it as the other record, and those keeping other records out of its account. */

@@ -135,7 +135,7 @@ export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: Re
         : householdDoubt(best.explanation) ?? thinEvidence(best.explanation) ?? firstDoubt(list, (m) => generationAgeDoubt(me, m.prepared, today));
       // Only against joining another account: a record's own account is not left on a rival's account.
       if (!conflict && citizenId !== current?.citizenId && best.explanation.total >= ctx.model.thresholds.link) {
-        neighbours ??= await store.neighbours(keys, system, sourceRef);
+        neighbours ??= await store.neighbours(keys, system, sourceRef, [...members.values()].flat());
         conflict = rivalDoubt(ctx.model, me, best.best.prepared, best.explanation, neighbours, today);
       }
       scored.push({ ...best, conflict });

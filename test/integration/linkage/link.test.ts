@@ -4,7 +4,7 @@ import { AddressMatcher } from '../../../src/addresses/matcher.js';
 import { inTransaction, linkageForWorker, loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
 import { linkAll, linkSourceRecords } from '../../../src/linkage/batch.js';
 import { linkOne, strongConflict } from '../../../src/linkage/link.js';
-import { DbLinkStore } from '../../../src/linkage/link-store.js';
+import { BatchLinkStore } from '../../../src/linkage/batch-store.js';
 import { personFeatures } from '../../../src/linkage/features.js';
 import { blockKeys, indexSourceRecord } from '../../../src/linkage/person-index.js';
 import { emptyNicknameTable, prepare } from '../../../matching/person/index.js';
@@ -147,17 +147,23 @@ describe('incremental person linkage', () => {
     expect(rows[0]!.reason).toContain('joint party');
   });
 
-  it('finds a record\'s joint parties among its neighbours, linked or not', async () => {
+  it('finds a record\'s joint parties among its neighbours in a batch, linked or not', async () => {
     const home = { surname: 'KINGSLEY', lines: ['40 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZK', uprn: 900021 };
-    await add(
-      { system: 'revenues', ref: 'KG1-1', forenames: ['J', 'D'], suffix: 'SNR', accounts: ['KG1'], ...home },
-      { system: 'social-care', ref: 'KG2', forenames: ['JOHN'], dob: '1976-02-14', ...home },
-    );
-    await store(db.pool, [sourceRecord({ system: 'revenues', ref: 'KG1-2', forenames: ['JOHN', 'DAVID'], suffix: 'JNR', accounts: ['KG1'], ...home })]);
-    await inTransaction(db.pool, (client) => indexSourceRecord(client, ctx, 'revenues', 'KG1-2'));
-    const me = prepare(personFeatures(sourceRecord({ system: 'revenues', ref: 'KG1-1', forenames: ['J', 'D'], suffix: 'SNR', accounts: ['KG1'], ...home })), ctx.tables);
-    const found = await inTransaction(db.pool, (client) => new DbLinkStore(client, ctx).neighbours(blockKeys(ctx, me), 'revenues', 'KG1-1'));
-    // The JNR, indexed but not linked, is there; the social-care record, named on no account, and the record itself are not.
+    const snr: PersonSpec = { system: 'revenues', ref: 'KG1-1', forenames: ['J', 'D'], suffix: 'SNR', accounts: ['KG1'], ...home };
+    const jnr: PersonSpec = { system: 'revenues', ref: 'KG1-2', forenames: ['JOHN', 'DAVID'], suffix: 'JNR', accounts: ['KG1'], ...home };
+    await add({ system: 'social-care', ref: 'KG2', forenames: ['JOHN'], dob: '1976-02-14', ...home });
+    await store(db.pool, [sourceRecord(snr), sourceRecord(jnr)]);
+    const batch = [snr, jnr].map((spec) => {
+      const me = prepare(personFeatures(sourceRecord(spec)), ctx.tables);
+      return { system: spec.system, sourceRef: spec.ref, me, keys: blockKeys(ctx, me) };
+    });
+    const found = await inTransaction(db.pool, async (client) => {
+      for (const r of batch) await indexSourceRecord(client, ctx, r.system, r.sourceRef);
+      const linkStore = await BatchLinkStore.load(client, ctx, batch);
+      return linkStore.neighbours(batch[0]!.keys, 'revenues', 'KG1-1');
+    });
+    // The JNR, indexed with the batch but not linked yet, is there; the social-care record (linked, named on no account)
+    // and the record itself are not.
     expect(found.map((p) => p.id)).toEqual(['revenues|KG1-2']);
   });
 
