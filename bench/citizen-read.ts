@@ -25,7 +25,6 @@
  * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US] [--profile DIR] [--max-only] [--rounds N]
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
@@ -53,6 +52,7 @@ import { createLogger } from '../src/logging.js';
 import { buildApp } from '../src/server/app.js';
 import { errorResponses, HubError } from '../src/server/errors.js';
 import { loadConfig } from '../src/config.js';
+import { clusterCpu } from './_cpu.js';
 
 const arg = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
@@ -161,25 +161,6 @@ process.stdin.on('data', (c) => chunks.push(c)).on('end', () => {
 });
 `;
 
-/** CPU seconds used so far by the PostgreSQL cluster of `dataDir`: its postmaster and every backend (from /proc; Linux only). */
-function clusterCpu(dataDir: string): number {
-  const postmaster = readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    // Fields after the command name (which may hold spaces): state ppid ... utime stime cutime cstime (fields 14 to 17).
-    // The postmaster's cutime and cstime hold the backends that have exited (e.g. a pool closing idle connections).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    if (pid === postmaster) ticks += fields[11]! + fields[12]! + fields[13]! + fields[14]!;
-    else if (String(fields[1]) === postmaster) ticks += fields[11]! + fields[12]!;
-  }
-  return ticks / 100;
-}
 
 /**
  * A run with the CPU it cost per request in the hub (this process; autocannon

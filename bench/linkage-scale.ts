@@ -29,7 +29,7 @@
  * (--extracts: a directory fixtures/people/cli.ts wrote for seed 7 and the same size, instead of generating them in the run)
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -44,6 +44,7 @@ import { linkAll, type LinkCounts } from '../src/linkage/batch.js';
 import { loadPrepareTables, openLinkage } from '../src/linkage/context.js';
 import { trainFromDatabase } from '../src/linkage/train.js';
 import { exactKey, group, hardCases, key, pairsOf, partitionHash, readTruth, score } from './_council-score.js';
+import { clusterCpu } from './_cpu.js';
 
 const arg = (name: string, fallback: number | undefined): number | undefined => {
   const at = process.argv.indexOf(name);
@@ -64,23 +65,6 @@ const memory = () => {
 };
 const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
 
-/** CPU seconds used so far by the PostgreSQL cluster of `dataDir`: its postmaster and every backend (from /proc; Linux only), as bench/citizen-read.ts counts it. */
-function clusterCpu(dataDir: string): number {
-  const postmaster = readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]!.trim();
-  let ticks = 0;
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
-    if (pid === postmaster) ticks += fields[11]! + fields[12]! + fields[13]! + fields[14]!;
-    else if (String(fields[1]) === postmaster) ticks += fields[11]! + fields[12]!;
-  }
-  return ticks / 100;
-}
 const processCpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
