@@ -188,7 +188,8 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
   const state: StateFile = { port, password: await clusterPassword(dataDir), ownerPid: process.pid, ...(socketDir ? { socketDir } : {}) };
   // PostgreSQL's default 128 MB of shared buffers left every read of the working set (citizen views, blocks,
   // intake indexes) to the OS page cache, which a shared host reclaims: 1 GB, a quarter of a small server.
-  const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: socketDir ?? '', shared_buffers: '1GB', ...options.settings };
+  // A large extract writes a few GB of WAL: with the default 1 GB between checkpoints it forced several.
+  const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: socketDir ?? '', shared_buffers: '1GB', max_wal_size: '4GB', ...options.settings };
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port: state.port,
