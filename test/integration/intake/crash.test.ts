@@ -19,7 +19,7 @@ import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { ROOT, exited, run } from '../../support/process.js';
 
 // The issue asks for 100,000 rows; by default fewer, so that the test stays near 90 s on two shared cores
-// (matching every record's address in the worker dominates). CRASH_ROWS=100000 runs the issue's size.
+// (matching every record's address in the worker dominates). CRASH_ROWS=100000 runs the issue's size (allowing 20 minutes).
 const ISSUE_ROWS = 100_000;
 const ROWS = Number(process.env.CRASH_ROWS ?? 10_000);
 const seconds = (ms: number): string => (ms / 1000).toFixed(1);
@@ -43,7 +43,7 @@ describe('intake crash and re-run', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stores every record once after a SIGKILL and a re-run; counts reconcile; queued jobs match each record once', { timeout: 300_000 }, async () => {
+  it('stores every record once after a SIGKILL and a re-run; counts reconcile; queued jobs match each record once', { timeout: Math.max(300_000, ROWS * 12) }, async () => {
     const started = performance.now();
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'ingest', 'revenues', extract, '--no-progress'], {
       cwd: ROOT, env: { ...process.env, ...env() }, stdio: ['ignore', 'ignore', 'inherit'],
