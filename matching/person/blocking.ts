@@ -1,4 +1,5 @@
 import type { PreparedPerson } from './types.js';
+import { PairIdSet } from './pair-set.js';
 
 /** A blocking rule: records sharing any of their keys under one rule become a candidate pair. */
 export interface BlockingRule {
@@ -82,7 +83,7 @@ export function candidatePairs(
 ): BlockingResult {
   const dedupe = right === null;
   const other = right ?? left;
-  const seen = new Set<number>();
+  const seen = new PairIdSet();
   const pairs: CandidatePair[] = [];
   const pairsByRule: Record<string, number> = {};
   let skippedBlocks = 0;
@@ -100,10 +101,7 @@ export function candidatePairs(
       for (const l of ls) {
         for (const r of rs) {
           if (dedupe && r <= l) continue;
-          const id = l * other.length + r;
-          if (seen.has(id)) continue;
-          seen.add(id);
-          pairs.push({ left: l, right: r });
+          if (seen.add(l * other.length + r)) pairs.push({ left: l, right: r });
         }
       }
     }
