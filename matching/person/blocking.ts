@@ -25,18 +25,47 @@ const one = (key: string | null): readonly string[] => (key === null ? [] : [key
 
 const year = (p: PreparedPerson): string | null => (p.dob === null ? null : p.dob.slice(0, 4));
 
+/**
+ * Initials a person may be known by: of the first forename's nickname roots
+ * (KIT is also C for CHRISTOPHER) and of the other forenames (a person who
+ * goes by a middle name). Keying the date-of-birth blocks by them keeps the
+ * blocks from growing with the population: a date of birth alone is shared
+ * by one person in some 30,000, so by dozens in a city's records.
+ */
+function givenInitials(p: PreparedPerson): string[] {
+  const initials = new Set(p.forenameRoots.map((root) => root[0]!));
+  for (const name of p.forenames.slice(1)) initials.add(name[0]!);
+  return [...initials];
+}
+
+/** Each prefix with each initial; records without one keep the bare prefix among themselves. */
+function byInitial(initials: readonly string[], prefixes: readonly string[]): string[] {
+  if (initials.length === 0) return prefixes.map((prefix) => `${prefix}|`);
+  return prefixes.flatMap((prefix) => initials.map((initial) => `${prefix}|${initial}`));
+}
+
+/**
+ * Bumped whenever a rule's keys change for the same record, so that keys
+ * stored by an earlier version are made again (src/linkage/block-keys.ts).
+ */
+export const BLOCKING_KEYS_VERSION = 2;
+
 /** The default rules, combined as a union. */
 export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
   {
-    name: 'surname code + birth year',
+    name: 'surname code + birth year + initial',
     keys: (p) => {
       const y = year(p);
       if (p.surnameCodes === null || y === null) return [];
       const [primary, alternate] = p.surnameCodes;
-      return alternate !== '' && alternate !== primary ? [`${primary}|${y}`, `${alternate}|${y}`] : [`${primary}|${y}`];
+      return byInitial(givenInitials(p), alternate !== '' && alternate !== primary ? [`${primary}|${y}`, `${alternate}|${y}`] : [`${primary}|${y}`]);
     },
   },
-  { name: 'date of birth', keys: (p) => one(p.dob) },
+  {
+    // The surname's initial too, in the same alphabet: a first-letter slip in the forename, or forename and surname swapped.
+    name: 'date of birth + initial',
+    keys: (p) => (p.dob === null ? [] : byInitial([...new Set([...givenInitials(p), ...(p.surname === null ? [] : [p.surname[0]!])])], [p.dob])),
+  },
   { name: 'forename + surname', keys: (p) => one(p.forename !== null && p.surname !== null ? `${p.forename}|${p.surname}` : null) },
   { name: 'uprn', keys: (p) => one(p.uprn === null ? null : String(p.uprn)) },
   { name: 'nhs number', keys: (p) => one(p.nhsNumber) },

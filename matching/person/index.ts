@@ -9,7 +9,7 @@ export { jaroWinkler, editDistance } from './similarity.js';
 export { dobLevel, type DobLevel } from './dob.js';
 export { prepare, type PrepareTables } from './prepare.js';
 export { compareRecords, PERSON_COMPARISONS, MISSING, type Comparison } from './compare.js';
-export { candidatePairs, pairsCompleteness, reductionRatio, DEFAULT_BLOCKING_RULES, TRAINING_BLOCKING_RULES, type BlockingRule, type BlockingResult, type CandidatePair } from './blocking.js';
+export { BLOCKING_KEYS_VERSION, candidatePairs, pairsCompleteness, reductionRatio, DEFAULT_BLOCKING_RULES, TRAINING_BLOCKING_RULES, type BlockingRule, type BlockingResult, type CandidatePair } from './blocking.js';
 export { countPatterns, expectationMaximisation, type PatternCounts, type MixtureParams, type EmResult } from './em.js';
 export {
   trainModel, estimateU, termFrequencies, matchProbability, weightOfProbability, DEFAULT_THRESHOLDS, MODEL_VERSION,

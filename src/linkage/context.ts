@@ -11,6 +11,7 @@ import {
   type BlockingRule, type PersonModel, type PrepareTables,
 } from '../../matching/person/index.js';
 import { CURATED_NICKNAMES_URL } from '../../matching/person-data/index.js';
+import { keysFingerprint, rekeyIfChanged, storedFingerprint } from './block-keys.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -66,11 +67,15 @@ export interface OpenOptions {
   maxBlockSize?: number;
 }
 
-/** The context with the active model; fails when no model has been trained yet. */
+/**
+ * The context with the active model; fails when no model has been trained
+ * yet. Stored blocking keys made with other rules or another nickname table
+ * are made again first (src/linkage/block-keys.ts).
+ */
 export async function openLinkage(pool: pg.Pool, options: OpenOptions = {}): Promise<LinkageContext> {
   const active = await activeModel(pool);
   if (!active) throw new LinkageError('conflict', 'no person model has been trained: run `hub linkage train` first');
-  return {
+  const ctx: LinkageContext = {
     pool,
     tables: options.tables ?? (await loadPrepareTables(options.nicknamesFile ?? null)),
     model: active.model,
@@ -78,6 +83,8 @@ export async function openLinkage(pool: pg.Pool, options: OpenOptions = {}): Pro
     rules: DEFAULT_BLOCKING_RULES,
     maxBlockSize: options.maxBlockSize ?? 500,
   };
+  if ((await storedFingerprint(pool)) !== keysFingerprint(ctx.rules, ctx.tables)) await inTransaction(pool, (db) => rekeyIfChanged(db, ctx));
+  return ctx;
 }
 
 /** Runs `fn` in a transaction holding the linkage lock: linking and steward decisions never interleave. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { candidatePairs, DEFAULT_BLOCKING_RULES, pairsCompleteness, reductionRatio } from '../../../matching/person/blocking.js';
-import { emptyNicknameTable } from '../../../matching/person/nicknames.js';
+import { buildNicknameTable, emptyNicknameTable } from '../../../matching/person/nicknames.js';
 import { prepare } from '../../../matching/person/prepare.js';
 import type { PersonRecord } from '../../../matching/person/types.js';
 
@@ -23,13 +23,13 @@ describe('blocking', () => {
     const result = candidatePairs(left, right);
     const ids = result.pairs.map((p) => `${left[p.left]?.id}|${right[p.right]?.id}`).sort();
     expect(ids).toEqual(['L1|R1', 'L2|R2', 'L3|R3']);
-    expect(result.pairsByRule['date of birth']).toBe(1);
+    expect(result.pairsByRule['date of birth + initial']).toBe(1);
     expect(result.pairsByRule['nhs number']).toBe(1);
     expect(result.pairsByRule['forename + postcode']).toBe(1);
   });
 
   it('finds nothing with a single rule that the pairs do not share', () => {
-    const dobOnly = DEFAULT_BLOCKING_RULES.filter((r) => r.name === 'date of birth');
+    const dobOnly = DEFAULT_BLOCKING_RULES.filter((r) => r.name === 'date of birth + initial');
     expect(candidatePairs(left, right, dobOnly).pairs).toEqual([{ left: 0, right: 0 }]);
   });
 
@@ -40,8 +40,28 @@ describe('blocking', () => {
     expect(pairs).toHaveLength(3);
   });
 
+  it('keys the date of birth by the initials a person may go by, so that a shared birthday alone pairs nobody', () => {
+    const nicknames = { nicknames: buildNicknameTable([{ name: 'Christopher', nickname: 'Kit' }]) };
+    const dob = '1961-03-14';
+    const [kit, christopher, carl, swapped, middle, stranger] = [
+      person('KIT', { forenames: ['Kit'], surname: 'Norshaw', dob }),
+      person('CHRISTOPHER', { forenames: ['Christopher'], surname: 'Norshaw-Bell', dob }),
+      person('CARL', { forenames: ['Carl'], surname: 'Bell', dob }),
+      person('SWAPPED', { forenames: ['Bell'], surname: 'Carl', dob }),
+      person('MIDDLE', { forenames: ['Tom', 'Kit'], surname: 'Ames', dob }),
+      person('STRANGER', { forenames: ['Zoe'], surname: 'Ward', dob }),
+    ].map((r) => prepare(r, nicknames));
+    const dobOnly = DEFAULT_BLOCKING_RULES.filter((r) => r.name === 'date of birth + initial');
+    const paired = (a: typeof kit, b: typeof kit) => candidatePairs([a!], [b!], dobOnly).pairs.length === 1;
+    expect(paired(kit, christopher)).toBe(true); // a nickname whose root has another initial
+    expect(paired(carl, swapped)).toBe(true); // forename and surname the wrong way round
+    expect(paired(middle, kit)).toBe(true); // known by a middle name
+    expect(paired(stranger, kit)).toBe(false);
+    expect(paired(stranger, carl)).toBe(false);
+  });
+
   it('skips blocks above the size limit', () => {
-    const same = Array.from({ length: 5 }, (_, i) => prepare(person(`S${i}`, { dob: '1970-01-01' }), tables));
+    const same = Array.from({ length: 5 }, (_, i) => prepare(person(`S${i}`, { forenames: ['Sam'], dob: '1970-01-01' }), tables));
     const result = candidatePairs(same, null, DEFAULT_BLOCKING_RULES, 4);
     expect(result.pairs).toHaveLength(0);
     expect(result.skippedBlocks).toBe(1);
