@@ -5,6 +5,8 @@ import { PairIdSet } from './pair-set.js';
 export interface BlockingRule {
   name: string;
   keys: (p: PreparedPerson) => readonly string[];
+  /** Blocks larger than this are skipped under this rule (besides the caller's limit for all rules). */
+  maxBlockSize?: number;
 }
 
 /** A candidate pair by position: `left` indexes the left list, `right` the right list (the same list when deduplicating). */
@@ -66,7 +68,14 @@ export const DEFAULT_BLOCKING_RULES: readonly BlockingRule[] = [
     name: 'date of birth + initial',
     keys: (p) => (p.dob === null ? [] : byInitial([...new Set([...givenInitials(p), ...(p.surname === null ? [] : [p.surname[0]!])])], [p.dob])),
   },
-  { name: 'forename + surname', keys: (p) => one(p.forename !== null && p.surname !== null ? `${p.forename}|${p.surname}` : null) },
+  {
+    // A name more than this many records share cannot link on the name alone (its weight falls with its frequency),
+    // and what else its records share (a date of birth, an address, an identifier, a phone) has blocks of its own.
+    // Without the limit, an undated JOHN SMITH meets every JOHN SMITH of the city.
+    name: 'forename + surname',
+    keys: (p) => one(p.forename !== null && p.surname !== null ? `${p.forename}|${p.surname}` : null),
+    maxBlockSize: 50,
+  },
   { name: 'uprn', keys: (p) => one(p.uprn === null ? null : String(p.uprn)) },
   { name: 'nhs number', keys: (p) => one(p.nhsNumber) },
   { name: 'ni number', keys: (p) => one(p.nino) },
@@ -101,7 +110,7 @@ function index(records: readonly PreparedPerson[], rule: BlockingRule): Map<stri
 /**
  * Candidate pairs from the union of the rules. With `right` omitted the left
  * list is deduplicated against itself (each unordered pair once, left < right).
- * Blocks larger than `maxBlockSize` on a side are skipped (a placeholder value
+ * Blocks larger than `maxBlockSize` (or the rule's own limit) on a side are skipped (a placeholder value
  * shared by thousands of records is no evidence) and counted.
  */
 export function candidatePairs(
@@ -118,12 +127,13 @@ export function candidatePairs(
   let skippedBlocks = 0;
   for (const rule of rules) {
     const before = pairs.length;
+    const limit = Math.min(maxBlockSize, rule.maxBlockSize ?? Infinity);
     const leftBlocks = index(left, rule);
     const rightBlocks = dedupe ? leftBlocks : index(other, rule);
     for (const [key, ls] of leftBlocks) {
       const rs = rightBlocks.get(key);
       if (!rs) continue;
-      if (ls.length > maxBlockSize || rs.length > maxBlockSize) {
+      if (ls.length > limit || rs.length > limit) {
         skippedBlocks++;
         continue;
       }

@@ -14,17 +14,18 @@ import { nextRefNumber, type Actor, type LinkedBy } from './accounts.js';
 import type { LinkageContext } from './context.js';
 import { recordKey, splitKey } from './features.js';
 import { DbLinkStore, NO_DECISIONS, REVIEW_SQL, reviewColumns, type Decisions, type Member, type ReviewItem } from './link-store.js';
+import { blockLimit } from './person-index.js';
 import { citizenRef } from './reference.js';
 
 /**
- * The records of each of the batch's blocking keys (at most the size limit and one more, as MEMBERS_SQL reads them), as one
+ * The records of each of the batch's blocking keys (at most the key's limit and one more, as MEMBERS_SQL reads them), as one
  * JSON object: keys and results this many cost more as parameters and rows than as one JSON text each way.
  */
 const HITS_SQL = `
   SELECT coalesce(json_object_agg(k.key, b.records), '{}') AS blocks
-    FROM json_array_elements_text($1::json) AS k(key)
+    FROM json_to_recordset($1::json) AS k(key text, most int)
    CROSS JOIN LATERAL (SELECT array_agg(system || '|' || source_ref) AS records
-                         FROM (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT $2 + 1) x) b
+                         FROM (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT k.most + 1) x) b
    WHERE b.records IS NOT NULL`;
 
 /** Records given by key (system|source_ref), as a JSON array. */
@@ -131,11 +132,11 @@ export class BatchLinkStore extends DbLinkStore {
     const anyDecision = (await db.query<{ any: boolean }>(ANY_DECISION_SQL)).rows[0]!.any;
     const store = new BatchLinkStore(db, ctx, anyDecision);
     const keys = [...new Set(records.flatMap((r) => r.keys))];
-    const { rows: [hits] } = await db.query<{ blocks: Record<string, string[]> }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [JSON.stringify(keys), ctx.maxBlockSize] });
+    const { rows: [hits] } = await db.query<{ blocks: Record<string, string[]> }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [JSON.stringify(keys.map((key) => ({ key, most: blockLimit(ctx, key) })))] });
     const reached = new Set<string>();
     for (const [key, block] of Object.entries(hits!.blocks)) {
       store.blocks.set(key, block);
-      if (block.length <= ctx.maxBlockSize) for (const r of block) reached.add(r);
+      if (block.length <= blockLimit(ctx, key)) for (const r of block) reached.add(r);
     }
     for (const r of records) {
       reached.add(recordKey(r.system, r.sourceRef));
@@ -177,7 +178,7 @@ export class BatchLinkStore extends DbLinkStore {
     const found = new Set<number>(also);
     for (const key of keys) {
       const block = this.blocks.get(key);
-      if (!block || block.length > this.ctx.maxBlockSize) continue;
+      if (!block || block.length > blockLimit(this.ctx, key)) continue;
       for (const hit of block) {
         const citizenId = hit === self ? undefined : this.linkOf.get(hit);
         if (citizenId !== undefined) found.add(citizenId);
@@ -203,7 +204,7 @@ export class BatchLinkStore extends DbLinkStore {
     const found = new Set<string>();
     for (const key of keys) {
       const block = this.blocks.get(key);
-      if (!block || block.length > this.ctx.maxBlockSize) continue;
+      if (!block || block.length > blockLimit(this.ctx, key)) continue;
       for (const hit of block) if (hit !== self) found.add(hit);
     }
     const out: PreparedPerson[] = [];

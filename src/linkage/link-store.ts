@@ -14,7 +14,7 @@ import {
 } from './accounts.js';
 import type { LinkageContext } from './context.js';
 import { recordKey } from './features.js';
-import { MEMBERS_SQL } from './person-index.js';
+import { blockLimit, MEMBERS_SQL } from './person-index.js';
 
 export interface Member {
   citizenId: number;
@@ -115,7 +115,7 @@ export class DbLinkStore implements LinkStore {
 
   async members(keys: readonly string[], system: string, sourceRef: string, also: readonly number[]): Promise<Member[]> {
     const { rows } = await this.db.query<{ citizen_id: string; system: string; source_ref: string; features: PersonRecord }>({
-      name: 'linkage-members', text: MEMBERS_SQL, values: [keys, system, sourceRef, this.ctx.maxBlockSize, also],
+      name: 'linkage-members', text: MEMBERS_SQL, values: [keys, system, sourceRef, keys.map((k) => blockLimit(this.ctx, k)), also],
     });
     return rows.map((r) => ({
       citizenId: Number(r.citizen_id), key: recordKey(r.system, r.source_ref), system: r.system, sourceRef: r.source_ref, prepared: prepare(r.features, this.ctx.tables),

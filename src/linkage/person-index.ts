@@ -15,6 +15,12 @@ export function blockKeys(ctx: Pick<LinkageContext, 'rules'>, p: PreparedPerson)
   return ctx.rules.flatMap((rule, i) => [...new Set(rule.keys(p))].map((k) => `${i}:${k}`));
 }
 
+/** The most records a stored key's block may hold and still pair them: its rule's limit, within the context's. */
+export function blockLimit(ctx: Pick<LinkageContext, 'rules' | 'maxBlockSize'>, key: string): number {
+  const own = ctx.rules[Number(key.slice(0, key.indexOf(':')))]?.maxBlockSize;
+  return own === undefined ? ctx.maxBlockSize : Math.min(own, ctx.maxBlockSize);
+}
+
 /**
  * Records indexed from one JSON array (system, source_ref, id, features, keys, reindexed): cheaper to send than a
  * parameter array per column. The old keys of re-indexed records (as person_record holds them) are deleted and the
@@ -58,15 +64,15 @@ export async function indexSourceRecord(db: pg.PoolClient, ctx: Pick<LinkageCont
   return true;
 }
 
-/** Records of the accounts that share a blocking key with the record (blocks over the size limit skipped), and of `also`. */
+/** Records of the accounts that share a blocking key with the record (blocks over their limit, blockLimit, skipped), and of `also`. */
 export const MEMBERS_SQL = `
   WITH hits AS MATERIALIZED (
-    SELECT k.key, b.system, b.source_ref
-      FROM unnest($1::text[]) AS k(key)
-     CROSS JOIN LATERAL (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT $4 + 1) b
+    SELECT k.key, k.most, b.system, b.source_ref
+      FROM unnest($1::text[], $4::int[]) AS k(key, most)
+     CROSS JOIN LATERAL (SELECT system, source_ref FROM person_block b WHERE b.key = k.key LIMIT k.most + 1) b
   ), small AS (
     SELECT DISTINCT system, source_ref FROM hits
-     WHERE key IN (SELECT key FROM hits GROUP BY key HAVING count(*) <= $4) AND NOT (system = $2 AND source_ref = $3)
+     WHERE key IN (SELECT key FROM hits GROUP BY key, most HAVING count(*) <= most) AND NOT (system = $2 AND source_ref = $3)
   ), accounts AS (
     SELECT l.citizen_id FROM small
      CROSS JOIN LATERAL (SELECT citizen_id FROM citizen_link l WHERE l.system = small.system AND l.source_ref = small.source_ref AND l.ended_at IS NULL OFFSET 0) l

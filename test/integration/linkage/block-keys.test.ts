@@ -5,7 +5,8 @@ import { linkAll } from '../../../src/linkage/batch.js';
 import { keysFingerprint, storedFingerprint } from '../../../src/linkage/block-keys.js';
 import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
 import { linkOne } from '../../../src/linkage/link.js';
-import { blockKeys } from '../../../src/linkage/person-index.js';
+import { DbLinkStore } from '../../../src/linkage/link-store.js';
+import { blockKeys, blockLimit } from '../../../src/linkage/person-index.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { population, sourceRecord, store } from './people.js';
@@ -73,5 +74,27 @@ describe('stored blocking keys follow the rules and the nickname table', () => {
     await db.pool.query("UPDATE person_block SET key = 'untouched:' || key WHERE key LIKE '1:%'");
     await openLinkage(db.pool, { tables: other });
     expect(Number((await db.pool.query("SELECT count(*) AS n FROM person_block WHERE key LIKE 'untouched:%'")).rows[0].n)).toBeGreaterThan(0);
+  });
+
+  it("reads no candidates through a block over its rule's limit", async () => {
+    const named = ['HL-1', 'HL-2', 'HL-3'].map((ref, i) => sourceRecord({
+      system: 'smartcard', ref, forenames: ['QUILLON'], surname: 'HATHERWICK', dob: `19${50 + i * 10}-0${i + 1}-1${i}`, lines: [`${i + 1} WEIR ROAD`, 'NORTHBY'], postcode: `ZZ${i + 1} 1QQ`,
+    }));
+    await store(db.pool, named);
+    for (const r of named) await linkOne(ctx, 'smartcard', r.sourceRef);
+    const client = await db.pool.connect();
+    try {
+      const me = prepare({ id: 'probe', forenames: ['QUILLON'], surname: 'HATHERWICK', dob: null }, ctx.tables);
+      const keys = blockKeys(ctx, me);
+      expect(keys.map((k) => blockLimit(ctx, k))).toContain(50);
+      const reached = async (limit: number) => {
+        const rules = ctx.rules.map((r) => (r.name === 'forename + surname' ? { ...r, maxBlockSize: limit } : r));
+        return new Set((await new DbLinkStore(client, { ...ctx, rules }).members(keys, 'smartcard', 'probe', [])).map((m) => m.sourceRef));
+      };
+      expect(await reached(3)).toEqual(new Set(['HL-1', 'HL-2', 'HL-3']));
+      expect(await reached(2)).toEqual(new Set());
+    } finally {
+      client.release();
+    }
   });
 });

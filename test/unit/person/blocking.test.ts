@@ -67,6 +67,16 @@ describe('blocking', () => {
     expect(result.skippedBlocks).toBe(1);
   });
 
+  it("skips a rule's blocks above the rule's own limit, leaving the other rules alone", () => {
+    const named = Array.from({ length: 3 }, (_, i) => prepare(person(`N${i}`, { forenames: ['Sam'], surname: 'Hale', dob: `1970-01-0${i + 1}` }), tables));
+    const byName = DEFAULT_BLOCKING_RULES.find((r) => r.name === 'forename + surname')!;
+    expect(candidatePairs(named, null, [{ ...byName, maxBlockSize: 3 }]).pairs).toHaveLength(3);
+    const limited = candidatePairs(named, null, [{ ...byName, maxBlockSize: 2 }]);
+    expect(limited.pairs).toHaveLength(0);
+    expect(limited.skippedBlocks).toBe(1);
+    expect(candidatePairs(named, null, [{ ...byName, maxBlockSize: 2 }, DEFAULT_BLOCKING_RULES.find((r) => r.name === 'surname code + birth year + initial')!]).pairs).toHaveLength(3);
+  });
+
   it('measures pairs completeness and reduction ratio', () => {
     expect(pairsCompleteness(new Set(['a|b', 'c|d']), new Set(['a|b', 'e|f']))).toBe(0.5);
     expect(reductionRatio(10, 1000)).toBeCloseTo(0.99);
