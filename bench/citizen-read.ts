@@ -40,9 +40,12 @@ import { CitizenView } from '../schemas/citizen-view.js';
 import type { SourceRecord } from '../schemas/source-record.js';
 import { verifyAudit } from '../src/audit/store.js';
 import { createClient } from '../src/auth/clients.js';
-import type { CitizenSource } from '../src/citizens/source.js';
+import { READ_BATCH } from '../src/citizens/disclosure.js';
+import type { CitizenLookup, CitizenSource } from '../src/citizens/source.js';
+import { Batcher } from '../src/db/batcher.js';
 import { openDatabase } from '../src/db/database.js';
 import { migrate } from '../src/db/migrate.js';
+import { corked, pipelinedPool } from '../src/db/transaction.js';
 import { closeIntake, createIntake } from '../src/intake/ingest.js';
 import { contentHash } from '../src/intake/store.js';
 import { LinkedCitizenSource } from '../src/linkage/citizen-source.js';
@@ -127,14 +130,29 @@ async function seed(pool: pg.Pool): Promise<string[]> {
 /**
  * The bare read: the same source and response schema without policy and
  * audit. Under /v1 so that the same authentication hook (an API key query)
- * runs for it as for the full read.
+ * runs for it as for the full read. Its views are gathered as the full
+ * read's are (the same Batcher and limits, a pipelined pool of the same
+ * settings, every view statement of a batch in one write on one
+ * connection), without the transaction, decision and audit insert.
  */
 const BARE = '/v1/bench-bare/citizens/';
-const bareRoutes: FastifyPluginAsyncTypebox<{ source: CitizenSource }> = async (app, opts) => {
+const bareRoutes: FastifyPluginAsyncTypebox<{ source: CitizenSource; pool: pg.Pool }> = async (app, opts) => {
+  const reads = pipelinedPool(opts.pool, (error) => app.log.error({ err: error }, 'bare read pool'));
+  app.addHook('onClose', () => reads.end());
+  const views = new Batcher<string, CitizenLookup>(async (jobs) => {
+    const db = await reads.connect();
+    try {
+      const source = opts.source.within?.(db) ?? opts.source;
+      const found = await corked(db, () => Promise.all(jobs.map((job) => source.view(job.input))));
+      jobs.forEach((job, i) => job.resolve(found[i]!));
+    } finally {
+      db.release();
+    }
+  }, READ_BATCH);
   app.get(`${BARE}:ref`, {
     schema: { params: Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: CitizenView, ...errorResponses } },
   }, async (request) => {
-    const found = await opts.source.view(request.params.ref);
+    const found = await views.submit(request.params.ref);
     if (!found || !('view' in found)) throw new HubError('not-found', 'no such citizen');
     return found.view;
   });
@@ -245,7 +263,7 @@ try {
 
   const source = new LinkedCitizenSource(database.pool);
   const app = await buildApp({ config, pool: database.pool, logger: createLogger('warn'), citizens: source });
-  await app.register(bareRoutes, { source });
+  await app.register(bareRoutes, { source, pool: database.pool });
   const adviser = await createClient(database.pool, { org: 'Northby Council Contact Centre', role: 'adviser' });
   const dpo = await createClient(database.pool, { org: 'Northby Council Information Governance', role: 'dpo' });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });

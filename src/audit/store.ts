@@ -50,71 +50,83 @@ const INSERT = `INSERT INTO audit_log (${COLUMNS})
                   ORDER BY i) r) n
   RETURNING seq, hash`;
 
+/** The columns of an entry read out of its canonical JSON `j` (completed with a seq of 0, which no column takes). */
+const FROM_JSON = (j: string) => `(${j}->>'at')::timestamptz, ${j}->>'requestId', ${j}->>'action', (${j}->>'clientId')::bigint, (${j}->>'orgId')::bigint,
+  ${j}->>'role', ${j}->>'purpose', ${j}->>'citizenRef', ${j}->'agreements', ${j}->'consentIds', ${j}->'categoriesDisclosed',
+  ${j}->'categoriesDenied', ${j}->'fieldsDisclosed', ${j}->>'decision', ${j}->'reasons', ${j}->>'policyVersion', ${j}->>'breakGlassReason',
+  (${j}->>'reviewRequired')::boolean, ${j}->'detail'`;
+
 /**
  * One entry, the common case, from its hash prefix alone: the columns are
- * read out of that canonical JSON (completed with a seq of 0, which no column
- * takes), so the entry is serialised and sent once, not once for the hash and
- * again column by column. OFFSET 0 keeps the subquery from being pulled up,
- * which would parse the JSON again for every column.
+ * read out of that canonical JSON, so the entry is serialised and sent once,
+ * not once for the hash and again column by column. OFFSET 0 keeps the
+ * subquery from being pulled up, which would parse the JSON again for every
+ * column.
  */
 const INSERT_ONE = `INSERT INTO audit_log (${COLUMNS})
-  SELECT n.seq, encode(sha256(convert_to($1 || n.seq::text || '}', 'UTF8')), 'hex'),
-         (e.j->>'at')::timestamptz, e.j->>'requestId', e.j->>'action', (e.j->>'clientId')::bigint, (e.j->>'orgId')::bigint, e.j->>'role',
-         e.j->>'purpose', e.j->>'citizenRef', e.j->'agreements', e.j->'consentIds', e.j->'categoriesDisclosed', e.j->'categoriesDenied',
-         e.j->'fieldsDisclosed', e.j->>'decision', e.j->'reasons', e.j->>'policyVersion', e.j->>'breakGlassReason',
-         (e.j->>'reviewRequired')::boolean, e.j->'detail'
+  SELECT n.seq, encode(sha256(convert_to($1 || n.seq::text || '}', 'UTF8')), 'hex'), ${FROM_JSON('e.j')}
     FROM (SELECT ($1 || '0}')::jsonb AS j OFFSET 0) e, (SELECT nextval('audit_log_seq') AS seq) n
   RETURNING seq, hash`;
 
 /**
- * A condition an insert of one entry is made under, checked in the insert's
- * own statement (its snapshot): SQL over parameters numbered from `first`,
+ * A condition each entry of an insert is made under, checked in the
+ * insert's own statement (its snapshot): SQL true for the entry whose 1-based
+ * index is the SQL expression `row`, over parameters numbered from `first`;
  * the same text for the same name (it names a prepared statement).
  */
-export interface InsertCondition {
+export interface EntryCondition {
   name: string;
-  sql: (first: number) => string;
+  sql: (row: string, first: number) => string;
   values: readonly unknown[];
 }
 
-/** The entry was not inserted: its condition did not hold. */
-export class ConditionFailed extends Error {
-  constructor(name: string) {
-    super(`audit entry not inserted: condition ${name} does not hold`);
-    this.name = 'ConditionFailed';
-  }
-}
+/**
+ * Entries from their hash prefixes, as INSERT_ONE, each only if its
+ * condition holds (one that does not takes no seq); answers the indexes
+ * inserted. `e` is materialised once, so the seqs it takes are the ones
+ * stored and the ones answered.
+ */
+const insertWhere = (condition: string) => `WITH e AS (
+    SELECT r.i, r.prefix, nextval('audit_log_seq') AS seq FROM unnest($1::text[]) WITH ORDINALITY r(prefix, i) WHERE ${condition}),
+  stored AS (
+    INSERT INTO audit_log (${COLUMNS})
+    SELECT x.seq, encode(sha256(convert_to(x.prefix || x.seq::text || '}', 'UTF8')), 'hex'), ${FROM_JSON('x.j')}
+      FROM (SELECT e.seq, (e.prefix || '0}')::jsonb AS j, e.prefix FROM e OFFSET 0) x)
+  SELECT i FROM e`;
 
 const conditional = new Map<string, string>();
 
-/** INSERT_ONE inserting nothing, and taking no seq, unless the condition holds. */
-function insertOneWhen(condition: InsertCondition): string {
+/**
+ * Inserts entries, in one statement, each only if its condition holds, in
+ * the caller's transaction (as appendAudit); answers, per entry, whether it
+ * was inserted.
+ */
+export async function appendAuditWhere(db: Queryable, entries: readonly StoredEntry[], condition: EntryCondition): Promise<boolean[]> {
+  if (entries.length === 0) return [];
   let text = conditional.get(condition.name);
   if (text === undefined) {
-    text = INSERT_ONE.replace("(SELECT nextval('audit_log_seq') AS seq) n", `(SELECT nextval('audit_log_seq') AS seq WHERE ${condition.sql(2)}) n`);
+    text = insertWhere(condition.sql('r.i', 2));
     conditional.set(condition.name, text);
   }
-  return text;
+  const { rows } = await db.query<{ i: string }>({
+    name: `audit-insert-where-${condition.name}`, text, values: [entries.map((e) => hashPrefix(normalised(e))), ...condition.values],
+  });
+  const inserted = entries.map(() => false);
+  for (const row of rows) inserted[Number(row.i) - 1] = true;
+  return inserted;
 }
 
 /**
  * Inserts entries, in order, in one statement. On a client inside a
  * transaction they commit or roll back with it; nothing waits for other
- * writers, since the chain is made later by the sealer. Given a condition
- * (one entry only), the entry is inserted only if it holds, and
- * ConditionFailed is thrown otherwise.
+ * writers, since the chain is made later by the sealer.
  */
-export async function appendAudit(db: Queryable, entries: readonly StoredEntry[], condition?: InsertCondition): Promise<StoredAuditEntry[]> {
+export async function appendAudit(db: Queryable, entries: readonly StoredEntry[]): Promise<StoredAuditEntry[]> {
   if (entries.length === 0) return [];
-  if (condition && entries.length > 1) throw new Error('a condition is for one audit entry');
   const normal = entries.map(normalised);
   if (normal.length === 1) {
     const e = normal[0]!;
-    const values = [hashPrefix(e)];
-    const { rows } = await db.query<{ seq: number; hash: string }>(condition
-      ? { name: `audit-insert-one-${condition.name}`, text: insertOneWhen(condition), values: [...values, ...condition.values] }
-      : { name: 'audit-insert-one', text: INSERT_ONE, values });
-    if (rows.length === 0) throw new ConditionFailed(condition!.name);
+    const { rows } = await db.query<{ seq: number; hash: string }>({ name: 'audit-insert-one', text: INSERT_ONE, values: [hashPrefix(e)] });
     return [{ ...e, seq: Number(rows[0]!.seq), hash: rows[0]!.hash }];
   }
   const input = normal.map((e, i) => ({
@@ -132,14 +144,10 @@ export async function appendAudit(db: Queryable, entries: readonly StoredEntry[]
 /**
  * Runs `fn` in a transaction and inserts the audit entries it returns in the
  * same transaction; returns only after COMMIT, so nothing of the result
- * leaves unless its entries are committed with it. An entry with a condition
- * that does not hold is not inserted, and ConditionFailed is thrown instead
- * of the result.
+ * leaves unless its entries are committed with it.
  */
-export async function withAudit<T>(
-  pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<{ result: T; entries: StoredEntry[]; condition?: InsertCondition }>,
-): Promise<T> {
-  const { result } = await transaction(pool, fn, (client, { entries, condition }) => appendAudit(client, entries, condition));
+export async function withAudit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<{ result: T; entries: StoredEntry[] }>): Promise<T> {
+  const { result } = await transaction(pool, fn, (client, { entries }) => appendAudit(client, entries));
   return result;
 }
 

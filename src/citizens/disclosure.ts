@@ -8,17 +8,18 @@
  */
 import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
-import { appendAudit, ConditionFailed, withAudit, type InsertCondition, type StoredEntry } from '../audit/store.js';
+import { appendAudit, appendAuditWhere, withAudit, type StoredEntry } from '../audit/store.js';
 import type { AuthenticatedClient } from '../auth/clients.js';
-import { isPipelined } from '../db/transaction.js';
+import { Batcher, type BatchLimits, type Job } from '../db/batcher.js';
+import { isPipelined, transaction } from '../db/transaction.js';
 import { auditRecord } from '../policy/audit-record.js';
 import { decide, EMERGENCY_PURPOSE, POLICY_VERSION, recordlessDecisionKey, type BreakGlass, type Caller, type Decision } from '../policy/decide.js';
 import { filterView } from '../policy/filter.js';
 import type { PolicyOptions } from '../policy/options.js';
-import { registerGuardSql, registerGuardValues, type CachedAgreements, type RegisterInputCache } from '../register/input-cache.js';
+import { registerGuardSql, registerGuardValues, type CachedAgreements, type RegisterGuard, type RegisterInputCache } from '../register/input-cache.js';
 import { policyInputs, type PolicyInputs } from '../register/policy-inputs.js';
 import { chooseGrant, openGrant, type GrantChoice } from './break-glass.js';
-import type { CitizenSource } from './source.js';
+import type { CitizenLookup, CitizenSource } from './source.js';
 
 export interface DisclosureContext {
   pool: pg.Pool;
@@ -51,7 +52,7 @@ export type Outcome<T> =
   /** Emergency purpose without a live grant or a reason. */
   | { kind: 'break-glass-reason-required' };
 
-type Recorded<T> = { result: Outcome<T>; entries: StoredEntry[]; condition?: InsertCondition };
+type Recorded<T> = { result: Outcome<T>; entries: StoredEntry[] };
 
 const callerOf = (client: AuthenticatedClient): Caller => ({ clientId: client.id, orgId: client.orgId, role: client.role });
 
@@ -103,8 +104,8 @@ async function recorded<T>(db: pg.PoolClient, ctx: DisclosureContext, req: Discl
  */
 async function inTransaction<T>(ctx: DisclosureContext, db: pg.PoolClient | undefined, fn: (db: pg.PoolClient) => Promise<Recorded<T>>): Promise<Outcome<T>> {
   if (!db) return withAudit(ctx.pool, fn);
-  const { result, entries, condition } = await fn(db);
-  await appendAudit(db, entries, condition);
+  const { result, entries } = await fn(db);
+  await appendAudit(db, entries);
   return result;
 }
 
@@ -115,15 +116,14 @@ function entryFor(req: DisclosureRequest, at: Date, ref: string, decision: Decis
 /** One citizen by reference (GET /v1/citizens/{ref}). */
 export async function discloseCitizen(ctx: DisclosureContext, req: DisclosureRequest, ref: string): Promise<Outcome<CitizenView>> {
   const now = ctx.clock();
-  return (ctx.cache && await discloseFromCache(ctx, ctx.cache, req, ref, now)) ?? discloseFromRegister(ctx, req, ref, now);
+  const cache = ctx.cache;
+  const cached = cache?.agreementsOf(req.client.orgId);
+  if (cache && cached && req.purpose !== EMERGENCY_PURPOSE && !cache.hasRecords(ref) && isPipelined(ctx.pool)) {
+    const answer = await batcherOf(ctx, cache).submit({ req, ref, now, cached });
+    if (answer) return answer;
+  }
+  return discloseFromRegister(ctx, req, ref, now);
 }
-
-/** The read is not one a cache can decide: a redirect (decided for the survivor, by the register). */
-class NotFromCache extends Error {}
-
-/** The audit insert's condition for a read decided from agreements cached at `version` (src/register/input-cache.ts). */
-const registerGuard = (version: number, citizenRefs: readonly string[]): InsertCondition =>
-  ({ name: 'register-unchanged', sql: registerGuardSql, values: registerGuardValues({ agreementsVersion: version, citizenRefs }) });
 
 /** Decisions are kept per organisation entry; a day's worth of roles and purposes is small, a year's is dropped. */
 const DERIVED_DECISIONS = 1_000;
@@ -146,38 +146,95 @@ function recordlessDecision(ctx: DisclosureContext, cached: CachedAgreements, re
 }
 
 /**
- * The read of a citizen last seen without register records, decided from
- * the organisation's cached agreements: BEGIN and the view, then the audit
- * insert under registerGuard and COMMIT, one statement fewer than reading
- * the register. Null when it cannot be decided this way, or the guard found
- * the agreements changed or the citizen with records: that transaction
- * inserted and disclosed nothing, and the read goes to the register.
+ * Reads decided from cached agreements share transactions: at most
+ * `concurrency` at a time (so that reads arriving meanwhile gather), each of
+ * up to `maxBatch` reads. Two cores serve PostgreSQL and the hub, so a few
+ * transactions in flight keep both busy.
  */
-async function discloseFromCache(
-  ctx: DisclosureContext, cache: RegisterInputCache, req: DisclosureRequest, ref: string, now: Date,
-): Promise<Outcome<CitizenView> | null> {
-  const cached = cache.agreementsOf(req.client.orgId);
-  if (!cached || req.purpose === EMERGENCY_PURPOSE || cache.hasRecords(ref) || !isPipelined(ctx.pool)) return null;
+export const READ_BATCH: BatchLimits = { concurrency: 3, maxBatch: 16 };
+
+/** A read of a citizen last seen without register records, to be decided from the organisation's cached agreements. */
+interface CachedRead {
+  req: DisclosureRequest;
+  ref: string;
+  now: Date;
+  cached: CachedAgreements;
+}
+
+/** What such a read came to: its outcome, or null when the register must decide it (it disclosed nothing). */
+type CachedAnswer = Outcome<CitizenView> | null;
+
+/** A read's part of its batch: its answer once committed, and the audit entry that must commit with it, under its guard. */
+interface Planned {
+  answer: CachedAnswer;
+  audit?: { entry: StoredEntry; guard: RegisterGuard };
+}
+
+/** One batcher per context, i.e. per pool and cache. */
+const batchers = new WeakMap<DisclosureContext, Batcher<CachedRead, CachedAnswer>>();
+
+function batcherOf(ctx: DisclosureContext, cache: RegisterInputCache): Batcher<CachedRead, CachedAnswer> {
+  let batcher = batchers.get(ctx);
+  if (!batcher) {
+    batcher = new Batcher((jobs) => readCached(ctx, cache, jobs), READ_BATCH);
+    batchers.set(ctx, batcher);
+  }
+  return batcher;
+}
+
+/** A read decided from its view and the cached agreements; a redirect is decided for the survivor, by the register. */
+async function plan(ctx: DisclosureContext, source: CitizenSource, read: CachedRead, found: CitizenLookup): Promise<Planned> {
+  if (found === null) return { answer: { kind: 'not-found' } };
+  if (!('view' in found)) return { answer: null };
+  const merged = found.mergedRefs ?? (source.mergedInto ? await source.mergedInto(read.ref) : []);
+  const decision = recordlessDecision(ctx, read.cached, read.req, read.ref, read.now);
+  const guard = { agreementsVersion: read.cached.version, citizenRefs: [read.ref, ...merged] };
+  if (!decision.anyPermitted) return { answer: { kind: 'not-found' }, audit: { entry: entryFor(read.req, read.now, read.ref, decision, null, null), guard } };
+  const view = filterView(found.view, decision);
+  return { answer: { kind: 'ok', value: view }, audit: { entry: entryFor(read.req, read.now, read.ref, decision, view, null), guard } };
+}
+
+/**
+ * Reads decided from cached agreements, together in one transaction: BEGIN
+ * leaves with every read's view statement, each read is decided, and one
+ * insert of all their audit entries, each under its registerGuard, leaves
+ * with COMMIT. Each read is answered only after that COMMIT, so each
+ * disclosure commits with its own audit entry. A read whose guard failed
+ * (agreements changed, or the citizen now has register records) inserted
+ * and discloses nothing, and goes to the register alone. Should the
+ * transaction fail, each read is tried again alone, so that only a read
+ * that fails alone fails.
+ */
+async function readCached(ctx: DisclosureContext, cache: RegisterInputCache, jobs: Job<CachedRead, CachedAnswer>[]): Promise<void> {
+  let inserted: boolean[] = [];
+  let planned: Planned[];
   try {
-    return await inTransaction(ctx, undefined, async (db): Promise<Recorded<CitizenView>> => {
+    planned = await transaction(ctx.pool, async (db) => {
       const source = sourceOf(ctx, db);
-      const found = await source.view(ref);
-      if (found === null) return { result: { kind: 'not-found' }, entries: [] };
-      if (!('view' in found)) throw new NotFromCache();
-      const merged = found.mergedRefs ?? (source.mergedInto ? await source.mergedInto(ref) : []);
-      const decision = recordlessDecision(ctx, cached, req, ref, now);
-      const condition = registerGuard(cached.version, [ref, ...merged]);
-      if (!decision.anyPermitted) return { result: { kind: 'not-found' }, entries: [entryFor(req, now, ref, decision, null, null)], condition };
-      const view = filterView(found.view, decision);
-      return { result: { kind: 'ok', value: view }, entries: [entryFor(req, now, ref, decision, view, null)], condition };
+      const found = await Promise.all(jobs.map((job) => source.view(job.input.ref)));
+      const plans: Planned[] = [];
+      for (const [i, job] of jobs.entries()) plans.push(await plan(ctx, source, job.input, found[i]!));
+      return plans;
+    }, async (db, plans) => {
+      const audits = plans.flatMap((p) => (p.audit ? [p.audit] : []));
+      inserted = await appendAuditWhere(db, audits.map((a) => a.entry), {
+        name: 'register-unchanged', sql: registerGuardSql, values: registerGuardValues(audits.map((a) => a.guard)),
+      });
     });
   } catch (error) {
-    if (error instanceof ConditionFailed) {
-      cache.forget(req.client.orgId);
-      return null;
+    if (jobs.length === 1) throw error;
+    await Promise.all(jobs.map((job) => readCached(ctx, cache, [job]).catch((alone: unknown) => job.reject(alone))));
+    return;
+  }
+  let next = 0;
+  for (const [i, job] of jobs.entries()) {
+    const { answer, audit } = planned[i]!;
+    if (audit && !inserted[next++]) {
+      cache.forget(job.input.req.client.orgId);
+      job.resolve(null);
+    } else {
+      job.resolve(answer);
     }
-    if (error instanceof NotFromCache) return null;
-    throw error;
   }
 }
 

@@ -48,7 +48,7 @@ export async function transaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => P
  * prepared statement's Bind, Execute and Sync) leave in one write, so the
  * backend is woken once for them instead of once per statement.
  */
-function corked<R>(db: pg.PoolClient, send: () => R): R {
+export function corked<R>(db: pg.PoolClient, send: () => R): R {
   const stream = db.connection.stream;
   stream.cork();
   try {

@@ -68,7 +68,7 @@ export class RegisterInputCache {
 }
 
 /**
- * The condition an audit insert is made under when its read was decided
+ * The condition an audit entry is inserted under when its read was decided
  * from cached agreements at `agreementsVersion` for citizens with no
  * register records: true while both still hold, in the inserting
  * statement's snapshot.
@@ -79,14 +79,32 @@ export interface RegisterGuard {
   citizenRefs: readonly string[];
 }
 
-/** The guard as SQL over two parameters, from `first` on: the version (bigint) and the references (text[]). */
-export function registerGuardSql(first: number): string {
-  const version = `$${first}::bigint`;
-  const refs = `$${first + 1}::text[]`;
-  return `(SELECT agreements FROM register_version) = ${version}
-       AND NOT EXISTS (SELECT FROM consent WHERE citizen_ref = ANY(${refs}))
-       AND NOT EXISTS (SELECT FROM objection WHERE citizen_ref = ANY(${refs}))
-       AND NOT EXISTS (SELECT FROM restriction WHERE citizen_ref = ANY(${refs}))`;
+/**
+ * The guards of the entries of one insert as SQL, true for the entry whose
+ * 1-based index is `row`, over three parameters from `first`: each entry's
+ * version (bigint[]), and every entry's references as pairs of the entry's
+ * index (int[]) and the reference (text[]).
+ */
+export function registerGuardSql(row: string, first: number): string {
+  const versions = `$${first}::bigint[]`;
+  const owners = `$${first + 1}::int[]`;
+  const refs = `$${first + 2}::text[]`;
+  return `(SELECT agreements FROM register_version) = (${versions})[${row}]
+       AND NOT EXISTS (SELECT FROM unnest(${owners}, ${refs}) g(i, ref) WHERE g.i = ${row}
+             AND (EXISTS (SELECT FROM consent WHERE citizen_ref = g.ref)
+               OR EXISTS (SELECT FROM objection WHERE citizen_ref = g.ref)
+               OR EXISTS (SELECT FROM restriction WHERE citizen_ref = g.ref)))`;
 }
 
-export const registerGuardValues = (guard: RegisterGuard): unknown[] => [guard.agreementsVersion, guard.citizenRefs];
+/** The parameters of registerGuardSql for these guards, one per entry in order. */
+export function registerGuardValues(guards: readonly RegisterGuard[]): unknown[] {
+  const owners: number[] = [];
+  const refs: string[] = [];
+  guards.forEach((guard, i) => {
+    for (const ref of guard.citizenRefs) {
+      owners.push(i + 1);
+      refs.push(ref);
+    }
+  });
+  return [guards.map((g) => g.agreementsVersion), owners, refs];
+}

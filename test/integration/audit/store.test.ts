@@ -2,7 +2,7 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type AuditEntry } from '../../../src/audit/chain.js';
-import { appendAudit, ConditionFailed, disclosures, sealAudit, verifyAudit, withAudit } from '../../../src/audit/store.js';
+import { appendAudit, appendAuditWhere, disclosures, sealAudit, verifyAudit, withAudit } from '../../../src/audit/store.js';
 import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { pipelinedPool } from '../../../src/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
@@ -264,13 +264,14 @@ describe('audit store: one entry at a time', () => {
     expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
   });
 
-  it('inserts an entry under a condition only while it holds, taking no seq otherwise', async () => {
-    const condition = (holds: boolean) => ({ name: `test-${holds}`, sql: (first: number) => `$${first}::boolean`, values: [holds] });
-    const [first] = await appendAudit(db.pool, [entry({ requestId: 'if-true' })], condition(true));
-    await expect(appendAudit(db.pool, [entry({ requestId: 'if-false' })], condition(false))).rejects.toBeInstanceOf(ConditionFailed);
+  it('inserts each entry under its condition only while it holds, taking no seq otherwise', async () => {
+    const condition = { name: 'test-each', sql: (row: string, first: number) => `($${first}::boolean[])[${row}]`, values: [[true, false, true]] };
+    const inserted = await appendAuditWhere(db.pool, [entry({ requestId: 'yes-1' }), entry({ requestId: 'no' }), entry({ requestId: 'yes-2' })], condition);
+    expect(inserted).toEqual([true, false, true]);
     const [next] = await appendAudit(db.pool, [entry({ requestId: 'after' })]);
-    expect(next!.seq).toBe(first!.seq + 1);
-    expect(await disclosures(db.pool, { after: first!.seq - 1 })).toMatchObject([{ requestId: 'if-true' }, { requestId: 'after' }]);
-    await expect(appendAudit(db.pool, [entry(), entry()], condition(true))).rejects.toThrow(/one audit entry/);
+    const stored = await disclosures(db.pool, { after: next!.seq - 3 });
+    expect(stored.map((e) => e.requestId)).toEqual(['yes-1', 'yes-2', 'after']);
+    expect(await appendAuditWhere(db.pool, [], condition)).toEqual([]);
+    expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RegisterInputCache, registerGuardSql } from '../../../src/register/input-cache.js';
+import { RegisterInputCache, registerGuardSql, registerGuardValues } from '../../../src/register/input-cache.js';
 import { agreement, consent, COUNCIL, POLICE, restriction } from './register-fixtures.js';
 
 const none = (ref: string) => ({ ref, consents: [], objections: [], restrictions: [] });
@@ -42,10 +42,13 @@ describe('the register input cache', () => {
     expect(cache.hasRecords('R10000')).toBe(true);
   });
 
-  it('guards on the version and on every reference given, numbering its parameters from the one given', () => {
-    const sql = registerGuardSql(21);
-    expect(sql).toContain('register_version) = $21::bigint');
-    for (const table of ['consent', 'objection', 'restriction']) expect(sql).toContain(`FROM ${table} WHERE citizen_ref = ANY($22::text[])`);
-    expect(sql).not.toMatch(/\$(?!21|22)\d/);
+  it('guards each entry on its version and on every reference given for it, numbering its parameters from the one given', () => {
+    const sql = registerGuardSql('r.i', 21);
+    expect(sql).toContain('register_version) = ($21::bigint[])[r.i]');
+    expect(sql).toContain('unnest($22::int[], $23::text[]) g(i, ref) WHERE g.i = r.i');
+    for (const table of ['consent', 'objection', 'restriction']) expect(sql).toContain(`FROM ${table} WHERE citizen_ref = g.ref`);
+    expect(sql).not.toMatch(/\$(?!21|22|23)\d/);
+    expect(registerGuardValues([{ agreementsVersion: 4, citizenRefs: ['C1'] }, { agreementsVersion: 5, citizenRefs: ['C2', 'C3'] }]))
+      .toEqual([[4, 5], [1, 2, 2], ['C1', 'C2', 'C3']]);
   });
 });
