@@ -81,6 +81,44 @@ function firstDoubt(list: readonly Member[], doubt: (m: Member) => Doubt | null)
   return null;
 }
 
+/**
+ * The joint-party rule looking back: `me` is kept out of an account because
+ * one of its records, C, is named beside `me` on a source account, so they
+ * are two people. A record M that joined that account earlier with neither
+ * date of birth nor identifier (a council-tax "KIT M" beside a tenancy's
+ * CHRISTOPHER, born 2006) may as well be `me` (the tenancy's "TOPHER", his
+ * father), and only came first. When rivalDoubt says `me` matches M as well
+ * as C does, M leaves the account and goes to review against it; a
+ * steward's placement stays. Answers how many reviews were opened.
+ */
+async function releaseRivalled(
+  store: LinkStore, ctx: LinkageContext, me: PreparedPerson, members: Map<number, Member[]>, home: number | null, today: string,
+): Promise<number> {
+  let reviews = 0;
+  for (const [citizenId, list] of members) {
+    if (citizenId === home) continue;
+    const parties = list.filter((m) => coParties(me, m.prepared));
+    if (parties.length === 0) continue;
+    for (const m of [...list]) {
+      const p = m.prepared;
+      if (p.dob !== null || p.nhsNumber !== null || p.nino !== null || coParties(me, p)) continue;
+      for (const party of parties) {
+        const e = explainPair(ctx.model, p, party.prepared);
+        if (e.total < ctx.model.thresholds.link) continue;
+        const doubt = rivalDoubt(ctx.model, p, party.prepared, e, [me], today);
+        if (!doubt) continue;
+        if ((await store.decisionsFor(m.system, m.sourceRef, citizenId)).stewardTarget !== null) break;
+        await store.splitRecord(m.system, m.sourceRef, 'model', { clientId: null, reason: 'a later record named beside its account\'s record matches it as well' });
+        await openReview(store, ctx, m.system, m.sourceRef, { citizenId, best: party, explanation: e, conflict: doubt }, `left the account: ${doubt.reason}`);
+        list.splice(list.indexOf(m), 1);
+        reviews++;
+        break;
+      }
+    }
+  }
+  return reviews;
+}
+
 /** Links one source record (its current version) inside the caller's transaction, which holds the linkage lock. */
 export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, system: string, sourceRef: string, options: { force?: boolean } = {}): Promise<LinkOutcome> {
   const row = (await db.query<RecordRow>(RECORD_SQL, [system, sourceRef])).rows[0];
@@ -141,6 +179,7 @@ export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: Re
       scored.push({ ...best, conflict });
     }
   }
+  outcome.reviews += await releaseRivalled(store, ctx, me, members, current?.citizenId ?? null, today);
   scored.sort((a, b) => b.explanation.total - a.explanation.total || a.citizenId - b.citizenId);
   const { link: linkAt, review: reviewAt } = ctx.model.thresholds;
 

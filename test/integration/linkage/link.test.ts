@@ -167,6 +167,23 @@ describe('incremental person linkage', () => {
     expect(found.map((p) => p.id)).toEqual(['revenues|KG1-2']);
   });
 
+  it('takes an undated record out of an account when a later joint party of its record matches it as well', async () => {
+    const home = { surname: 'NORTHAWE', lines: ['91 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZN', uprn: 900023 };
+    // The son, with his date of birth, on the tenancy; then the council tax's "KIT M", undated, joins him by nickname.
+    const [son] = await add({ system: 'housing', ref: 'NW1-3', forenames: ['CHRISTOPHER'], dob: '2006-04-28', accounts: ['NW1'], ...home });
+    const [kit] = await add({ system: 'revenues', ref: 'NW2-1', forenames: ['KIT', 'M'], accounts: ['NW2'], ...home });
+    expect(kit!.citizenId).toBe(son!.citizenId);
+    // The father, on the same tenancy as his son, undated, known by his NI number and another nickname: KIT M may be him.
+    const [father] = await add({ system: 'housing', ref: 'NW1-1', forenames: ['TOPHER'], nino: 'ZH264800D', accounts: ['NW1'], ...home });
+    expect(father!.citizenId).not.toBe(son!.citizenId);
+    const kitNow = await citizenOf(ctx, 'revenues', 'NW2-1');
+    expect(kitNow).not.toBe(son!.citizenId);
+    const { rows } = await db.pool.query<{ citizen_id: string; reason: string }>(
+      "SELECT citizen_id, reason FROM person_review WHERE system = 'revenues' AND source_ref = 'NW2-1' AND status = 'open'");
+    expect(rows.map((r) => Number(r.citizen_id))).toContain(son!.citizenId);
+    expect(rows.find((r) => Number(r.citizen_id) === son!.citizenId)!.reason).toContain('left the account');
+  });
+
   it('does not take a record marked SNR for someone too young to have a grown son', async () => {
     const home = { forenames: ['MICHAEL'], surname: 'FARNHAM', lines: ['52 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZF', uprn: 900022 };
     const [young, snr] = await add(
