@@ -13,18 +13,11 @@ import { BLOCKING_KEYS_VERSION, prepare, type BlockingRule, type PersonRecord, t
 import type { LinkageContext } from './context.js';
 import { blockKeys } from './person-index.js';
 
-const fingerprints = new WeakMap<PrepareTables, WeakMap<readonly BlockingRule[], string>>();
-
 /** What the keys depend on besides a record: the rules' version, names and order, and the nickname table. */
 export function keysFingerprint(rules: readonly BlockingRule[], tables: PrepareTables): string {
-  const known = fingerprints.get(tables)?.get(rules);
-  if (known) return known;
   const hash = createHash('sha256').update(`${BLOCKING_KEYS_VERSION}\n${rules.map((r) => r.name).join('\n')}\n`);
   for (const [name, roots] of [...tables.nicknames.roots].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) hash.update(`${name}=${roots.join(',')}\n`);
-  const fingerprint = hash.digest('hex');
-  if (!fingerprints.has(tables)) fingerprints.set(tables, new WeakMap());
-  fingerprints.get(tables)!.set(rules, fingerprint);
-  return fingerprint;
+  return hash.digest('hex');
 }
 
 const CHUNK = 5_000;
@@ -44,11 +37,11 @@ const REKEY_SQL = `
 
 /**
  * Makes every record's keys again when they were made with another
- * fingerprint (or before fingerprints were kept); returns how many records
- * were keyed again. `db` must hold the linkage lock in its transaction.
+ * fingerprint than `fingerprint` (keysFingerprint of the context), or before
+ * fingerprints were kept; returns how many records were keyed again. `db`
+ * must hold the linkage lock in its transaction.
  */
-export async function rekeyIfChanged(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules' | 'tables'>): Promise<number> {
-  const fingerprint = keysFingerprint(ctx.rules, ctx.tables);
+export async function rekeyIfChanged(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules' | 'tables'>, fingerprint: string): Promise<number> {
   if ((await storedFingerprint(db)) === fingerprint) return 0;
   await db.query('DELETE FROM person_block');
   let rekeyed = 0;

@@ -83,7 +83,8 @@ export async function openLinkage(pool: pg.Pool, options: OpenOptions = {}): Pro
     rules: DEFAULT_BLOCKING_RULES,
     maxBlockSize: options.maxBlockSize ?? 500,
   };
-  if ((await storedFingerprint(pool)) !== keysFingerprint(ctx.rules, ctx.tables)) await inTransaction(pool, (db) => rekeyIfChanged(db, ctx));
+  const fingerprint = keysFingerprint(ctx.rules, ctx.tables);
+  if ((await storedFingerprint(pool)) !== fingerprint) await inTransaction(pool, (db) => rekeyIfChanged(db, ctx, fingerprint));
   return ctx;
 }
 
