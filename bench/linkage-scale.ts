@@ -25,12 +25,14 @@
  * half), CPU per record (this process and the PostgreSQL cluster, from
  * /proc), memory, and the machine's load.
  *
- * Run: NODE_OPTIONS=--max-old-space-size=12000 npx tsx bench/linkage-scale.ts [--addresses N] [--people N] [--batch N] [--extracts DIR]
- * (--extracts: a directory fixtures/people/cli.ts wrote for seed 7 and the same size, instead of generating them in the run)
+ * Run: NODE_OPTIONS=--max-old-space-size=12000 npx tsx bench/linkage-scale.ts [--addresses N] [--people N] [--batch N] [--extracts DIR] [--profile FILE]
+ * (--extracts: a directory fixtures/people/cli.ts wrote for seed 7 and the same size, instead of generating them in the run;
+ * --profile: this process's CPU profile of the linking step only, node:inspector's .cpuprofile)
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -57,6 +59,7 @@ const BATCH = arg('--batch', 1000)!;
 const SEED = 7;
 /** Extracts written before (fixtures/people/cli.ts, same seed and size) instead of generating them in this run. */
 const EXTRACTS = process.argv.includes('--extracts') ? process.argv[process.argv.indexOf('--extracts') + 1]! : null;
+const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1]! : null;
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 const mb = (bytes: number) => `${Math.round(bytes / 1e6)} MB`;
@@ -150,6 +153,12 @@ try {
   let lastT = performance.now();
   let lastRecords = 0;
   let batches = 0;
+  const profiler = PROFILE ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
   t = performance.now();
   const counts: LinkCounts = await linkAll(ctx, {
     batchSize: BATCH,
@@ -172,6 +181,11 @@ try {
   const cpu1 = { node: processCpu(), pg: clusterCpu(dataDir) };
   const loadAfter = load();
   const memLink = memory();
+  if (profiler && PROFILE) {
+    const { profile } = await profiler.post('Profiler.stop');
+    await writeFile(PROFILE, JSON.stringify(profile));
+    profiler.disconnect();
+  }
   const end = await statements(pool);
   // How large the blocks a record meets have grown: per rule, the mean size of a block a record meets (sum n^2 / sum n)
   // over the blocks within the rule's limit (blockLimit), and how many records sit in blocks over it.

@@ -14,6 +14,7 @@ import { nextRefNumber, type Actor, type LinkedBy } from './accounts.js';
 import type { LinkageContext } from './context.js';
 import { recordKey, splitKey } from './features.js';
 import { DbLinkStore, NO_DECISIONS, REVIEW_SQL, reviewColumns, type Decisions, type Member, type ReviewItem } from './link-store.js';
+import { LinkState, type LinkMirror } from './link-state.js';
 import { blockLimit } from './person-index.js';
 import { citizenRef } from './reference.js';
 
@@ -109,10 +110,6 @@ interface QueuedLink { citizenId: number; system: string; sourceRef: string; lin
 interface QueuedEvent { citizenId: number; kind: 'create' | 'link'; system: string | null; sourceRef: string | null; clientId: number | null; reason: string }
 
 export class BatchLinkStore extends DbLinkStore {
-  /** Records of each blocking key of the batch (at most the size limit and one more, as MEMBERS_SQL reads them). */
-  private readonly blocks = new Map<string, string[]>();
-  private readonly linkOf = new Map<string, number>();
-  private readonly accounts = new Map<number, Set<string>>();
   private readonly prepared = new Map<string, PreparedPerson>();
   private ids: number[] = [];
   private citizens: { id: number; ref: string }[] = [];
@@ -123,54 +120,67 @@ export class BatchLinkStore extends DbLinkStore {
   /** Accounts merged away while this store was in use, and the account each survives as. */
   private readonly survivor = new Map<number, number>();
 
-  private constructor(db: pg.PoolClient, ctx: LinkageContext, readonly anyDecision: boolean) {
+  private readonly blocks: Map<string, string[]>;
+  private readonly linkOf: Map<string, number>;
+  private readonly accounts: Map<number, Set<string>>;
+
+  private constructor(db: pg.PoolClient, ctx: LinkageContext, readonly anyDecision: boolean, private readonly state: LinkState) {
     super(db, ctx);
+    this.blocks = state.blocks;
+    this.linkOf = state.linkOf;
+    this.accounts = state.accounts;
   }
 
-  /** The store for a batch whose records are indexed already: their blocks, and every account those blocks and the records reach. */
-  static async load(db: pg.PoolClient, ctx: LinkageContext, records: readonly { system: string; sourceRef: string; me: PreparedPerson; keys: readonly string[] }[]): Promise<BatchLinkStore> {
+  /**
+   * The store for a batch whose records are indexed already: their blocks, and every account those blocks and the
+   * records reach. Read from the database, or taken from a run's mirror (which has indexed them too), whose state
+   * the store then changes as it changes the database.
+   */
+  static async load(
+    db: pg.PoolClient, ctx: LinkageContext, records: readonly { system: string; sourceRef: string; me: PreparedPerson; keys: readonly string[] }[], mirror: LinkMirror | null,
+  ): Promise<BatchLinkStore> {
     const anyDecision = (await db.query<{ any: boolean }>(ANY_DECISION_SQL)).rows[0]!.any;
-    const store = new BatchLinkStore(db, ctx, anyDecision);
+    const store = new BatchLinkStore(db, ctx, anyDecision, mirror ?? new LinkState());
     const keys = [...new Set(records.flatMap((r) => r.keys))];
-    const { rows: [hits] } = await db.query<{ blocks: Record<string, string[]> }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [JSON.stringify(keys.map((key) => ({ key, most: blockLimit(ctx, key) })))] });
+    if (!mirror) {
+      const { rows: [hits] } = await db.query<{ blocks: Record<string, string[]> }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [JSON.stringify(keys.map((key) => ({ key, most: blockLimit(ctx, key) })))] });
+      for (const [key, block] of Object.entries(hits!.blocks)) store.blocks.set(key, block);
+    }
     const reached = new Set<string>();
-    for (const [key, block] of Object.entries(hits!.blocks)) {
-      store.blocks.set(key, block);
-      if (block.length <= blockLimit(ctx, key)) for (const r of block) reached.add(r);
+    for (const key of keys) {
+      const block = store.blocks.get(key);
+      if (block && block.length <= blockLimit(ctx, key)) for (const r of block) reached.add(r);
     }
     for (const r of records) {
       reached.add(recordKey(r.system, r.sourceRef));
       store.prepared.set(recordKey(r.system, r.sourceRef), r.me);
     }
-    const { rows: [accounts] } = await db.query<{ members: [number, string, number][] }>({ name: 'linkage-batch-accounts', text: ACCOUNTS_SQL, values: [JSON.stringify([...reached])] });
     const unprepared: string[] = [];
-    for (const [citizenId, key, version] of accounts!.members) {
-      store.attach(key, citizenId);
-      if (store.prepared.has(key)) continue;
-      const p = preparedAt(ctx.tables, key, String(version));
+    const prepare = (key: string, version: string) => {
+      if (store.prepared.has(key)) return;
+      const p = preparedAt(ctx.tables, key, version);
       if (p) store.prepared.set(key, p);
       else unprepared.push(key);
+    };
+    if (mirror) {
+      const reachedAccounts = new Set<number>();
+      for (const r of reached) {
+        const citizenId = mirror.linkOf.get(r);
+        if (citizenId !== undefined) reachedAccounts.add(citizenId);
+      }
+      for (const citizenId of reachedAccounts) for (const key of mirror.accounts.get(citizenId) ?? []) prepare(key, mirror.versionOf.get(key)!);
+    } else {
+      const { rows: [accounts] } = await db.query<{ members: [number, string, number][] }>({ name: 'linkage-batch-accounts', text: ACCOUNTS_SQL, values: [JSON.stringify([...reached])] });
+      for (const [citizenId, key, version] of accounts!.members) {
+        store.state.attach(key, citizenId);
+        prepare(key, String(version));
+      }
     }
     if (unprepared.length > 0) {
       const { rows } = await db.query<{ key: string; source_record_id: string; features: PersonRecord }>({ name: 'linkage-batch-features', text: FEATURES_SQL, values: [JSON.stringify(unprepared)] });
       for (const r of rows) store.prepared.set(r.key, preparedOf(ctx.tables, r.key, r.source_record_id, r.features));
     }
     return store;
-  }
-
-  private attach(key: string, citizenId: number): void {
-    this.linkOf.set(key, citizenId);
-    const members = this.accounts.get(citizenId);
-    if (members) members.add(key);
-    else this.accounts.set(citizenId, new Set([key]));
-  }
-
-  private detach(key: string): number | null {
-    const from = this.linkOf.get(key);
-    if (from === undefined) return null;
-    this.linkOf.delete(key);
-    this.accounts.get(from)?.delete(key);
-    return from;
   }
 
   override async members(keys: readonly string[], system: string, sourceRef: string, also: readonly number[]): Promise<Member[]> {
@@ -238,7 +248,7 @@ export class BatchLinkStore extends DbLinkStore {
     if (record) {
       this.links.push({ citizenId: id, system: record.system, sourceRef: record.sourceRef, linkedBy: record.linkedBy, weight: null });
       this.events.push({ citizenId: id, kind: 'link', system: record.system, sourceRef: record.sourceRef, clientId: actor.clientId, reason: actor.reason });
-      this.attach(recordKey(record.system, record.sourceRef), id);
+      this.state.attach(recordKey(record.system, record.sourceRef), id);
     }
     this.changes.push({ citizenId: id, type: 'citizen.created' });
     return id;
@@ -247,22 +257,22 @@ export class BatchLinkStore extends DbLinkStore {
   override async linkRecord(citizenId: number, system: string, sourceRef: string, linkedBy: LinkedBy, weight: number | null, actor: Actor): Promise<void> {
     this.links.push({ citizenId, system, sourceRef, linkedBy, weight });
     this.events.push({ citizenId, kind: 'link', system, sourceRef, clientId: actor.clientId, reason: actor.reason });
-    this.attach(recordKey(system, sourceRef), citizenId);
+    this.state.attach(recordKey(system, sourceRef), citizenId);
     this.changes.push({ citizenId, type: 'citizen.updated' });
   }
 
   override async unlinkRecord(system: string, sourceRef: string, actor: Actor, why: string): Promise<number | null> {
     await this.flush();
-    this.detach(recordKey(system, sourceRef));
+    this.state.detach(recordKey(system, sourceRef));
     return super.unlinkRecord(system, sourceRef, actor, why);
   }
 
   override async splitRecord(system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number> {
     await this.flush();
     const key = recordKey(system, sourceRef);
-    this.detach(key);
+    this.state.detach(key);
     const to = await super.splitRecord(system, sourceRef, linkedBy, actor);
-    this.attach(key, to);
+    this.state.attach(key, to);
     return to;
   }
 
@@ -271,8 +281,7 @@ export class BatchLinkStore extends DbLinkStore {
     const survivor = await super.mergeCitizens(a, b, actor);
     for (const merged of [a, b]) {
       if (merged === survivor) continue;
-      for (const key of this.accounts.get(merged) ?? []) this.attach(key, survivor);
-      this.accounts.delete(merged);
+      this.state.moveAll(merged, survivor);
       for (const [from, to] of this.survivor) if (to === merged) this.survivor.set(from, survivor);
       this.survivor.set(merged, survivor);
     }

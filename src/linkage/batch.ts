@@ -10,6 +10,7 @@ import { BatchLinkStore, preparedOf } from './batch-store.js';
 import { inTransaction, type LinkageContext } from './context.js';
 import { personFeatures, recordKey } from './features.js';
 import { linkIndexed } from './link.js';
+import { LinkMirror } from './link-state.js';
 import { blockKeys, currentOf, indexMany, isChanged, RECORD_STATES_SQL, type RecordState } from './person-index.js';
 
 export interface LinkCounts {
@@ -78,7 +79,9 @@ function currentIn(store: BatchLinkStore, row: RecordState): RecordState {
  * accounts, the rest of the batch is read again, since a decision may bear
  * on the accounts their links moved to.
  */
-async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly Key[], ahead: Map<string, Content>, force: boolean, counts: LinkCounts): Promise<void> {
+async function linkBatch(
+  db: pg.PoolClient, ctx: LinkageContext, keys: readonly Key[], ahead: Map<string, Content>, force: boolean, counts: LinkCounts, mirror: LinkMirror | null,
+): Promise<void> {
   let pending = [...keys];
   // Records chosen and indexed on an earlier read: linked whatever the re-read says.
   const chosen = new Set<string>();
@@ -101,10 +104,12 @@ async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly 
     const stale = chosenRows.filter((c) => ahead.get(`${c.key}#${c.row.id}`)?.matchedUprn !== c.row.matched_uprn);
     if (stale.length > 0) for (const [at, content] of await readContent(db, ctx, { ids: stale.map((c) => c.row.id) })) ahead.set(at, content);
     const work = chosenRows.map((c) => ({ ...c, ...(ahead.get(`${c.key}#${c.row.id}`) as Content) }));
-    await indexMany(db, work.filter((w) => !w.again));
+    const indexing = work.filter((w) => !w.again);
+    await indexMany(db, indexing);
+    mirror?.index(indexing.map((w) => ({ key: w.key, version: w.row.id, keys: w.keys })));
     for (const w of work) chosen.add(w.key);
     pending = [];
-    const store = await BatchLinkStore.load(db, ctx, work.map((w) => ({ system: w.row.system, sourceRef: w.row.source_ref, me: w.me, keys: w.keys })));
+    const store = await BatchLinkStore.load(db, ctx, work.map((w) => ({ system: w.row.system, sourceRef: w.row.source_ref, me: w.me, keys: w.keys })), mirror);
     for (const [i, w] of work.entries()) {
       const o = await linkIndexed(store, ctx, currentIn(store, w.row), w.me, w.keys);
       if ((w.again || isChanged(w.row)) && o.citizenId !== null) await store.recordChanged(o.citizenId);
@@ -122,9 +127,27 @@ async function linkBatch(db: pg.PoolClient, ctx: LinkageContext, keys: readonly 
   }
 }
 
-/** Links in batches; each batch's records are read and prepared while the batch before it is linked. */
+/** How many more indexed records than records to link a run may load into a mirror (about 10 µs a record loaded, against some 150 µs a record linked of reading blocks and accounts batch by batch). */
+const MIRROR_RATIO = 10;
+/** Loads a run may make of its mirror; when others keep linking between its batches, the rest of the run reads batch by batch. */
+const MIRROR_LOADS = 3;
+
+/** Whether a run linking this many records keeps the linkage state in memory (LinkMirror). */
+async function mirrorWorthIt(ctx: LinkageContext, records: number): Promise<boolean> {
+  const { rows } = await ctx.pool.query<{ n: number }>("SELECT greatest(reltuples, 0)::float8 AS n FROM pg_class WHERE oid = 'person_record'::regclass");
+  return records * MIRROR_RATIO >= (rows[0]?.n ?? 0);
+}
+
+/**
+ * Links in batches; each batch's records are read and prepared while the batch before it is linked. A large run
+ * keeps the linkage state in memory across its batches, loaded again when another transaction took the linkage
+ * lock between two of them.
+ */
 async function linkKeys(ctx: LinkageContext, keys: Key[], options: LinkAllOptions): Promise<LinkCounts> {
   const counts = emptyLinkCounts();
+  let mirroring = keys.length > 0 && (options.mirror ?? (await mirrorWorthIt(ctx, keys.length)));
+  let mirror = null as LinkMirror | null;
+  let loads = 0;
   const batch = options.batchSize ?? 1000;
   const readAhead = (from: number) => {
     const read = readContent(ctx.pool, ctx, { keys: keys.slice(from, from + batch) });
@@ -136,8 +159,17 @@ async function linkKeys(ctx: LinkageContext, keys: Key[], options: LinkAllOption
   for (let i = 0; i < keys.length; i += batch) {
     const ahead = await next;
     if (i + batch < keys.length) next = readAhead(i + batch);
-    await inTransaction(ctx.pool, (db) => linkBatch(db, ctx, keys.slice(i, i + batch), ahead, options.relink ?? false, counts));
-    options.onProgress?.(counts, keys.length);
+    const generation = await inTransaction(ctx.pool, async (db, generation) => {
+      if (mirroring && !mirror?.currentAt(generation)) {
+        mirroring = loads++ < MIRROR_LOADS;
+        mirror = mirroring ? await LinkMirror.load(db) : null;
+      }
+      mirror?.changing();
+      await linkBatch(db, ctx, keys.slice(i, i + batch), ahead, options.relink ?? false, counts, mirror);
+      return generation;
+    });
+    mirror?.settled(generation);
+    await options.onProgress?.(counts, keys.length);
   }
   return counts;
 }
@@ -146,7 +178,10 @@ export interface LinkAllOptions {
   /** Re-evaluate every current record (after re-training), not only new and changed ones. */
   relink?: boolean;
   batchSize?: number;
-  onProgress?: (counts: LinkCounts, total: number) => void;
+  /** Keep the linkage state in memory across batches (LinkMirror); by default when the run is large beside what is indexed. */
+  mirror?: boolean;
+  /** Called between batches, awaited. */
+  onProgress?: (counts: LinkCounts, total: number) => void | Promise<void>;
 }
 
 /**

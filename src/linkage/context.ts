@@ -88,11 +88,21 @@ export async function openLinkage(pool: pg.Pool, options: OpenOptions = {}): Pro
   return ctx;
 }
 
-/** Runs `fn` in a transaction holding the linkage lock: linking and steward decisions never interleave. */
-export function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * The lock, then the next linkage generation: the subquery (kept apart by OFFSET 0) is scanned before the outer
+ * row is made, so the number is taken once the lock is held, and two transactions holding the lock one after the
+ * other take consecutive numbers only if no other took the lock between them.
+ */
+const LOCK_SQL = "SELECT nextval('linkage_generation') AS generation FROM (SELECT pg_advisory_xact_lock($1) OFFSET 0) locked";
+
+/**
+ * Runs `fn` in a transaction holding the linkage lock: linking and steward decisions never interleave. `fn` is
+ * given the transaction's linkage generation (see LOCK_SQL).
+ */
+export function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient, generation: number) => Promise<T>): Promise<T> {
   return transaction(pool, async (db) => {
-    await db.query('SELECT pg_advisory_xact_lock($1)', [LINKAGE_LOCK]);
-    return fn(db);
+    const { rows } = await db.query<{ generation: string }>({ name: 'linkage-lock', text: LOCK_SQL, values: [LINKAGE_LOCK] });
+    return fn(db, Number(rows[0]!.generation));
   });
 }
 

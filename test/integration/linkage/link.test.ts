@@ -3,9 +3,11 @@ import { createCitizen, currentLink, MODEL, resolveRef, unlinkRecord } from '../
 import { AddressMatcher } from '../../../src/addresses/matcher.js';
 import { inTransaction, linkageForWorker, loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
 import { linkAll, linkSourceRecords } from '../../../src/linkage/batch.js';
+import { manualLink } from '../../../src/linkage/decisions.js';
 import { linkOne, strongConflict } from '../../../src/linkage/link.js';
 import { BatchLinkStore } from '../../../src/linkage/batch-store.js';
 import { personFeatures } from '../../../src/linkage/features.js';
+import { LinkMirror } from '../../../src/linkage/link-state.js';
 import { blockKeys, indexSourceRecord } from '../../../src/linkage/person-index.js';
 import { emptyNicknameTable, prepare } from '../../../matching/person/index.js';
 import { citizenRef, isValidCitizenRef } from '../../../src/linkage/reference.js';
@@ -157,14 +159,17 @@ describe('incremental person linkage', () => {
       const me = prepare(personFeatures(sourceRecord(spec)), ctx.tables);
       return { system: spec.system, sourceRef: spec.ref, me, keys: blockKeys(ctx, me) };
     });
-    const found = await inTransaction(db.pool, async (client) => {
-      for (const r of batch) await indexSourceRecord(client, ctx, r.system, r.sourceRef);
-      const linkStore = await BatchLinkStore.load(client, ctx, batch);
-      return linkStore.neighbours(batch[0]!.keys, 'revenues', 'KG1-1');
-    });
-    // The JNR, indexed with the batch but not linked yet, is there; the social-care record (linked, named on no account)
-    // and the record itself are not.
-    expect(found.map((p) => p.id)).toEqual(['revenues|KG1-2']);
+    // Read from the database, and from a run's mirror loaded after the batch was indexed.
+    for (const mirrored of [false, true]) {
+      const found = await inTransaction(db.pool, async (client) => {
+        for (const r of batch) await indexSourceRecord(client, ctx, r.system, r.sourceRef);
+        const linkStore = await BatchLinkStore.load(client, ctx, batch, mirrored ? await LinkMirror.load(client) : null);
+        return linkStore.neighbours(batch[0]!.keys, 'revenues', 'KG1-1');
+      });
+      // The JNR, indexed with the batch but not linked yet, is there; the social-care record (linked, named on no account)
+      // and the record itself are not.
+      expect(found.map((p) => p.id)).toEqual(['revenues|KG1-2']);
+    }
   });
 
   it('takes an undated record out of an account when a later joint party of its record matches it as well', async () => {
@@ -338,25 +343,65 @@ describe('a merge in the middle of a batch', () => {
 });
 
 describe('determinism', () => {
-  it('gives the same accounts for the same input order and model', async () => {
-    const partitions: string[][] = [];
-    for (let run = 0; run < 2; run++) {
+  it('gives the same accounts and reviews for the same input order and model, with the linkage state read batch by batch or kept in memory', async () => {
+    const runs: { partition: string[]; reviews: string[] }[] = [];
+    // Twice as a run chooses (it keeps the state in memory: nothing is indexed yet), then read batch by batch and kept, in small batches.
+    for (const options of [{}, {}, { mirror: false, batchSize: 40 }, { mirror: true, batchSize: 40 }]) {
       const db = await createTestDatabase();
       try {
         await store(db.pool, population(5, 80));
         const tables = await loadPrepareTables();
         await trainFromDatabase(db.pool, tables, { seed: 9 });
-        await linkAll(await openLinkage(db.pool, { tables }));
+        await linkAll(await openLinkage(db.pool, { tables }), options);
         const { rows } = await db.pool.query<{ members: string }>(
           `SELECT string_agg(system || '/' || source_ref, ',' ORDER BY system, source_ref) AS members
              FROM citizen_link WHERE ended_at IS NULL GROUP BY citizen_id ORDER BY 1`,
         );
-        partitions.push(rows.map((r) => r.members));
+        const reviews = await db.pool.query<{ item: string }>(
+          "SELECT concat_ws('/', r.system, r.source_ref, r.candidate_system, r.candidate_ref, r.status) AS item FROM person_review r ORDER BY 1",
+        );
+        runs.push({ partition: rows.map((r) => r.members), reviews: reviews.rows.map((r) => r.item) });
       } finally {
         await db.drop();
       }
     }
-    expect(partitions[0]!.length).toBeGreaterThan(70);
-    expect(partitions[1]).toEqual(partitions[0]);
+    expect(runs[0]!.partition.length).toBeGreaterThan(70);
+    for (const run of runs.slice(1)) expect(run).toEqual(runs[0]);
+  }, 240_000);
+
+  it('loads the state a run keeps in memory again when a steward changed links between its batches', async () => {
+    const db = await createTestDatabase();
+    try {
+      await store(db.pool, population(3, 60));
+      const tables = await loadPrepareTables();
+      await trainFromDatabase(db.pool, tables, { seed: 9 });
+      const ctx = await openLinkage(db.pool, { tables });
+      await linkAll(ctx);
+      const home = { surname: 'HALLORAN', lines: ['3 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZH', uprn: 900031 };
+      const first: PersonSpec = { system: 'revenues', ref: 'HL1', forenames: ['PETRA'], dob: '1961-04-09', ...home };
+      const other: PersonSpec = { system: 'housing', ref: 'HL2', forenames: ['QUENTIN'], surname: 'MARLOWE', dob: '1990-11-30', lines: ['9 MILL LANE', 'NORTHBY'], postcode: 'ZZ8 8ZQ', uprn: 900032 };
+      const again: PersonSpec = { ...first, system: 'housing', ref: 'HL3' };
+      await store(db.pool, [first, other, again].map(sourceRecord));
+      let batches = 0;
+      let emptied: number | null = null;
+      await linkAll(ctx, {
+        mirror: true, batchSize: 1,
+        onProgress: async () => {
+          if (++batches !== 2) return;
+          // Between the run's batches: the steward moves PETRA's record to QUENTIN's account; hers is left empty and merged.
+          emptied = await citizenOf(ctx, 'revenues', 'HL1');
+          const { rows } = await db.pool.query<{ ref: string }>('SELECT c.ref FROM citizen c JOIN citizen_link l ON l.citizen_id = c.id AND l.ended_at IS NULL WHERE l.system = $1 AND l.source_ref = $2', ['housing', 'HL2']);
+          await manualLink(ctx, rows[0]!.ref, 'revenues', 'HL1', { clientId: null, reason: 'test' });
+        },
+      });
+      expect(batches).toBe(3);
+      expect(emptied).not.toBeNull();
+      // Kept in memory without loading again, the state still had PETRA's first account, and her second record joined it.
+      const status = await db.pool.query<{ status: string }>('SELECT c.status FROM citizen c WHERE c.id = $1', [await citizenOf(ctx, 'housing', 'HL3')]);
+      expect(await citizenOf(ctx, 'housing', 'HL3')).not.toBe(emptied);
+      expect(status.rows[0]!.status).toBe('active');
+    } finally {
+      await db.drop();
+    }
   }, 120_000);
 });
