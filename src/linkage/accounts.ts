@@ -29,22 +29,40 @@ async function event(
 }
 
 /**
- * Reference numbers are taken from the sequence in blocks, one round trip per
- * block, kept per connection (so per database). A number taken and not used
- * (the connection ends) is simply never issued: references are never reused,
- * and need not be dense.
+ * Numbers of a sequence taken in blocks, one round trip per block, kept per
+ * connection (so per database). A number taken and not used (the connection
+ * ends) is simply never issued: references and ids are never reused, and
+ * need not be dense.
  */
-const REF_BLOCK = 64;
-const refNumbers = new WeakMap<pg.PoolClient, number[]>();
+function sequenceStock(sql: string, block: number) {
+  const stocks = new WeakMap<pg.PoolClient, number[]>();
+  // Largest first: pop() hands them out in ascending order.
+  const take = async (db: pg.PoolClient, n: number) => (await db.query<{ n: string }>(sql, [n])).rows.map((r) => Number(r.n)).reverse();
+  return {
+    async next(db: pg.PoolClient): Promise<number> {
+      let stock = stocks.get(db);
+      if (!stock || stock.length === 0) stocks.set(db, (stock = await take(db, block)));
+      return stock.pop() as number;
+    },
+    /** At least `n` numbers in stock, so that the next `n` need no round trip. */
+    async reserve(db: pg.PoolClient, n: number): Promise<void> {
+      const stock = stocks.get(db) ?? [];
+      if (stock.length < n) stocks.set(db, [...(await take(db, n - stock.length)), ...stock]);
+    },
+  };
+}
 
-export async function nextRefNumber(db: pg.PoolClient): Promise<number> {
-  let stock = refNumbers.get(db);
-  if (!stock || stock.length === 0) {
-    const { rows } = await db.query<{ n: string }>("SELECT nextval('citizen_ref_seq') AS n FROM generate_series(1, $1)", [REF_BLOCK]);
-    stock = rows.map((r) => Number(r.n)).reverse();
-    refNumbers.set(db, stock);
-  }
-  return stock.pop() as number;
+const refNumbers = sequenceStock("SELECT nextval('citizen_ref_seq') AS n FROM generate_series(1, $1)", 64);
+/** Ids for accounts queued before they are written (BatchLinkStore), so that records can be linked to them at once. */
+const citizenIds = sequenceStock("SELECT nextval(pg_get_serial_sequence('citizen', 'id')) AS n FROM generate_series(1, $1)", 256);
+
+export const nextRefNumber = (db: pg.PoolClient): Promise<number> => refNumbers.next(db);
+export const nextCitizenId = (db: pg.PoolClient): Promise<number> => citizenIds.next(db);
+
+/** Ids and reference numbers in stock for `n` new accounts, taken now rather than while later statements are running. */
+export async function reserveAccounts(db: pg.PoolClient, n: number): Promise<void> {
+  await refNumbers.reserve(db, n);
+  await citizenIds.reserve(db, n);
 }
 
 const CREATE = `

@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import { prepare, type PersonRecord, type PreparedPerson, type PrepareTables } from '../../matching/person/index.js';
 import { citizensChanged, type CitizenChange } from '../publish/outbox.js';
-import { nextRefNumber, type Actor, type LinkedBy } from './accounts.js';
+import { nextCitizenId, nextRefNumber, type Actor, type LinkedBy } from './accounts.js';
 import type { LinkageContext } from './context.js';
 import { recordKey, splitKey } from './features.js';
 import { DbLinkStore, NO_DECISIONS, REVIEW_SQL, reviewColumns, type Decisions, type Member, type ReviewItem } from './link-store.js';
@@ -50,9 +50,9 @@ const FEATURES_SQL = `
 
 const ANY_DECISION_SQL = 'SELECT EXISTS (SELECT 1 FROM link_decision WHERE revoked_at IS NULL) AS any';
 
-/** Ids for new accounts are taken from the identity's sequence in blocks, so a queued account can be linked to at once. */
-const IDS_SQL = "SELECT nextval(pg_get_serial_sequence('citizen', 'id')) AS id FROM generate_series(1, $1)";
-const ID_BLOCK = 256;
+/** Whether any steward decision stands: without one, a batch asks the database for none. */
+export const anyDecisionIn = async (db: pg.PoolClient): Promise<boolean> => (await db.query<{ any: boolean }>(ANY_DECISION_SQL)).rows[0]!.any;
+
 
 /** A batch's new accounts, links and events in one statement, each as a JSON array (cheaper to send than an array per column). */
 const WRITE_SQL = `
@@ -111,7 +111,6 @@ interface QueuedEvent { citizenId: number; kind: 'create' | 'link'; system: stri
 
 export class BatchLinkStore extends DbLinkStore {
   private readonly prepared = new Map<string, PreparedPerson>();
-  private ids: number[] = [];
   private citizens: { id: number; ref: string }[] = [];
   private links: QueuedLink[] = [];
   private events: QueuedEvent[] = [];
@@ -134,13 +133,13 @@ export class BatchLinkStore extends DbLinkStore {
   /**
    * The store for a batch whose records are indexed already: their blocks, and every account those blocks and the
    * records reach. Read from the database, or taken from a run's mirror (which has indexed them too), whose state
-   * the store then changes as it changes the database.
+   * the store then changes as it changes the database. `anyDecision` may have been asked before statements still running.
    */
   static async load(
     db: pg.PoolClient, ctx: LinkageContext, records: readonly { system: string; sourceRef: string; me: PreparedPerson; keys: readonly string[] }[], mirror: LinkMirror | null,
+    anyDecision: Promise<boolean> = anyDecisionIn(db),
   ): Promise<BatchLinkStore> {
-    const anyDecision = (await db.query<{ any: boolean }>(ANY_DECISION_SQL)).rows[0]!.any;
-    const store = new BatchLinkStore(db, ctx, anyDecision, mirror ?? new LinkState());
+    const store = new BatchLinkStore(db, ctx, await anyDecision, mirror ?? new LinkState());
     const keys = [...new Set(records.flatMap((r) => r.keys))];
     if (!mirror) {
       const { rows: [hits] } = await db.query<{ blocks: Record<string, string[]> }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [JSON.stringify(keys.map((key) => ({ key, most: blockLimit(ctx, key) })))] });
@@ -238,10 +237,7 @@ export class BatchLinkStore extends DbLinkStore {
   }
 
   override async createCitizen(actor: Actor, record?: { system: string; sourceRef: string; linkedBy: LinkedBy }): Promise<number> {
-    if (this.ids.length === 0) {
-      this.ids = (await this.db.query<{ id: string }>(IDS_SQL, [ID_BLOCK])).rows.map((r) => Number(r.id)).reverse();
-    }
-    const id = this.ids.pop() as number;
+    const id = await nextCitizenId(this.db);
     this.citizens.push({ id, ref: citizenRef(await nextRefNumber(this.db)) });
     this.events.push({ citizenId: id, kind: 'create', system: null, sourceRef: null, clientId: actor.clientId, reason: actor.reason });
     this.accounts.set(id, new Set());

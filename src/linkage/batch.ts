@@ -6,7 +6,8 @@
 import type pg from 'pg';
 import type { PersonRecord, PreparedPerson } from '../../matching/person/index.js';
 import type { SourceRecord } from '../../schemas/source-record.js';
-import { BatchLinkStore, preparedOf } from './batch-store.js';
+import { reserveAccounts } from './accounts.js';
+import { anyDecisionIn, BatchLinkStore, preparedOf } from './batch-store.js';
 import { inTransaction, type LinkageContext } from './context.js';
 import { personFeatures, recordKey } from './features.js';
 import { linkIndexed } from './link.js';
@@ -74,8 +75,9 @@ function currentIn(store: BatchLinkStore, row: RecordState): RecordState {
 /**
  * Links a batch in one transaction: the records' links read in one query, the
  * records (read ahead) indexed in one statement, their candidates read
- * together, then linked one by one in order in memory, the outcomes written
- * together. When steward decisions exist and a record moves or merges
+ * together (or taken from the run's mirror, while the database is still
+ * writing the index), then linked one by one in order in memory, the
+ * outcomes written together. When steward decisions exist and a record moves or merges
  * accounts, the rest of the batch is read again, since a decision may bear
  * on the accounts their links moved to.
  */
@@ -104,27 +106,48 @@ async function linkBatch(
     const stale = chosenRows.filter((c) => ahead.get(`${c.key}#${c.row.id}`)?.matchedUprn !== c.row.matched_uprn);
     if (stale.length > 0) for (const [at, content] of await readContent(db, ctx, { ids: stale.map((c) => c.row.id) })) ahead.set(at, content);
     const work = chosenRows.map((c) => ({ ...c, ...(ahead.get(`${c.key}#${c.row.id}`) as Content) }));
+    // Asked before the index is written: with the state in memory, nothing else the batch needs waits for that statement,
+    // and the records are linked while the database writes it (statements after it on the connection follow it).
+    await reserveAccounts(db, work.length);
+    const anyDecision = anyDecisionIn(db);
+    anyDecision.catch(() => undefined);
     const indexing = work.filter((w) => !w.again);
-    await indexMany(db, indexing);
+    const indexed = indexMany(db, indexing);
+    indexed.catch(() => undefined);
     mirror?.index(indexing.map((w) => ({ key: w.key, version: w.row.id, keys: w.keys })));
     for (const w of work) chosen.add(w.key);
     pending = [];
-    const store = await BatchLinkStore.load(db, ctx, work.map((w) => ({ system: w.row.system, sourceRef: w.row.source_ref, me: w.me, keys: w.keys })), mirror);
-    for (const [i, w] of work.entries()) {
-      const o = await linkIndexed(store, ctx, currentIn(store, w.row), w.me, w.keys);
-      if ((w.again || isChanged(w.row)) && o.citizenId !== null) await store.recordChanged(o.citizenId);
-      if (o.action !== 'missing') counts[o.action]++;
-      counts.merges += o.merges;
-      counts.reviews += o.reviews;
-      // Without steward decisions a move or merge changes no other record of the batch but for the account its link is in
-      // now (currentIn); a decision on an account may bear on the records it gains, so those are read again.
-      if (store.anyDecision && (o.merges > 0 || o.action === 'moved' || o.action === 'steward')) {
-        pending = work.slice(i + 1).map((x) => ({ system: x.row.system, source_ref: x.row.source_ref }));
-        break;
-      }
+    try {
+      await linkWork(db, ctx, work, mirror, anyDecision, counts, (rest) => (pending = rest));
+      await indexed;
+    } catch (error) {
+      // The index's own error rather than the "transaction is aborted" of a statement after it.
+      await indexed;
+      throw error;
     }
-    await store.flush();
   }
+}
+
+/** Links a batch's records, read and indexed, in order in memory; `reread` takes the rest of the batch when it must be read again. */
+async function linkWork(
+  db: pg.PoolClient, ctx: LinkageContext, work: readonly (Content & { key: string; again: boolean; row: RecordState })[], mirror: LinkMirror | null,
+  anyDecision: Promise<boolean>, counts: LinkCounts, reread: (rest: Key[]) => void,
+): Promise<void> {
+  const store = await BatchLinkStore.load(db, ctx, work.map((w) => ({ system: w.row.system, sourceRef: w.row.source_ref, me: w.me, keys: w.keys })), mirror, anyDecision);
+  for (const [i, w] of work.entries()) {
+    const o = await linkIndexed(store, ctx, currentIn(store, w.row), w.me, w.keys);
+    if ((w.again || isChanged(w.row)) && o.citizenId !== null) await store.recordChanged(o.citizenId);
+    if (o.action !== 'missing') counts[o.action]++;
+    counts.merges += o.merges;
+    counts.reviews += o.reviews;
+    // Without steward decisions a move or merge changes no other record of the batch but for the account its link is in
+    // now (currentIn); a decision on an account may bear on the records it gains, so those are read again.
+    if (store.anyDecision && (o.merges > 0 || o.action === 'moved' || o.action === 'steward')) {
+      reread(work.slice(i + 1).map((x) => ({ system: x.row.system, source_ref: x.row.source_ref })));
+      break;
+    }
+  }
+  await store.flush();
 }
 
 /** How many more indexed records than records to link a run may load into a mirror (about 10 µs a record loaded, against some 150 µs a record linked of reading blocks and accounts batch by batch). */
