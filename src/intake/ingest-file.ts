@@ -6,11 +6,11 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline, Transform } from 'node:stream';
-import { Worker } from 'node:worker_threads';
 import type pg from 'pg';
 import { DEFAULT_MAPPING_FILES, loadMapping, readAndMapEach, type Mapping } from '../../adapters/mapping/index.js';
 import { createIntake, ingestPrepared, intakeItem, interruptAbandoned, type IntakeSource } from './ingest.js';
 import { ItemPreparer, type Counts, type PreparedItems } from './store.js';
+import { startWorker } from '../worker-thread.js';
 
 export function mappingFileFor(system: string, given: string | undefined): string {
   if (given) return given;
@@ -91,21 +91,8 @@ export async function* prepareFile(job: PrepareJob, mapping?: Mapping, skip = 0)
   if (batch.length > 0) yield { ...batch.take(), bytes, records };
 }
 
-// Packages the worker's code imports, loaded before it registers tsx's loader: through the loader's hooks each of their
-// many modules costs several times as much (typebox/compile alone 1.3 s instead of 0.3 s). Resolved here, so that the
-// worker's TypeScript finds the very same modules already loaded.
+// Packages the worker's code imports (see startWorker).
 const PRELOADED = ['typebox', 'typebox/compile', 'typebox/value', 'libphonenumber-js', 'yaml', 'fast-xml-parser', 'csv-parse/sync', 'iconv-lite', 'postcode', 'pg-copy-streams'];
-
-function startWorker(job: PrepareJob): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./prepare-worker.js', here), { workerData: job });
-  // Run from the TypeScript source: a worker does not inherit the main thread's loader, so it registers tsx's itself.
-  const entry = new URL('./prepare-worker.ts', here).href;
-  const preload = JSON.stringify(PRELOADED.map((name) => import.meta.resolve(name)));
-  const code = `Promise.all(${preload}.map((url) => import(url))).then(() => import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}))`
-    + `.then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); })`;
-  return new Worker(code, { eval: true, workerData: job });
-}
 
 /**
  * prepareFile in a worker thread, AHEAD batches ahead of the caller: parsing
@@ -118,7 +105,7 @@ function startWorker(job: PrepareJob): Worker {
 export async function* prepareFileInWorker(job: PrepareJob, mapping: Mapping, options: { handOverAfter?: number } = {}): AsyncGenerator<PreparedBatch> {
   // At most this many batches here, then wait for the worker (tests hand over at a known point this way).
   const handOverAfter = options.handOverAfter ?? Infinity;
-  const worker = startWorker(job);
+  const worker = startWorker(new URL('./prepare-worker.ts', import.meta.url), job, PRELOADED);
   const queue: Exclude<PrepareMessage, { ready: true }>[] = [];
   let ready = false;
   let failure: Error | null = null;

@@ -95,14 +95,17 @@ function cacheOf(tables: PrepareTables): Map<string, PreparedPerson> {
 }
 
 /** A record's prepared form at a version (its source record id), if prepared already. */
-const preparedAt = (tables: PrepareTables, key: string, version: string): PreparedPerson | undefined => cacheOf(tables).get(`${key}#${version}`);
+export const preparedAt = (tables: PrepareTables, key: string, version: string): PreparedPerson | undefined => cacheOf(tables).get(`${key}#${version}`);
+
+/** Keeps a record's prepared form at a version. */
+export function keepPrepared(tables: PrepareTables, key: string, version: string, prepared: PreparedPerson): void {
+  cacheOf(tables).set(`${key}#${version}`, prepared);
+}
 
 /** A record's prepared form at a version, from the cache or prepared now and kept. */
 export function preparedOf(tables: PrepareTables, key: string, version: string, features: PersonRecord): PreparedPerson {
-  const cache = cacheOf(tables);
-  const at = `${key}#${version}`;
-  let p = cache.get(at);
-  if (!p) cache.set(at, (p = prepare(features, tables)));
+  let p = preparedAt(tables, key, version);
+  if (!p) keepPrepared(tables, key, version, (p = prepare(features, tables)));
   return p;
 }
 

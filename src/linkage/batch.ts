@@ -5,14 +5,14 @@
  */
 import type pg from 'pg';
 import type { PersonRecord, PreparedPerson } from '../../matching/person/index.js';
-import type { SourceRecord } from '../../schemas/source-record.js';
 import { reserveAccounts } from './accounts.js';
-import { anyDecisionIn, BatchLinkStore, preparedOf } from './batch-store.js';
+import { anyDecisionIn, BatchLinkStore, keepPrepared, preparedAt } from './batch-store.js';
+import { ContentWorker, prepareHere, type SourceRow } from './content.js';
 import { inTransaction, type LinkageContext } from './context.js';
-import { personFeatures, recordKey } from './features.js';
+import { recordKey } from './features.js';
 import { linkIndexed } from './link.js';
 import { LinkMirror } from './link-state.js';
-import { blockKeys, currentOf, indexMany, isChanged, RECORD_STATES_SQL, type RecordState } from './person-index.js';
+import { currentOf, indexMany, isChanged, RECORD_STATES_SQL, type RecordState } from './person-index.js';
 
 export interface LinkCounts {
   records: number;
@@ -34,33 +34,34 @@ type Key = { system: string; source_ref: string };
 interface Content { id: string; matchedUprn: string | null; features: PersonRecord; me: PreparedPerson; keys: string[] }
 
 const SOURCES_SQL = (where: string) => `
-  SELECT s.system, s.source_ref, s.id, s.record, am.uprn AS matched_uprn FROM source_record s
+  SELECT s.system, s.source_ref, s.id, s.record::text AS record, am.uprn AS matched_uprn FROM source_record s
     LEFT JOIN address_match am ON am.source_record_id = s.id AND am.status = 'matched'
    WHERE ${where}`;
 const CURRENT_SOURCES_SQL = SOURCES_SQL('(s.system, s.source_ref) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND s.current');
 const VERSIONS_SQL = SOURCES_SQL('s.id = ANY($1::bigint[])');
 
-/** Records prepared between two waits for the database, so that the batch being linked is not held up for long. */
-const PREPARE_SLICE = 100;
-
 /**
  * The current versions of the given records (and the given versions), read and
- * prepared: mapping to features, normalising and blocking keys. A batch's
- * records are read ahead, outside its transaction, while the batch before it
- * is linked; its transaction checks that each is still the version read.
+ * prepared: mapping to features, normalising and blocking keys (in the run's
+ * worker when it has one). A batch's records are read ahead, outside its
+ * transaction, while the batch before it is linked; its transaction checks
+ * that each is still the version read.
  */
-async function readContent(db: pg.Pool | pg.PoolClient, ctx: LinkageContext, which: { keys: readonly Key[] } | { ids: readonly string[] }): Promise<Map<string, Content>> {
-  const { rows } = await db.query<{ system: string; source_ref: string; id: string; record: SourceRecord; matched_uprn: string | null }>(
+async function readContent(
+  db: pg.Pool | pg.PoolClient, ctx: LinkageContext, which: { keys: readonly Key[] } | { ids: readonly string[] }, worker: ContentWorker | null,
+): Promise<Map<string, Content>> {
+  const { rows } = await db.query<SourceRow>(
     'keys' in which ? CURRENT_SOURCES_SQL : VERSIONS_SQL,
     'keys' in which ? [which.keys.map((k) => k.system), which.keys.map((k) => k.source_ref)] : [which.ids],
   );
+  const known = (r: SourceRow) => preparedAt(ctx.tables, recordKey(r.system, r.source_ref), r.id);
+  const prepared = worker ? await worker.prepare(rows, known) : await prepareHere(rows, ctx.tables, ctx.rules, known);
   const out = new Map<string, Content>();
   for (const [i, r] of rows.entries()) {
-    if (i % PREPARE_SLICE === PREPARE_SLICE - 1) await new Promise(setImmediate);
     const key = recordKey(r.system, r.source_ref);
-    const features = personFeatures(r.record, r.matched_uprn);
-    const me = preparedOf(ctx.tables, key, r.id, features);
-    out.set(`${key}#${r.id}`, { id: r.id, matchedUprn: r.matched_uprn, features, me, keys: blockKeys(ctx, me) });
+    const { features, me, keys } = prepared[i]!;
+    keepPrepared(ctx.tables, key, r.id, me);
+    out.set(`${key}#${r.id}`, { id: r.id, matchedUprn: r.matched_uprn, features, me, keys });
   }
   return out;
 }
@@ -104,7 +105,7 @@ async function linkBatch(
     });
     // A version taken in, or matched to another address, since the read ahead is read now.
     const stale = chosenRows.filter((c) => ahead.get(`${c.key}#${c.row.id}`)?.matchedUprn !== c.row.matched_uprn);
-    if (stale.length > 0) for (const [at, content] of await readContent(db, ctx, { ids: stale.map((c) => c.row.id) })) ahead.set(at, content);
+    if (stale.length > 0) for (const [at, content] of await readContent(db, ctx, { ids: stale.map((c) => c.row.id) }, null)) ahead.set(at, content);
     const work = chosenRows.map((c) => ({ ...c, ...(ahead.get(`${c.key}#${c.row.id}`) as Content) }));
     // Asked before the index is written: with the state in memory, nothing else the batch needs waits for that statement,
     // and the records are linked while the database writes it (statements after it on the connection follow it).
@@ -168,12 +169,21 @@ async function mirrorWorthIt(ctx: LinkageContext, records: number): Promise<bool
  */
 async function linkKeys(ctx: LinkageContext, keys: Key[], options: LinkAllOptions): Promise<LinkCounts> {
   const counts = emptyLinkCounts();
+  const batch = options.batchSize ?? 1000;
+  const worker = ContentWorker.worthIt(ctx.rules, keys.length, options.worker) ? new ContentWorker(ctx.tables, ctx.rules) : null;
+  try {
+    return await linkInBatches(ctx, keys, options, batch, worker, counts);
+  } finally {
+    await worker?.close();
+  }
+}
+
+async function linkInBatches(ctx: LinkageContext, keys: Key[], options: LinkAllOptions, batch: number, worker: ContentWorker | null, counts: LinkCounts): Promise<LinkCounts> {
   let mirroring = keys.length > 0 && (options.mirror ?? (await mirrorWorthIt(ctx, keys.length)));
   let mirror = null as LinkMirror | null;
   let loads = 0;
-  const batch = options.batchSize ?? 1000;
   const readAhead = (from: number) => {
-    const read = readContent(ctx.pool, ctx, { keys: keys.slice(from, from + batch) });
+    const read = readContent(ctx.pool, ctx, { keys: keys.slice(from, from + batch) }, worker);
     // Awaited when its batch comes; a failure meanwhile is no unhandled rejection.
     read.catch(() => undefined);
     return read;
@@ -203,6 +213,8 @@ export interface LinkAllOptions {
   batchSize?: number;
   /** Keep the linkage state in memory across batches (LinkMirror); by default when the run is large beside what is indexed. */
   mirror?: boolean;
+  /** Prepare records in a worker thread (ContentWorker); by default for a large run. */
+  worker?: boolean;
   /** Called between batches, awaited. */
   onProgress?: (counts: LinkCounts, total: number) => void | Promise<void>;
 }

@@ -345,8 +345,9 @@ describe('a merge in the middle of a batch', () => {
 describe('determinism', () => {
   it('gives the same accounts and reviews for the same input order and model, with the linkage state read batch by batch or kept in memory', async () => {
     const runs: { partition: string[]; reviews: string[] }[] = [];
-    // Twice as a run chooses (it keeps the state in memory: nothing is indexed yet), then read batch by batch and kept, in small batches.
-    for (const options of [{}, {}, { mirror: false, batchSize: 40 }, { mirror: true, batchSize: 40 }]) {
+    // Twice as a run chooses (it keeps the state in memory: nothing is indexed yet), then read batch by batch and kept, in small
+    // batches, and with records prepared in a worker thread once it has loaded.
+    for (const options of [{}, {}, { mirror: false, batchSize: 40 }, { mirror: true, batchSize: 40 }, { mirror: true, batchSize: 40, worker: true }]) {
       const db = await createTestDatabase();
       try {
         await store(db.pool, population(5, 80));
