@@ -113,7 +113,6 @@ interface QueuedLink { citizenId: number; system: string; sourceRef: string; lin
 interface QueuedEvent { citizenId: number; kind: 'create' | 'link'; system: string | null; sourceRef: string | null; clientId: number | null; reason: string }
 
 export class BatchLinkStore extends DbLinkStore {
-  private readonly prepared = new Map<string, PreparedPerson>();
   private citizens: { id: number; ref: string }[] = [];
   private links: QueuedLink[] = [];
   private events: QueuedEvent[] = [];
@@ -125,12 +124,15 @@ export class BatchLinkStore extends DbLinkStore {
   private readonly blocks: Map<string, string[]>;
   private readonly linkOf: Map<string, number>;
   private readonly accounts: Map<number, Set<string>>;
+  /** A mirror's prepared forms outlive the batch: a member is looked up once in a run, not once a batch. */
+  private readonly prepared: Map<string, PreparedPerson>;
 
   private constructor(db: pg.PoolClient, ctx: LinkageContext, readonly anyDecision: boolean, private readonly state: LinkState) {
     super(db, ctx);
     this.blocks = state.blocks;
     this.linkOf = state.linkOf;
     this.accounts = state.accounts;
+    this.prepared = state.prepared;
   }
 
   /**
@@ -198,7 +200,9 @@ export class BatchLinkStore extends DbLinkStore {
     }
     const out: Member[] = [];
     for (const citizenId of [...found].sort((a, b) => a - b)) {
-      for (const key of [...(this.accounts.get(citizenId) ?? [])].sort()) {
+      const keys = this.accounts.get(citizenId);
+      if (!keys) continue;
+      for (const key of keys.size === 1 ? keys : [...keys].sort()) {
         if (key === self) continue;
         const { system: s, sourceRef: ref } = splitKey(key);
         out.push({ citizenId, key, system: s, sourceRef: ref, prepared: this.prepared.get(key) as PreparedPerson });

@@ -115,7 +115,7 @@ async function linkBatch(
     const indexing = work.filter((w) => !w.again);
     const indexed = indexMany(db, indexing);
     indexed.catch(() => undefined);
-    mirror?.index(indexing.map((w) => ({ key: w.key, version: w.row.id, keys: w.keys })));
+    mirror?.index(indexing.map((w) => ({ key: w.key, version: w.row.id, keys: w.keys, me: w.me })));
     for (const w of work) chosen.add(w.key);
     pending = [];
     try {

@@ -5,6 +5,7 @@
  * (LinkMirror), so that a batch reads none of it.
  */
 import type pg from 'pg';
+import type { PreparedPerson } from '../../matching/person/index.js';
 import { recordKey } from './features.js';
 
 export class LinkState {
@@ -12,6 +13,8 @@ export class LinkState {
   readonly blocks = new Map<string, string[]>();
   readonly linkOf = new Map<string, number>();
   readonly accounts = new Map<number, Set<string>>();
+  /** Records' prepared forms at the version they are indexed at: a batch's records and the members of the accounts they reach. */
+  readonly prepared = new Map<string, PreparedPerson>();
 
   attach(key: string, citizenId: number): void {
     this.linkOf.set(key, citizenId);
@@ -94,9 +97,10 @@ export class LinkMirror extends LinkState {
     this.generation = generation;
   }
 
-  /** Records indexed (again): their old keys leave their blocks, their new ones join. */
-  index(records: readonly { key: string; version: string; keys: readonly string[] }[]): void {
+  /** Records indexed (again): their old keys leave their blocks, their new ones join; their prepared form is this version's. */
+  index(records: readonly { key: string; version: string; keys: readonly string[]; me: PreparedPerson }[]): void {
     for (const r of records) {
+      this.prepared.set(r.key, r.me);
       for (const old of this.keysOf.get(r.key) ?? []) {
         const block = this.blocks.get(old);
         if (!block) continue;
