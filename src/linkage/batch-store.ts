@@ -145,20 +145,6 @@ export class BatchLinkStore extends DbLinkStore {
     anyDecision: Promise<boolean> = anyDecisionIn(db),
   ): Promise<BatchLinkStore> {
     const store = new BatchLinkStore(db, ctx, await anyDecision, mirror ?? new LinkState());
-    const keys = [...new Set(records.flatMap((r) => r.keys))];
-    if (!mirror) {
-      const { rows: [hits] } = await db.query<{ blocks: Record<string, string[]> }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [JSON.stringify(keys.map((key) => ({ key, most: blockLimit(ctx, key) })))] });
-      for (const [key, block] of Object.entries(hits!.blocks)) store.blocks.set(key, block);
-    }
-    const reached = new Set<string>();
-    for (const key of keys) {
-      const block = store.blocks.get(key);
-      if (block && block.length <= blockLimit(ctx, key)) for (const r of block) reached.add(r);
-    }
-    for (const r of records) {
-      reached.add(recordKey(r.system, r.sourceRef));
-      store.prepared.set(recordKey(r.system, r.sourceRef), r.me);
-    }
     const unprepared: string[] = [];
     const prepare = (key: string, version: string) => {
       if (store.prepared.has(key)) return;
@@ -166,14 +152,30 @@ export class BatchLinkStore extends DbLinkStore {
       if (p) store.prepared.set(key, p);
       else unprepared.push(key);
     };
+    for (const r of records) store.prepared.set(recordKey(r.system, r.sourceRef), r.me);
     if (mirror) {
-      const reachedAccounts = new Set<number>();
-      for (const r of reached) {
-        const citizenId = mirror.linkOf.get(r);
-        if (citizenId !== undefined) reachedAccounts.add(citizenId);
+      // The accounts reached straight from the state: no set of every record met on the way.
+      const reached = new Set<number>();
+      const reach = (key: string) => {
+        const citizenId = mirror.linkOf.get(key);
+        if (citizenId !== undefined) reached.add(citizenId);
+      };
+      for (const r of records) {
+        reach(recordKey(r.system, r.sourceRef));
+        for (const key of r.keys) {
+          const block = mirror.blocks.get(key);
+          if (block && block.length <= blockLimit(ctx, key)) for (const hit of block) reach(hit);
+        }
       }
-      for (const citizenId of reachedAccounts) for (const key of mirror.accounts.get(citizenId) ?? []) prepare(key, mirror.versionOf.get(key)!);
+      for (const citizenId of reached) for (const key of mirror.accounts.get(citizenId) ?? []) prepare(key, mirror.versionOf.get(key)!);
     } else {
+      const keys = [...new Set(records.flatMap((r) => r.keys))];
+      const { rows: [hits] } = await db.query<{ blocks: Record<string, string[]> }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [JSON.stringify(keys.map((key) => ({ key, most: blockLimit(ctx, key) })))] });
+      const reached = new Set<string>(records.map((r) => recordKey(r.system, r.sourceRef)));
+      for (const [key, block] of Object.entries(hits!.blocks)) {
+        store.blocks.set(key, block);
+        if (block.length <= blockLimit(ctx, key)) for (const hit of block) reached.add(hit);
+      }
       const { rows: [accounts] } = await db.query<{ members: [number, string, number][] }>({ name: 'linkage-batch-accounts', text: ACCOUNTS_SQL, values: [JSON.stringify([...reached])] });
       for (const [citizenId, key, version] of accounts!.members) {
         store.state.attach(key, citizenId);
