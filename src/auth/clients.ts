@@ -55,23 +55,40 @@ export async function createClient(
   };
 }
 
-/** The client a key belongs to, or null for any key that is unknown, malformed or revoked. */
-export async function authenticate(db: pg.Pool, key: string): Promise<AuthenticatedClient | null> {
-  const parsed = parseKey(key);
-  if (!parsed) return null;
+/**
+ * The clients several keys belong to, with one query (the keys of requests
+ * that arrived together): per key, in order, its client, or null for a key
+ * that is unknown, malformed or revoked. Each key's row is read by this
+ * call, so a key revoked before it is refused.
+ */
+export async function authenticateMany(db: pg.Pool, keys: readonly string[]): Promise<(AuthenticatedClient | null)[]> {
+  const parsed = keys.map(parseKey);
+  const keyIds = [...new Set(parsed.flatMap((p) => (p ? [p.keyId] : [])))];
+  if (keyIds.length === 0) return keys.map(() => null);
   const { rows } = await db.query<{
-    id: number; secret_hash: Buffer; org_id: number; org_name: string; role: Role; systems: string[]; revoked_at: Date | null;
+    id: number; key_id: string; secret_hash: Buffer; org_id: number; org_name: string; role: Role; systems: string[]; revoked_at: Date | null;
   }>({
     // Named: every request runs it, so each connection plans it once.
-    name: 'api-client-by-key',
-    text: `SELECT c.id, c.secret_hash, c.org_id, o.name AS org_name, c.role, c.systems, c.revoked_at
+    name: 'api-clients-by-keys',
+    text: `SELECT c.id, c.key_id, c.secret_hash, c.org_id, o.name AS org_name, c.role, c.systems, c.revoked_at
        FROM api_client c JOIN organisation o ON o.id = c.org_id
-      WHERE c.key_id = $1`,
-    values: [parsed.keyId],
+      WHERE c.key_id = ANY($1::text[])`,
+    values: [keyIds],
   });
-  const row = rows[0];
-  if (!row || row.revoked_at || !secretMatches(parsed.secret, row.secret_hash)) return null;
-  return { id: row.id, orgId: row.org_id, orgName: row.org_name, role: row.role, systems: row.systems };
+  const byKeyId = new Map(rows.map((row) => [row.key_id, row]));
+  // Requests of one caller send the same key: its secret is hashed once per call.
+  const checked = new Map<string, AuthenticatedClient | null>();
+  return keys.map((key, i) => {
+    const known = checked.get(key);
+    if (known !== undefined) return known;
+    const p = parsed[i];
+    const row = p ? byKeyId.get(p.keyId) : undefined;
+    const client = !p || !row || row.revoked_at || !secretMatches(p.secret, row.secret_hash)
+      ? null
+      : { id: row.id, orgId: row.org_id, orgName: row.org_name, role: row.role, systems: row.systems };
+    checked.set(key, client);
+    return client;
+  });
 }
 
 /** Revokes by key id or by the full key; returns whether a live key was revoked. */

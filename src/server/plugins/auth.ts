@@ -2,7 +2,8 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
-import { authenticate, type AuthenticatedClient } from '../../auth/clients.js';
+import { authenticateMany, type AuthenticatedClient } from '../../auth/clients.js';
+import { Batcher } from '../../db/batcher.js';
 import type { Role } from '../../../schemas/roles.js';
 import { HubError } from '../errors.js';
 
@@ -31,12 +32,23 @@ export function requireRole(client: AuthenticatedClient, roles: readonly Role[])
   }
 }
 
+/**
+ * Keys of requests that arrive while lookups run are looked up together, one
+ * query per batch instead of one per request: a batch is sent after its
+ * requests arrived, so a key revoked before then is refused as it is alone.
+ */
+const LOOKUPS = { concurrency: 2, maxBatch: 64 };
+
 export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Pool }) {
+  const lookups = new Batcher<string, AuthenticatedClient | null>(async (jobs) => {
+    const clients = await authenticateMany(opts.pool, jobs.map((job) => job.input));
+    jobs.forEach((job, i) => job.resolve(clients[i]!));
+  }, LOOKUPS);
   app.decorateRequest('client', null);
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
     const key = keyFrom(request.headers);
-    const client = key ? await authenticate(opts.pool, key) : null;
+    const client = key ? await lookups.submit(key) : null;
     if (!client) throw new HubError('unauthorised', 'A valid API key is required');
     request.client = client;
   });

@@ -71,6 +71,16 @@ describe('HTTP foundation', () => {
     expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
   });
 
+  it('authenticates requests that arrive together each by its own key, looked up together', async () => {
+    const dpo = await hub.keyFor('dpo');
+    const revoked = await hub.keyFor('adviser');
+    await revokeClient(hub.db.pool, revoked);
+    const keys = [key, dpo, revoked, key, 'not-a-key', dpo];
+    const responses = await Promise.all(keys.map((k) => hub.app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${k}` } })));
+    expect(responses.map((r) => r.statusCode)).toEqual([200, 200, 401, 200, 401, 200]);
+    expect(responses.map((r) => (r.statusCode === 200 ? (r.json() as { role: string }).role : null))).toEqual(['adviser', 'dpo', null, 'adviser', null, 'dpo']);
+  });
+
   it('refuses a body over the limit with 413 problem+json', async () => {
     const response = await hub.app.inject({
       method: 'POST', url: '/v1/me', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
