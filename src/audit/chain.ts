@@ -60,11 +60,45 @@ export function canonicalJson(value: unknown): string {
 }
 
 /**
+ * The text of frozen plain objects and arrays that hold only primitives and
+ * such objects, all the way down: none of it can change. The parts an audit
+ * entry takes from its decision are shared, frozen, by every entry of that
+ * decision (src/policy/audit-record.ts).
+ */
+const frozenText = new WeakMap<object, string>();
+
+const isPlain = (value: object): boolean => {
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return Array.isArray(value) || proto === Object.prototype || proto === null;
+};
+
+const isFixed = (item: unknown): boolean =>
+  item === null || item === undefined || typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean'
+  || (typeof item === 'object' && frozenText.has(item));
+
+/**
  * canonicalJson by string concatenation, without the arrays of entries a
  * functional version allocates per object: an audit entry is serialised on
  * every read. Keys sort by UTF-16 code units, as `<` compares them.
  */
 function canonical(value: unknown): string {
+  if (typeof value === 'object' && value !== null && Object.isFrozen(value) && isPlain(value)) {
+    const known = frozenText.get(value);
+    if (known !== undefined) return known;
+    const text = canonicalOf(value);
+    if (Object.values(value).every(isFixed)) frozenText.set(value, text);
+    return text;
+  }
+  return canonicalOf(value);
+}
+
+/** An array of strings is what JSON.stringify makes of it, in one native call. */
+const allStrings = (array: unknown[]): boolean => {
+  for (let i = 0; i < array.length; i++) if (typeof array[i] !== 'string') return false;
+  return true;
+};
+
+function canonicalOf(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
@@ -80,6 +114,7 @@ function canonical(value: unknown): string {
         return canonical(json);
       }
       if (Array.isArray(value)) {
+        if (allStrings(value)) return JSON.stringify(value);
         let out = '[';
         for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonical(value[i]);
         return `${out}]`;

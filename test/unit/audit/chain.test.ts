@@ -48,6 +48,22 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson({ n: Number.NaN })).toThrow(/finite/);
     expect(() => canonicalJson({ n: 1n })).toThrow(/bigint/);
   });
+
+  it('writes frozen values as unfrozen ones, and follows whatever inside them can still change', () => {
+    const fixed = Object.freeze({ b: Object.freeze(['x', 'y']), a: Object.freeze({ d: 2, c: null }) });
+    const loose = { b: ['x', 'y'], a: { d: 2, c: null } };
+    expect(canonicalJson(fixed)).toBe(canonicalJson(loose));
+    expect(canonicalJson({ entry: fixed })).toBe('{"entry":{"a":{"c":null,"d":2},"b":["x","y"]}}');
+    const inner = { n: 1 };
+    const shell = Object.freeze({ inner });
+    expect(canonicalJson(shell)).toBe('{"inner":{"n":1}}');
+    inner.n = 2;
+    expect(canonicalJson(shell)).toBe('{"inner":{"n":2}}');
+    const when = Object.freeze({ at: new Date('2026-06-15T10:00:00Z') });
+    expect(canonicalJson(when)).toBe('{"at":"2026-06-15T10:00:00.000Z"}');
+    when.at.setTime(Date.parse('2026-06-16T10:00:00Z'));
+    expect(canonicalJson(when)).toBe('{"at":"2026-06-16T10:00:00.000Z"}');
+  });
 });
 
 describe('hashes', () => {
