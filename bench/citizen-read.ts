@@ -233,11 +233,14 @@ function load(url: string, headers: Record<string, string>, refs: string[], pref
 
 interface Statement { query: string; calls: number; total: number }
 
-/** Per-statement calls and milliseconds per request of the runs since the last reset. */
+/**
+ * Per-statement calls and milliseconds per request of the runs since the last reset; statements that differ only
+ * after their first 90 characters are added up (the audit insert has one text per number of entries).
+ */
 async function statements(pool: pg.Pool, requests: number): Promise<string[]> {
   const { rows } = await pool.query<Statement>(
-    `SELECT regexp_replace(left(query, 90), '\\s+', ' ', 'g') AS query, calls::float8 AS calls, total_exec_time AS total
-       FROM pg_stat_statements WHERE calls > 0 ORDER BY total_exec_time DESC LIMIT 12`);
+    `SELECT regexp_replace(left(query, 90), '\\s+', ' ', 'g') AS query, sum(calls)::float8 AS calls, sum(total_exec_time) AS total
+       FROM pg_stat_statements WHERE calls > 0 GROUP BY 1 ORDER BY 3 DESC LIMIT 12`);
   const wal = (await pool.query<{ syncs: number; ms: number; bytes: number; fpi: number }>(
     'SELECT wal_sync::float8 AS syncs, wal_sync_time AS ms, wal_bytes::float8 AS bytes, wal_fpi::float8 AS fpi FROM pg_stat_wal')).rows[0]!;
   const sync = `| ${(wal.syncs / requests).toFixed(2)} | ${(wal.ms / requests).toFixed(3)} | ${(wal.ms / Math.max(wal.syncs, 1)).toFixed(3)} | (WAL flushes at commit, pg_stat_wal; `
