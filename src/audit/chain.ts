@@ -98,6 +98,25 @@ const allStrings = (array: unknown[]): boolean => {
   return true;
 };
 
+/** Whether keys are in code-unit order already (an audit entry is built so), which spares sorting them. */
+function ascending(keys: string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1]! < keys[i]!)) return false;
+  return true;
+}
+
+/** Object keys as JSON strings: the same few keys come back in every entry. */
+const quotedKeys = new Map<string, string>();
+const QUOTED_KEYS = 1_000;
+
+function quoted(key: string): string {
+  let text = quotedKeys.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (quotedKeys.size < QUOTED_KEYS) quotedKeys.set(key, text);
+  }
+  return text;
+}
+
 function canonicalOf(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
@@ -120,13 +139,14 @@ function canonicalOf(value: unknown): string {
         return `${out}]`;
       }
       const record = value as Record<string, unknown>;
-      const keys = Object.keys(record).sort();
+      const keys = Object.keys(record);
+      if (!ascending(keys)) keys.sort();
       let out = '{';
       let first = true;
       for (const key of keys) {
         const item = record[key];
         if (item === undefined) continue;
-        out += `${first ? '' : ','}${JSON.stringify(key)}:${canonical(item)}`;
+        out += `${first ? '' : ','}${quoted(key)}:${canonical(item)}`;
         first = false;
       }
       return `${out}}`;

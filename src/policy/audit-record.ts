@@ -54,27 +54,28 @@ function decisionPart(decision: Decision): DecisionPart {
   return part;
 }
 
+/** The entry's keys are written in code-unit order, the order its canonical JSON takes, so that hashing need not sort them. */
 export function auditRecord(input: AuditRecordInput): AuditEntry {
   const { decision, view } = input;
   const part = decisionPart(decision);
   return {
-    at: input.at.toISOString(),
-    requestId: input.requestId,
     action: input.action,
-    clientId: input.caller.clientId,
-    orgId: input.caller.orgId,
-    role: input.caller.role,
-    purpose: input.purpose,
-    citizenRef: input.citizenRef,
     agreements: part.agreements,
-    consentIds: part.consentIds,
-    categoriesDisclosed: view === null ? [] : disclosedCategories(view),
-    categoriesDenied: part.categoriesDenied,
-    fieldsDisclosed: view === null ? [] : disclosedFields(view),
-    decision: part.decision,
-    reasons: part.reasons,
-    policyVersion: decision.policyVersion,
+    at: input.at.toISOString(),
     breakGlassReason: input.purpose === EMERGENCY_PURPOSE ? (input.breakGlass?.reason ?? null) : null,
+    categoriesDenied: part.categoriesDenied,
+    categoriesDisclosed: view === null ? [] : disclosedCategories(view),
+    citizenRef: input.citizenRef,
+    clientId: input.caller.clientId,
+    consentIds: part.consentIds,
+    decision: part.decision,
+    fieldsDisclosed: view === null ? [] : disclosedFields(view),
+    orgId: input.caller.orgId,
+    policyVersion: decision.policyVersion,
+    purpose: input.purpose,
+    reasons: part.reasons,
+    requestId: input.requestId,
     reviewRequired: decision.reviewRequired,
+    role: input.caller.role,
   };
 }

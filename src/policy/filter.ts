@@ -53,10 +53,37 @@ export function disclosedCategories(view: CitizenView): DataCategory[] {
   return DATA_CATEGORIES.filter((c) => present.has(c));
 }
 
+/**
+ * Field paths by parent path and key (array items under ITEMS): views share
+ * a few dozen paths, and a remembered string is neither built nor hashed
+ * again when added to a set. Bounded, since keys come from the records.
+ */
+const childPaths = new Map<string, Map<string | typeof ITEMS, string>>();
+const ITEMS = Symbol('items');
+const CHILD_PATHS = 10_000;
+let childPathCount = 0;
+
+function childPath(path: string, key: string | typeof ITEMS): string {
+  let children = childPaths.get(path);
+  if (children === undefined) {
+    children = new Map();
+    if (childPathCount < CHILD_PATHS) childPaths.set(path, children);
+  }
+  let child = children.get(key);
+  if (child === undefined) {
+    child = key === ITEMS ? `${path}[]` : path === '' ? key : `${path}.${key}`;
+    if (childPathCount < CHILD_PATHS) {
+      children.set(key, child);
+      childPathCount++;
+    }
+  }
+  return child;
+}
+
 function walk(value: unknown, path: string, paths: Set<string>): void {
   if (value === null || value === undefined || value === '') return;
   if (Array.isArray(value)) {
-    const items = `${path}[]`;
+    const items = childPath(path, ITEMS);
     for (const item of value) walk(item, items, paths);
     return;
   }
@@ -69,9 +96,8 @@ function walk(value: unknown, path: string, paths: Set<string>): void {
     walk(record.value, path, paths);
     return;
   }
-  const prefix = path === '' ? '' : `${path}.`;
-  for (const key of Object.keys(record)) {
-    if (key === 'source' || key === 'category') continue;
-    walk(record[key], prefix + key, paths);
+  for (const key in record) {
+    if (!Object.hasOwn(record, key) || key === 'source' || key === 'category') continue;
+    walk(record[key], childPath(path, key), paths);
   }
 }

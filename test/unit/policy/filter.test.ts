@@ -104,6 +104,13 @@ describe('disclosedFields and disclosedCategories', () => {
     expect(disclosedCategories(filtered)).toEqual(['revenues']);
   });
 
+  it('tells array items from a key named [], on the first reading of a path and after', () => {
+    const odd = { ref: CITIZEN, withheld: [], household: [{ citizenRef: 'CH-0000-0002', name: 'A B' }], notes: { '[]': 'x', list: ['y'] } } as unknown as CitizenView;
+    const expected = ['household[].citizenRef', 'household[].name', 'notes.[]', 'notes.list[]'];
+    expect(disclosedFields(odd)).toEqual(expected);
+    expect(disclosedFields(odd)).toEqual(expected);
+  });
+
   it('lists the categories present in a view', () => {
     expect(disclosedCategories(view)).toEqual(['identity', 'contact', 'address', 'household', 'revenues', 'social-care', 'health-disability', 'service-involvement']);
   });
