@@ -109,6 +109,19 @@ export function preparedOf(tables: PrepareTables, key: string, version: string, 
   return p;
 }
 
+/** A member found in memory: its system and reference, wanted only for a review or a split, are split from its key then. */
+class KeyedMember implements Member {
+  constructor(readonly citizenId: number, readonly key: string, readonly prepared: PreparedPerson) {}
+
+  get system(): string {
+    return splitKey(this.key).system;
+  }
+
+  get sourceRef(): string {
+    return splitKey(this.key).sourceRef;
+  }
+}
+
 interface QueuedLink { citizenId: number; system: string; sourceRef: string; linkedBy: LinkedBy; weight: number | null }
 interface QueuedEvent { citizenId: number; kind: 'create' | 'link'; system: string | null; sourceRef: string | null; clientId: number | null; reason: string }
 
@@ -153,7 +166,9 @@ export class BatchLinkStore extends DbLinkStore {
       else unprepared.push(key);
     };
     for (const r of records) store.prepared.set(recordKey(r.system, r.sourceRef), r.me);
-    if (mirror) {
+    // Once every record of the mirror is prepared (a run from an empty index, or after its first batches), members
+    // are taken as they are met: walking the blocks here as well cost as much as members() itself at a million.
+    if (mirror && mirror.prepared.size < mirror.versionOf.size) {
       // The accounts reached straight from the state: no set of every record met on the way.
       const reached = new Set<number>();
       const reach = (key: string) => {
@@ -168,7 +183,7 @@ export class BatchLinkStore extends DbLinkStore {
         }
       }
       for (const citizenId of reached) for (const key of mirror.accounts.get(citizenId) ?? []) prepare(key, mirror.versionOf.get(key)!);
-    } else {
+    } else if (!mirror) {
       const keys = [...new Set(records.flatMap((r) => r.keys))];
       const { rows: [hits] } = await db.query<{ blocks: Record<string, string[]> }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [JSON.stringify(keys.map((key) => ({ key, most: blockLimit(ctx, key) })))] });
       const reached = new Set<string>(records.map((r) => recordKey(r.system, r.sourceRef)));
@@ -205,9 +220,7 @@ export class BatchLinkStore extends DbLinkStore {
       const keys = this.accounts.get(citizenId);
       if (!keys) continue;
       for (const key of keys.size === 1 ? keys : [...keys].sort()) {
-        if (key === self) continue;
-        const { system: s, sourceRef: ref } = splitKey(key);
-        out.push({ citizenId, key, system: s, sourceRef: ref, prepared: this.prepared.get(key) as PreparedPerson });
+        if (key !== self) out.push(new KeyedMember(citizenId, key, this.prepared.get(key) as PreparedPerson));
       }
     }
     return out;
