@@ -23,7 +23,8 @@
  * (does it hold as blocks and tables grow?), the statements linking spent
  * its database time in (pg_stat_statements, first half against second
  * half), CPU per record (this process and the PostgreSQL cluster, from
- * /proc), memory, and the machine's load.
+ * /proc), memory, the machine's load, and how long loading the whole
+ * linkage state into memory takes (what a later large run pays first).
  *
  * Run: NODE_OPTIONS=--max-old-space-size=12000 npx tsx bench/linkage-scale.ts [--addresses N] [--people N] [--batch N] [--extracts DIR] [--profile FILE]
  * (--extracts: a directory fixtures/people/cli.ts wrote for seed 7 and the same size, instead of generating them in the run;
@@ -43,7 +44,8 @@ import { openEmbedded } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { ingestFile } from '../src/intake/ingest-file.js';
 import { linkAll, type LinkCounts } from '../src/linkage/batch.js';
-import { loadPrepareTables, openLinkage } from '../src/linkage/context.js';
+import { inTransaction, loadPrepareTables, openLinkage } from '../src/linkage/context.js';
+import { LinkMirror } from '../src/linkage/link-state.js';
 import { blockLimit } from '../src/linkage/person-index.js';
 import { trainFromDatabase } from '../src/linkage/train.js';
 import { exactKey, group, hardCases, key, pairsOf, partitionHash, readTruth, score } from './_council-score.js';
@@ -212,6 +214,11 @@ try {
   const exact = score(byExact.values(), personOf, truePairs);
   const hard = hardCases(dir, stored.map((r) => ({ key: key(r.system, r.source_ref), citizenId: r.citizen_id })), personOf);
   const reviews = Number((await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM person_review WHERE status = 'open'")).rows[0]!.n);
+  // What a later large run (a re-link after training again) pays before its first batch: the whole index loaded into memory.
+  t = performance.now();
+  const mirrored = await inTransaction(pool, async (db) => (await LinkMirror.load(db)).versionOf.size);
+  const tMirror = seconds(t);
+  log(`linkage state loaded as a large run loads it: ${mirrored} records; ${memory()}`);
   const reviewHash = createHash('sha256').update((await pool.query<{ k: string }>(
     "SELECT string_agg(system || '|' || source_ref || '|' || status, ',' ORDER BY system, source_ref, status) AS k FROM person_review")).rows[0]!.k ?? '').digest('hex').slice(0, 16);
   const f = (x: number) => x.toFixed(4);
@@ -235,6 +242,7 @@ try {
   console.log(`| train | ${tTrain.toFixed(1)} | ${n(stored.length / tTrain)} |`);
   console.log(`| **link all** | ${tLink.toFixed(1)} | **${n(counts.records / tLink)}** |`);
   console.log(`| baseline: exact normalised name + dob, grouped in memory | ${tExact.toFixed(2)} | ${n(stored.length / tExact)} |`);
+  console.log(`| linkage state loaded into memory, as a later large run would (${mirrored} records) | ${tMirror.toFixed(1)} | ${n(mirrored / tMirror)} |`);
   const cpuNode = cpu1.node - cpu0.node;
   const cpuPg = cpu1.pg - cpu0.pg;
   console.log(`\nLinking CPU: this process ${cpuNode.toFixed(1)} s, PostgreSQL ${cpuPg.toFixed(1)} s; per record ${((cpuNode * 1e6) / counts.records).toFixed(0)} µs + ${((cpuPg * 1e6) / counts.records).toFixed(0)} µs = ${(((cpuNode + cpuPg) * 1e6) / counts.records).toFixed(0)} µs (${(counts.records / (cpuNode + cpuPg)).toFixed(0)} records per CPU second).`);

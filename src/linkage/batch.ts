@@ -151,8 +151,12 @@ async function linkWork(
   await store.flush();
 }
 
-/** How many more indexed records than records to link a run may load into a mirror (about 10 µs a record loaded, against some 150 µs a record linked of reading blocks and accounts batch by batch). */
-const MIRROR_RATIO = 10;
+/**
+ * How many more indexed records than records to link a run may load into a mirror: about 25 µs a record loaded
+ * (bench/linkage-scale.ts, 227,602 records in 5.5 s), against reading blocks and accounts batch by batch: 132 µs a
+ * record linked at that size, 302 µs at a million.
+ */
+const MIRROR_RATIO = 6;
 /** Loads a run may make of its mirror; when others keep linking between its batches, the rest of the run reads batch by batch. */
 const MIRROR_LOADS = 3;
 
