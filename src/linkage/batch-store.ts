@@ -53,7 +53,6 @@ const ANY_DECISION_SQL = 'SELECT EXISTS (SELECT 1 FROM link_decision WHERE revok
 /** Whether any steward decision stands: without one, a batch asks the database for none. */
 export const anyDecisionIn = async (db: pg.PoolClient): Promise<boolean> => (await db.query<{ any: boolean }>(ANY_DECISION_SQL)).rows[0]!.any;
 
-
 /** A batch's new accounts, links and events in one statement, each as a JSON array (cheaper to send than an array per column). */
 const WRITE_SQL = `
   WITH c AS (
@@ -134,18 +133,9 @@ export class BatchLinkStore extends DbLinkStore {
   /** Accounts merged away while this store was in use, and the account each survives as. */
   private readonly survivor = new Map<number, number>();
 
-  private readonly blocks: Map<string, string[]>;
-  private readonly linkOf: Map<string, number>;
-  private readonly accounts: Map<number, Set<string>>;
-  /** A mirror's prepared forms outlive the batch: a member is looked up once in a run, not once a batch. */
-  private readonly prepared: Map<string, PreparedPerson>;
-
+  /** The batch's own state, or a run's mirror (whose prepared forms outlive the batch: a member is looked up once a run). */
   private constructor(db: pg.PoolClient, ctx: LinkageContext, readonly anyDecision: boolean, private readonly state: LinkState) {
     super(db, ctx);
-    this.blocks = state.blocks;
-    this.linkOf = state.linkOf;
-    this.accounts = state.accounts;
-    this.prepared = state.prepared;
   }
 
   /**
@@ -160,12 +150,12 @@ export class BatchLinkStore extends DbLinkStore {
     const store = new BatchLinkStore(db, ctx, await anyDecision, mirror ?? new LinkState());
     const unprepared: string[] = [];
     const prepare = (key: string, version: string) => {
-      if (store.prepared.has(key)) return;
+      if (store.state.prepared.has(key)) return;
       const p = preparedAt(ctx.tables, key, version);
-      if (p) store.prepared.set(key, p);
+      if (p) store.state.prepared.set(key, p);
       else unprepared.push(key);
     };
-    for (const r of records) store.prepared.set(recordKey(r.system, r.sourceRef), r.me);
+    for (const r of records) store.state.prepared.set(recordKey(r.system, r.sourceRef), r.me);
     // Once every record of the mirror is prepared (a run from an empty index, or after its first batches), members
     // are taken as they are met: walking the blocks here as well cost as much as members() itself at a million.
     if (mirror && mirror.prepared.size < mirror.versionOf.size) {
@@ -188,7 +178,7 @@ export class BatchLinkStore extends DbLinkStore {
       const { rows: [hits] } = await db.query<{ blocks: Record<string, string[]> }>({ name: 'linkage-batch-hits', text: HITS_SQL, values: [JSON.stringify(keys.map((key) => ({ key, most: blockLimit(ctx, key) })))] });
       const reached = new Set<string>(records.map((r) => recordKey(r.system, r.sourceRef)));
       for (const [key, block] of Object.entries(hits!.blocks)) {
-        store.blocks.set(key, block);
+        store.state.blocks.set(key, block);
         if (block.length <= blockLimit(ctx, key)) for (const hit of block) reached.add(hit);
       }
       const { rows: [accounts] } = await db.query<{ members: [number, string, number][] }>({ name: 'linkage-batch-accounts', text: ACCOUNTS_SQL, values: [JSON.stringify([...reached])] });
@@ -199,7 +189,7 @@ export class BatchLinkStore extends DbLinkStore {
     }
     if (unprepared.length > 0) {
       const { rows } = await db.query<{ key: string; source_record_id: string; features: PersonRecord }>({ name: 'linkage-batch-features', text: FEATURES_SQL, values: [JSON.stringify(unprepared)] });
-      for (const r of rows) store.prepared.set(r.key, preparedOf(ctx.tables, r.key, r.source_record_id, r.features));
+      for (const r of rows) store.state.prepared.set(r.key, preparedOf(ctx.tables, r.key, r.source_record_id, r.features));
     }
     return store;
   }
@@ -208,19 +198,19 @@ export class BatchLinkStore extends DbLinkStore {
     const self = recordKey(system, sourceRef);
     const found = new Set<number>(also);
     for (const key of keys) {
-      const block = this.blocks.get(key);
+      const block = this.state.blocks.get(key);
       if (!block || block.length > blockLimit(this.ctx, key)) continue;
       for (const hit of block) {
-        const citizenId = hit === self ? undefined : this.linkOf.get(hit);
+        const citizenId = hit === self ? undefined : this.state.linkOf.get(hit);
         if (citizenId !== undefined) found.add(citizenId);
       }
     }
     const out: Member[] = [];
     for (const citizenId of [...found].sort((a, b) => a - b)) {
-      const keys = this.accounts.get(citizenId);
+      const keys = this.state.accounts.get(citizenId);
       if (!keys) continue;
       for (const key of keys.size === 1 ? keys : [...keys].sort()) {
-        if (key !== self) out.push(new KeyedMember(citizenId, key, this.prepared.get(key) as PreparedPerson));
+        if (key !== self) out.push(new KeyedMember(citizenId, key, this.state.prepared.get(key) as PreparedPerson));
       }
     }
     return out;
@@ -234,13 +224,13 @@ export class BatchLinkStore extends DbLinkStore {
     const self = recordKey(system, sourceRef);
     const found = new Set<string>();
     for (const key of keys) {
-      const block = this.blocks.get(key);
+      const block = this.state.blocks.get(key);
       if (!block || block.length > blockLimit(this.ctx, key)) continue;
       for (const hit of block) if (hit !== self) found.add(hit);
     }
     const out: PreparedPerson[] = [];
     for (const key of [...found].sort()) {
-      const p = this.prepared.get(key);
+      const p = this.state.prepared.get(key);
       if (p && p.accounts.length > 0) out.push(p);
     }
     return out;
@@ -262,7 +252,7 @@ export class BatchLinkStore extends DbLinkStore {
     const id = await nextCitizenId(this.db);
     this.citizens.push({ id, ref: citizenRef(await nextRefNumber(this.db)) });
     this.events.push({ citizenId: id, kind: 'create', system: null, sourceRef: null, clientId: actor.clientId, reason: actor.reason });
-    this.accounts.set(id, new Set());
+    this.state.accounts.set(id, new Set());
     if (record) {
       this.links.push({ citizenId: id, system: record.system, sourceRef: record.sourceRef, linkedBy: record.linkedBy, weight: null });
       this.events.push({ citizenId: id, kind: 'link', system: record.system, sourceRef: record.sourceRef, clientId: actor.clientId, reason: actor.reason });
@@ -312,7 +302,7 @@ export class BatchLinkStore extends DbLinkStore {
   }
 
   override async memberCount(citizenId: number): Promise<number> {
-    return this.accounts.get(citizenId)?.size ?? 0;
+    return this.state.accounts.get(citizenId)?.size ?? 0;
   }
 
   override async openReview(item: ReviewItem): Promise<void> {
