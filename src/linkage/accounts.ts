@@ -120,23 +120,35 @@ export async function memberCount(db: pg.PoolClient, citizenId: number): Promise
 }
 
 /**
+ * A merge in one statement: the merged account points at the survivor (and so
+ * does whatever pointed at it), its current links end and start again on the
+ * survivor (a link ended in this statement no longer holds its record's one
+ * current place), its open reviews are withdrawn, and both accounts get a
+ * merge event. One round trip, so that a batch can send it without waiting.
+ */
+const MERGE_SQL = `
+  WITH gone AS (UPDATE citizen SET status = 'merged', merged_into = $2, merged_at = now() WHERE id = $1),
+       repointed AS (UPDATE citizen SET merged_into = $2 WHERE merged_into = $1),
+       moved AS (UPDATE citizen_link SET ended_at = now(), ended_why = 'merged' WHERE citizen_id = $1 AND ended_at IS NULL
+                 RETURNING system, source_ref, linked_by, weight, id),
+       relinked AS (INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight)
+                    SELECT $2, system, source_ref, linked_by, weight FROM moved ORDER BY id),
+       withdrawn AS (UPDATE person_review SET status = 'withdrawn' WHERE citizen_id = $1 AND status = 'open')
+  INSERT INTO citizen_event (citizen_id, kind, other_citizen, client_id, reason)
+  VALUES ($2, 'merge', $1, $3, $4), ($1, 'merge', $2, $3, $4)`;
+
+/** The statement merging `merged` into `survivor` (MERGE_SQL), for a caller that sends it when it chooses. */
+export const mergeStatement = (merged: number, survivor: number, actor: Actor): pg.QueryConfig => ({
+  name: 'linkage-merge', text: MERGE_SQL, values: [merged, survivor, actor.clientId, actor.reason],
+});
+
+/**
  * Merges two accounts: the older survives unless told otherwise, so the
  * reference people already hold stays the one they see. Returns the survivor.
  */
 export async function mergeCitizens(db: pg.PoolClient, a: number, b: number, actor: Actor, survivor = Math.min(a, b)): Promise<number> {
   const merged = survivor === a ? b : a;
-  await db.query("UPDATE citizen SET status = 'merged', merged_into = $2, merged_at = now() WHERE id = $1", [merged, survivor]);
-  await db.query('UPDATE citizen SET merged_into = $2 WHERE merged_into = $1', [merged, survivor]);
-  const moved = await db.query<{ system: string; source_ref: string; linked_by: LinkedBy; weight: number | null }>(
-    "UPDATE citizen_link SET ended_at = now(), ended_why = 'merged' WHERE citizen_id = $1 AND ended_at IS NULL RETURNING system, source_ref, linked_by, weight",
-    [merged],
-  );
-  for (const r of moved.rows) {
-    await db.query('INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight) VALUES ($1, $2, $3, $4, $5)', [survivor, r.system, r.source_ref, r.linked_by, r.weight]);
-  }
-  await db.query("UPDATE person_review SET status = 'withdrawn' WHERE citizen_id = $1 AND status = 'open'", [merged]);
-  await event(db, survivor, 'merge', actor, { other: merged });
-  await event(db, merged, 'merge', actor, { other: survivor });
+  await db.query(mergeStatement(merged, survivor, actor));
   return citizenChanged(db, survivor, 'citizen.merged', merged);
 }
 

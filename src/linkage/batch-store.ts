@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import { prepare, type PersonRecord, type PreparedPerson, type PrepareTables } from '../../matching/person/index.js';
 import { citizensChanged, type CitizenChange } from '../publish/outbox.js';
-import { nextCitizenId, nextRefNumber, type Actor, type LinkedBy } from './accounts.js';
+import { mergeStatement, nextCitizenId, nextRefNumber, type Actor, type LinkedBy } from './accounts.js';
 import type { LinkageContext } from './context.js';
 import { recordKey, splitKey } from './features.js';
 import { DbLinkStore, NO_DECISIONS, REVIEW_SQL, reviewColumns, type Decisions, type Member, type ReviewItem } from './link-store.js';
@@ -130,6 +130,8 @@ export class BatchLinkStore extends DbLinkStore {
   private events: QueuedEvent[] = [];
   private reviews = new Map<string, ReviewItem>();
   private changes: CitizenChange[] = [];
+  /** Statements sent and not yet waited for (send, mergeCitizens). */
+  private sent: Promise<unknown>[] = [];
   /** Accounts merged away while this store was in use, and the account each survives as. */
   private readonly survivor = new Map<number, number>();
 
@@ -284,15 +286,19 @@ export class BatchLinkStore extends DbLinkStore {
     return to;
   }
 
+  /**
+   * Sent without waiting, after what is queued: nothing the batch decides next reads what a merge writes (the state in
+   * memory follows it at once), so the database writes it while the batch links on.
+   */
   override async mergeCitizens(a: number, b: number, actor: Actor): Promise<number> {
-    await this.flush();
-    const survivor = await super.mergeCitizens(a, b, actor);
-    for (const merged of [a, b]) {
-      if (merged === survivor) continue;
-      this.state.moveAll(merged, survivor);
-      for (const [from, to] of this.survivor) if (to === merged) this.survivor.set(from, survivor);
-      this.survivor.set(merged, survivor);
-    }
+    const survivor = Math.min(a, b);
+    const merged = survivor === a ? b : a;
+    this.send();
+    this.behind(this.db.query(mergeStatement(merged, survivor, actor)));
+    this.changes.push({ citizenId: survivor, type: 'citizen.merged', other: merged });
+    this.state.moveAll(merged, survivor);
+    for (const [from, to] of this.survivor) if (to === merged) this.survivor.set(from, survivor);
+    this.survivor.set(merged, survivor);
     return survivor;
   }
 
@@ -314,8 +320,11 @@ export class BatchLinkStore extends DbLinkStore {
     this.changes.push({ citizenId, type: 'citizen.updated' });
   }
 
-  /** Writes everything queued, in the order it happened. */
-  async flush(): Promise<void> {
+  /**
+   * Sends everything queued, in the order it happened, without waiting: the connection runs statements in the order
+   * they are sent, and `flush` waits for them all.
+   */
+  send(): void {
     const { citizens, links, events, changes } = this;
     const reviews = [...this.reviews.values()];
     this.citizens = [];
@@ -324,16 +333,30 @@ export class BatchLinkStore extends DbLinkStore {
     this.reviews = new Map();
     this.changes = [];
     if (citizens.length + links.length + events.length > 0) {
-      await this.db.query({
+      this.behind(this.db.query({
         name: 'linkage-batch-write', text: WRITE_SQL,
         values: [
           JSON.stringify(citizens),
           JSON.stringify(links.map((l) => ({ citizen_id: l.citizenId, system: l.system, source_ref: l.sourceRef, linked_by: l.linkedBy, weight: l.weight }))),
           JSON.stringify(events.map((e) => ({ citizen_id: e.citizenId, kind: e.kind, system: e.system, source_ref: e.sourceRef, client_id: e.clientId, reason: e.reason }))),
         ],
-      });
+      }));
     }
-    if (reviews.length > 0) await this.db.query(REVIEW_SQL, reviewColumns(reviews));
-    await citizensChanged(this.db, changes);
+    if (reviews.length > 0) this.behind(this.db.query(REVIEW_SQL, reviewColumns(reviews)));
+    this.behind(citizensChanged(this.db, changes));
+  }
+
+  /** Writes everything queued and waits for every statement sent; the first that failed fails it (those after it only say the transaction is aborted). */
+  async flush(): Promise<void> {
+    this.send();
+    const sent = this.sent;
+    this.sent = [];
+    await Promise.all(sent);
+  }
+
+  private behind(statement: Promise<unknown>): void {
+    // Awaited by flush; until then a failure is no unhandled rejection.
+    statement.catch(() => undefined);
+    this.sent.push(statement);
   }
 }

@@ -9,6 +9,7 @@ import { reserveAccounts } from './accounts.js';
 import { anyDecisionIn, BatchLinkStore, keepPrepared, preparedAt } from './batch-store.js';
 import { ContentWorker, prepareHere, type SourceRow } from './content.js';
 import { inTransaction, type LinkageContext } from './context.js';
+import { pipelinedPool } from '../db/transaction.js';
 import { recordKey } from './features.js';
 import { linkIndexed } from './link.js';
 import { LinkMirror } from './link-state.js';
@@ -193,20 +194,27 @@ async function linkInBatches(ctx: LinkageContext, keys: Key[], options: LinkAllO
     return read;
   };
   let next = readAhead(0);
-  for (let i = 0; i < keys.length; i += batch) {
-    const ahead = await next;
-    if (i + batch < keys.length) next = readAhead(i + batch);
-    const generation = await inTransaction(ctx.pool, async (db, generation) => {
-      if (mirroring && !mirror?.currentAt(generation)) {
-        mirroring = loads++ < MIRROR_LOADS;
-        mirror = mirroring ? await LinkMirror.load(db) : null;
-      }
-      mirror?.changing();
-      await linkBatch(db, ctx, keys.slice(i, i + batch), ahead, options.relink ?? false, counts, mirror);
-      return generation;
-    });
-    mirror?.settled(generation);
-    await options.onProgress?.(counts, keys.length);
+  // A batch sends statements without waiting for the ones before (the index, its writes, merges): a pipelining
+  // connection puts each on the wire at once. An idle connection that fails is simply not handed out again.
+  const writes = pipelinedPool(ctx.pool, () => undefined);
+  try {
+    for (let i = 0; i < keys.length; i += batch) {
+      const ahead = await next;
+      if (i + batch < keys.length) next = readAhead(i + batch);
+      const generation = await inTransaction(writes, async (db, generation) => {
+        if (mirroring && !mirror?.currentAt(generation)) {
+          mirroring = loads++ < MIRROR_LOADS;
+          mirror = mirroring ? await LinkMirror.load(db) : null;
+        }
+        mirror?.changing();
+        await linkBatch(db, ctx, keys.slice(i, i + batch), ahead, options.relink ?? false, counts, mirror);
+        return generation;
+      });
+      mirror?.settled(generation);
+      await options.onProgress?.(counts, keys.length);
+    }
+  } finally {
+    await writes.end();
   }
   return counts;
 }
