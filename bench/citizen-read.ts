@@ -22,7 +22,7 @@
  * goes (full.cpuprofile, bare.cpuprofile; node:inspector, so only this
  * process: the server and the policy, not autocannon or PostgreSQL).
  *
- * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US] [--profile DIR] [--max-only] [--rounds N]
+ * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US] [--pg NAME=VALUE]... [--profile DIR] [--max-only | --rate-only] [--rounds N]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -67,11 +67,15 @@ const STATS = process.argv.includes('--stats');
 const POOL = arg('--pool', 10);
 /** PostgreSQL's commit_delay in microseconds (0: its default, off); commit_siblings stays at its default, 5. */
 const COMMIT_DELAY = arg('--commit-delay', 0);
+/** Further PostgreSQL settings for experiments, each `--pg name=value`. */
+const PG_SETTINGS = Object.fromEntries(process.argv.flatMap((a, i) => (a === '--pg' ? [process.argv[i + 1]!.split('=', 2) as [string, string]] : [])));
 const RATE = 1_000;
 /** How many times the runs as fast as it goes alternate. */
 const ROUNDS = arg('--rounds', 1);
 /** Only the runs as fast as it goes (comparing CPU per request on a busy machine). */
 const MAX_ONLY = process.argv.includes('--max-only');
+/** Only the runs at 1,000/s (latency experiments). */
+const RATE_ONLY = process.argv.includes('--rate-only');
 const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1]! : null;
 
 const FORENAMES = ['OLIVIA', 'GEORGE', 'AMELIA', 'HARRY', 'ISLA', 'JACK', 'POPPY', 'NOAH', 'ELSIE', 'ARTHUR'];
@@ -165,17 +169,49 @@ const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
 /**
  * The load generator in its own process (autocannon run inside a worker
  * thread only reports raw histograms): settings on stdin, result on stdout.
+ *
+ * As fast as it goes: one autocannon of 16 connections. At a rate, PACED
+ * autocannons of one connection each, started 1000/PACED ms apart, each
+ * sending rate/PACED requests a second. autocannon's own overallRate lets
+ * every connection send its share of a second back to back from the second's
+ * start and then wait, all connections in step: "1,000/s" was the machine's
+ * full speed for two thirds of each second and idle for the rest, and its
+ * latency correction for that uses an interval of Math.ceil(1 / rate) ms (1
+ * ms, where 1000 / rate was meant), adding a sample for every millisecond a
+ * response took. Staggered, at most a few requests are in flight at once, as
+ * with callers arriving independently; latency is each response's own
+ * (ignoreCoordinatedOmission), gathered over all the autocannons.
  */
+const PACED = 200;
 const LOADER = `
 const chunks = [];
-process.stdin.on('data', (c) => chunks.push(c)).on('end', () => {
+process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
   const w = JSON.parse(Buffer.concat(chunks).toString());
   const autocannon = require(w.autocannon);
   let n = 0;
-  autocannon({
-    url: w.url, connections: 16, duration: w.seconds, headers: w.headers, ...(w.rate ? { overallRate: w.rate } : {}),
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: w.prefix + w.refs[(n++ * 7919) % w.refs.length] }) }],
-  }).then((r) => process.stdout.write(JSON.stringify({ rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx })));
+  const requests = [{ method: 'GET', setupRequest: (req) => ({ ...req, path: w.prefix + w.refs[(n++ * 7919) % w.refs.length] }) }];
+  const base = { url: w.url, duration: w.seconds, headers: w.headers, requests };
+  if (!w.rate) {
+    const r = await autocannon({ ...base, connections: 16 });
+    process.stdout.write(JSON.stringify({ rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }));
+    return;
+  }
+  const latencies = [];
+  const runs = [];
+  for (let i = 0; i < w.paced; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1000 / w.paced));
+    const run = autocannon({ ...base, connections: 1, overallRate: w.rate / w.paced, ignoreCoordinatedOmission: true });
+    run.on('response', (client, status, bytes, ms) => latencies.push(ms));
+    runs.push(run);
+  }
+  const results = await Promise.all(runs);
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
+  const total = results.reduce((t, r) => t + r.requests.total, 0);
+  process.stdout.write(JSON.stringify({
+    rps: total / w.seconds, total, p50: Math.round(at(0.5) * 10) / 10, p99: Math.round(at(0.99) * 10) / 10,
+    errors: results.reduce((t, r) => t + r.errors, 0), non2xx: results.reduce((t, r) => t + r.non2xx, 0),
+  }));
 });
 `;
 
@@ -227,7 +263,7 @@ function load(url: string, headers: Record<string, string>, refs: string[], pref
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(JSON.parse(out) as Load) : reject(new Error(`autocannon exited with ${code}`))));
-    child.stdin.end(JSON.stringify({ autocannon: AUTOCANNON, url, headers, refs, prefix, rate, seconds: SECONDS }));
+    child.stdin.end(JSON.stringify({ autocannon: AUTOCANNON, url, headers, refs, prefix, rate, paced: PACED, seconds: SECONDS }));
   });
 }
 
@@ -253,6 +289,7 @@ const config = { ...loadConfig({ ...process.env, DATA_DIR: dir, DATABASE_URL: ''
 const settings: Record<string, string> = {
   ...(STATS ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_utility': 'on', track_wal_io_timing: 'on' } : {}),
   ...(COMMIT_DELAY > 0 ? { commit_delay: String(COMMIT_DELAY) } : {}),
+  ...PG_SETTINGS,
 };
 const database = await openDatabase(config, { poolSize: POOL, embeddedSettings: settings });
 // The owner's login: loading, VACUUM, CHECKPOINT and statistics need more than the application role may.
@@ -298,7 +335,7 @@ try {
   // machine whose load changes during the benchmark weighs on both alike.
   const fulls: Measured[] = [];
   const bares: Measured[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
+  for (let round = 0; round < (RATE_ONLY ? 0 : ROUNDS); round++) {
     if (STATS && round === 0) await owner.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
     fulls.push(await measured(dir, () => load(base, headers, refs, '/v1/citizens/', null), `full${round || ''}`));
     if (STATS && round === 0) profile.push(...await statements(owner, fulls[0]!.total));
@@ -315,15 +352,18 @@ try {
 
   const row = (name: string, r: Load & { cpuMs: number; pgMs: number }) =>
     `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.cpuMs.toFixed(2)} (${r.pgMs.toFixed(2)}) | ${r.errors + r.non2xx} |`;
-  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds as fast as it goes)` : ''}, 16 connections, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs, autocannon in a child process\n`);
+  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds as fast as it goes)` : ''}, 16 connections as fast as it goes, ${PACED} staggered at ${RATE}/s, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs${Object.keys(PG_SETTINGS).length ? `, ${JSON.stringify(PG_SETTINGS)}` : ''}, autocannon in a child process\n`);
   console.log('| run | requests/s | p50 ms | p99 ms | CPU ms/request, hub + PostgreSQL (of which PostgreSQL) | errors + non-2xx |');
   console.log('|---|---|---|---|---|---|');
-  console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));
-  console.log(row(`bare at ${RATE}/s`, bareAtRate));
-  console.log(row('full, as fast as it goes', fullMax));
-  console.log(row('bare, as fast as it goes', bareMax));
-  console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; p50 at ${RATE}/s: ${(fullAtRate.p50 / Math.max(bareAtRate.p50, 0.001)).toFixed(2)}; `
-    + `CPU per request, as fast as it goes: ${(fullMax.cpuMs / bareMax.cpuMs).toFixed(2)}`);
+  if (!MAX_ONLY) {
+    console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));
+    console.log(row(`bare at ${RATE}/s`, bareAtRate));
+  }
+  if (!RATE_ONLY) {
+    console.log(row('full, as fast as it goes', fullMax));
+    console.log(row('bare, as fast as it goes', bareMax));
+    console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; CPU per request, as fast as it goes: ${(fullMax.cpuMs / bareMax.cpuMs).toFixed(2)}`);
+  }
   console.log(`audit entries written during the full runs: ${audited}; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(`unsealed when the load stopped: ${unsealed}; verify (seal, then walk every seal): ${JSON.stringify(verified)} in ${(verifyMs / 1000).toFixed(1)} s`);
   if (STATS) {

@@ -24,7 +24,7 @@ const normalised = (check: { valid: boolean; normalised: string | null }, raw: s
  * features. Identifiers are normalised as intake normalises them, so a
  * phone number typed any way or presented by telephony finds the record.
  */
-function criteriaOf(search: CitizenSearch): Criterion[] {
+export function criteriaOf(search: CitizenSearch): Criterion[] {
   const out: Criterion[] = [];
   // With or without a generation suffix (SMITH finds SMITH JNR); a suffix searched for must match (migration 011).
   if (search.surname) {
@@ -55,7 +55,7 @@ function criteriaOf(search: CitizenSearch): Criterion[] {
  * Survivorship (buildCitizenView) then picks the current address, and the
  * household is that UPRN's occupants.
  */
-const VIEW = `WITH a AS (
+export const VIEW = `WITH a AS (
     SELECT coalesce(s.id, c.id) AS id, coalesce(s.ref, c.ref) AS ref, c.merged_into IS NOT NULL AS merged,
            ARRAY(SELECT m.ref FROM citizen m WHERE m.merged_into = coalesce(s.id, c.id) ORDER BY m.ref) AS aliases
       FROM citizen c LEFT JOIN citizen s ON s.id = c.merged_into WHERE c.ref = $1),

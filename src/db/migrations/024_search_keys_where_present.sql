@@ -1,0 +1,30 @@
+-- Up Migration
+
+-- Every record linked wrote an entry in each of these indexes, also for the
+-- many records without that value (a phone, an email, an NHS or NI number, a
+-- matched UPRN). They now hold only records that have it: every lookup names
+-- a value, and an equality on the indexed expression proves it is not null,
+-- so the planner still uses them.
+DROP INDEX person_record_uprn;
+CREATE INDEX person_record_uprn ON person_record (((features->>'uprn')::bigint)) WHERE (features->>'uprn') IS NOT NULL;
+DROP INDEX person_record_phone;
+CREATE INDEX person_record_phone ON person_record ((features->>'phone')) WHERE (features->>'phone') IS NOT NULL;
+DROP INDEX person_record_email;
+CREATE INDEX person_record_email ON person_record ((lower(features->>'email'))) WHERE (features->>'email') IS NOT NULL;
+DROP INDEX person_record_nhs;
+CREATE INDEX person_record_nhs ON person_record ((features->>'nhsNumber')) WHERE (features->>'nhsNumber') IS NOT NULL;
+DROP INDEX person_record_nino;
+CREATE INDEX person_record_nino ON person_record ((features->>'nino')) WHERE (features->>'nino') IS NOT NULL;
+
+-- Down Migration
+
+DROP INDEX person_record_uprn;
+CREATE INDEX person_record_uprn ON person_record (((features->>'uprn')::bigint));
+DROP INDEX person_record_phone;
+CREATE INDEX person_record_phone ON person_record ((features->>'phone'));
+DROP INDEX person_record_email;
+CREATE INDEX person_record_email ON person_record ((lower(features->>'email')));
+DROP INDEX person_record_nhs;
+CREATE INDEX person_record_nhs ON person_record ((features->>'nhsNumber'));
+DROP INDEX person_record_nino;
+CREATE INDEX person_record_nino ON person_record ((features->>'nino'));

@@ -1,0 +1,57 @@
+/**
+ * The lookups of citizen search, call pop-up and the household each have an
+ * index behind them, the partial ones too (migration 024: their predicate
+ * must follow from the lookup). Planned as a prepared statement's generic
+ * plan, with sequential scans and hash and merge joins off, so that a plan
+ * names the index exactly when the index can serve the lookup.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { criteriaOf, VIEW } from '../../../src/linkage/citizen-source.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+
+let db: TestDatabase;
+let client: pg.PoolClient;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  client = await db.pool.connect();
+  await client.query('SET plan_cache_mode = force_generic_plan; SET enable_seqscan = off; SET enable_hashjoin = off; SET enable_mergejoin = off');
+});
+
+afterAll(async () => {
+  client.release();
+  await db.drop();
+});
+
+async function plan(sql: string, values: unknown[]): Promise<string> {
+  const name = `q${Math.random().toString(36).slice(2)}`;
+  await client.query(`PREPARE ${name} AS ${sql}`);
+  const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}(${values.map((v) => pg.Client.prototype.escapeLiteral(String(v))).join(', ')})`);
+  await client.query(`DEALLOCATE ${name}`);
+  return rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
+describe('citizen lookups', () => {
+  const cases = [
+    ['phone', { phone: '07700 900123' }, 'person_record_phone'],
+    ['email', { email: 'someone@example.org' }, 'person_record_email'],
+    ['NHS number', { nhsNumber: '943 476 5919' }, 'person_record_nhs'],
+    ['NI number', { nino: 'QQ 12 34 56 C' }, 'person_record_nino'],
+    ['UPRN', { uprn: 100023336956 }, 'person_record_uprn'],
+    ['date of birth', { dob: '1970-01-01' }, 'person_record_dob'],
+  ] as const;
+  for (const [what, search, index] of cases) {
+    it(`by ${what} uses ${index}`, async () => {
+      const [criterion] = criteriaOf(search);
+      const text = await plan(`SELECT p.system FROM person_record p WHERE ${criterion!.where.replaceAll('$n', '$1')}`, [criterion!.value]);
+      expect(text).toContain(index);
+      expect(text).not.toMatch(/Seq Scan on person_record/);
+    });
+  }
+
+  it("a citizen's household is found through person_record_uprn", async () => {
+    const text = await plan(VIEW, ['C0000000001']);
+    expect(text).toContain('person_record_uprn');
+  });
+});
