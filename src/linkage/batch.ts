@@ -13,7 +13,7 @@ import { pipelinedPool } from '../db/transaction.js';
 import { recordKey } from './features.js';
 import { linkIndexed } from './link.js';
 import { LinkMirror } from './link-state.js';
-import { currentOf, indexMany, isChanged, RECORD_STATES_SQL, type RecordState } from './person-index.js';
+import { currentOf, indexMany, indexNew, isChanged, RECORD_STATES_SQL, type RecordState } from './person-index.js';
 
 export interface LinkCounts {
   records: number;
@@ -32,7 +32,10 @@ const emptyLinkCounts = (): LinkCounts => ({ records: 0, created: 0, joined: 0, 
 type Key = { system: string; source_ref: string };
 
 /** A record's content as linking compares it, at the version (source record id) and matched UPRN it was read at. */
-interface Content { id: string; matchedUprn: string | null; features: PersonRecord; me: PreparedPerson; keys: string[] }
+interface Content { system: string; sourceRef: string; id: string; matchedUprn: string | null; features: PersonRecord; me: PreparedPerson; keys: string[] }
+
+/** A batch's records as read ahead, by `system|source_ref#version`, and those of them indexed ahead (indexNew). */
+interface ReadAhead { content: Map<string, Content>; indexed: Set<string> }
 
 const SOURCES_SQL = (where: string) => `
   SELECT s.system, s.source_ref, s.id, s.record::text AS record, am.uprn AS matched_uprn FROM source_record s
@@ -62,7 +65,7 @@ async function readContent(
     const key = recordKey(r.system, r.source_ref);
     const { features, me, keys } = prepared[i]!;
     keepPrepared(ctx.tables, key, r.id, me);
-    out.set(`${key}#${r.id}`, { id: r.id, matchedUprn: r.matched_uprn, features, me, keys });
+    out.set(`${key}#${r.id}`, { system: r.system, sourceRef: r.source_ref, id: r.id, matchedUprn: r.matched_uprn, features, me, keys });
   }
   return out;
 }
@@ -84,7 +87,8 @@ function currentIn(store: BatchLinkStore, row: RecordState): RecordState {
  * on the accounts their links moved to.
  */
 async function linkBatch(
-  db: pg.PoolClient, ctx: LinkageContext, keys: readonly Key[], ahead: Map<string, Content>, force: boolean, counts: LinkCounts, mirror: LinkMirror | null,
+  db: pg.PoolClient, ctx: LinkageContext, keys: readonly Key[], { content: ahead, indexed: indexedAhead }: ReadAhead, force: boolean, counts: LinkCounts,
+  mirror: LinkMirror | null,
 ): Promise<void> {
   let pending = [...keys];
   // Records chosen and indexed on an earlier read: linked whatever the re-read says.
@@ -94,19 +98,23 @@ async function linkBatch(
     const byKey = new Map(rows.map((r) => [recordKey(r.system, r.source_ref), r]));
     const chosenRows = pending.flatMap((k) => {
       const key = recordKey(k.system, k.source_ref);
-      const row = byKey.get(key);
+      const read = byKey.get(key);
       const again = chosen.has(key);
       if (!again) counts.records++;
-      if (!row) return [];
+      if (!read) return [];
+      // Indexed ahead by this run at the version current now: as new to the index as linking goes.
+      const ahead = read.indexed === read.id && indexedAhead.has(`${key}#${read.id}`);
+      const row = ahead ? { ...read, indexed: null } : read;
       if (!again && currentOf(row) && !isChanged(row) && !force) {
         counts.unchanged++;
         return [];
       }
-      return [{ key, again, row }];
+      return [{ key, again, row, indexedAhead: ahead }];
     });
     // A version taken in, or matched to another address, since the read ahead is read now.
     const stale = chosenRows.filter((c) => ahead.get(`${c.key}#${c.row.id}`)?.matchedUprn !== c.row.matched_uprn);
     if (stale.length > 0) for (const [at, content] of await readContent(db, ctx, { ids: stale.map((c) => c.row.id) }, null)) ahead.set(at, content);
+    const restale = new Set(stale.map((c) => c.key));
     const work = chosenRows.map((c) => ({ ...c, ...(ahead.get(`${c.key}#${c.row.id}`) as Content) }));
     // Asked before the index is written: with the state in memory, nothing else the batch needs waits for that statement,
     // and the records are linked while the database writes it (statements after it on the connection follow it).
@@ -114,7 +122,8 @@ async function linkBatch(
     const anyDecision = anyDecisionIn(db);
     anyDecision.catch(() => undefined);
     const indexing = work.filter((w) => !w.again);
-    const indexed = indexMany(db, indexing);
+    // Indexed ahead with the content linked: nothing to write. Read again since: its keys from ahead are replaced.
+    const indexed = indexMany(db, indexing.flatMap((w) => (!w.indexedAhead ? [w] : restale.has(w.key) ? [{ ...w, row: { ...w.row, indexed: w.row.id } }] : [])));
     indexed.catch(() => undefined);
     mirror?.index(indexing.map((w) => ({ key: w.key, version: w.row.id, keys: w.keys, me: w.me })));
     for (const w of work) chosen.add(w.key);
@@ -158,6 +167,11 @@ async function linkWork(
  * record linked at that size, 302 µs at a million.
  */
 const MIRROR_RATIO = 6;
+/**
+ * Batches read (and, with the state in memory, indexed) ahead of the one being linked: reading, preparing in the
+ * worker and indexing a batch takes nearly as long as linking one, so one batch ahead was sometimes not ready.
+ */
+const READ_AHEAD = 2;
 /** Loads a run may make of its mirror; when others keep linking between its batches, the rest of the run reads batch by batch. */
 const MIRROR_LOADS = 3;
 
@@ -188,19 +202,26 @@ async function linkInBatches(ctx: LinkageContext, keys: Key[], options: LinkAllO
   let mirror = null as LinkMirror | null;
   let loads = 0;
   const readAhead = (from: number) => {
-    const read = readContent(ctx.pool, ctx, { keys: keys.slice(from, from + batch) }, worker);
+    const read = (async (): Promise<ReadAhead> => {
+      const content = await readContent(ctx.pool, ctx, { keys: keys.slice(from, from + batch) }, worker);
+      // With the state in memory, records new to the index are indexed here, beside the batch before, instead of in
+      // their own batch's transaction. A batch reading blocks from the database would count them in block sizes.
+      const indexed = mirroring ? await indexNew(ctx.pool, [...content.values()]) : new Set<string>();
+      return { content, indexed };
+    })();
     // Awaited when its batch comes; a failure meanwhile is no unhandled rejection.
     read.catch(() => undefined);
     return read;
   };
-  let next = readAhead(0);
+  const reads: Promise<ReadAhead>[] = [];
+  for (let from = 0; from < keys.length && reads.length < READ_AHEAD; from += batch) reads.push(readAhead(from));
   // A batch sends statements without waiting for the ones before (the index, its writes, merges): a pipelining
   // connection puts each on the wire at once. An idle connection that fails is simply not handed out again.
   const writes = pipelinedPool(ctx.pool, () => undefined);
   try {
     for (let i = 0; i < keys.length; i += batch) {
-      const ahead = await next;
-      if (i + batch < keys.length) next = readAhead(i + batch);
+      const ahead = await reads.shift()!;
+      if (i + READ_AHEAD * batch < keys.length) reads.push(readAhead(i + READ_AHEAD * batch));
       const generation = await inTransaction(writes, async (db, generation) => {
         if (mirroring && !mirror?.currentAt(generation)) {
           mirroring = loads++ < MIRROR_LOADS;

@@ -19,7 +19,8 @@ export interface Prepared { features: PersonRecord; me: PreparedPerson; keys: st
 
 export function prepareRow(row: SourceRow, tables: PrepareTables, rules: readonly BlockingRule[], known?: PreparedPerson): Prepared {
   const features = personFeatures(JSON.parse(row.record) as SourceRecord, row.matched_uprn);
-  const me = known ?? preparePerson(features, tables);
+  // A version keeps its prepared form, but not across a change of its matched UPRN (a new match, a gazetteer update).
+  const me = known && known.uprn === (features.uprn ?? null) ? known : preparePerson(features, tables);
   return { features, me, keys: blockKeys({ rules }, me) };
 }
 

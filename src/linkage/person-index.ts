@@ -9,7 +9,7 @@ import { prepare, type PersonRecord, type PreparedPerson } from '../../matching/
 import type { SourceRecord } from '../../schemas/source-record.js';
 import type { LinkedBy } from './accounts.js';
 import type { LinkageContext } from './context.js';
-import { personFeatures } from './features.js';
+import { personFeatures, recordKey } from './features.js';
 
 export function blockKeys(ctx: Pick<LinkageContext, 'rules'>, p: PreparedPerson): string[] {
   return ctx.rules.flatMap((rule, i) => [...new Set(rule.keys(p))].map((k) => `${i}:${k}`));
@@ -42,6 +42,37 @@ const INDEX_SQL = `
   INSERT INTO person_block (key, system, source_ref) SELECT unnest(keys), system, source_ref FROM r`;
 
 interface Indexed { system: string; source_ref: string; id: string | number; features: PersonRecord; keys: readonly string[]; reindexed: boolean }
+
+/**
+ * Records new to the index, indexed outside the linkage lock (a large run's read-ahead): a record already in
+ * person_record is left for its batch, which holds the lock, to index again. Returns the records it indexed.
+ */
+const INDEX_NEW_SQL = `
+  WITH r AS MATERIALIZED (
+    SELECT * FROM json_to_recordset($1::json) AS r(system text, source_ref text, id bigint, features jsonb, keys text[])
+  ), p AS (
+    INSERT INTO person_record (system, source_ref, source_record_id, features, block_keys) SELECT system, source_ref, id, features, keys FROM r
+    ON CONFLICT (system, source_ref) DO NOTHING
+    RETURNING system, source_ref, source_record_id, block_keys
+  ), b AS (
+    INSERT INTO person_block (key, system, source_ref) SELECT unnest(block_keys), system, source_ref FROM p
+  )
+  SELECT system, source_ref, source_record_id FROM p`;
+
+/**
+ * Indexes those of the records that are new to the index, in one statement of its own (committed at once); returns
+ * them as `system|source_ref#version`. Until linked they are in no account, so no candidate of anyone.
+ */
+export async function indexNew(
+  pool: pg.Pool, items: readonly { system: string; sourceRef: string; id: string; features: PersonRecord; keys: readonly string[] }[],
+): Promise<Set<string>> {
+  if (items.length === 0) return new Set();
+  const { rows } = await pool.query<{ system: string; source_ref: string; source_record_id: string }>({
+    name: 'linkage-index-new', text: INDEX_NEW_SQL,
+    values: [JSON.stringify(items.map((i) => ({ system: i.system, source_ref: i.sourceRef, id: i.id, features: i.features, keys: i.keys })))],
+  });
+  return new Set(rows.map((r) => `${recordKey(r.system, r.source_ref)}#${r.source_record_id}`));
+}
 
 const index = (db: pg.PoolClient, records: readonly Indexed[]) => db.query({ name: 'linkage-index', text: INDEX_SQL, values: [JSON.stringify(records)] });
 

@@ -371,6 +371,54 @@ describe('determinism', () => {
     for (const run of runs.slice(1)) expect(run).toEqual(runs[0]);
   }, 240_000);
 
+  it('indexes a large run\'s new records ahead of their batch, and indexes again one whose address match changed meanwhile', async () => {
+    const db = await createTestDatabase();
+    try {
+      await store(db.pool, population(4, 30));
+      const tables = await loadPrepareTables();
+      await trainFromDatabase(db.pool, tables, { seed: 9 });
+      const ctx = await openLinkage(db.pool, { tables });
+      await linkAll(ctx);
+      const specs: PersonSpec[] = [
+        { system: 'revenues', ref: 'IA1', forenames: ['ORLA'], surname: 'FENWICK', dob: '1975-02-14', lines: ['4 WEIR LANE', 'NORTHBY'], postcode: 'ZZ7 7ZA' },
+        { system: 'housing', ref: 'IA2', forenames: ['ORLA'], surname: 'FENWICK', dob: '1975-02-14', lines: ['4 WEIR LANE', 'NORTHBY'], postcode: 'ZZ7 7ZA' },
+        { system: 'benefits', ref: 'IA3', forenames: ['ORLA'], surname: 'FENWICK', dob: '1975-02-14', lines: ['4 WEIR LANE', 'NORTHBY'], postcode: 'ZZ7 7ZA' },
+      ];
+      const ids = await store(db.pool, specs.map(sourceRecord));
+      let indexedAhead = false;
+      let batches = 0;
+      await linkAll(ctx, {
+        mirror: true, batchSize: 1,
+        onProgress: async () => {
+          if (++batches !== 2) return;
+          // The third record is read and indexed ahead, beside the batches before it (waited for here): indexed, not yet linked.
+          const indexed = async () => (await db.pool.query('SELECT 1 FROM person_record WHERE system = $1 AND source_ref = $2', ['benefits', 'IA3'])).rows.length > 0;
+          for (let wait = 0; !(await indexed()) && wait < 100; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
+          indexedAhead = (await indexed()) && (await citizenOf(ctx, 'benefits', 'IA3')) === null;
+          await db.pool.query(
+            `INSERT INTO address_match (source_record_id, input_key, uprn, status, score, evidence, explanation) VALUES ($1, 'k', 900077, 'matched', 0.99, 'test', '{}')`, [ids[2]],
+          );
+        },
+      });
+      expect(batches).toBe(3);
+      expect(indexedAhead).toBe(true);
+      // One account, and the third record's keys are those of its content as linked (with the UPRN matched meanwhile), in both places.
+      const accounts = await Promise.all(specs.map((p) => citizenOf(ctx, p.system, p.ref)));
+      expect(new Set(accounts).size).toBe(1);
+      const { rows: [indexed] } = await db.pool.query<{ uprn: string; keys: string[]; blocks: string[] }>(
+        `SELECT p.features->>'uprn' AS uprn, p.block_keys AS keys,
+                ARRAY(SELECT b.key FROM person_block b WHERE b.system = p.system AND b.source_ref = p.source_ref ORDER BY b.key) AS blocks
+           FROM person_record p WHERE p.system = 'benefits' AND p.source_ref = 'IA3'`,
+      );
+      expect(indexed!.uprn).toBe('900077');
+      expect([...indexed!.keys].sort()).toEqual(indexed!.blocks);
+      const uprnRule = ctx.rules.findIndex((r) => r.name === 'uprn');
+      expect(indexed!.blocks).toContain(`${uprnRule}:900077`);
+    } finally {
+      await db.drop();
+    }
+  }, 120_000);
+
   it('loads the state a run keeps in memory again when a steward changed links between its batches', async () => {
     const db = await createTestDatabase();
     try {
