@@ -5,11 +5,11 @@
  */
 import type pg from 'pg';
 import type { PersonRecord, PreparedPerson } from '../../matching/person/index.js';
+import { pipelinedPool } from '../db/transaction.js';
 import { reserveAccounts } from './accounts.js';
 import { anyDecisionIn, BatchLinkStore, keepPrepared, preparedAt } from './batch-store.js';
 import { ContentWorker, prepareHere, type SourceRow } from './content.js';
 import { inTransaction, type LinkageContext } from './context.js';
-import { pipelinedPool } from '../db/transaction.js';
 import { recordKey } from './features.js';
 import { linkIndexed } from './link.js';
 import { LinkMirror } from './link-state.js';
@@ -79,12 +79,12 @@ function currentIn(store: BatchLinkStore, row: RecordState): RecordState {
 
 /**
  * Links a batch in one transaction: the records' links read in one query, the
- * records (read ahead) indexed in one statement, their candidates read
- * together (or taken from the run's mirror, while the database is still
- * writing the index), then linked one by one in order in memory, the
- * outcomes written together. When steward decisions exist and a record moves or merges
- * accounts, the rest of the batch is read again, since a decision may bear
- * on the accounts their links moved to.
+ * records (read ahead) indexed in one statement unless indexed ahead, their
+ * candidates read together (or taken from the run's mirror, while the
+ * database is still writing the index), then linked one by one in order in
+ * memory, the outcomes written together. When steward decisions exist and a
+ * record moves or merges accounts, the rest of the batch is read again,
+ * since a decision may bear on the accounts their links moved to.
  */
 async function linkBatch(
   db: pg.PoolClient, ctx: LinkageContext, keys: readonly Key[], { content: ahead, indexed: indexedAhead }: ReadAhead, force: boolean, counts: LinkCounts,
