@@ -324,7 +324,7 @@ export class BatchLinkStore extends DbLinkStore {
    * Sends everything queued, in the order it happened, without waiting: the connection runs statements in the order
    * they are sent, and `flush` waits for them all.
    */
-  send(): void {
+  private send(): void {
     const { citizens, links, events, changes } = this;
     const reviews = [...this.reviews.values()];
     this.citizens = [];
