@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,6 +15,8 @@ describe('hub gazetteer import and hub match-addresses', () => {
   });
   afterAll(async () => {
     await db.drop();
+
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('imports a supply and prints a summary per record type', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { createTestHub, type TestHub } from '../../support/app.js';
 import { tinyAbp } from '../../support/tiny-council.js';
 
 describe('address matching API and review queue', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-match-'));
   let hub: TestHub;
   let adviser: string;
   let steward: string;
@@ -21,12 +22,13 @@ describe('address matching API and review queue', () => {
     adviser = await hub.keyFor('adviser');
     steward = await hub.keyFor('steward', 'Data Team');
     source = await hub.keyFor('source-system', 'Revenues System', ['revenues']);
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hub-match-')), 'AddressBasePremium_FULL_2026-01-01_001.csv');
+    const file = path.join(dir, 'AddressBasePremium_FULL_2026-01-01_001.csv');
     writeFileSync(file, tinyAbp());
     await importGazetteer(hub.db.url, [file]);
   });
   afterAll(async () => {
     await hub.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('matches clean and messy addresses with an explanation and candidates', async () => {

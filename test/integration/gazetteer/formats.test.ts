@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -21,6 +21,8 @@ describe('the same generated council in every supported format', () => {
   });
   afterAll(async () => {
     await db.drop();
+
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('gives identical address indexes from AddressBase Premium (mixed and split) and DTF 7.3', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,6 +27,8 @@ describe('gazetteer import', () => {
   });
   afterAll(async () => {
     await hub.close();
+
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('loads an AddressBase Premium FULL supply and builds the address index', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +9,7 @@ import { tinyAbp } from '../../support/tiny-council.js';
 interface Result { uprn: number; line: string; status: string; current: boolean; bs7666: Record<string, string | null> }
 
 describe('address lookup API', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-lookup-'));
   let hub: TestHub;
   let key: string;
   const get = (url: string) => hub.app.inject({ url, headers: { authorization: `Bearer ${key}` } });
@@ -17,12 +18,13 @@ describe('address lookup API', () => {
   beforeAll(async () => {
     hub = await createTestHub();
     key = await hub.keyFor('adviser');
-    const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hub-lookup-')), 'AddressBasePremium_FULL_2026-01-01_001.csv');
+    const file = path.join(dir, 'AddressBasePremium_FULL_2026-01-01_001.csv');
     writeFileSync(file, tinyAbp());
     await importGazetteer(hub.db.url, [file]);
   });
   afterAll(async () => {
     await hub.close();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('finds addresses as the user types, every word a prefix, with BS 7666 parts and a postal line', async () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
@@ -28,6 +28,8 @@ describe('intake pipeline', () => {
   });
   afterAll(async () => {
     await db.drop();
+
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('ingests a Windows-1252 extract with a broken row: the rest goes on, the reject is kept, addresses are matched with --wait', async () => {

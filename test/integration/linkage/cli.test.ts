@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
@@ -10,6 +10,7 @@ import { population, store } from './people.js';
 const HUB = 'test/integration/linkage/hub-linkage.ts';
 
 describe('hub linkage train, hub linkage run and hub export matches', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-matches-'));
   let db: TestDatabase;
   const env = () => ({ DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
   beforeAll(async () => {
@@ -18,6 +19,7 @@ describe('hub linkage train, hub linkage run and hub export matches', () => {
   });
   afterAll(async () => {
     await db.drop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it('refuses to link before a model is trained', async () => {
@@ -36,7 +38,7 @@ describe('hub linkage train, hub linkage run and hub export matches', () => {
     expect(linked.stderr).toMatch(new RegExp(`^${records} records in`));
     const again = await run(HUB, ['linkage', 'run', '--no-progress'], env());
     expect(again.stderr).toMatch(/^0 records in/);
-    const out = path.join(mkdtempSync(path.join(os.tmpdir(), 'hub-matches-')), 'matches.csv');
+    const out = path.join(dir, 'matches.csv');
     const exported = await run(HUB, ['export', 'matches', '--out', out], env());
     expect(exported.code).toBe(0);
     const rows = parse(readFileSync(out, 'utf8'), { columns: true }) as Record<string, string>[];
