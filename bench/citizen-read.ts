@@ -245,7 +245,8 @@ async function measured(dataDir: string, run: () => Promise<Load>, profile?: str
 type Measured = Load & { cpuMs: number; pgMs: number };
 
 /** Runs added up: requests/s and CPU per request over all of them, p50 and p99 the median of the runs'. */
-function summed(runs: Measured[]): Measured {
+function summed(runs: Measured[]): Measured | null {
+  if (runs.length === 0) return null;
   const total = runs.reduce((n, r) => n + r.total, 0);
   const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const weighted = (f: (r: Measured) => number) => runs.reduce((n, r) => n + f(r) * r.total, 0) / Math.max(total, 1);
@@ -359,7 +360,7 @@ try {
     console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));
     console.log(row(`bare at ${RATE}/s`, bareAtRate));
   }
-  if (!RATE_ONLY) {
+  if (fullMax && bareMax) {
     console.log(row('full, as fast as it goes', fullMax));
     console.log(row('bare, as fast as it goes', bareMax));
     console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; CPU per request, as fast as it goes: ${(fullMax.cpuMs / bareMax.cpuMs).toFixed(2)}`);

@@ -342,6 +342,16 @@ describe('a merge in the middle of a batch', () => {
   }, 120_000);
 });
 
+/** A generated population stored, the model trained on it and every record linked; the context to link more with. */
+async function linkedPopulation(db: TestDatabase, seed: number, people: number): Promise<LinkageContext> {
+  await store(db.pool, population(seed, people));
+  const tables = await loadPrepareTables();
+  await trainFromDatabase(db.pool, tables, { seed: 9 });
+  const ctx = await openLinkage(db.pool, { tables });
+  await linkAll(ctx);
+  return ctx;
+}
+
 describe('determinism', () => {
   it('gives the same accounts and reviews for the same input order and model, with the linkage state read batch by batch or kept in memory', async () => {
     const runs: { partition: string[]; reviews: string[] }[] = [];
@@ -374,11 +384,7 @@ describe('determinism', () => {
   it('indexes a large run\'s new records ahead of their batch, and indexes again one whose address match changed meanwhile', async () => {
     const db = await createTestDatabase();
     try {
-      await store(db.pool, population(4, 30));
-      const tables = await loadPrepareTables();
-      await trainFromDatabase(db.pool, tables, { seed: 9 });
-      const ctx = await openLinkage(db.pool, { tables });
-      await linkAll(ctx);
+      const ctx = await linkedPopulation(db, 4, 30);
       const specs: PersonSpec[] = [
         { system: 'revenues', ref: 'IA1', forenames: ['ORLA'], surname: 'FENWICK', dob: '1975-02-14', lines: ['4 WEIR LANE', 'NORTHBY'], postcode: 'ZZ7 7ZA' },
         { system: 'housing', ref: 'IA2', forenames: ['ORLA'], surname: 'FENWICK', dob: '1975-02-14', lines: ['4 WEIR LANE', 'NORTHBY'], postcode: 'ZZ7 7ZA' },
@@ -422,11 +428,7 @@ describe('determinism', () => {
   it('loads the state a run keeps in memory again when a steward changed links between its batches', async () => {
     const db = await createTestDatabase();
     try {
-      await store(db.pool, population(3, 60));
-      const tables = await loadPrepareTables();
-      await trainFromDatabase(db.pool, tables, { seed: 9 });
-      const ctx = await openLinkage(db.pool, { tables });
-      await linkAll(ctx);
+      const ctx = await linkedPopulation(db, 3, 60);
       const home = { surname: 'HALLORAN', lines: ['3 ORCHARD CLOSE', 'NORTHBY'], postcode: 'ZZ9 9ZH', uprn: 900031 };
       const first: PersonSpec = { system: 'revenues', ref: 'HL1', forenames: ['PETRA'], dob: '1961-04-09', ...home };
       const other: PersonSpec = { system: 'housing', ref: 'HL2', forenames: ['QUENTIN'], surname: 'MARLOWE', dob: '1990-11-30', lines: ['9 MILL LANE', 'NORTHBY'], postcode: 'ZZ8 8ZQ', uprn: 900032 };

@@ -24,8 +24,10 @@ afterAll(async () => {
   await db.drop();
 });
 
+let planned = 0;
+
 async function plan(sql: string, values: unknown[]): Promise<string> {
-  const name = `q${Math.random().toString(36).slice(2)}`;
+  const name = `q${++planned}`;
   await client.query(`PREPARE ${name} AS ${sql}`);
   const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN EXECUTE ${name}(${values.map((v) => pg.Client.prototype.escapeLiteral(String(v))).join(', ')})`);
   await client.query(`DEALLOCATE ${name}`);
