@@ -2,6 +2,7 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
+import { ClientCache, ClientChangeListener } from '../../auth/client-cache.js';
 import { authenticateMany, type AuthenticatedClient } from '../../auth/clients.js';
 import { Batcher } from '../../db/batcher.js';
 import type { Role } from '../../../schemas/roles.js';
@@ -10,6 +11,10 @@ import { HubError } from '../errors.js';
 declare module 'fastify' {
   interface FastifyRequest {
     client: AuthenticatedClient | null;
+  }
+  interface FastifyInstance {
+    /** Keys checked lately (src/auth/client-cache.ts): its state for /metrics and tests. */
+    apiKeyCache: ClientCache;
   }
 }
 
@@ -33,22 +38,31 @@ export function requireRole(client: AuthenticatedClient, roles: readonly Role[])
 }
 
 /**
- * Keys of requests that arrive while lookups run are looked up together, one
- * query per batch instead of one per request: a batch is sent after its
- * requests arrived, so a key revoked before then is refused as it is alone.
+ * Keys not in the cache, of requests that arrive while lookups run, are
+ * looked up together, one query per batch instead of one per request.
  */
 const LOOKUPS = { concurrency: 2, maxBatch: 64 };
 
 export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Pool }) {
+  const cache = new ClientCache();
+  const listener = new ClientChangeListener(opts.pool.options, cache, (error) => app.log.warn({ err: error }, 'API key cache: change notifications lost, reconnecting'));
+  app.addHook('onReady', async () => listener.start());
+  app.addHook('onClose', () => listener.stop());
+  app.decorate('apiKeyCache', cache);
   const lookups = new Batcher<string, AuthenticatedClient | null>(async (jobs) => {
+    const generation = cache.generation;
     const clients = await authenticateMany(opts.pool, jobs.map((job) => job.input));
-    jobs.forEach((job, i) => job.resolve(clients[i]!));
+    jobs.forEach((job, i) => {
+      const client = clients[i]!;
+      if (client) cache.remember(job.input, client, generation);
+      job.resolve(client);
+    });
   }, LOOKUPS);
   app.decorateRequest('client', null);
   app.addHook('onRequest', async (request) => {
     if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
     const key = keyFrom(request.headers);
-    const client = key ? await lookups.submit(key) : null;
+    const client = key ? cache.lookup(key) ?? await lookups.submit(key) : null;
     if (!client) throw new HubError('unauthorised', 'A valid API key is required');
     request.client = client;
   });
