@@ -7,7 +7,10 @@
  * source's view with the same schema, behind the same authentication.
  *
  * Two measures each: latency at a fixed 1,000 requests/s (p50, p99), and the
- * most requests/s the machine gives (the cost ratio full ÷ bare).
+ * most requests/s the machine gives (the cost ratio full ÷ bare). Beside
+ * them, to tell where latency comes from: the time inside the hub (Fastify's
+ * elapsedTime), the CPU of the hub, of PostgreSQL and of the load generator
+ * per request, and the hub's GC pauses and event-loop delay.
  *
  * autocannon runs in a child process: in the server's own event loop it
  * would take turns with the requests it measures. With --stats, the
@@ -18,15 +21,16 @@
  * run (every 150 ms) during the runs; the bench then verifies the whole
  * trail and prints how long that took.
  *
- * With --profile DIR, the hub's own CPU profile of each run as fast as it
- * goes (full.cpuprofile, bare.cpuprofile; node:inspector, so only this
- * process: the server and the policy, not autocannon or PostgreSQL).
+ * With --profile DIR, the hub's own CPU profile of each run (full-rate,
+ * bare-rate, full, bare .cpuprofile; node:inspector, so only this process:
+ * the server and the policy, not autocannon or PostgreSQL).
  *
- * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US] [--pg NAME=VALUE]... [--profile DIR] [--max-only | --rate-only] [--rounds N]
+ * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US] [--pg NAME=VALUE]... [--profile DIR] [--max-only | --rate-only] [--rounds N] [--rate N]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -69,7 +73,8 @@ const POOL = arg('--pool', 10);
 const COMMIT_DELAY = arg('--commit-delay', 0);
 /** Further PostgreSQL settings for experiments, each `--pg name=value`. */
 const PG_SETTINGS = Object.fromEntries(process.argv.flatMap((a, i) => (a === '--pg' ? [process.argv[i + 1]!.split('=', 2) as [string, string]] : [])));
-const RATE = 1_000;
+/** The fixed rate of the latency runs (requests/s); the target is stated at 1,000. */
+const RATE = arg('--rate', 1_000);
 /** How many times the runs as fast as it goes alternate. */
 const ROUNDS = arg('--rounds', 1);
 /** Only the runs as fast as it goes (comparing CPU per request on a busy machine). */
@@ -162,7 +167,8 @@ const bareRoutes: FastifyPluginAsyncTypebox<{ source: CitizenSource; pool: pg.Po
   });
 };
 
-interface Load { rps: number; total: number; p50: number; p99: number; errors: number; non2xx: number }
+/** loaderCpu: CPU seconds the load generator's process used. */
+interface Load { rps: number; total: number; p50: number; p99: number; errors: number; non2xx: number; loaderCpu: number }
 
 const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
 
@@ -185,6 +191,7 @@ const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
 const PACED = 200;
 const LOADER = `
 const chunks = [];
+const cpu = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6; };
 process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
   const w = JSON.parse(Buffer.concat(chunks).toString());
   const autocannon = require(w.autocannon);
@@ -193,7 +200,7 @@ process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
   const base = { url: w.url, duration: w.seconds, headers: w.headers, requests };
   if (!w.rate) {
     const r = await autocannon({ ...base, connections: 16 });
-    process.stdout.write(JSON.stringify({ rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx }));
+    process.stdout.write(JSON.stringify({ rps: r.requests.average, total: r.requests.total, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors, non2xx: r.non2xx, loaderCpu: cpu() }));
     return;
   }
   const latencies = [];
@@ -210,7 +217,7 @@ process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
   const total = results.reduce((t, r) => t + r.requests.total, 0);
   process.stdout.write(JSON.stringify({
     rps: total / w.seconds, total, p50: Math.round(at(0.5) * 10) / 10, p99: Math.round(at(0.99) * 10) / 10,
-    errors: results.reduce((t, r) => t + r.errors, 0), non2xx: results.reduce((t, r) => t + r.non2xx, 0),
+    errors: results.reduce((t, r) => t + r.errors, 0), non2xx: results.reduce((t, r) => t + r.non2xx, 0), loaderCpu: cpu(),
   }));
 });
 `;
@@ -221,17 +228,25 @@ process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
  * runs in a child) and in PostgreSQL: on a shared machine the requests/s of
  * a run depend on what else runs, its CPU per request much less.
  */
-async function measured(dataDir: string, run: () => Promise<Load>, profile?: string): Promise<Load & { cpuMs: number; pgMs: number }> {
+async function measured(dataDir: string, run: () => Promise<Load>, profile?: string): Promise<Measured> {
   const session = PROFILE && profile ? new Session() : null;
   if (session) {
     session.connect();
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
   }
+  const pauses: number[] = [];
+  const gc = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => e.duration)));
+  gc.observe({ entryTypes: ['gc'] });
+  const delay = monitorEventLoopDelay();
+  delay.enable();
+  hubTimes.length = 0;
   const hub = process.cpuUsage();
   const pg0 = clusterCpu(dataDir);
   const result = await run();
   const used = process.cpuUsage(hub);
+  gc.disconnect();
+  delay.disable();
   if (session) {
     const { profile: taken } = await session.post('Profiler.stop');
     await writeFile(path.join(PROFILE!, `${profile}.cpuprofile`), JSON.stringify(taken));
@@ -239,10 +254,24 @@ async function measured(dataDir: string, run: () => Promise<Load>, profile?: str
   }
   const perRequest = (seconds: number) => (seconds * 1000) / Math.max(result.total, 1);
   const pgMs = perRequest(clusterCpu(dataDir) - pg0);
-  return { ...result, cpuMs: perRequest((used.user + used.system) / 1e6) + pgMs, pgMs };
+  pauses.sort((a, b) => a - b);
+  hubTimes.sort((a, b) => a - b);
+  const hubAt = (q: number) => hubTimes[Math.min(hubTimes.length - 1, Math.floor(q * hubTimes.length))] ?? 0;
+  return {
+    hubP50: hubAt(0.5), hubP99: hubAt(0.99),
+    ...result, cpuMs: perRequest((used.user + used.system) / 1e6) + pgMs, pgMs,
+    gc: { count: pauses.length, ms: pauses.reduce((t, p) => t + p, 0), max: pauses.at(-1) ?? 0 }, loopDelayP99: delay.percentile(99) / 1e6,
+  };
 }
 
-type Measured = Load & { cpuMs: number; pgMs: number };
+/**
+ * gc: the hub's garbage collection pauses during the run (count, total and
+ * longest, ms); loopDelayP99: its event loop's delay, 99th percentile, ms.
+ */
+type Measured = Load & { cpuMs: number; pgMs: number; gc: { count: number; ms: number; max: number }; loopDelayP99: number; hubP50: number; hubP99: number };
+
+/** Each response's time inside the hub (Fastify's elapsedTime: from the request's arrival to its response written), ms, this run. */
+const hubTimes: number[] = [];
 
 /** Runs added up: requests/s and CPU per request over all of them, p50 and p99 the median of the runs'. */
 function summed(runs: Measured[]): Measured | null {
@@ -252,8 +281,10 @@ function summed(runs: Measured[]): Measured | null {
   const weighted = (f: (r: Measured) => number) => runs.reduce((n, r) => n + f(r) * r.total, 0) / Math.max(total, 1);
   return {
     rps: total / (SECONDS * runs.length), total, p50: median(runs.map((r) => r.p50)), p99: median(runs.map((r) => r.p99)),
-    errors: runs.reduce((n, r) => n + r.errors, 0), non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    errors: runs.reduce((n, r) => n + r.errors, 0), non2xx: runs.reduce((n, r) => n + r.non2xx, 0), loaderCpu: runs.reduce((n, r) => n + r.loaderCpu, 0),
     cpuMs: weighted((r) => r.cpuMs), pgMs: weighted((r) => r.pgMs),
+    gc: { count: runs.reduce((n, r) => n + r.gc.count, 0), ms: runs.reduce((n, r) => n + r.gc.ms, 0), max: Math.max(...runs.map((r) => r.gc.max)) },
+    loopDelayP99: median(runs.map((r) => r.loopDelayP99)), hubP50: median(runs.map((r) => r.hubP50)), hubP99: median(runs.map((r) => r.hubP99)),
   };
 }
 
@@ -305,6 +336,9 @@ try {
   const source = new LinkedCitizenSource(database.pool);
   const app = await buildApp({ config, pool: database.pool, logger: createLogger('warn'), citizens: source });
   await app.register(bareRoutes, { source, pool: database.pool });
+  app.addHook('onResponse', async (_request, reply) => {
+    hubTimes.push(reply.elapsedTime);
+  });
   const adviser = await createClient(database.pool, { org: 'Northby Council Contact Centre', role: 'adviser' });
   const dpo = await createClient(database.pool, { org: 'Northby Council Information Governance', role: 'dpo' });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -328,9 +362,9 @@ try {
   await load(base, headers, refs, '/v1/citizens/', null);
   await load(base, headers, refs, BARE, null);
   const before = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n);
-  const skipped: Load & { cpuMs: number; pgMs: number } = { rps: 0, total: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, cpuMs: 0, pgMs: 0 };
-  const fullAtRate = MAX_ONLY ? skipped : await measured(dir, () => load(base, headers, refs, '/v1/citizens/', RATE));
-  const bareAtRate = MAX_ONLY ? skipped : await measured(dir, () => load(base, headers, refs, BARE, RATE));
+  const skipped: Measured = { rps: 0, total: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, loaderCpu: 0, cpuMs: 0, pgMs: 0, gc: { count: 0, ms: 0, max: 0 }, loopDelayP99: 0, hubP50: 0, hubP99: 0 };
+  const fullAtRate = MAX_ONLY ? skipped : await measured(dir, () => load(base, headers, refs, '/v1/citizens/', RATE), 'full-rate');
+  const bareAtRate = MAX_ONLY ? skipped : await measured(dir, () => load(base, headers, refs, BARE, RATE), 'bare-rate');
   const profile: string[] = [];
   // With --rounds N, the runs as fast as it goes alternate N times (full, bare, full, ...) and are summed, so that a
   // machine whose load changes during the benchmark weighs on both alike.
@@ -351,11 +385,12 @@ try {
   const verified = await verifyAudit(database.pool);
   const verifyMs = performance.now() - verifyStarted;
 
-  const row = (name: string, r: Load & { cpuMs: number; pgMs: number }) =>
-    `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.cpuMs.toFixed(2)} (${r.pgMs.toFixed(2)}) | ${r.errors + r.non2xx} |`;
+  const row = (name: string, r: Measured) =>
+    `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.hubP50.toFixed(1)} / ${r.hubP99.toFixed(1)} | ${r.cpuMs.toFixed(2)} (${r.pgMs.toFixed(2)}) | ${((r.loaderCpu * 1000) / Math.max(r.total, 1)).toFixed(2)} `
+    + `| ${r.gc.count}, ${r.gc.ms.toFixed(0)}, ${r.gc.max.toFixed(1)} | ${r.loopDelayP99.toFixed(1)} | ${r.errors + r.non2xx} |`;
   console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds as fast as it goes)` : ''}, 16 connections as fast as it goes, ${PACED} staggered at ${RATE}/s, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs${Object.keys(PG_SETTINGS).length ? `, ${JSON.stringify(PG_SETTINGS)}` : ''}, autocannon in a child process\n`);
-  console.log('| run | requests/s | p50 ms | p99 ms | CPU ms/request, hub + PostgreSQL (of which PostgreSQL) | errors + non-2xx |');
-  console.log('|---|---|---|---|---|---|');
+  console.log('| run | requests/s | p50 ms | p99 ms | in the hub p50 / p99 ms | CPU ms/request, hub + PostgreSQL (of which PostgreSQL) | load generator CPU ms/request | hub GC pauses: count, total ms, longest ms | hub event-loop delay p99 ms | errors + non-2xx |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|');
   if (!MAX_ONLY) {
     console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));
     console.log(row(`bare at ${RATE}/s`, bareAtRate));
