@@ -238,7 +238,7 @@ async function measured(dataDir: string, run: () => Promise<Load>, profile?: str
   const pauses: number[] = [];
   const gc = new PerformanceObserver((list) => pauses.push(...list.getEntries().map((e) => e.duration)));
   gc.observe({ entryTypes: ['gc'] });
-  const delay = monitorEventLoopDelay();
+  const delay = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   delay.enable();
   hubTimes.length = 0;
   const hub = process.cpuUsage();
@@ -260,7 +260,7 @@ async function measured(dataDir: string, run: () => Promise<Load>, profile?: str
   return {
     hubP50: hubAt(0.5), hubP99: hubAt(0.99),
     ...result, cpuMs: perRequest((used.user + used.system) / 1e6) + pgMs, pgMs,
-    gc: { count: pauses.length, ms: pauses.reduce((t, p) => t + p, 0), max: pauses.at(-1) ?? 0 }, loopDelayP99: delay.percentile(99) / 1e6,
+    gc: { count: pauses.length, ms: pauses.reduce((t, p) => t + p, 0), max: pauses.at(-1) ?? 0 }, loopDelayP99: delay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS,
   };
 }
 
@@ -269,6 +269,9 @@ async function measured(dataDir: string, run: () => Promise<Load>, profile?: str
  * longest, ms); loopDelayP99: its event loop's delay, 99th percentile, ms.
  */
 type Measured = Load & { cpuMs: number; pgMs: number; gc: { count: number; ms: number; max: number }; loopDelayP99: number; hubP50: number; hubP99: number };
+
+/** The event-loop delay monitor's timer interval, which its histogram includes (a finer one would wake the hub more often than requests do). */
+const LOOP_RESOLUTION_MS = 10;
 
 /** Each response's time inside the hub (Fastify's elapsedTime: from the request's arrival to its response written), ms, this run. */
 const hubTimes: number[] = [];
@@ -299,27 +302,28 @@ function load(url: string, headers: Record<string, string>, refs: string[], pref
   });
 }
 
-interface Statement { query: string; calls: number; total: number }
+interface Statement { query: string; calls: number; total: number; plans: number }
 
 /**
- * Per-statement calls and milliseconds per request of the runs since the last reset; statements that differ only
- * after their first 90 characters are added up (the audit insert has one text per number of entries).
+ * Per-statement calls, plannings and milliseconds (planning and execution) per request of the runs since the last
+ * reset; statements that differ only after their first 90 characters are added up (the audit insert has one text per
+ * number of entries). A prepared statement planned at every call is re-planned for its parameters (a custom plan).
  */
 async function statements(pool: pg.Pool, requests: number): Promise<string[]> {
   const { rows } = await pool.query<Statement>(
-    `SELECT regexp_replace(left(query, 90), '\\s+', ' ', 'g') AS query, sum(calls)::float8 AS calls, sum(total_exec_time) AS total
+    `SELECT regexp_replace(left(query, 90), '\\s+', ' ', 'g') AS query, sum(calls)::float8 AS calls, sum(total_exec_time + total_plan_time) AS total, sum(plans)::float8 AS plans
        FROM pg_stat_statements WHERE calls > 0 GROUP BY 1 ORDER BY 3 DESC LIMIT 12`);
   const wal = (await pool.query<{ syncs: number; ms: number; bytes: number; fpi: number }>(
     'SELECT wal_sync::float8 AS syncs, wal_sync_time AS ms, wal_bytes::float8 AS bytes, wal_fpi::float8 AS fpi FROM pg_stat_wal')).rows[0]!;
-  const sync = `| ${(wal.syncs / requests).toFixed(2)} | ${(wal.ms / requests).toFixed(3)} | ${(wal.ms / Math.max(wal.syncs, 1)).toFixed(3)} | (WAL flushes at commit, pg_stat_wal; `
+  const sync = `| ${(wal.syncs / requests).toFixed(2)} | | ${(wal.ms / requests).toFixed(3)} | ${(wal.ms / Math.max(wal.syncs, 1)).toFixed(3)} | (WAL flushes at commit, pg_stat_wal; `
     + `${Math.round(wal.bytes / requests)} WAL bytes and ${(wal.fpi / requests).toFixed(2)} full-page images per request) |`;
-  return [sync, ...rows.map((r) => `| ${(r.calls / requests).toFixed(2)} | ${(r.total / requests).toFixed(3)} | ${(r.total / r.calls).toFixed(3)} | \`${r.query.replace(/\|/g, '\\|')}\` |`)];
+  return [sync, ...rows.map((r) => `| ${(r.calls / requests).toFixed(2)} | ${(r.plans / requests).toFixed(2)} | ${(r.total / requests).toFixed(3)} | ${(r.total / r.calls).toFixed(3)} | \`${r.query.replace(/\|/g, '\\|')}\` |`)];
 }
 
 const dir = await mkdtemp(path.join(tmpdir(), 'hub-bench-citizens-'));
 const config = { ...loadConfig({ ...process.env, DATA_DIR: dir, DATABASE_URL: '', LOG_LEVEL: 'warn' }), rateLimitPerMinute: 100_000_000 };
 const settings: Record<string, string> = {
-  ...(STATS ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_utility': 'on', track_wal_io_timing: 'on' } : {}),
+  ...(STATS ? { shared_preload_libraries: 'pg_stat_statements', 'pg_stat_statements.track_utility': 'on', 'pg_stat_statements.track_planning': 'on', track_wal_io_timing: 'on' } : {}),
   ...(COMMIT_DELAY > 0 ? { commit_delay: String(COMMIT_DELAY) } : {}),
   ...PG_SETTINGS,
 };
@@ -363,7 +367,11 @@ try {
   await load(base, headers, refs, BARE, null);
   const before = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n);
   const skipped: Measured = { rps: 0, total: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, loaderCpu: 0, cpuMs: 0, pgMs: 0, gc: { count: 0, ms: 0, max: 0 }, loopDelayP99: 0, hubP50: 0, hubP99: 0 };
+  const resetStats = () => owner.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
+  const rateProfile: string[] = [];
+  if (STATS && !MAX_ONLY) await resetStats();
   const fullAtRate = MAX_ONLY ? skipped : await measured(dir, () => load(base, headers, refs, '/v1/citizens/', RATE), 'full-rate');
+  if (STATS && !MAX_ONLY) rateProfile.push(...await statements(owner, fullAtRate.total));
   const bareAtRate = MAX_ONLY ? skipped : await measured(dir, () => load(base, headers, refs, BARE, RATE), 'bare-rate');
   const profile: string[] = [];
   // With --rounds N, the runs as fast as it goes alternate N times (full, bare, full, ...) and are summed, so that a
@@ -371,7 +379,7 @@ try {
   const fulls: Measured[] = [];
   const bares: Measured[] = [];
   for (let round = 0; round < (RATE_ONLY ? 0 : ROUNDS); round++) {
-    if (STATS && round === 0) await owner.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
+    if (STATS && round === 0) await resetStats();
     fulls.push(await measured(dir, () => load(base, headers, refs, '/v1/citizens/', null), `full${round || ''}`));
     if (STATS && round === 0) profile.push(...await statements(owner, fulls[0]!.total));
     bares.push(await measured(dir, () => load(base, headers, refs, BARE, null), `bare${round || ''}`));
@@ -402,9 +410,11 @@ try {
   }
   console.log(`audit entries written during the full runs: ${audited}; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(`unsealed when the load stopped: ${unsealed}; verify (seal, then walk every seal): ${JSON.stringify(verified)} in ${(verifyMs / 1000).toFixed(1)} s`);
-  if (STATS) {
-    console.log('\nfull path, as fast as it goes: statements by total time\n\n| calls/request | ms/request | ms/call | statement |\n|---|---|---|---|');
-    for (const line of profile) console.log(line);
+  const head = '| calls/request | plannings/request | ms/request | ms/call | statement |\n|---|---|---|---|---|';
+  for (const [name, lines] of [[`at ${RATE}/s`, rateProfile], ['as fast as it goes', profile]] as const) {
+    if (lines.length === 0) continue;
+    console.log(`\nfull path, ${name}: statements by total time\n\n${head}`);
+    for (const line of lines) console.log(line);
   }
 } finally {
   await owner.end();
