@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import '../src/db/database.js';
+import '../src/db/types.js';
 import { openEmbedded } from '../src/db/embedded.js';
 
 export async function benchDatabase(label: string): Promise<{ url: string; close: () => Promise<void> }> {

@@ -39,7 +39,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { FIXTURE_SYSTEMS, writeExtracts, type ExtractsManifest } from '../fixtures/people/extracts.js';
 import type { SourceRecord } from '../schemas/source-record.js';
-import '../src/db/database.js';
+import '../src/db/types.js';
 import { openEmbedded } from '../src/db/embedded.js';
 import { migrate } from '../src/db/migrate.js';
 import { ingestFile } from '../src/intake/ingest-file.js';

@@ -8,11 +8,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { openEmbedded } from './embedded.js';
-
-// int8 columns (UPRNs, ids) fit in a double; read them as numbers.
-pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
-// Dates stay ISO strings: a date of birth has no time zone.
-pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+import './types.js';
 
 export interface Database {
   /**

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify from 'fastify';
 import type pg from 'pg';
+import '../db/types.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import authPlugin from './plugins/auth.js';

@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
-import '../../src/db/database.js';
+import '../../src/db/types.js';
 import { migrate } from '../../src/db/migrate.js';
 import { APP_ROLE } from '../../src/db/roles.js';
 
