@@ -1,8 +1,8 @@
-import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GazetteerRecord } from '../../../schemas/bs7666.js';
 import { readGazetteerFile } from '../../../adapters/gazetteer/read.js';
 import { generateCouncil } from '../../../fixtures/council/generate.js';
@@ -24,6 +24,7 @@ beforeAll(async () => {
   abpText = await readFile(path.join(dir, 'full.csv'), 'utf8');
   dtfText = await readFile(path.join(dir, 'full.dtf.csv'), 'utf8');
 });
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const rows = (text: string): string[][] => parse(text, { relax_column_count: true, record_delimiter: '\r\n' });
 
