@@ -10,7 +10,8 @@ import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
 import errorsPlugin from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
-import securityPlugin from './plugins/security.js';
+import rateLimitPlugin from './plugins/rate-limit.js';
+import securityHeadersPlugin from './plugins/security-headers.js';
 import { AddressMatcher } from '../addresses/matcher.js';
 import type { CitizenSource } from '../citizens/source.js';
 import { LinkedCitizenSource } from '../linkage/citizen-source.js';
@@ -65,8 +66,9 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(errorsPlugin);
   await app.register(docsPlugin);
+  await app.register(securityHeadersPlugin);
   await app.register(authPlugin, { pool: deps.pool });
-  await app.register(securityPlugin, { rateLimitPerMinute: deps.config.rateLimitPerMinute });
+  await app.register(rateLimitPlugin, { rateLimitPerMinute: deps.config.rateLimitPerMinute });
   await app.register(metricsPlugin);
   await app.register(healthRoutes, { pool: deps.pool });
   await app.register(meRoutes);

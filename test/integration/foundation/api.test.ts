@@ -102,6 +102,15 @@ describe('HTTP foundation', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['strict-transport-security']).toBeDefined();
     expect(response.headers['x-frame-options']).toBeDefined();
+    // JSON only: no page to protect with a Content-Security-Policy.
+    expect(response.headers['content-security-policy']).toBeUndefined();
+    // On errors too, whichever hook answers them.
+    for (const url of ['/nowhere', '/v1/me']) {
+      const refused = await hub.app.inject(url);
+      expect(refused.statusCode).toBeGreaterThanOrEqual(400);
+      expect(refused.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(refused.headers['strict-transport-security']).toBeDefined();
+    }
   });
 
   it('exposes Prometheus metrics', async () => {

@@ -1,12 +1,10 @@
-/** Security headers and per-client rate limits (per address before a client is known). */
-import helmet from '@fastify/helmet';
+/** Per-client rate limits (per address before a client is known). */
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { HubError } from '../errors.js';
 
-export default fp(async function security(app: FastifyInstance, opts: { rateLimitPerMinute: number }) {
-  await app.register(helmet, { global: true, contentSecurityPolicy: false });
+export default fp(async function rateLimits(app: FastifyInstance, opts: { rateLimitPerMinute: number }) {
   await app.register(rateLimit, {
     global: true,
     hook: 'preHandler',
@@ -15,4 +13,4 @@ export default fp(async function security(app: FastifyInstance, opts: { rateLimi
     keyGenerator: (request) => (request.client ? `client:${request.client.id}` : `ip:${request.ip}`),
     errorResponseBuilder: () => new HubError('rate-limited', 'Too many requests for this client; slow down and retry later'),
   });
-}, { name: 'security', dependencies: ['auth'] });
+}, { name: 'rate-limit', dependencies: ['auth'] });
