@@ -21,3 +21,14 @@ export function clusterCpu(dataDir: string): number {
   }
   return ticks / 100;
 }
+
+/**
+ * The machine's CPU time so far, all CPUs, in ticks: total and stolen (time
+ * a virtual CPU was ready to run while the host ran something else). Their
+ * ratio over a run tells a run slowed by a busy host from one that was not.
+ */
+export function machineCpu(): { total: number; steal: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal (guest time is already inside user and nice).
+  return { total: fields.slice(0, 8).reduce((a, b) => a + b, 0), steal: fields[7] ?? 0 };
+}

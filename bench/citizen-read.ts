@@ -10,7 +10,8 @@
  * most requests/s the machine gives (the cost ratio full ÷ bare). Beside
  * them, to tell where latency comes from: the time inside the hub (Fastify's
  * elapsedTime), the CPU of the hub, of PostgreSQL and of the load generator
- * per request, and the hub's GC pauses and event-loop delay.
+ * per request, the hub's GC pauses and event-loop delay, and the CPU time
+ * the host took from this virtual machine (steal) during the run.
  *
  * autocannon runs in a child process: in the server's own event loop it
  * would take turns with the requests it measures. With --stats, the
@@ -59,7 +60,7 @@ import { createLogger } from '../src/logging.js';
 import { buildApp } from '../src/server/app.js';
 import { errorResponses, HubError } from '../src/server/errors.js';
 import { loadConfig } from '../src/config.js';
-import { clusterCpu } from './_cpu.js';
+import { clusterCpu, machineCpu } from './_cpu.js';
 
 const arg = (name: string, fallback: number): number => {
   const at = process.argv.indexOf(name);
@@ -243,8 +244,10 @@ async function measured(dataDir: string, run: () => Promise<Load>, profile?: str
   hubTimes.length = 0;
   const hub = process.cpuUsage();
   const pg0 = clusterCpu(dataDir);
+  const machine0 = machineCpu();
   const result = await run();
   const used = process.cpuUsage(hub);
+  const machine = machineCpu();
   gc.disconnect();
   delay.disable();
   if (session) {
@@ -261,14 +264,19 @@ async function measured(dataDir: string, run: () => Promise<Load>, profile?: str
     hubP50: hubAt(0.5), hubP99: hubAt(0.99),
     ...result, cpuMs: perRequest((used.user + used.system) / 1e6) + pgMs, pgMs,
     gc: { count: pauses.length, ms: pauses.reduce((t, p) => t + p, 0), max: pauses.at(-1) ?? 0 }, loopDelayP99: delay.percentile(99) / 1e6 - LOOP_RESOLUTION_MS,
+    stolen: (machine.steal - machine0.steal) / Math.max(machine.total - machine0.total, 1),
   };
 }
 
 /**
  * gc: the hub's garbage collection pauses during the run (count, total and
- * longest, ms); loopDelayP99: its event loop's delay, 99th percentile, ms.
+ * longest, ms); loopDelayP99: its event loop's delay, 99th percentile, ms;
+ * stolen: the share of the machine's CPU time the host took (steal).
  */
-type Measured = Load & { cpuMs: number; pgMs: number; gc: { count: number; ms: number; max: number }; loopDelayP99: number; hubP50: number; hubP99: number };
+type Measured = Load & { cpuMs: number; pgMs: number; gc: { count: number; ms: number; max: number }; loopDelayP99: number; hubP50: number; hubP99: number; stolen: number };
+
+/** A run during which the host took more than this share of the CPU time (steal) is reported as one to discount. */
+const HOST_BUSY = 0.02;
 
 /** The event-loop delay monitor's timer interval, which its histogram includes (a finer one would wake the hub more often than requests do). */
 const LOOP_RESOLUTION_MS = 10;
@@ -288,6 +296,7 @@ function summed(runs: Measured[]): Measured | null {
     cpuMs: weighted((r) => r.cpuMs), pgMs: weighted((r) => r.pgMs),
     gc: { count: runs.reduce((n, r) => n + r.gc.count, 0), ms: runs.reduce((n, r) => n + r.gc.ms, 0), max: Math.max(...runs.map((r) => r.gc.max)) },
     loopDelayP99: median(runs.map((r) => r.loopDelayP99)), hubP50: median(runs.map((r) => r.hubP50)), hubP99: median(runs.map((r) => r.hubP99)),
+    stolen: weighted((r) => r.stolen),
   };
 }
 
@@ -366,7 +375,7 @@ try {
   await load(base, headers, refs, '/v1/citizens/', null);
   await load(base, headers, refs, BARE, null);
   const before = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n);
-  const skipped: Measured = { rps: 0, total: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, loaderCpu: 0, cpuMs: 0, pgMs: 0, gc: { count: 0, ms: 0, max: 0 }, loopDelayP99: 0, hubP50: 0, hubP99: 0 };
+  const skipped: Measured = { rps: 0, total: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, loaderCpu: 0, cpuMs: 0, pgMs: 0, gc: { count: 0, ms: 0, max: 0 }, loopDelayP99: 0, hubP50: 0, hubP99: 0, stolen: 0 };
   const resetStats = () => owner.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
   const rateProfile: string[] = [];
   if (STATS && !MAX_ONLY) await resetStats();
@@ -395,10 +404,10 @@ try {
 
   const row = (name: string, r: Measured) =>
     `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.hubP50.toFixed(1)} / ${r.hubP99.toFixed(1)} | ${r.cpuMs.toFixed(2)} (${r.pgMs.toFixed(2)}) | ${((r.loaderCpu * 1000) / Math.max(r.total, 1)).toFixed(2)} `
-    + `| ${r.gc.count}, ${r.gc.ms.toFixed(0)}, ${r.gc.max.toFixed(1)} | ${r.loopDelayP99.toFixed(1)} | ${r.errors + r.non2xx} |`;
+    + `| ${r.gc.count}, ${r.gc.ms.toFixed(0)}, ${r.gc.max.toFixed(1)} | ${r.loopDelayP99.toFixed(1)} | ${(r.stolen * 100).toFixed(1)} | ${r.errors + r.non2xx} |`;
   console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds as fast as it goes)` : ''}, 16 connections as fast as it goes, ${PACED} staggered at ${RATE}/s, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs${Object.keys(PG_SETTINGS).length ? `, ${JSON.stringify(PG_SETTINGS)}` : ''}, autocannon in a child process\n`);
-  console.log('| run | requests/s | p50 ms | p99 ms | in the hub p50 / p99 ms | CPU ms/request, hub + PostgreSQL (of which PostgreSQL) | load generator CPU ms/request | hub GC pauses: count, total ms, longest ms | hub event-loop delay p99 ms | errors + non-2xx |');
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('| run | requests/s | p50 ms | p99 ms | in the hub p50 / p99 ms | CPU ms/request, hub + PostgreSQL (of which PostgreSQL) | load generator CPU ms/request | hub GC pauses: count, total ms, longest ms | hub event-loop delay p99 ms | CPU stolen by the host % | errors + non-2xx |');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   if (!MAX_ONLY) {
     console.log(row(`full (policy + audit) at ${RATE}/s`, fullAtRate));
     console.log(row(`bare at ${RATE}/s`, bareAtRate));
@@ -408,6 +417,9 @@ try {
     console.log(row('bare, as fast as it goes', bareMax));
     console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; CPU per request, as fast as it goes: ${(fullMax.cpuMs / bareMax.cpuMs).toFixed(2)}`);
   }
+  const busy = ([[`full at ${RATE}/s`, fullAtRate], [`bare at ${RATE}/s`, bareAtRate], ['full, as fast as it goes', fullMax], ['bare, as fast as it goes', bareMax]] as const)
+    .filter(([, r]) => r && r.total > 0 && r.stolen > HOST_BUSY);
+  for (const [name, r] of busy) console.log(`host busy during ${name}: it took ${(r!.stolen * 100).toFixed(1)} % of this machine's CPU time; that run measured the host as much as the hub`);
   console.log(`audit entries written during the full runs: ${audited}; total ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log(`unsealed when the load stopped: ${unsealed}; verify (seal, then walk every seal): ${JSON.stringify(verified)} in ${(verifyMs / 1000).toFixed(1)} s`);
   const head = '| calls/request | plannings/request | ms/request | ms/call | statement |\n|---|---|---|---|---|';
