@@ -2,7 +2,7 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type AuditEntry } from '../../../src/audit/chain.js';
-import { appendAudit, appendAuditWhere, disclosures, sealAudit, verifyAudit, withAudit } from '../../../src/audit/store.js';
+import { appendAudit, appendAuditWhere, disclosures, sealAudit, UNSEALED, verifyAudit, withAudit } from '../../../src/audit/store.js';
 import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { pipelinedPool } from '../../../src/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
@@ -273,5 +273,42 @@ describe('audit store: one entry at a time', () => {
     expect(stored.map((e) => e.requestId)).toEqual(['yes-1', 'yes-2', 'after']);
     expect(await appendAuditWhere(db.pool, [], condition)).toEqual([]);
     expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
+  });
+});
+
+describe('audit store: sealing as the trail grows', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.drop());
+
+  /** Every plan node, depth first. */
+  const nodes = (plan: Record<string, unknown>): Array<Record<string, unknown>> =>
+    [plan, ...((plan.Plans as Array<Record<string, unknown>> | undefined) ?? []).flatMap(nodes)];
+
+  it('finds the unsealed entries by key, never reading every seal, in the plan for these values and the generic one', async () => {
+    await appendAudit(db.pool, Array.from({ length: 5000 }, (_, i) => entry({ requestId: `old-${i}` })));
+    expect(await sealAudit(db.pool)).toMatchObject({ sealed: 5000 });
+    await appendAudit(db.pool, [entry({ requestId: 'new-1' }), entry({ requestId: 'new-2' })]);
+    const owner = new pg.Client({ connectionString: db.url });
+    await owner.connect();
+    try {
+      await owner.query('ANALYZE audit_log, audit_seal');
+      const custom = await owner.query(`EXPLAIN (FORMAT JSON) ${UNSEALED.replace('$1', '5000')}`);
+      await owner.query(`PREPARE unsealed(int) AS ${UNSEALED}`);
+      await owner.query('SET plan_cache_mode = force_generic_plan');
+      const generic = await owner.query('EXPLAIN (FORMAT JSON) EXECUTE unsealed(5000)');
+      for (const explained of [custom, generic]) {
+        const plan = (explained.rows[0]['QUERY PLAN'] as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan;
+        const readsSeals = nodes(plan).filter((n) => n['Relation Name'] === 'audit_seal');
+        expect(readsSeals.length).toBeGreaterThan(0);
+        for (const node of readsSeals) expect(node['Node Type'], JSON.stringify(node)).not.toBe('Seq Scan');
+      }
+    } finally {
+      await owner.end();
+    }
+    expect(await sealAudit(db.pool)).toMatchObject({ sealed: 2 });
+    expect(await verifyAudit(db.pool)).toMatchObject({ ok: true, count: 5002 });
   });
 });
