@@ -1,6 +1,7 @@
 /**
- * Security headers (helmet's) on every response. Registered before
- * authentication, so that a refusal by any hook carries them too.
+ * Security headers (helmet's, and Cache-Control: no-store) on every
+ * response. Registered before authentication, so that a refusal by any hook
+ * carries them too.
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
@@ -10,5 +11,9 @@ export default fp(async function securityHeaders(app: FastifyInstance) {
   // Built once: @fastify/helmet built helmet's middleware anew for every request (about 5 KB and 10 µs each).
   // No Content-Security-Policy: the hub answers JSON, never a page.
   const headers = helmet({ contentSecurityPolicy: false });
-  app.addHook('onRequest', (request, reply, done) => headers(request.raw, reply.raw, (error) => done(error as Error | undefined)));
+  app.addHook('onRequest', (request, reply, done) => {
+    // Responses carry personal data: no browser or proxy may keep a copy.
+    reply.raw.setHeader('cache-control', 'no-store');
+    headers(request.raw, reply.raw, (error) => done(error as Error | undefined));
+  });
 }, { name: 'security-headers' });

@@ -102,6 +102,7 @@ describe('HTTP foundation', () => {
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     expect(response.headers['strict-transport-security']).toBeDefined();
     expect(response.headers['x-frame-options']).toBeDefined();
+    expect(response.headers['cache-control']).toBe('no-store');
     // JSON only: no page to protect with a Content-Security-Policy.
     expect(response.headers['content-security-policy']).toBeUndefined();
     // On errors too, whichever hook answers them.
@@ -110,6 +111,7 @@ describe('HTTP foundation', () => {
       expect(refused.statusCode).toBeGreaterThanOrEqual(400);
       expect(refused.headers['x-content-type-options'], url).toBe('nosniff');
       expect(refused.headers['strict-transport-security']).toBeDefined();
+      expect(refused.headers['cache-control']).toBe('no-store');
     }
   });
 
