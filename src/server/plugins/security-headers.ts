@@ -8,7 +8,7 @@ import fp from 'fastify-plugin';
 import helmet from 'helmet';
 
 export default fp(async function securityHeaders(app: FastifyInstance) {
-  // Built once: @fastify/helmet built helmet's middleware anew for every request (about 5 KB and 10 µs each).
+  // Built once: @fastify/helmet built helmet's middleware anew for every request (about 4 KB and 17 µs each).
   // No Content-Security-Policy: the hub answers JSON, never a page.
   const headers = helmet({ contentSecurityPolicy: false });
   app.addHook('onRequest', (request, reply, done) => {
