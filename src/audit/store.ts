@@ -166,25 +166,26 @@ const SEAL_BATCH = 5000;
  * statement so that all come from one snapshot. An entry is taken once its
  * inserting transaction has finished (tx below the snapshot's xmin): every
  * transaction below that horizon is over, so entries in the window between
- * the last sealed entry's tx and the horizon are final and complete, and a
- * slow transaction holding a lower seq is sealed when it commits instead of
- * being skipped. Entries are sealed in (tx, seq) order, so what is sealed is
- * exactly what comes up to the head's (tx, seq): the window starts after it,
- * within the head's own tx when a full batch left some of its entries. No
- * lookup in audit_seal per entry: as NOT EXISTS the planner hashed the whole
- * of audit_seal on every pass (every 150 ms), a cost that grew with the trail
- * (11 ms a pass at 38,000 seals). Only when the head's entry has no tx (chained
- * before migration 013) or is gone (deleted with the triggers disabled, which
- * verify reports) is each entry of the window looked up in audit_seal, so
- * that nothing is sealed twice.
+ * the last sealed entry and the horizon are final and complete, and a slow
+ * transaction holding a lower seq is sealed when it commits instead of being
+ * skipped. Entries are sealed in (tx, seq) order, so what is sealed is
+ * exactly what comes up to the head's (tx, seq): the window starts right
+ * after it, read from the (tx, seq) index (migration 026). No lookup in
+ * audit_seal per entry: as NOT EXISTS the planner hashed the whole of
+ * audit_seal on every pass (every 150 ms), a cost that grew with the trail
+ * (11 ms a pass at 38,000 seals). Only when the head's entry has no tx
+ * (chained before migration 013) or is gone (deleted with the triggers
+ * disabled, which verify reports) does the window start at the first tx and
+ * each entry get looked up in audit_seal, so that nothing is sealed twice.
  */
 export const UNSEALED = `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon),
-  head AS (SELECT s.seal_seq, s.chain_hash, s.audit_seq, l.tx FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq ORDER BY s.seal_seq DESC LIMIT 1),
+  head AS (SELECT s.seal_seq, s.chain_hash, l.tx IS NOT NULL AS exact, coalesce(l.tx, '0'::xid8) AS after_tx,
+                  CASE WHEN l.tx IS NULL THEN 0 ELSE s.audit_seq END AS after_seq
+             FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq ORDER BY s.seal_seq DESC LIMIT 1),
   todo AS (
     SELECT l.seq, l.hash, l.tx FROM audit_log l, h
-     WHERE l.tx >= coalesce((SELECT tx FROM head), '0'::xid8) AND l.tx < h.horizon
-       AND CASE WHEN NOT EXISTS (SELECT FROM head) THEN true
-                WHEN (SELECT tx FROM head) IS NOT NULL THEN l.tx > (SELECT tx FROM head) OR l.seq > (SELECT audit_seq FROM head)
+     WHERE (l.tx, l.seq) > (coalesce((SELECT after_tx FROM head), '0'::xid8), coalesce((SELECT after_seq FROM head), 0)) AND l.tx < h.horizon
+       AND CASE WHEN coalesce((SELECT exact FROM head), true) THEN true
                 ELSE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_seq = l.seq) END
      ORDER BY l.tx, l.seq LIMIT $1)
   SELECT h.horizon::text AS horizon, (SELECT seal_seq FROM head) AS seal_seq, (SELECT chain_hash FROM head) AS chain_hash,
