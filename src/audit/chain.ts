@@ -201,6 +201,12 @@ export function sealsAfter(last: { sealSeq: number; chainHash: string } | null, 
   });
 }
 
+/** A place in the chain: a seal and its chain hash (seal 0: before the first, the genesis hash). */
+export interface ChainPoint {
+  sealSeq: number;
+  chainHash: string;
+}
+
 /** One seal and the audit row it seals as stored now (null: the row is gone). */
 export interface SealedRow extends Seal {
   row: { prevHash: string | null; hash: string; entry: object } | null;
@@ -212,10 +218,21 @@ export interface SealedRow extends Seal {
  * first break.
  */
 export class SealVerifier {
-  private expected = 1;
-  private prev = GENESIS_HASH;
+  private expected: number;
+  private prev: string;
   private count = 0;
   private broken: { firstBrokenSeq: number; reason: string } | null = null;
+
+  /** From the first seal, or right after a seal already verified, given the chain hash verify computed for it. */
+  constructor(after: ChainPoint = { sealSeq: 0, chainHash: GENESIS_HASH }) {
+    this.expected = after.sealSeq + 1;
+    this.prev = after.chainHash;
+  }
+
+  /** The last seal verified and its chain hash: where a later walk takes over. */
+  get last(): ChainPoint {
+    return { sealSeq: this.expected - 1, chainHash: this.prev };
+  }
 
   /** False once the chain is broken; further seals are ignored. */
   push(seal: SealedRow): boolean {

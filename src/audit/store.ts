@@ -9,7 +9,7 @@
  */
 import type pg from 'pg';
 import { transaction } from '../db/transaction.js';
-import { canonicalJson, sealsAfter, SealVerifier, type AuditEntry, type VerifyResult } from './chain.js';
+import { canonicalJson, GENESIS_HASH, sealsAfter, SealVerifier, type AuditEntry, type ChainPoint, type VerifyResult } from './chain.js';
 
 /** A register change records what changed besides the usual entry fields; the hash covers it too. */
 export type StoredEntry = AuditEntry & { detail?: Record<string, unknown> };
@@ -295,62 +295,88 @@ const VERIFY_BATCH = 1000;
 export const SEAL_LAG_MS = 60_000;
 
 export type AuditVerifyResult = VerifyResult & {
-  /** Entries committed since the last seal pass, too recent to be sealed: not a finding. */
+  /** Entries committed since the last seal pass, too recent to be sealed: not a finding. Counted by the walk that reaches the end. */
   pending: number;
+  /** Set when the walk stopped at `maxSeals` short of the end, intact so far: verify again from here. */
+  next?: ChainPoint;
 };
 
-/**
- * Seals what has committed, then walks every seal in order (constant
- * memory), recomputing each entry's hash from its content and the chain, and
- * reports the first broken entry. An entry left unsealed is a finding too
- * when its transaction had finished before the seal pass (it escaped
- * sealing) or it is older than `lagMs`.
- */
-export async function verifyAudit(pool: pg.Pool, options: { lagMs?: number } = {}): Promise<AuditVerifyResult> {
-  const pass = (await sealAudit(pool, { wait: true }))!;
-  const client = await pool.connect();
-  try {
-    // One snapshot for the walk, so seals during it cannot look like a break.
-    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const verifier = new SealVerifier();
-    let after = 0;
-    for (;;) {
-      const { rows } = await client.query<Row & { seal_seq: number; audit_seq: number; entry_hash: string; chain_hash: string; prev_hash: string | null; present: boolean }>(
-        `SELECT s.seal_seq, s.audit_seq, s.entry_hash, s.chain_hash, l.seq IS NOT NULL AS present, l.prev_hash, ${COLUMNS.split(/,\s*/).map((c) => `l.${c}`).join(', ')}
-           FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq
-          WHERE s.seal_seq > $1 ORDER BY s.seal_seq LIMIT $2`,
-        [after, VERIFY_BATCH],
-      );
-      const intact = rows.every((r) => {
-        const { seq: _seq, hash, ...entry } = r.present ? fromRow(r) : { seq: 0, hash: '' };
-        return verifier.push({
-          sealSeq: Number(r.seal_seq), auditSeq: Number(r.audit_seq), entryHash: r.entry_hash, chainHash: r.chain_hash,
-          row: r.present ? { prevHash: r.prev_hash, hash, entry } : null,
-        });
-      });
-      if (rows.length === 0 || !intact) break;
-      after = Number(rows[rows.length - 1]!.seal_seq);
-    }
-    const { rows: unsealed } = await client.query<{ seq: number; late: boolean }>(
-      `SELECT l.seq, (l.tx IS NULL OR l.tx < $1::xid8 OR l.at < now() - make_interval(secs => $2)) AS late
-         FROM audit_log l WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_seq = l.seq) ORDER BY l.seq`,
-      [pass.horizon, (options.lagMs ?? SEAL_LAG_MS) / 1000],
-    );
-    await client.query('COMMIT');
-    const pending = unsealed.filter((u) => !u.late).length;
-    const chain = verifier.result();
-    const late = unsealed.find((u) => u.late);
-    if (chain.ok && late) {
-      const reason = `entry ${Number(late.seq)} was never sealed (${unsealed.length - pending} entries): it escaped the sealer or was inserted around it`;
-      return { ok: false, firstBrokenSeq: Number(late.seq), reason, pending };
-    }
-    return { ...chain, pending };
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
+export interface VerifyOptions {
+  lagMs?: number;
+  /** Continue after this seal, with the chain hash an earlier walk computed for it (that walk's `next`). */
+  after?: ChainPoint;
+  /** Walk at most this many seals. */
+  maxSeals?: number;
+}
+
+/** A continuation that does not match the stored chain: wrong, or the seals changed since; verify from the start to find out. */
+export class ChainPointMismatch extends Error {
+  constructor(point: ChainPoint) {
+    super(`seal ${point.sealSeq} is not in the chain with that chain hash: verify from the start`);
+    this.name = 'ChainPointMismatch';
   }
+}
+
+type VerifyRow = Row & { seal_seq: number; audit_seq: number; entry_hash: string; chain_hash: string; prev_hash: string | null; present: boolean };
+
+const VERIFY_PAGE = `SELECT s.seal_seq, s.audit_seq, s.entry_hash, s.chain_hash, l.seq IS NOT NULL AS present, l.prev_hash,
+         ${COLUMNS.split(/,\s*/).map((c) => `l.${c}`).join(', ')}
+    FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq
+   WHERE s.seal_seq > $1 AND s.seal_seq <= $2 ORDER BY s.seal_seq LIMIT $3`;
+
+/**
+ * Seals what has committed, then walks the seals in order up to the last
+ * one there was (constant memory), recomputing each entry's hash from its
+ * content and the chain, and reports the first broken entry. An entry left
+ * unsealed is a finding too when its transaction had finished before the
+ * seal pass (it escaped sealing) or it is older than `lagMs`.
+ *
+ * Each page is read in a snapshot of its own, never one transaction for the
+ * whole walk, which at a council's millions of entries would hold back
+ * vacuum for minutes; seals are only ever appended, one pass at a time, so
+ * pages of committed seals join up. The next page is read while this one is
+ * checked. With `maxSeals`, a walk stops short and answers where to go on
+ * (`next`), so that an HTTP request need not outlast a whole trail.
+ */
+export async function verifyAudit(pool: pg.Pool, options: VerifyOptions = {}): Promise<AuditVerifyResult> {
+  const pass = (await sealAudit(pool, { wait: true }))!;
+  const { rows: [end] } = await pool.query<{ seal_seq: string; chain_hash: string | null }>(
+    `SELECT coalesce(max(seal_seq), 0) AS seal_seq, (SELECT chain_hash FROM audit_seal WHERE seal_seq = $1) AS chain_hash FROM audit_seal`,
+    [options.after?.sealSeq ?? 0]);
+  if (options.after && options.after.chainHash !== (options.after.sealSeq === 0 ? GENESIS_HASH : end!.chain_hash)) throw new ChainPointMismatch(options.after);
+  const verifier = new SealVerifier(options.after);
+  const last = Math.min(Number(end!.seal_seq), verifier.last.sealSeq + (options.maxSeals ?? Number.MAX_SAFE_INTEGER));
+  const page = (after: number) => pool.query<VerifyRow>({ name: 'audit-verify-page', text: VERIFY_PAGE, values: [after, last, VERIFY_BATCH] }).then((r) => r.rows);
+  let next = verifier.last.sealSeq < last ? page(verifier.last.sealSeq) : null;
+  while (next) {
+    const rows = await next;
+    const reached = rows.length === 0 ? last : Number(rows[rows.length - 1]!.seal_seq);
+    next = reached < last ? page(reached) : null;
+    next?.catch(() => undefined);
+    const intact = rows.every((r) => {
+      const { seq: _seq, hash, ...entry } = r.present ? fromRow(r) : { seq: 0, hash: '' };
+      return verifier.push({
+        sealSeq: Number(r.seal_seq), auditSeq: Number(r.audit_seq), entryHash: r.entry_hash, chainHash: r.chain_hash,
+        row: r.present ? { prevHash: r.prev_hash, hash, entry } : null,
+      });
+    });
+    if (!intact) break;
+  }
+  const chain = verifier.result();
+  if (!chain.ok) return { ...chain, pending: 0 };
+  if (verifier.last.sealSeq < Number(end!.seal_seq)) return { ...chain, pending: 0, next: verifier.last };
+  const { rows: unsealed } = await pool.query<{ seq: number; late: boolean }>(
+    `SELECT l.seq, (l.tx IS NULL OR l.tx < $1::xid8 OR l.at < now() - make_interval(secs => $2)) AS late
+       FROM audit_log l WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_seq = l.seq) ORDER BY l.seq`,
+    [pass.horizon, (options.lagMs ?? SEAL_LAG_MS) / 1000],
+  );
+  const pending = unsealed.filter((u) => !u.late).length;
+  const late = unsealed.find((u) => u.late);
+  if (late) {
+    const reason = `entry ${Number(late.seq)} was never sealed (${unsealed.length - pending} entries): it escaped the sealer or was inserted around it`;
+    return { ok: false, firstBrokenSeq: Number(late.seq), reason, pending };
+  }
+  return { ...chain, pending };
 }
 
 export interface DisclosureFilters {

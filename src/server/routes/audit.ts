@@ -6,8 +6,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { AuditSealer, disclosures, verifyAudit } from '../../audit/store.js';
-import { errorResponses } from '../errors.js';
+import { AuditSealer, ChainPointMismatch, disclosures, verifyAudit } from '../../audit/store.js';
+import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
 
 const Entry = Type.Object({
@@ -20,6 +20,9 @@ const Entry = Type.Object({
   detail: Type.Optional(Type.Unknown({ description: 'a register change: the record before and after' })),
 });
 
+/** Seals one verify call checks at most: about ten seconds of work here, well inside an HTTP client's patience. */
+const VERIFY_LIMIT = 100_000;
+
 const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number }> = async (app, { pool, sealIntervalMs = 150 }) => {
   if (sealIntervalMs > 0) {
     const sealer = new AuditSealer(pool, (err) => app.log.error({ err }, 'audit sealing failed; the next pass tries again'), sealIntervalMs);
@@ -29,18 +32,35 @@ const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number 
 
   app.get('/v1/audit/verify', {
     schema: {
-      tags: ['audit'], summary: 'Seal what has committed, then check the whole hash chain of the audit trail; names the first broken or unsealed entry',
+      tags: ['audit'],
+      summary: 'Seal what has committed, then check the hash chain of the audit trail; names the first broken or unsealed entry',
+      description: 'Checks at most `limit` seals a call. A call that stops short, intact so far, answers `next`: call again with its '
+        + '`sealSeq` as `after` and its `chainHash` to go on. The trail is intact when a call answers ok without `next`.',
+      querystring: Type.Object({
+        after: Type.Integer({ minimum: 0, default: 0, description: 'go on after this seal (the sealSeq of the last call\'s next)' }),
+        chainHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'the chainHash of the last call\'s next; required with after' })),
+        limit: Type.Integer({ minimum: 1, maximum: VERIFY_LIMIT, default: VERIFY_LIMIT, description: 'seals to check in this call' }),
+      }),
       response: {
         200: Type.Object({
-          ok: Type.Boolean(), count: Type.Optional(Type.Integer()), firstBrokenSeq: Type.Optional(Type.Integer()), reason: Type.Optional(Type.String()),
-          pending: Type.Integer({ description: 'entries committed since the seal pass, too recent to be sealed (not a finding)' }),
+          ok: Type.Boolean(), count: Type.Optional(Type.Integer({ description: 'entries checked by this call' })),
+          firstBrokenSeq: Type.Optional(Type.Integer()), reason: Type.Optional(Type.String()),
+          pending: Type.Integer({ description: 'entries committed since the seal pass, too recent to be sealed (not a finding); counted by the call that reaches the end' }),
+          next: Type.Optional(Type.Object({ sealSeq: Type.Integer(), chainHash: Type.String() }, { description: 'where to go on; absent when this call reached the end' })),
         }),
         ...errorResponses,
       },
     },
   }, async (request) => {
     requireRole(clientOf(request), ['dpo', 'admin']);
-    return verifyAudit(pool);
+    const { after, chainHash, limit } = request.query;
+    if (after > 0 && chainHash === undefined) throw new HubError('bad-request', 'after needs the chainHash of the same next');
+    try {
+      return await verifyAudit(pool, { after: after > 0 ? { sealSeq: after, chainHash: chainHash! } : undefined, maxSeals: limit });
+    } catch (error) {
+      if (error instanceof ChainPointMismatch) throw new HubError('bad-request', error.message);
+      throw error;
+    }
   });
 
   app.get('/v1/audit/disclosures', {

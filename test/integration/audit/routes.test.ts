@@ -35,6 +35,28 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
     expect((period.json() as { entries: unknown[] }).entries).toEqual([]);
   });
 
+  it('verifies in calls of at most limit seals that join up, and refuses a continuation the chain does not hold', async () => {
+    type Verified = { ok: boolean; count: number; pending: number; next?: { sealSeq: number; chainHash: string } };
+    const verify = async (query: string) => hub.app.inject({ url: `/v1/audit/verify${query}`, headers: auth(dpo) });
+    const first = (await verify('?limit=2')).json() as Verified;
+    expect(first).toMatchObject({ ok: true, count: 2, next: { sealSeq: 2, chainHash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    let counted = first.count;
+    let last = first;
+    while (last.next) {
+      last = (await verify(`?limit=2&after=${last.next.sealSeq}&chainHash=${last.next.chainHash}`)).json() as Verified;
+      expect(last.ok).toBe(true);
+      counted += last.count;
+    }
+    expect(counted).toBe(5);
+    expect(last).toEqual({ ok: true, count: 1, pending: 0 });
+    const wrong = await verify(`?after=2&chainHash=${'a'.repeat(64)}`);
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.json()).toMatchObject({ code: 'bad-request', detail: expect.stringMatching(/seal 2 is not in the chain/) });
+    expect((await verify('?after=2')).statusCode).toBe(400);
+    expect((await verify(`?after=99&chainHash=${first.next!.chainHash}`)).statusCode).toBe(400);
+    expect((await verify('?limit=0')).statusCode).toBe(400);
+  });
+
   it('hub audit disclosures gives what the route gives for the same filters, and refuses what the route refuses', async () => {
     const disclosuresCli = (args: string[]) => run('test/integration/audit/audit-cli.ts', ['audit', 'disclosures', ...args], { DATABASE_URL: hub.db.url, LOG_LEVEL: 'warn' });
     const lines = (stdout: string) => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { seq: number });

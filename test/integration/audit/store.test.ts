@@ -2,7 +2,7 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type AuditEntry } from '../../../src/audit/chain.js';
-import { appendAudit, appendAuditWhere, disclosures, sealAudit, UNSEALED, verifyAudit, withAudit } from '../../../src/audit/store.js';
+import { appendAudit, appendAuditWhere, ChainPointMismatch, disclosures, sealAudit, UNSEALED, verifyAudit, withAudit } from '../../../src/audit/store.js';
 import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { pipelinedPool } from '../../../src/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
@@ -145,6 +145,26 @@ describe('audit store', () => {
     expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
   });
 
+  it('walks the trail in parts that join up, and refuses a continuation the chain does not hold', async () => {
+    const whole = await verifyAudit(db.pool);
+    expect(whole).toMatchObject({ ok: true });
+    const parts: number[] = [];
+    let result = await verifyAudit(db.pool, { maxSeals: 3 });
+    for (;;) {
+      expect(result.ok).toBe(true);
+      parts.push((result as { count: number }).count);
+      if (!result.next) break;
+      const { rows } = await db.pool.query<{ chain_hash: string }>('SELECT chain_hash FROM audit_seal WHERE seal_seq = $1', [result.next.sealSeq]);
+      expect(result.next.chainHash).toBe(rows[0]!.chain_hash);
+      result = await verifyAudit(db.pool, { maxSeals: 3, after: result.next });
+    }
+    expect(parts.reduce((a, b) => a + b, 0)).toBe((whole as { count: number }).count);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(result.pending).toBe(0);
+    await expect(verifyAudit(db.pool, { after: { sealSeq: 1, chainHash: '0'.repeat(64) } })).rejects.toBeInstanceOf(ChainPointMismatch);
+    await expect(verifyAudit(db.pool, { after: { sealSeq: 0, chainHash: 'f'.repeat(64) } })).rejects.toBeInstanceOf(ChainPointMismatch);
+  });
+
   it('finds a sealed entry edited by a superuser with the trigger disabled, by seq, even with its hash recomputed', async () => {
     await superuser([
       'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update',
@@ -152,6 +172,10 @@ describe('audit store', () => {
       'ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update',
     ]);
     expect(await verifyAudit(db.pool)).toMatchObject({ ok: false, firstBrokenSeq: 7, reason: expect.stringMatching(/entry edited/) });
+    const { rows: [before] } = await db.pool.query<{ seal_seq: string; chain_hash: string }>(
+      'SELECT seal_seq, chain_hash FROM audit_seal WHERE seal_seq = (SELECT seal_seq - 1 FROM audit_seal WHERE audit_seq = 7)');
+    expect(await verifyAudit(db.pool, { after: { sealSeq: Number(before!.seal_seq), chainHash: before!.chain_hash } }))
+      .toMatchObject({ ok: false, firstBrokenSeq: 7, reason: expect.stringMatching(/entry edited/) });
     // The seal keeps the hash the entry was sealed with, so recomputing the stored one does not hide the edit.
     await superuser([
       'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update',
