@@ -379,6 +379,27 @@ export async function verifyAudit(pool: pg.Pool, options: VerifyOptions = {}): P
   return { ...chain, pending };
 }
 
+/** Seals one step of a walk checks by default, as one GET /v1/audit/verify call at most: about ten seconds of work here. */
+export const VERIFY_STEP = 100_000;
+
+/**
+ * The whole trail, walked in steps of `step` seals that join up (each
+ * verifyAudit's `next`), counting every entry checked; `onStep` hears how
+ * far it got after each step short of the end (a trail of millions takes minutes).
+ */
+export async function verifyWhole(pool: pg.Pool, options: { step?: number; onStep?: (checked: number) => void } = {}): Promise<AuditVerifyResult> {
+  let checked = 0;
+  let after: ChainPoint | undefined;
+  for (;;) {
+    const result = await verifyAudit(pool, { after, maxSeals: options.step ?? VERIFY_STEP });
+    if (!result.ok) return result;
+    checked += result.count;
+    if (!result.next) return { ...result, count: checked };
+    options.onStep?.(checked);
+    after = result.next;
+  }
+}
+
 export interface DisclosureFilters {
   /** One or more citizen references (an account and the references merged into it). */
   citizen?: string | string[];

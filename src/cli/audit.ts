@@ -3,7 +3,7 @@
  * `hub audit disclosures`: the entries GET /v1/audit/disclosures gives, with the same filters, one JSON object a line.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { disclosures, verifyAudit, type DisclosureFilters } from '../audit/store.js';
+import { disclosures, verifyWhole, type DisclosureFilters } from '../audit/store.js';
 import { action, withDatabase } from './context.js';
 
 /** The same bounds as the route's query schema, so the CLI refuses what the API refuses. */
@@ -30,7 +30,9 @@ export function auditCommand(): Command {
     .command('verify')
     .description('seal committed entries, then check every entry of the hash chain in order; exits 1 at the first broken or unsealed entry')
     .action(action(async () => {
-      const result = await withDatabase((db) => verifyAudit(db.pool));
+      const result = await withDatabase((db) => verifyWhole(db.pool, {
+        onStep: (checked) => process.stderr.isTTY && process.stderr.write(`checked ${checked} entries, intact so far\n`),
+      }));
       if (result.ok) {
         process.stdout.write(`audit trail intact: ${result.count} entries${result.pending ? ` (${result.pending} just committed, not sealed yet)` : ''}\n`);
         return;

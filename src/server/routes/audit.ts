@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { AuditSealer, ChainPointMismatch, disclosures, verifyAudit } from '../../audit/store.js';
+import { AuditSealer, ChainPointMismatch, disclosures, verifyAudit, VERIFY_STEP } from '../../audit/store.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
 
@@ -19,9 +19,6 @@ const Entry = Type.Object({
   breakGlassReason: Type.Union([Type.String(), Type.Null()]), reviewRequired: Type.Boolean(),
   detail: Type.Optional(Type.Unknown({ description: 'a register change: the record before and after' })),
 });
-
-/** Seals one verify call checks at most: about ten seconds of work here, well inside an HTTP client's patience. */
-const VERIFY_LIMIT = 100_000;
 
 const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number }> = async (app, { pool, sealIntervalMs = 150 }) => {
   if (sealIntervalMs > 0) {
@@ -39,7 +36,7 @@ const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number 
       querystring: Type.Object({
         after: Type.Integer({ minimum: 0, default: 0, description: 'go on after this seal (the sealSeq of the last call\'s next)' }),
         chainHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'the chainHash of the last call\'s next; required with after' })),
-        limit: Type.Integer({ minimum: 1, maximum: VERIFY_LIMIT, default: VERIFY_LIMIT, description: 'seals to check in this call' }),
+        limit: Type.Integer({ minimum: 1, maximum: VERIFY_STEP, default: VERIFY_STEP, description: 'seals to check in this call' }),
       }),
       response: {
         200: Type.Object({

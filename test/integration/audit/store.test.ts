@@ -2,7 +2,7 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, type AuditEntry } from '../../../src/audit/chain.js';
-import { appendAudit, appendAuditWhere, ChainPointMismatch, disclosures, sealAudit, UNSEALED, verifyAudit, withAudit } from '../../../src/audit/store.js';
+import { appendAudit, appendAuditWhere, ChainPointMismatch, disclosures, sealAudit, UNSEALED, verifyAudit, verifyWhole, withAudit } from '../../../src/audit/store.js';
 import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { pipelinedPool } from '../../../src/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
@@ -159,6 +159,9 @@ describe('audit store', () => {
       result = await verifyAudit(db.pool, { maxSeals: 3, after: result.next });
     }
     expect(parts.reduce((a, b) => a + b, 0)).toBe((whole as { count: number }).count);
+    const steps: number[] = [];
+    expect(await verifyWhole(db.pool, { step: 3, onStep: (checked) => steps.push(checked) })).toEqual(whole);
+    expect(steps).toEqual(parts.slice(0, -1).map((_, i) => parts.slice(0, i + 1).reduce((a, b) => a + b, 0)));
     expect(parts.length).toBeGreaterThan(1);
     expect(result.pending).toBe(0);
     await expect(verifyAudit(db.pool, { after: { sealSeq: 1, chainHash: '0'.repeat(64) } })).rejects.toBeInstanceOf(ChainPointMismatch);
