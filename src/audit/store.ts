@@ -158,6 +158,7 @@ export async function withAudit<T>(pool: pg.Pool, fn: (client: pg.PoolClient) =>
 
 /** Sealers in every hub process and verify take turns on this advisory lock ("audit" in ASCII). */
 const SEAL_LOCK = 0x6175646974;
+const UNIQUE_VIOLATION = '23505';
 /** Entries sealed per transaction. */
 const SEAL_BATCH = 5000;
 
@@ -174,14 +175,20 @@ const SEAL_BATCH = 5000;
  * audit_seal per entry: as NOT EXISTS the planner hashed the whole of
  * audit_seal on every pass (every 150 ms), a cost that grew with the trail
  * (11 ms a pass at 38,000 seals). Only when the head's entry has no tx
- * (chained before migration 013) or is gone (deleted with the triggers
- * disabled, which verify reports) does the window start at the first tx and
- * each entry get looked up in audit_seal, so that nothing is sealed twice.
+ * (chained before migration 013), is gone (deleted with the triggers
+ * disabled, which verify reports), or the entry right after it is sealed
+ * already (an entry whose seal was deleted got sealed again), or when $2
+ * says so, does the window start at the first tx and each entry get looked
+ * up in audit_seal, so that nothing is sealed twice.
  */
 export const UNSEALED = `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon),
-  head AS (SELECT s.seal_seq, s.chain_hash, l.tx IS NOT NULL AS exact, coalesce(l.tx, '0'::xid8) AS after_tx,
-                  CASE WHEN l.tx IS NULL THEN 0 ELSE s.audit_seq END AS after_seq
-             FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq ORDER BY s.seal_seq DESC LIMIT 1),
+  top AS (SELECT s.seal_seq, s.chain_hash, s.audit_seq, l.tx FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq
+            ORDER BY s.seal_seq DESC LIMIT 1),
+  head AS (SELECT t.seal_seq, t.chain_hash, e.exact, CASE WHEN e.exact THEN t.tx ELSE '0'::xid8 END AS after_tx,
+                  CASE WHEN e.exact THEN t.audit_seq ELSE 0 END AS after_seq
+             FROM top t, LATERAL (SELECT t.tx IS NOT NULL AND NOT $2::boolean AND NOT EXISTS (
+                    SELECT 1 FROM audit_seal a WHERE a.audit_seq = (
+                      SELECT n.seq FROM audit_log n WHERE (n.tx, n.seq) > (t.tx, t.audit_seq) ORDER BY n.tx, n.seq LIMIT 1)) AS exact) e),
   todo AS (
     SELECT l.seq, l.hash, l.tx FROM audit_log l, h
      WHERE (l.tx, l.seq) > (coalesce((SELECT after_tx FROM head), '0'::xid8), coalesce((SELECT after_seq FROM head), 0)) AND l.tx < h.horizon
@@ -209,6 +216,7 @@ export interface SealPass {
 export async function sealAudit(pool: pg.Pool, options: { wait?: boolean } = {}): Promise<SealPass | null> {
   const client = await pool.connect();
   let sealed = 0;
+  let lookUp = false;
   try {
     for (;;) {
       await client.query('BEGIN');
@@ -219,14 +227,22 @@ export async function sealAudit(pool: pg.Pool, options: { wait?: boolean } = {})
         return null;
       }
       const { rows } = await client.query<{ horizon: string; seal_seq: number | null; chain_hash: string | null; todo: Array<[number, string]> }>(
-        { name: 'audit-unsealed', text: UNSEALED, values: [SEAL_BATCH] });
+        { name: 'audit-unsealed', text: UNSEALED, values: [SEAL_BATCH, lookUp] });
       const head = rows[0]!;
       const last = head.seal_seq === null ? null : { sealSeq: Number(head.seal_seq), chainHash: head.chain_hash! };
       const seals = sealsAfter(last, head.todo.map(([seq, hash]) => ({ auditSeq: Number(seq), entryHash: hash })));
       if (seals.length > 0) {
-        await client.query({ name: 'audit-seal', text: SEAL, values: [
-          seals.map((s) => s.sealSeq), seals.map((s) => s.auditSeq), seals.map((s) => s.entryHash), seals.map((s) => s.chainHash),
-        ] });
+        try {
+          await client.query({ name: 'audit-seal', text: SEAL, values: [
+            seals.map((s) => s.sealSeq), seals.map((s) => s.auditSeq), seals.map((s) => s.entryHash), seals.map((s) => s.chainHash),
+          ] });
+        } catch (error) {
+          // A trail damaged so that the window after the head holds a sealed entry: this pass again, entry by entry.
+          if (lookUp || (error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+          await client.query('ROLLBACK');
+          lookUp = true;
+          continue;
+        }
       }
       await client.query('COMMIT');
       sealed += seals.length;
@@ -356,13 +372,18 @@ export async function verifyAudit(pool: pg.Pool, options: VerifyOptions = {}): P
     [options.after?.sealSeq ?? 0]);
   if (options.after && options.after.chainHash !== (options.after.sealSeq === 0 ? GENESIS_HASH : end!.chain_hash)) throw new ChainPointMismatch(options.after);
   const verifier = new SealVerifier(options.after);
-  const last = Math.min(Number(end!.seal_seq), verifier.last.sealSeq + (options.maxSeals ?? Number.MAX_SAFE_INTEGER));
-  const page = (after: number) => pool.query<VerifyRow>({ name: 'audit-verify-page', text: VERIFY_PAGE, values: [after, last, VERIFY_BATCH] }).then((r) => r.rows);
-  let next = verifier.last.sealSeq < last ? page(verifier.last.sealSeq) : null;
+  const last = Number(end!.seal_seq);
+  // Counted in seals read, not bounded by seal number: seals deleted in a stretch must still come to light, not stall the walk.
+  let budget = options.maxSeals ?? Number.MAX_SAFE_INTEGER;
+  const page = (after: number) => pool.query<VerifyRow>({
+    name: 'audit-verify-page', text: VERIFY_PAGE, values: [after, last, Math.min(VERIFY_BATCH, budget)],
+  }).then((r) => r.rows);
+  let next = verifier.last.sealSeq < last && budget > 0 ? page(verifier.last.sealSeq) : null;
   while (next) {
     const rows = await next;
+    budget -= rows.length;
     const reached = rows.length === 0 ? last : Number(rows[rows.length - 1]!.seal_seq);
-    next = reached < last ? page(reached) : null;
+    next = reached < last && budget > 0 ? page(reached) : null;
     next?.catch(() => undefined);
     const intact = rows.every((r) => {
       const { seq: _seq, hash, ...entry } = r.present ? fromRow(r) : { seq: 0, hash: '' };
@@ -375,7 +396,7 @@ export async function verifyAudit(pool: pg.Pool, options: VerifyOptions = {}): P
   }
   const chain = verifier.result();
   if (!chain.ok) return { ...chain, pending: 0 };
-  if (verifier.last.sealSeq < Number(end!.seal_seq)) return { ...chain, pending: 0, next: verifier.last };
+  if (verifier.last.sealSeq < last) return { ...chain, pending: 0, next: verifier.last };
   const { rows: unsealed } = await pool.query<{ seq: number; late: boolean }>(LEFT_UNSEALED, [pass.horizon, (options.lagMs ?? SEAL_LAG_MS) / 1000]);
   const pending = unsealed.filter((u) => !u.late).length;
   const late = unsealed.find((u) => u.late);

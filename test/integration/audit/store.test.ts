@@ -1,7 +1,7 @@
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canonicalJson, type AuditEntry } from '../../../src/audit/chain.js';
+import { canonicalJson, sealsAfter, type AuditEntry } from '../../../src/audit/chain.js';
 import { appendAudit, appendAuditWhere, ChainPointMismatch, disclosures, LEFT_UNSEALED, sealAudit, UNSEALED, verifyAudit, verifyWhole, withAudit } from '../../../src/audit/store.js';
 import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { pipelinedPool } from '../../../src/db/transaction.js';
@@ -201,6 +201,30 @@ describe('audit store', () => {
       await fresh.pool.query('DELETE FROM audit_seal WHERE seal_seq = 2');
       await fresh.pool.query('ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_no_delete');
       expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: 3, reason: expect.stringMatching(/expected seal 2/) });
+      // A walk in steps of one seal reaches the gap too, rather than stopping short of it again and again.
+      expect(await verifyWhole(fresh.pool, { step: 1 })).toMatchObject({ ok: false, firstBrokenSeq: 3, reason: expect.stringMatching(/expected seal 2/) });
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('keeps sealing when the entry after the chain head is unsealed but a later one is sealed already', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const one = (requestId: string) => withAudit(fresh.pool, async () => ({ result: null, entries: [entry({ requestId })] }));
+      for (const id of ['a', 'b', 'c']) await one(id);
+      expect(await sealAudit(fresh.pool)).toMatchObject({ sealed: 3 });
+      for (const id of ['d', 'e', 'f']) await one(id);
+      // Sealed out of (tx, seq) order by a writer other than the sealer: f, then d. The head is now d, the entry after it
+      // (e) unsealed, and f after that sealed: the window after the head alone would seal f twice.
+      const { rows: [head] } = await fresh.pool.query<{ seal_seq: string; chain_hash: string }>('SELECT seal_seq, chain_hash FROM audit_seal ORDER BY seal_seq DESC LIMIT 1');
+      const { rows: log } = await fresh.pool.query<{ seq: string; hash: string; request_id: string }>('SELECT seq, hash, request_id FROM audit_log');
+      const of = (id: string) => log.find((r) => r.request_id === id)!;
+      const seals = sealsAfter({ sealSeq: Number(head!.seal_seq), chainHash: head!.chain_hash }, ['f', 'd'].map((id) => ({ auditSeq: Number(of(id).seq), entryHash: of(id).hash })));
+      await fresh.pool.query('INSERT INTO audit_seal (seal_seq, audit_seq, entry_hash, chain_hash) SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[])',
+        [seals.map((x) => x.sealSeq), seals.map((x) => x.auditSeq), seals.map((x) => x.entryHash), seals.map((x) => x.chainHash)]);
+      expect(await sealAudit(fresh.pool)).toMatchObject({ sealed: 1 });
+      expect(await verifyAudit(fresh.pool)).toEqual({ ok: true, count: 6, pending: 0 });
     } finally {
       await fresh.drop();
     }
@@ -323,10 +347,10 @@ describe('audit store: sealing as the trail grows', () => {
     await owner.connect();
     try {
       await owner.query('ANALYZE audit_log, audit_seal');
-      const custom = await owner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${UNSEALED.replace('$1', '5000')}`);
-      await owner.query(`PREPARE unsealed(int) AS ${UNSEALED}`);
+      const custom = await owner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${UNSEALED.replace('$1', '5000').replace('$2', 'false')}`);
+      await owner.query(`PREPARE unsealed(int, boolean) AS ${UNSEALED}`);
       await owner.query('SET plan_cache_mode = force_generic_plan');
-      const generic = await owner.query('EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE unsealed(5000)');
+      const generic = await owner.query('EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE unsealed(5000, false)');
       for (const explained of [custom, generic]) {
         const plan = (explained.rows[0]['QUERY PLAN'] as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan;
         const reads = nodes(plan).filter((n) => n['Relation Name'] === 'audit_seal' || n['Relation Name'] === 'audit_log');
