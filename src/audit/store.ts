@@ -175,20 +175,17 @@ const SEAL_BATCH = 5000;
  * audit_seal per entry: as NOT EXISTS the planner hashed the whole of
  * audit_seal on every pass (every 150 ms), a cost that grew with the trail
  * (11 ms a pass at 38,000 seals). Only when the head's entry has no tx
- * (chained before migration 013), is gone (deleted with the triggers
- * disabled, which verify reports), or the entry right after it is sealed
- * already (an entry whose seal was deleted got sealed again), or when $2
- * says so, does the window start at the first tx and each entry get looked
- * up in audit_seal, so that nothing is sealed twice.
+ * (chained before migration 013) or is gone (deleted with the triggers
+ * disabled, which verify reports), or when $2 says so (sealAudit's second
+ * try, after the window held an entry sealed already: a trail damaged so
+ * that the head went back), does the window start at the first tx and each
+ * entry get looked up in audit_seal, so that nothing is sealed twice.
  */
 export const UNSEALED = `WITH h AS (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS horizon),
-  top AS (SELECT s.seal_seq, s.chain_hash, s.audit_seq, l.tx FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq
-            ORDER BY s.seal_seq DESC LIMIT 1),
-  head AS (SELECT t.seal_seq, t.chain_hash, e.exact, CASE WHEN e.exact THEN t.tx ELSE '0'::xid8 END AS after_tx,
-                  CASE WHEN e.exact THEN t.audit_seq ELSE 0 END AS after_seq
-             FROM top t, LATERAL (SELECT t.tx IS NOT NULL AND NOT $2::boolean AND NOT EXISTS (
-                    SELECT 1 FROM audit_seal a WHERE a.audit_seq = (
-                      SELECT n.seq FROM audit_log n WHERE (n.tx, n.seq) > (t.tx, t.audit_seq) ORDER BY n.tx, n.seq LIMIT 1)) AS exact) e),
+  head AS (SELECT s.seal_seq, s.chain_hash, l.tx IS NOT NULL AND NOT $2::boolean AS exact,
+                  CASE WHEN l.tx IS NULL OR $2::boolean THEN '0'::xid8 ELSE l.tx END AS after_tx,
+                  CASE WHEN l.tx IS NULL OR $2::boolean THEN 0 ELSE s.audit_seq END AS after_seq
+             FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq ORDER BY s.seal_seq DESC LIMIT 1),
   todo AS (
     SELECT l.seq, l.hash, l.tx FROM audit_log l, h
      WHERE (l.tx, l.seq) > (coalesce((SELECT after_tx FROM head), '0'::xid8), coalesce((SELECT after_seq FROM head), 0)) AND l.tx < h.horizon

@@ -347,7 +347,7 @@ describe('audit store: sealing as the trail grows', () => {
     await owner.connect();
     try {
       await owner.query('ANALYZE audit_log, audit_seal');
-      const custom = await owner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${UNSEALED.replace('$1', '5000').replace('$2', 'false')}`);
+      const custom = await owner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${UNSEALED.replace('$1', '5000').replaceAll('$2', 'false')}`);
       await owner.query(`PREPARE unsealed(int, boolean) AS ${UNSEALED}`);
       await owner.query('SET plan_cache_mode = force_generic_plan');
       const generic = await owner.query('EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE unsealed(5000, false)');
