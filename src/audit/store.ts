@@ -50,14 +50,19 @@ const INSERT = `INSERT INTO audit_log (${COLUMNS})
                   ORDER BY i) r) n
   RETURNING seq, hash`;
 
-/** The columns of an entry read out of its canonical JSON `j` (completed with a seq of 0, which no column takes). */
-const FROM_JSON = (j: string) => `(${j}->>'at')::timestamptz, ${j}->>'requestId', ${j}->>'action', (${j}->>'clientId')::bigint, (${j}->>'orgId')::bigint,
+/**
+ * The columns of an entry read out of its canonical JSON `j` (completed with
+ * a seq of 0, which no column takes); `stored` replaces the SQL of fields
+ * and reasons when they are kept apart (audit_part).
+ */
+const FROM_JSON = (j: string, stored: { fields: string; reasons: string } = { fields: `${j}->'fieldsDisclosed'`, reasons: `${j}->'reasons'` }) =>
+  `(${j}->>'at')::timestamptz, ${j}->>'requestId', ${j}->>'action', (${j}->>'clientId')::bigint, (${j}->>'orgId')::bigint,
   ${j}->>'role', ${j}->>'purpose', ${j}->>'citizenRef', ${j}->'agreements', ${j}->'consentIds', ${j}->'categoriesDisclosed',
-  ${j}->'categoriesDenied', ${j}->'fieldsDisclosed', ${j}->>'decision', ${j}->'reasons', ${j}->>'policyVersion', ${j}->>'breakGlassReason',
+  ${j}->'categoriesDenied', ${stored.fields}, ${j}->>'decision', ${stored.reasons}, ${j}->>'policyVersion', ${j}->>'breakGlassReason',
   (${j}->>'reviewRequired')::boolean, ${j}->'detail'`;
 
 /**
- * One entry, the common case, from its hash prefix alone: the columns are
+ * One entry (a register change), from its hash prefix alone: the columns are
  * read out of that canonical JSON, so the entry is serialised and sent once,
  * not once for the hash and again column by column. OFFSET 0 keeps the
  * subquery from being pulled up, which would parse the JSON again for every
@@ -81,54 +86,136 @@ export interface EntryCondition {
 }
 
 /**
- * Entries from their hash prefixes, as INSERT_ONE, each only if its
- * condition holds (one that does not takes no seq); answers the indexes
- * inserted. `e` is materialised once, so the seqs it takes are the ones
- * stored and the ones answered. Each prefix is a parameter of its own
- * ($1..$count): in one text[] literal, pg would escape every quote of the
- * JSON in JavaScript, a large part of the read's own CPU.
+ * The two values of an entry that repeat across entries word for word (the
+ * fields a view of a given shape discloses, a decision's reasons), kept once
+ * in audit_part (migration 027). Keys in canonical order: the entry's text
+ * is `head`, the fields' text, `mid`, the reasons' text, then `tail` up to its seq.
  */
-const insertWhere = (condition: string, count: number) => `WITH e AS (
-    SELECT r.i, r.prefix, nextval('audit_log_seq') AS seq
-      FROM unnest(ARRAY[${Array.from({ length: count }, (_, i) => `$${i + 1}`).join(', ')}]::text[]) WITH ORDINALITY r(prefix, i) WHERE ${condition}),
+interface Split {
+  head: string;
+  fields: string;
+  mid: string;
+  reasons: string;
+  tail: string;
+}
+
+const FIELDS_KEY = ',"fieldsDisclosed":';
+const REASONS_KEY = ',"reasons":';
+
+/**
+ * An entry's hash prefix cut around its fields and reasons. The first
+ * occurrence of each key is the entry's own: every value before them is a
+ * string (escaped, so holding no bare quote), a number, or an array of such
+ * or of agreement references; an entry with `detail` is not split.
+ */
+function split(normal: StoredEntry): Split | null {
+  if (normal.detail !== undefined) return null;
+  const prefix = hashPrefix(normal);
+  const fields = canonicalJson(normal.fieldsDisclosed);
+  const reasons = canonicalJson(normal.reasons);
+  const f = prefix.indexOf(FIELDS_KEY) + FIELDS_KEY.length;
+  const r = prefix.indexOf(REASONS_KEY, f + fields.length) + REASONS_KEY.length;
+  if (f < FIELDS_KEY.length || r < REASONS_KEY.length || !prefix.startsWith(fields, f) || !prefix.startsWith(reasons, r)) return null;
+  return { head: prefix.slice(0, f), fields, mid: prefix.slice(f + fields.length, r), reasons, tail: prefix.slice(r + reasons.length) };
+}
+
+/**
+ * Entries, each only if its condition holds (one that does not takes no
+ * seq); answers the indexes inserted. Each distinct fields or reasons text
+ * of the batch is sent once, stored in audit_part unless it is there
+ * already, and named by its hash; the entry's hash is computed over its
+ * whole text, the parts' texts spliced in. The columns are read out of the
+ * entry's JSON with its parts left out (empty), so that little is parsed.
+ * `e` is materialised once, so the seqs it takes are the ones stored and
+ * the ones answered. Texts are parameters of their own ($1..): in one
+ * text[] literal, pg would escape every quote of the JSON in JavaScript.
+ */
+const insertWhere = (condition: string, count: number, parts: number) => {
+  const list = (from: number, n: number) => `ARRAY[${Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ')}]::text[]`;
+  const refs = 3 * count + parts + 1;
+  return `WITH p AS (
+    SELECT u.k, u.t, encode(sha256(convert_to(u.t, 'UTF8')), 'hex') AS h FROM unnest(${list(3 * count + 1, parts)}) WITH ORDINALITY u(t, k)),
+  kept AS (INSERT INTO audit_part (hash, text) SELECT h, t FROM p ON CONFLICT (hash) DO NOTHING),
+  e AS (
+    SELECT r.i, r.head, r.mid, r.tail, r.fk, r.rk, nextval('audit_log_seq') AS seq
+      FROM unnest(${list(1, count)}, ${list(count + 1, count)}, ${list(2 * count + 1, count)}, $${refs}::int[], $${refs + 1}::int[])
+           WITH ORDINALITY r(head, mid, tail, fk, rk, i)
+     WHERE ${condition}),
   stored AS (
-    INSERT INTO audit_log (${COLUMNS})
-    SELECT x.seq, encode(sha256(convert_to(x.prefix || x.seq::text || '}', 'UTF8')), 'hex'), ${FROM_JSON('x.j')}
-      FROM (SELECT e.seq, (e.prefix || '0}')::jsonb AS j, e.prefix FROM e OFFSET 0) x)
-  SELECT i FROM e`;
+    INSERT INTO audit_log (${COLUMNS}, fields_part, reasons_part)
+    SELECT x.seq, encode(sha256(convert_to(x.head || f.t || x.mid || rs.t || x.tail || x.seq::text || '}', 'UTF8')), 'hex'),
+           ${FROM_JSON('x.j', { fields: 'NULL', reasons: 'NULL' })}, f.h, rs.h
+      FROM (SELECT e.*, (e.head || '[]' || e.mid || '{}' || e.tail || '0}')::jsonb AS j FROM e OFFSET 0) x
+      JOIN p f ON f.k = x.fk JOIN p rs ON rs.k = x.rk
+    RETURNING seq, hash)
+  SELECT e.i, s.seq, s.hash FROM e JOIN stored s ON s.seq = e.seq ORDER BY e.i`;
+};
 
 const conditional = new Map<string, string>();
+/** Inserts of at most this many entries are prepared statements (a batch of reads); larger ones, rare, are planned each time. */
+const PREPARED_ENTRIES = 16;
+
+const ALWAYS: EntryCondition = { name: 'always', sql: () => 'true', values: [] };
+
+/** Split entries inserted under `condition`: the 1-based index, seq and hash of each inserted, in order. */
+async function insertSplit(db: Queryable, splits: readonly Split[], condition: EntryCondition): Promise<Array<{ i: number; seq: number; hash: string }>> {
+  const texts: string[] = [];
+  const index = new Map<string, number>();
+  const part = (text: string) => {
+    let k = index.get(text);
+    if (k === undefined) {
+      k = texts.push(text);
+      index.set(text, k);
+    }
+    return k;
+  };
+  const fk = splits.map((s) => part(s.fields));
+  const rk = splits.map((s) => part(s.reasons));
+  const prepared = splits.length <= PREPARED_ENTRIES;
+  const name = `audit-insert-where-${condition.name}-${splits.length}-${texts.length}`;
+  let text = prepared ? conditional.get(name) : undefined;
+  if (text === undefined) {
+    text = insertWhere(condition.sql('r.i', 3 * splits.length + texts.length + 3), splits.length, texts.length);
+    if (prepared) conditional.set(name, text);
+  }
+  const { rows } = await db.query<{ i: string; seq: string; hash: string }>({
+    ...(prepared ? { name } : {}), text,
+    values: [...splits.map((s) => s.head), ...splits.map((s) => s.mid), ...splits.map((s) => s.tail), ...texts, fk, rk, ...condition.values],
+  });
+  return rows.map((r) => ({ i: Number(r.i), seq: Number(r.seq), hash: r.hash }));
+}
 
 /**
  * Inserts entries, in one statement, each only if its condition holds, in
  * the caller's transaction (as appendAudit); answers, per entry, whether it
- * was inserted. One prepared statement per condition and number of entries:
- * meant for the few entries of a batch of reads (READ_BATCH).
+ * was inserted. One prepared statement per condition, number of entries and
+ * number of distinct parts: meant for the few entries of a batch of reads
+ * (READ_BATCH), which share a few field lists and reasons.
  */
 export async function appendAuditWhere(db: Queryable, entries: readonly StoredEntry[], condition: EntryCondition): Promise<boolean[]> {
   if (entries.length === 0) return [];
-  const name = `audit-insert-where-${condition.name}-${entries.length}`;
-  let text = conditional.get(name);
-  if (text === undefined) {
-    text = insertWhere(condition.sql('r.i', entries.length + 1), entries.length);
-    conditional.set(name, text);
-  }
-  const { rows } = await db.query<{ i: string }>({
-    name, text, values: [...entries.map((e) => hashPrefix(normalised(e))), ...condition.values],
-  });
+  const splits = entries.map((e) => split(normalised(e)));
+  if (splits.some((s) => s === null)) throw new Error('audit entries inserted under a condition must split into their shared parts (no detail)');
   const inserted = entries.map(() => false);
-  for (const row of rows) inserted[Number(row.i) - 1] = true;
+  for (const row of await insertSplit(db, splits as Split[], condition)) inserted[row.i - 1] = true;
   return inserted;
 }
 
 /**
  * Inserts entries, in order, in one statement. On a client inside a
  * transaction they commit or roll back with it; nothing waits for other
- * writers, since the chain is made later by the sealer.
+ * writers, since the chain is made later by the sealer. Entries of reads
+ * keep their fields and reasons in audit_part; a register change's, with
+ * its free-form `detail`, is stored whole.
  */
 export async function appendAudit(db: Queryable, entries: readonly StoredEntry[]): Promise<StoredAuditEntry[]> {
   if (entries.length === 0) return [];
   const normal = entries.map(normalised);
+  const splits = normal.map(split);
+  if (splits.every((s) => s !== null)) {
+    const rows = await insertSplit(db, splits as Split[], ALWAYS);
+    return normal.map((e, i) => ({ ...e, seq: rows[i]!.seq, hash: rows[i]!.hash }));
+  }
   if (normal.length === 1) {
     const e = normal[0]!;
     const { rows } = await db.query<{ seq: number; hash: string }>({ name: 'audit-insert-one', text: INSERT_ONE, values: [hashPrefix(e)] });
@@ -291,6 +378,43 @@ interface Row {
   categories_disclosed: AuditEntry['categoriesDisclosed']; categories_denied: AuditEntry['categoriesDenied']; fields_disclosed: string[];
   decision: AuditEntry['decision']; reasons: AuditEntry['reasons']; policy_version: string; break_glass_reason: string | null;
   review_required: boolean; detail: Record<string, unknown> | null;
+  /** Set when fields_disclosed or reasons is kept in audit_part (migration 027): its hash there. */
+  fields_part: string | null; reasons_part: string | null;
+}
+
+/** The columns fromRow reads, from audit_log l. */
+const READ = `${COLUMNS.split(/,\s*/).map((c) => `l.${c}`).join(', ')}, l.fields_part, l.reasons_part`;
+
+const frozen = <T>(value: T): T => {
+  if (typeof value === 'object' && value !== null) for (const v of Object.values(value)) frozen(v);
+  return Object.freeze(value);
+};
+
+/** Parts remembered by a walk; a walk of millions of entries names a few thousand at most, so this is only a backstop. */
+const MAX_PARTS = 100_000;
+
+/**
+ * Puts back into rows the fields and reasons kept in audit_part, reading
+ * the parts not in `known` (by hash; each parsed once and frozen, so that
+ * canonicalJson serialises it once too). A part gone leaves the value
+ * null: the entry no longer hashes to its seal, and verify reports it.
+ */
+async function withParts<R extends Row>(db: Queryable, rows: R[], known = new Map<string, unknown>()): Promise<R[]> {
+  const wanted = new Set<string>();
+  for (const r of rows) {
+    if (r.fields_part !== null && !known.has(r.fields_part)) wanted.add(r.fields_part);
+    if (r.reasons_part !== null && !known.has(r.reasons_part)) wanted.add(r.reasons_part);
+  }
+  if (wanted.size > 0) {
+    if (known.size + wanted.size > MAX_PARTS) known.clear();
+    const { rows: parts } = await db.query<{ hash: string; text: string }>('SELECT hash, text FROM audit_part WHERE hash = ANY($1::text[])', [[...wanted]]);
+    for (const p of parts) known.set(p.hash, frozen(JSON.parse(p.text) as unknown));
+  }
+  for (const r of rows) {
+    if (r.fields_part !== null) r.fields_disclosed = (known.get(r.fields_part) ?? null) as string[];
+    if (r.reasons_part !== null) r.reasons = (known.get(r.reasons_part) ?? null) as AuditEntry['reasons'];
+  }
+  return rows;
 }
 
 function fromRow(r: Row): StoredAuditEntry {
@@ -344,7 +468,7 @@ export const LEFT_UNSEALED = `WITH u AS (SELECT l.seq FROM audit_log l WHERE NOT
 type VerifyRow = Row & { seal_seq: number; audit_seq: number; entry_hash: string; chain_hash: string; prev_hash: string | null; present: boolean };
 
 const VERIFY_PAGE = `SELECT s.seal_seq, s.audit_seq, s.entry_hash, s.chain_hash, l.seq IS NOT NULL AS present, l.prev_hash,
-         ${COLUMNS.split(/,\s*/).map((c) => `l.${c}`).join(', ')}
+         ${READ}
     FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq
    WHERE s.seal_seq > $1 AND s.seal_seq <= $2 ORDER BY s.seal_seq LIMIT $3`;
 
@@ -372,9 +496,10 @@ export async function verifyAudit(pool: pg.Pool, options: VerifyOptions = {}): P
   const last = Number(end!.seal_seq);
   // Counted in seals read, not bounded by seal number: seals deleted in a stretch must still come to light, not stall the walk.
   let budget = options.maxSeals ?? Number.MAX_SAFE_INTEGER;
+  const parts = new Map<string, unknown>();
   const page = (after: number) => pool.query<VerifyRow>({
     name: 'audit-verify-page', text: VERIFY_PAGE, values: [after, last, Math.min(VERIFY_BATCH, budget)],
-  }).then((r) => r.rows);
+  }).then((r) => withParts(pool, r.rows, parts));
   let next = verifier.last.sealSeq < last && budget > 0 ? page(verifier.last.sealSeq) : null;
   while (next) {
     const rows = await next;
@@ -460,8 +585,8 @@ export async function disclosures(db: Queryable, filters: DisclosureFilters): Pr
   if (filters.after !== undefined) add((p) => `seq > ${p}`, filters.after);
   params.push(filters.limit ?? 1000);
   const { rows } = await db.query<Row>(
-    `SELECT ${COLUMNS} FROM audit_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${params.length}`,
+    `SELECT ${READ} FROM audit_log l ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY seq LIMIT $${params.length}`,
     params,
   );
-  return rows.map(fromRow);
+  return (await withParts(db, rows)).map(fromRow);
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -324,6 +325,45 @@ describe('audit store: one entry at a time', () => {
     expect(stored.map((e) => e.requestId)).toEqual(['yes-1', 'yes-2', 'after']);
     expect(await appendAuditWhere(db.pool, [], condition)).toEqual([]);
     expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
+  });
+
+  it('keeps the fields and reasons that entries share once, names them by hash, and finds a part changed or gone at the first entry naming it', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      const always = { name: 'test-always', sql: () => 'true', values: [] };
+      const wide = ['addresses[].line', 'identity.name.surname', 'quote "and" back\\slash é'];
+      const shared = (requestId: string, fieldsDisclosed = wide) => entry({ requestId, fieldsDisclosed });
+      expect(await appendAuditWhere(fresh.pool, [shared('p-1'), shared('p-2'), shared('p-3', ['identity.name.surname'])], always)).toEqual([true, true, true]);
+      expect(await appendAuditWhere(fresh.pool, [shared('p-4')], always)).toEqual([true]);
+      // Two field lists and one reasons map, each stored once however many entries name it.
+      const { rows: parts } = await fresh.pool.query<{ hash: string; text: string }>('SELECT hash, text FROM audit_part ORDER BY text');
+      expect(parts.map((p) => p.text).sort()).toEqual([canonicalJson(['identity.name.surname']), canonicalJson(wide), canonicalJson(entry().reasons)].sort());
+      for (const p of parts) expect(p.hash).toBe(createHash('sha256').update(p.text).digest('hex'));
+      const { rows } = await fresh.pool.query('SELECT fields_disclosed, reasons, fields_part, reasons_part FROM audit_log ORDER BY seq');
+      expect(rows.every((r) => r.fields_disclosed === null && r.reasons === null && r.fields_part && r.reasons_part)).toBe(true);
+      // Read back whole, with the hash of the whole entry, as one stored column by column would be.
+      const stored = await disclosures(fresh.pool, {});
+      expect(stored.map((e) => [e.requestId, e.fieldsDisclosed, e.reasons])).toEqual([
+        ['p-1', wide, entry().reasons], ['p-2', wide, entry().reasons], ['p-3', ['identity.name.surname'], entry().reasons], ['p-4', wide, entry().reasons],
+      ]);
+      const [inline] = await appendAudit(fresh.pool, [shared('p-5')]);
+      expect(inline!.hash).not.toBe(stored[0]!.hash);
+      expect(createHash('sha256').update(canonicalJson({ ...entry({ requestId: 'p-1', fieldsDisclosed: wide }), seq: stored[0]!.seq })).digest('hex')).toBe(stored[0]!.hash);
+      expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: true, count: 5 });
+
+      const wideHash = createHash('sha256').update(canonicalJson(wide)).digest('hex');
+      await fresh.pool.query('ALTER TABLE audit_part DISABLE TRIGGER audit_part_no_update');
+      await fresh.pool.query('UPDATE audit_part SET text = $1 WHERE hash = $2', [canonicalJson(['identity.name.surname']), wideHash]);
+      await fresh.pool.query('ALTER TABLE audit_part ENABLE TRIGGER audit_part_no_update');
+      expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: stored[0]!.seq, reason: expect.stringMatching(/entry edited/) });
+      await fresh.pool.query('ALTER TABLE audit_part DISABLE TRIGGER audit_part_no_delete');
+      await fresh.pool.query('DELETE FROM audit_part WHERE hash = $1', [wideHash]);
+      await fresh.pool.query('ALTER TABLE audit_part ENABLE TRIGGER audit_part_no_delete');
+      expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: stored[0]!.seq, reason: expect.stringMatching(/entry edited/) });
+      await expect(fresh.pool.query('DELETE FROM audit_part')).rejects.toThrow(/append-only/);
+    } finally {
+      await fresh.drop();
+    }
   });
 });
 

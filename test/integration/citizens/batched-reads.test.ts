@@ -28,7 +28,8 @@ describe('batched citizen reads', () => {
     return { ref, requestId, outcome: discloseCitizen(ctx, { client, purpose, breakGlassReason: null, requestId, action: 'citizen.read' }, ref) };
   });
   const entriesOf = async (requestIds: string[]) => (await hub.db.pool.query<{ request_id: string; citizen_ref: string; decision: string; tx: string; fields: string[] }>(
-    'SELECT request_id, citizen_ref, decision, tx::text AS tx, fields_disclosed AS fields FROM audit_log WHERE request_id = ANY($1) ORDER BY seq', [requestIds])).rows;
+    `SELECT l.request_id, l.citizen_ref, l.decision, l.tx::text AS tx, coalesce(l.fields_disclosed, p.text::jsonb) AS fields
+       FROM audit_log l LEFT JOIN audit_part p ON p.hash = l.fields_part WHERE l.request_id = ANY($1) ORDER BY l.seq`, [requestIds])).rows;
 
   beforeAll(async () => {
     hub = await createRegisterHub();
