@@ -126,16 +126,18 @@ function split(normal: StoredEntry): Split | null {
  * already, and named by its hash; the entry's hash is computed over its
  * whole text, the parts' texts spliced in. The columns are read out of the
  * entry's JSON with its parts left out (empty), so that little is parsed.
- * `e` is materialised once, so the seqs it takes are the ones stored and
- * the ones answered. Texts are parameters of their own ($1..): in one
- * text[] literal, pg would escape every quote of the JSON in JavaScript.
+ * New parts are added in hash order, so two batches adding the same two
+ * cannot each wait for the other's. `e` is materialised once, so the seqs
+ * it takes are the ones stored and the ones answered. Texts are parameters
+ * of their own ($1..): in one text[] literal, pg would escape every quote
+ * of the JSON in JavaScript. Answers each inserted entry's index, seq and hash.
  */
 const insertWhere = (condition: string, count: number, parts: number) => {
   const list = (from: number, n: number) => `ARRAY[${Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ')}]::text[]`;
   const refs = 3 * count + parts + 1;
   return `WITH p AS (
     SELECT u.k, u.t, encode(sha256(convert_to(u.t, 'UTF8')), 'hex') AS h FROM unnest(${list(3 * count + 1, parts)}) WITH ORDINALITY u(t, k)),
-  kept AS (INSERT INTO audit_part (hash, text) SELECT h, t FROM p ON CONFLICT (hash) DO NOTHING),
+  kept AS (INSERT INTO audit_part (hash, text) SELECT h, t FROM p ORDER BY h ON CONFLICT (hash) DO NOTHING),
   e AS (
     SELECT r.i, r.head, r.mid, r.tail, r.fk, r.rk, nextval('audit_log_seq') AS seq
       FROM unnest(${list(1, count)}, ${list(count + 1, count)}, ${list(2 * count + 1, count)}, $${refs}::int[], $${refs + 1}::int[])
