@@ -132,11 +132,12 @@ function split(normal: StoredEntry): Split | null {
  * of their own ($1..): in one text[] literal, pg would escape every quote
  * of the JSON in JavaScript. Answers each inserted entry's index, seq and hash.
  */
-const insertWhere = (condition: string, count: number, parts: number) => {
+const insertWhere = (condition: string, count: number) => {
   const list = (from: number, n: number) => `ARRAY[${Array.from({ length: n }, (_, i) => `$${from + i}`).join(', ')}]::text[]`;
-  const refs = 3 * count + parts + 1;
+  const refs = 5 * count + 1;
   return `WITH p AS (
-    SELECT u.k, u.t, encode(sha256(convert_to(u.t, 'UTF8')), 'hex') AS h FROM unnest(${list(3 * count + 1, parts)}) WITH ORDINALITY u(t, k)),
+    SELECT u.k, u.t, encode(sha256(convert_to(u.t, 'UTF8')), 'hex') AS h
+      FROM unnest(${list(3 * count + 1, 2 * count)}) WITH ORDINALITY u(t, k) WHERE u.t IS NOT NULL),
   kept AS (INSERT INTO audit_part (hash, text) SELECT h, t FROM p ORDER BY h ON CONFLICT (hash) DO NOTHING),
   e AS (
     SELECT r.i, r.head, r.mid, r.tail, r.fk, r.rk, nextval('audit_log_seq') AS seq
@@ -174,15 +175,17 @@ async function insertSplit(db: Queryable, splits: readonly Split[], condition: E
   const fk = splits.map((s) => part(s.fields));
   const rk = splits.map((s) => part(s.reasons));
   const prepared = splits.length <= PREPARED_ENTRIES;
-  const name = `audit-insert-where-${condition.name}-${splits.length}-${texts.length}`;
+  const name = `audit-insert-where-${condition.name}-${splits.length}`;
   let text = prepared ? conditional.get(name) : undefined;
   if (text === undefined) {
-    text = insertWhere(condition.sql('r.i', 3 * splits.length + texts.length + 3), splits.length, texts.length);
+    text = insertWhere(condition.sql('r.i', 5 * splits.length + 3), splits.length);
     if (prepared) conditional.set(name, text);
   }
+  // Room for two distinct parts an entry, the rest null, so that the statement depends on the number of entries alone.
+  const slots = Array.from({ length: 2 * splits.length }, (_, i) => texts[i] ?? null);
   const { rows } = await db.query<{ i: string; seq: string; hash: string }>({
     ...(prepared ? { name } : {}), text,
-    values: [...splits.map((s) => s.head), ...splits.map((s) => s.mid), ...splits.map((s) => s.tail), ...texts, fk, rk, ...condition.values],
+    values: [...splits.map((s) => s.head), ...splits.map((s) => s.mid), ...splits.map((s) => s.tail), ...slots, fk, rk, ...condition.values],
   });
   return rows.map((r) => ({ i: Number(r.i), seq: Number(r.seq), hash: r.hash }));
 }
@@ -190,9 +193,8 @@ async function insertSplit(db: Queryable, splits: readonly Split[], condition: E
 /**
  * Inserts entries, in one statement, each only if its condition holds, in
  * the caller's transaction (as appendAudit); answers, per entry, whether it
- * was inserted. One prepared statement per condition, number of entries and
- * number of distinct parts: meant for the few entries of a batch of reads
- * (READ_BATCH), which share a few field lists and reasons.
+ * was inserted. One prepared statement per condition and number of
+ * entries: meant for the few entries of a batch of reads (READ_BATCH).
  */
 export async function appendAuditWhere(db: Queryable, entries: readonly StoredEntry[], condition: EntryCondition): Promise<boolean[]> {
   if (entries.length === 0) return [];
