@@ -397,13 +397,24 @@ const frozen = <T>(value: T): T => {
 /** Parts remembered by a walk; a walk of millions of entries names a few thousand at most, so this is only a backstop. */
 const MAX_PARTS = 100_000;
 
+/** An entry names a part that is not in audit_part: only tampering as the database superuser does that. */
+export class AuditTrailDamaged extends Error {
+  constructor(readonly seq: number) {
+    super(`audit entry ${seq} names a stored part that is missing: the trail is damaged, and verify locates the first break`);
+    this.name = 'AuditTrailDamaged';
+  }
+}
+
 /**
  * Puts back into rows the fields and reasons kept in audit_part, reading
  * the parts not in `known` (by hash; each parsed once and frozen, so that
- * canonicalJson serialises it once too). A part gone leaves the value
- * null: the entry no longer hashes to its seal, and verify reports it.
+ * canonicalJson serialises it once too). A part gone throws
+ * AuditTrailDamaged, or, for verify (`known` given), leaves the value
+ * null: the entry then no longer hashes to its seal, and verify reports it.
  */
-async function withParts<R extends Row>(db: Queryable, rows: R[], known = new Map<string, unknown>()): Promise<R[]> {
+async function withParts<R extends Row>(db: Queryable, rows: R[], known?: Map<string, unknown>): Promise<R[]> {
+  const strict = known === undefined;
+  known ??= new Map();
   const wanted = new Set<string>();
   for (const r of rows) {
     if (r.fields_part !== null && !known.has(r.fields_part)) wanted.add(r.fields_part);
@@ -417,6 +428,7 @@ async function withParts<R extends Row>(db: Queryable, rows: R[], known = new Ma
   for (const r of rows) {
     if (r.fields_part !== null) r.fields_disclosed = (known.get(r.fields_part) ?? null) as string[];
     if (r.reasons_part !== null) r.reasons = (known.get(r.reasons_part) ?? null) as AuditEntry['reasons'];
+    if (strict && (r.fields_disclosed === null || r.reasons === null)) throw new AuditTrailDamaged(Number(r.seq));
   }
   return rows;
 }

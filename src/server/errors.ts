@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   'unsupported-media-type': 415,
   'rate-limited': 429,
   'internal-error': 500,
+  /** An audit entry's stored parts are missing (tampering as the database superuser): verify locates the break. */
+  'audit-trail-damaged': 500,
   'service-unavailable': 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,6 +1,7 @@
 /** One error handler: every failure leaves as application/problem+json with a stable code. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { AuditTrailDamaged } from '../../audit/store.js';
 import { ERROR_CODES, HubError, Problem, problemType, type ErrorCode } from '../errors.js';
 
 const TITLES: Record<ErrorCode, string> = {
@@ -15,11 +16,13 @@ const TITLES: Record<ErrorCode, string> = {
   'unsupported-media-type': 'Unsupported media type',
   'rate-limited': 'Too many requests',
   'internal-error': 'Internal error',
+  'audit-trail-damaged': 'The audit trail is damaged',
   'service-unavailable': 'Service unavailable',
 };
 
 function classify(error: FastifyError | HubError): { code: ErrorCode; detail: string; errors?: Problem['errors'] } {
   if (error instanceof HubError) return { code: error.code, detail: error.message, errors: error.errors };
+  if (error instanceof AuditTrailDamaged) return { code: 'audit-trail-damaged', detail: error.message };
   const fe = error as FastifyError;
   if (fe.validation) {
     return {

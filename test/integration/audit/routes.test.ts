@@ -97,4 +97,21 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/broken at seq 4/);
   });
+
+  it('answers a DPO listing that meets an entry whose stored part is gone with a stable code naming the entry', async () => {
+    const su = new pg.Client({ connectionString: hub.db.url });
+    await su.connect();
+    try {
+      await su.query('ALTER TABLE audit_part DISABLE TRIGGER audit_part_no_delete');
+      await su.query('DELETE FROM audit_part WHERE hash = (SELECT reasons_part FROM audit_log WHERE seq = 2)');
+      await su.query('ALTER TABLE audit_part ENABLE TRIGGER audit_part_no_delete');
+    } finally {
+      await su.end();
+    }
+    // Every entry here shares that part (the same denial), so the first entry is where the trail breaks.
+    expect((await hub.app.inject({ url: '/v1/audit/verify', headers: auth(dpo) })).json()).toMatchObject({ ok: false, firstBrokenSeq: 1 });
+    const listing = await hub.app.inject({ url: '/v1/audit/disclosures?after=1', headers: auth(dpo) });
+    expect(listing.statusCode).toBe(500);
+    expect(listing.json()).toMatchObject({ code: 'audit-trail-damaged', detail: expect.stringMatching(/audit entry 2 names a stored part that is missing/) });
+  });
 });

@@ -3,7 +3,7 @@ import { runner } from 'node-pg-migrate';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalJson, sealsAfter, type AuditEntry } from '../../../src/audit/chain.js';
-import { appendAudit, appendAuditWhere, ChainPointMismatch, disclosures, LEFT_UNSEALED, sealAudit, UNSEALED, verifyAudit, verifyWhole, withAudit } from '../../../src/audit/store.js';
+import { appendAudit, appendAuditWhere, AuditTrailDamaged, ChainPointMismatch, disclosures, LEFT_UNSEALED, sealAudit, UNSEALED, verifyAudit, verifyWhole, withAudit } from '../../../src/audit/store.js';
 import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { pipelinedPool } from '../../../src/db/transaction.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
@@ -361,6 +361,7 @@ describe('audit store: one entry at a time', () => {
       await fresh.pool.query('DELETE FROM audit_part WHERE hash = $1', [wideHash]);
       await fresh.pool.query('ALTER TABLE audit_part ENABLE TRIGGER audit_part_no_delete');
       expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: stored[0]!.seq, reason: expect.stringMatching(/entry edited/) });
+      await expect(disclosures(fresh.pool, {})).rejects.toThrow(new AuditTrailDamaged(stored[0]!.seq));
       await expect(fresh.pool.query('DELETE FROM audit_part')).rejects.toThrow(/append-only/);
     } finally {
       await fresh.drop();
