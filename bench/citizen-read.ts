@@ -377,14 +377,21 @@ try {
   const before = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n);
   const skipped: Measured = { rps: 0, total: 0, p50: 0, p99: 0, errors: 0, non2xx: 0, loaderCpu: 0, cpuMs: 0, pgMs: 0, gc: { count: 0, ms: 0, max: 0 }, loopDelayP99: 0, hubP50: 0, hubP99: 0, stolen: 0 };
   const resetStats = () => owner.query("SELECT pg_stat_statements_reset(), pg_stat_reset_shared('wal')");
+  // With --rounds N, the runs alternate N times (full, bare, full, ...), at 1,000/s and then as fast as it goes, and
+  // are summed (p50 and p99 the median of the runs'), so that a machine whose load changes during the benchmark
+  // weighs on both alike and one run the host disturbed does not decide a percentile.
   const rateProfile: string[] = [];
-  if (STATS && !MAX_ONLY) await resetStats();
-  const fullAtRate = MAX_ONLY ? skipped : await measured(dir, () => load(base, headers, refs, '/v1/citizens/', RATE), 'full-rate');
-  if (STATS && !MAX_ONLY) rateProfile.push(...await statements(owner, fullAtRate.total));
-  const bareAtRate = MAX_ONLY ? skipped : await measured(dir, () => load(base, headers, refs, BARE, RATE), 'bare-rate');
+  const fullRates: Measured[] = [];
+  const bareRates: Measured[] = [];
+  for (let round = 0; round < (MAX_ONLY ? 0 : ROUNDS); round++) {
+    if (STATS && round === 0) await resetStats();
+    fullRates.push(await measured(dir, () => load(base, headers, refs, '/v1/citizens/', RATE), `full-rate${round || ''}`));
+    if (STATS && round === 0) rateProfile.push(...await statements(owner, fullRates[0]!.total));
+    bareRates.push(await measured(dir, () => load(base, headers, refs, BARE, RATE), `bare-rate${round || ''}`));
+  }
+  const fullAtRate = summed(fullRates) ?? skipped;
+  const bareAtRate = summed(bareRates) ?? skipped;
   const profile: string[] = [];
-  // With --rounds N, the runs as fast as it goes alternate N times (full, bare, full, ...) and are summed, so that a
-  // machine whose load changes during the benchmark weighs on both alike.
   const fulls: Measured[] = [];
   const bares: Measured[] = [];
   for (let round = 0; round < (RATE_ONLY ? 0 : ROUNDS); round++) {
@@ -405,7 +412,7 @@ try {
   const row = (name: string, r: Measured) =>
     `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.hubP50.toFixed(1)} / ${r.hubP99.toFixed(1)} | ${r.cpuMs.toFixed(2)} (${r.pgMs.toFixed(2)}) | ${((r.loaderCpu * 1000) / Math.max(r.total, 1)).toFixed(2)} `
     + `| ${r.gc.count}, ${r.gc.ms.toFixed(0)}, ${r.gc.max.toFixed(1)} | ${r.loopDelayP99.toFixed(1)} | ${(r.stolen * 100).toFixed(1)} | ${r.errors + r.non2xx} |`;
-  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds as fast as it goes)` : ''}, 16 connections as fast as it goes, ${PACED} staggered at ${RATE}/s, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs${Object.keys(PG_SETTINGS).length ? `, ${JSON.stringify(PG_SETTINGS)}` : ''}, autocannon in a child process\n`);
+  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds of each)` : ''}, 16 connections as fast as it goes, ${PACED} staggered at ${RATE}/s, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs${Object.keys(PG_SETTINGS).length ? `, ${JSON.stringify(PG_SETTINGS)}` : ''}, autocannon in a child process\n`);
   console.log('| run | requests/s | p50 ms | p99 ms | in the hub p50 / p99 ms | CPU ms/request, hub + PostgreSQL (of which PostgreSQL) | load generator CPU ms/request | hub GC pauses: count, total ms, longest ms | hub event-loop delay p99 ms | CPU stolen by the host % | errors + non-2xx |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   if (!MAX_ONLY) {
@@ -416,6 +423,9 @@ try {
     console.log(row('full, as fast as it goes', fullMax));
     console.log(row('bare, as fast as it goes', bareMax));
     console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; CPU per request, as fast as it goes: ${(fullMax.cpuMs / bareMax.cpuMs).toFixed(2)}`);
+  }
+  if (fullRates.length > 1) {
+    console.log(`\np99 at ${RATE}/s in each round, ms: full ${fullRates.map((r) => r.p99).join(', ')}; bare ${bareRates.map((r) => r.p99).join(', ')}`);
   }
   const busy = ([[`full at ${RATE}/s`, fullAtRate], [`bare at ${RATE}/s`, bareAtRate], ['full, as fast as it goes', fullMax], ['bare, as fast as it goes', bareMax]] as const)
     .filter(([, r]) => r && r.total > 0 && r.stolen > HOST_BUSY);
