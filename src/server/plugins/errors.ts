@@ -1,7 +1,7 @@
 /** One error handler: every failure leaves as application/problem+json with a stable code. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { AuditTrailDamaged } from '../../audit/store.js';
+import { AuditTrailDamaged, ChainPointMismatch } from '../../audit/store.js';
 import { ERROR_CODES, HubError, Problem, problemType, type ErrorCode } from '../errors.js';
 
 const TITLES: Record<ErrorCode, string> = {
@@ -22,6 +22,8 @@ const TITLES: Record<ErrorCode, string> = {
 
 function classify(error: FastifyError | HubError): { code: ErrorCode; detail: string; errors?: Problem['errors'] } {
   if (error instanceof HubError) return { code: error.code, detail: error.message, errors: error.errors };
+  // The audit store's own errors, wherever they surface (verify, DPO listings, subject access).
+  if (error instanceof ChainPointMismatch) return { code: 'bad-request', detail: error.message };
   if (error instanceof AuditTrailDamaged) return { code: 'audit-trail-damaged', detail: error.message };
   const fe = error as FastifyError;
   if (fe.validation) {
