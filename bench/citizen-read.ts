@@ -177,17 +177,26 @@ const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
  * The load generator in its own process (autocannon run inside a worker
  * thread only reports raw histograms): settings on stdin, result on stdout.
  *
- * As fast as it goes: one autocannon of 16 connections. At a rate, PACED
- * autocannons of one connection each, started 1000/PACED ms apart, each
- * sending rate/PACED requests a second. autocannon's own overallRate lets
- * every connection send its share of a second back to back from the second's
- * start and then wait, all connections in step: "1,000/s" was the machine's
- * full speed for two thirds of each second and idle for the rest, and its
- * latency correction for that uses an interval of Math.ceil(1 / rate) ms (1
- * ms, where 1000 / rate was meant), adding a sample for every millisecond a
- * response took. Staggered, at most a few requests are in flight at once, as
- * with callers arriving independently; latency is each response's own
- * (ignoreCoordinatedOmission), gathered over all the autocannons.
+ * As fast as it goes: one autocannon of 16 connections. At a rate, one
+ * autocannon of PACED connections, each sending rate/PACED requests a
+ * second, their seconds starting 1000/PACED ms apart. autocannon's own
+ * overallRate lets every connection send its share of a second back to back
+ * from the second's start and then wait, all connections in step: "1,000/s"
+ * was the machine's full speed for two thirds of each second and idle for
+ * the rest, and its latency correction for that uses an interval of
+ * Math.ceil(1 / rate) ms (1 ms, where 1000 / rate was meant), adding a sample
+ * for every millisecond a response took. Staggered, at most a few requests
+ * are in flight at once, as with callers arriving independently; latency is
+ * each response's own (ignoreCoordinatedOmission).
+ *
+ * The stagger moves each connection's per-second rate timer (autocannon
+ * 9's Client: rateInterval, reqsMadeThisSecond, paused, _doRequest) from
+ * setupClient, which autocannon calls as it makes the connection; the
+ * loader checks those are there and that the rate was reached. Until
+ * 2026-12-01 22:00 UTC there was one autocannon per connection instead,
+ * started 1000/PACED ms apart: the same load, but 200 autocannons cost the
+ * loader 0.46 ms of CPU a request (one autocannon: 0.17) and added 8-10 ms
+ * to the p99 of a server that answers at once (docs/benchmarks.md).
  */
 const PACED = 200;
 const LOADER = `
@@ -205,20 +214,34 @@ process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
     return;
   }
   const latencies = [];
-  const runs = [];
-  for (let i = 0; i < w.paced; i++) {
-    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 1000 / w.paced));
-    const run = autocannon({ ...base, connections: 1, overallRate: w.rate / w.paced, ignoreCoordinatedOmission: true });
-    run.on('response', (client, status, bytes, ms) => latencies.push(ms));
-    runs.push(run);
-  }
-  const results = await Promise.all(runs);
+  let made = 0;
+  const setupClient = (client) => {
+    const offset = (made++ * 1000) / w.paced;
+    client.reqsMadeThisSecond = Infinity;
+    queueMicrotask(() => {
+      if (!client.rateInterval || typeof client._doRequest !== 'function' || client.rate !== w.rate / w.paced) throw new Error('autocannon Client changed: the stagger needs rateInterval, rate and _doRequest');
+      clearInterval(client.rateInterval);
+      client.rateInterval = setTimeout(() => {
+        const tick = () => {
+          client.reqsMadeThisSecond = 0;
+          if (client.paused) client._doRequest();
+          client.paused = false;
+        };
+        tick();
+        client.rateInterval = setInterval(tick, 1000);
+      }, offset);
+    });
+  };
+  const run = autocannon({ ...base, connections: w.paced, connectionRate: w.rate / w.paced, ignoreCoordinatedOmission: true, setupClient });
+  run.on('response', (client, status, bytes, ms) => latencies.push(ms));
+  const r = await run;
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
-  const total = results.reduce((t, r) => t + r.requests.total, 0);
+  const total = latencies.length;
+  if (total < w.rate * w.seconds * 0.9) throw new Error('paced load sent ' + total + ' requests, not about ' + w.rate * w.seconds);
   process.stdout.write(JSON.stringify({
     rps: total / w.seconds, total, p50: Math.round(at(0.5) * 10) / 10, p99: Math.round(at(0.99) * 10) / 10,
-    errors: results.reduce((t, r) => t + r.errors, 0), non2xx: results.reduce((t, r) => t + r.non2xx, 0), loaderCpu: cpu(),
+    errors: r.errors, non2xx: r.non2xx, loaderCpu: cpu(),
   }));
 });
 `;
@@ -412,7 +435,7 @@ try {
   const row = (name: string, r: Measured) =>
     `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.hubP50.toFixed(1)} / ${r.hubP99.toFixed(1)} | ${r.cpuMs.toFixed(2)} (${r.pgMs.toFixed(2)}) | ${((r.loaderCpu * 1000) / Math.max(r.total, 1)).toFixed(2)} `
     + `| ${r.gc.count}, ${r.gc.ms.toFixed(0)}, ${r.gc.max.toFixed(1)} | ${r.loopDelayP99.toFixed(1)} | ${(r.stolen * 100).toFixed(1)} | ${r.errors + r.non2xx} |`;
-  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds of each)` : ''}, 16 connections as fast as it goes, ${PACED} staggered at ${RATE}/s, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs${Object.keys(PG_SETTINGS).length ? `, ${JSON.stringify(PG_SETTINGS)}` : ''}, autocannon in a child process\n`);
+  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds of each)` : ''}, 16 connections as fast as it goes, ${PACED} staggered connections at ${RATE}/s, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs${Object.keys(PG_SETTINGS).length ? `, ${JSON.stringify(PG_SETTINGS)}` : ''}, autocannon in a child process\n`);
   console.log('| run | requests/s | p50 ms | p99 ms | in the hub p50 / p99 ms | CPU ms/request, hub + PostgreSQL (of which PostgreSQL) | load generator CPU ms/request | hub GC pauses: count, total ms, longest ms | hub event-loop delay p99 ms | CPU stolen by the host % | errors + non-2xx |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   if (!MAX_ONLY) {
@@ -424,6 +447,7 @@ try {
     console.log(row('bare, as fast as it goes', bareMax));
     console.log(`\ncost ratio full ÷ bare (max requests/s): ${(bareMax.rps / fullMax.rps).toFixed(2)}; CPU per request, as fast as it goes: ${(fullMax.cpuMs / bareMax.cpuMs).toFixed(2)}`);
   }
+  if (!MAX_ONLY) console.log(`\nCPU per request at ${RATE}/s, full ÷ bare: ${(fullAtRate.cpuMs / bareAtRate.cpuMs).toFixed(2)}`);
   if (fullRates.length > 1) {
     console.log(`\np99 at ${RATE}/s in each round, ms: full ${fullRates.map((r) => r.p99).join(', ')}; bare ${bareRates.map((r) => r.p99).join(', ')}`);
   }
