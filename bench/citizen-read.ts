@@ -191,9 +191,10 @@ const AUTOCANNON = createRequire(import.meta.url).resolve('autocannon');
  *
  * The stagger moves each connection's per-second rate timer (autocannon
  * 9's Client: rateInterval, reqsMadeThisSecond, paused, _doRequest) from
- * setupClient, which autocannon calls as it makes the connection; the
- * loader checks those are there and that the rate was reached. Until
- * 2026-12-01 22:00 UTC there was one autocannon per connection instead,
+ * setupClient, which autocannon calls in the Client's constructor; the
+ * loader fails if the timer, the rate or _doRequest is not there, or if
+ * fewer than 90 % of the requests were answered. Until 2026-12-01 22:10
+ * UTC there was one autocannon per connection instead,
  * started 1000/PACED ms apart: the same load, but 200 autocannons cost the
  * loader 0.46 ms of CPU a request (one autocannon: 0.17) and added 8-10 ms
  * to the p99 of a server that answers at once (docs/benchmarks.md).
