@@ -218,12 +218,16 @@ process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
   let made = 0;
   const setupClient = (client) => {
     const offset = (made++ * 1000) / w.paced;
+    let seconds = 0;
     client.reqsMadeThisSecond = Infinity;
     queueMicrotask(() => {
       if (!client.rateInterval || typeof client._doRequest !== 'function' || client.rate !== w.rate / w.paced) throw new Error('autocannon Client changed: the stagger needs rateInterval, rate and _doRequest');
       clearInterval(client.rateInterval);
       client.rateInterval = setTimeout(() => {
         const tick = () => {
+          // Each connection sends for w.seconds of its own seconds, so that the rate over w.seconds is exact: autocannon
+          // stops up to a second after its duration, which would give some connections one second more.
+          if (seconds++ >= w.seconds) return;
           client.reqsMadeThisSecond = 0;
           if (client.paused) client._doRequest();
           client.paused = false;
@@ -233,7 +237,7 @@ process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
       }, offset);
     });
   };
-  const run = autocannon({ ...base, connections: w.paced, connectionRate: w.rate / w.paced, ignoreCoordinatedOmission: true, setupClient });
+  const run = autocannon({ ...base, duration: w.seconds + 2, connections: w.paced, connectionRate: w.rate / w.paced, ignoreCoordinatedOmission: true, setupClient });
   run.on('response', (client, status, bytes, ms) => latencies.push(ms));
   const r = await run;
   latencies.sort((a, b) => a - b);

@@ -148,10 +148,12 @@ function recordlessDecision(ctx: DisclosureContext, cached: CachedAgreements, re
 /**
  * Reads decided from cached agreements share transactions: at most
  * `concurrency` at a time (so that reads arriving meanwhile gather), each of
- * up to `maxBatch` reads. Two cores serve PostgreSQL and the hub, so a few
- * transactions in flight keep both busy.
+ * up to `maxBatch` reads. Two in flight keep PostgreSQL and the hub busy on
+ * two cores; a third split a steady load into more, smaller transactions,
+ * each paying its audit statement's fixed cost and a WAL flush
+ * (docs/benchmarks.md, 2026-12-01 22:35 UTC).
  */
-export const READ_BATCH: BatchLimits = { concurrency: 3, maxBatch: 16 };
+export const READ_BATCH: BatchLimits = { concurrency: 2, maxBatch: 16 };
 
 /** A read of a citizen last seen without register records, to be decided from the organisation's cached agreements. */
 interface CachedRead {
