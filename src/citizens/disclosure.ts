@@ -151,7 +151,7 @@ function recordlessDecision(ctx: DisclosureContext, cached: CachedAgreements, re
  * up to `maxBatch` reads. Two in flight keep PostgreSQL and the hub busy on
  * two cores; a third split a steady load into more, smaller transactions,
  * each paying its audit statement's fixed cost and a WAL flush
- * (docs/benchmarks.md, 2026-12-01 22:35 UTC).
+ * (docs/benchmarks.md, "two transactions in flight").
  */
 export const READ_BATCH: BatchLimits = { concurrency: 2, maxBatch: 16 };
 
