@@ -243,7 +243,7 @@ process.stdin.on('data', (c) => chunks.push(c)).on('end', async () => {
   latencies.sort((a, b) => a - b);
   const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))];
   const total = latencies.length;
-  if (total < w.rate * w.seconds * 0.9) throw new Error('paced load sent ' + total + ' requests, not about ' + w.rate * w.seconds);
+  if (total < w.rate * w.seconds * 0.9) throw new Error('paced load had ' + total + ' requests answered, not about ' + w.rate * w.seconds);
   process.stdout.write(JSON.stringify({
     rps: total / w.seconds, total, p50: Math.round(at(0.5) * 10) / 10, p99: Math.round(at(0.99) * 10) / 10,
     errors: r.errors, non2xx: r.non2xx, loaderCpu: cpu(),
