@@ -248,7 +248,11 @@ async function discloseFromRegister(ctx: DisclosureContext, req: DisclosureReque
     const guessed = isPipelined(ctx.pool) ? policyInputs(db, req.client.orgId, [ref]) : undefined;
     guessed?.catch(() => undefined);
     const found = await sourceOf(ctx, db).view(ref);
-    if (found === null) return { result: { kind: 'not-found' }, entries: [] };
+    if (found === null) {
+      // Emergency without a reason or a live grant is refused alike whether the citizen exists or not, or the refusal would tell.
+      const refused = req.purpose === EMERGENCY_PURPOSE && (await chooseGrant(db, req.client.id, req.breakGlassReason, now)).grant === null;
+      return { result: { kind: refused ? 'break-glass-reason-required' : 'not-found' }, entries: [] };
+    }
     const target = 'redirectTo' in found ? found.redirectTo : ref;
     const merged = 'view' in found ? found.mergedRefs : undefined;
     const inputs = {
