@@ -113,6 +113,18 @@ function entryFor(req: DisclosureRequest, at: Date, ref: string, decision: Decis
   return auditRecord({ at, requestId: req.requestId, action: req.action, caller: callerOf(req.client), purpose: req.purpose, citizenRef: ref, decision, view, breakGlass });
 }
 
+/** The household members of the views, whose names a view may show only when the caller may see their identity. */
+const membersOf = (views: readonly CitizenView[]): string[] => [...new Set(views.flatMap((v) => (v.household ?? []).map((m) => m.citizenRef)))];
+
+/** Decides for the household members of the (filtered) views, and removes every member whose identity the caller may not see. */
+async function withoutHiddenMembers(db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, views: CitizenView[], now: Date): Promise<CitizenView[]> {
+  const members = membersOf(views);
+  if (members.length === 0) return views;
+  const { decisions } = await decideAll(db, ctx, req, members, now);
+  const shown = (ref: string) => decisions.get(ref)!.permitted.includes('identity');
+  return views.map((v) => (v.household ? { ...v, household: v.household.filter((m) => shown(m.citizenRef)) } : v));
+}
+
 /** One citizen by reference (GET /v1/citizens/{ref}). */
 export async function discloseCitizen(ctx: DisclosureContext, req: DisclosureRequest, ref: string): Promise<Outcome<CitizenView>> {
   const now = ctx.clock();
@@ -193,6 +205,8 @@ async function plan(ctx: DisclosureContext, source: CitizenSource, read: CachedR
   const guard = { agreementsVersion: read.cached.version, citizenRefs: [read.ref, ...merged] };
   if (!decision.anyPermitted) return { answer: { kind: 'not-found' }, audit: { entry: entryFor(read.req, read.now, read.ref, decision, null, null), guard } };
   const view = filterView(found.view, decision);
+  // Household members are decided from the register, with the references merged into them.
+  if (membersOf([view]).length > 0) return { answer: null };
   return { answer: { kind: 'ok', value: view }, audit: { entry: entryFor(read.req, read.now, read.ref, decision, view, null), guard } };
 }
 
@@ -268,8 +282,8 @@ async function discloseFromRegister(ctx: DisclosureContext, req: DisclosureReque
     }
     // A redirect tells the caller the survivor's reference, so it is given only to a caller who may see the survivor.
     if (!('view' in found)) return { result: { kind: 'redirect', to: target }, entries: [] };
-    const view = filterView(found.view, decision);
-    return recorded(db, ctx, req, decided, { kind: 'ok', value: view }, [entryFor(req, now, target, decision, view, grant)]);
+    const [view] = await withoutHiddenMembers(db, ctx, req, [filterView(found.view, decision)], now);
+    return recorded(db, ctx, req, decided, { kind: 'ok', value: view! }, [entryFor(req, now, target, decision, view!, grant)]);
   });
 }
 
@@ -308,14 +322,16 @@ export async function discloseMany(
     if (decided.grantMissing) {
       return recorded(tx, ctx, req, decided, { kind: 'break-glass-reason-required' }, entries.length ? entries : [nothingFound(req, now)]);
     }
-    const citizens: CitizenView[] = [];
+    const shown: string[] = [];
+    const filtered: CitizenView[] = [];
     for (const ref of visible.slice(page.offset, page.offset + page.limit)) {
       const found = await source.view(ref);
       if (found === null || !('view' in found)) continue;
-      const view = filterView(found.view, decided.decisions.get(ref)!);
-      citizens.push(view);
-      entries.push(entryFor(req, now, ref, decided.decisions.get(ref)!, view, grant));
+      shown.push(ref);
+      filtered.push(filterView(found.view, decided.decisions.get(ref)!));
     }
+    const citizens = await withoutHiddenMembers(tx, ctx, req, filtered, now);
+    citizens.forEach((view, i) => entries.push(entryFor(req, now, shown[i]!, decided.decisions.get(shown[i]!)!, view, grant)));
     return recorded(tx, ctx, req, decided, { kind: 'ok', value: { count: visible.length, citizens } }, entries.length ? entries : [nothingFound(req, now)]);
   });
 }

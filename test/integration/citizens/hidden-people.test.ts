@@ -3,6 +3,7 @@
  * of: not whether the reference exists, not through another citizen's view.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CitizenView } from '../../../schemas/citizen-view.js';
 import { createRegisterHub, person, type RegisterHub } from './support.js';
 
 describe('hidden people stay hidden', () => {
@@ -16,7 +17,9 @@ describe('hidden people stay hidden', () => {
 
   beforeAll(async () => {
     hub = await createRegisterHub();
-    hub.source.add(person('C1', 'ALPHA')).add(person('C2', 'HIDDEN'));
+    const alpha = person('C1', 'ALPHA');
+    alpha.household = [{ citizenRef: 'C2', name: 'TESTA HIDDEN' }, { citizenRef: 'C3', name: 'TESTA BRAVO' }];
+    hub.source.add(alpha).add(person('C2', 'HIDDEN')).add(person('C3', 'BRAVO'));
     dpo = (await hub.key('dpo', 'Northby Council Information Governance')).key;
     adviser = await hub.key('adviser', 'Northby Council Contact Centre');
     const isa = await post('/v1/register/agreements', {
@@ -43,5 +46,18 @@ describe('hidden people stay hidden', () => {
     const reason = { ...emergency, 'x-break-glass-reason': 'welfare check requested by ambulance service' };
     expect((await read(stranger.key, '/v1/citizens/C2', reason)).statusCode).toBe(404);
     expect((await read(stranger.key, '/v1/citizens/C0000000077', reason)).statusCode).toBe(404);
+  });
+
+  it("lists in a citizen's household only the members whose identity the caller may see", async () => {
+    expect((await read(adviser.key, '/v1/citizens/C2')).statusCode).toBe(404);
+    const one = await read(adviser.key, '/v1/citizens/C1');
+    expect(one.statusCode).toBe(200);
+    expect((one.json() as CitizenView).household).toEqual([{ citizenRef: 'C3', name: 'TESTA BRAVO' }]);
+    const search = (await read(adviser.key, '/v1/citizens?surname=ALPHA')).json() as { citizens: CitizenView[] };
+    expect(search.citizens.map((c) => c.household)).toEqual([[{ citizenRef: 'C3', name: 'TESTA BRAVO' }]]);
+    const occupants = (await read(adviser.key, '/v1/properties/100000001/occupants')).json() as { count: number; citizens: CitizenView[] };
+    expect(occupants.count).toBe(2);
+    expect(JSON.stringify(occupants)).not.toContain('HIDDEN');
+    expect(JSON.stringify(occupants)).not.toContain('"C2"');
   });
 });
