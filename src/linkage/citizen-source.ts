@@ -9,7 +9,7 @@ import { validateEmail, validateNhsNumber, validateNino, validatePhone } from '.
 import { normalisePostcode } from '../../matching/address/index.js';
 import type { CitizenLookup, CitizenSearch, CitizenSource } from '../citizens/source.js';
 import { resolveRef, type LinkedBy } from './accounts.js';
-import { buildCitizenView, citizensAt, type LinkedSource } from './golden.js';
+import { buildCitizenView, citizensAt, LIVES_THERE, type LinkedSource } from './golden.js';
 
 /** One criterion: the records it selects, as SQL over person_record p, and its parameter. */
 interface Criterion {
@@ -79,7 +79,7 @@ export const VIEW = `WITH a AS (
       JOIN citizen c ON c.id = l.citizen_id AND c.status = 'active'
       JOIN person_record p ON p.system = at.system AND p.source_ref = at.source_ref
       JOIN source_record s ON s.system = at.system AND s.source_ref = at.source_ref AND s.current AND NOT s.closed
-     WHERE c.id <> (SELECT id FROM a)
+     WHERE c.id <> (SELECT id FROM a) AND ${LIVES_THERE}
      ORDER BY at.uprn, c.id, at.system, at.source_ref)
   SELECT a.id, a.ref, a.merged, a.aliases,
          (SELECT coalesce(json_agg(src ORDER BY src.system, src.source_ref), '[]') FROM src) AS sources,

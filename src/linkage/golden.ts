@@ -176,7 +176,16 @@ export function buildCitizenView(ref: string, sources: readonly LinkedSource[], 
   };
 }
 
-/** Other active citizens with a current record at any of the UPRNs (given by the source or matched). */
+/**
+ * A condition on the record `s` at a UPRN: it has a residential address in
+ * force. Without one its UPRN is where the person lived (every residential
+ * address ended) or an address that is not a home (correspondence), and the
+ * person is no occupant of it.
+ */
+export const LIVES_THERE = `EXISTS (SELECT FROM jsonb_array_elements(s.record->'addresses') x
+    WHERE x->>'kind' = 'residential' AND jsonb_typeof(x->'to') IS DISTINCT FROM 'string')`;
+
+/** Other active citizens with a current record at any of the UPRNs (given by the source or matched) that they live at. */
 export async function citizensAt(db: pg.Pool | pg.PoolClient, uprns: readonly number[], except: number | null): Promise<{ citizenRef: string; name: string }[]> {
   if (uprns.length === 0) return [];
   const { rows } = await db.query<{ ref: string; features: { forenames: string[]; surname: string } }>({
@@ -191,7 +200,7 @@ export async function citizensAt(db: pg.Pool | pg.PoolClient, uprns: readonly nu
        JOIN citizen c ON c.id = l.citizen_id AND c.status = 'active'
        JOIN person_record p ON p.system = at.system AND p.source_ref = at.source_ref
        JOIN source_record s ON s.system = at.system AND s.source_ref = at.source_ref AND s.current AND NOT s.closed
-      WHERE c.id IS DISTINCT FROM $2
+      WHERE c.id IS DISTINCT FROM $2 AND ${LIVES_THERE}
       ORDER BY c.id, at.system, at.source_ref`,
     values: [uprns, except],
   });
