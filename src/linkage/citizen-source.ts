@@ -41,7 +41,13 @@ export function criteriaOf(search: CitizenSearch): Criterion[] {
   if (search.phone) out.push({ where: "p.features->>'phone' = $n", value: normalised(validatePhone(search.phone), search.phone) });
   if (search.email) out.push({ where: "lower(p.features->>'email') = lower($n)", value: normalised(validateEmail(search.email), search.email) });
   if (search.nhsNumber) out.push({ where: "p.features->>'nhsNumber' = $n", value: normalised(validateNhsNumber(search.nhsNumber), search.nhsNumber) });
-  if (search.nino) out.push({ where: "p.features->>'nino' = $n", value: normalised(validateNino(search.nino), search.nino) });
+  // The suffix letter (A to D) is not part of the number and is often left out, by people and by systems: either way finds the record.
+  if (search.nino) {
+    out.push({
+      where: "p.features->>'nino' IN (left($n, 8), left($n, 8) || 'A', left($n, 8) || 'B', left($n, 8) || 'C', left($n, 8) || 'D')",
+      value: normalised(validateNino(search.nino), search.nino),
+    });
+  }
   if (search.cardNumber) out.push({ where: "p.system = 'smartcard' AND p.source_ref = $n", value: search.cardNumber.trim() });
   return out;
 }

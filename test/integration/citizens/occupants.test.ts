@@ -2,6 +2,7 @@
  * Occupants of a property and the household on a golden record are the
  * people who live there now: a record whose every residential address has
  * ended (the person moved out) does not make its citizen an occupant.
+ * Also search by identifiers as people give them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
@@ -74,5 +75,17 @@ describe('occupants and households from the linkage tables', () => {
     // Two records of one citizen at 500002: one occupant, whose household is nobody else.
     const carl = (await read('/v1/properties/500002/occupants')).json() as { count: number; citizens: CitizenView[] };
     expect(carl.citizens.map((c) => c.ref)).toEqual([refs.get('R3')]);
+  });
+
+  it('finds a National Insurance number with or without its suffix letter, however it was stored', async () => {
+    await person(sourceRecord({ system: 'revenues', ref: 'R4', forenames: ['DORA'], surname: 'SUFFIX', dob: '1980-01-01', nino: 'JG103759A' }));
+    await person(sourceRecord({ system: 'housing', ref: 'H5', forenames: ['EDGAR'], surname: 'NOSUFFIX', dob: '1981-01-01', nino: 'AB123456' }));
+    const found = async (nino: string) =>
+      ((await read(`/v1/citizens?nino=${encodeURIComponent(nino)}`)).json() as { citizens: CitizenView[] }).citizens.map((c) => c.ref);
+    expect(await found('JG103759A')).toEqual([refs.get('R4')]);
+    expect(await found('jg 10 37 59')).toEqual([refs.get('R4')]);
+    expect(await found('AB123456')).toEqual([refs.get('H5')]);
+    expect(await found('AB 12 34 56 C')).toEqual([refs.get('H5')]);
+    expect(await found('JG103758A')).toEqual([]);
   });
 });
