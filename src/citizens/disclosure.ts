@@ -196,17 +196,25 @@ function batcherOf(ctx: DisclosureContext, cache: RegisterInputCache): Batcher<C
   return batcher;
 }
 
-/** A read decided from its view and the cached agreements; a redirect is decided for the survivor, by the register. */
-async function plan(ctx: DisclosureContext, source: CitizenSource, read: CachedRead, found: CitizenLookup): Promise<Planned> {
+/**
+ * A read decided from its view and the cached agreements; a redirect is
+ * decided for the survivor, by the register. Household members are decided
+ * as the citizen is: none of them is known to hold register records, and the
+ * guard checks, for them and the references merged into them as for the
+ * citizen, that none does; a recordless member's decision is the citizen's.
+ */
+async function plan(ctx: DisclosureContext, cache: RegisterInputCache, source: CitizenSource, read: CachedRead, found: CitizenLookup): Promise<Planned> {
   if (found === null) return { answer: { kind: 'not-found' } };
   if (!('view' in found)) return { answer: null };
-  const merged = found.mergedRefs ?? (source.mergedInto ? await source.mergedInto(read.ref) : []);
+  const mergedInto = async (ref: string, known?: string[]) => known ?? (source.mergedInto ? await source.mergedInto(ref) : []);
   const decision = recordlessDecision(ctx, read.cached, read.req, read.ref, read.now);
-  const guard = { agreementsVersion: read.cached.version, citizenRefs: [read.ref, ...merged] };
+  const guard = { agreementsVersion: read.cached.version, citizenRefs: [read.ref, ...await mergedInto(read.ref, found.mergedRefs)] };
   if (!decision.anyPermitted) return { answer: { kind: 'not-found' }, audit: { entry: entryFor(read.req, read.now, read.ref, decision, null, null), guard } };
-  const view = filterView(found.view, decision);
-  // Household members are decided from the register, with the references merged into them.
-  if (membersOf([view]).length > 0) return { answer: null };
+  let view = filterView(found.view, decision);
+  const members = membersOf([view]);
+  if (members.some((ref) => cache.hasRecords(ref))) return { answer: null };
+  for (const ref of members) guard.citizenRefs.push(ref, ...await mergedInto(ref, found.memberMergedRefs?.[ref]));
+  if (members.length > 0 && !decision.permitted.includes('identity')) view = { ...view, household: [] };
   return { answer: { kind: 'ok', value: view }, audit: { entry: entryFor(read.req, read.now, read.ref, decision, view, null), guard } };
 }
 
@@ -229,7 +237,7 @@ async function readCached(ctx: DisclosureContext, cache: RegisterInputCache, job
       const source = sourceOf(ctx, db);
       const found = await Promise.all(jobs.map((job) => source.view(job.input.ref)));
       const plans: Planned[] = [];
-      for (const [i, job] of jobs.entries()) plans.push(await plan(ctx, source, job.input, found[i]!));
+      for (const [i, job] of jobs.entries()) plans.push(await plan(ctx, cache, source, job.input, found[i]!));
       return plans;
     }, async (db, plans) => {
       const audits = plans.flatMap((p) => (p.audit ? [p.audit] : []));

@@ -22,8 +22,15 @@ export interface CitizenSearch {
   cardNumber?: string;
 }
 
-/** A view may carry the references merged into it, saving the disclosure a mergedInto lookup. */
-export type CitizenLookup = { view: CitizenView; mergedRefs?: string[] } | { redirectTo: string } | null;
+/**
+ * A view may carry the references merged into it, and into each of its
+ * household members (by member reference), saving the disclosure mergedInto
+ * lookups.
+ */
+export type CitizenLookup =
+  | { view: CitizenView; mergedRefs?: string[]; memberMergedRefs?: Record<string, string[]> }
+  | { redirectTo: string }
+  | null;
 
 export interface CitizenSource {
   /** The golden record; a reference merged into another answers with the survivor's reference. */

@@ -89,7 +89,8 @@ export const VIEW = `WITH a AS (
      ORDER BY at.uprn, c.id, at.system, at.source_ref)
   SELECT a.id, a.ref, a.merged, a.aliases,
          (SELECT coalesce(json_agg(src ORDER BY src.system, src.source_ref), '[]') FROM src) AS sources,
-         (SELECT coalesce(json_agg(o ORDER BY o.uprn, o.id), '[]') FROM occupant o) AS occupants
+         (SELECT coalesce(json_agg(o ORDER BY o.uprn, o.id), '[]')
+            FROM (SELECT o.*, ARRAY(SELECT m.ref FROM citizen m WHERE m.merged_into = o.id ORDER BY m.ref) AS aliases FROM occupant o) o) AS occupants
     FROM a`;
 
 interface ViewRow {
@@ -98,7 +99,7 @@ interface ViewRow {
     system: string; source_ref: string; record: SourceRecord; received_at: string; source_updated_at: string | null; closed: boolean;
     linked_at: string; linked_by: LinkedBy; m_uprn: number | null; m_status: 'matched' | 'review' | 'unmatched' | null;
   }>;
-  occupants: Array<{ uprn: number; id: number; ref: string; forenames: string[]; surname: string }>;
+  occupants: Array<{ uprn: number; id: number; ref: string; forenames: string[]; surname: string; aliases: string[] }>;
 }
 
 const iso = (d: string) => new Date(d).toISOString();
@@ -124,11 +125,10 @@ export class LinkedCitizenSource implements CitizenSource {
     const draft = buildCitizenView(row.ref, sources, []);
     const current = new Set((draft.addresses ?? []).filter((a) => a.current && a.uprn !== null).map((a) => a.uprn));
     const seen = new Set<number>();
-    const household = row.occupants
-      .filter((o) => current.has(o.uprn) && !seen.has(o.id) && seen.add(o.id))
-      .sort((a, b) => a.id - b.id)
-      .map((o) => ({ citizenRef: o.ref, name: [...o.forenames, o.surname].join(' ') }));
-    return { view: { ...draft, household }, mergedRefs: row.aliases };
+    const members = row.occupants.filter((o) => current.has(o.uprn) && !seen.has(o.id) && seen.add(o.id)).sort((a, b) => a.id - b.id);
+    const household = members.map((o) => ({ citizenRef: o.ref, name: [...o.forenames, o.surname].join(' ') }));
+    const memberMergedRefs = Object.fromEntries(members.map((o) => [o.ref, o.aliases]));
+    return { view: { ...draft, household }, mergedRefs: row.aliases, memberMergedRefs };
   }
 
   /**

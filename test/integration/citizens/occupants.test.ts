@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
 import type { SourceRecord } from '../../../schemas/source-record.js';
 import { createClient } from '../../../src/auth/clients.js';
-import { createCitizen, MODEL } from '../../../src/linkage/accounts.js';
+import { createCitizen, mergeCitizens, MODEL } from '../../../src/linkage/accounts.js';
+import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
 import { personFeatures } from '../../../src/linkage/features.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 import { sourceRecord, store } from '../linkage/people.js';
@@ -75,6 +76,21 @@ describe('occupants and households from the linkage tables', () => {
     // Two records of one citizen at 500002: one occupant, whose household is nobody else.
     const carl = (await read('/v1/properties/500002/occupants')).json() as { count: number; citizens: CitizenView[] };
     expect(carl.citizens.map((c) => c.ref)).toEqual([refs.get('R3')]);
+  });
+
+  it("gives with a view the references merged into each household member, for the policy's register checks", async () => {
+    await person(sourceRecord({ system: 'revenues', ref: 'R6', forenames: ['FIONA'], surname: 'STAYER', dob: '1972-01-01', lines: ['1 ELM ROAD', 'NORTHBY'], postcode: 'ZZ9 9AA', uprn: 500001 }));
+    await person(sourceRecord({ system: 'social-care', ref: 'S6', forenames: ['FIONA'], surname: 'STAYER', dob: '1972-01-01' }));
+    const client = await hub.db.pool.connect();
+    try {
+      const { rows } = await client.query<{ id: string }>('SELECT id FROM citizen WHERE ref = ANY($1) ORDER BY id', [[refs.get('R6'), refs.get('S6')]]);
+      await mergeCitizens(client, Number(rows[0]!.id), Number(rows[1]!.id), MODEL);
+    } finally { client.release(); }
+    const found = await new LinkedCitizenSource(hub.db.pool).view(refs.get('R1')!);
+    expect(found !== null && 'view' in found).toBe(true);
+    const { view, memberMergedRefs } = found as { view: CitizenView; memberMergedRefs: Record<string, string[]> };
+    expect(view.household?.map((m) => m.citizenRef)).toEqual([refs.get('R6')]);
+    expect(memberMergedRefs).toEqual({ [refs.get('R6')!]: [refs.get('S6')] });
   });
 
   it('finds a National Insurance number with or without its suffix letter, however it was stored', async () => {
