@@ -8,11 +8,14 @@
  * points at the text that was in force.
  */
 import { Type, type Static } from 'typebox';
-import { IsoDate, Nullable } from './common.js';
+import { Nullable } from './common.js';
 import { DATA_CATEGORIES, Purpose } from './categories.js';
 import { ROLES } from './roles.js';
 
-const Timestamp = Type.String({ format: 'date-time' });
+// Calendar-checked (ajv's full formats: no 30 February) and never year 0000,
+// which the formats allow and PostgreSQL refuses: bad dates are a 400, not a 500.
+const Timestamp = Type.String({ format: 'date-time', pattern: '^(?!0000)' });
+const CalendarDate = Type.String({ format: 'date', pattern: '^(?!0000)\\d{4}-\\d{2}-\\d{2}$', description: 'ISO 8601 date' });
 const OrgId = Type.Integer({ minimum: 1, description: 'organisation id' });
 // Enums rather than the shared unions of literals: those map over the
 // constant arrays and so give TypeScript no static type to check against.
@@ -60,9 +63,9 @@ const agreementFields = {
   art9Condition: Nullable(Art9Condition),
   legalGateway: Type.String({ minLength: 1, maxLength: 500, description: 'statute or power the sharing relies on' }),
   dpiaReference: Nullable(Type.String({ maxLength: 200 })),
-  startDate: IsoDate,
-  endDate: Nullable(IsoDate),
-  reviewDate: Nullable(IsoDate),
+  startDate: CalendarDate,
+  endDate: Nullable(CalendarDate),
+  reviewDate: Nullable(CalendarDate),
   status: AgreementStatus,
 };
 

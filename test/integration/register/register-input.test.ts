@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegisterHub, person, type RegisterHub } from '../citizens/support.js';
+
+/** Register input the database would refuse is a 400 naming the field, never a 500. */
+describe('register input', () => {
+  let hub: RegisterHub;
+  let dpo: string;
+  let org: number;
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const send = (method: 'POST' | 'PUT' | 'GET', url: string, payload?: unknown) =>
+    hub.app.inject({ method, url, headers: auth(dpo), ...(payload === undefined ? {} : { payload: payload as object }) });
+  const agreement = (id: string, over: Record<string, unknown> = {}) => ({
+    id, title: 'Contact centre', parties: { provider: { orgId: org }, recipients: [org] }, roles: null, purposes: ['contact-centre-enquiry'],
+    categories: ['identity'], lawfulBasis: 'public-task', art9Condition: null, legalGateway: 'Local Government Act 1972 s.111', dpiaReference: null,
+    startDate: '2026-01-01', endDate: null, reviewDate: null, status: 'active', ...over,
+  });
+  const consent = { purpose: 'direct-service-delivery', recipientOrgId: null, from: '2026-06-01T00:00:00Z', to: null, channel: 'telephone', evidence: 'CALL-1' };
+  const refused = (response: { statusCode: number; json: () => unknown }, path: string) => {
+    expect(response.statusCode).toBe(400);
+    const body = response.json() as { code: string; errors?: { path: string }[]; detail: string };
+    expect(body.code).toBe('validation-failed');
+    expect([body.detail, ...(body.errors ?? []).map((e) => e.path)].join(' ')).toContain(path);
+  };
+
+  beforeAll(async () => {
+    hub = await createRegisterHub();
+    hub.source.add(person('C1', 'ALPHA'));
+    const d = await hub.key('dpo', 'Northby Council');
+    dpo = d.key;
+    org = d.orgId;
+  });
+  afterAll(async () => hub.close());
+
+  it('refuses a date that is not on the calendar', async () => {
+    refused(await send('POST', '/v1/register/agreements', agreement('ISA-D1', { startDate: '2026-02-30' })), 'startDate');
+    refused(await send('POST', '/v1/register/agreements', agreement('ISA-D1', { endDate: '0000-01-01' })), 'endDate');
+    refused(await send('POST', '/v1/citizens/C1/restrictions', { from: '0000-06-01T00:00:00Z', to: null, reason: 'accuracy contested' }), 'from');
+    refused(await send('POST', '/v1/citizens/C1/consents', { ...consent, from: '2026-02-30T00:00:00Z' }), 'from');
+    const created = await send('POST', '/v1/citizens/C1/consents', consent);
+    expect(created.statusCode).toBe(201);
+    refused(await send('POST', `/v1/citizens/C1/consents/${(created.json() as { id: string }).id}/withdraw`, { at: '0000-01-01T00:00:00Z' }), 'at');
+    expect((await send('POST', '/v1/register/agreements', agreement('ISA-D1', { startDate: '2028-02-29' }))).statusCode).toBe(201);
+  });
+});
