@@ -16,7 +16,11 @@ import { ROLES } from './roles.js';
 // which the formats allow and PostgreSQL refuses: bad dates are a 400, not a 500.
 const Timestamp = Type.String({ format: 'date-time', pattern: '^(?!0000)' });
 const CalendarDate = Type.String({ format: 'date', pattern: '^(?!0000)\\d{4}-\\d{2}-\\d{2}$', description: 'ISO 8601 date' });
-const OrgId = Type.Integer({ minimum: 1, description: 'organisation id' });
+/** Largest organisation id and agreement version the API takes: beyond, JSON numbers lose digits and the columns overflow (a 500). */
+export const ORG_ID_MAX = Number.MAX_SAFE_INTEGER;
+export const VERSION_MAX = 2_147_483_647;
+export const OrgId = Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'organisation id' });
+export const AgreementVersion = Type.Integer({ minimum: 1, maximum: VERSION_MAX });
 // Enums rather than the shared unions of literals: those map over the
 // constant arrays and so give TypeScript no static type to check against.
 const Category = Type.Enum(DATA_CATEGORIES);
@@ -70,7 +74,7 @@ const agreementFields = {
 };
 
 export const SharingAgreement = Type.Object(
-  { id: AgreementId, version: Type.Integer({ minimum: 1 }), ...agreementFields },
+  { id: AgreementId, version: AgreementVersion, ...agreementFields },
   { $id: 'SharingAgreement' },
 );
 export type SharingAgreement = Static<typeof SharingAgreement>;
@@ -81,7 +85,7 @@ export type SharingAgreementCreate = Static<typeof SharingAgreementCreate>;
 
 /** A new version: the changed fields, and the version being replaced so that concurrent edits fail rather than overwrite. */
 export const SharingAgreementUpdate = Type.Object(
-  { version: Type.Integer({ minimum: 1, description: 'the current version, which this update replaces' }), ...Type.Partial(Type.Object(agreementFields)).properties },
+  { version: Type.Integer({ minimum: 1, maximum: VERSION_MAX, description: 'the current version, which this update replaces' }), ...Type.Partial(Type.Object(agreementFields)).properties },
   { $id: 'SharingAgreementUpdate' },
 );
 export type SharingAgreementUpdate = Static<typeof SharingAgreementUpdate>;

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { Type } from 'typebox';
 import { CitizenView } from '../../../schemas/citizen-view.js';
 import { IsoDate } from '../../../schemas/common.js';
-import { Consent, Objection, Restriction } from '../../../schemas/register.js';
+import { Consent, Objection, ORG_ID_MAX, Restriction } from '../../../schemas/register.js';
 import { Role, type Role as RoleName } from '../../../schemas/roles.js';
 import { discloseCitizen, discloseMany, type DisclosureContext, type DisclosureRequest, type Outcome } from '../../citizens/disclosure.js';
 import type { CitizenSearch, CitizenSource } from '../../citizens/source.js';
@@ -177,7 +177,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       tags: ['citizens', 'register'], summary: 'Which categories an organisation may see of this citizen for a purpose, and why (DPO)',
       params: Type.Object({ ref: Ref }),
       querystring: Type.Object({
-        org: Type.Integer({ minimum: 1 }),
+        org: Type.Integer({ minimum: 1, maximum: ORG_ID_MAX }),
         purpose: Type.String({ minLength: 1, maxLength: 64 }),
         role: Type.Optional(Role),
       }),

@@ -9,8 +9,8 @@ import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import {
-  AgreementId, AgreementStatus, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
-  RestrictionUpdate, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate,
+  AgreementId, AgreementStatus, AgreementVersion, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
+  RestrictionUpdate, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate, ORG_ID_MAX,
 } from '../../../schemas/register.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
@@ -119,7 +119,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   app.get('/v1/register/agreements', {
     schema: {
       tags: ['register'], summary: 'Current versions of sharing agreements',
-      querystring: Type.Object({ org: Type.Optional(Type.Integer({ minimum: 1, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus) }),
+      querystring: Type.Object({ org: Type.Optional(Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus) }),
       response: { 200: Type.Object({ agreements: Type.Array(SharingAgreement) }), ...errorResponses },
     },
   }, async (request) => {
@@ -130,7 +130,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   app.get('/v1/register/agreements/:id', {
     schema: {
       tags: ['register'], summary: 'One agreement: the current version, or the version asked for',
-      params: Type.Object({ id: AgreementId }), querystring: Type.Object({ version: Type.Optional(Type.Integer({ minimum: 1 })) }),
+      params: Type.Object({ id: AgreementId }), querystring: Type.Object({ version: Type.Optional(AgreementVersion) }),
       response: { 200: SharingAgreement, ...errorResponses },
     },
   }, async (request) => {
@@ -173,7 +173,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     schema: {
       tags: ['register'], summary: 'Activate, suspend or end an agreement (a new version with the new status)',
       params: Type.Object({ id: AgreementId }),
-      body: Type.Object({ version: Type.Integer({ minimum: 1 }), status: AgreementStatus }, { additionalProperties: false }),
+      body: Type.Object({ version: AgreementVersion, status: AgreementStatus }, { additionalProperties: false }),
       response: { 200: SharingAgreement, ...errorResponses },
     },
   }, newVersion('register.agreement.status'));

@@ -41,4 +41,12 @@ describe('register input', () => {
     refused(await send('POST', `/v1/citizens/C1/consents/${(created.json() as { id: string }).id}/withdraw`, { at: '0000-01-01T00:00:00Z' }), 'at');
     expect((await send('POST', '/v1/register/agreements', agreement('ISA-D1', { startDate: '2028-02-29' }))).statusCode).toBe(201);
   });
+
+  it('refuses an organisation id or version too large for its column', async () => {
+    refused(await send('POST', '/v1/register/agreements', agreement('ISA-N1', { parties: { provider: { orgId: org }, recipients: [1e20] } })), 'recipients');
+    refused(await send('GET', '/v1/register/agreements?org=100000000000000000000'), 'org');
+    refused(await send('GET', '/v1/register/agreements/ISA-D1?version=3000000000'), 'version');
+    refused(await send('GET', '/v1/citizens/C1/access-explanation?org=100000000000000000000&purpose=safeguarding'), 'org');
+    refused(await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: 2 ** 63, from: '2026-06-01T00:00:00Z' }), 'recipientOrgId');
+  });
 });
