@@ -39,7 +39,15 @@ export const restrictionOf = (r: RestrictionRow): Restriction => ({
   id: r.id, citizenRef: r.citizen_ref, from: at(r.valid_from), to: iso(r.valid_to), reason: r.reason, liftedAt: iso(r.lifted_at),
 });
 
+/** A recipient the register does not know would fail the foreign key as a 500: refused as bad input instead. */
+async function checkRecipient(db: Db, orgId: number | null): Promise<void> {
+  if (orgId === null) return;
+  const { rowCount } = await db.query('SELECT 1 FROM organisation WHERE id = $1', [orgId]);
+  if (!rowCount) throw new RegisterError('validation-failed', `recipientOrgId: no organisation with id ${orgId}`);
+}
+
 export async function addConsent(db: Db, c: ConsentCreate, recordedBy: number): Promise<Consent> {
+  await checkRecipient(db, c.recipientOrgId);
   const { rows } = await db.query<ConsentRow>(
     `INSERT INTO consent (citizen_ref, purpose, recipient_org_id, valid_from, valid_to, channel, evidence, recorded_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING ${CONSENT}`,
@@ -49,6 +57,7 @@ export async function addConsent(db: Db, c: ConsentCreate, recordedBy: number): 
 }
 
 export async function addObjection(db: Db, o: ObjectionCreate, recordedBy: number): Promise<Objection> {
+  await checkRecipient(db, o.recipientOrgId);
   const { rows } = await db.query<ObjectionRow>(
     `INSERT INTO objection (citizen_ref, purpose, recipient_org_id, valid_from, recorded_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${OBJECTION}`,
     [o.citizenRef, o.purpose, o.recipientOrgId, o.from, recordedBy],

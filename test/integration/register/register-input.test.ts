@@ -49,4 +49,10 @@ describe('register input', () => {
     refused(await send('GET', '/v1/citizens/C1/access-explanation?org=100000000000000000000&purpose=safeguarding'), 'org');
     refused(await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: 2 ** 63, from: '2026-06-01T00:00:00Z' }), 'recipientOrgId');
   });
+
+  it('refuses a consent or objection for an organisation the register does not know', async () => {
+    refused(await send('POST', '/v1/citizens/C1/consents', { ...consent, recipientOrgId: 99999 }), 'recipientOrgId');
+    refused(await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: 99999, from: '2026-06-01T00:00:00Z' }), 'recipientOrgId');
+    expect((await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: org, from: '2026-06-01T00:00:00Z' })).statusCode).toBe(201);
+  });
 });
