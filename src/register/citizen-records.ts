@@ -46,7 +46,13 @@ async function checkRecipient(db: Db, orgId: number | null): Promise<void> {
   if (!rowCount) throw new RegisterError('validation-failed', `recipientOrgId: no organisation with id ${orgId}`);
 }
 
+/** A period ending before it starts would never be in force: a restriction recorded so would silently restrict nothing. */
+function checkPeriod(from: string, to: string | null): void {
+  if (to !== null && Date.parse(to) < Date.parse(from)) throw new RegisterError('validation-failed', `to (${to}) is before from (${from})`);
+}
+
 export async function addConsent(db: Db, c: ConsentCreate, recordedBy: number): Promise<Consent> {
+  checkPeriod(c.from, c.to);
   await checkRecipient(db, c.recipientOrgId);
   const { rows } = await db.query<ConsentRow>(
     `INSERT INTO consent (citizen_ref, purpose, recipient_org_id, valid_from, valid_to, channel, evidence, recorded_by)
@@ -66,6 +72,7 @@ export async function addObjection(db: Db, o: ObjectionCreate, recordedBy: numbe
 }
 
 export async function addRestriction(db: Db, r: RestrictionCreate, recordedBy: number): Promise<Restriction> {
+  checkPeriod(r.from, r.to);
   const { rows } = await db.query<RestrictionRow>(
     `INSERT INTO restriction (citizen_ref, valid_from, valid_to, reason, recorded_by) VALUES ($1, $2, $3, $4, $5) RETURNING ${RESTRICTION}`,
     [r.citizenRef, r.from, r.to, r.reason, recordedBy],
@@ -82,6 +89,7 @@ async function locked<R>(db: pg.PoolClient, table: string, columns: string, ref:
 /** Changes the period, channel, evidence or withdrawal of one consent; returns it before and after. */
 export async function updateConsent(db: pg.PoolClient, ref: string, id: string, u: ConsentUpdate): Promise<{ before: Consent; after: Consent }> {
   const before = consentOf(await locked<ConsentRow>(db, 'consent', CONSENT, ref, id));
+  if (u.to !== undefined) checkPeriod(before.from, u.to);
   const { rows } = await db.query<ConsentRow>(
     `UPDATE consent SET valid_to = $2, channel = $3, evidence = $4, withdrawn_at = $5 WHERE id = $1 RETURNING ${CONSENT}`,
     [id, u.to === undefined ? before.to : u.to, u.channel ?? before.channel, u.evidence ?? before.evidence,
@@ -98,6 +106,7 @@ export async function withdrawObjection(db: pg.PoolClient, ref: string, id: stri
 
 export async function updateRestriction(db: pg.PoolClient, ref: string, id: string, u: RestrictionUpdate): Promise<{ before: Restriction; after: Restriction }> {
   const before = restrictionOf(await locked<RestrictionRow>(db, 'restriction', RESTRICTION, ref, id));
+  if (u.to !== undefined) checkPeriod(before.from, u.to);
   const { rows } = await db.query<RestrictionRow>(
     `UPDATE restriction SET valid_to = $2, reason = $3, lifted_at = $4 WHERE id = $1 RETURNING ${RESTRICTION}`,
     [id, u.to === undefined ? before.to : u.to, u.reason ?? before.reason, u.liftedAt === undefined ? before.liftedAt : u.liftedAt],

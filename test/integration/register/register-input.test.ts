@@ -55,4 +55,14 @@ describe('register input', () => {
     refused(await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: 99999, from: '2026-06-01T00:00:00Z' }), 'recipientOrgId');
     expect((await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: org, from: '2026-06-01T00:00:00Z' })).statusCode).toBe(201);
   });
+
+  it('refuses a consent or restriction whose period ends before it starts', async () => {
+    refused(await send('POST', '/v1/citizens/C1/consents', { ...consent, to: '2026-05-01T00:00:00Z' }), 'is before from');
+    refused(await send('POST', '/v1/citizens/C1/restrictions', { from: '2026-06-01T00:00:00Z', to: '2026-05-01T00:00:00Z', reason: 'accuracy contested' }), 'is before from');
+    const restriction = await send('POST', '/v1/citizens/C1/restrictions', { from: '2026-06-01T00:00:00Z', to: null, reason: 'accuracy contested' });
+    expect(restriction.statusCode).toBe(201);
+    refused(await send('PUT', `/v1/citizens/C1/restrictions/${(restriction.json() as { id: string }).id}`, { to: '2026-05-01T00:00:00Z' }), 'is before from');
+    const created = await send('POST', '/v1/citizens/C1/consents', consent);
+    refused(await send('PUT', `/v1/citizens/C1/consents/${(created.json() as { id: string }).id}`, { to: '2026-05-01T00:00:00Z' }), 'is before from');
+  });
 });
