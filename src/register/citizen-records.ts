@@ -80,6 +80,18 @@ export async function addRestriction(db: Db, r: RestrictionCreate, recordedBy: n
   return restrictionOf(rows[0]!);
 }
 
+/**
+ * A withdrawal or lift already recorded is never moved later: that would
+ * rewrite the register to show the record in force in between, when
+ * disclosures were decided otherwise. Moving it earlier, or clearing it
+ * (PUT), stays possible.
+ */
+function checkNotLater(what: string, recorded: string | null, at: string | null | undefined): void {
+  if (recorded !== null && typeof at === 'string' && Date.parse(at) > Date.parse(recorded)) {
+    throw new RegisterError('conflict', `${what} already at ${recorded}; a later time would rewrite when it took effect`);
+  }
+}
+
 async function locked<R>(db: pg.PoolClient, table: string, columns: string, ref: string, id: string): Promise<R> {
   const { rows } = await db.query(`SELECT ${columns} FROM ${table} WHERE id = $1 AND citizen_ref = $2 FOR UPDATE`, [id, ref]);
   if (!rows[0]) throw new RegisterError('not-found', `no ${table} ${id} for this citizen`);
@@ -90,6 +102,7 @@ async function locked<R>(db: pg.PoolClient, table: string, columns: string, ref:
 export async function updateConsent(db: pg.PoolClient, ref: string, id: string, u: ConsentUpdate): Promise<{ before: Consent; after: Consent }> {
   const before = consentOf(await locked<ConsentRow>(db, 'consent', CONSENT, ref, id));
   if (u.to !== undefined) checkPeriod(before.from, u.to);
+  checkNotLater(`consent ${id} was withdrawn`, before.withdrawnAt, u.withdrawnAt);
   const { rows } = await db.query<ConsentRow>(
     `UPDATE consent SET valid_to = $2, channel = $3, evidence = $4, withdrawn_at = $5 WHERE id = $1 RETURNING ${CONSENT}`,
     [id, u.to === undefined ? before.to : u.to, u.channel ?? before.channel, u.evidence ?? before.evidence,
@@ -100,6 +113,7 @@ export async function updateConsent(db: pg.PoolClient, ref: string, id: string, 
 
 export async function withdrawObjection(db: pg.PoolClient, ref: string, id: string, at: string): Promise<{ before: Objection; after: Objection }> {
   const before = objectionOf(await locked<ObjectionRow>(db, 'objection', OBJECTION, ref, id));
+  checkNotLater(`objection ${id} was withdrawn`, before.withdrawnAt, at);
   const { rows } = await db.query<ObjectionRow>(`UPDATE objection SET withdrawn_at = $2 WHERE id = $1 RETURNING ${OBJECTION}`, [id, at]);
   return { before, after: objectionOf(rows[0]!) };
 }
@@ -107,6 +121,7 @@ export async function withdrawObjection(db: pg.PoolClient, ref: string, id: stri
 export async function updateRestriction(db: pg.PoolClient, ref: string, id: string, u: RestrictionUpdate): Promise<{ before: Restriction; after: Restriction }> {
   const before = restrictionOf(await locked<RestrictionRow>(db, 'restriction', RESTRICTION, ref, id));
   if (u.to !== undefined) checkPeriod(before.from, u.to);
+  checkNotLater(`restriction ${id} was lifted`, before.liftedAt, u.liftedAt);
   const { rows } = await db.query<RestrictionRow>(
     `UPDATE restriction SET valid_to = $2, reason = $3, lifted_at = $4 WHERE id = $1 RETURNING ${RESTRICTION}`,
     [id, u.to === undefined ? before.to : u.to, u.reason ?? before.reason, u.liftedAt === undefined ? before.liftedAt : u.liftedAt],

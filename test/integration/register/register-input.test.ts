@@ -65,4 +65,25 @@ describe('register input', () => {
     const created = await send('POST', '/v1/citizens/C1/consents', consent);
     refused(await send('PUT', `/v1/citizens/C1/consents/${(created.json() as { id: string }).id}`, { to: '2026-05-01T00:00:00Z' }), 'is before from');
   });
+
+  it('never moves a recorded withdrawal or lift later', async () => {
+    const id = ((await send('POST', '/v1/citizens/C1/consents', consent)).json() as { id: string }).id;
+    expect((await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, { at: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
+    const again = await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, {});
+    expect(again.statusCode).toBe(409);
+    expect(again.json()).toMatchObject({ code: 'conflict' });
+    expect((await send('PUT', `/v1/citizens/C1/consents/${id}`, { withdrawnAt: '2026-06-12T00:00:00Z' })).statusCode).toBe(409);
+    expect((await send('GET', '/v1/citizens/C1/consents')).json()).toMatchObject({ consents: expect.arrayContaining([expect.objectContaining({ id, withdrawnAt: '2026-06-10T00:00:00.000Z' })]) });
+    // The same time again, or an earlier one, is fine.
+    expect((await send('PUT', `/v1/citizens/C1/consents/${id}`, { withdrawnAt: '2026-06-10T00:00:00.000Z', evidence: 'CALL-2' })).statusCode).toBe(200);
+    expect((await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, { at: '2026-06-09T00:00:00Z' })).json()).toMatchObject({ withdrawnAt: '2026-06-09T00:00:00.000Z' });
+
+    const objection = ((await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: null, from: '2026-06-01T00:00:00Z' })).json() as { id: string }).id;
+    expect((await send('POST', `/v1/citizens/C1/objections/${objection}/withdraw`, { at: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
+    expect((await send('POST', `/v1/citizens/C1/objections/${objection}/withdraw`, {})).statusCode).toBe(409);
+
+    const restriction = ((await send('POST', '/v1/citizens/C1/restrictions', { from: '2026-06-01T00:00:00Z', to: null, reason: 'accuracy contested' })).json() as { id: string }).id;
+    expect((await send('POST', `/v1/citizens/C1/restrictions/${restriction}/lift`, { at: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
+    expect((await send('POST', `/v1/citizens/C1/restrictions/${restriction}/lift`, {})).statusCode).toBe(409);
+  });
 });
