@@ -73,8 +73,11 @@ export async function createAgreement(db: pg.PoolClient, input: SharingAgreement
 
 /** Writes version n+1 from the current version and the changed fields; `update.version` must be the current one. */
 export async function updateAgreement(db: pg.PoolClient, id: string, update: SharingAgreementUpdate, changedBy: number): Promise<{ before: SharingAgreement; after: SharingAgreement }> {
-  const { rows } = await db.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM sharing_agreement WHERE id = $1 AND current FOR UPDATE`, [id]);
-  const row = rows[0];
+  const current = () => db.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM sharing_agreement WHERE id = $1 AND current FOR UPDATE`, [id]);
+  // A concurrent change that committed while this one waited for the lock
+  // leaves its row no longer current, and its new version outside this
+  // statement's snapshot: a second statement sees that version (and then 409).
+  const row = (await current()).rows[0] ?? (await current()).rows[0];
   if (!row) throw new RegisterError('not-found', `no agreement ${id}`);
   const before = agreementOf(row);
   if (update.version !== before.version) {

@@ -86,4 +86,32 @@ describe('register input', () => {
     expect((await send('POST', `/v1/citizens/C1/restrictions/${restriction}/lift`, { at: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
     expect((await send('POST', `/v1/citizens/C1/restrictions/${restriction}/lift`, {})).statusCode).toBe(409);
   });
+
+  it('answers a change that waited for a concurrent one with 409, never 404', async () => {
+    expect((await send('POST', '/v1/register/agreements', agreement('ISA-CC'))).statusCode).toBe(201);
+    const other = await hub.db.pool.connect();
+    try {
+      // Another change holds the current version, as updateAgreement does, while this one asks.
+      await other.query('BEGIN');
+      await other.query("SELECT 1 FROM sharing_agreement WHERE id = 'ISA-CC' AND current FOR UPDATE");
+      const waiting = send('PUT', '/v1/register/agreements/ISA-CC', { version: 1, title: 'Second' });
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await hub.db.pool.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%'");
+        if (rows.length) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await other.query("UPDATE sharing_agreement SET current = false WHERE id = 'ISA-CC' AND current");
+      await other.query(`INSERT INTO sharing_agreement (id, version, current, title, provider_org_id, recipient_org_ids, roles, purposes, categories,
+          lawful_basis, art9_condition, legal_gateway, dpia_reference, start_date, end_date, review_date, status)
+        SELECT id, 2, true, 'First', provider_org_id, recipient_org_ids, roles, purposes, categories, lawful_basis, art9_condition, legal_gateway,
+          dpia_reference, start_date, end_date, review_date, status FROM sharing_agreement WHERE id = 'ISA-CC' AND version = 1`);
+      await other.query('COMMIT');
+      const response = await waiting;
+      expect(response.statusCode).toBe(409);
+      expect(response.json().detail).toMatch(/at version 2, not 1/);
+    } finally {
+      other.release();
+    }
+    expect((await send('GET', '/v1/register/agreements/ISA-CC')).json()).toMatchObject({ version: 2, title: 'First' });
+  });
 });
