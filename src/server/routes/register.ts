@@ -17,7 +17,7 @@ import type { AuthenticatedClient } from '../../auth/clients.js';
 import type { CitizenSource } from '../../citizens/source.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { agreementById, agreementVersions, createAgreement, listAgreements, updateAgreement } from '../../register/agreements.js';
-import { registerChangeEntry, type RegisterChange } from '../../register/change-entry.js';
+import { registerChangeEntry, registerReadEntry, type RegisterChange } from '../../register/change-entry.js';
 import {
   addConsent, addObjection, addRestriction, consentsOf, objectionsOf, restrictionsOf, updateConsent, updateRestriction, withdrawObjection,
 } from '../../register/citizen-records.js';
@@ -292,9 +292,13 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     app.get(`/v1/citizens/:ref/${kind}`, {
       schema: { tags: ['register'], summary: `A citizen's ${kind}, withdrawn and lifted ones included`, params: CitizenRef, response: { 200: Type.Pick(RegisterOf, ['citizenRef', kind]), ...errorResponses } },
     }, async (request) => {
-      requireRole(clientOf(request), READERS);
+      const client = clientOf(request);
+      requireRole(client, READERS);
       const { ref } = request.params as { ref: string };
-      return { citizenRef: ref, [kind]: await load(pool, [ref]) } as never;
+      return withAudit(pool, async (db) => ({
+        result: { citizenRef: ref, [kind]: await load(db, [ref]) } as never,
+        entries: [registerReadEntry(client, String(request.id), clock(), ref, kind)],
+      }));
     });
   }
 };

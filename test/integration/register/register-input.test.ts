@@ -114,4 +114,12 @@ describe('register input', () => {
     }
     expect((await send('GET', '/v1/register/agreements/ISA-CC')).json()).toMatchObject({ version: 2, title: 'First' });
   });
+
+  it("audits every read of a citizen's consents, objections and restrictions", async () => {
+    for (const kind of ['consents', 'objections', 'restrictions']) expect((await send('GET', `/v1/citizens/C1/${kind}`)).statusCode).toBe(200);
+    const { entries } = (await send('GET', '/v1/audit/disclosures?purpose=data-protection-oversight')).json() as { entries: { action: string; citizenRef: string; role: string }[] };
+    expect(entries.filter((e) => e.action.endsWith('.read')).map((e) => [e.action, e.citizenRef, e.role])).toEqual(expect.arrayContaining([
+      ['register.consents.read', 'C1', 'dpo'], ['register.objections.read', 'C1', 'dpo'], ['register.restrictions.read', 'C1', 'dpo'],
+    ]));
+  });
 });
