@@ -295,8 +295,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       const client = clientOf(request);
       requireRole(client, READERS);
       const { ref } = request.params as { ref: string };
+      // Records kept against references merged into this one count for its reads, so they are listed too (each names its reference).
+      const refs = [ref, ...(source.mergedInto ? await source.mergedInto(ref) : [])];
       return withAudit(pool, async (db) => ({
-        result: { citizenRef: ref, [kind]: await load(db, [ref]) } as never,
+        result: { citizenRef: ref, [kind]: await load(db, refs) } as never,
         entries: [registerReadEntry(client, String(request.id), clock(), ref, kind)],
       }));
     });

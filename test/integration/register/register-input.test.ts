@@ -122,4 +122,19 @@ describe('register input', () => {
       ['register.consents.read', 'C1', 'dpo'], ['register.objections.read', 'C1', 'dpo'], ['register.restrictions.read', 'C1', 'dpo'],
     ]));
   });
+
+  it('lists the records of references merged into the citizen, which count for its reads', async () => {
+    hub.source.add(person('C7', 'GOLF', { uprn: 100000007 }));
+    const restriction = await send('POST', '/v1/citizens/C8/restrictions', { from: '2026-06-01T00:00:00Z', to: null, reason: 'accuracy contested' });
+    expect(restriction.statusCode).toBe(404);
+    hub.source.add(person('C8', 'GOLF', { uprn: 100000008 }));
+    const id = ((await send('POST', '/v1/citizens/C8/restrictions', { from: '2026-06-01T00:00:00Z', to: null, reason: 'accuracy contested' })).json() as { id: string }).id;
+    hub.source.people.delete('C8');
+    hub.source.merged.set('C8', 'C7');
+    const listed = (await send('GET', '/v1/citizens/C7/restrictions')).json() as { citizenRef: string; restrictions: { id: string; citizenRef: string }[] };
+    expect(listed).toEqual({ citizenRef: 'C7', restrictions: [expect.objectContaining({ id, citizenRef: 'C8' })] });
+    // As the explanation, which the same restriction decides.
+    const explained = (await send('GET', `/v1/citizens/C7/access-explanation?org=${org}&purpose=contact-centre-enquiry`)).json() as { explanations: { summary: string }[] };
+    expect(explained.explanations[0]!.summary).toContain(id);
+  });
 });
