@@ -92,15 +92,16 @@ function checkNotLater(what: string, recorded: string | null, at: string | null 
   }
 }
 
-async function locked<R>(db: pg.PoolClient, table: string, columns: string, ref: string, id: string): Promise<R> {
-  const { rows } = await db.query(`SELECT ${columns} FROM ${table} WHERE id = $1 AND citizen_ref = $2 FOR UPDATE`, [id, ref]);
+/** One record of the citizen: `refs` is its reference and those merged into it, whose records are its own. */
+async function locked<R>(db: pg.PoolClient, table: string, columns: string, refs: readonly string[], id: string): Promise<R> {
+  const { rows } = await db.query(`SELECT ${columns} FROM ${table} WHERE id = $1 AND citizen_ref = ANY($2::text[]) FOR UPDATE`, [id, refs]);
   if (!rows[0]) throw new RegisterError('not-found', `no ${table} ${id} for this citizen`);
   return rows[0] as R;
 }
 
 /** Changes the period, channel, evidence or withdrawal of one consent; returns it before and after. */
-export async function updateConsent(db: pg.PoolClient, ref: string, id: string, u: ConsentUpdate): Promise<{ before: Consent; after: Consent }> {
-  const before = consentOf(await locked<ConsentRow>(db, 'consent', CONSENT, ref, id));
+export async function updateConsent(db: pg.PoolClient, refs: readonly string[], id: string, u: ConsentUpdate): Promise<{ before: Consent; after: Consent }> {
+  const before = consentOf(await locked<ConsentRow>(db, 'consent', CONSENT, refs, id));
   if (u.to !== undefined) checkPeriod(before.from, u.to);
   checkNotLater(`consent ${id} was withdrawn`, before.withdrawnAt, u.withdrawnAt);
   const { rows } = await db.query<ConsentRow>(
@@ -111,15 +112,15 @@ export async function updateConsent(db: pg.PoolClient, ref: string, id: string, 
   return { before, after: consentOf(rows[0]!) };
 }
 
-export async function withdrawObjection(db: pg.PoolClient, ref: string, id: string, at: string): Promise<{ before: Objection; after: Objection }> {
-  const before = objectionOf(await locked<ObjectionRow>(db, 'objection', OBJECTION, ref, id));
+export async function withdrawObjection(db: pg.PoolClient, refs: readonly string[], id: string, at: string): Promise<{ before: Objection; after: Objection }> {
+  const before = objectionOf(await locked<ObjectionRow>(db, 'objection', OBJECTION, refs, id));
   checkNotLater(`objection ${id} was withdrawn`, before.withdrawnAt, at);
   const { rows } = await db.query<ObjectionRow>(`UPDATE objection SET withdrawn_at = $2 WHERE id = $1 RETURNING ${OBJECTION}`, [id, at]);
   return { before, after: objectionOf(rows[0]!) };
 }
 
-export async function updateRestriction(db: pg.PoolClient, ref: string, id: string, u: RestrictionUpdate): Promise<{ before: Restriction; after: Restriction }> {
-  const before = restrictionOf(await locked<RestrictionRow>(db, 'restriction', RESTRICTION, ref, id));
+export async function updateRestriction(db: pg.PoolClient, refs: readonly string[], id: string, u: RestrictionUpdate): Promise<{ before: Restriction; after: Restriction }> {
+  const before = restrictionOf(await locked<RestrictionRow>(db, 'restriction', RESTRICTION, refs, id));
   if (u.to !== undefined) checkPeriod(before.from, u.to);
   checkNotLater(`restriction ${id} was lifted`, before.liftedAt, u.liftedAt);
   const { rows } = await db.query<RestrictionRow>(

@@ -76,6 +76,9 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     return 'redirectTo' in found ? url.replace(`/${encodeURIComponent(ref)}/`, `/${encodeURIComponent(found.redirectTo)}/`) : null;
   };
 
+  /** The citizen's reference and those merged into it: records kept against any of them are the citizen's. */
+  const ownRefs = async (ref: string): Promise<string[]> => [ref, ...(source.mergedInto ? await source.mergedInto(ref) : [])];
+
   app.post('/v1/register/organisations', {
     schema: {
       tags: ['register'], summary: 'Add an organisation (a council service or a partner)',
@@ -201,7 +204,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     const client = clientOf(request);
     requireRole(client, WRITERS);
     return change(request, client, async (db) => {
-      const { before, after } = await updateConsent(db, request.params.ref, request.params.id, request.body);
+      const { before, after } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, request.body);
       return { result: after, change: { action: 'register.consent.update', citizenRef: after.citizenRef, consentId: after.id, before, after } };
     });
   });
@@ -213,7 +216,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     requireRole(client, WRITERS);
     const at = request.body?.at ?? clock().toISOString();
     return change(request, client, async (db) => {
-      const { before, after } = await updateConsent(db, request.params.ref, request.params.id, { withdrawnAt: at });
+      const { before, after } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, { withdrawnAt: at });
       return { result: after, change: { action: 'register.consent.withdraw', citizenRef: after.citizenRef, consentId: after.id, before, after } };
     });
   });
@@ -240,7 +243,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     requireRole(client, WRITERS);
     const at = request.body?.at ?? clock().toISOString();
     return change(request, client, async (db) => {
-      const { before, after } = await withdrawObjection(db, request.params.ref, request.params.id, at);
+      const { before, after } = await withdrawObjection(db, await ownRefs(request.params.ref), request.params.id, at);
       return { result: after, change: { action: 'register.objection.withdraw', citizenRef: after.citizenRef, before, after } };
     });
   });
@@ -265,7 +268,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     const client = clientOf(request);
     requireRole(client, WRITERS);
     return change(request, client, async (db) => {
-      const { before, after } = await updateRestriction(db, request.params.ref, request.params.id, request.body);
+      const { before, after } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, request.body);
       return { result: after, change: { action: 'register.restriction.update', citizenRef: after.citizenRef, before, after } };
     });
   });
@@ -277,7 +280,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     requireRole(client, WRITERS);
     const at = request.body?.at ?? clock().toISOString();
     return change(request, client, async (db) => {
-      const { before, after } = await updateRestriction(db, request.params.ref, request.params.id, { liftedAt: at });
+      const { before, after } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, { liftedAt: at });
       return { result: after, change: { action: 'register.restriction.lift', citizenRef: after.citizenRef, before, after } };
     });
   });
@@ -296,7 +299,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       requireRole(client, READERS);
       const { ref } = request.params as { ref: string };
       // Records kept against references merged into this one count for its reads, so they are listed too (each names its reference).
-      const refs = [ref, ...(source.mergedInto ? await source.mergedInto(ref) : [])];
+      const refs = await ownRefs(ref);
       return withAudit(pool, async (db) => ({
         result: { citizenRef: ref, [kind]: await load(db, refs) } as never,
         entries: [registerReadEntry(client, String(request.id), clock(), ref, kind)],

@@ -137,4 +137,13 @@ describe('register input', () => {
     const explained = (await send('GET', `/v1/citizens/C7/access-explanation?org=${org}&purpose=contact-centre-enquiry`)).json() as { explanations: { summary: string }[] };
     expect(explained.explanations[0]!.summary).toContain(id);
   });
+
+  it("changes a merged reference's record through the citizen it was merged into", async () => {
+    const [restriction] = ((await send('GET', '/v1/citizens/C7/restrictions')).json() as { restrictions: { id: string }[] }).restrictions;
+    const lifted = await send('POST', `/v1/citizens/C7/restrictions/${restriction!.id}/lift`, {});
+    expect(lifted.statusCode).toBe(200);
+    expect(lifted.json()).toMatchObject({ citizenRef: 'C8', liftedAt: '2026-06-15T10:00:00.000Z' });
+    // Not through a citizen it was not merged into.
+    expect((await send('PUT', `/v1/citizens/C1/restrictions/${restriction!.id}`, { reason: 'x' })).statusCode).toBe(404);
+  });
 });
