@@ -39,6 +39,27 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q)}?${keys.map((k) => `${k}=${REDACTED}`).join('&')}`;
 }
 
+/**
+ * An error as pino serialises it, without PostgreSQL's DETAIL, which quotes
+ * the values a statement failed on (the failing row of a check constraint, a
+ * duplicate key): an audit row's break-glass reason, a register record, a
+ * source record's fields. Its code, constraint, table and column stay.
+ */
+function serializeError(err: Error): unknown {
+  const out = pino.stdSerializers.err(err);
+  if (out === (err as unknown)) return out;
+  const proto = Object.getPrototypeOf(out) as unknown;
+  const strip = (e: Record<string, unknown>): void => {
+    if (e.detail !== undefined) e.detail = REDACTED;
+    for (const v of Object.values(e)) {
+      if (Array.isArray(v)) v.forEach((x) => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === proto && strip(x as Record<string, unknown>));
+      else if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === proto) strip(v as Record<string, unknown>);
+    }
+  };
+  strip(out as unknown as Record<string, unknown>);
+  return out;
+}
+
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   return pino(
     {
@@ -53,7 +74,7 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
           remoteAddress: req.ip,
         }),
         res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-        err: pino.stdSerializers.err,
+        err: serializeError,
       },
     },
     destination,
