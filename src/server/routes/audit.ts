@@ -20,6 +20,15 @@ const Entry = Type.Object({
   detail: Type.Optional(Type.Unknown({ description: 'a register change: the record before and after' })),
 });
 
+/** Ids and seqs are bigint columns; a larger number would fail in PostgreSQL, not here. */
+const Id = (options: { minimum: number; default?: number; description?: string }) => Type.Integer({ maximum: Number.MAX_SAFE_INTEGER, ...options });
+
+/**
+ * PostgreSQL's refusals of a date-time the schema's format lets through
+ * (year 0000, an offset beyond 15:59): the caller's to correct, not a failure.
+ */
+const DATE_TIME_REFUSED = new Set(['22007', '22008', '22009']);
+
 const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number }> = async (app, { pool, sealIntervalMs = 150 }) => {
   if (sealIntervalMs > 0) {
     const sealer = new AuditSealer(pool, (err) => app.log.error({ err }, 'audit sealing failed; the next pass tries again'), sealIntervalMs);
@@ -34,7 +43,7 @@ const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number 
       description: 'Checks at most `limit` seals a call. A call that stops short, intact so far, answers `next`: call again with its '
         + '`sealSeq` as `after` and its `chainHash` to go on. The trail is intact when a call answers ok without `next`.',
       querystring: Type.Object({
-        after: Type.Integer({ minimum: 0, default: 0, description: 'go on after this seal (the sealSeq of the last call\'s next)' }),
+        after: Id({ minimum: 0, default: 0, description: 'go on after this seal (the sealSeq of the last call\'s next)' }),
         chainHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$', description: 'the chainHash of the last call\'s next; required with after' })),
         limit: Type.Integer({ minimum: 1, maximum: VERIFY_STEP, default: VERIFY_STEP, description: 'seals to check in this call' }),
       }),
@@ -60,13 +69,13 @@ const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number 
       tags: ['audit'], summary: 'Disclosures and denials by citizen, organisation, client, purpose and period, oldest first (DPO)',
       querystring: Type.Object({
         citizen: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
-        org: Type.Optional(Type.Integer({ minimum: 1 })),
-        client: Type.Optional(Type.Integer({ minimum: 1 })),
+        org: Type.Optional(Id({ minimum: 1 })),
+        client: Type.Optional(Id({ minimum: 1 })),
         purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         from: Type.Optional(Type.String({ format: 'date-time' })),
         to: Type.Optional(Type.String({ format: 'date-time' })),
         reviewRequired: Type.Optional(Type.Boolean({ description: 'true: break-glass use waiting for review' })),
-        after: Type.Integer({ minimum: 0, default: 0, description: 'page on: the last seq seen' }),
+        after: Id({ minimum: 0, default: 0, description: 'page on: the last seq seen' }),
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
       }),
       response: { 200: Type.Object({ entries: Type.Array(Entry) }), ...errorResponses },
@@ -75,7 +84,14 @@ const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number 
     requireRole(clientOf(request), ['dpo']);
     const q = request.query;
     const filters = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
-    return { entries: await disclosures(pool, filters) };
+    try {
+      return { entries: await disclosures(pool, filters) };
+    } catch (error) {
+      if (DATE_TIME_REFUSED.has((error as { code?: string }).code ?? '')) {
+        throw new HubError('bad-request', 'from and to must be date-times from year 1 on, with an offset of at most 15:59');
+      }
+      throw error;
+    }
   });
 };
 export default audit;

@@ -35,6 +35,20 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
     expect((period.json() as { entries: unknown[] }).entries).toEqual([]);
   });
 
+  it('answers 400, not 500, for a date-time or number in range for the schema that PostgreSQL cannot take', async () => {
+    for (const query of [
+      'from=0000-01-01T00:00:00Z', 'to=2026-06-15T10:00:00%2B23:59', 'org=99999999999999999999', 'client=99999999999999999999',
+      'after=99999999999999999999',
+    ]) {
+      const response = await hub.app.inject({ url: `/v1/audit/disclosures?${query}`, headers: auth(dpo) });
+      expect({ query, status: response.statusCode }).toEqual({ query, status: 400 });
+    }
+    const verify = await hub.app.inject({ url: `/v1/audit/verify?after=99999999999999999999&chainHash=${'a'.repeat(64)}`, headers: auth(dpo) });
+    expect(verify.statusCode).toBe(400);
+    const fine = await hub.app.inject({ url: '/v1/audit/disclosures?from=0001-01-01T00:00:00Z&to=2026-06-15T11:00:00.001%2B01:00', headers: auth(dpo) });
+    expect((fine.json() as { entries: unknown[] }).entries).toHaveLength(5);
+  });
+
   it('verifies in calls of at most limit seals that join up, and refuses a continuation the chain does not hold', async () => {
     type Verified = { ok: boolean; count: number; pending: number; next?: { sealSeq: number; chainHash: string } };
     const verify = async (query: string) => hub.app.inject({ url: `/v1/audit/verify${query}`, headers: auth(dpo) });
