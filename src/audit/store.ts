@@ -481,10 +481,14 @@ export const LEFT_UNSEALED = `WITH u AS (SELECT l.seq FROM audit_log l WHERE NOT
   SELECT l.seq, (l.tx IS NULL OR l.tx < $1::xid8 OR l.at < now() - make_interval(secs => $2)) AS late
     FROM u JOIN audit_log l ON l.seq = u.seq ORDER BY l.seq`;
 
-type VerifyRow = Row & { seal_seq: number; audit_seq: number; entry_hash: string; chain_hash: string; prev_hash: string | null; present: boolean };
+type VerifyRow = Row & {
+  seal_seq: number; audit_seq: number; entry_hash: string; chain_hash: string; prev_hash: string | null; present: boolean;
+  /** Microseconds of `at` below the millisecond: none in an entry as written (it hashes `at` to the millisecond), which a Date would drop. */
+  at_us: number | null;
+};
 
 const VERIFY_PAGE = `SELECT s.seal_seq, s.audit_seq, s.entry_hash, s.chain_hash, l.seq IS NOT NULL AS present, l.prev_hash,
-         ${READ}
+         extract(microseconds FROM l.at)::int % 1000 AS at_us, ${READ}
     FROM audit_seal s LEFT JOIN audit_log l ON l.seq = s.audit_seq
    WHERE s.seal_seq > $1 AND s.seal_seq <= $2 ORDER BY s.seal_seq LIMIT $3`;
 
@@ -525,6 +529,8 @@ export async function verifyAudit(pool: pg.Pool, options: VerifyOptions = {}): P
     next?.catch(() => undefined);
     const intact = rows.every((r) => {
       const { seq: _seq, hash, ...entry } = r.present ? fromRow(r) : { seq: 0, hash: '' };
+      // An `at` moved by less than a millisecond reads back as the same Date: its extra microseconds must break the hash.
+      if (r.present && Number(r.at_us) !== 0) (entry as { at: string }).at += ` +${Number(r.at_us)}us`;
       return verifier.push({
         sealSeq: Number(r.seal_seq), auditSeq: Number(r.audit_seq), entryHash: r.entry_hash, chainHash: r.chain_hash,
         row: r.present ? { prevHash: r.prev_hash, hash, entry } : null,

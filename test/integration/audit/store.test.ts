@@ -176,6 +176,21 @@ describe('audit store', () => {
     await expect(verifyAudit(db.pool, { after: { sealSeq: 0, chainHash: 'f'.repeat(64) } })).rejects.toBeInstanceOf(ChainPointMismatch);
   });
 
+  it('finds an entry whose time was moved by less than a millisecond', async () => {
+    const move = (by: string) => superuser([
+      'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update',
+      `UPDATE audit_log SET at = at + interval '${by}' WHERE seq = 2`,
+      'ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update',
+    ]);
+    await move('400 microseconds');
+    try {
+      expect(await verifyAudit(db.pool)).toMatchObject({ ok: false, firstBrokenSeq: 2, reason: expect.stringMatching(/entry edited/) });
+    } finally {
+      await move('-400 microseconds');
+    }
+    expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
+  });
+
   it('finds a sealed entry edited by a superuser with the trigger disabled, by seq, even with its hash recomputed', async () => {
     await superuser([
       'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update',
