@@ -39,11 +39,15 @@ export function redactUrl(url: string): string {
   return `${url.slice(0, q)}?${keys.map((k) => `${k}=${REDACTED}`).join('&')}`;
 }
 
+/** The value a data exception (SQLSTATE class 22) quotes at the end of its message, e.g. invalid input syntax for type date: "…". */
+const QUOTED_VALUE = /: "[^\n]*"(?=\n|$)/;
+
 /**
- * An error as pino serialises it, without PostgreSQL's DETAIL, which quotes
- * the values a statement failed on (the failing row of a check constraint, a
- * duplicate key): an audit row's break-glass reason, a register record, a
- * source record's fields. Its code, constraint, table and column stay.
+ * An error as pino serialises it, without what PostgreSQL quotes of the
+ * values a statement failed on: DETAIL (the failing row of a check
+ * constraint, a duplicate key: an audit row's break-glass reason, a register
+ * record), the context of a COPY (the line's column value) and the value a
+ * data exception names in its message. Its code, constraint, table and column stay.
  */
 function serializeError(err: Error): unknown {
   const out = pino.stdSerializers.err(err);
@@ -51,6 +55,10 @@ function serializeError(err: Error): unknown {
   const proto = Object.getPrototypeOf(out) as unknown;
   const strip = (e: Record<string, unknown>): void => {
     if (e.detail !== undefined) e.detail = REDACTED;
+    if (e.where !== undefined) e.where = REDACTED;
+    if (typeof e.code === 'string' && e.code.startsWith('22')) {
+      for (const key of ['message', 'stack']) if (typeof e[key] === 'string') e[key] = (e[key] as string).replace(QUOTED_VALUE, `: ${REDACTED}`);
+    }
     for (const v of Object.values(e)) {
       if (Array.isArray(v)) v.forEach((x) => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === proto && strip(x as Record<string, unknown>));
       else if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === proto) strip(v as Record<string, unknown>);

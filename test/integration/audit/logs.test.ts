@@ -1,7 +1,10 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { from as copyFrom } from 'pg-copy-streams';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegisterHub, person, type RegisterHub } from '../citizens/support.js';
 
-describe('no personal data in the log when an audit write fails', () => {
+describe('no personal data in the log from database errors', () => {
   let hub: RegisterHub;
   let adviser: string;
   let dpo: string;
@@ -36,6 +39,28 @@ describe('no personal data in the log when an audit write fails', () => {
     for (const line of failures) {
       expect(line).toMatch(/test_refuse_all/);
       expect(line).not.toMatch(/Zebedee|07700|Failing row/);
+    }
+  });
+
+  it('logs a data exception and a failed COPY without the value they quote', async () => {
+    const failed = async (run: () => Promise<unknown>) => run().then(() => expect.fail('the statement should fail'), (err: unknown) => err);
+    const cast = await failed(() => hub.db.pool.query('SELECT $1::date', ['1960-13-45']));
+    const client = await hub.db.pool.connect();
+    let copy: unknown;
+    try {
+      await client.query('CREATE TEMP TABLE person_in (name text, dob date)');
+      copy = await failed(() => pipeline(Readable.from(['Jane Zebedee\t1961-14-46\n']), client.query(copyFrom('COPY person_in FROM STDIN'))));
+    } finally {
+      client.release();
+    }
+    const before = hub.logLines.length;
+    hub.app.log.error({ err: cast }, 'cast failed');
+    hub.app.log.error({ err: copy }, 'copy failed');
+    const lines = hub.logLines.slice(before);
+    expect(lines).toHaveLength(2);
+    for (const line of lines) {
+      expect(line).toMatch(/"code":"22008"/);
+      expect(line).not.toMatch(/1960-13-45|1961-14-46|Zebedee/);
     }
   });
 });
