@@ -288,8 +288,11 @@ async function discloseFromRegister(ctx: DisclosureContext, req: DisclosureReque
       const result: Outcome<CitizenView> = decided.grantMissing ? { kind: 'break-glass-reason-required' } : { kind: 'not-found' };
       return recorded(db, ctx, req, decided, result, [entryFor(req, now, target, decision, null, grant)]);
     }
-    // A redirect tells the caller the survivor's reference, so it is given only to a caller who may see the survivor.
-    if (!('view' in found)) return { result: { kind: 'redirect', to: target }, entries: [] };
+    // A redirect tells the caller the survivor's reference, so it is given only to a caller who may see the survivor,
+    // and audited as the survivor's: nothing else of the view was disclosed.
+    if (!('view' in found)) {
+      return recorded(db, ctx, req, decided, { kind: 'redirect', to: target }, [entryFor({ ...req, action: `${req.action}.redirect` }, now, target, decision, null, grant)]);
+    }
     const [view] = await withoutHiddenMembers(db, ctx, req, [filterView(found.view, decision)], now);
     return recorded(db, ctx, req, decided, { kind: 'ok', value: view! }, [entryFor(req, now, target, decision, view!, grant)]);
   });

@@ -210,6 +210,10 @@ describe('citizen reads with purpose, policy and audit', () => {
     const moved = await read(adviser.key, '/v1/citizens/C9');
     expect(moved.statusCode).toBe(308);
     expect(moved.headers.location).toBe('/v1/citizens/C1');
+    // The survivor's reference was disclosed, and nothing else of them: audited as theirs.
+    const { rows } = await hub.db.pool.query<{ citizen_ref: string; client_id: string; categories_disclosed: string[] }>(
+      "SELECT citizen_ref, client_id::text, categories_disclosed FROM audit_log WHERE action = 'citizen.read.redirect'");
+    expect(rows).toEqual([{ citizen_ref: 'C1', client_id: String(adviser.clientId), categories_disclosed: [] }]);
     expect((await read(health.key, '/v1/citizens/C9', { 'x-purpose': 'safeguarding' })).statusCode).toBe(404);
   });
 
