@@ -116,14 +116,26 @@ function entryFor(req: DisclosureRequest, at: Date, ref: string, decision: Decis
 /** The household members of the views, whose names a view may show only when the caller may see their identity. */
 const membersOf = (views: readonly CitizenView[]): string[] => [...new Set(views.flatMap((v) => (v.household ?? []).map((m) => m.citizenRef)))];
 
-/** Decides for the household members of the (filtered) views, and removes every member whose identity the caller may not see. */
-async function withoutHiddenMembers(db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, views: CitizenView[], now: Date): Promise<CitizenView[]> {
+/**
+ * Decides for the household members of the (filtered) views, and removes
+ * every member whose identity the caller may not see. `merged` holds the
+ * references merged into members, as the views' lookups gave them; a member
+ * it lacks is looked up.
+ */
+async function withoutHiddenMembers(
+  db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, views: CitizenView[], now: Date, merged: ReadonlyMap<string, string[]>,
+): Promise<CitizenView[]> {
   const members = membersOf(views);
   if (members.length === 0) return views;
-  const { decisions } = await decideAll(db, ctx, req, members, now);
+  const aliases = members.every((ref) => merged.has(ref)) ? new Map(members.map((ref) => [ref, merged.get(ref)!])) : undefined;
+  const { decisions } = await decideAll(db, ctx, req, members, now, { aliases });
   const shown = (ref: string) => decisions.get(ref)!.permitted.includes('identity');
   return views.map((v) => (v.household ? { ...v, household: v.household.filter((m) => shown(m.citizenRef)) } : v));
 }
+
+/** The references merged into household members that lookups gave. */
+const memberAliases = (found: readonly { memberMergedRefs?: Record<string, string[]> }[]): Map<string, string[]> =>
+  new Map(found.flatMap((f) => Object.entries(f.memberMergedRefs ?? {})));
 
 /** One citizen by reference (GET /v1/citizens/{ref}). */
 export async function discloseCitizen(ctx: DisclosureContext, req: DisclosureRequest, ref: string): Promise<Outcome<CitizenView>> {
@@ -293,7 +305,7 @@ async function discloseFromRegister(ctx: DisclosureContext, req: DisclosureReque
     if (!('view' in found)) {
       return recorded(db, ctx, req, decided, { kind: 'redirect', to: target }, [entryFor({ ...req, action: `${req.action}.redirect` }, now, target, decision, null, grant)]);
     }
-    const [view] = await withoutHiddenMembers(db, ctx, req, [filterView(found.view, decision)], now);
+    const [view] = await withoutHiddenMembers(db, ctx, req, [filterView(found.view, decision)], now, memberAliases([found]));
     return recorded(db, ctx, req, decided, { kind: 'ok', value: view! }, [entryFor(req, now, target, decision, view!, grant)]);
   });
 }
@@ -335,13 +347,15 @@ export async function discloseMany(
     }
     const shown: string[] = [];
     const filtered: CitizenView[] = [];
+    const lookups: { memberMergedRefs?: Record<string, string[]> }[] = [];
     for (const ref of visible.slice(page.offset, page.offset + page.limit)) {
       const found = await source.view(ref);
       if (found === null || !('view' in found)) continue;
       shown.push(ref);
       filtered.push(filterView(found.view, decided.decisions.get(ref)!));
+      lookups.push(found);
     }
-    const citizens = await withoutHiddenMembers(tx, ctx, req, filtered, now);
+    const citizens = await withoutHiddenMembers(tx, ctx, req, filtered, now, memberAliases(lookups));
     citizens.forEach((view, i) => entries.push(entryFor(req, now, shown[i]!, decided.decisions.get(shown[i]!)!, view, grant)));
     return recorded(tx, ctx, req, decided, { kind: 'ok', value: { count: visible.length, citizens } }, entries.length ? entries : [nothingFound(req, now)]);
   });

@@ -91,6 +91,13 @@ describe('occupants and households from the linkage tables', () => {
     const { view, memberMergedRefs } = found as { view: CitizenView; memberMergedRefs: Record<string, string[]> };
     expect(view.household?.map((m) => m.citizenRef)).toEqual([refs.get('R6')]);
     expect(memberMergedRefs).toEqual({ [refs.get('R6')!]: [refs.get('S6')] });
+    const household = async () => ((await read(`/v1/citizens/${refs.get('R1')}`)).json() as CitizenView).household;
+    expect(await household()).toEqual([{ citizenRef: refs.get('R6'), name: 'FIONA STAYER' }]);
+    // A restriction kept against the merged reference hides the member in the views of the people they live with.
+    await hub.db.pool.query("INSERT INTO restriction (citizen_ref, valid_from, reason) VALUES ($1, '2026-01-01', 'accuracy contested')", [refs.get('S6')]);
+    expect(await household()).toEqual([]);
+    const occupants = (await read('/v1/properties/500001/occupants')).json() as { citizens: CitizenView[] };
+    expect(occupants.citizens.map((c) => [c.ref, c.household])).toEqual([[refs.get('R1'), []]]);
   });
 
   it('finds a National Insurance number with or without its suffix letter, however it was stored', async () => {
