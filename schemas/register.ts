@@ -119,7 +119,7 @@ export const ConsentUpdate = Type.Object(
     to: Type.Optional(Nullable(Timestamp)),
     channel: Type.Optional(ConsentChannel),
     evidence: Type.Optional(consentFields.evidence),
-    withdrawnAt: Type.Optional(Nullable(Timestamp)),
+    withdrawnAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: 'once withdrawn, only an earlier or the same time: clearing it or a later time is 409' })),
   },
   { $id: 'ConsentUpdate' },
 );
@@ -166,7 +166,7 @@ export const RestrictionUpdate = Type.Object(
   {
     to: Type.Optional(Nullable(Timestamp)),
     reason: Type.Optional(restrictionFields.reason),
-    liftedAt: Type.Optional(Nullable(Timestamp)),
+    liftedAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: 'once lifted, only an earlier or the same time: clearing it or a later time is 409' })),
   },
   { $id: 'RestrictionUpdate' },
 );

@@ -81,15 +81,16 @@ export async function addRestriction(db: Db, r: RestrictionCreate, recordedBy: n
 }
 
 /**
- * A withdrawal or lift already recorded is never moved later: that would
- * rewrite the register to show the record in force in between, when
- * disclosures were decided otherwise. Moving it earlier, or clearing it
- * (PUT), stays possible.
+ * A withdrawal or lift is a recorded fact: a later change may move it
+ * earlier or leave it, never clear it or move it later, which would rewrite
+ * the register to show the record in force when disclosures were decided
+ * otherwise. Compared in PostgreSQL, as the column holds microseconds a
+ * JavaScript Date drops; `$p` is the time the update writes.
  */
-function checkNotLater(what: string, recorded: string | null, at: string | null | undefined): void {
-  if (recorded !== null && typeof at === 'string' && Date.parse(at) > Date.parse(recorded)) {
-    throw new RegisterError('conflict', `${what} already at ${recorded}; a later time would rewrite when it took effect`);
-  }
+const kept = (column: string, p: string) => `(${column} IS NULL OR ${p}::timestamptz <= ${column})`;
+
+function undone(field: string, what: string, recorded: string | null): RegisterError {
+  return new RegisterError('conflict', `${field}: ${what} at ${recorded}; it may be moved earlier, not later or cleared, which would rewrite when it took effect`);
 }
 
 /** One record of the citizen: `refs` is its reference and those merged into it, whose records are its own. */
@@ -103,31 +104,33 @@ async function locked<R>(db: pg.PoolClient, table: string, columns: string, refs
 export async function updateConsent(db: pg.PoolClient, refs: readonly string[], id: string, u: ConsentUpdate): Promise<{ before: Consent; after: Consent }> {
   const before = consentOf(await locked<ConsentRow>(db, 'consent', CONSENT, refs, id));
   if (u.to !== undefined) checkPeriod(before.from, u.to);
-  checkNotLater(`consent ${id} was withdrawn`, before.withdrawnAt, u.withdrawnAt);
   const { rows } = await db.query<ConsentRow>(
-    `UPDATE consent SET valid_to = $2, channel = $3, evidence = $4, withdrawn_at = $5 WHERE id = $1 RETURNING ${CONSENT}`,
+    `UPDATE consent SET valid_to = $2, channel = $3, evidence = $4, withdrawn_at = $5 WHERE id = $1 AND ${kept('withdrawn_at', '$5')} RETURNING ${CONSENT}`,
     [id, u.to === undefined ? before.to : u.to, u.channel ?? before.channel, u.evidence ?? before.evidence,
       u.withdrawnAt === undefined ? before.withdrawnAt : u.withdrawnAt],
   );
-  return { before, after: consentOf(rows[0]!) };
+  if (!rows[0]) throw undone('withdrawnAt', `consent ${id} was withdrawn`, before.withdrawnAt);
+  return { before, after: consentOf(rows[0]) };
 }
 
 export async function withdrawObjection(db: pg.PoolClient, refs: readonly string[], id: string, at: string): Promise<{ before: Objection; after: Objection }> {
   const before = objectionOf(await locked<ObjectionRow>(db, 'objection', OBJECTION, refs, id));
-  checkNotLater(`objection ${id} was withdrawn`, before.withdrawnAt, at);
-  const { rows } = await db.query<ObjectionRow>(`UPDATE objection SET withdrawn_at = $2 WHERE id = $1 RETURNING ${OBJECTION}`, [id, at]);
-  return { before, after: objectionOf(rows[0]!) };
+  const { rows } = await db.query<ObjectionRow>(
+    `UPDATE objection SET withdrawn_at = $2 WHERE id = $1 AND ${kept('withdrawn_at', '$2')} RETURNING ${OBJECTION}`, [id, at],
+  );
+  if (!rows[0]) throw undone('withdrawnAt', `objection ${id} was withdrawn`, before.withdrawnAt);
+  return { before, after: objectionOf(rows[0]) };
 }
 
 export async function updateRestriction(db: pg.PoolClient, refs: readonly string[], id: string, u: RestrictionUpdate): Promise<{ before: Restriction; after: Restriction }> {
   const before = restrictionOf(await locked<RestrictionRow>(db, 'restriction', RESTRICTION, refs, id));
   if (u.to !== undefined) checkPeriod(before.from, u.to);
-  checkNotLater(`restriction ${id} was lifted`, before.liftedAt, u.liftedAt);
   const { rows } = await db.query<RestrictionRow>(
-    `UPDATE restriction SET valid_to = $2, reason = $3, lifted_at = $4 WHERE id = $1 RETURNING ${RESTRICTION}`,
+    `UPDATE restriction SET valid_to = $2, reason = $3, lifted_at = $4 WHERE id = $1 AND ${kept('lifted_at', '$4')} RETURNING ${RESTRICTION}`,
     [id, u.to === undefined ? before.to : u.to, u.reason ?? before.reason, u.liftedAt === undefined ? before.liftedAt : u.liftedAt],
   );
-  return { before, after: restrictionOf(rows[0]!) };
+  if (!rows[0]) throw undone('liftedAt', `restriction ${id} was lifted`, before.liftedAt);
+  return { before, after: restrictionOf(rows[0]) };
 }
 
 export async function consentsOf(db: Db, refs: readonly string[]): Promise<Consent[]> {

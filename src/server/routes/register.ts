@@ -199,7 +199,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.put('/v1/citizens/:ref/consents/:id', {
-    schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier, not cleared or moved later (409)', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     requireRole(client, WRITERS);
@@ -210,7 +210,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.post('/v1/citizens/:ref/consents/:id/withdraw', {
-    schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request', params: RecordParams, body: Type.Optional(When), response: { 200: Consent, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Consent, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     requireRole(client, WRITERS);
@@ -237,7 +237,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.post('/v1/citizens/:ref/objections/:id/withdraw', {
-    schema: { tags: ['register'], summary: 'Withdraw an objection', params: RecordParams, body: Type.Optional(When), response: { 200: Objection, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Withdraw an objection. Withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Objection, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     requireRole(client, WRITERS);
@@ -263,7 +263,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.put('/v1/citizens/:ref/restrictions/:id', {
-    schema: { tags: ['register'], summary: 'Change the period or reason of a restriction', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier, not cleared or moved later (409)', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     requireRole(client, WRITERS);
@@ -274,7 +274,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.post('/v1/citizens/:ref/restrictions/:id/lift', {
-    schema: { tags: ['register'], summary: 'Lift a restriction of processing', params: RecordParams, body: Type.Optional(When), response: { 200: Restriction, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Lift a restriction of processing. Lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Restriction, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     requireRole(client, WRITERS);

@@ -146,4 +146,39 @@ describe('register input', () => {
     // Not through a citizen it was not merged into.
     expect((await send('PUT', `/v1/citizens/C1/restrictions/${restriction!.id}`, { reason: 'x' })).statusCode).toBe(404);
   });
+
+  it('never clears a recorded withdrawal or lift, nor moves it later, through PUT', async () => {
+    const conflict = (response: { statusCode: number; json: () => unknown }, field: string) => {
+      expect(response.statusCode).toBe(409);
+      const body = response.json() as { code: string; detail: string };
+      expect(body.code).toBe('conflict');
+      expect(body.detail).toContain(field);
+    };
+    const id = ((await send('POST', '/v1/citizens/C1/consents', consent)).json() as { id: string }).id;
+    expect((await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, { at: '2026-06-10T00:00:00.000500Z' })).statusCode).toBe(200);
+    conflict(await send('PUT', `/v1/citizens/C1/consents/${id}`, { withdrawnAt: null }), 'withdrawnAt');
+    conflict(await send('PUT', `/v1/citizens/C1/consents/${id}`, { withdrawnAt: null, evidence: 'CALL-3' }), 'withdrawnAt');
+    // Later by less than a millisecond is later still.
+    conflict(await send('PUT', `/v1/citizens/C1/consents/${id}`, { withdrawnAt: '2026-06-10T00:00:00.000900Z' }), 'withdrawnAt');
+    const consents = (await send('GET', '/v1/citizens/C1/consents')).json() as { consents: { id: string; evidence: string; withdrawnAt: string | null }[] };
+    expect(consents.consents.find((c) => c.id === id)).toMatchObject({ evidence: 'CALL-1', withdrawnAt: '2026-06-10T00:00:00.000Z' });
+    // Changing the rest, or the withdrawal to the same or an earlier time, is fine.
+    expect((await send('PUT', `/v1/citizens/C1/consents/${id}`, { evidence: 'CALL-3' })).statusCode).toBe(200);
+    expect((await send('PUT', `/v1/citizens/C1/consents/${id}`, { withdrawnAt: '2026-06-09T00:00:00Z' })).json()).toMatchObject({ withdrawnAt: '2026-06-09T00:00:00.000Z' });
+    expect((await send('PUT', `/v1/citizens/C1/consents/${id}`, { withdrawnAt: '2026-06-09T00:00:00Z' })).statusCode).toBe(200);
+
+    const restriction = ((await send('POST', '/v1/citizens/C1/restrictions', { from: '2026-06-01T00:00:00Z', to: null, reason: 'accuracy contested' })).json() as { id: string }).id;
+    expect((await send('PUT', `/v1/citizens/C1/restrictions/${restriction}`, { liftedAt: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
+    conflict(await send('PUT', `/v1/citizens/C1/restrictions/${restriction}`, { liftedAt: null }), 'liftedAt');
+    conflict(await send('PUT', `/v1/citizens/C1/restrictions/${restriction}`, { liftedAt: '2026-06-11T00:00:00Z' }), 'liftedAt');
+    const restrictions = (await send('GET', '/v1/citizens/C1/restrictions')).json() as { restrictions: { id: string; liftedAt: string | null }[] };
+    expect(restrictions.restrictions.find((r) => r.id === restriction)).toMatchObject({ liftedAt: '2026-06-10T00:00:00.000Z' });
+    expect((await send('PUT', `/v1/citizens/C1/restrictions/${restriction}`, { reason: 'accuracy still contested' })).statusCode).toBe(200);
+    expect((await send('PUT', `/v1/citizens/C1/restrictions/${restriction}`, { liftedAt: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
+
+    // An objection is withdrawn only through its route, which refuses a later time the same way.
+    const objection = ((await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: null, from: '2026-06-01T00:00:00Z' })).json() as { id: string }).id;
+    expect((await send('POST', `/v1/citizens/C1/objections/${objection}/withdraw`, { at: '2026-06-10T00:00:00.000500Z' })).statusCode).toBe(200);
+    conflict(await send('POST', `/v1/citizens/C1/objections/${objection}/withdraw`, { at: '2026-06-10T00:00:00.000900Z' }), 'withdrawnAt');
+  });
 });
