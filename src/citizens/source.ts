@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
+import type { LinkHistoryEntry } from '../../schemas/link-history.js';
 
 export interface CitizenSearch {
   surname?: string;
@@ -41,8 +42,8 @@ export interface CitizenSource {
   occupants(uprn: number): Promise<string[]>;
   /** References merged into this one, whose register records and disclosures are the survivor's too. */
   mergedInto?(ref: string): Promise<string[]>;
-  /** Link and merge history for subject access (links made and ended, by whom, why). */
-  linkHistory?(ref: string): Promise<unknown[]>;
+  /** Link and merge history for subject access (links made and ended, steward's distinct decisions: by whom, why). */
+  linkHistory?(ref: string): Promise<LinkHistoryEntry[]>;
   /**
    * The same source reading through the given connection: a disclosure's
    * citizen read and its audit entries are then one transaction. A source

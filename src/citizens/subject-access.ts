@@ -1,12 +1,14 @@
 /**
  * A subject access export (UK GDPR Art. 15): everything the hub holds about
  * one person — the golden record, every version of every linked source record
- * as received, the address matching decisions, link history, consents,
+ * as received, the address matching decisions, link history (with stewards'
+ * "not the same person" decisions about the person's records), consents,
  * objections, restrictions, and the disclosure log. The export is itself
  * audited, in the same transaction that reads the disclosure log.
  */
 import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
+import type { LinkHistoryEntry } from '../../schemas/link-history.js';
 import type { Consent, Objection, Restriction } from '../../schemas/register.js';
 import { withAudit, disclosures, type StoredAuditEntry, type StoredEntry } from '../audit/store.js';
 import type { AuthenticatedClient } from '../auth/clients.js';
@@ -38,7 +40,7 @@ export interface SubjectAccessExport {
   generatedAt: string;
   view: CitizenView;
   sourceRecords: HeldSourceRecord[];
-  linkHistory: unknown[];
+  linkHistory: LinkHistoryEntry[];
   consents: Consent[];
   objections: Objection[];
   restrictions: Restriction[];

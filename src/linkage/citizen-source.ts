@@ -4,6 +4,7 @@
  * unfiltered; the routes put it through the policy engine.
  */
 import type pg from 'pg';
+import type { LinkHistoryEntry } from '../../schemas/link-history.js';
 import type { SourceRecord } from '../../schemas/source-record.js';
 import { validateEmail, validateNhsNumber, validateNino, validatePhone } from '../../matching/identifiers/index.js';
 import { normalisePostcode } from '../../matching/address/index.js';
@@ -164,18 +165,38 @@ export class LinkedCitizenSource implements CitizenSource {
     return rows.map((r) => r.ref);
   }
 
-  /** Every event of the account and of the accounts merged into it, oldest first. */
-  async linkHistory(ref: string): Promise<unknown[]> {
+  /**
+   * Every event of the account and of the accounts merged into it, and every
+   * steward's "not the same person" decision naming one of those accounts or
+   * one of its records (revoked ones too: they were held), oldest first.
+   */
+  async linkHistory(ref: string): Promise<LinkHistoryEntry[]> {
     const resolved = await resolveRef(this.pool, ref);
     if (!resolved) return [];
-    const { rows } = await this.pool.query(
-      `SELECT c.ref AS "citizenRef", e.kind, o.ref AS "otherRef", e.system, e.source_ref AS "sourceRef",
-              e.client_id AS "clientId", e.reason, e.at
-         FROM citizen_event e JOIN citizen c ON c.id = e.citizen_id LEFT JOIN citizen o ON o.id = e.other_citizen
-        WHERE e.citizen_id = $1 OR e.citizen_id IN (SELECT id FROM citizen WHERE merged_into = $1)
-        ORDER BY e.at, e.id`,
+    const { rows } = await this.pool.query<{
+      citizenRef: string | null; kind: LinkHistoryEntry['kind']; otherRef: string | null; system: string | null; sourceRef: string | null;
+      otherSystem: string | null; otherSourceRef: string | null; clientId: string | null; reason: string; at: Date; revokedAt: Date | null;
+    }>(
+      `WITH own AS (SELECT $1::bigint AS id UNION ALL SELECT id FROM citizen WHERE merged_into = $1),
+            recs AS (SELECT system, source_ref FROM citizen_link WHERE citizen_id = $1 AND ended_at IS NULL)
+       SELECT "citizenRef", kind, "otherRef", system, "sourceRef", "otherSystem", "otherSourceRef", "clientId", reason, at, "revokedAt"
+         FROM (
+           SELECT c.ref AS "citizenRef", e.kind, o.ref AS "otherRef", e.system, e.source_ref AS "sourceRef", NULL::text AS "otherSystem",
+                  NULL::text AS "otherSourceRef", e.client_id AS "clientId", e.reason, e.at, NULL::timestamptz AS "revokedAt", 0 AS part, e.id
+             FROM citizen_event e JOIN citizen c ON c.id = e.citizen_id LEFT JOIN citizen o ON o.id = e.other_citizen
+            WHERE e.citizen_id IN (SELECT id FROM own)
+           UNION ALL
+           SELECT c.ref, d.kind, NULL, d.system, d.source_ref, d.other_system, d.other_source_ref, d.decided_by, d.reason, d.decided_at, d.revoked_at, 1, d.id
+             FROM link_decision d LEFT JOIN citizen c ON c.id = d.citizen_id
+            WHERE d.kind = 'distinct' AND (d.citizen_id IN (SELECT id FROM own)
+                  OR (d.system, d.source_ref) IN (SELECT system, source_ref FROM recs)
+                  OR (d.other_system, d.other_source_ref) IN (SELECT system, source_ref FROM recs))
+         ) h
+        ORDER BY at, part, id`,
       [resolved.id],
     );
-    return rows.map((r: Record<string, unknown>) => ({ ...r, clientId: r.clientId === null ? null : Number(r.clientId), at: new Date(r.at as string).toISOString() }));
+    return rows.map((r) => ({
+      ...r, clientId: r.clientId === null ? null : Number(r.clientId), at: r.at.toISOString(), revokedAt: r.revokedAt === null ? null : r.revokedAt.toISOString(),
+    }));
   }
 }

@@ -12,6 +12,7 @@ import type pg from 'pg';
 import { Type } from 'typebox';
 import { CitizenView } from '../../../schemas/citizen-view.js';
 import { IsoDate } from '../../../schemas/common.js';
+import { LinkHistoryEntry } from '../../../schemas/link-history.js';
 import { Consent, Objection, ORG_ID_MAX, Restriction } from '../../../schemas/register.js';
 import { Role, type Role as RoleName } from '../../../schemas/roles.js';
 import { discloseCitizen, discloseMany, type DisclosureContext, type DisclosureRequest, type Outcome } from '../../citizens/disclosure.js';
@@ -68,7 +69,7 @@ const SubjectAccess = Type.Object({
     receivedAt: Type.String(), rawFormat: Type.String(), raw: Type.String({ description: 'the payload exactly as received' }), record: Any,
     addressMatch: Any,
   })),
-  linkHistory: Type.Array(Any),
+  linkHistory: Type.Array(LinkHistoryEntry, { description: "the account's events and stewards' matching decisions about the person's records, oldest first" }),
   consents: Type.Array(Consent),
   objections: Type.Array(Objection),
   restrictions: Type.Array(Restriction),
@@ -206,6 +207,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   app.get('/v1/citizens/:ref/subject-access', {
     schema: {
       tags: ['citizens'], summary: 'Everything held about the person: sources as received, matching decisions, consents, restrictions, disclosure log (DPO)',
+      description: 'Matching decisions: address matches (per source record) and the link history: links, unlinks, merges, splits, and stewards\' '
+        + 'decisions that the person\'s account or records are not the same person as another (kind distinct, revoked ones too), oldest first.',
       params: Type.Object({ ref: Ref }),
       response: { 200: SubjectAccess, ...errorResponses },
     },

@@ -5,12 +5,14 @@
  * hub's own application, under an agreement.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_BLOCKING_RULES } from '../../../matching/person/index.js';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
 import { createClient } from '../../../src/auth/clients.js';
 import { MODEL, mergeCitizens } from '../../../src/linkage/accounts.js';
 import { linkAll } from '../../../src/linkage/batch.js';
 import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
-import { loadPrepareTables, openLinkage } from '../../../src/linkage/context.js';
+import { inTransaction, loadPrepareTables, openLinkage } from '../../../src/linkage/context.js';
+import { markDistinctIn } from '../../../src/linkage/decisions.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 import { population, sourceRecord, store } from '../linkage/people.js';
@@ -87,6 +89,33 @@ describe('citizen reads from the linkage tables', () => {
     const body = response.json() as { linkHistory: { kind: string; sourceRef: string | null }[]; sourceRecords: { sourceRef: string }[] };
     expect(body.linkHistory.map((e) => e.kind)).toContain('create');
     expect(body.sourceRecords.map((r) => r.sourceRef).sort()).toEqual(['RQ1', 'SC123456']);
+  });
+
+  it("includes a steward's decisions that the person's records are not another person in the subject access export", async () => {
+    const steward = await createClient(hub.db.pool, { org: 'Northby Council Data Quality', role: 'steward' });
+    const [zebedee] = (await search('surname=QUARTERMAINE&forename=ZEBEDEE')).citizens;
+    const [odette] = (await search('surname=QUARTERMAINE&forename=ODETTE')).citizens;
+    const ids = (await hub.db.pool.query<{ ref: string; id: string }>('SELECT ref, id FROM citizen WHERE ref = ANY($1)', [[zebedee!.ref, odette!.ref]])).rows;
+    const zebedeeId = Number(ids.find((r) => r.ref === zebedee!.ref)!.id);
+    const ctx = { pool: hub.db.pool, tables: await loadPrepareTables(), rules: DEFAULT_BLOCKING_RULES };
+    await inTransaction(hub.db.pool, (db) => markDistinctIn(db, ctx, 'housing', 'HQ2', zebedeeId, { system: 'revenues', sourceRef: 'RQ1' },
+      { clientId: steward.client.id, reason: 'his wife: another date of birth' }));
+    const history = async (ref: string) => {
+      const response = await hub.app.inject({ url: `/v1/citizens/${ref}/subject-access`, headers: { authorization: `Bearer ${dpo}` } });
+      expect(response.statusCode).toBe(200);
+      return (response.json() as { linkHistory: Record<string, unknown>[] }).linkHistory;
+    };
+    const decision = {
+      kind: 'distinct', citizenRef: zebedee!.ref, otherRef: null, system: 'housing', sourceRef: 'HQ2', otherSystem: 'revenues', otherSourceRef: 'RQ1',
+      clientId: steward.client.id, reason: 'his wife: another date of birth', at: expect.any(String), revokedAt: null,
+    };
+    // His account is the one named, and his record the one compared; hers is the record declared distinct.
+    expect(await history(zebedee!.ref)).toContainEqual(decision);
+    expect(await history(odette!.ref)).toContainEqual(decision);
+    const other = (await hub.db.pool.query<{ ref: string }>(
+      "SELECT ref FROM citizen WHERE status = 'active' AND merged_into IS NULL AND NOT ref = ANY($1) ORDER BY id LIMIT 1", [[zebedee!.ref, odette!.ref]],
+    )).rows[0]!.ref;
+    expect((await history(other)).map((e) => e.kind)).not.toContain('distinct');
   });
 
   it('finds suffixed surnames by the surname alone, and only the generation asked for when the search gives one', async () => {
