@@ -4,6 +4,7 @@
  */
 import { Command, InvalidArgumentError } from 'commander';
 import { disclosures, verifyWhole, type DisclosureFilters } from '../audit/store.js';
+import { LinkedCitizenSource } from '../linkage/citizen-source.js';
 import { action, withDatabase } from './context.js';
 
 /** The same bounds as the route's query schema, so the CLI refuses what the API refuses. */
@@ -43,7 +44,7 @@ export function auditCommand(): Command {
   audit
     .command('disclosures')
     .description('disclosures and denials, oldest first, as JSON lines (the filters of GET /v1/audit/disclosures)')
-    .option('--citizen <ref>', 'about this citizen reference')
+    .option('--citizen <ref>', 'about this citizen reference or one merged into it')
     .option('--org <id>', 'to this organisation', integer(1))
     .option('--client <id>', 'to this API client', integer(1))
     .option('--purpose <purpose>', 'for this purpose')
@@ -54,14 +55,17 @@ export function auditCommand(): Command {
     .option('--limit <n>', 'at most this many (1 to 1000)', integer(1, 1000), 100)
     .action(action(async (options: DisclosureOptions) => {
       const filters: DisclosureFilters = { after: options.after, limit: options.limit };
-      if (options.citizen !== undefined) filters.citizen = options.citizen;
       if (options.org !== undefined) filters.org = options.org;
       if (options.client !== undefined) filters.client = options.client;
       if (options.purpose !== undefined) filters.purpose = options.purpose;
       if (options.from !== undefined) filters.from = options.from;
       if (options.to !== undefined) filters.to = options.to;
       if (options.reviewRequired) filters.reviewRequired = true;
-      const entries = await withDatabase((db) => disclosures(db.pool, filters));
+      const entries = await withDatabase(async (db) => {
+        // As the route: entries under the references merged into the citizen are the citizen's too.
+        if (options.citizen !== undefined) filters.citizen = [options.citizen, ...(await new LinkedCitizenSource(db.pool).mergedInto(options.citizen))];
+        return disclosures(db.pool, filters);
+      });
       process.stdout.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     }));
   return audit;

@@ -79,7 +79,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(peopleRoutes, { pool: deps.pool, nicknamesFile: deps.config.nicknamesFile ?? null });
   await app.register(registerRoutes, { pool: deps.pool, source, policy });
   await app.register(citizenRoutes, { pool: deps.pool, source, policy });
-  await app.register(auditRoutes, { pool: deps.pool });
+  await app.register(auditRoutes, { pool: deps.pool, source });
   await app.register(subscriptionRoutes, { pool: deps.pool, policy });
   await app.register(sourceRoutes, { pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000, ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}) });
   return app;

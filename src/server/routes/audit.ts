@@ -6,7 +6,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { AuditSealer, disclosures, verifyAudit, VERIFY_STEP } from '../../audit/store.js';
+import { AuditSealer, disclosures, verifyAudit, VERIFY_STEP, type DisclosureFilters } from '../../audit/store.js';
+import type { CitizenSource } from '../../citizens/source.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
 
@@ -29,7 +30,14 @@ const Id = (options: { minimum: number; default?: number; description?: string }
  */
 const DATE_TIME_REFUSED = new Set(['22007', '22008', '22009']);
 
-const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number }> = async (app, { pool, sealIntervalMs = 150 }) => {
+export interface AuditRouteOptions {
+  pool: pg.Pool;
+  /** Finds the references merged into a citizen, whose entries are the citizen's too. */
+  source?: Pick<CitizenSource, 'mergedInto'>;
+  sealIntervalMs?: number;
+}
+
+const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, source, sealIntervalMs = 150 }) => {
   if (sealIntervalMs > 0) {
     const sealer = new AuditSealer(pool, (err) => app.log.error({ err }, 'audit sealing failed; the next pass tries again'), sealIntervalMs);
     app.addHook('onReady', async () => void sealer.start());
@@ -67,8 +75,10 @@ const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number 
   app.get('/v1/audit/disclosures', {
     schema: {
       tags: ['audit'], summary: 'Disclosures and denials by citizen, organisation, client, purpose and period, oldest first (DPO)',
+      description: 'Filters combine (all must hold). `citizen` lists the entries recorded under that reference and under the references '
+        + 'merged into it, as subject access does: what was disclosed under an old reference was disclosed about the same person.',
       querystring: Type.Object({
-        citizen: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+        citizen: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'this citizen reference and those merged into it' })),
         org: Type.Optional(Id({ minimum: 1 })),
         client: Type.Optional(Id({ minimum: 1 })),
         purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
@@ -83,7 +93,8 @@ const audit: FastifyPluginAsyncTypebox<{ pool: pg.Pool; sealIntervalMs?: number 
   }, async (request) => {
     requireRole(clientOf(request), ['dpo']);
     const q = request.query;
-    const filters = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+    const filters: DisclosureFilters = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+    if (q.citizen !== undefined) filters.citizen = [q.citizen, ...(source?.mergedInto ? await source.mergedInto(q.citizen) : [])];
     try {
       return { entries: await disclosures(pool, filters) };
     } catch (error) {

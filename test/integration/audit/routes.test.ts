@@ -129,3 +129,51 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
     expect(listing.json()).toMatchObject({ code: 'audit-trail-damaged', detail: expect.stringMatching(/audit entry 2 names a stored part that is missing/) });
   });
 });
+
+describe('GET /v1/audit/disclosures?citizen= and hub audit disclosures --citizen', () => {
+  let hub: RegisterHub;
+  let dpo: string;
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const [survivor, merged] = ['C0000000001', 'C0000000002'];
+  const consent = { purpose: 'safeguarding', recipientOrgId: null, from: '2026-06-01T00:00:00Z', to: null, channel: 'paper', evidence: 'FORM-1' };
+
+  beforeAll(async () => {
+    hub = await createRegisterHub();
+    dpo = (await hub.key('dpo', 'Information Governance')).key;
+    hub.source.add(person(survivor, 'ALPHA')).add(person(merged, 'ALPHA'));
+    for (const ref of [merged, survivor]) {
+      expect((await hub.app.inject({ method: 'POST', url: `/v1/citizens/${ref}/consents`, headers: auth(dpo), payload: consent })).statusCode).toBe(201);
+    }
+    // The accounts turn out to be one person: the second is merged into the first, in the source and in the linkage tables the CLI reads.
+    hub.source.merged.set(merged, survivor);
+    await hub.db.pool.query(
+      `WITH s AS (INSERT INTO citizen (ref) VALUES ($1) RETURNING id)
+       INSERT INTO citizen (ref, status, merged_into, merged_at) SELECT $2, 'merged', id, now() FROM s`,
+      [survivor, merged],
+    );
+  });
+  afterAll(async () => hub.close());
+
+  const listed = async (ref: string) => {
+    const response = await hub.app.inject({ url: `/v1/audit/disclosures?citizen=${ref}`, headers: auth(dpo) });
+    expect(response.statusCode).toBe(200);
+    return (response.json() as { entries: { seq: number; citizenRef: string }[] }).entries;
+  };
+
+  it('lists the entries under the citizen and under the references merged into it, as subject access does', async () => {
+    const entries = await listed(survivor);
+    expect(entries.map((e) => e.citizenRef)).toEqual([merged, survivor]);
+    // An old reference lists its own entries only.
+    expect((await listed(merged)).map((e) => e.citizenRef)).toEqual([merged]);
+    const access = (await hub.app.inject({ url: `/v1/citizens/${survivor}/subject-access`, headers: auth(dpo) })).json() as { disclosures: { seq: number }[] };
+    expect(access.disclosures.map((e) => e.seq)).toEqual(entries.map((e) => e.seq));
+  });
+
+  it('hub audit disclosures --citizen lists the same', async () => {
+    const page = await run('test/integration/audit/audit-cli.ts', ['audit', 'disclosures', '--citizen', survivor], { DATABASE_URL: hub.db.url, LOG_LEVEL: 'warn' });
+    expect(page.code).toBe(0);
+    const lines = page.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { citizenRef: string });
+    expect(lines.map((e) => e.citizenRef)).toContain(merged);
+    expect(lines).toEqual(await listed(survivor));
+  });
+});

@@ -108,7 +108,7 @@ async function build(db: TestDatabase, source: MemorySource, clock: { now: Date 
   const policy = policyOptions({ extraPurposes: ['housing-allocation'], breakGlassMinutes: 60 });
   await app.register(registerRoutes, { pool: db.pool, source, clock: now, policy });
   await app.register(citizenRoutes, { pool: db.pool, source, clock: now, policy });
-  await app.register(auditRoutes, { pool: db.pool });
+  await app.register(auditRoutes, { pool: db.pool, source });
   await app.ready();
   return app;
 }
