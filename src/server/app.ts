@@ -10,6 +10,7 @@ import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
 import errorsPlugin from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
+import nulPlugin from './plugins/nul.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import securityHeadersPlugin from './plugins/security-headers.js';
 import { AddressMatcher } from '../addresses/matcher.js';
@@ -70,6 +71,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(authPlugin, { pool: deps.pool });
   await app.register(rateLimitPlugin, { rateLimitPerMinute: deps.config.rateLimitPerMinute });
   await app.register(metricsPlugin);
+  await app.register(nulPlugin);
   await app.register(healthRoutes, { pool: deps.pool });
   await app.register(meRoutes);
   await app.register(addressMatchingRoutes, { pool: deps.pool, matcher: deps.matcher ?? new AddressMatcher(deps.pool) });
