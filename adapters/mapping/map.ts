@@ -283,6 +283,44 @@ function buildRecord(mapping: Mapping, scope: Scope, sourceRef: string, options:
   return record;
 }
 
+const NUL = '\u0000';
+
+/**
+ * The label of the first field holding NUL (or of the element whose field
+ * name holds it), in the mapping's form (Tenant[2].NINO), or null. Iterative,
+ * so that deep XML cannot overflow the stack.
+ */
+function nulField(fields: Record<string, unknown>): string | null {
+  const stack: { node: unknown; label: string }[] = [{ node: fields, label: '' }];
+  for (let top = stack.pop(); top; top = stack.pop()) {
+    const { node, label } = top;
+    if (typeof node === 'string') {
+      if (node.includes(NUL)) return label || '(record)';
+    } else if (Array.isArray(node)) {
+      node.forEach((child, i) => stack.push({ node: child, label: `${label}[${i + 1}]` }));
+    } else if (node !== null && typeof node === 'object') {
+      for (const [key, child] of Object.entries(node)) {
+        if (key.includes(NUL)) return label || '(record)';
+        // An element's text is reported as the element, as mapping paths name it.
+        stack.push({ node: child, label: key === '#text' ? label : label ? `${label}.${key}` : key });
+      }
+    }
+  }
+  return null;
+}
+
+/**
+ * Where a read record holds NUL, which PostgreSQL text cannot: a field's
+ * label, "(record)" when only the raw text holds it, or null. Fields are
+ * walked only when the raw text holds NUL or its JSON escape (JSON raw text
+ * is written escaped), which nearly no record does.
+ */
+function nulIn(item: ReadRecord): string | null {
+  const literal = item.raw.includes(NUL);
+  if (!literal && !item.raw.includes('\\u0000')) return null;
+  return nulField(item.fields) ?? (literal ? '(record)' : null);
+}
+
 /** The people in one read record: one scope per party, with its sourceRef suffix. */
 function partiesOf(mapping: Mapping, root: Record<string, unknown>): { scope: Scope; suffix: string }[] {
   const parties = mapping.parties;
@@ -301,6 +339,8 @@ function partiesOf(mapping: Mapping, root: Record<string, unknown>): { scope: Sc
  * party keeps its reference when another is added or removed beside it.
  */
 export function mapRecord(mapping: Mapping, item: ReadRecord, options: MapOptions = {}): MapResult[] {
+  const nul = nulIn(item);
+  if (nul !== null) return [{ reject: { field: nul, rule: 'nul-character', message: 'must not contain the NUL character (U+0000), which cannot be stored' } }];
   const ref = firstText({ root: item.fields }, mapping.sourceRef);
   if (ref.value === null) return [{ reject: { field: ref.label, rule: 'required', message: 'the source reference is missing' } }];
   const results: MapResult[] = [];

@@ -87,13 +87,18 @@ export async function closeIntake(intakeId: number): Promise<void> {
   }
 }
 
+const NUL = '\u0000';
+
 /** A mapped item as the intake stores it, with its position in the file or request. */
 export function intakeItem(mapped: MappedItem, source: IntakeSource): IntakeItem {
   const position: Position = source.channel === 'file'
     ? { file: source.fileName ?? '', ...(mapped.position.line !== undefined ? { line: mapped.position.line } : {}), index: mapped.position.index }
     : { requestId: source.requestId ?? '', index: mapped.position.index };
   if ('reject' in mapped) {
-    return { kind: 'reject', position, field: mapped.reject.field, rule: mapped.reject.rule, reason: mapped.reject.message, raw: mapped.raw };
+    // PostgreSQL text cannot hold NUL: a record rejected for it keeps no raw text, and a reader's reason quoting it (a tag name) is masked.
+    const raw = mapped.raw?.includes(NUL) ? null : mapped.raw;
+    const reason = mapped.reject.message.includes(NUL) ? mapped.reject.message.replaceAll(NUL, '\uFFFD') : mapped.reject.message;
+    return { kind: 'reject', position, field: mapped.reject.field, rule: mapped.reject.rule, reason, raw };
   }
   return { kind: 'record', record: mapped.record, raw: mapped.raw, rawFormat: source.rawFormat, position };
 }

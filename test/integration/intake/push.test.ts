@@ -104,6 +104,36 @@ describe('push intake', () => {
     expect(refused.json()).toMatchObject({ accepted: 0, rejected: 1 });
   });
 
+  it('rejects a pushed record holding NUL by its field, and takes in the rest of the batch', async () => {
+    const response = await push(source, { records: [account({ ACCOUNT_REF: 'CT000401' }), account({ ACCOUNT_REF: 'CT000402', LIABLE_PARTY_1: 'MR ALAN\u0000 TESTER' }), account({ ACCOUNT_REF: 'CT000403' })] });
+    expect(response.statusCode).toBe(202);
+    const body = response.json() as { intakeId: number };
+    expect(body).toMatchObject({ read: 3, accepted: 2, rejected: 1 });
+    const rejects = await hub.app.inject({ url: `/v1/sources/revenues/rejects?intake=${body.intakeId}`, headers: { authorization: `Bearer ${steward}` } });
+    expect(rejects.statusCode).toBe(200);
+    const [reject, ...more] = (rejects.json() as { rejects: { position: { index: number }; field: string; rule: string; reason: string }[] }).rejects;
+    expect(more).toEqual([]);
+    expect(reject).toMatchObject({ position: { index: 1 }, field: 'LIABLE_PARTY_1', rule: 'nul-character' });
+    expect(reject!.reason).not.toContain('TESTER');
+  });
+
+  it('rejects pushed XML records holding NUL, in text or in a tag name, and takes in the rest', async () => {
+    const record = (over: Record<string, string>) => `<Record>${Object.entries(account(over)).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</Record>`;
+    const xml = `<Records>${record({ ACCOUNT_REF: 'CT000501' })}${record({ ACCOUNT_REF: 'CT000502', ADDR_2: 'NORTH\u0000BY' })}`
+      + `${record({ ACCOUNT_REF: 'CT000503' }).replace('<ADDR_3>', '<ADDR\u00003>').replace('</ADDR_3>', '</ADDR\u00003>')}${record({ ACCOUNT_REF: 'CT000504' })}</Records>`;
+    const response = await push(source, xml, 'application/xml');
+    expect(response.statusCode).toBe(202);
+    const body = response.json() as { intakeId: number };
+    expect(body).toMatchObject({ read: 4, accepted: 2, rejected: 2 });
+    const rejects = await hub.app.inject({ url: `/v1/sources/revenues/rejects?intake=${body.intakeId}`, headers: { authorization: `Bearer ${steward}` } });
+    expect(rejects.statusCode).toBe(200);
+    const list = (rejects.json() as { rejects: { position: { index: number }; field: string; rule: string }[] }).rejects;
+    expect(list.map((r) => r.position.index)).toEqual([1, 2]);
+    expect(list[0]).toMatchObject({ field: 'ADDR_2', rule: 'nul-character' });
+    expect(rejects.payload).not.toContain('\u0000');
+    expect(rejects.payload).not.toContain('\\u0000');
+  });
+
   it('lets only a source-system client for that system push', async () => {
     expect((await push(other, account())).statusCode).toBe(403);
     expect((await push(steward, account())).statusCode).toBe(403);
