@@ -367,6 +367,8 @@ const settings: Record<string, string> = {
 const database = await openDatabase(config, { poolSize: POOL, embeddedSettings: settings });
 // The owner's login: loading, VACUUM, CHECKPOINT and statistics need more than the application role may.
 const owner = new pg.Pool({ connectionString: database.url, max: 2 });
+// Closed before verify; on a failed run, in `finally`, so that its sealer stops before the pools end.
+let app: Awaited<ReturnType<typeof buildApp>> | undefined;
 try {
   await migrate(database.url, { appRole: database.appRole });
   if (STATS) await owner.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
@@ -375,7 +377,7 @@ try {
   console.log(`seeded ${CITIZENS} citizens in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 
   const source = new LinkedCitizenSource(database.pool);
-  const app = await buildApp({ config, pool: database.pool, logger: createLogger('warn'), citizens: source });
+  app = await buildApp({ config, pool: database.pool, logger: createLogger('warn'), citizens: source });
   await app.register(bareRoutes, { source, pool: database.pool });
   app.addHook('onResponse', async (_request, reply) => {
     hubTimes.push(reply.elapsedTime);
@@ -433,6 +435,7 @@ try {
   const audited = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log')).rows[0].n) - before;
   const unsealed = Number((await database.pool.query('SELECT count(*) AS n FROM audit_log l WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_seq = l.seq)')).rows[0].n);
   await app.close();
+  app = undefined;
   const verifyStarted = performance.now();
   const verified = await verifyAudit(database.pool);
   const verifyMs = performance.now() - verifyStarted;
@@ -468,6 +471,7 @@ try {
     for (const line of lines) console.log(line);
   }
 } finally {
+  await app?.close();
   await owner.end();
   await database.close();
   await rm(dir, { recursive: true, force: true });
