@@ -37,6 +37,12 @@ export interface AuditEntry {
   categoriesDisclosed: DataCategory[];
   categoriesDenied: DataCategory[];
   fieldsDisclosed: string[];
+  /**
+   * The household members a disclosed view named (by reference, sorted),
+   * whose names were disclosed with it; absent when it named none, so that
+   * entries without members hash as they did before the key existed.
+   */
+  householdRefs?: string[];
   decision: 'permit' | 'partial' | 'deny';
   /** The engine's reason for each denied category. */
   reasons: Partial<Record<DataCategory, string>>;

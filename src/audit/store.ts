@@ -19,7 +19,8 @@ export type StoredAuditEntry = StoredEntry & { seq: number; hash: string };
 type Queryable = pg.Pool | pg.PoolClient;
 
 const CONTENT = `at, request_id, action, client_id, org_id, role, purpose, citizen_ref, agreements, consent_ids,
-  categories_disclosed, categories_denied, fields_disclosed, decision, reasons, policy_version, break_glass_reason, review_required, detail`;
+  categories_disclosed, categories_denied, fields_disclosed, decision, reasons, policy_version, break_glass_reason, review_required, detail,
+  household_refs`;
 const COLUMNS = `seq, hash, ${CONTENT}`;
 
 /** Normalised so that the stored timestamptz reads back to the same text. */
@@ -46,7 +47,7 @@ const INSERT = `INSERT INTO audit_log (${COLUMNS})
                     i int, prefix text, at timestamptz, request_id text, action text, client_id bigint, org_id bigint, role text, purpose text,
                     citizen_ref text, agreements jsonb, consent_ids jsonb, categories_disclosed jsonb, categories_denied jsonb,
                     fields_disclosed jsonb, decision text, reasons jsonb, policy_version text, break_glass_reason text,
-                    review_required boolean, detail jsonb)
+                    review_required boolean, detail jsonb, household_refs jsonb)
                   ORDER BY i) r) n
   RETURNING seq, hash`;
 
@@ -59,7 +60,7 @@ const FROM_JSON = (j: string, stored: { fields: string; reasons: string } = { fi
   `(${j}->>'at')::timestamptz, ${j}->>'requestId', ${j}->>'action', (${j}->>'clientId')::bigint, (${j}->>'orgId')::bigint,
   ${j}->>'role', ${j}->>'purpose', ${j}->>'citizenRef', ${j}->'agreements', ${j}->'consentIds', ${j}->'categoriesDisclosed',
   ${j}->'categoriesDenied', ${stored.fields}, ${j}->>'decision', ${stored.reasons}, ${j}->>'policyVersion', ${j}->>'breakGlassReason',
-  (${j}->>'reviewRequired')::boolean, ${j}->'detail'`;
+  (${j}->>'reviewRequired')::boolean, ${j}->'detail', ${j}->'householdRefs'`;
 
 /**
  * One entry (a register change), from its hash prefix alone: the columns are
@@ -106,7 +107,9 @@ const REASONS_KEY = ',"reasons":';
  * An entry's hash prefix cut around its fields and reasons. The first
  * occurrence of each key is the entry's own: every value before them is a
  * string (escaped, so holding no bare quote), a number, or an array of such
- * or of agreement references; an entry with `detail` is not split.
+ * or of agreement references; an entry with `detail` is not split. Between
+ * them come householdRefs (strings too) and orgId, kept in `mid`, whence
+ * the insert reads their columns.
  */
 function split(normal: StoredEntry): Split | null {
   if (normal.detail !== undefined) return null;
@@ -230,7 +233,7 @@ export async function appendAudit(db: Queryable, entries: readonly StoredEntry[]
     role: e.role, purpose: e.purpose, citizen_ref: e.citizenRef, agreements: e.agreements, consent_ids: e.consentIds,
     categories_disclosed: e.categoriesDisclosed, categories_denied: e.categoriesDenied, fields_disclosed: e.fieldsDisclosed,
     decision: e.decision, reasons: e.reasons, policy_version: e.policyVersion, break_glass_reason: e.breakGlassReason,
-    review_required: e.reviewRequired, detail: e.detail ?? null,
+    review_required: e.reviewRequired, detail: e.detail ?? null, household_refs: e.householdRefs ?? null,
   }));
   const { rows } = await db.query<{ seq: number; hash: string }>({ name: 'audit-insert', text: INSERT, values: [JSON.stringify(input)] });
   rows.sort((a, b) => Number(a.seq) - Number(b.seq));
@@ -382,6 +385,8 @@ interface Row {
   categories_disclosed: AuditEntry['categoriesDisclosed']; categories_denied: AuditEntry['categoriesDenied']; fields_disclosed: string[];
   decision: AuditEntry['decision']; reasons: AuditEntry['reasons']; policy_version: string; break_glass_reason: string | null;
   review_required: boolean; detail: Record<string, unknown> | null;
+  /** Null when the entry has no householdRefs (its key absent, as in every entry written before migration 030). */
+  household_refs: string[] | null;
   /** Set when fields_disclosed or reasons is kept in audit_part (migration 027): its hash there. */
   fields_part: string | null; reasons_part: string | null;
 }
@@ -438,7 +443,8 @@ function fromRow(r: Row): StoredAuditEntry {
     seq: Number(r.seq), hash: r.hash, at: r.at.toISOString(), requestId: r.request_id, action: r.action,
     clientId: Number(r.client_id), orgId: Number(r.org_id), role: r.role, purpose: r.purpose, citizenRef: r.citizen_ref,
     agreements: r.agreements, consentIds: r.consent_ids, categoriesDisclosed: r.categories_disclosed, categoriesDenied: r.categories_denied,
-    fieldsDisclosed: r.fields_disclosed, decision: r.decision, reasons: r.reasons, policyVersion: r.policy_version,
+    fieldsDisclosed: r.fields_disclosed, ...(r.household_refs === null ? {} : { householdRefs: r.household_refs }),
+    decision: r.decision, reasons: r.reasons, policyVersion: r.policy_version,
     breakGlassReason: r.break_glass_reason, reviewRequired: r.review_required, ...(r.detail === null ? {} : { detail: r.detail }),
   };
 }
@@ -573,7 +579,7 @@ export async function verifyWhole(pool: pg.Pool, options: { step?: number; onSte
 }
 
 export interface DisclosureFilters {
-  /** One or more citizen references (an account and the references merged into it). */
+  /** One or more citizen references (an account and the references merged into it): entries about them, or naming them as household members. */
   citizen?: string | string[];
   org?: number;
   client?: number;
@@ -596,7 +602,10 @@ export async function disclosures(db: Queryable, filters: DisclosureFilters): Pr
     params.push(value);
     where.push(sql(`$${params.length}`));
   };
-  if (filters.citizen !== undefined) add((p) => `citizen_ref = ANY(${p}::text[])`, ([] as string[]).concat(filters.citizen));
+  // Entries about the citizen, and those whose view named them as a household member (index audit_log_household, migration 030).
+  if (filters.citizen !== undefined) {
+    add((p) => `(citizen_ref = ANY(${p}::text[]) OR household_refs ?| ${p}::text[])`, ([] as string[]).concat(filters.citizen));
+  }
   if (filters.org !== undefined) add((p) => `org_id = ${p}`, filters.org);
   if (filters.client !== undefined) add((p) => `client_id = ${p}`, filters.client);
   if (filters.purpose !== undefined) add((p) => `purpose = ${p}`, filters.purpose);

@@ -54,10 +54,18 @@ function decisionPart(decision: Decision): DecisionPart {
   return part;
 }
 
+/** The references of the household members a view names, sorted; undefined when it names none (the entry then has no such key). */
+function householdRefs(view: CitizenView | null): string[] | undefined {
+  const members = view?.household;
+  if (members === undefined || members.length === 0) return undefined;
+  return [...new Set(members.map((m) => m.citizenRef))].sort();
+}
+
 /** The entry's keys are written in code-unit order, the order its canonical JSON takes, so that hashing need not sort them. */
 export function auditRecord(input: AuditRecordInput): AuditEntry {
   const { decision, view } = input;
   const part = decisionPart(decision);
+  const members = householdRefs(view);
   return {
     action: input.action,
     agreements: part.agreements,
@@ -70,6 +78,7 @@ export function auditRecord(input: AuditRecordInput): AuditEntry {
     consentIds: part.consentIds,
     decision: part.decision,
     fieldsDisclosed: view === null ? [] : disclosedFields(view),
+    ...(members === undefined ? {} : { householdRefs: members }),
     orgId: input.caller.orgId,
     policyVersion: decision.policyVersion,
     purpose: input.purpose,

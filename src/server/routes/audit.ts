@@ -16,6 +16,7 @@ const Entry = Type.Object({
   clientId: Type.Integer(), orgId: Type.Integer(), role: Type.String(), purpose: Type.String(), citizenRef: Type.Union([Type.String(), Type.Null()]),
   agreements: Type.Array(Type.Object({ id: Type.String(), version: Type.Integer() })), consentIds: Type.Array(Type.String()),
   categoriesDisclosed: Type.Array(Type.String()), categoriesDenied: Type.Array(Type.String()), fieldsDisclosed: Type.Array(Type.String()),
+  householdRefs: Type.Optional(Type.Array(Type.String(), { description: 'the household members the disclosed view named (reference and name)' })),
   decision: Type.String(), reasons: Type.Record(Type.String(), Type.String()), policyVersion: Type.String(),
   breakGlassReason: Type.Union([Type.String(), Type.Null()]), reviewRequired: Type.Boolean(),
   detail: Type.Optional(Type.Unknown({ description: 'a register change: the record before and after' })),

@@ -349,6 +349,61 @@ describe('audit store: one entry at a time', () => {
     expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
   });
 
+  it('stores the household members a view named on every insert path and reads them back exactly; an entry without them has no such key', async () => {
+    // Text like the keys an entry is cut at, inside a member's reference, is escaped JSON and leaves the cut alone.
+    const householdRefs = ['H-1', 'H-2,"reasons":{}', 'H-Ω'];
+    const detail = { before: null, after: { note: 'register change' } };
+    const always = { name: 'test-household', sql: () => 'true', values: [] };
+    const where = entry({ requestId: 'hh-where', householdRefs });
+    expect(await appendAuditWhere(db.pool, [where, entry({ requestId: 'hh-where-none' })], always)).toEqual([true, true]);
+    const [split] = await appendAudit(db.pool, [entry({ requestId: 'hh-split', householdRefs })]);
+    const [one] = await appendAudit(db.pool, [{ ...entry({ requestId: 'hh-one', householdRefs }), detail }]);
+    const many = await appendAudit(db.pool, [{ ...entry({ requestId: 'hh-many', householdRefs }), detail }, { ...entry({ requestId: 'hh-many-none' }), detail }]);
+    const read = await disclosures(db.pool, { after: split!.seq - 3 });
+    const strip = ({ seq: _seq, hash: _hash, ...rest }: (typeof read)[number]) => rest;
+    expect(read.map(strip)).toEqual([
+      where, entry({ requestId: 'hh-where-none' }), entry({ requestId: 'hh-split', householdRefs }), { ...entry({ requestId: 'hh-one', householdRefs }), detail },
+      { ...entry({ requestId: 'hh-many', householdRefs }), detail }, { ...entry({ requestId: 'hh-many-none' }), detail },
+    ]);
+    expect(read.filter((e) => e.requestId.endsWith('-none')).every((e) => !('householdRefs' in e))).toBe(true);
+    expect([read[2]!.hash, read[3]!.hash, read[4]!.hash]).toEqual([split!.hash, one!.hash, many[0]!.hash]);
+    const hashOf = (e: (typeof read)[number]) => createHash('sha256').update(canonicalJson({ ...strip(e), seq: e.seq })).digest('hex');
+    for (const e of read) expect(hashOf(e)).toBe(e.hash);
+    // Entries of reads still keep their fields and reasons in audit_part.
+    const { rows } = await db.pool.query('SELECT household_refs, fields_part IS NOT NULL AND reasons_part IS NOT NULL AS parted FROM audit_log WHERE seq = ANY($1) ORDER BY seq',
+      [[read[0]!.seq, read[2]!.seq]]);
+    expect(rows).toEqual([{ household_refs: householdRefs, parted: true }, { household_refs: householdRefs, parted: true }]);
+    // Found by any of the members' references, or the citizen's.
+    expect((await disclosures(db.pool, { citizen: ['H-Ω', 'nobody'] })).map((e) => e.requestId)).toEqual(['hh-where', 'hh-split', 'hh-one', 'hh-many']);
+    expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
+  });
+
+  it('reads back and verifies entries written before migration 030, without household members', async () => {
+    const fresh = await createTestDatabase({ migrate: false });
+    try {
+      const names = await migrationNames();
+      await runner({ databaseUrl: fresh.url, dir: MIGRATIONS_DIR, direction: 'up', migrationsTable: 'pgmigrations', count: names.indexOf('030_audit_household'), log: () => undefined });
+      const old = entry({ requestId: 'before-030' });
+      const { rows: [{ seq }] } = await fresh.pool.query("SELECT nextval('audit_log_seq')::int AS seq");
+      await fresh.pool.query(
+        `INSERT INTO audit_log (seq, hash, at, request_id, action, client_id, org_id, role, purpose, citizen_ref, agreements, consent_ids,
+           categories_disclosed, categories_denied, fields_disclosed, decision, reasons, policy_version, break_glass_reason, review_required)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+        [seq, createHash('sha256').update(canonicalJson({ ...old, seq })).digest('hex'), old.at, old.requestId, old.action, old.clientId, old.orgId,
+          old.role, old.purpose, old.citizenRef, JSON.stringify(old.agreements), JSON.stringify(old.consentIds), JSON.stringify(old.categoriesDisclosed),
+          JSON.stringify(old.categoriesDenied), JSON.stringify(old.fieldsDisclosed), old.decision, JSON.stringify(old.reasons), old.policyVersion,
+          old.breakGlassReason, old.reviewRequired],
+      );
+      await migrate(fresh.url);
+      await withAudit(fresh.pool, async () => ({ result: null, entries: [entry({ requestId: 'after-030', householdRefs: ['C0000001X'] })] }));
+      expect(await verifyAudit(fresh.pool)).toEqual({ ok: true, count: 2, pending: 0 });
+      const read = await disclosures(fresh.pool, { citizen: 'C0000001X' });
+      expect(read.map(({ seq: _seq, hash: _hash, ...rest }) => rest)).toEqual([old, entry({ requestId: 'after-030', householdRefs: ['C0000001X'] })]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
   it('keeps the fields and reasons that entries share once, names them by hash, and finds a part changed or gone at the first entry naming it', async () => {
     const fresh = await createTestDatabase();
     try {
@@ -452,6 +507,32 @@ describe('audit store: sealing as the trail grows', () => {
       expect(anti, JSON.stringify(logReads)).toMatchObject({ 'Actual Rows': 5005 });
       // The heap is read only for the entries found unsealed: none here.
       for (const node of logReads) if (node !== anti) expect(node['Actual Loops'], JSON.stringify(node)).toBe(0);
+    } finally {
+      await owner.end();
+    }
+  });
+
+  // After the 5,005 entries above: on a handful of rows a sequential scan is cheaper, and rightly chosen.
+  it("finds a citizen's entries, household mentions included, through the indexes, not by reading the trail", async () => {
+    await appendAudit(db.pool, [entry({ citizenRef: 'C-READ', requestId: 'about' }), entry({ requestId: 'named', householdRefs: ['C-MEMBER', 'C-READ'] }),
+      entry({ requestId: 'other', householdRefs: ['C-MEMBER'] })]);
+    expect((await disclosures(db.pool, { citizen: 'C-READ' })).map((e) => e.requestId)).toEqual(['about', 'named']);
+    // The statement disclosures sends, captured, then explained as the owner.
+    let sent: { text: string; values: unknown[] } | undefined;
+    const capture = { query: async (text: string, values: unknown[]) => ((sent = { text, values }), { rows: [] }) } as unknown as pg.Pool;
+    await disclosures(capture, { citizen: ['C-READ', 'C-OLD'], limit: 1_000_000 });
+    const owner = new pg.Client({ connectionString: db.url });
+    await owner.connect();
+    try {
+      await owner.query('ANALYZE audit_log');
+      // Sent as disclosures sends it, unnamed with its values, so planned for them.
+      const explained = await owner.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${sent!.text}`, sent!.values);
+      const plan = (explained.rows[0]['QUERY PLAN'] as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan;
+      const logReads = nodes(plan).filter((n) => n['Relation Name'] === 'audit_log' || typeof n['Index Name'] === 'string');
+      expect(logReads.map((n) => [n['Node Type'], n['Index Name']]), JSON.stringify(plan)).toEqual(expect.arrayContaining([
+        ['Bitmap Index Scan', 'audit_log_citizen'], ['Bitmap Index Scan', 'audit_log_household'],
+      ]));
+      expect(logReads.every((n) => n['Node Type'] !== 'Seq Scan' && n['Index Name'] !== 'audit_log_pkey')).toBe(true);
     } finally {
       await owner.end();
     }

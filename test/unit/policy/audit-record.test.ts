@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
-import { contentHash, sealsAfter, verifySeals } from '../../../src/audit/chain.js';
+import { canonicalJson, contentHash, sealsAfter, verifySeals } from '../../../src/audit/chain.js';
 import { auditRecord } from '../../../src/policy/audit-record.js';
 import { decide } from '../../../src/policy/decide.js';
 import { filterView } from '../../../src/policy/filter.js';
@@ -44,6 +44,33 @@ describe('auditRecord', () => {
     expect(entry.fieldsDisclosed).toContain('household[].name');
     const [seal] = sealsAfter(null, [{ auditSeq: 1, entryHash: contentHash({ ...entry, seq: 1 }) }]);
     expect(verifySeals([{ ...seal!, row: { prevHash: null, hash: seal!.entryHash, entry } }])).toEqual({ ok: true, count: 1 });
+  });
+
+  it('records the household members the view named, sorted, and no such key when it named none', () => {
+    const request = input({
+      caller: { clientId: 11, orgId: NHS, role: 'partner' },
+      purpose: 'direct-service-delivery',
+      agreements: [
+        agreement({ id: 'ISA-NHS', version: 2, parties: { provider: { orgId: 1 }, recipients: [NHS] }, purposes: ['direct-service-delivery'], lawfulBasis: 'consent', categories: ['contact', 'household'] }),
+      ],
+      citizen: { ref: CITIZEN, consents: [consent()], objections: [], restrictions: [] },
+    });
+    const decision = decide(request);
+    const record = (sent: CitizenView | null) =>
+      auditRecord({ at: NOW, requestId: 'req-3', action: 'citizen.read', caller: request.caller, purpose: request.purpose, citizenRef: CITIZEN, decision, view: sent, breakGlass: null });
+    const two = filterView({ ...view, household: [{ citizenRef: 'CH-0000-0009', name: 'T TESTER' }, { citizenRef: 'CH-0000-0002', name: 'A TESTER' }] }, decision);
+    const named = record(two);
+    expect(named.householdRefs).toEqual(['CH-0000-0002', 'CH-0000-0009']);
+    // Keys in code-unit order, as hashing and the store's "before seq" rule take them.
+    const keys = Object.keys(named);
+    expect(keys).toEqual([...keys].sort());
+    expect(keys.indexOf('householdRefs')).toBe(keys.indexOf('fieldsDisclosed') + 1);
+    for (const sent of [filterView({ ...view, household: [] }, decision), null]) {
+      const none = record(sent);
+      expect(Object.keys(none)).not.toContain('householdRefs');
+      // So its text, and hash, are those of an entry made before householdRefs existed.
+      expect(canonicalJson(none)).not.toContain('householdRefs');
+    }
   });
 
   it('records a denied break-glass attempt with its reason', () => {
