@@ -385,7 +385,7 @@ interface Row {
   categories_disclosed: AuditEntry['categoriesDisclosed']; categories_denied: AuditEntry['categoriesDenied']; fields_disclosed: string[];
   decision: AuditEntry['decision']; reasons: AuditEntry['reasons']; policy_version: string; break_glass_reason: string | null;
   review_required: boolean; detail: Record<string, unknown> | null;
-  /** Null when the entry has no householdRefs (its key absent, as in every entry written before migration 030). */
+  /** Null when the entry has no householdRefs (its key absent, as in every entry written before migration 029). */
   household_refs: string[] | null;
   /** Set when fields_disclosed or reasons is kept in audit_part (migration 027): its hash there. */
   fields_part: string | null; reasons_part: string | null;
@@ -602,7 +602,7 @@ export async function disclosures(db: Queryable, filters: DisclosureFilters): Pr
     params.push(value);
     where.push(sql(`$${params.length}`));
   };
-  // Entries about the citizen, and those whose view named them as a household member (index audit_log_household, migration 030).
+  // Entries about the citizen, and those whose view named them as a household member (index audit_log_household, migration 029).
   if (filters.citizen !== undefined) {
     add((p) => `(citizen_ref = ANY(${p}::text[]) OR household_refs ?| ${p}::text[])`, ([] as string[]).concat(filters.citizen));
   }

@@ -378,12 +378,12 @@ describe('audit store: one entry at a time', () => {
     expect(await verifyAudit(db.pool)).toMatchObject({ ok: true });
   });
 
-  it('reads back and verifies entries written before migration 030, without household members', async () => {
+  it('reads back and verifies entries written before migration 029, without household members', async () => {
     const fresh = await createTestDatabase({ migrate: false });
     try {
       const names = await migrationNames();
-      await runner({ databaseUrl: fresh.url, dir: MIGRATIONS_DIR, direction: 'up', migrationsTable: 'pgmigrations', count: names.indexOf('030_audit_household'), log: () => undefined });
-      const old = entry({ requestId: 'before-030' });
+      await runner({ databaseUrl: fresh.url, dir: MIGRATIONS_DIR, direction: 'up', migrationsTable: 'pgmigrations', count: names.indexOf('029_audit_household'), log: () => undefined });
+      const old = entry({ requestId: 'before-029' });
       const { rows: [{ seq }] } = await fresh.pool.query("SELECT nextval('audit_log_seq')::int AS seq");
       await fresh.pool.query(
         `INSERT INTO audit_log (seq, hash, at, request_id, action, client_id, org_id, role, purpose, citizen_ref, agreements, consent_ids,
@@ -395,10 +395,10 @@ describe('audit store: one entry at a time', () => {
           old.breakGlassReason, old.reviewRequired],
       );
       await migrate(fresh.url);
-      await withAudit(fresh.pool, async () => ({ result: null, entries: [entry({ requestId: 'after-030', householdRefs: ['C0000001X'] })] }));
+      await withAudit(fresh.pool, async () => ({ result: null, entries: [entry({ requestId: 'after-029', householdRefs: ['C0000001X'] })] }));
       expect(await verifyAudit(fresh.pool)).toEqual({ ok: true, count: 2, pending: 0 });
       const read = await disclosures(fresh.pool, { citizen: 'C0000001X' });
-      expect(read.map(({ seq: _seq, hash: _hash, ...rest }) => rest)).toEqual([old, entry({ requestId: 'after-030', householdRefs: ['C0000001X'] })]);
+      expect(read.map(({ seq: _seq, hash: _hash, ...rest }) => rest)).toEqual([old, entry({ requestId: 'after-029', householdRefs: ['C0000001X'] })]);
     } finally {
       await fresh.drop();
     }
