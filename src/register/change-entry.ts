@@ -16,45 +16,16 @@ export interface RegisterChange {
   after: unknown;
 }
 
-export function registerChangeEntry(client: AuthenticatedClient, requestId: string, at: Date, change: RegisterChange): StoredEntry {
+/** An entry of the register's own work: permitted, disclosing no category of a view; the caller adds what it concerns. */
+function registerEntry(client: AuthenticatedClient, requestId: string, at: Date, action: string, purpose: string, citizenRef: string | null): StoredEntry {
   return {
     at: at.toISOString(),
     requestId,
-    action: change.action,
+    action,
     clientId: client.id,
     orgId: client.orgId,
     role: client.role,
-    purpose: REGISTER_PURPOSE,
-    citizenRef: change.citizenRef ?? null,
-    agreements: change.agreement ? [change.agreement] : [],
-    consentIds: change.consentId ? [change.consentId] : [],
-    categoriesDisclosed: [],
-    categoriesDenied: [],
-    fieldsDisclosed: [],
-    decision: 'permit',
-    reasons: {},
-    policyVersion: POLICY_VERSION,
-    breakGlassReason: null,
-    reviewRequired: false,
-    // JSON round trip: the stored jsonb must read back to exactly what was hashed.
-    detail: JSON.parse(JSON.stringify({ before: change.before ?? null, after: change.after ?? null })) as Record<string, unknown>,
-  };
-}
-
-/**
- * The audit entry of a read of one citizen's register records: like the
- * access explanation, it tells the reader the person's consents, objections
- * or restrictions, so it is recorded (purpose data-protection-oversight).
- */
-export function registerReadEntry(client: AuthenticatedClient, requestId: string, at: Date, citizenRef: string, kind: string): StoredEntry {
-  return {
-    at: at.toISOString(),
-    requestId,
-    action: `register.${kind}.read`,
-    clientId: client.id,
-    orgId: client.orgId,
-    role: client.role,
-    purpose: OVERSIGHT_PURPOSE,
+    purpose,
     citizenRef,
     agreements: [],
     consentIds: [],
@@ -67,4 +38,23 @@ export function registerReadEntry(client: AuthenticatedClient, requestId: string
     breakGlassReason: null,
     reviewRequired: false,
   };
+}
+
+export function registerChangeEntry(client: AuthenticatedClient, requestId: string, at: Date, change: RegisterChange): StoredEntry {
+  return {
+    ...registerEntry(client, requestId, at, change.action, REGISTER_PURPOSE, change.citizenRef ?? null),
+    agreements: change.agreement ? [change.agreement] : [],
+    consentIds: change.consentId ? [change.consentId] : [],
+    // JSON round trip: the stored jsonb must read back to exactly what was hashed.
+    detail: JSON.parse(JSON.stringify({ before: change.before ?? null, after: change.after ?? null })) as Record<string, unknown>,
+  };
+}
+
+/**
+ * The audit entry of a read of one citizen's register records: like the
+ * access explanation, it tells the reader the person's consents, objections
+ * or restrictions, so it is recorded (purpose data-protection-oversight).
+ */
+export function registerReadEntry(client: AuthenticatedClient, requestId: string, at: Date, citizenRef: string, kind: string): StoredEntry {
+  return registerEntry(client, requestId, at, `register.${kind}.read`, OVERSIGHT_PURPOSE, citizenRef);
 }
