@@ -1,4 +1,8 @@
-/** The audit entry of a register change: who changed which record, and the record before and after. */
+/**
+ * Audit entries of the register's own work and of oversight: a register
+ * change (who changed which record, and the record before and after), a
+ * read of a citizen's register records, a refused oversight request.
+ */
 import type { AuthenticatedClient } from '../auth/clients.js';
 import type { StoredEntry } from '../audit/store.js';
 import { OVERSIGHT_PURPOSE } from '../citizens/access-explanation.js';
@@ -57,4 +61,13 @@ export function registerChangeEntry(client: AuthenticatedClient, requestId: stri
  */
 export function registerReadEntry(client: AuthenticatedClient, requestId: string, at: Date, citizenRef: string, kind: string): StoredEntry {
   return registerEntry(client, requestId, at, `register.${kind}.read`, OVERSIGHT_PURPOSE, citizenRef);
+}
+
+/**
+ * The audit entry of a request about one citizen refused for the caller's
+ * role (subject access, an access explanation, a citizen's register
+ * records): a denial of access to that person, so the DPO sees attempts.
+ */
+export function refusedEntry(client: AuthenticatedClient, requestId: string, at: Date, citizenRef: string, action: string): StoredEntry {
+  return { ...registerEntry(client, requestId, at, action, OVERSIGHT_PURPOSE, citizenRef), decision: 'deny' };
 }

@@ -3,8 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
 import { ClientCache, ClientChangeListener } from '../../auth/client-cache.js';
+import { withAudit } from '../../audit/store.js';
 import { authenticateMany, type AuthenticatedClient } from '../../auth/clients.js';
 import { Batcher } from '../../db/batcher.js';
+import { refusedEntry } from '../../register/change-entry.js';
 import type { Role } from '../../../schemas/roles.js';
 import { HubError } from '../errors.js';
 
@@ -35,6 +37,19 @@ export function requireRole(client: AuthenticatedClient, roles: readonly Role[])
   if (!roles.includes(client.role)) {
     throw new HubError('forbidden', `This operation needs one of the roles: ${roles.join(', ')}`);
   }
+}
+
+/**
+ * requireRole for a request about one citizen: a refusal is a denial of
+ * access to that person, recorded in the audit trail (as `action`, decision
+ * deny) before the 403 is answered.
+ */
+export async function requireRoleAudited(
+  pool: pg.Pool, client: AuthenticatedClient, roles: readonly Role[], about: { citizenRef: string; action: string; requestId: string; at: Date },
+): Promise<void> {
+  if (roles.includes(client.role)) return;
+  await withAudit(pool, async () => ({ result: null, entries: [refusedEntry(client, about.requestId, about.at, about.citizenRef, about.action)] }));
+  requireRole(client, roles);
 }
 
 /**

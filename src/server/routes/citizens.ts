@@ -23,7 +23,7 @@ import { pipelinedPool } from '../../db/transaction.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { RegisterInputCache } from '../../register/input-cache.js';
 import { errorResponses, HubError } from '../errors.js';
-import { clientOf, requireRole } from '../plugins/auth.js';
+import { clientOf, requireRoleAudited } from '../plugins/auth.js';
 
 export interface CitizenRouteOptions {
   pool: pg.Pool;
@@ -185,8 +185,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       response: { 200: Type.Object({ citizenRef: Type.String(), explanations: Type.Array(Explanation) }), ...errorResponses },
     },
   }, async (request, reply) => {
-    requireRole(clientOf(request), ['dpo']);
     const { ref } = request.params;
+    await requireRoleAudited(opts.pool, clientOf(request), ['dpo'], { citizenRef: ref, action: 'citizen.access-explanation', requestId: String(request.id), at: ctx.clock() });
     const { org, purpose, role } = request.query;
     if (!options.purposes.includes(purpose)) throw new HubError('purpose-required', `purpose is not a known purpose; use one of: ${options.purposes.join(', ')}`);
     const found = await held(ref);
@@ -214,8 +214,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     },
   }, async (request, reply) => {
     const client = clientOf(request);
-    requireRole(client, ['dpo']);
     const { ref } = request.params;
+    await requireRoleAudited(opts.pool, client, ['dpo'], { citizenRef: ref, action: 'citizen.subject-access', requestId: String(request.id), at: ctx.clock() });
     const found = await held(ref);
     if ('redirectTo' in found) return reply.code(308).header('location', moved(request, ref)(found.redirectTo)).send();
     return subjectAccess(opts.pool, opts.source, client, ref, found.view, String(request.id), ctx.clock()) as never;

@@ -23,7 +23,7 @@ import {
 } from '../../register/citizen-records.js';
 import { RegisterError } from '../../register/errors.js';
 import { errorResponses, HubError } from '../errors.js';
-import { clientOf, requireRole } from '../plugins/auth.js';
+import { clientOf, requireRole, requireRoleAudited } from '../plugins/auth.js';
 
 export interface RegisterRouteOptions {
   pool: pg.Pool;
@@ -296,8 +296,8 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       schema: { tags: ['register'], summary: `A citizen's ${kind}, withdrawn and lifted ones included`, params: CitizenRef, response: { 200: Type.Pick(RegisterOf, ['citizenRef', kind]), ...errorResponses } },
     }, async (request) => {
       const client = clientOf(request);
-      requireRole(client, READERS);
       const { ref } = request.params as { ref: string };
+      await requireRoleAudited(pool, client, READERS, { citizenRef: ref, action: `register.${kind}.read`, requestId: String(request.id), at: clock() });
       // Records kept against references merged into this one count for its reads, so they are listed too (each names its reference).
       const refs = await ownRefs(ref);
       return withAudit(pool, async (db) => ({

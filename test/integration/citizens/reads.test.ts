@@ -243,6 +243,17 @@ describe('citizen reads with purpose, policy and audit', () => {
     expect(asked).toMatchObject({ action: 'citizen.access-explanation', citizenRef: 'C1', purpose: 'data-protection-oversight', role: 'dpo', decision: 'permit' });
     expect((asked as { detail?: unknown }).detail).toEqual({ explainedFor: { org: police.orgId, purpose: 'safeguarding', roles: ['partner'] } });
     expect((await hub.app.inject({ url: `/v1/citizens/C1/access-explanation?org=${police.orgId}&purpose=safeguarding`, headers: auth(adviser.key) })).statusCode).toBe(403);
+    // Refused requests about a person are denials of access to them: audited, so the DPO sees the attempts.
+    expect((await hub.app.inject({ url: '/v1/citizens/C2/subject-access', headers: auth(adviser.key) })).statusCode).toBe(403);
+    expect((await hub.app.inject({ url: '/v1/citizens/C2/restrictions', headers: auth(adviser.key) })).statusCode).toBe(403);
+    const { rows } = await hub.db.pool.query<{ action: string; citizen_ref: string; decision: string; purpose: string }>(
+      "SELECT action, citizen_ref, decision, purpose FROM audit_log WHERE client_id = $1 AND decision = 'deny' AND purpose = 'data-protection-oversight' ORDER BY seq",
+      [adviser.clientId]);
+    expect(rows).toEqual([
+      { action: 'citizen.access-explanation', citizen_ref: 'C1', decision: 'deny', purpose: 'data-protection-oversight' },
+      { action: 'citizen.subject-access', citizen_ref: 'C2', decision: 'deny', purpose: 'data-protection-oversight' },
+      { action: 'register.restrictions.read', citizen_ref: 'C2', decision: 'deny', purpose: 'data-protection-oversight' },
+    ]);
   });
 
   it('keeps personal values out of the log', () => {
