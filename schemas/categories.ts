@@ -36,6 +36,17 @@ export const PURPOSES = [
 export const Purpose = Type.String({ pattern: '^[a-z][a-z0-9-]{1,63}$' });
 export type Purpose = Static<typeof Purpose>;
 
+/**
+ * The category of the fact that a source system holds a record about someone:
+ * being known to social care is social-care data. Systems not named here are
+ * service involvement.
+ */
+const SYSTEM_CATEGORY: Readonly<Record<string, DataCategory>> = { revenues: 'revenues', housing: 'housing', 'social-care': 'social-care', smartcard: 'concessions' };
+export const categoryOfSystem = (system: string): DataCategory => (Object.hasOwn(SYSTEM_CATEGORY, system) ? SYSTEM_CATEGORY[system]! : 'service-involvement');
+
+/** Every category that naming a source system can disclose. */
+export const SYSTEM_CATEGORIES: readonly DataCategory[] = [...new Set([...Object.values(SYSTEM_CATEGORY), 'service-involvement' as const])];
+
 export function isDataCategory(value: string): value is DataCategory {
   return (DATA_CATEGORIES as readonly string[]).includes(value);
 }

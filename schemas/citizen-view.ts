@@ -11,8 +11,8 @@ import { Contact, Entitlement, PersonName, ServiceInvolvement } from './source-r
 
 
 export const Provenance = Type.Object({
-  system: Type.String(),
-  sourceRef: Type.String(),
+  system: Nullable(Type.String({ description: 'the source system; null, with sourceRef, unless the caller may see every category that naming a system can disclose (being known to social care is social-care data)' })),
+  sourceRef: Nullable(Type.String({ description: "the record's reference in that system; null with system" })),
   asOf: Type.String({ format: 'date-time', description: 'when the hub received the value' }),
   verified: Type.Boolean(),
 });

@@ -8,7 +8,7 @@
  */
 import type pg from 'pg';
 import type { CitizenView, Provenance } from '../../schemas/citizen-view.js';
-import type { DataCategory } from '../../schemas/categories.js';
+import { categoryOfSystem, type DataCategory } from '../../schemas/categories.js';
 import type { Entitlement, PersonName, SourceRecord } from '../../schemas/source-record.js';
 import type { LinkedBy } from './accounts.js';
 import { currentName } from './features.js';
@@ -51,10 +51,7 @@ const ENTITLEMENT_CATEGORY: Record<Entitlement['kind'], DataCategory> = {
   other: 'service-involvement',
 };
 
-const SYSTEM_CATEGORY: Record<string, DataCategory> = { revenues: 'revenues', housing: 'housing', 'social-care': 'social-care', smartcard: 'concessions' };
-
 export const categoryOfEntitlement = (kind: Entitlement['kind']): DataCategory => ENTITLEMENT_CATEGORY[kind];
-export const categoryOfSystem = (system: string): DataCategory => SYSTEM_CATEGORY[system] ?? 'service-involvement';
 
 /** One linked record, as survivorship sees it. */
 export interface LinkedSource {
@@ -155,7 +152,7 @@ export function buildCitizenView(ref: string, sources: readonly LinkedSource[], 
   return {
     ref,
     identity: {
-      name: current ? { value: current.value, source: provenance(current) } : { value: { title: null, forenames: [], surname: '?', suffix: null, raw: null, kind: 'current' }, source: { system: '', sourceRef: '', asOf: new Date(0).toISOString(), verified: false } },
+      name: current ? { value: current.value, source: provenance(current) } : { value: { title: null, forenames: [], surname: '?', suffix: null, raw: null, kind: 'current' }, source: { system: null, sourceRef: null, asOf: new Date(0).toISOString(), verified: false } },
       otherNames: otherNames.map((n) => ({ value: n.value, source: provenance(n) })),
       dateOfBirth: survivor('dateOfBirth', sources, rules, (r) => r.dateOfBirth),
       sex: survivor('sex', sources, rules, (r) => r.sex),

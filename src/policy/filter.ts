@@ -1,10 +1,15 @@
 /**
  * Applies a decision to a built citizen view: denied sections and items are
  * removed before anything is serialised, and the denied categories are listed
- * in `withheld`.
+ * in `withheld`. A value's provenance names the system that holds a record
+ * about the person, which is data of that system's category (being known to
+ * social care is social-care data): a linked record is listed only when its
+ * system's category is permitted, and provenance names systems only for a
+ * caller who may see every category a system's name can disclose. Naming
+ * some and not others would tell where the unnamed values came from.
  */
-import { DATA_CATEGORIES, isDataCategory, type DataCategory } from '../../schemas/categories.js';
-import { CATEGORY_OF_SECTION, type CitizenView } from '../../schemas/citizen-view.js';
+import { categoryOfSystem, DATA_CATEGORIES, isDataCategory, SYSTEM_CATEGORIES, type DataCategory } from '../../schemas/categories.js';
+import { CATEGORY_OF_SECTION, type CitizenView, type Provenance } from '../../schemas/citizen-view.js';
 import type { Decision } from './decide.js';
 
 type Section = keyof typeof CATEGORY_OF_SECTION;
@@ -19,12 +24,53 @@ export function filterView(view: CitizenView, decision: Decision): CitizenView {
   // An item whose category is not one we know is withheld too: deny by default.
   if (out.entitlements) out.entitlements = out.entitlements.filter((e) => permitted.has(e.category));
   if (out.involvements) out.involvements = out.involvements.filter((i) => permitted.has(i.category));
+  if (out.sourceRecords) out.sourceRecords = out.sourceRecords.filter((r) => permitted.has(categoryOfSystem(r.system)));
+  if (!SYSTEM_CATEGORIES.every((c) => permitted.has(c))) unnameSystems(out);
   // Every denied category is listed, present in this view or not: listing only
   // the ones present would tell the caller what the hidden data is about.
   const withheld = new Set<string>(view.withheld);
   for (const category of DATA_CATEGORIES) if (!permitted.has(category)) withheld.add(category);
   out.withheld = DATA_CATEGORIES.filter((c) => withheld.has(c));
   return out;
+}
+
+const unnamed = <T extends { source: Provenance }>(item: T): T =>
+  ({ ...item, source: { system: null, sourceRef: null, asOf: item.source.asOf, verified: item.source.verified } });
+
+/** Replaces, in the filtered copy `out`, every value's provenance with one that names no system. */
+function unnameSystems(out: CitizenView): void {
+  const identity = out.identity;
+  if (identity) {
+    out.identity = {
+      name: unnamed(identity.name),
+      otherNames: identity.otherNames.map(unnamed),
+      dateOfBirth: identity.dateOfBirth && unnamed(identity.dateOfBirth),
+      sex: identity.sex && unnamed(identity.sex),
+      nhsNumber: identity.nhsNumber && unnamed(identity.nhsNumber),
+      nino: identity.nino && unnamed(identity.nino),
+    };
+  }
+  if (out.contact) out.contact = out.contact.map(unnamed);
+  if (out.addresses) out.addresses = out.addresses.map(unnamed);
+  if (out.entitlements) out.entitlements = out.entitlements.map(unnamed);
+  if (out.involvements) out.involvements = out.involvements.map(unnamed);
+}
+
+/** The systems a view names, in provenance and in its list of linked records. */
+function namedSystems(view: CitizenView): Set<string> {
+  const systems = new Set<string>();
+  const add = (source: Provenance | undefined) => {
+    if (source?.system) systems.add(source.system);
+  };
+  const identity = view.identity;
+  if (identity) {
+    add(identity.name.source);
+    for (const n of identity.otherNames) add(n.source);
+    for (const v of [identity.dateOfBirth, identity.sex, identity.nhsNumber, identity.nino]) add(v?.source);
+  }
+  for (const list of [view.contact, view.addresses, view.entitlements, view.involvements]) for (const item of list ?? []) add(item.source);
+  for (const r of view.sourceRecords ?? []) systems.add(r.system);
+  return systems;
 }
 
 /**
@@ -40,7 +86,7 @@ export function disclosedFields(view: CitizenView): string[] {
   return [...paths].sort();
 }
 
-/** The categories the view actually contains data of. */
+/** The categories the view actually contains data of, counting the systems it names. */
 export function disclosedCategories(view: CitizenView): DataCategory[] {
   const present = new Set<string>();
   for (const section of SECTIONS) {
@@ -50,6 +96,7 @@ export function disclosedCategories(view: CitizenView): DataCategory[] {
   for (const item of [...(view.entitlements ?? []), ...(view.involvements ?? [])]) {
     if (isDataCategory(item.category)) present.add(item.category);
   }
+  for (const system of namedSystems(view)) present.add(categoryOfSystem(system));
   return DATA_CATEGORIES.filter((c) => present.has(c));
 }
 

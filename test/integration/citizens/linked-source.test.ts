@@ -47,7 +47,7 @@ describe('citizen reads from the linkage tables', () => {
       method: 'POST', url: '/v1/register/agreements', headers: { authorization: `Bearer ${dpo}` },
       payload: {
         id: 'ISA-CC', title: 'Contact centre', parties: { provider: { orgId: council.client.orgId }, recipients: [council.client.orgId] }, roles: null,
-        purposes: ['contact-centre-enquiry'], categories: ['identity', 'contact', 'address', 'household', 'service-involvement'],
+        purposes: ['contact-centre-enquiry'], categories: ['identity', 'contact', 'address', 'household', 'revenues', 'concessions', 'service-involvement'],
         lawfulBasis: 'public-task', art9Condition: null, legalGateway: 'Local Government Act 1972 s.111', dpiaReference: 'DPIA-1',
         startDate: '2026-01-01', endDate: null, reviewDate: '2027-01-01', status: 'active',
       },
@@ -80,6 +80,44 @@ describe('citizen reads from the linkage tables', () => {
     const [zebedee] = (await search('surname=QUARTERMAINE&forename=ZEBEDEE')).citizens;
     const view = (await read(adviser, `/v1/citizens/${zebedee!.ref}`)).json() as CitizenView;
     expect(view.household?.map((h) => h.name)).toEqual(['ODETTE QUARTERMAINE']);
+  });
+
+  it('names the systems that hold records about a person only to a reader who may see every category a system name tells', async () => {
+    const agree = async (org: string, categories: string[]) => {
+      const reader = await createClient(hub.db.pool, { org, role: 'adviser' });
+      const created = await hub.app.inject({
+        method: 'POST', url: '/v1/register/agreements', headers: { authorization: `Bearer ${dpo}` },
+        payload: {
+          id: `ISA-${reader.client.orgId}`, title: org, parties: { provider: { orgId: reader.client.orgId }, recipients: [reader.client.orgId] }, roles: null,
+          purposes: ['contact-centre-enquiry'], categories, lawfulBasis: 'public-task', art9Condition: { condition: 'h', text: 'health or social care' },
+          legalGateway: 'Care Act 2014', dpiaReference: 'DPIA-2', startDate: '2026-01-01', endDate: null, reviewDate: '2027-01-01', status: 'active',
+        },
+      });
+      expect(created.statusCode).toBe(201);
+      return reader.key;
+    };
+    const [zebedee] = (await search('surname=QUARTERMAINE&forename=ZEBEDEE')).citizens;
+    const systemsNamed = (view: CitizenView) => [view.identity!.name.source, view.identity!.dateOfBirth!.source, ...view.addresses!.map((a) => a.source)].map((s) => s.system);
+
+    // The contact centre may see revenues and concessions records but not housing or social care: the records of
+    // the systems it may see are listed, and no value says which system it came from.
+    const adviserView = (await read(adviser, `/v1/citizens/${zebedee!.ref}`)).json() as CitizenView;
+    expect(adviserView.sourceRecords?.map((r) => r.sourceRef).sort()).toEqual(['RQ1', 'SC123456']);
+    expect(new Set(systemsNamed(adviserView))).toEqual(new Set([null]));
+    const audited = await hub.db.pool.query<{ categories_disclosed: string[] }>(
+      "SELECT categories_disclosed FROM audit_log WHERE action = 'citizen.read' AND citizen_ref = $1 ORDER BY seq DESC LIMIT 1", [zebedee!.ref]);
+    expect(audited.rows[0]!.categories_disclosed).toEqual(expect.arrayContaining(['revenues', 'concessions', 'service-involvement']));
+
+    const care = await agree('Northby Council Care Team', ['identity', 'address', 'revenues', 'housing', 'social-care', 'concessions', 'service-involvement']);
+    const careView = (await read(care, `/v1/citizens/${zebedee!.ref}`)).json() as CitizenView;
+    expect(systemsNamed(careView).every((s) => s === 'revenues' || s === 'smartcard')).toBe(true);
+    expect(careView.identity!.name.source.sourceRef).toMatch(/^(RQ1|SC123456)$/);
+
+    const partner = await agree('Northby Police', ['identity', 'address', 'service-involvement']);
+    const partnerView = (await read(partner, `/v1/citizens/${zebedee!.ref}`)).json() as CitizenView;
+    expect(partnerView.identity!.name.value.surname).toBe('QUARTERMAINE');
+    expect(partnerView.sourceRecords).toEqual([]);
+    expect(JSON.stringify({ ...partnerView, withheld: [] })).not.toMatch(/revenues|smartcard|RQ1|SC123456/);
   });
 
   it('gives the DPO the account history in a subject access export', async () => {

@@ -43,8 +43,10 @@ describe('filterView', () => {
 
   it('removes denied sections and lists every denied category as withheld', () => {
     const filtered = filterView(view, decisionFor(['identity', 'address']));
-    expect(filtered.identity).toEqual(view.identity);
-    expect(filtered.addresses).toEqual(view.addresses);
+    // The values stay; their provenance names no system (see below).
+    const unnamed = (v: unknown) => JSON.parse(JSON.stringify(v).replaceAll('"system":"revenues","sourceRef":"CT-1"', '"system":null,"sourceRef":null')) as unknown;
+    expect(filtered.identity).toEqual(unnamed(view.identity));
+    expect(filtered.addresses).toEqual(unnamed(view.addresses));
     expect(filtered).not.toHaveProperty('contact');
     expect(filtered).not.toHaveProperty('household');
     expect(filtered).not.toHaveProperty('sourceRecords');
@@ -67,6 +69,31 @@ describe('filterView', () => {
     const copy = structuredClone(view);
     filterView(view, decisionFor(['identity']));
     expect(view).toEqual(copy);
+  });
+
+  it('names source systems only to a caller who may see every category a system name can disclose', () => {
+    const scVia = { ...source, system: 'social-care', sourceRef: 'SC-9' };
+    const fromCare: CitizenView = {
+      ...view,
+      identity: { ...view.identity!, name: { value: name, source: scVia } },
+      sourceRecords: [...view.sourceRecords!, { system: 'social-care', sourceRef: 'SC-9', linkedAt: '2026-05-01T00:00:00Z', linkedBy: 'model', closed: false }],
+    };
+    const partial = filterView(fromCare, decisionFor(['identity', 'contact', 'address', 'revenues', 'service-involvement']));
+    expect(Value.Errors(CitizenView, partial)).toEqual([]);
+    // Nothing in the response names a system, so nothing tells that a value came from social care.
+    expect(JSON.stringify({ ...partial, withheld: [] })).not.toMatch(/social-care|SC-9/);
+    expect(partial.identity?.name.source).toEqual({ system: null, sourceRef: null, asOf: source.asOf, verified: true });
+    expect(partial.contact?.[0]?.source.system).toBeNull();
+    expect(partial.addresses?.[0]?.source.sourceRef).toBeNull();
+    expect(partial.entitlements?.map((e) => e.source.system)).toEqual([null]);
+    // The linked records of systems whose category is permitted stay listed.
+    expect(partial.sourceRecords).toEqual(view.sourceRecords);
+
+    const all = filterView(fromCare, decisionFor(['identity', 'revenues', 'housing', 'social-care', 'concessions', 'service-involvement']));
+    expect(all.identity?.name.source).toEqual(scVia);
+    expect(all.sourceRecords?.map((r) => r.system)).toEqual(['revenues', 'social-care']);
+    expect(disclosedCategories(all)).toContain('social-care');
+    expect(disclosedCategories(partial)).not.toContain('social-care');
   });
 
   it('keeps categories already withheld', () => {
