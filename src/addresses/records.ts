@@ -5,12 +5,17 @@
 import type pg from 'pg';
 import type { MatchInput } from '../../matching/address/index.js';
 import type { SourceRecord } from '../../schemas/source-record.js';
+import { currentAddress } from '../linkage/features.js';
 import type { AddressMatcher } from './matcher.js';
 import * as sql from './sql.js';
 
-/** The address a record is matched on: its residential address, else its first one. */
+/**
+ * The address a record is matched on: the one the person lives at, chosen as
+ * linkage chooses it, so that the UPRN found is the one the golden record,
+ * linkage and the occupants of a property take for the record's home.
+ */
 export function matchInputOf(record: SourceRecord): MatchInput | null {
-  const address = record.addresses.find((a) => a.kind === 'residential') ?? record.addresses[0];
+  const address = currentAddress(record);
   if (!address) return null;
   return { text: address.lines.join(', '), postcode: address.postcode, uprn: address.uprn, crossReference: address.crossReference };
 }

@@ -6,6 +6,7 @@ import { AddressMatcher } from '../../../src/addresses/matcher.js';
 import { matchSourceRecords } from '../../../src/addresses/records.js';
 import { importGazetteer } from '../../../src/gazetteer/import.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
+import { sourceRecord, store } from '../linkage/people.js';
 import { tinyAbp } from '../../support/tiny-council.js';
 
 describe('address matching API and review queue', () => {
@@ -49,6 +50,15 @@ describe('address matching API and review queue', () => {
     expect(result.uprn === 100001 || result.status !== 'matched').toBe(true);
     const ambiguous = await match('text=Mill+Lane+Northby');
     expect(ambiguous.status).not.toBe('matched');
+  });
+
+  it("matches a record on the home it has now, not on an ended one listed before it", async () => {
+    const mover = sourceRecord({ system: 'housing', ref: 'HMOVE1', forenames: ['MAUD'], surname: 'MOVEWELL', lines: ['2 MILL LANE', 'NORTHBY'], postcode: 'ZZ1 1AB' });
+    const moved = { ...mover.addresses[0]!, lines: ['FLAT 1, RIVERSIDE CT', '5 HIGH ST'], postcode: 'ZZ1 2BD', from: '2026-03-01' };
+    const [id] = await store(hub.db.pool, [{ ...mover, addresses: [{ ...mover.addresses[0]!, to: '2026-02-28' }, moved] }]);
+    await matchSourceRecords(hub.db.pool, new AddressMatcher(hub.db.pool), [id!]);
+    const stored = await hub.db.pool.query<{ uprn: number; status: string }>('SELECT uprn, status FROM address_match WHERE source_record_id = $1', [id]);
+    expect(stored.rows).toEqual([{ uprn: 100011, status: 'matched' }]);
   });
 
   it('sends uncertain source addresses to review, and reuses a steward decision for the same input', async () => {
