@@ -145,7 +145,8 @@ function compile(t: AnyRecordTable): Compiled {
     const onEmpty = kind.endsWith('!') ? `return fail(${i}, 'required but empty');` : `${name} = null;`;
     const base = kind.replace('!', '');
     if (base === 'text') {
-      lines.push(`let ${name}; if (v === '') { ${onEmpty} } else ${name} = v;`);
+      // PostgreSQL text cannot hold U+0000: refused here, the line named, rather than failing the load at COPY.
+      lines.push(`let ${name}; if (v === '') { ${onEmpty} } else if (v.includes('\\0')) return fail(${i}, 'contains a NUL character (U+0000)'); else ${name} = v;`);
     } else {
       lines.push(
         `let ${name}; if (v === '') { ${onEmpty} } else { x = readers.${base}(v);`,

@@ -141,7 +141,9 @@ describe('readGazetteer: AddressBase Premium, mixed record types', () => {
     const badStatus = fields(ABP[24], 24, { UPRN: 1, LPI_KEY: 'K', LANGUAGE: 'ENG', LOGICAL_STATUS: 2, USRN: 2 });
     const noUsrn = fields(ABP[24], 24, { UPRN: 1, LPI_KEY: 'K', LANGUAGE: 'ENG', LOGICAL_STATUS: 1 });
     const short = blpu.slice(0, -1);
-    const text = csv([header(), street, badUprn, short, badDate, badStatus, noUsrn, descriptor, trailer(7)]) + 'JUNK LINE WITH A NAME\r\n';
+    // PostgreSQL text cannot hold U+0000; without this rule one such byte failed the whole load at COPY, naming no line.
+    const nul = fields(ABP[15], 15, { USRN: 3, STREET_DESCRIPTION: 'MILL\u0000LANE', TOWN_NAME: 'NORTHBY', ADMINSTRATIVE_AREA: 'NORTHBY', LANGUAGE: 'ENG' });
+    const text = csv([header(), street, badUprn, short, badDate, badStatus, noUsrn, nul, descriptor, trailer(8)]) + 'JUNK LINE WITH A NAME\r\n';
     const events = await read(text);
     expect(rejectsOf(events).map(({ line, reason }) => ({ line, reason }))).toEqual([
       { line: 3, reason: 'record 21 field UPRN: not an integer' },
@@ -149,11 +151,12 @@ describe('readGazetteer: AddressBase Premium, mixed record types', () => {
       { line: 5, reason: 'record 24 field START_DATE: not a valid date (YYYY-MM-DD)' },
       { line: 6, reason: 'record 24 field LOGICAL_STATUS: not one of 1, 3, 6, 8' },
       { line: 7, reason: 'record 24 field USRN: required but empty' },
-      { line: 10, reason: 'RECORD_IDENTIFIER: not a record type number' },
+      { line: 8, reason: 'record 15 field STREET_DESCRIPTION: contains a NUL character (U+0000)' },
+      { line: 11, reason: 'RECORD_IDENTIFIER: not a record type number' },
     ]);
     expect(JSON.stringify(events)).not.toContain('JOHN');
     expect(JSON.stringify(rejectsOf(events))).not.toContain('JUNK');
-    expect(recordsOf(events).map((e) => [e.record.type, e.line])).toEqual([[11, 2], [15, 8]]);
+    expect(recordsOf(events).map((e) => [e.record.type, e.line])).toEqual([[11, 2], [15, 9]]);
   });
 
   it('accepts compact and UK dates and writes them as ISO', async () => {
