@@ -3,8 +3,9 @@
  * person — why each category would be permitted or denied, and why each
  * agreement did or did not apply.
  */
-import { DATA_CATEGORIES, SPECIAL_CATEGORIES, type DataCategory } from '../../schemas/categories.js';
-import { assess, type AgreementStanding, type Caller, type CategoryDecision, type DecisionInput } from './decide.js';
+import { DATA_CATEGORIES, SPECIAL_CATEGORIES, SYSTEM_CATEGORIES, type DataCategory } from '../../schemas/categories.js';
+import { assess, type AgreementStanding, type Caller, type CategoryDecision, type DecisionInput, type Decision } from './decide.js';
+import { namesSystems } from './filter.js';
 
 export interface CategoryExplanation extends CategoryDecision {
   category: DataCategory;
@@ -21,6 +22,8 @@ export interface AccessExplanation {
   reviewRequired: boolean;
   categories: CategoryExplanation[];
   agreements: AgreementStanding[];
+  /** Whether values would name the source system they came from, and why. */
+  sourceSystems: { named: boolean; reason: string };
 }
 
 export function explainAccess(input: DecisionInput): AccessExplanation {
@@ -39,6 +42,17 @@ export function explainAccess(input: DecisionInput): AccessExplanation {
     reviewRequired: decision.reviewRequired,
     categories,
     agreements: standings,
+    sourceSystems: sourceSystems(decision),
+  };
+}
+
+function sourceSystems(decision: Decision): AccessExplanation['sourceSystems'] {
+  const permitted = new Set<string>(decision.permitted);
+  if (namesSystems(permitted)) return { named: true, reason: `every category a source system's name can disclose is permitted (${SYSTEM_CATEGORIES.join(', ')})` };
+  const missing = SYSTEM_CATEGORIES.filter((c) => !permitted.has(c));
+  return {
+    named: false,
+    reason: `values do not name their source system, since ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not permitted: naming some systems and not others would tell where the rest came from`,
   };
 }
 

@@ -25,7 +25,7 @@ export function filterView(view: CitizenView, decision: Decision): CitizenView {
   if (out.entitlements) out.entitlements = out.entitlements.filter((e) => permitted.has(e.category));
   if (out.involvements) out.involvements = out.involvements.filter((i) => permitted.has(i.category));
   if (out.sourceRecords) out.sourceRecords = out.sourceRecords.filter((r) => permitted.has(categoryOfSystem(r.system)));
-  if (!SYSTEM_CATEGORIES.every((c) => permitted.has(c))) unnameSystems(out);
+  if (!namesSystems(permitted)) unnameSystems(out);
   // Every denied category is listed, present in this view or not: listing only
   // the ones present would tell the caller what the hidden data is about.
   const withheld = new Set<string>(view.withheld);
@@ -33,6 +33,9 @@ export function filterView(view: CitizenView, decision: Decision): CitizenView {
   out.withheld = DATA_CATEGORIES.filter((c) => withheld.has(c));
   return out;
 }
+
+/** Whether provenance may name source systems: only when every category a system's name can disclose is permitted. */
+export const namesSystems = (permitted: ReadonlySet<string>): boolean => SYSTEM_CATEGORIES.every((c) => permitted.has(c));
 
 const unnamed = <T extends { source: Provenance }>(item: T): T =>
   ({ ...item, source: { system: null, sourceRef: null, asOf: item.source.asOf, verified: item.source.verified } });

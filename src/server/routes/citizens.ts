@@ -57,6 +57,7 @@ const Explanation = Type.Object({
     agreementId: Type.Optional(Type.String()), agreementVersion: Type.Optional(Type.Integer()), consentId: Type.Optional(Type.String()),
   })),
   agreements: Type.Array(Type.Object({ id: Type.String(), version: Type.Integer(), counts: Type.Boolean(), reason: Type.String() })),
+  sourceSystems: Type.Object({ named: Type.Boolean(), reason: Type.String() }, { description: 'whether values would name the source system they came from, and why' }),
 });
 const Any = Type.Unknown();
 const SubjectAccess = Type.Object({

@@ -233,8 +233,9 @@ describe('citizen reads with purpose, policy and audit', () => {
   it('tells the DPO which categories an organisation may see and why; only the DPO', async () => {
     const response = await hub.app.inject({ url: `/v1/citizens/C1/access-explanation?org=${police.orgId}&purpose=safeguarding`, headers: auth(dpo) });
     expect(response.statusCode).toBe(200);
-    const body = response.json() as { explanations: { caller: { role: string }; categories: { category: string; permit: boolean; reason: string }[] }[] };
+    const body = response.json() as { explanations: { caller: { role: string }; categories: { category: string; permit: boolean; reason: string }[]; sourceSystems: { named: boolean } }[] };
     expect(body.explanations.map((e) => e.caller.role)).toEqual(['partner']);
+    expect(body.explanations[0]!.sourceSystems.named).toBe(false);
     const identity = body.explanations[0]!.categories.find((c) => c.category === 'identity')!;
     expect(identity.permit).toBe(false);
     expect(identity.reason).toMatch(/withdrawn/);

@@ -16,6 +16,18 @@ describe('explainAccess', () => {
     expect(explanation.at).toBe(NOW.toISOString());
   });
 
+  it('says whether values would name their source systems, and which categories keep them from it', () => {
+    const partial = explainAccess(input({ agreements: [agreement({ categories: ['identity', 'revenues', 'housing', 'service-involvement'] })] }));
+    expect(partial.sourceSystems).toEqual({
+      named: false,
+      reason: 'values do not name their source system, since social-care, concessions are not permitted: naming some systems and not others would tell where the rest came from',
+    });
+    const all = explainAccess(input({
+      agreements: [agreement({ categories: ['identity', 'revenues', 'housing', 'social-care', 'concessions', 'service-involvement'], art9Condition: { condition: 'h', text: 'care' } })],
+    }));
+    expect(all.sourceSystems.named).toBe(true);
+  });
+
   it('says why each agreement did or did not apply', () => {
     const explanation = explainAccess(
       input({ agreements: [agreement({ id: 'ISA-B', status: 'suspended' }), agreement({ id: 'ISA-A', purposes: ['fraud-prevention'] }), agreement({ id: 'ISA-C' })] }),
