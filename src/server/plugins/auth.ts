@@ -27,6 +27,12 @@ function keyFrom(headers: Record<string, string | string[] | undefined>): string
   return typeof apiKey === 'string' ? apiKey.trim() : null;
 }
 
+/**
+ * Decided on the matched route's pattern, not the URL as sent: the router
+ * decodes the path, so /%761/me reaches the /v1/me route.
+ */
+const isV1 = (path: string): boolean => path.startsWith('/v1/') || path === '/v1';
+
 /** The authenticated client of a /v1 request (the auth hook guarantees one). */
 export function clientOf(request: { client: AuthenticatedClient | null }): AuthenticatedClient {
   if (!request.client) throw new HubError('unauthorised', 'A valid API key is required');
@@ -75,7 +81,7 @@ export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Poo
   }, LOOKUPS);
   app.decorateRequest('client', null);
   app.addHook('onRequest', async (request) => {
-    if (!request.url.startsWith('/v1/') && request.url !== '/v1') return;
+    if (!isV1(request.routeOptions.url ?? request.url)) return;
     const key = keyFrom(request.headers);
     const client = key ? cache.lookup(key) ?? await lookups.submit(key) : null;
     if (!client) throw new HubError('unauthorised', 'A valid API key is required');

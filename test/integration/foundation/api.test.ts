@@ -71,6 +71,13 @@ describe('HTTP foundation', () => {
     expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
   });
 
+  it('needs a key for a /v1 route reached through a percent-encoded path', async () => {
+    // The router decodes %76 to v: these reach /v1 routes that never ask for the client themselves.
+    for (const url of ['/%761/addresses?q=high', '/%761/addresses/match?text=1+high+street', '/%76%31/streets/1', '/%761/me']) {
+      expectProblem(await hub.app.inject({ url }), 401, 'unauthorised');
+    }
+  });
+
   it('authenticates requests that arrive together each by its own key, looked up together', async () => {
     const dpo = await hub.keyFor('dpo');
     const revoked = await hub.keyFor('adviser');
