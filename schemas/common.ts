@@ -5,3 +5,6 @@ import { Type } from 'typebox';
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
 export const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'ISO 8601 date' });
+
+/** A bigint column's id or paging position: beyond this, PostgreSQL would refuse it with a 500 instead of the schema with a 400. */
+export const RowId = (options: { minimum: number; default?: number; description?: string }) => Type.Integer({ maximum: Number.MAX_SAFE_INTEGER, ...options });

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { Nullable } from '../../../schemas/common.js';
+import { Nullable, RowId } from '../../../schemas/common.js';
 import type { AddressMatcher } from '../../addresses/matcher.js';
 import { decideReview, ReviewError } from '../../addresses/records.js';
 import * as sql from '../../addresses/sql.js';
@@ -60,7 +60,7 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
     schema: {
       tags: ['address matching'],
       summary: 'Uncertain address matches waiting for a steward, oldest first',
-      querystring: Type.Object({ after: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }),
+      querystring: Type.Object({ after: RowId({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }),
       response: { 200: Type.Object({ items: Type.Array(ReviewItem) }), ...errorResponses },
     },
   }, async (request) => {
@@ -73,7 +73,7 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
     schema: {
       tags: ['address matching'],
       summary: "A steward's decision: the right UPRN, or no match. Reused for the same input from then on.",
-      params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      params: Type.Object({ id: RowId({ minimum: 1 }) }),
       body: Type.Union([
         Type.Object({ uprn: Type.Integer({ minimum: 1, maximum: 999_999_999_999 }) }, { additionalProperties: false }),
         Type.Object({ noMatch: Type.Literal(true) }, { additionalProperties: false }),

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { Nullable } from '../../../schemas/common.js';
+import { Nullable, RowId } from '../../../schemas/common.js';
 import { DEFAULT_BLOCKING_RULES } from '../../../matching/person/index.js';
 import { loadPrepareTables, LinkageError } from '../../linkage/context.js';
 import { decidePersonReview, manualLink, manualUnlink, type StewardContext } from '../../linkage/decisions.js';
@@ -80,7 +80,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
     schema: {
       tags: ['person linkage'],
       summary: 'Uncertain person matches waiting for a steward, oldest first: both records side by side, per-field weights, the model decision',
-      querystring: Type.Object({ after: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }),
+      querystring: Type.Object({ after: RowId({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }),
       response: { 200: Type.Object({ items: Type.Array(ReviewItem) }), ...errorResponses },
     },
   }, async (request) => {
@@ -92,7 +92,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
     schema: {
       tags: ['person linkage'],
       summary: "A steward's decision: link the record to the candidate citizen, or they are not the same person. Overrides the model from then on.",
-      params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      params: Type.Object({ id: RowId({ minimum: 1 }) }),
       body: Type.Object({ decision: Type.Union([Type.Literal('link'), Type.Literal('distinct')]), reason: Type.Optional(Reason) }, { additionalProperties: false }),
       response: { 200: Type.Object({ id: Type.Integer(), decision: Type.String(), citizenRef: Type.String() }), ...errorResponses },
     },

@@ -10,6 +10,7 @@ import { Type } from 'typebox';
 import { loadMapping, mapRecord, readAndMap, DEFAULT_MAPPING_FILES, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
 import { intakeById, rejectsOf } from '../../intake/queries.js';
+import { RowId } from '../../../schemas/common.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
 
@@ -122,7 +123,7 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     schema: {
       tags: ['intake'],
       summary: 'Progress and counts of one intake (file or push)',
-      params: Type.Object({ id: Type.Integer({ minimum: 1 }) }),
+      params: Type.Object({ id: RowId({ minimum: 1 }) }),
       response: { 200: Intake, ...errorResponses },
     },
   }, async (request) => {
@@ -139,8 +140,8 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
       summary: 'Records of a source system that could not be read or mapped, with position and reason',
       params: Type.Object({ system: System }),
       querystring: Type.Object({
-        intake: Type.Optional(Type.Integer({ minimum: 1 })),
-        after: Type.Integer({ minimum: 0, default: 0, description: 'page on: the last id seen' }),
+        intake: Type.Optional(RowId({ minimum: 1 })),
+        after: RowId({ minimum: 0, default: 0, description: 'page on: the last id seen' }),
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
       }),
       response: { 200: Type.Object({ rejects: Type.Array(Reject) }), ...errorResponses },
