@@ -101,9 +101,11 @@ export function splitPlainRecord(text: string, delimiter: string, quote: string)
   }
 }
 
+/** csv-parse's messages quote the field or the character at fault, which may be personal data: its code and the field's number only. */
 const reasonOf = (e: unknown): string => {
-  if (e instanceof CsvError) return `${e.code}: ${e.message.replace(/ at line \d+/, '').replace(/ on line \d+/, '')}`;
-  return e instanceof Error ? e.message : String(e);
+  if (!(e instanceof CsvError)) return 'unparseable: csv-parse refused the record';
+  const column = (e as CsvError & { column?: unknown }).column;
+  return typeof column === 'number' ? `${e.code}: in field ${column + 1}` : e.code;
 };
 
 /** One record's lines, quote-balanced unless `unclosed`. */
@@ -157,16 +159,18 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
       return { error: { position, reason: `unclosed-quote: no closing quote within ${maxLines} lines` } };
     }
     if (hasInvalidText(f.text)) return { error: { position, reason: INVALID_ENCODING(encoding) } };
-    let values: string[];
+    let rows: string[][];
     try {
-      const rows = parseRows(f.text, options);
-      if (rows.length !== 1 || !rows[0]) throw new Error(`expected one record, found ${rows.length}`);
-      values = rows[0];
+      rows = parseRows(f.text, options);
     } catch (e) {
       lines.unshift(f.taken.slice(1));
       return { error: { position, reason: reasonOf(e) } };
     }
-    return toItem(f, values);
+    if (rows.length !== 1 || !rows[0]) {
+      lines.unshift(f.taken.slice(1));
+      return { error: { position, reason: `expected one record, found ${rows.length}` } };
+    }
+    return toItem(f, rows[0]);
   };
 
   const toItem = (f: Framed, values: string[]): ReadItem | 'header' => {

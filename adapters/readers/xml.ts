@@ -215,13 +215,14 @@ async function captureRecord(w: Window, start: number, from: number, selfClosing
 function parseRecord(parser: XMLParser, text: string, recordName: string, position: Position, encoding: string): ReadItem {
   if (hasInvalidText(text)) return { error: { position, reason: INVALID_ENCODING(encoding) } };
   const valid = XMLValidator.validate(text);
-  if (valid !== true) return { error: { position, reason: `malformed-xml: ${valid.err.msg} (record line ${valid.err.line})` } };
+  // The validator's message can quote part of a value it took for a name (O<Brien): its code and place only.
+  if (valid !== true) return { error: { position, reason: `malformed-xml: ${valid.err.code} (record line ${valid.err.line}, column ${valid.err.col})` } };
   try {
     const parsed = parser.parse(text) as Record<string, unknown>;
     const node = parsed[recordName];
     const fields = typeof node === 'object' && node !== null ? (node as Record<string, unknown>) : { '#text': node ?? '' };
     return { position, fields, raw: text };
-  } catch (e) {
-    return { error: { position, reason: `malformed-xml: ${e instanceof Error ? e.message : String(e)}` } };
+  } catch {
+    return { error: { position, reason: 'malformed-xml: the parser refused the record' } };
   }
 }

@@ -43,6 +43,15 @@ describe('CSV reader', () => {
     ]);
   });
 
+  it('names the rule and field of a misquoted record, never its text', async () => {
+    const items = await collect(readCsv(utf8('REF,NAME,FORENAME\nA1,Zz"secret",JOHN\nA2,"Zzsecret"Q,JOHN\nA3,X,"JO"Z\n'), { kind: 'csv' }));
+    expect(errorsOf(items).map((e) => e.reason)).toEqual([
+      'INVALID_OPENING_QUOTE: in field 2',
+      'CSV_INVALID_CLOSING_QUOTE: in field 2',
+      'CSV_INVALID_CLOSING_QUOTE: in field 3',
+    ]);
+  });
+
   it('reports a stray closing quote and goes on', async () => {
     const items = await collect(readCsv(utf8('REF,NAME\nA1,"SMI"TH\nA2,JONES\n'), { kind: 'csv' }));
     expect(errorsOf(items)).toEqual([{ position: { line: 2, index: 0 }, reason: expect.stringMatching(/^CSV_INVALID_CLOSING_QUOTE/) }]);

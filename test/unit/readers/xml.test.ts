@@ -86,6 +86,21 @@ describe('XML reader', () => {
     expect(fieldsOf(items)).toEqual([{ '@ref': 'T2' }]);
   });
 
+  it('names what is malformed and where, never the text of the record', async () => {
+    // An unescaped < or a stray word in a tag makes the parser take part of a value for a name: the reason must not repeat it.
+    const records = [
+      '<Tenancy ref="T1"><Tenant><Surname>O<Zzbrien</Surname></Surname></Tenant></Tenancy>',
+      '<Tenancy ref="T2"><Tenant><Surname>Zzjo<hn Zzsmith/></Surname></Tenant></Tenancy>',
+      '<Tenancy ref="T3"><Tenant><Zzsmith, Zzjohn/></Tenant></Tenancy>',
+    ];
+    for (const record of records) {
+      const [item] = await collect(readXml(utf8(`<Tenancies>\n${record}\n</Tenancies>`), opts));
+      const reason = item && 'error' in item ? item.error.reason : '';
+      expect(reason).toMatch(/^malformed-xml: Invalid\w+ \(record line 1, column \d+\)$/);
+      expect(reason).not.toMatch(/Zz/);
+    }
+  });
+
   it('reports a file cut off inside a record', async () => {
     const items = await collect(readXml(utf8('<Tenancies><Tenancy ref="T1"><A>'), opts));
     expect(items).toEqual([{ error: { position: { line: 1, index: 0 }, reason: 'truncated-xml: the file ends inside a record' } }]);
