@@ -66,18 +66,34 @@ async function linkTo(db: pg.PoolClient, ctx: StewardContext, target: number, sy
 export interface StewardResult {
   /** The account the record is in afterwards. */
   citizenRef: string;
+  /** The account it was in before, if any. */
+  from: string | null;
+}
+
+/** Runs in the decision's transaction once it is made, so that what it writes (the audit entry) commits or rolls back with it. */
+export type OnDecided<R extends StewardResult = StewardResult> = (db: pg.PoolClient, result: R) => Promise<unknown>;
+
+async function decided<R extends StewardResult>(db: pg.PoolClient, result: R, onDecided: OnDecided<R> | undefined): Promise<R> {
+  if (onDecided) await onDecided(db, result);
+  return result;
 }
 
 async function refOf(db: pg.PoolClient, id: number): Promise<string> {
   return (await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
 }
 
+async function accountOf(db: pg.PoolClient, system: string, sourceRef: string): Promise<string | null> {
+  const current = await currentLink(db, system, sourceRef);
+  return current ? refOf(db, current.citizenId) : null;
+}
+
 /** Links a record to a citizen (the survivor, when the reference was merged); overrides the model from then on. */
-export function manualLink(ctx: StewardContext, ref: string, system: string, sourceRef: string, actor: Actor): Promise<StewardResult> {
+export function manualLink(ctx: StewardContext, ref: string, system: string, sourceRef: string, actor: Actor, onDecided?: OnDecided): Promise<StewardResult> {
   return inTransaction(ctx.pool, async (db) => {
     const target = await citizenOrFail(db, ref);
+    const from = await accountOf(db, system, sourceRef);
     await linkTo(db, ctx, target.id, system, sourceRef, actor);
-    return { citizenRef: target.ref };
+    return decided(db, { citizenRef: target.ref, from }, onDecided);
   });
 }
 
@@ -85,7 +101,7 @@ export function manualLink(ctx: StewardContext, ref: string, system: string, sou
  * Takes a record out of a citizen; the record starts an account of its own,
  * and no later run puts it back with this citizen.
  */
-export function manualUnlink(ctx: StewardContext, ref: string, system: string, sourceRef: string, actor: Actor): Promise<StewardResult> {
+export function manualUnlink(ctx: StewardContext, ref: string, system: string, sourceRef: string, actor: Actor, onDecided?: OnDecided): Promise<StewardResult> {
   return inTransaction(ctx.pool, async (db) => {
     const citizen = await citizenOrFail(db, ref);
     const current = await currentLink(db, system, sourceRef);
@@ -94,7 +110,7 @@ export function manualUnlink(ctx: StewardContext, ref: string, system: string, s
     await db.query("UPDATE link_decision SET revoked_at = now() WHERE revoked_at IS NULL AND kind = 'link' AND system = $1 AND source_ref = $2", [system, sourceRef]);
     await insertDecision(db, 'unlink', system, sourceRef, citizen.id, null, actor);
     const own = await splitRecord(db, system, sourceRef, 'model', actor);
-    return { citizenRef: await refOf(db, own) };
+    return decided(db, { citizenRef: await refOf(db, own), from: citizen.ref }, onDecided);
   });
 }
 
@@ -122,14 +138,23 @@ export async function markDistinctIn(
 export function markDistinct(ctx: StewardContext, ref: string, system: string, sourceRef: string, actor: Actor): Promise<StewardResult> {
   return inTransaction(ctx.pool, async (db) => {
     const citizen = await citizenOrFail(db, ref);
-    return { citizenRef: await refOf(db, await markDistinctIn(db, ctx, system, sourceRef, citizen.id, null, actor)) };
+    const from = await accountOf(db, system, sourceRef);
+    return { citizenRef: await refOf(db, await markDistinctIn(db, ctx, system, sourceRef, citizen.id, null, actor)), from };
   });
 }
 
 export type ReviewDecision = 'link' | 'distinct';
 
+export interface ReviewResult extends StewardResult {
+  /** The review item's record. */
+  system: string;
+  sourceRef: string;
+  /** The candidate citizen the record was compared with (its survivor). */
+  candidate: string;
+}
+
 /** A steward's answer to a review item: link the record to the candidate citizen, or keep them apart for good. */
-export function decidePersonReview(ctx: StewardContext, id: number, decision: ReviewDecision, actor: Actor): Promise<StewardResult> {
+export function decidePersonReview(ctx: StewardContext, id: number, decision: ReviewDecision, actor: Actor, onDecided?: OnDecided<ReviewResult>): Promise<ReviewResult> {
   return inTransaction(ctx.pool, async (db) => {
     const review = (await db.query<{ system: string; source_ref: string; citizen_id: string; candidate_system: string; candidate_ref: string; status: string }>(
       'SELECT system, source_ref, citizen_id, candidate_system, candidate_ref, status FROM person_review WHERE id = $1 FOR UPDATE', [id],
@@ -137,6 +162,7 @@ export function decidePersonReview(ctx: StewardContext, id: number, decision: Re
     if (!review) throw new LinkageError('not-found', `no person review ${id}`);
     if (review.status !== 'open') throw new LinkageError('conflict', `person review ${id} is already ${review.status}`);
     const [citizen] = await survivors(db, [Number(review.citizen_id)]);
+    const from = await accountOf(db, review.system, review.source_ref);
     let result: number;
     if (decision === 'link') {
       await linkTo(db, ctx, citizen!, review.system, review.source_ref, actor);
@@ -149,6 +175,7 @@ export function decidePersonReview(ctx: StewardContext, id: number, decision: Re
       "UPDATE person_review SET status = 'decided', decision = $2, decided_by = $3, decided_at = now() WHERE id = $1",
       [id, decision, actor.clientId],
     );
-    return { citizenRef: await refOf(db, result) };
+    const outcome = { citizenRef: await refOf(db, result), from, system: review.system, sourceRef: review.source_ref, candidate: await refOf(db, citizen!) };
+    return decided(db, outcome, onDecided);
   });
 }

@@ -49,7 +49,7 @@ interface Row {
 }
 
 /** Open review items, oldest first, paged by id. */
-export async function personReviewQueue(db: pg.Pool, after: number, limit: number): Promise<PersonReviewItem[]> {
+export async function personReviewQueue(db: pg.Pool | pg.PoolClient, after: number, limit: number): Promise<PersonReviewItem[]> {
   const { rows } = await db.query<Row>(QUEUE, [after, limit]);
   return rows.map((r) => ({
     id: Number(r.id),

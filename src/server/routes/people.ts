@@ -8,12 +8,15 @@ import type pg from 'pg';
 import { Type } from 'typebox';
 import { Nullable, RowId } from '../../../schemas/common.js';
 import { DEFAULT_BLOCKING_RULES } from '../../../matching/person/index.js';
+import type { FastifyRequest } from 'fastify';
+import { appendAudit, withAudit } from '../../audit/store.js';
 import { loadPrepareTables, LinkageError } from '../../linkage/context.js';
-import { decidePersonReview, manualLink, manualUnlink, type StewardContext } from '../../linkage/decisions.js';
+import { decidePersonReview, manualLink, manualUnlink, type OnDecided, type StewardContext, type StewardResult } from '../../linkage/decisions.js';
 import { isValidCitizenRef } from '../../linkage/reference.js';
 import { personReviewQueue } from '../../linkage/review.js';
+import { decisionEntries, reviewReadEntries, type StewardCaller } from '../../linkage/steward-audit.js';
 import { errorResponses, HubError } from '../errors.js';
-import { clientOf, requireRole } from '../plugins/auth.js';
+import { clientOf, requireRole, requireRoleAudited } from '../plugins/auth.js';
 
 const CitizenRef = Type.String({ pattern: '^C[0-9]{10}$', description: "citizen reference: 'C', nine digits and a check digit" });
 const System = Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$' });
@@ -63,6 +66,12 @@ function checked(ref: string): string {
   return ref;
 }
 
+const callerOf = (request: FastifyRequest): StewardCaller => ({ client: clientOf(request), requestId: String(request.id), at: new Date() });
+
+/** Records a manual link or unlink about the record's account before and after, in the decision's transaction. */
+const auditedAs = (caller: StewardCaller, action: string, system: string, sourceRef: string, reason: string): OnDecided =>
+  (db, r: StewardResult) => appendAudit(db, decisionEntries(caller, action, [r.from, r.citizenRef], { system, sourceRef, from: r.from, to: r.citizenRef, reason }));
+
 async function steward<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -85,7 +94,12 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
     },
   }, async (request) => {
     requireRole(clientOf(request), ROLES);
-    return { items: await personReviewQueue(opts.pool, request.query.after, request.query.limit) };
+    const caller = callerOf(request);
+    const items = await withAudit(opts.pool, async (db) => {
+      const page = await personReviewQueue(db, request.query.after, request.query.limit);
+      return { result: page, entries: reviewReadEntries(caller, page) };
+    });
+    return { items };
   });
 
   app.post('/v1/review/people/:id', {
@@ -99,8 +113,13 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
   }, async (request) => {
     const client = clientOf(request);
     requireRole(client, ROLES);
-    const { decision, reason } = request.body;
-    const result = await steward(() => decidePersonReview(ctx, request.params.id, decision, { clientId: client.id, reason: reason ?? `review decision: ${decision}` }));
+    const { decision } = request.body;
+    const reason = request.body.reason ?? `review decision: ${decision}`;
+    const caller = callerOf(request);
+    const result = await steward(() => decidePersonReview(ctx, request.params.id, decision, { clientId: client.id, reason }, (db, r) => appendAudit(db, decisionEntries(
+      caller, 'linkage.review.decide', [r.from, r.candidate, r.citizenRef],
+      { reviewId: request.params.id, decision, system: r.system, sourceRef: r.sourceRef, candidate: r.candidate, from: r.from, to: r.citizenRef, reason },
+    ))));
     return { id: request.params.id, decision, citizenRef: result.citizenRef };
   });
 
@@ -113,10 +132,12 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
       response: { 200: LinkResult, ...errorResponses },
     },
   }, async (request) => {
-    const client = clientOf(request);
-    requireRole(client, ROLES);
-    const { system, sourceRef, reason } = request.body;
-    const result = await steward(() => manualLink(ctx, checked(request.params.ref), system, sourceRef, { clientId: client.id, reason: reason ?? 'manual link' }));
+    const caller = callerOf(request);
+    await requireRoleAudited(opts.pool, caller.client, ROLES, { citizenRef: request.params.ref, action: 'linkage.link', requestId: caller.requestId, at: caller.at });
+    const { system, sourceRef } = request.body;
+    const reason = request.body.reason ?? 'manual link';
+    const result = await steward(() => manualLink(ctx, checked(request.params.ref), system, sourceRef, { clientId: caller.client.id, reason },
+      auditedAs(caller, 'linkage.link', system, sourceRef, reason)));
     return { citizenRef: result.citizenRef, system, sourceRef };
   });
 
@@ -129,10 +150,12 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
       response: { 200: LinkResult, ...errorResponses },
     },
   }, async (request) => {
-    const client = clientOf(request);
-    requireRole(client, ROLES);
+    const caller = callerOf(request);
     const { ref, system, sourceRef } = request.params;
-    const result = await steward(() => manualUnlink(ctx, checked(ref), system, sourceRef, { clientId: client.id, reason: request.query.reason ?? 'manual unlink' }));
+    await requireRoleAudited(opts.pool, caller.client, ROLES, { citizenRef: ref, action: 'linkage.unlink', requestId: caller.requestId, at: caller.at });
+    const reason = request.query.reason ?? 'manual unlink';
+    const result = await steward(() => manualUnlink(ctx, checked(ref), system, sourceRef, { clientId: caller.client.id, reason },
+      auditedAs(caller, 'linkage.unlink', system, sourceRef, reason)));
     return { citizenRef: result.citizenRef, system, sourceRef };
   });
 };
