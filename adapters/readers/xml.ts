@@ -152,6 +152,11 @@ export async function* readXml(source: ByteSource, options: XmlOptions, context:
       return;
     }
     pos = tag.to;
+    // A document under another root holds none of the records: said, not read as an empty batch.
+    if (tag.kind === 'start' && outer.length === 0 && tag.name !== segments[0]) {
+      yield fatal(w.lineAt(tag.from), `wrong-root: the root element is <${tag.name}>; records are read at ${options.recordPath}`);
+      return;
+    }
     if (tag.kind === 'end') {
       if (outer.pop() !== tag.name) {
         yield fatal(w.lineAt(tag.from), `malformed-xml: unexpected closing tag </${tag.name}>`);
@@ -167,6 +172,17 @@ export async function* readXml(source: ByteSource, options: XmlOptions, context:
       pos = record.end;
       if (record.kind === 'refused') yield fatal(line, record.reason);
       else yield parseRecord(parser, w.text.slice(tag.from, record.end), recordName, at(line), encoding);
+      index += 1;
+    } else if (tag.kind === 'start' && segments.length > 1 && outer.join('/') === parentPath) {
+      // Among the records, another element is most likely a misspelt record: a reject, so that it is not lost unseen.
+      const line = w.lineAt(tag.from);
+      const other = await captureRecord(w, tag.from, tag.to, tag.selfClosing, Infinity, maxSize);
+      if (other.kind === 'fatal') {
+        yield fatal(line, other.reason);
+        return;
+      }
+      pos = other.end;
+      yield fatal(line, `unexpected-element: <${tag.name}> among the <${recordName}> records`);
       index += 1;
     } else if (tag.kind === 'start' && !tag.selfClosing) {
       outer.push(tag.name);

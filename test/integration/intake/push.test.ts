@@ -104,6 +104,18 @@ describe('push intake', () => {
     expect(refused.json()).toMatchObject({ accepted: 0, rejected: 1 });
   });
 
+  it('rejects pushed XML under another root instead of taking it as an empty batch, and a misspelt record in a batch', async () => {
+    const fields = (ref: string) => Object.entries(account({ ACCOUNT_REF: ref })).map(([k, v]) => `<${k}>${v}</${k}>`).join('');
+    const wrongRoot = await push(source, `<Accounts><Record>${fields('CT000311')}</Record></Accounts>`, 'application/xml');
+    expect(wrongRoot.statusCode).toBe(202);
+    expect(wrongRoot.json()).toMatchObject({ accepted: 0, rejected: 1 });
+    const misspelt = await push(source, `<Records><Record>${fields('CT000312')}</Record><Recrod>${fields('CT000313')}</Recrod></Records>`, 'application/xml');
+    const body = misspelt.json() as { intakeId: number };
+    expect(body).toMatchObject({ accepted: 1, rejected: 1 });
+    const rejects = await hub.app.inject({ url: `/v1/sources/revenues/rejects?intake=${body.intakeId}`, headers: { authorization: `Bearer ${steward}` } });
+    expect((rejects.json() as { rejects: { reason: string }[] }).rejects.map((r) => r.reason)).toEqual(['unexpected-element: <Recrod> among the <Record> records']);
+  });
+
   it('rejects a pushed record holding NUL by its field, and takes in the rest of the batch', async () => {
     const response = await push(source, { records: [account({ ACCOUNT_REF: 'CT000401' }), account({ ACCOUNT_REF: 'CT000402', LIABLE_PARTY_1: 'MR ALAN\u0000 TESTER' }), account({ ACCOUNT_REF: 'CT000403' })] });
     expect(response.statusCode).toBe(202);

@@ -39,6 +39,19 @@ describe('XML reader', () => {
     expect(fieldsOf(items)).toEqual([{ '@ref': 'A' }]);
   });
 
+  it('says when the document has another root, instead of reading it as an empty batch', async () => {
+    const items = await collect(readXml(utf8('<?xml version="1.0"?>\n<Records>\n<Tenancy ref="A"/></Records>'), opts));
+    expect(items).toEqual([{ error: { position: { line: 2, index: 0 }, reason: 'wrong-root: the root element is <Records>; records are read at Tenancies/Tenancy' } }]);
+  });
+
+  it('rejects another element among the records and reads on', async () => {
+    const xml = '<Tenancies>\n<Tenancy ref="A"/>\n<Tenency ref="B"><Tenant><Forename>ZED</Forename></Tenant></Tenency>\n<Tenancy ref="C"/></Tenancies>';
+    const items = await collect(readXml(utf8(xml), opts));
+    expect(fieldsOf(items)).toEqual([{ '@ref': 'A' }, { '@ref': 'C' }]);
+    expect(items[1]).toEqual({ error: { position: { line: 3, index: 1 }, reason: 'unexpected-element: <Tenency> among the <Tenancy> records' } });
+    expect(items[2]).toMatchObject({ position: { line: 4, index: 2 } });
+  });
+
   it('refuses a DOCTYPE with entity declarations (billion laughs)', async () => {
     const xml = `<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
