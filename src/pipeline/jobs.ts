@@ -124,7 +124,8 @@ export function pipelineJobs(deps: PipelineDeps): JobDefinition[] {
       // A slow receiver must not hold up the others.
       concurrency: 4,
       async handler(data, context) {
-        const result = await deliver({ pool: deps.pool, timeoutMs: publish.timeoutMs ?? 10_000, clock }, (data as DeliveryJob).deliveryId, context);
+        const options = { pool: deps.pool, timeoutMs: publish.timeoutMs ?? 10_000, clock, policy, source };
+        const result = await deliver(options, (data as DeliveryJob).deliveryId, context);
         deps.logger.debug({ step: 'deliver', result }, 'delivery done');
       },
     },

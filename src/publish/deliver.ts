@@ -7,13 +7,14 @@
  * too late may see an event again, with the same event id.
  */
 import type pg from 'pg';
+import type { Role } from '../../schemas/roles.js';
+import { refusal, type RecheckContext } from './recheck.js';
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
-export interface DeliverOptions {
+export interface DeliverOptions extends RecheckContext {
   pool: pg.Pool;
   /** How long a receiver has to answer. */
   timeoutMs: number;
-  clock: () => Date;
 }
 
 export interface Attempt {
@@ -38,16 +39,34 @@ function reasonOf(error: unknown, timeoutMs: number): string {
   return `could not reach the receiver${cause?.code ? ` (${cause.code})` : ''}`;
 }
 
+interface DeliveryRow {
+  status: string; body: string | null; event_type: string; url: string; secret: string; active: boolean;
+  purpose: string; client_id: string; org_id: string; role: Role; client_live: boolean; citizen_active: boolean;
+}
+
+const DELIVERY = `
+  SELECT d.status, d.body, d.event_type, s.url, s.secret, s.active, s.purpose, a.id AS client_id, a.org_id, a.role,
+         a.revoked_at IS NULL AS client_live, coalesce(c.status = 'active', false) AS citizen_active
+    FROM publish_delivery d JOIN publish_subscription s ON s.id = d.subscription_id JOIN api_client a ON a.id = s.client_id
+    LEFT JOIN citizen c ON c.ref = d.citizen_ref
+   WHERE d.id = $1`;
+
+/** Why this attempt is not made: the subscription ended, or the policy as it stands no longer permits the body. */
+async function cancelReason(options: DeliverOptions, row: DeliveryRow & { body: string }): Promise<string | null> {
+  if (!row.active) return 'not sent: the subscription ended';
+  return refusal(options.pool, options, {
+    clientId: Number(row.client_id), orgId: Number(row.org_id), role: row.role, purpose: row.purpose,
+    clientLive: row.client_live, citizenActive: row.citizen_active,
+  }, row.body);
+}
+
 export async function deliver(options: DeliverOptions, deliveryId: string, attempt: Attempt): Promise<DeliveryResult> {
-  const row = (await options.pool.query<{ status: string; body: string | null; event_type: string; url: string; secret: string; active: boolean }>(
-    `SELECT d.status, d.body, d.event_type, s.url, s.secret, s.active
-       FROM publish_delivery d JOIN publish_subscription s ON s.id = d.subscription_id WHERE d.id = $1`,
-    [deliveryId],
-  )).rows[0];
+  const row = (await options.pool.query<DeliveryRow>(DELIVERY, [deliveryId])).rows[0];
   // Delivered by an earlier attempt whose completion was lost, or cancelled: nothing to do.
   if (!row || row.status !== 'pending' || row.body === null) return 'skipped';
-  if (!row.active) {
-    await options.pool.query("UPDATE publish_delivery SET status = 'cancelled', body = NULL WHERE id = $1 AND status = 'pending'", [deliveryId]);
+  const cancelled = await cancelReason(options, { ...row, body: row.body });
+  if (cancelled !== null) {
+    await options.pool.query("UPDATE publish_delivery SET status = 'cancelled', body = NULL, last_error = $2 WHERE id = $1 AND status = 'pending'", [deliveryId, cancelled]);
     return 'cancelled';
   }
   const timestamp = Math.floor(options.clock().getTime() / 1000);
