@@ -12,6 +12,9 @@ export const EVENT_TYPES = ['citizen.created', 'citizen.updated', 'citizen.merge
 export const EventType = Type.Enum(EVENT_TYPES);
 export type EventType = Static<typeof EventType>;
 
+/** A bigint column's id as JSON carries it exactly: beyond, digits are lost and PostgreSQL overflows (a 500, not the caller's 400). */
+export const RowId = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+
 const Url = Type.String({ format: 'uri', maxLength: 2000, description: 'https (http only to a loopback address), no credentials in it' });
 const EventTypes = Type.Array(EventType, { minItems: 1, uniqueItems: true });
 
@@ -42,7 +45,7 @@ export type SubscriptionWithSecret = Static<typeof SubscriptionWithSecret>;
 
 export const SubscriptionCreate = Type.Object(
   {
-    clientId: Type.Integer({ minimum: 1 }),
+    clientId: RowId,
     purpose: Purpose,
     url: Url,
     eventTypes: Type.Optional(EventTypes),

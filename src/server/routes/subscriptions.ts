@@ -8,7 +8,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { Subscription, SubscriptionCreate, SubscriptionUpdate, SubscriptionWithSecret } from '../../../schemas/subscriptions.js';
+import { RowId, Subscription, SubscriptionCreate, SubscriptionUpdate, SubscriptionWithSecret } from '../../../schemas/subscriptions.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
 import { EMERGENCY_PURPOSE } from '../../policy/decide.js';
@@ -26,7 +26,7 @@ export interface SubscriptionRouteOptions {
 }
 
 const MANAGERS = ['dpo', 'admin'] as const;
-const Id = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const Id = Type.Object({ id: RowId });
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
 const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async (app, { pool, policy = policyOptions(), clock = () => new Date() }) => {
@@ -81,7 +81,7 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
   app.get('/v1/subscriptions', {
     schema: {
       tags: ['subscriptions'], summary: 'Subscriptions, with their deliveries so far (never their secrets)',
-      querystring: Type.Object({ org: Type.Optional(Type.Integer({ minimum: 1 })), active: Type.Optional(Type.Boolean()) }),
+      querystring: Type.Object({ org: Type.Optional(RowId), active: Type.Optional(Type.Boolean()) }),
       response: { 200: Type.Object({ subscriptions: Type.Array(Subscription) }), ...errorResponses },
     },
   }, async (request) => {
