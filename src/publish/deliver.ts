@@ -8,6 +8,7 @@
  */
 import type pg from 'pg';
 import type { Role } from '../../schemas/roles.js';
+import { resolvesToForbidden } from './receiver-address.js';
 import { refusal, type RecheckContext } from './recheck.js';
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
@@ -72,6 +73,8 @@ export async function deliver(options: DeliverOptions, deliveryId: string, attem
   const timestamp = Math.floor(options.clock().getTime() / 1000);
   let failure: string;
   try {
+    // A URL stored before it was checked, or a name that now resolves there: a failure the DPO fixes with the URL.
+    if (await resolvesToForbidden(new URL(row.url))) throw new DeliveryFailed("the receiver's address is not allowed (link-local, unspecified, multicast or broadcast)");
     const response = await fetch(row.url, {
       method: 'POST',
       headers: {
@@ -97,7 +100,7 @@ export async function deliver(options: DeliverOptions, deliveryId: string, attem
     }
     failure = `receiver answered ${response.status}`;
   } catch (error) {
-    failure = reasonOf(error, options.timeoutMs);
+    failure = error instanceof DeliveryFailed ? error.message : reasonOf(error, options.timeoutMs);
   }
   const last = attempt.retryLimit !== undefined && attempt.retryCount >= attempt.retryLimit;
   await options.pool.query(

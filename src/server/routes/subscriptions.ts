@@ -13,6 +13,7 @@ import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
 import { EMERGENCY_PURPOSE } from '../../policy/decide.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
+import { forbiddenHost } from '../../publish/receiver-address.js';
 import { createSubscription, listSubscriptions, liveClient, replaceSecret, subscriptionById, updateSubscription } from '../../publish/subscriptions.js';
 import { registerChangeEntry, type RegisterChange } from '../../register/change-entry.js';
 import { errorResponses, HubError } from '../errors.js';
@@ -54,6 +55,7 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
       throw new HubError('validation-failed', 'url is not a URL');
     }
     if (url.username || url.password) throw new HubError('validation-failed', 'url must not carry a user name or password');
+    if (forbiddenHost(url)) throw new HubError('validation-failed', 'url must not be a link-local, unspecified, multicast or broadcast address');
     if (url.protocol === 'https:') return;
     if (url.protocol === 'http:' && LOOPBACK.has(url.hostname)) return;
     throw new HubError('validation-failed', 'url must be https (http only to localhost)');
