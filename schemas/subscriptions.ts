@@ -72,7 +72,9 @@ export const PublishedEvent = Type.Object(
   {
     id: Type.String({ format: 'uuid', description: 'the event id, also in X-Hub-Event-Id: the same on every retry; dedupe on it' }),
     type: EventType,
-    sequence: Type.Integer({ description: 'increases with every change the hub records; order events of one citizen by it' }),
+    sequence: Type.Integer({
+      description: "this subscription's count of the events it was sent, one after another; order events of one citizen by it. A gap is an event not delivered (dead or cancelled)",
+    }),
     occurredAt: Type.String({ format: 'date-time' }),
     subscriptionId: Type.Integer(),
     purpose: Purpose,

@@ -68,17 +68,22 @@ const PENDING = `
    ORDER BY o.id LIMIT $1
      FOR UPDATE OF o SKIP LOCKED`;
 
-// A revoked client's subscription receives nothing: it could not read either.
+// A revoked client's subscription receives nothing: it could not read either. Locked (in id order), so that batches
+// published at once number each subscription's events in the order of the changes: the second waits, then takes later ones.
 const SUBSCRIBERS = `
   SELECT s.id, s.client_id, a.org_id, g.name AS org_name, a.role, s.purpose, s.event_types
     FROM publish_subscription s JOIN api_client a ON a.id = s.client_id AND a.revoked_at IS NULL JOIN organisation g ON g.id = a.org_id
-   WHERE s.active AND ($1::bigint IS NULL OR s.id = $1) ORDER BY s.id`;
+   WHERE s.active AND ($1::bigint IS NULL OR s.id = $1) ORDER BY s.id
+     FOR UPDATE OF s`;
 
-function eventBody(deliveryId: string, change: Change, subscriber: Subscriber, view: CitizenView): string {
+// Each subscription numbers the events it is sent: a hub-wide counter's gaps would count the changes of people it may not see.
+const NUMBER = 'UPDATE publish_subscription SET last_sequence = last_sequence + $2 WHERE id = $1 RETURNING last_sequence';
+
+function eventBody(deliveryId: string, sequence: number, change: Change, subscriber: Subscriber, view: CitizenView): string {
   const event: PublishedEvent = {
     id: deliveryId,
     type: change.type,
-    sequence: change.id,
+    sequence,
     occurredAt: change.changedAt.toISOString(),
     subscriptionId: subscriber.id,
     purpose: subscriber.purpose,
@@ -124,24 +129,34 @@ const subscribersOf = async (db: pg.PoolClient, only: number | null): Promise<Su
 
 const jobSender = (db: pg.PoolClient) => ({ db: { executeSql: (text: string, values: unknown[]) => db.query(text, values) } });
 
+/** The first of `count` new sequence numbers of the subscription. */
+async function numbers(db: pg.PoolClient, subscriptionId: number, count: number): Promise<number> {
+  const last = (await db.query<{ last_sequence: string }>(NUMBER, [subscriptionId, count])).rows[0]!.last_sequence;
+  return Number(last) - count + 1;
+}
+
 /** One batch of pending changes in one transaction; returns how many changes it took. */
 async function publishBatch(ctx: PublishContext, limit: number, counts: PublishCounts): Promise<number> {
   const taken = await transaction(ctx.pool, async (db) => {
+    const subscribers = await subscribersOf(db, null);
     const changes: Change[] = (await db.query<ChangeRow>(PENDING, [limit])).rows.map(changeOf);
     if (changes.length === 0) return 0;
-    for (const subscriber of await subscribersOf(db, null)) {
+    for (const subscriber of subscribers) {
       // An account merged away since its change has nothing to show; the survivor's citizen.merged tells the story.
       const wanted = changes.filter((c) => c.active && subscriber.eventTypes.includes(c.type));
       if (wanted.length === 0) continue;
       const { requestId, visible, withheld } = await decideFor(db, ctx, subscriber, wanted);
       counts.withheld += withheld;
+      if (visible.length === 0) continue;
+      let sequence = await numbers(db, subscriber.id, visible.length);
       for (const { change, view } of visible) {
         const deliveryId = randomUUID();
         await db.query(
-          `INSERT INTO publish_delivery (id, outbox_id, subscription_id, citizen_ref, event_type, audit_request_id, body)
-           VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-          [deliveryId, change.id, subscriber.id, change.ref, change.type, requestId, eventBody(deliveryId, change, subscriber, view)],
+          `INSERT INTO publish_delivery (id, outbox_id, subscription_id, citizen_ref, event_type, audit_request_id, sequence, body)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+          [deliveryId, change.id, subscriber.id, change.ref, change.type, requestId, sequence, eventBody(deliveryId, sequence, change, subscriber, view)],
         );
+        sequence++;
         await ctx.boss.send(DELIVER_QUEUE, { deliveryId } satisfies DeliveryJob, jobSender(db));
         counts.deliveries++;
       }
@@ -154,7 +169,7 @@ async function publishBatch(ctx: PublishContext, limit: number, counts: PublishC
 }
 
 const DEAD = `
-  SELECT d.id AS delivery_id, o.id, o.event_type, o.changed_at, c.ref, c.status = 'active' AS active, m.ref AS other_ref
+  SELECT d.id AS delivery_id, d.sequence, o.id, o.event_type, o.changed_at, c.ref, c.status = 'active' AS active, m.ref AS other_ref
     FROM publish_delivery d JOIN citizen_outbox o ON o.id = d.outbox_id
     JOIN citizen c ON c.id = o.citizen_id LEFT JOIN citizen m ON m.id = o.other_citizen
    WHERE d.subscription_id = $1 AND d.status = 'dead'
@@ -172,19 +187,20 @@ export interface Redelivery {
  * Sends a subscription's dead letters again, once its receiver works: each
  * is decided afresh by the policy as it stands now (a dead letter's body is
  * dropped, and what may be disclosed can have changed since), audited as
- * event.publish, and queued under its old event id with its attempts reset.
+ * event.publish, and queued under its old event id and sequence with its attempts reset.
  */
 export async function redeliverDead(ctx: PublishContext, subscriptionId: number): Promise<Redelivery> {
   return transaction(ctx.pool, async (db) => {
     const [subscriber] = await subscribersOf(db, subscriptionId);
     if (!subscriber) throw new Error(`subscription ${subscriptionId} is not active, or its client is revoked`);
-    const dead = (await db.query<ChangeRow & { delivery_id: string }>(DEAD, [subscriptionId])).rows.map((r) => ({ deliveryId: r.delivery_id, change: changeOf(r) }));
+    const dead = (await db.query<ChangeRow & { delivery_id: string; sequence: string }>(DEAD, [subscriptionId])).rows
+      .map((r) => ({ deliveryId: r.delivery_id, sequence: Number(r.sequence), change: changeOf(r) }));
     const active = dead.filter((d) => d.change.active).map((d) => d.change);
     // Nobody to decide about is no disclosure: a disclosure of no one would be audited as a search that found nobody.
     const { requestId, visible } = active.length > 0 ? await decideFor(db, ctx, subscriber, active) : { requestId: '', visible: [] };
     const views = new Map(visible.map(({ change, view }) => [change.id, view]));
     let requeued = 0;
-    for (const { deliveryId, change } of dead) {
+    for (const { deliveryId, sequence, change } of dead) {
       const view = views.get(change.id);
       if (!view) {
         await db.query("UPDATE publish_delivery SET status = 'cancelled', last_error = 'not redelivered: nothing of this citizen may be sent now' WHERE id = $1", [deliveryId]);
@@ -192,7 +208,7 @@ export async function redeliverDead(ctx: PublishContext, subscriptionId: number)
       }
       await db.query(
         "UPDATE publish_delivery SET status = 'pending', attempts = 0, last_error = NULL, audit_request_id = $2, body = $3 WHERE id = $1",
-        [deliveryId, requestId, eventBody(deliveryId, change, subscriber, view)],
+        [deliveryId, requestId, eventBody(deliveryId, sequence, change, subscriber, view)],
       );
       await ctx.boss.send(DELIVER_QUEUE, { deliveryId } satisfies DeliveryJob, jobSender(db));
       requeued++;

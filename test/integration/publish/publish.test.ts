@@ -337,8 +337,8 @@ describe('publishing citizen changes to webhook subscribers', () => {
   it('deletes finished deliveries and published changes after the retention period, never a pending delivery', async () => {
     const pool = hub.db.pool;
     const pending = (await pool.query<{ id: string; outbox_id: string }>(
-      `INSERT INTO publish_delivery (id, outbox_id, subscription_id, citizen_ref, event_type, audit_request_id, body)
-       SELECT gen_random_uuid(), o.id, s.id, 'C0000000000', o.event_type, 'test', '{}' FROM citizen_outbox o CROSS JOIN publish_subscription s
+      `INSERT INTO publish_delivery (id, outbox_id, subscription_id, citizen_ref, event_type, audit_request_id, sequence, body)
+       SELECT gen_random_uuid(), o.id, s.id, 'C0000000000', o.event_type, 'test', 0, '{}' FROM citizen_outbox o CROSS JOIN publish_subscription s
         WHERE NOT EXISTS (SELECT 1 FROM publish_delivery d WHERE d.outbox_id = o.id AND d.subscription_id = s.id) LIMIT 1
        RETURNING id, outbox_id`)).rows[0]!;
     await pool.query("UPDATE publish_delivery SET created_at = now() - interval '40 days'");
