@@ -61,7 +61,25 @@ async function cancelReason(options: DeliverOptions, row: DeliveryRow & { body: 
   }, row.body);
 }
 
+const isLast = (attempt: Attempt): boolean => attempt.retryLimit !== undefined && attempt.retryCount >= attempt.retryLimit;
+
 export async function deliver(options: DeliverOptions, deliveryId: string, attempt: Attempt): Promise<DeliveryResult> {
+  try {
+    return await attemptDelivery(options, deliveryId, attempt);
+  } catch (error) {
+    // The queue gives up after this attempt whatever failed: a body left pending would be personal data kept for no
+    // delivery. Best effort: the error thrown is the one that failed the attempt.
+    if (!(error instanceof DeliveryFailed) && isLast(attempt)) {
+      await options.pool.query(
+        "UPDATE publish_delivery SET status = 'dead', body = NULL, last_error = 'the hub failed to make the attempt' WHERE id = $1 AND status = 'pending'",
+        [deliveryId],
+      ).catch(() => undefined);
+    }
+    throw error;
+  }
+}
+
+async function attemptDelivery(options: DeliverOptions, deliveryId: string, attempt: Attempt): Promise<DeliveryResult> {
   const row = (await options.pool.query<DeliveryRow>(DELIVERY, [deliveryId])).rows[0];
   // Delivered by an earlier attempt whose completion was lost, or cancelled: nothing to do.
   if (!row || row.status !== 'pending' || row.body === null) return 'skipped';
@@ -102,7 +120,7 @@ export async function deliver(options: DeliverOptions, deliveryId: string, attem
   } catch (error) {
     failure = error instanceof DeliveryFailed ? error.message : reasonOf(error, options.timeoutMs);
   }
-  const last = attempt.retryLimit !== undefined && attempt.retryCount >= attempt.retryLimit;
+  const last = isLast(attempt);
   await options.pool.query(
     `UPDATE publish_delivery SET attempts = attempts + 1, last_attempt_at = now(), last_error = $2,
             status = CASE WHEN $3 THEN 'dead' ELSE status END, body = CASE WHEN $3 THEN NULL ELSE body END

@@ -156,6 +156,22 @@ describe('a delivery is sent only while the policy still permits what it carries
     }
   });
 
+  it('drops the body of a delivery whose last attempt failed inside the hub, as of any dead letter', async () => {
+    const { cce } = await published();
+    const broken = { mergedInto: async (): Promise<string[]> => { throw new Error('connection terminated unexpectedly'); } };
+    await expect(deliver({ ...options(), source: broken }, cce!, { retryCount: 8, retryLimit: 8 })).rejects.toThrow(/connection terminated/);
+    const row = (await hub.db.pool.query<{ status: string; has_body: boolean; last_error: string }>(
+      'SELECT status, body IS NOT NULL AS has_body, last_error FROM publish_delivery WHERE id = $1', [cce])).rows[0]!;
+    expect(row).toEqual({ status: 'dead', has_body: false, last_error: 'the hub failed to make the attempt' });
+  });
+
+  it('keeps the body for the next attempt when an earlier one failed inside the hub', async () => {
+    const { cce } = await published();
+    const broken = { mergedInto: async (): Promise<string[]> => { throw new Error('connection terminated unexpectedly'); } };
+    await expect(deliver({ ...options(), source: broken }, cce!, { retryCount: 1, retryLimit: 8 })).rejects.toThrow(/connection terminated/);
+    expect(await attempt(cce!)).toMatchObject({ result: 'delivered', sent: 1 });
+  });
+
   it('cancels it once the subscriber client is revoked', async () => {
     const { cce } = await published();
     expect(cce).toBeDefined();
