@@ -8,13 +8,14 @@
 ALTER TABLE publish_subscription ADD COLUMN last_sequence bigint NOT NULL DEFAULT 0;
 ALTER TABLE publish_delivery ADD COLUMN sequence bigint;
 
--- Deliveries made before keep the number their bodies carry; each
--- subscription goes on from the highest it has sent, so a receiver's order holds.
+-- Deliveries made before keep the number their bodies carry. Each existing
+-- subscription goes on above every outbox id ever issued (deliveries and
+-- outbox rows older than 30 days are pruned, so their own maximum may be
+-- gone), so a receiver ordering by sequence puts new events after old ones.
 UPDATE publish_delivery SET sequence = outbox_id;
 ALTER TABLE publish_delivery ALTER COLUMN sequence SET NOT NULL;
-UPDATE publish_subscription s SET last_sequence = d.last
-  FROM (SELECT subscription_id, max(sequence) AS last FROM publish_delivery GROUP BY subscription_id) d
- WHERE d.subscription_id = s.id;
+UPDATE publish_subscription
+   SET last_sequence = coalesce(pg_sequence_last_value(pg_get_serial_sequence('citizen_outbox', 'id')::regclass), 0);
 
 -- Down Migration
 ALTER TABLE publish_delivery DROP COLUMN sequence;
