@@ -1,8 +1,11 @@
 /**
- * Webhook subscriptions under /v1/subscriptions: the DPO (or an admin)
- * registers where an organisation's client receives citizen changes, and
- * for which purpose; the policy decides what each event may carry, as for
- * a read by that client. Every change is audited in its own transaction.
+ * Webhook subscriptions under /v1/subscriptions: the DPO registers where an
+ * organisation's client receives citizen changes, and for which purpose; the
+ * policy decides what each event may carry, as for a read by that client.
+ * An admin, who reads no citizen data, runs them but may not send anything
+ * anywhere new: list, pause, end, describe and replace a secret, never
+ * subscribe, point elsewhere, widen the purpose or event types, or resume.
+ * Every change is audited in its own transaction.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
@@ -27,6 +30,8 @@ export interface SubscriptionRouteOptions {
 }
 
 const MANAGERS = ['dpo', 'admin'] as const;
+/** Who decides where and for what citizen data goes. */
+const DECIDERS = ['dpo'] as const;
 const Id = Type.Object({ id: RowId });
 const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
 
@@ -68,7 +73,7 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
     },
   }, async (request, reply) => {
     const client = clientOf(request);
-    requireRole(client, MANAGERS);
+    requireRole(client, DECIDERS);
     checkPurpose(request.body.purpose);
     checkUrl(request.body.url);
     const subscriber = await liveClient(pool, request.body.clientId);
@@ -108,6 +113,9 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
   }, async (request) => {
     const client = clientOf(request);
     requireRole(client, MANAGERS);
+    // Anything that could send data somewhere new, or more of it, is the DPO's.
+    const { url, purpose, eventTypes, active } = request.body;
+    if (url !== undefined || purpose !== undefined || eventTypes !== undefined || active === true) requireRole(client, DECIDERS);
     checkPurpose(request.body.purpose);
     checkUrl(request.body.url);
     return change(request, client, async (db) => {

@@ -123,6 +123,17 @@ describe('publishing citizen changes to webhook subscribers', () => {
     expect(list.body).not.toContain('whsec_');
     expect((list.json() as { subscriptions: unknown[] }).subscriptions).toHaveLength(3);
 
+    // An admin runs subscriptions but reads no citizen data: it may not subscribe, point one elsewhere, widen it or resume it.
+    const admin = await hub.keyFor('admin', 'Northby Council IT');
+    expect((await subscribe(admin, { clientId: ids.adviser, purpose: 'contact-centre-enquiry', url: `${sink.url}/ok/admin` })).statusCode).toBe(403);
+    const patch = (key: string, payload: Record<string, unknown>) =>
+      hub.app.inject({ method: 'PATCH', url: `/v1/subscriptions/${created.id}`, headers: auth(key), payload });
+    for (const widening of [{ url: `${sink.url}/ok/admin` }, { purpose: 'fraud-prevention' }, { eventTypes: ['citizen.updated'] }, { active: true }]) {
+      expect((await patch(admin, widening)).statusCode, JSON.stringify(widening)).toBe(403);
+    }
+    expect((await patch(admin, { description: 'contact centre CRM' })).statusCode).toBe(200);
+    expect((await hub.app.inject({ url: `/v1/subscriptions/${created.id}`, headers: auth(dpo) })).json()).toMatchObject({ url: `${sink.url}/ok/adviser`, purpose: 'contact-centre-enquiry' });
+
     const adviserKey = await hub.keyFor('adviser', 'Northby Council Contact Centre');
     expect((await subscribe(adviserKey, { clientId: ids.adviser, purpose: 'contact-centre-enquiry', url: `${sink.url}/ok/x` })).json()).toMatchObject({ code: 'forbidden' });
     for (const bad of [
