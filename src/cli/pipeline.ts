@@ -27,6 +27,9 @@ export function pipelineCommand(): Command {
         }
         for (const f of failures) lines.push(`failed in ${f.queue} (${f.jobs}): ${f.message ?? 'no message'}`);
         lines.push('', `changes waiting to be published: ${publishing.pendingChanges}`);
+        if (publishing.setAsideChanges > 0) {
+          lines.push(`of which set aside after failing alone, tried again later: ${publishing.setAsideChanges} (last error: ${publishing.lastSetAsideError ?? 'none'})`);
+        }
         if (publishing.subscriptions.length > 0) {
           lines.push('subscription\torganisation\tactive\tpending\tdelivered\tdead letters\tlast error');
           for (const s of publishing.subscriptions) {

@@ -106,7 +106,8 @@ export function pipelineJobs(deps: PipelineDeps): JobDefinition[] {
           return;
         }
         const counts = await publishPending({ pool: deps.pool, boss: deps.boss, source, options: policy, clock });
-        deps.logger.debug({ step: 'publish', ...counts }, 'changes published');
+        if (counts.setAside > 0) deps.logger.warn({ step: 'publish', ...counts }, 'changes that failed alone set aside, to be tried again (hub pipeline status)');
+        else deps.logger.debug({ step: 'publish', ...counts }, 'changes published');
       },
     },
     {

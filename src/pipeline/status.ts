@@ -21,6 +21,9 @@ export interface SubscriptionDeliveries {
 export interface PublishingStatus {
   /** Changes recorded and not yet turned into deliveries. */
   pendingChanges: number;
+  /** Of those, changes whose publishing failed on its own, waiting to be tried again; with the last error (a class, no person). */
+  setAsideChanges: number;
+  lastSetAsideError: string | null;
   subscriptions: SubscriptionDeliveries[];
 }
 
@@ -30,7 +33,10 @@ const STATES = `
 const LAST_ERRORS = `
   SELECT name AS queue, output->>'message' AS message, count(*)::int AS jobs
     FROM pgboss.job WHERE name LIKE 'pipeline.%' AND state = 'failed' GROUP BY 1, 2 ORDER BY 3 DESC LIMIT 10`;
-const PENDING_CHANGES = 'SELECT count(*)::int AS n FROM citizen_outbox WHERE published_at IS NULL';
+const PENDING_CHANGES = `
+  SELECT count(*)::int AS n, count(*) FILTER (WHERE retry_after IS NOT NULL)::int AS "setAside",
+         (SELECT last_error FROM citizen_outbox WHERE published_at IS NULL AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) AS "lastError"
+    FROM citizen_outbox WHERE published_at IS NULL`;
 const DELIVERIES = `
   SELECT s.id AS "subscriptionId", g.name AS "orgName", s.active,
          count(d.id) FILTER (WHERE d.status = 'pending')::int AS pending,
@@ -51,7 +57,13 @@ export async function pipelineStatus(pool: pg.Pool): Promise<{ states: QueueStat
 /** The outbox and each subscription's deliveries; empty before the publishing migration has run. */
 export async function publishingStatus(pool: pg.Pool): Promise<PublishingStatus> {
   const exists = (await pool.query<{ t: string | null }>(`SELECT to_regclass('publish_delivery')::text AS t`)).rows[0]?.t;
-  if (!exists) return { pendingChanges: 0, subscriptions: [] };
-  const [pending, deliveries] = await Promise.all([pool.query<{ n: number }>(PENDING_CHANGES), pool.query<SubscriptionDeliveries>(DELIVERIES)]);
-  return { pendingChanges: pending.rows[0]!.n, subscriptions: deliveries.rows.map((r) => ({ ...r, subscriptionId: Number(r.subscriptionId) })) };
+  if (!exists) return { pendingChanges: 0, setAsideChanges: 0, lastSetAsideError: null, subscriptions: [] };
+  const [pending, deliveries] = await Promise.all([
+    pool.query<{ n: number; setAside: number; lastError: string | null }>(PENDING_CHANGES), pool.query<SubscriptionDeliveries>(DELIVERIES),
+  ]);
+  const { n, setAside, lastError } = pending.rows[0]!;
+  return {
+    pendingChanges: n, setAsideChanges: setAside, lastSetAsideError: lastError,
+    subscriptions: deliveries.rows.map((r) => ({ ...r, subscriptionId: Number(r.subscriptionId) })),
+  };
 }

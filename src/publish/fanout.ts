@@ -60,13 +60,23 @@ interface ChangeRow { id: string; event_type: EventType; changed_at: Date; ref: 
 
 const changeOf = (r: ChangeRow): Change => ({ id: Number(r.id), type: r.event_type, changedAt: r.changed_at, ref: r.ref, active: r.active, otherRef: r.other_ref });
 
-// SKIP LOCKED: concurrent publish jobs take different changes instead of waiting on each other.
+const DUE = 'o.published_at IS NULL AND (o.retry_after IS NULL OR o.retry_after <= now())';
+
+// SKIP LOCKED: concurrent publish jobs take different changes instead of waiting on each other. $2: that change only.
 const PENDING = `
   SELECT o.id, o.event_type, o.changed_at, c.ref, c.status = 'active' AS active, m.ref AS other_ref
     FROM citizen_outbox o JOIN citizen c ON c.id = o.citizen_id LEFT JOIN citizen m ON m.id = o.other_citizen
-   WHERE o.published_at IS NULL
+   WHERE ${DUE} AND ($2::bigint IS NULL OR o.id = $2)
    ORDER BY o.id LIMIT $1
      FOR UPDATE OF o SKIP LOCKED`;
+
+const NEXT_DUE = `SELECT o.id FROM citizen_outbox o WHERE ${DUE} ORDER BY o.id LIMIT $1`;
+
+// Tried again after a minute, doubling with each failure up to a day: a passing fault costs a minute, a lasting one little.
+const SET_ASIDE = `
+  UPDATE citizen_outbox SET failures = failures + 1, last_error = $2,
+         retry_after = now() + least(interval '1 minute' * power(2, failures), interval '1 day')
+   WHERE id = $1 AND published_at IS NULL`;
 
 // A revoked client's subscription receives nothing: it could not read either. Locked (in id order), so that batches
 // published at once number each subscription's events in the order of the changes: the second waits, then takes later ones.
@@ -135,11 +145,11 @@ async function numbers(db: pg.PoolClient, subscriptionId: number, count: number)
   return Number(last) - count + 1;
 }
 
-/** One batch of pending changes in one transaction; returns how many changes it took. */
-async function publishBatch(ctx: PublishContext, limit: number, counts: PublishCounts): Promise<number> {
+/** One batch of pending changes (or the one change `only`) in one transaction; returns how many changes it took. */
+async function publishBatch(ctx: PublishContext, limit: number, counts: PublishCounts, only: number | null = null): Promise<number> {
   const taken = await transaction(ctx.pool, async (db) => {
     const subscribers = await subscribersOf(db, null);
-    const changes: Change[] = (await db.query<ChangeRow>(PENDING, [limit])).rows.map(changeOf);
+    const changes: Change[] = (await db.query<ChangeRow>(PENDING, [limit, only])).rows.map(changeOf);
     if (changes.length === 0) return 0;
     for (const subscriber of subscribers) {
       // An account merged away since its change has nothing to show; the survivor's citizen.merged tells the story.
@@ -222,12 +232,39 @@ export interface PublishCounts {
   deliveries: number;
   /** Citizen–subscriber pairs with nothing the subscriber may see: no delivery. */
   withheld: number;
+  /** Changes that failed on their own, set aside to be tried again later. */
+  setAside: number;
+}
+
+/** What an error was, without its message, which may quote a value. */
+const errorKind = (error: unknown): string => {
+  const code = (error as { code?: unknown }).code;
+  return `${error instanceof Error ? error.name : 'non-error thrown'}${typeof code === 'string' ? ` ${code}` : ''}`;
+};
+
+/**
+ * After a batch failed: the changes it would have taken, each alone, so that
+ * one that cannot be published holds up no other; one that fails alone is
+ * set aside. Returns how many changes it went through.
+ */
+async function publishEachAlone(ctx: PublishContext, limit: number, counts: PublishCounts): Promise<number> {
+  const ids = (await ctx.pool.query<{ id: string }>(NEXT_DUE, [limit])).rows.map((r) => Number(r.id));
+  for (const id of ids) {
+    try {
+      await publishBatch(ctx, 1, counts, id);
+    } catch (error) {
+      await ctx.pool.query(SET_ASIDE, [id, errorKind(error)]);
+      counts.setAside++;
+    }
+  }
+  return ids.length;
 }
 
 /** Publishes every pending change, a batch at a time. */
 export async function publishPending(ctx: PublishContext, batchSize = 200): Promise<PublishCounts> {
-  const counts: PublishCounts = { changes: 0, deliveries: 0, withheld: 0 };
+  const counts: PublishCounts = { changes: 0, deliveries: 0, withheld: 0, setAside: 0 };
   for (;;) {
-    if ((await publishBatch(ctx, batchSize, counts)) < batchSize) return counts;
+    const taken = await publishBatch(ctx, batchSize, counts).catch(() => publishEachAlone(ctx, batchSize, counts));
+    if (taken < batchSize) return counts;
   }
 }
