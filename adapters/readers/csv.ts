@@ -153,32 +153,41 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
   /** The outcome for one record parsed on its own; a failed multi-line record gives its later lines back. */
   const single = (f: Framed): ReadItem | 'header' => {
     const position = at(f.line);
-    if (f.tooLong) return { error: { position, reason: `line-too-long: more than ${MAX_LINE_SIZE} characters` } };
+    // Without its header no record of the file can be read: the header's failure is the file's.
+    const refused = (reason: string): ReadItem => ({ error: { position, reason: columns ? reason : `unreadable-header: ${reason}` } });
+    if (f.tooLong) return refused(`line-too-long: more than ${MAX_LINE_SIZE} characters`);
     if (f.unclosed) {
       lines.unshift(f.taken.slice(1));
-      return { error: { position, reason: `unclosed-quote: no closing quote within ${maxLines} lines` } };
+      return refused(`unclosed-quote: no closing quote within ${maxLines} lines`);
     }
-    if (hasInvalidText(f.text)) return { error: { position, reason: INVALID_ENCODING(encoding) } };
+    if (hasInvalidText(f.text)) return refused(INVALID_ENCODING(encoding));
     let rows: string[][];
     try {
       rows = parseRows(f.text, options);
     } catch (e) {
       lines.unshift(f.taken.slice(1));
-      return { error: { position, reason: reasonOf(e) } };
+      return refused(reasonOf(e));
     }
     if (rows.length !== 1 || !rows[0]) {
       lines.unshift(f.taken.slice(1));
-      return { error: { position, reason: `expected one record, found ${rows.length}` } };
+      return refused(`expected one record, found ${rows.length}`);
     }
     return toItem(f, rows[0]);
   };
 
+  /** The header's column names; a name given twice would leave one of its columns unread, so it refuses the file. */
+  const header = (f: Framed, values: string[]): ReadItem | 'header' => {
+    const names = values.map((v) => v.trim());
+    // By number, not name: a file without its header row would have a record read as one.
+    const twice = names.findIndex((name, i) => name !== '' && names.indexOf(name) !== i);
+    if (twice !== -1) return { error: { position: at(f.line), reason: `bad-header: column ${twice + 1} has the name of an earlier column` } };
+    columns = names;
+    return 'header';
+  };
+
   const toItem = (f: Framed, values: string[]): ReadItem | 'header' => {
     const position = at(f.line);
-    if (!columns) {
-      columns = values.map((v) => v.trim());
-      return 'header';
-    }
+    if (!columns) return header(f, values);
     if (values.length !== columns.length) return { error: { position, reason: `wrong-column-count: expected ${columns.length} fields, found ${values.length}` } };
     const fields: Record<string, unknown> = {};
     columns.forEach((name, i) => {
@@ -211,9 +220,12 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
     for (const [i, f] of batch.entries()) {
       const values = rows[i];
       const taken = lines.pushedBack;
+      const reading = columns !== null;
       const item = values ? toItem(f, values) : single(f);
       if (item === 'header') continue;
       yield item;
+      // A header that could not be read (or names a column twice): nothing after it can be read, and no record may be taken for it.
+      if (!reading) return;
       index += 1;
       // A bad multi-line record gave lines back: the rest of the batch was framed wrongly, so frame it again.
       if (lines.pushedBack !== taken) {

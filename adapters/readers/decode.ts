@@ -1,7 +1,7 @@
 /**
- * Bytes to text in a declared encoding, streamed. A UTF-8 byte-order mark is
- * dropped (and wins over a declared single-byte encoding: it cannot be the
- * start of a real windows-1252 extract). Undecodable bytes become U+FFFD,
+ * Bytes to text in a declared encoding, streamed. A byte-order mark (UTF-8
+ * or UTF-16) is dropped and wins over the declared encoding (see decodeText).
+ * Undecodable bytes become U+FFFD,
  * which `hasInvalidText` then reports per record: the record is refused, not
  * silently mangled, and the rest of the file goes on.
  */
@@ -29,22 +29,47 @@ async function* chunksOf(source: ByteSource): AsyncGenerator<Uint8Array> {
   yield* source;
 }
 
-const startsWithBom = (bytes: Uint8Array): boolean => UTF8_BOM.every((b, i) => bytes[i] === b);
+/** The encoding a byte-order mark announces, and its length; none for text without one. */
+function byteOrderMark(bytes: Uint8Array): { encoding: string; length: number } | null {
+  if (UTF8_BOM.every((b, i) => bytes[i] === b)) return { encoding: 'utf-8', length: 3 };
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return { encoding: 'utf-16le', length: 2 };
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) return { encoding: 'utf-16be', length: 2 };
+  return null;
+}
 
+/**
+ * A byte-order mark wins over the declared encoding: neither a windows-1252
+ * nor a UTF-8 extract starts with one, whereas an extract saved as "Unicode"
+ * on Windows is UTF-16 with one, and read as declared every record of it
+ * would be refused and its header taken for garbage.
+ */
 export async function* decodeText(source: ByteSource, encoding = 'utf-8'): AsyncGenerator<string> {
   checkEncoding(encoding);
   let decoder: iconv.DecoderStream | null = null;
+  // The first bytes are held until there are enough to tell a byte-order mark (chunks may be tiny).
+  let head = Buffer.alloc(0);
+  const begin = (bytes: Buffer): { decoder: iconv.DecoderStream; text: string } => {
+    const bom = byteOrderMark(bytes);
+    const started = iconv.getDecoder(bom?.encoding ?? encoding, { stripBOM: true });
+    return { decoder: started, text: started.write(bom ? bytes.subarray(bom.length) : bytes) };
+  };
   for await (const chunk of chunksOf(source)) {
-    let bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-    if (!decoder) {
-      const bom = startsWithBom(bytes);
-      decoder = iconv.getDecoder(bom ? 'utf-8' : encoding, { stripBOM: true });
-      if (bom) bytes = bytes.subarray(UTF8_BOM.length);
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let text: string;
+    if (decoder) text = decoder.write(bytes);
+    else {
+      head = Buffer.concat([head, bytes]);
+      if (head.length < UTF8_BOM.length) continue;
+      ({ decoder, text } = begin(head));
     }
-    const text = decoder.write(bytes);
     if (text) yield text;
   }
-  const rest = decoder?.end();
+  if (!decoder) {
+    const started = begin(head);
+    decoder = started.decoder;
+    if (started.text) yield started.text;
+  }
+  const rest = decoder.end();
   if (rest) yield rest;
 }
 

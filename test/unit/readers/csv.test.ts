@@ -102,6 +102,28 @@ describe('CSV reader', () => {
     expect(fieldsOf(items)).toEqual([{ REF: 'A2', NAME: 'OK' }]);
   });
 
+  it('reads a UTF-16 file by its byte-order mark, whatever encoding is declared', async () => {
+    for (const encoding of ['utf-16le', 'utf-16be']) {
+      const bytes = iconv.encode('REF,NAME\r\nA1,RENÉE\r\nA2,"SMITH, JO"\r\n', encoding, { addBOM: true });
+      const items = await collect(readCsv(chunked(bytes, 5), { kind: 'csv', encoding: 'windows-1252' }));
+      expect(errorsOf(items)).toEqual([]);
+      expect(fieldsOf(items)).toEqual([{ REF: 'A1', NAME: 'RENÉE' }, { REF: 'A2', NAME: 'SMITH, JO' }]);
+    }
+  });
+
+  it('refuses the file when its header cannot be read, never taking a record for the header', async () => {
+    const bytes = Buffer.concat([Buffer.from('REF,ADDR'), Buffer.from([0xc9]), Buffer.from('SS\nA1,X\nA2,Y\n')]);
+    const items = await collect(readCsv(bytes, { kind: 'csv' }));
+    expect(items).toEqual([{ error: { position: { line: 1, index: 0 }, reason: expect.stringMatching(/^unreadable-header: invalid-encoding/) } }]);
+  });
+
+  it('refuses the file when its header names a column twice', async () => {
+    for (const header of ['REF,NAME,NAME', 'REF,NAME, NAME ']) {
+      const items = await collect(readCsv(utf8(`${header}\nA1,X,Y\n`), { kind: 'csv' }));
+      expect(items).toEqual([{ error: { position: { line: 1, index: 0 }, reason: expect.stringMatching(/^bad-header: /) } }]);
+    }
+  });
+
   it('refuses an unknown encoding before reading', async () => {
     await expect(collect(readCsv(utf8('A\n1\n'), { kind: 'csv', encoding: 'klingon-8' }))).rejects.toThrow(/unknown encoding/);
   });
