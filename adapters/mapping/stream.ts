@@ -1,5 +1,6 @@
 /** Reading a source and mapping every record in one pass; nothing is dropped silently. */
 import { readRecords, type ByteSource, type Position, type ReadContext } from '../readers/index.js';
+import { missingColumn } from './columns.js';
 import type { Mapping } from './load.js';
 import { mapRecord, type MapOptions, type MapReject } from './map.js';
 import type { SourceRecord } from '../../schemas/source-record.js';
@@ -20,10 +21,21 @@ export async function* readAndMap(mapping: Mapping, source: ByteSource, options:
  */
 export async function* readAndMapEach(mapping: Mapping, source: ByteSource, options: MapOptions = {}, context: ReadContext = {}, skip = 0): AsyncGenerator<MappedItem[]> {
   let read = 0;
+  // Every record of a header-row CSV has every column of the header, so the first record tells what the header lacks.
+  let toCheck = mapping.reader.kind === 'csv' && !mapping.reader.columns;
+  let missing: string | null = null;
   for await (const item of readRecords(source, mapping.reader, context)) {
     if (read++ < skip) continue;
     if ('error' in item) {
       yield [{ position: item.error.position, raw: null, reject: { field: '(record)', rule: 'unreadable', message: item.error.reason } }];
+      continue;
+    }
+    if (toCheck) {
+      missing = missingColumn(mapping, item.fields);
+      toCheck = false;
+    }
+    if (missing !== null) {
+      yield [{ position: item.position, raw: item.raw, reject: { field: missing, rule: 'missing-column', message: 'the header has no column of this name, which the mapping reads' } }];
       continue;
     }
     yield mapRecord(mapping, item, options).map((result) => ('record' in result
