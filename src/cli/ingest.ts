@@ -44,7 +44,8 @@ export function ingestCommand(): Command {
         bar?.update(size);
         bar?.stop();
         process.stdout.write(
-          `intake ${intakeId}: ${counts.read} read, ${counts.accepted} accepted (${counts.superseded} superseding an earlier version), ` +
+          `intake ${intakeId}: ${counts.read} read, ${counts.accepted} accepted (${counts.superseded} superseding an earlier version, ` +
+          `${counts.stale} older than the current version and kept as history only), ` +
           `${counts.unchanged} unchanged, ${counts.rejected} rejected\n`,
         );
         if (counts.rejected > 0) process.stdout.write(`see the rejects with: hub rejects ${system} --intake ${intakeId}\n`);

@@ -44,7 +44,7 @@ export const ownedSql = (alias: string): string => `EXISTS (SELECT 1 FROM pg_loc
 const INTERRUPT = `
   UPDATE intake i SET status = 'interrupted', error = 'the process taking it in stopped before it finished', finished_at = now()
    WHERE i.status = 'running' AND NOT ${ownedSql('i')} RETURNING id`;
-const PROGRESS = `UPDATE intake SET read = read + $2, accepted = accepted + $3, unchanged = unchanged + $4, superseded = superseded + $5, rejected = rejected + $6 WHERE id = $1`;
+const PROGRESS = `UPDATE intake SET read = read + $2, accepted = accepted + $3, unchanged = unchanged + $4, superseded = superseded + $5, rejected = rejected + $6, stale = stale + $7 WHERE id = $1`;
 const FINISH = `UPDATE intake SET status = $2, error = $3, finished_at = now() WHERE id = $1`;
 
 /** Sessions holding the lock of an intake created here, until ingestItems takes them over. */
@@ -172,7 +172,7 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
         if (id !== null) accepted.push(id);
       }
       // Added, not set: the lanes' transactions commit in any order.
-      await client.query(PROGRESS, [intakeId, added.read, added.accepted, added.unchanged, added.superseded, added.rejected]);
+      await client.query(PROGRESS, [intakeId, added.read, added.accepted, added.unchanged, added.superseded, added.rejected, added.stale]);
       // In the batch's transaction: a crash can never leave stored records that the pipeline was not told of.
       if (accepted.length > 0) await options.onAccepted?.(accepted, client);
       await client.query('COMMIT');
@@ -184,6 +184,7 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
     counts.accepted += added.accepted;
     counts.unchanged += added.unchanged;
     counts.superseded += added.superseded;
+    counts.stale += added.stale;
     counts.rejected += added.rejected;
     options.onProgress?.(counts);
   };

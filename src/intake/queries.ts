@@ -12,6 +12,7 @@ export interface IntakeRow {
   accepted: number;
   unchanged: number;
   superseded: number;
+  stale: number;
   rejected: number;
   error: string | null;
   startedAt: string;
@@ -21,7 +22,7 @@ export interface IntakeRow {
 // A running intake whose owning session has gone reads as interrupted at once, before the next intake marks it so.
 const INTAKE = `
   SELECT id, system, channel, file_name AS "fileName",
-         CASE WHEN status = 'running' AND NOT ${ownedSql('intake')} THEN 'interrupted' ELSE status END AS status, read, accepted, unchanged, superseded, rejected, error,
+         CASE WHEN status = 'running' AND NOT ${ownedSql('intake')} THEN 'interrupted' ELSE status END AS status, read, accepted, unchanged, superseded, stale, rejected, error,
          to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
          to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt"
     FROM intake WHERE id = $1`;

@@ -3,7 +3,8 @@
  * for the same (system, source reference) is one record, whenever it comes
  * again; changed content becomes a new current version and the old one is
  * kept as history; a version older than the current one (by the source's own
- * update time) is kept as history without displacing the current one.
+ * update time), or without an update time when the current one has one, is
+ * kept as history without displacing the current one.
  */
 import { hash as digest } from 'node:crypto';
 import { once } from 'node:events';
@@ -25,10 +26,12 @@ export interface Counts {
   accepted: number;
   unchanged: number;
   superseded: number;
+  /** Of the accepted, versions kept as history only: older than the current one (see storePrepared). */
+  stale: number;
   rejected: number;
 }
 
-export const emptyCounts = (): Counts => ({ read: 0, accepted: 0, unchanged: 0, superseded: 0, rejected: 0 });
+export const emptyCounts = (): Counts => ({ read: 0, accepted: 0, unchanged: 0, superseded: 0, stale: 0, rejected: 0 });
 
 // Records come in a handful of shapes: their sorted key lists and quoted keys are worked out once
 // (the hash runs for every record taken in and was the hottest intake code). Bounded, for odd input.
@@ -284,7 +287,8 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
       continue;
     }
     const updatedAt = item.sourceUpdatedAt;
-    const stale = current?.sourceUpdatedAt != null && updatedAt !== null ? updatedAt < current.sourceUpdatedAt : false;
+    // Without an update time (blank, or unreadable and warned of) a version cannot be shown newer than a current one that has one.
+    const stale = current?.sourceUpdatedAt != null && (updatedAt === null || updatedAt < current.sourceUpdatedAt);
     if (current && !stale) {
       if (current.pending) current.pending.current = false;
       else if (current.id !== null) retire.push(current.id);
@@ -376,5 +380,6 @@ export function count(counts: Counts, outcome: Outcome): void {
   else {
     counts.accepted++;
     if (outcome === 'superseded') counts.superseded++;
+    if (outcome === 'stale') counts.stale++;
   }
 }

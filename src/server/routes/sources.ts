@@ -28,6 +28,7 @@ const Intake = Type.Object({
   accepted: Type.Integer(),
   unchanged: Type.Integer(),
   superseded: Type.Integer(),
+  stale: Type.Integer({ description: 'of the accepted, versions older than the current one, kept as history only' }),
   rejected: Type.Integer(),
   error: Type.Union([Type.String(), Type.Null()]),
   startedAt: Type.String(),
@@ -92,7 +93,7 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
           'text/xml': { schema: Type.String() },
         },
       } as never,
-      response: { 202: Type.Object({ intakeId: Type.Integer(), status: Type.String(), read: Type.Integer(), accepted: Type.Integer(), unchanged: Type.Integer(), rejected: Type.Integer() }), ...errorResponses },
+      response: { 202: Type.Object({ intakeId: Type.Integer(), status: Type.String(), read: Type.Integer(), accepted: Type.Integer(), stale: Type.Integer(), unchanged: Type.Integer(), rejected: Type.Integer() }), ...errorResponses },
     },
   }, async (request, reply) => {
     const client = clientOf(request);
@@ -116,7 +117,7 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     const source = { system, channel: 'push' as const, requestId: request.id, clientId: client.id, rawFormat };
     const intakeId = await createIntake(pool, source);
     const counts = await ingestItems(pool, intakeId, source, items, opts.onAccepted ? { onAccepted: opts.onAccepted } : {});
-    return reply.code(202).send({ intakeId, status: 'accepted', read: counts.read, accepted: counts.accepted, unchanged: counts.unchanged, rejected: counts.rejected });
+    return reply.code(202).send({ intakeId, status: 'accepted', read: counts.read, accepted: counts.accepted, stale: counts.stale, unchanged: counts.unchanged, rejected: counts.rejected });
   });
 
   app.get('/v1/intakes/:id', {

@@ -97,7 +97,7 @@ describe('intake storing and ownership', () => {
     const intakeId = await createIntake(db.pool, source);
     const handed: number[] = [];
     const counts = await ingestItems(db.pool, intakeId, source, items(), { batchSize: 3, onAccepted: async (ids) => void handed.push(...ids) });
-    expect(counts).toEqual({ read: 8, accepted: 5, unchanged: 2, superseded: 0, rejected: 1 });
+    expect(counts).toEqual({ read: 8, accepted: 5, unchanged: 2, superseded: 0, stale: 0, rejected: 1 });
     expect(await intakeById(db.pool, intakeId)).toMatchObject({ status: 'done', read: 8, accepted: 5, unchanged: 2, rejected: 1 });
     const stored = (await db.pool.query<{ id: number }>(`SELECT id FROM source_record WHERE intake_id = $1 ORDER BY id`, [intakeId])).rows.map((r) => r.id);
     expect(handed.sort((x, y) => x - y)).toEqual(stored);
