@@ -154,13 +154,17 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
   const single = (f: Framed): ReadItem | 'header' => {
     const position = at(f.line);
     // Without its header no record of the file can be read: the header's failure is the file's.
-    const refused = (reason: string): ReadItem => ({ error: { position, reason: columns ? reason : `unreadable-header: ${reason}` } });
-    if (f.tooLong) return refused(`line-too-long: more than ${MAX_LINE_SIZE} characters`);
+    // A record's first line is kept with it (its other lines are read again as records); not text that is mangled or too long.
+    const first = f.taken[0];
+    const refused = (reason: string, keep = true): ReadItem => (columns
+      ? { error: { position, reason }, ...(keep && first && 'text' in first ? { raw: first.text } : {}) }
+      : { error: { position, reason: `unreadable-header: ${reason}` } });
+    if (f.tooLong) return refused(`line-too-long: more than ${MAX_LINE_SIZE} characters`, false);
     if (f.unclosed) {
       lines.unshift(f.taken.slice(1));
       return refused(`unclosed-quote: no closing quote within ${maxLines} lines`);
     }
-    if (hasInvalidText(f.text)) return refused(INVALID_ENCODING(encoding));
+    if (hasInvalidText(f.text)) return refused(INVALID_ENCODING(encoding), false);
     let rows: string[][];
     try {
       rows = parseRows(f.text, options);
@@ -188,7 +192,7 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
   const toItem = (f: Framed, values: string[]): ReadItem | 'header' => {
     const position = at(f.line);
     if (!columns) return header(f, values);
-    if (values.length !== columns.length) return { error: { position, reason: `wrong-column-count: expected ${columns.length} fields, found ${values.length}` } };
+    if (values.length !== columns.length) return { error: { position, reason: `wrong-column-count: expected ${columns.length} fields, found ${values.length}` }, raw: f.text };
     const fields: Record<string, unknown> = {};
     columns.forEach((name, i) => {
       fields[name] = values[i];

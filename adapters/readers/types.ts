@@ -17,6 +17,8 @@ export interface ReadRecord {
 
 export interface ReadError {
   error: { position: Position; reason: string };
+  /** The text of the record (or of its first line) when it could be decoded and held: kept with the reject. */
+  raw?: string;
 }
 
 export type ReadItem = ReadRecord | ReadError;

@@ -26,3 +26,15 @@ describe('a CSV extract missing a column the mapping reads', () => {
     expect(items.map((i) => ('record' in i ? i.record.sourceRef : i.reject.rule))).toEqual(['SC0001']);
   });
 });
+
+/** An unreadable record's text is what is needed to put it right: the reject keeps it, as a mapping reject does. */
+describe('a record the reader cannot read', () => {
+  it('keeps the raw text of a CSV row with the wrong number of fields or a stray quote', async () => {
+    const short = 'SC0002,MR,ALAN,TESTER';
+    const stray = `SC0003,MR,ALAN,TE"STER,01/02/1950,x,ZZ1 1AA,OAP,,,,,`;
+    const items = await mapCsv(HEADER, [row('SC0001'), short, stray, row('SC0004')]);
+    expect(items.map((i) => ('reject' in i ? { rule: i.reject.rule, raw: i.raw } : i.record.sourceRef))).toEqual([
+      'SC0001', { rule: 'unreadable', raw: short }, { rule: 'unreadable', raw: stray }, 'SC0004',
+    ]);
+  });
+});
