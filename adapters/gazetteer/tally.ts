@@ -21,6 +21,8 @@ export class GazetteerTally {
   /** Lines between header and trailer: records, skips and rejects. RECORD_COUNT should equal it. */
   dataLines = 0;
   trailerCount: number | null = null;
+  /** The trailer's NEXT_VOLUME_NUMBER: the volume that follows this one, 0 or null for the last. */
+  nextVolume: number | null = null;
   ended = false;
   finalNewline = true;
 
@@ -50,6 +52,7 @@ export class GazetteerTally {
         break;
       case 'trailer':
         this.trailerCount = e.recordCount;
+        this.nextVolume = e.nextVolumeNumber;
         break;
       case 'end':
         this.ended = true;

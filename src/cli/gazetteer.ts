@@ -34,7 +34,8 @@ export function gazetteerCommand(): Command {
     .description('import AddressBase Premium CSV (mixed or split per record type) or DTF 7.3 files, FULL or change-only')
     .argument('<files...>', 'files of one supply; change-only files are applied in the order given')
     .option('--no-progress', 'no progress bar')
-    .action(action(async (files: string[], opts: { progress: boolean }) => {
+    .option('--allow-older', 'load files dated before the supply already loaded (going back on purpose)')
+    .action(action(async (files: string[], opts: { progress: boolean; allowOlder?: boolean }) => {
       await withDatabase(async (db, config) => {
         const bar = opts.progress && process.stderr.isTTY
           ? new SingleBar({ format: ' {bar} {percentage}% | {records} records | {rate} records/s | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic)
@@ -43,6 +44,7 @@ export function gazetteerCommand(): Command {
         bar?.start(1, 0, { records: 0, rate: 0 });
         try {
           const summary = await importGazetteer(db.url, files, {
+            allowOlder: opts.allowOlder === true,
             onProgress: (p) => {
               const rate = Math.round(p.records / ((performance.now() - started) / 1000));
               bar?.setTotal(p.totalBytes);

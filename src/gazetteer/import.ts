@@ -1,8 +1,10 @@
 /**
  * `hub gazetteer import`: FULL supplies are loaded into a new schema and
  * swapped in whole, so a crash or a bad file leaves the previous gazetteer
- * serving; change-only files are applied one by one, each atomically, and
- * record the UPRNs they touched for re-matching.
+ * serving; the change-only files of one command are applied in order in one
+ * transaction, and record the UPRNs they touched for re-matching. A file
+ * out of its supply's order, or a supply with a volume missing, is refused
+ * (src/gazetteer/supply.ts).
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -14,6 +16,7 @@ import { GazetteerTally } from '../../adapters/gazetteer/tally.js';
 import { ChangeApplier } from './apply-changes.js';
 import { CopyWriter } from './copy-writer.js';
 import * as sql from './sql.js';
+import { checkOrder, checkVolumes, insertFileValues, insertFiles, loadedSupply, placeOf, type SupplyFile, type SupplyPlace } from './supply.js';
 import { RECORD_TYPES } from './tables.js';
 
 export interface ImportProgress {
@@ -54,6 +57,8 @@ export class GazetteerImportError extends Error {
 
 export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
+  /** Load files dated before the supply already loaded: an operator going back on purpose. */
+  allowOlder?: boolean;
 }
 
 /** Only one import at a time: both kinds write gazetteer_next or the live tables. */
@@ -66,8 +71,12 @@ interface FileRead {
   format: string;
   fileType: 'FULL' | 'COU';
   header: HeaderEvent;
+  place: SupplyPlace;
   events: AsyncGenerator<GazetteerEvent>;
 }
+
+/** A file read to its end: its trailer's NEXT_VOLUME_NUMBER is known. */
+type ReadFile = SupplyFile & { nextVolume: number | null };
 
 async function openFile(file: string, counter: Transform): Promise<FileRead> {
   const name = path.basename(file);
@@ -80,7 +89,7 @@ async function openFile(file: string, counter: Transform): Promise<FileRead> {
   }
   if (first.done || first.value.kind !== 'header') throw new GazetteerImportError(`${name}: not a gazetteer file`, null);
   const header = first.value;
-  return { name, format: header.format, fileType: header.fileType, header, events };
+  return { name, format: header.format, fileType: header.fileType, header, place: placeOf(header.header, name), events };
 }
 
 function emptySummary(importId: number, fileType: 'FULL' | 'COU'): Omit<ImportSummary, 'seconds'> {
@@ -123,8 +132,13 @@ async function importWith(pool: pg.Pool, files: string[], options: ImportOptions
     const summary = emptySummary(importId, fileType);
     summary.formats = [...new Set(opened.map((f) => f.format))];
     try {
-      if (fileType === 'FULL') await loadFull(pool, opened, summary, progress, options);
-      else for (const file of opened) await applyChanges(pool, file, summary, progress, options);
+      await pool.query(insertFiles, insertFileValues(importId, opened));
+      const loaded = await loadedSupply(pool);
+      checkOrder(opened, loaded, options.allowOlder ?? false);
+      // Volumes are checked once every trailer has been read, before anything is swapped in or committed.
+      const allRead = (read: ReadFile[]) => checkVolumes(read, loaded);
+      if (fileType === 'FULL') await loadFull(pool, opened, summary, progress, options, allRead);
+      else await applyChanges(pool, opened, summary, progress, options, allRead);
       await pool.query(sql.finishImport, [importId, 'applied', { records: summary.records, skipped: summary.skipped, addresses: summary.addresses, touched: summary.touched }, JSON.stringify(summary.rejects), null]);
       return { ...summary, seconds: (performance.now() - started) / 1000 };
     } catch (error) {
@@ -188,21 +202,25 @@ function checkSplitTrailer(files: FileRead[], tallies: GazetteerTally[]): void {
   }
 }
 
-async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions): Promise<void> {
+async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions, allRead: (files: ReadFile[]) => void): Promise<void> {
   for (const statement of sql.createNextSchema()) await pool.query(statement);
   const writer = new CopyWriter(pool, sql.NEXT);
   try {
     const tallies: GazetteerTally[] = [];
+    const read: ReadFile[] = [];
     for (const file of files) {
-      tallies.push(await readAll(file, summary, progress, options, async (event) => {
+      const tally = await readAll(file, summary, progress, options, async (event) => {
         if (event.record.change !== 'I') {
           summary.rejects.push({ file: file.name, line: event.line, reason: `record type ${event.record.type}: change type ${event.record.change} in a FULL supply` });
           return;
         }
         await writer.write(event.record);
-      }));
+      });
+      tallies.push(tally);
+      read.push({ ...file, nextVolume: tally.nextVolume });
     }
     checkSplitTrailer(files, tallies);
+    allRead(read);
     if (summary.rejects.length > 0) throw new GazetteerImportError(`${summary.rejects.length} record(s) with a change type other than I in a FULL supply`, null);
     await writer.finish();
   } catch (error) {
@@ -252,12 +270,22 @@ async function runAll(clients: pg.PoolClient[], statements: string[]): Promise<v
   if (failure !== null) throw failure;
 }
 
-async function applyChanges(pool: pg.Pool, file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions): Promise<void> {
+/**
+ * The change-only files of one command are applied in one transaction: they
+ * are the volumes (or days) of one run, and a bad later file must not leave
+ * the earlier ones applied behind an import recorded as failed.
+ */
+async function applyChanges(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions, allRead: (files: ReadFile[]) => void): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
     const applier = new ChangeApplier(client, null);
-    await readAll(file, summary, progress, options, (event) => applier.apply(event.record));
+    const read: ReadFile[] = [];
+    for (const file of files) {
+      const tally = await readAll(file, summary, progress, options, (event) => applier.apply(event.record));
+      read.push({ ...file, nextVolume: tally.nextVolume });
+    }
+    allRead(read);
     await applier.expandStreets();
     const uprns = [...applier.touched.keys()];
     const successors = new Map(

@@ -92,12 +92,19 @@ function dtfPropertyRows(p: TinyProperty): Row[] {
   return rows;
 }
 
-const header = (fileType: 'F' | 'C', version: string) =>
-  fields(ABP[10], 10, { CUSTODIAN_NAME: 'EXAMPLE COUNCIL', LOCAL_CUSTODIAN_CODE: 9999, PROCESS_DATE: '2026-01-01', VOLUME_NUMBER: 1, ENTRY_DATE: '2026-01-01', TIME_STAMP: '00:00:00', VERSION: version, FILE_TYPE: fileType });
-const trailer = (count: number) => fields(ABP[99], 99, { NEXT_VOLUME_NUMBER: 0, RECORD_COUNT: count, ENTRY_DATE: '2026-01-01', TIME_STAMP: '00:00:00' });
+/** Where a file sits in the council's run of supplies: its header's PROCESS_DATE and VOLUME_NUMBER, and the trailer's NEXT_VOLUME_NUMBER (0 for the last volume). */
+export interface SupplyPlace {
+  processDate?: string;
+  volume?: number;
+  nextVolume?: number;
+}
 
-export function abpFile(body: Row[], fileType: 'F' | 'C' = 'F'): string {
-  return csv([header(fileType, '1.0'), ...body, trailer(body.length)]);
+const header = (fileType: 'F' | 'C', version: string, place: SupplyPlace = {}) =>
+  fields(ABP[10], 10, { CUSTODIAN_NAME: 'EXAMPLE COUNCIL', LOCAL_CUSTODIAN_CODE: 9999, PROCESS_DATE: place.processDate ?? '2026-01-01', VOLUME_NUMBER: place.volume ?? 1, ENTRY_DATE: '2026-01-01', TIME_STAMP: '00:00:00', VERSION: version, FILE_TYPE: fileType });
+const trailer = (count: number, place: SupplyPlace = {}) => fields(ABP[99], 99, { NEXT_VOLUME_NUMBER: place.nextVolume ?? 0, RECORD_COUNT: count, ENTRY_DATE: '2026-01-01', TIME_STAMP: '00:00:00' });
+
+export function abpFile(body: Row[], fileType: 'F' | 'C' = 'F', place: SupplyPlace = {}): string {
+  return csv([header(fileType, '1.0', place), ...body, trailer(body.length, place)]);
 }
 
 export function abpStreetRows(): Row[] {
