@@ -50,6 +50,8 @@ export interface SkippedEvent {
   recordType: string;
   line: number;
   reason: string;
+  /** A rejected record (LOGICAL_STATUS 9) as a delete of its key, for change-only files. */
+  withdrawn?: GazetteerRecord;
 }
 
 /** A malformed line. `reason` names record type, field and rule, never a value. */
@@ -189,7 +191,7 @@ class EventBuilder {
         if (org) out.push({ kind: 'record', record: org, line, derived: true });
       }
     } else if (r.ok === 'skip') {
-      out.push({ kind: 'skipped', recordType: type, line, reason: r.reason });
+      out.push({ kind: 'skipped', recordType: type, line, reason: r.reason, ...(r.withdrawn ? { withdrawn: r.withdrawn } : {}) });
     } else {
       out.push({ kind: 'reject', recordType: type, line, reason: r.reason });
     }

@@ -93,14 +93,19 @@ export function toIsoDate(v: string): string | null {
 export type Converted =
   | { ok: true; record: GazetteerRecord }
   | { ok: false; reason: string }
-  /** A well-formed record the hub does not hold (DTF LOGICAL_STATUS 9, rejected). */
-  | { ok: 'skip'; reason: string };
+  /**
+   * A well-formed record the hub does not hold (DTF LOGICAL_STATUS 9,
+   * rejected). `withdrawn` is it as a delete of its key: in a change-only
+   * file, a record that becomes rejected takes what the hub held away.
+   */
+  | { ok: 'skip'; reason: string; withdrawn?: GazetteerRecord };
 
 /** A row the compiled converter refused, told apart from record data by its class. */
 class Refusal {
   constructor(
     readonly ok: false | 'skip',
     readonly reason: string,
+    readonly data: Record<string, unknown> | null = null,
   ) {}
 }
 
@@ -132,8 +137,8 @@ const compiled = new WeakMap<AnyRecordTable, Compiled>();
  */
 function compile(t: AnyRecordTable): Compiled {
   const fail = (i: number, rule: string) => new Refusal(false, `record ${t.type} field ${t.columns[i]![0]}: ${rule}`);
-  const skip = (reason: string) => new Refusal('skip', reason);
-  const lines: string[] = ['let v, x;'];
+  const skip = (reason: string, data: Record<string, unknown>) => new Refusal('skip', reason, data);
+  const lines: string[] = ['let v, x, rejected = null;'];
   const props: string[] = [];
   t.columns.forEach((col, i) => {
     const [, field, kind] = col as readonly [string, string?, ColumnKind?];
@@ -151,7 +156,8 @@ function compile(t: AnyRecordTable): Compiled {
       lines.push(
         `let ${name}; if (v === '') { ${onEmpty} } else { x = readers.${base}(v);`,
         `  if (x === BAD) return fail(${i}, ${JSON.stringify(RULES[kind])});`,
-        `  if (x === REJECTED_STATUS) return skip(${JSON.stringify(`record ${t.type} field ${col[0]}: 9 (rejected) is not held`)});`,
+        // Read on to the end, so that the key of the rejected record is known; 8 stands in for 9.
+        `  if (x === REJECTED_STATUS) { rejected = ${JSON.stringify(`record ${t.type} field ${col[0]}: 9 (rejected) is not held`)}; x = 8; }`,
         `  ${name} = x; }`,
       );
     }
@@ -160,7 +166,7 @@ function compile(t: AnyRecordTable): Compiled {
     if (!/^[A-Za-z]\w*$/.test(field)) throw new Error(`column table ${t.type}: bad field name`);
     props.push(`${field}: ${JSON.stringify(value)}`);
   }
-  lines.push(`return { ${props.join(', ')} };`);
+  lines.push(`const data = { ${props.join(', ')} };`, 'return rejected === null ? data : skip(rejected, data);');
   const make = new Function('readers', 'BAD', 'REJECTED_STATUS', 'fail', 'skip', `return (row) => { ${lines.join('\n')} };`);
   return make(readers, BAD, REJECTED_STATUS, fail, skip) as Compiled;
 }
@@ -178,7 +184,11 @@ export function convertRow(t: AnyRecordTable, row: readonly string[]): Converted
     compiled.set(t, fn);
   }
   const data = fn(row);
-  if (data instanceof Refusal) return data.ok === 'skip' ? { ok: 'skip', reason: data.reason } : { ok: false, reason: data.reason };
+  if (data instanceof Refusal) {
+    if (data.ok === false) return { ok: false, reason: data.reason };
+    const withdrawn = data.data && ({ type: t.type, change: 'D', data: data.data } as unknown as GazetteerRecord);
+    return withdrawn ? { ok: 'skip', reason: data.reason, withdrawn } : { ok: 'skip', reason: data.reason };
+  }
   // The table's fields are typed against the record, so the shape holds.
   return { ok: true, record: { type: t.type, change, data } as unknown as GazetteerRecord };
 }

@@ -169,6 +169,10 @@ async function readAll(file: FileRead, summary: Omit<ImportSummary, 'seconds'>, 
       progress.records++;
       summary.records[event.record.type] = (summary.records[event.record.type] ?? 0) + 1;
       await onRecord(event);
+    } else if (event.kind === 'skipped' && event.withdrawn && file.fileType === 'COU') {
+      // A change to rejected (status 9): what the hub held under that key must go, not stay current.
+      summary.records[event.recordType] = (summary.records[event.recordType] ?? 0) + 1;
+      await onRecord({ kind: 'record', record: event.withdrawn, line: event.line, derived: false });
     } else if (event.kind === 'skipped') {
       summary.skipped[event.recordType] = (summary.skipped[event.recordType] ?? 0) + 1;
     } else if (event.kind === 'reject') {
