@@ -7,8 +7,9 @@ import { Address, presentAddress } from '../../gazetteer/present.js';
 import { propertyByUprn, searchAddresses, streetByUsrn, successorOfRemoved } from '../../gazetteer/lookup.js';
 import { errorResponses, HubError } from '../errors.js';
 
-const Uprn = Type.Integer({ minimum: 1, maximum: 999_999_999_999, description: 'UPRN, 1 to 12 digits' });
-const Usrn = Type.Integer({ minimum: 1, maximum: 99_999_999, description: 'USRN, 1 to 8 digits' });
+// Digits only: as integers, the validator's coercion took "0x10", "1e3" and " 16" for other identifiers.
+const Uprn = Type.String({ pattern: '^0*[1-9][0-9]{0,11}$', maxLength: 12, description: 'UPRN, 1 to 12 digits' });
+const Usrn = Type.String({ pattern: '^0*[1-9][0-9]{0,7}$', maxLength: 8, description: 'USRN, 1 to 8 digits' });
 const Dated = { startDate: Type.Union([Type.String(), Type.Null()]), endDate: Type.Union([Type.String(), Type.Null()]) };
 
 const Property = Type.Object({
@@ -81,7 +82,7 @@ const addresses: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { po
       response: { 200: Property, 301: Type.Null({ description: 'the UPRN was removed; Location names its successor' }), ...errorResponses },
     },
   }, async (request, reply) => {
-    const { uprn } = request.params;
+    const uprn = Number(request.params.uprn);
     const detail = await propertyByUprn(pool, uprn);
     if (!detail) {
       const successor = await successorOfRemoved(pool, uprn);
@@ -118,11 +119,12 @@ const addresses: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { po
       response: { 200: Street, ...errorResponses },
     },
   }, async (request) => {
-    const found = await streetByUsrn(pool, request.params.usrn, request.query.limit);
-    if (!found) throw new HubError('not-found', `no street with USRN ${request.params.usrn} in the gazetteer`);
+    const usrn = Number(request.params.usrn);
+    const found = await streetByUsrn(pool, usrn, request.query.limit);
+    if (!found) throw new HubError('not-found', `no street with USRN ${usrn} in the gazetteer`);
     const s = found.street;
     return {
-      usrn: request.params.usrn,
+      usrn,
       recordType: s['recordType'] as number | null,
       state: s['state'] as number | null,
       startDate: s['startDate'] as string | null,

@@ -75,6 +75,12 @@ describe('address lookup API', () => {
     expect((await get('/v1/addresses/999999')).statusCode).toBe(404);
     expect((await get('/v1/addresses/abc')).statusCode).toBe(400);
     expect((await get('/v1/addresses/1234567890123')).statusCode).toBe(400);
+    expect((await get('/v1/addresses/000000100001')).json()).toMatchObject({ uprn: 100001 });
+    for (const notDigits of ['0x186A1', '1e5', '%20100001', '100001.0', '0', '-1', '0000000000000100001']) {
+      const refused = await get(`/v1/addresses/${notDigits}`);
+      expect(refused.statusCode, notDigits).toBe(400);
+      expect(refused.json().errors[0].path).toBe('params.uprn');
+    }
   });
 
   it('shows a street with its descriptor and addresses', async () => {
@@ -83,6 +89,7 @@ describe('address lookup API', () => {
     expect(street.addressCount).toBe(3);
     expect(street.addresses.map((a: Result) => a.uprn)).toEqual([100004, 100001, 100002]);
     expect((await get('/v1/streets/99')).statusCode).toBe(404);
+    expect((await get('/v1/streets/7.001e3')).statusCode).toBe(400);
   });
 
   it('requires a key', async () => {
