@@ -53,10 +53,9 @@ export function gazetteerCommand(): Command {
           });
           bar?.stop();
           printSummary(summary, process.stdout);
-          if (summary.fileType === 'COU') {
-            const r = await rematchAfterGazetteerChange(db.pool, new AddressMatcher(db.pool, config.addressParser));
-            process.stdout.write(`  re-matched ${r.records} source records: ${r.matched} matched, ${r.review} review, ${r.unmatched} unmatched\n`);
-          }
+          // After a FULL too: records matched to UPRNs it dropped or retired, and unmatched ones it may now match.
+          const r = await rematchAfterGazetteerChange(db.pool, new AddressMatcher(db.pool, config.addressParser));
+          process.stdout.write(`  re-matched ${r.records} source records: ${r.matched} matched, ${r.review} review, ${r.unmatched} unmatched\n`);
         } catch (error) {
           bar?.stop();
           if (error instanceof GazetteerImportError && error.summary) {

@@ -248,6 +248,8 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
     await runAll(clients, [...ddl.filter(derived), ...sql.ALL_TABLES.map((t) => sql.analyse(sql.NEXT, t))]);
     summary.addresses = (await client.query<{ n: number }>(sql.countRows(sql.NEXT, 'address_index'))).rows[0]!.n;
     await client.query('BEGIN');
+    const touched = await client.query<{ change: 'deleted' | 'retired'; n: number }>(sql.touchedByFull, [summary.importId]);
+    for (const { change, n } of touched.rows) summary.touched[change] = n;
     for (const statement of sql.swapSchemas) await client.query(statement);
     await client.query('COMMIT');
   } catch (error) {

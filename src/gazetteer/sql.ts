@@ -130,6 +130,21 @@ export const insertTouched = `
   INSERT INTO gazetteer_touched (import_id, uprn, change, successor)
   SELECT $1, u.uprn, u.change, u.successor FROM unnest($2::bigint[], $3::text[], $4::bigint[]) AS u(uprn, change, successor)
   ON CONFLICT (import_id, uprn) DO UPDATE SET change = EXCLUDED.change, successor = EXCLUDED.successor`;
+/**
+ * A FULL supply replaces the gazetteer whole: the UPRNs source records were
+ * matched to that it no longer holds (deleted) or holds as historic (retired)
+ * are recorded, so that those records are matched again as after a
+ * change-only file. Counted by change.
+ */
+export const touchedByFull = `
+  WITH gone AS (
+    SELECT DISTINCT m.uprn, CASE WHEN b.uprn IS NULL THEN 'deleted' ELSE 'retired' END AS change
+      FROM address_match m LEFT JOIN ${NEXT}.blpu b ON b.uprn = m.uprn
+     WHERE m.uprn IS NOT NULL AND (b.uprn IS NULL OR b.logical_status = 8)
+  ), recorded AS (
+    INSERT INTO gazetteer_touched (import_id, uprn, change) SELECT $1, uprn, change FROM gone RETURNING change
+  )
+  SELECT change, count(*)::int AS n FROM recorded GROUP BY change`;
 export const successorsOf = (s: GazetteerSchema) => `
   SELECT DISTINCT ON (uprn) uprn, successor FROM ${s}.successor WHERE uprn = ANY($1::bigint[]) ORDER BY uprn, start_date DESC NULLS LAST`;
 export const existingUprns = (s: GazetteerSchema) => `SELECT uprn, logical_status FROM ${s}.blpu WHERE uprn = ANY($1::bigint[])`;

@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AddressMatcher } from '../../../src/addresses/matcher.js';
-import { matchSourceRecords } from '../../../src/addresses/records.js';
+import { matchSourceRecords, rematchAfterGazetteerChange } from '../../../src/addresses/records.js';
 import { importGazetteer } from '../../../src/gazetteer/import.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 import { sourceRecord, store } from '../linkage/people.js';
-import { tinyAbp } from '../../support/tiny-council.js';
+import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES, tinyAbp } from '../../support/tiny-council.js';
 
 describe('address matching API and review queue', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-match-'));
@@ -79,6 +79,28 @@ describe('address matching API and review queue', () => {
     expect((await decide({ uprn: 100004 })).statusCode).toBe(409);
     const again = await match('text=MILL+LANE,+NORTHBY');
     expect(again).toMatchObject({ uprn: 100004, status: 'matched', decidedBy: 'steward' });
+  });
+
+  it('matches again, after a FULL supply, the records matched to a property it no longer holds', async () => {
+    const [id] = await store(hub.db.pool, [sourceRecord({ system: 'housing', ref: 'HFULL1', forenames: ['IDA'], surname: 'FULLER', lines: ['2A MILL LANE', 'NORTHBY'], postcode: 'ZZ1 1AB' })]);
+    await matchSourceRecords(hub.db.pool, new AddressMatcher(hub.db.pool), [id!]);
+    const matchOf = async () => (await hub.db.pool.query<{ uprn: number | null; status: string }>('SELECT uprn, status FROM address_match WHERE source_record_id = $1', [id])).rows[0];
+    expect(await matchOf()).toEqual({ uprn: 100002, status: 'matched' });
+
+    const without = path.join(dir, 'AddressBasePremium_FULL_2026-01-02_001.csv');
+    writeFileSync(without, abpFile([...abpStreetRows(), ...PROPERTIES.filter((p) => p.uprn !== 100002).flatMap((p) => abpPropertyRows(p))]));
+    const summary = await importGazetteer(hub.db.url, [without]);
+    expect(summary.touched).toMatchObject({ deleted: 1 });
+    const touched = await hub.db.pool.query('SELECT uprn, change FROM gazetteer_touched WHERE import_id = $1', [summary.importId]);
+    expect(touched.rows).toEqual([{ uprn: 100002, change: 'deleted' }]);
+
+    const rematched = await rematchAfterGazetteerChange(hub.db.pool, new AddressMatcher(hub.db.pool));
+    expect(rematched.records).toBeGreaterThanOrEqual(1);
+    expect((await matchOf())!.uprn).not.toBe(100002);
+
+    const whole = path.join(dir, 'AddressBasePremium_FULL_2026-01-03_001.csv');
+    writeFileSync(whole, tinyAbp());
+    await importGazetteer(hub.db.url, [whole]);
   });
 
   it('validates the query', async () => {
