@@ -8,3 +8,9 @@ export const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', descript
 
 /** A bigint column's id or paging position: beyond this, PostgreSQL would refuse it with a 500 instead of the schema with a 400. */
 export const RowId = (options: { minimum: number; default?: number; description?: string }) => Type.Integer({ maximum: Number.MAX_SAFE_INTEGER, ...options });
+
+/**
+ * A UPRN as written in a path or query: digits only. An integer schema would
+ * coerce "1e5", "0x186A0" or " 100000" into some other property's UPRN.
+ */
+export const UprnText = Type.String({ pattern: '^0*[1-9][0-9]{0,11}$', maxLength: 12, description: 'UPRN, 1 to 12 digits' });

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { Nullable, RowId } from '../../../schemas/common.js';
+import { Nullable, RowId, UprnText } from '../../../schemas/common.js';
 import type { AddressMatcher } from '../../addresses/matcher.js';
 import { decideReview, ReviewError } from '../../addresses/records.js';
 import * as sql from '../../addresses/sql.js';
@@ -44,14 +44,15 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
       querystring: Type.Object({
         text: Type.String({ minLength: 1, maxLength: 500, description: 'the address as written, postcode included or not' }),
         postcode: Type.Optional(Type.String({ maxLength: 12 })),
-        uprn: Type.Optional(Type.Integer({ minimum: 1, maximum: 999_999_999_999, description: 'a UPRN the caller holds, checked against the gazetteer' })),
+        // A UPRN the caller holds, checked against the gazetteer.
+        uprn: Type.Optional(UprnText),
         crossReference: Type.Optional(Type.String({ maxLength: 40, description: 'e.g. a council-tax property reference' })),
       }),
       response: { 200: Match, ...errorResponses },
     },
   }, async (request) => {
     const { text, postcode, uprn, crossReference } = request.query;
-    const result = await matcher.match({ text, postcode: postcode ?? null, uprn: uprn ?? null, crossReference: crossReference ?? null });
+    const result = await matcher.match({ text, postcode: postcode ?? null, uprn: uprn === undefined ? null : Number(uprn), crossReference: crossReference ?? null });
     const { inputKey: _key, ...body } = result;
     return body as never;
   });

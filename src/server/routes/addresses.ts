@@ -2,13 +2,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type, type Static } from 'typebox';
-import { Nullable } from '../../../schemas/common.js';
+import { Nullable, UprnText } from '../../../schemas/common.js';
 import { Address, presentAddress } from '../../gazetteer/present.js';
 import { propertyByUprn, searchAddresses, streetByUsrn, successorOfRemoved } from '../../gazetteer/lookup.js';
 import { errorResponses, HubError } from '../errors.js';
 
 // Digits only: as integers, the validator's coercion took "0x10", "1e3" and " 16" for other identifiers.
-const Uprn = Type.String({ pattern: '^0*[1-9][0-9]{0,11}$', maxLength: 12, description: 'UPRN, 1 to 12 digits' });
 const Usrn = Type.String({ pattern: '^0*[1-9][0-9]{0,7}$', maxLength: 8, description: 'USRN, 1 to 8 digits' });
 const Dated = { startDate: Type.Union([Type.String(), Type.Null()]), endDate: Type.Union([Type.String(), Type.Null()]) };
 
@@ -78,7 +77,7 @@ const addresses: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { po
     schema: {
       tags: ['gazetteer'],
       summary: 'One property: its BLPU, every address, classification, parent and children, cross references',
-      params: Type.Object({ uprn: Uprn }),
+      params: Type.Object({ uprn: UprnText }),
       response: { 200: Property, 301: Type.Null({ description: 'the UPRN was removed; Location names its successor' }), ...errorResponses },
     },
   }, async (request, reply) => {

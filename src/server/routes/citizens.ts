@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import { CitizenView } from '../../../schemas/citizen-view.js';
-import { IsoDate } from '../../../schemas/common.js';
+import { IsoDate, UprnText } from '../../../schemas/common.js';
 import { LinkHistoryEntry } from '../../../schemas/link-history.js';
 import { Consent, Objection, ORG_ID_MAX, Restriction } from '../../../schemas/register.js';
 import { Role, type Role as RoleName } from '../../../schemas/roles.js';
@@ -135,7 +135,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
         forename: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
         dob: Type.Optional(IsoDate),
         postcode: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
-        uprn: Type.Optional(Type.Integer({ minimum: 1, maximum: 999_999_999_999 })),
+        uprn: Type.Optional(UprnText),
         phone: Type.Optional(Type.String({ minLength: 5, maxLength: 30 })),
         email: Type.Optional(Type.String({ minLength: 3, maxLength: 254 })),
         nhsNumber: Type.Optional(Type.String({ minLength: 10, maxLength: 12 })),
@@ -148,7 +148,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     },
   }, async (request, reply) => {
     const req = requestOf(request, 'citizen.search');
-    const { offset, limit, ...criteria } = request.query;
+    const { offset, limit, uprn, ...rest } = request.query;
+    const criteria = { ...rest, uprn: uprn === undefined ? undefined : Number(uprn) };
     if (Object.values(criteria).every((v) => v === undefined)) throw new HubError('bad-request', 'give at least one search criterion');
     const refs = (source: CitizenSource) => source.search(criteria as CitizenSearch, SEARCH_CANDIDATES);
     return answer(reply, await discloseMany(ctx, req, refs, { offset, limit }), (to) => to);
@@ -157,13 +158,13 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   app.get('/v1/properties/:uprn/occupants', {
     schema: {
       tags: ['citizens'], summary: 'The citizens living at a property, as far as the purpose allows',
-      params: Type.Object({ uprn: Type.Integer({ minimum: 1, maximum: 999_999_999_999 }) }), headers: PurposeHeaders,
+      params: Type.Object({ uprn: UprnText }), headers: PurposeHeaders,
       querystring: Type.Object({ offset: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) }),
       response: { 200: List, ...errorResponses },
     },
   }, async (request, reply) => {
     const req = requestOf(request, 'property.occupants');
-    const refs = (source: CitizenSource) => source.occupants(request.params.uprn);
+    const refs = (source: CitizenSource) => source.occupants(Number(request.params.uprn));
     return answer(reply, await discloseMany(ctx, req, refs, request.query), (to) => to);
   });
 

@@ -78,6 +78,17 @@ describe('occupants and households from the linkage tables', () => {
     expect(carl.citizens.map((c) => c.ref)).toEqual([refs.get('R3')]);
   });
 
+  it('takes a UPRN as digits only: other spellings of a number are not some other property', async () => {
+    for (const odd of ['5e5', '0x7A121', '%20500001', '500001.0', '0000000500001']) {
+      const occupants = await read(`/v1/properties/${odd}/occupants`);
+      expect(occupants.statusCode, odd).toBe(400);
+      expect(occupants.json()).toMatchObject({ code: 'validation-failed' });
+      expect((await read(`/v1/citizens?uprn=${odd}`)).statusCode, odd).toBe(400);
+    }
+    expect(((await read('/v1/properties/0500001/occupants')).json() as { count: number }).count).toBe(1);
+    expect(((await read('/v1/citizens?uprn=500001')).json() as { citizens: CitizenView[] }).citizens.map((c) => c.ref)).toContain(refs.get('R1'));
+  });
+
   it("gives with a view the references merged into each household member, for the policy's register checks", async () => {
     await person(sourceRecord({ system: 'revenues', ref: 'R6', forenames: ['FIONA'], surname: 'STAYER', dob: '1972-01-01', lines: ['1 ELM ROAD', 'NORTHBY'], postcode: 'ZZ9 9AA', uprn: 500001 }));
     await person(sourceRecord({ system: 'social-care', ref: 'S6', forenames: ['FIONA'], surname: 'STAYER', dob: '1972-01-01' }));
