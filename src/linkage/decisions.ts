@@ -125,7 +125,12 @@ export async function markDistinctIn(
 ): Promise<number> {
   await indexedOrFail(db, ctx, system, sourceRef);
   const [survivor] = await survivors(db, [citizenId]);
-  await db.query("UPDATE link_decision SET revoked_at = now() WHERE revoked_at IS NULL AND kind = 'link' AND system = $1 AND source_ref = $2 AND citizen_id = $3", [system, sourceRef, citizenId]);
+  // A link to an account since merged into this one is a link to it too: left standing, the next run would move the record back.
+  await db.query(
+    `UPDATE link_decision d SET revoked_at = now() WHERE revoked_at IS NULL AND kind = 'link' AND system = $1 AND source_ref = $2
+        AND (SELECT coalesce(c.merged_into, c.id) FROM citizen c WHERE c.id = d.citizen_id) = $3`,
+    [system, sourceRef, survivor],
+  );
   await insertDecision(db, 'distinct', system, sourceRef, citizenId, other, actor);
   const current = await currentLink(db, system, sourceRef);
   if (current && current.citizenId === survivor) return splitRecord(db, system, sourceRef, 'model', actor);
