@@ -152,10 +152,40 @@ export async function mergeCitizens(db: pg.PoolClient, a: number, b: number, act
   return citizenChanged(db, survivor, 'citizen.merged', merged);
 }
 
-/** Moves a record out of an account into a new one of its own (a split); returns the new account. */
+/**
+ * The account merged into `from` whose only record, when it was merged, was this one (the latest, should there be
+ * several): the account the record brought. Accounts merged into it before were repointed to `from` and stay there.
+ */
+const BROUGHT_SQL = `
+  SELECT m.id FROM citizen m
+   WHERE m.merged_into = $1
+     AND EXISTS (SELECT 1 FROM citizen_link l WHERE l.citizen_id = m.id AND l.ended_why = 'merged' AND l.system = $2 AND l.source_ref = $3)
+     AND NOT EXISTS (SELECT 1 FROM citizen_link l WHERE l.citizen_id = m.id AND l.ended_why = 'merged' AND (l.system, l.source_ref) <> ($2, $3))
+   ORDER BY m.merged_at DESC, m.id DESC LIMIT 1`;
+
+/** The merged account made active again, with the record linked to it and its history saying so. */
+const REOPEN_SQL = `
+  WITH c AS (UPDATE citizen SET status = 'active', merged_into = NULL, merged_at = NULL WHERE id = $1 RETURNING id),
+       l AS (INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by) SELECT id, $3, $4, $5 FROM c)
+  INSERT INTO citizen_event (citizen_id, kind, other_citizen, system, source_ref, client_id, reason)
+  SELECT id, kind, other, $3, $4, $6, $7 FROM c, (VALUES ('split', $2::bigint), ('link', NULL)) AS e(kind, other)`;
+
+/**
+ * The account a record split off `from` goes to: the account it brought into `from`, when it was that account's
+ * only record, so that the reference its person held, and the consents, objections and restrictions kept under it,
+ * go with the record again instead of staying with another person's account; else a new account.
+ */
+async function splitTarget(db: pg.PoolClient, from: number | null, system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number> {
+  const brought = from === null ? undefined : (await db.query<{ id: string }>(BROUGHT_SQL, [from, system, sourceRef])).rows[0];
+  if (!brought) return createCitizen(db, actor, { system, sourceRef, linkedBy });
+  await db.query(REOPEN_SQL, [brought.id, from, system, sourceRef, linkedBy, actor.clientId, actor.reason]);
+  return citizenChanged(db, Number(brought.id), 'citizen.created');
+}
+
+/** Moves a record out of an account into one of its own (a split): the account it brought, or a new one; returns that account. */
 export async function splitRecord(db: pg.PoolClient, system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number> {
   const from = await unlinkRecord(db, system, sourceRef, actor, 'split');
-  const to = await createCitizen(db, actor, { system, sourceRef, linkedBy });
+  const to = await splitTarget(db, from, system, sourceRef, linkedBy, actor);
   if (from !== null) {
     await event(db, from, 'split', actor, { other: to, system, sourceRef });
     await citizenChanged(db, from, 'citizen.split', to);

@@ -282,6 +282,8 @@ export class BatchLinkStore extends DbLinkStore {
     const key = recordKey(system, sourceRef);
     this.state.detach(key);
     const to = await super.splitRecord(system, sourceRef, linkedBy, actor);
+    // An account merged away in this batch may be made active again by the split.
+    this.survivor.delete(to);
     this.state.attach(key, to);
     return to;
   }

@@ -1,12 +1,14 @@
 /** The account lifecycle across merges, splits and stewards' decisions: what a later run, a reference or a register record finds. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../src/auth/clients.js';
-import { currentLink, mergeCitizens, type Actor } from '../../../src/linkage/accounts.js';
+import { currentLink, mergeCitizens, resolveRef, type Actor } from '../../../src/linkage/accounts.js';
 import { linkAll } from '../../../src/linkage/batch.js';
 import { inTransaction, loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
-import { manualLink, markDistinct } from '../../../src/linkage/decisions.js';
+import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
+import { manualLink, manualUnlink, markDistinct } from '../../../src/linkage/decisions.js';
 import { linkOne } from '../../../src/linkage/link.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
+import { addRestriction, restrictionsOf } from '../../../src/register/citizen-records.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { population, sourceRecord, store, type PersonSpec } from './people.js';
 
@@ -61,5 +63,36 @@ describe('account lifecycle', () => {
     await linkAll(ctx, { relink: true });
     expect(await citizenOf('smartcard', 'LD3')).toBe(own);
     expect(await membersOf(own)).toBe(1);
+  });
+
+  it('gives a record split off after a merge back the account it brought, with the register records kept under it', async () => {
+    await add(
+      { system: 'housing', ref: 'SM1', forenames: ['POPPY'], surname: 'MACDONALD', dob: '1949-11-02', lines: ['5 ROWAN WAY', 'NORTHBY'], postcode: 'ZZ8 8AA' },
+      { system: 'social-care', ref: 'SM2', forenames: ['KATHERINE'], surname: 'PATEL', dob: '1975-04-21', lines: ['14 BIRCH ROAD', 'NORTHBY'], postcode: 'ZZ8 8AB' },
+    );
+    const survivor = (await citizenOf('housing', 'SM1'))!;
+    const brought = (await citizenOf('social-care', 'SM2'))!;
+    const [survivorRef, broughtRef] = [await refOf(survivor), await refOf(brought)];
+    const restriction = await addRestriction(db.pool, { citizenRef: broughtRef, from: '2024-01-01T00:00:00.000Z', to: null, reason: 'accuracy contested' }, steward.clientId!);
+    await merge(brought, survivor);
+    const source = new LinkedCitizenSource(db.pool);
+    expect(await source.mergedInto(survivorRef)).toContain(broughtRef);
+
+    const { citizenRef } = await manualUnlink(ctx, survivorRef, 'social-care', 'SM2', steward);
+    expect(citizenRef).toBe(broughtRef);
+    expect((await resolveRef(db.pool, broughtRef))?.ref).toBe(broughtRef);
+    expect(await source.mergedInto(survivorRef)).not.toContain(broughtRef);
+    const held = async (ref: string) => (await restrictionsOf(db.pool, [ref, ...(await source.mergedInto(ref))])).map((r) => r.id);
+    expect(await held(broughtRef)).toEqual([restriction.id]);
+    expect(await held(survivorRef)).toEqual([]);
+    const published = await db.pool.query<{ citizen_id: string; event_type: string; other_citizen: string | null }>(
+      'SELECT citizen_id, event_type, other_citizen FROM citizen_outbox WHERE tx = (SELECT max(tx) FROM citizen_outbox) ORDER BY id');
+    expect(published.rows.map((r) => [Number(r.citizen_id), r.event_type])).toEqual(expect.arrayContaining([
+      [brought, 'citizen.created'], [survivor, 'citizen.split'],
+    ]));
+
+    await linkAll(ctx, { relink: true });
+    expect(await citizenOf('social-care', 'SM2')).toBe(brought);
+    expect(await citizenOf('housing', 'SM1')).toBe(survivor);
   });
 });
