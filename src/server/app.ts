@@ -68,8 +68,9 @@ export async function buildApp(deps: AppDeps) {
   await app.register(errorsPlugin);
   await app.register(docsPlugin);
   await app.register(securityHeadersPlugin);
-  await app.register(authPlugin, { pool: deps.pool });
+  // Before auth, which counts refused keys with it; its limit per client reads request.client only per request.
   await app.register(rateLimitPlugin, { rateLimitPerMinute: deps.config.rateLimitPerMinute });
+  await app.register(authPlugin, { pool: deps.pool });
   await app.register(metricsPlugin);
   await app.register(nulPlugin);
   await app.register(healthRoutes, { pool: deps.pool });

@@ -80,11 +80,19 @@ export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Poo
     });
   }, LOOKUPS);
   app.decorateRequest('client', null);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     if (!isV1(request.routeOptions.url ?? request.url)) return;
     const key = keyFrom(request.headers);
-    const client = key ? cache.lookup(key) ?? await lookups.submit(key) : null;
-    if (!client) throw new HubError('unauthorised', 'A valid API key is required');
+    let client: AuthenticatedClient | null | undefined = key ? cache.lookup(key) : undefined;
+    if (!client) {
+      // Only keys not checked lately cost a lookup: an address past its failures gets none.
+      await app.authFailures.refuseIfOver(request, reply);
+      client = key ? await lookups.submit(key) : null;
+    }
+    if (!client) {
+      await app.authFailures.count(request);
+      throw new HubError('unauthorised', 'A valid API key is required');
+    }
     request.client = client;
   });
-}, { name: 'auth' });
+}, { name: 'auth', dependencies: ['rate-limit'] });

@@ -174,4 +174,19 @@ describe('rate limits', () => {
     expectProblem(await call(a), 429, 'rate-limited');
     expect((await call(b)).statusCode).toBe(200);
   });
+
+  it('limit requests that fail authentication per address, before their keys are looked up', async () => {
+    const guess = (remoteAddress: string, i: number) => hub.app.inject({
+      url: '/v1/me', remoteAddress, headers: { authorization: `Bearer chub_${i.toString(16).padStart(16, '0')}_${'A'.repeat(43)}` },
+    });
+    for (let i = 0; i < 3; i++) expectProblem(await guess('192.0.2.10', i), 401, 'unauthorised');
+    const over = await guess('192.0.2.10', 3);
+    expectProblem(over, 429, 'rate-limited');
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    expectProblem(await hub.app.inject({ url: '/v1/me', remoteAddress: '192.0.2.10' }), 429, 'rate-limited');
+    // Another address, and a valid key from it, are not held back.
+    expectProblem(await guess('192.0.2.11', 4), 401, 'unauthorised');
+    const valid = await hub.keyFor('adviser');
+    expect((await hub.app.inject({ url: '/v1/me', remoteAddress: '192.0.2.11', headers: { authorization: `Bearer ${valid}` } })).statusCode).toBe(200);
+  });
 });
