@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
-import errorsPlugin from './plugins/errors.js';
+import errorsPlugin, { answerFrameworkError } from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import nulPlugin from './plugins/nul.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
@@ -53,6 +53,7 @@ export async function buildApp(deps: AppDeps) {
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // While closing, answers in flight tell keep-alive clients to hang up, so shutdown does not wait on idle sockets.

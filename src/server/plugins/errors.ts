@@ -3,6 +3,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { AuditTrailDamaged, ChainPointMismatch } from '../../audit/store.js';
 import { ERROR_CODES, HubError, Problem, problemType, type ErrorCode } from '../errors.js';
+import { SECURITY_HEADERS } from './security-headers.js';
 
 const TITLES: Record<ErrorCode, string> = {
   'bad-request': 'Bad request',
@@ -69,6 +70,20 @@ export function sendProblem(
     ...(errors?.length ? { errors } : {}),
   };
   return reply.code(status).type('application/problem+json').send(body);
+}
+
+/**
+ * What the router refuses before any hook runs (Fastify's frameworkErrors):
+ * a path that is not valid percent-encoding, or a path parameter longer than
+ * the router takes. Fastify's own answer was plain JSON quoting the whole
+ * URL, query included, without the hooks' headers.
+ */
+export function answerFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  reply.headers(SECURITY_HEADERS).header('x-request-id', request.id);
+  request.log.info({ code: error.code }, 'request refused');
+  return error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+    ? sendProblem(request, reply, 'not-found', 'No such resource')
+    : sendProblem(request, reply, 'bad-request', 'The request path is not valid percent-encoding');
 }
 
 export default fp(async function errors(app: FastifyInstance) {

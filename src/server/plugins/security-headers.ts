@@ -34,11 +34,12 @@ function helmetHeaders(): Record<string, string> {
   return headers;
 }
 
+/** Responses carry personal data: no browser or proxy may keep a copy. */
+export const SECURITY_HEADERS = Object.freeze({ ...helmetHeaders(), 'cache-control': 'no-store' });
+
 export default fp(async function securityHeaders(app: FastifyInstance) {
-  // Responses carry personal data: no browser or proxy may keep a copy.
-  const headers = Object.freeze({ ...helmetHeaders(), 'cache-control': 'no-store' });
   app.addHook('onRequest', (_request, reply, done) => {
-    reply.headers(headers);
+    reply.headers(SECURITY_HEADERS);
     done();
   });
 }, { name: 'security-headers' });

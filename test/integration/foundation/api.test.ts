@@ -104,6 +104,22 @@ describe('HTTP foundation', () => {
     expect(hostile.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  it('answers a malformed path, or a path parameter too long for the router, as problem+json without echoing the URL', async () => {
+    const cases: [string, number, string][] = [
+      ['/v1/citizens/%zz?surname=QUIXLEY', 400, 'bad-request'],
+      [`/v1/citizens/${'Q'.repeat(101)}?surname=QUIXLEY`, 404, 'not-found'],
+    ];
+    for (const [url, status, code] of cases) {
+      const response = await hub.app.inject({ url, headers: { 'x-request-id': 'crm-5678' } });
+      const body = expectProblem(response, status, code);
+      expect(body.instance).toBe(url.split('?')[0]);
+      expect(response.body).not.toContain('QUIXLEY');
+      expect(response.headers['x-request-id']).toBe('crm-5678');
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+    }
+  });
+
   it('sets security headers', async () => {
     const response = await hub.app.inject('/health');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
