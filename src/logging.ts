@@ -48,6 +48,8 @@ const QUOTED_VALUE = /: "[^\n]*"(?=\n|$)/;
  * constraint, a duplicate key: an audit row's break-glass reason, a register
  * record), the context of a COPY (the line's column value) and the value a
  * data exception names in its message. Its code, constraint, table and column stay.
+ * Nor the bytes of a request Node's HTTP parser refused (rawPacket, logged at
+ * trace by Fastify): its request line and headers, API key included.
  */
 function serializeError(err: Error): unknown {
   const out = pino.stdSerializers.err(err);
@@ -56,6 +58,7 @@ function serializeError(err: Error): unknown {
   const strip = (e: Record<string, unknown>): void => {
     if (e.detail !== undefined) e.detail = REDACTED;
     if (e.where !== undefined) e.where = REDACTED;
+    if (e.rawPacket !== undefined) e.rawPacket = REDACTED;
     if (typeof e.code === 'string' && e.code.startsWith('22')) {
       for (const key of ['message', 'stack']) if (typeof e[key] === 'string') e[key] = (e[key] as string).replace(QUOTED_VALUE, `: ${REDACTED}`);
     }
