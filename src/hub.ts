@@ -7,7 +7,7 @@
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import { AuditSealer } from './audit/store.js';
-import type { Config } from './config.js';
+import { ConfigError, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
 import { checkRole } from './db/roles.js';
@@ -61,7 +61,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
     if (mode.api) {
       const boss = queue.boss;
       app = await buildApp({ config, pool: database.pool, logger, matcher, citizens: new LinkedCitizenSource(database.pool), onAccepted: async (ids, db) => void (await startPipeline(boss, ids, db)) });
-      address = await app.listen({ host: config.host, port: config.port });
+      address = await listen(app, config);
       // Load the matcher's index now rather than on the first request.
       matcher.current().catch((err: unknown) => logger.warn({ err }, 'address index not loaded yet'));
     }
@@ -84,6 +84,21 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
     await app?.close().catch(() => undefined);
     await queue?.stop(1000).catch(() => undefined);
     await database.close().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The API listening on HOST:PORT; a port or address it cannot have is a configuration error naming its variable. */
+async function listen(app: HubApp, config: Config): Promise<string> {
+  try {
+    return await app.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EADDRINUSE') throw new ConfigError('PORT', `${config.port} is in use on ${config.host}`);
+    if (code === 'EACCES') throw new ConfigError('PORT', `${config.port} on ${config.host} needs privileges this process does not have`);
+    if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+      throw new ConfigError('HOST', `cannot listen on ${config.host} (${code}): not an address of this machine`);
+    }
     throw error;
   }
 }

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ROOT, exited, run, startUntil } from '../../support/process.js';
@@ -31,6 +32,29 @@ describe('starting and stopping the hub', () => {
     expect(result.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toEqual([
       'citizen hub: configuration error: LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent (got "chatty")',
     ]);
+  });
+
+  it('names PORT when the port is taken, and HOST when the address is not this machine\'s, leaving no PostgreSQL behind', async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = String((taken.address() as net.AddressInfo).port);
+    const dir = path.join(dataDir, 'listen');
+    try {
+      const cases: [Record<string, string>, RegExp][] = [
+        [{ PORT: port }, new RegExp(`^citizen hub: configuration error: PORT: ${port} is in use on 127\\.0\\.0\\.1`)],
+        [{ HOST: '192.0.2.1', PORT: '0' }, /^citizen hub: configuration error: HOST: /],
+      ];
+      for (const [env, expected] of cases) {
+        const result = await run('src/main.ts', [], { DATA_DIR: dir, LOG_LEVEL: 'silent', HUB_DEMO: 'false', ...env });
+        expect(result.code).toBe(2);
+        const lines = result.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'));
+        expect(lines).toHaveLength(1);
+        expect(lines[0]).toMatch(expected);
+        expect(postgresProcessesFor(dir)).toBe(0);
+      }
+    } finally {
+      taken.close();
+    }
   });
 
   it('runs on the embedded database, shares it with CLI commands, and stops leaving no PostgreSQL behind', async () => {
