@@ -10,9 +10,11 @@ import type { CitizenView } from '../../../schemas/citizen-view.js';
 import type { Role } from '../../../schemas/roles.js';
 import { createClient } from '../../../src/auth/clients.js';
 import type { CitizenLookup, CitizenSearch, CitizenSource } from '../../../src/citizens/source.js';
+import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logging.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import authPlugin from '../../../src/server/plugins/auth.js';
+import rateLimitPlugin from '../../../src/server/plugins/rate-limit.js';
 import errorsPlugin from '../../../src/server/plugins/errors.js';
 import auditRoutes from '../../../src/server/routes/audit.js';
 import citizenRoutes from '../../../src/server/routes/citizens.js';
@@ -103,6 +105,8 @@ async function build(db: TestDatabase, source: MemorySource, clock: { now: Date 
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(errorsPlugin);
+  // As the hub registers them: auth counts failed keys in the rate limiter. The limit is the hub's default.
+  await app.register(rateLimitPlugin, { rateLimitPerMinute: loadConfig({}).rateLimitPerMinute });
   await app.register(authPlugin, { pool: db.pool });
   const now = () => clock.now;
   const policy = policyOptions({ extraPurposes: ['housing-allocation'], breakGlassMinutes: 60 });
