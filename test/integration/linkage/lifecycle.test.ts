@@ -1,16 +1,14 @@
 /** The account lifecycle across merges, splits and stewards' decisions: what a later run, a reference or a register record finds. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from '../../../src/auth/clients.js';
 import { currentLink, mergeCitizens, resolveRef, type Actor } from '../../../src/linkage/accounts.js';
 import { linkAll } from '../../../src/linkage/batch.js';
-import { inTransaction, loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
+import { inTransaction, type LinkageContext } from '../../../src/linkage/context.js';
 import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
 import { manualLink, manualUnlink, markDistinct } from '../../../src/linkage/decisions.js';
 import { linkOne } from '../../../src/linkage/link.js';
-import { trainFromDatabase } from '../../../src/linkage/train.js';
 import { addRestriction, restrictionsOf } from '../../../src/register/citizen-records.js';
-import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { population, sourceRecord, store, type PersonSpec } from './people.js';
+import type { TestDatabase } from '../../support/db.js';
+import { addLinked, linkedPopulation, type PersonSpec } from './people.js';
 
 describe('account lifecycle', () => {
   let db: TestDatabase;
@@ -20,21 +18,11 @@ describe('account lifecycle', () => {
   const refOf = async (id: number | null) => (await db.pool.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
   const membersOf = async (id: number | null) =>
     Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM citizen_link WHERE citizen_id = $1 AND ended_at IS NULL', [id])).rows[0]!.n);
-  const add = async (...specs: PersonSpec[]) => {
-    await store(db.pool, specs.map(sourceRecord));
-    for (const s of specs) await linkOne(ctx, s.system, s.ref);
-  };
+  const add = (...specs: PersonSpec[]) => addLinked(ctx, db.pool, ...specs);
   const merge = (merged: number, survivor: number) => inTransaction(db.pool, (c) => mergeCitizens(c, merged, survivor, steward, survivor));
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await store(db.pool, population(7, 150));
-    const tables = await loadPrepareTables();
-    await trainFromDatabase(db.pool, tables, { seed: 5 });
-    ctx = await openLinkage(db.pool, { tables });
-    await linkAll(ctx);
-    const { client } = await createClient(db.pool, { org: 'Data Team', role: 'steward' });
-    steward = { clientId: client.id, reason: 'checked with the service' };
+    ({ db, ctx, steward } = await linkedPopulation(7, 150));
   }, 120_000);
   afterAll(async () => {
     await db?.drop();

@@ -3,8 +3,15 @@ import type pg from 'pg';
 import { seededRandom } from '../../../matching/person/index.js';
 import type { SourceRecord } from '../../../schemas/source-record.js';
 import { nhsCheckDigit } from '../../../fixtures/people/identifiers.js';
+import { createClient } from '../../../src/auth/clients.js';
 import { closeIntake, createIntake } from '../../../src/intake/ingest.js';
 import { storeItem } from '../../../src/intake/store.js';
+import type { Actor } from '../../../src/linkage/accounts.js';
+import { linkAll } from '../../../src/linkage/batch.js';
+import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
+import { linkOne } from '../../../src/linkage/link.js';
+import { trainFromDatabase } from '../../../src/linkage/train.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
 export interface PersonSpec {
   system: string;
@@ -127,4 +134,22 @@ export function population(seed: number, people: number): SourceRecord[] {
     }
   }
   return out;
+}
+
+/** A test database holding a population linked by a model trained on it, and a steward to decide with: the setup of the stewardship tests. */
+export async function linkedPopulation(seed: number, size: number): Promise<{ db: TestDatabase; ctx: LinkageContext; steward: Actor }> {
+  const db = await createTestDatabase();
+  await store(db.pool, population(seed, size));
+  const tables = await loadPrepareTables();
+  await trainFromDatabase(db.pool, tables, { seed: 5 });
+  const ctx = await openLinkage(db.pool, { tables });
+  await linkAll(ctx);
+  const { client } = await createClient(db.pool, { org: 'Data Team', role: 'steward' });
+  return { db, ctx, steward: { clientId: client.id, reason: 'checked with the service' } };
+}
+
+/** Stores the records and links each, as the pipeline does one record at a time. */
+export async function addLinked(ctx: LinkageContext, pool: pg.Pool, ...specs: PersonSpec[]): Promise<void> {
+  await store(pool, specs.map(sourceRecord));
+  for (const s of specs) await linkOne(ctx, s.system, s.ref);
 }

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createClient } from '../../../src/auth/clients.js';
 import { currentLink, resolveRef, type Actor } from '../../../src/linkage/accounts.js';
-import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
+import { openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
 import { decidePersonReview, manualLink, manualUnlink, markDistinct } from '../../../src/linkage/decisions.js';
 import { linkAll } from '../../../src/linkage/batch.js';
-import { linkOne } from '../../../src/linkage/link.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
-import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { population, sourceRecord, store, type PersonSpec } from './people.js';
+import type { TestDatabase } from '../../support/db.js';
+import { addLinked, linkedPopulation, type PersonSpec } from './people.js';
 
 describe('steward decisions override the model', () => {
   let db: TestDatabase;
@@ -15,10 +13,7 @@ describe('steward decisions override the model', () => {
   let steward: Actor;
   const citizenOf = async (system: string, ref: string) => (await currentLink(db.pool, system, ref))?.citizenId ?? null;
   const refOf = async (id: number | null) => (await db.pool.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
-  const add = async (...specs: PersonSpec[]) => {
-    await store(db.pool, specs.map(sourceRecord));
-    for (const s of specs) await linkOne(ctx, s.system, s.ref);
-  };
+  const add = (...specs: PersonSpec[]) => addLinked(ctx, db.pool, ...specs);
   const rerun = async (retrain: boolean) => {
     if (retrain) {
       await trainFromDatabase(db.pool, ctx.tables, { seed: 99 });
@@ -29,14 +24,7 @@ describe('steward decisions override the model', () => {
   const same = { surname: 'WRIGHT', dob: '1966-09-09', lines: ['2 ASH GROVE', 'NORTHBY'], postcode: 'ZZ6 6AA' };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await store(db.pool, population(3, 150));
-    const tables = await loadPrepareTables();
-    await trainFromDatabase(db.pool, tables, { seed: 5 });
-    ctx = await openLinkage(db.pool, { tables });
-    await linkAll(ctx);
-    const { client } = await createClient(db.pool, { org: 'Data Team', role: 'steward' });
-    steward = { clientId: client.id, reason: 'checked with the service' };
+    ({ db, ctx, steward } = await linkedPopulation(3, 150));
   }, 120_000);
   afterAll(async () => {
     await db?.drop();
