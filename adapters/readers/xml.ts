@@ -162,27 +162,19 @@ export async function* readXml(source: ByteSource, options: XmlOptions, context:
         yield fatal(w.lineAt(tag.from), `malformed-xml: unexpected closing tag </${tag.name}>`);
         return;
       }
-    } else if (tag.kind === 'start' && tag.name === recordName && outer.join('/') === parentPath) {
+    } else if (tag.kind === 'start' && outer.join('/') === parentPath && (tag.name === recordName || segments.length > 1)) {
       const line = w.lineAt(tag.from);
-      const record = await captureRecord(w, tag.from, tag.to, tag.selfClosing, maxDepth, maxSize);
+      const isRecord = tag.name === recordName;
+      const record = await captureRecord(w, tag.from, tag.to, tag.selfClosing, isRecord ? maxDepth : Infinity, maxSize);
       if (record.kind === 'fatal') {
         yield fatal(line, record.reason);
         return;
       }
       pos = record.end;
-      if (record.kind === 'refused') yield fatal(line, record.reason);
-      else yield parseRecord(parser, w.text.slice(tag.from, record.end), recordName, at(line), encoding);
-      index += 1;
-    } else if (tag.kind === 'start' && segments.length > 1 && outer.join('/') === parentPath) {
       // Among the records, another element is most likely a misspelt record: a reject, so that it is not lost unseen.
-      const line = w.lineAt(tag.from);
-      const other = await captureRecord(w, tag.from, tag.to, tag.selfClosing, Infinity, maxSize);
-      if (other.kind === 'fatal') {
-        yield fatal(line, other.reason);
-        return;
-      }
-      pos = other.end;
-      yield fatal(line, `unexpected-element: <${tag.name}> among the <${recordName}> records`);
+      if (!isRecord) yield fatal(line, `unexpected-element: <${tag.name}> among the <${recordName}> records`);
+      else if (record.kind === 'refused') yield fatal(line, record.reason);
+      else yield parseRecord(parser, w.text.slice(tag.from, record.end), recordName, at(line), encoding);
       index += 1;
     } else if (tag.kind === 'start' && !tag.selfClosing) {
       outer.push(tag.name);
