@@ -14,16 +14,19 @@ const view: CitizenView = {
   withheld: [],
 };
 
+/** An NHS partner's read under a consent-based agreement for contact and household. */
+const partnerRead = () => input({
+  caller: { clientId: 11, orgId: NHS, role: 'partner' },
+  purpose: 'direct-service-delivery',
+  agreements: [
+    agreement({ id: 'ISA-NHS', version: 2, parties: { provider: { orgId: 1 }, recipients: [NHS] }, purposes: ['direct-service-delivery'], lawfulBasis: 'consent', categories: ['contact', 'household'] }),
+  ],
+  citizen: { ref: CITIZEN, consents: [consent()], objections: [], restrictions: [] },
+});
+
 describe('auditRecord', () => {
   it('records the agreements, consent, categories and fields of a partial disclosure', () => {
-    const request = input({
-      caller: { clientId: 11, orgId: NHS, role: 'partner' },
-      purpose: 'direct-service-delivery',
-      agreements: [
-        agreement({ id: 'ISA-NHS', version: 2, parties: { provider: { orgId: 1 }, recipients: [NHS] }, purposes: ['direct-service-delivery'], lawfulBasis: 'consent', categories: ['contact', 'household'] }),
-      ],
-      citizen: { ref: CITIZEN, consents: [consent()], objections: [], restrictions: [] },
-    });
+    const request = partnerRead();
     const decision = decide(request);
     const sent = filterView(view, decision);
     const entry = auditRecord({ at: NOW, requestId: 'req-1', action: 'citizen.read', caller: request.caller, purpose: request.purpose, citizenRef: CITIZEN, decision, view: sent, breakGlass: null });
@@ -47,14 +50,7 @@ describe('auditRecord', () => {
   });
 
   it('records the household members the view named, sorted, and no such key when it named none', () => {
-    const request = input({
-      caller: { clientId: 11, orgId: NHS, role: 'partner' },
-      purpose: 'direct-service-delivery',
-      agreements: [
-        agreement({ id: 'ISA-NHS', version: 2, parties: { provider: { orgId: 1 }, recipients: [NHS] }, purposes: ['direct-service-delivery'], lawfulBasis: 'consent', categories: ['contact', 'household'] }),
-      ],
-      citizen: { ref: CITIZEN, consents: [consent()], objections: [], restrictions: [] },
-    });
+    const request = partnerRead();
     const decision = decide(request);
     const record = (sent: CitizenView | null) =>
       auditRecord({ at: NOW, requestId: 'req-3', action: 'citizen.read', caller: request.caller, purpose: request.purpose, citizenRef: CITIZEN, decision, view: sent, breakGlass: null });
