@@ -202,13 +202,17 @@ describe('audit store', () => {
       'SELECT seal_seq, chain_hash FROM audit_seal WHERE seal_seq = (SELECT seal_seq - 1 FROM audit_seal WHERE audit_seq = 7)');
     expect(await verifyAudit(db.pool, { after: { sealSeq: Number(before!.seal_seq), chainHash: before!.chain_hash } }))
       .toMatchObject({ ok: false, firstBrokenSeq: 7, reason: expect.stringMatching(/entry edited/) });
-    // The seal keeps the hash the entry was sealed with, so recomputing the stored one does not hide the edit.
+    // The seal keeps the hash the entry was sealed with, so recomputing the stored one does not hide the edit. The entry
+    // edited is one sealed before seq 7: seals follow commit order, which the concurrent writers above made unlike seq order.
+    const { rows: [earlier] } = await db.pool.query<{ audit_seq: string }>(
+      'SELECT audit_seq FROM audit_seal WHERE seal_seq < (SELECT seal_seq FROM audit_seal WHERE audit_seq = 7) ORDER BY seal_seq DESC LIMIT 1');
+    const edited = Number(earlier!.audit_seq);
     await superuser([
       'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update',
-      `UPDATE audit_log SET hash = 'x' WHERE seq = 5`,
+      `UPDATE audit_log SET hash = 'x' WHERE seq = ${edited}`,
       'ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update',
     ]);
-    expect(await verifyAudit(db.pool)).toMatchObject({ ok: false, firstBrokenSeq: 5, reason: expect.stringMatching(/hash edited/) });
+    expect(await verifyAudit(db.pool)).toMatchObject({ ok: false, firstBrokenSeq: edited, reason: expect.stringMatching(/hash edited/) });
   });
 
   it('finds a sealed entry deleted, and a seal deleted, by seq', async () => {
