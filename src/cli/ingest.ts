@@ -1,7 +1,7 @@
 /** `hub ingest SYSTEM FILE` and `hub rejects SYSTEM`. */
 import { stat } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_MAPPING_FILES } from '../../adapters/mapping/index.js';
 import { AddressMatcher } from '../addresses/matcher.js';
 import { matchCountsOfIntake } from '../addresses/sql.js';
@@ -13,6 +13,12 @@ import { startQueue } from '../pipeline/queue.js';
 import { rejectsOf } from '../intake/queries.js';
 import { action, withDatabase } from './context.js';
 
+function percentOption(value: string): number {
+  const n = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value) || n > 100) throw new InvalidArgumentError('a percentage from 0 to 100');
+  return n;
+}
+
 export function ingestCommand(): Command {
   return new Command('ingest')
     .description('read a source system\'s extract, map it to canonical records and take them in')
@@ -20,8 +26,10 @@ export function ingestCommand(): Command {
     .argument('<file>', 'the extract')
     .option('--mapping <file>', 'mapping file (default: the shipped one for the system)')
     .option('--wait', 'run the pipeline (address matching, linking) for the records here and wait for it, instead of queueing it for the hub')
+    .option('--full', 'the file is a full extract, holding every open record of the system: records it lacks are closed')
+    .option('--close-max <percent>', 'with --full, the largest share of the system\'s open records one extract may close; more closes nothing', percentOption, 10)
     .option('--no-progress', 'no progress bar')
-    .action(action(async (system: string, file: string, opts: { mapping?: string; progress: boolean; wait?: boolean }) => {
+    .action(action(async (system: string, file: string, opts: { mapping?: string; progress: boolean; wait?: boolean; full?: boolean; closeMax: number }) => {
       const size = (await stat(file)).size;
       await withDatabase(async (db, config) => {
         const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
@@ -33,8 +41,9 @@ export function ingestCommand(): Command {
           : null;
         const started = performance.now();
         bar?.start(size, 0, { read: 0, rate: 0 });
-        const { intakeId, counts } = await ingestFile(db.pool, system, file, {
+        const { intakeId, counts, closing } = await ingestFile(db.pool, system, file, {
           ...(opts.mapping ? { mapping: opts.mapping } : {}),
+          ...(opts.full ? { full: { maxShare: opts.closeMax / 100 } } : {}),
           onAccepted: async (ids, db) => {
             if (queue) await startPipeline(queue.boss, ids, db);
             else accepted.push(...ids);
@@ -48,6 +57,11 @@ export function ingestCommand(): Command {
           `${counts.stale} older than the current version and kept as history only), ` +
           `${counts.unchanged} unchanged, ${counts.rejected} rejected\n`,
         );
+        if (closing) {
+          process.stdout.write(closing.refused === null
+            ? `full extract: ${closing.closed} record(s) of ${system} it lacks closed\n`
+            : `full extract: records it lacks not closed: ${closing.refused}\n`);
+        }
         if (counts.rejected > 0) process.stdout.write(`see the rejects with: hub rejects ${system} --intake ${intakeId}\n`);
         if (queue) {
           await queue.stop(5000);

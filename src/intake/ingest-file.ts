@@ -8,6 +8,7 @@ import path from 'node:path';
 import { pipeline, Transform } from 'node:stream';
 import type pg from 'pg';
 import { DEFAULT_MAPPING_FILES, loadMapping, readAndMapEach, type Mapping } from '../../adapters/mapping/index.js';
+import { closeAbsent, type Closing, type FullExtract } from './close-absent.js';
 import { createIntake, ingestPrepared, intakeItem, interruptAbandoned, type IntakeSource } from './ingest.js';
 import { ItemPreparer, type Counts, type PreparedItems } from './store.js';
 import { startWorker } from '../worker-thread.js';
@@ -41,6 +42,8 @@ export interface IngestFileOptions {
   today?: string;
   /** Read, map and prepare in a worker thread (default: for files of 1 MiB or more). */
   worker?: boolean;
+  /** The file is a full extract: records of the system it lacks are closed (see close-absent.ts). */
+  full?: FullExtract;
 }
 
 /** What the file's reading needs, as plain data for a worker thread. */
@@ -160,10 +163,13 @@ export async function* prepareFileInWorker(job: PrepareJob, mapping: Mapping, op
   }
 }
 
-export async function ingestFile(pool: pg.Pool, system: string, file: string, options: IngestFileOptions = {}): Promise<{ intakeId: number; counts: Counts }> {
+export async function ingestFile(
+  pool: pg.Pool, system: string, file: string, options: IngestFileOptions = {},
+): Promise<{ intakeId: number; counts: Counts; closing: Closing | null }> {
   const mappingFile = mappingFileFor(system, options.mapping);
   const mapping = await loadMapping(mappingFile);
-  const source = { system, channel: 'file' as const, fileName: path.basename(file), rawFormat: mapping.reader.kind };
+  const fileName = path.basename(file);
+  const source = { system, channel: 'file' as const, fileName, rawFormat: mapping.reader.kind, fullExtract: options.full !== undefined };
   // A file that cannot be read fails as the intake's reading does, in this thread.
   const size = await stat(file).then((s) => s.size, () => 0);
   // Earlier intakes whose process was killed are closed as interrupted rather than left running for ever.
@@ -172,16 +178,26 @@ export async function ingestFile(pool: pg.Pool, system: string, file: string, op
   const job: PrepareJob = { file, mappingFile, today: options.today ?? new Date().toISOString().slice(0, 10), intakeId, source, batchSize: FILE_BATCH };
   const prepared = (options.worker ?? size >= WORKER_MIN_BYTES) ? prepareFileInWorker(job, mapping) : prepareFile(job, mapping);
   let bytes = 0;
+  // The source refs a full extract holds: the records it lacks are closed once it has all been stored.
+  const present = options.full ? new Set<string>() : null;
   async function* batches(): AsyncGenerator<PreparedItems> {
     for await (const batch of prepared) {
       bytes = batch.bytes;
+      if (present) for (const item of batch.items) if (item.kind === 'record') present.add(item.sourceRef);
       yield batch;
     }
   }
+  let closing: Closing | null = null;
+  const full = options.full;
   const counts = await ingestPrepared(pool, intakeId, source, batches(), {
     lanes: FILE_LANES,
     ...(options.onAccepted ? { onAccepted: options.onAccepted } : {}),
     onProgress: (c) => options.onProgress?.(bytes, c),
+    ...(full && present ? {
+      beforeFinish: async (session: pg.PoolClient, c: Counts) => {
+        closing = await closeAbsent(session, { id: intakeId, system, fileName }, present, c, full, options.onAccepted);
+      },
+    } : {}),
   });
-  return { intakeId, counts };
+  return { intakeId, counts, closing };
 }

@@ -17,6 +17,8 @@ export interface IntakeSource {
   requestId?: string | null;
   clientId?: number | null;
   rawFormat: string;
+  /** The file holds every open record of the system (see close-absent.ts). */
+  fullExtract?: boolean;
 }
 
 export interface IngestOptions {
@@ -26,6 +28,8 @@ export interface IngestOptions {
   lanes?: number;
   /** Called in each batch's transaction, before it commits, with the ids of new current versions. */
   onAccepted?: (sourceRecordIds: number[], db: pg.PoolClient) => Promise<void>;
+  /** After the last batch, before the intake is marked done, on the session that holds the intake's lock. */
+  beforeFinish?: (session: pg.PoolClient, counts: Counts) => Promise<void>;
 }
 
 /** The advisory lock class of intakes (the second key is the intake id): held by the session storing the intake. */
@@ -33,7 +37,7 @@ export const INTAKE_LOCK_CLASS = 0x494e54;
 
 // The lock is taken in the statement that creates the intake, so that it is never visible as running without its owner.
 const CREATE = `
-  WITH created AS (INSERT INTO intake (system, channel, file_name, request_id, client_id) VALUES ($1, $2, $3, $4, $5) RETURNING id)
+  WITH created AS (INSERT INTO intake (system, channel, file_name, request_id, client_id, full_extract) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
   SELECT id, pg_advisory_lock(${INTAKE_LOCK_CLASS}, id::int) FROM created`;
 const CLAIM = `SELECT pg_advisory_lock(${INTAKE_LOCK_CLASS}, $1::int)`;
 const UNLOCK = `SELECT pg_advisory_unlock(${INTAKE_LOCK_CLASS}, $1::int)`;
@@ -59,7 +63,9 @@ export async function interruptAbandoned(db: pg.Pool | pg.PoolClient): Promise<n
 export async function createIntake(pool: pg.Pool, source: IntakeSource): Promise<number> {
   const client = await pool.connect();
   try {
-    const id = (await client.query<{ id: number }>(CREATE, [source.system, source.channel, source.fileName ?? null, source.requestId ?? null, source.clientId ?? null])).rows[0]!.id;
+    const id = (await client.query<{ id: number }>(CREATE, [
+      source.system, source.channel, source.fileName ?? null, source.requestId ?? null, source.clientId ?? null, source.fullExtract ?? false,
+    ])).rows[0]!.id;
     owners.set(id, client);
     return id;
   } catch (error) {
@@ -203,6 +209,7 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
       }
     }
     await Promise.all(storing);
+    await options.beforeFinish?.(session, counts);
     await session.query(FINISH, [intakeId, 'done', null]);
     await session.query(UNLOCK, [intakeId]);
     session.release();

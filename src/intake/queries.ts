@@ -14,6 +14,9 @@ export interface IntakeRow {
   superseded: number;
   stale: number;
   rejected: number;
+  fullExtract: boolean;
+  closed: number;
+  closingRefused: string | null;
   error: string | null;
   startedAt: string;
   finishedAt: string | null;
@@ -22,7 +25,8 @@ export interface IntakeRow {
 // A running intake whose owning session has gone reads as interrupted at once, before the next intake marks it so.
 const INTAKE = `
   SELECT id, system, channel, file_name AS "fileName",
-         CASE WHEN status = 'running' AND NOT ${ownedSql('intake')} THEN 'interrupted' ELSE status END AS status, read, accepted, unchanged, superseded, stale, rejected, error,
+         CASE WHEN status = 'running' AND NOT ${ownedSql('intake')} THEN 'interrupted' ELSE status END AS status, read, accepted, unchanged, superseded, stale, rejected,
+         full_extract AS "fullExtract", closed, closing_refused AS "closingRefused", error,
          to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
          to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt"
     FROM intake WHERE id = $1`;

@@ -4,7 +4,9 @@
  * again; changed content becomes a new current version and the old one is
  * kept as history; a version older than the current one (by the source's own
  * update time), or without an update time when the current one has one, is
- * kept as history without displacing the current one.
+ * kept as history without displacing the current one. A record the hub closed
+ * for being missing from a full extract (see close-absent.ts) opens again
+ * when it comes back, even with content it had before.
  */
 import { hash as digest } from 'node:crypto';
 import { once } from 'node:events';
@@ -18,6 +20,9 @@ export type Position = Record<string, string | number>;
 export type IntakeItem =
   | { kind: 'record'; record: SourceRecord; raw: string; rawFormat: string; position: Position }
   | { kind: 'reject'; position: Position; field: string | null; rule: string | null; reason: string; raw: string | null };
+
+/** raw_format of a version the hub made to close a record missing from a full extract. */
+export const ABSENT_FORMAT = 'absent-from-full-extract';
 
 export type Outcome = 'accepted' | 'superseded' | 'stale' | 'unchanged' | 'rejected';
 
@@ -123,7 +128,8 @@ export function contentHash(record: SourceRecord): Buffer {
 
 /** Every stored version of the batch's source refs: what they already hold, and a lock on the current ones. */
 const VERSIONS = `
-  SELECT id, source_ref AS "sourceRef", version, current, content_hash AS "hash", source_updated_at AS "sourceUpdatedAt"
+  SELECT id, source_ref AS "sourceRef", version, current, content_hash AS "hash", source_updated_at AS "sourceUpdatedAt",
+         raw_format = '${ABSENT_FORMAT}' AS absent
     FROM source_record WHERE system = $1 AND source_ref = ANY($2::text[])
    ORDER BY source_ref, version FOR UPDATE`;
 const RETIRE = `UPDATE source_record SET current = false WHERE id = ANY($1::bigint[])`;
@@ -153,7 +159,7 @@ const INSERT_REJECTS = `
  * prepare-worker.ts) and hand their rows over without copying them.
  */
 export type PreparedItem =
-  | { kind: 'record'; sourceRef: string; hash: string; sourceUpdatedAt: number | null; start: number; tail: number; end: number }
+  | { kind: 'record'; sourceRef: string; hash: string; sourceUpdatedAt: number | null; absent: boolean; start: number; tail: number; end: number }
   | { kind: 'reject'; position: string; field: string | null; rule: string | null; reason: string; raw: string | null };
 
 /** A batch of prepared items of one system and intake, with the COPY text of its records in one buffer. */
@@ -208,7 +214,9 @@ export class ItemPreparer {
     const tail = this.at;
     this.write(`\\\\x${hash}\t${copyJson(text)}\t${copyText(item.raw)}\t${copyText(item.rawFormat)}\t${this.intakeId}\t${copyJson(JSON.stringify(item.position))}`
       + `\t${updatedAt ? updatedAt.toISOString() : '\\N'}\t${record.closed ? 't' : 'f'}`);
-    this.items.push({ kind: 'record', sourceRef: record.sourceRef, hash, sourceUpdatedAt: updatedAt ? updatedAt.getTime() : null, start, tail, end: this.at });
+    this.items.push({
+      kind: 'record', sourceRef: record.sourceRef, hash, sourceUpdatedAt: updatedAt ? updatedAt.getTime() : null, absent: item.rawFormat === ABSENT_FORMAT, start, tail, end: this.at,
+    });
   }
 
   /** The items added since the last take, and their rows (a buffer of their own: the next batch starts a new one). */
@@ -229,9 +237,13 @@ export function prepareItems(items: IntakeItem[], intakeId: number, system: stri
   return preparer.take();
 }
 
-/** What a source ref holds while a batch is worked out: its current version (stored or about to be) and every content hash. */
+/**
+ * What a source ref holds while a batch is worked out: its current version
+ * (stored or about to be: its hash, and whether the hub made it to close the
+ * record for being missing from a full extract) and every content hash.
+ */
 interface RefState {
-  current: { id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null } | null;
+  current: { id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null; hash: string; absent: boolean } | null;
   maxVersion: number;
   hashes: Set<string>;
 }
@@ -261,12 +273,14 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
   const refs = new Map<string, RefState>();
   for (const item of items) if (item.kind === 'record') refs.set(item.sourceRef, { current: null, maxVersion: 0, hashes: new Set() });
   if (refs.size > 0) {
-    const stored = await client.query<{ id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null }>(VERSIONS, [system, [...refs.keys()]]);
+    const stored = await client.query<{ id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null; absent: boolean }>(
+      VERSIONS, [system, [...refs.keys()]]);
     for (const row of stored.rows) {
       const state = refs.get(row.sourceRef)!;
+      const hash = row.hash.toString('hex');
       state.maxVersion = Math.max(state.maxVersion, row.version);
-      state.hashes.add(row.hash.toString('hex'));
-      if (row.current) state.current = { id: row.id, pending: null, sourceUpdatedAt: row.sourceUpdatedAt?.getTime() ?? null };
+      state.hashes.add(hash);
+      if (row.current) state.current = { id: row.id, pending: null, sourceUpdatedAt: row.sourceUpdatedAt?.getTime() ?? null, hash, absent: row.absent };
     }
   }
 
@@ -282,7 +296,8 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
     }
     const state = refs.get(item.sourceRef)!;
     const current = state.current;
-    if (current && state.hashes.has(item.hash)) {
+    // Content held before is unchanged, unless the record was closed for being missing (it is back) or is being so closed.
+    if (current && (item.hash === current.hash || (!current.absent && !item.absent && state.hashes.has(item.hash)))) {
       outcomes.push({ outcome: 'unchanged', version: null });
       continue;
     }
@@ -296,7 +311,7 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
     const version: NewVersion = { sourceRef: item.sourceRef, version: ++state.maxVersion, current: !stale, item, id: 0 };
     versions.push(version);
     state.hashes.add(item.hash);
-    if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt };
+    if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt, hash: item.hash, absent: item.absent };
     outcomes.push({ outcome: stale ? 'stale' : current ? 'superseded' : 'accepted', version: stale ? null : version });
   }
 
@@ -321,7 +336,7 @@ const NEEDS_ESCAPE = /[\\\n\r\t]/;
 const ESCAPED = /[\\\n\r\t]/g;
 
 /** A value in COPY's text format. */
-function copyText(value: string): string {
+export function copyText(value: string): string {
   return NEEDS_ESCAPE.test(value) ? value.replace(ESCAPED, (c) => COPY_ESCAPES[c]!) : value;
 }
 

@@ -1,0 +1,167 @@
+/**
+ * Full extracts: a file taken in with `full` holds every open record of its
+ * system, so the records it lacks are closed (a closing version, history
+ * kept), and open again when they come back. Closing is refused, with
+ * nothing closed, when the file had rejects or lacks more than the allowed
+ * share of the open records.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importGazetteer } from '../../../src/gazetteer/import.js';
+import { ingestFile, type IngestFileOptions } from '../../../src/intake/ingest-file.js';
+import { intakeById } from '../../../src/intake/queries.js';
+import { loadPrepareTables } from '../../../src/linkage/context.js';
+import { citizensAt } from '../../../src/linkage/golden.js';
+import { trainFromDatabase } from '../../../src/linkage/train.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { run } from '../../support/process.js';
+import { tinyAbp } from '../../support/tiny-council.js';
+import { population, store } from '../linkage/people.js';
+
+const HEADER = 'ACCOUNT_REF,LIABLE_PARTY_1,LIABLE_PARTY_2,DOB_1,DOB_2,NINO_1,NINO_2,PROPERTY_REF,ADDR_1,ADDR_2,ADDR_3,ADDR_4,POSTCODE,PHONE,EMAIL,DISCOUNT_CODES,DISCOUNT_VERIFIED_DATE,ACCOUNT_STATUS,LAST_UPDATED';
+const ROWS: Record<string, string> = {
+  joint: 'CT000901,MR ALAN TESTER,MRS BETH TESTER,01/01/1970,02/02/1972,,,CTR0009001,2 MILL LANE,NORTHBY,,,ZZ1 1AB,,,,,LIVE,01/06/2026 10:00:00',
+  single: 'CT000901,MR ALAN TESTER,,01/01/1970,,,,CTR0009001,2 MILL LANE,NORTHBY,,,ZZ1 1AB,,,,,LIVE,01/06/2026 10:00:00',
+  other: 'CT000902,MS CARA EXAMPLE,,03/03/1980,,,,CTR0009002,5 HIGH STREET,NORTHBY,,,ZZ1 2BD,,,,,LIVE,01/06/2026 10:00:00',
+  third: 'CT000903,MR DAN SAMPLE,,04/04/1990,,,,CTR0009003,9 HIGH STREET,NORTHBY,,,ZZ1 2BD,,,,,LIVE,01/06/2026 10:00:00',
+  late: 'CT000904,MS EVE LATER,,05/05/1985,,,,CTR0009004,11 HIGH STREET,NORTHBY,,,ZZ1 2BD,,,,,LIVE,01/06/2026 10:00:00',
+  fresh: 'CT000906,MR FRED NEWCOMER,,06/06/1966,,,,CTR0009006,13 HIGH STREET,NORTHBY,,,ZZ1 2BD,,,,,LIVE,01/06/2026 10:00:00',
+  broken: 'CT000905,"MS BROKEN QUOTE,,01/01/1970,,,,,5 HIGH STREET,,,,ZZ1 2BD,,,,,LIVE,01/06/2026 10:00:00',
+};
+
+interface Version { source_ref: string; version: number; current: boolean; closed: boolean; raw_format: string; involvements: unknown }
+
+describe('full extracts', () => {
+  let db: TestDatabase;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-full-'));
+  let files = 0;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const write = (...rows: string[]) => {
+    const file = path.join(dir, `revenues-${++files}.csv`);
+    writeFileSync(file, `${[HEADER, ...rows].join('\r\n')}\r\n`);
+    return file;
+  };
+  const ingest = (rows: string[], options: IngestFileOptions = {}) => ingestFile(db.pool, 'revenues', write(...rows), { today: '2026-07-01', ...options });
+  const full = (maxShare: number) => ({ full: { maxShare } });
+  const current = async () => (await db.pool.query<Version>(
+    `SELECT source_ref, version, current, closed, raw_format, record->'involvements' AS involvements
+       FROM source_record WHERE system = 'revenues' AND current ORDER BY source_ref`)).rows;
+  const versionsOf = async (ref: string) => (await db.pool.query<Version>(
+    `SELECT source_ref, version, current, closed, raw_format FROM source_record WHERE system = 'revenues' AND source_ref = $1 ORDER BY version`, [ref])).rows;
+
+  it('closes the records a full extract lacks, with a closing version that keeps their history; a file not full closes nothing', async () => {
+    await ingest([ROWS.joint!, ROWS.other!, ROWS.third!]);
+    const notFull = await ingest([ROWS.other!]);
+    expect(notFull.closing).toBeNull();
+    expect((await current()).every((v) => !v.closed)).toBe(true);
+
+    // The second liable party left the account and account 903 ended.
+    const taken = await ingest([ROWS.single!, ROWS.other!], full(0.5));
+    expect(taken.closing).toEqual({ closed: 2, refused: null });
+    expect(taken.counts).toMatchObject({ read: 2, accepted: 0, unchanged: 2, rejected: 0 });
+    expect(await intakeById(db.pool, taken.intakeId)).toMatchObject({ status: 'done', fullExtract: true, closed: 2, closingRefused: null });
+    expect((await current()).map((v) => [v.source_ref, v.version, v.closed, v.raw_format])).toEqual([
+      ['CT000901-1', 1, false, 'csv'],
+      ['CT000901-2', 2, true, 'absent-from-full-extract'],
+      ['CT000902-1', 1, false, 'csv'],
+      ['CT000903-1', 2, true, 'absent-from-full-extract'],
+    ]);
+    expect((await versionsOf('CT000903-1')).map((v) => [v.version, v.current, v.closed])).toEqual([[1, false, false], [2, true, true]]);
+  });
+
+  it('opens a closed record again when it comes back, even with the content it had', async () => {
+    const again = await ingest([ROWS.joint!, ROWS.other!], full(0.5));
+    // 903 is closed already: nothing more to close.
+    expect(again.closing).toEqual({ closed: 0, refused: null });
+    expect(again.counts).toMatchObject({ read: 3, accepted: 1, superseded: 1, unchanged: 2 });
+    expect((await versionsOf('CT000901-2')).map((v) => [v.version, v.current, v.closed])).toEqual([[1, false, false], [2, false, true], [3, true, false]]);
+    // Closed for being missing once more: it is closed again, though that content is in its history.
+    const dropped = await ingest([ROWS.single!, ROWS.other!], full(0.5));
+    expect(dropped.closing).toEqual({ closed: 1, refused: null });
+    expect((await versionsOf('CT000901-2')).at(-1)).toMatchObject({ version: 4, current: true, closed: true });
+  });
+
+  it('refuses to close more than the allowed share of the open records, or anything when the file had rejects', async () => {
+    await ingest([ROWS.joint!, ROWS.other!, ROWS.third!]);
+    const before = await current();
+    const truncated = await ingest([ROWS.other!], full(0.1));
+    expect(truncated.closing?.closed).toBe(0);
+    expect(truncated.closing?.refused).toMatch(/lacks 3 of the system's 4 open records \(75%\), more than the 10% one full extract may close/);
+    expect(await intakeById(db.pool, truncated.intakeId)).toMatchObject({ status: 'done', fullExtract: true, closed: 0, closingRefused: truncated.closing!.refused });
+
+    const withReject = await ingest([ROWS.other!, ROWS.broken!], full(1));
+    expect(withReject.counts.rejected).toBeGreaterThan(0);
+    expect(withReject.closing?.refused).toMatch(/were rejected, and a record among them would be closed by mistake/);
+    expect(await current()).toEqual(before);
+  });
+
+  it('leaves records that arrived another way while the extract was read', async () => {
+    let pushed = false;
+    const taken = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.fresh!], {
+      ...full(0.5),
+      onAccepted: async () => {
+        if (pushed) return;
+        pushed = true;
+        await ingest([ROWS.late!]);
+      },
+    });
+    // The file's own change (a new account) made the callback take in 904 meanwhile: 904 stays open.
+    expect(pushed).toBe(true);
+    expect(taken.closing).toEqual({ closed: 0, refused: null });
+    expect((await current()).find((v) => v.source_ref === 'CT000904-1')).toMatchObject({ closed: false });
+  });
+});
+
+describe('hub ingest --full', () => {
+  let db: TestDatabase;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-full-cli-'));
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const file = path.join(dir, 'AddressBasePremium_FULL_2026-01-01_001.csv');
+    writeFileSync(file, tinyAbp());
+    await importGazetteer(db.url, [file]);
+    // A person model, so that --wait links: trained on people other systems hold, so that the extracts own revenues.
+    await store(db.pool, population(11, 150).filter((r) => r.system !== 'revenues'));
+    await trainFromDatabase(db.pool, await loadPrepareTables(), { seed: 5 });
+  });
+  afterAll(async () => {
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('closes a liable party the account no longer names, who is then no occupant of the property', async () => {
+    const env = { DATABASE_URL: db.url, LOG_LEVEL: 'warn' };
+    const write = (name: string, ...rows: string[]) => {
+      const file = path.join(dir, name);
+      writeFileSync(file, `${[HEADER, ...rows].join('\r\n')}\r\n`);
+      return file;
+    };
+    const occupants = async () => (await citizensAt(db.pool, [100001], null)).map((c) => c.name).sort();
+    const first = await run('src/cli/main.ts', ['ingest', 'revenues', write('june.csv', ROWS.joint!, ROWS.other!), '--wait'], env);
+    expect(first.code).toBe(0);
+    expect(await occupants()).toEqual(['ALAN TESTER', 'BETH TESTER']);
+
+    const refused = await run('src/cli/main.ts', ['ingest', 'revenues', write('july.csv', ROWS.single!, ROWS.other!), '--full', '--wait'], env);
+    expect(refused.code).toBe(0);
+    expect(refused.stdout).toMatch(/full extract: records it lacks not closed: the file lacks 1 of the system's 3 open records \(33\.3%\), more than the 10%/);
+    expect(await occupants()).toEqual(['ALAN TESTER', 'BETH TESTER']);
+
+    const bad = await run('src/cli/main.ts', ['ingest', 'revenues', write('july.csv', ROWS.single!), '--full', '--close-max', '101'], env);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--close-max.*a percentage from 0 to 100/);
+
+    const closed = await run('src/cli/main.ts', ['ingest', 'revenues', write('july.csv', ROWS.single!, ROWS.other!), '--full', '--close-max', '50', '--wait'], env);
+    expect(closed.code).toBe(0);
+    expect(closed.stdout).toMatch(/full extract: 1 record\(s\) of revenues it lacks closed/);
+    expect(await occupants()).toEqual(['ALAN TESTER']);
+  });
+});
