@@ -61,8 +61,37 @@ export class ReviewError extends Error {
   }
 }
 
+/** A source record whose address is a review item's input. */
+export interface ReviewRecord {
+  reviewId: number;
+  system: string;
+  sourceRef: string;
+  /** The UPRN it is matched to (before the decision, when read for one). */
+  uprn: number | null;
+  /** The citizen it is linked to; null until linkage has placed it. */
+  citizenRef: string | null;
+}
+
+export async function reviewRecords(db: pg.Pool | pg.PoolClient, reviewIds: readonly number[]): Promise<ReviewRecord[]> {
+  if (reviewIds.length === 0) return [];
+  return (await db.query<ReviewRecord>(sql.reviewRecords, [reviewIds])).rows;
+}
+
+export interface AddressDecided {
+  id: number;
+  /** The UPRN chosen, null for "no match". */
+  uprn: number | null;
+  /** The records the decision re-matched, as they were before it. */
+  records: ReviewRecord[];
+}
+
+/** Runs in the decision's transaction once it is made, so that what it writes (the audit entries) commits or rolls back with it. */
+export type OnAddressDecided = (db: pg.PoolClient, decided: AddressDecided) => Promise<unknown>;
+
 /** A steward's choice for a review item: a UPRN, or null for "no match". Remembered for the same input. */
-export async function decideReview(pool: pg.Pool, matcher: AddressMatcher, id: number, uprn: number | null, clientId: number): Promise<{ updatedRecords: number }> {
+export async function decideReview(
+  pool: pg.Pool, matcher: AddressMatcher, id: number, uprn: number | null, clientId: number, onDecided: OnAddressDecided,
+): Promise<{ updatedRecords: number }> {
   if (uprn !== null) {
     const { source } = await matcher.current();
     if (source.byUprn(uprn).length === 0) throw new ReviewError('bad-request', `UPRN ${uprn} is not in the gazetteer`);
@@ -73,9 +102,11 @@ export async function decideReview(pool: pg.Pool, matcher: AddressMatcher, id: n
     const item = (await client.query<{ id: number; inputKey: string; status: string }>(sql.reviewItem, [id])).rows[0];
     if (!item) throw new ReviewError('not-found', `no review item ${id}`);
     if (item.status !== 'open') throw new ReviewError('conflict', `review item ${id} is already decided`);
+    const records = await reviewRecords(client, [id]);
     await client.query(sql.saveDecision, [item.inputKey, uprn, clientId]);
     await client.query(sql.closeReview, [id, clientId, uprn]);
     const updated = await client.query(sql.applyDecision, [item.inputKey, uprn]);
+    await onDecided(client, { id, uprn, records });
     await client.query('COMMIT');
     return { updatedRecords: updated.rowCount ?? 0 };
   } catch (error) {

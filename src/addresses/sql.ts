@@ -35,6 +35,20 @@ export const reviewQueue = `
   SELECT id, input_key AS "inputKey", text, postcode, result, occurrences,
          to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"
     FROM address_review WHERE status = 'open' AND id > $1 ORDER BY id LIMIT $2`;
+/**
+ * The source records whose address is the input of each review item, once
+ * per record (its latest version matched to that input): the UPRN it is
+ * matched to now, and the citizen it is linked to, if linkage has placed it.
+ */
+export const reviewRecords = `
+  SELECT DISTINCT ON (a.id, r.system, r.source_ref) a.id AS "reviewId", r.system, r.source_ref AS "sourceRef", m.uprn, c.ref AS "citizenRef"
+    FROM address_review a
+    JOIN address_match m ON m.input_key = a.input_key
+    JOIN source_record r ON r.id = m.source_record_id
+    LEFT JOIN citizen_link l ON l.system = r.system AND l.source_ref = r.source_ref AND l.ended_at IS NULL
+    LEFT JOIN citizen c ON c.id = l.citizen_id
+   WHERE a.id = ANY($1::bigint[])
+   ORDER BY a.id, r.system, r.source_ref, r.version DESC`;
 export const reviewItem = `SELECT id, input_key AS "inputKey", status FROM address_review WHERE id = $1 FOR UPDATE`;
 export const closeReview = `UPDATE address_review SET status = 'decided', decided_at = now(), decided_by = $2, decision_uprn = $3 WHERE id = $1`;
 /** A decision applies at once to every source record whose address is that input. */

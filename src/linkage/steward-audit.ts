@@ -27,7 +27,12 @@ const FIELD_CATEGORY: Readonly<Record<string, DataCategory>> = {
   phone: 'contact', email: 'contact',
 };
 
-function stewardEntry(caller: StewardCaller, action: string, citizenRef: string, shown: { categories: DataCategory[]; fields: string[] }, detail: unknown): StoredEntry {
+/**
+ * An entry of a steward's work about one person: the citizen, or null for a
+ * person known so far only by a source record, which `detail` then names.
+ * Shared with the address review queue (src/addresses/review-audit.ts).
+ */
+export function stewardEntry(caller: StewardCaller, action: string, citizenRef: string | null, shown: { categories: DataCategory[]; fields: string[] }, detail: unknown): StoredEntry {
   return {
     at: caller.at.toISOString(),
     requestId: caller.requestId,

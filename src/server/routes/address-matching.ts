@@ -3,9 +3,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import { Nullable, RowId, UprnText } from '../../../schemas/common.js';
+import type { FastifyRequest } from 'fastify';
 import type { AddressMatcher } from '../../addresses/matcher.js';
-import { decideReview, ReviewError } from '../../addresses/records.js';
+import { decideReview, reviewRecords, ReviewError } from '../../addresses/records.js';
+import { addressDecisionEntries, addressReviewReadEntries } from '../../addresses/review-audit.js';
 import * as sql from '../../addresses/sql.js';
+import { appendAudit, withAudit } from '../../audit/store.js';
+import type { StewardCaller } from '../../linkage/steward-audit.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
 
@@ -36,6 +40,15 @@ const ReviewItem = Type.Object({
   result: Type.Object({ score: Type.Number(), explanation: Explanation, candidates: Type.Array(Candidate) }),
 });
 
+const ROLES = ['steward', 'admin'] as const;
+
+/** Checks the caller's role; the queue is not about one citizen, so a refusal is not recorded (as for the person queue). */
+function stewardOf(request: FastifyRequest): StewardCaller {
+  const client = clientOf(request);
+  requireRole(client, ROLES);
+  return { client, requestId: String(request.id), at: new Date() };
+}
+
 const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: AddressMatcher }> = async (app, { pool, matcher }) => {
   app.get('/v1/addresses/match', {
     schema: {
@@ -65,8 +78,12 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
       response: { 200: Type.Object({ items: Type.Array(ReviewItem) }), ...errorResponses },
     },
   }, async (request) => {
-    requireRole(clientOf(request), ['steward', 'admin']);
-    const rows = (await pool.query(sql.reviewQueue, [request.query.after, request.query.limit])).rows;
+    const caller = stewardOf(request);
+    // The page is read, and its audit entries written, in one transaction: nothing is answered unless they commit.
+    const rows = await withAudit(pool, async (db) => {
+      const page = (await db.query<{ id: number; inputKey: string; postcode: string | null }>(sql.reviewQueue, [request.query.after, request.query.limit])).rows;
+      return { result: page, entries: addressReviewReadEntries(caller, page, await reviewRecords(db, page.map((r) => r.id))) };
+    });
     return { items: rows.map(({ inputKey: _k, ...r }) => r) as never };
   });
 
@@ -82,11 +99,11 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
       response: { 200: Type.Object({ id: Type.Integer(), uprn: Nullable(Type.Integer()), updatedRecords: Type.Integer() }), ...errorResponses },
     },
   }, async (request) => {
-    const client = clientOf(request);
-    requireRole(client, ['steward', 'admin']);
+    const caller = stewardOf(request);
     const uprn = 'uprn' in request.body ? request.body.uprn : null;
     try {
-      const { updatedRecords } = await decideReview(pool, matcher, request.params.id, uprn, client.id);
+      const { updatedRecords } = await decideReview(pool, matcher, request.params.id, uprn, caller.client.id,
+        (db, decided) => appendAudit(db, addressDecisionEntries(caller, decided)));
       return { id: request.params.id, uprn, updatedRecords };
     } catch (error) {
       if (error instanceof ReviewError) throw new HubError(error.code, error.message);

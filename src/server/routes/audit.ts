@@ -19,7 +19,7 @@ const Entry = Type.Object({
   householdRefs: Type.Optional(Type.Array(Type.String(), { description: 'the household members the disclosed view named (reference and name)' })),
   decision: Type.String(), reasons: Type.Record(Type.String(), Type.String()), policyVersion: Type.String(),
   breakGlassReason: Type.Union([Type.String(), Type.Null()]), reviewRequired: Type.Boolean(),
-  detail: Type.Optional(Type.Unknown({ description: 'a register change: the record before and after' })),
+  detail: Type.Optional(Type.Unknown({ description: "a register change: the record before and after; a steward's work: the review items, records and decision" })),
 });
 
 /** Ids and seqs are bigint columns; a larger number would fail in PostgreSQL, not here. */
