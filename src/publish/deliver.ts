@@ -8,7 +8,8 @@
  */
 import type pg from 'pg';
 import type { Role } from '../../schemas/roles.js';
-import { resolvesToForbidden } from './receiver-address.js';
+import { postJson } from './post.js';
+import { ForbiddenReceiver, type Resolve } from './receiver-address.js';
 import { refusal, type RecheckContext } from './recheck.js';
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.js';
 
@@ -16,6 +17,8 @@ export interface DeliverOptions extends RecheckContext {
   pool: pg.Pool;
   /** How long a receiver has to answer. */
   timeoutMs: number;
+  /** How receivers' host names are resolved; the system's resolver when not given. */
+  resolve?: Resolve;
 }
 
 export interface Attempt {
@@ -35,9 +38,10 @@ export type DeliveryResult = 'delivered' | 'skipped' | 'cancelled';
 
 /** Why a request failed, without the URL (it may carry a token of the receiver's). */
 function reasonOf(error: unknown, timeoutMs: number): string {
+  if (error instanceof ForbiddenReceiver) return error.message;
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) return `no answer within ${timeoutMs} ms`;
-  const cause = error instanceof Error ? (error.cause as { code?: string } | undefined) : undefined;
-  return `could not reach the receiver${cause?.code ? ` (${cause.code})` : ''}`;
+  const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
+  return `could not reach the receiver${code ? ` (${code})` : ''}`;
 }
 
 interface DeliveryRow {
@@ -91,10 +95,9 @@ async function attemptDelivery(options: DeliverOptions, deliveryId: string, atte
   const timestamp = Math.floor(options.clock().getTime() / 1000);
   let failure: string;
   try {
-    // A URL stored before it was checked, or a name that now resolves there: a failure the DPO fixes with the URL.
-    if (await resolvesToForbidden(new URL(row.url))) throw new DeliveryFailed("the receiver's address is not allowed (link-local, unspecified, multicast or broadcast)");
-    const response = await fetch(row.url, {
-      method: 'POST',
+    // A URL stored before it was checked, or a name that resolves there now, fails: the DPO fixes it with the URL.
+    const status = await postJson({
+      url: new URL(row.url),
       headers: {
         'content-type': 'application/json',
         'user-agent': 'citizen-hub',
@@ -103,12 +106,10 @@ async function attemptDelivery(options: DeliverOptions, deliveryId: string, atte
         [SIGNATURE_HEADER]: signatureHeader(row.secret, row.body, timestamp),
       },
       body: row.body,
-      // A redirect is a failure: the body must go where the DPO registered it, nowhere else.
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeoutMs),
+      timeoutMs: options.timeoutMs,
+      ...(options.resolve ? { resolve: options.resolve } : {}),
     });
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status >= 200 && response.status < 300) {
+    if (status >= 200 && status < 300) {
       // The body goes once delivered: the audit trail records what was disclosed, the hub keeps no second copy.
       await options.pool.query(
         "UPDATE publish_delivery SET status = 'delivered', body = NULL, attempts = attempts + 1, last_attempt_at = now(), delivered_at = now(), last_error = NULL WHERE id = $1",
@@ -116,7 +117,7 @@ async function attemptDelivery(options: DeliverOptions, deliveryId: string, atte
       );
       return 'delivered';
     }
-    failure = `receiver answered ${response.status}`;
+    failure = `receiver answered ${status}`;
   } catch (error) {
     failure = error instanceof DeliveryFailed ? error.message : reasonOf(error, options.timeoutMs);
   }

@@ -6,10 +6,10 @@
  * this machine), multicast and broadcast. Receivers on the council's own
  * network (private ranges) and on this machine are real deployments and
  * stay allowed. Checked when a URL is given, and again at sending for the
- * addresses its host name resolves to then.
+ * addresses its host name resolves to for the connection itself.
  */
-import { lookup } from 'node:dns/promises';
-import { BlockList, isIP } from 'node:net';
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns';
+import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 const FORBIDDEN = new BlockList();
 FORBIDDEN.addSubnet('169.254.0.0', 16, 'ipv4');
@@ -32,10 +32,39 @@ export function forbiddenAddress(address: string): boolean {
 /** Whether a URL's host, as written, is a forbidden address (WHATWG URLs normalise 0xA9FEA9FE and the like to dotted form). */
 export const forbiddenHost = (url: URL): boolean => forbiddenAddress(bare(url.hostname));
 
-/** Whether the host resolves, now, to a forbidden address; a name that does not resolve is left to the request to fail. */
-export async function resolvesToForbidden(url: URL): Promise<boolean> {
-  const host = bare(url.hostname);
-  if (isIP(host) !== 0) return forbiddenAddress(host);
-  const addresses = await lookup(host, { all: true }).catch(() => []);
-  return addresses.some((a) => forbiddenAddress(a.address));
+export class ForbiddenReceiver extends Error {
+  readonly code = 'EFORBIDDENRECEIVER';
+  constructor() {
+    super("the receiver's address is not allowed (link-local, unspecified, multicast or broadcast)");
+    this.name = 'ForbiddenReceiver';
+  }
 }
+
+/** Resolves a host name to every address it has, as dns.lookup does with `all`. */
+export type Resolve = (hostname: string, options: LookupOptions, callback: (error: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void) => void;
+
+const systemResolve: Resolve = (hostname, options, callback) => dnsLookup(hostname, { ...options, all: true }, callback);
+
+/**
+ * A `lookup` for the sending connection: it refuses a host with any
+ * forbidden address and hands the connection only the addresses it checked.
+ * Checking in a lookup of its own and then connecting (as fetch would) left a
+ * window in which the name could resolve elsewhere (DNS rebinding).
+ */
+export function checkedLookup(resolve: Resolve = systemResolve): LookupFunction {
+  return (hostname, options, callback) => {
+    resolve(hostname, options, (error, addresses) => {
+      if (error) callback(error, []);
+      else if (addresses.length === 0) callback(Object.assign(new Error('the host name has no address'), { code: 'ENOTFOUND' }), []);
+      else if (addresses.some((a) => forbiddenAddress(a.address))) callback(new ForbiddenReceiver(), []);
+      else if (options.all) callback(null, addresses);
+      else callback(null, addresses[0]!.address, addresses[0]!.family);
+    });
+  };
+}
+
+/** Whether a URL's host is an address literal that is forbidden (a name is checked as the connection resolves it). */
+export const forbiddenLiteral = (url: URL): boolean => {
+  const host = bare(url.hostname);
+  return isIP(host) !== 0 && forbiddenAddress(host);
+};

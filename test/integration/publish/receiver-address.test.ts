@@ -4,6 +4,8 @@
  * where cloud metadata services answer; unspecified; multicast), whether
  * written as a literal or reached by a name, at subscribing and at sending.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../src/auth/clients.js';
 import { createCitizen, MODEL } from '../../../src/linkage/accounts.js';
@@ -11,6 +13,7 @@ import { startQueue, type Queue } from '../../../src/pipeline/queue.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import { deliver } from '../../../src/publish/deliver.js';
 import { DELIVER_QUEUE, publishPending } from '../../../src/publish/fanout.js';
+import type { Resolve } from '../../../src/publish/receiver-address.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 import { MemorySource, person } from '../citizens/support.js';
 
@@ -90,5 +93,45 @@ describe('subscriber URLs never reach link-local, unspecified or multicast addre
     const row = (await hub.db.pool.query<{ status: string; last_error: string }>('SELECT status, last_error FROM publish_delivery WHERE id = $1', [delivery])).rows[0]!;
     expect(row).toMatchObject({ status: 'pending', last_error: expect.stringMatching(/receiver's address is not allowed/) as unknown });
     expect(row.last_error).not.toContain('169.254');
+  });
+
+  it('connects only to the addresses it checked: a name answering a forbidden address among others is refused, an allowed one reached', async () => {
+    let received = 0;
+    const server = http.createServer((req, res) => {
+      received++;
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      // Resolvers standing in for a DNS server that answers differently from one lookup to the next.
+      const answering = (...addresses: string[]): Resolve => (_host, _options, callback) => callback(null, addresses.map((address) => ({ address, family: 4 })));
+      await hub.db.pool.query('UPDATE publish_subscription SET active = false');
+      const id = ((await subscribe('https://receiver.rebinding.test/hook')).json() as { id: number }).id;
+      // Plain http to this test's receiver (the API takes http only to localhost): the name still goes through the lookup.
+      await hub.db.pool.query('UPDATE publish_subscription SET url = $2 WHERE id = $1', [id, `http://receiver.rebinding.test:${port}/hook`]);
+      const db = await hub.db.pool.connect();
+      try {
+        await db.query('BEGIN');
+        const citizen = await createCitizen(db, MODEL);
+        source.add(person((await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [citizen])).rows[0]!.ref, 'GOLF'));
+        await db.query('COMMIT');
+      } finally {
+        db.release();
+      }
+      await publishPending({ pool: hub.db.pool, boss: queue.boss, source, options: policyOptions(), clock: () => new Date() });
+      const delivery = (await hub.db.pool.query<{ id: string }>('SELECT id FROM publish_delivery WHERE subscription_id = $1', [id])).rows[0]!.id;
+      const options = (resolve: Resolve) => ({ pool: hub.db.pool, timeoutMs: 5_000, clock: () => new Date(), policy: policyOptions(), source, resolve });
+
+      for (const resolve of [answering('169.254.169.254'), answering('127.0.0.1', '169.254.169.254')]) {
+        await expect(deliver(options(resolve), delivery, { retryCount: 0, retryLimit: 8 })).rejects.toThrow(/receiver's address is not allowed/);
+      }
+      expect(received).toBe(0);
+      await expect(deliver(options(answering('127.0.0.1')), delivery, { retryCount: 0, retryLimit: 8 })).resolves.toBe('delivered');
+      expect(received).toBe(1);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
   });
 });
