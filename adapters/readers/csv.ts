@@ -5,7 +5,7 @@
  * lets one bad record be reported by line and the next line start afresh.
  */
 import { CsvError, parse } from 'csv-parse/sync';
-import { decodeText, hasInvalidText, INVALID_ENCODING } from './decode.js';
+import { decodeText, encodingProblem } from './decode.js';
 import { splitLines, type Line, type LongLine } from './lines.js';
 import type { CsvOptions } from './options.js';
 import type { ByteSource, ReadContext, ReadItem, Position } from './types.js';
@@ -164,7 +164,8 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
       lines.unshift(f.taken.slice(1));
       return refused(`unclosed-quote: no closing quote within ${maxLines} lines`);
     }
-    if (hasInvalidText(f.text)) return refused(INVALID_ENCODING(encoding), false);
+    const problem = encodingProblem(f.text, encoding);
+    if (problem !== null) return refused(problem, false);
     let rows: string[][];
     try {
       rows = parseRows(f.text, options);
@@ -209,7 +210,7 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
     if (batch.length === 0) return;
     // Plainly well-formed records are split here; the other readable ones of the batch are parsed by csv-parse
     // together, and should that fail or miscount, one by one, as are the unreadable ones.
-    const readable = batch.map((f) => !f.unclosed && !f.tooLong && !hasInvalidText(f.text));
+    const readable = batch.map((f) => !f.unclosed && !f.tooLong && encodingProblem(f.text, encoding) === null);
     const rows = batch.map((f, i) => (readable[i] ? splitPlainRecord(f.text, delimiter, quote) ?? undefined : undefined));
     const rest = batch.flatMap((_, i) => (readable[i] && !rows[i] ? [i] : []));
     if (rest.length > 0) {

@@ -2,7 +2,7 @@
  * Bytes to text in a declared encoding, streamed. A byte-order mark (UTF-8
  * or UTF-16) is dropped and wins over the declared encoding (see decodeText).
  * Undecodable bytes become U+FFFD,
- * which `hasInvalidText` then reports per record: the record is refused, not
+ * which `encodingProblem` then reports per record: the record is refused, not
  * silently mangled, and the rest of the file goes on.
  */
 import iconv from 'iconv-lite';
@@ -73,7 +73,36 @@ export async function* decodeText(source: ByteSource, encoding = 'utf-8'): Async
   if (rest) yield rest;
 }
 
-export const hasInvalidText = (text: string): boolean => text.includes(REPLACEMENT);
-
-export const INVALID_ENCODING = (encoding: string): string =>
+const REPLACED = (encoding: string): string =>
   `invalid-encoding: bytes that are not valid ${encoding} (the record is refused rather than mangled)`;
+const MISREAD = (encoding: string): string =>
+  `wrong-encoding: the record's bytes are UTF-8, not ${encoding} as declared (the record is refused rather than mangled)`;
+
+const UNICODE = /^utf-?(8|16|32)/i;
+const NON_ASCII = /[\u0080-\uffff]/;
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Whether text read in a single-byte encoding (windows-1252, latin1) was
+ * UTF-8: its bytes hold a multi-byte UTF-8 sequence and are valid UTF-8
+ * throughout. "JOSÉ" written as UTF-8 reads as "JOSÃ‰" in windows-1252 and
+ * would be stored so; the other way round, a windows-1252 letter is almost
+ * never followed by the bytes that would make it UTF-8.
+ */
+function readsAsUtf8(text: string, encoding: string): boolean {
+  if (UNICODE.test(encoding) || !NON_ASCII.test(text)) return false;
+  const bytes = iconv.encode(text, encoding);
+  if (!bytes.some((b) => b >= 0x80)) return false;
+  try {
+    strictUtf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why a record's text cannot be taken as read in `encoding`: bytes it cannot hold, or UTF-8 read as a single-byte encoding; null when it can. */
+export function encodingProblem(text: string, encoding: string): string | null {
+  if (text.includes(REPLACEMENT)) return REPLACED(encoding);
+  return readsAsUtf8(text, encoding) ? MISREAD(encoding) : null;
+}

@@ -1,5 +1,5 @@
 /** Fixed-width reader: each line is one record cut by a column layout; values are trimmed. */
-import { decodeText, hasInvalidText, INVALID_ENCODING } from './decode.js';
+import { decodeText, encodingProblem } from './decode.js';
 import { splitLines } from './lines.js';
 import type { FixedWidthOptions } from './options.js';
 import type { ByteSource, ReadContext, ReadItem } from './types.js';
@@ -15,12 +15,13 @@ export async function* readFixedWidth(source: ByteSource, options: FixedWidthOpt
   for await (const line of splitLines(decodeText(source, encoding), MAX_LINE_SIZE)) {
     if (line.line <= skip) continue;
     const position = { line: line.line, index, ...(context.path ? { path: context.path } : {}) };
+    const problem = 'tooLong' in line ? null : encodingProblem(line.text, encoding);
     if ('tooLong' in line) {
       yield { error: { position, reason: `line-too-long: more than ${MAX_LINE_SIZE} characters` } };
     } else if (line.text.trim() === '') {
       continue;
-    } else if (hasInvalidText(line.text)) {
-      yield { error: { position, reason: INVALID_ENCODING(encoding) } };
+    } else if (problem !== null) {
+      yield { error: { position, reason: problem } };
     } else if (line.text.length < minLength) {
       yield { error: { position, reason: `short-line: ${line.text.length} characters, the layout needs at least ${minLength}` } };
     } else {

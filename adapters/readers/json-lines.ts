@@ -1,5 +1,5 @@
 /** JSON Lines reader: one object per line; a bad line is one error and the rest goes on. */
-import { decodeText, hasInvalidText, INVALID_ENCODING } from './decode.js';
+import { decodeText, encodingProblem } from './decode.js';
 import { splitLines } from './lines.js';
 import type { JsonLinesOptions } from './options.js';
 import type { ByteSource, ReadContext, ReadItem } from './types.js';
@@ -21,8 +21,9 @@ export async function* readJsonLines(source: ByteSource, options: JsonLinesOptio
     }
     if (line.text.trim() === '') continue;
     index += 1;
-    if (hasInvalidText(line.text)) {
-      yield { error: { position, reason: INVALID_ENCODING(encoding) } };
+    const problem = encodingProblem(line.text, encoding);
+    if (problem !== null) {
+      yield { error: { position, reason: problem } };
       continue;
     }
     let value: unknown;

@@ -3,7 +3,7 @@
  * document is parsed whole (no streaming JSON parser is installed), so its
  * size is capped; JSON Lines is the format for large extracts.
  */
-import { decodeText, hasInvalidText, INVALID_ENCODING } from './decode.js';
+import { decodeText, encodingProblem } from './decode.js';
 import { isPlainObject } from './json-lines.js';
 import type { JsonOptions } from './options.js';
 import type { ByteSource, ReadContext, ReadItem } from './types.js';
@@ -47,8 +47,9 @@ export async function* readJson(source: ByteSource, options: JsonOptions, contex
   }
   for (const [index, value] of records.entries()) {
     const raw = JSON.stringify(value);
+    const problem = encodingProblem(raw, encoding);
     if (!isPlainObject(value)) yield { error: { position: at(index), reason: 'not-an-object: each record must be a JSON object' } };
-    else if (hasInvalidText(raw)) yield { error: { position: at(index), reason: INVALID_ENCODING(encoding) } };
+    else if (problem !== null) yield { error: { position: at(index), reason: problem } };
     else yield { position: at(index), fields: value, raw };
   }
 }

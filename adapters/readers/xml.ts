@@ -10,7 +10,7 @@
  * than maxDepth or larger than maxRecordSize are reported and skipped.
  */
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { decodeText, hasInvalidText, INVALID_ENCODING } from './decode.js';
+import { decodeText, encodingProblem } from './decode.js';
 import type { XmlOptions } from './options.js';
 import type { ByteSource, Position, ReadContext, ReadItem } from './types.js';
 
@@ -221,7 +221,8 @@ async function captureRecord(w: Window, start: number, from: number, selfClosing
 }
 
 function parseRecord(parser: XMLParser, text: string, recordName: string, position: Position, encoding: string): ReadItem {
-  if (hasInvalidText(text)) return { error: { position, reason: INVALID_ENCODING(encoding) } };
+  const problem = encodingProblem(text, encoding);
+  if (problem !== null) return { error: { position, reason: problem } };
   const valid = XMLValidator.validate(text);
   // The validator's message can quote part of a value it took for a name (O<Brien): its code and place only.
   if (valid !== true) return { error: { position, reason: `malformed-xml: ${valid.err.code} (record line ${valid.err.line}, column ${valid.err.col})` } };

@@ -90,6 +90,18 @@ describe('CSV reader', () => {
     expect(fieldsOf(items)).toEqual([{ REF: 'A1', NOTE: '£5 café' }]);
   });
 
+  it('refuses, record by record, UTF-8 read as windows-1252 rather than store it mangled', async () => {
+    const bytes = Buffer.from('REF,NAME\nA1,JOSÉ\nA2,SMITH\nA3,£5 CAFÉ\n', 'utf8');
+    const items = await collect(readCsv(chunked(bytes, 4), { kind: 'csv', encoding: 'windows-1252' }));
+    expect(errorsOf(items)).toEqual([
+      { position: { line: 2, index: 0 }, reason: expect.stringMatching(/^wrong-encoding: the record's bytes are UTF-8, not windows-1252/) },
+      { position: { line: 4, index: 2 }, reason: expect.stringMatching(/^wrong-encoding/) },
+    ]);
+    expect(fieldsOf(items)).toEqual([{ REF: 'A2', NAME: 'SMITH' }]);
+    // The same text declared as UTF-8 is read whole.
+    expect(fieldsOf(await collect(readCsv(bytes, { kind: 'csv', encoding: 'utf-8' })))).toHaveLength(3);
+  });
+
   it('drops a UTF-8 byte-order mark from the first header', async () => {
     const items = await collect(readCsv(utf8('\uFEFFREF,NAME\nA1,X\n'), { kind: 'csv' }));
     expect(fieldsOf(items)).toEqual([{ REF: 'A1', NAME: 'X' }]);
