@@ -135,6 +135,8 @@ function ruleIssues(m: Mapping): MappingIssue[] {
     if (spec.full === undefined && spec.surname === undefined) issues.push({ path: pointer, rule: 'name-source', message: 'needs full or surname' });
   }
   const aliases = new Set((m.parties?.columns ?? []).flatMap((c) => Object.keys(c)));
+  const named = m.reader.kind === 'fixed-width' ? m.reader.columns.map((c) => c.name) : m.reader.kind === 'csv' ? m.reader.columns : undefined;
+  const layout = named ? new Set(named) : null;
   const { paths, dates } = pathUses(m);
   for (const use of paths) {
     const partyField = use.path.startsWith('$party.') ? use.path.slice('$party.'.length).split('.')[0] : undefined;
@@ -144,6 +146,9 @@ function ruleIssues(m: Mapping): MappingIssue[] {
       issues.push({ path: use.pointer, rule: 'party-field', message: `no party column is named "${partyField}"` });
     }
     if (use.path.startsWith('$item.') && !use.inItem) issues.push({ path: use.pointer, rule: 'item-path', message: '$item. paths only work inside an involvement with each' });
+    // A layout that names its columns (fixed width, or CSV without a header row) is known here: a column it lacks would read as empty in every record.
+    const column = use.path.startsWith('$') ? null : use.path.split('.')[0]!;
+    if (column !== null && layout && !layout.has(column)) issues.push({ path: use.pointer, rule: 'layout-column', message: `the reader's columns name no "${column}"` });
   }
   for (const { pointer, spec } of dates) {
     spec.formats.forEach((f, k) => {

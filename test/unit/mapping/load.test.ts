@@ -48,8 +48,17 @@ describe('mapping validation', () => {
     [`${base}involvements:\n  - { service: $item.type, reference: ACCOUNT_REF }\n`, '/involvements/0/service', 'item-path'],
     [base.replace('name: { full: NAME }', 'name: { forenames: F }'), '/name', 'name-source'],
     [`${base}identifiers:\n  - { scheme: uprn, field: U }\n`, '/identifiers/0/scheme', 'one-of'],
+    [base.replace('kind: csv,', 'kind: csv, columns: [ACCOUNT_REF, FULL_NAME],'), '/name/full', 'layout-column'],
+    [base.replace('{ kind: csv, encoding: windows-1252 }', '{ kind: fixed-width, columns: [{ name: ACCOUNT_REF, start: 1, length: 8 }, { name: NAME, start: 9, length: 30 }] }')
+      + 'dateOfBirth: { field: DOB, formats: [DD/MM/YYYY] }\n', '/dateOfBirth/field', 'layout-column'],
   ])('reports %#', (text, path, rule) => {
     expect(issuesOf(text)).toContainEqual(expect.objectContaining({ path, rule }));
+  });
+
+  it('takes a layout that names every column the mapping reads', () => {
+    const fixed = base.replace('{ kind: csv, encoding: windows-1252 }', '{ kind: fixed-width, columns: [{ name: ACCOUNT_REF, start: 1, length: 8 }, { name: NAME, start: 9, length: 30 }] }');
+    expect(parseMapping(fixed, 'm.yaml')).toMatchObject({ reader: { kind: 'fixed-width' } });
+    expect(parseMapping(base.replace('kind: csv,', 'kind: csv, columns: [ACCOUNT_REF, NAME],'), 'm.yaml')).toMatchObject({ reader: { columns: ['ACCOUNT_REF', 'NAME'] } });
   });
 
   it('lists the allowed values of a vocabulary once', () => {
