@@ -25,7 +25,11 @@ export interface Config {
   rateLimitPerMinute: number;
   /** Run the pg-boss workers inside the API process. */
   workers: boolean;
-  /** Load the demo council on the first start against an empty database. */
+  /**
+   * Load the demo council on the first start against an empty database. By
+   * default only on the embedded database: an empty server given by
+   * DATABASE_URL is a council's new production database, not a demo.
+   */
   demo: boolean;
   /** Most records accepted in one push request. */
   pushBatchMax: number;
@@ -123,7 +127,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     bodyLimit: integer(env, 'BODY_LIMIT_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 6000, 1, 10_000_000),
     workers: boolean(env, 'HUB_WORKERS', true),
-    demo: boolean(env, 'HUB_DEMO', true),
+    demo: boolean(env, 'HUB_DEMO', dbUrl === null),
     pushBatchMax: integer(env, 'PUSH_BATCH_MAX', 1000, 1, 100_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 100, 600_000),
     nicknamesFile: text(env, 'NICKNAMES_FILE') ? path.resolve(cwd, text(env, 'NICKNAMES_FILE')!) : null,

@@ -18,6 +18,14 @@ describe('configuration from the environment', () => {
     });
   });
 
+  it('loads the demo council by default only on the embedded database', () => {
+    expect(loadConfig({}).demo).toBe(true);
+    expect(loadConfig({ HUB_DEMO: 'false' }).demo).toBe(false);
+    // An empty server given by DATABASE_URL is a council's new database: no demo people in it unless asked.
+    expect(loadConfig({ DATABASE_URL: 'postgres://hub:pw@db:5432/hub' }).demo).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://hub:pw@db:5432/hub', HUB_DEMO: 'true' }).demo).toBe(true);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, 'PORT'],
     [{ PORT: '70000' }, 'PORT'],
