@@ -1,97 +1,133 @@
 /**
- * Applies change-only records (I/U/D, in file order) to the live gazetteer
- * inside the caller's transaction, and says which UPRNs changed and how, so
- * the address index can be rebuilt for them and matched records re-examined.
+ * Applies the change-only records staged in schema gazetteer_changes (one
+ * row per I/U/D, `seq` their order across the command's files) to the live
+ * gazetteer inside the caller's transaction, set-wise: a few statements per
+ * table whatever the size of the supply. Says which UPRNs changed and how,
+ * so the address index can be rebuilt for them and matched records
+ * re-examined, and which changes the gazetteer's state refused.
+ *
+ * A change is refused, and reported, when it does not fit what is held
+ * under its key just before it: an I of a key held, a U or D of a key not
+ * held. A refused I keeps the record held: it says the hub's copy and the
+ * supplier's have parted, and which one is right is for the operator to
+ * find out, not for the import to guess. Two changes exempt: a record
+ * changed to rejected (status 9, `withdrawn`), which may never have been
+ * held, and DTF organisations derived from their BLPU line, which follow
+ * that line.
  */
 import type pg from 'pg';
-import type { GazetteerRecord } from '../../schemas/bs7666.js';
-import { LIVE } from './sql.js';
-import { rowOf, TABLES, uprnOf, type RecordType } from './tables.js';
+import { CHANGES, LIVE } from './sql.js';
+import { TABLES, type RecordType, type TableSpec } from './tables.js';
 
 export type TouchKind = 'inserted' | 'updated' | 'deleted' | 'retired';
+export type ChangeRule = 'insert-of-existing-record' | 'update-of-missing-record' | 'delete-of-missing-record';
 
-const upsertSql = new Map<RecordType, string>();
-const deleteSql = new Map<RecordType, string>();
-
-function upsert(type: RecordType): string {
-  let sql = upsertSql.get(type);
-  if (!sql) {
-    const { table, columns, key } = TABLES[type];
-    const params = columns.map((_, i) => `$${i + 1}`).join(', ');
-    const updates = columns.filter((c) => !key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`).join(', ');
-    // An I for a row that exists, or a U for one that does not, is applied as the supplier meant: the row ends up as given.
-    sql = `INSERT INTO ${LIVE}.${table} (${columns.join(', ')}) VALUES (${params}) ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updates}`;
-    upsertSql.set(type, sql);
-  }
-  return sql;
+export interface RefusedChange {
+  /** 1-based position of the file among the command's files. */
+  file: number;
+  line: number;
+  recordType: RecordType;
+  /** The record's key as written, e.g. `LPI_KEY 100002L9`. */
+  key: string;
+  rule: ChangeRule;
 }
 
-function remove(type: RecordType): string {
-  let sql = deleteSql.get(type);
-  if (!sql) {
-    const { table, key } = TABLES[type];
-    sql = `DELETE FROM ${LIVE}.${table} WHERE ${key.map((k, i) => `${k} = $${i + 1}`).join(' AND ')}`;
-    deleteSql.set(type, sql);
-  }
-  return sql;
+export interface AppliedChanges {
+  touched: Map<number, TouchKind>;
+  refused: RefusedChange[];
 }
 
-export class ChangeApplier {
-  /** UPRN → strongest change seen (a delete or retirement outranks an update). */
-  readonly touched = new Map<number, TouchKind>();
-  private readonly changedStreets = new Set<number>();
+const RULES: Record<string, ChangeRule> = { I: 'insert-of-existing-record', U: 'update-of-missing-record', D: 'delete-of-missing-record' };
+const TOUCH_KINDS: TouchKind[] = ['updated', 'inserted', 'retired', 'deleted'];
 
-  constructor(
-    private readonly client: pg.PoolClient,
-    private readonly processDate: string | null,
-  ) {}
+const staged = (spec: TableSpec) => `${CHANGES}.${spec.table}`;
+const keyList = (alias: string, spec: TableSpec) => spec.key.map((k) => `${alias}.${k}`).join(', ');
+const sameKey = (a: string, b: string, spec: TableSpec) => spec.key.map((k) => `${a}.${k} = ${b}.${k}`).join(' AND ');
 
-  async apply(record: GazetteerRecord): Promise<void> {
-    const spec = TABLES[record.type];
-    const values = rowOf(record);
-    if (record.change === 'D') {
-      const keyValues = spec.key.map((k) => values[spec.columns.indexOf(k)]);
-      await this.client.query(remove(record.type), keyValues);
-      if (record.type === 21) {
-        // A deleted BLPU ends its LPIs: they stay as history but leave the address index.
-        await this.client.query(
-          `UPDATE ${LIVE}.lpi SET logical_status = 8, end_date = coalesce(end_date, $2::date, current_date) WHERE uprn = $1`,
-          [record.data.uprn, this.processDate],
-        );
-      }
-    } else {
-      const existed = record.type === 21 && (await this.client.query(`SELECT 1 FROM ${LIVE}.blpu WHERE uprn = $1`, [record.data.uprn])).rowCount! > 0;
-      await this.client.query(upsert(record.type), values);
-      if (record.type === 21 && !existed) this.touch(record.data.uprn, 'inserted');
-    }
-    this.note(record);
+/**
+ * Whether each change is applied. A key is held just before a change as the
+ * last I or D before it in the supply left it, applied or refused alike (an
+ * I leaves it held, a D gone), else as the live table holds it: `seq * 2 + 1`
+ * marks an I, so the largest such value names the last of them and its kind.
+ * An I is applied when the key is not held, a U or D when it is.
+ */
+const decide = (spec: TableSpec) => `
+  UPDATE ${staged(spec)} c SET applied = d.applied
+    FROM (SELECT s.seq,
+                 (s.change = 'I') <> coalesce(
+                   (max(s.seq * 2 + (s.change = 'I')::int) FILTER (WHERE s.change <> 'U')
+                      OVER (PARTITION BY ${keyList('s', spec)} ORDER BY s.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) % 2 = 1,
+                   t.${spec.key[0]} IS NOT NULL) AS applied
+            FROM ${staged(spec)} s LEFT JOIN ${LIVE}.${spec.table} t ON ${sameKey('t', 's', spec)}
+           WHERE NOT s.derived) d
+   WHERE c.seq = d.seq`;
+
+/** A derived organisation is applied with its BLPU line: an organisation added to a BLPU comes as a U, a cleared one as a D. */
+const DECIDE_DERIVED = `
+  UPDATE ${CHANGES}.organisation o SET applied = b.applied
+    FROM ${CHANGES}.blpu b WHERE o.derived AND b.file = o.file AND b.line = o.line`;
+
+const refusedOf = (type: RecordType, spec: TableSpec) => `
+  SELECT ${type} AS "recordType", seq, file, line, change,
+         concat_ws(' ', ${spec.key.map((k) => `'${k.toUpperCase()}', ${k}`).join(', ')}) AS key
+    FROM ${staged(spec)} WHERE NOT applied AND NOT withdrawn AND NOT derived`;
+const REFUSED = `${Object.entries(TABLES).map(([type, spec]) => refusedOf(Number(type) as RecordType, spec)).join(' UNION ALL ')} ORDER BY seq`;
+
+/** Each key's last applied change decides: a D removes the row, an I or U leaves the row as written. */
+const lastApplied = (spec: TableSpec) => `
+  SELECT DISTINCT ON (${spec.key.join(', ')}) * FROM ${staged(spec)} WHERE applied ORDER BY ${spec.key.join(', ')}, seq DESC`;
+
+const removeDeleted = (spec: TableSpec) => `
+  DELETE FROM ${LIVE}.${spec.table} t USING (${lastApplied(spec)}) l WHERE l.change = 'D' AND ${sameKey('t', 'l', spec)}`;
+
+const writeWritten = (spec: TableSpec) => `
+  INSERT INTO ${LIVE}.${spec.table} (${spec.columns.join(', ')})
+  SELECT ${spec.columns.join(', ')} FROM (${lastApplied(spec)}) l WHERE l.change <> 'D'
+  ON CONFLICT (${spec.key.join(', ')}) DO UPDATE SET ${spec.columns.filter((c) => !spec.key.includes(c)).map((c) => `${c} = EXCLUDED.${c}`).join(', ')}`;
+
+/**
+ * A deleted BLPU ends its LPIs: they stay as history but leave the address
+ * index. The end date is the LPI's own, else the deleting record's, else the
+ * date of the supply that deleted it ($1, per file), and only failing all
+ * of those the day of the import. An LPI written after the delete in the
+ * supply stays as written.
+ */
+const END_LPIS_OF_DELETED = `
+  UPDATE ${LIVE}.lpi l SET logical_status = 8, end_date = coalesce(l.end_date, d.end_date, ($1::date[])[d.file], current_date)
+    FROM (SELECT DISTINCT ON (uprn) uprn, seq, file, end_date FROM ${CHANGES}.blpu
+           WHERE applied AND change = 'D' ORDER BY uprn, seq DESC) d
+   WHERE l.uprn = d.uprn
+     AND NOT EXISTS (SELECT 1 FROM ${CHANGES}.lpi c WHERE c.lpi_key = l.lpi_key AND c.applied AND c.seq > d.seq)`;
+
+/**
+ * The strongest change per UPRN, as an index into TOUCH_KINDS: a delete
+ * outranks a retirement (a BLPU made historic, or given a successor), which
+ * outranks an insert, which outranks any other change. A renamed street
+ * touches every property with an address on it.
+ */
+const TOUCHED = `
+  WITH t(uprn, rank) AS (
+    SELECT uprn, CASE WHEN change = 'D' THEN 3 WHEN logical_status = 8 THEN 2 WHEN change = 'I' THEN 1 ELSE 0 END
+      FROM ${CHANGES}.blpu WHERE applied
+    UNION ALL SELECT uprn, CASE WHEN change = 'D' THEN 0 ELSE 2 END FROM ${CHANGES}.successor WHERE applied
+    ${['lpi', 'cross_reference', 'classification', 'organisation', 'delivery_point'].map((t) => `UNION ALL SELECT uprn, 0 FROM ${CHANGES}.${t} WHERE applied`).join('\n    ')}
+    UNION ALL SELECT l.uprn, 0 FROM ${LIVE}.lpi l
+     WHERE l.usrn IN (SELECT usrn FROM ${CHANGES}.street WHERE applied UNION SELECT usrn FROM ${CHANGES}.street_descriptor WHERE applied)
+  )
+  SELECT uprn, max(rank) AS rank FROM t GROUP BY uprn`;
+
+/** `supplyDates`: each file's date (header PROCESS_DATE, else the one in its name), in the command's order. */
+export async function applyStagedChanges(client: pg.PoolClient, supplyDates: (string | null)[]): Promise<AppliedChanges> {
+  const specs = Object.values(TABLES);
+  for (const spec of specs) await client.query(decide(spec));
+  await client.query(DECIDE_DERIVED);
+  const refused = (await client.query<{ recordType: RecordType; file: number; line: number; change: string; key: string }>(REFUSED)).rows
+    .map((r) => ({ file: r.file, line: r.line, recordType: r.recordType, key: r.key, rule: RULES[r.change]! }));
+  for (const spec of specs) {
+    await client.query(removeDeleted(spec));
+    await client.query(writeWritten(spec));
   }
-
-  private note(record: GazetteerRecord): void {
-    if (record.type === 11 || record.type === 15) {
-      this.changedStreets.add(record.data.usrn);
-      return;
-    }
-    const uprn = uprnOf(record)!;
-    if (record.type === 21 && record.change === 'D') this.touch(uprn, 'deleted');
-    else if (record.type === 21 && record.data.logicalStatus === 8) this.touch(uprn, 'retired');
-    else if (record.type === 30 && record.change !== 'D') this.touch(uprn, 'retired');
-    else this.touch(uprn, 'updated');
-  }
-
-  private touch(uprn: number, kind: TouchKind): void {
-    const rank: Record<TouchKind, number> = { updated: 0, inserted: 1, retired: 2, deleted: 3 };
-    const before = this.touched.get(uprn);
-    if (before === undefined || rank[kind] > rank[before]) this.touched.set(uprn, kind);
-  }
-
-  /** A renamed street touches every property on it. */
-  async expandStreets(): Promise<void> {
-    if (this.changedStreets.size === 0) return;
-    const { rows } = await this.client.query<{ uprn: number }>(
-      `SELECT DISTINCT uprn FROM ${LIVE}.lpi WHERE usrn = ANY($1::bigint[])`,
-      [[...this.changedStreets]],
-    );
-    for (const r of rows) this.touch(r.uprn, 'updated');
-  }
+  await client.query(END_LPIS_OF_DELETED, [supplyDates]);
+  const touched = new Map((await client.query<{ uprn: number; rank: number }>(TOUCHED)).rows.map((r) => [r.uprn, TOUCH_KINDS[r.rank]!]));
+  return { touched, refused };
 }

@@ -12,7 +12,7 @@ import type { Writable } from 'node:stream';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { GazetteerRecord } from '../../schemas/bs7666.js';
-import { copyLine, rowOf, TABLES, type RecordType } from './tables.js';
+import { copyLine, rowOf, TABLES, type RecordType, type Value } from './tables.js';
 
 interface Open {
   client: pg.PoolClient;
@@ -28,15 +28,18 @@ export class CopyWriter {
   private readonly open = new Map<RecordType, Open>();
   private failure: Error | null = null;
 
+  /** `metaColumns` come before each table's own columns: a change-only import's order, file, line and change type. */
   constructor(
     private readonly pool: pg.Pool,
     private readonly schema: string,
+    private readonly metaColumns: readonly string[] = [],
   ) {}
 
-  async write(record: GazetteerRecord): Promise<void> {
+  /** `meta` holds the values of the meta columns, in their order. */
+  async write(record: GazetteerRecord, meta: readonly Value[] = []): Promise<void> {
     if (this.failure) throw this.failure;
     const target = this.open.get(record.type) ?? (await this.start(record.type));
-    target.pending += copyLine(rowOf(record));
+    target.pending += copyLine(meta.length === 0 ? rowOf(record) : [...meta, ...rowOf(record)]);
     if (target.pending.length >= CHUNK) await this.flush(target);
   }
 
@@ -79,7 +82,7 @@ export class CopyWriter {
   private async start(type: RecordType): Promise<Open> {
     const spec = TABLES[type];
     const client = await this.pool.connect();
-    const stream = client.query(copyFrom(`COPY ${this.schema}.${spec.table} (${spec.columns.join(', ')}) FROM STDIN`));
+    const stream = client.query(copyFrom(`COPY ${this.schema}.${spec.table} (${[...this.metaColumns, ...spec.columns].join(', ')}) FROM STDIN`));
     const done = new Promise<void>((resolve) => {
       stream.on('finish', () => resolve());
       stream.on('error', (error: Error) => {

@@ -1,10 +1,10 @@
 /**
  * `hub gazetteer import`: FULL supplies are loaded into a new schema and
  * swapped in whole, so a crash or a bad file leaves the previous gazetteer
- * serving; the change-only files of one command are applied in order in one
- * transaction, and record the UPRNs they touched for re-matching. A file
- * out of its supply's order, or a supply with a volume missing, is refused
- * (src/gazetteer/supply.ts).
+ * serving; the change-only files of one command are staged, then applied in
+ * order in one transaction (src/gazetteer/apply-changes.ts), and record the
+ * UPRNs they touched for re-matching. A file out of its supply's order, or a
+ * supply with a volume missing, is refused (src/gazetteer/supply.ts).
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -13,11 +13,12 @@ import { Transform } from 'node:stream';
 import pg from 'pg';
 import { readGazetteer, type GazetteerEvent, type HeaderEvent, type RecordEvent } from '../../adapters/gazetteer/read.js';
 import { GazetteerTally } from '../../adapters/gazetteer/tally.js';
-import { ChangeApplier } from './apply-changes.js';
+import '../db/types.js';
+import { applyStagedChanges, type ChangeRule } from './apply-changes.js';
 import { CopyWriter } from './copy-writer.js';
 import * as sql from './sql.js';
 import { checkOrder, checkVolumes, insertFileValues, insertFiles, loadedSupply, placeOf, type SupplyFile, type SupplyPlace } from './supply.js';
-import { RECORD_TYPES } from './tables.js';
+import { RECORD_TYPES, type RecordType } from './tables.js';
 
 export interface ImportProgress {
   bytes: number;
@@ -29,7 +30,17 @@ export interface Reject {
   file: string;
   line: number;
   reason: string;
+  /** A change-only record refused for what the gazetteer holds: its type, key as written, and the rule it broke. */
+  recordType?: RecordType;
+  key?: string;
+  rule?: ChangeRule;
 }
+
+const RULE_TEXT: Record<ChangeRule, string> = {
+  'insert-of-existing-record': 'an insert of a key the gazetteer already holds, refused: the record held is kept',
+  'update-of-missing-record': 'an update of a key the gazetteer does not hold, refused',
+  'delete-of-missing-record': 'a delete of a key the gazetteer does not hold',
+};
 
 export interface ImportSummary {
   importId: number;
@@ -159,7 +170,10 @@ async function importWith(pool: pg.Pool, files: string[], options: ImportOptions
  * the file had rejects or is truncated, after reading it all, so that every
  * problem is reported at once.
  */
-async function readAll(file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions, onRecord: (e: RecordEvent) => Promise<void>): Promise<GazetteerTally> {
+async function readAll(
+  file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions,
+  onRecord: (e: RecordEvent, withdrawn: boolean) => Promise<void>,
+): Promise<GazetteerTally> {
   const tally = new GazetteerTally();
   tally.add(file.header);
   let lastReport = 0;
@@ -168,11 +182,11 @@ async function readAll(file: FileRead, summary: Omit<ImportSummary, 'seconds'>, 
     if (event.kind === 'record') {
       progress.records++;
       summary.records[event.record.type] = (summary.records[event.record.type] ?? 0) + 1;
-      await onRecord(event);
+      await onRecord(event, false);
     } else if (event.kind === 'skipped' && event.withdrawn && file.fileType === 'COU') {
       // A change to rejected (status 9): what the hub held under that key must go, not stay current.
       summary.records[event.recordType] = (summary.records[event.recordType] ?? 0) + 1;
-      await onRecord({ kind: 'record', record: event.withdrawn, line: event.line, derived: false });
+      await onRecord({ kind: 'record', record: event.withdrawn, line: event.line, derived: false }, true);
     } else if (event.kind === 'skipped') {
       summary.skipped[event.recordType] = (summary.skipped[event.recordType] ?? 0) + 1;
     } else if (event.kind === 'reject') {
@@ -279,21 +293,47 @@ async function runAll(clients: pg.PoolClient[], statements: string[]): Promise<v
 /**
  * The change-only files of one command are applied in one transaction: they
  * are the volumes (or days) of one run, and a bad later file must not leave
- * the earlier ones applied behind an import recorded as failed.
+ * the earlier ones applied behind an import recorded as failed. Their
+ * records are first copied, in file order, into scratch tables, so that
+ * applying them and refusing those that do not fit the gazetteer are a few
+ * statements per table rather than a round trip per record.
  */
 async function applyChanges(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions, allRead: (files: ReadFile[]) => void): Promise<void> {
+  for (const statement of sql.createChangeSchema()) await pool.query(statement);
+  try {
+    const writer = new CopyWriter(pool, sql.CHANGES, sql.CHANGE_COLUMNS);
+    try {
+      const read: ReadFile[] = [];
+      let seq = 0;
+      for (const [i, file] of files.entries()) {
+        const tally = await readAll(file, summary, progress, options, (event, withdrawn) =>
+          writer.write(event.record, [++seq, i + 1, event.line, event.record.change, withdrawn ? 't' : 'f', event.derived ? 't' : 'f']));
+        read.push({ ...file, nextVolume: tally.nextVolume });
+      }
+      allRead(read);
+      await writer.finish();
+    } catch (error) {
+      await writer.abort();
+      throw error;
+    }
+    // How many rows each table staged decides between key lookups and hash joins against the live tables.
+    for (const table of sql.DATA_TABLES) await pool.query(`ANALYZE ${sql.CHANGES}.${table}`);
+    await applyStaged(pool, files, summary);
+  } finally {
+    await pool.query(`DROP SCHEMA IF EXISTS ${sql.CHANGES} CASCADE`).catch(() => undefined);
+  }
+}
+
+async function applyStaged(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const applier = new ChangeApplier(client, null);
-    const read: ReadFile[] = [];
-    for (const file of files) {
-      const tally = await readAll(file, summary, progress, options, (event) => applier.apply(event.record));
-      read.push({ ...file, nextVolume: tally.nextVolume });
+    const { touched, refused } = await applyStagedChanges(client, files.map((f) => f.place.processDate));
+    for (const r of refused) {
+      const reason = `record ${r.recordType} ${r.key}: ${r.rule} (${RULE_TEXT[r.rule]})`;
+      summary.rejects.push({ file: files[r.file - 1]!.name, line: r.line, reason, recordType: r.recordType, key: r.key, rule: r.rule });
     }
-    allRead(read);
-    await applier.expandStreets();
-    const uprns = [...applier.touched.keys()];
+    const uprns = [...touched.keys()];
     const successors = new Map(
       (await client.query<{ uprn: number; successor: number }>(sql.successorsOf(sql.LIVE), [uprns])).rows.map((r) => [r.uprn, r.successor]),
     );
@@ -302,7 +342,7 @@ async function applyChanges(pool: pg.Pool, files: FileRead[], summary: Omit<Impo
     await client.query(sql.buildIndex(sql.LIVE), [uprns]);
     await client.query(sql.buildWords(sql.LIVE), [uprns]);
     await client.query(sql.deleteStaleWords(sql.LIVE), [oldWords]);
-    const kinds = uprns.map((u) => applier.touched.get(u)!);
+    const kinds = uprns.map((u) => touched.get(u)!);
     await client.query(sql.insertTouched, [summary.importId, uprns, kinds, uprns.map((u) => successors.get(u) ?? null)]);
     for (const kind of kinds) summary.touched[kind]++;
     summary.addresses = (await client.query<{ n: number }>(sql.countRows(sql.LIVE, 'address_index'))).rows[0]!.n;

@@ -6,6 +6,8 @@
 export const LIVE = 'gazetteer';
 export const NEXT = 'gazetteer_next';
 export type GazetteerSchema = typeof LIVE | typeof NEXT;
+/** Where a change-only import stages its records before applying them (src/gazetteer/apply-changes.ts). */
+export const CHANGES = 'gazetteer_changes';
 
 /** The data tables in load order, and the derived tables last. */
 export const DATA_TABLES = ['street', 'street_descriptor', 'blpu', 'lpi', 'cross_reference', 'classification', 'organisation', 'successor', 'delivery_point'] as const;
@@ -17,6 +19,25 @@ export const createNextSchema = () => [
   `CREATE SCHEMA ${NEXT}`,
   // Columns, defaults and generated columns only; keys and indexes come after the load (faster COPY).
   ...ALL_TABLES.map((t) => `CREATE TABLE ${NEXT}.${t} (LIKE ${LIVE}.${t} INCLUDING DEFAULTS INCLUDING GENERATED INCLUDING CONSTRAINTS)`),
+];
+
+/** What a staged change carries before its record's columns: its place in the command's files and its change type. */
+export const CHANGE_COLUMNS = ['seq', 'file', 'line', 'change', 'withdrawn', 'derived'] as const;
+
+/**
+ * One scratch table per data table: its columns without a key (one key may
+ * change several times in a supply), after the change's own columns and
+ * `applied`, decided once everything is staged. Unlogged: the rows are
+ * dropped after the import, which holds the import lock.
+ */
+export const createChangeSchema = () => [
+  `DROP SCHEMA IF EXISTS ${CHANGES} CASCADE`,
+  `CREATE SCHEMA ${CHANGES}`,
+  ...DATA_TABLES.map((t) => `
+    CREATE UNLOGGED TABLE ${CHANGES}.${t} AS
+    SELECT NULL::bigint AS seq, NULL::integer AS file, NULL::integer AS line, NULL::text AS change,
+           NULL::boolean AS withdrawn, NULL::boolean AS derived, NULL::boolean AS applied, t.*
+      FROM ${LIVE}.${t} t WITH NO DATA`),
 ];
 
 /** Primary keys and indexes of the live tables, re-targeted at the next schema. */

@@ -6,7 +6,7 @@
 import type { GazetteerRecord } from '../../schemas/bs7666.js';
 
 export type RecordType = GazetteerRecord['type'];
-type Value = string | number | null;
+export type Value = string | number | null;
 
 export interface TableSpec {
   table: string;

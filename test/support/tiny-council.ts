@@ -119,6 +119,11 @@ export function tinyAbp(): string {
   return abpFile([...abpStreetRows(), ...PROPERTIES.flatMap((p) => abpPropertyRows(p))]);
 }
 
+/** A DTF 7.3 file: header, `body`, trailer. */
+export function dtfFile(body: Row[], fileType: 'F' | 'C' = 'F', place: SupplyPlace = {}): string {
+  return csv([header(fileType, '7.3', place), ...body, trailer(body.length, place)]);
+}
+
 /** The same council as DTF 7.3. */
 export function tinyDtf(): string {
   const body = [
@@ -128,5 +133,5 @@ export function tinyDtf(): string {
     ]),
     ...PROPERTIES.flatMap((p) => dtfPropertyRows(p)),
   ];
-  return csv([header('F', '7.3'), ...body, trailer(body.length)]);
+  return dtfFile(body);
 }
