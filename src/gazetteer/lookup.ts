@@ -8,10 +8,12 @@ import type { IndexedAddress } from '../../schemas/bs7666.js';
 
 export interface AddressRow extends IndexedAddress {
   current: boolean;
+  /** The LPI's language: ENG, or CYM for the Welsh address of the same property. */
+  language: string;
 }
 
 const INDEX_COLUMNS = `
-  uprn, lpi_key AS "lpiKey", logical_status AS "logicalStatus", blpu_status AS "blpuStatus", parent_uprn AS "parentUprn",
+  uprn, lpi_key AS "lpiKey", language, logical_status AS "logicalStatus", blpu_status AS "blpuStatus", parent_uprn AS "parentUprn",
   sao_start_number AS "saoStartNumber", sao_start_suffix AS "saoStartSuffix", sao_end_number AS "saoEndNumber",
   sao_end_suffix AS "saoEndSuffix", sao_text AS "saoText",
   pao_start_number AS "paoStartNumber", pao_start_suffix AS "paoStartSuffix", pao_end_number AS "paoEndNumber",

@@ -1,6 +1,7 @@
 /**
  * An address index row as the API shows it: the BS 7666 structure (SAO, PAO,
- * street, locality, town, postcode) and one postal line for display.
+ * street, locality, town, postcode), its language, and one postal line for
+ * display.
  */
 import { Type, type Static } from 'typebox';
 import { Nullable } from '../../schemas/common.js';
@@ -12,6 +13,7 @@ export const Address = Type.Object(
   {
     uprn: Type.Integer(),
     lpiKey: Type.String(),
+    language: Type.String({ description: 'language of this address (LPI), as BS 7666 codes it: ENG English, CYM Welsh, GAE Gaelic; a Welsh property has an address in each under one UPRN' }),
     status: Type.Union([Type.Literal('approved'), Type.Literal('alternative'), Type.Literal('provisional'), Type.Literal('historic')], { description: 'status of this address (LPI)' }),
     current: Type.Boolean({ description: 'an approved address of a property that still exists' }),
     line: Type.String({ description: 'single postal line' }),
@@ -44,7 +46,7 @@ function join(...parts: (string | null)[]): string | null {
   return text || null;
 }
 
-export function presentAddress(row: IndexedAddress & { current?: boolean }): Address {
+export function presentAddress(row: IndexedAddress & { current?: boolean; language: string }): Address {
   const saoRange = range(row.saoStartNumber, row.saoStartSuffix, row.saoEndNumber, row.saoEndSuffix);
   const paoRange = range(row.paoStartNumber, row.paoStartSuffix, row.paoEndNumber, row.paoEndSuffix);
   const sao = join(row.saoText, saoRange);
@@ -55,6 +57,7 @@ export function presentAddress(row: IndexedAddress & { current?: boolean }): Add
   return {
     uprn: row.uprn,
     lpiKey: row.lpiKey,
+    language: row.language,
     status: STATUS[row.logicalStatus],
     current: row.current ?? (row.logicalStatus === 1 && row.blpuStatus === 1),
     line,

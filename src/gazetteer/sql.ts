@@ -85,7 +85,7 @@ export const buildIndex = (s: GazetteerSchema) => `
     SELECT DISTINCT ON (uprn) uprn, code FROM ${s}.classification
      WHERE $1::bigint[] IS NULL OR uprn = ANY($1) ORDER BY uprn, end_date IS NULL DESC, end_date DESC, class_key
   ), rows AS (
-    SELECT l.lpi_key, l.uprn, l.logical_status, b.logical_status AS blpu_status, b.parent_uprn,
+    SELECT l.lpi_key, l.uprn, l.language, l.logical_status, b.logical_status AS blpu_status, b.parent_uprn,
            l.sao_start_number, l.sao_start_suffix, l.sao_end_number, l.sao_end_suffix, l.sao_text,
            l.pao_start_number, l.pao_start_suffix, l.pao_end_number, l.pao_end_suffix, l.pao_text,
            l.usrn, sd.description AS street, sd.locality, coalesce(sd.town, l.post_town) AS town,
@@ -101,12 +101,12 @@ export const buildIndex = (s: GazetteerSchema) => `
       LEFT JOIN cls ON cls.uprn = l.uprn
   )
   INSERT INTO ${s}.address_index (
-    lpi_key, uprn, logical_status, blpu_status, parent_uprn,
+    lpi_key, uprn, language, logical_status, blpu_status, parent_uprn,
     sao_start_number, sao_start_suffix, sao_end_number, sao_end_suffix, sao_text,
     pao_start_number, pao_start_suffix, pao_end_number, pao_end_suffix, pao_text,
     usrn, street, locality, town, postcode, organisation, classification,
     postcode_key, sector, search_text)
-  SELECT lpi_key, uprn, logical_status, blpu_status, parent_uprn,
+  SELECT lpi_key, uprn, language, logical_status, blpu_status, parent_uprn,
          sao_start_number, sao_start_suffix, sao_end_number, sao_end_suffix, sao_text,
          pao_start_number, pao_start_suffix, pao_end_number, pao_end_suffix, pao_text,
          usrn, street, locality, town, postcode, organisation, classification,
