@@ -168,5 +168,4 @@ export const touchedByFull = `
   SELECT change, count(*)::int AS n FROM recorded GROUP BY change`;
 export const successorsOf = (s: GazetteerSchema) => `
   SELECT DISTINCT ON (uprn) uprn, successor FROM ${s}.successor WHERE uprn = ANY($1::bigint[]) ORDER BY uprn, start_date DESC NULLS LAST`;
-export const existingUprns = (s: GazetteerSchema) => `SELECT uprn, logical_status FROM ${s}.blpu WHERE uprn = ANY($1::bigint[])`;
 export const countRows = (s: GazetteerSchema, table: string) => `SELECT count(*)::int AS n FROM ${s}.${table}`;
