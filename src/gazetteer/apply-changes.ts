@@ -116,6 +116,18 @@ const TOUCHED = `
   )
   SELECT uprn, max(rank) AS rank FROM t GROUP BY uprn`;
 
+/**
+ * The UPRNs that records keyed by something else (an LPI, a cross reference,
+ * a classification...) leave when a change moves them to another UPRN: read
+ * before the changes are applied, as afterwards only the new UPRN is known.
+ * The property left is touched too: its index rows go, and its matched
+ * records are looked at again.
+ */
+const LEFT = `SELECT DISTINCT t.uprn FROM (${Object.values(TABLES)
+  .filter((spec) => spec.columns.includes('uprn') && !spec.key.includes('uprn'))
+  .map((spec) => `SELECT t.uprn FROM ${staged(spec)} c JOIN ${LIVE}.${spec.table} t ON ${sameKey('t', 'c', spec)} WHERE c.applied AND t.uprn <> c.uprn`)
+  .join(' UNION ALL ')}) t`;
+
 /** `supplyDates`: each file's date (header PROCESS_DATE, else the one in its name), in the command's order. */
 export async function applyStagedChanges(client: pg.PoolClient, supplyDates: (string | null)[]): Promise<AppliedChanges> {
   const specs = Object.values(TABLES);
@@ -123,11 +135,13 @@ export async function applyStagedChanges(client: pg.PoolClient, supplyDates: (st
   await client.query(DECIDE_DERIVED);
   const refused = (await client.query<{ recordType: RecordType; file: number; line: number; change: string; key: string }>(REFUSED)).rows
     .map((r) => ({ file: r.file, line: r.line, recordType: r.recordType, key: r.key, rule: RULES[r.change]! }));
+  const left = (await client.query<{ uprn: number }>(LEFT)).rows.map((r) => r.uprn);
   for (const spec of specs) {
     await client.query(removeDeleted(spec));
     await client.query(writeWritten(spec));
   }
   await client.query(END_LPIS_OF_DELETED, [supplyDates]);
   const touched = new Map((await client.query<{ uprn: number; rank: number }>(TOUCHED)).rows.map((r) => [r.uprn, TOUCH_KINDS[r.rank]!]));
+  for (const uprn of left) if (!touched.has(uprn)) touched.set(uprn, 'updated');
   return { touched, refused };
 }

@@ -121,6 +121,14 @@ describe('change-only records that do not fit the gazetteer', () => {
     expect(await one(`SELECT organisation FROM gazetteer.address_index WHERE lpi_key = '100005L1'`, [])).toEqual({ organisation: 'CORNER SHOP' });
   });
 
+  it('moves an address to another property, touching the property it left', async () => {
+    const moved = lpi({ UPRN: 100005, LPI_KEY: '100002L1', PAO_START_NUMBER: 2, PAO_START_SUFFIX: 'A', USRN: 7001 }, 'U');
+    const summary = await importGazetteer(db.url, [file('AddressBasePremium_COU_2024-03-20_001.csv', abpFile([moved], 'C', { processDate: '2024-03-20' }))]);
+    expect(summary.rejects).toEqual([]);
+    expect((await db.pool.query(`SELECT uprn FROM gazetteer.address_index WHERE lpi_key = '100002L1'`)).rows).toEqual([{ uprn: 100005 }]);
+    expect(await touchedBy(summary.importId)).toEqual({ 100002: 'updated', 100005: 'updated' });
+  });
+
   it("ends the addresses of a deleted BLPU on the supply's date, or the date the deleting record gives", async () => {
     const body = [
       blpu({ UPRN: 100004 }, 'D'),
