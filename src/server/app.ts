@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import authPlugin from './plugins/auth.js';
 import docsPlugin from './plugins/docs.js';
-import errorsPlugin, { answerFrameworkError } from './plugins/errors.js';
+import errorsPlugin, { answerFrameworkError, sendProblem } from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
 import nulPlugin from './plugins/nul.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
@@ -41,6 +41,8 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
+/** Seconds a client refused during shutdown waits: enough for a load balancer to notice, or for a restart. */
+const SHUTDOWN_RETRY_AFTER_S = 5;
 
 export async function buildApp(deps: AppDeps) {
   const app = Fastify({
@@ -52,7 +54,8 @@ export async function buildApp(deps: AppDeps) {
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
-    return503OnClosing: true,
+    // Its 503 is plain JSON written past every hook: the hook below answers a problem instead.
+    return503OnClosing: false,
     frameworkErrors: answerFrameworkError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -69,6 +72,12 @@ export async function buildApp(deps: AppDeps) {
   await app.register(errorsPlugin);
   await app.register(docsPlugin);
   await app.register(securityHeadersPlugin);
+  // After the security headers, before rate limits and authentication: a stopping process does no work for a request.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    reply.header('retry-after', SHUTDOWN_RETRY_AFTER_S);
+    return sendProblem(request, reply, 'shutting-down', 'This server is shutting down; retry shortly');
+  });
   // Before auth, which counts refused keys with it; its limit per client reads request.client only per request.
   await app.register(rateLimitPlugin, { rateLimitPerMinute: deps.config.rateLimitPerMinute });
   await app.register(authPlugin, { pool: deps.pool });

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   /** An audit entry's stored parts are missing (tampering as the database superuser): verify locates the break. */
   'audit-trail-damaged': 500,
   'service-unavailable': 503,
+  /** This process is stopping; another instance (or this one, restarted) will answer. */
+  'shutting-down': 503,
 } as const;
 export type ErrorCode = keyof typeof ERROR_CODES;
 

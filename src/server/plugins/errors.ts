@@ -19,6 +19,7 @@ const TITLES: Record<ErrorCode, string> = {
   'internal-error': 'Internal error',
   'audit-trail-damaged': 'The audit trail is damaged',
   'service-unavailable': 'Service unavailable',
+  'shutting-down': 'Shutting down',
 };
 
 function classify(error: FastifyError | HubError): { code: ErrorCode; detail: string; errors?: Problem['errors'] } {
