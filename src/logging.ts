@@ -1,8 +1,9 @@
 /**
- * pino loggers with personal data removed before anything is written. Keys
- * that hold personal data are replaced at any depth, and request URLs are
- * logged without their query values (a search by surname must not leave the
- * surname in the log).
+ * pino loggers with personal data and credentials removed before anything is
+ * written. Keys that hold them are replaced at any depth, whatever their
+ * spelling (Authorization, x-api-key, apiKey, API_KEY), and request URLs are
+ * logged as their route pattern without query values (a search by surname, or
+ * a card number in a path, must not leave them in the log).
  */
 import pino, { type DestinationStream, type Logger } from 'pino';
 import type { LogLevel } from './config.js';
@@ -14,8 +15,17 @@ export const PERSONAL_FIELDS = new Set([
   'name', 'names', 'title', 'forename', 'forenames', 'given', 'family', 'preferred', 'surname', 'surnames',
   'previousSurnames', 'fullName', 'dateOfBirth', 'dob', 'birthDate', 'nhsNumber', 'nino', 'niNumber',
   'phone', 'phones', 'telephone', 'mobile', 'email', 'emails', 'address', 'addressLines', 'lines', 'line',
-  'postcode', 'text', 'q', 'cardNumber', 'raw', 'payload', 'body', 'authorization', 'x-api-key', 'key', 'password',
+  'postcode', 'text', 'q', 'cardNumber', 'raw', 'payload', 'body', 'key', 'x-break-glass-reason',
 ]);
+
+/** Compared without case, hyphens or underscores: headers arrive in any casing, bodies and errors in any style. */
+const normalise = (key: string): string => key.toLowerCase().replace(/[-_]/g, '');
+const PERSONAL = new Set([...PERSONAL_FIELDS].map(normalise));
+/** Keys of credentials under any name: API keys, webhook signing secrets, passwords, tokens, cookies. */
+const CREDENTIAL = /secret|token|passw|passphrase|apikey|privatekey|authori[sz]ation|cookie|credential/;
+
+const isCredential = (key: string): boolean => CREDENTIAL.test(normalise(key));
+const isRedactedKey = (key: string): boolean => PERSONAL.has(normalise(key)) || isCredential(key);
 
 function scrub(value: unknown, depth: number): unknown {
   if (depth > 8 || value === null || typeof value !== 'object') return value;
@@ -25,18 +35,24 @@ function scrub(value: unknown, depth: number): unknown {
   if (proto !== Object.prototype && proto !== null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    out[key] = PERSONAL_FIELDS.has(key) ? REDACTED : scrub(v, depth + 1);
+    out[key] = isRedactedKey(key) ? REDACTED : scrub(v, depth + 1);
   }
   return out;
 }
 
-/** The path of a URL with each query value replaced, keeping the parameter names for diagnosis. */
-export function redactUrl(url: string): string {
+/**
+ * A request URL as logged: the matched route's pattern (path parameters can
+ * be personal: a smartcard record's source reference is its card number), or
+ * the path when no route matched, with each query value replaced; the
+ * parameter names stay for diagnosis.
+ */
+export function redactUrl(url: string, routePattern?: string): string {
   const q = url.indexOf('?');
-  if (q < 0) return url;
+  const path = routePattern ?? (q < 0 ? url : url.slice(0, q));
+  if (q < 0) return path;
   const params = new URLSearchParams(url.slice(q + 1));
   const keys = [...new Set(params.keys())];
-  return `${url.slice(0, q)}?${keys.map((k) => `${k}=${REDACTED}`).join('&')}`;
+  return `${path}?${keys.map((k) => `${k}=${REDACTED}`).join('&')}`;
 }
 
 /** The value a data exception (SQLSTATE class 22) quotes at the end of its message, e.g. invalid input syntax for type date: "…". */
@@ -62,9 +78,15 @@ function serializeError(err: Error): unknown {
     if (typeof e.code === 'string' && e.code.startsWith('22')) {
       for (const key of ['message', 'stack']) if (typeof e[key] === 'string') e[key] = (e[key] as string).replace(QUOTED_VALUE, `: ${REDACTED}`);
     }
-    for (const v of Object.values(e)) {
-      if (Array.isArray(v)) v.forEach((x) => typeof x === 'object' && x !== null && Object.getPrototypeOf(x) === proto && strip(x as Record<string, unknown>));
-      else if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === proto) strip(v as Record<string, unknown>);
+    // Causes and aggregated errors are serialised errors too; anything else an error carries is scrubbed like a log object.
+    const inner = (x: unknown): unknown => {
+      if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== proto) return scrub(x, 1);
+      strip(x as Record<string, unknown>);
+      return x;
+    };
+    for (const [key, v] of Object.entries(e)) {
+      // Credentials only at this level: an error's own `name` is its class, not a person's.
+      e[key] = isCredential(key) ? REDACTED : Array.isArray(v) ? v.map(inner) : inner(v);
     }
   };
   strip(out as unknown as Record<string, unknown>);
@@ -78,9 +100,9 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       base: { service: 'citizen-hub' },
       formatters: { log: (object) => scrub(object, 0) as Record<string, unknown> },
       serializers: {
-        req: (req: { method?: string; url?: string; id?: string; ip?: string }) => ({
+        req: (req: { method?: string; url?: string; id?: string; ip?: string; routeOptions?: { url?: string } }) => ({
           method: req.method,
-          url: req.url ? redactUrl(req.url) : undefined,
+          url: req.url ? redactUrl(req.url, req.routeOptions?.url) : undefined,
           requestId: req.id,
           remoteAddress: req.ip,
         }),

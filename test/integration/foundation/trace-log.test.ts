@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../../src/auth/clients.js';
 import { createLogger } from '../../../src/logging.js';
 import { buildApp, type HubApp } from '../../../src/server/app.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
@@ -48,5 +49,43 @@ describe('the log at LOG_LEVEL=trace', () => {
       expect(log).not.toContain(secret);
       expect(log).not.toContain(bytes(secret));
     }
+  });
+
+  it('keeps credentials, under any spelling, and the personal values of query strings and paths out of it', async () => {
+    const base = `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`;
+    const adviser = (await createClient(db.appPool, { org: 'Trace Council Contact Centre', role: 'adviser' })).key;
+    const dpo = (await createClient(db.appPool, { org: 'Trace Council Information Governance', role: 'dpo' })).key;
+    const subscriber = (await createClient(db.appPool, { org: 'Trace Council Contact Centre', role: 'adviser' })).client.id;
+    const personal = {
+      surname: 'ZEBEDEE', dob: '1961-07-08', postcode: 'ZZ99 3ZZ', phone: '07700900123', email: 'j.zebedee@example.org', nhsNumber: '9434765919', nino: 'QQ123456C',
+    };
+    await fetch(`${base}/v1/citizens?${new URLSearchParams(personal)}`, { headers: { authorization: `Bearer ${adviser}` } });
+    // A smartcard record's source reference is the card number.
+    await fetch(`${base}/v1/citizens/C1/links/smartcard/6339190012345678?reason=Zebedee+moved`, { method: 'DELETE', headers: { 'x-api-key': adviser } });
+    const made = await fetch(`${base}/v1/subscriptions`, {
+      method: 'POST', headers: { authorization: `Bearer ${dpo}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ clientId: subscriber, purpose: 'contact-centre-enquiry', url: 'https://receiver.example.org/hook' }),
+    });
+    expect(made.status).toBe(201);
+    const subscription = (await made.json()) as { secret: string };
+
+    const credentials = {
+      headers: { Authorization: 'Bearer hdr-auth-7Qx', 'X-API-KEY': 'hdr-key-7Qx', Cookie: 'session=hdr-cookie-7Qx', 'x-break-glass-reason': 'Mrs Zebedee fell' },
+      // Not `body`, which is redacted whole: each key here must be recognised as a credential by itself.
+      fields: { apiKey: 'body-apikey-7Qx', api_key: 'body-api_key-7Qx', token: 'body-token-7Qx', accessToken: 'body-access-7Qx', password: 'body-password-7Qx', nested: { clientSecret: 'body-secret-7Qx' } },
+    };
+    app.log.info({ request: credentials, subscription }, 'test: a request and a subscription');
+    app.log.error({ err: Object.assign(new Error('receiver refused'), { token: 'err-token-7Qx', config: { headers: { AUTHORIZATION: 'Bearer err-auth-7Qx' } } }) }, 'test: an error');
+
+    const log = lines.join('');
+    expect(log).toContain(`"url":"/v1/citizens?${Object.keys(personal).map((k) => `${k}=[redacted]`).join('&')}"`);
+    expect(log).toContain('"url":"/v1/citizens/:ref/links/:system/:sourceRef?reason=[redacted]"');
+    expect(log).toContain('test: an error');
+    const secrets = [
+      adviser, dpo, subscription.secret, ...Object.values(personal), encodeURIComponent(personal.postcode), encodeURIComponent(personal.email), '6339190012345678', 'Zebedee',
+      'hdr-auth-7Qx', 'hdr-key-7Qx', 'hdr-cookie-7Qx', 'body-apikey-7Qx', 'body-api_key-7Qx', 'body-token-7Qx', 'body-access-7Qx', 'body-password-7Qx', 'body-secret-7Qx',
+      'err-token-7Qx', 'err-auth-7Qx',
+    ];
+    for (const secret of secrets) expect(log).not.toContain(secret);
   });
 });
