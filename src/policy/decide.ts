@@ -158,6 +158,18 @@ function ownRecords(citizen: CitizenRegister): CitizenRegister {
   return { ref: citizen.ref, consents: mine(citizen.consents), objections: mine(citizen.objections), restrictions: mine(citizen.restrictions) };
 }
 
+/**
+ * Whether a caller of this organisation and role could ever be permitted
+ * anything for the purpose, whatever the dates and status of agreements: the
+ * role–purpose table lets the role use it, or an agreement naming the
+ * organisation as a recipient and the purpose names the role (standingOf's
+ * role rule). When neither holds, every decision for it denies everything.
+ */
+export function roleMayUse(caller: Pick<Caller, 'orgId' | 'role'>, purpose: string, agreements: readonly SharingAgreement[], options: PolicyOptions): boolean {
+  if ((options.rolePurposes[caller.role] ?? []).includes(purpose)) return true;
+  return agreements.some((a) => a.parties.recipients.includes(caller.orgId) && a.purposes.includes(purpose) && (a.roles ?? []).includes(caller.role));
+}
+
 function standingOf(agreement: SharingAgreement, input: DecisionInput): AgreementStanding & { rank: number } {
   const { caller, purpose } = input;
   const name = `agreement ${agreement.id} v${agreement.version}`;

@@ -1,6 +1,7 @@
 /** Webhook subscriptions in the database; the routes add roles, validation and audit. */
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
+import type { Role } from '../../schemas/roles.js';
 import type { Subscription, SubscriptionCreate, SubscriptionUpdate } from '../../schemas/subscriptions.js';
 import { EVENT_TYPES } from '../../schemas/subscriptions.js';
 
@@ -40,10 +41,25 @@ export async function subscriptionById(db: pg.Pool | pg.PoolClient, id: number):
   return row ? fromRow(row) : null;
 }
 
-/** The client a subscription decides as; null when it does not exist or is revoked. */
-export async function liveClient(db: pg.Pool | pg.PoolClient, clientId: number): Promise<{ id: number; orgId: number } | null> {
-  const row = (await db.query<{ id: string; org_id: string }>('SELECT id, org_id FROM api_client WHERE id = $1 AND revoked_at IS NULL', [clientId])).rows[0];
-  return row ? { id: Number(row.id), orgId: Number(row.org_id) } : null;
+/** The client a subscription decides as. */
+export interface Subscriber {
+  id: number;
+  orgId: number;
+  role: Role;
+}
+
+/** The client a new subscription would decide as; null when it does not exist or is revoked. */
+export async function liveClient(db: pg.Pool | pg.PoolClient, clientId: number): Promise<Subscriber | null> {
+  const row = (await db.query<{ id: string; org_id: string; role: Role }>('SELECT id, org_id, role FROM api_client WHERE id = $1 AND revoked_at IS NULL', [clientId])).rows[0];
+  return row ? { id: Number(row.id), orgId: Number(row.org_id), role: row.role } : null;
+}
+
+/** A subscription's client, revoked or not, and its purpose; null when there is no such subscription. */
+export async function subscriberOf(db: pg.Pool | pg.PoolClient, subscriptionId: number): Promise<Subscriber & { purpose: string } | null> {
+  const row = (await db.query<{ id: string; org_id: string; role: Role; purpose: string }>(
+    'SELECT c.id, c.org_id, c.role, s.purpose FROM publish_subscription s JOIN api_client c ON c.id = s.client_id WHERE s.id = $1', [subscriptionId],
+  )).rows[0];
+  return row ? { id: Number(row.id), orgId: Number(row.org_id), role: row.role, purpose: row.purpose } : null;
 }
 
 export async function createSubscription(

@@ -1,7 +1,8 @@
 /**
  * Webhook subscriptions under /v1/subscriptions: the DPO registers where an
  * organisation's client receives citizen changes, and for which purpose; the
- * policy decides what each event may carry, as for a read by that client.
+ * policy decides what each event may carry, as for a read by that client,
+ * so a purpose that client's role can never use is refused.
  * An admin, who reads no citizen data, runs them but may not send anything
  * anywhere new: list, pause, end, describe and replace a secret, never
  * subscribe, point elsewhere, widen the purpose or event types, or resume.
@@ -14,10 +15,13 @@ import { Type } from 'typebox';
 import { RowId, Subscription, SubscriptionCreate, SubscriptionUpdate, SubscriptionWithSecret } from '../../../schemas/subscriptions.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
-import { EMERGENCY_PURPOSE } from '../../policy/decide.js';
+import { EMERGENCY_PURPOSE, roleMayUse } from '../../policy/decide.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { forbiddenHost } from '../../publish/receiver-address.js';
-import { createSubscription, listSubscriptions, liveClient, replaceSecret, subscriptionById, updateSubscription } from '../../publish/subscriptions.js';
+import {
+  createSubscription, listSubscriptions, liveClient, replaceSecret, subscriberOf, subscriptionById, updateSubscription, type Subscriber,
+} from '../../publish/subscriptions.js';
+import { listAgreements } from '../../register/agreements.js';
 import { registerChangeEntry, type RegisterChange } from '../../register/change-entry.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
@@ -50,6 +54,15 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
     if (purpose === EMERGENCY_PURPOSE) throw new HubError('validation-failed', 'purpose emergency cannot be subscribed to');
   };
 
+  // A purpose the subscriber's role can never use would have every event refused by the policy: nothing would ever be delivered.
+  const checkSubscriberMayUse = async (subscriber: Subscriber, purpose: string) => {
+    if (roleMayUse(subscriber, purpose, await listAgreements(pool, { org: subscriber.orgId }), policy)) return;
+    const allowed = policy.rolePurposes[subscriber.role] ?? [];
+    const message = `role ${subscriber.role} of client ${subscriber.id} may not use purpose ${purpose}: `
+      + `its role's purposes are ${allowed.length ? allowed.join(', ') : 'none'}, and no sharing agreement with organisation ${subscriber.orgId} as a recipient names the role for ${purpose}`;
+    throw new HubError('validation-failed', `purpose: ${message}; the subscription would never deliver anything`, [{ path: 'body.purpose', message }]);
+  };
+
   // Events carry personal data: only TLS, except to a receiver on this machine; credentials belong in the signature, not the URL.
   const checkUrl = (raw: string | undefined) => {
     if (raw === undefined) return;
@@ -78,6 +91,7 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
     checkUrl(request.body.url);
     const subscriber = await liveClient(pool, request.body.clientId);
     if (!subscriber) throw new HubError('validation-failed', `no live API client ${request.body.clientId}`);
+    await checkSubscriberMayUse(subscriber, request.body.purpose);
     const created = await change(request, client, async (db) => {
       const { subscription, secret } = await createSubscription(db, { ...request.body, orgId: subscriber.orgId }, client.id);
       return { result: { ...subscription, secret }, change: { action: 'subscription.create', before: null, after: subscription } };
@@ -118,6 +132,11 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
     if (url !== undefined || purpose !== undefined || eventTypes !== undefined || active === true) requireRole(client, DECIDERS);
     checkPurpose(request.body.purpose);
     checkUrl(request.body.url);
+    // Resuming counts too: the purpose may have been given before this check existed, or the role's purposes changed since.
+    if (purpose !== undefined || active === true) {
+      const subscriber = await subscriberOf(pool, request.params.id);
+      if (subscriber) await checkSubscriberMayUse(subscriber, purpose ?? subscriber.purpose);
+    }
     return change(request, client, async (db) => {
       const changed = await updateSubscription(db, request.params.id, request.body);
       if (!changed) throw new HubError('not-found', `no subscription ${request.params.id}`);

@@ -50,7 +50,13 @@ describe('a delivery is sent only while the policy still permits what it carries
       legalGateway: 'Local Government Act 1972 s.111', dpiaReference: null, startDate: '2020-01-01', endDate: null, reviewDate: null, status: 'active',
       ...over,
     });
-    for (const body of [agreement('ISA-DP-1', {}), agreement('ISA-DP-2', { purposes: ['direct-service-delivery'], categories: ['identity'], lawfulBasis: 'consent' })]) {
+    const agreements = [
+      agreement('ISA-DP-1', {}),
+      agreement('ISA-DP-2', { purposes: ['direct-service-delivery'], categories: ['identity'], lawfulBasis: 'consent' }),
+      // The adviser's role may use fraud prevention only by this agreement, which shares no identity.
+      agreement('ISA-DP-3', { purposes: ['fraud-prevention'], roles: ['adviser'], categories: ['revenues'] }),
+    ];
+    for (const body of agreements) {
       expect((await hub.app.inject({ method: 'POST', url: '/v1/register/agreements', headers: auth(), payload: body })).statusCode).toBe(201);
     }
     for (const purpose of ['contact-centre-enquiry', 'direct-service-delivery'] as const) {
