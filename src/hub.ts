@@ -4,6 +4,7 @@
  * changes run as the database owner; the API and the workers as the
  * application role (src/db/roles.ts).
  */
+import { constants } from 'node:os';
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
 import { AuditSealer } from './audit/store.js';
@@ -118,7 +119,27 @@ async function warnAboutRole(database: Database, config: Config, logger: Logger)
   }
 }
 
-/** Stop cleanly on SIGINT/SIGTERM, within the configured time. */
+/**
+ * Until the hub has started, SIGINT/SIGTERM end the process at once (128 +
+ * the signal's number): nothing is served yet, and a graceful stop would
+ * first wait for the start-up, a first start's demo load included. The
+ * embedded PostgreSQL is stopped on exit all the same (src/db/embedded.ts).
+ * Returns the function that removes the handlers, once stopOnSignals can take over.
+ */
+export function exitOnSignalsWhileStarting(): () => void {
+  const exit = (signal: NodeJS.Signals) => {
+    process.stderr.write(`citizen hub: ${signal} while starting; stopped\n`);
+    process.exit(128 + constants.signals[signal]);
+  };
+  process.once('SIGINT', exit);
+  process.once('SIGTERM', exit);
+  return () => {
+    process.off('SIGINT', exit);
+    process.off('SIGTERM', exit);
+  };
+}
+
+/** Stop cleanly on SIGINT/SIGTERM, within the configured time; past it, the process is forced down. */
 export function stopOnSignals(hub: RunningHub, config: Config): void {
   closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
     if (err) hub.logger.error({ err }, 'stopping after an uncaught error');

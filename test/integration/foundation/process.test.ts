@@ -13,6 +13,12 @@ function postgresProcessesFor(dir: string): number {
   return out.split('\n').filter((line) => line.includes('postgres') && line.includes(dir)).length;
 }
 
+/** A PostgreSQL told to stop as its owner exits finishes shortly after: the count once it has had the time. */
+async function postgresProcessesLeftFor(dir: string): Promise<number> {
+  for (let i = 0; i < 50 && postgresProcessesFor(dir) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 200));
+  return postgresProcessesFor(dir);
+}
+
 describe('starting and stopping the hub', () => {
   it('fails fast with one line naming DATABASE_URL when it is unreachable', async () => {
     const started = Date.now();
@@ -56,6 +62,34 @@ describe('starting and stopping the hub', () => {
       taken.close();
     }
   });
+
+  it('stops the embedded PostgreSQL when a signal arrives during start-up, and when shutdown outlasts its grace period', async () => {
+    const dir = path.join(dataDir, 'signals');
+    const env = { DATA_DIR: dir, PORT: '0', HUB_DEMO: 'false', SHUTDOWN_TIMEOUT_MS: '500' };
+    // The server's own log says when it is up; the migrations are still to run.
+    const starting = await startUntil('src/main.ts', { ...env, LOG_LEVEL: 'debug' }, /database system is ready to accept connections/);
+    expect(postgresProcessesFor(dir)).toBeGreaterThan(0);
+    starting.child.kill('SIGINT');
+    expect(await exited(starting.child)).toBe(130);
+    expect(starting.output()).not.toContain('ready at');
+    expect(await postgresProcessesLeftFor(dir)).toBe(0);
+
+    const hub = await startUntil('src/main.ts', { ...env, LOG_LEVEL: 'warn' }, /ready at (http:\/\/\S+) /);
+    const url = new URL(hub.match[1]!);
+    // A request whose headers never end keeps the API from closing, so the grace period runs out.
+    const socket = net.connect(Number(url.port), url.hostname);
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.on('connect', resolve));
+    socket.write('GET /health HTTP/1.1\r\nHost: x\r\n');
+    hub.child.kill('SIGTERM');
+    try {
+      expect(await exited(hub.child)).toBe(1);
+    } finally {
+      socket.destroy();
+    }
+    expect(hub.output()).toMatch(/killed by timeout/);
+    expect(await postgresProcessesLeftFor(dir)).toBe(0);
+  }, 120_000);
 
   it('runs on the embedded database, shares it with CLI commands, and stops leaving no PostgreSQL behind', async () => {
     const env = { DATA_DIR: dataDir, PORT: '0', LOG_LEVEL: 'warn', HUB_DEMO: 'false' };
