@@ -10,21 +10,23 @@ import { exitWithError } from './fail.js';
 
 export async function withDatabase<T>(fn: (db: Database, config: Config) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
   const config = loadConfig();
-  const db = await openDatabase(config, options);
-  // Ctrl-C must not leave an embedded server this command started running.
+  let db: Database | null = null;
+  // Ctrl-C must not leave an embedded server this command started running. Taken before the server starts: while it
+  // starts, exiting is enough, as the exit tells a server being started to stop (src/db/embedded.ts).
   const interrupt = () => {
     process.stderr.write('\ninterrupted\n');
-    void db.close().finally(() => process.exit(130));
+    void (db?.close() ?? Promise.resolve()).finally(() => process.exit(130));
   };
   process.once('SIGINT', interrupt);
   process.once('SIGTERM', interrupt);
   try {
+    db = await openDatabase(config, options);
     await migrate(db.url, { appRole: db.appRole });
     return await fn(db, config);
   } finally {
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
-    await db.close();
+    await db?.close();
   }
 }
 

@@ -1,5 +1,5 @@
 /** Running the real `hub` entry points as child processes. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -30,10 +30,15 @@ export function run(script: string, args: string[], env: Record<string, string>,
   });
 }
 
+/** Starts an entry point with its arguments, its output left to the caller. */
+export function start(script: string, args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn(NODE[0], [...NODE.slice(1), path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+}
+
 /** Starts a long-running entry point and resolves once it prints a line matching `ready`. */
 export function startUntil(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE[0], [...NODE.slice(1), path.join(ROOT, script)], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = start(script, [], env);
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ROOT, exited, run, startUntil } from '../../support/process.js';
+import { ROOT, exited, run, start, startUntil } from '../../support/process.js';
 
 const dataDir = mkdtempSync(path.join(ROOT, '.data', 'proc-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -88,6 +88,20 @@ describe('starting and stopping the hub', () => {
       socket.destroy();
     }
     expect(hub.output()).toMatch(/killed by timeout/);
+    expect(await postgresProcessesLeftFor(dir)).toBe(0);
+  }, 120_000);
+
+  it('stops the embedded PostgreSQL a CLI command was starting when Ctrl-C arrives', async () => {
+    const dir = path.join(dataDir, 'cli-signal');
+    const command = start('src/cli/main.ts', ['clients', 'list'], { DATA_DIR: dir, LOG_LEVEL: 'warn' });
+    let stderr = '';
+    command.stderr.on('data', (d: Buffer) => (stderr += d));
+    // Interrupted as soon as its server runs: before the command has migrated, let alone listed.
+    for (let i = 0; i < 600 && postgresProcessesFor(dir) === 0 && command.exitCode === null; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(postgresProcessesFor(dir)).toBeGreaterThan(0);
+    command.kill('SIGINT');
+    expect(await exited(command)).toBe(130);
+    expect(stderr).toContain('interrupted');
     expect(await postgresProcessesLeftFor(dir)).toBe(0);
   }, 120_000);
 
