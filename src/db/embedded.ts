@@ -203,8 +203,8 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
   // intake indexes) to the OS page cache, which a shared host reclaims: 1 GB, a quarter of a small server.
   // A large extract writes a few GB of WAL: with the default 1 GB between checkpoints it forced several.
   const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: socketDir ?? '', shared_buffers: '1GB', max_wal_size: '4GB', ...options.settings };
-  const server = new EmbeddedPostgres({
-    databaseDir: clusterDir,
+  const serverFor = (databaseDir: string) => new EmbeddedPostgres({
+    databaseDir,
     port: state.port,
     user: 'postgres',
     password: state.password,
@@ -216,9 +216,18 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
     onError: (error: unknown) => log(String(error)),
   });
   if (!existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    // Built aside and moved into place whole: a first start stopped during initdb (Ctrl-C) used to leave a cluster
+    // half built, which every later start took for a cluster and failed to start. What such a stop leaves aside is
+    // cleared here.
+    const building = `${clusterDir}.init`;
     log(`initialising embedded PostgreSQL in ${clusterDir}`);
-    await server.initialise();
+    await fs.rm(building, { recursive: true, force: true });
+    await serverFor(building).initialise();
+    // An empty directory where the cluster goes (made by hand, say) gives way; anything else in it stops the move.
+    await fs.rmdir(clusterDir).catch(() => undefined);
+    await fs.rename(building, clusterDir);
   }
+  const server = serverFor(clusterDir);
   const abandon = () => {
     void server.stop();
     rmSync(stateFile, { force: true });

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,11 @@ import { ROOT, exited, run, start, startUntil } from '../../support/process.js';
 
 const dataDir = mkdtempSync(path.join(ROOT, '.data', 'proc-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Processes whose command line names `dir`. */
+function processesFor(dir: string): number {
+  return execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).split('\n').filter((line) => line.includes(dir)).length;
+}
 
 function postgresProcessesFor(dir: string): number {
   const out = execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
@@ -89,6 +94,28 @@ describe('starting and stopping the hub', () => {
     }
     expect(hub.output()).toMatch(/killed by timeout/);
     expect(await postgresProcessesLeftFor(dir)).toBe(0);
+  }, 120_000);
+
+  it('starts after a first start that was stopped while it built the database cluster', async () => {
+    const dir = path.join(dataDir, 'first-start');
+    const env = { DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'warn', HUB_DEMO: 'false' };
+    const first = start('src/main.ts', [], env);
+    const building = path.join(dir, 'pg.init');
+    try {
+      for (let i = 0; i < 600 && !existsSync(path.join(building, 'PG_VERSION')) && first.exitCode === null; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(existsSync(path.join(building, 'PG_VERSION'))).toBe(true);
+    } finally {
+      first.kill('SIGKILL');
+      await exited(first);
+    }
+    // The cluster is not in place until it is whole; initdb, left without its parent, finishes or fails on its own.
+    expect(existsSync(path.join(dir, 'pg'))).toBe(false);
+    for (let i = 0; i < 300 && processesFor(building) > 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    const hub = await startUntil('src/main.ts', env, /ready at (http:\/\/\S+) /);
+    expect((await fetch(`${hub.match[1]}/ready`)).status).toBe(200);
+    hub.child.kill('SIGTERM');
+    expect(await exited(hub.child)).toBe(0);
+    expect(existsSync(building)).toBe(false);
   }, 120_000);
 
   it('stops the embedded PostgreSQL a CLI command was starting when Ctrl-C arrives', async () => {
