@@ -82,19 +82,58 @@ const UNICODE = /^utf-?(8|16|32)/i;
 const NON_ASCII = /[\u0080-\uffff]/;
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** Per encoding, the byte each character of the upper half (0x80 to 0xFF) decodes from. */
+const upperHalves = new Map<string, Map<number, number>>();
+
+function upperHalf(encoding: string): Map<number, number> {
+  let half = upperHalves.get(encoding);
+  if (!half) {
+    half = new Map();
+    for (let byte = 0x80; byte <= 0xff; byte++) {
+      const text = iconv.decode(Buffer.from([byte]), encoding);
+      if (text.length === 1 && !half.has(text.charCodeAt(0))) half.set(text.charCodeAt(0), byte);
+    }
+    upperHalves.set(encoding, half);
+  }
+  return half;
+}
+
 /**
  * Whether text read in a single-byte encoding (windows-1252, latin1) was
  * UTF-8: its bytes hold a multi-byte UTF-8 sequence and are valid UTF-8
  * throughout. "JOSÉ" written as UTF-8 reads as "JOSÃ‰" in windows-1252 and
  * would be stored so; the other way round, a windows-1252 letter is almost
- * never followed by the bytes that would make it UTF-8.
+ * never followed by the bytes that would make it UTF-8. The bytes are walked
+ * as UTF-8's lead and continuation bytes (a genuine letter fails at once);
+ * only text that passes is decoded strictly, which also rules out overlong
+ * forms and surrogates.
  */
 function readsAsUtf8(text: string, encoding: string): boolean {
-  if (UNICODE.test(encoding) || !NON_ASCII.test(text)) return false;
-  const bytes = iconv.encode(text, encoding);
-  if (!bytes.some((b) => b >= 0x80)) return false;
+  if (UNICODE.test(encoding)) return false;
+  const first = text.search(NON_ASCII);
+  if (first === -1) return false;
+  const half = upperHalf(encoding);
+  const bytes: number[] = [];
+  let need = 0;
+  for (let i = first; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const byte = code < 0x80 ? code : half.get(code);
+    // Not a character of this encoding (text a byte-order mark had decoded otherwise): not misread.
+    if (byte === undefined) return false;
+    bytes.push(byte);
+    if (need > 0) {
+      if ((byte & 0xc0) !== 0x80) return false;
+      need--;
+    } else if (byte >= 0x80) {
+      if (byte >= 0xc2 && byte <= 0xdf) need = 1;
+      else if (byte >= 0xe0 && byte <= 0xef) need = 2;
+      else if (byte >= 0xf0 && byte <= 0xf4) need = 3;
+      else return false;
+    }
+  }
+  if (need > 0) return false;
   try {
-    strictUtf8.decode(bytes);
+    strictUtf8.decode(Uint8Array.from(bytes));
     return true;
   } catch {
     return false;
