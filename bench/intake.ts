@@ -10,12 +10,16 @@
  *   - push: POST /v1/sources/revenues/records to a listening hub in JSON
  *     batches of 500 from a few concurrent clients, records/s;
  *   - the baseline: a plain COPY of the same rows (the deliberately broken
- *     ones left out) into an all-text staging table, so intake is a ratio.
+ *     ones left out) into an all-text staging table, so intake is a ratio;
+ *   - with --full P: the same rows again less P% of them (and the broken ones),
+ *     taken in first as a plain file (every record unchanged) and then as a
+ *     full extract (`--full`), which also closes the records of the rows
+ *     left out: the difference is what closing them costs.
  *
  * Runs on an embedded PostgreSQL in a temporary DATA_DIR, or on DATABASE_URL
  * when set (revenues records are added to it).
  *
- *   npx tsx bench/intake.ts [--rows 1000000] [--push 100000] [--clients 4] [--seed 1]
+ *   npx tsx bench/intake.ts [--rows 1000000] [--push 100000] [--clients 4] [--seed 1] [--full 5]
  *
  * --push 0 leaves push out. The CPU per row of the ingest process (all its threads) and of the
  * embedded PostgreSQL (every server process) is printed too: rows/s alone depends on what else the machine runs.
@@ -25,7 +29,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { parse } from 'csv-parse/sync';
@@ -178,13 +182,13 @@ interface IngestRun {
 }
 
 /** `hub ingest revenues FILE` as its own process, with its RSS sampled against the intake's progress. */
-async function timeIngest(file: string, url: string, expectedRead: number, dataDir: string): Promise<IngestRun> {
+async function timeIngest(file: string, url: string, expectedRead: number, dataDir: string, args: string[] = []): Promise<IngestRun> {
   const pool = new pg.Pool({ connectionString: url, max: 1 });
   // The child's CPU is counted into this process's reaped children's once it has exited.
   const cpuBefore = (await cpuOf('self')).children;
   const serverBefore = await serverCpu(dataDir);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'ingest', 'revenues', file, '--no-progress'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/cli/main.ts'), 'ingest', 'revenues', file, '--no-progress', ...args], {
     cwd: ROOT, env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -220,6 +224,15 @@ async function timeIngest(file: string, url: string, expectedRead: number, dataD
   if (code !== 0) throw new Error(`hub ingest exited ${code}: ${stderr.slice(-2000)}`);
   const cpu = (await cpuOf('self')).children - cpuBefore;
   return { ms, stdout, peakRss, rssAtTenth, rssAtEnd, cpu, serverCpu: serverBefore !== null && serverAfter !== null ? serverAfter - serverBefore : null };
+}
+
+/** The COPY file's rows less every `every`th, with the header: a full extract of the records left, and how many rows it left out. */
+async function fullExtractOf(copyFile: string, file: string, every: number): Promise<number> {
+  // Read and written as latin1, which keeps every byte of the windows-1252 text as it is.
+  const lines = (await readFile(copyFile, 'latin1')).split('\r\n').filter((l) => l !== '');
+  const kept = lines.filter((_, i) => i % every !== 0);
+  await writeFile(file, `${REVENUES_COLUMNS.join(',')}\r\n${kept.join('\r\n')}\r\n`, 'latin1');
+  return lines.length - kept.length;
 }
 
 /** The plain-COPY baseline: one all-text staging table, one COPY, timed. */
@@ -263,6 +276,7 @@ async function main(): Promise<void> {
   const pushed = arg('push', 100_000);
   const clients = arg('clients', 4);
   const seed = arg('seed', 1);
+  const fullShare = arg('full', 0);
   const env = await benchEnvironment('hub-bench-intake-');
   try {
     const file = path.join(env.dir, 'revenues.csv');
@@ -278,6 +292,18 @@ async function main(): Promise<void> {
     }
     const copyRows = rows - written.rejects;
     const copyMs = await copyBaseline(env.url, copyFile);
+
+    // Before the push, whose records no file holds.
+    let full: { plain: IngestRun; full: IngestRun; left: number; closed: number } | null = null;
+    if (fullShare > 0) {
+      const fullFile = path.join(env.dir, 'revenues-full.csv');
+      const left = await fullExtractOf(copyFile, fullFile, Math.round(100 / fullShare));
+      const plain = await timeIngest(fullFile, env.url, copyRows - left, env.dir);
+      const asFull = await timeIngest(fullFile, env.url, copyRows - left, env.dir, ['--full', '--close-max', String(fullShare + 1)]);
+      const closed = /full extract: (\d+) record\(s\) of revenues it lacks closed/.exec(asFull.stdout);
+      if (!closed) throw new Error(`the full extract closed nothing: ${asFull.stdout}`);
+      full = { plain, full: asFull, left, closed: Number(closed[1]) };
+    }
 
     const pool = new pg.Pool({ connectionString: env.url, max: 1 });
     const key = await createClient(pool, { org: 'BENCH', role: 'source-system', systems: ['revenues'], label: 'benchmark' }).then((c) => c.key);
@@ -306,6 +332,13 @@ async function main(): Promise<void> {
     console.log(`| plain COPY into a text staging table (baseline) | ${copyRows} | ${seconds(copyMs)} s | ${Math.round(copyRows / (copyMs / 1000))} | - | - | 1.0 | - |`);
     console.log(`| \`hub ingest revenues\` (child process, end to end, no --wait) | ${rows} | ${s.toFixed(1)} s | ${Math.round(rows / s)} | ${Math.round(written.records / s)} | ${mib(ingest.rssAtTenth)} / ${mib(ingest.rssAtEnd)} / ${mib(ingest.peakRss)} | ${(ingest.ms / copyMs).toFixed(1)} | ≥ 10000 rows/s, flat RSS |`);
     if (pushRun) console.log(`| push, JSON batches of 500, ${clients} clients (${pushRun.requests} requests) | ${pushed} | ${seconds(pushRun.ms)} s | ${Math.round(pushed / (pushRun.ms / 1000))} | ${Math.round(push.canonical / (pushRun.ms / 1000))} | - | - | ≥ 2000 records/s |`);
+    if (full) {
+      const rowsIn = copyRows - full.left;
+      console.log('');
+      console.log(`full extract: ${rowsIn} rows, ${full.left} left out (${fullShare}%), ${full.closed} records closed`);
+      console.log(`    the same file as a plain file (all unchanged): ${seconds(full.plain.ms)} s; as a full extract: ${seconds(full.full.ms)} s; `
+        + `closing: ${seconds(full.full.ms - full.plain.ms)} s, ${Math.round((1000 * full.closed) / Math.max(1, full.full.ms - full.plain.ms))} records/s; × the plain file ${(full.full.ms / full.plain.ms).toFixed(2)}`);
+    }
   } finally {
     await env.close();
   }
