@@ -581,6 +581,8 @@ export async function verifyWhole(pool: pg.Pool, options: { step?: number; onSte
 export interface DisclosureFilters {
   /** One or more citizen references (an account and the references merged into it): entries about them, or naming them as household members. */
   citizen?: string | string[];
+  /** With `citizen`, the citizen's source records: entries naming one of them (a steward's work before the record was linked) count too. */
+  records?: readonly { system: string; sourceRef: string }[];
   org?: number;
   client?: number;
   purpose?: string;
@@ -604,7 +606,13 @@ export async function disclosures(db: Queryable, filters: DisclosureFilters): Pr
   };
   // Entries about the citizen, and those whose view named them as a household member (index audit_log_household, migration 029).
   if (filters.citizen !== undefined) {
-    add((p) => `(citizen_ref = ANY(${p}::text[]) OR household_refs ?| ${p}::text[])`, ([] as string[]).concat(filters.citizen));
+    add((p) => `(citizen_ref = ANY(${p}::text[]) OR household_refs ?| ${p}::text[]`, ([] as string[]).concat(filters.citizen));
+    // Each record a containment test of its own, so that each is an index probe (audit_log_detail_records, migration 035).
+    const named = (filters.records ?? []).map((r) => {
+      params.push(JSON.stringify([{ system: r.system, sourceRef: r.sourceRef }]));
+      return `detail -> 'records' @> $${params.length}::jsonb`;
+    });
+    where[where.length - 1] += named.length > 0 ? ` OR (detail IS NOT NULL AND (${named.join(' OR ')})))` : ')';
   }
   if (filters.org !== undefined) add((p) => `org_id = ${p}`, filters.org);
   if (filters.client !== undefined) add((p) => `client_id = ${p}`, filters.client);

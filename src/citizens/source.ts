@@ -42,6 +42,8 @@ export interface CitizenSource {
   occupants(uprn: number): Promise<string[]>;
   /** References merged into this one, whose register records and disclosures are the survivor's too. */
   mergedInto?(ref: string): Promise<string[]>;
+  /** The source records linked to the citizen now (a merged reference: to its survivor). */
+  linkedRecords?(ref: string): Promise<{ system: string; sourceRef: string }[]>;
   /** Link and merge history for subject access (links made and ended, steward's distinct decisions: by whom, why). */
   linkHistory?(ref: string): Promise<LinkHistoryEntry[]>;
   /**

@@ -84,7 +84,7 @@ export async function subjectAccess(
   return withAudit(pool, async (db) => {
     const [sourceRecords, consents, objections, restrictions, log] = [
       await sourceRecordsOf(db, view), await consentsOf(db, refs), await objectionsOf(db, refs), await restrictionsOf(db, refs),
-      await disclosures(db, { citizen: refs, limit: 1_000_000 }),
+      await disclosures(db, { citizen: refs, records: (view.sourceRecords ?? []).map((r) => ({ system: r.system, sourceRef: r.sourceRef })), limit: 1_000_000 }),
     ];
     const entry: StoredEntry = {
       at: now.toISOString(), requestId, action: 'citizen.subject-access', clientId: client.id, orgId: client.orgId, role: client.role,

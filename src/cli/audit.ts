@@ -22,7 +22,7 @@ const dateTime = (value: string): string => {
 
 interface DisclosureOptions {
   citizen?: string; org?: number; client?: number; purpose?: string; from?: string; to?: string;
-  reviewRequired?: boolean; after: number; limit: number;
+  reviewRequired?: boolean; action?: string; after: number; limit: number;
 }
 
 export function auditCommand(): Command {
@@ -51,6 +51,7 @@ export function auditCommand(): Command {
     .option('--from <date-time>', 'at or after (ISO 8601)', dateTime)
     .option('--to <date-time>', 'before (ISO 8601)', dateTime)
     .option('--review-required', 'only break-glass use waiting for review')
+    .option('--action <action>', 'only this action, e.g. citizen.read or addresses.review.read')
     .option('--after <seq>', 'page on: the last seq seen', integer(0), 0)
     .option('--limit <n>', 'at most this many (1 to 1000)', integer(1, 1000), 100)
     .action(action(async (options: DisclosureOptions) => {
@@ -61,9 +62,14 @@ export function auditCommand(): Command {
       if (options.from !== undefined) filters.from = options.from;
       if (options.to !== undefined) filters.to = options.to;
       if (options.reviewRequired) filters.reviewRequired = true;
+      if (options.action !== undefined) filters.action = options.action;
       const entries = await withDatabase(async (db) => {
-        // As the route: entries under the references merged into the citizen are the citizen's too.
-        if (options.citizen !== undefined) filters.citizen = [options.citizen, ...(await new LinkedCitizenSource(db.pool).mergedInto(options.citizen))];
+        // As the route: entries under the references merged into the citizen, and naming the citizen's records, are the citizen's too.
+        if (options.citizen !== undefined) {
+          const source = new LinkedCitizenSource(db.pool);
+          filters.citizen = [options.citizen, ...(await source.mergedInto(options.citizen))];
+          filters.records = await source.linkedRecords(options.citizen);
+        }
         return disclosures(db.pool, filters);
       });
       process.stdout.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));

@@ -165,6 +165,13 @@ export class LinkedCitizenSource implements CitizenSource {
     return rows.map((r) => r.ref);
   }
 
+  async linkedRecords(ref: string): Promise<{ system: string; sourceRef: string }[]> {
+    const { rows } = await this.pool.query<{ system: string; sourceRef: string }>(
+      `SELECT l.system, l.source_ref AS "sourceRef" FROM citizen c JOIN citizen_link l ON l.citizen_id = coalesce(c.merged_into, c.id) AND l.ended_at IS NULL
+        WHERE c.ref = $1 ORDER BY l.system, l.source_ref`, [ref]);
+    return rows;
+  }
+
   /**
    * Every event of the account and of the accounts merged into it, and every
    * steward's "not the same person" decision naming one of those accounts or

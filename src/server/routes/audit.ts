@@ -34,7 +34,7 @@ const DATE_TIME_REFUSED = new Set(['22007', '22008', '22009']);
 export interface AuditRouteOptions {
   pool: pg.Pool;
   /** Finds the references merged into a citizen, whose entries are the citizen's too. */
-  source?: Pick<CitizenSource, 'mergedInto'>;
+  source?: Pick<CitizenSource, 'mergedInto' | 'linkedRecords'>;
   sealIntervalMs?: number;
 }
 
@@ -77,7 +77,8 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
     schema: {
       tags: ['audit'], summary: 'Disclosures and denials by citizen, organisation, client, purpose and period, oldest first (DPO)',
       description: 'Filters combine (all must hold). `citizen` lists the entries recorded under that reference and under the references '
-        + 'merged into it, as subject access does: what was disclosed under an old reference was disclosed about the same person.',
+        + 'merged into it, as subject access does: what was disclosed under an old reference was disclosed about the same person; '
+        + 'and the entries of stewards\' work naming one of the citizen\'s source records, made before the record was linked.',
       querystring: Type.Object({
         citizen: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'this citizen reference and those merged into it' })),
         org: Type.Optional(Id({ minimum: 1 })),
@@ -86,6 +87,7 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
         from: Type.Optional(Type.String({ format: 'date-time' })),
         to: Type.Optional(Type.String({ format: 'date-time' })),
         reviewRequired: Type.Optional(Type.Boolean({ description: 'true: break-glass use waiting for review' })),
+        action: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$', description: 'e.g. citizen.read, addresses.review.read, register.consent.create' })),
         after: Id({ minimum: 0, default: 0, description: 'page on: the last seq seen' }),
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
       }),
@@ -95,7 +97,10 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
     requireRole(clientOf(request), ['dpo']);
     const q = request.query;
     const filters: DisclosureFilters = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
-    if (q.citizen !== undefined) filters.citizen = [q.citizen, ...(source?.mergedInto ? await source.mergedInto(q.citizen) : [])];
+    if (q.citizen !== undefined) {
+      filters.citizen = [q.citizen, ...(source?.mergedInto ? await source.mergedInto(q.citizen) : [])];
+      if (source?.linkedRecords) filters.records = await source.linkedRecords(q.citizen);
+    }
     try {
       return { entries: await disclosures(pool, filters) };
     } catch (error) {

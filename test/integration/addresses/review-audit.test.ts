@@ -165,6 +165,30 @@ describe('the address review queue is audited', () => {
     expect(await verifyAudit(hub.db.pool)).toMatchObject({ ok: true });
   });
 
+  it("finds a record's entries made before it was linked among the person's, by the DPO's citizen filter and subject access", async () => {
+    const db = await hub.db.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const id = await createCitizen(db, MODEL, { system: 'smartcard', sourceRef: 'AR4', linkedBy: 'model' });
+      refs.dan = (await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
+      await db.query('COMMIT');
+    } finally {
+      db.release();
+    }
+    const listed = (await call('GET', `/v1/audit/disclosures?citizen=${refs.dan}`, dpo)).json() as { entries: { action: string; citizenRef: string | null }[] };
+    // Each read of the queue while AR4 waited on it, and the decision: all made about no citizen.
+    expect(new Set(listed.entries.map((e) => `${e.action} ${e.citizenRef}`))).toEqual(new Set(['addresses.review.read null', 'addresses.review.decide null']));
+    const decisions = (await call('GET', `/v1/audit/disclosures?citizen=${refs.dan}&action=addresses.review.decide`, dpo)).json() as { entries: unknown[] };
+    expect(decisions.entries).toHaveLength(1);
+    // Another person's filter does not pick them up.
+    const bobs = (await call('GET', `/v1/audit/disclosures?citizen=${refs.bob}`, dpo)).json() as { entries: { citizenRef: string | null }[] };
+    expect(bobs.entries.every((e) => e.citizenRef === refs.bob)).toBe(true);
+    const access = await call('GET', `/v1/citizens/${refs.dan}/subject-access`, dpo);
+    expect(access.statusCode).toBe(200);
+    const log = (access.json() as { disclosures: { action: string }[] }).disclosures.map((e) => e.action);
+    expect(log).toEqual(expect.arrayContaining(['addresses.review.read', 'addresses.review.decide']));
+  });
+
   it('writes nothing for a refused role or a decision that fails', async () => {
     const before = await count();
     // As for the person queue, the queue is about no one citizen: a refusal names no one to record it under.
