@@ -39,6 +39,28 @@ describe('subscriber URLs never reach link-local, unspecified or multicast addre
     await hub?.close();
   });
 
+  /**
+   * A delivery waiting for the only live subscription, whose URL is then set
+   * to `url` in the table, as a row stored before URLs were checked (or one
+   * the API would not take) has it: a new citizen named `surname` published.
+   */
+  async function deliveryTo(url: string, surname: string): Promise<string> {
+    await hub.db.pool.query('UPDATE publish_subscription SET active = false');
+    const id = ((await subscribe('https://receiver.example.org/hook')).json() as { id: number }).id;
+    const db = await hub.db.pool.connect();
+    try {
+      await db.query('BEGIN');
+      const citizen = await createCitizen(db, MODEL);
+      source.add(person((await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [citizen])).rows[0]!.ref, surname));
+      await db.query('COMMIT');
+    } finally {
+      db.release();
+    }
+    await publishPending({ pool: hub.db.pool, boss: queue.boss, source, options: policyOptions(), clock: () => new Date() });
+    await hub.db.pool.query('UPDATE publish_subscription SET url = $2 WHERE id = $1', [id, url]);
+    return (await hub.db.pool.query<{ id: string }>('SELECT id FROM publish_delivery WHERE subscription_id = $1', [id])).rows[0]!.id;
+  }
+
   const FORBIDDEN = [
     'https://169.254.169.254/latest/meta-data', 'https://2852039166/', 'https://0251.0376.0251.0376/', 'https://[::ffff:169.254.169.254]/',
     'https://[fe80::1]/hook', 'https://0.0.0.0/hook', 'https://[::]/hook', 'https://224.0.0.1/hook', 'https://255.255.255.255/hook',
@@ -71,21 +93,8 @@ describe('subscriber URLs never reach link-local, unspecified or multicast addre
       legalGateway: 'Local Government Act 1972 s.111', dpiaReference: null, startDate: '2020-01-01', endDate: null, reviewDate: null, status: 'active',
     };
     expect((await hub.app.inject({ method: 'POST', url: '/v1/register/agreements', headers: auth(), payload: agreement })).statusCode).toBe(201);
-    await hub.db.pool.query('UPDATE publish_subscription SET active = false');
-    const id = ((await subscribe('https://receiver.example.org/hook')).json() as { id: number }).id;
-    const db = await hub.db.pool.connect();
-    try {
-      await db.query('BEGIN');
-      const citizen = await createCitizen(db, MODEL);
-      source.add(person((await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [citizen])).rows[0]!.ref, 'ECHO'));
-      await db.query('COMMIT');
-    } finally {
-      db.release();
-    }
-    await publishPending({ pool: hub.db.pool, boss: queue.boss, source, options: policyOptions(), clock: () => new Date() });
     // As a row stored before URLs were checked would have it.
-    await hub.db.pool.query("UPDATE publish_subscription SET url = 'https://169.254.169.254/hook' WHERE id = $1", [id]);
-    const delivery = (await hub.db.pool.query<{ id: string }>('SELECT id FROM publish_delivery WHERE subscription_id = $1', [id])).rows[0]!.id;
+    const delivery = await deliveryTo('https://169.254.169.254/hook', 'ECHO');
     const options = { pool: hub.db.pool, timeoutMs: 10_000, clock: () => new Date(), policy: policyOptions(), source };
     const started = Date.now();
     await expect(deliver(options, delivery, { retryCount: 0, retryLimit: 8 })).rejects.toThrow(/receiver's address is not allowed/);
@@ -107,21 +116,8 @@ describe('subscriber URLs never reach link-local, unspecified or multicast addre
     try {
       // Resolvers standing in for a DNS server that answers differently from one lookup to the next.
       const answering = (...addresses: string[]): Resolve => (_host, _options, callback) => callback(null, addresses.map((address) => ({ address, family: 4 })));
-      await hub.db.pool.query('UPDATE publish_subscription SET active = false');
-      const id = ((await subscribe('https://receiver.rebinding.test/hook')).json() as { id: number }).id;
       // Plain http to this test's receiver (the API takes http only to localhost): the name still goes through the lookup.
-      await hub.db.pool.query('UPDATE publish_subscription SET url = $2 WHERE id = $1', [id, `http://receiver.rebinding.test:${port}/hook`]);
-      const db = await hub.db.pool.connect();
-      try {
-        await db.query('BEGIN');
-        const citizen = await createCitizen(db, MODEL);
-        source.add(person((await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [citizen])).rows[0]!.ref, 'GOLF'));
-        await db.query('COMMIT');
-      } finally {
-        db.release();
-      }
-      await publishPending({ pool: hub.db.pool, boss: queue.boss, source, options: policyOptions(), clock: () => new Date() });
-      const delivery = (await hub.db.pool.query<{ id: string }>('SELECT id FROM publish_delivery WHERE subscription_id = $1', [id])).rows[0]!.id;
+      const delivery = await deliveryTo(`http://receiver.rebinding.test:${port}/hook`, 'GOLF');
       const options = (resolve: Resolve) => ({ pool: hub.db.pool, timeoutMs: 5_000, clock: () => new Date(), policy: policyOptions(), source, resolve });
 
       for (const resolve of [answering('169.254.169.254'), answering('127.0.0.1', '169.254.169.254')]) {
