@@ -76,18 +76,28 @@ export class AddressMatcher {
     const key = inputKey(input.text, input.postcode);
     const { source, parser } = await this.current();
     const decision = await this.decisionFor(key);
-    if (decision) {
-      const rows = decision.uprn === null ? [] : source.byUprn(decision.uprn);
+    const rows = decision?.uprn == null ? [] : await source.byUprn(decision.uprn);
+    if (decision && (decision.uprn === null || rows.length > 0)) {
+      // A property retired since the decision is followed to its successor, as a UPRN a source gives is.
+      const successor = rows[0]?.blpuStatus === 8 ? await source.successorOf(rows[0].uprn) : null;
+      const uprn = successor ?? decision.uprn;
       return {
         inputKey: key,
         decidedBy: 'steward',
-        status: decision.uprn === null ? 'unmatched' : 'matched',
-        uprn: decision.uprn,
-        score: decision.uprn === null ? 0 : 1,
-        explanation: { evidence: 'address', fields: null, runnerUp: null, reasons: ['decided by a steward for this input'], successorOf: null, parsed: null },
-        candidates: rows.length > 0 ? [{ uprn: decision.uprn!, score: 1, address: formatAddress(rows[0]!), lpiKey: rows[0]!.lpiKey, logicalStatus: rows[0]!.logicalStatus }] : [],
+        status: uprn === null ? 'unmatched' : 'matched',
+        uprn,
+        score: uprn === null ? 0 : 1,
+        explanation: {
+          evidence: 'address', fields: null, runnerUp: null, parsed: null,
+          reasons: [successor === null ? 'decided by a steward for this input' : 'decided by a steward for this input; that property has since been retired'],
+          successorOf: successor === null ? null : decision.uprn,
+        },
+        candidates: rows.length > 0 ? [{ uprn: uprn!, score: 1, address: formatAddress(rows[0]!), lpiKey: rows[0]!.lpiKey, logicalStatus: rows[0]!.logicalStatus }] : [],
       };
     }
-    return { ...(await matchAddress(input, source, { parser })), inputKey: key, decidedBy: 'matcher' };
+    const matched = await matchAddress(input, source, { parser });
+    // The property a steward chose has left the gazetteer: the input is matched afresh, and says why.
+    if (decision) matched.explanation.reasons.unshift(`a steward decided UPRN ${decision.uprn} for this input, which the gazetteer no longer holds`);
+    return { ...matched, inputKey: key, decidedBy: 'matcher' };
   }
 }

@@ -47,7 +47,7 @@ export async function matchSourceRecords(pool: pg.Pool, matcher: AddressMatcher,
   return counts;
 }
 
-/** After a change-only import: records matched to a touched UPRN, and those not yet matched, are matched again. */
+/** After a gazetteer import: records matched to a touched UPRN (by the matcher or a steward), and those not yet matched, are matched again. */
 export async function rematchAfterGazetteerChange(pool: pg.Pool, matcher: AddressMatcher): Promise<MatchCounts & { records: number }> {
   const ids = (await pool.query<{ id: number }>(sql.toRematch)).rows.map((r) => r.id);
   const counts = await matchSourceRecords(pool, matcher, ids);

@@ -58,11 +58,13 @@ export const applyDecision = `
    WHERE input_key = $1`;
 
 /** Source records whose match must be looked at again after a change-only import. */
+// Steward-decided matches too when their UPRN was touched: a decision naming a property the gazetteer no longer holds
+// gives way to matching afresh (AddressMatcher.match), and one naming a retired property follows its successor.
 export const toRematch = `
   SELECT DISTINCT m.source_record_id AS id
     FROM address_match m
-   WHERE m.decided_by = 'matcher'
-     AND (m.status <> 'matched' OR m.uprn IN (SELECT uprn FROM gazetteer_touched WHERE rematched_at IS NULL))`;
+   WHERE (m.decided_by = 'matcher' AND m.status <> 'matched')
+      OR m.uprn IN (SELECT uprn FROM gazetteer_touched WHERE rematched_at IS NULL)`;
 export const markRematched = `UPDATE gazetteer_touched SET rematched_at = now() WHERE rematched_at IS NULL`;
 
 export const currentRecordAddress = `SELECT id, record FROM source_record WHERE id = ANY($1::bigint[]) AND current`;

@@ -103,6 +103,29 @@ describe('address matching API and review queue', () => {
     await importGazetteer(hub.db.url, [whole]);
   });
 
+  it('matches afresh an input whose steward decision names a property the gazetteer no longer holds', async () => {
+    const decidedRecords = async () => (await hub.db.pool.query<{ uprn: number | null; decided_by: string; explanation: { reasons: string[] } }>(
+      `SELECT m.uprn, m.decided_by, m.explanation FROM address_match m JOIN source_record s ON s.id = m.source_record_id
+        WHERE s.system = 'revenues' AND s.source_ref IN ('CT1-1', 'CT2-1') AND s.current`)).rows;
+    expect((await decidedRecords()).map((r) => [r.uprn, r.decided_by])).toEqual([[100004, 'steward'], [100004, 'steward']]);
+    const without = path.join(dir, 'AddressBasePremium_FULL_2026-01-04_001.csv');
+    writeFileSync(without, abpFile([...abpStreetRows(), ...PROPERTIES.filter((p) => p.uprn !== 100004).flatMap((p) => abpPropertyRows(p))]));
+    await importGazetteer(hub.db.url, [without]);
+    await rematchAfterGazetteerChange(hub.db.pool, new AddressMatcher(hub.db.pool));
+    for (const r of await decidedRecords()) {
+      expect(r.uprn).not.toBe(100004);
+      expect(r.decided_by).toBe('matcher');
+      expect(r.explanation.reasons[0]).toBe('a steward decided UPRN 100004 for this input, which the gazetteer no longer holds');
+    }
+    expect(await match('text=MILL+LANE,+NORTHBY')).toMatchObject({ decidedBy: 'matcher' });
+
+    // The property back in the gazetteer: the decision holds again.
+    const whole = path.join(dir, 'AddressBasePremium_FULL_2026-01-05_001.csv');
+    writeFileSync(whole, tinyAbp());
+    await importGazetteer(hub.db.url, [whole]);
+    expect(await match('text=MILL+LANE,+NORTHBY')).toMatchObject({ uprn: 100004, decidedBy: 'steward' });
+  });
+
   it('validates the query', async () => {
     expect((await get('/v1/addresses/match')).statusCode).toBe(400);
     expect((await get('/v1/addresses/match?text=x&uprn=0')).statusCode).toBe(400);
