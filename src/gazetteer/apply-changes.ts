@@ -6,11 +6,14 @@
  * so the address index can be rebuilt for them and matched records
  * re-examined, and which changes the gazetteer's state refused.
  *
- * A change is refused, and reported, when it does not fit what is held
- * under its key just before it: an I of a key held, a U or D of a key not
- * held. A refused I keeps the record held: it says the hub's copy and the
+ * A change is reported when it does not fit what is held under its key
+ * just before it: an I of a key held, a U or D of a key not held. An I so
+ * is refused and keeps the record held: it says the hub's copy and the
  * supplier's have parted, and which one is right is for the operator to
- * find out, not for the import to guess. Two changes exempt: a record
+ * find out, not for the import to guess. A D so has nothing to remove. A U
+ * so is applied, as an insert: the hub does not hold the records a supplier
+ * has rejected (status 9), and a U is how a supplier reinstates one. Two
+ * changes are exempt: a record
  * changed to rejected (status 9, `withdrawn`), which may never have been
  * held, and DTF organisations derived from their BLPU line, which follow
  * that line.
@@ -22,7 +25,7 @@ import { TABLES, type RecordType, type TableSpec } from './tables.js';
 export type TouchKind = 'inserted' | 'updated' | 'deleted' | 'retired';
 export type ChangeRule = 'insert-of-existing-record' | 'update-of-missing-record' | 'delete-of-missing-record';
 
-export interface RefusedChange {
+export interface ReportedChange {
   /** 1-based position of the file among the command's files. */
   file: number;
   line: number;
@@ -30,11 +33,13 @@ export interface RefusedChange {
   /** The record's key as written, e.g. `LPI_KEY 100002L9`. */
   key: string;
   rule: ChangeRule;
+  /** Whether the change was applied all the same (an update of a key not held, as an insert). */
+  applied: boolean;
 }
 
 export interface AppliedChanges {
   touched: Map<number, TouchKind>;
-  refused: RefusedChange[];
+  reported: ReportedChange[];
 }
 
 const RULES: Record<string, ChangeRule> = { I: 'insert-of-existing-record', U: 'update-of-missing-record', D: 'delete-of-missing-record' };
@@ -46,18 +51,19 @@ const sameKey = (a: string, b: string, spec: TableSpec) => spec.key.map((k) => `
 
 /**
  * Whether each change is applied. A key is held just before a change as the
- * last I or D before it in the supply left it, applied or refused alike (an
- * I leaves it held, a D gone), else as the live table holds it: `seq * 2 + 1`
- * marks an I, so the largest such value names the last of them and its kind.
- * An I is applied when the key is not held, a U or D when it is.
+ * last change before it in the supply left it, applied or refused alike (an
+ * I or a U leaves it held, a D gone), else as the live table holds it:
+ * `seq * 2 + 1` marks an I or U, so the largest such value names the last
+ * change and its kind. An I is applied when the key is not held, a D when it
+ * is, a U always.
  */
 const decide = (spec: TableSpec) => `
-  UPDATE ${staged(spec)} c SET applied = d.applied
+  UPDATE ${staged(spec)} c SET held = d.held, applied = (c.change = 'U' OR (c.change = 'I') <> d.held)
     FROM (SELECT s.seq,
-                 (s.change = 'I') <> coalesce(
-                   (max(s.seq * 2 + (s.change = 'I')::int) FILTER (WHERE s.change <> 'U')
+                 coalesce(
+                   (max(s.seq * 2 + (s.change <> 'D')::int)
                       OVER (PARTITION BY ${keyList('s', spec)} ORDER BY s.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) % 2 = 1,
-                   t.${spec.key[0]} IS NOT NULL) AS applied
+                   t.${spec.key[0]} IS NOT NULL) AS held
             FROM ${staged(spec)} s LEFT JOIN ${LIVE}.${spec.table} t ON ${sameKey('t', 's', spec)}
            WHERE NOT s.derived) d
    WHERE c.seq = d.seq`;
@@ -67,11 +73,11 @@ const DECIDE_DERIVED = `
   UPDATE ${CHANGES}.organisation o SET applied = b.applied
     FROM ${CHANGES}.blpu b WHERE o.derived AND b.file = o.file AND b.line = o.line`;
 
-const refusedOf = (type: RecordType, spec: TableSpec) => `
-  SELECT ${type} AS "recordType", seq, file, line, change,
+const reportedOf = (type: RecordType, spec: TableSpec) => `
+  SELECT ${type} AS "recordType", seq, file, line, change, applied,
          concat_ws(' ', ${spec.key.map((k) => `'${k.toUpperCase()}', ${k}`).join(', ')}) AS key
-    FROM ${staged(spec)} WHERE NOT applied AND NOT withdrawn AND NOT derived`;
-const REFUSED = `${Object.entries(TABLES).map(([type, spec]) => refusedOf(Number(type) as RecordType, spec)).join(' UNION ALL ')} ORDER BY seq`;
+    FROM ${staged(spec)} WHERE (change = 'I') = held AND NOT withdrawn AND NOT derived`;
+const REPORTED = `${Object.entries(TABLES).map(([type, spec]) => reportedOf(Number(type) as RecordType, spec)).join(' UNION ALL ')} ORDER BY seq`;
 
 /** Each key's last applied change decides: a D removes the row, an I or U leaves the row as written. */
 const lastApplied = (spec: TableSpec) => `
@@ -133,8 +139,8 @@ export async function applyStagedChanges(client: pg.PoolClient, supplyDates: (st
   const specs = Object.values(TABLES);
   for (const spec of specs) await client.query(decide(spec));
   await client.query(DECIDE_DERIVED);
-  const refused = (await client.query<{ recordType: RecordType; file: number; line: number; change: string; key: string }>(REFUSED)).rows
-    .map((r) => ({ file: r.file, line: r.line, recordType: r.recordType, key: r.key, rule: RULES[r.change]! }));
+  const reported = (await client.query<{ recordType: RecordType; file: number; line: number; change: string; key: string; applied: boolean }>(REPORTED)).rows
+    .map((r) => ({ file: r.file, line: r.line, recordType: r.recordType, key: r.key, rule: RULES[r.change]!, applied: r.applied }));
   const left = (await client.query<{ uprn: number }>(LEFT)).rows.map((r) => r.uprn);
   for (const spec of specs) {
     await client.query(removeDeleted(spec));
@@ -143,5 +149,5 @@ export async function applyStagedChanges(client: pg.PoolClient, supplyDates: (st
   await client.query(END_LPIS_OF_DELETED, [supplyDates]);
   const touched = new Map((await client.query<{ uprn: number; rank: number }>(TOUCHED)).rows.map((r) => [r.uprn, TOUCH_KINDS[r.rank]!]));
   for (const uprn of left) if (!touched.has(uprn)) touched.set(uprn, 'updated');
-  return { touched, refused };
+  return { touched, reported };
 }

@@ -38,7 +38,7 @@ export interface Reject {
 
 const RULE_TEXT: Record<ChangeRule, string> = {
   'insert-of-existing-record': 'an insert of a key the gazetteer already holds, refused: the record held is kept',
-  'update-of-missing-record': 'an update of a key the gazetteer does not hold, refused',
+  'update-of-missing-record': 'an update of a key the gazetteer does not hold, applied as an insert: a record the supplier had rejected, reinstated, or a supply missed',
   'delete-of-missing-record': 'a delete of a key the gazetteer does not hold',
 };
 
@@ -328,8 +328,8 @@ async function applyStaged(pool: pg.Pool, files: FileRead[], summary: Omit<Impor
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const { touched, refused } = await applyStagedChanges(client, files.map((f) => f.place.processDate));
-    for (const r of refused) {
+    const { touched, reported } = await applyStagedChanges(client, files.map((f) => f.place.processDate));
+    for (const r of reported) {
       const reason = `record ${r.recordType} ${r.key}: ${r.rule} (${RULE_TEXT[r.rule]})`;
       summary.rejects.push({ file: files[r.file - 1]!.name, line: r.line, reason, recordType: r.recordType, key: r.key, rule: r.rule });
     }

@@ -26,8 +26,9 @@ export const CHANGE_COLUMNS = ['seq', 'file', 'line', 'change', 'withdrawn', 'de
 
 /**
  * One scratch table per data table: its columns without a key (one key may
- * change several times in a supply), after the change's own columns and
- * `applied`, decided once everything is staged. Unlogged: the rows are
+ * change several times in a supply), after the change's own columns,
+ * `applied` and `held` (whether the key was held just before the change),
+ * decided once everything is staged. Unlogged: the rows are
  * dropped after the import, which holds the import lock.
  */
 export const createChangeSchema = () => [
@@ -36,7 +37,7 @@ export const createChangeSchema = () => [
   ...DATA_TABLES.map((t) => `
     CREATE UNLOGGED TABLE ${CHANGES}.${t} AS
     SELECT NULL::bigint AS seq, NULL::integer AS file, NULL::integer AS line, NULL::text AS change,
-           NULL::boolean AS withdrawn, NULL::boolean AS derived, NULL::boolean AS applied, t.*
+           NULL::boolean AS withdrawn, NULL::boolean AS derived, NULL::boolean AS applied, NULL::boolean AS held, t.*
       FROM ${LIVE}.${t} t WITH NO DATA`),
 ];
 

@@ -46,7 +46,7 @@ describe('change-only records that do not fit the gazetteer', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refuses and reports an update or delete of a record not held and an insert of a key held, and applies the rest', async () => {
+  it('reports an update or delete of a record not held and an insert of a key held, refusing the insert, and applies the rest', async () => {
     const name = 'AddressBasePremium_COU_2024-02-01_001.csv';
     const body = [
       lpi({ UPRN: 100002, LPI_KEY: '100002L9', PAO_START_NUMBER: 6, USRN: 7001 }, 'U'),
@@ -70,14 +70,15 @@ describe('change-only records that do not fit the gazetteer', () => {
     const recorded = await one(`SELECT status, rejects FROM gazetteer_import WHERE id = $1`, [summary.importId]);
     expect(recorded).toMatchObject({ status: 'applied', rejects: expected.map((r) => expect.objectContaining(r)) });
 
-    expect(await one(`SELECT 1 FROM gazetteer.lpi WHERE lpi_key = '100002L9'`, [])).toBeUndefined();
-    expect(await one(`SELECT 1 FROM gazetteer.street_descriptor WHERE usrn = 7009`, [])).toBeUndefined();
+    // An update of a key not held is applied as an insert all the same (a record the supplier had rejected, reinstated).
+    expect(await one(`SELECT pao_start_number FROM gazetteer.lpi WHERE lpi_key = '100002L9'`, [])).toEqual({ pao_start_number: 6 });
+    expect(await one(`SELECT description FROM gazetteer.street_descriptor WHERE usrn = 7009`, [])).toEqual({ description: 'NOWHERE LANE' });
     expect(await one(`SELECT x FROM gazetteer.blpu WHERE uprn = 100001`, [])).toEqual({ x: 400001 });
     expect(await one(`SELECT pao_start_number, pao_start_suffix FROM gazetteer.address_index WHERE lpi_key = '100002L1'`, [])).toEqual({ pao_start_number: 2, pao_start_suffix: 'A' });
     expect(await one(`SELECT pao_start_number FROM gazetteer.address_index WHERE lpi_key = '100005L1'`, [])).toEqual({ pao_start_number: 3 });
     expect(await one(`SELECT current FROM gazetteer.address_index WHERE uprn = 100030`, [])).toEqual({ current: true });
-    // Refused records change nothing, so they send no source record back to matching.
-    expect(await touchedBy(summary.importId)).toEqual({ 100005: 'updated', 100030: 'inserted' });
+    // Refused records change nothing, so they send no source record back to matching; the reinstated address does.
+    expect(await touchedBy(summary.importId)).toEqual({ 100002: 'updated', 100005: 'updated', 100030: 'inserted' });
   });
 
   it('decides each change of a key changed several times in one supply by the changes before it', async () => {
@@ -95,10 +96,10 @@ describe('change-only records that do not fit the gazetteer', () => {
       fields(ABP[32], 32, { UPRN: 100003, CLASS_KEY: '100003C1', CLASSIFICATION_CODE: 'RD04', START_DATE: '2020-01-01' }, 'I'),
     ];
     const summary = await importGazetteer(db.url, [file(name, abpFile(body, 'C', { processDate: '2024-03-01' }))]);
+    // The U of line 6 is applied, as an insert, so the D after it finds the key held.
     expect(summary.rejects.map((r) => [r.line, r.rule])).toEqual([
       [4, 'insert-of-existing-record'],
       [6, 'update-of-missing-record'],
-      [7, 'delete-of-missing-record'],
     ]);
     expect(await one(`SELECT logical_status, pao_text FROM gazetteer.address_index WHERE lpi_key = '100004L5'`, [])).toEqual({ logical_status: 3, pao_text: 'ROSE VILLA' });
     expect(await one(`SELECT code FROM gazetteer.classification WHERE class_key = '100003C1'`, [])).toEqual({ code: 'RD04' });
@@ -117,7 +118,8 @@ describe('change-only records that do not fit the gazetteer', () => {
     expect(summary.formats).toEqual(['dtf']);
     expect(summary.rejects).toEqual([expect.objectContaining({ line: 4, recordType: 21, key: 'UPRN 100098', rule: 'update-of-missing-record' })]);
     const organisations = (await db.pool.query(`SELECT org_key, organisation FROM gazetteer.organisation WHERE uprn IN (100002, 100005, 100098) ORDER BY org_key`)).rows;
-    expect(organisations).toEqual([{ org_key: 'DTF21-100005', organisation: 'CORNER SHOP' }]);
+    // The BLPU not held is taken as reinstated, and its organisation with it.
+    expect(organisations).toEqual([{ org_key: 'DTF21-100005', organisation: 'CORNER SHOP' }, { org_key: 'DTF21-100098', organisation: 'GHOST TRADING' }]);
     expect(await one(`SELECT organisation FROM gazetteer.address_index WHERE lpi_key = '100005L1'`, [])).toEqual({ organisation: 'CORNER SHOP' });
   });
 
