@@ -8,6 +8,7 @@ import { importGazetteer } from '../../../src/gazetteer/import.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 import { sourceRecord, store } from '../linkage/people.js';
 import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES, tinyAbp } from '../../support/tiny-council.js';
+import { ABP, fields } from '../../unit/gazetteer-readers/build.js';
 
 describe('address matching API and review queue', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-match-'));
@@ -17,6 +18,11 @@ describe('address matching API and review queue', () => {
   let source: string;
   const get = (url: string, key = adviser) => hub.app.inject({ url, headers: { authorization: `Bearer ${key}` } });
   const match = async (query: string) => (await get(`/v1/addresses/match?${query}`)).json();
+  const writeTo = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
 
   beforeAll(async () => {
     hub = await createTestHub();
@@ -124,6 +130,24 @@ describe('address matching API and review queue', () => {
     writeFileSync(whole, tinyAbp());
     await importGazetteer(hub.db.url, [whole]);
     expect(await match('text=MILL+LANE,+NORTHBY')).toMatchObject({ uprn: 100004, decidedBy: 'steward' });
+  });
+
+  it('follows a steward decision to the successor of the property it named, once that is retired', async () => {
+    const successor = { uprn: 100031, usrn: 7002, postcode: 'ZZ1 1AD', pao: { number: 12 }, classification: 'RD04' };
+    const rose = PROPERTIES.find((p) => p.uprn === 100004)!;
+    const body = [
+      abpPropertyRows({ ...rose, status: 8 }, 'U')[0]!,
+      ...abpPropertyRows(successor),
+      fields(ABP[30], 30, { UPRN: 100004, SUCC_KEY: '100004S1', START_DATE: '2026-01-06', SUCCESSOR: 100031 }, 'I'),
+    ];
+    await importGazetteer(hub.db.url, [writeTo('AddressBasePremium_COU_2026-01-06_001.csv', abpFile(body, 'C', { processDate: '2026-01-06' }))]);
+    await rematchAfterGazetteerChange(hub.db.pool, new AddressMatcher(hub.db.pool));
+    expect(await match('text=MILL+LANE,+NORTHBY')).toMatchObject({ uprn: 100031, decidedBy: 'steward', explanation: { successorOf: 100004 } });
+    const records = (await hub.db.pool.query<{ uprn: number; decided_by: string }>(
+      `SELECT m.uprn, m.decided_by FROM address_match m JOIN source_record s ON s.id = m.source_record_id
+        WHERE s.system = 'revenues' AND s.source_ref IN ('CT1-1', 'CT2-1') AND s.current`)).rows;
+    expect(records).toEqual([{ uprn: 100031, decided_by: 'steward' }, { uprn: 100031, decided_by: 'steward' }]);
+    await importGazetteer(hub.db.url, [writeTo('AddressBasePremium_FULL_2026-01-07_001.csv', abpFile([...abpStreetRows(), ...PROPERTIES.flatMap((p) => abpPropertyRows(p))], 'F', { processDate: '2026-01-07' }))]);
   });
 
   it('validates the query', async () => {
