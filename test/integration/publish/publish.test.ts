@@ -13,7 +13,7 @@ import { startQueue, type Queue } from '../../../src/pipeline/queue.js';
 import { pipelineStatus } from '../../../src/pipeline/status.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import { deliver } from '../../../src/publish/deliver.js';
-import { redeliverDead } from '../../../src/publish/fanout.js';
+import { DELIVER_QUEUE, redeliverDead } from '../../../src/publish/fanout.js';
 import { prunePublished } from '../../../src/publish/retention.js';
 import { verifySignature } from '../../../src/publish/signature.js';
 import { addConsent } from '../../../src/register/citizen-records.js';
@@ -345,18 +345,34 @@ describe('publishing citizen changes to webhook subscribers', () => {
     expect((rotated.json() as { secret: string }).secret).not.toBe(secrets.police);
     expect((await hub.app.inject({ method: 'PATCH', url: '/v1/subscriptions/999999', headers: auth(dpo), payload: { active: true } })).json()).toMatchObject({ code: 'not-found' });
   });
-  it('deletes finished deliveries and published changes after the retention period, never a pending delivery', async () => {
+  it('deletes finished deliveries and published changes after the retention period; a pending delivery stays while its job lives', async () => {
     const pool = hub.db.pool;
-    const pending = (await pool.query<{ id: string; outbox_id: string }>(
+    // Two pending deliveries as the fan-out leaves them, one with its queue job and one whose job was lost.
+    const pendings = (await pool.query<{ id: string; outbox_id: string }>(
       `INSERT INTO publish_delivery (id, outbox_id, subscription_id, citizen_ref, event_type, audit_request_id, sequence, body)
-       SELECT gen_random_uuid(), o.id, s.id, 'C0000000000', o.event_type, 'test', 0, '{}' FROM citizen_outbox o CROSS JOIN publish_subscription s
-        WHERE NOT EXISTS (SELECT 1 FROM publish_delivery d WHERE d.outbox_id = o.id AND d.subscription_id = s.id) LIMIT 1
-       RETURNING id, outbox_id`)).rows[0]!;
-    await pool.query("UPDATE publish_delivery SET created_at = now() - interval '40 days'");
+       SELECT gen_random_uuid(), o.id, s.id, 'C0000000000', o.event_type, 'test', 0, '{"name":"x"}' FROM citizen_outbox o CROSS JOIN publish_subscription s
+        WHERE NOT EXISTS (SELECT 1 FROM publish_delivery d WHERE d.outbox_id = o.id AND d.subscription_id = s.id) LIMIT 2
+       RETURNING id, outbox_id`)).rows;
+    expect(pendings).toHaveLength(2);
+    const [live, lost] = pendings as [{ id: string; outbox_id: string }, { id: string; outbox_id: string }];
+    await queue!.stop(5000);
+    queue = await startQueue(hub.db.url, { jobs: [], workers: false, log: () => undefined });
+    await queue.boss.send(DELIVER_QUEUE, { deliveryId: live.id });
+    await pool.query("UPDATE publish_delivery SET created_at = now() - interval '40 days', last_attempt_at = now() - interval '40 days'");
     await pool.query("UPDATE citizen_outbox SET published_at = now() - interval '40 days' WHERE published_at IS NOT NULL");
     const counts = await prunePublished(pool);
     expect(counts.deliveries).toBeGreaterThan(0);
-    expect((await pool.query<{ id: string }>('SELECT id FROM publish_delivery')).rows).toEqual([{ id: pending.id }]);
-    expect((await pool.query<{ id: string }>('SELECT id FROM citizen_outbox')).rows).toEqual([{ id: pending.outbox_id }]);
+    expect(counts.lost).toBe(1);
+    const left = (await pool.query<{ id: string; status: string; body: string | null }>('SELECT id, status, body FROM publish_delivery ORDER BY id')).rows;
+    expect(left).toEqual([
+      { id: live.id, status: 'pending', body: '{"name":"x"}' },
+      // A dead letter now, its body (personal data) dropped: `hub pipeline redeliver` decides and sends it afresh.
+      { id: lost.id, status: 'dead', body: null },
+    ].sort((a, b) => (a.id < b.id ? -1 : 1)));
+    expect((await pool.query<{ id: string }>('SELECT id FROM citizen_outbox ORDER BY id')).rows.map((r) => r.id).sort())
+      .toEqual([live.outbox_id, lost.outbox_id].sort());
+    // Kept for a retention period of its own, from when it was found lost.
+    await prunePublished(pool);
+    expect((await pool.query('SELECT 1 FROM publish_delivery WHERE id = $1', [lost.id])).rowCount).toBe(1);
   });
 });
