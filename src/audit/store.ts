@@ -606,13 +606,11 @@ export async function disclosures(db: Queryable, filters: DisclosureFilters): Pr
   };
   // Entries about the citizen, and those whose view named them as a household member (index audit_log_household, migration 029).
   if (filters.citizen !== undefined) {
-    add((p) => `(citizen_ref = ANY(${p}::text[]) OR household_refs ?| ${p}::text[]`, ([] as string[]).concat(filters.citizen));
+    const param = (value: unknown) => `$${params.push(value)}`;
+    const refs = param(([] as string[]).concat(filters.citizen));
     // Each record a containment test of its own, so that each is an index probe (audit_log_detail_records, migration 035).
-    const named = (filters.records ?? []).map((r) => {
-      params.push(JSON.stringify([{ system: r.system, sourceRef: r.sourceRef }]));
-      return `detail -> 'records' @> $${params.length}::jsonb`;
-    });
-    where[where.length - 1] += named.length > 0 ? ` OR (detail IS NOT NULL AND (${named.join(' OR ')})))` : ')';
+    const named = (filters.records ?? []).map((r) => `detail -> 'records' @> ${param(JSON.stringify([{ system: r.system, sourceRef: r.sourceRef }]))}::jsonb`);
+    where.push(`(citizen_ref = ANY(${refs}::text[]) OR household_refs ?| ${refs}::text[]${named.length > 0 ? ` OR (detail IS NOT NULL AND (${named.join(' OR ')}))` : ''})`);
   }
   if (filters.org !== undefined) add((p) => `org_id = ${p}`, filters.org);
   if (filters.client !== undefined) add((p) => `client_id = ${p}`, filters.client);

@@ -158,6 +158,9 @@ function ownRecords(citizen: CitizenRegister): CitizenRegister {
   return { ref: citizen.ref, consents: mine(citizen.consents), objections: mine(citizen.objections), restrictions: mine(citizen.restrictions) };
 }
 
+/** Whether the role–purpose table lets the role use the purpose (an agreement naming roles decides for itself). */
+const purposeOfRole = (options: PolicyOptions, role: Caller['role'], purpose: string): boolean => (options.rolePurposes[role] ?? []).includes(purpose);
+
 /**
  * Whether a caller of this organisation and role could ever be permitted
  * anything for the purpose, whatever the dates and status of agreements: the
@@ -166,7 +169,7 @@ function ownRecords(citizen: CitizenRegister): CitizenRegister {
  * role rule). When neither holds, every decision for it denies everything.
  */
 export function roleMayUse(caller: Pick<Caller, 'orgId' | 'role'>, purpose: string, agreements: readonly SharingAgreement[], options: PolicyOptions): boolean {
-  if ((options.rolePurposes[caller.role] ?? []).includes(purpose)) return true;
+  if (purposeOfRole(options, caller.role, purpose)) return true;
   return agreements.some((a) => a.parties.recipients.includes(caller.orgId) && a.purposes.includes(purpose) && (a.roles ?? []).includes(caller.role));
 }
 
@@ -182,7 +185,7 @@ function standingOf(agreement: SharingAgreement, input: DecisionInput): Agreemen
   if (agreement.endDate !== null && today > agreement.endDate) return standing(RANK.notInForce, `${name} ended on ${agreement.endDate}`);
   if (agreement.roles !== null) {
     if (!agreement.roles.includes(caller.role)) return standing(RANK.role, `${name} is not for role ${caller.role}`);
-  } else if (!(input.options.rolePurposes[caller.role] ?? []).includes(purpose)) {
+  } else if (!purposeOfRole(input.options, caller.role, purpose)) {
     return standing(RANK.role, `role ${caller.role} may not use purpose ${purpose} and ${name} does not name the role`);
   }
   return standing(RANK.permit, `${name} is in force for this organisation, role and purpose`);
@@ -259,7 +262,7 @@ function restrictionInForce(r: Restriction, now: Date): boolean {
  */
 function breakGlassDecision(input: DecisionInput): Decision {
   const { caller, breakGlass, options, now } = input;
-  if (!(options.rolePurposes[caller.role] ?? []).includes(EMERGENCY_PURPOSE)) {
+  if (!purposeOfRole(options, caller.role, EMERGENCY_PURPOSE)) {
     return denyAll(`role ${caller.role} may not use break-glass`, true);
   }
   if (breakGlass === null || breakGlass.reason.trim() === '') return denyAll('break-glass requires a written reason', true);

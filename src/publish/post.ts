@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { checkedLookup, ForbiddenReceiver, forbiddenLiteral, type Resolve } from './receiver-address.js';
+import { checkedLookup, ForbiddenReceiver, forbiddenHost, type Resolve } from './receiver-address.js';
 
 export interface Post {
   url: URL;
@@ -19,7 +19,8 @@ export interface Post {
 
 /** Sends the body and settles with the receiver's status once it answers; the answer's body is discarded. */
 export function postJson(post: Post): Promise<number> {
-  if (forbiddenLiteral(post.url)) return Promise.reject(new ForbiddenReceiver());
+  // An address literal is connected to without a lookup: checked here. A name is checked as the connection resolves it.
+  if (forbiddenHost(post.url)) return Promise.reject(new ForbiddenReceiver());
   const send = post.url.protocol === 'https:' ? https.request : http.request;
   return new Promise((resolve, reject) => {
     const request = send(post.url, {

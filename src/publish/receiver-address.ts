@@ -62,9 +62,3 @@ export function checkedLookup(resolve: Resolve = systemResolve): LookupFunction 
     });
   };
 }
-
-/** Whether a URL's host is an address literal that is forbidden (a name is checked as the connection resolves it). */
-export const forbiddenLiteral = (url: URL): boolean => {
-  const host = bare(url.hostname);
-  return isIP(host) !== 0 && forbiddenAddress(host);
-};

@@ -13,7 +13,7 @@ import { DELIVER_QUEUE } from './fanout.js';
 
 export const PUBLISH_RETENTION_DAYS = 30;
 /** How long a pending delivery may be without a live job before it counts as lost (its job is sent in the same transaction). */
-export const LOST_AFTER_HOURS = 24;
+const LOST_AFTER_HOURS = 24;
 
 const PRUNE_DELIVERIES = `
   DELETE FROM publish_delivery WHERE status <> 'pending' AND coalesce(last_attempt_at, created_at) < now() - $1 * interval '1 day'`;
