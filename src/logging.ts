@@ -58,6 +58,14 @@ export function redactUrl(url: string, routePattern?: string): string {
 /** The value a data exception (SQLSTATE class 22) quotes at the end of its message, e.g. invalid input syntax for type date: "…". */
 const QUOTED_VALUE = /: "[^\n]*"(?=\n|$)/;
 
+const withoutQuotedValue = (code: unknown, text: string): string =>
+  (typeof code === 'string' && code.startsWith('22') ? text.replace(QUOTED_VALUE, `: ${REDACTED}`) : text);
+
+/** An error's message as it may be stored or shown (an intake's error, a command's last line): a data exception's quoted value removed. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? withoutQuotedValue((error as { code?: unknown }).code, error.message) : String(error);
+}
+
 /**
  * An error as pino serialises it, without what PostgreSQL quotes of the
  * values a statement failed on: DETAIL (the failing row of a check
@@ -75,9 +83,7 @@ function serializeError(err: Error): unknown {
     if (e.detail !== undefined) e.detail = REDACTED;
     if (e.where !== undefined) e.where = REDACTED;
     if (e.rawPacket !== undefined) e.rawPacket = REDACTED;
-    if (typeof e.code === 'string' && e.code.startsWith('22')) {
-      for (const key of ['message', 'stack']) if (typeof e[key] === 'string') e[key] = (e[key] as string).replace(QUOTED_VALUE, `: ${REDACTED}`);
-    }
+    for (const key of ['message', 'stack']) if (typeof e[key] === 'string') e[key] = withoutQuotedValue(e.code, e[key] as string);
     // Causes and aggregated errors are serialised errors too; anything else an error carries is scrubbed like a log object.
     const inner = (x: unknown): unknown => {
       if (typeof x !== 'object' || x === null || Object.getPrototypeOf(x) !== proto) return scrub(x, 1);

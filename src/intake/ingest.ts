@@ -9,6 +9,7 @@
 import type pg from 'pg';
 import type { MappedItem } from '../../adapters/mapping/index.js';
 import { count, emptyCounts, ItemPreparer, storePrepared, type Counts, type IntakeItem, type Position, type PreparedItems } from './store.js';
+import { errorMessage } from '../logging.js';
 
 export interface IntakeSource {
   system: string;
@@ -217,7 +218,7 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
     return counts;
   } catch (error) {
     await Promise.allSettled(storing);
-    const message = [intakeId, 'failed', error instanceof Error ? error.message : String(error)];
+    const message = [intakeId, 'failed', errorMessage(error)];
     // On the session while it still works (a failed batch was rolled back); otherwise the session is let go first, so
     // that a small pool is free for the write, and its lock goes with it.
     const written = await session.query(FINISH, message).then(() => session.query(UNLOCK, [intakeId])).then(() => true, () => false);
