@@ -2,23 +2,33 @@
  * Closing what a full extract lacks. A full extract holds every open record
  * of its system, so a record it lacks was closed at the source (a tenancy
  * ended, a joint liable party left the account). Such a record gets a closing
- * version, its content as last received marked closed, so that it no longer
- * gives its person a home or makes them an occupant, and its history stays.
- * When it comes back in a later intake it opens again (store.ts).
+ * version (closing.ts), its content as last received marked closed, so that
+ * it no longer gives its person a home or makes them an occupant, and its
+ * history stays. When it comes back in a later intake it opens again
+ * (store.ts).
  *
  * Closing is refused, with nothing closed, when the file had rejects (a
- * record among them would be closed by mistake) or would close more than
- * the allowed share of the system's open records (a truncated or wrong file).
+ * record among them would be closed by mistake), when it was made before a
+ * full extract of the system already taken (it is older news), or when it
+ * would close more than the allowed share of the system's open records (a
+ * truncated or wrong file). A record whose current version was received at
+ * or after the time the file was made is not the file's to judge.
  */
 import { once } from 'node:events';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { SourceRecord } from '../../schemas/source-record.js';
-import { ABSENT_FORMAT, copyText, prepareItems, storePrepared, type Counts, type IntakeItem } from './store.js';
+import { storeClosingVersions } from './closing.js';
+import { ABSENT_FORMAT, copyText, type Counts } from './store.js';
 
 export interface FullExtract {
   /** The largest share (0 to 1) of the system's open records one extract may close; more refuses closing. */
   maxShare: number;
+  /**
+   * When the source made the file (ISO 8601); the intake's start when not
+   * given. Records received since are not closed, and closing is refused
+   * when a full extract of the system made later has been taken already.
+   */
+  extractedAt?: string;
 }
 
 export interface Closing {
@@ -36,30 +46,29 @@ export interface ClosingIntake {
 const PRESENT = 'CREATE TEMPORARY TABLE intake_present (source_ref text NOT NULL) ON COMMIT DROP';
 const COPY_PRESENT = 'COPY intake_present (source_ref) FROM STDIN';
 const OPEN = 'SELECT count(*)::int AS n FROM source_record WHERE system = $1 AND current AND NOT closed';
-// A version received since the intake started came another way (a push): not the file's to judge.
+/** When the file was made (set for every full extract, see createIntake; the start for one taken before it was kept). */
+const MADE = 'coalesce(i.extracted_at, i.started_at)';
+// A version received since the file was made came after it (a push, another intake): not the file's to judge.
 const ABSENT = `
   SELECT s.source_ref AS "sourceRef"
     FROM source_record s
    WHERE s.system = $1 AND s.current AND NOT s.closed
-     AND s.received_at < (SELECT started_at FROM intake WHERE id = $2)
+     AND s.received_at < (SELECT ${MADE} FROM intake i WHERE i.id = $2)
      AND NOT EXISTS (SELECT FROM intake_present p WHERE p.source_ref = s.source_ref)
    ORDER BY s.source_ref
      FOR UPDATE OF s`;
-const RECORDS = `SELECT source_ref AS "sourceRef", record FROM source_record WHERE system = $1 AND source_ref = ANY($2::text[]) AND current`;
+// The full extract of the system taken in before this one (done: every record of it stored) that was made last, when made after this one.
+const NEWER = `
+  SELECT l.id, to_char(l.made AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "made",
+         to_char(t.made AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "thisMade"
+    FROM (SELECT ${MADE} AS made FROM intake i WHERE i.id = $2) t,
+         LATERAL (SELECT i.id, ${MADE} AS made FROM intake i
+                   WHERE i.system = $1 AND i.full_extract AND i.status = 'done' AND i.id <> $2
+                   ORDER BY made DESC, i.id DESC LIMIT 1) l
+   WHERE l.made > t.made`;
 const NOTE = 'UPDATE intake SET closed = $2, closing_refused = $3 WHERE id = $1';
 
-// Closing versions are stored as intake batches are, this many at a time.
-const CHUNK = 2_000;
 const COPY_CHUNK = 256 * 1024;
-
-/** The record as last received, closed: every involvement it holds ends with it. */
-export function closedRecord(record: SourceRecord): SourceRecord {
-  return {
-    ...record,
-    closed: true,
-    involvements: record.involvements.map((i) => (i.status === 'open' ? { ...i, status: 'closed' as const } : i)),
-  };
-}
 
 async function copyPresent(db: pg.PoolClient, present: ReadonlySet<string>): Promise<void> {
   const stream = db.query(copyFrom(COPY_PRESENT));
@@ -94,6 +103,13 @@ export async function closeAbsent(
     await db.query(NOTE, [intake.id, 0, refused]);
     return { closed: 0, refused };
   }
+  const newer = (await db.query<{ id: number; made: string; thisMade: string }>(NEWER, [intake.system, intake.id])).rows[0];
+  if (newer) {
+    const refused = `the file was made at ${newer.thisMade}, before the full extract of ${intake.system} made at ${newer.made} `
+      + `and taken in already (intake ${newer.id}): the records it lacks may have opened since; nothing was closed`;
+    await db.query(NOTE, [intake.id, 0, refused]);
+    return { closed: 0, refused };
+  }
   await db.query('BEGIN');
   try {
     await db.query(PRESENT);
@@ -109,18 +125,10 @@ export async function closeAbsent(
       await db.query(NOTE, [intake.id, 0, refused]);
       return { closed: 0, refused };
     }
-    let closed = 0;
-    for (let at = 0; at < absent.length; at += CHUNK) {
-      const { rows } = await db.query<{ sourceRef: string; record: SourceRecord }>(RECORDS, [intake.system, absent.slice(at, at + CHUNK)]);
-      const items: IntakeItem[] = rows.map((r) => ({
-        kind: 'record', record: closedRecord(r.record), rawFormat: ABSENT_FORMAT,
-        raw: JSON.stringify({ absentFromFullExtract: { intake: intake.id, file: intake.fileName } }),
-        position: { file: intake.fileName, absent: 'full extract' },
-      }));
-      const ids = (await storePrepared(db, intake.id, intake.system, prepareItems(items, intake.id, intake.system))).flatMap((o) => (o.id === null ? [] : [o.id]));
-      closed += ids.length;
-      if (ids.length > 0) await onAccepted?.(ids, db);
-    }
+    const raw = JSON.stringify({ absentFromFullExtract: { intake: intake.id, file: intake.fileName } });
+    const closed = (await storeClosingVersions(db, intake, absent, {
+      rawFormat: ABSENT_FORMAT, raw: () => raw, position: () => ({ file: intake.fileName, absent: 'full extract' }),
+    }, onAccepted)).length;
     await db.query(NOTE, [intake.id, closed, null]);
     await db.query('COMMIT');
     return { closed, refused: null };

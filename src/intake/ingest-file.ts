@@ -169,7 +169,13 @@ export async function ingestFile(
   const mappingFile = mappingFileFor(system, options.mapping);
   const mapping = await loadMapping(mappingFile);
   const fileName = path.basename(file);
-  const source = { system, channel: 'file' as const, fileName, rawFormat: mapping.reader.kind, fullExtract: options.full !== undefined };
+  const extractedAt = options.full?.extractedAt;
+  if (extractedAt !== undefined && !(Date.parse(extractedAt) <= Date.now())) {
+    throw new Error(`the extract cannot have been made at ${extractedAt}: that is ${Number.isNaN(Date.parse(extractedAt)) ? 'not a date-time' : 'in the future'}`);
+  }
+  const source: IntakeSource = {
+    system, channel: 'file', fileName, rawFormat: mapping.reader.kind, fullExtract: options.full !== undefined, ...(extractedAt !== undefined ? { extractedAt } : {}),
+  };
   // A file that cannot be read fails as the intake's reading does, in this thread.
   const size = await stat(file).then((s) => s.size, () => 0);
   // Earlier intakes whose process was killed are closed as interrupted rather than left running for ever.

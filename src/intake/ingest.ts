@@ -20,6 +20,8 @@ export interface IntakeSource {
   rawFormat: string;
   /** The file holds every open record of the system (see close-absent.ts). */
   fullExtract?: boolean;
+  /** With fullExtract: when the source made the file (ISO 8601); the intake's start when not given, never later. */
+  extractedAt?: string;
 }
 
 export interface IngestOptions {
@@ -37,8 +39,11 @@ export interface IngestOptions {
 export const INTAKE_LOCK_CLASS = 0x494e54;
 
 // The lock is taken in the statement that creates the intake, so that it is never visible as running without its owner.
+// A full extract's time of making is never after its start (a clock ahead of the database's): the file was read from then.
 const CREATE = `
-  WITH created AS (INSERT INTO intake (system, channel, file_name, request_id, client_id, full_extract) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id)
+  WITH created AS (
+    INSERT INTO intake (system, channel, file_name, request_id, client_id, full_extract, extracted_at)
+    VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 THEN least(coalesce($7::timestamptz, now()), now()) END) RETURNING id)
   SELECT id, pg_advisory_lock(${INTAKE_LOCK_CLASS}, id::int) FROM created`;
 const CLAIM = `SELECT pg_advisory_lock(${INTAKE_LOCK_CLASS}, $1::int)`;
 const UNLOCK = `SELECT pg_advisory_unlock(${INTAKE_LOCK_CLASS}, $1::int)`;
@@ -66,6 +71,7 @@ export async function createIntake(pool: pg.Pool, source: IntakeSource): Promise
   try {
     const id = (await client.query<{ id: number }>(CREATE, [
       source.system, source.channel, source.fileName ?? null, source.requestId ?? null, source.clientId ?? null, source.fullExtract ?? false,
+      source.extractedAt ?? null,
     ])).rows[0]!.id;
     owners.set(id, client);
     return id;

@@ -15,6 +15,8 @@ export interface IntakeRow {
   stale: number;
   rejected: number;
   fullExtract: boolean;
+  /** A full extract's time of making. */
+  extractedAt: string | null;
   closed: number;
   closingRefused: string | null;
   error: string | null;
@@ -26,7 +28,8 @@ export interface IntakeRow {
 const INTAKE = `
   SELECT id, system, channel, file_name AS "fileName",
          CASE WHEN status = 'running' AND NOT ${ownedSql('intake')} THEN 'interrupted' ELSE status END AS status, read, accepted, unchanged, superseded, stale, rejected,
-         full_extract AS "fullExtract", closed, closing_refused AS "closingRefused", error,
+         full_extract AS "fullExtract",
+         to_char(extracted_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "extractedAt", closed, closing_refused AS "closingRefused", error,
          to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "startedAt",
          to_char(finished_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "finishedAt"
     FROM intake WHERE id = $1`;

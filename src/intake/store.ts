@@ -5,8 +5,9 @@
  * kept as history; a version older than the current one (by the source's own
  * update time), or without an update time when the current one has one, is
  * kept as history without displacing the current one. A record the hub closed
- * for being missing from a full extract (see close-absent.ts) opens again
- * when it comes back, even with content it had before.
+ * (missing from a full extract, see close-absent.ts, or withdrawn by its
+ * source, see withdraw.ts) opens again when it comes back, even with content
+ * it had before.
  */
 import { hash as digest } from 'node:crypto';
 import { once } from 'node:events';
@@ -23,6 +24,10 @@ export type IntakeItem =
 
 /** raw_format of a version the hub made to close a record missing from a full extract. */
 export const ABSENT_FORMAT = 'absent-from-full-extract';
+/** raw_format of a version the hub made to close a record its source said is gone (DELETE of a pushed record). */
+export const WITHDRAWN_FORMAT = 'withdrawn-by-source';
+/** The raw_formats of closing versions: made by the hub, not received; a record holding one opens again when it comes back. */
+export const CLOSING_FORMATS: readonly string[] = [ABSENT_FORMAT, WITHDRAWN_FORMAT];
 
 export type Outcome = 'accepted' | 'superseded' | 'stale' | 'unchanged' | 'rejected';
 
@@ -129,7 +134,7 @@ export function contentHash(record: SourceRecord): Buffer {
 /** Every stored version of the batch's source refs: what they already hold, and a lock on the current ones. */
 const VERSIONS = `
   SELECT id, source_ref AS "sourceRef", version, current, content_hash AS "hash", source_updated_at AS "sourceUpdatedAt",
-         raw_format = '${ABSENT_FORMAT}' AS absent
+         raw_format IN (${CLOSING_FORMATS.map((f) => `'${f}'`).join(', ')}) AS closing
     FROM source_record WHERE system = $1 AND source_ref = ANY($2::text[])
    ORDER BY source_ref, version FOR UPDATE`;
 const RETIRE = `UPDATE source_record SET current = false WHERE id = ANY($1::bigint[])`;
@@ -159,7 +164,7 @@ const INSERT_REJECTS = `
  * prepare-worker.ts) and hand their rows over without copying them.
  */
 export type PreparedItem =
-  | { kind: 'record'; sourceRef: string; hash: string; sourceUpdatedAt: number | null; absent: boolean; start: number; tail: number; end: number }
+  | { kind: 'record'; sourceRef: string; hash: string; sourceUpdatedAt: number | null; closing: boolean; start: number; tail: number; end: number }
   | { kind: 'reject'; position: string; field: string | null; rule: string | null; reason: string; raw: string | null };
 
 /** A batch of prepared items of one system and intake, with the COPY text of its records in one buffer. */
@@ -215,7 +220,7 @@ export class ItemPreparer {
     this.write(`\\\\x${hash}\t${copyJson(text)}\t${copyText(item.raw)}\t${copyText(item.rawFormat)}\t${this.intakeId}\t${copyJson(JSON.stringify(item.position))}`
       + `\t${updatedAt ? updatedAt.toISOString() : '\\N'}\t${record.closed ? 't' : 'f'}`);
     this.items.push({
-      kind: 'record', sourceRef: record.sourceRef, hash, sourceUpdatedAt: updatedAt ? updatedAt.getTime() : null, absent: item.rawFormat === ABSENT_FORMAT, start, tail, end: this.at,
+      kind: 'record', sourceRef: record.sourceRef, hash, sourceUpdatedAt: updatedAt ? updatedAt.getTime() : null, closing: CLOSING_FORMATS.includes(item.rawFormat), start, tail, end: this.at,
     });
   }
 
@@ -239,11 +244,11 @@ export function prepareItems(items: IntakeItem[], intakeId: number, system: stri
 
 /**
  * What a source ref holds while a batch is worked out: its current version
- * (stored or about to be: its hash, and whether the hub made it to close the
- * record for being missing from a full extract) and every content hash.
+ * (stored or about to be: its hash, and whether it is a closing version the
+ * hub made, see CLOSING_FORMATS) and every content hash.
  */
 interface RefState {
-  current: { id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null; hash: string; absent: boolean } | null;
+  current: { id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null; hash: string; closing: boolean } | null;
   maxVersion: number;
   hashes: Set<string>;
 }
@@ -273,14 +278,14 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
   const refs = new Map<string, RefState>();
   for (const item of items) if (item.kind === 'record') refs.set(item.sourceRef, { current: null, maxVersion: 0, hashes: new Set() });
   if (refs.size > 0) {
-    const stored = await client.query<{ id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null; absent: boolean }>(
+    const stored = await client.query<{ id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null; closing: boolean }>(
       VERSIONS, [system, [...refs.keys()]]);
     for (const row of stored.rows) {
       const state = refs.get(row.sourceRef)!;
       const hash = row.hash.toString('hex');
       state.maxVersion = Math.max(state.maxVersion, row.version);
       state.hashes.add(hash);
-      if (row.current) state.current = { id: row.id, pending: null, sourceUpdatedAt: row.sourceUpdatedAt?.getTime() ?? null, hash, absent: row.absent };
+      if (row.current) state.current = { id: row.id, pending: null, sourceUpdatedAt: row.sourceUpdatedAt?.getTime() ?? null, hash, closing: row.closing };
     }
   }
 
@@ -296,8 +301,8 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
     }
     const state = refs.get(item.sourceRef)!;
     const current = state.current;
-    // Content held before is unchanged, unless the record was closed for being missing (it is back) or is being so closed.
-    if (current && (item.hash === current.hash || (!current.absent && !item.absent && state.hashes.has(item.hash)))) {
+    // Content held before is unchanged, unless the hub closed the record (missing, or withdrawn: it is back) or is closing it.
+    if (current && (item.hash === current.hash || (!current.closing && !item.closing && state.hashes.has(item.hash)))) {
       outcomes.push({ outcome: 'unchanged', version: null });
       continue;
     }
@@ -311,7 +316,7 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
     const version: NewVersion = { sourceRef: item.sourceRef, version: ++state.maxVersion, current: !stale, item, id: 0 };
     versions.push(version);
     state.hashes.add(item.hash);
-    if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt, hash: item.hash, absent: item.absent };
+    if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt, hash: item.hash, closing: item.closing };
     outcomes.push({ outcome: stale ? 'stale' : current ? 'superseded' : 'accepted', version: stale ? null : version });
   }
 

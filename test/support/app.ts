@@ -18,7 +18,7 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function createTestHub(config: Partial<AppDeps['config']> = {}): Promise<TestHub> {
+export async function createTestHub(config: Partial<AppDeps['config']> = {}, deps: Pick<AppDeps, 'onAccepted'> = {}): Promise<TestHub> {
   const db = await createTestDatabase();
   const logLines: string[] = [];
   const sink = new Writable({
@@ -31,6 +31,7 @@ export async function createTestHub(config: Partial<AppDeps['config']> = {}): Pr
     config: { bodyLimit: 1024 * 1024, rateLimitPerMinute: 100_000, ...config },
     pool: db.appPool,
     logger: createLogger('info', sink),
+    ...deps,
   });
   await app.ready();
   return {

@@ -2,14 +2,16 @@
  * Push intake: a source system posts one record or a batch, as JSON (objects
  * with the fields of its extract layout) or XML (its own XML layout, or
  * Records/Record with one element per field). The records are stored before
- * the answer (202: matching and linking follow in the pipeline).
+ * the answer (202: matching and linking follow in the pipeline). A source
+ * system that pushes says a record is gone with DELETE (withdraw.ts).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { loadMapping, mapRecord, readAndMap, DEFAULT_MAPPING_FILES, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
+import { loadMapping, mapRecord, parseDateTime, readAndMap, DEFAULT_MAPPING_FILES, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
 import { intakeById, rejectsOf } from '../../intake/queries.js';
+import { resolveRef, withdraw, type PartiesOf } from '../../intake/withdraw.js';
 import { RowId } from '../../../schemas/common.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
@@ -31,8 +33,11 @@ const Intake = Type.Object({
   stale: Type.Integer({ description: 'of the accepted, versions older than the current one, kept as history only' }),
   rejected: Type.Integer(),
   fullExtract: Type.Boolean({ description: 'a file taken in as holding every open record of its system' }),
-  closed: Type.Integer({ description: 'records of the system a full extract lacked, closed by it' }),
-  closingRefused: Type.Union([Type.String(), Type.Null()], { description: 'why a full extract closed nothing (rejects in the file, or more missing than allowed)' }),
+  extractedAt: Type.Union([Type.String(), Type.Null()], { description: 'when the source made a full extract (given, or the intake\'s start); null for other intakes' }),
+  closed: Type.Integer({ description: 'records closed by the intake: those a full extract lacked, or those a source system withdrew (DELETE)' }),
+  closingRefused: Type.Union([Type.String(), Type.Null()], {
+    description: 'why a full extract closed nothing (rejects in the file, made before a full extract already taken, or more missing than allowed)',
+  }),
   error: Type.Union([Type.String(), Type.Null()]),
   startedAt: Type.String(),
   finishedAt: Type.Union([Type.String(), Type.Null()]),
@@ -48,7 +53,27 @@ const Reject = Type.Object({
   receivedAt: Type.String(),
 });
 
+const Withdrawn = Type.Object({
+  intakeId: Type.Integer({ description: 'the intake the withdrawal was taken in as (GET /v1/intakes/{id})' }),
+  form: Type.Union([Type.Literal('row'), Type.Literal('party'), Type.Literal('record')], {
+    description: 'how the reference was read: a row (every party of it), one party of a row, or the record of a system without parties',
+  }),
+  changed: Type.Boolean({ description: 'false when nothing was closed: closed already, or the withdrawal is older than the records' }),
+  closed: Type.Array(Type.String(), { description: 'source references of the records closed by this withdrawal' }),
+  alreadyClosed: Type.Array(Type.String(), { description: 'source references of records named that were closed already' }),
+  stale: Type.Array(Type.String(), { description: 'source references of records the source updated after updatedAt: left open' }),
+});
+
+/** An ISO 8601 date or date-time (read as UTC without an offset), as the mappings read the sources' update times. */
+const isoTime = (description: string) => Type.String({ description, pattern: '^\\d{4}-\\d{2}-\\d{2}([T ]\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:?\\d{2})?)?$' });
+
 const PUSH_XML_RECORDS = { kind: 'xml', recordPath: 'Records/Record' } as const;
+
+function partiesOf(mapping: Mapping): PartiesOf {
+  if (mapping.parties?.columns) return { columns: mapping.parties.columns.length };
+  if (mapping.parties?.each) return { each: true };
+  return null;
+}
 
 async function* fromJson(records: Record<string, unknown>[], mapping: Mapping): AsyncGenerator<MappedItem> {
   for (const [index, fields] of records.entries()) {
@@ -121,6 +146,49 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     const intakeId = await createIntake(pool, source);
     const counts = await ingestItems(pool, intakeId, source, items, opts.onAccepted ? { onAccepted: opts.onAccepted } : {});
     return reply.code(202).send({ intakeId, status: 'accepted', read: counts.read, accepted: counts.accepted, stale: counts.stale, unchanged: counts.unchanged, rejected: counts.rejected });
+  });
+
+  app.delete('/v1/sources/:system/records/:ref', {
+    schema: {
+      tags: ['intake'],
+      summary: 'Withdraw a record: the source system says it is gone',
+      description: 'Closes the record as a full extract lacking it would: a new version, its content as last received marked closed '
+        + '(raw format `withdrawn-by-source`), taken in as an intake; it no longer gives its person a home or household, its history stays, '
+        + 'and pushed again it opens again. Matching and linking follow in the pipeline. `ref` is the system\'s own reference: for a system '
+        + 'whose rows name several parties (revenues, housing), a row\'s (every party of it is closed) or one party\'s, the row\'s reference '
+        + 'and the party\'s position (`CT000901-2`); `party=N` names party N of row `ref` unambiguously. A reference naming both a row and '
+        + 'a party of another row is refused (409). With `updatedAt` older than a record\'s own update time, the record stays open (`stale`). '
+        + 'Withdrawing a closed record changes nothing. An unknown reference is 404.',
+      params: Type.Object({ system: System, ref: Type.String({ minLength: 1, maxLength: 200, description: 'the source system\'s reference of the row or record' }) }),
+      querystring: Type.Object({
+        party: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, description: 'only this party (its position) of row `ref`; for systems with parties' })),
+        updatedAt: Type.Optional(isoTime('when the record went at the source (ISO 8601; UTC without an offset; a + in an offset written %2B): older than the record\'s own update time, the withdrawal is stale and changes nothing')),
+      }),
+      response: { 200: Withdrawn, ...errorResponses },
+    },
+  }, async (request) => {
+    const client = clientOf(request);
+    requireRole(client, ['source-system']);
+    const { system, ref } = request.params;
+    if (!client.systems.includes(system)) throw new HubError('forbidden', `this client may not withdraw records of the ${system} system`);
+    const mapping = await mappingOf(system);
+    const { party, updatedAt: givenAt } = request.query;
+    let updatedAt: string | null = null;
+    if (givenAt !== undefined) {
+      const parsed = parseDateTime(givenAt, ['ISO']);
+      if (!parsed.ok) throw new HubError('bad-request', 'updatedAt is not a date or date-time');
+      updatedAt = parsed.value;
+    }
+    const parties = partiesOf(mapping);
+    if (party !== undefined && !parties) throw new HubError('bad-request', `the records of the ${system} system have no parties: give the record's reference without party`);
+    const target = await resolveRef(pool, system, ref, parties, party);
+    if (!target) throw new HubError('not-found', party !== undefined ? `no party ${party} of ${ref} in the ${system} system` : `no record ${ref} in the ${system} system`);
+    if ('ambiguous' in target) {
+      throw new HubError('conflict', `${ref} is both a row of the ${system} system (its parties ${target.ambiguous.row.join(', ')}) and a party of another row; `
+        + `name one party with the row's reference and party=N`);
+    }
+    const done = await withdraw(pool, { system, ref, ...(party !== undefined ? { party } : {}), updatedAt, requestId: request.id, clientId: client.id }, target, opts.onAccepted);
+    return { intakeId: done.intakeId, form: target.form, changed: done.closed.length > 0, closed: done.closed, alreadyClosed: done.alreadyClosed, stale: done.stale };
   });
 
   app.get('/v1/intakes/:id', {

@@ -79,6 +79,7 @@ const CASES: RouteCase[] = [
   { method: 'GET', route: '/v1/audit/verify', roles: DPO_ADMIN, url: '/v1/audit/verify?limit=10' },
   { method: 'GET', route: '/v1/audit/disclosures', roles: DPO, url: '/v1/audit/disclosures?limit=1' },
   { method: 'POST', route: '/v1/sources/{system}/records', roles: ['source-system'], url: '/v1/sources/revenues/records', payload: { records: [] } },
+  { method: 'DELETE', route: '/v1/sources/{system}/records/{ref}', roles: ['source-system'], url: '/v1/sources/revenues/records/CT999999' },
   { method: 'GET', route: '/v1/intakes/{id}', roles: ['admin', 'steward', 'source-system'], url: '/v1/intakes/999999' },
   { method: 'GET', route: '/v1/sources/{system}/rejects', roles: ['admin', 'steward', 'source-system'], url: '/v1/sources/revenues/rejects' },
   // The client to subscribe is the adviser's, known once the keys are made (beforeAll).
@@ -95,7 +96,7 @@ describe('every /v1 route × every role', () => {
   const keys = new Map<Role, string>();
   beforeAll(async () => {
     hub = await createTestHub();
-    // A source-system client may push to revenues only: the route's system check passes, so the role gate decides.
+    // A source-system client may push to (and withdraw from) revenues only: the route's system check passes, so the role gate decides.
     for (const role of ROLES) keys.set(role, await hub.keyFor(role, 'Matrix Council', role === 'source-system' ? ['revenues'] : []));
     const adviser = (await hub.app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${keys.get('adviser')}` } })).json() as { clientId: number };
     (CASES.find((c) => c.route === '/v1/subscriptions' && c.method === 'POST')!.payload as { clientId: number }).clientId = adviser.clientId;

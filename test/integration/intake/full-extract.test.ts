@@ -2,8 +2,9 @@
  * Full extracts: a file taken in with `full` holds every open record of its
  * system, so the records it lacks are closed (a closing version, history
  * kept), and open again when they come back. Closing is refused, with
- * nothing closed, when the file had rejects or lacks more than the allowed
- * share of the open records.
+ * nothing closed, when the file had rejects, lacks more than the allowed
+ * share of the open records, or was made before a full extract already
+ * taken; records received since the file was made are not its to close.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,10 +29,14 @@ const ROWS: Record<string, string> = {
   third: 'CT000903,MR DAN SAMPLE,,04/04/1990,,,,CTR0009003,9 HIGH STREET,NORTHBY,,,ZZ1 2BD,,,,,LIVE,01/06/2026 10:00:00',
   late: 'CT000904,MS EVE LATER,,05/05/1985,,,,CTR0009004,11 HIGH STREET,NORTHBY,,,ZZ1 2BD,,,,,LIVE,01/06/2026 10:00:00',
   fresh: 'CT000906,MR FRED NEWCOMER,,06/06/1966,,,,CTR0009006,13 HIGH STREET,NORTHBY,,,ZZ1 2BD,,,,,LIVE,01/06/2026 10:00:00',
+  seventh: 'CT000907,MS GINA NEWER,,07/07/1977,,,,CTR0009007,15 HIGH STREET,NORTHBY,,,ZZ1 2BD,,,,,LIVE,01/06/2026 10:00:00',
+  otherMoved: 'CT000902,MS CARA EXAMPLE,,03/03/1980,,,,CTR0009002,7 HIGH STREET,NORTHBY,,,ZZ1 2BD,,,,,LIVE,02/06/2026 10:00:00',
   broken: 'CT000905,"MS BROKEN QUOTE,,01/01/1970,,,,,5 HIGH STREET,,,,ZZ1 2BD,,,,,LIVE,01/06/2026 10:00:00',
 };
 
 interface Version { source_ref: string; version: number; current: boolean; closed: boolean; raw_format: string; involvements: unknown }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('full extracts', () => {
   let db: TestDatabase;
@@ -119,6 +124,56 @@ describe('full extracts', () => {
     expect(taken.closing).toEqual({ closed: 0, refused: null });
     expect((await current()).find((v) => v.source_ref === 'CT000904-1')).toMatchObject({ closed: false });
   });
+
+  it('leaves the records received since the file was made, given the time it was made (the intake\'s start when not)', async () => {
+    const plain = await ingest([ROWS.other!]);
+    expect(await intakeById(db.pool, plain.intakeId)).toMatchObject({ fullExtract: false, extractedAt: null });
+    const now = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!, ROWS.fresh!], full(0.5));
+    const nowIntake = (await intakeById(db.pool, now.intakeId))!;
+    expect(nowIntake.extractedAt).toBe(nowIntake.startedAt);
+
+    const made = new Date();
+    await sleep(20);
+    // A new account pushed after the file was made: the file cannot know it.
+    await ingest([ROWS.seventh!]);
+    const taken = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!, ROWS.fresh!], { full: { maxShare: 0.5, extractedAt: made.toISOString() } });
+    expect(taken.closing).toEqual({ closed: 0, refused: null });
+    expect(await intakeById(db.pool, taken.intakeId)).toMatchObject({ fullExtract: true, extractedAt: made.toISOString(), closed: 0, closingRefused: null });
+    // Made at the same time, lacking 906 too, received before: 906 alone is closed.
+    const lacking = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!], { full: { maxShare: 0.5, extractedAt: made.toISOString() } });
+    expect(lacking.closing).toEqual({ closed: 1, refused: null });
+    const open = await current();
+    expect(open.find((v) => v.source_ref === 'CT000906-1')).toMatchObject({ closed: true, raw_format: 'absent-from-full-extract' });
+    expect(open.find((v) => v.source_ref === 'CT000907-1')).toMatchObject({ closed: false });
+
+    await expect(ingest([ROWS.other!], { full: { maxShare: 0.5, extractedAt: '2099-01-01T00:00:00Z' } })).rejects.toThrow(/cannot have been made at 2099-01-01T00:00:00Z: that is in the future/);
+  });
+
+  it('closes nothing from a file made before a full extract already taken, and still takes its records in', async () => {
+    // Every record received long ago: only the order of the extracts keeps 907 open.
+    await db.pool.query(`UPDATE source_record SET received_at = received_at - interval '1 day' WHERE system = 'revenues'`);
+    const last = (await db.pool.query<{ id: number; made: Date }>(
+      `SELECT id, extracted_at AS made FROM intake WHERE system = 'revenues' AND full_extract AND status = 'done' ORDER BY extracted_at DESC, id DESC LIMIT 1`)).rows[0]!;
+    const before = await current();
+    const older = new Date(last.made.getTime() - 3_600_000).toISOString();
+    const taken = await ingest([ROWS.joint!, ROWS.otherMoved!, ROWS.third!, ROWS.late!], { full: { maxShare: 0.5, extractedAt: older } });
+    expect(taken.counts).toMatchObject({ read: 5, accepted: 1, superseded: 1, unchanged: 4, rejected: 0 });
+    const at = (d: string | Date) => new Date(d).toISOString();
+    expect(taken.closing).toEqual({
+      closed: 0,
+      refused: `the file was made at ${at(older)}, before the full extract of revenues made at ${at(last.made)} and taken in already (intake ${last.id}): `
+        + 'the records it lacks may have opened since; nothing was closed',
+    });
+    expect(await intakeById(db.pool, taken.intakeId)).toMatchObject({ status: 'done', fullExtract: true, closed: 0, closingRefused: taken.closing!.refused });
+    const after = await current();
+    expect(after.find((v) => v.source_ref === 'CT000907-1')).toMatchObject({ closed: false });
+    expect(after.filter((v) => v.source_ref !== 'CT000902-1')).toEqual(before.filter((v) => v.source_ref !== 'CT000902-1'));
+
+    // Made when the last was: not older, so it closes what it lacks.
+    const same = await ingest([ROWS.joint!, ROWS.otherMoved!, ROWS.third!, ROWS.late!], { full: { maxShare: 0.5, extractedAt: last.made.toISOString() } });
+    expect(same.closing).toEqual({ closed: 1, refused: null });
+    expect((await current()).find((v) => v.source_ref === 'CT000907-1')).toMatchObject({ closed: true });
+  });
 });
 
 describe('hub ingest --full', () => {
@@ -163,5 +218,17 @@ describe('hub ingest --full', () => {
     expect(closed.code).toBe(0);
     expect(closed.stdout).toMatch(/full extract: 1 record\(s\) of revenues it lacks closed/);
     expect(await occupants()).toEqual(['ALAN TESTER']);
+
+    // An extract made before the last one taken closes nothing, though it lacks 902; the time is checked.
+    const older = await run('src/cli/main.ts', ['ingest', 'revenues', write('june-again.csv', ROWS.single!), '--full', '--close-max', '50', '--extracted-at', '2026-06-30T02:00:00'], env);
+    expect(older.code).toBe(0);
+    expect(older.stdout).toMatch(/full extract: records it lacks not closed: the file was made at 2026-06-30T02:00:00\.000Z, before the full extract of revenues made at \S+ and taken in already/);
+    expect((await db.pool.query(`SELECT closed FROM source_record WHERE source_ref = 'CT000902-1' AND current`)).rows).toEqual([{ closed: false }]);
+    const notFull = await run('src/cli/main.ts', ['ingest', 'revenues', write('june-again.csv', ROWS.single!), '--extracted-at', '2026-06-30T02:00:00Z'], env);
+    expect(notFull.code).not.toBe(0);
+    expect(notFull.stderr).toMatch(/--extracted-at is for full extracts: give --full too/);
+    const unreadable = await run('src/cli/main.ts', ['ingest', 'revenues', write('june-again.csv', ROWS.single!), '--full', '--extracted-at', '30/06/2026'], env);
+    expect(unreadable.code).not.toBe(0);
+    expect(unreadable.stderr).toMatch(/--extracted-at.*an ISO 8601 date-time/);
   });
 });
