@@ -160,6 +160,7 @@ const bareRoutes: FastifyPluginAsyncTypebox<{ source: CitizenSource; pool: pg.Po
     }
   }, READ_BATCH);
   app.get(`${BARE}:ref`, {
+    config: { roles: 'any' },
     schema: { params: Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: CitizenView, ...errorResponses } },
   }, async (request) => {
     const found = await views.submit(request.params.ref);

@@ -1,5 +1,9 @@
-/** Every /v1 route needs a valid API key; the same 401 for a missing, malformed, unknown or revoked key. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Every /v1 route needs a valid API key; the same 401 for a missing, malformed, unknown or revoked key.
+ * Then the route's role gate (config.roles), before the request is parsed or validated: a role a route
+ * never admits is told 403, never what the route's schema wants.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
 import type pg from 'pg';
 import { ClientCache, ClientChangeListener } from '../../auth/client-cache.js';
@@ -17,6 +21,19 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** Keys checked lately (src/auth/client-cache.ts): its state for /metrics and tests. */
     apiKeyCache: ClientCache;
+  }
+  interface FastifyContextConfig {
+    /**
+     * The roles a /v1 route admits; 'any' for every authenticated client.
+     * Required on every /v1 route, so that one left without it fails at
+     * start instead of being open to every role.
+     */
+    roles?: readonly Role[] | 'any';
+    /**
+     * A refusal is a denial of access to the citizen of the path's :ref,
+     * recorded in the audit trail as this action before the 403.
+     */
+    auditRefusalAs?: string;
   }
 }
 
@@ -45,18 +62,22 @@ export function requireRole(client: AuthenticatedClient, roles: readonly Role[])
   }
 }
 
-/**
- * requireRole for a request about one citizen: a refusal is a denial of
- * access to that person, recorded in the audit trail (as `action`, decision
- * deny) before the 403 is answered.
- */
-export async function requireRoleAudited(
-  pool: pg.Pool, client: AuthenticatedClient, roles: readonly Role[], about: { citizenRef: string; action: string; requestId: string; at: Date },
-): Promise<void> {
-  if (roles.includes(client.role)) return;
-  await withAudit(pool, async () => ({ result: null, entries: [refusedEntry(client, about.requestId, about.at, about.citizenRef, about.action)] }));
-  requireRole(client, roles);
+/** Checks at registration what the gate relies on. */
+function checkRouteConfig(route: RouteOptions): void {
+  const { roles, auditRefusalAs } = route.config ?? {};
+  const name = `${String(route.method)} ${route.url}`;
+  if (!isV1(route.url)) {
+    if (roles !== undefined || auditRefusalAs !== undefined) throw new Error(`${name}: only /v1 routes pass the role gate, so its config.roles would not be checked`);
+    return;
+  }
+  if (roles === undefined || (roles !== 'any' && roles.length === 0)) {
+    throw new Error(`${name}: a /v1 route needs config.roles, the roles it admits ('any' for every authenticated client)`);
+  }
+  if (auditRefusalAs !== undefined && !/\/:ref(\/|$)/.test(route.url)) throw new Error(`${name}: config.auditRefusalAs needs a :ref path parameter`);
 }
+
+/** NUL, which no PostgreSQL text holds, as U+FFFD: the refusal is recorded before the NUL check answers 400 (plugins/nul.ts). */
+const storable = (ref: string): string => ref.replaceAll('\u0000', '\uFFFD');
 
 /**
  * Keys not in the cache, of requests that arrive while lookups run, are
@@ -80,6 +101,24 @@ export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Poo
     });
   }, LOOKUPS);
   app.decorateRequest('client', null);
+  app.addHook('onRoute', checkRouteConfig);
+  // The per-client limit runs as a preHandler, which a refused request never reaches: it is counted here instead.
+  const clientLimit = app.rateLimit();
+
+  const admit = async (request: FastifyRequest, reply: FastifyReply, client: AuthenticatedClient): Promise<void> => {
+    // No roles: a route registered before this plugin, unseen by checkRouteConfig; refused rather than open.
+    const { roles = [], auditRefusalAs } = request.routeOptions.config;
+    if (roles === 'any' || roles.includes(client.role)) return;
+    await clientLimit.call(app, request, reply);
+    if (auditRefusalAs !== undefined) {
+      // The path parameter as sent: the gate runs before it is validated.
+      const { ref } = request.params as { ref: string };
+      const entry = refusedEntry(client, String(request.id), new Date(), storable(ref), auditRefusalAs);
+      await withAudit(opts.pool, async () => ({ result: null, entries: [entry] }));
+    }
+    requireRole(client, roles);
+  };
+
   app.addHook('onRequest', async (request, reply) => {
     if (!isV1(request.routeOptions.url ?? request.url)) return;
     const key = keyFrom(request.headers);
@@ -94,5 +133,7 @@ export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Poo
       throw new HubError('unauthorised', 'A valid API key is required');
     }
     request.client = client;
+    // A /v1 URL no route matches: the not-found handler answers it.
+    if (!request.is404) await admit(request, reply, client);
   });
 }, { name: 'auth', dependencies: ['rate-limit'] });

@@ -55,6 +55,7 @@ type PropertyBody = Static<typeof Property>;
 
 const addresses: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { pool }) => {
   app.get('/v1/addresses', {
+    config: { roles: 'any' },
     schema: {
       tags: ['gazetteer'],
       summary: 'Type-ahead address search for address pickers',
@@ -74,6 +75,7 @@ const addresses: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { po
   });
 
   app.get('/v1/addresses/:uprn', {
+    config: { roles: 'any' },
     schema: {
       tags: ['gazetteer'],
       summary: 'One property: its BLPU, every address, classification, parent and children, cross references',
@@ -110,6 +112,7 @@ const addresses: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { po
   });
 
   app.get('/v1/streets/:usrn', {
+    config: { roles: 'any' },
     schema: {
       tags: ['gazetteer'],
       summary: 'One street with its descriptors and approved addresses',

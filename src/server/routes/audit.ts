@@ -9,7 +9,6 @@ import { Type } from 'typebox';
 import { AuditSealer, disclosures, verifyAudit, VERIFY_STEP, type DisclosureFilters } from '../../audit/store.js';
 import type { CitizenSource } from '../../citizens/source.js';
 import { errorResponses, HubError } from '../errors.js';
-import { clientOf, requireRole } from '../plugins/auth.js';
 
 const Entry = Type.Object({
   seq: Type.Integer(), hash: Type.String(), at: Type.String(), requestId: Type.String(), action: Type.String(),
@@ -46,6 +45,7 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
   }
 
   app.get('/v1/audit/verify', {
+    config: { roles: ['dpo', 'admin'] },
     schema: {
       tags: ['audit'],
       summary: 'Seal what has committed, then check the hash chain of the audit trail; names the first broken or unsealed entry',
@@ -67,13 +67,13 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
       },
     },
   }, async (request) => {
-    requireRole(clientOf(request), ['dpo', 'admin']);
     const { after, chainHash, limit } = request.query;
     if (after > 0 && chainHash === undefined) throw new HubError('bad-request', 'after needs the chainHash of the same next');
     return verifyAudit(pool, { after: after > 0 ? { sealSeq: after, chainHash: chainHash! } : undefined, maxSeals: limit });
   });
 
   app.get('/v1/audit/disclosures', {
+    config: { roles: ['dpo'] },
     schema: {
       tags: ['audit'], summary: 'Disclosures and denials by citizen, organisation, client, purpose and period, oldest first (DPO)',
       description: 'Filters combine (all must hold). `citizen` lists the entries recorded under that reference and under the references '
@@ -94,7 +94,6 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
       response: { 200: Type.Object({ entries: Type.Array(Entry) }), ...errorResponses },
     },
   }, async (request) => {
-    requireRole(clientOf(request), ['dpo']);
     const q = request.query;
     const filters: DisclosureFilters = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
     if (q.citizen !== undefined) {

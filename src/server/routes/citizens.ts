@@ -23,7 +23,7 @@ import { pipelinedPool } from '../../db/transaction.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { RegisterInputCache } from '../../register/input-cache.js';
 import { errorResponses, HubError } from '../errors.js';
-import { clientOf, requireRoleAudited } from '../plugins/auth.js';
+import { clientOf } from '../plugins/auth.js';
 
 export interface CitizenRouteOptions {
   pool: pg.Pool;
@@ -115,7 +115,9 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   const moved = (request: FastifyRequest, ref: string) => (to: string) =>
     request.url.replace(`/v1/citizens/${encodeURIComponent(ref)}`, `/v1/citizens/${encodeURIComponent(to)}`);
 
+  // Citizen reads admit every role: the policy decides what each may see, per purpose and category.
   app.get('/v1/citizens/:ref', {
+    config: { roles: 'any' },
     schema: {
       tags: ['citizens'], summary: 'The citizen view: golden record, linked records, entitlements, household — as far as the purpose allows',
       params: Type.Object({ ref: Ref }), headers: PurposeHeaders,
@@ -127,6 +129,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   });
 
   app.get('/v1/citizens', {
+    config: { roles: 'any' },
     schema: {
       tags: ['citizens'], summary: 'Find citizens, best match first (phone alone: call pop-up); people the caller may not see are neither listed nor counted',
       headers: PurposeHeaders,
@@ -156,6 +159,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   });
 
   app.get('/v1/properties/:uprn/occupants', {
+    config: { roles: 'any' },
     schema: {
       tags: ['citizens'], summary: 'The citizens living at a property, as far as the purpose allows',
       params: Type.Object({ uprn: UprnText }), headers: PurposeHeaders,
@@ -176,6 +180,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   };
 
   app.get('/v1/citizens/:ref/access-explanation', {
+    config: { roles: ['dpo'], auditRefusalAs: 'citizen.access-explanation' },
     schema: {
       tags: ['citizens', 'register'], summary: 'Which categories an organisation may see of this citizen for a purpose, and why (DPO)',
       params: Type.Object({ ref: Ref }),
@@ -188,7 +193,6 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     },
   }, async (request, reply) => {
     const { ref } = request.params;
-    await requireRoleAudited(opts.pool, clientOf(request), ['dpo'], { citizenRef: ref, action: 'citizen.access-explanation', requestId: String(request.id), at: ctx.clock() });
     const { org, purpose, role } = request.query;
     if (!options.purposes.includes(purpose)) throw new HubError('purpose-required', `purpose is not a known purpose; use one of: ${options.purposes.join(', ')}`);
     const found = await held(ref);
@@ -207,6 +211,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   });
 
   app.get('/v1/citizens/:ref/subject-access', {
+    config: { roles: ['dpo'], auditRefusalAs: 'citizen.subject-access' },
     schema: {
       tags: ['citizens'], summary: 'Everything held about the person: sources as received, matching decisions, consents, restrictions, disclosure log (DPO)',
       description: 'Matching decisions: address matches (per source record) and the link history: links, unlinks, merges, splits, and stewards\' '
@@ -217,7 +222,6 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   }, async (request, reply) => {
     const client = clientOf(request);
     const { ref } = request.params;
-    await requireRoleAudited(opts.pool, client, ['dpo'], { citizenRef: ref, action: 'citizen.subject-access', requestId: String(request.id), at: ctx.clock() });
     const found = await held(ref);
     if ('redirectTo' in found) return reply.code(308).header('location', moved(request, ref)(found.redirectTo)).send();
     return subjectAccess(opts.pool, opts.source, client, ref, found.view, String(request.id), ctx.clock()) as never;

@@ -7,6 +7,7 @@ import { clientOf } from '../plugins/auth.js';
 
 const me: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/v1/me', {
+    config: { roles: 'any' },
     schema: {
       tags: ['clients'],
       summary: 'The API client this key belongs to',

@@ -16,7 +16,7 @@ import { isValidCitizenRef } from '../../linkage/reference.js';
 import { personReviewQueue } from '../../linkage/review.js';
 import { decisionEntries, reviewReadEntries, type StewardCaller } from '../../linkage/steward-audit.js';
 import { errorResponses, HubError } from '../errors.js';
-import { clientOf, requireRole, requireRoleAudited } from '../plugins/auth.js';
+import { clientOf } from '../plugins/auth.js';
 
 const CitizenRef = Type.String({ pattern: '^C[0-9]{10}$', description: "citizen reference: 'C', nine digits and a check digit" });
 const System = Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$' });
@@ -86,6 +86,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
   const ROLES = ['steward', 'admin'] as const;
 
   app.get('/v1/review/people', {
+    config: { roles: ROLES },
     schema: {
       tags: ['person linkage'],
       summary: 'Uncertain person matches waiting for a steward, oldest first: both records side by side, per-field weights, the model decision',
@@ -93,7 +94,6 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
       response: { 200: Type.Object({ items: Type.Array(ReviewItem) }), ...errorResponses },
     },
   }, async (request) => {
-    requireRole(clientOf(request), ROLES);
     const caller = callerOf(request);
     const items = await withAudit(opts.pool, async (db) => {
       const page = await personReviewQueue(db, request.query.after, request.query.limit);
@@ -103,6 +103,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
   });
 
   app.post('/v1/review/people/:id', {
+    config: { roles: ROLES },
     schema: {
       tags: ['person linkage'],
       summary: "A steward's decision: link the record to the candidate citizen, or they are not the same person. Overrides the model from then on.",
@@ -112,7 +113,6 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
     },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, ROLES);
     const { decision } = request.body;
     const reason = request.body.reason ?? `review decision: ${decision}`;
     const caller = callerOf(request);
@@ -124,6 +124,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
   });
 
   app.post('/v1/citizens/:ref/links', {
+    config: { roles: ROLES, auditRefusalAs: 'linkage.link' },
     schema: {
       tags: ['person linkage'],
       summary: 'Link a source record to a citizen by hand (a merged reference links to its survivor)',
@@ -133,7 +134,6 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
     },
   }, async (request) => {
     const caller = callerOf(request);
-    await requireRoleAudited(opts.pool, caller.client, ROLES, { citizenRef: request.params.ref, action: 'linkage.link', requestId: caller.requestId, at: caller.at });
     const { system, sourceRef } = request.body;
     const reason = request.body.reason ?? 'manual link';
     const result = await steward(() => manualLink(ctx, checked(request.params.ref), system, sourceRef, { clientId: caller.client.id, reason },
@@ -142,6 +142,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
   });
 
   app.delete('/v1/citizens/:ref/links/:system/:sourceRef', {
+    config: { roles: ROLES, auditRefusalAs: 'linkage.unlink' },
     schema: {
       tags: ['person linkage'],
       summary: 'Unlink a source record from a citizen by hand: the record starts an account of its own and is never linked back by the model',
@@ -152,7 +153,6 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
   }, async (request) => {
     const caller = callerOf(request);
     const { ref, system, sourceRef } = request.params;
-    await requireRoleAudited(opts.pool, caller.client, ROLES, { citizenRef: ref, action: 'linkage.unlink', requestId: caller.requestId, at: caller.at });
     const reason = request.query.reason ?? 'manual unlink';
     const result = await steward(() => manualUnlink(ctx, checked(ref), system, sourceRef, { clientId: caller.client.id, reason },
       auditedAs(caller, 'linkage.unlink', system, sourceRef, reason)));

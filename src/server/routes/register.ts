@@ -23,7 +23,7 @@ import {
 } from '../../register/citizen-records.js';
 import { RegisterError } from '../../register/errors.js';
 import { errorResponses, HubError } from '../errors.js';
-import { clientOf, requireRole, requireRoleAudited } from '../plugins/auth.js';
+import { clientOf } from '../plugins/auth.js';
 
 export interface RegisterRouteOptions {
   pool: pg.Pool;
@@ -80,6 +80,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   const ownRefs = async (ref: string): Promise<string[]> => [ref, ...(source.mergedInto ? await source.mergedInto(ref) : [])];
 
   app.post('/v1/register/organisations', {
+    config: { roles: WRITERS },
     schema: {
       tags: ['register'], summary: 'Add an organisation (a council service or a partner)',
       body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 200 }), kind: Type.Enum(ORG_KINDS) }, { additionalProperties: false }),
@@ -87,7 +88,6 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     },
   }, async (request, reply) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     const org = await change(request, client, async (db) => {
       const { rows } = await db.query<{ id: number; name: string; kind: (typeof ORG_KINDS)[number] }>(
         'INSERT INTO organisation (name, kind) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING RETURNING id, name, kind', [request.body.name, request.body.kind],
@@ -99,18 +99,18 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.get('/v1/register/organisations', {
+    config: { roles: READERS },
     schema: { tags: ['register'], summary: 'Organisations', response: { 200: Type.Object({ organisations: Type.Array(Organisation) }), ...errorResponses } },
-  }, async (request) => {
-    requireRole(clientOf(request), READERS);
+  }, async () => {
     const { rows } = await pool.query('SELECT id, name, kind FROM organisation ORDER BY id');
     return { organisations: rows };
   });
 
   app.post('/v1/register/agreements', {
+    config: { roles: WRITERS },
     schema: { tags: ['register'], summary: 'Register a sharing agreement (version 1)', body: SharingAgreementCreate, response: { 201: SharingAgreement, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     knownPurposes(request.body.purposes);
     const created = await change(request, client, async (db) => {
       const agreement = await createAgreement(db, request.body, client.id);
@@ -120,36 +120,36 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.get('/v1/register/agreements', {
+    config: { roles: READERS },
     schema: {
       tags: ['register'], summary: 'Current versions of sharing agreements',
       querystring: Type.Object({ org: Type.Optional(Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus) }),
       response: { 200: Type.Object({ agreements: Type.Array(SharingAgreement) }), ...errorResponses },
     },
   }, async (request) => {
-    requireRole(clientOf(request), READERS);
     return { agreements: await listAgreements(pool, request.query) };
   });
 
   app.get('/v1/register/agreements/:id', {
+    config: { roles: READERS },
     schema: {
       tags: ['register'], summary: 'One agreement: the current version, or the version asked for',
       params: Type.Object({ id: AgreementId }), querystring: Type.Object({ version: Type.Optional(AgreementVersion) }),
       response: { 200: SharingAgreement, ...errorResponses },
     },
   }, async (request) => {
-    requireRole(clientOf(request), READERS);
     const agreement = await agreementById(pool, request.params.id, request.query.version);
     if (!agreement) throw new HubError('not-found', `no agreement ${request.params.id}${request.query.version ? ` version ${request.query.version}` : ''}`);
     return agreement;
   });
 
   app.get('/v1/register/agreements/:id/versions', {
+    config: { roles: READERS },
     schema: {
       tags: ['register'], summary: 'Every version of one agreement, oldest first',
       params: Type.Object({ id: AgreementId }), response: { 200: Type.Object({ versions: Type.Array(SharingAgreement) }), ...errorResponses },
     },
   }, async (request) => {
-    requireRole(clientOf(request), READERS);
     const versions = await agreementVersions(pool, request.params.id);
     if (!versions.length) throw new HubError('not-found', `no agreement ${request.params.id}`);
     return { versions };
@@ -157,7 +157,6 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   const newVersion = (action: string) => async (request: FastifyRequest<{ Params: { id: string }; Body: SharingAgreementUpdate }>) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     knownPurposes(request.body.purposes ?? []);
     return change(request, client, async (db) => {
       const { before, after } = await updateAgreement(db, request.params.id, request.body, client.id);
@@ -166,6 +165,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   };
 
   app.put('/v1/register/agreements/:id', {
+    config: { roles: WRITERS },
     schema: {
       tags: ['register'], summary: 'Change an agreement: writes a new version; `version` must be the current one (409 otherwise)',
       params: Type.Object({ id: AgreementId }), body: SharingAgreementUpdate, response: { 200: SharingAgreement, ...errorResponses },
@@ -173,6 +173,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   }, newVersion('register.agreement.update'));
 
   app.post('/v1/register/agreements/:id/status', {
+    config: { roles: WRITERS },
     schema: {
       tags: ['register'], summary: 'Activate, suspend or end an agreement (a new version with the new status)',
       params: Type.Object({ id: AgreementId }),
@@ -184,10 +185,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   // Per citizen: consents, objections, restrictions.
 
   app.post('/v1/citizens/:ref/consents', {
+    config: { roles: WRITERS },
     schema: { tags: ['register'], summary: "Record a citizen's consent", params: CitizenRef, body: ConsentBody, response: { 201: Consent, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     knownPurposes([request.body.purpose]);
     const redirect = await redirectFor(request.params.ref, request.url);
     if (redirect) return reply.code(308).header('location', redirect).send();
@@ -199,10 +200,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.put('/v1/citizens/:ref/consents/:id', {
+    config: { roles: WRITERS },
     schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier, not cleared or moved later (409)', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     return change(request, client, async (db) => {
       const { before, after } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, request.body);
       return { result: after, change: { action: 'register.consent.update', citizenRef: after.citizenRef, consentId: after.id, before, after } };
@@ -210,10 +211,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.post('/v1/citizens/:ref/consents/:id/withdraw', {
+    config: { roles: WRITERS },
     schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Consent, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     const at = request.body?.at ?? clock().toISOString();
     return change(request, client, async (db) => {
       const { before, after } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, { withdrawnAt: at });
@@ -222,10 +223,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.post('/v1/citizens/:ref/objections', {
+    config: { roles: WRITERS },
     schema: { tags: ['register'], summary: "Record a citizen's objection (Art. 21)", params: CitizenRef, body: ObjectionBody, response: { 201: Objection, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     knownPurposes([request.body.purpose]);
     const redirect = await redirectFor(request.params.ref, request.url);
     if (redirect) return reply.code(308).header('location', redirect).send();
@@ -237,10 +238,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.post('/v1/citizens/:ref/objections/:id/withdraw', {
+    config: { roles: WRITERS },
     schema: { tags: ['register'], summary: 'Withdraw an objection. Withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Objection, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     const at = request.body?.at ?? clock().toISOString();
     return change(request, client, async (db) => {
       const { before, after } = await withdrawObjection(db, await ownRefs(request.params.ref), request.params.id, at);
@@ -249,10 +250,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.post('/v1/citizens/:ref/restrictions', {
+    config: { roles: WRITERS },
     schema: { tags: ['register'], summary: 'Record a restriction of processing (Art. 18): nothing is disclosed while it is in force', params: CitizenRef, body: RestrictionBody, response: { 201: Restriction, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     const redirect = await redirectFor(request.params.ref, request.url);
     if (redirect) return reply.code(308).header('location', redirect).send();
     const restriction = await change(request, client, async (db) => {
@@ -263,10 +264,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.put('/v1/citizens/:ref/restrictions/:id', {
+    config: { roles: WRITERS },
     schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier, not cleared or moved later (409)', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     return change(request, client, async (db) => {
       const { before, after } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, request.body);
       return { result: after, change: { action: 'register.restriction.update', citizenRef: after.citizenRef, before, after } };
@@ -274,10 +275,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.post('/v1/citizens/:ref/restrictions/:id/lift', {
+    config: { roles: WRITERS },
     schema: { tags: ['register'], summary: 'Lift a restriction of processing. Lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Restriction, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, WRITERS);
     const at = request.body?.at ?? clock().toISOString();
     return change(request, client, async (db) => {
       const { before, after } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, { liftedAt: at });
@@ -293,11 +294,11 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
   for (const [kind, load] of [['consents', consentsOf], ['objections', objectionsOf], ['restrictions', restrictionsOf]] as const) {
     app.get(`/v1/citizens/:ref/${kind}`, {
+      config: { roles: READERS, auditRefusalAs: `register.${kind}.read` },
       schema: { tags: ['register'], summary: `A citizen's ${kind}, withdrawn and lifted ones included`, params: CitizenRef, response: { 200: Type.Pick(RegisterOf, ['citizenRef', kind]), ...errorResponses } },
     }, async (request) => {
       const client = clientOf(request);
       const { ref } = request.params as { ref: string };
-      await requireRoleAudited(pool, client, READERS, { citizenRef: ref, action: `register.${kind}.read`, requestId: String(request.id), at: clock() });
       // Records kept against references merged into this one count for its reads, so they are listed too (each names its reference).
       const refs = await ownRefs(ref);
       return withAudit(pool, async (db) => ({

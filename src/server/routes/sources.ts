@@ -14,7 +14,7 @@ import { intakeById, rejectsOf } from '../../intake/queries.js';
 import { resolveRef, withdraw, type PartiesOf } from '../../intake/withdraw.js';
 import { RowId } from '../../../schemas/common.js';
 import { errorResponses, HubError } from '../errors.js';
-import { clientOf, requireRole } from '../plugins/auth.js';
+import { clientOf } from '../plugins/auth.js';
 
 const System = Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$' });
 const Fields = Type.Record(Type.String(), Type.Unknown(), { description: 'one record with the fields of the system\'s extract layout' });
@@ -108,7 +108,7 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
 
   app.post('/v1/sources/:system/records', {
     // A record holding NUL is rejected by the mapping, and the rest of the batch taken in (see mapRecord).
-    config: { nulCheckedByRoute: true },
+    config: { roles: ['source-system'], nulCheckedByRoute: true },
     schema: {
       tags: ['intake'],
       summary: 'Push one record or a batch from a source system',
@@ -125,7 +125,6 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     },
   }, async (request, reply) => {
     const client = clientOf(request);
-    requireRole(client, ['source-system']);
     const { system } = request.params;
     if (!client.systems.includes(system)) throw new HubError('forbidden', `this client may not push to the ${system} system`);
     const mapping = await mappingOf(system);
@@ -149,6 +148,7 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
   });
 
   app.delete('/v1/sources/:system/records/:ref', {
+    config: { roles: ['source-system'] },
     schema: {
       tags: ['intake'],
       summary: 'Withdraw a record: the source system says it is gone',
@@ -168,7 +168,6 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, ['source-system']);
     const { system, ref } = request.params;
     if (!client.systems.includes(system)) throw new HubError('forbidden', `this client may not withdraw records of the ${system} system`);
     const mapping = await mappingOf(system);
@@ -192,6 +191,7 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
   });
 
   app.get('/v1/intakes/:id', {
+    config: { roles: ['admin', 'steward', 'source-system'] },
     schema: {
       tags: ['intake'],
       summary: 'Progress and counts of one intake (file or push)',
@@ -200,13 +200,13 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, ['admin', 'steward', 'source-system']);
     const intake = await intakeById(pool, request.params.id);
     if (!intake || (client.role === 'source-system' && !client.systems.includes(intake.system))) throw new HubError('not-found', `no intake ${request.params.id}`);
     return intake;
   });
 
   app.get('/v1/sources/:system/rejects', {
+    config: { roles: ['admin', 'steward', 'source-system'] },
     schema: {
       tags: ['intake'],
       summary: 'Records of a source system that could not be read or mapped, with position and reason',
@@ -220,7 +220,6 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, ['admin', 'steward', 'source-system']);
     const { system } = request.params;
     if (client.role === 'source-system' && !client.systems.includes(system)) throw new HubError('forbidden', `this client may not read the ${system} system`);
     const { intake, after, limit } = request.query;

@@ -80,13 +80,13 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
   };
 
   app.post('/v1/subscriptions', {
+    config: { roles: DECIDERS },
     schema: {
       tags: ['subscriptions'], summary: 'Subscribe a client to citizen changes (webhook); the signing secret is in this answer only',
       body: SubscriptionCreate, response: { 201: SubscriptionWithSecret, ...errorResponses },
     },
   }, async (request, reply) => {
     const client = clientOf(request);
-    requireRole(client, DECIDERS);
     checkPurpose(request.body.purpose);
     checkUrl(request.body.url);
     const subscriber = await liveClient(pool, request.body.clientId);
@@ -100,33 +100,33 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
   });
 
   app.get('/v1/subscriptions', {
+    config: { roles: MANAGERS },
     schema: {
       tags: ['subscriptions'], summary: 'Subscriptions, with their deliveries so far (never their secrets)',
       querystring: Type.Object({ org: Type.Optional(RowId), active: Type.Optional(Type.Boolean()) }),
       response: { 200: Type.Object({ subscriptions: Type.Array(Subscription) }), ...errorResponses },
     },
   }, async (request) => {
-    requireRole(clientOf(request), MANAGERS);
     return { subscriptions: await listSubscriptions(pool, request.query) };
   });
 
   app.get('/v1/subscriptions/:id', {
+    config: { roles: MANAGERS },
     schema: { tags: ['subscriptions'], summary: 'One subscription', params: Id, response: { 200: Subscription, ...errorResponses } },
   }, async (request) => {
-    requireRole(clientOf(request), MANAGERS);
     const found = await subscriptionById(pool, request.params.id);
     if (!found) throw new HubError('not-found', `no subscription ${request.params.id}`);
     return found;
   });
 
   app.patch('/v1/subscriptions/:id', {
+    config: { roles: MANAGERS },
     schema: {
       tags: ['subscriptions'], summary: 'Change the purpose, URL, event types or description, or (de)activate; deactivating cancels deliveries not yet made',
       params: Id, body: SubscriptionUpdate, response: { 200: Subscription, ...errorResponses },
     },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, MANAGERS);
     // Anything that could send data somewhere new, or more of it, is the DPO's.
     const { url, purpose, eventTypes, active } = request.body;
     if (url !== undefined || purpose !== undefined || eventTypes !== undefined || active === true) requireRole(client, DECIDERS);
@@ -145,13 +145,13 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
   });
 
   app.delete('/v1/subscriptions/:id', {
+    config: { roles: MANAGERS },
     schema: {
       tags: ['subscriptions'], summary: 'End a subscription: no further events, deliveries not yet made are cancelled; its history stays',
       params: Id, response: { 204: Type.Null(), ...errorResponses },
     },
   }, async (request, reply) => {
     const client = clientOf(request);
-    requireRole(client, MANAGERS);
     await change(request, client, async (db) => {
       const changed = await updateSubscription(db, request.params.id, { active: false });
       if (!changed) throw new HubError('not-found', `no subscription ${request.params.id}`);
@@ -161,13 +161,13 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
   });
 
   app.post('/v1/subscriptions/:id/secret', {
+    config: { roles: MANAGERS },
     schema: {
       tags: ['subscriptions'], summary: 'Replace the signing secret; the new one is in this answer only and signs every delivery from now on',
       params: Id, response: { 200: SubscriptionWithSecret, ...errorResponses },
     },
   }, async (request) => {
     const client = clientOf(request);
-    requireRole(client, MANAGERS);
     return change(request, client, async (db) => {
       const replaced = await replaceSecret(db, request.params.id);
       if (!replaced) throw new HubError('not-found', `no subscription ${request.params.id}`);

@@ -191,6 +191,15 @@ describe('rate limits', () => {
     expect((await call(b)).statusCode).toBe(200);
   });
 
+  it('count the requests a route refuses for the client\'s role, and record no denial past the limit', async () => {
+    const key = await hub.keyFor('adviser');
+    const call = () => hub.app.inject({ url: '/v1/citizens/C1/subject-access', headers: { authorization: `Bearer ${key}` } });
+    for (let i = 0; i < 3; i++) expectProblem(await call(), 403, 'forbidden');
+    expectProblem(await call(), 429, 'rate-limited');
+    const { rows } = await hub.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE action = 'citizen.subject-access' AND decision = 'deny'");
+    expect(rows[0]!.n).toBe(3);
+  });
+
   it('limit requests that fail authentication per address, before their keys are looked up', async () => {
     const guess = (remoteAddress: string, i: number) => hub.app.inject({
       url: '/v1/me', remoteAddress, headers: { authorization: `Bearer chub_${i.toString(16).padStart(16, '0')}_${'A'.repeat(43)}` },
