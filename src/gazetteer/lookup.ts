@@ -113,9 +113,12 @@ async function fuzzyGroups(pool: pg.Pool, words: string[]): Promise<string[][] |
  * Ranked type-ahead: every typed word must begin a word of the address
  * (current addresses first, then street order); when that finds too few,
  * misspelt words are replaced by similar words of the gazetteer and those
- * addresses fill up the list. One entry per UPRN, the best of its addresses.
+ * addresses fill up the list. One entry per UPRN, the best of its addresses
+ * (or its address in `language`, when that matched too).
  */
-export async function searchAddresses(pool: pg.Pool, query: { q?: string | undefined; postcode?: string | undefined; limit: number }): Promise<AddressRow[]> {
+export async function searchAddresses(
+  pool: pg.Pool, query: { q?: string | undefined; postcode?: string | undefined; limit: number; language?: string | undefined },
+): Promise<AddressRow[]> {
   const postcodeKey = query.postcode ? query.postcode.toUpperCase().replace(/[^A-Z0-9]/g, '') || null : null;
   const words = query.q ? wordsOf(query.q) : [];
   const fetch = query.limit * 3;
@@ -136,15 +139,27 @@ export async function searchAddresses(pool: pg.Pool, query: { q?: string | undef
   } else {
     rows = [];
   }
-  const seen = new Set<number>();
-  const out: AddressRow[] = [];
+  return onePerProperty(rows, query.limit, query.language ?? null);
+}
+
+/**
+ * The first `limit` properties of the ranked rows, each once, at the place of
+ * its best row: as that row, or, given a language, as the property's address
+ * in that language when one matched (a Welsh council's picker showing its
+ * callers' language, whichever language's words they typed).
+ */
+function onePerProperty(rows: AddressRow[], limit: number, language: string | null): AddressRow[] {
+  const best = new Map<number, AddressRow>();
   for (const row of rows) {
-    if (seen.has(row.uprn)) continue;
-    seen.add(row.uprn);
-    out.push(row);
-    if (out.length === query.limit) break;
+    const held = best.get(row.uprn);
+    if (!held) {
+      if (best.size === limit) continue;
+      best.set(row.uprn, row);
+    } else if (language !== null && held.language !== language && row.language === language && row.current === held.current) {
+      best.set(row.uprn, row);
+    }
   }
-  return out;
+  return [...best.values()];
 }
 
 function distinctUprns(rows: AddressRow[]): number {

@@ -63,14 +63,18 @@ const addresses: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { po
       querystring: Type.Object({
         q: Type.Optional(Type.String({ maxLength: 200 })),
         postcode: Type.Optional(Type.String({ maxLength: 10, description: 'a full or partial postcode' })),
+        language: Type.Optional(Type.String({
+          pattern: '^[A-Z]{3}$',
+          description: 'BS 7666 language code (ENG, CYM, ...): a property that has a matching address in this language is given as that one (a Welsh council\'s picker in its caller\'s language)',
+        })),
         limit: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
       }),
       response: { 200: Type.Object({ results: Type.Array(Address) }), ...errorResponses },
     },
   }, async (request) => {
-    const { q, postcode, limit } = request.query;
+    const { q, postcode, limit, language } = request.query;
     if (!q?.trim() && !postcode?.trim()) throw new HubError('bad-request', 'give q (address text), postcode, or both');
-    const rows = await searchAddresses(pool, { q, postcode, limit });
+    const rows = await searchAddresses(pool, { q, postcode, limit, language });
     return { results: rows.map(presentAddress) };
   });
 

@@ -60,6 +60,17 @@ describe('the language of an address', () => {
     expect((await get('/v1/addresses/100011')).parent).toMatchObject({ uprn: 100010, language: 'ENG' });
   });
 
+  it('gives a property in the language asked for, when an address in it matched', async () => {
+    const inPostcode = async (query: string) =>
+      ((await get(`/v1/addresses?postcode=ZZ1+1AD${query}&limit=20`)).results as Answer[]).filter((a) => a.uprn === 100005).map((a) => a.language);
+    expect(await inPostcode('&language=ENG')).toEqual(['ENG']);
+    expect(await inPostcode('&language=CYM')).toEqual(['CYM']);
+    expect((await inPostcode('')).length).toBe(1);
+    // Only the Welsh address has the words typed: it is the answer in any language.
+    expect((await get('/v1/addresses?q=2+ffordd+felin&language=ENG')).results[0]).toMatchObject({ uprn: 100005, language: 'CYM' });
+    expect((await hub.app.inject({ url: '/v1/addresses?postcode=ZZ1&language=welsh', headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(400);
+  });
+
   it('documents the language in the OpenAPI description of an address', async () => {
     const doc = (await hub.app.inject('/docs/json')).json();
     const search = doc.paths['/v1/addresses'].get.responses['200'].content['application/json'].schema;
