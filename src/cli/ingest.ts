@@ -34,11 +34,11 @@ export function ingestCommand(): Command {
     .option('--wait', 'run the pipeline (address matching, linking) for the records here and wait for it, instead of queueing it for the hub')
     .option('--full', 'the file is a full extract, holding every open record of the system: records it lacks are closed')
     .option('--close-max <percent>', 'with --full, the largest share of the system\'s open records one extract may close; more closes nothing', percentOption, 10)
-    .option('--extracted-at <time>', 'with --full, when the source made the file (ISO 8601; default: now): records received since are not closed, '
+    .option('--extracted-at <time>', 'when the source made the file (ISO 8601; default: now): records without an update time of their own are ordered by it '
+      + '(a record from an older file than its current version\'s is kept as history only); with --full, records received since are not closed, '
       + 'and a file made before a full extract of the system already taken closes nothing', timeOption)
     .option('--no-progress', 'no progress bar')
     .action(action(async (system: string, file: string, opts: { mapping?: string; progress: boolean; wait?: boolean; full?: boolean; closeMax: number; extractedAt?: string }) => {
-      if (opts.extractedAt !== undefined && !opts.full) throw new Error('--extracted-at is for full extracts: give --full too');
       const size = (await stat(file)).size;
       await withDatabase(async (db, config) => {
         const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
@@ -52,7 +52,8 @@ export function ingestCommand(): Command {
         bar?.start(size, 0, { read: 0, rate: 0 });
         const { intakeId, counts, closing } = await ingestFile(db.pool, system, file, {
           ...(opts.mapping ? { mapping: opts.mapping } : {}),
-          ...(opts.full ? { full: { maxShare: opts.closeMax / 100, ...(opts.extractedAt !== undefined ? { extractedAt: opts.extractedAt } : {}) } } : {}),
+          ...(opts.full ? { full: { maxShare: opts.closeMax / 100 } } : {}),
+          ...(opts.extractedAt !== undefined ? { extractedAt: opts.extractedAt } : {}),
           onAccepted: async (ids, db) => {
             if (queue) await startPipeline(queue.boss, ids, db);
             else accepted.push(...ids);

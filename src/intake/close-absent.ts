@@ -20,15 +20,15 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { storeClosingVersions } from './closing.js';
 import { ABSENT_FORMAT, copyText, type Counts } from './store.js';
 
+/**
+ * A full extract's closing. When the source made the file is the intake's
+ * source time (`extractedAt` of ingestFile: intake.extracted_at): records
+ * received since are not closed, and closing is refused when a full extract
+ * of the system made later has been taken already.
+ */
 export interface FullExtract {
   /** The largest share (0 to 1) of the system's open records one extract may close; more refuses closing. */
   maxShare: number;
-  /**
-   * When the source made the file (ISO 8601); the intake's start when not
-   * given. Records received since are not closed, and closing is refused
-   * when a full extract of the system made later has been taken already.
-   */
-  extractedAt?: string;
 }
 
 export interface Closing {
@@ -46,8 +46,8 @@ export interface ClosingIntake {
 const PRESENT = 'CREATE TEMPORARY TABLE intake_present (source_ref text NOT NULL) ON COMMIT DROP';
 const COPY_PRESENT = 'COPY intake_present (source_ref) FROM STDIN';
 const OPEN = 'SELECT count(*)::int AS n FROM source_record WHERE system = $1 AND current AND NOT closed';
-/** When the file was made (set for every full extract, see createIntake; the start for one taken before it was kept). */
-const MADE = 'coalesce(i.extracted_at, i.started_at)';
+/** When the file was made: the intake's source time (set for every intake, see createIntake and migration 040). */
+const MADE = 'i.extracted_at';
 // A version received since the file was made came after it (a push, another intake): not the file's to judge.
 const ABSENT = `
   SELECT s.source_ref AS "sourceRef"

@@ -44,6 +44,13 @@ export interface IngestFileOptions {
   worker?: boolean;
   /** The file is a full extract: records of the system it lacks are closed (see close-absent.ts). */
   full?: FullExtract;
+  /**
+   * When the source made the file (ISO 8601), not in the future: the
+   * intake's source time, which orders the versions of records without an
+   * update time of their own (see storePrepared), and a full extract's time
+   * of making (see close-absent.ts). The intake's start when not given.
+   */
+  extractedAt?: string;
 }
 
 /** What the file's reading needs, as plain data for a worker thread. */
@@ -169,7 +176,7 @@ export async function ingestFile(
   const mappingFile = mappingFileFor(system, options.mapping);
   const mapping = await loadMapping(mappingFile);
   const fileName = path.basename(file);
-  const extractedAt = options.full?.extractedAt;
+  const { extractedAt } = options;
   if (extractedAt !== undefined && !(Date.parse(extractedAt) <= Date.now())) {
     throw new Error(`the extract cannot have been made at ${extractedAt}: that is ${Number.isNaN(Date.parse(extractedAt)) ? 'not a date-time' : 'in the future'}`);
   }

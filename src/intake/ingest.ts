@@ -20,7 +20,12 @@ export interface IntakeSource {
   rawFormat: string;
   /** The file holds every open record of the system (see close-absent.ts). */
   fullExtract?: boolean;
-  /** With fullExtract: when the source made the file (ISO 8601); the intake's start when not given, never later. */
+  /**
+   * The intake's source time: when the source made the file (ISO 8601); the
+   * intake's start when not given (always so for a push), never later.
+   * Versions without an update time of their own are ordered by it (see
+   * storePrepared).
+   */
   extractedAt?: string;
 }
 
@@ -39,11 +44,11 @@ export interface IngestOptions {
 export const INTAKE_LOCK_CLASS = 0x494e54;
 
 // The lock is taken in the statement that creates the intake, so that it is never visible as running without its owner.
-// A full extract's time of making is never after its start (a clock ahead of the database's): the file was read from then.
+// The source time is never after the start (a clock ahead of the database's): the file was read from then.
 const CREATE = `
   WITH created AS (
     INSERT INTO intake (system, channel, file_name, request_id, client_id, full_extract, extracted_at)
-    VALUES ($1, $2, $3, $4, $5, $6, CASE WHEN $6 THEN least(coalesce($7::timestamptz, now()), now()) END) RETURNING id)
+    VALUES ($1, $2, $3, $4, $5, $6, least(coalesce($7::timestamptz, now()), now())) RETURNING id)
   SELECT id, pg_advisory_lock(${INTAKE_LOCK_CLASS}, id::int) FROM created`;
 const CLAIM = `SELECT pg_advisory_lock(${INTAKE_LOCK_CLASS}, $1::int)`;
 const UNLOCK = `SELECT pg_advisory_unlock(${INTAKE_LOCK_CLASS}, $1::int)`;

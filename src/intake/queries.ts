@@ -15,8 +15,8 @@ export interface IntakeRow {
   stale: number;
   rejected: number;
   fullExtract: boolean;
-  /** A full extract's time of making. */
-  extractedAt: string | null;
+  /** The intake's source time: when the source made the file (given, or the intake's start), or the push was received. */
+  extractedAt: string;
   closed: number;
   closingRefused: string | null;
   error: string | null;

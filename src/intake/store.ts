@@ -2,12 +2,16 @@
  * Stores mapped source records and rejects. Idempotent: the same content
  * for the same (system, source reference) is one record, whenever it comes
  * again; changed content becomes a new current version and the old one is
- * kept as history; a version older than the current one (by the source's own
- * update time), or without an update time when the current one has one, is
- * kept as history without displacing the current one. A record the hub closed
- * (missing from a full extract, see close-absent.ts, or withdrawn by its
- * source, see withdraw.ts) opens again when it comes back, even with content
- * it had before.
+ * kept as history; a version older than the current one is kept as history
+ * without displacing the current one. Older is by the source's own update
+ * time where both have one (a version without one cannot be shown newer than
+ * a current one that has one), and otherwise by the intakes' source times
+ * (when the file was made, or the push received): so content the record had
+ * before, coming back from a newer intake, is a change back, not unchanged.
+ * A record the hub closed (missing from a full extract, see close-absent.ts,
+ * or withdrawn by its source, see withdraw.ts) opens again when it comes
+ * back, even with content it had before, unless it comes from an intake
+ * older than the closing.
  */
 import { hash as digest } from 'node:crypto';
 import { once } from 'node:events';
@@ -131,12 +135,21 @@ export function contentHash(record: SourceRecord): Buffer {
   return Buffer.from(digest('sha256', canonical(record), 'hex'), 'hex');
 }
 
-/** Every stored version of the batch's source refs: what they already hold, and a lock on the current ones. */
+/** An intake's source time (intake.extracted_at) in microseconds since the epoch, as a bigint: exact, unlike a Date. */
+const micros = (column: string): string => `(extract(epoch FROM ${column}) * 1000000)::int8`;
+/**
+ * Every stored version of the batch's source refs: what they already hold,
+ * and a lock on them; for the current ones, their intake's source time (by
+ * the intake's primary key, one lookup per current version), and on every
+ * row the source time of the batch's own intake ($3), looked up once.
+ */
 const VERSIONS = `
-  SELECT id, source_ref AS "sourceRef", version, current, content_hash AS "hash", source_updated_at AS "sourceUpdatedAt",
-         raw_format IN (${CLOSING_FORMATS.map((f) => `'${f}'`).join(', ')}) AS closing
-    FROM source_record WHERE system = $1 AND source_ref = ANY($2::text[])
-   ORDER BY source_ref, version FOR UPDATE`;
+  SELECT s.id, s.source_ref AS "sourceRef", s.version, s.current, s.content_hash AS "hash", s.source_updated_at AS "sourceUpdatedAt",
+         s.raw_format IN (${CLOSING_FORMATS.map((f) => `'${f}'`).join(', ')}) AS closing,
+         CASE WHEN s.current THEN (SELECT ${micros('i.extracted_at')} FROM intake i WHERE i.id = s.intake_id) END AS "madeAt",
+         (SELECT ${micros('b.extracted_at')} FROM intake b WHERE b.id = $3) AS "batchMadeAt"
+    FROM source_record s WHERE s.system = $1 AND s.source_ref = ANY($2::text[])
+   ORDER BY s.source_ref, s.version FOR UPDATE OF s`;
 const RETIRE = `UPDATE source_record SET current = false WHERE id = ANY($1::bigint[])`;
 // COPY, not INSERT … FROM unnest(arrays): PostgreSQL parsing the jsonb[] and text[] array literals (and pg
 // building them) made the multi-row INSERT most of the time of a batch. The id is the last column, so that a row
@@ -244,11 +257,12 @@ export function prepareItems(items: IntakeItem[], intakeId: number, system: stri
 
 /**
  * What a source ref holds while a batch is worked out: its current version
- * (stored or about to be: its hash, and whether it is a closing version the
- * hub made, see CLOSING_FORMATS) and every content hash.
+ * (stored or about to be: its hash, its own update time, its intake's source
+ * time, and whether it is a closing version the hub made, see
+ * CLOSING_FORMATS) and every content hash.
  */
 interface RefState {
-  current: { id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null; hash: string; closing: boolean } | null;
+  current: { id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null; madeAt: number; hash: string; closing: boolean } | null;
   maxVersion: number;
   hashes: Set<string>;
 }
@@ -272,20 +286,49 @@ export async function storeItems(client: pg.PoolClient, intakeId: number, system
   return storePrepared(client, intakeId, system, prepareItems(items, intakeId, system));
 }
 
-/** storeItems for items already prepared for intake `intakeId`. */
+/**
+ * storeItems for items already prepared for intake `intakeId`. Each record
+ * is, against its source ref's current version (stored, or made current
+ * earlier in the batch):
+ *
+ * - `accepted`: the first version of its source ref;
+ * - `unchanged`: the current version's content; or content the ref held
+ *   before (not by a closing version or while closed, see CLOSING_FORMATS),
+ *   unless it is a change back (below);
+ * - `stale` (kept as history, not current): older than the current version.
+ *   Where the current version has the source's own update time: the record
+ *   has none, or an earlier one. Where it has none: the record's intake has
+ *   an earlier source time (intake.extracted_at: when the file was made, or
+ *   the push or withdrawal received) than the current version's intake,
+ *   whatever the record's own update time;
+ * - `superseded` (the new current version) otherwise; content held before is
+ *   a change back, superseding too, when the current version has no update
+ *   time of its own and the record's intake has a later source time than
+ *   its intake (A, then B, then A again from a newer file: A is current).
+ *
+ * Within one intake (one source time) the order of the records decides: the
+ * later one is current, as if each were the only one.
+ */
 export async function storePrepared(client: pg.PoolClient, intakeId: number, system: string, batch: PreparedItems): Promise<{ outcome: Outcome; id: number | null }[]> {
   const { items } = batch;
   const refs = new Map<string, RefState>();
   for (const item of items) if (item.kind === 'record') refs.set(item.sourceRef, { current: null, maxVersion: 0, hashes: new Set() });
+  // The batch's source time: read with the stored versions; compared only with theirs (without any, every current
+  // version is one made in this batch, with this same time).
+  let batchMadeAt = 0;
   if (refs.size > 0) {
-    const stored = await client.query<{ id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null; closing: boolean }>(
-      VERSIONS, [system, [...refs.keys()]]);
+    const stored = await client.query<{
+      id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null; closing: boolean; madeAt: string | null; batchMadeAt: string;
+    }>(VERSIONS, [system, [...refs.keys()], intakeId]);
+    if (stored.rows.length > 0) batchMadeAt = Number(stored.rows[0]!.batchMadeAt);
     for (const row of stored.rows) {
       const state = refs.get(row.sourceRef)!;
       const hash = row.hash.toString('hex');
       state.maxVersion = Math.max(state.maxVersion, row.version);
       state.hashes.add(hash);
-      if (row.current) state.current = { id: row.id, pending: null, sourceUpdatedAt: row.sourceUpdatedAt?.getTime() ?? null, hash, closing: row.closing };
+      if (row.current) {
+        state.current = { id: row.id, pending: null, sourceUpdatedAt: row.sourceUpdatedAt?.getTime() ?? null, madeAt: Number(row.madeAt), hash, closing: row.closing };
+      }
     }
   }
 
@@ -301,14 +344,20 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
     }
     const state = refs.get(item.sourceRef)!;
     const current = state.current;
-    // Content held before is unchanged, unless the hub closed the record (missing, or withdrawn: it is back) or is closing it.
-    if (current && (item.hash === current.hash || (!current.closing && !item.closing && state.hashes.has(item.hash)))) {
+    const updatedAt = item.sourceUpdatedAt;
+    // Where the current version has no update time of its own, versions are ordered by their intakes' source times.
+    const byIntake = current !== null && current.sourceUpdatedAt === null;
+    // Content held before is unchanged, unless the hub closed the record (missing, or withdrawn: it is back) or is
+    // closing it, or it comes from an intake newer than the current version's: a change back.
+    if (current && (item.hash === current.hash
+      || (!current.closing && !item.closing && state.hashes.has(item.hash) && !(byIntake && batchMadeAt > current.madeAt)))) {
       outcomes.push({ outcome: 'unchanged', version: null });
       continue;
     }
-    const updatedAt = item.sourceUpdatedAt;
     // Without an update time (blank, or unreadable and warned of) a version cannot be shown newer than a current one that has one.
-    const stale = current?.sourceUpdatedAt != null && (updatedAt === null || updatedAt < current.sourceUpdatedAt);
+    const stale = current !== null && (byIntake
+      ? batchMadeAt < current.madeAt
+      : updatedAt === null || updatedAt < current.sourceUpdatedAt!);
     if (current && !stale) {
       if (current.pending) current.pending.current = false;
       else if (current.id !== null) retire.push(current.id);
@@ -316,7 +365,7 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
     const version: NewVersion = { sourceRef: item.sourceRef, version: ++state.maxVersion, current: !stale, item, id: 0 };
     versions.push(version);
     state.hashes.add(item.hash);
-    if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt, hash: item.hash, closing: item.closing };
+    if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt, madeAt: batchMadeAt, hash: item.hash, closing: item.closing };
     outcomes.push({ outcome: stale ? 'stale' : current ? 'superseded' : 'accepted', version: stale ? null : version });
   }
 

@@ -33,7 +33,10 @@ const Intake = Type.Object({
   stale: Type.Integer({ description: 'of the accepted, versions older than the current one, kept as history only' }),
   rejected: Type.Integer(),
   fullExtract: Type.Boolean({ description: 'a file taken in as holding every open record of its system' }),
-  extractedAt: Type.Union([Type.String(), Type.Null()], { description: 'when the source made a full extract (given, or the intake\'s start); null for other intakes' }),
+  extractedAt: Type.String({
+    description: 'the intake\'s source time: when the source made the file (given, or the intake\'s start), or when the push or withdrawal was received; '
+      + 'records without an update time of their own are ordered by it',
+  }),
   closed: Type.Integer({ description: 'records closed by the intake: those a full extract lacked, or those a source system withdrew (DELETE)' }),
   closingRefused: Type.Union([Type.String(), Type.Null()], {
     description: 'why a full extract closed nothing (rejects in the file, made before a full extract already taken, or more missing than allowed)',

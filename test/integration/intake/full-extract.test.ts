@@ -127,7 +127,9 @@ describe('full extracts', () => {
 
   it('leaves the records received since the file was made, given the time it was made (the intake\'s start when not)', async () => {
     const plain = await ingest([ROWS.other!]);
-    expect(await intakeById(db.pool, plain.intakeId)).toMatchObject({ fullExtract: false, extractedAt: null });
+    const plainIntake = (await intakeById(db.pool, plain.intakeId))!;
+    expect(plainIntake).toMatchObject({ fullExtract: false });
+    expect(plainIntake.extractedAt).toBe(plainIntake.startedAt);
     const now = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!, ROWS.fresh!], full(0.5));
     const nowIntake = (await intakeById(db.pool, now.intakeId))!;
     expect(nowIntake.extractedAt).toBe(nowIntake.startedAt);
@@ -136,17 +138,17 @@ describe('full extracts', () => {
     await sleep(20);
     // A new account pushed after the file was made: the file cannot know it.
     await ingest([ROWS.seventh!]);
-    const taken = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!, ROWS.fresh!], { full: { maxShare: 0.5, extractedAt: made.toISOString() } });
+    const taken = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!, ROWS.fresh!], { full: { maxShare: 0.5 }, extractedAt: made.toISOString() });
     expect(taken.closing).toEqual({ closed: 0, refused: null });
     expect(await intakeById(db.pool, taken.intakeId)).toMatchObject({ fullExtract: true, extractedAt: made.toISOString(), closed: 0, closingRefused: null });
     // Made at the same time, lacking 906 too, received before: 906 alone is closed.
-    const lacking = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!], { full: { maxShare: 0.5, extractedAt: made.toISOString() } });
+    const lacking = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!], { full: { maxShare: 0.5 }, extractedAt: made.toISOString() });
     expect(lacking.closing).toEqual({ closed: 1, refused: null });
     const open = await current();
     expect(open.find((v) => v.source_ref === 'CT000906-1')).toMatchObject({ closed: true, raw_format: 'absent-from-full-extract' });
     expect(open.find((v) => v.source_ref === 'CT000907-1')).toMatchObject({ closed: false });
 
-    await expect(ingest([ROWS.other!], { full: { maxShare: 0.5, extractedAt: '2099-01-01T00:00:00Z' } })).rejects.toThrow(/cannot have been made at 2099-01-01T00:00:00Z: that is in the future/);
+    await expect(ingest([ROWS.other!], { full: { maxShare: 0.5 }, extractedAt: '2099-01-01T00:00:00Z' })).rejects.toThrow(/cannot have been made at 2099-01-01T00:00:00Z: that is in the future/);
   });
 
   it('closes nothing from a file made before a full extract already taken, and still takes its records in', async () => {
@@ -156,7 +158,7 @@ describe('full extracts', () => {
       `SELECT id, extracted_at AS made FROM intake WHERE system = 'revenues' AND full_extract AND status = 'done' ORDER BY extracted_at DESC, id DESC LIMIT 1`)).rows[0]!;
     const before = await current();
     const older = new Date(last.made.getTime() - 3_600_000).toISOString();
-    const taken = await ingest([ROWS.joint!, ROWS.otherMoved!, ROWS.third!, ROWS.late!], { full: { maxShare: 0.5, extractedAt: older } });
+    const taken = await ingest([ROWS.joint!, ROWS.otherMoved!, ROWS.third!, ROWS.late!], { full: { maxShare: 0.5 }, extractedAt: older });
     expect(taken.counts).toMatchObject({ read: 5, accepted: 1, superseded: 1, unchanged: 4, rejected: 0 });
     const at = (d: string | Date) => new Date(d).toISOString();
     expect(taken.closing).toEqual({
@@ -170,7 +172,7 @@ describe('full extracts', () => {
     expect(after.filter((v) => v.source_ref !== 'CT000902-1')).toEqual(before.filter((v) => v.source_ref !== 'CT000902-1'));
 
     // Made when the last was: not older, so it closes what it lacks.
-    const same = await ingest([ROWS.joint!, ROWS.otherMoved!, ROWS.third!, ROWS.late!], { full: { maxShare: 0.5, extractedAt: last.made.toISOString() } });
+    const same = await ingest([ROWS.joint!, ROWS.otherMoved!, ROWS.third!, ROWS.late!], { full: { maxShare: 0.5 }, extractedAt: last.made.toISOString() });
     expect(same.closing).toEqual({ closed: 1, refused: null });
     expect((await current()).find((v) => v.source_ref === 'CT000907-1')).toMatchObject({ closed: true });
   });
@@ -224,9 +226,13 @@ describe('hub ingest --full', () => {
     expect(older.code).toBe(0);
     expect(older.stdout).toMatch(/full extract: records it lacks not closed: the file was made at 2026-06-30T02:00:00\.000Z, before the full extract of revenues made at \S+ and taken in already/);
     expect((await db.pool.query(`SELECT closed FROM source_record WHERE source_ref = 'CT000902-1' AND current`)).rows).toEqual([{ closed: false }]);
+    // Any file may say when it was made: older than the current versions' intakes, its records are history only.
     const notFull = await run('src/cli/main.ts', ['ingest', 'revenues', write('june-again.csv', ROWS.single!), '--extracted-at', '2026-06-30T02:00:00Z'], env);
-    expect(notFull.code).not.toBe(0);
-    expect(notFull.stderr).toMatch(/--extracted-at is for full extracts: give --full too/);
+    expect(notFull.code, notFull.stderr).toBe(0);
+    expect(notFull.stdout).toMatch(/1 read, 0 accepted .*, 1 unchanged, 0 rejected/);
+    const notFullIntake = Number(/^intake (\d+):/.exec(notFull.stdout)![1]);
+    expect((await db.pool.query(`SELECT full_extract, extracted_at FROM intake WHERE id = $1`, [notFullIntake])).rows)
+      .toEqual([{ full_extract: false, extracted_at: new Date('2026-06-30T02:00:00Z') }]);
     const unreadable = await run('src/cli/main.ts', ['ingest', 'revenues', write('june-again.csv', ROWS.single!), '--full', '--extracted-at', '30/06/2026'], env);
     expect(unreadable.code).not.toBe(0);
     expect(unreadable.stderr).toMatch(/--extracted-at.*an ISO 8601 date-time/);
