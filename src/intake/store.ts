@@ -306,8 +306,9 @@ export async function storeItems(client: pg.PoolClient, intakeId: number, system
  *   time of its own and the record's intake has a later source time than
  *   its intake (A, then B, then A again from a newer file: A is current).
  *
- * Within one intake (one source time) the order of the records decides: the
- * later one is current, as if each were the only one.
+ * Records of one source time (one intake, or intakes made at the same time)
+ * are taken in order, as if stored one by one: changed content taken later is
+ * current; content held already is unchanged (A, B, A in one file: B).
  */
 export async function storePrepared(client: pg.PoolClient, intakeId: number, system: string, batch: PreparedItems): Promise<{ outcome: Outcome; id: number | null }[]> {
   const { items } = batch;
