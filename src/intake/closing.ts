@@ -19,10 +19,14 @@ export interface ClosingVersions {
   raw: (sourceRef: string) => string;
   position: (sourceRef: string) => Position;
   /**
-   * The source's own time of the closing (ISO 8601), carried by a closing
-   * version when later than the record's update time, so that a version of
-   * the record older than the closing, arriving after it, does not open it
-   * again (it is kept as history only, see storePrepared).
+   * The source's own time of the closing (ISO 8601: when a full extract was
+   * made, or a withdrawal's updatedAt), carried by the closing version of a
+   * record that has update times when later than the record's, so that a
+   * version of the record older than the closing, arriving after it, does
+   * not open it again (it is kept as history only, see storePrepared). A
+   * record without update times keeps none: its versions are ordered by their
+   * intakes' source times, and a time of its own would make every later
+   * version without one stale for ever.
    */
   sourceUpdatedAt?: string | null;
 }
@@ -42,8 +46,7 @@ export function closedRecord(record: SourceRecord): SourceRecord {
 }
 
 function later(a: string | null, b: string | null | undefined): string | null {
-  if (!b) return a;
-  if (!a) return b;
+  if (!b || !a) return a;
   return Date.parse(b) > Date.parse(a) ? b : a;
 }
 

@@ -300,7 +300,9 @@ export async function storeItems(client: pg.PoolClient, intakeId: number, system
  *   has none, or an earlier one. Where it has none: the record's intake has
  *   an earlier source time (intake.extracted_at: when the file was made, or
  *   the push or withdrawal received) than the current version's intake,
- *   whatever the record's own update time;
+ *   whatever the record's own update time. A closing version is both: a
+ *   record from an intake made before the closing's stays history, even
+ *   with the record's last update time;
  * - `superseded` (the new current version) otherwise; content held before is
  *   a change back, superseding too, when the current version has no update
  *   time of its own and the record's intake has a later source time than
@@ -356,9 +358,10 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
       continue;
     }
     // Without an update time (blank, or unreadable and warned of) a version cannot be shown newer than a current one that has one.
-    const stale = current !== null && (byIntake
-      ? batchMadeAt < current.madeAt
-      : updatedAt === null || updatedAt < current.sourceUpdatedAt!);
+    // A closing version the hub made is news of its intake (the full extract's making, the withdrawal's receipt), whatever
+    // the record's update times: an intake made before it cannot open the record again.
+    const stale = current !== null && ((byIntake || current.closing) && batchMadeAt < current.madeAt
+      || !byIntake && (updatedAt === null || updatedAt < current.sourceUpdatedAt!));
     if (current && !stale) {
       if (current.pending) current.pending.current = false;
       else if (current.id !== null) retire.push(current.id);

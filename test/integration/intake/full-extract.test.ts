@@ -178,6 +178,41 @@ describe('full extracts', () => {
   });
 });
 
+describe('a record with update times that a full extract closed', () => {
+  let db: TestDatabase;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-full-dated-'));
+  let files = 0;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const ingest = (rows: string[], options: IngestFileOptions = {}) => {
+    const file = path.join(dir, `revenues-${++files}.csv`);
+    writeFileSync(file, `${[HEADER, ...rows].join('\r\n')}\r\n`);
+    return ingestFile(db.pool, 'revenues', file, { today: '2026-07-01', ...options });
+  };
+  const current903 = async () => (await db.pool.query<{ version: number; closed: boolean }>(
+    "SELECT version, closed FROM source_record WHERE system = 'revenues' AND source_ref = 'CT000903-1' AND current")).rows[0];
+
+  it('stays closed when a file made before the extract holds it with its last update time, and opens when a later full extract does', async () => {
+    const hoursAgo = (h: number) => new Date(Date.now() - h * 3_600_000).toISOString();
+    await ingest([ROWS.other!, ROWS.third!], { extractedAt: hoursAgo(48) });
+    await sleep(20);
+    expect((await ingest([ROWS.other!], { full: { maxShare: 0.5 } })).closing).toEqual({ closed: 1, refused: null });
+    expect(await current903()).toEqual({ version: 2, closed: true });
+    // Made before the extract, with the update time it had: older news than the closing.
+    expect((await ingest([ROWS.third!], { extractedAt: hoursAgo(24) })).counts).toMatchObject({ stale: 1, superseded: 0 });
+    expect(await current903()).toEqual({ version: 2, closed: true });
+    // A full extract made since holds it again, its update time untouched: it is open.
+    await sleep(20);
+    expect((await ingest([ROWS.other!, ROWS.third!], { full: { maxShare: 0.5 } })).counts).toMatchObject({ superseded: 1, stale: 0 });
+    expect(await current903()).toMatchObject({ closed: false });
+  });
+});
+
 describe('hub ingest --full', () => {
   let db: TestDatabase;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-full-cli-'));

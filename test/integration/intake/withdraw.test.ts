@@ -189,6 +189,15 @@ describe('withdrawing a pushed record', () => {
     expect(await currentOf('SC0000771', 'smartcard')).toMatchObject({ version: 2, closed: true, raw_format: 'withdrawn-by-source' });
   });
 
+  it('keeps no update time on the closing version of a record without one, so that the record pushed again opens again', async () => {
+    const other = { ...card, CARD_NUMBER: 'SC0000772', FIRST_NAME: 'CORA' };
+    await push(other, 'smartcard');
+    expect((await withdraw('SC0000772', '?updatedAt=2026-06-02T09:00:00Z', source, 'smartcard')).json()).toMatchObject({ changed: true });
+    expect(await currentOf('SC0000772', 'smartcard')).toMatchObject({ version: 2, closed: true, source_updated_at: null });
+    expect(await push(other, 'smartcard')).toMatchObject({ accepted: 1, stale: 0 });
+    expect(await currentOf('SC0000772', 'smartcard')).toMatchObject({ version: 3, closed: false });
+  });
+
   it('lets only a source-system client for that system withdraw', async () => {
     expect((await withdraw('CT000902', '', steward)).statusCode).toBe(403);
     expect((await withdraw('CT000902', '', housing)).statusCode).toBe(403);
