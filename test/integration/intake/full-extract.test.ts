@@ -38,9 +38,13 @@ interface Version { source_ref: string; version: number; current: boolean; close
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('full extracts', () => {
+/**
+ * A database of its own for the describe block that calls it, and `ingest`,
+ * taking rows in as a revenues file.
+ */
+function revenuesFiles(label: string) {
   let db: TestDatabase;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-full-'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), `hub-${label}-`));
   let files = 0;
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -49,18 +53,21 @@ describe('full extracts', () => {
     await db.drop();
     rmSync(dir, { recursive: true, force: true });
   });
-
-  const write = (...rows: string[]) => {
+  const ingest = (rows: string[], options: IngestFileOptions = {}) => {
     const file = path.join(dir, `revenues-${++files}.csv`);
     writeFileSync(file, `${[HEADER, ...rows].join('\r\n')}\r\n`);
-    return file;
+    return ingestFile(db.pool, 'revenues', file, { today: '2026-07-01', ...options });
   };
-  const ingest = (rows: string[], options: IngestFileOptions = {}) => ingestFile(db.pool, 'revenues', write(...rows), { today: '2026-07-01', ...options });
+  return { pool: () => db.pool, ingest };
+}
+
+describe('full extracts', () => {
+  const { pool, ingest } = revenuesFiles('full');
   const full = (maxShare: number) => ({ full: { maxShare } });
-  const current = async () => (await db.pool.query<Version>(
+  const current = async () => (await pool().query<Version>(
     `SELECT source_ref, version, current, closed, raw_format, record->'involvements' AS involvements
        FROM source_record WHERE system = 'revenues' AND current ORDER BY source_ref`)).rows;
-  const versionsOf = async (ref: string) => (await db.pool.query<Version>(
+  const versionsOf = async (ref: string) => (await pool().query<Version>(
     `SELECT source_ref, version, current, closed, raw_format FROM source_record WHERE system = 'revenues' AND source_ref = $1 ORDER BY version`, [ref])).rows;
 
   it('closes the records a full extract lacks, with a closing version that keeps their history; a file not full closes nothing', async () => {
@@ -73,7 +80,7 @@ describe('full extracts', () => {
     const taken = await ingest([ROWS.single!, ROWS.other!], full(0.5));
     expect(taken.closing).toEqual({ closed: 2, refused: null });
     expect(taken.counts).toMatchObject({ read: 2, accepted: 0, unchanged: 2, rejected: 0 });
-    expect(await intakeById(db.pool, taken.intakeId)).toMatchObject({ status: 'done', fullExtract: true, closed: 2, closingRefused: null });
+    expect(await intakeById(pool(), taken.intakeId)).toMatchObject({ status: 'done', fullExtract: true, closed: 2, closingRefused: null });
     expect((await current()).map((v) => [v.source_ref, v.version, v.closed, v.raw_format])).toEqual([
       ['CT000901-1', 1, false, 'csv'],
       ['CT000901-2', 2, true, 'absent-from-full-extract'],
@@ -101,7 +108,7 @@ describe('full extracts', () => {
     const truncated = await ingest([ROWS.other!], full(0.1));
     expect(truncated.closing?.closed).toBe(0);
     expect(truncated.closing?.refused).toMatch(/lacks 3 of the system's 4 open records \(75%\), more than the 10% one full extract may close/);
-    expect(await intakeById(db.pool, truncated.intakeId)).toMatchObject({ status: 'done', fullExtract: true, closed: 0, closingRefused: truncated.closing!.refused });
+    expect(await intakeById(pool(), truncated.intakeId)).toMatchObject({ status: 'done', fullExtract: true, closed: 0, closingRefused: truncated.closing!.refused });
 
     const withReject = await ingest([ROWS.other!, ROWS.broken!], full(1));
     expect(withReject.counts.rejected).toBeGreaterThan(0);
@@ -127,11 +134,11 @@ describe('full extracts', () => {
 
   it('leaves the records received since the file was made, given the time it was made (the intake\'s start when not)', async () => {
     const plain = await ingest([ROWS.other!]);
-    const plainIntake = (await intakeById(db.pool, plain.intakeId))!;
+    const plainIntake = (await intakeById(pool(), plain.intakeId))!;
     expect(plainIntake).toMatchObject({ fullExtract: false });
     expect(plainIntake.extractedAt).toBe(plainIntake.startedAt);
     const now = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!, ROWS.fresh!], full(0.5));
-    const nowIntake = (await intakeById(db.pool, now.intakeId))!;
+    const nowIntake = (await intakeById(pool(), now.intakeId))!;
     expect(nowIntake.extractedAt).toBe(nowIntake.startedAt);
 
     const made = new Date();
@@ -140,7 +147,7 @@ describe('full extracts', () => {
     await ingest([ROWS.seventh!]);
     const taken = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!, ROWS.fresh!], { full: { maxShare: 0.5 }, extractedAt: made.toISOString() });
     expect(taken.closing).toEqual({ closed: 0, refused: null });
-    expect(await intakeById(db.pool, taken.intakeId)).toMatchObject({ fullExtract: true, extractedAt: made.toISOString(), closed: 0, closingRefused: null });
+    expect(await intakeById(pool(), taken.intakeId)).toMatchObject({ fullExtract: true, extractedAt: made.toISOString(), closed: 0, closingRefused: null });
     // Made at the same time, lacking 906 too, received before: 906 alone is closed.
     const lacking = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.late!], { full: { maxShare: 0.5 }, extractedAt: made.toISOString() });
     expect(lacking.closing).toEqual({ closed: 1, refused: null });
@@ -153,8 +160,8 @@ describe('full extracts', () => {
 
   it('closes nothing from a file made before a full extract already taken, and still takes its records in', async () => {
     // Every record received long ago: only the order of the extracts keeps 907 open.
-    await db.pool.query(`UPDATE source_record SET received_at = received_at - interval '1 day' WHERE system = 'revenues'`);
-    const last = (await db.pool.query<{ id: number; made: Date }>(
+    await pool().query(`UPDATE source_record SET received_at = received_at - interval '1 day' WHERE system = 'revenues'`);
+    const last = (await pool().query<{ id: number; made: Date }>(
       `SELECT id, extracted_at AS made FROM intake WHERE system = 'revenues' AND full_extract AND status = 'done' ORDER BY extracted_at DESC, id DESC LIMIT 1`)).rows[0]!;
     const before = await current();
     const older = new Date(last.made.getTime() - 3_600_000).toISOString();
@@ -166,7 +173,7 @@ describe('full extracts', () => {
       refused: `the file was made at ${at(older)}, before the full extract of revenues made at ${at(last.made)} and taken in already (intake ${last.id}): `
         + 'the records it lacks may have opened since; nothing was closed',
     });
-    expect(await intakeById(db.pool, taken.intakeId)).toMatchObject({ status: 'done', fullExtract: true, closed: 0, closingRefused: taken.closing!.refused });
+    expect(await intakeById(pool(), taken.intakeId)).toMatchObject({ status: 'done', fullExtract: true, closed: 0, closingRefused: taken.closing!.refused });
     const after = await current();
     expect(after.find((v) => v.source_ref === 'CT000907-1')).toMatchObject({ closed: false });
     expect(after.filter((v) => v.source_ref !== 'CT000902-1')).toEqual(before.filter((v) => v.source_ref !== 'CT000902-1'));
@@ -179,22 +186,8 @@ describe('full extracts', () => {
 });
 
 describe('a record with update times that a full extract closed', () => {
-  let db: TestDatabase;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-full-dated-'));
-  let files = 0;
-  beforeAll(async () => {
-    db = await createTestDatabase();
-  });
-  afterAll(async () => {
-    await db.drop();
-    rmSync(dir, { recursive: true, force: true });
-  });
-  const ingest = (rows: string[], options: IngestFileOptions = {}) => {
-    const file = path.join(dir, `revenues-${++files}.csv`);
-    writeFileSync(file, `${[HEADER, ...rows].join('\r\n')}\r\n`);
-    return ingestFile(db.pool, 'revenues', file, { today: '2026-07-01', ...options });
-  };
-  const current903 = async () => (await db.pool.query<{ version: number; closed: boolean }>(
+  const { pool, ingest } = revenuesFiles('full-dated');
+  const current903 = async () => (await pool().query<{ version: number; closed: boolean }>(
     "SELECT version, closed FROM source_record WHERE system = 'revenues' AND source_ref = 'CT000903-1' AND current")).rows[0];
 
   it('stays closed when a file made before the extract holds it with its last update time, and opens when a later full extract does', async () => {
