@@ -146,7 +146,7 @@ const micros = (column: string): string => `(extract(epoch FROM ${column}) * 100
 const VERSIONS = `
   SELECT s.id, s.source_ref AS "sourceRef", s.version, s.current, s.content_hash AS "hash", s.source_updated_at AS "sourceUpdatedAt",
          s.raw_format IN (${CLOSING_FORMATS.map((f) => `'${f}'`).join(', ')}) AS closing,
-         CASE WHEN s.current THEN (SELECT ${micros('i.extracted_at')} FROM intake i WHERE i.id = s.intake_id) END AS "madeAt",
+         s.intake_id AS "intakeId", CASE WHEN s.current THEN (SELECT ${micros('i.extracted_at')} FROM intake i WHERE i.id = s.intake_id) END AS "madeAt",
          (SELECT ${micros('b.extracted_at')} FROM intake b WHERE b.id = $3) AS "batchMadeAt"
     FROM source_record s WHERE s.system = $1 AND s.source_ref = ANY($2::text[])
    ORDER BY s.source_ref, s.version FOR UPDATE OF s`;
@@ -262,7 +262,7 @@ export function prepareItems(items: IntakeItem[], intakeId: number, system: stri
  * CLOSING_FORMATS) and every content hash.
  */
 interface RefState {
-  current: { id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null; madeAt: number; hash: string; closing: boolean } | null;
+  current: { id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null; madeAt: number; intakeId: number; hash: string; closing: boolean } | null;
   maxVersion: number;
   hashes: Set<string>;
 }
@@ -306,11 +306,13 @@ export async function storeItems(client: pg.PoolClient, intakeId: number, system
  * - `superseded` (the new current version) otherwise; content held before is
  *   a change back, superseding too, when the current version has no update
  *   time of its own and the record's intake has a later source time than
- *   its intake (A, then B, then A again from a newer file: A is current).
+ *   its intake (A, then B, then A again from a newer file: A is current), or
+ *   is that same intake (A, B, A in one file: its last row is the record's
+ *   latest state, A).
  *
- * Records of one source time (one intake, or intakes made at the same time)
- * are taken in order, as if stored one by one: changed content taken later is
- * current; content held already is unchanged (A, B, A in one file: B).
+ * Records of one intake are taken in order, as if stored one by one. Of
+ * intakes made at the same time, content held already is unchanged, as a
+ * file sent again with its time is.
  */
 export async function storePrepared(client: pg.PoolClient, intakeId: number, system: string, batch: PreparedItems): Promise<{ outcome: Outcome; id: number | null }[]> {
   const { items } = batch;
@@ -321,7 +323,7 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
   let batchMadeAt = 0;
   if (refs.size > 0) {
     const stored = await client.query<{
-      id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null; closing: boolean; madeAt: string | null; batchMadeAt: string;
+      id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null; closing: boolean; intakeId: number; madeAt: string | null; batchMadeAt: string;
     }>(VERSIONS, [system, [...refs.keys()], intakeId]);
     if (stored.rows.length > 0) batchMadeAt = Number(stored.rows[0]!.batchMadeAt);
     for (const row of stored.rows) {
@@ -330,7 +332,9 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
       state.maxVersion = Math.max(state.maxVersion, row.version);
       state.hashes.add(hash);
       if (row.current) {
-        state.current = { id: row.id, pending: null, sourceUpdatedAt: row.sourceUpdatedAt?.getTime() ?? null, madeAt: Number(row.madeAt), hash, closing: row.closing };
+        state.current = {
+          id: row.id, pending: null, sourceUpdatedAt: row.sourceUpdatedAt?.getTime() ?? null, madeAt: Number(row.madeAt), intakeId: Number(row.intakeId), hash, closing: row.closing,
+        };
       }
     }
   }
@@ -351,9 +355,10 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
     // Where the current version has no update time of its own, versions are ordered by their intakes' source times.
     const byIntake = current !== null && current.sourceUpdatedAt === null;
     // Content held before is unchanged, unless the hub closed the record (missing, or withdrawn: it is back) or is
-    // closing it, or it comes from an intake newer than the current version's: a change back.
+    // closing it, or it comes from an intake newer than the current version's, or from the one that made it (a later
+    // row of the same file): a change back.
     if (current && (item.hash === current.hash
-      || (!current.closing && !item.closing && state.hashes.has(item.hash) && !(byIntake && batchMadeAt > current.madeAt)))) {
+      || (!current.closing && !item.closing && state.hashes.has(item.hash) && !(byIntake && (batchMadeAt > current.madeAt || current.intakeId === intakeId))))) {
       outcomes.push({ outcome: 'unchanged', version: null });
       continue;
     }
@@ -369,7 +374,7 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
     const version: NewVersion = { sourceRef: item.sourceRef, version: ++state.maxVersion, current: !stale, item, id: 0 };
     versions.push(version);
     state.hashes.add(item.hash);
-    if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt, madeAt: batchMadeAt, hash: item.hash, closing: item.closing };
+    if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt, madeAt: batchMadeAt, intakeId, hash: item.hash, closing: item.closing };
     outcomes.push({ outcome: stale ? 'stale' : current ? 'superseded' : 'accepted', version: stale ? null : version });
   }
 

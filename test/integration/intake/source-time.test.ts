@@ -85,10 +85,16 @@ describe('versions without an update time, ordered by their intake\'s source tim
     const back = await ingest([row('CT000101', A)]);
     expect(back.counts).toMatchObject({ read: 1, accepted: 1, superseded: 1, stale: 0, unchanged: 0 });
     expect((await versions('CT000101')).map((v) => [v.version, v.current, v.line])).toEqual([[1, false, A], [2, false, B], [3, true, A]]);
-    // The same file again, and A, B and A in one file (one source time: A is held already), change nothing.
+    // The same file again changes nothing.
     expect((await ingest([row('CT000101', A)])).counts).toMatchObject({ accepted: 0, unchanged: 1 });
-    expect((await ingest([row('CT000102', A), row('CT000102', B), row('CT000102', A)])).counts).toMatchObject({ accepted: 2, superseded: 1, unchanged: 1 });
-    expect(await current('CT000102')).toMatchObject({ version: 2, line: B });
+    // A, B and A in one file: its last row is the record's latest state.
+    const made = new Date().toISOString();
+    const oneFile = [row('CT000102', A), row('CT000102', B), row('CT000102', A)];
+    expect((await ingest(oneFile, made)).counts).toMatchObject({ accepted: 3, superseded: 2, unchanged: 0 });
+    expect(await current('CT000102')).toMatchObject({ version: 3, line: A });
+    // That file again, given the time it was made: nothing changes.
+    expect((await ingest(oneFile, made)).counts).toMatchObject({ accepted: 0, unchanged: 3 });
+    expect(await current('CT000102')).toMatchObject({ version: 3, line: A });
   });
 
   it('keeps B when the file holding it was made after the third: that A is held already and older, so unchanged; an A made later is a change back', async () => {
