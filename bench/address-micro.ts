@@ -46,7 +46,7 @@ function buildGazetteer(): IndexedAddress[] {
   const rows: IndexedAddress[] = [];
   let uprn = 100_000_000;
   let usrn = 7_000_000;
-  const base = { logicalStatus: 1 as const, blpuStatus: 1 as const, parentUprn: null, saoStartNumber: null, saoStartSuffix: null, saoEndNumber: null, saoEndSuffix: null, saoText: null, paoStartNumber: null, paoStartSuffix: null, paoEndNumber: null, paoEndSuffix: null, paoText: null, organisation: null, classification: 'RD04' };
+  const base = { language: 'ENG', logicalStatus: 1 as const, blpuStatus: 1 as const, parentUprn: null, saoStartNumber: null, saoStartSuffix: null, saoEndNumber: null, saoEndSuffix: null, saoText: null, paoStartNumber: null, paoStartSuffix: null, paoEndNumber: null, paoEndSuffix: null, paoText: null, organisation: null, classification: 'RD04' };
   let t = 0;
   while (rows.length < ADDRESSES) {
     const town = TOWNS[t % TOWNS.length] as string;

@@ -164,6 +164,8 @@ export type GazetteerRecord =
 export const IndexedAddress = Type.Object({
   uprn: Type.Integer(),
   lpiKey: Type.String(),
+  /** The LPI's language: ENG, or CYM for the Welsh address of the same property. */
+  language: Type.String(),
   logicalStatus: LogicalStatus,
   /** The BLPU's own status: 8 means the property itself is historic. */
   blpuStatus: LogicalStatus,

@@ -47,6 +47,8 @@ export interface CandidateSummary {
   /** The LPI that scored best for this UPRN, one line in BS 7666 order. */
   address: string;
   lpiKey: string;
+  /** That LPI's language: ENG, or CYM for a property's Welsh address. */
+  language: string;
   logicalStatus: number;
 }
 
@@ -227,9 +229,12 @@ function withoutShells(ranked: Evaluated[], parents: ReadonlySet<number>, namesU
   return out;
 }
 
-function summary(e: Evaluated): CandidateSummary {
-  return { uprn: e.uprn, score: e.score, address: formatAddress(e.row), lpiKey: e.row.lpiKey, logicalStatus: e.row.logicalStatus };
+/** A candidate as a match result lists it: one of its LPIs, with the score. */
+export function candidateSummary(row: IndexedAddress, score: number): CandidateSummary {
+  return { uprn: row.uprn, score, address: formatAddress(row), lpiKey: row.lpiKey, language: row.language, logicalStatus: row.logicalStatus };
 }
+
+const summary = (e: Evaluated): CandidateSummary => candidateSummary(e.row, e.score);
 
 /** Follow retired UPRNs to their successors and keep one result per final UPRN. */
 async function followSuccessors(ranked: Evaluated[], source: CandidateSource): Promise<Evaluated[]> {

@@ -50,6 +50,7 @@ export function indexRowFromCopy(line: string): IndexedAddress {
     postcode: text(f[19]),
     organisation: text(f[20]),
     classification: text(f[21]),
+    language: text(f[22]) ?? '',
   };
 }
 

@@ -5,7 +5,7 @@
  * model, so a decided input never goes back to review.
  */
 import type pg from 'pg';
-import { builtinParser, formatAddress, inputKey, loadLibpostalParser, matchAddress, MemoryCandidateSource, type AddressParser, type MatchInput, type MatchResult } from '../../matching/address/index.js';
+import { builtinParser, candidateSummary, inputKey, loadLibpostalParser, matchAddress, MemoryCandidateSource, type AddressParser, type MatchInput, type MatchResult } from '../../matching/address/index.js';
 import { readIndexRows } from './index-rows.js';
 import * as sql from './sql.js';
 
@@ -92,7 +92,7 @@ export class AddressMatcher {
           reasons: [successor === null ? 'decided by a steward for this input' : 'decided by a steward for this input; that property has since been retired'],
           successorOf: successor === null ? null : decision.uprn,
         },
-        candidates: rows.length > 0 ? [{ uprn: uprn!, score: 1, address: formatAddress(rows[0]!), lpiKey: rows[0]!.lpiKey, logicalStatus: rows[0]!.logicalStatus }] : [],
+        candidates: rows.length > 0 ? [candidateSummary(rows[0]!, 1)] : [],
       };
     }
     const matched = await matchAddress(input, source, { parser });

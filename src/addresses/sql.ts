@@ -9,7 +9,7 @@ export const copyIndexRows = `
   COPY (SELECT uprn, lpi_key, logical_status, blpu_status, parent_uprn,
                sao_start_number, sao_start_suffix, sao_end_number, sao_end_suffix, sao_text,
                pao_start_number, pao_start_suffix, pao_end_number, pao_end_suffix, pao_text,
-               usrn, street, locality, town, postcode, organisation, classification
+               usrn, street, locality, town, postcode, organisation, classification, language
           FROM gazetteer.address_index) TO STDOUT`;
 export const allCrossReferences = `SELECT cross_reference AS "crossReference", uprn FROM gazetteer.cross_reference WHERE end_date IS NULL`;
 export const allSuccessors = `SELECT DISTINCT ON (uprn) uprn, successor FROM gazetteer.successor ORDER BY uprn, start_date DESC NULLS LAST`;

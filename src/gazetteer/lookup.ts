@@ -8,8 +8,6 @@ import type { IndexedAddress } from '../../schemas/bs7666.js';
 
 export interface AddressRow extends IndexedAddress {
   current: boolean;
-  /** The LPI's language: ENG, or CYM for the Welsh address of the same property. */
-  language: string;
 }
 
 const INDEX_COLUMNS = `

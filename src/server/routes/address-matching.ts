@@ -14,7 +14,12 @@ import { errorResponses, HubError } from '../errors.js';
 import { clientOf } from '../plugins/auth.js';
 
 const Status = Type.Union([Type.Literal('matched'), Type.Literal('review'), Type.Literal('unmatched')]);
-const Candidate = Type.Object({ uprn: Type.Integer(), score: Type.Number(), address: Type.String(), lpiKey: Type.String(), logicalStatus: Type.Integer() });
+const Candidate = Type.Object({
+  uprn: Type.Integer(), score: Type.Number(), address: Type.String(), lpiKey: Type.String(),
+  // Optional: review items stored before candidates carried it have none.
+  language: Type.Optional(Type.String({ description: "the LPI's language: ENG, or CYM for a property's Welsh address" })),
+  logicalStatus: Type.Integer(),
+});
 const Explanation = Type.Object({
   evidence: Type.String({ description: 'uprn, cross-reference or address' }),
   fields: Nullable(Type.Record(Type.String(), Type.Unknown(), { description: 'how each field of the input compared with the chosen candidate' })),

@@ -71,6 +71,13 @@ describe('the language of an address', () => {
     expect((await hub.app.inject({ url: '/v1/addresses?postcode=ZZ1&language=welsh', headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(400);
   });
 
+  it('names the language of each address-match candidate', async () => {
+    const welsh = await get('/v1/addresses/match?text=2+ffordd+y+felin&postcode=ZZ1+1AD');
+    expect(welsh.candidates[0]).toMatchObject({ uprn: 100005, lpiKey: '100005W1', language: 'CYM' });
+    const english = await get('/v1/addresses/match?text=2+mill+road&postcode=ZZ1+1AD');
+    expect(english.candidates[0]).toMatchObject({ uprn: 100005, lpiKey: '100005L1', language: 'ENG' });
+  });
+
   it('documents the language in the OpenAPI description of an address', async () => {
     const doc = (await hub.app.inject('/docs/json')).json();
     const search = doc.paths['/v1/addresses'].get.responses['200'].content['application/json'].schema;

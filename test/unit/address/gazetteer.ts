@@ -15,7 +15,7 @@ export function addr(spec: Spec): IndexedAddress {
   const street = STREETS[spec.usrn];
   if (!street) throw new Error(`unknown usrn ${spec.usrn}`);
   return {
-    lpiKey: `${spec.uprn}L${spec.logicalStatus ?? 1}`, logicalStatus: 1, blpuStatus: 1, parentUprn: null,
+    lpiKey: `${spec.uprn}L${spec.logicalStatus ?? 1}`, language: 'ENG', logicalStatus: 1, blpuStatus: 1, parentUprn: null,
     saoStartNumber: null, saoStartSuffix: null, saoEndNumber: null, saoEndSuffix: null, saoText: null,
     paoStartNumber: null, paoStartSuffix: null, paoEndNumber: null, paoEndSuffix: null, paoText: null,
     organisation: null, classification: 'RD04', ...street, ...spec,
