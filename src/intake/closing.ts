@@ -37,7 +37,7 @@ const RECORDS = `SELECT source_ref AS "sourceRef", record FROM source_record WHE
 const CHUNK = 2_000;
 
 /** The record as last received, closed: every involvement it holds ends with it. */
-export function closedRecord(record: SourceRecord): SourceRecord {
+function closedRecord(record: SourceRecord): SourceRecord {
   return {
     ...record,
     closed: true,
@@ -45,7 +45,8 @@ export function closedRecord(record: SourceRecord): SourceRecord {
   };
 }
 
-function later(a: string | null, b: string | null | undefined): string | null {
+/** A closing version's update time: the record's own (`a`), or the closing's (`b`) when later; none when the record has none. */
+function closingTime(a: string | null, b: string | null | undefined): string | null {
   if (!b || !a) return a;
   return Date.parse(b) > Date.parse(a) ? b : a;
 }
@@ -73,7 +74,7 @@ export async function storeClosingVersions(
     });
     const items: IntakeItem[] = rows.map((r) => ({
       kind: 'record',
-      record: { ...closedRecord(r.record), sourceUpdatedAt: later(r.record.sourceUpdatedAt, closing.sourceUpdatedAt) },
+      record: { ...closedRecord(r.record), sourceUpdatedAt: closingTime(r.record.sourceUpdatedAt, closing.sourceUpdatedAt) },
       rawFormat: closing.rawFormat, raw: closing.raw(r.sourceRef), position: closing.position(r.sourceRef),
     }));
     const outcomes = await storePrepared(db, intake.id, intake.system, prepareItems(items, intake.id, intake.system));
