@@ -2,6 +2,7 @@
  * Configuration from environment variables, validated once at start. A bad
  * value stops the hub with one line naming the variable (ConfigError).
  */
+import { isIP } from 'node:net';
 import path from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -41,6 +42,13 @@ export interface Config {
   extraPurposes: string[];
   /** Address parser: the built-in BS 7666 parser, or libpostal through the optional node-postal package. */
   addressParser: 'builtin' | 'libpostal';
+  /**
+   * Which proxies in front of the hub to believe about the client's address
+   * (X-Forwarded-For), as Fastify's `trustProxy` takes it: false, true (every
+   * hop), a number of hops, or addresses and CIDR ranges. The per-address
+   * limits and the log's remote address use the address so found.
+   */
+  trustProxy: boolean | number | string[];
 }
 
 export class ConfigError extends Error {
@@ -99,6 +107,26 @@ function addressParser(env: Env): 'builtin' | 'libpostal' {
   return value;
 }
 
+/** Names proxy-addr (Fastify's) knows for ranges of addresses. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+function trustProxy(env: Env): boolean | number | string[] {
+  const raw = text(env, 'TRUST_PROXY');
+  if (raw === undefined || ['0', 'false', 'no', 'off'].includes(raw.toLowerCase())) return false;
+  if (['true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (/^\d+$/.test(raw)) return integer(env, 'TRUST_PROXY', 0, 1, 100);
+  const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+  for (const entry of entries) {
+    const [address = '', prefix, ...rest] = entry.split('/');
+    const family = isIP(address);
+    const prefixOk = prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (!PROXY_RANGES.includes(entry) && (family === 0 || !prefixOk || rest.length > 0)) {
+      throw new ConfigError('TRUST_PROXY', `"${entry}" is not an address, a CIDR range or one of ${PROXY_RANGES.join(', ')} (or give true, false or a number of hops)`);
+    }
+  }
+  return entries;
+}
+
 export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config {
   const logLevel = (text(env, 'LOG_LEVEL') ?? 'info').toLowerCase();
   if (!LOG_LEVELS.includes(logLevel as LogLevel)) {
@@ -133,5 +161,6 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     nicknamesFile: text(env, 'NICKNAMES_FILE') ? path.resolve(cwd, text(env, 'NICKNAMES_FILE')!) : null,
     extraPurposes,
     addressParser: addressParser(env),
+    trustProxy: trustProxy(env),
   };
 }

@@ -29,7 +29,7 @@ import sourceRoutes from './routes/sources.js';
 import subscriptionRoutes from './routes/subscriptions.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<Config, 'pushBatchMax' | 'extraPurposes' | 'nicknamesFile'>>;
+  config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<Config, 'pushBatchMax' | 'extraPurposes' | 'nicknamesFile' | 'trustProxy'>>;
   pool: pg.Pool;
   logger: Logger;
   /** Shared with the pipeline workers of the same process; one is made when not given. */
@@ -44,10 +44,15 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
 /** Seconds a client refused during shutdown waits: enough for a load balancer to notice, or for a restart. */
 const SHUTDOWN_RETRY_AFTER_S = 5;
 
+/** Fastify's types take no number of hops, though proxy-addr does: the same as its function. */
+const trustedProxies = (trust: Config['trustProxy']): boolean | string[] | ((address: string, hop: number) => boolean) =>
+  typeof trust === 'number' ? (_address, hop) => hop < trust : trust;
+
 export async function buildApp(deps: AppDeps) {
   const app = Fastify({
     loggerInstance: deps.logger,
     bodyLimit: deps.config.bodyLimit,
+    trustProxy: trustedProxies(deps.config.trustProxy ?? false),
     requestIdHeader: false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];

@@ -2,6 +2,7 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { revokeClient } from '../../../src/auth/clients.js';
 import { parseKey } from '../../../src/auth/keys.js';
+import type { HubApp } from '../../../src/server/app.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 
 function expectProblem(response: { statusCode: number; headers: Record<string, unknown>; json(): unknown }, status: number, code: string) {
@@ -213,5 +214,23 @@ describe('rate limits', () => {
     expectProblem(await guess('192.0.2.11', 4), 401, 'unauthorised');
     const valid = await hub.keyFor('adviser');
     expect((await hub.app.inject({ url: '/v1/me', remoteAddress: '192.0.2.11', headers: { authorization: `Bearer ${valid}` } })).statusCode).toBe(200);
+  });
+
+  it.each([[['192.0.2.1']], [1]])('limit per client address behind a trusted proxy (%o), and per proxy otherwise', async (trustProxy) => {
+    const proxied = await createTestHub({ rateLimitPerMinute: 2, trustProxy });
+    try {
+      const guess = (app: HubApp, forwardedFor: string) => app.inject({
+        url: '/v1/me', remoteAddress: '192.0.2.1', headers: { 'x-forwarded-for': forwardedFor, authorization: `Bearer chub_${'0'.repeat(16)}_${'A'.repeat(43)}` },
+      });
+      for (const app of [proxied.app, hub.app]) {
+        for (let i = 0; i < 3; i++) await guess(app, '198.51.100.7');
+        expectProblem(await guess(app, '198.51.100.7'), 429, 'rate-limited');
+      }
+      // Another client behind the same proxy: its own limit when the proxy is trusted, the proxy's when not.
+      expectProblem(await guess(proxied.app, '198.51.100.8'), 401, 'unauthorised');
+      expectProblem(await guess(hub.app, '198.51.100.8'), 429, 'rate-limited');
+    } finally {
+      await proxied.close();
+    }
   });
 });

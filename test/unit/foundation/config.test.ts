@@ -48,6 +48,20 @@ describe('configuration from the environment', () => {
   });
 });
 
+describe('TRUST_PROXY', () => {
+  it('trusts no proxy by default, and takes true, a number of hops, or addresses and ranges', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toBe(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.0.2.1,loopback,2001:db8::/32' }).trustProxy)
+      .toEqual(['10.0.0.0/8', '192.0.2.1', 'loopback', '2001:db8::/32']);
+  });
+  it.each(['10.0.0.0/33', 'proxy.example.org', '10.0.0.1/8/1', '2001:db8::/129'])('refuses %s naming the variable and the entry', (value) => {
+    expect(() => loadConfig({ TRUST_PROXY: value })).toThrow(new RegExp(`^TRUST_PROXY: "${value.replace(/[.*/]/g, '\\$&')}" is not`));
+  });
+});
+
 describe('ADDRESS_PARSER', () => {
   it('defaults to the built-in parser and accepts libpostal', () => {
     expect(loadConfig({}).addressParser).toBe('builtin');
