@@ -30,6 +30,6 @@ export function readFile(path: string, options: ReaderOptions): AsyncGenerator<R
 
 export { readCsv, readFixedWidth, readJson, readJsonLines, readXml };
 export { HOSTILE_XML } from './xml.js';
-export { checkEncoding, decodeText, UnknownEncodingError } from './decode.js';
+export { checkEncoding, decodeText, encodingProblem, UnknownEncodingError } from './decode.js';
 export * from './options.js';
 export * from './types.js';

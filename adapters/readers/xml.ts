@@ -137,6 +137,7 @@ export async function* readXml(source: ByteSource, options: XmlOptions, context:
   const outer: string[] = [];
   let index = 0;
   let pos = 0;
+  let rooted = false;
   const at = (line: number): Position => ({ line, index, ...(context.path ? { path: context.path } : {}) });
   const fatal = (line: number, reason: string): ReadItem => ({ error: { position: at(line), reason } });
 
@@ -152,6 +153,7 @@ export async function* readXml(source: ByteSource, options: XmlOptions, context:
       return;
     }
     pos = tag.to;
+    if (tag.kind === 'start') rooted = true;
     // A document under another root holds none of the records: said, not read as an empty batch.
     if (tag.kind === 'start' && outer.length === 0 && tag.name !== segments[0]) {
       yield fatal(w.lineAt(tag.from), `wrong-root: the root element is <${tag.name}>; records are read at ${options.recordPath}`);
@@ -189,6 +191,8 @@ export async function* readXml(source: ByteSource, options: XmlOptions, context:
     }
   }
   if (outer.length > 0) yield fatal(w.lineAt(w.text.length), `truncated-xml: <${outer[outer.length - 1]}> is never closed`);
+  // Text without a single element is not XML: said, not read as an empty batch.
+  else if (!rooted) yield fatal(1, `malformed-xml: no root element; records are read at ${options.recordPath}`);
 }
 
 type Captured = { kind: 'ok'; end: number } | { kind: 'refused'; end: number; reason: string } | { kind: 'fatal'; reason: string };

@@ -9,6 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import { loadMapping, mapRecord, parseDateTime, readAndMap, DEFAULT_MAPPING_FILES, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
+import { encodingProblem } from '../../../adapters/readers/index.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
 import { intakeById, rejectsOf } from '../../intake/queries.js';
 import { resolveRef, withdraw, type PartiesOf } from '../../intake/withdraw.js';
@@ -78,23 +79,43 @@ function partiesOf(mapping: Mapping): PartiesOf {
   return null;
 }
 
+/** The field whose text is not valid UTF-8 (the body parser made its bytes U+FFFD), or "(record)". */
+function mangledField(fields: Record<string, unknown>): string {
+  const found = Object.entries(fields).find(([key, value]) => key.includes('\uFFFD') || JSON.stringify(value ?? null).includes('\uFFFD'));
+  return found ? found[0] : '(record)';
+}
+
 async function* fromJson(records: Record<string, unknown>[], mapping: Mapping): AsyncGenerator<MappedItem> {
   for (const [index, fields] of records.entries()) {
     const item = { position: { index }, fields, raw: JSON.stringify(fields) };
+    const problem = encodingProblem(item.raw, 'utf-8');
+    if (problem !== null) {
+      yield { position: item.position, raw: item.raw, reject: { field: mangledField(fields), rule: 'unreadable', message: problem } };
+      continue;
+    }
     for (const result of mapRecord(mapping, item)) {
       yield 'record' in result ? { position: item.position, raw: item.raw, record: result.record } : { position: item.position, raw: item.raw, reject: result.reject };
     }
   }
 }
 
-async function* limited(items: AsyncIterable<MappedItem>, max: number): AsyncGenerator<MappedItem> {
+/** Every item of a pushed document, read before anything is stored: a batch over the limit is refused whole. */
+async function readLimited(items: AsyncIterable<MappedItem>, max: number): Promise<MappedItem[]> {
   const seen = new Set<number>();
+  const all: MappedItem[] = [];
   for await (const item of items) {
     seen.add(item.position.index);
     if (seen.size > max) throw new HubError('payload-too-large', `a pushed batch may hold at most ${max} records`);
-    yield item;
+    all.push(item);
   }
+  return all;
 }
+
+async function* each(items: MappedItem[]): AsyncGenerator<MappedItem> {
+  yield* items;
+}
+
+const PUSH_MEDIA_TYPES = new Set(['application/json', 'application/xml', 'text/xml']);
 
 const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; onAccepted?: (ids: number[], db: pg.PoolClient) => Promise<void> }> = async (app, opts) => {
   const { pool, pushBatchMax } = opts;
@@ -132,12 +153,15 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     if (!client.systems.includes(system)) throw new HubError('forbidden', `this client may not push to the ${system} system`);
     const mapping = await mappingOf(system);
     const body = request.body as unknown;
+    if (body === undefined || body === null) throw new HubError('bad-request', 'the request has no body: push one record or a batch as JSON or XML');
+    const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (!PUSH_MEDIA_TYPES.has(mediaType)) throw new HubError('unsupported-media-type', 'push records as application/json, application/xml or text/xml');
     let items: AsyncIterable<MappedItem>;
     let rawFormat: string;
     if (typeof body === 'string') {
       rawFormat = 'xml';
       const xmlOptions = mapping.reader.kind === 'xml' ? mapping.reader : PUSH_XML_RECORDS;
-      items = limited(readAndMap({ ...mapping, reader: xmlOptions }, Buffer.from(body, 'utf8')), pushBatchMax);
+      items = each(await readLimited(readAndMap({ ...mapping, reader: xmlOptions }, Buffer.from(body, 'utf8')), pushBatchMax));
     } else {
       rawFormat = 'json';
       const records = Array.isArray(body) ? body : body && typeof body === 'object' && Array.isArray((body as { records?: unknown }).records) ? (body as { records: Record<string, unknown>[] }).records : [body as Record<string, unknown>];

@@ -44,7 +44,7 @@ describe('push intake', () => {
       method: 'POST',
       url: '/v1/sources/revenues/records',
       headers: { authorization: `Bearer ${key}`, 'content-type': contentType },
-      payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+      payload: typeof payload === 'string' || Buffer.isBuffer(payload) ? payload : JSON.stringify(payload),
     });
 
   const versions = async (ref: string) =>
@@ -144,6 +144,54 @@ describe('push intake', () => {
     expect(list[0]).toMatchObject({ field: 'ADDR_2', rule: 'nul-character' });
     expect(rejects.payload).not.toContain('\u0000');
     expect(rejects.payload).not.toContain('\\u0000');
+  });
+
+  it('refuses a push without a body, or in a content type it does not read, instead of failing or taking in nothing', async () => {
+    const intakes = async () => Number((await hub.db.pool.query('SELECT count(*) FROM intake')).rows[0].count);
+    const before = await intakes();
+    const empty = await hub.app.inject({ method: 'POST', url: '/v1/sources/revenues/records', headers: { authorization: `Bearer ${source}` } });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.headers['content-type']).toContain('application/problem+json');
+    expect(empty.json()).toMatchObject({ code: 'bad-request' });
+    const plain = await push(source, JSON.stringify(account({ ACCOUNT_REF: 'CT000601' })), 'text/plain');
+    expect(plain.statusCode).toBe(415);
+    expect(plain.json()).toMatchObject({ code: 'unsupported-media-type' });
+    expect(await intakes()).toBe(before);
+  });
+
+  it('rejects pushed XML that holds no element at all instead of taking it as an empty batch', async () => {
+    const response = await push(source, 'MR ALAN QUENTIN TESTER, 03/04/1961', 'application/xml');
+    expect(response.statusCode).toBe(202);
+    const body = response.json() as { intakeId: number };
+    expect(body).toMatchObject({ read: 1, accepted: 0, rejected: 1 });
+    const rejects = await hub.app.inject({ url: `/v1/sources/revenues/rejects?intake=${body.intakeId}`, headers: { authorization: `Bearer ${steward}` } });
+    const [reject] = (rejects.json() as { rejects: { rule: string; reason: string }[] }).rejects;
+    expect(reject).toMatchObject({ rule: 'unreadable', reason: expect.stringMatching(/^malformed-xml: /) });
+    expect(reject!.reason).not.toContain('TESTER');
+  });
+
+  it('refuses an XML batch over the limit without storing any of it', async () => {
+    const record = (i: number) => `<Record><ACCOUNT_REF>CT7${String(i).padStart(5, '0')}</ACCOUNT_REF><LIABLE_PARTY_1>MR ALAN TESTER</LIABLE_PARTY_1></Record>`;
+    const xml = `<Records>${Array.from({ length: 1001 }, (_, i) => record(i)).join('')}</Records>`;
+    const response = await push(source, xml, 'application/xml');
+    expect(response.statusCode).toBe(413);
+    expect(response.json()).toMatchObject({ code: 'payload-too-large' });
+    const stored = await hub.db.pool.query("SELECT count(*) FROM source_record WHERE system = 'revenues' AND source_ref LIKE 'CT7%'");
+    expect(Number(stored.rows[0].count)).toBe(0);
+  });
+
+  it('rejects a pushed JSON record whose bytes are not UTF-8 instead of storing it mangled, and takes in the rest', async () => {
+    const records = [account({ ACCOUNT_REF: 'CT000801' }), account({ ACCOUNT_REF: 'CT000802', LIABLE_PARTY_1: 'MR JOS@ TESTER' })];
+    const bytes = Buffer.from(JSON.stringify(records), 'utf8');
+    bytes[bytes.indexOf('JOS@') + 3] = 0xc9;
+    const response = await push(source, bytes);
+    expect(response.statusCode).toBe(202);
+    const body = response.json() as { intakeId: number };
+    expect(body).toMatchObject({ read: 2, accepted: 1, rejected: 1 });
+    const rejects = await hub.app.inject({ url: `/v1/sources/revenues/rejects?intake=${body.intakeId}`, headers: { authorization: `Bearer ${steward}` } });
+    const [reject] = (rejects.json() as { rejects: { position: { index: number }; field: string; rule: string; reason: string }[] }).rejects;
+    expect(reject).toMatchObject({ position: { index: 1 }, field: 'LIABLE_PARTY_1', rule: 'unreadable', reason: expect.stringMatching(/^invalid-encoding: /) });
+    expect(await versions('CT000802-1')).toEqual([]);
   });
 
   it('lets only a source-system client for that system push', async () => {

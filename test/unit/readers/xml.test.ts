@@ -44,6 +44,14 @@ describe('XML reader', () => {
     expect(items).toEqual([{ error: { position: { line: 2, index: 0 }, reason: 'wrong-root: the root element is <Records>; records are read at Tenancies/Tenancy' } }]);
   });
 
+  it('says when the text holds no element at all, instead of reading it as an empty batch', async () => {
+    for (const text of ['', 'MR ANN TESTER, 01/02/1970', '<?xml version="1.0"?>\n<!-- nothing -->\n']) {
+      const items = await collect(readXml(utf8(text), opts));
+      expect(items).toEqual([{ error: { position: { line: 1, index: 0 }, reason: 'malformed-xml: no root element; records are read at Tenancies/Tenancy' } }]);
+    }
+    expect(await collect(readXml(utf8('<Tenancies/>'), opts))).toEqual([]);
+  });
+
   it('rejects another element among the records and reads on', async () => {
     const xml = '<Tenancies>\n<Tenancy ref="A"/>\n<Tenency ref="B"><Tenant><Forename>ZED</Forename></Tenant></Tenency>\n<Tenancy ref="C"/></Tenancies>';
     const items = await collect(readXml(utf8(xml), opts));
