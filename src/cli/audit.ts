@@ -5,14 +5,9 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { disclosures, verifyWhole, type DisclosureFilters } from '../audit/store.js';
 import { LinkedCitizenSource } from '../linkage/citizen-source.js';
-import { action, withDatabase } from './context.js';
+import { action, wholeNumber, withDatabase } from './context.js';
 
 /** The same bounds as the route's query schema, so the CLI refuses what the API refuses. */
-const integer = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
-  const n = Number(value);
-  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
-  return n;
-};
 const dateTime = (value: string): string => {
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i.test(value) || Number.isNaN(Date.parse(value))) {
     throw new InvalidArgumentError('expected an ISO 8601 date-time with a zone, e.g. 2026-06-15T09:00:00Z');
@@ -45,15 +40,15 @@ export function auditCommand(): Command {
     .command('disclosures')
     .description('disclosures and denials, oldest first, as JSON lines (the filters of GET /v1/audit/disclosures)')
     .option('--citizen <ref>', 'about this citizen reference or one merged into it')
-    .option('--org <id>', 'to this organisation', integer(1))
-    .option('--client <id>', 'to this API client', integer(1))
+    .option('--org <id>', 'to this organisation', wholeNumber(1))
+    .option('--client <id>', 'to this API client', wholeNumber(1))
     .option('--purpose <purpose>', 'for this purpose')
     .option('--from <date-time>', 'at or after (ISO 8601)', dateTime)
     .option('--to <date-time>', 'before (ISO 8601)', dateTime)
     .option('--review-required', 'only break-glass use waiting for review')
     .option('--action <action>', 'only this action, e.g. citizen.read or addresses.review.read')
-    .option('--after <seq>', 'page on: the last seq seen', integer(0), 0)
-    .option('--limit <n>', 'at most this many (1 to 1000)', integer(1, 1000), 100)
+    .option('--after <seq>', 'page on: the last seq seen', wholeNumber(0), 0)
+    .option('--limit <n>', 'at most this many (1 to 1000)', wholeNumber(1, 1000), 100)
     .action(action(async (options: DisclosureOptions) => {
       const filters: DisclosureFilters = { after: options.after, limit: options.limit };
       if (options.org !== undefined) filters.org = options.org;

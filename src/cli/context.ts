@@ -3,6 +3,7 @@
  * started for the command), or DATABASE_URL; migrated (as the owner) before
  * use. Commands work on db.pool, as the application role.
  */
+import { InvalidArgumentError } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
@@ -40,3 +41,10 @@ export function action<A extends unknown[]>(fn: (...args: A) => Promise<void>): 
     }
   };
 }
+
+/** A whole-number option from min to max: anything else is refused by commander, naming the option. */
+export const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) => (value: string): number => {
+  const n = Number(value);
+  if (!/^\d+$/.test(value.trim()) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+  return n;
+};

@@ -11,7 +11,7 @@ import { linkageForWorker } from '../linkage/context.js';
 import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.js';
 import { startQueue } from '../pipeline/queue.js';
 import { rejectsOf } from '../intake/queries.js';
-import { action, withDatabase } from './context.js';
+import { action, wholeNumber, withDatabase } from './context.js';
 
 function timeOption(value: string): string {
   const parsed = parseDateTime(value, ['ISO']);
@@ -89,8 +89,8 @@ export function rejectsCommand(): Command {
   return new Command('rejects')
     .description('records of a source system that could not be read or mapped, with position and reason')
     .argument('<system>', 'source system')
-    .option('--intake <id>', 'only this intake', (v) => Number.parseInt(v, 10))
-    .option('--limit <n>', 'at most this many', (v) => Number.parseInt(v, 10), 100)
+    .option('--intake <id>', 'only this intake', wholeNumber(1))
+    .option('--limit <n>', 'at most this many', wholeNumber(1), 100)
     .action(action(async (system: string, opts: { intake?: number; limit: number }) => {
       await withDatabase(async (db) => {
         for (const r of await rejectsOf(db.pool, system, { intakeId: opts.intake ?? null, limit: opts.limit })) {
