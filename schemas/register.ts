@@ -66,7 +66,8 @@ const agreementFields = {
   lawfulBasis: LawfulBasis,
   art9Condition: Nullable(Art9Condition),
   legalGateway: Type.String({ minLength: 1, maxLength: 500, description: 'statute or power the sharing relies on' }),
-  dpiaReference: Nullable(Type.String({ maxLength: 200 })),
+  // Null first: with the API's type coercion, a null tried against the string first became "".
+  dpiaReference: Type.Union([Type.Null(), Type.String({ maxLength: 200 })]),
   startDate: CalendarDate,
   endDate: Nullable(CalendarDate),
   reviewDate: Nullable(CalendarDate),

@@ -78,6 +78,16 @@ describe('data protection register', () => {
     expect(response.json().detail).toMatch(/99999/);
   });
 
+  it('keeps an agreement without a DPIA reference as null, not as an empty string', async () => {
+    const created = await send('POST', '/v1/register/agreements', dpo, { ...agreement, id: 'ISA-NO-DPIA', dpiaReference: null });
+    expect(created.statusCode).toBe(201);
+    expect(created.json()).toMatchObject({ dpiaReference: null });
+    expect((await send('GET', '/v1/register/agreements/ISA-NO-DPIA', admin)).json()).toMatchObject({ dpiaReference: null });
+    const v2 = await send('PUT', '/v1/register/agreements/ISA-NO-DPIA', dpo, { version: 1, dpiaReference: 'DPIA-2026-09' });
+    const v3 = await send('PUT', '/v1/register/agreements/ISA-NO-DPIA', dpo, { version: 2, dpiaReference: null });
+    expect([v2.json().dpiaReference, v3.json().dpiaReference]).toEqual(['DPIA-2026-09', null]);
+  });
+
   it('keeps every version, refuses a change against a stale version, and audits each change', async () => {
     const v2 = await send('PUT', `/v1/register/agreements/${agreement.id}`, dpo, { version: 1, categories: ['identity', 'social-care', 'contact'] });
     expect(v2.statusCode).toBe(200);
