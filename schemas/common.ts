@@ -4,6 +4,13 @@ import { Type } from 'typebox';
 /** The schema, or null. */
 export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()]);
 
+/**
+ * Free text, or null, in a request body. Null is tried first: the API coerces
+ * types, and a null tried against the string first became "". An empty
+ * string becomes null in turn, which for free text means the same.
+ */
+export const NullableText = (options: Parameters<typeof Type.String>[0] = {}) => Type.Union([Type.Null(), Type.String(options)]);
+
 export const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'ISO 8601 date' });
 
 /** A bigint column's id or paging position: beyond this, PostgreSQL would refuse it with a 500 instead of the schema with a 400. */

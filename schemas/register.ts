@@ -8,7 +8,7 @@
  * points at the text that was in force.
  */
 import { Type, type Static } from 'typebox';
-import { Nullable } from './common.js';
+import { Nullable, NullableText } from './common.js';
 import { DATA_CATEGORIES, Purpose } from './categories.js';
 import { ROLES } from './roles.js';
 
@@ -66,8 +66,7 @@ const agreementFields = {
   lawfulBasis: LawfulBasis,
   art9Condition: Nullable(Art9Condition),
   legalGateway: Type.String({ minLength: 1, maxLength: 500, description: 'statute or power the sharing relies on' }),
-  // Null first: with the API's type coercion, a null tried against the string first became "".
-  dpiaReference: Type.Union([Type.Null(), Type.String({ maxLength: 200 })]),
+  dpiaReference: NullableText({ maxLength: 200 }),
   startDate: CalendarDate,
   endDate: Nullable(CalendarDate),
   reviewDate: Nullable(CalendarDate),

@@ -5,7 +5,7 @@
  */
 import { Type, type Static } from 'typebox';
 import { CitizenView } from './citizen-view.js';
-import { Nullable } from './common.js';
+import { Nullable, NullableText } from './common.js';
 import { Purpose } from './categories.js';
 
 export const EVENT_TYPES = ['citizen.created', 'citizen.updated', 'citizen.merged', 'citizen.split'] as const;
@@ -49,7 +49,7 @@ export const SubscriptionCreate = Type.Object(
     purpose: Purpose,
     url: Url,
     eventTypes: Type.Optional(EventTypes),
-    description: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    description: Type.Optional(NullableText({ maxLength: 500 })),
   },
   { $id: 'SubscriptionCreate', additionalProperties: false },
 );
@@ -60,7 +60,7 @@ export const SubscriptionUpdate = Type.Object(
     purpose: Type.Optional(Purpose),
     url: Type.Optional(Url),
     eventTypes: Type.Optional(EventTypes),
-    description: Type.Optional(Nullable(Type.String({ maxLength: 500 }))),
+    description: Type.Optional(NullableText({ maxLength: 500 })),
     active: Type.Optional(Type.Boolean({ description: 'false stops deliveries; those not yet made are cancelled' })),
   },
   { $id: 'SubscriptionUpdate', additionalProperties: false },

@@ -132,6 +132,8 @@ describe('publishing citizen changes to webhook subscribers', () => {
       expect((await patch(admin, widening)).statusCode, JSON.stringify(widening)).toBe(403);
     }
     expect((await patch(admin, { description: 'contact centre CRM' })).statusCode).toBe(200);
+    // Cleared with null, it reads back null: not "", which the API's type coercion once made of it.
+    expect((await patch(admin, { description: null })).json()).toMatchObject({ description: null });
     expect((await hub.app.inject({ url: `/v1/subscriptions/${created.id}`, headers: auth(dpo) })).json()).toMatchObject({ url: `${sink.url}/ok/adviser`, purpose: 'contact-centre-enquiry' });
 
     const adviserKey = await hub.keyFor('adviser', 'Northby Council Contact Centre');
