@@ -79,6 +79,18 @@ export const SharingAgreement = Type.Object(
 );
 export type SharingAgreement = Static<typeof SharingAgreement>;
 
+/** An agreement as the register answers it: with what, as registered, it cannot do or should prompt. */
+export const RegisteredAgreement = Type.Object(
+  {
+    ...SharingAgreement.properties,
+    warnings: Type.Array(Type.String(), {
+      description: 'what the DPO should know of this version as registered: special categories it cannot share for want of an Art. 9 condition, an end or review date passed',
+    }),
+  },
+  { $id: 'RegisteredAgreement' },
+);
+export type RegisteredAgreement = Static<typeof RegisteredAgreement>;
+
 /** A new agreement (version 1); the register reference is given by the DPO. */
 export const SharingAgreementCreate = Type.Object({ id: AgreementId, ...agreementFields }, { $id: 'SharingAgreementCreate' });
 export type SharingAgreementCreate = Static<typeof SharingAgreementCreate>;

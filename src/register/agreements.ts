@@ -3,7 +3,8 @@
  * writes version n+1 and marks it current, inside the caller's transaction.
  */
 import type pg from 'pg';
-import type { SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate } from '../../schemas/register.js';
+import { SPECIAL_CATEGORIES } from '../../schemas/categories.js';
+import type { RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate } from '../../schemas/register.js';
 import { RegisterError } from './errors.js';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -36,6 +37,27 @@ export function agreementOf(r: AgreementRow): SharingAgreement {
     reviewDate: r.review_date,
     status: r.status,
   };
+}
+
+/**
+ * What the DPO should hear about an agreement as registered (today: the UK
+ * calendar date): the policy would deny its special categories without an
+ * Art. 9 condition, and an active agreement past its end or review date
+ * needs attention. Said, not refused: the register records the agreement as
+ * signed; the policy decides what it permits.
+ */
+export function withWarnings(agreement: SharingAgreement, today: string): RegisteredAgreement {
+  const warnings: string[] = [];
+  if (agreement.art9Condition === null) {
+    for (const category of agreement.categories) {
+      if (SPECIAL_CATEGORIES.has(category)) warnings.push(`${category} is a special category: not shared under this agreement until it names an Art. 9 condition`);
+    }
+  }
+  if (agreement.status === 'active') {
+    if (agreement.endDate !== null && today > agreement.endDate) warnings.push(`ended on ${agreement.endDate}: it shares nothing, though its status is active`);
+    if (agreement.reviewDate !== null && today > agreement.reviewDate) warnings.push(`review was due on ${agreement.reviewDate}`);
+  }
+  return { ...agreement, warnings };
 }
 
 async function checkOrganisations(db: Db, agreement: Omit<SharingAgreement, 'version'>): Promise<void> {

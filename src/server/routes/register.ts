@@ -10,13 +10,14 @@ import type pg from 'pg';
 import { Type } from 'typebox';
 import {
   AgreementId, AgreementStatus, AgreementVersion, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
-  RestrictionUpdate, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate, ORG_ID_MAX,
+  RestrictionUpdate, RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate, ORG_ID_MAX,
 } from '../../../schemas/register.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
 import type { CitizenSource } from '../../citizens/source.js';
+import { londonDate } from '../../policy/decide.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
-import { agreementById, agreementVersions, createAgreement, listAgreements, updateAgreement } from '../../register/agreements.js';
+import { agreementById, agreementVersions, createAgreement, listAgreements, updateAgreement, withWarnings } from '../../register/agreements.js';
 import { registerChangeEntry, registerReadEntry, type RegisterChange } from '../../register/change-entry.js';
 import {
   addConsent, addObjection, addRestriction, consentsOf, objectionsOf, restrictionsOf, updateConsent, updateRestriction, withdrawObjection,
@@ -56,6 +57,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     const unknown = purposes.filter((p): p is string => typeof p === 'string' && !policy.purposes.includes(p));
     if (unknown.length) throw new HubError('validation-failed', `unknown purpose ${unknown.join(', ')}; use one of: ${policy.purposes.join(', ')}`);
   };
+  const warned = (agreement: SharingAgreement) => withWarnings(agreement, londonDate(clock()));
 
   /** Runs one register change and its audit entry in one transaction. */
   const change = <T>(request: FastifyRequest, client: AuthenticatedClient, fn: (db: pg.PoolClient) => Promise<{ result: T; change: RegisterChange }>) =>
@@ -108,7 +110,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.post('/v1/register/agreements', {
     config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Register a sharing agreement (version 1)', body: SharingAgreementCreate, response: { 201: SharingAgreement, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Register a sharing agreement (version 1)', body: SharingAgreementCreate, response: { 201: RegisteredAgreement, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
     knownPurposes(request.body.purposes);
@@ -116,7 +118,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       const agreement = await createAgreement(db, request.body, client.id);
       return { result: agreement, change: { action: 'register.agreement.create', agreement: { id: agreement.id, version: 1 }, before: null, after: agreement } };
     });
-    return reply.code(201).send(created);
+    return reply.code(201).send(warned(created));
   });
 
   app.get('/v1/register/agreements', {
@@ -124,10 +126,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     schema: {
       tags: ['register'], summary: 'Current versions of sharing agreements',
       querystring: Type.Object({ org: Type.Optional(Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus) }),
-      response: { 200: Type.Object({ agreements: Type.Array(SharingAgreement) }), ...errorResponses },
+      response: { 200: Type.Object({ agreements: Type.Array(RegisteredAgreement) }), ...errorResponses },
     },
   }, async (request) => {
-    return { agreements: await listAgreements(pool, request.query) };
+    return { agreements: (await listAgreements(pool, request.query)).map(warned) };
   });
 
   app.get('/v1/register/agreements/:id', {
@@ -135,40 +137,40 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     schema: {
       tags: ['register'], summary: 'One agreement: the current version, or the version asked for',
       params: Type.Object({ id: AgreementId }), querystring: Type.Object({ version: Type.Optional(AgreementVersion) }),
-      response: { 200: SharingAgreement, ...errorResponses },
+      response: { 200: RegisteredAgreement, ...errorResponses },
     },
   }, async (request) => {
     const agreement = await agreementById(pool, request.params.id, request.query.version);
     if (!agreement) throw new HubError('not-found', `no agreement ${request.params.id}${request.query.version ? ` version ${request.query.version}` : ''}`);
-    return agreement;
+    return warned(agreement);
   });
 
   app.get('/v1/register/agreements/:id/versions', {
     config: { roles: READERS },
     schema: {
       tags: ['register'], summary: 'Every version of one agreement, oldest first',
-      params: Type.Object({ id: AgreementId }), response: { 200: Type.Object({ versions: Type.Array(SharingAgreement) }), ...errorResponses },
+      params: Type.Object({ id: AgreementId }), response: { 200: Type.Object({ versions: Type.Array(RegisteredAgreement) }), ...errorResponses },
     },
   }, async (request) => {
     const versions = await agreementVersions(pool, request.params.id);
     if (!versions.length) throw new HubError('not-found', `no agreement ${request.params.id}`);
-    return { versions };
+    return { versions: versions.map(warned) };
   });
 
   const newVersion = (action: string) => async (request: FastifyRequest<{ Params: { id: string }; Body: SharingAgreementUpdate }>) => {
     const client = clientOf(request);
     knownPurposes(request.body.purposes ?? []);
-    return change(request, client, async (db) => {
+    return warned(await change(request, client, async (db) => {
       const { before, after } = await updateAgreement(db, request.params.id, request.body, client.id);
       return { result: after, change: { action, agreement: { id: after.id, version: after.version }, before, after } };
-    });
+    }));
   };
 
   app.put('/v1/register/agreements/:id', {
     config: { roles: WRITERS },
     schema: {
       tags: ['register'], summary: 'Change an agreement: writes a new version; `version` must be the current one (409 otherwise)',
-      params: Type.Object({ id: AgreementId }), body: SharingAgreementUpdate, response: { 200: SharingAgreement, ...errorResponses },
+      params: Type.Object({ id: AgreementId }), body: SharingAgreementUpdate, response: { 200: RegisteredAgreement, ...errorResponses },
     },
   }, newVersion('register.agreement.update'));
 
@@ -178,7 +180,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       tags: ['register'], summary: 'Activate, suspend or end an agreement (a new version with the new status)',
       params: Type.Object({ id: AgreementId }),
       body: Type.Object({ version: AgreementVersion, status: AgreementStatus }, { additionalProperties: false }),
-      response: { 200: SharingAgreement, ...errorResponses },
+      response: { 200: RegisteredAgreement, ...errorResponses },
     },
   }, newVersion('register.agreement.status'));
 

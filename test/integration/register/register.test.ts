@@ -48,8 +48,8 @@ describe('data protection register', () => {
     expect((await send('POST', '/v1/register/agreements', admin, agreement)).statusCode).toBe(403);
     const created = await send('POST', '/v1/register/agreements', dpo, agreement);
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toEqual({ ...agreement, version: 1 });
-    expect((await send('GET', '/v1/register/agreements', admin)).json()).toEqual({ agreements: [{ ...agreement, version: 1 }] });
+    expect(created.json()).toEqual({ ...agreement, version: 1, warnings: [] });
+    expect((await send('GET', '/v1/register/agreements', admin)).json()).toEqual({ agreements: [{ ...agreement, version: 1, warnings: [] }] });
     expect((await send('GET', '/v1/register/agreements', adviser)).statusCode).toBe(403);
     expect((await send('POST', '/v1/register/agreements', dpo, agreement)).statusCode).toBe(409);
   });
@@ -63,6 +63,23 @@ describe('data protection register', () => {
     const list = (await send('GET', '/v1/register/organisations', admin)).json() as { organisations: { name: string }[] };
     expect(list.organisations.map((o) => o.name)).toContain('Northby Police');
     expect((await log()).map((e) => e.action)).toContain('register.organisation.create');
+  });
+
+  it('warns of special categories it cannot share without an Art. 9 condition, and of an end or review date passed', async () => {
+    const created = await send('POST', '/v1/register/agreements', dpo, {
+      ...agreement, id: 'ISA-W', categories: ['identity', 'social-care', 'health-disability'], art9Condition: null, reviewDate: '2026-01-31',
+    });
+    expect(created.statusCode).toBe(201);
+    expect(created.json().warnings).toEqual([
+      'social-care is a special category: not shared under this agreement until it names an Art. 9 condition',
+      'health-disability is a special category: not shared under this agreement until it names an Art. 9 condition',
+      'review was due on 2026-01-31',
+    ]);
+    const fixed = await send('PUT', '/v1/register/agreements/ISA-W', dpo, { version: 1, art9Condition: agreement.art9Condition, reviewDate: '2099-01-01', endDate: '2026-02-01' });
+    expect(fixed.json()).toMatchObject({ version: 2, warnings: ['ended on 2026-02-01: it shares nothing, though its status is active'] });
+    const versions = (await send('GET', '/v1/register/agreements/ISA-W/versions', admin)).json() as { versions: { warnings: string[] }[] };
+    expect(versions.versions.map((v) => v.warnings.length)).toEqual([3, 1]);
+    expect((await send('POST', '/v1/register/agreements/ISA-W/status', dpo, { version: 2, status: 'ended' })).json()).toMatchObject({ warnings: [] });
   });
 
   it('refuses a purpose outside the vocabulary', async () => {
