@@ -19,7 +19,7 @@ export interface Actor {
 export const MODEL: Actor = { clientId: null, reason: 'model' };
 
 async function event(
-  db: pg.PoolClient, citizenId: number, kind: 'create' | 'link' | 'unlink' | 'merge' | 'split', actor: Actor,
+  db: pg.PoolClient, citizenId: number, kind: 'create' | 'link' | 'unlink' | 'merge' | 'split' | 'close', actor: Actor,
   extra: { other?: number | null; system?: string; sourceRef?: string } = {},
 ): Promise<void> {
   await db.query(
@@ -104,15 +104,21 @@ export async function linkRecord(
   await citizenChanged(db, citizenId, 'citizen.updated');
 }
 
-/** Ends a record's current link; returns the citizen it was linked to. */
-export async function unlinkRecord(db: pg.PoolClient, system: string, sourceRef: string, actor: Actor, why: string): Promise<number | null> {
+/** Ends a record's current link, with its event but nothing published: the caller says what the change was. */
+async function endLink(db: pg.PoolClient, system: string, sourceRef: string, actor: Actor, why: string): Promise<number | null> {
   const row = (await db.query<{ citizen_id: string }>(
     'UPDATE citizen_link SET ended_at = now(), ended_why = $3 WHERE system = $1 AND source_ref = $2 AND ended_at IS NULL RETURNING citizen_id',
     [system, sourceRef, why],
   )).rows[0];
   if (!row) return null;
   await event(db, Number(row.citizen_id), 'unlink', actor, { system, sourceRef });
-  return citizenChanged(db, Number(row.citizen_id), 'citizen.updated');
+  return Number(row.citizen_id);
+}
+
+/** Ends a record's current link; returns the citizen it was linked to. */
+export async function unlinkRecord(db: pg.PoolClient, system: string, sourceRef: string, actor: Actor, why: string): Promise<number | null> {
+  const from = await endLink(db, system, sourceRef, actor, why);
+  return from === null ? null : citizenChanged(db, from, 'citizen.updated');
 }
 
 export async function memberCount(db: pg.PoolClient, citizenId: number): Promise<number> {
@@ -133,7 +139,8 @@ const MERGE_SQL = `
                  RETURNING system, source_ref, linked_by, weight, id),
        relinked AS (INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight)
                     SELECT $2, system, source_ref, linked_by, weight FROM moved ORDER BY id),
-       withdrawn AS (UPDATE person_review SET status = 'withdrawn' WHERE citizen_id = $1 AND status = 'open')
+       withdrawn AS (UPDATE person_review SET status = 'withdrawn', withdrawn_at = now(), withdrawn_why = 'the candidate account was merged'
+                      WHERE citizen_id = $1 AND status = 'open')
   INSERT INTO citizen_event (citizen_id, kind, other_citizen, client_id, reason)
   VALUES ($2, 'merge', $1, $3, $4), ($1, 'merge', $2, $3, $4)`;
 
@@ -153,14 +160,16 @@ export async function mergeCitizens(db: pg.PoolClient, a: number, b: number, act
 }
 
 /**
- * The account merged into `from` whose only record, when it was merged, was this one (the latest, should there be
- * several): the account the record brought. Accounts merged into it before were repointed to `from` and stay there.
+ * The account merged into `from` that brought this record, once none of the records it brought is left in `from`
+ * (the latest, should there be several): the account the record's person held before the merge. Accounts merged
+ * into it before were repointed to `from` and stay there.
  */
 const BROUGHT_SQL = `
   SELECT m.id FROM citizen m
    WHERE m.merged_into = $1
      AND EXISTS (SELECT 1 FROM citizen_link l WHERE l.citizen_id = m.id AND l.ended_why = 'merged' AND l.system = $2 AND l.source_ref = $3)
-     AND NOT EXISTS (SELECT 1 FROM citizen_link l WHERE l.citizen_id = m.id AND l.ended_why = 'merged' AND (l.system, l.source_ref) <> ($2, $3))
+     AND NOT EXISTS (SELECT 1 FROM citizen_link l JOIN citizen_link n ON n.system = l.system AND n.source_ref = l.source_ref AND n.ended_at IS NULL
+                      WHERE l.citizen_id = m.id AND l.ended_why = 'merged' AND n.citizen_id = $1)
    ORDER BY m.merged_at DESC, m.id DESC LIMIT 1`;
 
 /** The merged account made active again, with the record linked to it and its history saying so. */
@@ -171,26 +180,107 @@ const REOPEN_SQL = `
   SELECT id, kind, other, $3, $4, $6, $7 FROM c, (VALUES ('split', $2::bigint), ('link', NULL)) AS e(kind, other)`;
 
 /**
- * The account a record split off `from` goes to: the account it brought into `from`, when it was that account's
- * only record, so that the reference its person held, and the consents, objections and restrictions kept under it,
- * go with the record again instead of staying with another person's account; else a new account.
+ * The accounts holding, alone, another record the reopened account $1 brought into $2 ($3, $4: the record that
+ * reopened it), split off before it: each took a new account then, as the reference stayed behind with the records
+ * still there. Such an account goes back into the reopened one only while nothing else has come of it: it never
+ * held another record, nothing was merged into it, no register record names it, no steward placed the record, and
+ * no steward's unlink or "not the same person" stands between the record and the reopened account or its record.
  */
-async function splitTarget(db: pg.PoolClient, from: number | null, system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number> {
+const REJOIN_SQL = `
+  SELECT DISTINCT n.id FROM citizen_link b
+    JOIN citizen_link cur ON cur.system = b.system AND cur.source_ref = b.source_ref AND cur.ended_at IS NULL
+    JOIN citizen n ON n.id = cur.citizen_id AND n.status = 'active'
+   WHERE b.citizen_id = $1 AND b.ended_why = 'merged' AND (b.system, b.source_ref) <> ($3, $4)
+     AND n.id NOT IN ($1, $2) AND cur.linked_by <> 'steward'
+     AND NOT EXISTS (SELECT 1 FROM citizen_link o WHERE o.citizen_id = n.id AND (o.system, o.source_ref) <> (b.system, b.source_ref))
+     AND NOT EXISTS (SELECT 1 FROM citizen m WHERE m.merged_into = n.id)
+     AND NOT EXISTS (SELECT 1 FROM consent r WHERE r.citizen_ref = n.ref)
+     AND NOT EXISTS (SELECT 1 FROM objection r WHERE r.citizen_ref = n.ref)
+     AND NOT EXISTS (SELECT 1 FROM restriction r WHERE r.citizen_ref = n.ref)
+     AND NOT EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind IN ('unlink', 'distinct') AND (
+           ((d.system, d.source_ref) = (b.system, b.source_ref) AND (d.citizen_id = $1 OR (d.other_system, d.other_source_ref) = ($3, $4)))
+           OR ((d.system, d.source_ref) = ($3, $4) AND (d.citizen_id = n.id OR (d.other_system, d.other_source_ref) = (b.system, b.source_ref)))))
+   ORDER BY n.id`;
+
+/**
+ * The account a record split off `from` goes to: the account it brought into `from`, once the last of the records
+ * that account brought leaves, so that the reference its person held, and the consents, objections and restrictions
+ * kept under it, go with the record again instead of staying with another person's account; else a new account.
+ * With `rejoin`, the reopened account also takes back the records it brought that left before (REJOIN_SQL).
+ */
+async function splitTarget(db: pg.PoolClient, from: number | null, system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor, rejoin: boolean): Promise<number> {
   const brought = from === null ? undefined : (await db.query<{ id: string }>(BROUGHT_SQL, [from, system, sourceRef])).rows[0];
   if (!brought) return createCitizen(db, actor, { system, sourceRef, linkedBy });
-  await db.query(REOPEN_SQL, [brought.id, from, system, sourceRef, linkedBy, actor.clientId, actor.reason]);
-  return citizenChanged(db, Number(brought.id), 'citizen.created');
+  const to = Number(brought.id);
+  await db.query(REOPEN_SQL, [to, from, system, sourceRef, linkedBy, actor.clientId, actor.reason]);
+  await citizenChanged(db, to, 'citizen.created');
+  const rejoined = rejoin ? (await db.query<{ id: string }>(REJOIN_SQL, [to, from, system, sourceRef])).rows : [];
+  for (const n of rejoined) await mergeCitizens(db, Number(n.id), to, { clientId: actor.clientId, reason: 'its record goes back to the account it was brought with' }, to);
+  return to;
 }
 
-/** Moves a record out of an account into one of its own (a split): the account it brought, or a new one; returns that account. */
-export async function splitRecord(db: pg.PoolClient, system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number> {
-  const from = await unlinkRecord(db, system, sourceRef, actor, 'split');
-  const to = await splitTarget(db, from, system, sourceRef, linkedBy, actor);
+/**
+ * Moves a record out of an account into one of its own (a split): the account it brought, or a new one; returns
+ * that account. Published as one change: citizen.split for the account it left, citizen.created for the one it went
+ * to (no citizen.updated besides). `rejoin`, for a steward's split: the account it brought takes back its other
+ * records too. Not for the model's splits, whose record is linked on its own evidence next, and whose batch keeps
+ * its accounts in memory.
+ */
+export async function splitRecord(db: pg.PoolClient, system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor, rejoin = false): Promise<number> {
+  const from = await endLink(db, system, sourceRef, actor, 'split');
+  const to = await splitTarget(db, from, system, sourceRef, linkedBy, actor, rejoin);
   if (from !== null) {
     await event(db, from, 'split', actor, { other: to, system, sourceRef });
     await citizenChanged(db, from, 'citizen.split', to);
   }
   return to;
+}
+
+/**
+ * Whether an emptied account must be kept rather than merged into `into`: it holds register records (under its
+ * reference or one merged into it) and not every record it ever held is in `into` now. Then whose consents,
+ * objections and restrictions they are is a person's question: merged, they would bind the other account's person.
+ */
+const KEEP_SQL = `
+  SELECT EXISTS (SELECT 1 FROM citizen c WHERE (c.id = $1 OR c.merged_into = $1) AND (
+           EXISTS (SELECT 1 FROM consent r WHERE r.citizen_ref = c.ref)
+           OR EXISTS (SELECT 1 FROM objection r WHERE r.citizen_ref = c.ref)
+           OR EXISTS (SELECT 1 FROM restriction r WHERE r.citizen_ref = c.ref)))
+     AND EXISTS (SELECT 1 FROM citizen_link l WHERE l.citizen_id = $1 AND NOT EXISTS (
+           SELECT 1 FROM citizen_link n WHERE n.system = l.system AND n.source_ref = l.source_ref AND n.ended_at IS NULL AND n.citizen_id = $2)) AS keep`;
+
+/** The account closed: its reference and register records stay, its open reviews are withdrawn, its history says why. */
+const CLOSE_SQL = `
+  WITH c AS (UPDATE citizen SET status = 'closed', closed_at = now() WHERE id = $1 AND status = 'active' RETURNING id),
+       withdrawn AS (UPDATE person_review SET status = 'withdrawn', withdrawn_at = now(), withdrawn_why = 'the candidate account was closed'
+                      WHERE citizen_id = $1 AND status = 'open')
+  INSERT INTO citizen_event (citizen_id, kind, other_citizen, client_id, reason) SELECT id, 'close', $2, $3, $4 FROM c`;
+
+/** Whether an account emptied of its records for `into` is to be closed rather than merged with it (KEEP_SQL). */
+export async function keepsEmptied(db: pg.PoolClient, emptied: number, into: number): Promise<boolean> {
+  return (await db.query<{ keep: boolean }>(KEEP_SQL, [emptied, into])).rows[0]!.keep;
+}
+
+/** Closes an emptied account (CLOSE_SQL); `into` is where its last record went. */
+export async function closeCitizen(db: pg.PoolClient, emptied: number, into: number, actor: Actor): Promise<void> {
+  await db.query(CLOSE_SQL, [emptied, into, actor.clientId,
+    `${actor.reason}; emptied, it holds consents, objections or restrictions and its records went to more than one account: kept, not merged`]);
+}
+
+/**
+ * An account left with no records after its last record went to `into`: merged with it (the survivor as given), so
+ * that its reference still leads somewhere, unless its register records may be another person's (KEEP_SQL); then it
+ * is closed. Returns the account `into`'s records are in afterwards.
+ */
+export async function settleEmptied(db: pg.PoolClient, emptied: number, into: number, actor: Actor, survivor = Math.min(emptied, into)): Promise<number> {
+  if (!(await keepsEmptied(db, emptied, into))) return mergeCitizens(db, emptied, into, actor, survivor);
+  await closeCitizen(db, emptied, into, actor);
+  return into;
+}
+
+/** A closed account a steward links a record to is active again. */
+export async function reactivate(db: pg.PoolClient, citizenId: number): Promise<void> {
+  await db.query("UPDATE citizen SET status = 'active', closed_at = NULL WHERE id = $1 AND status = 'closed'", [citizenId]);
 }
 
 export interface Resolved {

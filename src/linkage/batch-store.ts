@@ -304,6 +304,12 @@ export class BatchLinkStore extends DbLinkStore {
     return survivor;
   }
 
+  /** Reads what the batch wrote (the emptied account's history), and closes or merges it as the database would. */
+  override async settleEmptied(emptied: number, into: number, actor: Actor): Promise<number> {
+    await this.flush();
+    return super.settleEmptied(emptied, into, actor);
+  }
+
   /** The account a record linked to `citizenId` when the batch was read is in now: merges move every link of the merged account. */
   survivorOf(citizenId: number): number {
     return this.survivor.get(citizenId) ?? citizenId;

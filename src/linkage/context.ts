@@ -12,6 +12,7 @@ import {
 } from '../../matching/person/index.js';
 import { CURATED_NICKNAMES_URL } from '../../matching/person-data/index.js';
 import { keysFingerprint, rekeyIfChanged, storedFingerprint } from './block-keys.js';
+import { settleReviews } from './review.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -97,12 +98,15 @@ const LOCK_SQL = "SELECT nextval('linkage_generation') AS generation FROM (SELEC
 
 /**
  * Runs `fn` in a transaction holding the linkage lock: linking and steward decisions never interleave. `fn` is
- * given the transaction's linkage generation (see LOCK_SQL).
+ * given the transaction's linkage generation (see LOCK_SQL). Before it commits, the review items its changes
+ * answered are withdrawn (settleReviews), whichever way the records came together.
  */
 export function inTransaction<T>(pool: pg.Pool, fn: (db: pg.PoolClient, generation: number) => Promise<T>): Promise<T> {
   return transaction(pool, async (db) => {
     const { rows } = await db.query<{ generation: string }>({ name: 'linkage-lock', text: LOCK_SQL, values: [LINKAGE_LOCK] });
-    return fn(db, Number(rows[0]!.generation));
+    const result = await fn(db, Number(rows[0]!.generation));
+    await settleReviews(db);
+    return result;
   });
 }
 

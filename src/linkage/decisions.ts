@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import {
-  createCitizen, currentLink, linkRecord, memberCount, mergeCitizens, resolveRef, splitRecord, survivors, unlinkRecord, type Actor,
+  createCitizen, currentLink, linkRecord, memberCount, reactivate, resolveRef, settleEmptied, splitRecord, survivors, unlinkRecord, type Actor,
 } from './accounts.js';
 import { inTransaction, LinkageError, type LinkageContext } from './context.js';
 import { indexSourceRecord } from './person-index.js';
@@ -56,10 +56,11 @@ async function linkTo(db: pg.PoolClient, ctx: StewardContext, target: number, sy
   await insertDecision(db, 'link', system, sourceRef, target, null, actor);
   const current = await currentLink(db, system, sourceRef);
   if (current) await unlinkRecord(db, system, sourceRef, actor, current.citizenId === target ? 'confirmed by a steward' : 'moved by a steward');
+  await reactivate(db, target);
   await linkRecord(db, target, system, sourceRef, 'steward', null, actor);
-  // An account left with no records is merged into the target, so its reference still leads somewhere.
+  // An account left with no records is merged into the target, so its reference still leads somewhere, unless its register records could be another person's.
   if (current && current.citizenId !== target && (await memberCount(db, current.citizenId)) === 0) {
-    await mergeCitizens(db, current.citizenId, target, actor, target);
+    await settleEmptied(db, current.citizenId, target, actor, target);
   }
 }
 
@@ -109,7 +110,7 @@ export function manualUnlink(ctx: StewardContext, ref: string, system: string, s
     if ((await memberCount(db, citizen.id)) === 1) throw new LinkageError('conflict', `source record ${system}/${sourceRef} is the only record of citizen ${citizen.ref}`);
     await db.query("UPDATE link_decision SET revoked_at = now() WHERE revoked_at IS NULL AND kind = 'link' AND system = $1 AND source_ref = $2", [system, sourceRef]);
     await insertDecision(db, 'unlink', system, sourceRef, citizen.id, null, actor);
-    const own = await splitRecord(db, system, sourceRef, 'model', actor);
+    const own = await splitRecord(db, system, sourceRef, 'model', actor, true);
     return decided(db, { citizenRef: await refOf(db, own), from: citizen.ref }, onDecided);
   });
 }
@@ -117,7 +118,12 @@ export function manualUnlink(ctx: StewardContext, ref: string, system: string, s
 /**
  * "Not the same person": the record and a citizen (and, when given, the
  * citizen's record the steward compared it with). When they share an
- * account now, the record leaves it.
+ * account now, the record leaves it. When the record is that account's only
+ * record, the account is the record's own person: nothing moves (moving it
+ * would leave the reference, and the register records kept under it, behind
+ * in an empty account). Asked of the account alone, that is a conflict, as
+ * for an unlink; with the other record named (a review decision), the
+ * decision is kept between the two records, and the record stays.
  */
 export async function markDistinctIn(
   db: pg.PoolClient, ctx: StewardContext, system: string, sourceRef: string, citizenId: number,
@@ -125,6 +131,12 @@ export async function markDistinctIn(
 ): Promise<number> {
   await indexedOrFail(db, ctx, system, sourceRef);
   const [survivor] = await survivors(db, [citizenId]);
+  const home = await currentLink(db, system, sourceRef);
+  if (home?.citizenId === survivor && (await memberCount(db, survivor!)) === 1) {
+    if (!other) throw new LinkageError('conflict', `source record ${system}/${sourceRef} is the only record of citizen ${await refOf(db, survivor!)}`);
+    await insertDecision(db, 'distinct', system, sourceRef, null, other, actor);
+    return survivor!;
+  }
   // A link to an account since merged into this one is a link to it too: left standing, the next run would move the record back.
   await db.query(
     `UPDATE link_decision d SET revoked_at = now() WHERE revoked_at IS NULL AND kind = 'link' AND system = $1 AND source_ref = $2
@@ -132,9 +144,8 @@ export async function markDistinctIn(
     [system, sourceRef, survivor],
   );
   await insertDecision(db, 'distinct', system, sourceRef, citizenId, other, actor);
-  const current = await currentLink(db, system, sourceRef);
-  if (current && current.citizenId === survivor) return splitRecord(db, system, sourceRef, 'model', actor);
-  if (current) return current.citizenId;
+  if (home?.citizenId === survivor) return splitRecord(db, system, sourceRef, 'model', actor, true);
+  if (home) return home.citizenId;
   const own = await createCitizen(db, actor);
   await linkRecord(db, own, system, sourceRef, 'model', null, actor);
   return own;
@@ -161,11 +172,13 @@ export interface ReviewResult extends StewardResult {
 /** A steward's answer to a review item: link the record to the candidate citizen, or keep them apart for good. */
 export function decidePersonReview(ctx: StewardContext, id: number, decision: ReviewDecision, actor: Actor, onDecided?: OnDecided<ReviewResult>): Promise<ReviewResult> {
   return inTransaction(ctx.pool, async (db) => {
-    const review = (await db.query<{ system: string; source_ref: string; citizen_id: string; candidate_system: string; candidate_ref: string; status: string }>(
-      'SELECT system, source_ref, citizen_id, candidate_system, candidate_ref, status FROM person_review WHERE id = $1 FOR UPDATE', [id],
-    )).rows[0];
+    const review = (await db.query<{
+      system: string; source_ref: string; citizen_id: string; candidate_system: string; candidate_ref: string; status: string; withdrawn_why: string | null;
+    }>('SELECT system, source_ref, citizen_id, candidate_system, candidate_ref, status, withdrawn_why FROM person_review WHERE id = $1 FOR UPDATE', [id])).rows[0];
     if (!review) throw new LinkageError('not-found', `no person review ${id}`);
-    if (review.status !== 'open') throw new LinkageError('conflict', `person review ${id} is already ${review.status}`);
+    if (review.status !== 'open') {
+      throw new LinkageError('conflict', `person review ${id} is already ${review.status}${review.withdrawn_why ? `: ${review.withdrawn_why}` : ''}`);
+    }
     const [citizen] = await survivors(db, [Number(review.citizen_id)]);
     const from = await accountOf(db, review.system, review.source_ref);
     let result: number;

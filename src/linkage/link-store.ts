@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { prepare, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
 import { citizenChanged } from '../publish/outbox.js';
 import {
-  createCitizen, linkRecord, memberCount, mergeCitizens, splitRecord, survivors, unlinkRecord, type Actor, type LinkedBy,
+  closeCitizen, createCitizen, keepsEmptied, linkRecord, memberCount, mergeCitizens, splitRecord, survivors, unlinkRecord, type Actor, type LinkedBy,
 } from './accounts.js';
 import type { LinkageContext } from './context.js';
 import { recordKey } from './features.js';
@@ -68,6 +68,8 @@ export interface LinkStore {
   unlinkRecord(system: string, sourceRef: string, actor: Actor, why: string): Promise<number | null>;
   splitRecord(system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number>;
   mergeCitizens(a: number, b: number, actor: Actor): Promise<number>;
+  /** An account its last record left for `into`: merged with it, or closed when its register records may be another person's (settleEmptied). */
+  settleEmptied(emptied: number, into: number, actor: Actor): Promise<number>;
   memberCount(citizenId: number): Promise<number>;
   openReview(item: ReviewItem): Promise<void>;
   /** A record's content changed while it stayed in its account: the account's golden record changed too. */
@@ -174,6 +176,12 @@ export class DbLinkStore implements LinkStore {
 
   mergeCitizens(a: number, b: number, actor: Actor): Promise<number> {
     return mergeCitizens(this.db, a, b, actor);
+  }
+
+  async settleEmptied(emptied: number, into: number, actor: Actor): Promise<number> {
+    if (!(await keepsEmptied(this.db, emptied, into))) return this.mergeCitizens(emptied, into, actor);
+    await closeCitizen(this.db, emptied, into, actor);
+    return into;
   }
 
   memberCount(citizenId: number): Promise<number> {

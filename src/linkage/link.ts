@@ -230,7 +230,7 @@ export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: Re
     if (home !== null) {
       await store.unlinkRecord(system, sourceRef, MODEL, 'joined another account');
       await store.linkRecord(first.citizenId, system, sourceRef, by, weight, MODEL);
-      target = (await store.memberCount(home)) === 0 ? await store.mergeCitizens(home, first.citizenId, { clientId: null, reason: 'its only record joined another account' }) : first.citizenId;
+      target = (await store.memberCount(home)) === 0 ? await store.settleEmptied(home, first.citizenId, { clientId: null, reason: 'its only record joined another account' }) : first.citizenId;
       if (target !== first.citizenId) members.set(target, members.get(first.citizenId) ?? []);
     } else {
       await store.linkRecord(first.citizenId, system, sourceRef, by, weight, MODEL);

@@ -64,3 +64,20 @@ export async function personReviewQueue(db: pg.Pool | pg.PoolClient, after: numb
     createdAt: new Date(r.created_at).toISOString(),
   }));
 }
+
+/**
+ * Open review items whose record and candidate record are in one account now (a merge, the model linking one of
+ * them, a steward's link) are answered: withdrawn, with the reason. Every change to an account's records writes an
+ * outbox row in its transaction (src/publish/outbox.ts), so the accounts to look in are this transaction's.
+ */
+const SETTLE_SQL = `
+  UPDATE person_review r SET status = 'withdrawn', withdrawn_at = now(), withdrawn_why = 'both records are now in one account'
+    FROM citizen_link rl, citizen_link cl
+   WHERE rl.citizen_id IN (SELECT o.citizen_id FROM citizen_outbox o WHERE o.tx = pg_current_xact_id()) AND rl.ended_at IS NULL
+     AND r.status = 'open' AND r.system = rl.system AND r.source_ref = rl.source_ref
+     AND cl.system = r.candidate_system AND cl.source_ref = r.candidate_ref AND cl.ended_at IS NULL AND cl.citizen_id = rl.citizen_id`;
+
+/** Withdraws the open review items this transaction's account changes answered; returns how many. */
+export async function settleReviews(db: pg.PoolClient): Promise<number> {
+  return (await db.query({ name: 'linkage-settle-reviews', text: SETTLE_SQL })).rowCount ?? 0;
+}

@@ -4,11 +4,12 @@ import { currentLink, mergeCitizens, resolveRef, type Actor } from '../../../src
 import { linkAll } from '../../../src/linkage/batch.js';
 import { inTransaction, type LinkageContext } from '../../../src/linkage/context.js';
 import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
-import { manualLink, manualUnlink, markDistinct } from '../../../src/linkage/decisions.js';
+import { decidePersonReview, manualLink, manualUnlink, markDistinct, markDistinctIn } from '../../../src/linkage/decisions.js';
 import { linkOne } from '../../../src/linkage/link.js';
-import { addRestriction, restrictionsOf } from '../../../src/register/citizen-records.js';
+import { personReviewQueue } from '../../../src/linkage/review.js';
+import { addConsent, addRestriction, consentsOf, restrictionsOf } from '../../../src/register/citizen-records.js';
 import type { TestDatabase } from '../../support/db.js';
-import { addLinked, linkedPopulation, type PersonSpec } from './people.js';
+import { addLinked, linkedPopulation, sourceRecord, store, type PersonSpec } from './people.js';
 
 describe('account lifecycle', () => {
   let db: TestDatabase;
@@ -20,6 +21,16 @@ describe('account lifecycle', () => {
     Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM citizen_link WHERE citizen_id = $1 AND ended_at IS NULL', [id])).rows[0]!.n);
   const add = (...specs: PersonSpec[]) => addLinked(ctx, db.pool, ...specs);
   const merge = (merged: number, survivor: number) => inTransaction(db.pool, (c) => mergeCitizens(c, merged, survivor, steward, survivor));
+  const statusOf = async (id: number | null) => (await db.pool.query<{ status: string }>('SELECT status FROM citizen WHERE id = $1', [id])).rows[0]!.status;
+  /** The outbox rows of the last transaction that wrote any, as [account, event type]. */
+  const lastPublished = async () => (await db.pool.query<{ citizen_id: string; event_type: string }>(
+    'SELECT citizen_id, event_type FROM citizen_outbox WHERE tx = (SELECT max(tx) FROM citizen_outbox) ORDER BY id')).rows
+    .map((r) => [Number(r.citizen_id), r.event_type]);
+  const openReview = async (system: string, ref: string) => (await db.pool.query<{ id: string; system: string; source_ref: string; citizen_id: string }>(
+    "SELECT id, system, source_ref, citizen_id FROM person_review WHERE status = 'open' AND system = $1 AND source_ref = $2", [system, ref])).rows[0];
+  const reviewState = async (id: string) => (await db.pool.query<{ status: string; withdrawn_why: string | null }>(
+    'SELECT status, withdrawn_why FROM person_review WHERE id = $1', [id])).rows[0]!;
+  const queued = async (id: string) => (await personReviewQueue(db.pool, 0, 500)).some((i) => i.id === Number(id));
 
   beforeAll(async () => {
     ({ db, ctx, steward } = await linkedPopulation(7, 150));
@@ -82,5 +93,156 @@ describe('account lifecycle', () => {
     await linkAll(ctx, { relink: true });
     expect(await citizenOf('social-care', 'SM2')).toBe(brought);
     expect(await citizenOf('housing', 'SM1')).toBe(survivor);
+  });
+
+  it("answers 'not the same person' on an account's only record without moving it, so no empty account is left", async () => {
+    await add({ system: 'housing', ref: 'SO1', forenames: ['TOBIAS'], surname: 'QUILLIGAN', dob: '1961-08-14', lines: ['2 SORREL LANE', 'NORTHBY'], postcode: 'ZZ2 2SO' });
+    const account = (await citizenOf('housing', 'SO1'))!;
+    const accounts = async () => Number((await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM citizen WHERE status = 'active'")).rows[0]!.n);
+    const before = await accounts();
+    await expect(markDistinct(ctx, await refOf(account), 'housing', 'SO1', steward)).rejects.toThrow(/only record/);
+    expect(await citizenOf('housing', 'SO1')).toBe(account);
+    expect(await accounts()).toBe(before);
+
+    // A review decision naming the record compared with: kept as a decision between the two records, the record stays.
+    await add({ system: 'revenues', ref: 'SO2', forenames: ['TOBIAS'], surname: 'QUILLIGAN', dob: '1990-01-30' });
+    expect(await citizenOf('revenues', 'SO2')).not.toBe(account);
+    const kept = await inTransaction(db.pool, (c) => markDistinctIn(c, ctx, 'housing', 'SO1', account, { system: 'revenues', sourceRef: 'SO2' }, steward));
+    expect(kept).toBe(account);
+    expect(await citizenOf('housing', 'SO1')).toBe(account);
+    expect(await membersOf(account)).toBe(1);
+    expect(await accounts()).toBe(before + 1);
+    const decision = await db.pool.query("SELECT 1 FROM link_decision WHERE kind = 'distinct' AND source_ref = 'SO1' AND other_source_ref = 'SO2' AND revoked_at IS NULL");
+    expect(decision.rowCount).toBe(1);
+  });
+
+  it('withdraws a review item, with its reason, once its two records are in one account, and refuses a decision on it', async () => {
+    // Three pairs the model is unsure of (no date of birth on one side); each is then put in one account another way.
+    const pairs = [[1, 'JONES', 'DAVID', '1966-02-03'], [2, 'SMITH', 'ROBERT', '1979-05-06'], [3, 'TAYLOR', 'SUSAN', '1983-07-08']] as const;
+    const reviews: { id: string; system: string; source_ref: string; citizen_id: string }[] = [];
+    for (const [n, surname, forename, dob] of pairs) {
+      await add(
+        { system: 'housing', ref: `PR${n}a`, forenames: [forename], surname, lines: [`${n} TEASEL ROW`, 'NORTHBY'], postcode: `ZZ3 ${n}PR` },
+        { system: 'revenues', ref: `PR${n}b`, forenames: [forename], surname, dob },
+      );
+      const review = (await openReview('housing', `PR${n}a`)) ?? (await openReview('revenues', `PR${n}b`));
+      if (!review) return expect.fail(`a review item for pair ${n}`);
+      expect(await citizenOf('housing', `PR${n}a`)).not.toBe(await citizenOf('revenues', `PR${n}b`));
+      reviews.push(review);
+    }
+    const [one, two, three] = reviews as [typeof reviews[0], typeof reviews[0], typeof reviews[0]];
+
+    // A steward links the record to the candidate's account by hand, not through the review.
+    await manualLink(ctx, await refOf(Number(one.citizen_id)), one.system, one.source_ref, steward);
+    // A merge keeps the candidate's account (the record's account merged into it).
+    await merge((await citizenOf(two.system, two.source_ref))!, Number(two.citizen_id));
+    // The model links the records once new versions of them share a date of birth and an email.
+    const susan = { forenames: ['SUSAN'], surname: 'TAYLOR', dob: '1983-07-08', email: 's.taylor83@example.org' };
+    await store(db.pool, [sourceRecord({ system: 'housing', ref: 'PR3a', ...susan, lines: ['3 TEASEL ROW', 'NORTHBY'], postcode: 'ZZ3 3PR' })]);
+    await store(db.pool, [sourceRecord({ system: 'revenues', ref: 'PR3b', ...susan })]);
+    await linkAll(ctx);
+
+    for (const [i, review] of [one, two, three].entries()) {
+      const account = await citizenOf('housing', `PR${i + 1}a`);
+      expect(await citizenOf('revenues', `PR${i + 1}b`)).toBe(account);
+      expect(await reviewState(review.id)).toEqual({ status: 'withdrawn', withdrawn_why: expect.stringMatching(/one account/) });
+      expect(await queued(review.id)).toBe(false);
+      await expect(decidePersonReview(ctx, Number(review.id), 'distinct', steward)).rejects.toThrow(/withdrawn/);
+      await expect(decidePersonReview(ctx, Number(review.id), 'link', steward)).rejects.toThrow(/withdrawn/);
+      expect(await membersOf(account)).toBe(2);
+    }
+  });
+
+  it('announces a split once for each account: citizen.split for the one the record left, citizen.created for its own', async () => {
+    const person = { forenames: ['WILHELMINA'], surname: 'ARKWRIGHT', dob: '1957-12-24', lines: ['4 YARROW CLOSE', 'NORTHBY'], postcode: 'ZZ4 4YA' };
+    await add({ system: 'housing', ref: 'SE1', ...person }, { system: 'smartcard', ref: 'SE2', ...person });
+    const account = (await citizenOf('housing', 'SE1'))!;
+    expect(await citizenOf('smartcard', 'SE2')).toBe(account);
+    await manualUnlink(ctx, await refOf(account), 'smartcard', 'SE2', steward);
+    const own = await citizenOf('smartcard', 'SE2');
+    expect((await lastPublished()).sort((a, b) => String(a[1]).localeCompare(String(b[1])))).toEqual([[own, 'citizen.created'], [account, 'citizen.split']]);
+  });
+
+  it('keeps an emptied account holding register records, closed, instead of merging them into another person', async () => {
+    const person = { forenames: ['CORDELIA'], surname: 'FETHERSTONHAUGH', dob: '1948-03-09', lines: ['6 TANSY WAY', 'NORTHBY'], postcode: 'ZZ5 5TA' };
+    await add(
+      { system: 'housing', ref: 'EM1', ...person }, { system: 'social-care', ref: 'EM2', ...person },
+      { system: 'revenues', ref: 'EM3', forenames: ['RUFUS'], surname: 'BLENKINSOP', dob: '1970-10-10', lines: ['8 TANSY WAY', 'NORTHBY'], postcode: 'ZZ5 5TB' },
+    );
+    const emptied = (await citizenOf('housing', 'EM1'))!;
+    const other = (await citizenOf('revenues', 'EM3'))!;
+    expect(await citizenOf('social-care', 'EM2')).toBe(emptied);
+    const [emptiedRef, otherRef] = [await refOf(emptied), await refOf(other)];
+    const consent = await addConsent(db.pool, {
+      citizenRef: emptiedRef, purpose: 'direct-service-delivery', recipientOrgId: null, from: '2024-01-01T00:00:00.000Z', to: null, channel: 'paper', evidence: 'form 12',
+    }, steward.clientId!);
+    // Its records go two ways: whose the consent is, only a person can say.
+    await manualUnlink(ctx, emptiedRef, 'housing', 'EM1', steward);
+    await manualLink(ctx, otherRef, 'social-care', 'EM2', steward);
+    expect(await membersOf(emptied)).toBe(0);
+    expect(await statusOf(emptied)).toBe('closed');
+    expect((await resolveRef(db.pool, emptiedRef))?.ref).toBe(emptiedRef);
+    const source = new LinkedCitizenSource(db.pool);
+    expect(await source.mergedInto(otherRef)).not.toContain(emptiedRef);
+    expect((await consentsOf(db.pool, [otherRef, ...(await source.mergedInto(otherRef))])).map((c) => c.id)).not.toContain(consent.id);
+    expect((await consentsOf(db.pool, [emptiedRef])).map((c) => c.id)).toEqual([consent.id]);
+    expect(await source.search({ surname: 'FETHERSTONHAUGH' }, 10)).not.toContain(emptiedRef);
+    // Still found by its reference (the register routes and subject access look it up so), with its history saying why.
+    expect(await source.view(emptiedRef)).toMatchObject({ view: { ref: emptiedRef } });
+    expect((await source.linkHistory(emptiedRef)).at(-1)).toMatchObject({ kind: 'close', citizenRef: emptiedRef, otherRef, clientId: steward.clientId });
+
+    // A steward linking a record to the closed account makes it active again, with its register records.
+    await manualLink(ctx, emptiedRef, 'housing', 'EM1', steward);
+    expect(await statusOf(emptied)).toBe('active');
+    expect(await citizenOf('housing', 'EM1')).toBe(emptied);
+  });
+
+  it('still merges an emptied account whose every record went to the same account, register records and all', async () => {
+    await add(
+      { system: 'smartcard', ref: 'EW1', forenames: ['AUGUSTINE'], surname: 'PENHALIGON', dob: '1985-06-06' },
+      { system: 'housing', ref: 'EW2', forenames: ['GUS'], surname: 'PENHALLIGAN', dob: '1985-06-16', lines: ['1 BETONY ROAD', 'NORTHBY'], postcode: 'ZZ6 6BE' },
+    );
+    const emptied = (await citizenOf('smartcard', 'EW1'))!;
+    const target = (await citizenOf('housing', 'EW2'))!;
+    expect(emptied).not.toBe(target);
+    const restriction = await addRestriction(db.pool, { citizenRef: await refOf(emptied), from: '2024-01-01T00:00:00.000Z', to: null, reason: 'accuracy contested' }, steward.clientId!);
+    await manualLink(ctx, await refOf(target), 'smartcard', 'EW1', steward);
+    expect((await resolveRef(db.pool, await refOf(emptied)))?.ref).toBe(await refOf(target));
+    const source = new LinkedCitizenSource(db.pool);
+    const targetRef = await refOf(target);
+    expect((await restrictionsOf(db.pool, [targetRef, ...(await source.mergedInto(targetRef))])).map((r) => r.id)).toEqual([restriction.id]);
+  });
+
+  it('gives an account that brought several records back its reference once all of them are split off again', async () => {
+    const person = { forenames: ['PERPETUA'], surname: 'OYELARAN', dob: '1969-09-29', lines: ['12 VETCH STREET', 'NORTHBY'], postcode: 'ZZ7 7VE' };
+    await add(
+      { system: 'housing', ref: 'MB1', forenames: ['HUMPHREY'], surname: 'TREVELYAN', dob: '1938-01-19', lines: ['2 VETCH STREET', 'NORTHBY'], postcode: 'ZZ7 7VA' },
+      { system: 'social-care', ref: 'MB2', ...person }, { system: 'revenues', ref: 'MB3', ...person },
+    );
+    const survivor = (await citizenOf('housing', 'MB1'))!;
+    const brought = (await citizenOf('social-care', 'MB2'))!;
+    expect(await citizenOf('revenues', 'MB3')).toBe(brought);
+    const [survivorRef, broughtRef] = [await refOf(survivor), await refOf(brought)];
+    const restriction = await addRestriction(db.pool, { citizenRef: broughtRef, from: '2024-01-01T00:00:00.000Z', to: null, reason: 'objection pending' }, steward.clientId!);
+    await merge(brought, survivor);
+
+    // The first record out: the other is still in the survivor, so the reference stays there for now.
+    const first = await manualUnlink(ctx, survivorRef, 'social-care', 'MB2', steward);
+    expect(first.citizenRef).not.toBe(broughtRef);
+    // The last one out takes the account back, and the first rejoins it.
+    const last = await manualUnlink(ctx, survivorRef, 'revenues', 'MB3', steward);
+    expect(last.citizenRef).toBe(broughtRef);
+    expect(await statusOf(brought)).toBe('active');
+    expect(await citizenOf('revenues', 'MB3')).toBe(brought);
+    expect(await citizenOf('social-care', 'MB2')).toBe(brought);
+    expect((await resolveRef(db.pool, first.citizenRef))?.ref).toBe(broughtRef);
+    const source = new LinkedCitizenSource(db.pool);
+    expect((await restrictionsOf(db.pool, [broughtRef, ...(await source.mergedInto(broughtRef))])).map((r) => r.id)).toEqual([restriction.id]);
+    expect((await restrictionsOf(db.pool, [survivorRef, ...(await source.mergedInto(survivorRef))])).map((r) => r.id)).toEqual([]);
+
+    await linkAll(ctx, { relink: true });
+    expect(await citizenOf('social-care', 'MB2')).toBe(brought);
+    expect(await citizenOf('revenues', 'MB3')).toBe(brought);
+    expect(await citizenOf('housing', 'MB1')).toBe(survivor);
   });
 });
