@@ -17,6 +17,12 @@ const COMMANDS: Record<string, () => Promise<Command[]>> = {
   audit: async () => [(await import('./audit.js')).auditCommand()],
 };
 
+// A reader that stops early (`hub rejects revenues | head`) closes the pipe: the rest of the output is dropped and the
+// command ends as it would have, its work done and its database closed, instead of on an unhandled EPIPE.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code !== 'EPIPE') throw error;
+});
+
 const program = new Command('hub')
   .description('citizen hub: council data integration, address matching, person linkage and the single citizen view')
   .showHelpAfterError();

@@ -1,5 +1,10 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { run } from '../../support/process.js';
+import { writeRevenuesFile } from '../../../bench/intake.js';
+import { createTestDatabase } from '../../support/db.js';
+import { run, start } from '../../support/process.js';
 
 // Refused by the argument parser before any database is opened: the URL below is never reached.
 const env = { DATABASE_URL: 'postgres://hub:hub@127.0.0.1:1/hub', LOG_LEVEL: 'warn' };
@@ -12,6 +17,30 @@ describe('hub rejects', () => {
       expect(result.stderr).toContain(`option '${option} <`);
       expect(result.stderr).toContain(`argument '${value}' is invalid`);
       expect(result.stderr).not.toMatch(/bigint|LIMIT|ECONNREFUSED/);
+    }
+  });
+});
+
+describe('hub output read by a reader that stops early (| head)', () => {
+  it('finishes its work and exits 0, without an EPIPE stack trace', { timeout: 120_000 }, async () => {
+    const db = await createTestDatabase();
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-epipe-'));
+    try {
+      const extract = path.join(dir, 'revenues.csv');
+      const file = await writeRevenuesFile(extract, 20);
+      const child = start('src/cli/main.ts', ['ingest', 'revenues', extract, '--no-progress'], { DATABASE_URL: db.url, LOG_LEVEL: 'warn', HUB_DEMO: 'false' });
+      // The pipe's reader is gone before the command writes a line.
+      child.stdout.destroy();
+      let stderr = '';
+      child.stderr.on('data', (d) => (stderr += d));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect(stderr).not.toMatch(/EPIPE|Error/);
+      expect(code).toBe(0);
+      const { rows } = await db.pool.query<{ status: string; accepted: number }>('SELECT status, accepted FROM intake');
+      expect(rows).toEqual([{ status: 'done', accepted: file.records }]);
+    } finally {
+      await db.drop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
