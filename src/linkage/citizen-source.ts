@@ -27,10 +27,11 @@ const normalised = (check: { valid: boolean; normalised: string | null }, raw: s
  */
 export function criteriaOf(search: CitizenSearch): Criterion[] {
   const out: Criterion[] = [];
-  // With or without a generation suffix (SMITH finds SMITH JNR); a suffix searched for must match (migration 011).
+  // However it is written (O'CONNOR, OCONNOR; BURTON-HALL, BURTONHALL, or a part of it: BURTON), as linkage normalises it,
+  // with or without a generation suffix (SMITH finds SMITH JNR); a suffix searched for must match (migrations 011, 042).
   if (search.surname) {
     out.push({
-      where: "citizen_surname_key(p.features->>'surname') = citizen_surname_key($n) "
+      where: "citizen_surname_keys(p.features->>'surname') @> ARRAY[(citizen_surname_keys($n))[1]] "
         + "AND (citizen_surname_generation($n) IS NULL OR citizen_surname_generation(p.features->>'surname') = citizen_surname_generation($n))",
       value: search.surname.trim(),
     });

@@ -171,6 +171,23 @@ describe('citizen reads from the linkage tables', () => {
     expect(await forenames('QUILL')).toEqual([]);
   });
 
+  it('finds a surname however it is written: punctuation, spaces, hyphens, a part of a double-barrelled name', async () => {
+    await store(hub.db.pool, [
+      sourceRecord({ system: 'revenues', ref: 'ROC1', forenames: ['CIARAN'], surname: "O'CONNELLAN", dob: '1981-02-03', lines: ['2 WREN WALK', 'NORTHBY'], postcode: 'ZZ9 9RA' }),
+      sourceRecord({ system: 'revenues', ref: 'RBH1', forenames: ['PERPETUA'], surname: 'WAXWING-HOLLOWAY', dob: '1979-12-30', lines: ['3 WREN WALK', 'NORTHBY'], postcode: 'ZZ9 9RA' }),
+      sourceRecord({ system: 'housing', ref: 'HDL1', forenames: ['INES'], surname: 'DE LA QUINTANILLA', dob: '1992-06-07', lines: ['4 WREN WALK', 'NORTHBY'], postcode: 'ZZ9 9RA' }),
+    ]);
+    await linkAll(await openLinkage(hub.db.pool, { tables: await loadPrepareTables() }));
+    const forenames = async (surname: string) =>
+      (await search(`surname=${encodeURIComponent(surname)}`)).citizens.map((c) => c.identity?.name.value.forenames[0]).sort();
+    for (const typed of ["O'CONNELLAN", 'OCONNELLAN', 'O’Connellan', 'o connellan']) expect(await forenames(typed), typed).toEqual(['CIARAN']);
+    for (const typed of ['WAXWING-HOLLOWAY', 'WAXWINGHOLLOWAY', 'Waxwing Holloway', 'WAXWING', 'HOLLOWAY']) expect(await forenames(typed), typed).toEqual(['PERPETUA']);
+    for (const typed of ['DE LA QUINTANILLA', 'DELAQUINTANILLA', 'QUINTANILLA']) expect(await forenames(typed), typed).toEqual(['INES']);
+    // A part is a whole word: no prefix search.
+    expect(await forenames('WAXWIN')).toEqual([]);
+    expect(await forenames("O'")).toEqual([]);
+  });
+
   it('reads every account in one query: its current records, the references merged into it, its household; a merged reference redirects', async () => {
     const source = new LinkedCitizenSource(hub.db.pool);
     /** Checks every account against its stored links; returns how many views have a household, so the check is known to cover some. */

@@ -7,6 +7,7 @@
  */
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normaliseSurname } from '../../../matching/person/index.js';
 import { criteriaOf, VIEW } from '../../../src/linkage/citizen-source.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
@@ -52,8 +53,31 @@ describe('citizen lookups', () => {
     });
   }
 
+  it('by surname uses person_record_surname_keys', async () => {
+    const [criterion] = criteriaOf({ surname: "O'CONNOR" });
+    const text = await plan(`SELECT p.system FROM person_record p WHERE ${criterion!.where.replaceAll('$n', '$1')}`, [criterion!.value]);
+    expect(text).toContain('person_record_surname_keys');
+    expect(text).not.toMatch(/Seq Scan on person_record/);
+  });
+
   it("a citizen's household is found through person_record_uprn", async () => {
     const text = await plan(VIEW, ['C0000000001']);
     expect(text).toContain('person_record_uprn');
+  });
+});
+
+describe('surname search keys (migration 042)', () => {
+  it('are the joined form and the parts that person linkage makes of a surname', async () => {
+    const names = [
+      "O'CONNOR", 'O’Connor', 'OCONNOR', 'BURTON-HALL', 'Burton Hall', 'DE LA CRUZ', 'de la Cruz', "M'DONALD", 'MC DONALD', 'McDonald',
+      'MACDONALD', 'SMITH JNR', 'SMITH JR.', 'QUILLFEATHER SR.', 'JOSÉ-MARÍA', 'Zoë', 'ST. JOHN', 'VAN DER BERG', 'MRS SMITH',
+      'SMITH-JONES-BROWN', 'AL-SAYED', '  LEE  ', 'DU', 'M', 'JONES III', "D'ARCY", 'NGUYỄN', 'ÆLFRIC', '.', 'O`NEILL',
+    ];
+    const { rows } = await client.query<{ name: string; keys: string[] }>('SELECT n AS name, citizen_surname_keys(n) AS keys FROM unnest($1::text[]) AS n', [names]);
+    for (const { name, keys } of rows) {
+      const expected = normaliseSurname(name);
+      const want = expected === null ? [] : [expected.joined, ...[...new Set(expected.parts)].filter((p) => p !== expected.joined).sort()];
+      expect(keys, name).toEqual(want);
+    }
   });
 });
