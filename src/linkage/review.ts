@@ -71,11 +71,15 @@ export async function personReviewQueue(db: pg.Pool | pg.PoolClient, after: numb
  * outbox row in its transaction (src/publish/outbox.ts), so the accounts to look in are this transaction's.
  */
 const SETTLE_SQL = `
+  WITH changed AS MATERIALIZED (SELECT DISTINCT citizen_id FROM citizen_outbox WHERE tx = pg_current_xact_id()),
+  answered AS MATERIALIZED (
+    SELECT r.id FROM changed ch
+      JOIN citizen_link rl ON rl.citizen_id = ch.citizen_id AND rl.ended_at IS NULL
+      JOIN person_review r ON r.status = 'open' AND r.system = rl.system AND r.source_ref = rl.source_ref
+      JOIN citizen_link cl ON cl.system = r.candidate_system AND cl.source_ref = r.candidate_ref AND cl.ended_at IS NULL
+     WHERE cl.citizen_id = rl.citizen_id)
   UPDATE person_review r SET status = 'withdrawn', withdrawn_at = now(), withdrawn_why = 'both records are now in one account'
-    FROM citizen_link rl, citizen_link cl
-   WHERE rl.citizen_id IN (SELECT o.citizen_id FROM citizen_outbox o WHERE o.tx = pg_current_xact_id()) AND rl.ended_at IS NULL
-     AND r.status = 'open' AND r.system = rl.system AND r.source_ref = rl.source_ref
-     AND cl.system = r.candidate_system AND cl.source_ref = r.candidate_ref AND cl.ended_at IS NULL AND cl.citizen_id = rl.citizen_id`;
+    FROM answered a WHERE r.id = a.id`;
 
 /** Withdraws the open review items this transaction's account changes answered; returns how many. */
 export async function settleReviews(db: pg.PoolClient): Promise<number> {
