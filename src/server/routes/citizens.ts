@@ -134,7 +134,10 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       tags: ['citizens'], summary: 'Find citizens, best match first (phone alone: call pop-up); people the caller may not see are neither listed nor counted',
       headers: PurposeHeaders,
       querystring: Type.Object({
-        surname: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        surname: Type.Optional(Type.String({
+          minLength: 1, maxLength: 100,
+          description: "however it is written (O'CONNOR, OCONNOR; BURTON-HALL, BURTONHALL), or one part of a double-barrelled surname (BURTON); with JNR or SNR, only that generation",
+        })),
         forename: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
         dob: Type.Optional(IsoDate),
         postcode: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
