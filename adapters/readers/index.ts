@@ -29,7 +29,7 @@ export function readFile(path: string, options: ReaderOptions): AsyncGenerator<R
 }
 
 export { readCsv, readFixedWidth, readJson, readJsonLines, readXml };
-export { HOSTILE_XML } from './xml.js';
+export { declaredXmlEncoding, HOSTILE_XML } from './xml.js';
 export { checkEncoding, decodeText, encodingProblem, UnknownEncodingError } from './decode.js';
 export * from './options.js';
 export * from './types.js';

@@ -80,6 +80,16 @@ class Window {
   }
 }
 
+/**
+ * The encoding an XML document's declaration names (`<?xml ... encoding="…"?>`),
+ * read from its first bytes; null when it names none, or when the document is
+ * UTF-16, whose byte-order mark decodeText reads instead.
+ */
+export function declaredXmlEncoding(bytes: Uint8Array): string | null {
+  const head = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 200)).toString('latin1');
+  return /^(?:\xEF\xBB\xBF)?\s*<\?xml\s[^?>]*?\bencoding\s*=\s*["']([A-Za-z][A-Za-z0-9._-]*)["']/.exec(head)?.[1] ?? null;
+}
+
 /** The next tag at or after `from`, or null at the end of the text. */
 async function nextTag(w: Window, from: number): Promise<Tag | null | 'truncated'> {
   const lt = await w.indexOf('<', from);

@@ -6,10 +6,11 @@
  * system that pushes says a record is gone with DELETE (withdraw.ts).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import { loadMapping, mapRecord, parseDateTime, readAndMap, DEFAULT_MAPPING_FILES, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
-import { encodingProblem } from '../../../adapters/readers/index.js';
+import { declaredXmlEncoding, decodeText, encodingProblem, UnknownEncodingError } from '../../../adapters/readers/index.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
 import { intakeById, rejectsOf } from '../../intake/queries.js';
 import { resolveRef, withdraw, type PartiesOf } from '../../intake/withdraw.js';
@@ -128,7 +129,19 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     return m;
   };
 
-  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'string' }, (_req, body, done) => done(null, body));
+  // Pushed XML is decoded by the charset it is sent in (RFC 7303): the content type's, else its declaration's, else UTF-8.
+  // Undecodable bytes become U+FFFD, and their record is rejected by the reader, not stored mangled.
+  app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(request.headers['content-type'] ?? '')?.[1] ?? declaredXmlEncoding(body) ?? 'utf-8';
+    let text = '';
+    try {
+      for await (const part of decodeText(body, charset)) text += part;
+    } catch (error) {
+      if (error instanceof UnknownEncodingError) throw new HubError('unsupported-media-type', `charset "${charset}" is not one the hub reads`);
+      throw error;
+    }
+    return text;
+  });
 
   app.post('/v1/sources/:system/records', {
     // A record holding NUL is rejected by the mapping, and the rest of the batch taken in (see mapRecord).
@@ -161,7 +174,8 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     if (typeof body === 'string') {
       rawFormat = 'xml';
       const xmlOptions = mapping.reader.kind === 'xml' ? mapping.reader : PUSH_XML_RECORDS;
-      items = each(await readLimited(readAndMap({ ...mapping, reader: xmlOptions }, Buffer.from(body, 'utf8')), pushBatchMax));
+      // Decoded already (above): the mapping's encoding is the one of its files, not of what is pushed.
+      items = each(await readLimited(readAndMap({ ...mapping, reader: { ...xmlOptions, encoding: 'utf-8' } }, Buffer.from(body, 'utf8')), pushBatchMax));
     } else {
       rawFormat = 'json';
       const records = Array.isArray(body) ? body : body && typeof body === 'object' && Array.isArray((body as { records?: unknown }).records) ? (body as { records: Record<string, unknown>[] }).records : [body as Record<string, unknown>];

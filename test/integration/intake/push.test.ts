@@ -104,6 +104,22 @@ describe('push intake', () => {
     expect(refused.json()).toMatchObject({ accepted: 0, rejected: 1 });
   });
 
+  it('reads pushed XML in the charset it is sent in: the content type\'s, else its declaration\'s, else UTF-8', async () => {
+    const xml = (ref: string, declaration = '') =>
+      `${declaration}<Records><Record>${Object.entries(account({ ACCOUNT_REF: ref, LIABLE_PARTY_1: 'MR JOSÉ TESTER' })).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</Record></Records>`;
+    const latin1 = (text: string) => Buffer.from(text, 'latin1');
+    expect((await push(source, latin1(xml('CT000951')), 'application/xml; charset=ISO-8859-1')).json()).toMatchObject({ accepted: 1, rejected: 0 });
+    expect((await push(source, latin1(xml('CT000952', '<?xml version="1.0" encoding="windows-1252"?>')), 'text/xml')).json()).toMatchObject({ accepted: 1, rejected: 0 });
+    expect((await push(source, Buffer.from(xml('CT000953'), 'utf8'), 'application/xml')).json()).toMatchObject({ accepted: 1, rejected: 0 });
+    for (const ref of ['CT000951-1', 'CT000952-1', 'CT000953-1']) expect((await versions(ref))[0]?.raw, ref).toContain('JOSÉ');
+    // Latin-1 bytes sent as UTF-8 are refused by record, not stored mangled; a charset the hub cannot read is a 415.
+    const mislabelled = await push(source, latin1(xml('CT000954')), 'application/xml; charset=utf-8');
+    expect(mislabelled.json()).toMatchObject({ accepted: 0, rejected: 1 });
+    const unknown = await push(source, latin1(xml('CT000955')), 'application/xml; charset=klingon-1');
+    expect(unknown.statusCode).toBe(415);
+    expect(unknown.json()).toMatchObject({ code: 'unsupported-media-type', detail: expect.stringContaining('klingon-1') });
+  });
+
   it('rejects pushed XML under another root instead of taking it as an empty batch, and a misspelt record in a batch', async () => {
     const fields = (ref: string) => Object.entries(account({ ACCOUNT_REF: ref })).map(([k, v]) => `<${k}>${v}</${k}>`).join('');
     const wrongRoot = await push(source, `<Accounts><Record>${fields('CT000311')}</Record></Accounts>`, 'application/xml');
