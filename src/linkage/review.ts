@@ -66,29 +66,11 @@ export async function personReviewQueue(db: pg.Pool | pg.PoolClient, after: numb
 }
 
 /**
- * Open review items whose record and candidate record are in one account now (a merge, the model linking one of
- * them, a steward's link) are answered: withdrawn, with the reason. Every change to an account's records writes an
- * outbox row in its transaction (src/publish/outbox.ts), so the accounts to look in are this transaction's; only one
- * that gained a record or an account (updated, merged) can hold two records, not a new one. The accounts go in as one
- * array, and their records are found by index before anything is joined with the reviews: joined as a set, the
- * planner hashed every open review and current link, a cost that grew with the run (20 ms a batch of 1,000 at
- * 200,000 records).
+ * Withdraws, with the reason, the open review items whose record and candidate record this transaction put in one
+ * account (a merge, the model linking one of them, a steward's link); returns how many. Found from the accounts its
+ * outbox rows name (every change to an account's records writes one: src/publish/outbox.ts), by index only
+ * (migration 043).
  */
-const SETTLE_SQL = `
-  WITH changed AS MATERIALIZED (
-    SELECT coalesce(array_agg(DISTINCT citizen_id), '{}') AS ids FROM citizen_outbox
-     WHERE tx = pg_current_xact_id() AND event_type IN ('citizen.updated', 'citizen.merged')),
-  held AS MATERIALIZED (
-    SELECT rl.citizen_id, rl.system, rl.source_ref FROM changed, citizen_link rl WHERE rl.citizen_id = ANY(changed.ids) AND rl.ended_at IS NULL),
-  answered AS MATERIALIZED (
-    SELECT r.id FROM held h
-      JOIN person_review r ON r.status = 'open' AND r.system = h.system AND r.source_ref = h.source_ref
-      JOIN citizen_link cl ON cl.system = r.candidate_system AND cl.source_ref = r.candidate_ref AND cl.ended_at IS NULL
-     WHERE cl.citizen_id = h.citizen_id)
-  UPDATE person_review r SET status = 'withdrawn', withdrawn_at = now(), withdrawn_why = 'both records are now in one account'
-    FROM answered a WHERE r.id = a.id`;
-
-/** Withdraws the open review items this transaction's account changes answered; returns how many. */
 export async function settleReviews(db: pg.PoolClient): Promise<number> {
-  return (await db.query({ name: 'linkage-settle-reviews', text: SETTLE_SQL })).rowCount ?? 0;
+  return (await db.query<{ n: number }>({ name: 'linkage-settle-reviews', text: 'SELECT linkage_settle_reviews() AS n' })).rows[0]!.n;
 }
