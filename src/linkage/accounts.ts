@@ -256,25 +256,16 @@ const CLOSE_SQL = `
                       WHERE citizen_id = $1 AND status = 'open')
   INSERT INTO citizen_event (citizen_id, kind, other_citizen, client_id, reason) SELECT id, 'close', $2, $3, $4 FROM c`;
 
-/** Whether an account emptied of its records for `into` is to be closed rather than merged with it (KEEP_SQL). */
-export async function keepsEmptied(db: pg.PoolClient, emptied: number, into: number): Promise<boolean> {
-  return (await db.query<{ keep: boolean }>(KEEP_SQL, [emptied, into])).rows[0]!.keep;
-}
-
-/** Closes an emptied account (CLOSE_SQL); `into` is where its last record went. */
-export async function closeCitizen(db: pg.PoolClient, emptied: number, into: number, actor: Actor): Promise<void> {
+/**
+ * An account left with no records after its last record went to `into`: merged with it by `merge` (the caller's
+ * merge: a steward's picks the survivor, a batch's keeps its state in memory), so that its reference still leads
+ * somewhere, unless its register records may be another person's (KEEP_SQL); then it is closed (CLOSE_SQL). Returns
+ * the account `into`'s records are in afterwards.
+ */
+export async function settleEmptied(db: pg.PoolClient, emptied: number, into: number, actor: Actor, merge: () => Promise<number>): Promise<number> {
+  if (!(await db.query<{ keep: boolean }>(KEEP_SQL, [emptied, into])).rows[0]!.keep) return merge();
   await db.query(CLOSE_SQL, [emptied, into, actor.clientId,
     `${actor.reason}; emptied, it holds consents, objections or restrictions and its records went to more than one account: kept, not merged`]);
-}
-
-/**
- * An account left with no records after its last record went to `into`: merged with it (the survivor as given), so
- * that its reference still leads somewhere, unless its register records may be another person's (KEEP_SQL); then it
- * is closed. Returns the account `into`'s records are in afterwards.
- */
-export async function settleEmptied(db: pg.PoolClient, emptied: number, into: number, actor: Actor, survivor = Math.min(emptied, into)): Promise<number> {
-  if (!(await keepsEmptied(db, emptied, into))) return mergeCitizens(db, emptied, into, actor, survivor);
-  await closeCitizen(db, emptied, into, actor);
   return into;
 }
 

@@ -7,7 +7,7 @@
  */
 import type pg from 'pg';
 import {
-  createCitizen, currentLink, linkRecord, memberCount, reactivate, resolveRef, settleEmptied, splitRecord, survivors, unlinkRecord, type Actor,
+  createCitizen, currentLink, linkRecord, memberCount, mergeCitizens, reactivate, resolveRef, settleEmptied, splitRecord, survivors, unlinkRecord, type Actor,
 } from './accounts.js';
 import { inTransaction, LinkageError, type LinkageContext } from './context.js';
 import { indexSourceRecord } from './person-index.js';
@@ -60,7 +60,7 @@ async function linkTo(db: pg.PoolClient, ctx: StewardContext, target: number, sy
   await linkRecord(db, target, system, sourceRef, 'steward', null, actor);
   // An account left with no records is merged into the target, so its reference still leads somewhere, unless its register records could be another person's.
   if (current && current.citizenId !== target && (await memberCount(db, current.citizenId)) === 0) {
-    await settleEmptied(db, current.citizenId, target, actor, target);
+    await settleEmptied(db, current.citizenId, target, actor, () => mergeCitizens(db, current.citizenId, target, actor, target));
   }
 }
 

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { prepare, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
 import { citizenChanged } from '../publish/outbox.js';
 import {
-  closeCitizen, createCitizen, keepsEmptied, linkRecord, memberCount, mergeCitizens, splitRecord, survivors, unlinkRecord, type Actor, type LinkedBy,
+  createCitizen, linkRecord, memberCount, mergeCitizens, settleEmptied, splitRecord, survivors, unlinkRecord, type Actor, type LinkedBy,
 } from './accounts.js';
 import type { LinkageContext } from './context.js';
 import { recordKey } from './features.js';
@@ -178,10 +178,8 @@ export class DbLinkStore implements LinkStore {
     return mergeCitizens(this.db, a, b, actor);
   }
 
-  async settleEmptied(emptied: number, into: number, actor: Actor): Promise<number> {
-    if (!(await keepsEmptied(this.db, emptied, into))) return this.mergeCitizens(emptied, into, actor);
-    await closeCitizen(this.db, emptied, into, actor);
-    return into;
+  settleEmptied(emptied: number, into: number, actor: Actor): Promise<number> {
+    return settleEmptied(this.db, emptied, into, actor, () => this.mergeCitizens(emptied, into, actor));
   }
 
   memberCount(citizenId: number): Promise<number> {
