@@ -28,7 +28,7 @@ const normalised = (check: { valid: boolean; normalised: string | null }, raw: s
 export function criteriaOf(search: CitizenSearch): Criterion[] {
   const out: Criterion[] = [];
   // However it is written (O'CONNOR, OCONNOR; BURTON-HALL, BURTONHALL, or a part of it: BURTON), as linkage normalises it,
-  // with or without a generation suffix (SMITH finds SMITH JNR); a suffix searched for must match (migrations 011, 042).
+  // with or without a generation suffix (SMITH finds SMITH JNR); a suffix searched for must match (migrations 011, 042, 044).
   if (search.surname) {
     out.push({
       where: "citizen_surname_keys(p.features->>'surname') @> ARRAY[(citizen_surname_keys($n))[1]] "
