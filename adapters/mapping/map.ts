@@ -164,6 +164,8 @@ function buildEntitlements(ctx: Context, spec: EntitlementSpec): Entitlement[] {
   const { codes, ignore } = entitlementCodes(spec);
   const out: Entitlement[] = [];
   const found = values.flatMap((v) => (spec.separator ? v.split(spec.separator) : [v])).map((c) => c.trim());
+  // The row's dates and method serve every code on it: read once, so that a bad date is warned about once, not per code.
+  let shared: { verifiedOn: string | null; method: string | null; from: string | null; to: string | null } | undefined;
   for (const code of found) {
     const key = code.toUpperCase();
     if (code === '' || ignore.has(key)) continue;
@@ -172,11 +174,10 @@ function buildEntitlements(ctx: Context, spec: EntitlementSpec): Entitlement[] {
       ctx.warn(label, 'unknown-code', 'a code the mapping does not list; no entitlement recorded');
       continue;
     }
-    const verifiedOn = ctx.date(spec.verifiedOn, 'verification date');
-    const method = ctx.value(spec.method).value ?? entry.method ?? null;
+    shared ??= { verifiedOn: ctx.date(spec.verifiedOn, 'verification date'), method: ctx.value(spec.method).value, from: ctx.date(spec.from), to: ctx.date(spec.to) };
+    const { verifiedOn, from, to } = shared;
+    const method = shared.method ?? entry.method ?? null;
     const verified = spec.verified === 'always' || (spec.verified !== 'never' && (verifiedOn !== null || method !== null));
-    const from = ctx.date(spec.from);
-    const to = ctx.date(spec.to);
     out.push({ code: key, evidence: { method, verified, verifiedOn }, from, kind: entry.kind, to });
   }
   return out;

@@ -56,6 +56,13 @@ describe('default mapping: revenues council-tax CSV', () => {
     expect(jones?.warnings).toEqual([expect.objectContaining({ field: 'DOB_1', rule: 'date-invalid' })]);
     expect(rejectsOf(items)).toEqual([expect.objectContaining({ line: 4, rule: 'unreadable', message: expect.stringMatching(/^unclosed-quote/) })]);
   });
+
+  it('warns once about a bad verification date shared by every discount code on the row', async () => {
+    const row = '"CT0005","MS ZOE PATEL",,01/01/1990,,,,"00012345005","5 TEST ROW",,,"TESTTOWN",AA1 1AE,,,"SPD;DIS;CTR",31/02/2020,LIVE,07/04/2020 11:00:00';
+    const [zoe] = recordsOf(await mapAll('revenues', new TextEncoder().encode(`${csv.split('\r\n')[0]}\r\n${row}\r\n`)));
+    expect(zoe?.entitlements.map((e) => [e.code, e.evidence.verified, e.evidence.verifiedOn])).toEqual([['SPD', false, null], ['DIS', false, null], ['CTR', false, null]]);
+    expect(zoe?.warnings).toEqual([expect.objectContaining({ field: 'DISCOUNT_VERIFIED_DATE', rule: 'date-invalid' })]);
+  });
 });
 
 describe('default mapping: housing tenancies XML', () => {
