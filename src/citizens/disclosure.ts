@@ -58,6 +58,12 @@ const callerOf = (client: AuthenticatedClient): Caller => ({ clientId: client.id
 
 const sourceOf = (ctx: DisclosureContext, db: pg.PoolClient): CitizenSource => ctx.source.within?.(db) ?? ctx.source;
 
+/** The view a read may show: a closed account has no records to show, so it is read as one that does not exist. */
+async function viewToShow(source: CitizenSource, ref: string): Promise<CitizenLookup> {
+  const found = await source.view(ref);
+  return found && 'view' in found && found.closed ? null : found;
+}
+
 /** References merged into each citizen, when the source knows them. */
 async function aliasesOf(source: CitizenSource, refs: readonly string[]): Promise<Map<string, string[]>> {
   const aliases = new Map<string, string[]>();
@@ -247,7 +253,7 @@ async function readCached(ctx: DisclosureContext, cache: RegisterInputCache, job
   try {
     planned = await transaction(ctx.pool, async (db) => {
       const source = sourceOf(ctx, db);
-      const found = await Promise.all(jobs.map((job) => source.view(job.input.ref)));
+      const found = await Promise.all(jobs.map((job) => viewToShow(source, job.input.ref)));
       const plans: Planned[] = [];
       for (const [i, job] of jobs.entries()) plans.push(await plan(ctx, cache, source, job.input, found[i]!));
       return plans;
@@ -281,7 +287,7 @@ async function discloseFromRegister(ctx: DisclosureContext, req: DisclosureReque
     // serve unless the view redirects or has references merged into it, whose consents and restrictions count too.
     const guessed = isPipelined(ctx.pool) ? policyInputs(db, req.client.orgId, [ref]) : undefined;
     guessed?.catch(() => undefined);
-    const found = await sourceOf(ctx, db).view(ref);
+    const found = await viewToShow(sourceOf(ctx, db), ref);
     if (found === null) {
       // Emergency without a reason or a live grant is refused alike whether the citizen exists or not, or the refusal would tell.
       const refused = req.purpose === EMERGENCY_PURPOSE && (await chooseGrant(db, req.client.id, req.breakGlassReason, now)).grant === null;
@@ -349,7 +355,7 @@ export async function discloseMany(
     const filtered: CitizenView[] = [];
     const lookups: { memberMergedRefs?: Record<string, string[]> }[] = [];
     for (const ref of visible.slice(page.offset, page.offset + page.limit)) {
-      const found = await source.view(ref);
+      const found = await viewToShow(source, ref);
       if (found === null || !('view' in found)) continue;
       shown.push(ref);
       filtered.push(filterView(found.view, decided.decisions.get(ref)!));

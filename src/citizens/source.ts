@@ -29,7 +29,8 @@ export interface CitizenSearch {
  * lookups.
  */
 export type CitizenLookup =
-  | { view: CitizenView; mergedRefs?: string[]; memberMergedRefs?: Record<string, string[]> }
+  /** closed: an account emptied of records whose register records kept it (docs/person-linkage.md); it has nothing to show. */
+  | { view: CitizenView; mergedRefs?: string[]; memberMergedRefs?: Record<string, string[]>; closed?: boolean }
   | { redirectTo: string }
   | null;
 

@@ -64,7 +64,7 @@ export function criteriaOf(search: CitizenSearch): Criterion[] {
  * household is that UPRN's occupants.
  */
 export const VIEW = `WITH a AS (
-    SELECT coalesce(s.id, c.id) AS id, coalesce(s.ref, c.ref) AS ref, c.merged_into IS NOT NULL AS merged,
+    SELECT coalesce(s.id, c.id) AS id, coalesce(s.ref, c.ref) AS ref, c.merged_into IS NOT NULL AS merged, coalesce(s.status, c.status) = 'closed' AS closed,
            ARRAY(SELECT m.ref FROM citizen m WHERE m.merged_into = coalesce(s.id, c.id) ORDER BY m.ref) AS aliases
       FROM citizen c LEFT JOIN citizen s ON s.id = c.merged_into WHERE c.ref = $1),
   src AS (
@@ -89,14 +89,14 @@ export const VIEW = `WITH a AS (
       JOIN source_record s ON s.system = at.system AND s.source_ref = at.source_ref AND s.current AND NOT s.closed
      WHERE c.id <> (SELECT id FROM a) AND ${LIVES_THERE}
      ORDER BY at.uprn, c.id, at.system, at.source_ref)
-  SELECT a.id, a.ref, a.merged, a.aliases,
+  SELECT a.id, a.ref, a.merged, a.closed, a.aliases,
          (SELECT coalesce(json_agg(src ORDER BY src.system, src.source_ref), '[]') FROM src) AS sources,
          (SELECT coalesce(json_agg(o ORDER BY o.uprn, o.id), '[]')
             FROM (SELECT o.*, ARRAY(SELECT m.ref FROM citizen m WHERE m.merged_into = o.id ORDER BY m.ref) AS aliases FROM occupant o) o) AS occupants
     FROM a`;
 
 interface ViewRow {
-  id: number; ref: string; merged: boolean; aliases: string[];
+  id: number; ref: string; merged: boolean; closed: boolean; aliases: string[];
   sources: Array<{
     system: string; source_ref: string; record: SourceRecord; received_at: string; source_updated_at: string | null; closed: boolean;
     linked_at: string; linked_by: LinkedBy; m_uprn: number | null; m_status: 'matched' | 'review' | 'unmatched' | null;
@@ -130,7 +130,7 @@ export class LinkedCitizenSource implements CitizenSource {
     const members = row.occupants.filter((o) => current.has(o.uprn) && !seen.has(o.id) && seen.add(o.id)).sort((a, b) => a.id - b.id);
     const household = members.map((o) => ({ citizenRef: o.ref, name: [...o.forenames, o.surname].join(' ') }));
     const memberMergedRefs = Object.fromEntries(members.map((o) => [o.ref, o.aliases]));
-    return { view: { ...draft, household }, mergedRefs: row.aliases, memberMergedRefs };
+    return { view: { ...draft, household }, mergedRefs: row.aliases, memberMergedRefs, ...(row.closed ? { closed: true } : {}) };
   }
 
   /**

@@ -156,6 +156,41 @@ describe('citizen reads from the linkage tables', () => {
     expect((await history(other)).map((e) => e.kind)).not.toContain('distinct');
   });
 
+  it('answers a read of a closed account as of one that does not exist, and keeps it for the DPO', async () => {
+    const person = { forenames: ['PERPETUA'], surname: 'WINTERBOTTOM', dob: '1952-11-30', lines: ['2 SEDGE LANE', 'NORTHBY'], postcode: 'ZZ9 9WB' };
+    await store(hub.db.pool, [
+      sourceRecord({ ...person, system: 'housing', ref: 'HWB1' }), sourceRecord({ ...person, system: 'revenues', ref: 'RWB2' }),
+      sourceRecord({ system: 'revenues', ref: 'RWB3', forenames: ['OSWIN'], surname: 'WINTERBOTTOM', dob: '1950-01-02', lines: ['4 SEDGE LANE', 'NORTHBY'], postcode: 'ZZ9 9WC' }),
+    ]);
+    await linkAll(await openLinkage(hub.db.pool, { tables: await loadPrepareTables() }));
+    const [perpetua] = (await search('surname=WINTERBOTTOM&forename=PERPETUA')).citizens;
+    const [oswin] = (await search('surname=WINTERBOTTOM&forename=OSWIN')).citizens;
+    const linked = await hub.db.pool.query<{ source_ref: string }>(
+      'SELECT l.source_ref FROM citizen_link l JOIN citizen c ON c.id = l.citizen_id WHERE c.ref = $1 AND l.ended_at IS NULL ORDER BY 1', [perpetua!.ref]);
+    expect(linked.rows.map((r) => r.source_ref)).toEqual(['HWB1', 'RWB2']);
+    const steward = await hub.keyFor('steward', 'Northby Council Data Quality');
+    const as = (key: string, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+      hub.app.inject({ method, url, payload, headers: { authorization: `Bearer ${key}`, 'x-purpose': 'contact-centre-enquiry' } });
+    const consent = await as(dpo, 'POST', `/v1/citizens/${perpetua!.ref}/consents`, {
+      purpose: 'contact-centre-enquiry', recipientOrgId: null, from: '2026-01-01T00:00:00.000Z', to: null, channel: 'paper', evidence: 'form 7',
+    });
+    expect(consent.statusCode).toBe(201);
+    // Her records go two ways, so whose the consent is only a person can say: the account is closed, not merged.
+    expect((await as(steward, 'DELETE', `/v1/citizens/${perpetua!.ref}/links/housing/HWB1`)).statusCode).toBe(200);
+    expect((await as(steward, 'POST', `/v1/citizens/${oswin!.ref}/links`, { system: 'revenues', sourceRef: 'RWB2' })).statusCode).toBe(200);
+    expect((await hub.db.pool.query<{ status: string }>('SELECT status FROM citizen WHERE ref = $1', [perpetua!.ref])).rows[0]!.status).toBe('closed');
+
+    const closed = await read(adviser, `/v1/citizens/${perpetua!.ref}`);
+    expect(closed.statusCode).toBe(404);
+    expect(closed.json()).toMatchObject({ code: 'not-found' });
+    const consents = await as(dpo, 'GET', `/v1/citizens/${perpetua!.ref}/consents`);
+    expect(consents.statusCode).toBe(200);
+    expect((consents.json() as { consents: { id: string }[] }).consents.map((c) => c.id)).toEqual([(consent.json() as { id: string }).id]);
+    const sar = await as(dpo, 'GET', `/v1/citizens/${perpetua!.ref}/subject-access`);
+    expect(sar.statusCode).toBe(200);
+    expect((sar.json() as { linkHistory: { kind: string }[] }).linkHistory.map((e) => e.kind)).toContain('close');
+  });
+
   it('finds suffixed surnames by the surname alone, and only the generation asked for when the search gives one', async () => {
     await store(hub.db.pool, [
       sourceRecord({ system: 'revenues', ref: 'RQF1', forenames: ['ALBERT'], surname: 'QUILLFEATHER', suffix: 'JNR', dob: '1990-01-01', lines: ['9 OWL LANE', 'NORTHBY'], postcode: 'ZZ9 9QR' }),
