@@ -8,7 +8,7 @@ import { CitizenView } from './citizen-view.js';
 import { Nullable, NullableText } from './common.js';
 import { Purpose } from './categories.js';
 
-export const EVENT_TYPES = ['citizen.created', 'citizen.updated', 'citizen.merged', 'citizen.split'] as const;
+export const EVENT_TYPES = ['citizen.created', 'citizen.updated', 'citizen.merged', 'citizen.split', 'citizen.closed'] as const;
 export const EventType = Type.Enum(EVENT_TYPES);
 export type EventType = Static<typeof EventType>;
 

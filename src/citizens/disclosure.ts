@@ -355,7 +355,8 @@ export async function discloseMany(
     const filtered: CitizenView[] = [];
     const lookups: { memberMergedRefs?: Record<string, string[]> }[] = [];
     for (const ref of visible.slice(page.offset, page.offset + page.limit)) {
-      const found = await viewToShow(source, ref);
+      // Search and occupants list active accounts only; a closed account comes here only to publish its closing, with its empty view.
+      const found = await source.view(ref);
       if (found === null || !('view' in found)) continue;
       shown.push(ref);
       filtered.push(filterView(found.view, decided.decisions.get(ref)!));

@@ -264,14 +264,16 @@ const CLOSE_SQL = `
  */
 export async function settleEmptied(db: pg.PoolClient, emptied: number, into: number, actor: Actor, merge: () => Promise<number>): Promise<number> {
   if (!(await db.query<{ keep: boolean }>(KEEP_SQL, [emptied, into])).rows[0]!.keep) return merge();
-  await db.query(CLOSE_SQL, [emptied, into, actor.clientId,
+  const closed = await db.query(CLOSE_SQL, [emptied, into, actor.clientId,
     `${actor.reason}; emptied, it holds consents, objections or restrictions and its records went to more than one account: kept, not merged`]);
+  if (closed.rowCount) await citizenChanged(db, emptied, 'citizen.closed');
   return into;
 }
 
-/** A closed account a steward links a record to is active again. */
+/** A closed account a steward links a record to is active again: announced as created, as its closing announced its end. */
 export async function reactivate(db: pg.PoolClient, citizenId: number): Promise<void> {
-  await db.query("UPDATE citizen SET status = 'active', closed_at = NULL WHERE id = $1 AND status = 'closed'", [citizenId]);
+  const opened = await db.query("UPDATE citizen SET status = 'active', closed_at = NULL WHERE id = $1 AND status = 'closed'", [citizenId]);
+  if (opened.rowCount) await citizenChanged(db, citizenId, 'citizen.created');
 }
 
 export interface Resolved {

@@ -119,6 +119,8 @@ export class LinkedCitizenSource implements CitizenSource {
     const row = (await this.pool.query<ViewRow>({ name: 'citizen-view', text: VIEW, values: [ref] })).rows[0];
     if (!row) return null;
     if (row.merged) return { redirectTo: row.ref };
+    // No records: nothing to build a golden record from, only the reference (its register records are read by reference).
+    if (row.closed) return { view: { ref: row.ref, withheld: [] }, mergedRefs: row.aliases, closed: true };
     const sources: LinkedSource[] = row.sources.map((r) => ({
       system: r.system, sourceRef: r.source_ref, record: r.record, receivedAt: iso(r.received_at),
       updatedAt: iso(r.source_updated_at ?? r.received_at), closed: r.closed, linkedAt: iso(r.linked_at), linkedBy: r.linked_by,
@@ -130,7 +132,7 @@ export class LinkedCitizenSource implements CitizenSource {
     const members = row.occupants.filter((o) => current.has(o.uprn) && !seen.has(o.id) && seen.add(o.id)).sort((a, b) => a.id - b.id);
     const household = members.map((o) => ({ citizenRef: o.ref, name: [...o.forenames, o.surname].join(' ') }));
     const memberMergedRefs = Object.fromEntries(members.map((o) => [o.ref, o.aliases]));
-    return { view: { ...draft, household }, mergedRefs: row.aliases, memberMergedRefs, ...(row.closed ? { closed: true } : {}) };
+    return { view: { ...draft, household }, mergedRefs: row.aliases, memberMergedRefs };
   }
 
   /**

@@ -42,7 +42,8 @@ interface Change {
   type: EventType;
   changedAt: Date;
   ref: string;
-  active: boolean;
+  /** The change still has something to announce: its account is active, or it is the closing of the account, now closed. */
+  stands: boolean;
   otherRef: string | null;
 }
 
@@ -56,15 +57,18 @@ interface Subscriber {
   eventTypes: EventType[];
 }
 
-interface ChangeRow { id: string; event_type: EventType; changed_at: Date; ref: string; active: boolean; other_ref: string | null }
+interface ChangeRow { id: string; event_type: EventType; changed_at: Date; ref: string; stands: boolean; other_ref: string | null }
 
-const changeOf = (r: ChangeRow): Change => ({ id: Number(r.id), type: r.event_type, changedAt: r.changed_at, ref: r.ref, active: r.active, otherRef: r.other_ref });
+const changeOf = (r: ChangeRow): Change => ({ id: Number(r.id), type: r.event_type, changedAt: r.changed_at, ref: r.ref, stands: r.stands, otherRef: r.other_ref });
+
+/** An account merged away or closed since its change has nothing to show: the survivor's citizen.merged, or the citizen.closed, tells the story. */
+const STANDS = "(c.status = 'active' OR c.status = 'closed' AND o.event_type = 'citizen.closed') AS stands";
 
 const DUE = 'o.published_at IS NULL AND (o.retry_after IS NULL OR o.retry_after <= now())';
 
 // SKIP LOCKED: concurrent publish jobs take different changes instead of waiting on each other. $2: that change only.
 const PENDING = `
-  SELECT o.id, o.event_type, o.changed_at, c.ref, c.status = 'active' AS active, m.ref AS other_ref
+  SELECT o.id, o.event_type, o.changed_at, c.ref, ${STANDS}, m.ref AS other_ref
     FROM citizen_outbox o JOIN citizen c ON c.id = o.citizen_id LEFT JOIN citizen m ON m.id = o.other_citizen
    WHERE ${DUE} AND ($2::bigint IS NULL OR o.id = $2)
    ORDER BY o.id LIMIT $1
@@ -152,8 +156,7 @@ async function publishBatch(ctx: PublishContext, limit: number, counts: PublishC
     const changes: Change[] = (await db.query<ChangeRow>(PENDING, [limit, only])).rows.map(changeOf);
     if (changes.length === 0) return 0;
     for (const subscriber of subscribers) {
-      // An account merged away since its change has nothing to show; the survivor's citizen.merged tells the story.
-      const wanted = changes.filter((c) => c.active && subscriber.eventTypes.includes(c.type));
+      const wanted = changes.filter((c) => c.stands && subscriber.eventTypes.includes(c.type));
       if (wanted.length === 0) continue;
       const { requestId, visible, withheld } = await decideFor(db, ctx, subscriber, wanted);
       counts.withheld += withheld;
@@ -179,7 +182,7 @@ async function publishBatch(ctx: PublishContext, limit: number, counts: PublishC
 }
 
 const DEAD = `
-  SELECT d.id AS delivery_id, d.sequence, o.id, o.event_type, o.changed_at, c.ref, c.status = 'active' AS active, m.ref AS other_ref
+  SELECT d.id AS delivery_id, d.sequence, o.id, o.event_type, o.changed_at, c.ref, ${STANDS}, m.ref AS other_ref
     FROM publish_delivery d JOIN citizen_outbox o ON o.id = d.outbox_id
     JOIN citizen c ON c.id = o.citizen_id LEFT JOIN citizen m ON m.id = o.other_citizen
    WHERE d.subscription_id = $1 AND d.status = 'dead'
@@ -205,7 +208,7 @@ export async function redeliverDead(ctx: PublishContext, subscriptionId: number)
     if (!subscriber) throw new Error(`subscription ${subscriptionId} is not active, or its client is revoked`);
     const dead = (await db.query<ChangeRow & { delivery_id: string; sequence: string }>(DEAD, [subscriptionId])).rows
       .map((r) => ({ deliveryId: r.delivery_id, sequence: Number(r.sequence), change: changeOf(r) }));
-    const active = dead.filter((d) => d.change.active).map((d) => d.change);
+    const active = dead.filter((d) => d.change.stands).map((d) => d.change);
     // Nobody to decide about is no disclosure: a disclosure of no one would be audited as a search that found nobody.
     const { requestId, visible } = active.length > 0 ? await decideFor(db, ctx, subscriber, active) : { requestId: '', visible: [] };
     const views = new Map(visible.map(({ change, view }) => [change.id, view]));

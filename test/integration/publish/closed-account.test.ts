@@ -1,0 +1,108 @@
+/**
+ * An account closed because its records went to more than one person while it
+ * held register records (docs/person-linkage.md, Emptied accounts) is
+ * announced to subscribers as citizen.closed, and announced as created again
+ * when a steward gives it a record back: real linkage, real register, real
+ * steward routes, the real fan-out into deliveries.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PublishedEvent } from '../../../schemas/subscriptions.js';
+import { AddressMatcher } from '../../../src/addresses/matcher.js';
+import { createClient } from '../../../src/auth/clients.js';
+import { linkAll } from '../../../src/linkage/batch.js';
+import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
+import { loadPrepareTables, openLinkage } from '../../../src/linkage/context.js';
+import { trainFromDatabase } from '../../../src/linkage/train.js';
+import { createLogger } from '../../../src/logging.js';
+import { pipelineJobs } from '../../../src/pipeline/jobs.js';
+import { startQueue, type Queue } from '../../../src/pipeline/queue.js';
+import { policyOptions } from '../../../src/policy/options.js';
+import { publishPending, type PublishContext } from '../../../src/publish/fanout.js';
+import { createTestHub, type TestHub } from '../../support/app.js';
+import { population, sourceRecord, store } from '../linkage/people.js';
+
+describe('a closed account is announced to subscribers', () => {
+  let hub: TestHub;
+  let queue: Queue;
+  let publish: PublishContext;
+  let dpo: string;
+  let steward: string;
+  let subscription = 0;
+
+  const as = (key: string, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
+    hub.app.inject({ method, url, payload, headers: { authorization: `Bearer ${key}`, 'x-purpose': 'contact-centre-enquiry' } });
+  const refOf = async (sourceRef: string) => (await hub.db.pool.query<{ ref: string }>(
+    'SELECT c.ref FROM citizen_link l JOIN citizen c ON c.id = l.citizen_id WHERE l.source_ref = $1 AND l.ended_at IS NULL', [sourceRef])).rows[0]!.ref;
+  /** The events published to the subscription since the last call, as [type, citizen reference]. */
+  let seen = 0;
+  const published = async () => {
+    await publishPending(publish);
+    const { rows } = await hub.db.pool.query<{ sequence: string; body: string }>(
+      'SELECT sequence, body FROM publish_delivery WHERE subscription_id = $1 AND sequence > $2 ORDER BY sequence', [subscription, seen]);
+    seen += rows.length;
+    return rows.map((r) => JSON.parse(r.body) as PublishedEvent);
+  };
+
+  beforeAll(async () => {
+    hub = await createTestHub();
+    await store(hub.db.pool, population(17, 100));
+    const person = { forenames: ['PERPETUA'], surname: 'WINTERBOTTOM', dob: '1952-11-30', lines: ['2 SEDGE LANE', 'NORTHBY'], postcode: 'ZZ9 9WB' };
+    await store(hub.db.pool, [
+      sourceRecord({ ...person, system: 'housing', ref: 'HWB1' }), sourceRecord({ ...person, system: 'revenues', ref: 'RWB2' }),
+      sourceRecord({ system: 'revenues', ref: 'RWB3', forenames: ['OSWIN'], surname: 'WINTERBOTTOM', dob: '1950-01-02', lines: ['4 SEDGE LANE', 'NORTHBY'], postcode: 'ZZ9 9WC' }),
+    ]);
+    const tables = await loadPrepareTables();
+    await trainFromDatabase(hub.db.pool, tables, { seed: 5 });
+    await linkAll(await openLinkage(hub.db.pool, { tables }));
+
+    const adviser = await createClient(hub.db.pool, { org: 'Northby Council Contact Centre', role: 'adviser' });
+    dpo = await hub.keyFor('dpo', 'Northby Council Information Governance');
+    steward = await hub.keyFor('steward', 'Northby Council Data Quality');
+    const isa = await as(dpo, 'POST', '/v1/register/agreements', {
+      id: 'ISA-CLOSE', title: 'Contact centre', parties: { provider: { orgId: adviser.client.orgId }, recipients: [adviser.client.orgId] }, roles: null,
+      purposes: ['contact-centre-enquiry'], categories: ['identity', 'contact', 'address'], lawfulBasis: 'public-task', art9Condition: null,
+      legalGateway: 'Local Government Act 1972 s.111', dpiaReference: null, startDate: '2026-01-01', endDate: null, reviewDate: null, status: 'active',
+    });
+    expect(isa.statusCode).toBe(201);
+    const subscribed = await as(dpo, 'POST', '/v1/subscriptions', { clientId: adviser.client.id, purpose: 'contact-centre-enquiry', url: 'http://127.0.0.1:9/events' });
+    expect(subscribed.statusCode).toBe(201);
+    subscription = (subscribed.json() as { id: number; eventTypes: string[] }).id;
+    expect((subscribed.json() as { eventTypes: string[] }).eventTypes).toContain('citizen.closed');
+
+    queue = await startQueue(hub.db.url, { jobs: pipelineJobs({ pool: hub.db.pool, logger: createLogger('silent'), matcher: new AddressMatcher(hub.db.pool), linkage: async () => null }), workers: false, log: () => undefined });
+    publish = { pool: hub.db.appPool, boss: queue.boss, source: new LinkedCitizenSource(hub.db.appPool), options: policyOptions(), clock: () => new Date() };
+    // The accounts the first run created, announced before the test starts.
+    await published();
+  }, 120_000);
+  afterAll(async () => {
+    await queue?.stop(5000);
+    await hub?.close();
+  });
+
+  it('sends citizen.closed, with nothing of the person, for an account closed for its register records; created when it is given a record again', async () => {
+    const perpetua = await refOf('HWB1');
+    const oswin = await refOf('RWB3');
+    expect(await refOf('RWB2')).toBe(perpetua);
+    const consent = await as(dpo, 'POST', `/v1/citizens/${perpetua}/consents`, {
+      purpose: 'contact-centre-enquiry', recipientOrgId: null, from: '2026-01-01T00:00:00.000Z', to: null, channel: 'paper', evidence: 'form 7',
+    });
+    expect(consent.statusCode).toBe(201);
+    expect((await as(steward, 'DELETE', `/v1/citizens/${perpetua}/links/housing/HWB1`)).statusCode).toBe(200);
+    const split = await published();
+    expect(split.map((e) => [e.type, e.citizenRef])).toEqual(expect.arrayContaining([['citizen.split', perpetua], ['citizen.created', await refOf('HWB1')]]));
+
+    expect((await as(steward, 'POST', `/v1/citizens/${oswin}/links`, { system: 'revenues', sourceRef: 'RWB2' })).statusCode).toBe(200);
+    const closing = await published();
+    // Oswin's account gained a record; Perpetua's old account lost its last one and is closed: its update is not sent, its closing is.
+    expect(closing.map((e) => [e.type, e.citizenRef]).sort()).toEqual([['citizen.closed', perpetua], ['citizen.updated', oswin]]);
+    const closed = closing.find((e) => e.type === 'citizen.closed')!;
+    expect(closed.citizen.ref).toBe(perpetua);
+    expect(Object.keys(closed.citizen).sort()).toEqual(['ref', 'withheld']);
+    expect(JSON.stringify(closed.citizen)).not.toMatch(/PERPETUA|WINTERBOTTOM|SEDGE/);
+
+    expect((await as(steward, 'POST', `/v1/citizens/${perpetua}/links`, { system: 'revenues', sourceRef: 'RWB2' })).statusCode).toBe(200);
+    const reopened = await published();
+    expect(reopened.map((e) => [e.type, e.citizenRef]).sort()).toEqual([['citizen.created', perpetua], ['citizen.updated', oswin]]);
+    expect(reopened.find((e) => e.citizenRef === perpetua)!.citizen.identity?.name.value.surname).toBe('WINTERBOTTOM');
+  });
+});
