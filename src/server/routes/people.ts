@@ -13,8 +13,9 @@ import { appendAudit, withAudit } from '../../audit/store.js';
 import { loadPrepareTables, LinkageError } from '../../linkage/context.js';
 import { decidePersonReview, manualLink, manualUnlink, type OnDecided, type StewardContext, type StewardResult } from '../../linkage/decisions.js';
 import { isValidCitizenRef } from '../../linkage/reference.js';
+import { closedAccounts } from '../../linkage/closed.js';
 import { personReviewQueue } from '../../linkage/review.js';
-import { decisionEntries, reviewReadEntries, type StewardCaller } from '../../linkage/steward-audit.js';
+import { decisionEntries, reviewReadEntries, stewardEntry, type StewardCaller } from '../../linkage/steward-audit.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf } from '../plugins/auth.js';
 
@@ -100,6 +101,37 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
       return { result: page, entries: reviewReadEntries(caller, page) };
     });
     return { items };
+  });
+
+  const ClosedAccount = Type.Object({
+    citizenRef: Type.String(),
+    closedAt: Type.String({ format: 'date-time' }),
+    lastRecordWentTo: Nullable(Type.String({ description: 'the account its last record went to, as it is now' })),
+    open: Type.Object({ consents: Type.Integer(), objections: Type.Integer(), restrictions: Type.Integer() }, {
+      description: 'its register records not withdrawn or lifted, under its reference or one merged into it',
+    }),
+  });
+
+  app.get('/v1/review/closed-accounts', {
+    config: { roles: [...ROLES, 'dpo'] },
+    schema: {
+      tags: ['person linkage'],
+      summary: 'Accounts closed because their records went to more than one person while they held consents, objections or restrictions: '
+        + 'whose those are, a steward and the DPO settle (by the register routes of each account). In reference order.',
+      querystring: Type.Object({
+        after: Type.String({ pattern: '^(C[0-9]{10})?$', default: '', description: 'the last reference of the previous page' }),
+        limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+      }),
+      response: { 200: Type.Object({ accounts: Type.Array(ClosedAccount) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const caller = callerOf(request);
+    const accounts = await withAudit(opts.pool, async (db) => {
+      const page = await closedAccounts(db, request.query.after, request.query.limit);
+      const fields = ['citizenRef', 'closedAt', 'lastRecordWentTo', 'open'];
+      return { result: page, entries: page.map((a) => stewardEntry(caller, 'linkage.closed.read', a.citizenRef, { categories: [], fields }, {})) };
+    });
+    return { accounts };
   });
 
   app.post('/v1/review/people/:id', {

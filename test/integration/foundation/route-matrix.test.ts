@@ -56,6 +56,7 @@ const CASES: RouteCase[] = [
   { method: 'GET', route: '/v1/review/addresses', roles: STEWARDS, url: '/v1/review/addresses', invalid: { url: '/v1/review/addresses?limit=0' } },
   { method: 'POST', route: '/v1/review/addresses/{id}', roles: STEWARDS, url: '/v1/review/addresses/999999', payload: { noMatch: true }, invalid: { payload: { noMatch: false } } },
   { method: 'GET', route: '/v1/review/people', roles: STEWARDS, url: '/v1/review/people', invalid: { url: '/v1/review/people?after=-1' } },
+  { method: 'GET', route: '/v1/review/closed-accounts', roles: [...STEWARDS, 'dpo'], url: '/v1/review/closed-accounts', invalid: { url: '/v1/review/closed-accounts?after=X1' } },
   {
     method: 'POST', route: '/v1/review/people/{id}', roles: STEWARDS, url: '/v1/review/people/999999', payload: { decision: 'distinct', reason: 'checked' },
     invalid: { payload: { decision: 'maybe' } },

@@ -79,7 +79,7 @@ describe('a closed account is announced to subscribers', () => {
     await hub?.close();
   });
 
-  it('sends citizen.closed, with nothing of the person, for an account closed for its register records; created when it is given a record again', async () => {
+  it('sends citizen.closed, with nothing of the person, for an account closed for its register records, lists it for stewards; created when it is given a record again', async () => {
     const perpetua = await refOf('HWB1');
     const oswin = await refOf('RWB3');
     expect(await refOf('RWB2')).toBe(perpetua);
@@ -99,10 +99,20 @@ describe('a closed account is announced to subscribers', () => {
     expect(closed.citizen.ref).toBe(perpetua);
     expect(Object.keys(closed.citizen).sort()).toEqual(['ref', 'withheld']);
     expect(JSON.stringify(closed.citizen)).not.toMatch(/PERPETUA|WINTERBOTTOM|SEDGE/);
+    // Stewards and the DPO find it to settle whose its consent is.
+    const listed = await as(steward, 'GET', '/v1/review/closed-accounts');
+    expect(listed.statusCode).toBe(200);
+    expect((listed.json() as { accounts: unknown[] }).accounts).toEqual([
+      { citizenRef: perpetua, closedAt: expect.any(String), lastRecordWentTo: oswin, open: { consents: 1, objections: 0, restrictions: 0 } },
+    ]);
+    expect((await as(dpo, 'GET', `/v1/review/closed-accounts?after=${perpetua}`)).json()).toEqual({ accounts: [] });
+    const audited = await hub.db.pool.query<{ citizen_ref: string }>("SELECT citizen_ref FROM audit_log WHERE action = 'linkage.closed.read'");
+    expect(audited.rows.map((r) => r.citizen_ref)).toEqual([perpetua]);
 
     expect((await as(steward, 'POST', `/v1/citizens/${perpetua}/links`, { system: 'revenues', sourceRef: 'RWB2' })).statusCode).toBe(200);
     const reopened = await published();
     expect(reopened.map((e) => [e.type, e.citizenRef]).sort()).toEqual([['citizen.created', perpetua], ['citizen.updated', oswin]]);
     expect(reopened.find((e) => e.citizenRef === perpetua)!.citizen.identity?.name.value.surname).toBe('WINTERBOTTOM');
+    expect((await as(steward, 'GET', '/v1/review/closed-accounts')).json()).toEqual({ accounts: [] });
   });
 });
