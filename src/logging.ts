@@ -40,15 +40,20 @@ function scrub(value: unknown, depth: number): unknown {
   return out;
 }
 
+/** Words an API path is made of (v1, citizens, subject-access); any other segment of a path no route matched may be a name or a number someone pasted. */
+const PATH_WORD = /^[a-z][a-z-]{0,39}[0-9]?$/;
+
+const unmatchedPath = (path: string): string => path.split('/').map((segment) => (segment === '' || PATH_WORD.test(segment) ? segment : REDACTED)).join('/');
+
 /**
  * A request URL as logged: the matched route's pattern (path parameters can
  * be personal: a smartcard record's source reference is its card number), or
- * the path when no route matched, with each query value replaced; the
+ * the path when no route matched, but for its API words, with each query value replaced; the
  * parameter names stay for diagnosis.
  */
 export function redactUrl(url: string, routePattern?: string): string {
   const q = url.indexOf('?');
-  const path = routePattern ?? (q < 0 ? url : url.slice(0, q));
+  const path = routePattern ?? unmatchedPath(q < 0 ? url : url.slice(0, q));
   if (q < 0) return path;
   const params = new URLSearchParams(url.slice(q + 1));
   const keys = [...new Set(params.keys())];

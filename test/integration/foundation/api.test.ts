@@ -167,10 +167,14 @@ describe('HTTP foundation', () => {
 
   it('keeps personal data out of the logs', async () => {
     await hub.app.inject({ url: '/v1/me?surname=ZBOROWSKI&dob=1970-02-03', headers: { authorization: `Bearer ${key}` } });
+    // A path no route matches is logged by its API words only: a name or number pasted into it is not.
+    const unmatched = await hub.app.inject({ url: '/v1/citizens/ZEBEDEE%20QUARTERMAINE/4857773456/notes', headers: { authorization: `Bearer ${key}` } });
+    expect(unmatched.statusCode).toBe(404);
     hub.app.log.info({ citizen: { surname: 'QUIXLEY', dateOfBirth: '1961-07-08', nhsNumber: '9434765919', contacts: [{ email: 'a.quixley@example.org' }] } }, 'test');
     const log = hub.logLines.join('\n');
     expect(log).toContain('surname=[redacted]');
-    for (const secret of ['ZBOROWSKI', '1970-02-03', 'QUIXLEY', '1961-07-08', '9434765919', 'a.quixley@example.org', key]) {
+    expect(log).toContain('/v1/citizens/[redacted]/[redacted]/notes');
+    for (const secret of ['ZBOROWSKI', 'QUARTERMAINE', '4857773456', '1970-02-03', 'QUIXLEY', '1961-07-08', '9434765919', 'a.quixley@example.org', key]) {
       expect(log).not.toContain(secret);
     }
   });
