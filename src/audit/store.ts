@@ -590,6 +590,8 @@ export interface DisclosureFilters {
   from?: string;
   to?: string;
   reviewRequired?: boolean;
+  /** Reviewed by a DPO (audit_review, migration 049); with reviewRequired true and this false, the break-glass entries waiting for review. */
+  reviewed?: boolean;
   action?: string;
   /** Page on: entries after this seq. */
   after?: number;
@@ -597,6 +599,11 @@ export interface DisclosureFilters {
 }
 
 /** Audit entries matching the filters, oldest first. */
+/** What is wrong with a period of disclosures asked for (a `to` before its `from` would find nothing and say nothing), or null. */
+export function periodProblem(filters: Pick<DisclosureFilters, 'from' | 'to'>): string | null {
+  return filters.from !== undefined && filters.to !== undefined && Date.parse(filters.to) < Date.parse(filters.from) ? `to (${filters.to}) is before from (${filters.from})` : null;
+}
+
 export async function disclosures(db: Queryable, filters: DisclosureFilters): Promise<StoredAuditEntry[]> {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -618,6 +625,7 @@ export async function disclosures(db: Queryable, filters: DisclosureFilters): Pr
   if (filters.from !== undefined) add((p) => `at >= ${p}`, filters.from);
   if (filters.to !== undefined) add((p) => `at < ${p}`, filters.to);
   if (filters.reviewRequired !== undefined) add((p) => `review_required = ${p}`, filters.reviewRequired);
+  if (filters.reviewed !== undefined) add((p) => `EXISTS (SELECT 1 FROM audit_review r WHERE r.seq = l.seq) = ${p}`, filters.reviewed);
   if (filters.action !== undefined) add((p) => `action = ${p}`, filters.action);
   if (filters.after !== undefined) add((p) => `seq > ${p}`, filters.after);
   params.push(filters.limit ?? 1000);

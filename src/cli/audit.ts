@@ -3,7 +3,7 @@
  * `hub audit disclosures`: the entries GET /v1/audit/disclosures gives, with the same filters, one JSON object a line.
  */
 import { Command, InvalidArgumentError } from 'commander';
-import { disclosures, verifyWhole, type DisclosureFilters } from '../audit/store.js';
+import { disclosures, periodProblem, verifyWhole, type DisclosureFilters } from '../audit/store.js';
 import { LinkedCitizenSource } from '../linkage/citizen-source.js';
 import { action, wholeNumber, withDatabase } from './context.js';
 
@@ -45,7 +45,7 @@ export function auditCommand(): Command {
     .option('--purpose <purpose>', 'for this purpose')
     .option('--from <date-time>', 'at or after (ISO 8601)', dateTime)
     .option('--to <date-time>', 'before (ISO 8601)', dateTime)
-    .option('--review-required', 'only break-glass use waiting for review')
+    .option('--review-required', 'only break-glass use waiting for review (not reviewed yet)')
     .option('--action <action>', 'only this action, e.g. citizen.read or addresses.review.read')
     .option('--after <seq>', 'page on: the last seq seen', wholeNumber(0), 0)
     .option('--limit <n>', 'at most this many (1 to 1000)', wholeNumber(1, 1000), 100)
@@ -56,7 +56,9 @@ export function auditCommand(): Command {
       if (options.purpose !== undefined) filters.purpose = options.purpose;
       if (options.from !== undefined) filters.from = options.from;
       if (options.to !== undefined) filters.to = options.to;
-      if (options.reviewRequired) filters.reviewRequired = true;
+      if (options.reviewRequired) Object.assign(filters, { reviewRequired: true, reviewed: false });
+      const problem = periodProblem(filters);
+      if (problem) throw new Error(problem);
       if (options.action !== undefined) filters.action = options.action;
       const entries = await withDatabase(async (db) => {
         // As the route: entries under the references merged into the citizen, and naming the citizen's records, are the citizen's too.

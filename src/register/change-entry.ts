@@ -63,6 +63,12 @@ export function registerReadEntry(client: AuthenticatedClient, requestId: string
   return registerEntry(client, requestId, at, `register.${kind}.read`, OVERSIGHT_PURPOSE, citizenRef);
 }
 
+/** The audit entry of an act of oversight about one citizen (or none), e.g. a DPO's review of break-glass use, with what it decided. */
+export function oversightEntry(client: AuthenticatedClient, requestId: string, at: Date, action: string, citizenRef: string | null, detail: Record<string, unknown>): StoredEntry {
+  // JSON round trip: the stored jsonb must read back to exactly what was hashed.
+  return { ...registerEntry(client, requestId, at, action, OVERSIGHT_PURPOSE, citizenRef), detail: JSON.parse(JSON.stringify(detail)) as Record<string, unknown> };
+}
+
 /**
  * The audit entry of a request about one citizen refused for the caller's
  * role (subject access, an access explanation, a citizen's register

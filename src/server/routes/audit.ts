@@ -6,9 +6,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { AuditSealer, disclosures, verifyAudit, VERIFY_STEP, type DisclosureFilters } from '../../audit/store.js';
+import { REVIEW_OUTCOMES, ReviewError, reviewEntries, reviewsOf } from '../../audit/review.js';
+import { AuditSealer, disclosures, periodProblem, verifyAudit, VERIFY_STEP, withAudit, type DisclosureFilters } from '../../audit/store.js';
+import { oversightEntry } from '../../register/change-entry.js';
+import { clientOf } from '../plugins/auth.js';
 import type { CitizenSource } from '../../citizens/source.js';
 import { errorResponses, HubError } from '../errors.js';
+
+const Review = Type.Object({
+  seq: Type.Integer(), reviewedAt: Type.String({ format: 'date-time' }), clientId: Type.Integer({ description: "the reviewing DPO's client" }),
+  outcome: Type.Enum(REVIEW_OUTCOMES), note: Type.String(),
+}, { description: "a break-glass entry's review by a DPO (once; final)" });
 
 const Entry = Type.Object({
   seq: Type.Integer(), hash: Type.String(), at: Type.String(), requestId: Type.String(), action: Type.String(),
@@ -19,6 +27,7 @@ const Entry = Type.Object({
   decision: Type.String(), reasons: Type.Record(Type.String(), Type.String()), policyVersion: Type.String(),
   breakGlassReason: Type.Union([Type.String(), Type.Null()]), reviewRequired: Type.Boolean(),
   detail: Type.Optional(Type.Unknown({ description: "a register change: the record before and after; a steward's work: the review items, records and decision" })),
+  review: Type.Optional(Review),
 });
 
 /** Ids and seqs are bigint columns; a larger number would fail in PostgreSQL, not here. */
@@ -86,7 +95,8 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
         purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         from: Type.Optional(Type.String({ format: 'date-time' })),
         to: Type.Optional(Type.String({ format: 'date-time' })),
-        reviewRequired: Type.Optional(Type.Boolean({ description: 'true: break-glass use waiting for review' })),
+        reviewRequired: Type.Optional(Type.Boolean({ description: 'true: break-glass use (flagged for review); with reviewed=false, what still waits for review' })),
+        reviewed: Type.Optional(Type.Boolean({ description: 'reviewed by a DPO (POST /v1/audit/reviews) or not' })),
         action: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$', description: 'e.g. citizen.read, addresses.review.read, register.consent.create' })),
         after: Id({ minimum: 0, default: 0, description: 'page on: the last seq seen' }),
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
@@ -96,16 +106,50 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
   }, async (request) => {
     const q = request.query;
     const filters: DisclosureFilters = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+    const problem = periodProblem(filters);
+    if (problem) throw new HubError('bad-request', problem);
     if (q.citizen !== undefined) {
       filters.citizen = [q.citizen, ...(source?.mergedInto ? await source.mergedInto(q.citizen) : [])];
       if (source?.linkedRecords) filters.records = await source.linkedRecords(q.citizen);
     }
     try {
-      return { entries: await disclosures(pool, filters) };
+      const entries = await disclosures(pool, filters);
+      const reviews = await reviewsOf(pool, entries.filter((e) => e.reviewRequired).map((e) => e.seq));
+      return { entries: entries.map((e) => (reviews.has(e.seq) ? { ...e, review: reviews.get(e.seq)! } : e)) };
     } catch (error) {
       if (DATE_TIME_REFUSED.has((error as { code?: string }).code ?? '')) {
         throw new HubError('bad-request', 'from and to must be date-times from year 1 on, with an offset of at most 15:59');
       }
+      throw error;
+    }
+  });
+
+  app.post('/v1/audit/reviews', {
+    config: { roles: ['dpo'] },
+    schema: {
+      tags: ['audit'], summary: 'Review break-glass use: entries flagged for review, as justified or not, with a note (DPO; once per entry, final)',
+      description: 'The entries waiting are `GET /v1/audit/disclosures?reviewRequired=true&reviewed=false`. Each review is recorded as an audit entry '
+        + '(action audit.review) about the citizen of each entry reviewed. Every entry must exist, be flagged and not be reviewed yet, or nothing is recorded.',
+      body: Type.Object({
+        seqs: Type.Array(Id({ minimum: 1 }), { minItems: 1, maxItems: 500, uniqueItems: true }),
+        outcome: Type.Enum(REVIEW_OUTCOMES),
+        note: Type.String({ minLength: 1, maxLength: 2000, pattern: '\\S', description: 'what the review found' }),
+      }, { additionalProperties: false }),
+      response: { 200: Type.Object({ reviews: Type.Array(Review) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const client = clientOf(request);
+    const { seqs, outcome, note } = request.body;
+    try {
+      const reviews = await withAudit(pool, async (db) => {
+        const done = await reviewEntries(db, seqs, { clientId: client.id, outcome, note: note.trim() });
+        const detail = { seqs: done.reviews.map((r) => r.seq), outcome };
+        const about = done.citizenRefs.length > 0 ? done.citizenRefs : [null];
+        return { result: done.reviews, entries: about.map((ref) => oversightEntry(client, String(request.id), new Date(), 'audit.review', ref, detail)) };
+      });
+      return { reviews };
+    } catch (error) {
+      if (error instanceof ReviewError) throw new HubError(error.code, error.message);
       throw error;
     }
   });

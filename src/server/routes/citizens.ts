@@ -35,6 +35,8 @@ export interface CitizenRouteOptions {
 
 /** How many matches a search weighs; the caller pages within those it may see. */
 const SEARCH_CANDIDATES = 100;
+/** The shortest break-glass reason taken ("welfare check" is 13). */
+const BREAK_GLASS_REASON_MIN = 10;
 
 const Ref = Type.String({ minLength: 1, maxLength: 64 });
 const PurposeHeaders = Type.Object({
@@ -98,6 +100,10 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     }
     const reason = request.headers['x-break-glass-reason'];
     const breakGlassReason = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : null;
+    // A reason the DPO can review says what happened: "x" or "urgent" says nothing.
+    if (breakGlassReason !== null && breakGlassReason.length < BREAK_GLASS_REASON_MIN) {
+      throw new HubError('bad-request', `X-Break-Glass-Reason must say why, in at least ${BREAK_GLASS_REASON_MIN} characters`);
+    }
     return { client, purpose, breakGlassReason, requestId: String(request.id), action };
   };
 

@@ -87,6 +87,9 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/from 1 to 1000/);
     expect((await disclosuresCli(['--from', 'yesterday'])).code).not.toBe(0);
+    const backwards = await disclosuresCli(['--from', '2027-01-01T00:00:00Z', '--to', '2026-01-01T00:00:00Z']);
+    expect(backwards.code).not.toBe(0);
+    expect(backwards.stderr).toMatch(/is before from/);
   });
 
   it('hub audit verify exits 0 on an intact chain', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
 import { createRegisterHub, person, type RegisterHub } from './support.js';
 
-interface Entry { seq: number; action: string; citizenRef: string | null; decision: string; purpose: string; clientId: number; reviewRequired: boolean; breakGlassReason: string | null; categoriesDisclosed: string[]; fieldsDisclosed: string[]; agreements: { id: string; version: number }[]; consentIds: string[] }
+interface Entry { seq: number; action: string; detail?: unknown; review?: unknown; citizenRef: string | null; decision: string; purpose: string; clientId: number; reviewRequired: boolean; breakGlassReason: string | null; categoriesDisclosed: string[]; fieldsDisclosed: string[]; agreements: { id: string; version: number }[]; consentIds: string[] }
 
 describe('citizen reads with purpose, policy and audit', () => {
   let hub: RegisterHub;
@@ -203,6 +203,49 @@ describe('citizen reads with purpose, policy and audit', () => {
     } finally {
       hub.clock.now = start;
     }
+  });
+
+  it('refuses a break-glass reason that says nothing, and lets the DPO review each flagged entry once', async () => {
+    const adviser = await hub.key('adviser', 'Northby Council Contact Centre');
+    const terse = await read(adviser.key, '/v1/citizens/C1', { 'x-purpose': 'emergency', 'x-break-glass-reason': ' urgent  ' });
+    expect(terse.statusCode).toBe(400);
+    expect(terse.json()).toMatchObject({ code: 'bad-request', detail: expect.stringContaining('X-Break-Glass-Reason') });
+    expect((await read(adviser.key, '/v1/citizens/C1', { 'x-purpose': 'emergency', 'x-break-glass-reason': 'ambulance crew asked for medical needs' })).statusCode).toBe(200);
+
+    const waiting = async () => (await log(`client=${adviser.clientId}&reviewRequired=true&reviewed=false`)).map((e) => e.seq);
+    const [flagged] = await waiting();
+    expect(flagged).toBeDefined();
+    const review = (body: object) => hub.app.inject({ method: 'POST', url: '/v1/audit/reviews', headers: auth(dpo), payload: body });
+    // Only a DPO reviews; only a flagged entry; a missing entry is named.
+    expect((await hub.app.inject({ method: 'POST', url: '/v1/audit/reviews', headers: auth(adviser.key), payload: { seqs: [flagged], outcome: 'justified', note: 'mine' } })).statusCode).toBe(403);
+    const unflagged = (await log(`client=${adviser.clientId}&reviewRequired=false`)).map((e) => e.seq);
+    const notFlagged = await review({ seqs: [flagged, unflagged[0] ?? 1], outcome: 'justified', note: 'checked with the crew' });
+    expect(notFlagged.statusCode).toBe(400);
+    expect(notFlagged.json()).toMatchObject({ detail: expect.stringContaining('not flagged') });
+    expect((await review({ seqs: [9_000_000_000], outcome: 'justified', note: 'x' })).statusCode).toBe(404);
+    expect((await review({ seqs: [flagged], outcome: 'maybe', note: 'x' })).statusCode).toBe(400);
+    expect((await review({ seqs: [flagged], outcome: 'justified', note: '   ' })).statusCode).toBe(400);
+    // Nothing above was recorded: the entry still waits.
+    expect(await waiting()).toContain(flagged);
+
+    const done = await review({ seqs: [flagged], outcome: 'justified', note: 'checked with the ambulance service' });
+    expect(done.statusCode).toBe(200);
+    expect(done.json()).toMatchObject({ reviews: [{ seq: flagged, outcome: 'justified', note: 'checked with the ambulance service' }] });
+    expect(await waiting()).not.toContain(flagged);
+    const [shown] = (await log(`client=${adviser.clientId}&reviewRequired=true&reviewed=true`)).filter((e) => e.seq === flagged);
+    expect(shown).toMatchObject({ review: { seq: flagged, outcome: 'justified' } });
+    expect((await log('action=audit.review')).at(-1)).toMatchObject({ citizenRef: 'C1', purpose: 'data-protection-oversight', detail: { seqs: [flagged], outcome: 'justified' } });
+    // A review is final.
+    const again = await review({ seqs: [flagged], outcome: 'not-justified', note: 'second thoughts' });
+    expect(again.statusCode).toBe(409);
+    // The DPO role may not rewrite it in the database either.
+    await expect(hub.db.appPool.query("UPDATE audit_review SET outcome = 'not-justified' WHERE seq = $1", [flagged])).rejects.toThrow();
+  });
+
+  it('refuses a period whose end is before its start', async () => {
+    const response = await hub.app.inject({ url: '/v1/audit/disclosures?from=2027-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', headers: auth(dpo) });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'bad-request', detail: expect.stringContaining('before from') });
   });
 
   it('redirects a merged reference to the survivor, but only for a caller who may see the survivor', async () => {

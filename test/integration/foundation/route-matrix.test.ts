@@ -115,6 +115,10 @@ const CASES: RouteCase[] = [
   { method: 'GET', route: '/v1/audit/verify', roles: DPO_ADMIN, url: '/v1/audit/verify?limit=10', invalid: { url: '/v1/audit/verify?chainHash=xyz' } },
   { method: 'GET', route: '/v1/audit/disclosures', roles: DPO, url: '/v1/audit/disclosures?limit=1', invalid: { url: '/v1/audit/disclosures?action=Citizen+Read' } },
   {
+    method: 'POST', route: '/v1/audit/reviews', roles: DPO, url: '/v1/audit/reviews', payload: { seqs: [999999], outcome: 'justified', note: 'checked' },
+    invalid: { payload: { seqs: [], outcome: 'justified', note: 'checked' } },
+  },
+  {
     method: 'POST', route: '/v1/sources/{system}/records', roles: ['source-system'], url: '/v1/sources/revenues/records', payload: { records: [] },
     invalid: { payload: ['not a record'] },
   },
