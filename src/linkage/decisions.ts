@@ -170,8 +170,8 @@ export interface ReviewResult extends StewardResult {
 }
 
 /** A steward's answer to a review item: link the record to the candidate citizen, or keep them apart for good. */
-export function decidePersonReview(ctx: StewardContext, id: number, decision: ReviewDecision, actor: Actor, onDecided?: OnDecided<ReviewResult>): Promise<ReviewResult> {
-  return inTransaction(ctx.pool, async (db) => {
+export async function decidePersonReview(ctx: StewardContext, id: number, decision: ReviewDecision, actor: Actor, onDecided?: OnDecided<ReviewResult>): Promise<ReviewResult> {
+  const outcome = await inTransaction(ctx.pool, async (db): Promise<ReviewResult | { stale: string }> => {
     const review = (await db.query<{
       system: string; source_ref: string; citizen_id: string; candidate_system: string; candidate_ref: string; status: string; withdrawn_why: string | null;
     }>('SELECT system, source_ref, citizen_id, candidate_system, candidate_ref, status, withdrawn_why FROM person_review WHERE id = $1 FOR UPDATE', [id])).rows[0];
@@ -180,6 +180,15 @@ export function decidePersonReview(ctx: StewardContext, id: number, decision: Re
       throw new LinkageError('conflict', `person review ${id} is already ${review.status}${review.withdrawn_why ? `: ${review.withdrawn_why}` : ''}`);
     }
     const [citizen] = await survivors(db, [Number(review.citizen_id)]);
+    // "Link" says the record is the person of the candidate record, asked of the account that record was in. If the
+    // candidate record has left that account since (a split, a steward's move), the question no longer stands: withdrawn.
+    const candidateNow = await currentLink(db, review.candidate_system, review.candidate_ref);
+    const [candidateAccount] = candidateNow ? await survivors(db, [candidateNow.citizenId]) : [];
+    if (decision === 'link' && candidateAccount !== citizen) {
+      const why = 'the candidate record has left the account since';
+      await db.query("UPDATE person_review SET status = 'withdrawn', withdrawn_at = now(), withdrawn_why = $2 WHERE id = $1", [id, why]);
+      return { stale: why };
+    }
     const from = await accountOf(db, review.system, review.source_ref);
     let result: number;
     if (decision === 'link') {
@@ -196,4 +205,7 @@ export function decidePersonReview(ctx: StewardContext, id: number, decision: Re
     const outcome = { citizenRef: await refOf(db, result), from, system: review.system, sourceRef: review.source_ref, candidate: await refOf(db, citizen!) };
     return decided(db, outcome, onDecided);
   });
+  // Refused after the withdrawal committed, so that the item leaves the queue.
+  if ('stale' in outcome) throw new LinkageError('conflict', `person review ${id} is withdrawn: ${outcome.stale}`);
+  return outcome;
 }

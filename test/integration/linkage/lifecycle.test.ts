@@ -153,6 +153,31 @@ describe('account lifecycle', () => {
     }
   });
 
+  it("withdraws a review item on a 'link' decision once its candidate record has left the account, and moves nothing", async () => {
+    // The model is unsure of PR4a (no date of birth) against the account of PR4b and PR4c, which agree on everything.
+    const person = { forenames: ['MARGARET'], surname: 'WILSON' };
+    await add(
+      { system: 'revenues', ref: 'PR4b', ...person, dob: '1971-04-05' },
+      { system: 'smartcard', ref: 'PR4c', ...person, dob: '1971-04-05' },
+      { system: 'housing', ref: 'PR4a', ...person, lines: ['4 TEASEL ROW', 'NORTHBY'], postcode: 'ZZ3 4PR' },
+    );
+    const review = await openReview('housing', 'PR4a');
+    if (!review) return expect.fail('a review item for PR4a');
+    const candidate = (await db.pool.query<{ candidate_system: string; candidate_ref: string }>(
+      'SELECT candidate_system, candidate_ref FROM person_review WHERE id = $1', [review.id])).rows[0]!;
+    const account = Number(review.citizen_id);
+    expect(await membersOf(account)).toBe(2);
+    const home = await citizenOf('housing', 'PR4a');
+
+    // A steward moves the candidate record out of the account before the item is decided.
+    await manualUnlink(ctx, await refOf(account), candidate.candidate_system, candidate.candidate_ref, steward);
+    await expect(decidePersonReview(ctx, Number(review.id), 'link', steward)).rejects.toThrow(/withdrawn: the candidate record has left the account/);
+    expect(await reviewState(review.id)).toEqual({ status: 'withdrawn', withdrawn_why: 'the candidate record has left the account since' });
+    expect(await queued(review.id)).toBe(false);
+    expect(await citizenOf('housing', 'PR4a')).toBe(home);
+    expect(await membersOf(account)).toBe(1);
+  });
+
   it('announces a split once for each account: citizen.split for the one the record left, citizen.created for its own', async () => {
     const person = { forenames: ['WILHELMINA'], surname: 'ARKWRIGHT', dob: '1957-12-24', lines: ['4 YARROW CLOSE', 'NORTHBY'], postcode: 'ZZ4 4YA' };
     await add({ system: 'housing', ref: 'SE1', ...person }, { system: 'smartcard', ref: 'SE2', ...person });
