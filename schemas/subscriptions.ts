@@ -30,6 +30,7 @@ export const Subscription = Type.Object(
     active: Type.Boolean(),
     createdAt: Type.String({ format: 'date-time' }),
     updatedAt: Type.String({ format: 'date-time' }),
+    endedAt: Nullable(Type.String({ format: 'date-time', description: 'when it was ended (DELETE); an ended subscription is final' })),
     deliveries: Type.Object({ pending: Type.Integer(), delivered: Type.Integer(), dead: Type.Integer(), cancelled: Type.Integer() }),
   },
   { $id: 'Subscription' },

@@ -9,7 +9,7 @@ import { EVENT_TYPES } from '../../schemas/subscriptions.js';
 export const newSecret = (): string => `whsec_${randomBytes(32).toString('base64url')}`;
 
 const SELECT = `
-  SELECT s.id, s.org_id, s.client_id, s.purpose, s.url, s.event_types, s.description, s.active, s.created_at, s.updated_at,
+  SELECT s.id, s.org_id, s.client_id, s.purpose, s.url, s.event_types, s.description, s.active, s.created_at, s.updated_at, s.ended_at,
          count(d.id) FILTER (WHERE d.status = 'pending')::int AS pending,
          count(d.id) FILTER (WHERE d.status = 'delivered')::int AS delivered,
          count(d.id) FILTER (WHERE d.status = 'dead')::int AS dead,
@@ -18,13 +18,13 @@ const SELECT = `
 
 interface Row {
   id: string; org_id: string; client_id: string; purpose: string; url: string; event_types: string[]; description: string | null;
-  active: boolean; created_at: Date; updated_at: Date; pending: number; delivered: number; dead: number; cancelled: number;
+  active: boolean; created_at: Date; updated_at: Date; ended_at: Date | null; pending: number; delivered: number; dead: number; cancelled: number;
 }
 
 const fromRow = (r: Row): Subscription => ({
   id: Number(r.id), orgId: Number(r.org_id), clientId: Number(r.client_id), purpose: r.purpose, url: r.url,
   eventTypes: r.event_types as Subscription['eventTypes'], description: r.description, active: r.active,
-  createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(),
+  createdAt: r.created_at.toISOString(), updatedAt: r.updated_at.toISOString(), endedAt: r.ended_at?.toISOString() ?? null,
   deliveries: { pending: r.pending, delivered: r.delivered, dead: r.dead, cancelled: r.cancelled },
 });
 
@@ -74,20 +74,33 @@ export async function createSubscription(
   return { subscription: (await subscriptionById(db, Number(rows[0]!.id)))!, secret };
 }
 
-/** Changes a subscription; deactivating it cancels the deliveries not yet made. Null when there is none. */
+export class SubscriptionEnded extends Error {
+  constructor(id: number) {
+    super(`subscription ${id} has ended; an ended subscription is not changed or resumed: subscribe again`);
+  }
+}
+
+/**
+ * Changes a subscription; deactivating it cancels the deliveries not yet made; `end` ends it for good. Null when
+ * there is none; SubscriptionEnded when it has ended.
+ */
 export async function updateSubscription(
-  db: pg.PoolClient, id: number, change: SubscriptionUpdate,
+  db: pg.PoolClient, id: number, change: SubscriptionUpdate & { end?: boolean },
 ): Promise<{ before: Subscription; after: Subscription } | null> {
   // Locked first, so that `before` is what this change replaced.
-  if (!(await db.query('SELECT 1 FROM publish_subscription WHERE id = $1 FOR UPDATE', [id])).rowCount) return null;
+  const locked = (await db.query<{ ended: boolean }>('SELECT ended_at IS NOT NULL AS ended FROM publish_subscription WHERE id = $1 FOR UPDATE', [id])).rows[0];
+  if (!locked) return null;
+  if (locked.ended) throw new SubscriptionEnded(id);
   const before = (await db.query<Row>(`${SELECT} WHERE s.id = $1 GROUP BY s.id`, [id])).rows[0]!;
   await db.query(
     `UPDATE publish_subscription SET purpose = coalesce($2, purpose), url = coalesce($3, url), event_types = coalesce($4, event_types),
-            description = CASE WHEN $5::boolean THEN $6 ELSE description END, active = coalesce($7, active), updated_at = now()
+            description = CASE WHEN $5::boolean THEN $6 ELSE description END, active = coalesce($7, active), updated_at = now(),
+            ended_at = CASE WHEN $8::boolean THEN now() END
       WHERE id = $1`,
-    [id, change.purpose ?? null, change.url ?? null, change.eventTypes ?? null, change.description !== undefined, change.description ?? null, change.active ?? null],
+    [id, change.purpose ?? null, change.url ?? null, change.eventTypes ?? null, change.description !== undefined, change.description ?? null,
+      change.end ? false : change.active ?? null, change.end === true],
   );
-  if (change.active === false) {
+  if (change.active === false || change.end) {
     await db.query("UPDATE publish_delivery SET status = 'cancelled', body = NULL WHERE subscription_id = $1 AND status = 'pending'", [id]);
   }
   return { before: fromRow(before), after: (await subscriptionById(db, id))! };
@@ -95,7 +108,9 @@ export async function updateSubscription(
 
 export async function replaceSecret(db: pg.PoolClient, id: number): Promise<{ subscription: Subscription; secret: string } | null> {
   const secret = newSecret();
-  const { rowCount } = await db.query('UPDATE publish_subscription SET secret = $2, updated_at = now() WHERE id = $1', [id, secret]);
-  if (!rowCount) return null;
+  const { rows } = await db.query<{ ended: boolean }>(
+    'UPDATE publish_subscription SET secret = CASE WHEN ended_at IS NULL THEN $2 ELSE secret END, updated_at = now() WHERE id = $1 RETURNING ended_at IS NOT NULL AS ended', [id, secret]);
+  if (!rows[0]) return null;
+  if (rows[0].ended) throw new SubscriptionEnded(id);
   return { subscription: (await subscriptionById(db, id))!, secret };
 }

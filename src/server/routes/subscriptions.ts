@@ -19,7 +19,7 @@ import { EMERGENCY_PURPOSE, roleMayUse } from '../../policy/decide.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { forbiddenHost } from '../../publish/receiver-address.js';
 import {
-  createSubscription, listSubscriptions, liveClient, replaceSecret, subscriberOf, subscriptionById, updateSubscription, type Subscriber,
+  createSubscription, listSubscriptions, liveClient, replaceSecret, subscriberOf, subscriptionById, SubscriptionEnded, updateSubscription, type Subscriber,
 } from '../../publish/subscriptions.js';
 import { listAgreements } from '../../register/agreements.js';
 import { registerChangeEntry, type RegisterChange } from '../../register/change-entry.js';
@@ -43,8 +43,13 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
   /** Runs one change and its audit entry in one transaction. */
   const change = <T>(request: FastifyRequest, client: AuthenticatedClient, fn: (db: pg.PoolClient) => Promise<{ result: T; change: RegisterChange }>) =>
     withAudit(pool, async (db) => {
-      const { result, change: what } = await fn(db);
-      return { result, entries: [registerChangeEntry(client, String(request.id), clock(), what)] };
+      try {
+        const { result, change: what } = await fn(db);
+        return { result, entries: [registerChangeEntry(client, String(request.id), clock(), what)] };
+      } catch (error) {
+        if (error instanceof SubscriptionEnded) throw new HubError('conflict', error.message);
+        throw error;
+      }
     });
 
   const checkPurpose = (purpose: string | undefined) => {
@@ -147,13 +152,14 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
   app.delete('/v1/subscriptions/:id', {
     config: { roles: MANAGERS },
     schema: {
-      tags: ['subscriptions'], summary: 'End a subscription: no further events, deliveries not yet made are cancelled; its history stays',
+      tags: ['subscriptions'], summary: 'End a subscription for good: no further events, deliveries not yet made are cancelled; its history stays. '
+        + 'To stop it for a while, PATCH active false instead',
       params: Id, response: { 204: Type.Null(), ...errorResponses },
     },
   }, async (request, reply) => {
     const client = clientOf(request);
     await change(request, client, async (db) => {
-      const changed = await updateSubscription(db, request.params.id, { active: false });
+      const changed = await updateSubscription(db, request.params.id, { end: true });
       if (!changed) throw new HubError('not-found', `no subscription ${request.params.id}`);
       return { result: null, change: { action: 'subscription.end', before: changed.before, after: changed.after } };
     });

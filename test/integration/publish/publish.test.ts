@@ -335,16 +335,27 @@ describe('publishing citizen changes to webhook subscribers', () => {
     expect(merged.map((r) => JSON.parse(r.body) as PublishedEvent).map((e) => [e.type, e.citizenRef, e.mergedRef])).toEqual([['citizen.merged', refs.a, gone]]);
   });
 
-  it('stops deliveries when a subscription ends; ending it is audited', async () => {
+  it('stops deliveries when a subscription ends, for good; ending it is audited', async () => {
     const list = (await hub.app.inject({ url: '/v1/subscriptions', headers: auth(dpo) })).json() as { subscriptions: { id: number; url: string }[] };
     const police = list.subscriptions.find((s) => s.url.endsWith('/ok/police'))!;
-    expect((await hub.app.inject({ method: 'DELETE', url: `/v1/subscriptions/${police.id}`, headers: auth(dpo) })).statusCode).toBe(204);
-    const after = (await hub.app.inject({ url: `/v1/subscriptions/${police.id}`, headers: auth(dpo) })).json() as { active: boolean };
-    expect(after.active).toBe(false);
-    expect(await disclosures(hub.db.pool, { action: 'subscription.end' })).toHaveLength(1);
+    // A secret can be replaced while the subscription lives.
     const rotated = await hub.app.inject({ method: 'POST', url: `/v1/subscriptions/${police.id}/secret`, headers: auth(dpo) });
     expect(rotated.statusCode).toBe(200);
     expect((rotated.json() as { secret: string }).secret).not.toBe(secrets.police);
+    expect((await hub.app.inject({ method: 'DELETE', url: `/v1/subscriptions/${police.id}`, headers: auth(dpo) })).statusCode).toBe(204);
+    const after = (await hub.app.inject({ url: `/v1/subscriptions/${police.id}`, headers: auth(dpo) })).json() as { active: boolean; endedAt: string | null };
+    expect(after).toMatchObject({ active: false, endedAt: expect.any(String) });
+    expect(await disclosures(hub.db.pool, { action: 'subscription.end' })).toHaveLength(1);
+    // Ended is final: it is not resumed, changed, given a new secret or ended twice.
+    for (const [method, url, payload] of [
+      ['PATCH', `/v1/subscriptions/${police.id}`, { active: true }], ['PATCH', `/v1/subscriptions/${police.id}`, { description: 'again' }],
+      ['POST', `/v1/subscriptions/${police.id}/secret`, undefined], ['DELETE', `/v1/subscriptions/${police.id}`, undefined],
+    ] as const) {
+      const refused = await hub.app.inject({ method, url, headers: auth(dpo), ...(payload ? { payload } : {}) });
+      expect(refused.statusCode, `${method} ${url}`).toBe(409);
+      expect(refused.json()).toMatchObject({ code: 'conflict', detail: expect.stringContaining('has ended') });
+    }
+    expect(await disclosures(hub.db.pool, { action: 'subscription.end' })).toHaveLength(1);
     expect((await hub.app.inject({ method: 'PATCH', url: '/v1/subscriptions/999999', headers: auth(dpo), payload: { active: true } })).json()).toMatchObject({ code: 'not-found' });
   });
   it('deletes finished deliveries and published changes after the retention period; a pending delivery stays while its job lives', async () => {
