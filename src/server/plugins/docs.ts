@@ -6,6 +6,23 @@ import fp from 'fastify-plugin';
 import { CitizenView } from '../../../schemas/citizen-view.js';
 import { SourceRecord } from '../../../schemas/source-record.js';
 
+interface Parameter { in?: string; required?: boolean; schema?: { default?: unknown } }
+
+/**
+ * A query parameter with a default may be left out, but a typebox property with a default is required in the schema
+ * (the default fills it in before the handler runs), so the generator marks it required: not so for callers.
+ */
+function withDefaultsOptional<T extends { paths?: object }>(doc: T): T {
+  for (const path of Object.values(doc.paths ?? {}) as (object | undefined)[]) {
+    for (const operation of Object.values(path ?? {}) as unknown[]) {
+      for (const parameter of (operation as { parameters?: Parameter[] }).parameters ?? []) {
+        if (parameter.in === 'query' && parameter.schema?.default !== undefined) parameter.required = false;
+      }
+    }
+  }
+  return doc;
+}
+
 export default fp(async function docs(app: FastifyInstance) {
   await app.register(swagger, {
     openapi: {
@@ -23,6 +40,7 @@ export default fp(async function docs(app: FastifyInstance) {
       security: [{ apiKey: [] }],
     },
     refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    transformObject: (documents) => ('openapiObject' in documents ? withDefaultsOptional(documents.openapiObject) : documents.swaggerObject),
   });
   // The canonical model is published whole, so integrators can validate against it before pushing.
   app.addSchema(SourceRecord);
