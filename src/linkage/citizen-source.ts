@@ -10,7 +10,7 @@ import { validateEmail, validateNhsNumber, validateNino, validatePhone } from '.
 import { normalisePostcode } from '../../matching/address/index.js';
 import type { CitizenLookup, CitizenSearch, CitizenSource } from '../citizens/source.js';
 import { resolveRef, type LinkedBy } from './accounts.js';
-import { buildCitizenView, citizensAt, LIVES_THERE, type LinkedSource } from './golden.js';
+import { addressSourceOf, addressSourcesSql, buildCitizenView, citizensAt, currentUprn, LIVES_THERE, type AddressSourceRow, type LinkedSource } from './golden.js';
 
 /** One criterion: the records it selects, as SQL over person_record p, and its parameter. */
 interface Criterion {
@@ -92,7 +92,8 @@ export const VIEW = `WITH a AS (
   SELECT a.id, a.ref, a.merged, a.closed, a.aliases,
          (SELECT coalesce(json_agg(src ORDER BY src.system, src.source_ref), '[]') FROM src) AS sources,
          (SELECT coalesce(json_agg(o ORDER BY o.uprn, o.id), '[]')
-            FROM (SELECT o.*, ARRAY(SELECT m.ref FROM citizen m WHERE m.merged_into = o.id ORDER BY m.ref) AS aliases FROM occupant o) o) AS occupants
+            FROM (SELECT o.*, ARRAY(SELECT m.ref FROM citizen m WHERE m.merged_into = o.id ORDER BY m.ref) AS aliases,
+                         ${addressSourcesSql('o.id')} AS sources FROM occupant o) o) AS occupants
     FROM a`;
 
 interface ViewRow {
@@ -101,7 +102,7 @@ interface ViewRow {
     system: string; source_ref: string; record: SourceRecord; received_at: string; source_updated_at: string | null; closed: boolean;
     linked_at: string; linked_by: LinkedBy; m_uprn: number | null; m_status: 'matched' | 'review' | 'unmatched' | null;
   }>;
-  occupants: Array<{ uprn: number; id: number; ref: string; forenames: string[]; surname: string; aliases: string[] }>;
+  occupants: Array<{ uprn: number; id: number; ref: string; forenames: string[]; surname: string; aliases: string[]; sources: AddressSourceRow[] }>;
 }
 
 const iso = (d: string) => new Date(d).toISOString();
@@ -129,7 +130,9 @@ export class LinkedCitizenSource implements CitizenSource {
     const draft = buildCitizenView(row.ref, sources, []);
     const current = new Set((draft.addresses ?? []).filter((a) => a.current && a.uprn !== null).map((a) => a.uprn));
     const seen = new Set<number>();
-    const members = row.occupants.filter((o) => current.has(o.uprn) && !seen.has(o.id) && seen.add(o.id)).sort((a, b) => a.id - b.id);
+    // A member is at the citizen's current address by their own view too (someone with records in force at two addresses lives at one).
+    const members = row.occupants.filter((o) => current.has(o.uprn) && !seen.has(o.id) && currentUprn(o.sources.map(addressSourceOf)) === o.uprn && seen.add(o.id))
+      .sort((a, b) => a.id - b.id);
     const household = members.map((o) => ({ citizenRef: o.ref, name: [...o.forenames, o.surname].join(' ') }));
     const memberMergedRefs = Object.fromEntries(members.map((o) => [o.ref, o.aliases]));
     return { view: { ...draft, household }, mergedRefs: row.aliases, memberMergedRefs };

@@ -74,7 +74,10 @@ interface Candidate<T> {
   verified: boolean;
 }
 
-function rank<C extends { from: LinkedSource; verified: boolean }>(field: GoldenField, candidates: C[], rules: SurvivorshipRules): C[] {
+/** What ranking and provenance read of a record. */
+type RankedSource = Pick<LinkedSource, 'system' | 'sourceRef' | 'receivedAt' | 'updatedAt' | 'closed'>;
+
+function rank<C extends { from: RankedSource; verified: boolean }>(field: GoldenField, candidates: C[], rules: SurvivorshipRules): C[] {
   const order = rules.priority[field] ?? [];
   const priority = (system: string) => (order.includes(system) ? order.indexOf(system) : order.length);
   return [...candidates].sort((a, b) =>
@@ -86,7 +89,7 @@ function rank<C extends { from: LinkedSource; verified: boolean }>(field: Golden
     || a.from.sourceRef.localeCompare(b.from.sourceRef));
 }
 
-const provenance = (c: { from: LinkedSource; verified: boolean }): Provenance => ({
+const provenance = (c: { from: RankedSource; verified: boolean }): Provenance => ({
   system: c.from.system, sourceRef: c.from.sourceRef, asOf: c.from.receivedAt, verified: c.verified,
 });
 
@@ -106,6 +109,65 @@ function survivor<T>(field: GoldenField, sources: readonly LinkedSource[], rules
 const nameKey = (n: PersonName) => `${n.forenames.join(' ')}|${n.surname}|${n.suffix ?? ''}`.toUpperCase();
 const identifier = (scheme: 'nhs-number' | 'nino') => (r: SourceRecord) => r.identifiers.find((i) => i.scheme === scheme && i.valid)?.value ?? null;
 
+/** What survivorship of addresses reads of a linked record. */
+export type AddressSource = RankedSource & Pick<LinkedSource, 'addressMatch'> & { record: Pick<SourceRecord, 'addresses'> };
+
+/**
+ * The account's addresses, one per UPRN (or line and postcode), ranked, the current one first: the best-ranked
+ * residential address in force of an open record. A household and a property's occupants follow the same choice.
+ */
+export function addressesOf(sources: readonly AddressSource[], rules: SurvivorshipRules = DEFAULT_SURVIVORSHIP): NonNullable<CitizenView['addresses']> {
+  const verifiers = rules.verifiedBy.address ?? [];
+  const candidates = rank('address', sources.flatMap((from) => from.record.addresses.map((value, i) => ({ value, from, i, verified: verifiers.includes(from.system) }))), rules);
+  const residentIndex = (r: AddressSource['record']) => r.addresses.findIndex((a) => a.kind === 'residential' && a.to === null);
+  const seen = new Set<string>();
+  let currentGiven = false;
+  const addresses: NonNullable<CitizenView['addresses']> = [];
+  for (const c of candidates) {
+    const matched = c.i === residentIndex(c.from.record) ? c.from.addressMatch : null;
+    const uprn = matched?.uprn ?? c.value.uprn;
+    const line = c.value.lines.join(', ');
+    const key = uprn !== null ? `u${uprn}` : `${line}|${c.value.postcode ?? ''}`.toUpperCase();
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const isCurrent = !currentGiven && !c.from.closed && c.value.kind === 'residential' && c.value.to === null;
+    if (isCurrent) currentGiven = true;
+    addresses.push({
+      uprn, line, postcode: c.value.postcode, current: isCurrent, source: provenance(c),
+      matchStatus: matched?.status ?? (c.value.uprn !== null ? 'matched' : 'unmatched'),
+    });
+  }
+  return addresses.sort((a, b) => Number(b.current) - Number(a.current));
+}
+
+/** The UPRN of the account's current address, as its view gives it; null when it has none or it is not matched. */
+export const currentUprn = (sources: readonly AddressSource[], rules?: SurvivorshipRules): number | null =>
+  addressesOf(sources, rules).find((a) => a.current)?.uprn ?? null;
+
+/**
+ * SQL: an account's current linked records as address survivorship reads them, one JSON array (`id`: an expression
+ * for the account's id). Read for the people a household or an occupants list could name, so that each is named
+ * only at the address their own view gives as current.
+ */
+export const addressSourcesSql = (id: string): string => `(SELECT coalesce(json_agg(json_build_object(
+      'system', l.system, 'source_ref', l.source_ref, 'addresses', s.record->'addresses', 'received_at', s.received_at,
+      'source_updated_at', s.source_updated_at, 'closed', s.closed, 'm_uprn', m.uprn, 'm_status', m.status)), '[]')
+    FROM citizen_link l JOIN source_record s ON s.system = l.system AND s.source_ref = l.source_ref AND s.current
+    LEFT JOIN address_match m ON m.source_record_id = s.id
+   WHERE l.citizen_id = ${id} AND l.ended_at IS NULL)`;
+
+export interface AddressSourceRow {
+  system: string; source_ref: string; addresses: SourceRecord['addresses']; received_at: string; source_updated_at: string | null; closed: boolean;
+  m_uprn: number | null; m_status: 'matched' | 'review' | 'unmatched' | null;
+}
+
+const iso = (d: string) => new Date(d).toISOString();
+
+export const addressSourceOf = (r: AddressSourceRow): AddressSource => ({
+  system: r.system, sourceRef: r.source_ref, receivedAt: iso(r.received_at), updatedAt: iso(r.source_updated_at ?? r.received_at), closed: r.closed,
+  addressMatch: r.m_status === null ? null : { uprn: r.m_uprn, status: r.m_status }, record: { addresses: r.addresses },
+});
+
 /** Builds the view from the account's linked records (pure: no I/O). */
 export function buildCitizenView(ref: string, sources: readonly LinkedSource[], household: CitizenView['household'], rules: SurvivorshipRules = DEFAULT_SURVIVORSHIP): CitizenView {
   const verifiedName = rules.verifiedBy.name ?? [];
@@ -119,26 +181,7 @@ export function buildCitizenView(ref: string, sources: readonly LinkedSource[], 
     return true;
   });
 
-  const addressCandidates = rank('address', sources.flatMap((from) => from.record.addresses.map((value, i) => ({ value, from, i, verified: (rules.verifiedBy.address ?? []).includes(from.system) }))), rules);
-  const residentIndex = (r: SourceRecord) => r.addresses.findIndex((a) => a.kind === 'residential' && a.to === null);
-  const seenAddresses = new Set<string>();
-  let currentGiven = false;
-  const addresses: NonNullable<CitizenView['addresses']> = [];
-  for (const c of addressCandidates) {
-    const matched = c.i === residentIndex(c.from.record) ? c.from.addressMatch : null;
-    const uprn = matched?.uprn ?? c.value.uprn;
-    const line = c.value.lines.join(', ');
-    const key = uprn !== null ? `u${uprn}` : `${line}|${c.value.postcode ?? ''}`.toUpperCase();
-    if (seenAddresses.has(key)) continue;
-    seenAddresses.add(key);
-    const isCurrent = !currentGiven && !c.from.closed && c.value.kind === 'residential' && c.value.to === null;
-    if (isCurrent) currentGiven = true;
-    addresses.push({
-      uprn, line, postcode: c.value.postcode, current: isCurrent, source: provenance(c),
-      matchStatus: matched?.status ?? (c.value.uprn !== null ? 'matched' : 'unmatched'),
-    });
-  }
-  addresses.sort((a, b) => Number(b.current) - Number(a.current));
+  const addresses = addressesOf(sources, rules);
 
   const contactCandidates = rank('contact', sources.flatMap((from) => from.record.contacts.filter((c) => c.valid).map((value) => ({ value, from, verified: (rules.verifiedBy.contact ?? []).includes(from.system) }))), rules);
   const seenContacts = new Set<string>();
@@ -182,17 +225,17 @@ export function buildCitizenView(ref: string, sources: readonly LinkedSource[], 
 export const LIVES_THERE = `EXISTS (SELECT FROM jsonb_array_elements(s.record->'addresses') x
     WHERE x->>'kind' = 'residential' AND jsonb_typeof(x->'to') IS DISTINCT FROM 'string')`;
 
-/** Other active citizens with a current record at any of the UPRNs (given by the source or matched) that they live at. */
+/** Other active citizens whose current address (as their own view gives it) is one of the UPRNs. */
 export async function citizensAt(db: pg.Pool | pg.PoolClient, uprns: readonly number[], except: number | null): Promise<{ citizenRef: string; name: string }[]> {
   if (uprns.length === 0) return [];
-  const { rows } = await db.query<{ ref: string; features: { forenames: string[]; surname: string } }>({
+  const { rows } = await db.query<{ ref: string; features: { forenames: string[]; surname: string }; sources: AddressSourceRow[] }>({
     name: 'citizens-at',
     text: `WITH at AS (
        SELECT system, source_ref FROM person_record WHERE (features->>'uprn')::bigint = ANY($1::bigint[])
        UNION SELECT s.system, s.source_ref FROM address_match m JOIN source_record s ON s.id = m.source_record_id AND s.current
               WHERE m.uprn = ANY($1::bigint[]) AND m.status = 'matched'
      )
-     SELECT DISTINCT ON (c.id) c.ref, p.features
+     SELECT DISTINCT ON (c.id) c.ref, p.features, ${addressSourcesSql('c.id')} AS sources
        FROM at JOIN citizen_link l ON l.system = at.system AND l.source_ref = at.source_ref AND l.ended_at IS NULL
        JOIN citizen c ON c.id = l.citizen_id AND c.status = 'active'
        JOIN person_record p ON p.system = at.system AND p.source_ref = at.source_ref
@@ -201,5 +244,8 @@ export async function citizensAt(db: pg.Pool | pg.PoolClient, uprns: readonly nu
       ORDER BY c.id, at.system, at.source_ref`,
     values: [uprns, except],
   });
-  return rows.map((r) => ({ citizenRef: r.ref, name: [...r.features.forenames, r.features.surname].join(' ') }));
+  // Someone with records in force at two addresses lives, by their own view, at one: named only there.
+  const asked = new Set(uprns);
+  return rows.filter((r) => asked.has(currentUprn(r.sources.map(addressSourceOf)) ?? NaN))
+    .map((r) => ({ citizenRef: r.ref, name: [...r.features.forenames, r.features.surname].join(' ') }));
 }

@@ -156,6 +156,30 @@ describe('citizen reads from the linkage tables', () => {
     expect((await history(other)).map((e) => e.kind)).not.toContain('distinct');
   });
 
+  it('names someone with records in force at two addresses as an occupant only of the one their own view gives as current', async () => {
+    const dmitri = { forenames: ['DMITRI'], surname: 'FAIRWEATHER', dob: '1949-08-17', nhs: '4010232137' };
+    await store(hub.db.pool, [
+      sourceRecord({ ...dmitri, system: 'housing', ref: 'HDF1', lines: ['1 FEN ROW', 'NORTHBY'], postcode: 'ZZ9 9FA', uprn: 300101, updatedAt: '2026-05-01T00:00:00Z' }),
+      sourceRecord({ ...dmitri, system: 'revenues', ref: 'RDF2', lines: ['2 FEN ROW', 'NORTHBY'], postcode: 'ZZ9 9FA', uprn: 300102, updatedAt: '2025-01-01T00:00:00Z' }),
+      sourceRecord({ system: 'revenues', ref: 'RDF3', forenames: ['ESTHER'], surname: 'GOODBODY', dob: '1980-02-02', lines: ['2 FEN ROW', 'NORTHBY'], postcode: 'ZZ9 9FA', uprn: 300102 }),
+      sourceRecord({ system: 'housing', ref: 'HDF4', forenames: ['FELIX'], surname: 'LONGSTAFF', dob: '1981-03-03', lines: ['1 FEN ROW', 'NORTHBY'], postcode: 'ZZ9 9FA', uprn: 300101 }),
+    ]);
+    await linkAll(await openLinkage(hub.db.pool, { tables: await loadPrepareTables() }));
+    const accounts = await hub.db.pool.query<{ source_ref: string; ref: string }>(
+      "SELECT l.source_ref, c.ref FROM citizen_link l JOIN citizen c ON c.id = l.citizen_id WHERE l.ended_at IS NULL AND l.source_ref LIKE '_DF_' ORDER BY 1");
+    const refOf = Object.fromEntries(accounts.rows.map((r) => [r.source_ref, r.ref]));
+    expect(refOf['HDF1']).toBe(refOf['RDF2']);
+    const view = (await read(adviser, `/v1/citizens/${refOf['HDF1']}`)).json() as CitizenView;
+    expect(view.addresses?.find((a) => a.current)?.uprn).toBe(300101);
+
+    const occupants = async (uprn: number) => ((await read(adviser, `/v1/properties/${uprn}/occupants`)).json() as { citizens: CitizenView[] }).citizens.map((c) => c.ref).sort();
+    expect(await occupants(300101)).toEqual([refOf['HDF1'], refOf['HDF4']].sort());
+    expect(await occupants(300102)).toEqual([refOf['RDF3']]);
+    const household = async (ref: string) => ((await read(adviser, `/v1/citizens/${ref}`)).json() as CitizenView).household?.map((m) => m.citizenRef);
+    expect(await household(refOf['HDF4']!)).toEqual([refOf['HDF1']]);
+    expect(await household(refOf['RDF3']!)).toEqual([]);
+  });
+
   it('answers a read of a closed account as of one that does not exist, and keeps it for the DPO', async () => {
     const person = { forenames: ['PERPETUA'], surname: 'WINTERBOTTOM', dob: '1952-11-30', lines: ['2 SEDGE LANE', 'NORTHBY'], postcode: 'ZZ9 9WB' };
     await store(hub.db.pool, [
