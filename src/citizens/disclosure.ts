@@ -13,7 +13,11 @@ import type { AuthenticatedClient } from '../auth/clients.js';
 import { Batcher, type BatchLimits, type Job } from '../db/batcher.js';
 import { isPipelined, transaction } from '../db/transaction.js';
 import { auditRecord } from '../policy/audit-record.js';
-import { decide, EMERGENCY_PURPOSE, POLICY_VERSION, recordlessDecisionKey, type BreakGlass, type Caller, type Decision } from '../policy/decide.js';
+import type { DataCategory } from '../../schemas/categories.js';
+import { withCriteria } from '../policy/criteria.js';
+import {
+  decide, EMERGENCY_PURPOSE, POLICY_VERSION, recordlessDecisionKey, type BreakGlass, type Caller, type Decision,
+} from '../policy/decide.js';
 import { filterView } from '../policy/filter.js';
 import type { PolicyOptions } from '../policy/options.js';
 import { registerGuardSql, registerGuardValues, type CachedAgreements, type RegisterGuard, type RegisterInputCache } from '../register/input-cache.js';
@@ -115,8 +119,10 @@ async function inTransaction<T>(ctx: DisclosureContext, db: pg.PoolClient | unde
   return result;
 }
 
-function entryFor(req: DisclosureRequest, at: Date, ref: string, decision: Decision, view: CitizenView | null, breakGlass: BreakGlass | null): StoredEntry {
-  return auditRecord({ at, requestId: req.requestId, action: req.action, caller: callerOf(req.client), purpose: req.purpose, citizenRef: ref, decision, view, breakGlass });
+function entryFor(
+  req: DisclosureRequest, at: Date, ref: string, decision: Decision, view: CitizenView | null, breakGlass: BreakGlass | null, tested?: readonly DataCategory[],
+): StoredEntry {
+  return auditRecord({ at, requestId: req.requestId, action: req.action, caller: callerOf(req.client), purpose: req.purpose, citizenRef: ref, decision, view, breakGlass, tested });
 }
 
 /** The household members of the views, whose names a view may show only when the caller may see their identity. */
@@ -322,30 +328,44 @@ export interface DisclosedList {
   citizens: CitizenView[];
 }
 
+/** Which citizens a listing weighs, and what its criteria test. */
+export interface Listing {
+  /** Every candidate, best first. */
+  candidates: readonly string[] | ((source: CitizenSource) => Promise<readonly string[]>);
+  /**
+   * The categories the listing's criteria test: a citizen is listed only when
+   * the caller may see every one, and a listed citizen's entry records them.
+   */
+  tested?: readonly DataCategory[];
+}
+
 /**
  * Several citizens (search results, occupants of a property), best first.
- * Citizens the caller may see nothing of are dropped before counting and
- * paging; each is still audited as a denial. `candidates` may be found in
- * the read's transaction, from its source; `db` runs the whole disclosure
- * in the caller's transaction.
+ * Citizens the caller may see nothing of, or not every category the
+ * listing's criteria test, are dropped before counting and paging; each is
+ * still audited as a denial. Candidates may be found in the read's
+ * transaction, from its source; `db` runs the whole disclosure in the
+ * caller's transaction.
  */
 export async function discloseMany(
   ctx: DisclosureContext,
   req: DisclosureRequest,
-  candidates: readonly string[] | ((source: CitizenSource) => Promise<readonly string[]>),
+  listing: Listing,
   page: { offset: number; limit: number },
   db?: pg.PoolClient,
 ): Promise<Outcome<DisclosedList>> {
   const now = ctx.clock();
   return inTransaction(ctx, db, async (tx): Promise<Recorded<DisclosedList>> => {
     const source = sourceOf(ctx, tx);
+    const { candidates, tested = [] } = listing;
     const refs = [...new Set(typeof candidates === 'function' ? await candidates(source) : candidates)];
     const decided = await decideAll(tx, ctx, req, refs, now);
     const grant = decided.grant.grant;
+    const decisions = new Map(refs.map((ref) => [ref, withCriteria(decided.decisions.get(ref)!, tested)]));
     const entries: StoredEntry[] = [];
-    const visible = refs.filter((ref) => decided.decisions.get(ref)!.anyPermitted);
+    const visible = refs.filter((ref) => decisions.get(ref)!.anyPermitted);
     for (const ref of refs) {
-      const decision = decided.decisions.get(ref)!;
+      const decision = decisions.get(ref)!;
       if (!decision.anyPermitted) entries.push(entryFor(req, now, ref, decision, null, grant));
     }
     if (decided.grantMissing) {
@@ -359,11 +379,11 @@ export async function discloseMany(
       const found = await source.view(ref);
       if (found === null || !('view' in found)) continue;
       shown.push(ref);
-      filtered.push(filterView(found.view, decided.decisions.get(ref)!));
+      filtered.push(filterView(found.view, decisions.get(ref)!));
       lookups.push(found);
     }
     const citizens = await withoutHiddenMembers(tx, ctx, req, filtered, now, memberAliases(lookups));
-    citizens.forEach((view, i) => entries.push(entryFor(req, now, shown[i]!, decided.decisions.get(shown[i]!)!, view, grant)));
+    citizens.forEach((view, i) => entries.push(entryFor(req, now, shown[i]!, decisions.get(shown[i]!)!, view, grant, tested)));
     return recorded(tx, ctx, req, decided, { kind: 'ok', value: { count: visible.length, citizens } }, entries.length ? entries : [nothingFound(req, now)]);
   });
 }

@@ -16,6 +16,8 @@ export interface AuditRecordInput {
   /** The filtered view that was sent; null when nothing was. */
   view: CitizenView | null;
   breakGlass: BreakGlass | null;
+  /** A search's: the categories its criteria tested, which a match discloses whatever the view holds. */
+  tested?: readonly DataCategory[];
 }
 
 /** What an entry takes from its decision alone: the same for every entry of one decision (decisions are shared by reads). */
@@ -72,7 +74,7 @@ export function auditRecord(input: AuditRecordInput): AuditEntry {
     at: input.at.toISOString(),
     breakGlassReason: input.purpose === EMERGENCY_PURPOSE ? (input.breakGlass?.reason ?? null) : null,
     categoriesDenied: part.categoriesDenied,
-    categoriesDisclosed: view === null ? [] : disclosedCategories(view),
+    categoriesDisclosed: view === null ? [] : disclosedCategories(view, input.tested),
     citizenRef: input.citizenRef,
     clientId: input.caller.clientId,
     consentIds: part.consentIds,

@@ -13,8 +13,12 @@ import type { Consent, Objection, Restriction, SharingAgreement } from '../../sc
 import type { Role } from '../../schemas/roles.js';
 import type { PolicyOptions } from './options.js';
 
-/** Bump whenever a rule below or in filter.ts changes, so audit entries say which rules decided them (1.1.0: provenance names systems only to a caller who may see every system category). */
-export const POLICY_VERSION = '1.1.0';
+/**
+ * Bump whenever a rule below, in filter.ts or in criteria.ts changes, so audit entries say which rules decided them
+ * (1.1.0: provenance names systems only to a caller who may see every system category; 1.2.0: a search or occupants
+ * list matches only citizens of whom the caller may see every category its criteria test).
+ */
+export const POLICY_VERSION = '1.2.0';
 
 export const EMERGENCY_PURPOSE = 'emergency';
 /** What break-glass opens: enough to find, reach and protect the person, nothing about money or services. */

@@ -89,9 +89,9 @@ export function disclosedFields(view: CitizenView): string[] {
   return [...paths].sort();
 }
 
-/** The categories the view actually contains data of, counting the systems it names. */
-export function disclosedCategories(view: CitizenView): DataCategory[] {
-  const present = new Set<string>();
+/** The categories the view actually contains data of, counting the systems it names, and `also` (what a match itself told). */
+export function disclosedCategories(view: CitizenView, also?: readonly DataCategory[]): DataCategory[] {
+  const present = new Set<string>(also);
   for (const section of SECTIONS) {
     const value = view[section];
     if (value !== undefined && (!Array.isArray(value) || value.length > 0)) present.add(CATEGORY_OF_SECTION[section]);

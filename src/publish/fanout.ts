@@ -126,7 +126,7 @@ async function decideFor(db: pg.PoolClient, ctx: PublishContext, subscriber: Sub
   const outcome = await discloseMany(disclosure, {
     client: { id: subscriber.clientId, orgId: subscriber.orgId, orgName: subscriber.orgName, role: subscriber.role, systems: [] },
     purpose: subscriber.purpose, breakGlassReason: null, requestId, action: PUBLISH_ACTION,
-  }, refs, { offset: 0, limit: refs.length }, db);
+  }, { candidates: refs }, { offset: 0, limit: refs.length }, db);
   if (outcome.kind !== 'ok') return { requestId, visible: [], withheld: refs.length };
   const views = new Map(outcome.value.citizens.map((v) => [v.ref, v]));
   const visible = changes.flatMap((change) => {

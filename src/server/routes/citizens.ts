@@ -20,6 +20,7 @@ import type { CitizenSearch, CitizenSource } from '../../citizens/source.js';
 import { explainAccessAudited } from '../../citizens/access-explanation.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
 import { pipelinedPool } from '../../db/transaction.js';
+import { categoriesTested, OCCUPANTS_TEST } from '../../policy/criteria.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { RegisterInputCache } from '../../register/input-cache.js';
 import { errorResponses, HubError } from '../errors.js';
@@ -138,6 +139,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     config: { roles: 'any' },
     schema: {
       tags: ['citizens'], summary: 'Find citizens, best match first (phone alone: call pop-up); people the caller may not see are neither listed nor counted',
+      description: 'A citizen matches only when the caller may see every category the criteria test: surname, forename, dob, nhsNumber and nino '
+        + 'identity; phone and email contact; postcode and uprn address; cardNumber concessions (the smartcard system\'s).',
       headers: PurposeHeaders,
       querystring: Type.Object({
         surname: Type.Optional(Type.String({
@@ -163,22 +166,24 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     const { offset, limit, uprn, ...rest } = request.query;
     const criteria = { ...rest, uprn: uprn === undefined ? undefined : Number(uprn) };
     if (Object.values(criteria).every((v) => v === undefined)) throw new HubError('bad-request', 'give at least one search criterion');
-    const refs = (source: CitizenSource) => source.search(criteria as CitizenSearch, SEARCH_CANDIDATES);
-    return answer(reply, await discloseMany(ctx, req, refs, { offset, limit }), (to) => to);
+    const search = criteria as CitizenSearch;
+    const candidates = (source: CitizenSource) => source.search(search, SEARCH_CANDIDATES);
+    const listing = { candidates, tested: categoriesTested(search) };
+    return answer(reply, await discloseMany(ctx, req, listing, { offset, limit }), (to) => to);
   });
 
   app.get('/v1/properties/:uprn/occupants', {
     config: { roles: 'any' },
     schema: {
-      tags: ['citizens'], summary: 'The citizens living at a property, as far as the purpose allows',
+      tags: ['citizens'], summary: 'The citizens living at a property, as far as the purpose allows (only those whose address the caller may see)',
       params: Type.Object({ uprn: UprnText }), headers: PurposeHeaders,
       querystring: Type.Object({ offset: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) }),
       response: { 200: List, ...errorResponses },
     },
   }, async (request, reply) => {
     const req = requestOf(request, 'property.occupants');
-    const refs = (source: CitizenSource) => source.occupants(Number(request.params.uprn));
-    return answer(reply, await discloseMany(ctx, req, refs, request.query), (to) => to);
+    const candidates = (source: CitizenSource) => source.occupants(Number(request.params.uprn));
+    return answer(reply, await discloseMany(ctx, req, { candidates, tested: OCCUPANTS_TEST }, request.query), (to) => to);
   });
 
   /** For the DPO routes: the citizen's unfiltered view, or the redirect to follow. */

@@ -1,0 +1,165 @@
+/**
+ * What a search tells beyond the views it lists. A match tells the caller
+ * that the person has the phone number, email address, address or card
+ * searched for, so it is made only for a caller who may see that category
+ * (issue 7: "denied categories are removed before the response is built").
+ * Real citizen source, real database, through HTTP.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CitizenView } from '../../../schemas/citizen-view.js';
+import type { SourceRecord } from '../../../schemas/source-record.js';
+import { createClient } from '../../../src/auth/clients.js';
+import { createCitizen, MODEL } from '../../../src/linkage/accounts.js';
+import { personFeatures } from '../../../src/linkage/features.js';
+import { createTestHub, type TestHub } from '../../support/app.js';
+import { sourceRecord, store } from '../linkage/people.js';
+
+type List = { count: number; citizens: CitizenView[] };
+interface Row { citizen_ref: string | null; decision: string; categories_disclosed: string[]; categories_denied: string[]; agreements: unknown[]; review_required: boolean }
+
+const ALL = ['identity', 'contact', 'address', 'household', 'revenues', 'housing', 'social-care', 'health-disability', 'concessions', 'service-involvement', 'safeguarding'];
+
+describe('what a search tells', () => {
+  let hub: TestHub;
+  let dpo: string;
+  /** The citizen reference of each source record created, by source reference. */
+  const refs = new Map<string, string>();
+
+  /** Stores the records and gives each its own account, or the account of the record named in `into`. */
+  async function citizens(records: SourceRecord[], into: Record<string, string> = {}): Promise<void> {
+    await store(hub.db.pool, records);
+    const client = await hub.db.pool.connect();
+    try {
+      await client.query('BEGIN');
+      for (const record of records) {
+        await client.query(`INSERT INTO person_record (system, source_ref, source_record_id, features)
+          SELECT system, source_ref, id, $3 FROM source_record WHERE current AND system = $1 AND source_ref = $2`,
+        [record.system, record.sourceRef, JSON.stringify(personFeatures(record))]);
+        const owner = into[record.sourceRef];
+        if (owner) {
+          const { rows } = await client.query<{ id: string }>('SELECT id FROM citizen WHERE ref = $1', [refs.get(owner)]);
+          await client.query("INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by) VALUES ($1, $2, $3, 'model')", [rows[0]!.id, record.system, record.sourceRef]);
+          refs.set(record.sourceRef, refs.get(owner)!);
+        } else {
+          const id = await createCitizen(client, MODEL, { system: record.system, sourceRef: record.sourceRef, linkedBy: 'model' });
+          refs.set(record.sourceRef, (await client.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref);
+        }
+      }
+      await client.query('COMMIT');
+    } finally {
+      client.release();
+    }
+  }
+
+  /** An adviser of a new organisation under an agreement for contact-centre enquiries giving `categories` (none: no agreement). */
+  async function reader(org: string, categories: string[] | null, lawfulBasis = 'public-task'): Promise<{ key: string; clientId: number }> {
+    const { key, client } = await createClient(hub.db.pool, { org, role: 'adviser' });
+    if (categories) {
+      const created = await hub.app.inject({
+        method: 'POST', url: '/v1/register/agreements', headers: { authorization: `Bearer ${dpo}` },
+        payload: {
+          id: `ISA-${client.orgId}`, title: org, parties: { provider: { orgId: client.orgId }, recipients: [client.orgId] }, roles: null,
+          purposes: ['contact-centre-enquiry'], categories, lawfulBasis, art9Condition: null, legalGateway: 'Local Government Act 1972 s.111',
+          dpiaReference: 'DPIA-7', startDate: '2026-01-01', endDate: null, reviewDate: '2027-06-01', status: 'active',
+        },
+      });
+      expect(created.statusCode, created.body).toBe(201);
+    }
+    return { key, clientId: client.id };
+  }
+
+  const get = async (key: string, url: string, headers: Record<string, string> = { 'x-purpose': 'contact-centre-enquiry' }): Promise<List> => {
+    const response = await hub.app.inject({ url, headers: { authorization: `Bearer ${key}`, ...headers } });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json() as List;
+  };
+  const entries = async (clientId: number, action = 'citizen.search') => (await hub.db.pool.query<Row>(
+    `SELECT citizen_ref, decision, categories_disclosed, categories_denied, agreements, review_required
+       FROM audit_log WHERE client_id = $1 AND action = $2 ORDER BY seq`, [clientId, action])).rows;
+
+  beforeAll(async () => {
+    hub = await createTestHub();
+    dpo = await hub.keyFor('dpo', 'Northby Council Information Governance');
+    const quentin = { forenames: ['QUENTIN'], surname: 'QUAYLE', dob: '1958-04-09', lines: ['7 HERON WAY', 'NORTHBY'], postcode: 'ZZ9 7QQ', uprn: 700007 };
+    await citizens([sourceRecord({ ...quentin, system: 'revenues', ref: 'RQQ1', phone: '+447534711925', email: 'q.quayle@example.org' })]);
+    const { lines: _lines, ...cardholder } = quentin;
+    await citizens([sourceRecord({ ...cardholder, system: 'smartcard', ref: 'SC7700123' })], { SC7700123: 'RQQ1' });
+  }, 120_000);
+  afterAll(async () => hub.close());
+
+  describe('criteria and the categories they test', () => {
+    let identity: { key: string; clientId: number };
+    let stranger: { key: string; clientId: number };
+    /** One reader per category besides identity. */
+    const withCategory = new Map<string, { key: string; clientId: number }>();
+
+    beforeAll(async () => {
+      identity = await reader('Northby Housing Association', ['identity']);
+      stranger = await reader('Northby Lettings', null);
+      for (const category of ['contact', 'address', 'concessions']) withCategory.set(category, await reader(`Northby ${category} partner`, ['identity', category]));
+    });
+
+    const CRITERIA: [string, string][] = [
+      ['phone=07534711925', 'contact'],
+      ['phone=%2B44%207534%20711925', 'contact'],
+      ['email=Q.Quayle%40example.org', 'contact'],
+      ['postcode=ZZ9%207QQ&surname=QUAYLE', 'address'],
+      ['uprn=700007', 'address'],
+      ['cardNumber=SC7700123', 'concessions'],
+    ];
+
+    it.each(CRITERIA)('finds nobody by %s for a caller who may see identity only, and the person for one who may see %s', async (query, category) => {
+      const hidden = await get(identity.key, `/v1/citizens?${query}`);
+      expect(hidden).toEqual({ count: 0, citizens: [] });
+      // Whom it finds by what identity holds.
+      for (const known of ['surname=QUAYLE', 'forename=QUENTIN&dob=1958-04-09']) {
+        expect((await get(identity.key, `/v1/citizens?${known}`)).citizens.map((c) => c.ref), known).toEqual([refs.get('RQQ1')]);
+      }
+      const found = await get(withCategory.get(category)!.key, `/v1/citizens?${query}`);
+      expect(found.count).toBe(1);
+      expect(found.citizens.map((c) => c.ref)).toEqual([refs.get('RQQ1')]);
+    });
+
+    it("lists a property's occupants only to a caller who may see where they live", async () => {
+      expect(await get(identity.key, '/v1/properties/700007/occupants')).toEqual({ count: 0, citizens: [] });
+      expect((await get(withCategory.get('address')!.key, '/v1/properties/700007/occupants')).citizens.map((c) => c.ref)).toEqual([refs.get('RQQ1')]);
+    });
+
+    it('audits a citizen the criteria hid as a denial, exactly as one the caller may see nothing of', async () => {
+      await get(identity.key, '/v1/citizens?phone=07534711925');
+      await get(stranger.key, '/v1/citizens?phone=07534711925');
+      const shape = (r: Row) => ({ citizen: r.citizen_ref, decision: r.decision, disclosed: r.categories_disclosed, denied: r.categories_denied, agreements: r.agreements });
+      const [byCriteria] = (await entries(identity.clientId)).filter((r) => r.citizen_ref === refs.get('RQQ1')).slice(-1);
+      const [byPolicy] = (await entries(stranger.clientId)).slice(-1);
+      expect(shape(byCriteria!)).toEqual(shape(byPolicy!));
+      expect(shape(byCriteria!)).toEqual({ citizen: refs.get('RQQ1'), decision: 'deny', disclosed: [], denied: ALL, agreements: [] });
+      await get(identity.key, '/v1/properties/700007/occupants');
+      const [occupant] = (await entries(identity.clientId, 'property.occupants')).slice(-1);
+      expect(shape(occupant!)).toEqual(shape(byPolicy!));
+    });
+
+    it('records on a match the categories its criteria tested, even those its view does not show', async () => {
+      // Concessions without service involvement: the view lists no smartcard record, but the match told the card is theirs.
+      const reader = withCategory.get('concessions')!;
+      const found = await get(reader.key, '/v1/citizens?cardNumber=SC7700123');
+      expect(found.citizens[0]!.sourceRecords).toBeUndefined();
+      expect(JSON.stringify(found)).not.toContain('SC7700123');
+      const [entry] = (await entries(reader.clientId)).slice(-1);
+      expect(entry).toMatchObject({ citizen_ref: refs.get('RQQ1'), decision: 'partial' });
+      expect(entry!.categories_disclosed).toEqual(['identity', 'concessions']);
+    });
+
+    it('under break-glass finds by what break-glass opens (phone) and not by a smartcard (concessions), flagged for review', async () => {
+      const emergency = { 'x-purpose': 'emergency', 'x-break-glass-reason': 'caller collapsed on the phone to the contact centre' };
+      expect((await get(identity.key, '/v1/citizens?phone=07534711925', emergency)).citizens.map((c) => c.ref)).toEqual([refs.get('RQQ1')]);
+      expect(await get(identity.key, '/v1/citizens?cardNumber=SC7700123', emergency)).toEqual({ count: 0, citizens: [] });
+      const rows = (await hub.db.pool.query<Row & { purpose: string }>(
+        "SELECT citizen_ref, decision, categories_disclosed, review_required FROM audit_log WHERE client_id = $1 AND purpose = 'emergency' ORDER BY seq",
+        [identity.clientId])).rows;
+      expect(rows.map((r) => [r.decision, r.categories_disclosed, r.review_required])).toEqual([
+        ['partial', expect.arrayContaining(['identity', 'contact']), true],
+        ['deny', [], true],
+      ]);
+    });
+  });
+});
