@@ -14,9 +14,10 @@ import { Batcher, type BatchLimits, type Job } from '../db/batcher.js';
 import { isPipelined, transaction } from '../db/transaction.js';
 import { auditRecord } from '../policy/audit-record.js';
 import type { DataCategory } from '../../schemas/categories.js';
+import type { SharingAgreement } from '../../schemas/register.js';
 import { withCriteria } from '../policy/criteria.js';
 import {
-  decide, EMERGENCY_PURPOSE, POLICY_VERSION, recordlessDecisionKey, type BreakGlass, type Caller, type Decision,
+  decide, EMERGENCY_PURPOSE, permittedOfAnyone, POLICY_VERSION, recordlessDecisionKey, type BreakGlass, type Caller, type Decision,
 } from '../policy/decide.js';
 import { filterView } from '../policy/filter.js';
 import type { PolicyOptions } from '../policy/options.js';
@@ -70,6 +71,7 @@ async function viewToShow(source: CitizenSource, ref: string): Promise<CitizenLo
 
 /** References merged into each citizen, when the source knows them. */
 async function aliasesOf(source: CitizenSource, refs: readonly string[]): Promise<Map<string, string[]>> {
+  if (source.mergedIntoEach) return source.mergedIntoEach(refs);
   const aliases = new Map<string, string[]>();
   if (!source.mergedInto) return aliases;
   for (const ref of refs) aliases.set(ref, await source.mergedInto(ref));
@@ -80,15 +82,19 @@ interface Decided {
   decisions: Map<string, Decision>;
   grant: GrantChoice;
   grantMissing: boolean;
+  /** The agreements naming the caller's organisation, as the decisions read them. */
+  agreements: readonly SharingAgreement[];
 }
+
+const NO_GRANT: GrantChoice = { grant: null, open: false };
 
 /** Decides for every citizen from the register as the read's transaction sees it. */
 async function decideAll(
   db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, refs: readonly string[], now: Date,
-  inputs: { aliases?: Map<string, string[]>; loaded?: Promise<PolicyInputs> } = {},
+  inputs: { aliases?: Map<string, string[]>; loaded?: Promise<PolicyInputs>; grant?: GrantChoice } = {},
 ): Promise<Decided> {
   const emergency = req.purpose === EMERGENCY_PURPOSE;
-  const grant = emergency ? await chooseGrant(db, req.client.id, req.breakGlassReason, now) : { grant: null, open: false };
+  const grant = emergency ? (inputs.grant ?? await chooseGrant(db, req.client.id, req.breakGlassReason, now)) : NO_GRANT;
   const { agreements, registers, agreementsVersion } = await (inputs.loaded
     ?? policyInputs(db, req.client.orgId, refs, inputs.aliases ?? await aliasesOf(sourceOf(ctx, db), refs)));
   ctx.cache?.learn(req.client.orgId, agreementsVersion, agreements, registers.values());
@@ -98,12 +104,12 @@ async function decideAll(
       caller: callerOf(req.client), purpose: req.purpose, citizen: registers.get(ref)!, agreements, breakGlass: grant.grant, options: ctx.options, now,
     }));
   }
-  return { decisions, grant, grantMissing: emergency && grant.grant === null };
+  return { decisions, grant, grantMissing: emergency && grant.grant === null, agreements };
 }
 
 /** A decided read's outcome with its entries; a new break-glass grant is stored in the same transaction. */
-async function recorded<T>(db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, decided: Decided, result: Outcome<T>, entries: StoredEntry[]): Promise<Recorded<T>> {
-  if (decided.grant.open && decided.grant.grant) await openGrant(db, req.client.id, decided.grant.grant, ctx.options.breakGlassMinutes);
+async function recorded<T>(db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, choice: GrantChoice, result: Outcome<T>, entries: StoredEntry[]): Promise<Recorded<T>> {
+  if (choice.open && choice.grant) await openGrant(db, req.client.id, choice.grant, ctx.options.breakGlassMinutes);
   return { result, entries };
 }
 
@@ -310,33 +316,92 @@ async function discloseFromRegister(ctx: DisclosureContext, req: DisclosureReque
     const grant = decided.grant.grant;
     if (!decision.anyPermitted) {
       const result: Outcome<CitizenView> = decided.grantMissing ? { kind: 'break-glass-reason-required' } : { kind: 'not-found' };
-      return recorded(db, ctx, req, decided, result, [entryFor(req, now, target, decision, null, grant)]);
+      return recorded(db, ctx, req, decided.grant, result, [entryFor(req, now, target, decision, null, grant)]);
     }
     // A redirect tells the caller the survivor's reference, so it is given only to a caller who may see the survivor,
     // and audited as the survivor's: nothing else of the view was disclosed.
     if (!('view' in found)) {
-      return recorded(db, ctx, req, decided, { kind: 'redirect', to: target }, [entryFor({ ...req, action: `${req.action}.redirect` }, now, target, decision, null, grant)]);
+      return recorded(db, ctx, req, decided.grant, { kind: 'redirect', to: target }, [entryFor({ ...req, action: `${req.action}.redirect` }, now, target, decision, null, grant)]);
     }
     const [view] = await withoutHiddenMembers(db, ctx, req, [filterView(found.view, decision)], now, memberAliases([found]));
-    return recorded(db, ctx, req, decided, { kind: 'ok', value: view! }, [entryFor(req, now, target, decision, view!, grant)]);
+    return recorded(db, ctx, req, decided.grant, { kind: 'ok', value: view! }, [entryFor(req, now, target, decision, view!, grant)]);
   });
 }
 
 export interface DisclosedList {
-  /** How many citizens the caller may see among all matches; hidden people are never counted. */
+  /** How many citizens the caller may see among the matches, at most the listing's cap; hidden people are never counted. */
   count: number;
+  /** Present when there may be more such citizens than the cap. */
+  more?: true;
   citizens: CitizenView[];
 }
 
 /** Which citizens a listing weighs, and what its criteria test. */
-export interface Listing {
-  /** Every candidate, best first. */
-  candidates: readonly string[] | ((source: CitizenSource) => Promise<readonly string[]>);
+export type Listing = {
   /**
    * The categories the listing's criteria test: a citizen is listed only when
    * the caller may see every one, and a listed citizen's entry records them.
    */
   tested?: readonly DataCategory[];
+} & (
+  /** Every candidate, best first. */
+  | { candidates: readonly string[] | ((source: CitizenSource) => Promise<readonly string[]>) }
+  /**
+   * The best `limit` candidates (a larger limit extends the same list): the
+   * first `cap` the caller may see are counted and paged. Up to `scan`
+   * candidates are weighed to find them, so that a hidden one among the best
+   * takes no place of one the caller may see.
+   */
+  | { find: (source: CitizenSource, limit: number) => Promise<readonly string[]>; cap: number; scan: number }
+);
+
+/** The candidates a listing weighed, best first, each decided as it stands for the listing; `more` as in DisclosedList. */
+interface Weighed {
+  refs: string[];
+  decisions: Map<string, Decision>;
+  more: boolean;
+}
+
+/**
+ * Decides a listing's candidates. A capped listing takes candidates in
+ * rounds, each twice the last, until one more than the cap can be shown (so
+ * `more` is known), the candidates run out, `scan` are weighed, or nobody
+ * could be shown at all (no agreement of the caller's could permit every
+ * category tested, or an emergency read without a grant, which is refused);
+ * the weighed ones end at the last one needed.
+ */
+async function weigh(db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, listing: Listing, now: Date, grant: GrantChoice): Promise<Weighed> {
+  const source = sourceOf(ctx, db);
+  const tested = listing.tested ?? [];
+  const cap = 'find' in listing ? listing.cap : Number.POSITIVE_INFINITY;
+  const weighed: Weighed = { refs: [], decisions: new Map(), more: false };
+  let visible = 0;
+  /** Decides the candidates not weighed yet; true once more than the cap can be shown. */
+  const add = async (found: readonly string[]): Promise<{ decided: Decided; full: boolean }> => {
+    const fresh = [...new Set(found)].filter((ref) => !weighed.decisions.has(ref));
+    const decided = await decideAll(db, ctx, req, fresh, now, { grant });
+    for (const ref of fresh) {
+      const decision = withCriteria(decided.decisions.get(ref)!, tested);
+      weighed.refs.push(ref);
+      weighed.decisions.set(ref, decision);
+      if (decision.anyPermitted && ++visible > cap) return { decided, full: true };
+    }
+    return { decided, full: false };
+  };
+  if (!('find' in listing)) {
+    await add(typeof listing.candidates === 'function' ? await listing.candidates(source) : listing.candidates);
+    return weighed;
+  }
+  for (let limit = listing.cap + 1; ; limit = Math.min(listing.scan, limit * 2)) {
+    const found = await listing.find(source, limit);
+    const { decided, full } = await add(found);
+    if (full) return { ...weighed, more: true };
+    if (found.length < limit) return weighed;
+    const open = permittedOfAnyone({ caller: callerOf(req.client), purpose: req.purpose, agreements: decided.agreements, breakGlass: grant.grant, options: ctx.options, now });
+    if (decided.grantMissing || open.length === 0 || !tested.every((c) => open.includes(c))) return weighed;
+    // Stopped short: there may be more than the cap, some beyond the candidates weighed.
+    if (limit >= listing.scan) return { ...weighed, more: true };
+  }
 }
 
 /**
@@ -357,19 +422,19 @@ export async function discloseMany(
   const now = ctx.clock();
   return inTransaction(ctx, db, async (tx): Promise<Recorded<DisclosedList>> => {
     const source = sourceOf(ctx, tx);
-    const { candidates, tested = [] } = listing;
-    const refs = [...new Set(typeof candidates === 'function' ? await candidates(source) : candidates)];
-    const decided = await decideAll(tx, ctx, req, refs, now);
-    const grant = decided.grant.grant;
-    const decisions = new Map(refs.map((ref) => [ref, withCriteria(decided.decisions.get(ref)!, tested)]));
+    // Chosen once: a listing may decide its candidates in several rounds, and opens at most one grant.
+    const emergency = req.purpose === EMERGENCY_PURPOSE;
+    const choice = emergency ? await chooseGrant(tx, req.client.id, req.breakGlassReason, now) : NO_GRANT;
+    const { refs, decisions, more } = await weigh(tx, ctx, req, listing, now, choice);
+    const grant = choice.grant;
     const entries: StoredEntry[] = [];
-    const visible = refs.filter((ref) => decisions.get(ref)!.anyPermitted);
+    const visible = refs.filter((ref) => decisions.get(ref)!.anyPermitted).slice(0, 'find' in listing ? listing.cap : undefined);
     for (const ref of refs) {
       const decision = decisions.get(ref)!;
       if (!decision.anyPermitted) entries.push(entryFor(req, now, ref, decision, null, grant));
     }
-    if (decided.grantMissing) {
-      return recorded(tx, ctx, req, decided, { kind: 'break-glass-reason-required' }, entries.length ? entries : [nothingFound(req, now)]);
+    if (emergency && grant === null) {
+      return recorded(tx, ctx, req, choice, { kind: 'break-glass-reason-required' }, entries.length ? entries : [nothingFound(req, now)]);
     }
     const shown: string[] = [];
     const filtered: CitizenView[] = [];
@@ -383,8 +448,9 @@ export async function discloseMany(
       lookups.push(found);
     }
     const citizens = await withoutHiddenMembers(tx, ctx, req, filtered, now, memberAliases(lookups));
-    citizens.forEach((view, i) => entries.push(entryFor(req, now, shown[i]!, decisions.get(shown[i]!)!, view, grant, tested)));
-    return recorded(tx, ctx, req, decided, { kind: 'ok', value: { count: visible.length, citizens } }, entries.length ? entries : [nothingFound(req, now)]);
+    citizens.forEach((view, i) => entries.push(entryFor(req, now, shown[i]!, decisions.get(shown[i]!)!, view, grant, listing.tested)));
+    const list: DisclosedList = more ? { count: visible.length, more: true, citizens } : { count: visible.length, citizens };
+    return recorded(tx, ctx, req, choice, { kind: 'ok', value: list }, entries.length ? entries : [nothingFound(req, now)]);
   });
 }
 

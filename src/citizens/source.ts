@@ -37,12 +37,14 @@ export type CitizenLookup =
 export interface CitizenSource {
   /** The golden record; a reference merged into another answers with the survivor's reference. */
   view(ref: string): Promise<CitizenLookup>;
-  /** Citizen references matching the criteria, best first. */
+  /** Citizen references matching the criteria, best first; a larger limit extends the same list. */
   search(criteria: CitizenSearch, limit: number): Promise<string[]>;
   /** References of the citizens whose current address is the UPRN. */
   occupants(uprn: number): Promise<string[]>;
   /** References merged into this one, whose register records and disclosures are the survivor's too. */
   mergedInto?(ref: string): Promise<string[]>;
+  /** mergedInto for many citizens at once (a search weighs hundreds); every reference given is a key. */
+  mergedIntoEach?(refs: readonly string[]): Promise<Map<string, string[]>>;
   /** The source records linked to the citizen now (a merged reference: to its survivor). */
   linkedRecords?(ref: string): Promise<{ system: string; sourceRef: string }[]>;
   /** Link and merge history for subject access (links made and ended, steward's distinct decisions: by whom, why). */

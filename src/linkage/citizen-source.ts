@@ -171,6 +171,16 @@ export class LinkedCitizenSource implements CitizenSource {
     return rows.map((r) => r.ref);
   }
 
+  async mergedIntoEach(refs: readonly string[]): Promise<Map<string, string[]>> {
+    const merged = new Map(refs.map((ref): [string, string[]] => [ref, []]));
+    if (refs.length === 0) return merged;
+    const { rows } = await this.pool.query<{ ref: string; merged: string[] }>(
+      `SELECT s.ref, array_agg(m.ref ORDER BY m.ref) AS merged FROM citizen s JOIN citizen m ON m.merged_into = s.id
+        WHERE s.ref = ANY($1::text[]) GROUP BY s.ref`, [refs]);
+    for (const row of rows) merged.set(row.ref, row.merged);
+    return merged;
+  }
+
   async linkedRecords(ref: string): Promise<{ system: string; sourceRef: string }[]> {
     const { rows } = await this.pool.query<{ system: string; sourceRef: string }>(
       `SELECT l.system, l.source_ref AS "sourceRef" FROM citizen c JOIN citizen_link l ON l.citizen_id = coalesce(c.merged_into, c.id) AND l.ended_at IS NULL

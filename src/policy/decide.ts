@@ -97,6 +97,27 @@ export function recordlessDecisionKey(caller: Caller, purpose: string, now: Date
   return `${caller.orgId}\n${caller.role}\n${purpose}\n${londonDate(now)}`;
 }
 
+/**
+ * The categories the caller could be permitted of anyone for the purpose:
+ * what a citizen without restrictions or objections who had consented to
+ * everything would be permitted. A citizen's own records only take away from
+ * that (consent is the one thing they add, and it is assumed here), so a
+ * category outside it is permitted of nobody.
+ */
+export function permittedOfAnyone(input: Omit<DecisionInput, 'citizen'>): DataCategory[] {
+  const decisionInput: DecisionInput = { ...input, citizen: { ref: '', consents: [], objections: [], restrictions: [] } };
+  if (!input.options.purposes.includes(input.purpose)) return [];
+  if (input.purpose === EMERGENCY_PURPOSE) return breakGlassDecision(decisionInput).permitted;
+  const open = new Set<DataCategory>();
+  for (const agreement of input.agreements) {
+    if (!standingOf(agreement, decisionInput).counts) continue;
+    for (const category of agreement.categories) {
+      if (!SPECIAL_CATEGORIES.has(category) || agreement.art9Condition !== null) open.add(category);
+    }
+  }
+  return DATA_CATEGORIES.filter((c) => open.has(c));
+}
+
 /** The decision together with the standing of every agreement considered; explainAccess shows both. */
 export function assess(input: DecisionInput): { decision: Decision; standings: AgreementStanding[] } {
   const { purpose, options } = input;

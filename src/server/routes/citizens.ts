@@ -34,8 +34,13 @@ export interface CitizenRouteOptions {
   clock?: () => Date;
 }
 
-/** How many matches a search weighs; the caller pages within those it may see. */
+/** How many matches the caller may see a search counts and pages; `more` says there may be others. */
 const SEARCH_CANDIDATES = 100;
+/**
+ * How many matches a search may weigh to find those: hidden ones take no place of the caller's, unless
+ * at least SEARCH_SCAN - SEARCH_CANDIDATES of the first SEARCH_SCAN are hidden. Each hidden one weighed is audited as a denial.
+ */
+const SEARCH_SCAN = 1_000;
 /** The shortest break-glass reason taken ("welfare check" is 13). */
 const BREAK_GLASS_REASON_MIN = 10;
 
@@ -45,7 +50,10 @@ const PurposeHeaders = Type.Object({
   'x-break-glass-reason': Type.Optional(Type.String({ maxLength: 500, description: 'required with purpose emergency when no break-glass grant of this client is live' })),
 });
 const List = Type.Object({
-  count: Type.Integer({ description: 'citizens the caller may see among the matches' }),
+  count: Type.Integer({ description: `citizens the caller may see among the matches; a search counts at most ${SEARCH_CANDIDATES}` }),
+  more: Type.Optional(Type.Boolean({
+    description: `true (else absent) when a search may match more than the ${SEARCH_CANDIDATES} it counts: give more criteria to narrow it`,
+  })),
   citizens: Type.Array(CitizenView),
 });
 const Explanation = Type.Object({
@@ -140,7 +148,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     schema: {
       tags: ['citizens'], summary: 'Find citizens, best match first (phone alone: call pop-up); people the caller may not see are neither listed nor counted',
       description: 'A citizen matches only when the caller may see every category the criteria test: surname, forename, dob, nhsNumber and nino '
-        + 'identity; phone and email contact; postcode and uprn address; cardNumber concessions (the smartcard system\'s).',
+        + 'identity; phone and email contact; postcode and uprn address; cardNumber concessions (the smartcard system\'s). '
+        + `The first ${SEARCH_CANDIDATES} the caller may see are counted and paged; \`more\` says there may be others.`,
       headers: PurposeHeaders,
       querystring: Type.Object({
         surname: Type.Optional(Type.String({
@@ -167,8 +176,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     const criteria = { ...rest, uprn: uprn === undefined ? undefined : Number(uprn) };
     if (Object.values(criteria).every((v) => v === undefined)) throw new HubError('bad-request', 'give at least one search criterion');
     const search = criteria as CitizenSearch;
-    const candidates = (source: CitizenSource) => source.search(search, SEARCH_CANDIDATES);
-    const listing = { candidates, tested: categoriesTested(search) };
+    const find = (source: CitizenSource, candidates: number) => source.search(search, candidates);
+    const listing = { find, cap: SEARCH_CANDIDATES, scan: SEARCH_SCAN, tested: categoriesTested(search) };
     return answer(reply, await discloseMany(ctx, req, listing, { offset, limit }), (to) => to);
   });
 

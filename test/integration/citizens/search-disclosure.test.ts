@@ -2,8 +2,11 @@
  * What a search tells beyond the views it lists. A match tells the caller
  * that the person has the phone number, email address, address or card
  * searched for, so it is made only for a caller who may see that category
- * (issue 7: "denied categories are removed before the response is built").
- * Real citizen source, real database, through HTTP.
+ * (issue 7: "denied categories are removed before the response is built");
+ * and neither the count nor the pages of a search with more candidates than
+ * it counts may change with a hidden person among them ("search results and
+ * counts never reveal hidden people"). Real citizen source, real database,
+ * through HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
@@ -13,8 +16,9 @@ import { createCitizen, MODEL } from '../../../src/linkage/accounts.js';
 import { personFeatures } from '../../../src/linkage/features.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 import { sourceRecord, store } from '../linkage/people.js';
+import { createRegisterHub, person, type RegisterHub } from './support.js';
 
-type List = { count: number; citizens: CitizenView[] };
+type List = { count: number; more?: boolean; citizens: CitizenView[] };
 interface Row { citizen_ref: string | null; decision: string; categories_disclosed: string[]; categories_denied: string[]; agreements: unknown[]; review_required: boolean }
 
 const ALL = ['identity', 'contact', 'address', 'household', 'revenues', 'housing', 'social-care', 'health-disability', 'concessions', 'service-involvement', 'safeguarding'];
@@ -84,6 +88,11 @@ describe('what a search tells', () => {
     await citizens([sourceRecord({ ...quentin, system: 'revenues', ref: 'RQQ1', phone: '+447534711925', email: 'q.quayle@example.org' })]);
     const { lines: _lines, ...cardholder } = quentin;
     await citizens([sourceRecord({ ...cardholder, system: 'smartcard', ref: 'SC7700123' })], { SC7700123: 'RQQ1' });
+    // More people of one name than a search counts: ranked alike, so by reference.
+    await citizens(Array.from({ length: 150 }, (_, i) => sourceRecord({
+      system: 'revenues', ref: `RJ${String(i).padStart(3, '0')}`, forenames: ['JUNIPER'], surname: `BRANTWOOD${String.fromCharCode(65 + (i % 26))}`,
+      dob: '1970-01-01', lines: [`${i + 1} LONG ROW`, 'NORTHBY'], postcode: 'ZZ9 8JJ',
+    })));
   }, 120_000);
   afterAll(async () => hub.close());
 
@@ -161,5 +170,111 @@ describe('what a search tells', () => {
         ['deny', [], true],
       ]);
     });
+  });
+
+  describe('counts and pages with more candidates than a search counts', () => {
+    let adviser: { key: string; clientId: number };
+    /** The first 100 JUNIPERs the adviser could see before anybody was hidden. */
+    let before: string[];
+    const everyone = async (key: string, query: string) => {
+      const first = await get(key, `/v1/citizens?${query}&limit=50`);
+      const second = await get(key, `/v1/citizens?${query}&limit=50&offset=50`);
+      expect(second.count).toBe(first.count);
+      return { count: first.count, more: first.more, refs: [...first.citizens, ...second.citizens].map((c) => c.ref) };
+    };
+    /** Every JUNIPER, in the order a search ranks them (alike, so by reference). */
+    const ranked = () => [...Array(150).keys()].map((i) => refs.get(`RJ${String(i).padStart(3, '0')}`)!).sort();
+
+    beforeAll(async () => {
+      adviser = await reader('Northby Council Contact Centre', ['identity', 'contact', 'address']);
+      const all = await everyone(adviser.key, 'forename=JUNIPER');
+      expect({ count: all.count, refs: all.refs }).toEqual({ count: 100, refs: ranked().slice(0, 100) });
+      before = all.refs;
+    });
+
+    it('counts and pages as if a hidden top candidate did not exist', async () => {
+      expect((await everyone(adviser.key, 'forename=JUNIPER')).more).toBe(true);
+      const restricted = await hub.app.inject({
+        method: 'POST', url: `/v1/citizens/${before[0]}/restrictions`, headers: { authorization: `Bearer ${dpo}` },
+        payload: { from: '2026-01-01T00:00:00.000Z', to: null, reason: 'accuracy contested (Art. 18(1)(a))' },
+      });
+      expect(restricted.statusCode).toBe(201);
+      const expected = ranked().filter((ref) => ref !== before[0]).slice(0, 100);
+      expect(await everyone(adviser.key, 'forename=JUNIPER')).toEqual({ count: 100, more: true, refs: expected });
+      expect(expected.slice(0, 99)).toEqual(before.slice(1));
+      const top = await get(adviser.key, '/v1/citizens?forename=J&limit=1');
+      expect({ count: top.count, more: top.more, refs: top.citizens.map((c) => c.ref) }).toEqual({ count: 100, more: true, refs: [before[1]] });
+      const last = await get(adviser.key, '/v1/citizens?forename=JUNIPER&offset=99&limit=5');
+      expect(last.citizens.map((c) => c.ref)).toEqual([expected[99]]);
+      // The hidden one is audited as a denial; the search weighed one candidate more than without it.
+      const [denied] = (await entries(adviser.clientId)).filter((r) => r.citizen_ref === before[0]).slice(-1);
+      expect(denied!.decision).toBe('deny');
+    });
+
+    it('finds the people a consent-based agreement shows however far down the candidates they are', async () => {
+      const partner = await reader('Northby Advice Service', ['identity'], 'consent');
+      const consenting = [ranked()[120]!, ranked()[149]!];
+      for (const ref of consenting) {
+        const consent = await hub.app.inject({
+          method: 'POST', url: `/v1/citizens/${ref}/consents`, headers: { authorization: `Bearer ${dpo}` },
+          payload: { purpose: 'contact-centre-enquiry', recipientOrgId: null, from: '2026-01-01T00:00:00.000Z', to: null, channel: 'paper', evidence: 'form 12' },
+        });
+        expect(consent.statusCode).toBe(201);
+      }
+      const found = await get(partner.key, '/v1/citizens?forename=JUNIPER');
+      expect(found.count).toBe(2);
+      expect(found.more).toBeUndefined();
+      expect(found.citizens.map((c) => c.ref)).toEqual(consenting);
+    });
+
+    it('weighs only the first round of candidates for a caller no agreement lets see anyone', async () => {
+      const nobody = await reader('Northby Estate Agents', null);
+      expect(await get(nobody.key, '/v1/citizens?forename=JUNIPER')).toEqual({ count: 0, citizens: [] });
+      // One more than the cap: none could be shown, so the other 49 need not be decided (each an audited denial).
+      const denials = await entries(nobody.clientId);
+      expect(denials).toHaveLength(101);
+      expect(denials.every((r) => r.decision === 'deny')).toBe(true);
+    });
+  });
+});
+
+describe('how far a search looks', () => {
+  let hub: RegisterHub;
+  let dpo: string;
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+
+  beforeAll(async () => {
+    hub = await createRegisterHub();
+    for (let i = 0; i < 1_100; i++) hub.source.add(person(`W${String(i).padStart(4, '0')}`, 'WAYFARER'));
+    dpo = (await hub.key('dpo', 'Northby Council Information Governance')).key;
+  }, 60_000);
+  afterAll(async () => hub.close());
+
+  it('weighs at most 1,000 candidates, and says there may be more when it stops short', async () => {
+    const partner = await hub.key('adviser', 'Northby Advice Service');
+    const created = await hub.app.inject({
+      method: 'POST', url: '/v1/register/agreements', headers: auth(dpo),
+      payload: {
+        id: 'ISA-W', title: 'Advice', parties: { provider: { orgId: partner.orgId }, recipients: [partner.orgId] }, roles: null,
+        purposes: ['contact-centre-enquiry'], categories: ['identity'], lawfulBasis: 'consent', art9Condition: null,
+        legalGateway: 'Local Government Act 1972 s.111', dpiaReference: null, startDate: '2026-01-01', endDate: null, reviewDate: null, status: 'active',
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    // Consented: one among the first 1,000 candidates, one beyond them.
+    for (const ref of ['W0950', 'W1050']) {
+      const consent = await hub.app.inject({
+        method: 'POST', url: `/v1/citizens/${ref}/consents`, headers: auth(dpo),
+        payload: { purpose: 'contact-centre-enquiry', recipientOrgId: null, from: '2026-01-01T00:00:00.000Z', to: null, channel: 'paper', evidence: 'form 3' },
+      });
+      expect(consent.statusCode).toBe(201);
+    }
+    const response = await hub.app.inject({ url: '/v1/citizens?surname=WAYFARER', headers: { ...auth(partner.key), 'x-purpose': 'contact-centre-enquiry' } });
+    expect(response.statusCode).toBe(200);
+    const found = response.json() as { count: number; more?: boolean; citizens: CitizenView[] };
+    expect({ count: found.count, more: found.more, refs: found.citizens.map((c) => c.ref) }).toEqual({ count: 1, more: true, refs: ['W0950'] });
+    const { rows } = await hub.db.pool.query<{ denials: string }>(
+      "SELECT count(*) AS denials FROM audit_log WHERE client_id = $1 AND action = 'citizen.search' AND decision = 'deny'", [partner.clientId]);
+    expect(Number(rows[0]!.denials)).toBe(999);
   });
 });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DATA_CATEGORIES } from '../../../schemas/categories.js';
 import { categoriesTested, withCriteria } from '../../../src/policy/criteria.js';
-import { decide } from '../../../src/policy/decide.js';
-import { input } from './register-fixtures.js';
+import { decide, permittedOfAnyone } from '../../../src/policy/decide.js';
+import { agreement, CITIZEN, consent, COUNCIL, input, NOW, objection, restriction } from './register-fixtures.js';
 
 describe('search criteria and the categories they test', () => {
   it('names the category of every criterion given', () => {
@@ -22,5 +22,37 @@ describe('search criteria and the categories they test', () => {
     for (const category of DATA_CATEGORIES) expect(denied.categories[category].permit).toBe(false);
     expect(denied.categories.identity.reason).toBe('the search tests concessions, which this caller may not see');
     expect(denied.categories.revenues).toEqual(decision.categories.revenues);
+  });
+});
+
+describe('permittedOfAnyone', () => {
+  const health = agreement({ id: 'ISA-H', categories: ['health-disability', 'social-care'], art9Condition: { condition: 'h', text: 'health or social care' } });
+  const cases = {
+    'no agreement': [],
+    'public task': [agreement()],
+    'consent-based': [agreement({ lawfulBasis: 'consent', categories: ['identity', 'revenues'] })],
+    'special category without an Art. 9 condition': [agreement({ categories: ['identity', 'health-disability'] })],
+    'special category with one': [health],
+    suspended: [agreement({ status: 'suspended' })],
+    'another purpose': [agreement({ purposes: ['fraud-prevention'] })],
+  };
+  const citizens = [
+    { ref: CITIZEN, consents: [], objections: [], restrictions: [] },
+    { ref: CITIZEN, consents: [consent({ purpose: 'contact-centre-enquiry', recipientOrgId: COUNCIL })], objections: [], restrictions: [] },
+    { ref: CITIZEN, consents: [], objections: [objection()], restrictions: [] },
+    { ref: CITIZEN, consents: [], objections: [], restrictions: [restriction()] },
+  ];
+
+  it.each(Object.entries(cases))('holds every category decided for any citizen, and no more, with %s', (_name, agreements) => {
+    const open = new Set(permittedOfAnyone({ ...input({ agreements }), breakGlass: null }));
+    const decided = new Set(citizens.flatMap((citizen) => decide(input({ agreements, citizen })).permitted));
+    expect(open).toEqual(decided);
+  });
+
+  it('is what break-glass opens under a grant, and nothing without one or for an unknown purpose', () => {
+    const grant = { reason: 'welfare check', grantedAt: NOW.toISOString() };
+    expect(permittedOfAnyone({ ...input({ purpose: 'emergency' }), breakGlass: grant })).toEqual(decide(input({ purpose: 'emergency', breakGlass: grant })).permitted);
+    expect(permittedOfAnyone({ ...input({ purpose: 'emergency' }), breakGlass: null })).toEqual([]);
+    expect(permittedOfAnyone({ ...input({ purpose: 'curiosity', agreements: [agreement({ purposes: ['curiosity'] })] }) })).toEqual([]);
   });
 });
