@@ -11,7 +11,7 @@ export const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: 
  */
 export const NullableText = (options: Parameters<typeof Type.String>[0] = {}) => Type.Union([Type.Null(), Type.String(options)]);
 
-export const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'ISO 8601 date' });
+export const IsoDate = Type.String({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'ISO 8601 date (a day of the calendar: 2026-02-30 is refused)' });
 
 /** A bigint column's id or paging position: beyond this, PostgreSQL would refuse it with a 500 instead of the schema with a 400. */
 export const RowId = (options: { minimum: number; default?: number; description?: string }) => Type.Integer({ maximum: Number.MAX_SAFE_INTEGER, ...options });

@@ -242,6 +242,13 @@ describe('citizen reads with purpose, policy and audit', () => {
     await expect(hub.db.appPool.query("UPDATE audit_review SET outcome = 'not-justified' WHERE seq = $1", [flagged])).rejects.toThrow();
   });
 
+  it('refuses a search by a date of birth that is no day of the calendar', async () => {
+    const response = await read(adviser.key, '/v1/citizens?dob=2026-02-30');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'validation-failed', errors: [expect.objectContaining({ path: expect.stringContaining('dob') })] });
+    expect((await read(adviser.key, '/v1/citizens?dob=1960-01-02')).statusCode).toBe(200);
+  });
+
   it('refuses a period whose end is before its start', async () => {
     const response = await hub.app.inject({ url: '/v1/audit/disclosures?from=2027-01-01T00:00:00Z&to=2026-01-01T00:00:00Z', headers: auth(dpo) });
     expect(response.statusCode).toBe(400);
