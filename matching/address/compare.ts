@@ -59,12 +59,17 @@ export function similarNames(a: string, b: string): boolean {
 const inRange = (n: number, o: ComparableObject): boolean =>
   o.start !== null && o.end !== null && n >= o.start && n <= o.end && (n - o.start) % 2 === 0;
 
+/** 2-2A, 4A-4C: one number's lettered properties, told apart by the suffix alone. */
+const suffixRun = (o: ComparableObject): boolean => o.end !== null && o.end === o.start;
+
 export function compareNumbers(a: ComparableObject, b: ComparableObject): NumberLevel {
   if (a.start === null) return b.start === null ? 'none' : 'input-missing';
   if (b.start === null) return 'candidate-missing';
   if (a.start === b.start && a.end === b.end) {
     return a.startSuffix === b.startSuffix && a.endSuffix === b.endSuffix ? 'exact' : 'suffix-differs';
   }
+  // 2-2A against 2 or 2A: the run names both, so which one is a suffix question, never one for the other fields.
+  if (a.start === b.start && (suffixRun(a) || suffixRun(b))) return 'suffix-differs';
   // 12 against 12-14, 12-14 against 14: the same building written as a range or as one of its numbers.
   if (a.startSuffix === '' && b.startSuffix === '' && (inRange(a.start, b) || inRange(b.start, a) || (a.start === b.start))) return 'range';
   return 'different';

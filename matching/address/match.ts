@@ -83,6 +83,9 @@ interface Evaluated {
   saoAgrees?: boolean;
 }
 
+/** Why a PO box without a street address is unmatched; it begins with a code a caller can test for. */
+export const PO_BOX_REASON = 'po-box: a PO box is not a property in the gazetteer, and no street address was given with it';
+
 /** The key under which a steward's decision for this input is stored and reused. */
 export function inputKey(text: string, postcode?: string | null): string {
   return `${normaliseAddress(text)}|${repairPostcode(postcode) ?? ''}`;
@@ -307,6 +310,9 @@ export async function matchAddress(input: MatchInput, source: CandidateSource, o
   });
   if (inputs.length === 0 || !parsed) return unmatched('no address text');
   const inp = inputs[0] as ComparableAddress;
+  // A PO box is no property: the postcode and town around it, or its number taken for a house number, would find one
+  // that is not the input's. Only a street address written with it (a street and a number or name) is matched.
+  if (parsed.poBox !== undefined && (inp.street === null || (inp.pao.start === null && inp.pao.text === ''))) return unmatched(PO_BOX_REASON);
   if (inp.street === null && inp.postcode === null) return unmatched('neither a street nor a postcode found in the address');
 
   let ev = new Evaluator(inputs);

@@ -30,6 +30,8 @@ export interface ParsedAddress {
   leftover: string[];
   /** The house number was written n/m and read as the range n-m: it may as well be flat n at number m. */
   slashRange?: boolean;
+  /** A PO box was written (its number, '' when none): taken out of the address, since no gazetteer holds PO boxes. */
+  poBox?: string;
 }
 
 export const emptyObject = (): AddressObject => ({ startNumber: null, startSuffix: null, endNumber: null, endSuffix: null, text: null });
@@ -266,19 +268,59 @@ function guessStreet(tokens: readonly string[]): [number, number] | null {
   return end > start ? [start, end] : null;
 }
 
+/** How tokenise leaves "PO BOX", "P.O. BOX", "POBOX" and "POST OFFICE BOX". */
+const PO_BOX: readonly (readonly string[])[] = [['PO', 'BOX'], ['P', 'O', 'BOX'], ['POBOX'], ['POST', 'OFFICE', 'BOX']];
+
+/** "BOX12", "POBOX12": the number written on to the word, split off. */
+function splitGluedBox(tokens: readonly string[]): string[] {
+  return tokens.flatMap((t) => {
+    const m = /^(POBOX|BOX)(\d+[A-Z]?)$/.exec(t);
+    return m ? [m[1] as string, m[2] as string] : [t];
+  });
+}
+
+/**
+ * Take a PO box out of the tokens: the box number, and the tokens with a break where it was; null when there is
+ * none. BOX alone ("BOX 12") counts only as a part of its own, between breaks or the ends: elsewhere BOX may be a
+ * name (BOX HILL, THE BOX).
+ */
+function takePoBox(tokens: readonly string[]): { box: string; tokens: string[] } | null {
+  const ts = splitGluedBox(tokens);
+  for (let i = 0; i < ts.length; i++) {
+    let end = -1;
+    for (const words of PO_BOX) if (words.every((w, k) => ts[i + k] === w)) end = i + words.length;
+    const alone = end < 0 && ts[i] === 'BOX' && (i === 0 || ts[i - 1] === ',') && isNumberish(ts[i + 1]) && (ts[i + 2] ?? ',') === ',';
+    if (alone) end = i + 1;
+    if (end < 0) continue;
+    const box = isNumberish(ts[end]) ? (ts[end] as string) : '';
+    if (box !== '') end++;
+    const rest = [...ts.slice(0, i), ',', ...ts.slice(end)].filter((t, k, all) => t !== ',' || (k > 0 && all[k - 1] !== ','));
+    while (rest[rest.length - 1] === ',') rest.pop();
+    return { box, tokens: rest };
+  }
+  return null;
+}
+
 /** Parse with the gazetteer's vocabulary; `postcode` is a separate postcode field when the source has one. */
 export function parseAddress(text: string, postcode: string | null | undefined, vocab: Vocabulary): ParsedAddress {
   const found = findPostcode(text);
   const pc = repairPostcode(postcode) ?? found?.postcode ?? null;
   let tokens = tokenise(found ? found.rest : text);
   const parsed: ParsedAddress = { sao: emptyObject(), pao: emptyObject(), street: null, locality: null, town: null, postcode: pc, leftover: [] };
+  // Before the town is looked for at the end ("..., EXAMPLETON, PO BOX 12"), and again after ("BOX 12 EXAMPLETON").
+  const box = takePoBox(tokens);
+  if (box) {
+    parsed.poBox = box.box;
+    tokens = box.tokens;
+  }
 
-  // Town and locality from the end, in either order, by the gazetteer's names.
+  // Town and locality from the end, in either order, by the gazetteer's names; all of what is left beside a PO box.
+  const from = parsed.poBox === undefined ? 1 : 0;
   for (let guard = 0; guard < 4; guard++) {
     while (tokens[tokens.length - 1] === ',') tokens = tokens.slice(0, -1);
     const end = tokens.length;
-    const townStart = parsed.town === null ? knownSpanEndingAt(tokens, end, 1, vocab.towns, vocab.maxWords) : null;
-    let locStart = parsed.locality === null ? knownSpanEndingAt(tokens, end, 1, vocab.localities, vocab.maxWords) : null;
+    const townStart = parsed.town === null ? knownSpanEndingAt(tokens, end, from, vocab.towns, vocab.maxWords) : null;
+    let locStart = parsed.locality === null ? knownSpanEndingAt(tokens, end, from, vocab.localities, vocab.maxWords) : null;
     if (locStart !== null && vocab.streets.has(tokens.slice(locStart, end).join(' '))) locStart = null;
     // The longer name wins: "SOUTH EXAMPLETON" is a locality even though EXAMPLETON is a town.
     if (townStart !== null && (locStart === null || townStart <= locStart)) {
@@ -292,6 +334,11 @@ export function parseAddress(text: string, postcode: string | null | undefined, 
       continue;
     }
     break;
+  }
+  const lateBox = parsed.poBox === undefined ? takePoBox(tokens) : null;
+  if (lateBox) {
+    parsed.poBox = lateBox.box;
+    tokens = lateBox.tokens;
   }
 
   const street = findKnownStreet(tokens, vocab) ?? guessStreet(tokens);

@@ -38,6 +38,7 @@ export function fromPostalComponents(components: readonly PostalComponent[], pos
   const locality = get('suburb') ?? get('city_district');
   const town = get('city');
   const written = get('postcode');
+  const poBox = get('po_box');
   return {
     sao: unit ? parseObjectText(unit) : emptyObject(),
     pao,
@@ -46,6 +47,8 @@ export function fromPostalComponents(components: readonly PostalComponent[], pos
     town: town ? normaliseName(town) : null,
     postcode: repairPostcode(postcode) ?? repairPostcode(written) ?? (written ? findPostcode(written)?.postcode ?? null : null),
     leftover: [],
+    // libpostal labels a PO box itself; only its number is kept, as the built-in parser keeps it.
+    ...(poBox !== null ? { poBox: /\d+[A-Z]?/.exec(poBox.toUpperCase())?.[0] ?? '' } : {}),
   };
 }
 

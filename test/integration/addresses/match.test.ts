@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PO_BOX_REASON } from '../../../matching/address/index.js';
 import { AddressMatcher } from '../../../src/addresses/matcher.js';
 import { matchSourceRecords, rematchAfterGazetteerChange } from '../../../src/addresses/records.js';
 import { importGazetteer } from '../../../src/gazetteer/import.js';
@@ -56,6 +57,33 @@ describe('address matching API and review queue', () => {
     expect(result.uprn === 100001 || result.status !== 'matched').toBe(true);
     const ambiguous = await match('text=Mill+Lane+Northby');
     expect(ambiguous.status).not.toBe('matched');
+  });
+
+  it('leaves a PO box unmatched, saying so, however it is written, unless a street address comes with it', async () => {
+    // 2 MILL LANE is a house under ZZ1 1AB: a box numbered 2 there is not it.
+    for (const query of ['text=PO+Box+2&postcode=ZZ1+1AB', 'text=Post+Office+Box+2,+ZZ1+1AB', 'text=P.O.+BOX+2,+EXAMPLETON,+ZZ1+1AB', 'text=pobox2+zz11ab', 'text=Box+2,+Northby&postcode=ZZ1+1AB']) {
+      const result = await match(query);
+      expect([query, result.status, result.uprn, result.candidates]).toEqual([query, 'unmatched', null, []]);
+      expect(result.explanation).toMatchObject({ reasons: [PO_BOX_REASON], parsed: { poBox: '2' } });
+    }
+    expect(await match('text=PO+Box+9,+2+Mill+Lane,+Northby&postcode=ZZ1+1AB')).toMatchObject({ uprn: 100001, status: 'matched' });
+  });
+
+  it('leaves a source record at a PO box unmatched, with no review item', async () => {
+    const [id] = await store(hub.db.pool, [sourceRecord({ system: 'housing', ref: 'HBOX1', forenames: ['POLLY'], surname: 'BOXALL', lines: ['PO BOX 2', 'EXAMPLETON'], postcode: 'ZZ1 1AB' })]);
+    const counts = await matchSourceRecords(hub.db.pool, new AddressMatcher(hub.db.pool), [id!]);
+    expect(counts).toMatchObject({ matched: 0, review: 0, unmatched: 1 });
+    const stored = await hub.db.pool.query<{ uprn: number | null; status: string; explanation: { reasons: string[] } }>(
+      'SELECT uprn, status, explanation FROM address_match WHERE source_record_id = $1', [id]);
+    expect(stored.rows.map((r) => [r.uprn, r.status, r.explanation.reasons])).toEqual([[null, 'unmatched', [PO_BOX_REASON]]]);
+    expect((await hub.db.pool.query(`SELECT 1 FROM address_review WHERE text LIKE '%BOX%'`)).rowCount).toBe(0);
+  });
+
+  it('sends a range over a number and its suffix to review when the gazetteer has both', async () => {
+    const result = await match('text=2-2a+mill+lane+northby');
+    expect(result.status).toBe('review');
+    expect(result.candidates.slice(0, 2).map((c: { uprn: number }) => c.uprn).sort()).toEqual([100001, 100002]);
+    expect(result.explanation.reasons).toContain('house number suffix differs');
   });
 
   it("matches a record on the home it has now, not on an ended one listed before it", async () => {

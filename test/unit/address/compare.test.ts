@@ -28,6 +28,8 @@ describe('field levels', () => {
   it.each([
     ['2', '2', 'exact'], ['2', '2A', 'suffix-differs'], ['12', '12-14', 'range'], ['14', '12-14', 'range'], ['13', '12-14', 'different'],
     ['3', '4', 'different'],
+    // A run over one number's suffixes names each of them: which one is a suffix question, either way round.
+    ['2-2A', '2', 'suffix-differs'], ['2-2A', '2A', 'suffix-differs'], ['2', '2-2A', 'suffix-differs'], ['2A-2C', '2B', 'suffix-differs'],
   ])('house number %s against %s is %s', (a, b, level) => expect(compareNumbers(obj(a), obj(b))).toBe(level));
   it.each([
     ['FLAT 1', '1', 'exact'], ['FLAT 1', 'FLAT 1A', 'suffix-differs'], ['FLAT A', 'FLAT B', 'suffix-differs'], ['FLAT 1', 'FLAT 2', 'different'],

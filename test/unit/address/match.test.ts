@@ -3,7 +3,8 @@ import { builtinParser } from '../../../matching/address/parser.js';
 import { MemoryCandidateSource } from '../../../matching/address/memory-source.js';
 import { inputKey, matchAddress, type MatchInput } from '../../../matching/address/match.js';
 import { formatAddress } from '../../../matching/address/format.js';
-import { CROSS_REFERENCES, ROWS, SUCCESSORS } from './gazetteer.js';
+import { PO_BOX_REASON } from '../../../matching/address/index.js';
+import { addr, CROSS_REFERENCES, ROWS, SUCCESSORS } from './gazetteer.js';
 
 const source = new MemoryCandidateSource({ rows: ROWS, crossReferences: CROSS_REFERENCES, successors: SUCCESSORS });
 const parser = builtinParser(source.vocabulary);
@@ -198,6 +199,37 @@ describe('matchAddress: the traps', () => {
   });
   it('does not match a street without premises', async () => {
     expect((await match('Mill Lane, Northby')).status).not.toBe('matched');
+  });
+  it('sends a range over 2 and 2A to review when both exist, and matches it to a property written so', async () => {
+    for (const text of ['2-2A Mill Lane ZZ1 1AB', '2-2a mill lane northby']) {
+      const r = await match(text);
+      expect([text, r.status]).toEqual([text, 'review']);
+      expect(r.candidates.slice(0, 2).map((c) => c.uprn).sort()).toEqual([100001, 100002]);
+      expect(r.explanation.reasons).toContain('house number suffix differs');
+    }
+    const withRun = new MemoryCandidateSource({ rows: [...ROWS, addr({ uprn: 100090, usrn: 7002, postcode: 'ZZ1 1AD', paoStartNumber: 6, paoEndNumber: 6, paoEndSuffix: 'A' })] });
+    const r = await matchAddress({ text: '6-6A Mill Road, Northby' }, withRun, { parser: builtinParser(withRun.vocabulary) });
+    expect([r.status, r.uprn, r.explanation.fields?.paoNumber]).toEqual(['matched', 100090, 'exact']);
+  });
+});
+
+describe('matchAddress: PO boxes', () => {
+  // 2 and 4 MILL LANE exist under ZZ1 1AB: a box numbered alike must not find them.
+  it.each([
+    [{ text: 'PO Box 2', postcode: 'ZZ1 1AB' }], [{ text: 'P.O. Box 4, ZZ1 1AB' }], [{ text: 'Post Office Box 2, Exampleton, ZZ1 1AB' }],
+    [{ text: 'POBOX 4 EXAMPLETON ZZ1 1AB' }], [{ text: 'BOX 2, EXAMPLETON', postcode: 'ZZ1 1AB' }], [{ text: 'PO Box 4, Mill Lane, Northby ZZ1 1AB' }],
+    [{ text: 'Acme Ltd, PO Box 2, Northby', postcode: 'ZZ1 1AB' }],
+  ])('leaves %j unmatched as a PO box', async (input) => {
+    const r = await match(input);
+    expect([r.status, r.uprn, r.candidates]).toEqual(['unmatched', null, []]);
+    expect(r.explanation.reasons).toEqual([PO_BOX_REASON]);
+    expect(r.explanation.reasons[0]).toMatch(/^po-box: /);
+  });
+  it('matches the street address written with a PO box, ignoring the box', async () => {
+    for (const text of ['PO Box 99, 4 Mill Lane, Northby ZZ1 1AB', '4 Mill Lane, Northby, PO Box 2', 'PO Box 2, Rose Cottage, Mill Lane ZZ1 1AB']) {
+      const r = await match(text);
+      expect([text, r.status, r.uprn]).toEqual([text, 'matched', text.includes('Rose') ? 100004 : 100006]);
+    }
   });
 });
 

@@ -116,6 +116,35 @@ describe('builtin parser', () => {
   });
 });
 
+describe('PO boxes', () => {
+  it.each([
+    ['PO Box 12'], ['P.O. Box 12'], ['P O BOX 12'], ['POBox 12'], ['PO BOX12'], ['pobox12'], ['Post Office Box 12'], ['PO Box No. 12'],
+    ['BOX 12'], ['Box 12, Exampleton'], ['Box 12 Exampleton'], ['Exampleton, PO Box 12'],
+  ])('takes %s out as a PO box, not a house number', (text) => {
+    const p = parser.parse(text, 'ZZ1 1AB');
+    expect([p.poBox, p.pao, p.street]).toEqual(['12', obj({}), null]);
+  });
+  it('keeps the street address written with a PO box, wherever the box is', () => {
+    for (const text of ['PO Box 12, 4 Mill Lane, Northby', '4 Mill Lane, PO Box 12, Northby', 'Acme Ltd, 4 Mill Lane, Northby, PO Box 12']) {
+      const p = parser.parse(text);
+      expect([text, p.poBox, p.pao.startNumber, p.street, p.locality]).toEqual([text, '12', 4, 'MILL LANE', 'NORTHBY']);
+    }
+    expect(parser.parse('PO Box, Exampleton').poBox).toBe('');
+    expect(parser.parse('Box 12, Northby, Exampleton')).toMatchObject({ poBox: '12', locality: 'NORTHBY', town: 'EXAMPLETON', pao: obj({}) });
+  });
+  it('takes BOX alone for a PO box only as a part of its own, never where it may be a name', () => {
+    expect(parser.parse('Box 7, Exampleton').poBox).toBe('7');
+    for (const text of ['The Box, 4 Mill Lane', '4 Box Lane, Exampleton', 'Box Cottage, Mill Lane', 'Post Office, 3 High Street', '3 Box 12 Mill Lane']) {
+      expect(parser.parse(text).poBox, text).toBeUndefined();
+    }
+    expect(parser.parse('Post Office, 3 High Street').pao).toEqual(obj({ startNumber: 3, text: 'POST OFFICE' }));
+  });
+  it('takes the PO box libpostal labels', () => {
+    const p = fromPostalComponents([{ component: 'po_box', value: 'po box 12' }, { component: 'postcode', value: 'zz1 1ab' }]);
+    expect([p.poBox, p.pao.startNumber]).toEqual(['12', null]);
+  });
+});
+
 describe('readNumber and parseObjectText', () => {
   it('reads numbers, ranges and refuses positions', () => {
     expect(readNumber('12A')).toEqual({ start: 12, startSuffix: 'A', end: null, endSuffix: null });
