@@ -19,6 +19,7 @@ import { parse } from 'csv-parse';
 import pg from 'pg';
 import { writeMessyCsv } from '../fixtures/addresses/write.js';
 import { MESSY_KINDS, type MessyKind } from '../fixtures/addresses/messy.js';
+import { searchWords } from '../matching/address/index.js';
 import { loadCandidateSource } from '../src/addresses/matcher.js';
 import {
   arg, benchApiKey, benchEnvironment, importCouncil, mib, percentile, runHub, seconds, startHub, timeAgainstHealth,
@@ -81,8 +82,8 @@ function accuracyRow(label: string, t: Tally): string {
   return `| ${label} | ${t.n} | ${pct(t.correct, t.matched)} | ${pct(t.correct, t.withTruth)} | ${pct(t.review, t.n)} | ${t.matched - t.correct} |`;
 }
 
-/** Upper case, anything but letters and digits as one space: how search_text is built. */
-const searchForm = (text: string): string => text.toUpperCase().replace(/[^A-Z0-9]+/g, ' ').trim();
+/** The input's words as search_text holds an address's (folded, split on anything but letters and digits). */
+const searchForm = (text: string): string => searchWords(text).join(' ');
 
 /** The pg_trgm baseline: the most similar whole address line for each input, with its similarity. */
 async function trigramBaseline(url: string, rows: Row[]): Promise<{ best: { uprn: number | null; similarity: number }[]; ms: number }> {

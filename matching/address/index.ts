@@ -1,4 +1,4 @@
-export { normaliseAddress, normaliseName, tokenise, foldAddress, streetType, isNumberish, STREET_TYPES, UNIT_WORDS, FLOOR_WORDS } from './normalise.js';
+export { normaliseAddress, normaliseName, tokenise, foldAddress, searchWords, spellingsOf, streetType, isNumberish, STREET_TYPES, UNIT_WORDS, FLOOR_WORDS } from './normalise.js';
 export {
   normalisePostcode, repairPostcode, findPostcode, postcodeSector, postcodeOutward, comparePostcodes, type FoundPostcode, type PostcodeLevel,
 } from './postcode.js';

@@ -49,6 +49,27 @@ const NUMBER_WORDS: Readonly<Record<string, string>> = {
   EIGHTEEN: '18', NINETEEN: '19', TWENTY: '20',
 };
 
+/** The words a bare ST stands for; tokenise chooses one by position, a lone typed word cannot. */
+const ST_READINGS: readonly string[] = ['SAINT', 'STREET'];
+
+/** Each word with the abbreviations that stand for it: ROAD → RD, SAINT → ST (the same table read backwards). */
+const ABBREVIATED: ReadonlyMap<string, readonly string[]> = (() => {
+  const out = new Map<string, string[]>();
+  const add = (word: string, abbreviation: string) => out.set(word, [...(out.get(word) ?? []), abbreviation]);
+  for (const [abbreviation, word] of Object.entries(ABBREVIATIONS)) add(word, abbreviation);
+  for (const word of ST_READINGS) add(word, 'ST');
+  return out;
+})();
+
+/**
+ * The other spellings of one word, for a search that cannot normalise what it searches (the type-ahead index holds
+ * the gazetteer's words as written): RD → ROAD, ROAD → RD, ST → SAINT and STREET, SAINT → ST. `word` is upper case.
+ */
+export function spellingsOf(word: string): string[] {
+  const expanded = word === 'ST' ? ST_READINGS : ABBREVIATIONS[word] !== undefined ? [ABBREVIATIONS[word] as string] : [];
+  return [...new Set([...expanded, ...(ABBREVIATED.get(word) ?? [])])].filter((w) => w !== word);
+}
+
 /** Words before which ST is a saint's name rather than a street ("CHURCH OF ST MARY"). */
 const SAINT_AFTER = new Set(['OF', 'AND', 'THE']);
 
@@ -66,6 +87,14 @@ export function foldAddress(text: string): string {
     .replace(/&/g, ' AND ')
     .replace(/['’‘`]/g, '')
     .replace(/[^A-Z0-9,/\-\s]/g, ' ');
+}
+
+/**
+ * The words of a text as the type-ahead index keeps and looks them up: folded as above, then split on anything but
+ * letters and digits. The index's SQL (gazetteer_fold, migration 050) must agree; a test runs both over the same text.
+ */
+export function searchWords(text: string): string[] {
+  return foldAddress(text).split(/[^A-Z0-9]+/).filter((w) => w !== '');
 }
 
 /** Join the pieces of ranges (12 - 14), tenement positions (2 / 1) and numbers split from their suffix (2 A). */

@@ -4,6 +4,7 @@
  * and one street.
  */
 import type pg from 'pg';
+import { searchWords, spellingsOf } from '../../matching/address/index.js';
 import type { IndexedAddress } from '../../schemas/bs7666.js';
 
 export interface AddressRow extends IndexedAddress {
@@ -18,8 +19,26 @@ const INDEX_COLUMNS = `
   pao_end_suffix AS "paoEndSuffix", pao_text AS "paoText",
   usrn, street, locality, town, postcode, organisation, classification, current`;
 
-const wordsOf = (q: string) => q.toLowerCase().replace(/[^a-z0-9]+/g, ' ').trim().split(' ').filter(Boolean);
+/** The typed words as the index keeps them (accents folded, ' dropped, & as AND; see migration 050), lower case. */
+const wordsOf = (q: string) => searchWords(q).map((w) => w.toLowerCase());
 const isNumber = (w: string) => /^[0-9]+$/.test(w);
+
+/** The other spellings the address matcher reads a word as (RD for ROAD, ST for SAINT, ...), lower case. */
+const spellings = (w: string): string[] => spellingsOf(w.toUpperCase()).map((s) => s.toLowerCase());
+
+/**
+ * A typed word as tsquery alternatives: itself as a prefix, and its other spellings as whole words, since the index
+ * holds the gazetteer's words as written; not those the prefix finds anyway (CLOSE for "cl"), each one more posting
+ * list for the index to read.
+ */
+const alternativesOf = (w: string): string[] => [`${w}:*`, ...spellings(w).filter((s) => !s.startsWith(w))];
+
+/** The typed words and their other spellings as whole words, for ranking whole-word matches first. */
+const wholeWords = (words: string[]): string =>
+  words.map((w) => {
+    const all = [w, ...spellings(w)];
+    return all.length === 1 ? w : `(${all.join(' | ')})`;
+  }).join(' & ');
 
 /** The search index's prefix terms are up to this long; see migration 010. */
 const PREFIX_TERM_LENGTH = 4;
@@ -36,9 +55,12 @@ const PREFIX_TERM_LENGTH = 4;
  * prefix term ('heat.' for "heatth") would find every HEATH and HEATHER.
  */
 function tsQueries(groups: string[][]): { index: string; all: string } {
-  const term = (a: string) => (a.endsWith(':*') ? `'${a.slice(0, -2).slice(0, PREFIX_TERM_LENGTH)}.'` : a);
+  // In a group, only a prefix the prefix term holds whole: that term is then the same query, and cheaper.
+  const term = (a: string, alone: boolean) =>
+    a.endsWith(':*') && (alone || a.length - 2 <= PREFIX_TERM_LENGTH) ? `'${a.slice(0, -2).slice(0, PREFIX_TERM_LENGTH)}.'` : a;
   const text = (g: string[]) => (g.length === 1 ? g[0]! : `(${g.join(' | ')})`);
-  return { index: groups.map((g) => (g.length === 1 ? term(g[0]!) : text(g))).join(' & '), all: groups.map(text).join(' & ') };
+  const index = groups.map((g) => (g.length === 1 ? term(g[0]!, true) : `(${g.map((a) => term(a, false)).join(' | ')})`));
+  return { index: index.join(' & '), all: groups.map(text).join(' & ') };
 }
 
 const ORDER = `current DESC, street, town, pao_start_number NULLS FIRST, pao_start_suffix NULLS FIRST, pao_text NULLS FIRST,
@@ -104,7 +126,7 @@ async function fuzzyGroups(pool: pg.Pool, words: string[]): Promise<string[][] |
   }
   const kept = words.filter((w) => !isNumber(w));
   if (kept.length === 0 || (similar.size === 0 && kept.length === words.length)) return null;
-  return kept.map((w) => [`${w}:*`, ...(similar.get(w) ?? [])]);
+  return kept.map((w) => [...alternativesOf(w), ...(similar.get(w) ?? [])]);
 }
 
 /**
@@ -122,8 +144,8 @@ export async function searchAddresses(
   const fetch = query.limit * 3;
   let rows: AddressRow[];
   if (words.length > 0) {
-    const prefix = tsQueries(words.map((w) => [`${w}:*`]));
-    rows = (await pool.query<AddressRow>(SEARCH_PREFIX, [prefix.index, prefix.all, postcodeKey, fetch, words.join(' & ')])).rows;
+    const prefix = tsQueries(words.map(alternativesOf));
+    rows = (await pool.query<AddressRow>(SEARCH_PREFIX, [prefix.index, prefix.all, postcodeKey, fetch, wholeWords(words)])).rows;
     if (distinctUprns(rows) < query.limit) {
       const groups = await fuzzyGroups(pool, words);
       if (groups) {

@@ -67,6 +67,17 @@ const range = (p: string, alias: string) =>
           THEN '-' || concat(${alias}.${p}_end_number, ${alias}.${p}_end_suffix) END), '')`;
 
 /**
+ * search_text, the words the type-ahead finds an address by: the address line's words folded as the matcher folds
+ * them (gazetteer_fold, migration 050: accents, ' and &), and the postcode once more without its space, so that
+ * "zz12bb" finds ZZ1 2BB. Migration 050 wrote the rows already loaded with this same expression.
+ */
+const searchText = (line: string, postcode: string) => `
+  concat_ws(' ',
+    -- Most lines are upper-case letters, digits and single spaces already, and testing costs a fraction of folding.
+    CASE WHEN ${line} ~ '[^A-Z0-9 ]|  ' THEN gazetteer_fold(${line}) ELSE btrim(${line}) END,
+    CASE WHEN ${postcode} ~ '[^A-Z0-9]' THEN nullif(regexp_replace(upper(${postcode}), '[^A-Z0-9]+', '', 'g'), '') END)`;
+
+/**
  * Builds address index rows from the BS 7666 tables: for every UPRN when $1
  * is null, otherwise for the UPRNs in $1. An LPI whose BLPU is gone is left
  * out (a deleted BLPU ends its LPIs). The classification is the current one,
@@ -113,16 +124,15 @@ export const buildIndex = (s: GazetteerSchema) => `
          usrn, street, locality, town, postcode, organisation, classification,
          replace(postcode, ' ', ''),
          CASE WHEN postcode ~ ' ' THEN left(postcode, length(postcode) - 2) END,
-         -- Most lines are clean already, and testing costs a fifth of replacing.
-         CASE WHEN line ~ '[^A-Z0-9 ]|  ' THEN btrim(regexp_replace(line, '[^A-Z0-9]+', ' ', 'g')) ELSE btrim(line) END
-    FROM rows, upper(concat_ws(' ', organisation, sao_text, sao_range, pao_text, pao_range, street, locality, town, postcode)) AS line`;
+         ${searchText('line', 'postcode')}
+    FROM rows, concat_ws(' ', organisation, sao_text, sao_range, pao_text, pao_range, street, locality, town, postcode) AS line`;
 
-/** The name words of the address index rows of $1 (all when null), as address_word keeps them; see migration 008. */
+/** The name words of the address index rows of $1 (all when null), as address_word keeps them (migrations 008, 050): folded as search_text. */
 const nameWords = (s: GazetteerSchema) => `
   SELECT DISTINCT w
     FROM (SELECT DISTINCT organisation, sao_text, pao_text, street, locality, town FROM ${s}.address_index
            WHERE $1::bigint[] IS NULL OR uprn = ANY($1)) d,
-         regexp_split_to_table(lower(concat_ws(' ', organisation, sao_text, pao_text, street, locality, town)), '[^a-z0-9]+') AS w
+         regexp_split_to_table(lower(gazetteer_fold(concat_ws(' ', organisation, sao_text, pao_text, street, locality, town))), ' ') AS w
    WHERE length(w) >= 3 AND w ~ '[a-z]'`;
 
 /** Those name words not yet in address_word. */

@@ -59,7 +59,9 @@ const addresses: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { po
     schema: {
       tags: ['gazetteer'],
       summary: 'Type-ahead address search for address pickers',
-      description: 'Every word typed must begin a word of the address; current addresses rank first. A misspelling falls back to similarity.',
+      description: 'Every word typed must begin a word of the address, read as the address matcher reads words: accents and apostrophes aside, '
+        + 'an abbreviation the same as its word (RD and ROAD, ST and SAINT or STREET), a postcode with or without its space. '
+        + 'Current addresses rank first. A misspelling falls back to similarity.',
       querystring: Type.Object({
         q: Type.Optional(Type.String({ maxLength: 200 })),
         postcode: Type.Optional(Type.String({ maxLength: 10, description: 'a full or partial postcode' })),

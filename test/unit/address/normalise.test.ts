@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseAddress, streetType, tokenise } from '../../../matching/address/normalise.js';
+import { normaliseAddress, searchWords, spellingsOf, streetType, tokenise } from '../../../matching/address/normalise.js';
 
 describe('normaliseAddress', () => {
   const cases: [string, string, string][] = [
@@ -58,5 +58,23 @@ describe('streetType', () => {
     expect(streetType('MILL LANE')).toBe('LANE');
     expect(streetType('THE BROADWAY')).toBeNull();
     expect(streetType('GREEN')).toBeNull();
+  });
+});
+
+describe('searchWords and spellingsOf', () => {
+  it('fold words as the matcher folds them, split on anything but letters and digits', () => {
+    expect(searchWords("Lôn y Felin, St. John's Rd & Co, zz1-2bb")).toEqual(['LON', 'Y', 'FELIN', 'ST', 'JOHNS', 'RD', 'AND', 'CO', 'ZZ1', '2BB']);
+    expect(searchWords('Straße 12/14')).toEqual(['STRASSE', '12', '14']);
+    expect(searchWords(' , ')).toEqual([]);
+  });
+  it('give the other spellings from the abbreviation table, both ways', () => {
+    expect(spellingsOf('RD')).toEqual(['ROAD']);
+    expect(spellingsOf('LN')).toEqual(['LANE']);
+    expect(spellingsOf('ROAD')).toEqual(['RD']);
+    expect(spellingsOf('SAINT')).toEqual(['ST']);
+    expect(spellingsOf('ST').sort()).toEqual(['SAINT', 'STREET']);
+    expect(spellingsOf('STREET').sort()).toEqual(['ST', 'STR']);
+    expect(spellingsOf('AVENUE').sort()).toEqual(['AV', 'AVE', 'AVN']);
+    expect(spellingsOf('MILL')).toEqual([]);
   });
 });
