@@ -17,7 +17,15 @@ export const IsoDate = Type.String({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\
 export const RowId = (options: { minimum: number; default?: number; description?: string }) => Type.Integer({ maximum: Number.MAX_SAFE_INTEGER, ...options });
 
 /**
+ * A UPRN as text: 1 to 12 digits, not all zeros. Leading zeros are allowed
+ * (systems pad UPRNs to 12) but counted among the 12, as source extracts
+ * have always been checked (adapters/mapping/checks.ts uses this too): a
+ * longer string is no UPRN, however many of its digits are zeros.
+ */
+export const UPRN_TEXT_PATTERN = '^(?=[0-9]{1,12}$)0*[1-9][0-9]*$';
+
+/**
  * A UPRN as written in a path or query: digits only. An integer schema would
  * coerce "1e5", "0x186A0" or " 100000" into some other property's UPRN.
  */
-export const UprnText = Type.String({ pattern: '^0*[1-9][0-9]{0,11}$', maxLength: 12, description: 'UPRN, 1 to 12 digits' });
+export const UprnText = Type.String({ pattern: UPRN_TEXT_PATTERN, maxLength: 12, description: 'UPRN: 1 to 12 digits, leading zeros included, not 0' });

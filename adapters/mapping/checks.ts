@@ -6,6 +6,7 @@
  */
 import { isValid as isValidPostcode, toNormalised } from 'postcode';
 import { validateDob, validateEmail, validateNhsNumber, validateNino, validatePhone, type IdentifierCheck } from '../../matching/identifiers/index.js';
+import { UPRN_TEXT_PATTERN } from '../../schemas/common.js';
 
 export interface CheckResult {
   /** Normalised when valid; otherwise the raw text trimmed. */
@@ -90,11 +91,10 @@ export const checkPostcode: (raw: string) => CheckResult = remembering((raw) => 
   return { value: trimmed.toUpperCase().replace(/\s+/g, ' '), valid: false, rule: 'postcode-format' };
 });
 
-const MAX_UPRN = 999_999_999_999;
+/** The rule the API's UprnText has: one rule for UPRN text wherever it comes in. */
+const UPRN_TEXT = new RegExp(UPRN_TEXT_PATTERN);
 
 export function checkUprn(raw: string): { value: number | null; rule: string | null } {
   const trimmed = raw.trim();
-  if (!/^\d{1,12}$/.test(trimmed)) return { value: null, rule: 'uprn-format' };
-  const n = Number(trimmed);
-  return n >= 1 && n <= MAX_UPRN ? { value: n, rule: null } : { value: null, rule: 'uprn-format' };
+  return UPRN_TEXT.test(trimmed) ? { value: Number(trimmed), rule: null } : { value: null, rule: 'uprn-format' };
 }

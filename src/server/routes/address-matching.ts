@@ -59,7 +59,8 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
       tags: ['address matching'],
       summary: 'Match one address to a UPRN, with the score, the explanation and the top candidates',
       querystring: Type.Object({
-        text: Type.String({ minLength: 1, maxLength: 500, description: 'the address as written, postcode included or not' }),
+        // Only spaces is no address, as empty is none: refused alike rather than answered unmatched.
+        text: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'the address as written, postcode included or not; not blank' }),
         postcode: Type.Optional(Type.String({ maxLength: 12 })),
         // A UPRN the caller holds, checked against the gazetteer.
         uprn: Type.Optional(UprnText),

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkUprn } from '../../../adapters/mapping/checks.js';
 import { PO_BOX_REASON } from '../../../matching/address/index.js';
 import { AddressMatcher } from '../../../src/addresses/matcher.js';
 import { matchSourceRecords, rematchAfterGazetteerChange } from '../../../src/addresses/records.js';
@@ -181,5 +182,38 @@ describe('address matching API and review queue', () => {
   it('validates the query', async () => {
     expect((await get('/v1/addresses/match')).statusCode).toBe(400);
     expect((await get('/v1/addresses/match?text=x&uprn=0')).statusCode).toBe(400);
+  });
+
+  it('refuses blank text as it refuses empty text', async () => {
+    for (const text of ['', '%20', '%20%20%20', '%09', '%C2%A0']) {
+      const refused = await get(`/v1/addresses/match?text=${text}`);
+      expect([text, refused.statusCode]).toEqual([text, 400]);
+      expect(refused.json().errors[0].path).toBe('querystring.text');
+    }
+    expect((await get('/v1/addresses/match?text=%202%20Mill%20Lane%20')).statusCode).toBe(200);
+  });
+
+  it('takes UPRN text by one rule, in its documented pattern and in source extracts alike: 1 to 12 digits, zeros counted', async () => {
+    const doc = (await hub.app.inject('/docs/json')).json();
+    const params = [
+      ...doc.paths['/v1/addresses/match'].get.parameters.filter((p: { name: string }) => p.name === 'uprn'),
+      ...doc.paths['/v1/addresses/{uprn}'].get.parameters.filter((p: { name: string }) => p.name === 'uprn'),
+    ];
+    expect(params).toHaveLength(2);
+    const cases = ['1', '100001', '000000100001', '999999999999', '0', '000000000000', '0000000100001', '000120260003311', '1234567890123', '12a', ''];
+    for (const { schema } of params) {
+      const pattern = new RegExp(schema.pattern);
+      for (const text of cases) {
+        // The pattern alone says it: nothing it admits is refused by another keyword.
+        const admitted = pattern.test(text);
+        expect([text, admitted && text.length <= schema.maxLength]).toEqual([text, admitted]);
+        expect([text, admitted]).toEqual([text, checkUprn(text).rule === null]);
+      }
+    }
+    for (const text of cases.filter((c) => c !== '')) {
+      const status = (await get(`/v1/addresses/match?text=2+Mill+Lane&uprn=${text}`)).statusCode;
+      expect([text, status]).toEqual([text, checkUprn(text).rule === null ? 200 : 400]);
+    }
+    expect(await match('text=2+Mill+Lane&uprn=000000100001')).toMatchObject({ uprn: 100001, explanation: { evidence: 'uprn' } });
   });
 });
