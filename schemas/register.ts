@@ -19,6 +19,11 @@ const CalendarDate = Type.String({ format: 'date', pattern: '^(?!0000)\\d{4}-\\d
 /** Largest organisation id and agreement version the API takes: beyond, JSON numbers lose digits and the columns overflow (a 500). */
 export const ORG_ID_MAX = Number.MAX_SAFE_INTEGER;
 export const VERSION_MAX = 2_147_483_647;
+/** Kinds of organisation (the organisation table's check constraint). */
+export const ORG_KINDS = ['council-service', 'police', 'nhs', 'school', 'other'] as const;
+export type OrgKind = (typeof ORG_KINDS)[number];
+/** A service of the council, the controller of the hub's data; every other kind is a partner. */
+export const COUNCIL_ORG_KIND: OrgKind = 'council-service';
 export const OrgId = Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'organisation id' });
 export const AgreementVersion = Type.Integer({ minimum: 1, maximum: VERSION_MAX });
 // Enums rather than the shared unions of literals: those map over the

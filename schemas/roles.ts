@@ -5,6 +5,17 @@ export const ROLES = ['admin', 'dpo', 'steward', 'adviser', 'caseworker', 'partn
 export const Role = Type.Enum(ROLES);
 export type Role = (typeof ROLES)[number];
 
+/**
+ * Roles that act for the council, the controller of the hub's data, on its
+ * whole data and outside the policy engine: the DPO keeps the register and
+ * oversees (subject access, access explanations, the audit trail, webhook
+ * subscriptions), the admin runs the hub and reads the register, the steward
+ * works the linkage and address queues over everyone's records. A key of one
+ * of them is admitted only when its organisation is a council organisation
+ * (the auth plugin's gate); a partner's keys read through agreements only.
+ */
+export const COUNCIL_ROLES: readonly Role[] = ['admin', 'dpo', 'steward'];
+
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }

@@ -1,12 +1,15 @@
 /** SQL for organisations and API clients. */
 import type pg from 'pg';
-import type { Role } from '../../schemas/roles.js';
+import { COUNCIL_ORG_KIND, type OrgKind } from '../../schemas/register.js';
+import { COUNCIL_ROLES, type Role } from '../../schemas/roles.js';
 import { generateKey, parseKey, secretMatches } from './keys.js';
 
 export interface AuthenticatedClient {
   id: number;
   orgId: number;
   orgName: string;
+  /** Whether the organisation is a council service or a partner: the council's roles need the former. */
+  orgKind: OrgKind;
   role: Role;
   systems: string[];
 }
@@ -18,25 +21,42 @@ export interface ClientSummary extends AuthenticatedClient {
   revokedAt: string | null;
 }
 
-export async function ensureOrganisation(db: pg.Pool | pg.PoolClient, name: string, kind = 'council-service'): Promise<number> {
-  const { rows } = await db.query<{ id: number }>(
+/** The organisation of this name, made with `kind` when new; an existing one keeps its kind, which is returned. */
+export async function ensureOrganisation(db: pg.Pool | pg.PoolClient, name: string, kind: OrgKind = COUNCIL_ORG_KIND): Promise<{ id: number; kind: OrgKind }> {
+  const { rows } = await db.query<{ id: number; kind: OrgKind }>(
     `INSERT INTO organisation (name, kind) VALUES ($1, $2)
-     ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id`,
+     ON CONFLICT (name) DO UPDATE SET name = EXCLUDED.name RETURNING id, kind`,
     [name, kind],
   );
-  return rows[0]!.id;
+  return rows[0]!;
 }
 
+/**
+ * A key of one of the council's roles for a partner organisation would be
+ * refused on every route its role admits (the auth plugin's gate): refused
+ * here instead, before anything is written, and so is a kind that is not the
+ * kind of the organisation already registered under that name.
+ */
 export async function createClient(
   db: pg.Pool,
-  input: { org: string; orgKind?: string; role: Role; systems?: string[]; label?: string },
+  input: { org: string; orgKind?: OrgKind; role: Role; systems?: string[]; label?: string },
 ): Promise<{ key: string; client: ClientSummary }> {
-  const orgId = await ensureOrganisation(db, input.org, input.orgKind);
+  const councilOnly = (kind: OrgKind) => {
+    if (COUNCIL_ROLES.includes(input.role) && kind !== COUNCIL_ORG_KIND) {
+      throw new Error(`role ${input.role} acts for the council: its organisation must be of kind ${COUNCIL_ORG_KIND}, not ${kind}`);
+    }
+  };
+  if (input.orgKind !== undefined) councilOnly(input.orgKind);
+  const org = await ensureOrganisation(db, input.org, input.orgKind);
+  if (input.orgKind !== undefined && org.kind !== input.orgKind) {
+    throw new Error(`organisation ${input.org} is registered with kind ${org.kind}, not ${input.orgKind}`);
+  }
+  councilOnly(org.kind);
   const { key, keyId, secretHash } = generateKey();
   const { rows } = await db.query<{ id: number; created_at: Date }>(
     `INSERT INTO api_client (key_id, secret_hash, org_id, role, systems, label)
      VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, created_at`,
-    [keyId, secretHash, orgId, input.role, input.systems ?? [], input.label ?? null],
+    [keyId, secretHash, org.id, input.role, input.systems ?? [], input.label ?? null],
   );
   const row = rows[0]!;
   return {
@@ -44,8 +64,9 @@ export async function createClient(
     client: {
       id: row.id,
       keyId,
-      orgId,
+      orgId: org.id,
       orgName: input.org,
+      orgKind: org.kind,
       role: input.role,
       systems: input.systems ?? [],
       label: input.label ?? null,
@@ -66,11 +87,11 @@ export async function authenticateMany(db: pg.Pool, keys: readonly string[]): Pr
   const keyIds = [...new Set(parsed.flatMap((p) => (p ? [p.keyId] : [])))];
   if (keyIds.length === 0) return keys.map(() => null);
   const { rows } = await db.query<{
-    id: number; key_id: string; secret_hash: Buffer; org_id: number; org_name: string; role: Role; systems: string[]; revoked_at: Date | null;
+    id: number; key_id: string; secret_hash: Buffer; org_id: number; org_name: string; org_kind: OrgKind; role: Role; systems: string[]; revoked_at: Date | null;
   }>({
     // Named: every request runs it, so each connection plans it once.
     name: 'api-clients-by-keys',
-    text: `SELECT c.id, c.key_id, c.secret_hash, c.org_id, o.name AS org_name, c.role, c.systems, c.revoked_at
+    text: `SELECT c.id, c.key_id, c.secret_hash, c.org_id, o.name AS org_name, o.kind AS org_kind, c.role, c.systems, c.revoked_at
        FROM api_client c JOIN organisation o ON o.id = c.org_id
       WHERE c.key_id = ANY($1::text[])`,
     values: [keyIds],
@@ -85,7 +106,7 @@ export async function authenticateMany(db: pg.Pool, keys: readonly string[]): Pr
     const row = p ? byKeyId.get(p.keyId) : undefined;
     const client = !p || !row || row.revoked_at || !secretMatches(p.secret, row.secret_hash)
       ? null
-      : { id: row.id, orgId: row.org_id, orgName: row.org_name, role: row.role, systems: row.systems };
+      : { id: row.id, orgId: row.org_id, orgName: row.org_name, orgKind: row.org_kind, role: row.role, systems: row.systems };
     checked.set(key, client);
     return client;
   });
@@ -103,14 +124,14 @@ export async function revokeClient(db: pg.Pool, keyOrId: string): Promise<boolea
 
 export async function listClients(db: pg.Pool): Promise<ClientSummary[]> {
   const { rows } = await db.query<{
-    id: number; key_id: string; org_id: number; org_name: string; role: Role; systems: string[];
+    id: number; key_id: string; org_id: number; org_name: string; org_kind: OrgKind; role: Role; systems: string[];
     label: string | null; created_at: Date; revoked_at: Date | null;
   }>(
-    `SELECT c.id, c.key_id, c.org_id, o.name AS org_name, c.role, c.systems, c.label, c.created_at, c.revoked_at
+    `SELECT c.id, c.key_id, c.org_id, o.name AS org_name, o.kind AS org_kind, c.role, c.systems, c.label, c.created_at, c.revoked_at
        FROM api_client c JOIN organisation o ON o.id = c.org_id ORDER BY c.id`,
   );
   return rows.map((r) => ({
-    id: r.id, keyId: r.key_id, orgId: r.org_id, orgName: r.org_name, role: r.role, systems: r.systems,
+    id: r.id, keyId: r.key_id, orgId: r.org_id, orgName: r.org_name, orgKind: r.org_kind, role: r.role, systems: r.systems,
     label: r.label, createdAt: r.created_at.toISOString(), revokedAt: r.revoked_at?.toISOString() ?? null,
   }));
 }

@@ -1,5 +1,6 @@
 /** `hub clients`: API credentials for organisations. */
 import { Command, Option } from 'commander';
+import { ORG_KINDS, type OrgKind } from '../../schemas/register.js';
 import { ROLES, isRole } from '../../schemas/roles.js';
 import { createClient, listClients, revokeClient } from '../auth/clients.js';
 import { action, withDatabase } from './context.js';
@@ -12,16 +13,17 @@ export function clientsCommand(): Command {
     .description('create a client and print its key (shown once; only a hash is stored)')
     .requiredOption('--org <name>', 'organisation that owns the client (created if new)')
     .addOption(new Option('--role <role>', 'role of the client').choices([...ROLES]).makeOptionMandatory())
-    .addOption(new Option('--org-kind <kind>', 'kind of a new organisation')
-      .choices(['council-service', 'police', 'nhs', 'school', 'other']).default('council-service'))
+    // No default: a kind given for an organisation that exists must be its kind, and one left out is not checked.
+    .addOption(new Option('--org-kind <kind>', 'kind of a new organisation (default council-service); admin, dpo and steward need council-service')
+      .choices([...ORG_KINDS]))
     .option('--systems <list>', 'source systems a source-system client may push to (comma separated)')
     .option('--label <text>', 'a note to recognise the client by')
-    .action(action(async (opts: { org: string; role: string; orgKind: string; systems?: string; label?: string }) => {
+    .action(action(async (opts: { org: string; role: string; orgKind?: OrgKind; systems?: string; label?: string }) => {
       if (!isRole(opts.role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
       const role = opts.role;
       const systems = opts.systems?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
       await withDatabase(async (db) => {
-        const { key, client } = await createClient(db.pool, { org: opts.org, orgKind: opts.orgKind, role, systems, label: opts.label });
+        const { key, client } = await createClient(db.pool, { org: opts.org, ...(opts.orgKind ? { orgKind: opts.orgKind } : {}), role, systems, label: opts.label });
         process.stderr.write(`created client ${client.keyId} for ${client.orgName} with role ${client.role}; the key is shown once:\n`);
         process.stdout.write(`${key}\n`);
       });

@@ -16,6 +16,7 @@ import { transaction } from '../db/transaction.js';
 import type PgBoss from 'pg-boss';
 import type { CitizenView } from '../../schemas/citizen-view.js';
 import type { EventType, PublishedEvent } from '../../schemas/subscriptions.js';
+import type { OrgKind } from '../../schemas/register.js';
 import type { Role } from '../../schemas/roles.js';
 import { discloseMany, type DisclosureContext } from '../citizens/disclosure.js';
 import type { CitizenSource } from '../citizens/source.js';
@@ -52,6 +53,7 @@ interface Subscriber {
   clientId: number;
   orgId: number;
   orgName: string;
+  orgKind: OrgKind;
   role: Role;
   purpose: string;
   eventTypes: EventType[];
@@ -85,7 +87,7 @@ const SET_ASIDE = `
 // A revoked client's subscription receives nothing: it could not read either. Locked (in id order), so that batches
 // published at once number each subscription's events in the order of the changes: the second waits, then takes later ones.
 const SUBSCRIBERS = `
-  SELECT s.id, s.client_id, a.org_id, g.name AS org_name, a.role, s.purpose, s.event_types
+  SELECT s.id, s.client_id, a.org_id, g.name AS org_name, g.kind AS org_kind, a.role, s.purpose, s.event_types
     FROM publish_subscription s JOIN api_client a ON a.id = s.client_id AND a.revoked_at IS NULL JOIN organisation g ON g.id = a.org_id
    WHERE s.active AND ($1::bigint IS NULL OR s.id = $1) ORDER BY s.id
      FOR UPDATE OF s`;
@@ -124,7 +126,7 @@ async function decideFor(db: pg.PoolClient, ctx: PublishContext, subscriber: Sub
   const requestId = randomUUID();
   const disclosure: DisclosureContext = { pool: ctx.pool, source: ctx.source, options: ctx.options, clock: ctx.clock };
   const outcome = await discloseMany(disclosure, {
-    client: { id: subscriber.clientId, orgId: subscriber.orgId, orgName: subscriber.orgName, role: subscriber.role, systems: [] },
+    client: { id: subscriber.clientId, orgId: subscriber.orgId, orgName: subscriber.orgName, orgKind: subscriber.orgKind, role: subscriber.role, systems: [] },
     purpose: subscriber.purpose, breakGlassReason: null, requestId, action: PUBLISH_ACTION,
   }, { candidates: refs }, { offset: 0, limit: refs.length }, db);
   if (outcome.kind !== 'ok') return { requestId, visible: [], withheld: refs.length };
@@ -137,9 +139,11 @@ async function decideFor(db: pg.PoolClient, ctx: PublishContext, subscriber: Sub
 }
 
 const subscribersOf = async (db: pg.PoolClient, only: number | null): Promise<Subscriber[]> =>
-  (await db.query<{ id: string; client_id: string; org_id: string; org_name: string; role: Role; purpose: string; event_types: EventType[] }>(
+  (await db.query<{ id: string; client_id: string; org_id: string; org_name: string; org_kind: OrgKind; role: Role; purpose: string; event_types: EventType[] }>(
     SUBSCRIBERS, [only],
-  )).rows.map((r) => ({ id: Number(r.id), clientId: Number(r.client_id), orgId: Number(r.org_id), orgName: r.org_name, role: r.role, purpose: r.purpose, eventTypes: r.event_types }));
+  )).rows.map((r) => ({
+    id: Number(r.id), clientId: Number(r.client_id), orgId: Number(r.org_id), orgName: r.org_name, orgKind: r.org_kind, role: r.role, purpose: r.purpose, eventTypes: r.event_types,
+  }));
 
 const jobSender = (db: pg.PoolClient) => ({ db: { executeSql: (text: string, values: unknown[]) => db.query(text, values) } });
 

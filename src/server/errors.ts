@@ -10,6 +10,8 @@ export const ERROR_CODES = {
   'purpose-required': 400,
   unauthorised: 401,
   forbidden: 403,
+  /** A key of a council role (admin, dpo, steward) whose organisation is a partner: those roles act for the council only. */
+  'council-organisation-required': 403,
   'not-found': 404,
   conflict: 409,
   'payload-too-large': 413,

@@ -1,7 +1,8 @@
 /**
  * Every /v1 route needs a valid API key; the same 401 for a missing, malformed, unknown or revoked key.
  * Then the route's role gate (config.roles), before the request is parsed or validated: a role a route
- * never admits is told 403, never what the route's schema wants.
+ * never admits is told 403, never what the route's schema wants; so is a key of a council role
+ * (admin, dpo, steward) whose organisation is not a council organisation.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
@@ -11,7 +12,8 @@ import { withAudit } from '../../audit/store.js';
 import { authenticateMany, type AuthenticatedClient } from '../../auth/clients.js';
 import { Batcher } from '../../db/batcher.js';
 import { refusedEntry } from '../../register/change-entry.js';
-import type { Role } from '../../../schemas/roles.js';
+import { COUNCIL_ORG_KIND } from '../../../schemas/register.js';
+import { COUNCIL_ROLES, type Role } from '../../../schemas/roles.js';
 import { HubError } from '../errors.js';
 
 declare module 'fastify' {
@@ -56,10 +58,27 @@ export function clientOf(request: { client: AuthenticatedClient | null }): Authe
   return request.client;
 }
 
+const roleRefusal = (client: AuthenticatedClient, roles: readonly Role[]): HubError | null =>
+  roles.includes(client.role) ? null : new HubError('forbidden', `This operation needs one of the roles: ${roles.join(', ')}`);
+
 export function requireRole(client: AuthenticatedClient, roles: readonly Role[]): void {
-  if (!roles.includes(client.role)) {
-    throw new HubError('forbidden', `This operation needs one of the roles: ${roles.join(', ')}`);
-  }
+  const refusal = roleRefusal(client, roles);
+  if (refusal) throw refusal;
+}
+
+/**
+ * A key of a council role whose organisation is a partner (made for a
+ * partner's organisation, or an organisation since registered as a partner):
+ * the role's routes work on the whole hub's data for the council, so the key
+ * is refused on every one of them. Routes open to any role decide by
+ * organisation through the policy and stay open to it.
+ */
+function councilRefusal(client: AuthenticatedClient): HubError | null {
+  if (!COUNCIL_ROLES.includes(client.role) || client.orgKind === COUNCIL_ORG_KIND) return null;
+  return new HubError(
+    'council-organisation-required',
+    `Role ${client.role} acts for the council: this key's organisation is of kind ${client.orgKind}, not ${COUNCIL_ORG_KIND}`,
+  );
 }
 
 /** Checks at registration what the gate relies on. */
@@ -108,7 +127,9 @@ export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Poo
   const admit = async (request: FastifyRequest, reply: FastifyReply, client: AuthenticatedClient): Promise<void> => {
     // No roles: a route registered before this plugin, unseen by checkRouteConfig; refused rather than open.
     const { roles = [], auditRefusalAs } = request.routeOptions.config;
-    if (roles === 'any' || roles.includes(client.role)) return;
+    if (roles === 'any') return;
+    const refusal = roleRefusal(client, roles) ?? councilRefusal(client);
+    if (!refusal) return;
     await clientLimit.call(app, request, reply);
     if (auditRefusalAs !== undefined) {
       // The path parameter as sent: the gate runs before it is validated.
@@ -116,7 +137,7 @@ export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Poo
       const entry = refusedEntry(client, String(request.id), new Date(), storable(ref), auditRefusalAs);
       await withAudit(opts.pool, async () => ({ result: null, entries: [entry] }));
     }
-    requireRole(client, roles);
+    throw refusal;
   };
 
   app.addHook('onRequest', async (request, reply) => {

@@ -11,6 +11,7 @@ const TITLES: Record<ErrorCode, string> = {
   'purpose-required': 'A purpose is required',
   unauthorised: 'Unauthorised',
   forbidden: 'Forbidden',
+  'council-organisation-required': 'A council organisation is required',
   'not-found': 'Not found',
   conflict: 'Conflict',
   'payload-too-large': 'Payload too large',

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { Type } from 'typebox';
 import {
   AgreementId, AgreementStatus, AgreementVersion, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
-  RestrictionUpdate, RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate, ORG_ID_MAX,
+  RestrictionUpdate, RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate, ORG_ID_MAX, ORG_KINDS,
 } from '../../../schemas/register.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
@@ -34,7 +34,6 @@ export interface RegisterRouteOptions {
   clock?: () => Date;
 }
 
-const ORG_KINDS = ['council-service', 'police', 'nhs', 'school', 'other'] as const;
 const Organisation = Type.Object({ id: Type.Integer(), name: Type.String(), kind: Type.Enum(ORG_KINDS) });
 const CitizenRef = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) });
 const RecordParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }), id: Type.String({ minLength: 1, maxLength: 64 }) });

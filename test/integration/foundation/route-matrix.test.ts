@@ -9,11 +9,13 @@
  * their gate. Without a key, every route is 401.
  * The gate comes before validation: the same request made invalid is 403
  * for a role not admitted (nothing about the route's schema is told to
- * it) and 400 for one admitted.
+ * it) and 400 for one admitted. A key of a council role (admin, dpo,
+ * steward) whose organisation is a partner is 403 on every route its role
+ * admits, valid request or not.
  */
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../../schemas/roles.js';
+import { COUNCIL_ROLES, ROLES, type Role } from '../../../schemas/roles.js';
 import authPlugin from '../../../src/server/plugins/auth.js';
 import rateLimitPlugin from '../../../src/server/plugins/rate-limit.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
@@ -209,6 +211,22 @@ describe('every /v1 route × every role', () => {
     })).rejects.toThrow("GET /v1/open: a /v1 route needs config.roles, the roles it admits ('any' for every authenticated client)");
     await app.close();
   });
+
+  it.each(CASES.filter((c) => c.roles !== 'all' && c.roles.some((r) => COUNCIL_ROLES.includes(r))).map((c) => [`${c.method} ${c.route}`, c] as const))(
+    '%s: a council role of a partner organisation is refused, before validation',
+    async (_name, c) => {
+      // Keys made while the organisation was a council's, and the organisation registered as a partner since (or keys made before the rule).
+      const partnerKeys = await Promise.all(COUNCIL_ROLES.map(async (role) => [role, await hub.keyFor(role, `Matrix Partner ${c.method} ${c.route}`)] as const));
+      await hub.db.pool.query("UPDATE organisation SET kind = 'police' WHERE name = $1", [`Matrix Partner ${c.method} ${c.route}`]);
+      for (const [role, key] of partnerKeys) {
+        if (c.roles === 'all' || !c.roles.includes(role)) continue;
+        for (const request of [c, { ...c, ...c.invalid }]) {
+          const response = await send(request, key);
+          expect(response.json(), `${role}: ${response.body}`).toMatchObject({ status: 403, code: 'council-organisation-required' });
+        }
+      }
+    },
+  );
 
   const denialOf = async (response: { headers: Record<string, unknown> }) =>
     (await hub.db.pool.query('SELECT action, citizen_ref, decision FROM audit_log WHERE request_id = $1', [response.headers['x-request-id']])).rows;

@@ -3,7 +3,7 @@ import { ClientCache } from '../../../src/auth/client-cache.js';
 import type { AuthenticatedClient } from '../../../src/auth/clients.js';
 import { generateKey } from '../../../src/auth/keys.js';
 
-const client: AuthenticatedClient = { id: 7, orgId: 3, orgName: 'Northby Council Contact Centre', role: 'adviser', systems: [] };
+const client: AuthenticatedClient = { id: 7, orgId: 3, orgName: 'Northby Council Contact Centre', orgKind: 'council-service', role: 'adviser', systems: [] };
 
 function listeningCache(options: ConstructorParameters<typeof ClientCache>[0] = {}): ClientCache {
   const cache = new ClientCache(options);
