@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { SPECIAL_CATEGORIES } from '../../schemas/categories.js';
 import type { RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate } from '../../schemas/register.js';
-import { RegisterError } from './errors.js';
+import { invalidFields, RegisterError, type FieldError } from './errors.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -60,15 +60,30 @@ export function withWarnings(agreement: SharingAgreement, today: string): Regist
   return { ...agreement, warnings };
 }
 
-async function checkOrganisations(db: Db, agreement: Omit<SharingAgreement, 'version'>): Promise<void> {
-  const ids = [agreement.parties.provider.orgId, ...agreement.parties.recipients];
-  const { rows } = await db.query<{ id: number }>('SELECT id FROM organisation WHERE id = ANY($1::bigint[])', [ids]);
-  const known = new Set(rows.map((r) => Number(r.id)));
-  const missing = [...new Set(ids)].filter((id) => !known.has(id));
-  if (missing.length) throw new RegisterError('validation-failed', `no organisation with id ${missing.join(', ')}`);
-  if (agreement.endDate !== null && agreement.endDate < agreement.startDate) {
-    throw new RegisterError('validation-failed', 'endDate is before startDate');
+/**
+ * Refuses what the schema cannot: parties the register does not know, and an
+ * end before the start. `given` holds the fields the request gave, so that a
+ * refusal names the field sent (an update's new startDate, say, before the
+ * endDate it keeps).
+ */
+async function checkAgreement(db: Db, agreement: Omit<SharingAgreement, 'version'>, given: Partial<SharingAgreementCreate>): Promise<void> {
+  const fields: FieldError[] = [];
+  if (given.parties !== undefined) {
+    const { provider, recipients } = agreement.parties;
+    const { rows } = await db.query<{ id: number }>('SELECT id FROM organisation WHERE id = ANY($1::bigint[])', [[provider.orgId, ...recipients]]);
+    const known = new Set(rows.map((r) => Number(r.id)));
+    const unknown = (id: number) => `no organisation with id ${id}`;
+    if (!known.has(provider.orgId)) fields.push({ path: 'parties.provider.orgId', message: unknown(provider.orgId) });
+    recipients.forEach((id, i) => {
+      if (!known.has(id)) fields.push({ path: `parties.recipients.${i}`, message: unknown(id) });
+    });
   }
+  if (agreement.endDate !== null && agreement.endDate < agreement.startDate) {
+    fields.push(given.endDate === undefined
+      ? { path: 'startDate', message: `is after endDate (${agreement.endDate})` }
+      : { path: 'endDate', message: `is before startDate (${agreement.startDate})` });
+  }
+  if (fields.length) throw invalidFields(fields);
 }
 
 async function insertVersion(db: Db, a: SharingAgreement, changedBy: number): Promise<SharingAgreement> {
@@ -87,7 +102,7 @@ async function insertVersion(db: Db, a: SharingAgreement, changedBy: number): Pr
 
 export async function createAgreement(db: pg.PoolClient, input: SharingAgreementCreate, changedBy: number): Promise<SharingAgreement> {
   const agreement: SharingAgreement = { ...input, version: 1 };
-  await checkOrganisations(db, agreement);
+  await checkAgreement(db, agreement, input);
   const existing = await db.query('SELECT 1 FROM sharing_agreement WHERE id = $1 LIMIT 1', [input.id]);
   if (existing.rowCount) throw new RegisterError('conflict', `agreement ${input.id} already exists; PUT a new version instead`);
   return insertVersion(db, agreement, changedBy);
@@ -106,8 +121,9 @@ export async function updateAgreement(db: pg.PoolClient, id: string, update: Sha
     throw new RegisterError('conflict', `agreement ${id} is at version ${before.version}, not ${update.version}: reload and apply the change again`);
   }
   const { version: _version, ...changes } = update;
-  const after: SharingAgreement = { ...before, ...stripUndefined(changes), id, version: before.version + 1 };
-  await checkOrganisations(db, after);
+  const given = stripUndefined(changes);
+  const after: SharingAgreement = { ...before, ...given, id, version: before.version + 1 };
+  await checkAgreement(db, after, given);
   await db.query('UPDATE sharing_agreement SET current = false WHERE id = $1 AND current', [id]);
   return { before, after: await insertVersion(db, after, changedBy) };
 }

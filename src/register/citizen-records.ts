@@ -8,7 +8,7 @@ import type {
   Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate, RestrictionUpdate,
 } from '../../schemas/register.js';
 import type { CitizenRegister } from '../policy/decide.js';
-import { RegisterError } from './errors.js';
+import { invalidField, RegisterError } from './errors.js';
 
 type Db = pg.Pool | pg.PoolClient;
 
@@ -43,12 +43,12 @@ export const restrictionOf = (r: RestrictionRow): Restriction => ({
 async function checkRecipient(db: Db, orgId: number | null): Promise<void> {
   if (orgId === null) return;
   const { rowCount } = await db.query('SELECT 1 FROM organisation WHERE id = $1', [orgId]);
-  if (!rowCount) throw new RegisterError('validation-failed', `recipientOrgId: no organisation with id ${orgId}`);
+  if (!rowCount) throw invalidField('recipientOrgId', `no organisation with id ${orgId}`);
 }
 
 /** A period ending before it starts would never be in force: a restriction recorded so would silently restrict nothing. */
 function checkPeriod(from: string, to: string | null): void {
-  if (to !== null && Date.parse(to) < Date.parse(from)) throw new RegisterError('validation-failed', `to (${to}) is before from (${from})`);
+  if (to !== null && Date.parse(to) < Date.parse(from)) throw invalidField('to', `is before from (${from})`);
 }
 
 export async function addConsent(db: Db, c: ConsentCreate, recordedBy: number): Promise<Consent> {
@@ -90,7 +90,8 @@ export async function addRestriction(db: Db, r: RestrictionCreate, recordedBy: n
 const kept = (column: string, p: string) => `(${column} IS NULL OR ${p}::timestamptz <= ${column})`;
 
 function undone(field: string, what: string, recorded: string | null): RegisterError {
-  return new RegisterError('conflict', `${field}: ${what} at ${recorded}; it may be moved earlier, not later or cleared, which would rewrite when it took effect`);
+  const rule = `${what} at ${recorded}; it may be moved earlier, not later or cleared, which would rewrite when it took effect`;
+  return new RegisterError('conflict', `${field}: ${rule}`, [{ path: field, message: rule }]);
 }
 
 /** One record of the citizen: `refs` is its reference and those merged into it, whose records are its own. */

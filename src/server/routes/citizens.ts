@@ -217,7 +217,10 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   }, async (request, reply) => {
     const { ref } = request.params;
     const { org, purpose, role } = request.query;
-    if (!options.purposes.includes(purpose)) throw new HubError('purpose-required', `purpose is not a known purpose; use one of: ${options.purposes.join(', ')}`);
+    if (!options.purposes.includes(purpose)) {
+      const rule = `is not a known purpose; use one of: ${options.purposes.join(', ')}`;
+      throw new HubError('purpose-required', `purpose ${rule}`, [{ path: 'querystring.purpose', message: rule }]);
+    }
     const found = await held(ref);
     if ('redirectTo' in found) return reply.code(308).header('location', moved(request, ref)(found.redirectTo)).send();
     const { rows } = await opts.pool.query<{ role: RoleName }>(

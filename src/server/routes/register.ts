@@ -51,22 +51,38 @@ const WRITERS = ['dpo'] as const;
 const READERS = ['dpo', 'admin'] as const;
 
 const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { pool, source, policy = policyOptions(), clock = () => new Date() }) => {
-  /** A purpose outside the vocabulary would never match a read: refused as the typing slip it almost certainly is. */
-  const knownPurposes = (purposes: readonly (string | null | undefined)[]) => {
-    const unknown = purposes.filter((p): p is string => typeof p === 'string' && !policy.purposes.includes(p));
-    if (unknown.length) throw new HubError('validation-failed', `unknown purpose ${unknown.join(', ')}; use one of: ${policy.purposes.join(', ')}`);
+  /**
+   * A purpose outside the vocabulary would never match a read: refused as the
+   * typing slip it almost certainly is, naming where in the body it is.
+   */
+  const knownPurposes = (given: ReadonlyArray<readonly [path: string, purpose: string | null | undefined]>) => {
+    const unknown = given.filter((entry): entry is readonly [string, string] => typeof entry[1] === 'string' && !policy.purposes.includes(entry[1]));
+    if (!unknown.length) return;
+    const vocabulary = `use one of: ${policy.purposes.join(', ')}`;
+    throw new HubError('validation-failed', `unknown purpose ${unknown.map(([, p]) => p).join(', ')}; ${vocabulary}`,
+      unknown.map(([path]) => ({ path, message: `is not a known purpose; ${vocabulary}` })));
   };
+  const items = <T>(path: string, list: readonly T[]) => list.map((item, i) => [`${path}.${i}`, item] as const);
   const warned = (agreement: SharingAgreement) => withWarnings(agreement, londonDate(clock()));
 
-  /** Runs one register change and its audit entry in one transaction. */
-  const change = <T>(request: FastifyRequest, client: AuthenticatedClient, fn: (db: pg.PoolClient) => Promise<{ result: T; change: RegisterChange }>) =>
+  /**
+   * Runs one register change and its audit entry in one transaction. A
+   * refusal names the body's fields as a schema's refusal does; `bodyField`
+   * renames a field the route passes on under another name (a withdrawal's
+   * `at` is the record's withdrawnAt).
+   */
+  const change = <T>(
+    request: FastifyRequest, client: AuthenticatedClient, fn: (db: pg.PoolClient) => Promise<{ result: T; change: RegisterChange }>,
+    bodyField: Readonly<Record<string, string>> = {},
+  ) =>
     withAudit(pool, async (db) => {
       try {
         const { result, change: what } = await fn(db);
         return { result, entries: [registerChangeEntry(client, String(request.id), clock(), what)] };
       } catch (error) {
-        if (error instanceof RegisterError) throw new HubError(error.code, error.message);
-        throw error;
+        if (!(error instanceof RegisterError)) throw error;
+        const errors = error.fields.map((f) => ({ path: `body.${bodyField[f.path] ?? f.path}`, message: f.message }));
+        throw new HubError(error.code, error.message, errors.length ? errors : undefined);
       }
     });
 
@@ -112,7 +128,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     schema: { tags: ['register'], summary: 'Register a sharing agreement (version 1)', body: SharingAgreementCreate, response: { 201: RegisteredAgreement, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
-    knownPurposes(request.body.purposes);
+    knownPurposes(items('body.purposes', request.body.purposes));
     const created = await change(request, client, async (db) => {
       const agreement = await createAgreement(db, request.body, client.id);
       return { result: agreement, change: { action: 'register.agreement.create', agreement: { id: agreement.id, version: 1 }, before: null, after: agreement } };
@@ -158,7 +174,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   const newVersion = (action: string) => async (request: FastifyRequest<{ Params: { id: string }; Body: SharingAgreementUpdate }>) => {
     const client = clientOf(request);
-    knownPurposes(request.body.purposes ?? []);
+    knownPurposes(items('body.purposes', request.body.purposes ?? []));
     return warned(await change(request, client, async (db) => {
       const { before, after } = await updateAgreement(db, request.params.id, request.body, client.id);
       return { result: after, change: { action, agreement: { id: after.id, version: after.version }, before, after } };
@@ -190,7 +206,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     schema: { tags: ['register'], summary: "Record a citizen's consent", params: CitizenRef, body: ConsentBody, response: { 201: Consent, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
-    knownPurposes([request.body.purpose]);
+    knownPurposes([['body.purpose', request.body.purpose]]);
     const redirect = await redirectFor(request.params.ref, request.url);
     if (redirect) return reply.code(308).header('location', redirect).send();
     const consent = await change(request, client, async (db) => {
@@ -220,7 +236,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     return change(request, client, async (db) => {
       const { before, after } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, { withdrawnAt: at });
       return { result: after, change: { action: 'register.consent.withdraw', citizenRef: after.citizenRef, consentId: after.id, before, after } };
-    });
+    }, { withdrawnAt: 'at' });
   });
 
   app.post('/v1/citizens/:ref/objections', {
@@ -228,7 +244,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     schema: { tags: ['register'], summary: "Record a citizen's objection (Art. 21)", params: CitizenRef, body: ObjectionBody, response: { 201: Objection, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
-    knownPurposes([request.body.purpose]);
+    knownPurposes([['body.purpose', request.body.purpose]]);
     const redirect = await redirectFor(request.params.ref, request.url);
     if (redirect) return reply.code(308).header('location', redirect).send();
     const objection = await change(request, client, async (db) => {
@@ -247,7 +263,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     return change(request, client, async (db) => {
       const { before, after } = await withdrawObjection(db, await ownRefs(request.params.ref), request.params.id, at);
       return { result: after, change: { action: 'register.objection.withdraw', citizenRef: after.citizenRef, before, after } };
-    });
+    }, { withdrawnAt: 'at' });
   });
 
   app.post('/v1/citizens/:ref/restrictions', {
@@ -284,7 +300,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     return change(request, client, async (db) => {
       const { before, after } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, { liftedAt: at });
       return { result: after, change: { action: 'register.restriction.lift', citizenRef: after.citizenRef, before, after } };
-    });
+    }, { liftedAt: 'at' });
   });
 
   const RegisterOf = Type.Object({

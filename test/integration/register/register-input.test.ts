@@ -31,6 +31,44 @@ describe('register input', () => {
   });
   afterAll(async () => hub.close());
 
+  it("names the field and rule of a business rule's refusal as a schema's refusal does", async () => {
+    const shaped = (response: { statusCode: number; json: () => unknown }, status: number, code: string, errors: { path: string; message: string | RegExp }[]) => {
+      expect(response.statusCode).toBe(status);
+      const body = response.json() as Record<string, unknown>;
+      expect(Object.keys(body).sort()).toEqual(['code', 'detail', 'errors', 'instance', 'requestId', 'status', 'title', 'type']);
+      expect(body).toMatchObject({ status, code, errors: errors.map((e) => ({ path: e.path, message: typeof e.message === 'string' ? e.message : expect.stringMatching(e.message) })) });
+    };
+    // The schema's own refusal, for comparison.
+    shaped(await send('POST', '/v1/register/agreements', agreement('ISA-E0', { startDate: 'soon' })), 400, 'validation-failed', [{ path: 'body.startDate', message: /must match/ }]);
+
+    shaped(await send('POST', '/v1/register/agreements', agreement('ISA-E1', { purposes: ['contact-centre-enquiry', 'safeguardng'] })), 400, 'validation-failed',
+      [{ path: 'body.purposes.1', message: /^is not a known purpose; use one of: contact-centre-enquiry, / }]);
+    shaped(await send('POST', '/v1/register/agreements', agreement('ISA-E1', { parties: { provider: { orgId: 99998 }, recipients: [org, 99999] } })), 400, 'validation-failed', [
+      { path: 'body.parties.provider.orgId', message: 'no organisation with id 99998' }, { path: 'body.parties.recipients.1', message: 'no organisation with id 99999' },
+    ]);
+    shaped(await send('POST', '/v1/register/agreements', agreement('ISA-E1', { endDate: '2025-12-31' })), 400, 'validation-failed',
+      [{ path: 'body.endDate', message: 'is before startDate (2026-01-01)' }]);
+    expect((await send('POST', '/v1/register/agreements', agreement('ISA-E1', { endDate: '2026-12-31' }))).statusCode).toBe(201);
+    shaped(await send('PUT', '/v1/register/agreements/ISA-E1', { version: 1, startDate: '2027-01-01' }), 400, 'validation-failed',
+      [{ path: 'body.startDate', message: 'is after endDate (2026-12-31)' }]);
+    shaped(await send('PUT', '/v1/register/agreements/ISA-E1', { version: 1, purposes: ['statistics-researc'] }), 400, 'validation-failed',
+      [{ path: 'body.purposes.0', message: /^is not a known purpose/ }]);
+
+    shaped(await send('POST', '/v1/citizens/C1/consents', { ...consent, purpose: 'direct-service-deliver' }), 400, 'validation-failed', [{ path: 'body.purpose', message: /^is not a known purpose/ }]);
+    shaped(await send('POST', '/v1/citizens/C1/objections', { purpose: 'statistic-research', recipientOrgId: null, from: '2026-06-01T00:00:00Z' }), 400, 'validation-failed',
+      [{ path: 'body.purpose', message: /^is not a known purpose/ }]);
+    shaped(await send('POST', '/v1/citizens/C1/consents', { ...consent, recipientOrgId: 99999 }), 400, 'validation-failed', [{ path: 'body.recipientOrgId', message: 'no organisation with id 99999' }]);
+    shaped(await send('POST', '/v1/citizens/C1/consents', { ...consent, to: '2026-05-01T00:00:00Z' }), 400, 'validation-failed',
+      [{ path: 'body.to', message: 'is before from (2026-06-01T00:00:00Z)' }]);
+    shaped(await send('GET', `/v1/citizens/C1/access-explanation?org=${org}&purpose=safeguardng`), 400, 'purpose-required', [{ path: 'querystring.purpose', message: /^is not a known purpose/ }]);
+
+    // A conflict names its field too, under the name the route's body gives it.
+    const id = ((await send('POST', '/v1/citizens/C1/consents', consent)).json() as { id: string }).id;
+    expect((await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, { at: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
+    shaped(await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, { at: '2026-06-11T00:00:00Z' }), 409, 'conflict', [{ path: 'body.at', message: /^consent .* was withdrawn at / }]);
+    shaped(await send('PUT', `/v1/citizens/C1/consents/${id}`, { withdrawnAt: null }), 409, 'conflict', [{ path: 'body.withdrawnAt', message: /^consent .* was withdrawn at / }]);
+  });
+
   it('refuses a date that is not on the calendar', async () => {
     refused(await send('POST', '/v1/register/agreements', agreement('ISA-D1', { startDate: '2026-02-30' })), 'startDate');
     refused(await send('POST', '/v1/register/agreements', agreement('ISA-D1', { endDate: '0000-01-01' })), 'endDate');
