@@ -4,7 +4,9 @@
  */
 import type pg from 'pg';
 import { SPECIAL_CATEGORIES } from '../../schemas/categories.js';
-import type { RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate } from '../../schemas/register.js';
+import {
+  COUNCIL_ORG_KIND, type OrgKind, type RegisteredAgreement, type SharingAgreement, type SharingAgreementCreate, type SharingAgreementUpdate,
+} from '../../schemas/register.js';
 import { invalidFields, RegisterError, type FieldError } from './errors.js';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -41,13 +43,17 @@ export function agreementOf(r: AgreementRow): SharingAgreement {
 
 /**
  * What the DPO should hear about an agreement as registered (today: the UK
- * calendar date): the policy would deny its special categories without an
- * Art. 9 condition, and an active agreement past its end or review date
- * needs attention. Said, not refused: the register records the agreement as
+ * calendar date; partners: the kind of every organisation that is not the
+ * council's): a provider that is not the council's (an agreement registered
+ * before that was refused), the policy would deny its special categories
+ * without an Art. 9 condition, and an active agreement past its end or
+ * review date needs attention. Said, not refused: the register records the agreement as
  * signed; the policy decides what it permits.
  */
-export function withWarnings(agreement: SharingAgreement, today: string): RegisteredAgreement {
+export function withWarnings(agreement: SharingAgreement, today: string, partners: ReadonlyMap<number, OrgKind> = new Map()): RegisteredAgreement {
   const warnings: string[] = [];
+  const providerKind = partners.get(agreement.parties.provider.orgId);
+  if (providerKind !== undefined) warnings.push(`parties.provider.orgId ${notCouncil(agreement.parties.provider.orgId, providerKind)}; registered before that was checked`);
   if (agreement.art9Condition === null) {
     for (const category of agreement.categories) {
       if (SPECIAL_CATEGORIES.has(category)) warnings.push(`${category} is a special category: not shared under this agreement until it names an Art. 9 condition`);
@@ -60,9 +66,13 @@ export function withWarnings(agreement: SharingAgreement, today: string): Regist
   return { ...agreement, warnings };
 }
 
+/** The hub holds only the council's data: no partner can be the one who shares it. */
+const notCouncil = (orgId: number, kind: OrgKind) =>
+  `is organisation ${orgId}, of kind ${kind}: the provider must be a council organisation (${COUNCIL_ORG_KIND}), as the hub shares only the council's data`;
+
 /**
- * Refuses what the schema cannot: parties the register does not know, and an
- * end before the start. `given` holds the fields the request gave, so that a
+ * Refuses what the schema cannot: parties the register does not know, a
+ * provider that is not the council's, and an end before the start. `given` holds the fields the request gave, so that a
  * refusal names the field sent (an update's new startDate, say, before the
  * endDate it keeps).
  */
@@ -70,12 +80,14 @@ async function checkAgreement(db: Db, agreement: Omit<SharingAgreement, 'version
   const fields: FieldError[] = [];
   if (given.parties !== undefined) {
     const { provider, recipients } = agreement.parties;
-    const { rows } = await db.query<{ id: number }>('SELECT id FROM organisation WHERE id = ANY($1::bigint[])', [[provider.orgId, ...recipients]]);
-    const known = new Set(rows.map((r) => Number(r.id)));
+    const { rows } = await db.query<{ id: number; kind: OrgKind }>('SELECT id, kind FROM organisation WHERE id = ANY($1::bigint[])', [[provider.orgId, ...recipients]]);
+    const kinds = new Map(rows.map((r) => [Number(r.id), r.kind]));
     const unknown = (id: number) => `no organisation with id ${id}`;
-    if (!known.has(provider.orgId)) fields.push({ path: 'parties.provider.orgId', message: unknown(provider.orgId) });
+    const providerKind = kinds.get(provider.orgId);
+    if (providerKind === undefined) fields.push({ path: 'parties.provider.orgId', message: unknown(provider.orgId) });
+    else if (providerKind !== COUNCIL_ORG_KIND) fields.push({ path: 'parties.provider.orgId', message: notCouncil(provider.orgId, providerKind) });
     recipients.forEach((id, i) => {
-      if (!known.has(id)) fields.push({ path: `parties.recipients.${i}`, message: unknown(id) });
+      if (!kinds.has(id)) fields.push({ path: `parties.recipients.${i}`, message: unknown(id) });
     });
   }
   if (agreement.endDate !== null && agreement.endDate < agreement.startDate) {
@@ -130,6 +142,12 @@ export async function updateAgreement(db: pg.PoolClient, id: string, update: Sha
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Every organisation that is not the council's, with its kind (for withWarnings). */
+export async function partnerKinds(db: Db): Promise<Map<number, OrgKind>> {
+  const { rows } = await db.query<{ id: number; kind: OrgKind }>('SELECT id, kind FROM organisation WHERE kind <> $1', [COUNCIL_ORG_KIND]);
+  return new Map(rows.map((r) => [Number(r.id), r.kind]));
 }
 
 export async function agreementById(db: Db, id: string, version?: number): Promise<SharingAgreement | null> {

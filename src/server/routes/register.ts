@@ -17,7 +17,9 @@ import type { AuthenticatedClient } from '../../auth/clients.js';
 import type { CitizenSource } from '../../citizens/source.js';
 import { londonDate } from '../../policy/decide.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
-import { agreementById, agreementVersions, createAgreement, listAgreements, updateAgreement, withWarnings } from '../../register/agreements.js';
+import {
+  agreementById, agreementVersions, createAgreement, listAgreements, partnerKinds, updateAgreement, withWarnings,
+} from '../../register/agreements.js';
 import { registerChangeEntry, registerReadEntry, type RegisterChange } from '../../register/change-entry.js';
 import {
   addConsent, addObjection, addRestriction, consentsOf, objectionsOf, restrictionsOf, updateConsent, updateRestriction, withdrawObjection,
@@ -63,7 +65,13 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       unknown.map(([path]) => ({ path, message: `is not a known purpose; ${vocabulary}` })));
   };
   const items = <T>(path: string, list: readonly T[]) => list.map((item, i) => [`${path}.${i}`, item] as const);
-  const warned = (agreement: SharingAgreement) => withWarnings(agreement, londonDate(clock()));
+  /** The agreements with what the DPO should know of each (src/register/agreements.ts withWarnings). */
+  const warned = async (agreements: readonly SharingAgreement[]) => {
+    const partners = await partnerKinds(pool);
+    const today = londonDate(clock());
+    return agreements.map((agreement) => withWarnings(agreement, today, partners));
+  };
+  const warnedOne = async (agreement: SharingAgreement) => (await warned([agreement]))[0]!;
 
   /**
    * Runs one register change and its audit entry in one transaction. A
@@ -133,7 +141,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       const agreement = await createAgreement(db, request.body, client.id);
       return { result: agreement, change: { action: 'register.agreement.create', agreement: { id: agreement.id, version: 1 }, before: null, after: agreement } };
     });
-    return reply.code(201).send(warned(created));
+    return reply.code(201).send(await warnedOne(created));
   });
 
   app.get('/v1/register/agreements', {
@@ -144,7 +152,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       response: { 200: Type.Object({ agreements: Type.Array(RegisteredAgreement) }), ...errorResponses },
     },
   }, async (request) => {
-    return { agreements: (await listAgreements(pool, request.query)).map(warned) };
+    return { agreements: await warned(await listAgreements(pool, request.query)) };
   });
 
   app.get('/v1/register/agreements/:id', {
@@ -157,7 +165,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   }, async (request) => {
     const agreement = await agreementById(pool, request.params.id, request.query.version);
     if (!agreement) throw new HubError('not-found', `no agreement ${request.params.id}${request.query.version ? ` version ${request.query.version}` : ''}`);
-    return warned(agreement);
+    return warnedOne(agreement);
   });
 
   app.get('/v1/register/agreements/:id/versions', {
@@ -169,13 +177,13 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   }, async (request) => {
     const versions = await agreementVersions(pool, request.params.id);
     if (!versions.length) throw new HubError('not-found', `no agreement ${request.params.id}`);
-    return { versions: versions.map(warned) };
+    return { versions: await warned(versions) };
   });
 
   const newVersion = (action: string) => async (request: FastifyRequest<{ Params: { id: string }; Body: SharingAgreementUpdate }>) => {
     const client = clientOf(request);
     knownPurposes(items('body.purposes', request.body.purposes ?? []));
-    return warned(await change(request, client, async (db) => {
+    return warnedOne(await change(request, client, async (db) => {
       const { before, after } = await updateAgreement(db, request.params.id, request.body, client.id);
       return { result: after, change: { action, agreement: { id: after.id, version: after.version }, before, after } };
     }));

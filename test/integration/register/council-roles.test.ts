@@ -106,6 +106,30 @@ describe('council roles of a partner organisation', () => {
     refused(response);
   });
 
+  it('takes only a council organisation as the provider of an agreement', async () => {
+    const notCouncil = (response: { statusCode: number; json: () => unknown }) => {
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({
+        code: 'validation-failed',
+        errors: [{ path: 'body.parties.provider.orgId', message: `is organisation ${police}, of kind police: the provider must be a council organisation (council-service), as the hub shares only the council's data` }],
+      });
+    };
+    notCouncil(await send('POST', '/v1/register/agreements', councilDpo, agreement('ISA-P1', police, police)));
+    expect((await send('POST', '/v1/register/agreements', councilDpo, agreement('ISA-P1', council, police))).statusCode).toBe(201);
+    notCouncil(await send('PUT', '/v1/register/agreements/ISA-P1', councilDpo, { version: 1, parties: { provider: { orgId: police }, recipients: [police] } }));
+
+    // One registered before the rule says so, and can still be ended.
+    await hub.db.pool.query(`INSERT INTO sharing_agreement (id, version, current, title, provider_org_id, recipient_org_ids, roles, purposes, categories,
+        lawful_basis, art9_condition, legal_gateway, dpia_reference, start_date, end_date, review_date, status)
+      SELECT 'ISA-OLD', 1, true, title, $1, recipient_org_ids, roles, purposes, categories, lawful_basis, art9_condition, legal_gateway,
+        dpia_reference, start_date, end_date, review_date, status FROM sharing_agreement WHERE id = 'ISA-P1'`, [police]);
+    expect((await send('GET', '/v1/register/agreements/ISA-OLD', councilDpo)).json().warnings).toEqual([
+      `parties.provider.orgId is organisation ${police}, of kind police: the provider must be a council organisation (council-service), as the hub shares only the council's data; registered before that was checked`,
+    ]);
+    expect((await send('GET', '/v1/register/agreements/ISA-P1', councilDpo)).json().warnings).toEqual([]);
+    expect((await send('POST', '/v1/register/agreements/ISA-OLD/status', councilDpo, { version: 1, status: 'ended' })).json()).toMatchObject({ version: 2, status: 'ended' });
+  });
+
   it('makes no key of a council role for a partner organisation', async () => {
     for (const role of ['dpo', 'admin', 'steward'] as const) {
       await expect(createClient(hub.db.pool, { org: 'Northby Police', role })).rejects.toThrow(`role ${role} acts for the council: its organisation must be of kind council-service, not police`);
