@@ -11,14 +11,15 @@
 import { DATA_CATEGORIES, SPECIAL_CATEGORIES, type DataCategory } from '../../schemas/categories.js';
 import type { Consent, Objection, Restriction, SharingAgreement } from '../../schemas/register.js';
 import type { Role } from '../../schemas/roles.js';
-import type { PolicyOptions } from './options.js';
+import { NON_READER_ROLES, type PolicyOptions } from './options.js';
 
 /**
  * Bump whenever a rule below, in filter.ts or in criteria.ts changes, so audit entries say which rules decided them
  * (1.1.0: provenance names systems only to a caller who may see every system category; 1.2.0: a search or occupants
- * list matches only citizens of whom the caller may see every category its criteria test).
+ * list matches only citizens of whom the caller may see every category its criteria test; 1.3.0: an agreement naming
+ * admin, dpo, steward or source-system permits them nothing).
  */
-export const POLICY_VERSION = '1.2.0';
+export const POLICY_VERSION = '1.3.0';
 
 export const EMERGENCY_PURPOSE = 'emergency';
 /** What break-glass opens: enough to find, reach and protect the person, nothing about money or services. */
@@ -186,16 +187,20 @@ function ownRecords(citizen: CitizenRegister): CitizenRegister {
 /** Whether the role–purpose table lets the role use the purpose (an agreement naming roles decides for itself). */
 const purposeOfRole = (options: PolicyOptions, role: Caller['role'], purpose: string): boolean => (options.rolePurposes[role] ?? []).includes(purpose);
 
+/** Whether an agreement's roles admit the role: only a role that reads citizen data at all can be admitted (NON_READER_ROLES). */
+const agreementAdmits = (agreement: SharingAgreement, role: Caller['role']): boolean =>
+  (agreement.roles ?? []).includes(role) && !NON_READER_ROLES.includes(role);
+
 /**
  * Whether a caller of this organisation and role could ever be permitted
  * anything for the purpose, whatever the dates and status of agreements: the
  * role–purpose table lets the role use it, or an agreement naming the
- * organisation as a recipient and the purpose names the role (standingOf's
- * role rule). When neither holds, every decision for it denies everything.
+ * organisation as a recipient and the purpose names the role, one that
+ * reads citizen data (standingOf's role rule). When neither holds, every decision for it denies everything.
  */
 export function roleMayUse(caller: Pick<Caller, 'orgId' | 'role'>, purpose: string, agreements: readonly SharingAgreement[], options: PolicyOptions): boolean {
   if (purposeOfRole(options, caller.role, purpose)) return true;
-  return agreements.some((a) => a.parties.recipients.includes(caller.orgId) && a.purposes.includes(purpose) && (a.roles ?? []).includes(caller.role));
+  return agreements.some((a) => a.parties.recipients.includes(caller.orgId) && a.purposes.includes(purpose) && agreementAdmits(a, caller.role));
 }
 
 function standingOf(agreement: SharingAgreement, input: DecisionInput): AgreementStanding & { rank: number } {
@@ -210,6 +215,7 @@ function standingOf(agreement: SharingAgreement, input: DecisionInput): Agreemen
   if (agreement.endDate !== null && today > agreement.endDate) return standing(RANK.notInForce, `${name} ended on ${agreement.endDate}`);
   if (agreement.roles !== null) {
     if (!agreement.roles.includes(caller.role)) return standing(RANK.role, `${name} is not for role ${caller.role}`);
+    if (!agreementAdmits(agreement, caller.role)) return standing(RANK.role, `role ${caller.role} reads no citizen data, whatever ${name} names`);
   } else if (!purposeOfRole(input.options, caller.role, purpose)) {
     return standing(RANK.role, `role ${caller.role} may not use purpose ${purpose} and ${name} does not name the role`);
   }

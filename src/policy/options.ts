@@ -20,6 +20,16 @@ export interface PolicyOptions {
 }
 
 /**
+ * Roles that read no citizen data through the policy, by role or by an
+ * agreement naming them: their access to people's data is that of their own
+ * routes, each audited as what it is (subject access, access explanations,
+ * the review queues). An agreement's `roles` naming one is ignored by the
+ * policy and refused by the register, so that no agreement, not even one
+ * the DPO registers for the DPO, turns oversight into reading.
+ */
+export const NON_READER_ROLES: readonly Role[] = ['admin', 'dpo', 'steward', 'source-system'];
+
+/**
  * Deliberately narrow: admin, dpo, steward and source-system read no citizen
  * data by role alone (no hidden bypass); the DPO explains access instead.
  */

@@ -7,6 +7,8 @@ import { SPECIAL_CATEGORIES } from '../../schemas/categories.js';
 import {
   COUNCIL_ORG_KIND, type OrgKind, type RegisteredAgreement, type SharingAgreement, type SharingAgreementCreate, type SharingAgreementUpdate,
 } from '../../schemas/register.js';
+import { ROLES, type Role } from '../../schemas/roles.js';
+import { NON_READER_ROLES } from '../policy/options.js';
 import { invalidFields, RegisterError, type FieldError } from './errors.js';
 
 type Db = pg.Pool | pg.PoolClient;
@@ -44,16 +46,20 @@ export function agreementOf(r: AgreementRow): SharingAgreement {
 /**
  * What the DPO should hear about an agreement as registered (today: the UK
  * calendar date; partners: the kind of every organisation that is not the
- * council's): a provider that is not the council's (an agreement registered
- * before that was refused), the policy would deny its special categories
- * without an Art. 9 condition, and an active agreement past its end or
- * review date needs attention. Said, not refused: the register records the agreement as
- * signed; the policy decides what it permits.
+ * council's): the policy would deny its special categories without an
+ * Art. 9 condition, and an active agreement past its end or review date
+ * needs attention. Said, not refused: the register records the agreement as
+ * signed; the policy decides what it permits. So is what the register now
+ * refuses in a version stored before: a provider that is not the council's,
+ * roles that read no citizen data (which the policy ignores).
  */
 export function withWarnings(agreement: SharingAgreement, today: string, partners: ReadonlyMap<number, OrgKind> = new Map()): RegisteredAgreement {
   const warnings: string[] = [];
   const providerKind = partners.get(agreement.parties.provider.orgId);
   if (providerKind !== undefined) warnings.push(`parties.provider.orgId ${notCouncil(agreement.parties.provider.orgId, providerKind)}; registered before that was checked`);
+  for (const role of agreement.roles ?? []) {
+    if (NON_READER_ROLES.includes(role)) warnings.push(`roles names ${role}, which reads no citizen data through an agreement: ignored (registered before that was refused)`);
+  }
   if (agreement.art9Condition === null) {
     for (const category of agreement.categories) {
       if (SPECIAL_CATEGORIES.has(category)) warnings.push(`${category} is a special category: not shared under this agreement until it names an Art. 9 condition`);
@@ -66,13 +72,18 @@ export function withWarnings(agreement: SharingAgreement, today: string, partner
   return { ...agreement, warnings };
 }
 
+/** The policy ignores such a role in an agreement (src/policy/options.ts NON_READER_ROLES): naming it is a mistake, refused. */
+const nonReader = (role: Role) =>
+  `is ${role}, which reads no citizen data through an agreement; an agreement may name ${ROLES.filter((r) => !NON_READER_ROLES.includes(r)).join(', ')}`;
+
 /** The hub holds only the council's data: no partner can be the one who shares it. */
 const notCouncil = (orgId: number, kind: OrgKind) =>
   `is organisation ${orgId}, of kind ${kind}: the provider must be a council organisation (${COUNCIL_ORG_KIND}), as the hub shares only the council's data`;
 
 /**
  * Refuses what the schema cannot: parties the register does not know, a
- * provider that is not the council's, and an end before the start. `given` holds the fields the request gave, so that a
+ * provider that is not the council's, roles that read no citizen data, and
+ * an end before the start. `given` holds the fields the request gave, so that a
  * refusal names the field sent (an update's new startDate, say, before the
  * endDate it keeps).
  */
@@ -90,6 +101,9 @@ async function checkAgreement(db: Db, agreement: Omit<SharingAgreement, 'version
       if (!kinds.has(id)) fields.push({ path: `parties.recipients.${i}`, message: unknown(id) });
     });
   }
+  (given.roles ?? []).forEach((role, i) => {
+    if (NON_READER_ROLES.includes(role)) fields.push({ path: `roles.${i}`, message: nonReader(role) });
+  });
   if (agreement.endDate !== null && agreement.endDate < agreement.startDate) {
     fields.push(given.endDate === undefined
       ? { path: 'startDate', message: `is after endDate (${agreement.endDate})` }

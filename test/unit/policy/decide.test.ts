@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DATA_CATEGORIES } from '../../../schemas/categories.js';
-import { BREAK_GLASS_CATEGORIES, decide, londonDate, POLICY_VERSION, recordlessDecisionKey, type Caller } from '../../../src/policy/decide.js';
+import { BREAK_GLASS_CATEGORIES, decide, londonDate, POLICY_VERSION, recordlessDecisionKey, roleMayUse, type Caller } from '../../../src/policy/decide.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import { agreement, CITIZEN, consent, COUNCIL, input, NHS, NOW, objection, POLICE, restriction } from './register-fixtures.js';
 
@@ -108,6 +108,18 @@ describe('decide: roles', () => {
     for (const role of ['dpo', 'admin'] as const) {
       expect(decide(input({ caller: { clientId: 2, orgId: COUNCIL, role } })).anyPermitted).toBe(false);
     }
+  });
+
+  it('an agreement naming a role that reads no citizen data permits it nothing, nor lets it subscribe', () => {
+    const naming = agreement({ roles: ['adviser', 'admin', 'dpo', 'steward', 'source-system'] });
+    for (const role of ['admin', 'dpo', 'steward', 'source-system'] as const) {
+      const decision = decide(input({ caller: { clientId: 2, orgId: COUNCIL, role }, agreements: [naming] }));
+      expect(decision.anyPermitted).toBe(false);
+      expect(decision.categories.identity.reason).toBe(`role ${role} reads no citizen data, whatever agreement ISA-INTERNAL-1 v1 names`);
+      expect(roleMayUse({ orgId: COUNCIL, role }, 'contact-centre-enquiry', [naming], policyOptions())).toBe(false);
+    }
+    expect(decide(input({ agreements: [naming] })).permitted).toEqual(['identity', 'contact', 'address']);
+    expect(roleMayUse({ orgId: COUNCIL, role: 'partner' }, 'contact-centre-enquiry', [agreement({ roles: ['partner'] })], policyOptions())).toBe(true);
   });
 });
 
