@@ -94,6 +94,18 @@ function undone(field: string, what: string, recorded: string | null): RegisterE
   return new RegisterError('conflict', `${field}: ${rule}`, [{ path: field, message: rule }]);
 }
 
+/**
+ * A withdrawal or lift dated before the record's own from would end it
+ * before it began: a mistyped time, refused, naming the field. Compared in
+ * PostgreSQL, like kept().
+ */
+async function notBeforeFrom(db: pg.PoolClient, table: string, id: string, field: string, time: string | null | undefined, from: string): Promise<void> {
+  if (time === null || time === undefined) return;
+  const { rows } = await db.query<{ early: boolean }>(`SELECT $2::timestamptz < valid_from AS early FROM ${table} WHERE id = $1`, [id, time]);
+  const ended = table === 'restriction' ? 'lifted' : 'withdrawn';
+  if (rows[0]?.early) throw invalidField(field, `is before from (${from}): a ${table} cannot be ${ended} before it begins`);
+}
+
 /** One record of the citizen: `refs` is its reference and those merged into it, whose records are its own. */
 async function locked<R>(db: pg.PoolClient, table: string, columns: string, refs: readonly string[], id: string): Promise<R> {
   const { rows } = await db.query(`SELECT ${columns} FROM ${table} WHERE id = $1 AND citizen_ref = ANY($2::text[]) FOR UPDATE`, [id, refs]);
@@ -105,6 +117,7 @@ async function locked<R>(db: pg.PoolClient, table: string, columns: string, refs
 export async function updateConsent(db: pg.PoolClient, refs: readonly string[], id: string, u: ConsentUpdate): Promise<{ before: Consent; after: Consent }> {
   const before = consentOf(await locked<ConsentRow>(db, 'consent', CONSENT, refs, id));
   if (u.to !== undefined) checkPeriod(before.from, u.to);
+  await notBeforeFrom(db, 'consent', id, 'withdrawnAt', u.withdrawnAt, before.from);
   const { rows } = await db.query<ConsentRow>(
     `UPDATE consent SET valid_to = $2, channel = $3, evidence = $4, withdrawn_at = $5 WHERE id = $1 AND ${kept('withdrawn_at', '$5')} RETURNING ${CONSENT}`,
     [id, u.to === undefined ? before.to : u.to, u.channel ?? before.channel, u.evidence ?? before.evidence,
@@ -116,6 +129,7 @@ export async function updateConsent(db: pg.PoolClient, refs: readonly string[], 
 
 export async function withdrawObjection(db: pg.PoolClient, refs: readonly string[], id: string, at: string): Promise<{ before: Objection; after: Objection }> {
   const before = objectionOf(await locked<ObjectionRow>(db, 'objection', OBJECTION, refs, id));
+  await notBeforeFrom(db, 'objection', id, 'withdrawnAt', at, before.from);
   const { rows } = await db.query<ObjectionRow>(
     `UPDATE objection SET withdrawn_at = $2 WHERE id = $1 AND ${kept('withdrawn_at', '$2')} RETURNING ${OBJECTION}`, [id, at],
   );
@@ -126,6 +140,7 @@ export async function withdrawObjection(db: pg.PoolClient, refs: readonly string
 export async function updateRestriction(db: pg.PoolClient, refs: readonly string[], id: string, u: RestrictionUpdate): Promise<{ before: Restriction; after: Restriction }> {
   const before = restrictionOf(await locked<RestrictionRow>(db, 'restriction', RESTRICTION, refs, id));
   if (u.to !== undefined) checkPeriod(before.from, u.to);
+  await notBeforeFrom(db, 'restriction', id, 'liftedAt', u.liftedAt, before.from);
   const { rows } = await db.query<RestrictionRow>(
     `UPDATE restriction SET valid_to = $2, reason = $3, lifted_at = $4 WHERE id = $1 AND ${kept('lifted_at', '$4')} RETURNING ${RESTRICTION}`,
     [id, u.to === undefined ? before.to : u.to, u.reason ?? before.reason, u.liftedAt === undefined ? before.liftedAt : u.liftedAt],

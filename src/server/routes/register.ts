@@ -226,7 +226,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.put('/v1/citizens/:ref/consents/:id', {
     config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier, not cleared or moved later (409)', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier (not before from: 400), not cleared or moved later (409)', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     return change(request, client, async (db) => {
@@ -237,7 +237,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.post('/v1/citizens/:ref/consents/:id/withdraw', {
     config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Consent, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Consent, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     const at = request.body?.at ?? clock().toISOString();
@@ -264,7 +264,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.post('/v1/citizens/:ref/objections/:id/withdraw', {
     config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Withdraw an objection. Withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Objection, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Withdraw an objection. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Objection, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     const at = request.body?.at ?? clock().toISOString();
@@ -290,7 +290,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.put('/v1/citizens/:ref/restrictions/:id', {
     config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier, not cleared or moved later (409)', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier (not before from: 400), not cleared or moved later (409)', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     return change(request, client, async (db) => {
@@ -301,7 +301,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.post('/v1/citizens/:ref/restrictions/:id/lift', {
     config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Lift a restriction of processing. Lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Restriction, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Lift a restriction of processing. Not before its from (400); lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Restriction, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     const at = request.body?.at ?? clock().toISOString();

@@ -104,6 +104,36 @@ describe('register input', () => {
     refused(await send('PUT', `/v1/citizens/C1/consents/${(created.json() as { id: string }).id}`, { to: '2026-05-01T00:00:00Z' }), 'is before from');
   });
 
+  it('refuses a withdrawal or lift dated before the record begins, naming the field', async () => {
+    const early = (response: { statusCode: number; json: () => unknown }, path: string, rule: string) => {
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'validation-failed', errors: [{ path, message: rule }] });
+    };
+    const rule = (table: string, ended: string, from = '2026-06-01T00:00:00.000Z') => `is before from (${from}): a ${table} cannot be ${ended} before it begins`;
+    const id = ((await send('POST', '/v1/citizens/C1/consents', consent)).json() as { id: string }).id;
+    early(await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, { at: '2026-05-31T23:59:59Z' }), 'body.at', rule('consent', 'withdrawn'));
+    early(await send('PUT', `/v1/citizens/C1/consents/${id}`, { withdrawnAt: '2026-05-01T00:00:00Z', evidence: 'CALL-9' }), 'body.withdrawnAt', rule('consent', 'withdrawn'));
+    const kept = (await send('GET', '/v1/citizens/C1/consents')).json() as { consents: { id: string; withdrawnAt: string | null; evidence: string }[] };
+    expect(kept.consents.find((c) => c.id === id)).toMatchObject({ withdrawnAt: null, evidence: 'CALL-1' });
+    // At its from: never in force, which is what withdrawing it before it began means.
+    expect((await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, { at: '2026-06-01T00:00:00Z' })).statusCode).toBe(200);
+
+    // Without a time, the withdrawal is now (the clock: 2026-06-15T10:00Z), before a consent given from July.
+    const future = ((await send('POST', '/v1/citizens/C1/consents', { ...consent, from: '2026-07-01T00:00:00Z' })).json() as { id: string }).id;
+    early(await send('POST', `/v1/citizens/C1/consents/${future}/withdraw`, {}), 'body.at', rule('consent', 'withdrawn', '2026-07-01T00:00:00.000Z'));
+    // Compared to the microsecond, as stored.
+    const precise = ((await send('POST', '/v1/citizens/C1/consents', { ...consent, from: '2026-06-01T00:00:00.000500Z' })).json() as { id: string }).id;
+    early(await send('POST', `/v1/citizens/C1/consents/${precise}/withdraw`, { at: '2026-06-01T00:00:00.000400Z' }), 'body.at', rule('consent', 'withdrawn'));
+
+    const objection = ((await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: null, from: '2026-06-01T00:00:00Z' })).json() as { id: string }).id;
+    early(await send('POST', `/v1/citizens/C1/objections/${objection}/withdraw`, { at: '2026-05-01T00:00:00Z' }), 'body.at', rule('objection', 'withdrawn'));
+
+    const restriction = ((await send('POST', '/v1/citizens/C1/restrictions', { from: '2026-06-01T00:00:00Z', to: null, reason: 'accuracy contested' })).json() as { id: string }).id;
+    early(await send('POST', `/v1/citizens/C1/restrictions/${restriction}/lift`, { at: '2026-05-01T00:00:00Z' }), 'body.at', rule('restriction', 'lifted'));
+    early(await send('PUT', `/v1/citizens/C1/restrictions/${restriction}`, { liftedAt: '2026-05-01T00:00:00Z' }), 'body.liftedAt', rule('restriction', 'lifted'));
+    expect((await send('POST', `/v1/citizens/C1/restrictions/${restriction}/lift`, { at: '2026-06-02T00:00:00Z' })).statusCode).toBe(200);
+  });
+
   it('never moves a recorded withdrawal or lift later', async () => {
     const id = ((await send('POST', '/v1/citizens/C1/consents', consent)).json() as { id: string }).id;
     expect((await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, { at: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
