@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { SPECIAL_CATEGORIES } from '../../schemas/categories.js';
 import {
-  COUNCIL_ORG_KIND, type OrgKind, type RegisteredAgreement, type SharingAgreement, type SharingAgreementCreate, type SharingAgreementUpdate,
+  COUNCIL_ORG_KIND, type AgreementStatus, type OrgKind, type RegisteredAgreement, type SharingAgreement, type SharingAgreementCreate, type SharingAgreementUpdate,
 } from '../../schemas/register.js';
 import { ROLES, type Role } from '../../schemas/roles.js';
 import { NON_READER_ROLES } from '../policy/options.js';
@@ -134,8 +134,23 @@ export async function createAgreement(db: pg.PoolClient, input: SharingAgreement
   return insertVersion(db, agreement, changedBy);
 }
 
+/**
+ * The status changes an agreement may make: a draft comes into force (or is
+ * abandoned), one in force is suspended and resumed, and any ends. Ended is
+ * final; one that was in force never becomes a draft again, and one never
+ * in force has nothing to suspend.
+ */
+const NEXT_STATUS: Readonly<Record<AgreementStatus, readonly AgreementStatus[]>> = {
+  draft: ['active', 'ended'],
+  active: ['suspended', 'ended'],
+  suspended: ['active', 'ended'],
+  ended: [],
+};
+
 /** Writes version n+1 from the current version and the changed fields; `update.version` must be the current one. */
-export async function updateAgreement(db: pg.PoolClient, id: string, update: SharingAgreementUpdate, changedBy: number): Promise<{ before: SharingAgreement; after: SharingAgreement }> {
+export async function updateAgreement(
+  db: pg.PoolClient, id: string, update: SharingAgreementUpdate, changedBy: number,
+): Promise<{ before: SharingAgreement; after: SharingAgreement }> {
   const current = () => db.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM sharing_agreement WHERE id = $1 AND current FOR UPDATE`, [id]);
   // A concurrent change that committed while this one waited for the lock
   // leaves its row no longer current, and its new version outside this
@@ -149,6 +164,14 @@ export async function updateAgreement(db: pg.PoolClient, id: string, update: Sha
   const { version: _version, ...changes } = update;
   const given = stripUndefined(changes);
   const after: SharingAgreement = { ...before, ...given, id, version: before.version + 1 };
+  if (before.status === 'ended') {
+    throw new RegisterError('agreement-ended', `agreement ${id} has ended: an ended agreement is final and takes no new version; register a new agreement instead`);
+  }
+  if (after.status !== before.status && !NEXT_STATUS[before.status].includes(after.status)) {
+    const allowed = NEXT_STATUS[before.status];
+    const rule = `cannot go from ${before.status} to ${after.status}; from ${before.status} only to ${allowed.join(' or ')}`;
+    throw new RegisterError('status-transition-not-allowed', `status ${rule}`, [{ path: 'status', message: rule }]);
+  }
   await checkAgreement(db, after, given);
   await db.query('UPDATE sharing_agreement SET current = false WHERE id = $1 AND current', [id]);
   return { before, after: await insertVersion(db, after, changedBy) };

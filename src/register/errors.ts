@@ -7,7 +7,7 @@ export interface FieldError {
 /** A register operation refused, with the API error code the routes answer with and the fields at fault. */
 export class RegisterError extends Error {
   constructor(
-    readonly code: 'not-found' | 'conflict' | 'validation-failed',
+    readonly code: 'not-found' | 'conflict' | 'validation-failed' | 'agreement-ended' | 'status-transition-not-allowed',
     message: string,
     readonly fields: readonly FieldError[] = [],
   ) {

@@ -14,6 +14,10 @@ export const ERROR_CODES = {
   'council-organisation-required': 403,
   'not-found': 404,
   conflict: 409,
+  /** An ended agreement is final: it takes no new version, whatever the change. */
+  'agreement-ended': 409,
+  /** An agreement's status cannot go from its current one to the one asked for (draft → suspended, back to draft). */
+  'status-transition-not-allowed': 409,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'rate-limited': 429,

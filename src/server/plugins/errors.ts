@@ -14,6 +14,8 @@ const TITLES: Record<ErrorCode, string> = {
   'council-organisation-required': 'A council organisation is required',
   'not-found': 'Not found',
   conflict: 'Conflict',
+  'agreement-ended': 'The agreement has ended',
+  'status-transition-not-allowed': 'The status cannot change so',
   'payload-too-large': 'Payload too large',
   'unsupported-media-type': 'Unsupported media type',
   'rate-limited': 'Too many requests',

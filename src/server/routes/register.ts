@@ -193,6 +193,8 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     config: { roles: WRITERS },
     schema: {
       tags: ['register'], summary: 'Change an agreement: writes a new version; `version` must be the current one (409 otherwise)',
+      description: 'An ended agreement is final: any change is 409 `agreement-ended`; a status change outside draft → active or ended, '
+        + 'active ↔ suspended, active or suspended → ended is 409 `status-transition-not-allowed`.',
       params: Type.Object({ id: AgreementId }), body: SharingAgreementUpdate, response: { 200: RegisteredAgreement, ...errorResponses },
     },
   }, newVersion('register.agreement.update'));
@@ -201,6 +203,8 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     config: { roles: WRITERS },
     schema: {
       tags: ['register'], summary: 'Activate, suspend or end an agreement (a new version with the new status)',
+      description: 'draft → active or ended; active → suspended or ended; suspended → active or ended (409 `status-transition-not-allowed` '
+        + 'otherwise). Ended is final: 409 `agreement-ended`.',
       params: Type.Object({ id: AgreementId }),
       body: Type.Object({ version: AgreementVersion, status: AgreementStatus }, { additionalProperties: false }),
       response: { 200: RegisteredAgreement, ...errorResponses },
