@@ -2,6 +2,7 @@
  * Sharing agreements in the database. A change never edits a version: it
  * writes version n+1 and marks it current, inside the caller's transaction.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type pg from 'pg';
 import { SPECIAL_CATEGORIES } from '../../schemas/categories.js';
 import {
@@ -147,10 +148,27 @@ const NEXT_STATUS: Readonly<Record<AgreementStatus, readonly AgreementStatus[]>>
   ended: [],
 };
 
-/** Writes version n+1 from the current version and the changed fields; `update.version` must be the current one. */
+/** The agreement's content as a set of facts: lists whose order means nothing are compared sorted. */
+const content = (a: SharingAgreement) => ({
+  ...a,
+  version: 0,
+  parties: { provider: a.parties.provider, recipients: [...a.parties.recipients].sort((x, y) => x - y) },
+  roles: a.roles === null ? null : [...a.roles].sort(),
+  purposes: [...a.purposes].sort(),
+  categories: [...a.categories].sort(),
+});
+
+/**
+ * Writes version n+1 from the current version and the changed fields;
+ * `update.version` must be the current one. A change that changes nothing
+ * (the same values, lists in another order) writes nothing and answers the
+ * current version with `changed` false: a version identical to the one
+ * before would only bump every process's cached agreements and fill the
+ * history with versions that differ in nothing.
+ */
 export async function updateAgreement(
   db: pg.PoolClient, id: string, update: SharingAgreementUpdate, changedBy: number,
-): Promise<{ before: SharingAgreement; after: SharingAgreement }> {
+): Promise<{ before: SharingAgreement; after: SharingAgreement; changed: boolean }> {
   const current = () => db.query<AgreementRow>(`SELECT ${AGREEMENT_COLUMNS} FROM sharing_agreement WHERE id = $1 AND current FOR UPDATE`, [id]);
   // A concurrent change that committed while this one waited for the lock
   // leaves its row no longer current, and its new version outside this
@@ -164,6 +182,7 @@ export async function updateAgreement(
   const { version: _version, ...changes } = update;
   const given = stripUndefined(changes);
   const after: SharingAgreement = { ...before, ...given, id, version: before.version + 1 };
+  if (isDeepStrictEqual(content(before), content(after))) return { before, after: before, changed: false };
   if (before.status === 'ended') {
     throw new RegisterError('agreement-ended', `agreement ${id} has ended: an ended agreement is final and takes no new version; register a new agreement instead`);
   }
@@ -174,7 +193,7 @@ export async function updateAgreement(
   }
   await checkAgreement(db, after, given);
   await db.query('UPDATE sharing_agreement SET current = false WHERE id = $1 AND current', [id]);
-  return { before, after: await insertVersion(db, after, changedBy) };
+  return { before, after: await insertVersion(db, after, changedBy), changed: true };
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

@@ -74,19 +74,20 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   const warnedOne = async (agreement: SharingAgreement) => (await warned([agreement]))[0]!;
 
   /**
-   * Runs one register change and its audit entry in one transaction. A
+   * Runs one register change and its audit entry in one transaction (no
+   * entry when `fn` changed nothing and says so with a null change). A
    * refusal names the body's fields as a schema's refusal does; `bodyField`
    * renames a field the route passes on under another name (a withdrawal's
    * `at` is the record's withdrawnAt).
    */
   const change = <T>(
-    request: FastifyRequest, client: AuthenticatedClient, fn: (db: pg.PoolClient) => Promise<{ result: T; change: RegisterChange }>,
+    request: FastifyRequest, client: AuthenticatedClient, fn: (db: pg.PoolClient) => Promise<{ result: T; change: RegisterChange | null }>,
     bodyField: Readonly<Record<string, string>> = {},
   ) =>
     withAudit(pool, async (db) => {
       try {
         const { result, change: what } = await fn(db);
-        return { result, entries: [registerChangeEntry(client, String(request.id), clock(), what)] };
+        return { result, entries: what === null ? [] : [registerChangeEntry(client, String(request.id), clock(), what)] };
       } catch (error) {
         if (!(error instanceof RegisterError)) throw error;
         const errors = error.fields.map((f) => ({ path: `body.${bodyField[f.path] ?? f.path}`, message: f.message }));
@@ -184,8 +185,8 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     const client = clientOf(request);
     knownPurposes(items('body.purposes', request.body.purposes ?? []));
     return warnedOne(await change(request, client, async (db) => {
-      const { before, after } = await updateAgreement(db, request.params.id, request.body, client.id);
-      return { result: after, change: { action, agreement: { id: after.id, version: after.version }, before, after } };
+      const { before, after, changed } = await updateAgreement(db, request.params.id, request.body, client.id);
+      return { result: after, change: changed ? { action, agreement: { id: after.id, version: after.version }, before, after } : null };
     }));
   };
 
@@ -193,7 +194,8 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     config: { roles: WRITERS },
     schema: {
       tags: ['register'], summary: 'Change an agreement: writes a new version; `version` must be the current one (409 otherwise)',
-      description: 'An ended agreement is final: any change is 409 `agreement-ended`; a status change outside draft → active or ended, '
+      description: 'A change that changes nothing (the same values; lists in another order) writes no version and no audit entry: the answer is the '
+        + 'current version. An ended agreement is final: any change is 409 `agreement-ended`; a status change outside draft → active or ended, '
         + 'active ↔ suspended, active or suspended → ended is 409 `status-transition-not-allowed`.',
       params: Type.Object({ id: AgreementId }), body: SharingAgreementUpdate, response: { 200: RegisteredAgreement, ...errorResponses },
     },
@@ -204,7 +206,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     schema: {
       tags: ['register'], summary: 'Activate, suspend or end an agreement (a new version with the new status)',
       description: 'draft → active or ended; active → suspended or ended; suspended → active or ended (409 `status-transition-not-allowed` '
-        + 'otherwise). Ended is final: 409 `agreement-ended`.',
+        + 'otherwise). Ended is final: 409 `agreement-ended`. The status it has already: the current version, unchanged.',
       params: Type.Object({ id: AgreementId }),
       body: Type.Object({ version: AgreementVersion, status: AgreementStatus }, { additionalProperties: false }),
       response: { 200: RegisteredAgreement, ...errorResponses },

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegisterHub, person, type RegisterHub } from '../citizens/support.js';
 
-/** An agreement's status moves draft → active ↔ suspended → ended, and ended is final. */
+/** An agreement's status moves draft → active ↔ suspended → ended, and ended is final; a change that changes nothing writes nothing. */
 describe('agreement status and versions', () => {
   let hub: RegisterHub;
   let dpo: string;
@@ -18,6 +18,8 @@ describe('agreement status and versions', () => {
   const status = (id: string, version: number, to: string) => send('POST', `/v1/register/agreements/${id}/status`, { version, status: to });
   const versions = async (id: string) => ((await send('GET', `/v1/register/agreements/${id}/versions`)).json() as { versions: { version: number; status: string }[] }).versions
     .map((v) => [v.version, v.status]);
+  const changes = async (id: string) => (await hub.db.pool.query("SELECT action FROM audit_log WHERE agreements @> $1::jsonb ORDER BY seq", [JSON.stringify([{ id }])]))
+    .rows.map((r: { action: string }) => r.action);
   const read = () => hub.app.inject({ url: '/v1/citizens/C1', headers: { ...auth(caseworker), 'x-purpose': 'safeguarding' } });
 
   beforeAll(async () => {
@@ -73,5 +75,26 @@ describe('agreement status and versions', () => {
     // A draft never in force may be abandoned.
     expect((await send('POST', '/v1/register/agreements', agreement('ISA-D', 'draft'))).statusCode).toBe(201);
     expect((await status('ISA-D', 1, 'ended')).json()).toMatchObject({ version: 2, status: 'ended' });
+  });
+
+  it('writes no version, no audit entry and no register change for a change that changes nothing', async () => {
+    expect((await send('POST', '/v1/register/agreements', agreement('ISA-N', 'active'))).statusCode).toBe(201);
+    const registerVersion = async () => (await hub.db.pool.query('SELECT agreements FROM register_version')).rows[0].agreements as string;
+    const was = await registerVersion();
+    const same = await send('PUT', '/v1/register/agreements/ISA-N', {
+      version: 1, title: 'Adult social care', categories: ['contact', 'identity'], purposes: ['direct-service-delivery', 'safeguarding'],
+      parties: { provider: { orgId: org }, recipients: [org] }, endDate: null,
+    });
+    expect(same.statusCode).toBe(200);
+    expect(same.json()).toEqual({ ...agreement('ISA-N', 'active'), version: 1, warnings: [] });
+    expect((await status('ISA-N', 1, 'active')).json()).toMatchObject({ version: 1, status: 'active' });
+    expect(await versions('ISA-N')).toEqual([[1, 'active']]);
+    expect(await changes('ISA-N')).toEqual(['register.agreement.create']);
+    expect(await registerVersion()).toBe(was);
+
+    // A real change is a version as before; the version asked for is still checked first.
+    expect((await send('PUT', '/v1/register/agreements/ISA-N', { version: 1, categories: ['identity'] })).json()).toMatchObject({ version: 2 });
+    expect((await send('PUT', '/v1/register/agreements/ISA-N', { version: 1, categories: ['identity'] })).statusCode).toBe(409);
+    expect(await changes('ISA-N')).toEqual(['register.agreement.create', 'register.agreement.update']);
   });
 });
