@@ -46,7 +46,7 @@ export const ART9_CONDITIONS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j'
 export const Art9Condition = Type.Object({
   condition: Type.Enum(ART9_CONDITIONS),
   text: Type.String({ minLength: 1, maxLength: 500, description: 'e.g. "9(2)(h) provision of social care, DPA 2018 Sch. 1 para 2"' }),
-});
+}, { additionalProperties: false });
 export type Art9Condition = Static<typeof Art9Condition>;
 
 export const AGREEMENT_STATUSES = ['draft', 'active', 'suspended', 'ended'] as const;
@@ -55,19 +55,31 @@ export type AgreementStatus = Static<typeof AgreementStatus>;
 
 export const AgreementId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'register reference, e.g. ISA-2026-004' });
 
+/** Most purposes one agreement lists: the vocabulary is a few dozen at most, and each is matched on every read. */
+export const AGREEMENT_PURPOSES_MAX = 50;
+/** Most recipients one agreement names: a council's partners for one sharing, with room to spare. */
+export const AGREEMENT_RECIPIENTS_MAX = 500;
+
+// Every object closed (additionalProperties: false), every list a set: a
+// misspelt field (`category` for `categories`) or a repeated item is a 400
+// naming it, not a silent no-op or a duplicate the register would keep.
 const agreementFields = {
   title: Type.String({ minLength: 1, maxLength: 300 }),
   parties: Type.Object({
-    provider: Type.Object({ orgId: OrgId }, { description: 'the council' }),
+    provider: Type.Object({ orgId: OrgId }, { description: 'a council organisation (kind council-service)', additionalProperties: false }),
     recipients: Type.Array(OrgId, {
       minItems: 1,
+      maxItems: AGREEMENT_RECIPIENTS_MAX,
+      uniqueItems: true,
       description: "organisations that may receive the data; the council's own organisation for internal use",
     }),
-  }),
+  }, { additionalProperties: false }),
   /** When set, only these roles of the recipients may use the agreement, overriding the default role–purpose table. */
-  roles: Nullable(Type.Array(RoleName, { minItems: 1 })),
-  purposes: Type.Array(Purpose, { minItems: 1 }),
-  categories: Type.Array(Category, { minItems: 1 }),
+  roles: Nullable(Type.Array(RoleName, {
+    minItems: 1, maxItems: ROLES.length, uniqueItems: true, description: 'adviser, caseworker, partner: the roles that read citizen data',
+  })),
+  purposes: Type.Array(Purpose, { minItems: 1, maxItems: AGREEMENT_PURPOSES_MAX, uniqueItems: true }),
+  categories: Type.Array(Category, { minItems: 1, maxItems: DATA_CATEGORIES.length, uniqueItems: true }),
   lawfulBasis: LawfulBasis,
   art9Condition: Nullable(Art9Condition),
   legalGateway: Type.String({ minLength: 1, maxLength: 500, description: 'statute or power the sharing relies on' }),
@@ -97,13 +109,13 @@ export const RegisteredAgreement = Type.Object(
 export type RegisteredAgreement = Static<typeof RegisteredAgreement>;
 
 /** A new agreement (version 1); the register reference is given by the DPO. */
-export const SharingAgreementCreate = Type.Object({ id: AgreementId, ...agreementFields }, { $id: 'SharingAgreementCreate' });
+export const SharingAgreementCreate = Type.Object({ id: AgreementId, ...agreementFields }, { $id: 'SharingAgreementCreate', additionalProperties: false });
 export type SharingAgreementCreate = Static<typeof SharingAgreementCreate>;
 
 /** A new version: the changed fields, and the version being replaced so that concurrent edits fail rather than overwrite. */
 export const SharingAgreementUpdate = Type.Object(
   { version: Type.Integer({ minimum: 1, maximum: VERSION_MAX, description: 'the current version, which this update replaces' }), ...Type.Partial(Type.Object(agreementFields)).properties },
-  { $id: 'SharingAgreementUpdate' },
+  { $id: 'SharingAgreementUpdate', additionalProperties: false },
 );
 export type SharingAgreementUpdate = Static<typeof SharingAgreementUpdate>;
 
@@ -127,7 +139,7 @@ export const Consent = Type.Object(
 );
 export type Consent = Static<typeof Consent>;
 
-export const ConsentCreate = Type.Object(consentFields, { $id: 'ConsentCreate' });
+export const ConsentCreate = Type.Object(consentFields, { $id: 'ConsentCreate', additionalProperties: false });
 export type ConsentCreate = Static<typeof ConsentCreate>;
 
 /** Who gave consent and for what never changes; the period, evidence and withdrawal may. */
@@ -136,9 +148,9 @@ export const ConsentUpdate = Type.Object(
     to: Type.Optional(Nullable(Timestamp)),
     channel: Type.Optional(ConsentChannel),
     evidence: Type.Optional(consentFields.evidence),
-    withdrawnAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: 'once withdrawn, only an earlier or the same time: clearing it or a later time is 409' })),
+    withdrawnAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: 'not before from (400); once withdrawn, only an earlier or the same time: clearing it or a later time is 409' })),
   },
-  { $id: 'ConsentUpdate' },
+  { $id: 'ConsentUpdate', additionalProperties: false },
 );
 export type ConsentUpdate = Static<typeof ConsentUpdate>;
 
@@ -156,10 +168,10 @@ export const Objection = Type.Object(
 );
 export type Objection = Static<typeof Objection>;
 
-export const ObjectionCreate = Type.Object(objectionFields, { $id: 'ObjectionCreate' });
+export const ObjectionCreate = Type.Object(objectionFields, { $id: 'ObjectionCreate', additionalProperties: false });
 export type ObjectionCreate = Static<typeof ObjectionCreate>;
 
-export const ObjectionUpdate = Type.Object({ withdrawnAt: Nullable(Timestamp) }, { $id: 'ObjectionUpdate' });
+export const ObjectionUpdate = Type.Object({ withdrawnAt: Nullable(Timestamp) }, { $id: 'ObjectionUpdate', additionalProperties: false });
 export type ObjectionUpdate = Static<typeof ObjectionUpdate>;
 
 const restrictionFields = {
@@ -176,15 +188,15 @@ export const Restriction = Type.Object(
 );
 export type Restriction = Static<typeof Restriction>;
 
-export const RestrictionCreate = Type.Object(restrictionFields, { $id: 'RestrictionCreate' });
+export const RestrictionCreate = Type.Object(restrictionFields, { $id: 'RestrictionCreate', additionalProperties: false });
 export type RestrictionCreate = Static<typeof RestrictionCreate>;
 
 export const RestrictionUpdate = Type.Object(
   {
     to: Type.Optional(Nullable(Timestamp)),
     reason: Type.Optional(restrictionFields.reason),
-    liftedAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: 'once lifted, only an earlier or the same time: clearing it or a later time is 409' })),
+    liftedAt: Type.Optional(Type.Union([Timestamp, Type.Null()], { description: 'not before from (400); once lifted, only an earlier or the same time: clearing it or a later time is 409' })),
   },
-  { $id: 'RestrictionUpdate' },
+  { $id: 'RestrictionUpdate', additionalProperties: false },
 );
 export type RestrictionUpdate = Static<typeof RestrictionUpdate>;

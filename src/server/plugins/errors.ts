@@ -25,6 +25,8 @@ const TITLES: Record<ErrorCode, string> = {
   'shutting-down': 'Shutting down',
 };
 
+const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
+
 function classify(error: FastifyError | HubError): { code: ErrorCode; detail: string; errors?: Problem['errors'] } {
   if (error instanceof HubError) return { code: error.code, detail: error.message, errors: error.errors };
   // The audit store's own errors, wherever they surface (verify, DPO listings, subject access).
@@ -35,10 +37,13 @@ function classify(error: FastifyError | HubError): { code: ErrorCode; detail: st
     return {
       code: 'validation-failed',
       detail: `The request ${fe.validationContext ?? 'input'} does not match the schema`,
-      errors: fe.validation.map((v) => ({
-        path: `${fe.validationContext ?? ''}${v.instancePath || ''}`.replace(/\//g, '.') || '.',
-        message: v.message ?? 'is not valid',
-      })),
+      errors: fe.validation.map((v) => {
+        const path = `${fe.validationContext ?? ''}${v.instancePath || ''}`.replace(/\//g, '.') || '.';
+        const unknown = v.keyword === 'additionalProperties' ? (v.params as { additionalProperty?: unknown }).additionalProperty : undefined;
+        // Named only when it reads as a field name (a misspelt one, most likely): other text could be anything, personal data included.
+        if (typeof unknown === 'string' && FIELD_NAME.test(unknown)) return { path: `${path}.${unknown}`, message: 'is not a property this object takes' };
+        return { path, message: v.message ?? 'is not valid' };
+      }),
     };
   }
   switch (fe.statusCode) {

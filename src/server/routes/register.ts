@@ -39,7 +39,10 @@ export interface RegisterRouteOptions {
 const Organisation = Type.Object({ id: Type.Integer(), name: Type.String(), kind: Type.Enum(ORG_KINDS) });
 const CitizenRef = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }) });
 const RecordParams = Type.Object({ ref: Type.String({ minLength: 1, maxLength: 64 }), id: Type.String({ minLength: 1, maxLength: 64 }) });
-const When = Type.Object({ at: Type.Optional(Type.String({ format: 'date-time', pattern: '^(?!0000)', description: 'when it takes effect; now when left out' })) });
+const When = Type.Object(
+  { at: Type.Optional(Type.String({ format: 'date-time', pattern: '^(?!0000)', description: 'when it takes effect; now when left out' })) },
+  { additionalProperties: false },
+);
 
 const withoutRef = <P extends { citizenRef: unknown }>(properties: P): Omit<P, 'citizenRef'> => {
   const { citizenRef: _ref, ...rest } = properties;

@@ -69,6 +69,55 @@ describe('register input', () => {
     shaped(await send('PUT', `/v1/citizens/C1/consents/${id}`, { withdrawnAt: null }), 409, 'conflict', [{ path: 'body.withdrawnAt', message: /^consent .* was withdrawn at / }]);
   });
 
+  it('refuses a property a register body does not take, naming it, so that a misspelt field is no silent no-op', async () => {
+    const unknown = (response: { statusCode: number; json: () => unknown }, path: string) => {
+      expect(response.statusCode).toBe(400);
+      // A nullable field's refusal also says that it is not null either (anyOf).
+      expect(response.json()).toMatchObject({ code: 'validation-failed', errors: expect.arrayContaining([{ path, message: 'is not a property this object takes' }]) });
+    };
+    unknown(await send('POST', '/v1/register/agreements', { ...agreement('ISA-U1'), category: ['identity'] }), 'body.category');
+    unknown(await send('POST', '/v1/register/agreements', agreement('ISA-U1', { parties: { provider: { orgId: org, kind: 'council' }, recipients: [org] } })), 'body.parties.provider.kind');
+    unknown(await send('POST', '/v1/register/agreements', agreement('ISA-U1', { parties: { provider: { orgId: org }, recipients: [org], recipient: [org] } })), 'body.parties.recipient');
+    unknown(await send('POST', '/v1/register/agreements', agreement('ISA-U1', { art9Condition: { condition: 'h', text: 'care', note: 'x' } })), 'body.art9Condition.note');
+    expect((await send('POST', '/v1/register/agreements', agreement('ISA-U1'))).statusCode).toBe(201);
+    unknown(await send('PUT', '/v1/register/agreements/ISA-U1', { version: 1, category: ['identity', 'contact'] }), 'body.category');
+    unknown(await send('POST', '/v1/register/agreements/ISA-U1/status', { version: 1, status: 'suspended', reason: 'review' }), 'body.reason');
+    expect(((await send('GET', '/v1/register/agreements/ISA-U1/versions')).json() as { versions: unknown[] }).versions).toHaveLength(1);
+
+    const consentId = ((await send('POST', '/v1/citizens/C1/consents', consent)).json() as { id: string }).id;
+    unknown(await send('PUT', `/v1/citizens/C1/consents/${consentId}`, { channel: 'paper', withdrawn: '2026-06-10T00:00:00Z' }), 'body.withdrawn');
+    unknown(await send('POST', `/v1/citizens/C1/consents/${consentId}/withdraw`, { at: '2026-06-10T00:00:00Z', reason: 'asked' }), 'body.reason');
+    unknown(await send('POST', '/v1/citizens/C1/consents', { ...consent, recipient: 3 }), 'body.recipient');
+    const objectionId = ((await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: null, from: '2026-06-01T00:00:00Z' })).json() as { id: string }).id;
+    unknown(await send('POST', `/v1/citizens/C1/objections/${objectionId}/withdraw`, { when: '2026-06-10T00:00:00Z' }), 'body.when');
+    const restrictionId = ((await send('POST', '/v1/citizens/C1/restrictions', { from: '2026-06-01T00:00:00Z', to: null, reason: 'accuracy contested' })).json() as { id: string }).id;
+    unknown(await send('PUT', `/v1/citizens/C1/restrictions/${restrictionId}`, { reason: 'x', lifted: '2026-06-10T00:00:00Z' }), 'body.lifted');
+    unknown(await send('POST', `/v1/citizens/C1/restrictions/${restrictionId}/lift`, { at: '2026-06-10T00:00:00Z', by: 'dpo' }), 'body.by');
+    const records = (await send('GET', '/v1/citizens/C1/consents')).json() as { consents: { id: string; channel: string; withdrawnAt: string | null }[] };
+    expect(records.consents.find((c) => c.id === consentId)).toMatchObject({ channel: 'telephone', withdrawnAt: null });
+
+    // A property name that does not read as a field name is not repeated: it could be anything.
+    const odd = await send('POST', '/v1/register/agreements', { ...agreement('ISA-U2'), 'TESSA TESTER 07700 900123': true });
+    expect(odd.json()).toMatchObject({ status: 400, code: 'validation-failed', errors: [{ path: 'body', message: 'must NOT have additional properties' }] });
+    expect(odd.body).not.toContain('TESSA');
+  });
+
+  it('takes every list of an agreement as a set of sensible size', async () => {
+    const refused = (response: { statusCode: number; json: () => unknown }, path: string, message: RegExp) => {
+      expect(response.statusCode).toBe(400);
+      expect(response.json()).toMatchObject({ code: 'validation-failed', errors: expect.arrayContaining([{ path, message: expect.stringMatching(message) }]) });
+    };
+    refused(await send('POST', '/v1/register/agreements', agreement('ISA-L1', { purposes: ['safeguarding', 'safeguarding'] })), 'body.purposes', /must NOT have duplicate items/);
+    refused(await send('POST', '/v1/register/agreements', agreement('ISA-L1', { categories: ['identity', 'contact', 'identity'] })), 'body.categories', /must NOT have duplicate items/);
+    refused(await send('POST', '/v1/register/agreements', agreement('ISA-L1', { roles: ['partner', 'partner'] })), 'body.roles', /must NOT have duplicate items/);
+    refused(await send('POST', '/v1/register/agreements', agreement('ISA-L1', { parties: { provider: { orgId: org }, recipients: [org, org] } })), 'body.parties.recipients', /must NOT have duplicate items/);
+    const many = (n: number) => Array.from({ length: n }, (_, i) => `extra-purpose-${i}`);
+    refused(await send('POST', '/v1/register/agreements', agreement('ISA-L1', { purposes: many(51) })), 'body.purposes', /must NOT have more than 50 items/);
+    refused(await send('POST', '/v1/register/agreements', agreement('ISA-L1', { parties: { provider: { orgId: org }, recipients: Array.from({ length: 501 }, (_, i) => i + 1) } })),
+      'body.parties.recipients', /must NOT have more than 500 items/);
+    refused(await send('PUT', '/v1/register/agreements/ISA-D1', { version: 1, categories: ['identity', 'identity'] }), 'body.categories', /must NOT have duplicate items/);
+  });
+
   it('refuses a date that is not on the calendar', async () => {
     refused(await send('POST', '/v1/register/agreements', agreement('ISA-D1', { startDate: '2026-02-30' })), 'startDate');
     refused(await send('POST', '/v1/register/agreements', agreement('ISA-D1', { endDate: '0000-01-01' })), 'endDate');
