@@ -24,7 +24,8 @@ export function clientsCommand(): Command {
       const systems = opts.systems?.split(',').map((s) => s.trim()).filter(Boolean) ?? [];
       await withDatabase(async (db) => {
         const { key, client } = await createClient(db.pool, { org: opts.org, ...(opts.orgKind ? { orgKind: opts.orgKind } : {}), role, systems, label: opts.label });
-        process.stderr.write(`created client ${client.keyId} for ${client.orgName} with role ${client.role}; the key is shown once:\n`);
+        // The kind is said: a new organisation left without --org-kind is a council's, which admits the council's roles.
+        process.stderr.write(`created client ${client.keyId} for ${client.orgName} (${client.orgKind}) with role ${client.role}; the key is shown once:\n`);
         process.stdout.write(`${key}\n`);
       });
     }));
