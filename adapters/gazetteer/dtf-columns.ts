@@ -8,9 +8,9 @@ import { ABP_TABLES } from './abp-columns.js';
 import { FRAMING_FIELDS, table, type AnyRecordTable } from './record-table.js';
 
 const blpu = table(21, [
-  ['UPRN', 'uprn', 'int!'], ['LOGICAL_STATUS', 'logicalStatus', 'status!'], ['BLPU_STATE', 'state', 'int'],
-  ['BLPU_STATE_DATE'], ['BLPU_CLASS', 'blpuClass', 'text'], ['PARENT_UPRN', 'parentUprn', 'int'],
-  ['X_COORDINATE', 'x', 'num'], ['Y_COORDINATE', 'y', 'num'], ['RPC', 'rpc', 'int'],
+  ['UPRN', 'uprn', 'uprn!'], ['LOGICAL_STATUS', 'logicalStatus', 'status!'], ['BLPU_STATE', 'state', 'small'],
+  ['BLPU_STATE_DATE'], ['BLPU_CLASS', 'blpuClass', 'text'], ['PARENT_UPRN', 'parentUprn', 'uprn'],
+  ['X_COORDINATE', 'x', 'num'], ['Y_COORDINATE', 'y', 'num'], ['RPC', 'rpc', 'small'],
   ['LOCAL_CUSTODIAN_CODE', 'localCustodianCode', 'int'], ['START_DATE', 'startDate', 'date'],
   ['END_DATE', 'endDate', 'date'], ['LAST_UPDATE_DATE'], ['ENTRY_DATE'], ['ORGANISATION'], ['WARD_CODE'],
   ['PARISH_CODE'], ['CUSTODIAN_ONE'], ['CUSTODIAN_TWO'], ['CAN_KEY'],
@@ -18,31 +18,31 @@ const blpu = table(21, [
 
 export const DTF_TABLES: readonly AnyRecordTable[] = [
   table(11, [
-    ['USRN', 'usrn', 'int!'], ['RECORD_TYPE', 'recordType', 'int'], ['SWA_ORG_REF_NAMING'], ['STATE', 'state', 'int'],
+    ['USRN', 'usrn', 'usrn!'], ['RECORD_TYPE', 'recordType', 'small'], ['SWA_ORG_REF_NAMING'], ['STATE', 'state', 'small'],
     ['STATE_DATE'], ['STREET_SURFACE'], ['STREET_CLASSIFICATION'], ['VERSION'], ['RECORD_ENTRY_DATE'],
     ['LAST_UPDATE_DATE'], ['STREET_START_DATE', 'startDate', 'date'], ['STREET_END_DATE', 'endDate', 'date'],
     ['STREET_START_X', 'startX', 'num'], ['STREET_START_Y', 'startY', 'num'], ['STREET_END_X', 'endX', 'num'],
     ['STREET_END_Y', 'endY', 'num'], ['STREET_TOLERANCE'],
   ]),
   table(15, [
-    ['USRN', 'usrn', 'int!'], ['STREET_DESCRIPTOR', 'description', 'text!'], ['LOCALITY_NAME', 'locality', 'text'],
+    ['USRN', 'usrn', 'usrn!'], ['STREET_DESCRIPTOR', 'description', 'text!'], ['LOCALITY_NAME', 'locality', 'text'],
     ['TOWN_NAME', 'town', 'text'], ['ADMINISTRATIVE_AREA', 'administrativeArea', 'text'], ['LANGUAGE', 'language', 'text!'],
   ]),
   blpu,
   table(23, [
-    ['UPRN', 'uprn', 'int!'], ['XREF_KEY', 'xrefKey', 'text!'], ['START_DATE', 'startDate', 'date'],
+    ['UPRN', 'uprn', 'uprn!'], ['XREF_KEY', 'xrefKey', 'text!'], ['START_DATE', 'startDate', 'date'],
     ['LAST_UPDATE_DATE'], ['ENTRY_DATE'], ['END_DATE', 'endDate', 'date'],
     ['CROSS_REFERENCE', 'crossReference', 'text!'], ['SOURCE', 'source', 'text!'],
   ]),
   table(24, [
-    ['UPRN', 'uprn', 'int!'], ['LPI_KEY', 'lpiKey', 'text!'], ['LANGUAGE', 'language', 'text!'],
+    ['UPRN', 'uprn', 'uprn!'], ['LPI_KEY', 'lpiKey', 'text!'], ['LANGUAGE', 'language', 'text!'],
     ['LOGICAL_STATUS', 'logicalStatus', 'status!'], ['START_DATE', 'startDate', 'date'], ['END_DATE', 'endDate', 'date'],
     ['ENTRY_DATE'], ['LAST_UPDATE_DATE'],
     ['SAO_START_NUMBER', 'saoStartNumber', 'int'], ['SAO_START_SUFFIX', 'saoStartSuffix', 'text'],
     ['SAO_END_NUMBER', 'saoEndNumber', 'int'], ['SAO_END_SUFFIX', 'saoEndSuffix', 'text'], ['SAO_TEXT', 'saoText', 'text'],
     ['PAO_START_NUMBER', 'paoStartNumber', 'int'], ['PAO_START_SUFFIX', 'paoStartSuffix', 'text'],
     ['PAO_END_NUMBER', 'paoEndNumber', 'int'], ['PAO_END_SUFFIX', 'paoEndSuffix', 'text'], ['PAO_TEXT', 'paoText', 'text'],
-    ['USRN', 'usrn', 'int!'], ['LEVEL', 'level', 'text'], ['POSTAL_ADDRESS'], ['POSTCODE', 'postcode', 'text'],
+    ['USRN', 'usrn', 'usrn!'], ['LEVEL', 'level', 'text'], ['POSTAL_ADDRESS'], ['POSTCODE', 'postcode', 'text'],
     ['POST_TOWN', 'postTown', 'text'], ['OFFICIAL_FLAG', 'officialFlag', 'text'], ['CUSTODIAN_ONE'],
     ['CUSTODIAN_TWO'], ['CAN_KEY'],
   ]),

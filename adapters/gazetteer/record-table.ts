@@ -8,9 +8,15 @@ import type { GazetteerRecord } from '../../schemas/bs7666.js';
 
 /**
  * How a column's text becomes a value. `!` means required (empty is a
- * reject); without it an empty field becomes null.
+ * reject); without it an empty field becomes null. Identifiers have kinds of
+ * their own (shared/reference/identifiers.md): a UPRN of 13 digits, or 0, is
+ * no UPRN, and taken as a number it would key a property that cannot exist.
+ * Other whole numbers must fit their column (`small`: smallint, `int`:
+ * integer), so that COPY never fails on a value without naming its line.
  */
-export type ColumnKind = 'int' | 'int!' | 'num' | 'text' | 'text!' | 'date' | 'status!';
+export type ColumnKind =
+  | 'int' | 'small' | 'num' | 'text' | 'text!' | 'date' | 'status!'
+  | 'uprn' | 'uprn!' | 'usrn!' | 'udprn!';
 
 /** [column name as in the specification, record field it fills, kind]; unmapped columns have only a name. */
 export type Column<T> = readonly [name: string] | readonly [name: string, field: keyof T & string, kind: ColumnKind];
@@ -43,7 +49,7 @@ export function fieldCount(t: AnyRecordTable): number {
   return FRAMING_FIELDS + t.columns.length;
 }
 
-const INT = /^-?\d+$/;
+const DIGITS = /^\d+$/;
 const NUM = /^-?(?:\d+\.?\d*|\.\d+)$/;
 const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
@@ -113,8 +119,26 @@ class Refusal {
 const BAD = Symbol('bad value');
 const REJECTED_STATUS = Symbol('logical status 9');
 
+/** A whole number written with at most `maxDigits` digits (leading zeros count), from `min` to `max`. */
+function whole(v: string, min: number, max: number, maxDigits: number): number | typeof BAD {
+  if (v.length > maxDigits || !DIGITS.test(v)) return BAD;
+  const n = Number(v);
+  return n >= min && n <= max ? n : BAD;
+}
+
+const MAX_UPRN = 999_999_999_999;
+const MAX_USRN = 99_999_999;
+/** Royal Mail's UDPRN: eight digits. */
+const MAX_UDPRN = 99_999_999;
+const MAX_INTEGER = 2_147_483_647;
+const MAX_SMALLINT = 32_767;
+
 const readers = {
-  int: (v: string): number | typeof BAD => (INT.test(v) ? Number(v) : BAD),
+  uprn: (v: string): number | typeof BAD => whole(v, 1, MAX_UPRN, 12),
+  usrn: (v: string): number | typeof BAD => whole(v, 1, MAX_USRN, 8),
+  udprn: (v: string): number | typeof BAD => whole(v, 1, MAX_UDPRN, 8),
+  int: (v: string): number | typeof BAD => whole(v, 0, MAX_INTEGER, Infinity),
+  small: (v: string): number | typeof BAD => whole(v, 0, MAX_SMALLINT, Infinity),
   num: (v: string): number | typeof BAD => (NUM.test(v) ? Number(v) : BAD),
   date: (v: string): string | typeof BAD => toIsoDate(v) ?? BAD,
   status: (v: string): number | typeof BAD | typeof REJECTED_STATUS =>
@@ -122,8 +146,11 @@ const readers = {
 };
 
 const RULES: Record<ColumnKind, string> = {
-  int: 'not an integer', 'int!': 'not an integer', num: 'not a number', date: 'not a valid date (YYYY-MM-DD)',
-  'status!': 'not one of 1, 3, 6, 8', text: '', 'text!': '',
+  int: `not a whole number from 0 to ${MAX_INTEGER}`, small: `not a whole number from 0 to ${MAX_SMALLINT}`,
+  num: 'not a number', date: 'not a valid date (YYYY-MM-DD)', 'status!': 'not one of 1, 3, 6, 8', text: '', 'text!': '',
+  uprn: `not a UPRN (a whole number from 1 to ${MAX_UPRN}, at most 12 digits)`, 'uprn!': `not a UPRN (a whole number from 1 to ${MAX_UPRN}, at most 12 digits)`,
+  'usrn!': `not a USRN (a whole number from 1 to ${MAX_USRN}, at most 8 digits)`,
+  'udprn!': `not a UDPRN (a whole number from 1 to ${MAX_UDPRN}, at most 8 digits)`,
 };
 
 type Compiled = (row: readonly string[]) => Record<string, unknown> | Refusal;

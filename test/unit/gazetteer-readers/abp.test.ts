@@ -146,7 +146,7 @@ describe('readGazetteer: AddressBase Premium, mixed record types', () => {
     const text = csv([header(), street, badUprn, short, badDate, badStatus, noUsrn, nul, descriptor, trailer(8)]) + 'JUNK LINE WITH A NAME\r\n';
     const events = await read(text);
     expect(rejectsOf(events).map(({ line, reason }) => ({ line, reason }))).toEqual([
-      { line: 3, reason: 'record 21 field UPRN: not an integer' },
+      { line: 3, reason: 'record 21 field UPRN: not a UPRN (a whole number from 1 to 999999999999, at most 12 digits)' },
       { line: 4, reason: 'record 21: expected 22 fields, got 21' },
       { line: 5, reason: 'record 24 field START_DATE: not a valid date (YYYY-MM-DD)' },
       { line: 6, reason: 'record 24 field LOGICAL_STATUS: not one of 1, 3, 6, 8' },
