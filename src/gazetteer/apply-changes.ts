@@ -17,13 +17,18 @@
  * changed to rejected (status 9, `withdrawn`), which may never have been
  * held, and DTF organisations derived from their BLPU line, which follow
  * that line.
+ *
+ * An LPI written (I or U) for a UPRN that has no BLPU, neither held nor
+ * written by the supply, is refused and reported before anything else is
+ * decided: a BS 7666 address belongs to a BLPU, and applied it would hold an
+ * address no search can find, or move one off its property to nowhere.
  */
 import type pg from 'pg';
 import { CHANGES, LIVE } from './sql.js';
 import { TABLES, type RecordType, type TableSpec } from './tables.js';
 
 export type TouchKind = 'inserted' | 'updated' | 'deleted' | 'retired';
-export type ChangeRule = 'insert-of-existing-record' | 'update-of-missing-record' | 'delete-of-missing-record';
+export type ChangeRule = 'insert-of-existing-record' | 'update-of-missing-record' | 'delete-of-missing-record' | 'lpi-of-missing-blpu';
 
 export interface ReportedChange {
   /** 1-based position of the file among the command's files. */
@@ -35,6 +40,8 @@ export interface ReportedChange {
   rule: ChangeRule;
   /** Whether the change was applied all the same (an update of a key not held, as an insert). */
   applied: boolean;
+  /** The UPRN of an LPI refused for want of a BLPU. */
+  uprn?: number;
 }
 
 export interface AppliedChanges {
@@ -42,7 +49,7 @@ export interface AppliedChanges {
   reported: ReportedChange[];
 }
 
-const RULES: Record<string, ChangeRule> = { I: 'insert-of-existing-record', U: 'update-of-missing-record', D: 'delete-of-missing-record' };
+const RULES: Record<'I' | 'U' | 'D', ChangeRule> = { I: 'insert-of-existing-record', U: 'update-of-missing-record', D: 'delete-of-missing-record' };
 const TOUCH_KINDS: TouchKind[] = ['updated', 'inserted', 'retired', 'deleted'];
 
 const staged = (spec: TableSpec) => `${CHANGES}.${spec.table}`;
@@ -55,7 +62,8 @@ const sameKey = (a: string, b: string, spec: TableSpec) => spec.key.map((k) => `
  * I or a U leaves it held, a D gone), else as the live table holds it:
  * `seq * 2 + 1` marks an I or U, so the largest such value names the last
  * change and its kind. An I is applied when the key is not held, a D when it
- * is, a U always.
+ * is, a U always. An LPI refused for want of a BLPU (`orphan`) is as if not
+ * written: it leaves the key as it found it.
  */
 const decide = (spec: TableSpec) => `
   UPDATE ${staged(spec)} c SET held = d.held, applied = (c.change = 'U' OR (c.change = 'I') <> d.held)
@@ -65,7 +73,7 @@ const decide = (spec: TableSpec) => `
                       OVER (PARTITION BY ${keyList('s', spec)} ORDER BY s.seq ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)) % 2 = 1,
                    t.${spec.key[0]} IS NOT NULL) AS held
             FROM ${staged(spec)} s LEFT JOIN ${LIVE}.${spec.table} t ON ${sameKey('t', 's', spec)}
-           WHERE NOT s.derived) d
+           WHERE NOT s.derived AND s.orphan IS NOT TRUE) d
    WHERE c.seq = d.seq`;
 
 /** A derived organisation is applied with its BLPU line: an organisation added to a BLPU comes as a U, a cleared one as a D. */
@@ -73,11 +81,27 @@ const DECIDE_DERIVED = `
   UPDATE ${CHANGES}.organisation o SET applied = b.applied
     FROM ${CHANGES}.blpu b WHERE o.derived AND b.file = o.file AND b.line = o.line`;
 
+const keyText = (spec: TableSpec) => `concat_ws(' ', ${spec.key.map((k) => `'${k.toUpperCase()}', ${k}`).join(', ')})`;
 const reportedOf = (type: RecordType, spec: TableSpec) => `
-  SELECT ${type} AS "recordType", seq, file, line, change, applied,
-         concat_ws(' ', ${spec.key.map((k) => `'${k.toUpperCase()}', ${k}`).join(', ')}) AS key
+  SELECT ${type} AS "recordType", seq, file, line, CASE change ${Object.entries(RULES).map(([c, r]) => `WHEN '${c}' THEN '${r}'`).join(' ')} END AS rule,
+         applied, ${keyText(spec)} AS key, NULL::bigint AS uprn
     FROM ${staged(spec)} WHERE (change = 'I') = held AND NOT withdrawn AND NOT derived`;
-const REPORTED = `${Object.entries(TABLES).map(([type, spec]) => reportedOf(Number(type) as RecordType, spec)).join(' UNION ALL ')} ORDER BY seq`;
+const REPORTED = `${Object.entries(TABLES).map(([type, spec]) => reportedOf(Number(type) as RecordType, spec)).join(' UNION ALL ')}
+  UNION ALL
+  SELECT 24, seq, file, line, 'lpi-of-missing-blpu', false, ${keyText(TABLES[24])}, uprn FROM ${CHANGES}.lpi WHERE orphan
+  ORDER BY seq`;
+
+/**
+ * LPIs written for a UPRN with no BLPU: none held, and none written (I or U)
+ * anywhere in the supply, whose files are applied as one, in whatever order
+ * their records come. A BLPU the supply deletes was held, so an LPI written
+ * after its delete stays as written (see END_LPIS_OF_DELETED).
+ */
+const MARK_ORPHANS = `
+  UPDATE ${CHANGES}.lpi c SET orphan = true, applied = false
+   WHERE c.change <> 'D'
+     AND NOT EXISTS (SELECT 1 FROM ${LIVE}.blpu b WHERE b.uprn = c.uprn)
+     AND NOT EXISTS (SELECT 1 FROM ${CHANGES}.blpu s WHERE s.uprn = c.uprn AND s.change <> 'D')`;
 
 /** Each key's last applied change decides: a D removes the row, an I or U leaves the row as written. */
 const lastApplied = (spec: TableSpec) => `
@@ -137,10 +161,11 @@ const LEFT = `SELECT DISTINCT t.uprn FROM (${Object.values(TABLES)
 /** `supplyDates`: each file's date (header PROCESS_DATE, else the one in its name), in the command's order. */
 export async function applyStagedChanges(client: pg.PoolClient, supplyDates: (string | null)[]): Promise<AppliedChanges> {
   const specs = Object.values(TABLES);
+  await client.query(MARK_ORPHANS);
   for (const spec of specs) await client.query(decide(spec));
   await client.query(DECIDE_DERIVED);
-  const reported = (await client.query<{ recordType: RecordType; file: number; line: number; change: string; key: string; applied: boolean }>(REPORTED)).rows
-    .map((r) => ({ file: r.file, line: r.line, recordType: r.recordType, key: r.key, rule: RULES[r.change]!, applied: r.applied }));
+  const reported = (await client.query<{ recordType: RecordType; file: number; line: number; rule: ChangeRule; key: string; applied: boolean; uprn: number | null }>(REPORTED)).rows
+    .map((r) => ({ file: r.file, line: r.line, recordType: r.recordType, key: r.key, rule: r.rule, applied: r.applied, ...(r.uprn !== null ? { uprn: r.uprn } : {}) }));
   const left = (await client.query<{ uprn: number }>(LEFT)).rows.map((r) => r.uprn);
   for (const spec of specs) {
     await client.query(removeDeleted(spec));

@@ -40,7 +40,11 @@ const RULE_TEXT: Record<ChangeRule, string> = {
   'insert-of-existing-record': 'an insert of a key the gazetteer already holds, refused: the record held is kept',
   'update-of-missing-record': 'an update of a key the gazetteer does not hold, applied as an insert: a record the supplier had rejected, reinstated, or a supply missed',
   'delete-of-missing-record': 'a delete of a key the gazetteer does not hold',
+  'lpi-of-missing-blpu': 'an address of a UPRN that has no BLPU, neither held nor in the supply, refused: a BS 7666 address belongs to a BLPU',
 };
+
+/** How many records without a BLPU a FULL supply names with their lines; the count covers them all. */
+const MAX_ORPHAN_DETAILS = 1000;
 
 export interface ImportSummary {
   importId: number;
@@ -78,6 +82,7 @@ const IMPORT_LOCK = 7_666_001;
 const DDL_CONNECTIONS = 2;
 
 interface FileRead {
+  path: string;
   name: string;
   format: string;
   fileType: 'FULL' | 'COU';
@@ -100,7 +105,7 @@ async function openFile(file: string, counter: Transform): Promise<FileRead> {
   }
   if (first.done || first.value.kind !== 'header') throw new GazetteerImportError(`${name}: not a gazetteer file`, null);
   const header = first.value;
-  return { name, format: header.format, fileType: header.fileType, header, place: placeOf(header.header, name), events };
+  return { path: file, name, format: header.format, fileType: header.fileType, header, place: placeOf(header.header, name), events };
 }
 
 function emptySummary(importId: number, fileType: 'FULL' | 'COU'): Omit<ImportSummary, 'seconds'> {
@@ -173,6 +178,7 @@ async function importWith(pool: pg.Pool, files: string[], options: ImportOptions
 async function readAll(
   file: FileRead, summary: Omit<ImportSummary, 'seconds'>, progress: ImportProgress, options: ImportOptions,
   onRecord: (e: RecordEvent, withdrawn: boolean) => Promise<void>,
+  onRejectedBlpu?: (uprn: number) => void,
 ): Promise<GazetteerTally> {
   const tally = new GazetteerTally();
   tally.add(file.header);
@@ -189,6 +195,7 @@ async function readAll(
       await onRecord({ kind: 'record', record: event.withdrawn, line: event.line, derived: false }, true);
     } else if (event.kind === 'skipped') {
       summary.skipped[event.recordType] = (summary.skipped[event.recordType] ?? 0) + 1;
+      if (event.withdrawn?.type === 21) onRejectedBlpu?.(event.withdrawn.data.uprn);
     } else if (event.kind === 'reject') {
       summary.rejects.push({ file: file.name, line: event.line, reason: event.reason });
     }
@@ -226,6 +233,7 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
   try {
     const tallies: GazetteerTally[] = [];
     const read: ReadFile[] = [];
+    const rejectedBlpus: number[] = [];
     for (const file of files) {
       const tally = await readAll(file, summary, progress, options, async (event) => {
         if (event.record.change !== 'I') {
@@ -233,7 +241,7 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
           return;
         }
         await writer.write(event.record);
-      });
+      }, (uprn) => rejectedBlpus.push(uprn));
       tallies.push(tally);
       read.push({ ...file, nextVolume: tally.nextVolume });
     }
@@ -241,6 +249,7 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
     allRead(read);
     if (summary.rejects.length > 0) throw new GazetteerImportError(`${summary.rejects.length} record(s) with a change type other than I in a FULL supply`, null);
     await writer.finish();
+    await refuseOrphans(pool, files, summary, rejectedBlpus);
   } catch (error) {
     await writer.abort();
     await pool.query(`DROP SCHEMA IF EXISTS ${sql.NEXT} CASCADE`).catch(() => undefined);
@@ -273,6 +282,39 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
   } finally {
     for (const c of clients) c.release();
   }
+}
+
+/**
+ * A FULL supply whose LPIs name a UPRN it has no BLPU for is refused whole,
+ * as one that breaks a key is: a BS 7666 address belongs to a BLPU, and a
+ * supply with many such (a split supply without its BLPU file) would
+ * otherwise be swapped in with its addresses gone from the index. The LPIs
+ * of a BLPU the supply marks rejected (DTF status 9) are not counted: they
+ * follow their BLPU, as in a change-only file. The lines of the first
+ * MAX_ORPHAN_DETAILS are found by reading the files again, which only a
+ * refused supply costs.
+ */
+async function refuseOrphans(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>, rejectedBlpus: number[]): Promise<void> {
+  const orphans = (await pool.query<{ n: number; lpi_key: string; uprn: number }>(sql.orphanLpis(sql.NEXT), [rejectedBlpus, MAX_ORPHAN_DETAILS])).rows;
+  if (orphans.length === 0) return;
+  const uprnOf = new Map(orphans.map((o) => [o.lpi_key, Number(o.uprn)]));
+  for (const file of files) {
+    for await (const event of readGazetteer(createReadStream(file.path, { highWaterMark: 1 << 20 }), { fileName: file.name })) {
+      if (event.kind !== 'record' || event.record.type !== 24) continue;
+      const uprn = uprnOf.get(event.record.data.lpiKey);
+      if (uprn === undefined) continue;
+      uprnOf.delete(event.record.data.lpiKey);
+      const key = `LPI_KEY ${event.record.data.lpiKey}`;
+      const reason = `record 24 ${key}: lpi-of-missing-blpu (UPRN ${uprn}: an address of a UPRN that has no BLPU in the supply)`;
+      summary.rejects.push({ file: file.name, line: event.line, reason, recordType: 24, key, rule: 'lpi-of-missing-blpu' });
+    }
+  }
+  const n = orphans[0]!.n;
+  const first = summary.rejects[0];
+  throw new GazetteerImportError(
+    `${n} address record(s) (LPI) of a UPRN with no BLPU in the supply${first ? `, the first at ${first.file} line ${first.line}` : ''}: a FULL supply must hold the BLPU of every address`,
+    null,
+  );
 }
 
 /**
@@ -330,7 +372,7 @@ async function applyStaged(pool: pg.Pool, files: FileRead[], summary: Omit<Impor
     await client.query('BEGIN');
     const { touched, reported } = await applyStagedChanges(client, files.map((f) => f.place.processDate));
     for (const r of reported) {
-      const reason = `record ${r.recordType} ${r.key}: ${r.rule} (${RULE_TEXT[r.rule]})`;
+      const reason = `record ${r.recordType} ${r.key}: ${r.rule} (${r.uprn === undefined ? '' : `UPRN ${r.uprn}: `}${RULE_TEXT[r.rule]})`;
       summary.rejects.push({ file: files[r.file - 1]!.name, line: r.line, reason, recordType: r.recordType, key: r.key, rule: r.rule });
     }
     const uprns = [...touched.keys()];

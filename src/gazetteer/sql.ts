@@ -27,9 +27,10 @@ export const CHANGE_COLUMNS = ['seq', 'file', 'line', 'change', 'withdrawn', 'de
 /**
  * One scratch table per data table: its columns without a key (one key may
  * change several times in a supply), after the change's own columns,
- * `applied` and `held` (whether the key was held just before the change),
- * decided once everything is staged. Unlogged: the rows are
- * dropped after the import, which holds the import lock.
+ * `applied`, `held` (whether the key was held just before the change) and
+ * `orphan` (an LPI of a UPRN with no BLPU), decided once everything is
+ * staged. Unlogged: the rows are dropped after the import, which holds the
+ * import lock.
  */
 export const createChangeSchema = () => [
   `DROP SCHEMA IF EXISTS ${CHANGES} CASCADE`,
@@ -37,7 +38,8 @@ export const createChangeSchema = () => [
   ...DATA_TABLES.map((t) => `
     CREATE UNLOGGED TABLE ${CHANGES}.${t} AS
     SELECT NULL::bigint AS seq, NULL::integer AS file, NULL::integer AS line, NULL::text AS change,
-           NULL::boolean AS withdrawn, NULL::boolean AS derived, NULL::boolean AS applied, NULL::boolean AS held, t.*
+           NULL::boolean AS withdrawn, NULL::boolean AS derived, NULL::boolean AS applied, NULL::boolean AS held,
+           NULL::boolean AS orphan, t.*
       FROM ${LIVE}.${t} t WITH NO DATA`),
 ];
 
@@ -179,4 +181,15 @@ export const touchedByFull = `
   SELECT change, count(*)::int AS n FROM recorded GROUP BY change`;
 export const successorsOf = (s: GazetteerSchema) => `
   SELECT DISTINCT ON (uprn) uprn, successor FROM ${s}.successor WHERE uprn = ANY($1::bigint[]) ORDER BY uprn, start_date DESC NULLS LAST`;
+/**
+ * The LPIs of a schema whose UPRN has no BLPU there, but for the UPRNs $1
+ * (BLPUs the supply marks rejected): how many (n, on every row) and the
+ * first $2 of them.
+ */
+export const orphanLpis = (s: GazetteerSchema) => `
+  SELECT count(*) OVER ()::int AS n, l.lpi_key, l.uprn
+    FROM ${s}.lpi l
+   WHERE NOT EXISTS (SELECT 1 FROM ${s}.blpu b WHERE b.uprn = l.uprn)
+     AND NOT EXISTS (SELECT 1 FROM unnest($1::bigint[]) r(uprn) WHERE r.uprn = l.uprn)
+   LIMIT $2`;
 export const countRows = (s: GazetteerSchema, table: string) => `SELECT count(*)::int AS n FROM ${s}.${table}`;
