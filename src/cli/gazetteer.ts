@@ -11,13 +11,18 @@ const TYPE_NAMES: Record<string, string> = {
   28: 'delivery point', 30: 'successor', 31: 'organisation', 32: 'classification',
 };
 
+function rejectLines(summary: Omit<ImportSummary, 'seconds'>): string[] {
+  const lines = [`  rejects: ${summary.rejects.length}`];
+  for (const r of summary.rejects.slice(0, 20)) lines.push(`    ${r.file} line ${r.line}: ${r.reason}`);
+  if (summary.rejects.length > 20) lines.push(`    ... and ${summary.rejects.length - 20} more (see gazetteer_import ${summary.importId})`);
+  return lines;
+}
+
 function printSummary(summary: Omit<ImportSummary, 'seconds'> & { seconds?: number }, out: NodeJS.WriteStream): void {
   const lines = [`${summary.fileType} import ${summary.importId} (${summary.formats.join(', ')})`];
   for (const [type, n] of Object.entries(summary.records)) lines.push(`  ${type} ${TYPE_NAMES[type] ?? ''}: ${n}`);
   for (const [type, n] of Object.entries(summary.skipped)) lines.push(`  skipped record type ${type}: ${n}`);
-  lines.push(`  rejects: ${summary.rejects.length}`);
-  for (const r of summary.rejects.slice(0, 20)) lines.push(`    ${r.file} line ${r.line}: ${r.reason}`);
-  if (summary.rejects.length > 20) lines.push(`    ... and ${summary.rejects.length - 20} more (see gazetteer_import ${summary.importId})`);
+  lines.push(...rejectLines(summary));
   if (summary.fileType === 'COU') {
     const t = summary.touched;
     lines.push(`  UPRNs touched: ${t.inserted} inserted, ${t.updated} updated, ${t.retired} retired, ${t.deleted} deleted`);
@@ -58,11 +63,15 @@ export function gazetteerCommand(): Command {
           process.stdout.write(`  re-matched ${r.records} source records: ${r.matched} matched, ${r.review} review, ${r.unmatched} unmatched\n`);
         } catch (error) {
           bar?.stop();
-          if (error instanceof GazetteerImportError && error.summary) {
-            printSummary(error.summary, process.stderr);
-            throw new Error(`import failed, the previous gazetteer is unchanged: ${error.message}`, { cause: error });
+          if (!(error instanceof GazetteerImportError)) throw error;
+          const s = error.summary;
+          if (error.applied && s) {
+            printSummary(s, process.stderr);
+            throw error;
           }
-          throw error;
+          // Counts read from a supply that was not applied would read as loaded: only what was wrong is listed.
+          if (s) process.stderr.write(`${[`${s.fileType} import ${s.importId} (${s.formats.join(', ')}) failed`, ...rejectLines(s)].join('\n')}\n`);
+          throw new Error(`import ${s ? `${s.importId} ` : ''}failed, nothing was applied (the gazetteer is unchanged): ${error.message}`, { cause: error });
         }
       });
     }));

@@ -64,6 +64,8 @@ export class GazetteerImportError extends Error {
   constructor(
     message: string,
     readonly summary: Omit<ImportSummary, 'seconds'> | null,
+    /** The supply was committed before the failure (only recording the import failed): the gazetteer did change. */
+    readonly applied = false,
   ) {
     super(message);
     this.name = 'GazetteerImportError';
@@ -147,6 +149,7 @@ async function importWith(pool: pg.Pool, files: string[], options: ImportOptions
     const importId = (await pool.query<{ id: number }>(sql.insertImport, [opened.map((f) => f.name), [...new Set(opened.map((f) => f.format))].join(','), fileType])).rows[0]!.id;
     const summary = emptySummary(importId, fileType);
     summary.formats = [...new Set(opened.map((f) => f.format))];
+    let committed = false;
     try {
       await pool.query(insertFiles, insertFileValues(importId, opened));
       const loaded = await loadedSupply(pool);
@@ -155,12 +158,14 @@ async function importWith(pool: pg.Pool, files: string[], options: ImportOptions
       const allRead = (read: ReadFile[]) => checkVolumes(read, loaded);
       if (fileType === 'FULL') await loadFull(pool, opened, summary, progress, options, allRead);
       else await applyChanges(pool, opened, summary, progress, options, allRead);
+      committed = true;
       await pool.query(sql.finishImport, [importId, 'applied', { records: summary.records, skipped: summary.skipped, addresses: summary.addresses, touched: summary.touched }, JSON.stringify(summary.rejects), null]);
       return { ...summary, seconds: (performance.now() - started) / 1000 };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
+      // Committed: the supply is live, and only its record failed; saying it failed would be untrue.
+      if (committed) throw new GazetteerImportError(`the supply was applied, but recording import ${importId} failed: ${message}`, summary, true);
       await pool.query(sql.finishImport, [importId, 'failed', { records: summary.records, skipped: summary.skipped }, JSON.stringify(summary.rejects.slice(0, 1000)), message]);
-      if (error instanceof GazetteerImportError) throw new GazetteerImportError(error.message, summary);
       throw new GazetteerImportError(message, summary);
     }
   } finally {

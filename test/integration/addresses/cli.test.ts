@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { run } from '../../support/process.js';
-import { tinyAbp } from '../../support/tiny-council.js';
+import { ABP, fields } from '../../unit/gazetteer-readers/build.js';
+import { abpFile, tinyAbp } from '../../support/tiny-council.js';
 
 describe('hub gazetteer import and hub match-addresses', () => {
   let db: TestDatabase;
@@ -38,7 +39,7 @@ describe('hub gazetteer import and hub match-addresses', () => {
     const result = await run('src/cli/main.ts', ['gazetteer', 'import', file], env());
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/AddressBasePremium_FULL_broken\.csv line \d+: record 21/);
-    expect(result.stderr).toMatch(/the previous gazetteer is unchanged/);
+    expect(result.stderr).toMatch(/nothing was applied \(the gazetteer is unchanged\)/);
   });
 
   it('matches a batch in input order, one output row per input row', async () => {
@@ -71,5 +72,20 @@ describe('hub gazetteer import and hub match-addresses', () => {
     const result = await run('src/cli/main.ts', ['match-addresses', '--in', input, '--out', path.join(dir, 'o.csv')], env());
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/the header must be id,address,postcode/);
+  });
+
+  it('says a failed import applied nothing, listing what was wrong without counts that read as loaded', async () => {
+    const file = path.join(dir, 'AddressBasePremium_COU_2026-02-01_001.csv');
+    const lpi = fields(ABP[24], 24, { UPRN: 100002, LPI_KEY: '100002L1', LANGUAGE: 'ENG', LOGICAL_STATUS: 1, PAO_START_NUMBER: 4, USRN: 7001 }, 'U');
+    const blpu = fields(ABP[21], 21, { UPRN: '9999999999999', LOGICAL_STATUS: 1 }, 'I');
+    writeFileSync(file, abpFile([lpi, blpu], 'C', { processDate: '2026-02-01' }));
+    const result = await run('src/cli/main.ts', ['gazetteer', 'import', file], env());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^COU import \d+ \(abp\) failed\n {2}rejects: 1\n {4}AddressBasePremium_COU_2026-02-01_001\.csv line 3: record 21 field UPRN: not a UPRN/);
+    expect(result.stderr).toMatch(/\ncitizen hub: import \d+ failed, nothing was applied \(the gazetteer is unchanged\): .*line 3: record 21 field UPRN/);
+    // The LPI update of line 2 was read, but not applied: no count may say it was.
+    expect(result.stderr).not.toMatch(/24 LPI|UPRNs touched|address index/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(4);
   });
 });
