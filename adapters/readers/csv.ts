@@ -187,6 +187,7 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
     const twice = names.findIndex((name, i) => name !== '' && names.indexOf(name) !== i);
     if (twice !== -1) return { error: { position: at(f.line), reason: `bad-header: column ${twice + 1} has the name of an earlier column` } };
     columns = names;
+    context.onHeader?.(names);
     return 'header';
   };
 

@@ -29,6 +29,8 @@ export type ByteSource = AsyncIterable<Uint8Array> | Uint8Array;
 export interface ReadContext {
   /** Reported in every position. */
   path?: string;
+  /** CSV: told the header's column names, in order, once it is read. */
+  onHeader?: (names: readonly string[]) => void;
 }
 
 export const isReadError = (item: ReadItem): item is ReadError => 'error' in item;

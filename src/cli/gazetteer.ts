@@ -5,6 +5,7 @@ import { AddressMatcher } from '../addresses/matcher.js';
 import { rematchAfterGazetteerChange } from '../addresses/records.js';
 import { GazetteerImportError, importGazetteer, type ImportSummary } from '../gazetteer/import.js';
 import { action, withDatabase } from './context.js';
+import { readableFile } from './files.js';
 
 const TYPE_NAMES: Record<string, string> = {
   11: 'street', 15: 'street descriptor', 21: 'BLPU', 23: 'cross reference', 24: 'LPI',
@@ -41,6 +42,7 @@ export function gazetteerCommand(): Command {
     .option('--no-progress', 'no progress bar')
     .option('--allow-older', 'load files dated before the supply already loaded (going back on purpose)')
     .action(action(async (files: string[], opts: { progress: boolean; allowOlder?: boolean }) => {
+      for (const file of files) await readableFile(file);
       await withDatabase(async (db, config) => {
         const bar = opts.progress && process.stderr.isTTY
           ? new SingleBar({ format: ' {bar} {percentage}% | {records} records | {rate} records/s | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic)

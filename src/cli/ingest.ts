@@ -1,5 +1,4 @@
 /** `hub ingest SYSTEM FILE` and `hub rejects SYSTEM`. */
-import { stat } from 'node:fs/promises';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_MAPPING_FILES, parseDateTime } from '../../adapters/mapping/index.js';
@@ -12,6 +11,7 @@ import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.j
 import { startQueue } from '../pipeline/queue.js';
 import { rejectsOf } from '../intake/queries.js';
 import { action, wholeNumber, withDatabase } from './context.js';
+import { readableFile } from './files.js';
 
 function timeOption(value: string): string {
   const parsed = parseDateTime(value, ['ISO']);
@@ -39,7 +39,8 @@ export function ingestCommand(): Command {
       + 'and a file made before a full extract of the system already taken closes nothing', timeOption)
     .option('--no-progress', 'no progress bar')
     .action(action(async (system: string, file: string, opts: { mapping?: string; progress: boolean; wait?: boolean; full?: boolean; closeMax: number; extractedAt?: string }) => {
-      const size = (await stat(file)).size;
+      const size = await readableFile(file);
+      if (opts.mapping !== undefined) await readableFile(opts.mapping);
       await withDatabase(async (db, config) => {
         const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
         const deps = { pool: db.pool, logger, matcher: new AddressMatcher(db.pool, config.addressParser), linkage: linkageForWorker(db.pool, config.nicknamesFile) };

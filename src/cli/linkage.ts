@@ -3,7 +3,6 @@
  * the person model, linking source records into citizen accounts, and the
  * one-row-per-source-record export benchmarks and evaluations read.
  */
-import { createWriteStream } from 'node:fs';
 import { Presets, SingleBar } from 'cli-progress';
 import { Command } from 'commander';
 import { loadPrepareTables, openLinkage } from '../linkage/context.js';
@@ -11,6 +10,7 @@ import { exportMatches } from '../linkage/export.js';
 import { linkAll, type LinkCounts } from '../linkage/batch.js';
 import { DEFAULT_SEED, trainFromDatabase } from '../linkage/train.js';
 import { action, withDatabase } from './context.js';
+import { discardOutput, fileError, openOutput } from './files.js';
 
 function progressBar(enabled: boolean) {
   if (!enabled || !process.stderr.isTTY) return null;
@@ -76,10 +76,23 @@ export function exportCommand(): Command {
     .description('one CSV row per current source record: system, source_ref, citizen_ref, uprn, address_status, address_score')
     .requiredOption('--out <file>', 'output CSV')
     .action(action(async (opts: { out: string }) => {
-      await withDatabase(async (db) => {
-        const rows = await exportMatches(db.pool, createWriteStream(opts.out));
-        process.stderr.write(`${rows} source records written to ${opts.out}\n`);
-      });
+      // Opened first: a path that cannot be written fails here, before any work and before any count is printed.
+      const out = await openOutput(opts.out);
+      let rows: number;
+      try {
+        rows = await withDatabase(async (db) => {
+          try {
+            return await exportMatches(db.pool, out);
+          } catch (error) {
+            // A failing write (a full disk) reaches here as the pipeline's error: named as the file's.
+            throw (error as NodeJS.ErrnoException).syscall === 'write' ? fileError(opts.out, 'write', error) : error;
+          }
+        });
+      } catch (error) {
+        await discardOutput(out, opts.out);
+        throw error;
+      }
+      process.stderr.write(`${rows} source records written to ${opts.out}\n`);
     }));
   return exportCmd;
 }

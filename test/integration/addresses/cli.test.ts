@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -87,5 +87,53 @@ describe('hub gazetteer import and hub match-addresses', () => {
     // The LPI update of line 2 was read, but not applied: no count may say it was.
     expect(result.stderr).not.toMatch(/24 LPI|UPRNs touched|address index/);
     expect(result.stderr.trim().split('\n')).toHaveLength(4);
+  });
+
+  it('names a gazetteer file that cannot be read, before starting anything', async () => {
+    const missing = path.join(dir, 'no-such-supply.csv');
+    const result = await run('src/cli/main.ts', ['gazetteer', 'import', missing], env());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`citizen hub: cannot read ${missing}: no such file\n`);
+  });
+
+  it('names an input line it cannot read by the line it starts on and the rule, never its text, and matches the rest', async () => {
+    const input = path.join(dir, 'quotes.csv');
+    writeFileSync(input, [
+      'id,address,postcode',
+      'a1,"2 Mill Lane, Northby",ZZ1 1AB',
+      'a2,"Flat 2, Riverside Court, 5 High St",',
+      'a3,,',
+      'a4,"99 Nowhere Road, Elsewhere",ZZ9 9ZZ',
+      'a5,"2a mill ln northby zz11ab",',
+      'a6,"12 Mill Road, Northby,ZZ1 1AD',
+      'a7,"2 Mill Road, Northby",ZZ1 1AD',
+      'a8,"5 High Street"x,ZZ1 2BD',
+      // A trailing empty postcode left off is taken as empty, as it always was.
+      'a9,"2 Mill Lane Northby"',
+    ].join('\n'));
+    const out = path.join(dir, 'quotes-out.csv');
+    const result = await run('src/cli/main.ts', ['match-addresses', '--in', input, '--out', out], env());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${input} line 7: unclosed-quote: no closing quote within 50 lines; left out\n`);
+    expect(result.stderr).toContain(`${input} line 9: text after the closing quote of a quoted field (in field 2); left out\n`);
+    expect(result.stderr).toContain('2 input line(s) could not be read and have no output row\n');
+    expect(result.stderr).toMatch(/7 addresses in .*\n$/);
+    expect(result.stderr).not.toMatch(/mill|high st|Invalid Closing|got "/i);
+    const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, 3).join(','));
+    expect(rows).toEqual(['id,uprn,status', 'a1,100001,matched', 'a2,100012,matched', 'a3,,unmatched', 'a4,,unmatched', 'a5,100002,matched', 'a7,100005,matched', 'a9,100001,matched']);
+  });
+
+  it('names an output path it cannot write and an input it cannot read, in one line, writing nothing', async () => {
+    const input = path.join(dir, 'one.csv');
+    writeFileSync(input, 'id,address,postcode\na1,"2 Mill Lane, Northby",ZZ1 1AB\n');
+    const badOut = path.join(dir, 'no-such-dir', 'out.csv');
+    const unwritable = await run('src/cli/main.ts', ['match-addresses', '--in', input, '--out', badOut], env());
+    expect(unwritable.code).toBe(1);
+    expect(unwritable.stderr).toBe(`citizen hub: cannot write ${badOut}: its directory does not exist\n`);
+    const missing = path.join(dir, 'no-such-input.csv');
+    const unreadable = await run('src/cli/main.ts', ['match-addresses', '--in', missing, '--out', path.join(dir, 'never.csv')], env());
+    expect(unreadable.code).toBe(1);
+    expect(unreadable.stderr).toBe(`citizen hub: cannot read ${missing}: no such file\n`);
+    expect(existsSync(path.join(dir, 'never.csv'))).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRevenuesFile } from '../../../bench/intake.js';
 import { createTestDatabase } from '../../support/db.js';
 import { run, start } from '../../support/process.js';
@@ -17,6 +17,36 @@ describe('hub rejects', () => {
       expect(result.stderr).toContain(`option '${option} <`);
       expect(result.stderr).toContain(`argument '${value}' is invalid`);
       expect(result.stderr).not.toMatch(/bigint|LIMIT|ECONNREFUSED/);
+    }
+  });
+});
+
+describe('hub ingest on a real database', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  const dbEnv = () => ({ DATABASE_URL: db.url, LOG_LEVEL: 'warn', HUB_DEMO: 'false' });
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('names an extract or a mapping file it cannot read, in one line', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-ingest-missing-'));
+    try {
+      const missing = path.join(dir, 'revenues.csv');
+      const result = await run('src/cli/main.ts', ['ingest', 'revenues', missing, '--wait'], dbEnv());
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(`citizen hub: cannot read ${missing}: no such file\n`);
+      const extract = path.join(dir, 'present.csv');
+      await writeRevenuesFile(extract, 1);
+      const mapping = path.join(dir, 'no-such.mapping.yaml');
+      const noMapping = await run('src/cli/main.ts', ['ingest', 'revenues', extract, '--mapping', mapping, '--wait'], dbEnv());
+      expect(noMapping.code).toBe(1);
+      expect(noMapping.stderr).toBe(`citizen hub: cannot read ${mapping}: no such file\n`);
+      expect((await db.pool.query('SELECT 1 FROM intake')).rowCount).toBe(0);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -46,4 +46,15 @@ describe('hub linkage train, hub linkage run and hub export matches', () => {
     expect(new Set(rows.map((r) => r.citizen_ref)).size).toBeGreaterThan(90);
     expect(new Set(rows.map((r) => r.citizen_ref)).size).toBeLessThanOrEqual(110);
   });
+
+  it('refuses an --out it cannot write in one line, with no count and no file, before exporting anything', async () => {
+    const out = path.join(dir, 'no-such-dir', 'matches.csv');
+    const result = await run(HUB, ['export', 'matches', '--out', out], env());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`citizen hub: cannot write ${out}: its directory does not exist\n`);
+    expect(result.stdout).toBe('');
+    const isDir = await run(HUB, ['export', 'matches', '--out', dir], env());
+    expect(isDir.code).toBe(1);
+    expect(isDir.stderr).toBe(`citizen hub: cannot write ${dir}: it is a directory\n`);
+  });
 });
