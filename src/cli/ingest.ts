@@ -9,7 +9,7 @@ import { createLogger } from '../logging.js';
 import { linkageForWorker } from '../linkage/context.js';
 import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.js';
 import { startQueue } from '../pipeline/queue.js';
-import { rejectsOf } from '../intake/queries.js';
+import { intakeById, knownSystem, rejectsOf } from '../intake/queries.js';
 import { action, wholeNumber, withDatabase } from './context.js';
 import { readableFile } from './files.js';
 
@@ -94,10 +94,18 @@ export function rejectsCommand(): Command {
     .option('--limit <n>', 'at most this many', wholeNumber(1), 100)
     .action(action(async (system: string, opts: { intake?: number; limit: number }) => {
       await withDatabase(async (db) => {
-        for (const r of await rejectsOf(db.pool, system, { intakeId: opts.intake ?? null, limit: opts.limit })) {
+        // A misspelt system would otherwise look like one without rejects.
+        const shipped = Object.keys(DEFAULT_MAPPING_FILES);
+        if (!(await knownSystem(db.pool, system, shipped))) {
+          throw new Error(`unknown source system "${system}": not one the hub ships (${shipped.join(', ')}), and nothing has been taken in for it`);
+        }
+        if (opts.intake !== undefined && (await intakeById(db.pool, opts.intake))?.system !== system) throw new Error(`no intake ${opts.intake} of ${system}`);
+        const rejects = await rejectsOf(db.pool, system, { intakeId: opts.intake ?? null, limit: opts.limit });
+        for (const r of rejects) {
           const where = Object.entries(r.position).map(([k, v]) => `${k} ${v}`).join(', ');
           process.stdout.write(`${r.intakeId}\t${where}\t${r.field ?? '-'}\t${r.rule ?? '-'}\t${r.reason}\n`);
         }
+        if (rejects.length === 0) process.stderr.write(`no rejects of ${system}${opts.intake !== undefined ? ` in intake ${opts.intake}` : ''}\n`);
       });
     }));
 }

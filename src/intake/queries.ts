@@ -59,3 +59,15 @@ const REJECTS = `
 export async function rejectsOf(pool: pg.Pool, system: string, options: { intakeId?: number | null; after?: number; limit: number }): Promise<RejectRow[]> {
   return (await pool.query<RejectRow>(REJECTS, [system, options.intakeId ?? null, options.after ?? 0, options.limit])).rows;
 }
+
+/**
+ * Whether the hub knows a source system: one it ships a mapping for, one it
+ * has taken anything in for (a file with a mapping of its own, or a push),
+ * or one a client may push to.
+ */
+export async function knownSystem(pool: pg.Pool, system: string, shipped: readonly string[]): Promise<boolean> {
+  if (shipped.includes(system)) return true;
+  const { rows } = await pool.query<{ known: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM intake WHERE system = $1) OR EXISTS (SELECT 1 FROM api_client WHERE $1 = ANY (systems)) AS known', [system]);
+  return rows[0]!.known;
+}

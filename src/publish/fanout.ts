@@ -145,6 +145,15 @@ const subscribersOf = async (db: pg.PoolClient, only: number | null): Promise<Su
     id: Number(r.id), clientId: Number(r.client_id), orgId: Number(r.org_id), orgName: r.org_name, orgKind: r.org_kind, role: r.role, purpose: r.purpose, eventTypes: r.event_types,
   }));
 
+/** Why a subscription has no subscriber to send to, in the operator's words: it does not exist, is inactive, or its client is revoked. */
+async function whyNotSubscriber(db: pg.PoolClient, subscriptionId: number): Promise<string> {
+  const { rows } = await db.query<{ active: boolean; revoked: boolean }>(
+    'SELECT s.active, a.revoked_at IS NOT NULL AS revoked FROM publish_subscription s JOIN api_client a ON a.id = s.client_id WHERE s.id = $1', [subscriptionId]);
+  const s = rows[0];
+  if (!s) return `there is no subscription ${subscriptionId}`;
+  return s.active ? `subscription ${subscriptionId} cannot be sent to: its client is revoked` : `subscription ${subscriptionId} is not active`;
+}
+
 const jobSender = (db: pg.PoolClient) => ({ db: { executeSql: (text: string, values: unknown[]) => db.query(text, values) } });
 
 /** The first of `count` new sequence numbers of the subscription. */
@@ -209,7 +218,7 @@ export interface Redelivery {
 export async function redeliverDead(ctx: PublishContext, subscriptionId: number): Promise<Redelivery> {
   return transaction(ctx.pool, async (db) => {
     const [subscriber] = await subscribersOf(db, subscriptionId);
-    if (!subscriber) throw new Error(`subscription ${subscriptionId} is not active, or its client is revoked`);
+    if (!subscriber) throw new Error(await whyNotSubscriber(db, subscriptionId));
     const dead = (await db.query<ChangeRow & { delivery_id: string; sequence: string }>(DEAD, [subscriptionId])).rows
       .map((r) => ({ deliveryId: r.delivery_id, sequence: Number(r.sequence), change: changeOf(r) }));
     const active = dead.filter((d) => d.change.stands).map((d) => d.change);

@@ -21,7 +21,7 @@ describe('hub rejects', () => {
   });
 });
 
-describe('hub ingest on a real database', () => {
+describe('hub rejects and hub ingest on a real database', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   const dbEnv = () => ({ DATABASE_URL: db.url, LOG_LEVEL: 'warn', HUB_DEMO: 'false' });
   beforeAll(async () => {
@@ -29,6 +29,17 @@ describe('hub ingest on a real database', () => {
   });
   afterAll(async () => {
     await db.drop();
+  });
+
+  it('says a source system it does not know is unknown, and exits non-zero, instead of printing nothing', async () => {
+    const unknown = await run('src/cli/main.ts', ['rejects', 'nosuch'], dbEnv());
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe('citizen hub: unknown source system "nosuch": not one the hub ships (revenues, housing, social-care, smartcard), and nothing has been taken in for it\n');
+    // A shipped system without rejects is no error, but says so; an intake that is not the system's is.
+    const none = await run('src/cli/main.ts', ['rejects', 'housing'], dbEnv());
+    expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'no rejects of housing\n' });
+    const noIntake = await run('src/cli/main.ts', ['rejects', 'housing', '--intake', '999'], dbEnv());
+    expect(noIntake).toMatchObject({ code: 1, stderr: 'citizen hub: no intake 999 of housing\n' });
   });
 
   it('names an extract or a mapping file it cannot read, in one line', async () => {

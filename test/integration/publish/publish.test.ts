@@ -305,7 +305,7 @@ describe('publishing citizen changes to webhook subscribers', () => {
     // Nothing dead is left to send, and nothing is audited for it; an unknown subscription is an error that says so.
     expect(await redeliverDead(ctx, Number(failing))).toEqual({ requeued: 0, cancelled: 0 });
     expect((await disclosures(hub.db.pool, { action: 'event.publish' })).length).toBe(audited + 2);
-    await expect(redeliverDead(ctx, 999_999)).rejects.toThrow(/subscription 999999 is not active/);
+    await expect(redeliverDead(ctx, 999_999)).rejects.toThrow(/^there is no subscription 999999$/);
     const cli = await run('src/cli/main.ts', ['pipeline', 'redeliver', 'abc'], { DATABASE_URL: hub.db.url, LOG_LEVEL: 'warn' });
     expect(cli.code).not.toBe(0);
     expect(cli.stderr).toMatch(/subscription must be a positive whole number/);
