@@ -1,10 +1,10 @@
 /** `hub ingest SYSTEM FILE` and `hub rejects SYSTEM`. */
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_MAPPING_FILES, parseDateTime } from '../../adapters/mapping/index.js';
+import { DEFAULT_MAPPING_FILES, MappingError, loadMapping, parseDateTime } from '../../adapters/mapping/index.js';
 import { AddressMatcher } from '../addresses/matcher.js';
 import { matchCountsOfIntake } from '../addresses/sql.js';
-import { ingestFile } from '../intake/ingest-file.js';
+import { ingestFile, mappingFileFor } from '../intake/ingest-file.js';
 import { createLogger } from '../logging.js';
 import { linkageForWorker } from '../linkage/context.js';
 import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.js';
@@ -25,6 +25,21 @@ function percentOption(value: string): number {
   return n;
 }
 
+/**
+ * The mapping, checked before the database is opened. A command's error is
+ * one line, which for a mapping with problems said only "invalid mapping
+ * FILE:"; each problem (file, path in the mapping, rule) gets a line here.
+ */
+async function checkMapping(file: string): Promise<void> {
+  try {
+    await loadMapping(file);
+  } catch (error) {
+    if (!(error instanceof MappingError)) throw error;
+    process.stderr.write(error.issues.map((i) => `${file}: ${i.path || '/'}: ${i.rule}: ${i.message}\n`).join(''));
+    throw new Error(`invalid mapping ${file}: ${error.issues.length} problem(s), listed above`, { cause: error });
+  }
+}
+
 export function ingestCommand(): Command {
   return new Command('ingest')
     .description('read a source system\'s extract, map it to canonical records and take them in')
@@ -41,6 +56,7 @@ export function ingestCommand(): Command {
     .action(action(async (system: string, file: string, opts: { mapping?: string; progress: boolean; wait?: boolean; full?: boolean; closeMax: number; extractedAt?: string }) => {
       const size = await readableFile(file);
       if (opts.mapping !== undefined) await readableFile(opts.mapping);
+      await checkMapping(mappingFileFor(system, opts.mapping));
       await withDatabase(async (db, config) => {
         const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
         const deps = { pool: db.pool, logger, matcher: new AddressMatcher(db.pool, config.addressParser), linkage: linkageForWorker(db.pool, config.nicknamesFile) };

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -42,7 +42,7 @@ describe('hub rejects and hub ingest on a real database', () => {
     expect(noIntake).toMatchObject({ code: 1, stderr: 'citizen hub: no intake 999 of housing\n' });
   });
 
-  it('names an extract or a mapping file it cannot read, in one line', async () => {
+  it('names an extract or a mapping file it cannot read in one line, and each problem of an invalid mapping', async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-ingest-missing-'));
     try {
       const missing = path.join(dir, 'revenues.csv');
@@ -55,6 +55,12 @@ describe('hub rejects and hub ingest on a real database', () => {
       const noMapping = await run('src/cli/main.ts', ['ingest', 'revenues', extract, '--mapping', mapping, '--wait'], dbEnv());
       expect(noMapping.code).toBe(1);
       expect(noMapping.stderr).toBe(`citizen hub: cannot read ${mapping}: no such file\n`);
+      // A mapping with problems lists each, with its place in the mapping and its rule, not only "invalid mapping FILE:".
+      const invalid = path.join(dir, 'bad.mapping.yaml');
+      writeFileSync(invalid, 'reader:\n  kind: csv\n');
+      const badMapping = await run('src/cli/main.ts', ['ingest', 'revenues', extract, '--mapping', invalid, '--wait'], dbEnv());
+      expect(badMapping.code).toBe(1);
+      expect(badMapping.stderr).toMatch(new RegExp(`^(${invalid.replace(/[.]/g, '\\.')}: /\\S*: [\\w-]+: .+\\n)+citizen hub: invalid mapping ${invalid.replace(/[.]/g, '\\.')}: \\d+ problem\\(s\\), listed above\\n$`));
       expect((await db.pool.query('SELECT 1 FROM intake')).rowCount).toBe(0);
     } finally {
       rmSync(dir, { recursive: true, force: true });
