@@ -295,9 +295,9 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
  * supply with many such (a split supply without its BLPU file) would
  * otherwise be swapped in with its addresses gone from the index. The LPIs
  * of a BLPU the supply marks rejected (DTF status 9) are not counted: they
- * follow their BLPU, as in a change-only file. The lines of the first
- * MAX_ORPHAN_DETAILS are found by reading the files again, which only a
- * refused supply costs.
+ * follow their BLPU, as in a change-only file. The lines of (at most)
+ * MAX_ORPHAN_DETAILS of them are found by reading the files again, which
+ * only a refused supply costs.
  */
 async function refuseOrphans(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>, rejectedBlpus: number[]): Promise<void> {
   const orphans = (await pool.query<{ n: number; lpi_key: string; uprn: number }>(sql.orphanLpis(sql.NEXT), [rejectedBlpus, MAX_ORPHAN_DETAILS])).rows;
@@ -316,10 +316,9 @@ async function refuseOrphans(pool: pg.Pool, files: FileRead[], summary: Omit<Imp
   }
   const n = orphans[0]!.n;
   const first = summary.rejects[0];
-  throw new GazetteerImportError(
-    `${n} address record(s) (LPI) of a UPRN with no BLPU in the supply${first ? `, the first at ${first.file} line ${first.line}` : ''}: a FULL supply must hold the BLPU of every address`,
-    null,
-  );
+  // Past MAX_ORPHAN_DETAILS the ones listed are not necessarily the first in the files.
+  const where = first ? `, ${n <= MAX_ORPHAN_DETAILS ? 'the first' : 'one'} at ${first.file} line ${first.line}` : '';
+  throw new GazetteerImportError(`${n} address record(s) (LPI) of a UPRN with no BLPU in the supply${where}: a FULL supply must hold the BLPU of every address`, null);
 }
 
 /**
