@@ -4,8 +4,10 @@
 -- changed. The review is itself an audit entry (action audit.review), chained
 -- like every other; this table finds the entries still waiting. Named audit_*
 -- so that the application role may only read and add to it (src/db/roles.ts).
+-- No foreign key to audit_log: it would make TRUNCATE of the trail fail on the
+-- key rather than on its append-only trigger, and the review checks the entry.
 CREATE TABLE audit_review (
-  seq          bigint PRIMARY KEY REFERENCES audit_log (seq),
+  seq          bigint PRIMARY KEY,
   reviewed_at  timestamptz NOT NULL DEFAULT now(),
   client_id    bigint NOT NULL REFERENCES api_client (id),
   outcome      text NOT NULL CHECK (outcome IN ('justified', 'not-justified')),
