@@ -12,7 +12,7 @@ import { Type } from 'typebox';
 import { loadMapping, mapRecord, parseDateTime, readAndMap, DEFAULT_MAPPING_FILES, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
 import { declaredXmlEncoding, decodeText, encodingProblem, UnknownEncodingError } from '../../../adapters/readers/index.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
-import { intakeById, rejectsOf } from '../../intake/queries.js';
+import { intakeById, knownSystem, rejectsOf } from '../../intake/queries.js';
 import { resolveRef, withdraw, type PartiesOf } from '../../intake/withdraw.js';
 import { RowId } from '../../../schemas/common.js';
 import { errorResponses, HubError } from '../errors.js';
@@ -251,6 +251,7 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     schema: {
       tags: ['intake'],
       summary: 'Records of a source system that could not be read or mapped, with position and reason',
+      description: 'A system the hub does not ship and has taken nothing in for, or an `intake` of another system, is 404.',
       params: Type.Object({ system: System }),
       querystring: Type.Object({
         intake: Type.Optional(RowId({ minimum: 1 })),
@@ -264,6 +265,11 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     const { system } = request.params;
     if (client.role === 'source-system' && !client.systems.includes(system)) throw new HubError('forbidden', `this client may not read the ${system} system`);
     const { intake, after, limit } = request.query;
+    // A misspelt system or an intake of another system would otherwise look like one without rejects.
+    if (!(await knownSystem(pool, system, Object.keys(DEFAULT_MAPPING_FILES)))) {
+      throw new HubError('not-found', `unknown source system ${system}: not one the hub ships, and nothing has been taken in for it`);
+    }
+    if (intake !== undefined && (await intakeById(pool, intake))?.system !== system) throw new HubError('not-found', `no intake ${intake} of the ${system} system`);
     return { rejects: await rejectsOf(pool, system, { intakeId: intake ?? null, after, limit }) };
   });
 };

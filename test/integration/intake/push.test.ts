@@ -93,6 +93,18 @@ describe('push intake', () => {
     expect(list[0]!.reason).not.toContain('TESTER');
   });
 
+  it('says a source system it does not know, or an intake of another system, is not found rather than listing no rejects', async () => {
+    const pushed = (await push(source, { records: [account({ ACCOUNT_REF: 'CT000251', LIABLE_PARTY_1: '' })] })).json() as { intakeId: number };
+    const get = (url: string) => hub.app.inject({ url, headers: { authorization: `Bearer ${steward}` } });
+    const unknown = await get('/v1/sources/revenews/rejects');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json()).toMatchObject({ code: 'not-found', detail: expect.stringContaining('unknown source system revenews') });
+    const elsewhere = await get(`/v1/sources/housing/rejects?intake=${pushed.intakeId}`);
+    expect(elsewhere.statusCode).toBe(404);
+    expect(elsewhere.json().detail).toContain(`no intake ${pushed.intakeId} of the housing system`);
+    expect((await get(`/v1/sources/revenues/rejects?intake=${pushed.intakeId}`)).json().rejects).toHaveLength(1);
+  });
+
   it('accepts XML and refuses hostile XML without losing the request', async () => {
     const xml = `<Records><Record>${Object.entries(account({ ACCOUNT_REF: 'CT000301' })).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</Record></Records>`;
     const ok = await push(source, xml, 'application/xml');
