@@ -113,40 +113,57 @@ async function locked<R>(db: pg.PoolClient, table: string, columns: string, refs
   return rows[0] as R;
 }
 
-/** Changes the period, channel, evidence or withdrawal of one consent; returns it before and after. */
-export async function updateConsent(db: pg.PoolClient, refs: readonly string[], id: string, u: ConsentUpdate): Promise<{ before: Consent; after: Consent }> {
+/** A column an update sets, with its type and new value; a field the update leaves out is not one, so its column stays as stored, to the microsecond. */
+type ColumnSet = readonly [column: string, cast: 'text' | 'timestamptz', value: unknown];
+
+/**
+ * Sets the given columns of one locked row and returns it, or 'unchanged'
+ * when they hold those values already (an update that changes nothing
+ * writes nothing and is not audited), or null when `guard` refused it.
+ * Compared in PostgreSQL, like kept().
+ */
+async function setColumns<R>(db: pg.PoolClient, table: string, id: string, sets: readonly ColumnSet[], guard: (param: (column: string) => string) => string, returning: string): Promise<R | 'unchanged' | null> {
+  const given = sets.map(([, cast], i) => `$${i + 2}::${cast}`);
+  const columns = sets.map(([column]) => column);
+  const values = [id, ...sets.map(([, , value]) => value)];
+  const same = sets.length === 0 || (await db.query<{ same: boolean }>(
+    `SELECT (${columns.join(', ')}) IS NOT DISTINCT FROM (${given.join(', ')}) AS same FROM ${table} WHERE id = $1`, values)).rows[0]!.same;
+  if (same) return 'unchanged';
+  const param = (column: string) => (columns.includes(column) ? given[columns.indexOf(column)]! : column);
+  const { rows } = await db.query<R & pg.QueryResultRow>(
+    `UPDATE ${table} SET ${columns.map((c, i) => `${c} = ${given[i]}`).join(', ')} WHERE id = $1 AND ${guard(param)} RETURNING ${returning}`, values);
+  return rows[0] ?? null;
+}
+
+const setsOf = (fields: readonly ColumnSet[]): ColumnSet[] => fields.filter(([, , value]) => value !== undefined);
+
+/** Changes the period, channel, evidence or withdrawal of one consent; returns it before and after, and whether it changed. */
+export async function updateConsent(db: pg.PoolClient, refs: readonly string[], id: string, u: ConsentUpdate): Promise<{ before: Consent; after: Consent; changed: boolean }> {
   const before = consentOf(await locked<ConsentRow>(db, 'consent', CONSENT, refs, id));
   if (u.to !== undefined) checkPeriod(before.from, u.to);
   await notBeforeFrom(db, 'consent', id, 'withdrawnAt', u.withdrawnAt, before.from);
-  const { rows } = await db.query<ConsentRow>(
-    `UPDATE consent SET valid_to = $2, channel = $3, evidence = $4, withdrawn_at = $5 WHERE id = $1 AND ${kept('withdrawn_at', '$5')} RETURNING ${CONSENT}`,
-    [id, u.to === undefined ? before.to : u.to, u.channel ?? before.channel, u.evidence ?? before.evidence,
-      u.withdrawnAt === undefined ? before.withdrawnAt : u.withdrawnAt],
-  );
-  if (!rows[0]) throw undone('withdrawnAt', `consent ${id} was withdrawn`, before.withdrawnAt);
-  return { before, after: consentOf(rows[0]) };
+  const sets = setsOf([['valid_to', 'timestamptz', u.to], ['channel', 'text', u.channel], ['evidence', 'text', u.evidence], ['withdrawn_at', 'timestamptz', u.withdrawnAt]]);
+  const row = await setColumns<ConsentRow>(db, 'consent', id, sets, (p) => kept('withdrawn_at', p('withdrawn_at')), CONSENT);
+  if (row === null) throw undone('withdrawnAt', `consent ${id} was withdrawn`, before.withdrawnAt);
+  return row === 'unchanged' ? { before, after: before, changed: false } : { before, after: consentOf(row), changed: true };
 }
 
-export async function withdrawObjection(db: pg.PoolClient, refs: readonly string[], id: string, at: string): Promise<{ before: Objection; after: Objection }> {
+export async function withdrawObjection(db: pg.PoolClient, refs: readonly string[], id: string, at: string): Promise<{ before: Objection; after: Objection; changed: boolean }> {
   const before = objectionOf(await locked<ObjectionRow>(db, 'objection', OBJECTION, refs, id));
   await notBeforeFrom(db, 'objection', id, 'withdrawnAt', at, before.from);
-  const { rows } = await db.query<ObjectionRow>(
-    `UPDATE objection SET withdrawn_at = $2 WHERE id = $1 AND ${kept('withdrawn_at', '$2')} RETURNING ${OBJECTION}`, [id, at],
-  );
-  if (!rows[0]) throw undone('withdrawnAt', `objection ${id} was withdrawn`, before.withdrawnAt);
-  return { before, after: objectionOf(rows[0]) };
+  const row = await setColumns<ObjectionRow>(db, 'objection', id, [['withdrawn_at', 'timestamptz', at]], (p) => kept('withdrawn_at', p('withdrawn_at')), OBJECTION);
+  if (row === null) throw undone('withdrawnAt', `objection ${id} was withdrawn`, before.withdrawnAt);
+  return row === 'unchanged' ? { before, after: before, changed: false } : { before, after: objectionOf(row), changed: true };
 }
 
-export async function updateRestriction(db: pg.PoolClient, refs: readonly string[], id: string, u: RestrictionUpdate): Promise<{ before: Restriction; after: Restriction }> {
+export async function updateRestriction(db: pg.PoolClient, refs: readonly string[], id: string, u: RestrictionUpdate): Promise<{ before: Restriction; after: Restriction; changed: boolean }> {
   const before = restrictionOf(await locked<RestrictionRow>(db, 'restriction', RESTRICTION, refs, id));
   if (u.to !== undefined) checkPeriod(before.from, u.to);
   await notBeforeFrom(db, 'restriction', id, 'liftedAt', u.liftedAt, before.from);
-  const { rows } = await db.query<RestrictionRow>(
-    `UPDATE restriction SET valid_to = $2, reason = $3, lifted_at = $4 WHERE id = $1 AND ${kept('lifted_at', '$4')} RETURNING ${RESTRICTION}`,
-    [id, u.to === undefined ? before.to : u.to, u.reason ?? before.reason, u.liftedAt === undefined ? before.liftedAt : u.liftedAt],
-  );
-  if (!rows[0]) throw undone('liftedAt', `restriction ${id} was lifted`, before.liftedAt);
-  return { before, after: restrictionOf(rows[0]) };
+  const sets = setsOf([['valid_to', 'timestamptz', u.to], ['reason', 'text', u.reason], ['lifted_at', 'timestamptz', u.liftedAt]]);
+  const row = await setColumns<RestrictionRow>(db, 'restriction', id, sets, (p) => kept('lifted_at', p('lifted_at')), RESTRICTION);
+  if (row === null) throw undone('liftedAt', `restriction ${id} was lifted`, before.liftedAt);
+  return row === 'unchanged' ? { before, after: before, changed: false } : { before, after: restrictionOf(row), changed: true };
 }
 
 export async function consentsOf(db: Db, refs: readonly string[]): Promise<Consent[]> {

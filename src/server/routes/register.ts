@@ -235,12 +235,12 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.put('/v1/citizens/:ref/consents/:id', {
     config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier (not before from: 400), not cleared or moved later (409)', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     return change(request, client, async (db) => {
-      const { before, after } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, request.body);
-      return { result: after, change: { action: 'register.consent.update', citizenRef: after.citizenRef, consentId: after.id, before, after } };
+      const { before, after, changed } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, request.body);
+      return { result: after, change: changed ? { action: 'register.consent.update', citizenRef: after.citizenRef, consentId: after.id, before, after } : null };
     });
   });
 
@@ -251,8 +251,8 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     const client = clientOf(request);
     const at = request.body?.at ?? clock().toISOString();
     return change(request, client, async (db) => {
-      const { before, after } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, { withdrawnAt: at });
-      return { result: after, change: { action: 'register.consent.withdraw', citizenRef: after.citizenRef, consentId: after.id, before, after } };
+      const { before, after, changed } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, { withdrawnAt: at });
+      return { result: after, change: changed ? { action: 'register.consent.withdraw', citizenRef: after.citizenRef, consentId: after.id, before, after } : null };
     }, { withdrawnAt: 'at' });
   });
 
@@ -278,8 +278,8 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     const client = clientOf(request);
     const at = request.body?.at ?? clock().toISOString();
     return change(request, client, async (db) => {
-      const { before, after } = await withdrawObjection(db, await ownRefs(request.params.ref), request.params.id, at);
-      return { result: after, change: { action: 'register.objection.withdraw', citizenRef: after.citizenRef, before, after } };
+      const { before, after, changed } = await withdrawObjection(db, await ownRefs(request.params.ref), request.params.id, at);
+      return { result: after, change: changed ? { action: 'register.objection.withdraw', citizenRef: after.citizenRef, before, after } : null };
     }, { withdrawnAt: 'at' });
   });
 
@@ -299,12 +299,12 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.put('/v1/citizens/:ref/restrictions/:id', {
     config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier (not before from: 400), not cleared or moved later (409)', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     return change(request, client, async (db) => {
-      const { before, after } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, request.body);
-      return { result: after, change: { action: 'register.restriction.update', citizenRef: after.citizenRef, before, after } };
+      const { before, after, changed } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, request.body);
+      return { result: after, change: changed ? { action: 'register.restriction.update', citizenRef: after.citizenRef, before, after } : null };
     });
   });
 
@@ -315,8 +315,8 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     const client = clientOf(request);
     const at = request.body?.at ?? clock().toISOString();
     return change(request, client, async (db) => {
-      const { before, after } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, { liftedAt: at });
-      return { result: after, change: { action: 'register.restriction.lift', citizenRef: after.citizenRef, before, after } };
+      const { before, after, changed } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, { liftedAt: at });
+      return { result: after, change: changed ? { action: 'register.restriction.lift', citizenRef: after.citizenRef, before, after } : null };
     }, { liftedAt: 'at' });
   });
 

@@ -264,6 +264,39 @@ describe('register input', () => {
     expect((await send('PUT', `/v1/citizens/C1/restrictions/${restriction!.id}`, { reason: 'x' })).statusCode).toBe(404);
   });
 
+  it('writes and audits nothing for a change that changes nothing, and keeps what a change leaves out to the microsecond', async () => {
+    const audited = async () => (await hub.db.pool.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_log WHERE action LIKE 'register.%'")).rows[0]!.n;
+    const stored = async (table: string, id: string) =>
+      (await hub.db.pool.query(`SELECT row_to_json(t)::text AS row FROM (SELECT * FROM ${table} WHERE id = $1) t`, [id])).rows[0].row as string;
+    const id = ((await send('POST', '/v1/citizens/C1/consents', { ...consent, to: '2026-09-01T00:00:00.000700Z' })).json() as { id: string }).id;
+    const objection = ((await send('POST', '/v1/citizens/C1/objections', { purpose: null, recipientOrgId: null, from: '2026-06-01T00:00:00Z' })).json() as { id: string }).id;
+    const restriction = ((await send('POST', '/v1/citizens/C1/restrictions', { from: '2026-06-01T00:00:00Z', to: null, reason: 'accuracy contested' })).json() as { id: string }).id;
+    expect((await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, { at: '2026-06-10T00:00:00.000500Z' })).statusCode).toBe(200);
+    expect((await send('POST', `/v1/citizens/C1/objections/${objection}/withdraw`, { at: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
+    expect((await send('POST', `/v1/citizens/C1/restrictions/${restriction}/lift`, { at: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
+    const before = [await audited(), await stored('consent', id), await stored('objection', objection), await stored('restriction', restriction)];
+
+    for (const [url, payload] of [
+      [`/v1/citizens/C1/consents/${id}`, { evidence: 'CALL-1', channel: 'telephone' }],
+      [`/v1/citizens/C1/consents/${id}`, { to: '2026-09-01T00:00:00.000700Z', withdrawnAt: '2026-06-10T00:00:00.000500Z' }],
+      [`/v1/citizens/C1/consents/${id}`, {}],
+      [`/v1/citizens/C1/restrictions/${restriction}`, { reason: 'accuracy contested', to: null }],
+    ] as const) {
+      const response = await send('PUT', url, payload);
+      expect(response.statusCode).toBe(200);
+    }
+    expect((await send('POST', `/v1/citizens/C1/consents/${id}/withdraw`, { at: '2026-06-10T00:00:00.000500Z' })).json()).toMatchObject({ withdrawnAt: '2026-06-10T00:00:00.000Z' });
+    expect((await send('POST', `/v1/citizens/C1/objections/${objection}/withdraw`, { at: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
+    expect((await send('POST', `/v1/citizens/C1/restrictions/${restriction}/lift`, { at: '2026-06-10T00:00:00Z' })).statusCode).toBe(200);
+    expect([await audited(), await stored('consent', id), await stored('objection', objection), await stored('restriction', restriction)]).toEqual(before);
+
+    // A real change is written and audited; the times it does not name stay as stored, not cut to the millisecond.
+    expect((await send('PUT', `/v1/citizens/C1/consents/${id}`, { evidence: 'CALL-2' })).json()).toMatchObject({ evidence: 'CALL-2' });
+    expect(await audited()).toBe((before[0] as number) + 1);
+    const row = JSON.parse(await stored('consent', id)) as { valid_to: string; withdrawn_at: string };
+    expect([row.valid_to, row.withdrawn_at]).toEqual([expect.stringContaining('00:00:00.0007'), expect.stringContaining('00:00:00.0005')]);
+  });
+
   it('never clears a recorded withdrawal or lift, nor moves it later, through PUT', async () => {
     const conflict = (response: { statusCode: number; json: () => unknown }, field: string) => {
       expect(response.statusCode).toBe(409);
