@@ -1,8 +1,10 @@
 /**
- * Break-glass grants: a client states a reason once and may then read under
- * the emergency purpose for a limited time; after that it must state a reason
- * again, which opens a new grant. Every read under a grant is flagged for
- * review by the policy engine.
+ * Break-glass grants: a client states a reason for one citizen and may then
+ * read that citizen, and no other, under the emergency purpose for a limited
+ * time; after that, or for anyone else, it must state a reason again, which
+ * opens a new grant. A search or an occupants list opens a grant of its own,
+ * with no citizen, for that request alone. Every read under a grant is
+ * flagged for review by the policy engine.
  */
 import type pg from 'pg';
 import type { BreakGlass } from '../policy/decide.js';
@@ -11,25 +13,45 @@ export interface GrantChoice {
   grant: BreakGlass | null;
   /** True when the grant is new and must be stored with the request's audit entries. */
   open: boolean;
+  /** The citizen a new grant is for; null for a listing's, which no later read finds. */
+  citizenRef: string | null;
 }
 
-/** The live grant of this client, a new one when a (different) reason is given, or none when there is neither. */
-export async function chooseGrant(db: pg.Pool | pg.PoolClient, clientId: number, reason: string | null, now: Date): Promise<GrantChoice> {
+export const NO_GRANT: GrantChoice = { grant: null, open: false, citizenRef: null };
+
+/**
+ * For a read of one citizen (the reference the decision is made for): this
+ * client's live grant for that citizen, a new one when a (different) reason
+ * is given, or none when there is neither.
+ */
+export async function chooseGrant(
+  db: pg.Pool | pg.PoolClient, clientId: number, citizenRef: string, reason: string | null, now: Date,
+): Promise<GrantChoice> {
   const { rows } = await db.query<{ reason: string; granted_at: Date }>(
     `SELECT reason, granted_at FROM break_glass_grant
-      WHERE client_id = $1 AND granted_at <= $2 AND expires_at > $2 ORDER BY granted_at DESC LIMIT 1`,
-    [clientId, now],
+      WHERE client_id = $1 AND citizen_ref = $2 AND granted_at <= $3 AND expires_at > $3 ORDER BY granted_at DESC LIMIT 1`,
+    [clientId, citizenRef, now],
   );
   const live = rows[0];
-  if (live && (reason === null || live.reason === reason)) return { grant: { reason: live.reason, grantedAt: live.granted_at.toISOString() }, open: false };
-  if (reason === null) return { grant: null, open: false };
-  return { grant: { reason, grantedAt: now.toISOString() }, open: true };
+  if (live && (reason === null || live.reason === reason)) return { grant: { reason: live.reason, grantedAt: live.granted_at.toISOString() }, open: false, citizenRef };
+  if (reason === null) return NO_GRANT;
+  return { grant: { reason, grantedAt: now.toISOString() }, open: true, citizenRef };
 }
 
-export async function openGrant(db: pg.PoolClient, clientId: number, grant: BreakGlass, minutes: number): Promise<void> {
-  const grantedAt = new Date(grant.grantedAt);
+/**
+ * For a search or an occupants list: a reason written for one person says
+ * nothing about whoever else a listing finds, so a listing uses no earlier
+ * grant, and the one its own reason opens serves it alone.
+ */
+export function listingGrant(reason: string | null, now: Date): GrantChoice {
+  return reason === null ? NO_GRANT : { grant: { reason, grantedAt: now.toISOString() }, open: true, citizenRef: null };
+}
+
+export async function openGrant(db: pg.PoolClient, clientId: number, choice: GrantChoice, minutes: number): Promise<void> {
+  if (!choice.open || !choice.grant) return;
+  const grantedAt = new Date(choice.grant.grantedAt);
   await db.query(
-    'INSERT INTO break_glass_grant (client_id, reason, granted_at, expires_at) VALUES ($1, $2, $3, $4)',
-    [clientId, grant.reason, grantedAt, new Date(grantedAt.getTime() + minutes * 60_000)],
+    'INSERT INTO break_glass_grant (client_id, citizen_ref, reason, granted_at, expires_at) VALUES ($1, $2, $3, $4, $5)',
+    [clientId, choice.citizenRef, choice.grant.reason, grantedAt, new Date(grantedAt.getTime() + minutes * 60_000)],
   );
 }

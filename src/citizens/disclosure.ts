@@ -23,7 +23,7 @@ import { filterView } from '../policy/filter.js';
 import type { PolicyOptions } from '../policy/options.js';
 import { registerGuardSql, registerGuardValues, type CachedAgreements, type RegisterGuard, type RegisterInputCache } from '../register/input-cache.js';
 import { policyInputs, type PolicyInputs } from '../register/policy-inputs.js';
-import { chooseGrant, openGrant, type GrantChoice } from './break-glass.js';
+import { chooseGrant, listingGrant, NO_GRANT, openGrant, type GrantChoice } from './break-glass.js';
 import type { CitizenLookup, CitizenSource } from './source.js';
 
 export interface DisclosureContext {
@@ -86,15 +86,18 @@ interface Decided {
   agreements: readonly SharingAgreement[];
 }
 
-const NO_GRANT: GrantChoice = { grant: null, open: false };
-
-/** Decides for every citizen from the register as the read's transaction sees it. */
+/**
+ * Decides for every citizen from the register as the read's transaction sees
+ * it. Under emergency, `grant` is the request's break-glass grant (none when
+ * not given): the caller chooses it, since a grant opens only the citizen it
+ * was given for, or a listing's one request.
+ */
 async function decideAll(
   db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, refs: readonly string[], now: Date,
   inputs: { aliases?: Map<string, string[]>; loaded?: Promise<PolicyInputs>; grant?: GrantChoice } = {},
 ): Promise<Decided> {
   const emergency = req.purpose === EMERGENCY_PURPOSE;
-  const grant = emergency ? (inputs.grant ?? await chooseGrant(db, req.client.id, req.breakGlassReason, now)) : NO_GRANT;
+  const grant = emergency ? (inputs.grant ?? NO_GRANT) : NO_GRANT;
   const { agreements, registers, agreementsVersion } = await (inputs.loaded
     ?? policyInputs(db, req.client.orgId, refs, inputs.aliases ?? await aliasesOf(sourceOf(ctx, db), refs)));
   ctx.cache?.learn(req.client.orgId, agreementsVersion, agreements, registers.values());
@@ -109,7 +112,7 @@ async function decideAll(
 
 /** A decided read's outcome with its entries; a new break-glass grant is stored in the same transaction. */
 async function recorded<T>(db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, choice: GrantChoice, result: Outcome<T>, entries: StoredEntry[]): Promise<Recorded<T>> {
-  if (choice.open && choice.grant) await openGrant(db, req.client.id, choice.grant, ctx.options.breakGlassMinutes);
+  await openGrant(db, req.client.id, choice, ctx.options.breakGlassMinutes);
   return { result, entries };
 }
 
@@ -138,7 +141,8 @@ const membersOf = (views: readonly CitizenView[]): string[] => [...new Set(views
  * Decides for the household members of the (filtered) views, and removes
  * every member whose identity the caller may not see. `merged` holds the
  * references merged into members, as the views' lookups gave them; a member
- * it lacks is looked up.
+ * it lacks is looked up. No break-glass grant opens a member: a grant is for
+ * its own citizen.
  */
 async function withoutHiddenMembers(
   db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, views: CitizenView[], now: Date, merged: ReadonlyMap<string, string[]>,
@@ -300,9 +304,11 @@ async function discloseFromRegister(ctx: DisclosureContext, req: DisclosureReque
     const guessed = isPipelined(ctx.pool) ? policyInputs(db, req.client.orgId, [ref]) : undefined;
     guessed?.catch(() => undefined);
     const found = await viewToShow(sourceOf(ctx, db), ref);
+    const emergency = req.purpose === EMERGENCY_PURPOSE;
     if (found === null) {
-      // Emergency without a reason or a live grant is refused alike whether the citizen exists or not, or the refusal would tell.
-      const refused = req.purpose === EMERGENCY_PURPOSE && (await chooseGrant(db, req.client.id, req.breakGlassReason, now)).grant === null;
+      // Emergency without a reason or a live grant for this reference is refused alike whether the citizen exists or not,
+      // or the refusal would tell.
+      const refused = emergency && (await chooseGrant(db, req.client.id, ref, req.breakGlassReason, now)).grant === null;
       return { result: { kind: refused ? 'break-glass-reason-required' : 'not-found' }, entries: [] };
     }
     const target = 'redirectTo' in found ? found.redirectTo : ref;
@@ -310,6 +316,8 @@ async function discloseFromRegister(ctx: DisclosureContext, req: DisclosureReque
     const inputs = {
       aliases: merged ? new Map([[target, merged]]) : undefined,
       loaded: target === ref && merged?.length === 0 ? guessed : undefined,
+      // A grant is for the citizen the decision is made for: a merged reference's survivor.
+      grant: emergency ? await chooseGrant(db, req.client.id, target, req.breakGlassReason, now) : NO_GRANT,
     };
     const decided = await decideAll(db, ctx, req, [target], now, inputs);
     const decision = decided.decisions.get(target)!;
@@ -422,9 +430,10 @@ export async function discloseMany(
   const now = ctx.clock();
   return inTransaction(ctx, db, async (tx): Promise<Recorded<DisclosedList>> => {
     const source = sourceOf(ctx, tx);
-    // Chosen once: a listing may decide its candidates in several rounds, and opens at most one grant.
+    // Chosen once: a listing may decide its candidates in several rounds, and opens at most one grant, its own, from
+    // its own reason; a grant given for one citizen never opens a listing.
     const emergency = req.purpose === EMERGENCY_PURPOSE;
-    const choice = emergency ? await chooseGrant(tx, req.client.id, req.breakGlassReason, now) : NO_GRANT;
+    const choice = emergency ? listingGrant(req.breakGlassReason, now) : NO_GRANT;
     const { refs, decisions, more } = await weigh(tx, ctx, req, listing, now, choice);
     const grant = choice.grant;
     const entries: StoredEntry[] = [];

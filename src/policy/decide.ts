@@ -24,6 +24,8 @@ export const POLICY_VERSION = '1.3.0';
 export const EMERGENCY_PURPOSE = 'emergency';
 /** What break-glass opens: enough to find, reach and protect the person, nothing about money or services. */
 export const BREAK_GLASS_CATEGORIES: readonly DataCategory[] = ['identity', 'contact', 'address', 'health-disability', 'safeguarding'];
+/** The shortest break-glass reason taken ("welfare check" is 13): "x" or "urgent" tells a reviewer nothing. */
+export const BREAK_GLASS_REASON_MIN = 10;
 
 export interface Caller {
   clientId: number;

@@ -21,6 +21,7 @@ import { explainAccessAudited } from '../../citizens/access-explanation.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
 import { pipelinedPool } from '../../db/transaction.js';
 import { categoriesTested, OCCUPANTS_TEST } from '../../policy/criteria.js';
+import { BREAK_GLASS_REASON_MIN } from '../../policy/decide.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { RegisterInputCache } from '../../register/input-cache.js';
 import { errorResponses, HubError } from '../errors.js';
@@ -41,13 +42,15 @@ const SEARCH_CANDIDATES = 100;
  * at least SEARCH_SCAN - SEARCH_CANDIDATES of the first SEARCH_SCAN are hidden. Each hidden one weighed is audited as a denial.
  */
 const SEARCH_SCAN = 1_000;
-/** The shortest break-glass reason taken ("welfare check" is 13). */
-const BREAK_GLASS_REASON_MIN = 10;
 
 const Ref = Type.String({ minLength: 1, maxLength: 64 });
 const PurposeHeaders = Type.Object({
   'x-purpose': Type.Optional(Type.String({ description: 'why the caller reads: one of the configured purposes (required)' })),
-  'x-break-glass-reason': Type.Optional(Type.String({ maxLength: 500, description: 'required with purpose emergency when no break-glass grant of this client is live' })),
+  'x-break-glass-reason': Type.Optional(Type.String({
+    maxLength: 500,
+    description: `with purpose emergency, why (at least ${BREAK_GLASS_REASON_MIN} characters): required by every search and occupants list, and by a read `
+      + 'of a citizen unless this client holds a live break-glass grant for that citizen; a grant opens only the citizen it was given for',
+  })),
 });
 const List = Type.Object({
   count: Type.Integer({ description: `citizens the caller may see among the matches; a search counts at most ${SEARCH_CANDIDATES}` }),
@@ -123,7 +126,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       case 'redirect': return reply.code(308).header('location', redirect(outcome.to)).send();
       case 'not-found': throw new HubError('not-found', 'no such citizen');
       case 'break-glass-reason-required':
-        throw new HubError('purpose-required', 'Purpose emergency needs a written reason in X-Break-Glass-Reason (the last grant has expired or there was none)');
+        throw new HubError('purpose-required',
+          'Purpose emergency needs a written reason in X-Break-Glass-Reason: a grant opens one citizen for a limited time, and each search or list needs its own');
     }
   };
 
@@ -135,6 +139,9 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     config: { roles: 'any' },
     schema: {
       tags: ['citizens'], summary: 'The citizen view: golden record, linked records, entitlements, household — as far as the purpose allows',
+      description: 'Purpose emergency (break-glass) needs X-Break-Glass-Reason, which opens a grant for this client and this citizen (the survivor, '
+        + 'for a merged reference) for a limited time; within it the client may read that citizen again without a reason, and no other. '
+        + 'Every such read is flagged for review.',
       params: Type.Object({ ref: Ref }), headers: PurposeHeaders,
       response: { 200: CitizenView, ...errorResponses },
     },
@@ -149,7 +156,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       tags: ['citizens'], summary: 'Find citizens, best match first (phone alone: call pop-up); people the caller may not see are neither listed nor counted',
       description: 'A citizen matches only when the caller may see every category the criteria test: surname, forename, dob, nhsNumber and nino '
         + 'identity; phone and email contact; postcode and uprn address; cardNumber concessions (the smartcard system\'s). '
-        + `The first ${SEARCH_CANDIDATES} the caller may see are counted and paged; \`more\` says there may be others.`,
+        + `The first ${SEARCH_CANDIDATES} the caller may see are counted and paged; \`more\` says there may be others. `
+        + 'Purpose emergency needs X-Break-Glass-Reason on every search (a grant for one citizen opens no search); each is flagged for review.',
       headers: PurposeHeaders,
       querystring: Type.Object({
         surname: Type.Optional(Type.String({
@@ -185,6 +193,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     config: { roles: 'any' },
     schema: {
       tags: ['citizens'], summary: 'The citizens living at a property, as far as the purpose allows (only those whose address the caller may see)',
+      description: 'Purpose emergency needs X-Break-Glass-Reason on every such list (a grant for one citizen opens no list); each is flagged for review.',
       params: Type.Object({ uprn: UprnText }), headers: PurposeHeaders,
       querystring: Type.Object({ offset: Type.Integer({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }) }),
       response: { 200: List, ...errorResponses },

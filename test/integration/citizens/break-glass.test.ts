@@ -1,0 +1,114 @@
+/**
+ * Break-glass: a reason opens one citizen to one client for a limited time,
+ * never anyone else; each search or occupants list needs a reason of its own.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CitizenView } from '../../../schemas/citizen-view.js';
+import { createRegisterHub, person, type RegisterHub } from './support.js';
+
+interface Entry { seq: number; action: string; citizenRef: string | null; decision: string; reviewRequired: boolean; breakGlassReason: string | null }
+
+describe('break-glass grants', () => {
+  let hub: RegisterHub;
+  let dpo: string;
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const emergency = { 'x-purpose': 'emergency' };
+  const because = (reason: string) => ({ ...emergency, 'x-break-glass-reason': reason });
+  const read = (key: string, path: string, headers: Record<string, string> = emergency) =>
+    hub.app.inject({ method: 'GET', url: path, headers: { ...auth(key), ...headers } });
+  const log = async (query: string): Promise<Entry[]> => {
+    const response = await hub.app.inject({ url: `/v1/audit/disclosures?${query}`, headers: auth(dpo) });
+    expect(response.statusCode).toBe(200);
+    return (response.json() as { entries: Entry[] }).entries;
+  };
+  /** An adviser of an organisation with no agreement at all, a client of its own per test: grants belong to their client. */
+  const police = () => hub.key('adviser', 'Northby Police');
+  const grants = async (clientId: number) => (await hub.db.pool.query<{ citizen_ref: string | null; reason: string }>(
+    'SELECT citizen_ref, reason FROM break_glass_grant WHERE client_id = $1 ORDER BY id', [clientId])).rows;
+
+  beforeAll(async () => {
+    hub = await createRegisterHub();
+    for (const ref of ['C1', 'C2', 'C3', 'C4']) hub.source.add(person(ref, 'ALPHA', { phone: `+4477009000${ref.slice(1)}` }));
+    hub.source.merged.set('C9', 'C4');
+    dpo = (await hub.key('dpo', 'Northby Council Information Governance')).key;
+  });
+  afterAll(async () => hub.close());
+
+  it('opens only the citizen the reason was given for; another citizen needs a reason of its own', async () => {
+    const adviser = await police();
+    expect((await read(adviser.key, '/v1/citizens/C1')).statusCode).toBe(400);
+    expect((await read(adviser.key, '/v1/citizens/C2', because('concern for welfare of C2'))).statusCode).toBe(200);
+    // The grant serves its own citizen again without a reason...
+    expect((await read(adviser.key, '/v1/citizens/C2')).statusCode).toBe(200);
+    // ...and nobody else: the refusal reads as it does for a reference that does not exist.
+    const other = await read(adviser.key, '/v1/citizens/C1');
+    const missing = await read(adviser.key, '/v1/citizens/C0000000077');
+    expect([other.statusCode, (await read(adviser.key, '/v1/citizens/C3')).statusCode, missing.statusCode]).toEqual([400, 400, 400]);
+    expect(other.json()).toMatchObject({ code: 'purpose-required' });
+    const { code, detail, status } = other.json() as Record<string, unknown>;
+    expect(missing.json()).toMatchObject({ code, detail, status });
+    const refused = (await log(`client=${adviser.clientId}&citizen=C1`)).at(-1)!;
+    expect(refused).toMatchObject({ decision: 'deny', reviewRequired: true, breakGlassReason: null });
+
+    const own = await read(adviser.key, '/v1/citizens/C1', because('ambulance at the door of C1'));
+    expect(own.statusCode).toBe(200);
+    expect((own.json() as CitizenView).identity?.name.value.surname).toBe('ALPHA');
+    expect((await read(adviser.key, '/v1/citizens/C1')).statusCode).toBe(200);
+    const disclosed = (await log(`client=${adviser.clientId}&citizen=C1`)).filter((e) => e.decision !== 'deny');
+    expect(disclosed.map((e) => [e.breakGlassReason, e.reviewRequired])).toEqual([['ambulance at the door of C1', true], ['ambulance at the door of C1', true]]);
+    expect(await grants(adviser.clientId)).toEqual([
+      { citizen_ref: 'C2', reason: 'concern for welfare of C2' },
+      { citizen_ref: 'C1', reason: 'ambulance at the door of C1' },
+    ]);
+  });
+
+  it('refuses a search or occupants list under emergency without its own reason, even with a live grant for a citizen', async () => {
+    const adviser = await police();
+    expect((await read(adviser.key, '/v1/citizens/C2', because('concern for welfare of C2'))).statusCode).toBe(200);
+    const search = await read(adviser.key, '/v1/citizens?surname=ALPHA');
+    expect(search.statusCode).toBe(400);
+    expect(search.json()).toMatchObject({ code: 'purpose-required' });
+    expect((await read(adviser.key, '/v1/properties/100000001/occupants')).statusCode).toBe(400);
+
+    const found = await read(adviser.key, '/v1/citizens?surname=ALPHA', because('caller collapsed while on the phone'));
+    expect(found.statusCode).toBe(200);
+    expect((found.json() as { count: number }).count).toBe(4);
+    const listed = (await log(`client=${adviser.clientId}&action=citizen.search`)).filter((e) => e.decision !== 'deny');
+    expect(listed).toHaveLength(4);
+    for (const entry of listed) expect(entry).toMatchObject({ reviewRequired: true, breakGlassReason: 'caller collapsed while on the phone' });
+    expect((await read(adviser.key, '/v1/properties/100000001/occupants', because('gas leak reported at the property'))).statusCode).toBe(200);
+
+    // The listings' grants are recorded with no citizen and open nothing afterwards.
+    expect((await grants(adviser.clientId)).map((g) => g.citizen_ref)).toEqual(['C2', null, null]);
+    expect((await read(adviser.key, '/v1/citizens?surname=ALPHA')).statusCode).toBe(400);
+    expect((await read(adviser.key, '/v1/citizens/C3')).statusCode).toBe(400);
+  });
+
+  it('lets a grant expire, stores a merged reference\'s grant for its survivor, and leaves grants without a citizen opening nothing', async () => {
+    const adviser = await police();
+    const start = hub.clock.now;
+    try {
+      expect((await read(adviser.key, '/v1/citizens/C2', because('concern for welfare of C2'))).statusCode).toBe(200);
+      hub.clock.now = new Date(start.getTime() + 30 * 60_000);
+      expect((await read(adviser.key, '/v1/citizens/C2')).statusCode).toBe(200);
+      hub.clock.now = new Date(start.getTime() + 61 * 60_000);
+      expect((await read(adviser.key, '/v1/citizens/C2')).statusCode).toBe(400);
+    } finally {
+      hub.clock.now = start;
+    }
+
+    const moved = await read(adviser.key, '/v1/citizens/C9', because('welfare check for the old account'));
+    expect(moved.statusCode).toBe(308);
+    expect(moved.headers.location).toBe('/v1/citizens/C4');
+    expect((await read(adviser.key, '/v1/citizens/C4')).statusCode).toBe(200);
+    expect((await grants(adviser.clientId)).at(-1)).toEqual({ citizen_ref: 'C4', reason: 'welfare check for the old account' });
+
+    // A grant made before grants named their citizen (migration 053 leaves it NULL) opens nobody.
+    const old = await police();
+    await hub.db.pool.query(
+      'INSERT INTO break_glass_grant (client_id, reason, granted_at, expires_at) VALUES ($1, $2, $3, $4)',
+      [old.clientId, 'an old grant of the whole hub', start, new Date(start.getTime() + 60 * 60_000)],
+    );
+    expect((await read(old.key, '/v1/citizens/C1')).statusCode).toBe(400);
+  });
+});
