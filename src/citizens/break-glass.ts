@@ -55,3 +55,22 @@ export async function openGrant(db: pg.PoolClient, clientId: number, choice: Gra
     [clientId, choice.citizenRef, choice.grant.reason, grantedAt, new Date(grantedAt.getTime() + minutes * 60_000)],
   );
 }
+
+/** A live grant held by a client of an organisation for a citizen, as the DPO's access explanation tells it. */
+export interface LiveGrant {
+  clientId: number;
+  role: string;
+  grantedAt: string;
+  expiresAt: string;
+}
+
+/** The live grants the organisation's (unrevoked) clients hold for this citizen. */
+export async function liveGrantsOf(db: pg.Pool | pg.PoolClient, orgId: number, citizenRef: string, now: Date): Promise<LiveGrant[]> {
+  const { rows } = await db.query<{ client_id: string; role: string; granted_at: Date; expires_at: Date }>(
+    `SELECT g.client_id, c.role, g.granted_at, g.expires_at FROM break_glass_grant g JOIN api_client c ON c.id = g.client_id
+      WHERE c.org_id = $1 AND c.revoked_at IS NULL AND g.citizen_ref = $2 AND g.granted_at <= $3 AND g.expires_at > $3
+      ORDER BY g.granted_at, g.id`,
+    [orgId, citizenRef, now],
+  );
+  return rows.map((r) => ({ clientId: Number(r.client_id), role: r.role, grantedAt: r.granted_at.toISOString(), expiresAt: r.expires_at.toISOString() }));
+}

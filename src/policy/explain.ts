@@ -1,10 +1,13 @@
 /**
  * The DPO's access explanation: the same engine as every read, laid out for a
  * person — why each category would be permitted or denied, and why each
- * agreement did or did not apply.
+ * agreement did or did not apply. For the emergency purpose, what a read with
+ * a written reason (break-glass) would open.
  */
 import { DATA_CATEGORIES, SPECIAL_CATEGORIES, SYSTEM_CATEGORIES, type DataCategory } from '../../schemas/categories.js';
-import { assess, type AgreementStanding, type Caller, type CategoryDecision, type DecisionInput, type Decision } from './decide.js';
+import {
+  assess, BREAK_GLASS_REASON_MIN, EMERGENCY_PURPOSE, type AgreementStanding, type Caller, type CategoryDecision, type DecisionInput, type Decision,
+} from './decide.js';
 import { namesSystems } from './filter.js';
 
 export interface CategoryExplanation extends CategoryDecision {
@@ -24,9 +27,32 @@ export interface AccessExplanation {
   agreements: AgreementStanding[];
   /** Whether values would name the source system they came from, and why. */
   sourceSystems: { named: boolean; reason: string };
+  /** For the emergency purpose: what break-glass asks of a read, and the grants already live for this citizen. */
+  breakGlass?: BreakGlassExplanation;
 }
 
-export function explainAccess(input: DecisionInput): AccessExplanation {
+/** A live grant for the citizen, held by a client of the organisation (never its reason, which the audit trail holds). */
+export interface GrantHeld {
+  clientId: number;
+  grantedAt: string;
+  expiresAt: string;
+}
+
+export interface BreakGlassExplanation {
+  /** Every read of the citizen needs a reason, except by a client within a grant it holds for this citizen. */
+  reasonMinLength: number;
+  /** How long a grant lasts. */
+  minutes: number;
+  /** Grants for this citizen held by clients of the organisation in the role explained; each opens the citizen to its own client only. */
+  liveGrants: GrantHeld[];
+}
+
+/**
+ * `liveGrants`: for the emergency purpose, the break-glass grants the
+ * organisation's clients in the role hold for this citizen.
+ */
+export function explainAccess(input: DecisionInput, liveGrants: readonly GrantHeld[] = []): AccessExplanation {
+  if (input.purpose === EMERGENCY_PURPOSE && input.breakGlass === null) return explainBreakGlass(input, liveGrants);
   const { decision, standings } = assess(input);
   const categories = DATA_CATEGORIES.map((category) => ({ category, special: SPECIAL_CATEGORIES.has(category), ...decision.categories[category] }));
   const denied = DATA_CATEGORIES.length - decision.permitted.length;
@@ -43,6 +69,44 @@ export function explainAccess(input: DecisionInput): AccessExplanation {
     categories,
     agreements: standings,
     sourceSystems: sourceSystems(decision),
+  };
+}
+
+/**
+ * Emergency reads stand outside the agreements and open the categories
+ * break-glass opens, once a reason is given: the explanation is the decision
+ * a read with a reason given now would get (a restriction in force, or a role
+ * that may not use break-glass, still denies everything), so that it never
+ * says "nothing permitted" of a read that would disclose.
+ */
+function explainBreakGlass(input: DecisionInput, liveGrants: readonly GrantHeld[]): AccessExplanation {
+  const { decision, standings } = assess({ ...input, breakGlass: { reason: 'explained', grantedAt: input.now.toISOString() } });
+  const minutes = input.options.breakGlassMinutes;
+  const condition = `only with a written reason for this citizen in X-Break-Glass-Reason (at least ${BREAK_GLASS_REASON_MIN} characters), `
+    + `which opens it to that client alone for ${minutes} minutes, flagged for review`;
+  const categories = DATA_CATEGORIES.map((category) => {
+    const decided = decision.categories[category];
+    return { category, special: SPECIAL_CATEGORIES.has(category), ...decided, ...(decided.permit ? { reason: `break-glass, ${condition}` } : {}) };
+  });
+  const denied = DATA_CATEGORIES.length - decision.permitted.length;
+  const held = liveGrants.length === 0 ? ''
+    : `; ${liveGrants.length === 1 ? 'a client of this organisation in this role holds' : `${liveGrants.length} clients of this organisation in this role hold`}`
+      + ' a live grant for this citizen';
+  const summary = decision.anyPermitted
+    ? `${decision.permitted.length} of ${DATA_CATEGORIES.length} categories permitted under break-glass (${decision.permitted.join(', ')}), `
+      + `${condition}; ${denied} denied${held}`
+    : `${nothingPermitted(categories)}; flagged for review`;
+  return {
+    policyVersion: decision.policyVersion,
+    caller: input.caller,
+    purpose: input.purpose,
+    at: input.now.toISOString(),
+    summary,
+    reviewRequired: true,
+    categories,
+    agreements: standings,
+    sourceSystems: sourceSystems(decision),
+    breakGlass: { reasonMinLength: BREAK_GLASS_REASON_MIN, minutes, liveGrants: [...liveGrants] },
   };
 }
 

@@ -72,6 +72,13 @@ const Explanation = Type.Object({
   })),
   agreements: Type.Array(Type.Object({ id: Type.String(), version: Type.Integer(), counts: Type.Boolean(), reason: Type.String() })),
   sourceSystems: Type.Object({ named: Type.Boolean(), reason: Type.String() }, { description: 'whether values would name the source system they came from, and why' }),
+  breakGlass: Type.Optional(Type.Object({
+    reasonMinLength: Type.Integer({ description: 'the shortest reason X-Break-Glass-Reason takes' }),
+    minutes: Type.Integer({ description: 'how long a grant lasts' }),
+    liveGrants: Type.Array(Type.Object({ clientId: Type.Integer(), grantedAt: Type.String(), expiresAt: Type.String() }), {
+      description: "live grants for this citizen held by the organisation's clients in this role; each opens the citizen to its own client only",
+    }),
+  }, { description: 'purpose emergency only: the categories are those a read with a written reason would open, each flagged for review' })),
 });
 const Any = Type.Unknown();
 const SubjectAccess = Type.Object({
@@ -215,6 +222,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     config: { roles: ['dpo'], auditRefusalAs: 'citizen.access-explanation' },
     schema: {
       tags: ['citizens', 'register'], summary: 'Which categories an organisation may see of this citizen for a purpose, and why (DPO)',
+      description: 'For purpose emergency: what break-glass would open to each role with a written reason for this citizen (denied to a role '
+        + 'that may not use it, or under a restriction in force), how long a grant lasts, and the live grants the organisation\'s clients hold for the citizen.',
       params: Type.Object({ ref: Ref }),
       querystring: Type.Object({
         org: Type.Integer({ minimum: 1, maximum: ORG_ID_MAX }),

@@ -1,12 +1,22 @@
 /**
  * Break-glass: a reason opens one citizen to one client for a limited time,
  * never anyone else; each search or occupants list needs a reason of its own.
+ * The DPO's access explanation for emergency tells what a read with a reason
+ * would open.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
+import { DATA_CATEGORIES } from '../../../schemas/categories.js';
 import { createRegisterHub, person, type RegisterHub } from './support.js';
 
-interface Entry { seq: number; action: string; citizenRef: string | null; decision: string; reviewRequired: boolean; breakGlassReason: string | null }
+interface Entry { seq: number; action: string; citizenRef: string | null; decision: string; reviewRequired: boolean; breakGlassReason: string | null; categoriesDenied: string[] }
+interface Explanation {
+  caller: { role: string };
+  summary: string;
+  reviewRequired: boolean;
+  categories: { category: string; permit: boolean; reason: string }[];
+  breakGlass?: { reasonMinLength: number; minutes: number; liveGrants: { clientId: number; grantedAt: string; expiresAt: string }[] };
+}
 
 describe('break-glass grants', () => {
   let hub: RegisterHub;
@@ -110,5 +120,40 @@ describe('break-glass grants', () => {
       [old.clientId, 'an old grant of the whole hub', start, new Date(start.getTime() + 60 * 60_000)],
     );
     expect((await read(old.key, '/v1/citizens/C1')).statusCode).toBe(400);
+  });
+
+  describe('access explanation for emergency', () => {
+    const explain = async (org: number, role: string) => {
+      const response = await hub.app.inject({ url: `/v1/citizens/C3/access-explanation?org=${org}&purpose=emergency&role=${role}`, headers: auth(dpo) });
+      expect(response.statusCode).toBe(200);
+      return (response.json() as { explanations: Explanation[] }).explanations[0]!;
+    };
+
+    it('explains what a read with a reason opens, the same categories as the read itself, and the live grants', async () => {
+      const caseworker = await hub.key('caseworker', 'Northby Police');
+      const before = await explain(caseworker.orgId, 'caseworker');
+      expect(before.summary).not.toMatch(/^nothing permitted/);
+      expect(before.reviewRequired).toBe(true);
+      expect(before.breakGlass).toEqual({ reasonMinLength: 10, minutes: 60, liveGrants: [] });
+      const permitted = before.categories.filter((c) => c.permit).map((c) => c.category);
+      expect(permitted).toEqual(['identity', 'contact', 'address', 'health-disability', 'safeguarding']);
+      for (const c of before.categories.filter((c) => c.permit)) expect(c.reason).toMatch(/written reason.*60 minutes, flagged for review/);
+
+      const response = await read(caseworker.key, '/v1/citizens/C3', because('safeguarding concern raised by a neighbour'));
+      expect(response.statusCode).toBe(200);
+      const entry = (await log(`client=${caseworker.clientId}&citizen=C3`)).at(-1)!;
+      expect(DATA_CATEGORIES.filter((c) => !entry.categoriesDenied.includes(c))).toEqual(permitted);
+
+      const after = await explain(caseworker.orgId, 'caseworker');
+      expect(after.breakGlass?.liveGrants).toEqual([{ clientId: caseworker.clientId, grantedAt: hub.clock.now.toISOString(), expiresAt: expect.any(String) }]);
+      expect(after.summary).toMatch(/live grant for this citizen/);
+    });
+
+    it('still explains a role that may not use break-glass as denied', async () => {
+      const council = await hub.key('adviser', 'Northby Council Contact Centre');
+      const denied = await explain(council.orgId, 'dpo');
+      expect(denied.categories.every((c) => !c.permit)).toBe(true);
+      expect(denied.summary).toBe('nothing permitted: role dpo may not use break-glass; flagged for review');
+    });
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DATA_CATEGORIES } from '../../../schemas/categories.js';
 import { decide } from '../../../src/policy/decide.js';
 import { explainAccess } from '../../../src/policy/explain.js';
-import { agreement, input, NOW } from './register-fixtures.js';
+import { agreement, COUNCIL, input, NOW } from './register-fixtures.js';
 
 describe('explainAccess', () => {
   it('gives the same verdicts as decide, per category, marking special categories', () => {
@@ -40,8 +40,18 @@ describe('explainAccess', () => {
   });
 
   it('states a single reason when nothing is permitted for one reason', () => {
-    const explanation = explainAccess(input({ purpose: 'emergency', agreements: [] }));
-    expect(explanation.summary).toBe('nothing permitted: break-glass requires a written reason; flagged for review');
+    const explanation = explainAccess(input({ purpose: 'emergency', agreements: [], caller: { clientId: 7, orgId: COUNCIL, role: 'admin' } }));
+    expect(explanation.summary).toBe('nothing permitted: role admin may not use break-glass; flagged for review');
     expect(explanation.reviewRequired).toBe(true);
+  });
+
+  it('explains for emergency what a read with a reason would open, as decide does with a grant', () => {
+    const request = input({ purpose: 'emergency', agreements: [] });
+    const explanation = explainAccess(request, [{ clientId: 9, grantedAt: NOW.toISOString(), expiresAt: NOW.toISOString() }]);
+    const decision = decide({ ...request, breakGlass: { reason: 'caller reports a fall at home', grantedAt: NOW.toISOString() } });
+    expect(explanation.categories.filter((c) => c.permit).map((c) => c.category)).toEqual(decision.permitted);
+    expect(explanation.summary).toMatch(/^5 of 11 categories permitted under break-glass \(identity, contact, address, health-disability, safeguarding\), only with a written reason/);
+    expect(explanation.summary).toMatch(/a client of this organisation in this role holds a live grant/);
+    expect(explanation.breakGlass).toMatchObject({ reasonMinLength: 10, minutes: 60, liveGrants: [{ clientId: 9 }] });
   });
 });
