@@ -40,8 +40,9 @@ export function criteriaOf(search: CitizenSearch): Criterion[] {
   if (search.dob) out.push({ where: "p.features->>'dob' = $n", value: search.dob });
   if (search.postcode) out.push({ where: "replace(upper(p.features->>'postcode'), ' ', '') = replace($n, ' ', '')", value: normalisePostcode(search.postcode) ?? search.postcode.toUpperCase() });
   if (search.uprn !== undefined) out.push({ where: "(p.features->>'uprn')::bigint = $n::bigint", value: search.uprn });
-  if (search.phone) out.push({ where: "p.features->>'phone' = $n", value: normalised(validatePhone(search.phone), search.phone) });
-  if (search.email) out.push({ where: "lower(p.features->>'email') = lower($n)", value: normalised(validateEmail(search.email), search.email) });
+  // Any of the record's phones and emails, not only the first that linkage compares (features.ts; migration 054).
+  if (search.phone) out.push({ where: "p.features->'phones' @> jsonb_build_array($n::text)", value: normalised(validatePhone(search.phone), search.phone) });
+  if (search.email) out.push({ where: "p.features->'emails' @> jsonb_build_array($n::text)", value: normalised(validateEmail(search.email), search.email).toLowerCase() });
   if (search.nhsNumber) out.push({ where: "p.features->>'nhsNumber' = $n", value: normalised(validateNhsNumber(search.nhsNumber), search.nhsNumber) });
   // The suffix letter (A to D) is not part of the number and is often left out, by people and by systems: either way finds the record.
   if (search.nino) {

@@ -35,15 +35,29 @@ function houseNumber(pao: { startNumber: number | null; startSuffix: string | nu
 }
 
 /**
+ * A record's features as person_record stores them: what linkage compares,
+ * and every valid phone and email of the record, which citizen search looks
+ * up (linkage compares the first of each only). Emails are lower-cased, as
+ * the search compares them; a valid one is ASCII (validateEmail), so
+ * JavaScript and PostgreSQL lower-case it alike (migration 054 fills these
+ * in for the records indexed before).
+ */
+export interface RecordFeatures extends PersonRecord {
+  phones: string[];
+  emails: string[];
+}
+
+/**
  * `matchedUprn`: the UPRN address matching found for the record's address,
  * used when the source gave none, so that two systems' spellings of one
  * property agree on it.
  */
-export function personFeatures(record: SourceRecord, matchedUprn: number | string | null = null): PersonRecord {
+export function personFeatures(record: SourceRecord, matchedUprn: number | string | null = null): RecordFeatures {
   const name = currentName(record);
   const address = currentAddress(record);
   const parsed = address && address.lines.length > 0 ? parseAddress(address.lines.join(', '), address.postcode, EMPTY_VOCABULARY) : null;
   const contact = (kind: 'phone' | 'email') => record.contacts.find((c) => c.kind === kind && c.valid)?.value ?? null;
+  const contacts = (kind: 'phone' | 'email') => [...new Set(record.contacts.filter((c) => c.kind === kind && c.valid).map((c) => (kind === 'email' ? c.value.toLowerCase() : c.value)))];
   return {
     id: recordKey(record.system, record.sourceRef),
     forenames: name.forenames,
@@ -60,6 +74,8 @@ export function personFeatures(record: SourceRecord, matchedUprn: number | strin
     town: parsed ? (parsed.town ?? parsed.locality) : null,
     phone: contact('phone'),
     email: contact('email'),
+    phones: contacts('phone'),
+    emails: contacts('email'),
     accounts: [...new Set(record.involvements.map((i) => `${record.system}|${i.reference}`))],
   };
 }

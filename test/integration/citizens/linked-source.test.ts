@@ -4,10 +4,12 @@
  * phone number as telephony presents it) and listed by property through the
  * hub's own application, under an agreement.
  */
+import { runner } from 'node-pg-migrate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_BLOCKING_RULES } from '../../../matching/person/index.js';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
 import { createClient } from '../../../src/auth/clients.js';
+import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { MODEL, mergeCitizens } from '../../../src/linkage/accounts.js';
 import { linkAll } from '../../../src/linkage/batch.js';
 import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
@@ -247,6 +249,30 @@ describe('citizen reads from the linkage tables', () => {
     expect(await forenames("O'")).toEqual([]);
   });
 
+  it('finds a citizen by any of their phones and emails, not only the first (call pop-up, issue 7)', async () => {
+    const record = sourceRecord({ system: 'housing', ref: 'HBT1', forenames: ['HORATIA'], surname: 'BLACKTHORNE', dob: '1977-09-21', lines: ['6 HEATH ROW', 'NORTHBY'], postcode: 'ZZ9 9HB' });
+    const contact = (kind: 'phone' | 'email', value: string, valid = true) => ({ kind, value, raw: value, valid, use: null });
+    record.contacts = [
+      contact('phone', '+447911123461'), contact('email', 'h.blackthorne@example.org'), contact('phone', '+447911123462'),
+      contact('email', 'Horatia.B@work.example.org'), contact('phone', '+447911123461'), contact('phone', '0791112346', false),
+    ];
+    await store(hub.db.pool, [record]);
+    await linkAll(await openLinkage(hub.db.pool, { tables: await loadPrepareTables() }));
+    const [horatia] = (await search('surname=BLACKTHORNE&forename=HORATIA')).citizens;
+    const view = (await read(adviser, `/v1/citizens/${horatia!.ref}`)).json() as CitizenView;
+    expect(view.contact?.map((c) => c.contact.value).sort()).toEqual(['+447911123461', '+447911123462', 'Horatia.B@work.example.org', 'h.blackthorne@example.org']);
+
+    const refs = async (query: string) => (await search(query)).citizens.map((c) => c.ref);
+    for (const phone of ['07911 123461', '07911 123462', '+44 7911 123462']) expect(await refs(`phone=${encodeURIComponent(phone)}`), phone).toEqual([horatia!.ref]);
+    for (const email of ['h.blackthorne@example.org', 'Horatia.B@work.example.org', 'HORATIA.B@WORK.EXAMPLE.ORG']) {
+      expect(await refs(`email=${encodeURIComponent(email)}`), email).toEqual([horatia!.ref]);
+    }
+    expect(await refs(`phone=07911123462&surname=BLACKTHORNE`)).toEqual([horatia!.ref]);
+    // An invalid number is never search evidence, nor a number the record does not hold.
+    expect(await refs('phone=0791112346')).toEqual([]);
+    expect(await refs('phone=07911123463')).toEqual([]);
+  });
+
   it('reads every account in one query: its current records, the references merged into it, its household; a merged reference redirects', async () => {
     const source = new LinkedCitizenSource(hub.db.pool);
     /** Checks every account against its stored links; returns how many views have a household, so the check is known to cover some. */
@@ -286,5 +312,20 @@ describe('citizen reads from the linkage tables', () => {
     }
     expect(await same()).toBeGreaterThan(0);
     expect(await source.view('C-NO-SUCH')).toBeNull();
+  });
+
+  it('gives the records indexed before every phone and email their features hold now (migration 054), as linkage gives them', async () => {
+    const features = async () => (await hub.db.pool.query<{ key: string; features: Record<string, unknown> }>(
+      "SELECT system || '|' || source_ref AS key, features FROM person_record ORDER BY 1")).rows;
+    const before = await features();
+    expect(before.filter((r) => (r.features['phones'] as string[]).length > 1).map((r) => r.key)).toContain('housing|HBT1');
+    // 054 and every migration after it (they would be out of order with 054 undone alone), then up again.
+    const names = await migrationNames();
+    const count = names.length - names.indexOf('054_search_every_contact');
+    await runner({ databaseUrl: hub.db.url, dir: MIGRATIONS_DIR, direction: 'down', count, migrationsTable: 'pgmigrations', log: () => undefined });
+    expect((await features()).filter((r) => 'phones' in r.features || 'emails' in r.features)).toEqual([]);
+    await migrate(hub.db.url);
+    expect(await features()).toEqual(before);
+    expect((await search('phone=07911123462')).count).toBe(1);
   });
 });

@@ -37,8 +37,8 @@ async function plan(sql: string, values: unknown[]): Promise<string> {
 
 describe('citizen lookups', () => {
   const cases = [
-    ['phone', { phone: '07700 900123' }, 'person_record_phone'],
-    ['email', { email: 'someone@example.org' }, 'person_record_email'],
+    ['phone', { phone: '07700 900123' }, 'person_record_phones'],
+    ['email', { email: 'someone@example.org' }, 'person_record_emails'],
     ['NHS number', { nhsNumber: '943 476 5919' }, 'person_record_nhs'],
     ['NI number', { nino: 'QQ 12 34 56 C' }, 'person_record_nino'],
     ['UPRN', { uprn: 100023336956 }, 'person_record_uprn'],
