@@ -310,15 +310,19 @@ function nulField(fields: Record<string, unknown>): string | null {
   return null;
 }
 
+/** An XML character reference to NUL (`&#0;`, `&#x00;`): the XML reader decodes it into the field. */
+const NUL_REFERENCE = /&#(?:0+|x0+);/;
+
 /**
  * Where a read record holds NUL, which PostgreSQL text cannot: a field's
  * label, "(record)" when only the raw text holds it, or null. Fields are
- * walked only when the raw text holds NUL or its JSON escape (JSON raw text
- * is written escaped), which nearly no record does.
+ * walked only when the raw text holds NUL or a way of writing it (JSON raw
+ * text is written escaped, XML may hold a character reference), which
+ * nearly no record does.
  */
 function nulIn(item: ReadRecord): string | null {
   const literal = item.raw.includes(NUL);
-  if (!literal && !item.raw.includes('\\u0000')) return null;
+  if (!literal && !item.raw.includes('\\u0000') && !NUL_REFERENCE.test(item.raw)) return null;
   return nulField(item.fields) ?? (literal ? '(record)' : null);
 }
 

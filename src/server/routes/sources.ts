@@ -149,7 +149,8 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     schema: {
       tags: ['intake'],
       summary: 'Push one record or a batch from a source system',
-      description: `JSON: one object, an array, or {"records": [...]}, each with the fields of the system's extract layout. XML: the system's own layout or <Records><Record>…</Record></Records>. DOCTYPE and entities are refused.`,
+      description: `JSON: one object, an array, or {"records": [...]}, each with the fields of the system's extract layout. XML: the system's own layout or <Records><Record>…</Record></Records>; `
+        + 'character references (&#201;) are read, DOCTYPE and entities other than the five predefined are refused, and a malformed record is one reject while the rest is taken in.',
       params: Type.Object({ system: System }),
       body: {
         content: {

@@ -198,6 +198,31 @@ describe('push intake', () => {
     expect(reject!.reason).not.toContain('TESTER');
   });
 
+  it('rejects one malformed pushed XML record and takes in every record after it', async () => {
+    const record = (over: Record<string, string>) => `<Record>${Object.entries(account(over)).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</Record>`;
+    const refs = ['CT001001', 'CT001002', 'CT001003', 'CT001004', 'CT001005'];
+    const xml = `<Records>\n${refs.map((ref, i) => record({ ACCOUNT_REF: ref, ...(i === 1 ? { LIABLE_PARTY_1: 'MR ALAN O<ZZBRIEN' } : {}) })).join('\n')}\n</Records>`;
+    const response = await push(source, xml, 'application/xml');
+    expect(response.statusCode).toBe(202);
+    const body = response.json() as { intakeId: number };
+    expect(body).toMatchObject({ read: 5, accepted: 4, unchanged: 0, rejected: 1 });
+    for (const ref of refs) expect(await versions(`${ref}-1`), ref).toHaveLength(ref === 'CT001002' ? 0 : 1);
+    const rejects = await hub.app.inject({ url: `/v1/sources/revenues/rejects?intake=${body.intakeId}`, headers: { authorization: `Bearer ${steward}` } });
+    const list = (rejects.json() as { rejects: { position: { index: number }; rule: string; reason: string }[] }).rejects;
+    expect(list).toEqual([expect.objectContaining({ position: expect.objectContaining({ index: 1 }), rule: 'unreadable', reason: expect.stringMatching(/^malformed-xml: InvalidTag \(record line 1, column \d+\)$/) })]);
+    expect(rejects.json().rejects[0].reason).not.toContain('ZZ');
+  });
+
+  it('reads character references in pushed XML', async () => {
+    const record = (over: Record<string, string>) => `<Record>${Object.entries(account(over)).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</Record>`;
+    const xml = `<Records>${record({ ACCOUNT_REF: 'CT001101', LIABLE_PARTY_1: 'MRS ZO&#xCB; O&#39;TESTER', ADDR_1: '12 ST MARY&#39;S ROAD' })}`
+      + `${record({ ACCOUNT_REF: 'CT001102', LIABLE_PARTY_1: 'MR X&#x0;Y TESTER' })}</Records>`;
+    expect((await push(source, xml, 'application/xml')).json()).toMatchObject({ read: 2, accepted: 1, rejected: 1 });
+    const { rows } = await hub.db.pool.query("SELECT record FROM source_record WHERE source_ref = 'CT001101-1' AND current");
+    expect(rows[0].record.names[0]).toMatchObject({ forenames: ['ZOË'], surname: "O'TESTER" });
+    expect(rows[0].record.addresses[0].lines[0]).toBe("12 ST MARY'S ROAD");
+  });
+
   it('refuses an XML batch over the limit without storing any of it', async () => {
     const record = (i: number) => `<Record><ACCOUNT_REF>CT7${String(i).padStart(5, '0')}</ACCOUNT_REF><LIABLE_PARTY_1>MR ALAN TESTER</LIABLE_PARTY_1></Record>`;
     const xml = `<Records>${Array.from({ length: 1001 }, (_, i) => record(i)).join('')}</Records>`;

@@ -20,4 +20,15 @@ describe('mapping records holding NUL', () => {
     expect(outcomes).toEqual(['CT0001-1', { line: 3, field: 'LIABLE_PARTY_1', rule: 'nul-character' }, { line: 4, field: 'PROPERTY_REF', rule: 'nul-character' }, 'CT0004-1']);
     for (const item of items) if ('reject' in item) expect(item.reject.message).not.toContain('SMITH');
   });
+
+  it('rejects an XML record whose character reference is to NUL, naming the field, and maps the others', async () => {
+    const mapping = await loadDefaultMapping('housing');
+    const tenancy = (ref: string, surname: string, line = '1 TEST ROW') =>
+      `<Tenancy ref="${ref}"><Property><Line>${line}</Line></Property><Tenant><Forename>ANN</Forename><Surname>${surname}</Surname></Tenant></Tenancy>`;
+    const xml = `<Tenancies>${tenancy('HT1', 'LEE')}${tenancy('HT2', 'X&#x0;Y')}${tenancy('HT3', 'LEE', '1 TEST&#00; ROW')}${tenancy('HT4', 'O&#39;LEE')}</Tenancies>`;
+    const items: MappedItem[] = [];
+    for await (const m of readAndMap(mapping, Buffer.from(xml), { today: '2026-01-01' })) items.push(m);
+    const outcomes = items.map((i) => ('record' in i ? i.record.names[0]?.surname : { index: i.position.index, field: i.reject.field, rule: i.reject.rule }));
+    expect(outcomes).toEqual(['LEE', { index: 1, field: 'Tenant.Surname', rule: 'nul-character' }, { index: 2, field: 'Property.Line', rule: 'nul-character' }, "O'LEE"]);
+  });
 });

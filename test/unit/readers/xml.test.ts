@@ -122,6 +122,105 @@ describe('XML reader', () => {
     }
   });
 
+  describe('a malformed record among good ones', () => {
+    const tenancy = (n: number, tenant = `<Forename>ANN</Forename><Surname>ZZLEE</Surname>`) =>
+      `  <Tenancy ref="T${n}" status="current">\n    <Tenant>${tenant}</Tenant>\n  </Tenancy>\n`;
+    const file = (broken: string, at = 2) =>
+      `<?xml version="1.0"?>\n<Tenancies>\n${[1, 2, 3, 4, 5, 6, 7].map((n) => (n === at ? broken : tenancy(n))).join('')}</Tenancies>\n`;
+    const refsOf = (items: ReadItem[]) => fieldsOf(items).map((f) => f['@ref']);
+    const read = async (xml: string) => {
+      const items = await collect(readXml(chunked(utf8(xml), 5), opts));
+      // Every item is one record read, in order; none is told twice or skipped.
+      expect(items.map((i) => ('error' in i ? i.error.position.index : i.position.index))).toEqual(items.map((_, i) => i));
+      return items;
+    };
+
+    it('rejects a record with an unescaped < in a value alone, and reads every record after it', async () => {
+      const items = await read(file(tenancy(2, '<Forename>ANN</Forename><Surname>O<ZZBRIEN</Surname>')));
+      expect(refsOf(items)).toEqual(['T1', 'T3', 'T4', 'T5', 'T6', 'T7']);
+      expect(items[1]).toEqual({ error: { position: { line: 6, index: 1 }, reason: expect.stringMatching(/^malformed-xml: Invalid\w+ \(record line 2, column \d+\)$/) } });
+      expect(items[2]).toMatchObject({ position: { line: 9, index: 2 } });
+      expect(JSON.stringify(items[1])).not.toMatch(/ZZ/);
+    });
+
+    it('rejects a record with a start tag never closed (ANN<Middle>X) alone', async () => {
+      const items = await read(file(tenancy(2, '<Forename>ANN<Middle>X</Forename><Surname>ZZLEE</Surname>')));
+      expect(refsOf(items)).toEqual(['T1', 'T3', 'T4', 'T5', 'T6', 'T7']);
+      expect(items[1]).toEqual({ error: { position: { line: 6, index: 1 }, reason: expect.stringMatching(/^malformed-xml: InvalidTag \(record line 2, column \d+\)$/) } });
+    });
+
+    it('ends a record never closed where the next record starts, or where the records end', async () => {
+      const unclosed = '  <Tenancy ref="T2">\n    <Tenant><Forename>ANN</Forename><Surname>ZZLEE</Surname></Tenant>\n';
+      const items = await read(file(unclosed));
+      expect(refsOf(items)).toEqual(['T1', 'T3', 'T4', 'T5', 'T6', 'T7']);
+      expect(items[1]).toEqual({ error: { position: { line: 6, index: 1 }, reason: 'malformed-xml: <Tenancy> is not closed before the next <Tenancy>' } });
+      expect(items[2]).toMatchObject({ position: { line: 8, index: 2 } });
+      const last = await read(file(unclosed, 7));
+      expect(refsOf(last)).toEqual(['T1', 'T2', 'T3', 'T4', 'T5', 'T6']);
+      expect(last[6]).toEqual({ error: { position: { line: 21, index: 6 }, reason: 'malformed-xml: <Tenancy> is not closed before </Tenancies>' } });
+    });
+
+    it('rejects a record whose start tag is broken (a quote never closed) and reads on', async () => {
+      const items = await read(file('  <Tenancy ref="T2 status="current">\n    <Tenant><Surname>ZZLEE</Surname></Tenant>\n  </Tenancy>\n'));
+      expect(refsOf(items)).toEqual(['T1', 'T3', 'T4', 'T5', 'T6', 'T7']);
+      expect(items[1]).toMatchObject({ error: { position: { line: 6, index: 1 }, reason: expect.stringMatching(/^malformed-xml: /) } });
+    });
+
+    it('rejects text among the records that starts no tag, as one item', async () => {
+      const items = await read(file(`${tenancy(2)}  O<ZZBRIEN\n`));
+      expect(refsOf(items)).toEqual(['T1', 'T2', 'T3', 'T4', 'T5', 'T6', 'T7']);
+      expect(items[2]).toEqual({ error: { position: { line: 9, index: 2 }, reason: "malformed-xml: broken markup (a '<' that starts no tag) among the <Tenancy> records" } });
+    });
+
+    it('still refuses a declaration anywhere, whole file', async () => {
+      const items = await read(file(tenancy(2, '<Surname>O<!ENTITY x "y"></Surname>')));
+      expect(items.at(-1)).toEqual({ error: { position: { line: 6, index: 1 }, reason: HOSTILE_XML } });
+      expect(items).toHaveLength(2);
+    });
+  });
+
+  describe('references', () => {
+    const one = async (record: string) => collect(readXml(utf8(`<Tenancies><Tenancy ref="T1">${record}</Tenancy></Tenancies>`), opts));
+
+    it('decodes decimal and hex character references in text and attributes, once', async () => {
+      const items = await one('<Forename>REN&#201;E</Forename><Surname a="ZO&#xCB;">O&#39;BRIEN</Surname><Line>12 ST MARY&#39;S ROAD &#x1F3E0;</Line>'
+        + '<Note>&amp;#39; &lt;&gt;&quot;&apos; &#9;x</Note><Kept><![CDATA[&#39; &amp;]]></Kept>');
+      expect(fieldsOf(items)).toEqual([{
+        '@ref': 'T1',
+        Forename: 'RENÉE',
+        Surname: { '#text': "O'BRIEN", '@a': 'ZOË' },
+        Line: "12 ST MARY'S ROAD \u{1F3E0}",
+        Note: '&#39; <>"\' \tx',
+        Kept: '&#39; &amp;',
+      }]);
+    });
+
+    it('decodes a reference to NUL, for the mapping to reject its field', async () => {
+      expect(fieldsOf(await one('<Surname>X&#x0;Y&#00;</Surname>'))).toEqual([{ '@ref': 'T1', Surname: 'X\u0000Y\u0000' }]);
+    });
+
+    it('rejects a record with a reference to a character XML does not allow, or to an entity, and reads the next', async () => {
+      const cases: [string, string][] = [
+        ['X&#1;Y', 'a character reference to U+0001, which XML does not allow'],
+        ['X&#x1B;Y', 'a character reference to U+001B, which XML does not allow'],
+        ['&#xD800;', 'a character reference to U+D800, which XML does not allow'],
+        ['&#xFFFF;', 'a character reference to U+FFFF, which XML does not allow'],
+        ['&#1114112;', 'a character reference to a code point beyond U+10FFFF, which XML does not allow'],
+        ['&#99999999999999999999999;', 'a character reference to a code point beyond U+10FFFF, which XML does not allow'],
+        ['&#x;', 'a character reference that is not &#digits; or &#xhex;'],
+        ['REN&eacute;E', 'an entity reference other than &amp; &lt; &gt; &quot; &apos; (entities are not expanded)'],
+      ];
+      for (const [text, reason] of cases) {
+        const items = await collect(readXml(utf8(`<Tenancies>\n<Tenancy ref="T1"><Surname>${text}</Surname></Tenancy>\n<Tenancy ref="T2"/></Tenancies>`), opts));
+        expect(items, text).toEqual([
+          { error: { position: { line: 2, index: 0 }, reason: `malformed-xml: ${reason}` } },
+          { position: { line: 3, index: 1 }, fields: { '@ref': 'T2' }, raw: '<Tenancy ref="T2"/>' },
+        ]);
+      }
+      expect(await one('<Surname a="&#X41;">X</Surname>')).toEqual([{ error: { position: { line: 1, index: 0 }, reason: 'malformed-xml: a character reference that is not &#digits; or &#xhex;' } }]);
+    });
+  });
+
   it('reports a file cut off inside a record', async () => {
     const items = await collect(readXml(utf8('<Tenancies><Tenancy ref="T1"><A>'), opts));
     expect(items).toEqual([{ error: { position: { line: 1, index: 0 }, reason: 'truncated-xml: the file ends inside a record' } }]);
