@@ -150,7 +150,8 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
       tags: ['intake'],
       summary: 'Push one record or a batch from a source system',
       description: `JSON: one object, an array, or {"records": [...]}, each with the fields of the system's extract layout. XML: the system's own layout or <Records><Record>…</Record></Records>; `
-        + 'character references (&#201;) are read, DOCTYPE and entities other than the five predefined are refused, and a malformed record is one reject while the rest is taken in.',
+        + 'character references (&#201;) are read, DOCTYPE and entities other than the five predefined are refused, and a malformed record is one reject while the rest is taken in. '
+        + 'An empty body (in XML, also one of white space only) is 400 and starts no intake.',
       params: Type.Object({ system: System }),
       body: {
         content: {
@@ -167,7 +168,10 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     if (!client.systems.includes(system)) throw new HubError('forbidden', `this client may not push to the ${system} system`);
     const mapping = await mappingOf(system);
     const body = request.body as unknown;
-    if (body === undefined || body === null) throw new HubError('bad-request', 'the request has no body: push one record or a batch as JSON or XML');
+    // An empty XML body is parsed as '': no body, as an empty JSON one is, not a batch holding one malformed record.
+    if (body === undefined || body === null || (typeof body === 'string' && body.trim() === '')) {
+      throw new HubError('bad-request', 'the request has no body: push one record or a batch as JSON or XML');
+    }
     const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!PUSH_MEDIA_TYPES.has(mediaType)) throw new HubError('unsupported-media-type', 'push records as application/json, application/xml or text/xml');
     let items: AsyncIterable<MappedItem>;

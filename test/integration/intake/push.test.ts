@@ -223,6 +223,20 @@ describe('push intake', () => {
     expect(rows[0].record.addresses[0].lines[0]).toBe("12 ST MARY'S ROAD");
   });
 
+  it('refuses an empty or blank XML push with 400, as an empty JSON one, and starts no intake', async () => {
+    const intakes = async () => Number((await hub.db.pool.query('SELECT count(*) FROM intake')).rows[0].count);
+    const before = await intakes();
+    for (const contentType of ['application/xml', 'text/xml', 'application/xml; charset=utf-8', 'application/json']) {
+      for (const payload of ['', ' \r\n\t ']) {
+        if (contentType === 'application/json' && payload !== '') continue;
+        const response = await push(source, payload, contentType);
+        expect(response.statusCode, `${contentType} ${JSON.stringify(payload)}`).toBe(400);
+        expect(response.json()).toMatchObject({ code: 'bad-request' });
+      }
+    }
+    expect(await intakes()).toBe(before);
+  });
+
   it('refuses an XML batch over the limit without storing any of it', async () => {
     const record = (i: number) => `<Record><ACCOUNT_REF>CT7${String(i).padStart(5, '0')}</ACCOUNT_REF><LIABLE_PARTY_1>MR ALAN TESTER</LIABLE_PARTY_1></Record>`;
     const xml = `<Records>${Array.from({ length: 1001 }, (_, i) => record(i)).join('')}</Records>`;
