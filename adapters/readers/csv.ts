@@ -101,12 +101,80 @@ export function splitPlainRecord(text: string, delimiter: string, quote: string)
   }
 }
 
+/** What the misquotings csv-parse names mean, for whoever mends the file. */
+const QUOTE_FAULTS: Readonly<Record<string, string>> = {
+  CSV_INVALID_CLOSING_QUOTE: 'a quote inside a quoted field must be doubled',
+  INVALID_OPENING_QUOTE: 'a field holding a quote must be quoted, and the quote doubled',
+};
+
 /** csv-parse's messages quote the field or the character at fault, which may be personal data: its code and the field's number only. */
 const reasonOf = (e: unknown): string => {
   if (!(e instanceof CsvError)) return 'unparseable: csv-parse refused the record';
   const column = (e as CsvError & { column?: unknown }).column;
-  return typeof column === 'number' ? `${e.code}: in field ${column + 1}` : e.code;
+  const fault = QUOTE_FAULTS[e.code];
+  return `${typeof column === 'number' ? `${e.code}: in field ${column + 1}` : e.code}${fault ? ` (${fault})` : ''}`;
 };
+
+/**
+ * Why a record whose quotes never balance cannot be read: a stray quote on
+ * its first line ("QUO"TE") fails there, whatever lines follow it, and is
+ * named as such; otherwise a quote is left open.
+ */
+function unbalancedReason(first: string, options: CsvOptions, maxLines: number): string {
+  try {
+    parseRows(first, options);
+  } catch (e) {
+    if (e instanceof CsvError && e.code in QUOTE_FAULTS) return reasonOf(e);
+  }
+  return `unclosed-quote: no closing quote within ${maxLines} lines`;
+}
+
+/** Past this many characters without an answer, the line ends are taken to be what was seen. */
+const LINE_END_LOOKAHEAD = 1 << 16;
+
+/**
+ * Whether the text's line ends are CRs alone (old Mac): its first line break
+ * and the one after it are each a CR without an LF. A CR inside a field of a
+ * CR LF or LF file is followed by an LF. Undefined: more text is needed.
+ */
+function crOnlyLineEnds(head: string, atEnd: boolean): boolean | undefined {
+  const enough = atEnd || head.length > LINE_END_LOOKAHEAD;
+  /** The kind of the first line break at or after `from`. */
+  const breakAt = (from: number): { kind: 'cr' | 'other' | 'none' | 'more'; at: number } => {
+    const at = head.slice(from).search(/[\r\n]/);
+    if (at === -1) return { kind: enough ? 'none' : 'more', at: -1 };
+    const i = from + at;
+    if (head[i] === '\n') return { kind: 'other', at: i };
+    if (i === head.length - 1 && !atEnd) return { kind: 'more', at: i };
+    return { kind: head[i + 1] === '\n' ? 'other' : 'cr', at: i };
+  };
+  const first = breakAt(0);
+  if (first.kind !== 'cr') return first.kind === 'more' ? undefined : false;
+  const second = breakAt(first.at + 1);
+  if (second.kind === 'more') return undefined;
+  // One line ended by a CR reads as one line anyway.
+  return second.kind === 'cr' || (second.kind === 'none' && first.at < head.length - 1);
+}
+
+/** Passes the text on, telling `found` once if its line ends are CRs alone. */
+async function* noteCrOnly(chunks: AsyncIterable<string>, found: () => void): AsyncGenerator<string> {
+  let head: string | null = '';
+  const decide = (atEnd: boolean): void => {
+    if (head === null) return;
+    const crOnly = crOnlyLineEnds(head, atEnd);
+    if (crOnly === undefined) return;
+    if (crOnly) found();
+    head = null;
+  };
+  for await (const chunk of chunks) {
+    if (head !== null) {
+      head += chunk;
+      decide(false);
+    }
+    yield chunk;
+  }
+  decide(true);
+}
 
 /** One record's lines, quote-balanced unless `unclosed`. */
 interface Framed {
@@ -125,7 +193,8 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
   const quote = options.quote ?? '"';
   const delimiter = options.delimiter ?? ',';
   const maxLines = options.maxRecordLines ?? DEFAULT_MAX_RECORD_LINES;
-  const lines = new LineQueue(splitLines(decodeText(source, encoding), MAX_LINE_SIZE));
+  let crOnly = false;
+  const lines = new LineQueue(splitLines(noteCrOnly(decodeText(source, encoding), () => (crOnly = true)), MAX_LINE_SIZE));
   let columns: string[] | null = options.columns ?? null;
   let index = 0;
   const at = (line: number): Position => ({ line, index, ...(context.path ? { path: context.path } : {}) });
@@ -162,7 +231,7 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
     if (f.tooLong) return refused(`line-too-long: more than ${MAX_LINE_SIZE} characters`, false);
     if (f.unclosed) {
       lines.unshift(f.taken.slice(1));
-      return refused(`unclosed-quote: no closing quote within ${maxLines} lines`);
+      return refused(first && 'text' in first ? unbalancedReason(first.text, options, maxLines) : `unclosed-quote: no closing quote within ${maxLines} lines`);
     }
     const problem = encodingProblem(f.text, encoding);
     if (problem !== null) return refused(problem, false);
@@ -209,6 +278,12 @@ export async function* readCsv(source: ByteSource, options: CsvOptions, context:
       if (!columns || f.unclosed || f.tooLong) break;
     }
     if (batch.length === 0) return;
+    // Known once the first line is framed, as that reads up to the first LF. Read by LF, the file is one line, its
+    // header a list of every field (bad-header, at best): said instead.
+    if (crOnly) {
+      yield { error: { position: at(1), reason: 'cr-line-ends: the lines end in CR alone (old Mac line ends); save the file with CR LF or LF line ends' } };
+      return;
+    }
     // Plainly well-formed records are split here; the other readable ones of the batch are parsed by csv-parse
     // together, and should that fail or miscount, one by one, as are the unreadable ones.
     const readable = batch.map((f) => !f.unclosed && !f.tooLong && encodingProblem(f.text, encoding) === null);

@@ -30,10 +30,12 @@ const CSV_RULES: Record<string, string> = {
   CSV_INVALID_OPENING_QUOTE: 'a quote inside a field that is not quoted',
 };
 
+/** The rule in words, with the field's number; the reader's own explanation after it is left for these words. */
 function ruleOf(reason: string): string {
   const [code = '', ...rest] = reason.split(': ');
   const words = CSV_RULES[code];
-  return words ? `${words}${rest.length > 0 ? ` (${rest.join(': ')})` : ''}` : reason;
+  const detail = rest.join(': ').replace(/ \(.*\)$/, '');
+  return words ? `${words}${detail ? ` (${detail})` : ''}` : reason;
 }
 
 interface Columns {

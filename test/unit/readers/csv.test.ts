@@ -46,10 +46,22 @@ describe('CSV reader', () => {
   it('names the rule and field of a misquoted record, never its text', async () => {
     const items = await collect(readCsv(utf8('REF,NAME,FORENAME\nA1,Zz"secret",JOHN\nA2,"Zzsecret"Q,JOHN\nA3,X,"JO"Z\n'), { kind: 'csv' }));
     expect(errorsOf(items).map((e) => e.reason)).toEqual([
-      'INVALID_OPENING_QUOTE: in field 2',
-      'CSV_INVALID_CLOSING_QUOTE: in field 2',
-      'CSV_INVALID_CLOSING_QUOTE: in field 3',
+      'INVALID_OPENING_QUOTE: in field 2 (a field holding a quote must be quoted, and the quote doubled)',
+      'CSV_INVALID_CLOSING_QUOTE: in field 2 (a quote inside a quoted field must be doubled)',
+      'CSV_INVALID_CLOSING_QUOTE: in field 3 (a quote inside a quoted field must be doubled)',
     ]);
+  });
+
+  it('names a stray quote inside a quoted field as such, not as a quote never closed, when it leaves the quotes odd', async () => {
+    const items = await collect(readCsv(utf8('REF,NAME,X\nA1,"ZzQUO"ZzTE",Y\nA2,SMITH,Z\nA3,"Zz""C""D"Zz",F\nA4,Zz"Zz,D\nA5,"ZzOPEN,G\nA6,H,I\n'), { kind: 'csv' }));
+    expect(errorsOf(items)).toEqual([
+      { position: { line: 2, index: 0 }, reason: 'CSV_INVALID_CLOSING_QUOTE: in field 2 (a quote inside a quoted field must be doubled)' },
+      { position: { line: 4, index: 2 }, reason: 'CSV_INVALID_CLOSING_QUOTE: in field 2 (a quote inside a quoted field must be doubled)' },
+      { position: { line: 5, index: 3 }, reason: 'INVALID_OPENING_QUOTE: in field 2 (a field holding a quote must be quoted, and the quote doubled)' },
+      { position: { line: 6, index: 4 }, reason: 'unclosed-quote: no closing quote within 50 lines' },
+    ]);
+    expect(fieldsOf(items).map((f) => f.REF)).toEqual(['A2', 'A6']);
+    expect(JSON.stringify(errorsOf(items))).not.toMatch(/Zz/);
   });
 
   it('reports a stray closing quote and goes on', async () => {
@@ -76,7 +88,7 @@ describe('CSV reader', () => {
     const items = await collect(readCsv(chunked(utf8(text), 4096), { kind: 'csv', maxRecordLines: 3 }));
     expect(errorsOf(items).map((e) => [e.position.line, e.reason.split(':')[0]])).toEqual([
       [302, 'CSV_INVALID_CLOSING_QUOTE'],
-      [304, 'unclosed-quote'],
+      [304, 'INVALID_OPENING_QUOTE'],
     ]);
     const refs = fieldsOf(items).map((f) => f.REF);
     expect(refs).toEqual([...good(0, 300).map((r) => r.split(',')[0]), 'X2', ...good(300, 300).map((r) => r.split(',')[0])]);
@@ -134,6 +146,18 @@ describe('CSV reader', () => {
       const items = await collect(readCsv(utf8(`${header}\nA1,X,Y\n`), { kind: 'csv' }));
       expect(items).toEqual([{ error: { position: { line: 1, index: 0 }, reason: expect.stringMatching(/^bad-header: /) } }]);
     }
+  });
+
+  it('refuses a file whose lines end in CR alone, saying so, with or without a header', async () => {
+    const refused = { error: { position: { line: 1, index: 0 }, reason: 'cr-line-ends: the lines end in CR alone (old Mac line ends); save the file with CR LF or LF line ends' } };
+    const rows = Array.from({ length: 30 }, (_, i) => `A${i},SMITH,X`);
+    expect(await collect(readCsv(chunked(utf8(['REF,NAME,V', ...rows].join('\r')), 3), { kind: 'csv' }))).toEqual([refused]);
+    expect(await collect(readCsv(utf8(`${rows.join('\r')}\r`), { kind: 'csv', columns: ['REF', 'NAME', 'V'] }))).toEqual([refused]);
+    expect(await collect(readCsv(utf8('REF,NAME,V\rA1,SMITH,X'), { kind: 'csv' }))).toEqual([refused]);
+    // A CR inside a field of an LF or CR LF file, or one line ended by a CR, is read as before.
+    expect(fieldsOf(await collect(readCsv(chunked(utf8('REF,NAME\nA1,"B\rC"\r\nA2,D\n'), 2), { kind: 'csv' })))).toEqual([{ REF: 'A1', NAME: 'B\rC' }, { REF: 'A2', NAME: 'D' }]);
+    expect(fieldsOf(await collect(readCsv(utf8('A1,"B\rC"\nA2,D'), { kind: 'csv', columns: ['REF', 'NAME'] })))).toEqual([{ REF: 'A1', NAME: 'B\rC' }, { REF: 'A2', NAME: 'D' }]);
+    expect(fieldsOf(await collect(readCsv(utf8('A1,B\r'), { kind: 'csv', columns: ['REF', 'NAME'] })))).toEqual([{ REF: 'A1', NAME: 'B' }]);
   });
 
   it('refuses an unknown encoding before reading', async () => {
