@@ -27,7 +27,7 @@ const CSV_RULES: Record<string, string> = {
   CSV_INVALID_CLOSING_QUOTE: 'text after the closing quote of a quoted field',
   CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: 'text after the closing quote of a quoted field',
   CSV_QUOTE_NOT_CLOSED: 'a quoted field is not closed',
-  CSV_INVALID_OPENING_QUOTE: 'a quote inside a field that is not quoted',
+  INVALID_OPENING_QUOTE: 'a quote inside a field that is not quoted',
 };
 
 /** The rule in words, with the field's number; the reader's own explanation after it is left for these words. */

@@ -110,13 +110,15 @@ describe('hub gazetteer import and hub match-addresses', () => {
       'a8,"5 High Street"x,ZZ1 2BD',
       // A trailing empty postcode left off is taken as empty, as it always was.
       'a9,"2 Mill Lane Northby"',
+      'a10,5 High "Street",ZZ1 2BD',
     ].join('\n'));
     const out = path.join(dir, 'quotes-out.csv');
     const result = await run('src/cli/main.ts', ['match-addresses', '--in', input, '--out', out], env());
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${input} line 7: unclosed-quote: no closing quote within 50 lines; left out\n`);
     expect(result.stderr).toContain(`${input} line 9: text after the closing quote of a quoted field (in field 2); left out\n`);
-    expect(result.stderr).toContain('2 input line(s) could not be read and have no output row\n');
+    expect(result.stderr).toContain(`${input} line 11: a quote inside a field that is not quoted (in field 2); left out\n`);
+    expect(result.stderr).toContain('3 input line(s) could not be read and have no output row\n');
     expect(result.stderr).toMatch(/7 addresses in .*\n$/);
     expect(result.stderr).not.toMatch(/mill|high st|Invalid Closing|got "/i);
     const rows = readFileSync(out, 'utf8').trim().split('\n').map((l) => l.split(',').slice(0, 3).join(','));
