@@ -9,8 +9,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { loadMapping, mapRecord, parseDateTime, readAndMap, DEFAULT_MAPPING_FILES, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
+import { loadMapping, mapRecord, parseDateTime, readAndMap, DEFAULT_MAPPING_FILES, type MapOptions, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
 import { declaredXmlEncoding, decodeText, encodingProblem, UnknownEncodingError } from '../../../adapters/readers/index.js';
+import { londonDate } from '../../policy/decide.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
 import { intakeById, knownSystem, rejectsOf } from '../../intake/queries.js';
 import { resolveRef, withdraw, type PartiesOf } from '../../intake/withdraw.js';
@@ -86,7 +87,7 @@ function mangledField(fields: Record<string, unknown>): string {
   return found ? found[0] : '(record)';
 }
 
-async function* fromJson(records: Record<string, unknown>[], mapping: Mapping): AsyncGenerator<MappedItem> {
+async function* fromJson(records: Record<string, unknown>[], mapping: Mapping, options: MapOptions): AsyncGenerator<MappedItem> {
   for (const [index, fields] of records.entries()) {
     const item = { position: { index }, fields, raw: JSON.stringify(fields) };
     const problem = encodingProblem(item.raw, 'utf-8');
@@ -94,7 +95,7 @@ async function* fromJson(records: Record<string, unknown>[], mapping: Mapping): 
       yield { position: item.position, raw: item.raw, reject: { field: mangledField(fields), rule: 'unreadable', message: problem } };
       continue;
     }
-    for (const result of mapRecord(mapping, item)) {
+    for (const result of mapRecord(mapping, item, options)) {
       yield 'record' in result ? { position: item.position, raw: item.raw, record: result.record } : { position: item.position, raw: item.raw, reject: result.reject };
     }
   }
@@ -118,8 +119,14 @@ async function* each(items: MappedItem[]): AsyncGenerator<MappedItem> {
 
 const PUSH_MEDIA_TYPES = new Set(['application/json', 'application/xml', 'text/xml']);
 
-const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; onAccepted?: (ids: number[], db: pg.PoolClient) => Promise<void> }> = async (app, opts) => {
-  const { pool, pushBatchMax } = opts;
+const sources: FastifyPluginAsyncTypebox<{
+  pool: pg.Pool;
+  pushBatchMax: number;
+  onAccepted?: (ids: number[], db: pg.PoolClient) => Promise<void>;
+  /** Pushed dates of birth after its day (in London) are warned of, as in a file. */
+  clock?: () => Date;
+}> = async (app, opts) => {
+  const { pool, pushBatchMax, clock = () => new Date() } = opts;
   const mappings = new Map<string, Promise<Mapping>>();
   const mappingOf = (system: string): Promise<Mapping> => {
     const file = (DEFAULT_MAPPING_FILES as Record<string, string>)[system];
@@ -174,18 +181,19 @@ const sources: FastifyPluginAsyncTypebox<{ pool: pg.Pool; pushBatchMax: number; 
     }
     const mediaType = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
     if (!PUSH_MEDIA_TYPES.has(mediaType)) throw new HubError('unsupported-media-type', 'push records as application/json, application/xml or text/xml');
+    const mapOptions: MapOptions = { today: londonDate(clock()) };
     let items: AsyncIterable<MappedItem>;
     let rawFormat: string;
     if (typeof body === 'string') {
       rawFormat = 'xml';
       const xmlOptions = mapping.reader.kind === 'xml' ? mapping.reader : PUSH_XML_RECORDS;
       // Decoded already (above): the mapping's encoding is the one of its files, not of what is pushed.
-      items = each(await readLimited(readAndMap({ ...mapping, reader: { ...xmlOptions, encoding: 'utf-8' } }, Buffer.from(body, 'utf8')), pushBatchMax));
+      items = each(await readLimited(readAndMap({ ...mapping, reader: { ...xmlOptions, encoding: 'utf-8' } }, Buffer.from(body, 'utf8'), mapOptions), pushBatchMax));
     } else {
       rawFormat = 'json';
       const records = Array.isArray(body) ? body : body && typeof body === 'object' && Array.isArray((body as { records?: unknown }).records) ? (body as { records: Record<string, unknown>[] }).records : [body as Record<string, unknown>];
       if (records.length > pushBatchMax) throw new HubError('payload-too-large', `a pushed batch may hold at most ${pushBatchMax} records (this one has ${records.length})`);
-      items = fromJson(records, mapping);
+      items = fromJson(records, mapping, mapOptions);
     }
     const source = { system, channel: 'push' as const, requestId: request.id, clientId: client.id, rawFormat };
     const intakeId = await createIntake(pool, source);
