@@ -20,7 +20,7 @@ import { checkPostcode, checkUprn, defaultChecks, type Checks } from './checks.j
 import { parseDate, parseDateTime } from './dates.js';
 import type { Mapping } from './load.js';
 import { splitName } from './names.js';
-import { find, firstText, texts, type Scope } from './paths.js';
+import { find, textOf, texts, type Scope } from './paths.js';
 import type { AddressSpec, DateSpec, EntitlementSpec, InvolvementSpec, NameSpec, OtherNameSpec, ValueSpec } from './schema.js';
 
 export interface MapReject {
@@ -46,6 +46,23 @@ class Rejected extends Error {
   }
 }
 
+/** A list, or an object that is not an XML element's text and attributes: what no single value can be read from. */
+const isCompound = (value: unknown): boolean =>
+  Array.isArray(value) || (typeof value === 'object' && value !== null && Object.keys(value).some((key) => key !== '#text' && !key.startsWith('@')));
+
+/**
+ * The one value at a path the mapping reads as one (a reference, a date, a
+ * code). Several values, or a list or object, are refused: taking the first,
+ * or reading an object as missing, would change the record silently.
+ */
+function singleText(scope: Scope, path: string): { value: string | null; label: string } {
+  const { values, label } = find(scope, path);
+  if (values.length > 1 || (values.length === 1 && isCompound(values[0]))) {
+    throw new Rejected({ field: label, rule: 'not-a-single-value', message: 'a list or an object where the mapping reads one value' });
+  }
+  return { value: values.length === 0 ? null : textOf(values[0]), label };
+}
+
 /** Per-record state: the scope values are read from and the warnings gathered. */
 class Context {
   constructor(
@@ -60,12 +77,12 @@ class Context {
   value(spec: ValueSpec | undefined): { value: string | null; label: string } {
     if (spec === undefined) return { value: null, label: '' };
     if (typeof spec !== 'string') return { value: spec.const, label: 'const' };
-    return firstText(this.scope, spec);
+    return singleText(this.scope, spec);
   }
 
   date(spec: DateSpec | undefined, what = 'date'): string | null {
     if (!spec) return null;
-    const { value, label } = firstText(this.scope, spec.field);
+    const { value, label } = singleText(this.scope, spec.field);
     if (value === null) return null;
     const parsed = parseDate(value, spec.formats);
     if (parsed.ok) return parsed.value;
@@ -126,7 +143,7 @@ function buildContacts(ctx: Context, mapping: Mapping, checks: Checks): Contact[
 
 function buildAddress(ctx: Context, spec: AddressSpec): SourceAddress | null {
   const lines = spec.lines.flatMap((p) => texts(ctx.scope, p).values);
-  const postcodeText = spec.postcode ? firstText(ctx.scope, spec.postcode) : null;
+  const postcodeText = spec.postcode ? singleText(ctx.scope, spec.postcode) : null;
   let postcode: string | null = null;
   if (postcodeText?.value) {
     const checked = checkPostcode(postcodeText.value);
@@ -134,13 +151,13 @@ function buildAddress(ctx: Context, spec: AddressSpec): SourceAddress | null {
     postcode = checked.value;
   }
   let uprn: number | null = null;
-  const uprnText = spec.uprn ? firstText(ctx.scope, spec.uprn) : null;
+  const uprnText = spec.uprn ? singleText(ctx.scope, spec.uprn) : null;
   if (uprnText?.value) {
     const checked = checkUprn(uprnText.value);
     if (checked.rule) ctx.warn(uprnText.label, checked.rule, 'UPRN is not a 1 to 12 digit number');
     uprn = checked.value;
   }
-  const crossReference = spec.crossReference ? firstText(ctx.scope, spec.crossReference).value : null;
+  const crossReference = spec.crossReference ? singleText(ctx.scope, spec.crossReference).value : null;
   if (lines.length === 0 && postcode === null && uprn === null) return null;
   // Dates read in the order the fields were read before, so that warnings keep their order.
   const from = ctx.date(spec.from);
@@ -207,7 +224,7 @@ function buildInvolvements(ctx: Context, spec: InvolvementSpec, closed: boolean)
 
 function isClosed(ctx: Context, mapping: Mapping): boolean {
   if (!mapping.closed) return false;
-  const status = firstText(ctx.scope, mapping.closed.field).value?.toUpperCase();
+  const status = singleText(ctx.scope, mapping.closed.field).value?.toUpperCase();
   return status !== undefined && mapping.closed.values.some((v) => v.toUpperCase() === status);
 }
 
@@ -225,7 +242,7 @@ function buildRecord(mapping: Mapping, scope: Scope, sourceRef: string, options:
   let dateOfBirth: string | null = null;
   let dateOfBirthRaw: string | null = null;
   if (mapping.dateOfBirth) {
-    const { value, label } = firstText(scope, mapping.dateOfBirth.field);
+    const { value, label } = singleText(scope, mapping.dateOfBirth.field);
     dateOfBirthRaw = value;
     if (value !== null) {
       const parsed = parseDate(value, mapping.dateOfBirth.formats);
@@ -240,7 +257,7 @@ function buildRecord(mapping: Mapping, scope: Scope, sourceRef: string, options:
 
   let sex: SourceRecord['sex'] = null;
   if (mapping.sex) {
-    const { value, label } = firstText(scope, mapping.sex.field);
+    const { value, label } = singleText(scope, mapping.sex.field);
     const codes = new Map(Object.entries(mapping.sex.codes).map(([k, v]) => [k.toUpperCase(), v]));
     if (value !== null) {
       sex = codes.get(value.toUpperCase()) ?? null;
@@ -251,7 +268,7 @@ function buildRecord(mapping: Mapping, scope: Scope, sourceRef: string, options:
   const closed = isClosed(ctx, mapping);
   let sourceUpdatedAt: string | null = null;
   if (mapping.sourceUpdatedAt) {
-    const { value, label } = firstText(scope, mapping.sourceUpdatedAt.field);
+    const { value, label } = singleText(scope, mapping.sourceUpdatedAt.field);
     if (value !== null) {
       const parsed = parseDateTime(value, mapping.sourceUpdatedAt.formats);
       if (parsed.ok) sourceUpdatedAt = parsed.value;
@@ -346,7 +363,13 @@ function partiesOf(mapping: Mapping, root: Record<string, unknown>): { scope: Sc
 export function mapRecord(mapping: Mapping, item: ReadRecord, options: MapOptions = {}): MapResult[] {
   const nul = nulIn(item);
   if (nul !== null) return [{ reject: { field: nul, rule: 'nul-character', message: 'must not contain the NUL character (U+0000), which cannot be stored' } }];
-  const ref = firstText({ root: item.fields }, mapping.sourceRef);
+  let ref: { value: string | null; label: string };
+  try {
+    ref = singleText({ root: item.fields }, mapping.sourceRef);
+  } catch (e) {
+    if (!(e instanceof Rejected)) throw e;
+    return [{ reject: e.reject }];
+  }
   if (ref.value === null) return [{ reject: { field: ref.label, rule: 'required', message: 'the source reference is missing' } }];
   const results: MapResult[] = [];
   for (const { scope, suffix } of partiesOf(mapping, item.fields)) {

@@ -1,13 +1,15 @@
-/** Pushed records read as a file's are: dates of birth after today warned of. */
+/** Pushed records read as a file's are: dates of birth after today warned of; a single value given as a list or object rejected. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from '../../support/app.js';
 
 describe('pushed records', () => {
   let hub: TestHub;
   let source: string;
+  let steward: string;
   beforeAll(async () => {
     hub = await createTestHub();
     source = await hub.keyFor('source-system', 'Council Systems', ['smartcard', 'social-care', 'housing']);
+    steward = await hub.keyFor('steward', 'Data Team');
   });
   afterAll(async () => {
     await hub.close();
@@ -20,6 +22,11 @@ describe('pushed records', () => {
     (await hub.db.pool.query<{ version: number; raw: string; record: { sourceRef: string; dateOfBirth: string | null; warnings: { field: string; rule: string }[] } }>(
       'SELECT version, raw, record FROM source_record WHERE system = $1 AND source_ref = $2 ORDER BY version', [system, ref],
     )).rows;
+
+  const rejectsOf = async (system: string, intakeId: number) =>
+    ((await hub.app.inject({ url: `/v1/sources/${system}/rejects?intake=${intakeId}`, headers: { authorization: `Bearer ${steward}` } })).json() as {
+      rejects: { position: { index: number }; field: string; rule: string; reason: string }[];
+    }).rejects;
 
   it('warns of a pushed date of birth in the future and does not use it, as a file does, in JSON and in XML', async () => {
     const json = await push('social-care', '[{"clientId":"QFD1","name":{"given":"A","family":"FDONE"},"birthDate":"2090-01-01"}]');
@@ -35,4 +42,18 @@ describe('pushed records', () => {
     expect(tenant!.record.warnings).toContainEqual(expect.objectContaining({ field: 'Tenant[1].DateOfBirth', rule: 'dob-in-the-future' }));
   });
 
+  it('rejects a reference given as a list or an object, naming the field, instead of storing its first or calling it missing', async () => {
+    const response = await push('social-care', JSON.stringify([
+      { clientId: ['QLA', 'QLB'], name: { given: 'A', family: 'LISTED' } },
+      { clientId: { x: 1 }, name: { given: 'A', family: 'OBJECT' } },
+      { clientId: 'QLC', name: { given: 'A', family: 'SINGLE' } },
+    ]));
+    const body = response.json() as { intakeId: number };
+    expect(body).toMatchObject({ read: 3, accepted: 1, rejected: 2 });
+    expect(await stored('social-care', 'QLA')).toEqual([]);
+    expect((await rejectsOf('social-care', body.intakeId)).map((r) => [r.position.index, r.field, r.rule])).toEqual([
+      [0, 'clientId', 'not-a-single-value'],
+      [1, 'clientId', 'not-a-single-value'],
+    ]);
+  });
 });

@@ -130,6 +130,20 @@ describe('mapRecord', () => {
     expect(mapRecord(mapping, item({ ...row, P1: '', P2: '' }))).toEqual([{ reject: { field: 'parties', rule: 'required', message: 'the record names nobody' } }]);
   });
 
+  it('rejects a reference or other single value given as a list or an object, naming the field, instead of taking its first or calling it missing', () => {
+    const notSingle = (field: string) => [{ reject: { field, rule: 'not-a-single-value', message: 'a list or an object where the mapping reads one value' } }];
+    expect(mapRecord(mapping, item({ ...row, REF: ['A', 'B'] }))).toEqual(notSingle('REF'));
+    expect(mapRecord(mapping, item({ ...row, REF: { x: 1 } }))).toEqual(notSingle('REF'));
+    expect(mapRecord(mapping, item({ ...row, REF: [['A']] }))).toEqual(notSingle('REF'));
+    // In a party's scope the party is rejected by itself, and the other kept.
+    const [p1, p2] = mapRecord(mapping, item({ ...row, DOB1: ['31/01/1970', '01/02/1970'] }));
+    expect(p1).toEqual(notSingle('DOB1')[0]);
+    expect(p2).toMatchObject({ record: { sourceRef: 'CT0001-2' } });
+    expect(mapRecord(mapping, item({ ...row, PC: { outward: 'AA1' } }))).toEqual([...notSingle('PC'), ...notSingle('PC')]);
+    // One value in a list of one, and an XML element's text beside its attributes, are single values.
+    expect(records(mapRecord(mapping, item({ ...row, REF: ['CT0009'], UPDATED: { '#text': '01/06/2026 10:00:00', '@zone': 'UTC' } })))[0]).toMatchObject({ sourceRef: 'CT0009-1', sourceUpdatedAt: '2026-06-01T10:00:00Z' });
+  });
+
   it('rejects one party whose name has no surname and keeps the other', () => {
     const out = mapRecord(mapping, item({ ...row, P1: 'MRS' }));
     expect(out[0]).toEqual({ reject: { field: 'P1', rule: 'name-unparseable', message: 'no surname could be found in the name' } });
