@@ -27,7 +27,7 @@ export async function* readAndMapEach(mapping: Mapping, source: ByteSource, opti
   for await (const item of readRecords(source, mapping.reader, context)) {
     if (read++ < skip) continue;
     if ('error' in item) {
-      yield [{ position: item.error.position, raw: item.raw ?? null, reject: { field: '(record)', rule: 'unreadable', message: item.error.reason } }];
+      yield [{ position: item.error.position, raw: item.raw ?? null, reject: { field: item.error.field ?? '(record)', rule: item.error.rule ?? 'unreadable', message: item.error.reason } }];
       continue;
     }
     if (toCheck) {

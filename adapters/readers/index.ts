@@ -31,5 +31,6 @@ export function readFile(path: string, options: ReaderOptions): AsyncGenerator<R
 export { readCsv, readFixedWidth, readJson, readJsonLines, readXml };
 export { declaredXmlEncoding, HOSTILE_XML } from './xml.js';
 export { checkEncoding, decodeText, encodingProblem, UnknownEncodingError } from './decode.js';
+export { duplicateField, exactNumber, parseExact, type ExactJson } from './exact-json.js';
 export * from './options.js';
 export * from './types.js';

@@ -1,5 +1,6 @@
 /** JSON Lines reader: one object per line; a bad line is one error and the rest goes on. */
 import { decodeText, encodingProblem } from './decode.js';
+import { duplicateField, parseExact, type ExactJson } from './exact-json.js';
 import { splitLines } from './lines.js';
 import type { JsonLinesOptions } from './options.js';
 import type { ByteSource, ReadContext, ReadItem } from './types.js';
@@ -26,17 +27,25 @@ export async function* readJsonLines(source: ByteSource, options: JsonLinesOptio
       yield { error: { position, reason: problem } };
       continue;
     }
-    let value: unknown;
+    let doc: ExactJson;
     try {
-      value = JSON.parse(line.text);
+      // JSON.parse is the check of the syntax, and its position the one reported; parseExact keeps every digit and sees fields given twice.
+      JSON.parse(line.text);
+      doc = parseExact(line.text);
     } catch (e) {
       // JSON.parse messages can quote the text around the fault, which may be personal data.
       const where = e instanceof SyntaxError ? /position \d+/.exec(e.message)?.[0] : undefined;
       yield { error: { position, reason: `invalid-json${where ? ` at ${where}` : ''}` } };
       continue;
     }
+    const value = doc.value;
     if (!isPlainObject(value)) {
       yield { error: { position, reason: 'not-an-object: each line must be one JSON object' } };
+      continue;
+    }
+    const duplicate = doc.duplicateIn(value);
+    if (duplicate !== null) {
+      yield { error: { position, ...duplicateField(duplicate) }, raw: line.text };
       continue;
     }
     yield { position, fields: value, raw: line.text };

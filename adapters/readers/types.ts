@@ -16,7 +16,8 @@ export interface ReadRecord {
 }
 
 export interface ReadError {
-  error: { position: Position; reason: string };
+  /** field and rule when the reader can name them (a JSON field given twice); else the record is `unreadable`. */
+  error: { position: Position; reason: string; field?: string; rule?: string };
   /** The text of the record (or of its first line) when it could be decoded and held: kept with the reject. */
   raw?: string;
 }

@@ -10,7 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import { loadMapping, mapRecord, parseDateTime, readAndMap, DEFAULT_MAPPING_FILES, type MapOptions, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
-import { declaredXmlEncoding, decodeText, encodingProblem, UnknownEncodingError } from '../../../adapters/readers/index.js';
+import { declaredXmlEncoding, decodeText, duplicateField, encodingProblem, parseExact, UnknownEncodingError, type ExactJson } from '../../../adapters/readers/index.js';
 import { londonDate } from '../../policy/decide.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
 import { intakeById, knownSystem, rejectsOf } from '../../intake/queries.js';
@@ -87,12 +87,19 @@ function mangledField(fields: Record<string, unknown>): string {
   return found ? found[0] : '(record)';
 }
 
-async function* fromJson(records: Record<string, unknown>[], mapping: Mapping, options: MapOptions): AsyncGenerator<MappedItem> {
+async function* fromJson(records: Record<string, unknown>[], doc: ExactJson, mapping: Mapping, options: MapOptions): AsyncGenerator<MappedItem> {
   for (const [index, fields] of records.entries()) {
-    const item = { position: { index }, fields, raw: JSON.stringify(fields) };
+    // The record's text as received, not written again from its fields.
+    const item = { position: { index }, fields, raw: doc.textOf(fields) };
     const problem = encodingProblem(item.raw, 'utf-8');
     if (problem !== null) {
       yield { position: item.position, raw: item.raw, reject: { field: mangledField(fields), rule: 'unreadable', message: problem } };
+      continue;
+    }
+    const duplicate = doc.duplicateIn(fields);
+    if (duplicate !== null) {
+      const { reason, field, rule } = duplicateField(duplicate);
+      yield { position: item.position, raw: item.raw, reject: { field, rule, message: reason } };
       continue;
     }
     for (const result of mapRecord(mapping, item, options)) {
@@ -150,13 +157,31 @@ const sources: FastifyPluginAsyncTypebox<{
     return text;
   });
 
+  // Pushed JSON is checked and refused (400) by Fastify's own parser, then read again keeping every digit of its numbers,
+  // the fields given twice and each record's text (adapters/readers/exact-json.ts).
+  const defaultJson = app.getDefaultJsonParser(app.initialConfig.onProtoPoisoning ?? 'error', app.initialConfig.onConstructorPoisoning ?? 'error');
+  const exactBodies = new WeakMap<FastifyRequest, ExactJson>();
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request: FastifyRequest, text: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
+    defaultJson(request, text as string, (error, body) => {
+      if (error) return done(error);
+      try {
+        exactBodies.set(request, parseExact(text as string));
+      } catch (e) {
+        return done(e as Error);
+      }
+      done(null, body);
+    });
+  });
+
   app.post('/v1/sources/:system/records', {
     // A record holding NUL is rejected by the mapping, and the rest of the batch taken in (see mapRecord).
     config: { roles: ['source-system'], nulCheckedByRoute: true },
     schema: {
       tags: ['intake'],
       summary: 'Push one record or a batch from a source system',
-      description: `JSON: one object, an array, or {"records": [...]}, each with the fields of the system's extract layout. XML: the system's own layout or <Records><Record>…</Record></Records>; `
+      description: `JSON: one object, an array, or {"records": [...]}, each with the fields of the system's extract layout; a number a double cannot hold exactly `
+        + '(a 19-digit card number) is read as its digits, a record giving a field twice is rejected (`duplicate-field`), and each record\'s raw payload is its text as sent. '
+        + 'XML: the system\'s own layout or <Records><Record>…</Record></Records>; '
         + 'character references (&#201;) are read, DOCTYPE and entities other than the five predefined are refused, and a malformed record is one reject while the rest is taken in. '
         + 'An empty body (in XML, also one of white space only) is 400 and starts no intake.',
       params: Type.Object({ system: System }),
@@ -191,9 +216,15 @@ const sources: FastifyPluginAsyncTypebox<{
       items = each(await readLimited(readAndMap({ ...mapping, reader: { ...xmlOptions, encoding: 'utf-8' } }, Buffer.from(body, 'utf8'), mapOptions), pushBatchMax));
     } else {
       rawFormat = 'json';
-      const records = Array.isArray(body) ? body : body && typeof body === 'object' && Array.isArray((body as { records?: unknown }).records) ? (body as { records: Record<string, unknown>[] }).records : [body as Record<string, unknown>];
+      const doc = exactBodies.get(request);
+      if (!doc) throw new Error('a JSON body without its exact reading');
+      // The exact reading, not the body: the same document, with every digit of its numbers.
+      const value = doc.value as Record<string, unknown> | Record<string, unknown>[];
+      const batch = !Array.isArray(value) && Array.isArray(value.records);
+      if (batch && doc.duplicatesOf(value).includes('records')) throw new HubError('bad-request', 'the body gives "records" more than once: which batch is meant cannot be known');
+      const records = Array.isArray(value) ? value : batch ? (value.records as Record<string, unknown>[]) : [value];
       if (records.length > pushBatchMax) throw new HubError('payload-too-large', `a pushed batch may hold at most ${pushBatchMax} records (this one has ${records.length})`);
-      items = fromJson(records, mapping, mapOptions);
+      items = fromJson(records, doc, mapping, mapOptions);
     }
     const source = { system, channel: 'push' as const, requestId: request.id, clientId: client.id, rawFormat };
     const intakeId = await createIntake(pool, source);

@@ -1,8 +1,13 @@
-/** Pushed records read as a file's are: dates of birth after today warned of; a single value given as a list or object rejected. */
+/**
+ * Pushed JSON taken in as sent: every digit of a number, no field given twice
+ * resolved silently, each record's raw payload its text as received; dates
+ * of birth after today warned of, as in a file; a single value given as a
+ * list or object rejected.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestHub, type TestHub } from '../../support/app.js';
 
-describe('pushed records', () => {
+describe('pushed JSON', () => {
   let hub: TestHub;
   let source: string;
   let steward: string;
@@ -27,6 +32,45 @@ describe('pushed records', () => {
     ((await hub.app.inject({ url: `/v1/sources/${system}/rejects?intake=${intakeId}`, headers: { authorization: `Bearer ${steward}` } })).json() as {
       rejects: { position: { index: number }; field: string; rule: string; reason: string }[];
     }).rejects;
+
+  it('keeps every digit of a reference sent as a number too long for a double: two cards are two records', async () => {
+    const card = (number: string) => `{"CARD_NUMBER": ${number}, "FIRST_NAME":"A", "LAST_NAME":"BIGNUM", "DATE_OF_BIRTH":"01/01/1950"}`;
+    for (const number of ['6338000012345678901', '6338000012345678902']) {
+      const response = await push('smartcard', card(number));
+      expect(response.statusCode).toBe(202);
+      expect(response.json()).toMatchObject({ read: 1, accepted: 1, rejected: 0 });
+    }
+    for (const number of ['6338000012345678901', '6338000012345678902']) {
+      const versions = await stored('smartcard', number);
+      expect(versions.map((v) => v.version)).toEqual([1]);
+      expect(versions[0]!.raw).toBe(card(number));
+    }
+    expect(await stored('smartcard', '6338000012345679000')).toEqual([]);
+  });
+
+  it('stores each record of a batch as its text was sent, and rejects a record giving a field twice, naming it, taking in the rest', async () => {
+    const first = '{ "CARD_NUMBER": "633800000001",  "FIRST_NAME": "A", "LAST_NAME": "EXACT", "X": 12345678901234567890 }';
+    const twice = '{"CARD_NUMBER": "633800000002", "FIRST_NAME": "A", "LAST_NAME": "ONE", "LAST_NAME": "TWO"}';
+    const third = '{"CARD_NUMBER":"633800000003","FIRST_NAME":"A","LAST_NAME":"THIRD"}';
+    const response = await push('smartcard', `{"records": [\n  ${first},\n  ${twice},\n  ${third}\n]}`);
+    expect(response.statusCode).toBe(202);
+    const body = response.json() as { intakeId: number };
+    expect(body).toMatchObject({ read: 3, accepted: 2, rejected: 1 });
+    expect((await stored('smartcard', '633800000001'))[0]!.raw).toBe(first);
+    expect((await stored('smartcard', '633800000003'))[0]!.raw).toBe(third);
+    expect(await stored('smartcard', '633800000002')).toEqual([]);
+    const [reject, ...more] = await rejectsOf('smartcard', body.intakeId);
+    expect(more).toEqual([]);
+    expect(reject).toMatchObject({ position: { index: 1 }, field: 'LAST_NAME', rule: 'duplicate-field' });
+    expect(reject!.reason).not.toMatch(/ONE|TWO/);
+  });
+
+  it('refuses a batch giving "records" twice, since one of its batches would be lost', async () => {
+    const response = await push('smartcard', '{"records": [{"CARD_NUMBER":"633800000011","FIRST_NAME":"A","LAST_NAME":"LOST"}], "records": []}');
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ code: 'bad-request', detail: expect.stringContaining('"records" more than once') });
+    expect(await stored('smartcard', '633800000011')).toEqual([]);
+  });
 
   it('warns of a pushed date of birth in the future and does not use it, as a file does, in JSON and in XML', async () => {
     const json = await push('social-care', '[{"clientId":"QFD1","name":{"given":"A","family":"FDONE"},"birthDate":"2090-01-01"}]');
