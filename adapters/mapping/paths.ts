@@ -80,8 +80,3 @@ export function texts(scope: Scope, path: string): { values: string[]; label: st
   const found = find(scope, path);
   return { values: found.values.map(textOf).filter((v): v is string => v !== null), label: found.label };
 }
-
-export function firstText(scope: Scope, path: string): { value: string | null; label: string } {
-  const t = texts(scope, path);
-  return { value: t.values[0] ?? null, label: t.label };
-}

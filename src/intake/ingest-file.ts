@@ -12,6 +12,7 @@ import { closeAbsent, type Closing, type FullExtract } from './close-absent.js';
 import { createIntake, ingestPrepared, intakeItem, interruptAbandoned, type IntakeSource } from './ingest.js';
 import { ItemPreparer, type Counts, type PreparedItems } from './store.js';
 import { startWorker } from '../worker-thread.js';
+import { londonDate } from '../policy/decide.js';
 
 export function mappingFileFor(system: string, given: string | undefined): string {
   if (given) return given;
@@ -188,7 +189,7 @@ export async function ingestFile(
   // Earlier intakes whose process was killed are closed as interrupted rather than left running for ever.
   await interruptAbandoned(pool);
   const intakeId = await createIntake(pool, source);
-  const job: PrepareJob = { file, mappingFile, today: options.today ?? new Date().toISOString().slice(0, 10), intakeId, source, batchSize: FILE_BATCH };
+  const job: PrepareJob = { file, mappingFile, today: options.today ?? londonDate(new Date()), intakeId, source, batchSize: FILE_BATCH };
   const prepared = (options.worker ?? size >= WORKER_MIN_BYTES) ? prepareFileInWorker(job, mapping) : prepareFile(job, mapping);
   let bytes = 0;
   // The source refs a full extract holds: the records it lacks are closed once it has all been stored.
