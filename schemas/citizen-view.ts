@@ -59,7 +59,7 @@ export const CitizenView = Type.Object(
     contact: Type.Optional(Type.Array(Type.Object({ contact: Contact, source: Provenance }))),
     addresses: Type.Optional(Type.Array(CitizenAddress)),
     household: Type.Optional(Type.Array(HouseholdMember, {
-      description: 'other people living at the current address; only those whose identity the caller may see, each decided on their own register records',
+      description: "other people living at the current address; shown only when the caller may see the citizen's address, and naming only those whose identity and address the caller may see, each decided on their own register records",
     })),
     entitlements: Type.Optional(
       Type.Array(

@@ -19,7 +19,7 @@ import { withCriteria } from '../policy/criteria.js';
 import {
   decide, EMERGENCY_PURPOSE, permittedOfAnyone, POLICY_VERSION, recordlessDecisionKey, type BreakGlass, type Caller, type Decision,
 } from '../policy/decide.js';
-import { filterView } from '../policy/filter.js';
+import { filterView, namesAsMember } from '../policy/filter.js';
 import type { PolicyOptions } from '../policy/options.js';
 import { registerGuardSql, registerGuardValues, type CachedAgreements, type RegisterGuard, type RegisterInputCache } from '../register/input-cache.js';
 import { policyInputs, type PolicyInputs } from '../register/policy-inputs.js';
@@ -134,12 +134,13 @@ function entryFor(
   return auditRecord({ at, requestId: req.requestId, action: req.action, caller: callerOf(req.client), purpose: req.purpose, citizenRef: ref, decision, view, breakGlass, tested });
 }
 
-/** The household members of the views, whose names a view may show only when the caller may see their identity. */
+/** The household members of the views, whose names a view may show only when the caller may see their identity and address. */
 const membersOf = (views: readonly CitizenView[]): string[] => [...new Set(views.flatMap((v) => (v.household ?? []).map((m) => m.citizenRef)))];
 
 /**
  * Decides for the household members of the (filtered) views, and removes
- * every member whose identity the caller may not see. `merged` holds the
+ * every member whose identity or address the caller may not see (naming them
+ * would place them at the citizen's address). `merged` holds the
  * references merged into members, as the views' lookups gave them; a member
  * it lacks is looked up. No break-glass grant opens a member: a grant is for
  * its own citizen.
@@ -151,7 +152,7 @@ async function withoutHiddenMembers(
   if (members.length === 0) return views;
   const aliases = members.every((ref) => merged.has(ref)) ? new Map(members.map((ref) => [ref, merged.get(ref)!])) : undefined;
   const { decisions } = await decideAll(db, ctx, req, members, now, { aliases });
-  const shown = (ref: string) => decisions.get(ref)!.permitted.includes('identity');
+  const shown = (ref: string) => namesAsMember(decisions.get(ref)!);
   return views.map((v) => (v.household ? { ...v, household: v.household.filter((m) => shown(m.citizenRef)) } : v));
 }
 
@@ -235,7 +236,8 @@ function batcherOf(ctx: DisclosureContext, cache: RegisterInputCache): Batcher<C
  * decided for the survivor, by the register. Household members are decided
  * as the citizen is: none of them is known to hold register records, and the
  * guard checks, for them and the references merged into them as for the
- * citizen, that none does; a recordless member's decision is the citizen's.
+ * citizen, that none does; a recordless member's decision is the citizen's,
+ * so the members are named only when it permits identity and address.
  */
 async function plan(ctx: DisclosureContext, cache: RegisterInputCache, source: CitizenSource, read: CachedRead, found: CitizenLookup): Promise<Planned> {
   if (found === null) return { answer: { kind: 'not-found' } };
@@ -248,7 +250,7 @@ async function plan(ctx: DisclosureContext, cache: RegisterInputCache, source: C
   const members = membersOf([view]);
   if (members.some((ref) => cache.hasRecords(ref))) return { answer: null };
   for (const ref of members) guard.citizenRefs.push(ref, ...await mergedInto(ref, found.memberMergedRefs?.[ref]));
-  if (members.length > 0 && !decision.permitted.includes('identity')) view = { ...view, household: [] };
+  if (members.length > 0 && !namesAsMember(decision)) view = { ...view, household: [] };
   return { answer: { kind: 'ok', value: view }, audit: { entry: entryFor(read.req, read.now, read.ref, decision, view, null), guard } };
 }
 

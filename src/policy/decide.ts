@@ -17,9 +17,10 @@ import { NON_READER_ROLES, type PolicyOptions } from './options.js';
  * Bump whenever a rule below, in filter.ts or in criteria.ts changes, so audit entries say which rules decided them
  * (1.1.0: provenance names systems only to a caller who may see every system category; 1.2.0: a search or occupants
  * list matches only citizens of whom the caller may see every category its criteria test; 1.3.0: an agreement naming
- * admin, dpo, steward or source-system permits them nothing).
+ * admin, dpo, steward or source-system permits them nothing; 1.4.0: household needs the citizen's own address, and a
+ * member is named only with their identity and address).
  */
-export const POLICY_VERSION = '1.3.0';
+export const POLICY_VERSION = '1.4.0';
 
 export const EMERGENCY_PURPOSE = 'emergency';
 /** What break-glass opens: enough to find, reach and protect the person, nothing about money or services. */
@@ -118,6 +119,7 @@ export function permittedOfAnyone(input: Omit<DecisionInput, 'citizen'>): DataCa
       if (!SPECIAL_CATEGORIES.has(category) || agreement.art9Condition !== null) open.add(category);
     }
   }
+  if (!open.has('address')) open.delete('household');
   return DATA_CATEGORIES.filter((c) => open.has(c));
 }
 
@@ -320,6 +322,10 @@ function denyAll(reason: string, reviewRequired: boolean): Decision {
 }
 
 function finish(categories: Record<DataCategory, CategoryDecision>, reviewRequired: boolean): Decision {
+  // The household is the people at the citizen's current address: naming them tells where the citizen lives.
+  if (categories.household.permit && !categories.address.permit) {
+    categories.household = { permit: false, reason: `household is shown only with the citizen's own address, which is not permitted (${categories.address.reason})` };
+  }
   const permitted = DATA_CATEGORIES.filter((c) => categories[c].permit);
   return { categories, permitted, anyPermitted: permitted.length > 0, reviewRequired, policyVersion: POLICY_VERSION };
 }

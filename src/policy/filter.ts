@@ -34,6 +34,13 @@ export function filterView(view: CitizenView, decision: Decision): CitizenView {
   return out;
 }
 
+/**
+ * Whether a household member may be named to a caller with this decision
+ * about the member: only with both their identity and their address, since
+ * the household places them at the citizen's address.
+ */
+export const namesAsMember = (decision: Decision): boolean => decision.permitted.includes('identity') && decision.permitted.includes('address');
+
 /** Whether provenance may name source systems: only when every category a system's name can disclose is permitted. */
 export const namesSystems = (permitted: ReadonlySet<string>): boolean => SYSTEM_CATEGORIES.every((c) => permitted.has(c));
 

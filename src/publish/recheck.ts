@@ -13,7 +13,7 @@ import type { PublishedEvent } from '../../schemas/subscriptions.js';
 import type { Role } from '../../schemas/roles.js';
 import type { CitizenSource } from '../citizens/source.js';
 import { decide, type Decision } from '../policy/decide.js';
-import { disclosedCategories } from '../policy/filter.js';
+import { disclosedCategories, namesAsMember } from '../policy/filter.js';
 import type { PolicyOptions } from '../policy/options.js';
 import { policyInputs } from '../register/policy-inputs.js';
 
@@ -53,8 +53,8 @@ export async function refusal(db: pg.Pool, ctx: RecheckContext, recipient: Recip
   });
   const decision = decisionOf(event.citizenRef);
   const carried = disclosedCategories(event.citizen);
-  // A household member is named only while the subscriber may see the member's identity, as in a read.
+  // A household member is named only while the subscriber may see the member's identity and address, as in a read.
   const allowed = decision.anyPermitted && carried.every((c) => decision.permitted.includes(c))
-    && members.every((ref) => decisionOf(ref).permitted.includes('identity'));
+    && members.every((ref) => namesAsMember(decisionOf(ref)));
   return allowed ? null : 'not sent: the policy no longer permits what this event carries';
 }

@@ -146,7 +146,9 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     config: { roles: 'any' },
     schema: {
       tags: ['citizens'], summary: 'The citizen view: golden record, linked records, entitlements, household — as far as the purpose allows',
-      description: 'Purpose emergency (break-glass) needs X-Break-Glass-Reason, which opens a grant for this client and this citizen (the survivor, '
+      description: 'Denied categories are removed and listed in `withheld`. The household is shown only with the citizen\'s own address, '
+        + 'and names only members whose identity and address the caller may see. '
+        + 'Purpose emergency (break-glass) needs X-Break-Glass-Reason, which opens a grant for this client and this citizen (the survivor, '
         + 'for a merged reference) for a limited time; within it the client may read that citizen again without a reason, and no other. '
         + 'Every such read is flagged for review.',
       params: Type.Object({ ref: Ref }), headers: PurposeHeaders,

@@ -14,12 +14,12 @@ const view: CitizenView = {
   withheld: [],
 };
 
-/** An NHS partner's read under a consent-based agreement for contact and household. */
+/** An NHS partner's read under a consent-based agreement for contact, address and household (a household needs the address). */
 const partnerRead = () => input({
   caller: { clientId: 11, orgId: NHS, role: 'partner' },
   purpose: 'direct-service-delivery',
   agreements: [
-    agreement({ id: 'ISA-NHS', version: 2, parties: { provider: { orgId: 1 }, recipients: [NHS] }, purposes: ['direct-service-delivery'], lawfulBasis: 'consent', categories: ['contact', 'household'] }),
+    agreement({ id: 'ISA-NHS', version: 2, parties: { provider: { orgId: 1 }, recipients: [NHS] }, purposes: ['direct-service-delivery'], lawfulBasis: 'consent', categories: ['contact', 'address', 'household'] }),
   ],
   citizen: { ref: CITIZEN, consents: [consent()], objections: [], restrictions: [] },
 });
@@ -41,7 +41,7 @@ describe('auditRecord', () => {
       breakGlassReason: null,
       reviewRequired: false,
     });
-    expect(entry.categoriesDenied).toHaveLength(9);
+    expect(entry.categoriesDenied).toHaveLength(8);
     expect(entry.reasons.identity).toMatch(/no sharing agreement/);
     expect(entry.reasons.contact).toBeUndefined();
     expect(entry.fieldsDisclosed).toContain('household[].name');

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DATA_CATEGORIES } from '../../../schemas/categories.js';
-import { BREAK_GLASS_CATEGORIES, decide, londonDate, POLICY_VERSION, recordlessDecisionKey, roleMayUse, type Caller } from '../../../src/policy/decide.js';
+import {
+  BREAK_GLASS_CATEGORIES, decide, londonDate, permittedOfAnyone, POLICY_VERSION, recordlessDecisionKey, roleMayUse, type Caller,
+} from '../../../src/policy/decide.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import { agreement, CITIZEN, consent, COUNCIL, input, NHS, NOW, objection, POLICE, restriction } from './register-fixtures.js';
 
@@ -24,6 +26,16 @@ describe('decide: agreements', () => {
     expect(decision.permitted).toEqual(['identity', 'contact', 'address']);
     expect(decision.categories.identity).toMatchObject({ permit: true, agreementId: 'ISA-INTERNAL-1', agreementVersion: 1 });
     expect(decision.categories.revenues.permit).toBe(false);
+  });
+
+  it("permits the household only with the citizen's own address, which it would place them at", () => {
+    const withoutAddress = decide(input({ agreements: [agreement({ categories: ['identity', 'household'] })] }));
+    expect(withoutAddress.permitted).toEqual(['identity']);
+    expect(withoutAddress.categories.household.reason).toMatch(/^household is shown only with the citizen's own address, which is not permitted \(no sharing agreement/);
+    expect(permittedOfAnyone({ ...input({ agreements: [agreement({ categories: ['identity', 'household'] })] }), breakGlass: null })).toEqual(['identity']);
+    // The address may come from another agreement, as any category may.
+    const twoAgreements = decide(input({ agreements: [agreement({ categories: ['identity', 'household'] }), agreement({ id: 'ISA-ADDR', categories: ['address'] })] }));
+    expect(twoAgreements.permitted).toEqual(['identity', 'address', 'household']);
   });
 
   it('council roles need an agreement naming the council as recipient: no internal bypass', () => {

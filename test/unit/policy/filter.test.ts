@@ -4,7 +4,7 @@ import { CitizenView } from '../../../schemas/citizen-view.js';
 import type { SharingAgreement } from '../../../schemas/register.js';
 import type { ENTITLEMENT_KINDS } from '../../../schemas/source-record.js';
 import { decide } from '../../../src/policy/decide.js';
-import { disclosedCategories, disclosedFields, filterView } from '../../../src/policy/filter.js';
+import { disclosedCategories, disclosedFields, filterView, namesAsMember } from '../../../src/policy/filter.js';
 import { agreement, CITIZEN, input } from './register-fixtures.js';
 
 const source = { system: 'revenues', sourceRef: 'CT-1', asOf: '2026-05-01T00:00:00Z', verified: true };
@@ -63,6 +63,12 @@ describe('filterView', () => {
     expect(filtered.involvements?.map((i) => i.involvement.reference)).toEqual(['SC-1', 'CT-1']);
     expect(filtered.sourceRecords).toEqual(view.sourceRecords);
     expect(filtered.withheld).toContain('health-disability');
+  });
+
+  it('names a household member only to a caller who may see their identity and address', () => {
+    expect(namesAsMember(decisionFor(['identity', 'household']))).toBe(false);
+    expect(namesAsMember(decisionFor(['identity']))).toBe(false);
+    expect(namesAsMember(decisionFor(['identity', 'address']))).toBe(true);
   });
 
   it('does not change the view it is given', () => {
