@@ -4,6 +4,7 @@
  * per category, and removes denied categories before a response is built.
  */
 import { Type, type Static } from 'typebox';
+import type { ENTITLEMENT_KINDS } from './source-record.js';
 
 export const DATA_CATEGORIES = [
   'identity',
@@ -46,6 +47,50 @@ export const categoryOfSystem = (system: string): DataCategory => (Object.hasOwn
 
 /** Every category that naming a source system can disclose. */
 export const SYSTEM_CATEGORIES: readonly DataCategory[] = [...new Set([...Object.values(SYSTEM_CATEGORY), 'service-involvement' as const])];
+
+type EntitlementKind = (typeof ENTITLEMENT_KINDS)[number];
+
+/**
+ * The category of each kind of entitlement. One that reveals a disability or
+ * another health condition is health data (Art. 9), whichever scheme grants
+ * it: health-disability, so shown only under an Art. 9 condition. Being a
+ * carer is known from social care's carers' assessments: social-care.
+ */
+const ENTITLEMENT_CATEGORY: Readonly<Record<EntitlementKind, DataCategory>> = {
+  disability: 'health-disability',
+  'blue-badge': 'health-disability',
+  'older-person-concession': 'concessions',
+  'disabled-person-concession': 'health-disability',
+  'council-tax-reduction': 'revenues',
+  'single-person-discount': 'revenues',
+  'disability-reduction': 'health-disability',
+  'housing-benefit': 'housing',
+  'free-school-meals': 'service-involvement',
+  carer: 'social-care',
+  other: 'service-involvement',
+};
+
+/**
+ * Health entitlements granted by a scheme of another category: the kind
+ * itself tells that the person is in that scheme (a council tax disability
+ * reduction is a council tax account), so it is shown only when that
+ * category is permitted too. The entitlement still belongs to one category,
+ * its own; this only withholds it more.
+ */
+const ENTITLEMENT_SCHEME: Readonly<Partial<Record<EntitlementKind, DataCategory>>> = {
+  'disability-reduction': 'revenues',
+  'disabled-person-concession': 'concessions',
+};
+
+export const categoryOfEntitlement = (kind: EntitlementKind): DataCategory => ENTITLEMENT_CATEGORY[kind];
+
+/** Every category that must be permitted for an entitlement of this kind to be shown, its own first; none for a kind the hub does not know. */
+export function categoriesOfEntitlement(kind: string): DataCategory[] {
+  if (!Object.hasOwn(ENTITLEMENT_CATEGORY, kind)) return [];
+  const known = kind as EntitlementKind;
+  const scheme = ENTITLEMENT_SCHEME[known];
+  return scheme === undefined ? [ENTITLEMENT_CATEGORY[known]] : [ENTITLEMENT_CATEGORY[known], scheme];
+}
 
 export function isDataCategory(value: string): value is DataCategory {
   return (DATA_CATEGORIES as readonly string[]).includes(value);

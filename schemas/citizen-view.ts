@@ -65,7 +65,10 @@ export const CitizenView = Type.Object(
       Type.Array(
         Type.Object({
           entitlement: Entitlement,
-          category: Type.String(),
+          category: Type.String({
+            description: 'the data category the entitlement belongs to; one revealing a health condition is health-disability, and one of those granted '
+              + 'by a revenues or concessions scheme (disability-reduction, disabled-person-concession) is shown only when that category is permitted too',
+          }),
           source: Provenance,
         }),
       ),

@@ -8,8 +8,8 @@
  */
 import type pg from 'pg';
 import type { CitizenView, Provenance } from '../../schemas/citizen-view.js';
-import { categoryOfSystem, type DataCategory } from '../../schemas/categories.js';
-import type { Entitlement, PersonName, SourceRecord } from '../../schemas/source-record.js';
+import { categoryOfEntitlement, categoryOfSystem } from '../../schemas/categories.js';
+import type { PersonName, SourceRecord } from '../../schemas/source-record.js';
 import type { LinkedBy } from './accounts.js';
 import { currentName } from './features.js';
 
@@ -36,22 +36,6 @@ export const DEFAULT_SURVIVORSHIP: SurvivorshipRules = {
     name: ['revenues', 'social-care'],
   },
 };
-
-const ENTITLEMENT_CATEGORY: Record<Entitlement['kind'], DataCategory> = {
-  disability: 'health-disability',
-  'blue-badge': 'health-disability',
-  'older-person-concession': 'concessions',
-  'disabled-person-concession': 'concessions',
-  'council-tax-reduction': 'revenues',
-  'single-person-discount': 'revenues',
-  'disability-reduction': 'revenues',
-  'housing-benefit': 'housing',
-  'free-school-meals': 'service-involvement',
-  carer: 'social-care',
-  other: 'service-involvement',
-};
-
-export const categoryOfEntitlement = (kind: Entitlement['kind']): DataCategory => ENTITLEMENT_CATEGORY[kind];
 
 /** One linked record, as survivorship sees it. */
 export interface LinkedSource {

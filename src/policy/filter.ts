@@ -8,7 +8,9 @@
  * caller who may see every category a system's name can disclose. Naming
  * some and not others would tell where the unnamed values came from.
  */
-import { categoryOfSystem, DATA_CATEGORIES, isDataCategory, SYSTEM_CATEGORIES, type DataCategory } from '../../schemas/categories.js';
+import {
+  categoriesOfEntitlement, categoryOfSystem, DATA_CATEGORIES, isDataCategory, SYSTEM_CATEGORIES, type DataCategory,
+} from '../../schemas/categories.js';
 import { CATEGORY_OF_SECTION, type CitizenView, type Provenance } from '../../schemas/citizen-view.js';
 import type { Decision } from './decide.js';
 
@@ -22,7 +24,7 @@ export function filterView(view: CitizenView, decision: Decision): CitizenView {
     if (!permitted.has(CATEGORY_OF_SECTION[section])) delete out[section];
   }
   // An item whose category is not one we know is withheld too: deny by default.
-  if (out.entitlements) out.entitlements = out.entitlements.filter((e) => permitted.has(e.category));
+  if (out.entitlements) out.entitlements = out.entitlements.filter((e) => entitlementCategories(e).every((c) => permitted.has(c)));
   if (out.involvements) out.involvements = out.involvements.filter((i) => permitted.has(i.category));
   if (out.sourceRecords) out.sourceRecords = out.sourceRecords.filter((r) => permitted.has(categoryOfSystem(r.system)));
   if (!namesSystems(permitted)) unnameSystems(out);
@@ -32,6 +34,17 @@ export function filterView(view: CitizenView, decision: Decision): CitizenView {
   for (const category of DATA_CATEGORIES) if (!permitted.has(category)) withheld.add(category);
   out.withheld = DATA_CATEGORIES.filter((c) => withheld.has(c));
   return out;
+}
+
+/**
+ * The categories an entitlement discloses, all of which must be permitted: the
+ * item's own, and those of its kind (a health entitlement granted by a scheme
+ * of another category tells that category too). A kind the hub does not know
+ * is withheld.
+ */
+function entitlementCategories(e: NonNullable<CitizenView['entitlements']>[number]): string[] {
+  const ofKind = categoriesOfEntitlement(e.entitlement.kind);
+  return ofKind.length === 0 ? ['unknown'] : [e.category, ...ofKind];
 }
 
 /**
@@ -103,7 +116,10 @@ export function disclosedCategories(view: CitizenView, also?: readonly DataCateg
     const value = view[section];
     if (value !== undefined && (!Array.isArray(value) || value.length > 0)) present.add(CATEGORY_OF_SECTION[section]);
   }
-  for (const item of [...(view.entitlements ?? []), ...(view.involvements ?? [])]) {
+  for (const item of view.entitlements ?? []) {
+    for (const category of entitlementCategories(item)) if (isDataCategory(category)) present.add(category);
+  }
+  for (const item of view.involvements ?? []) {
     if (isDataCategory(item.category)) present.add(item.category);
   }
   for (const system of namedSystems(view)) present.add(categoryOfSystem(system));

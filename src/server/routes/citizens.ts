@@ -147,7 +147,9 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     schema: {
       tags: ['citizens'], summary: 'The citizen view: golden record, linked records, entitlements, household — as far as the purpose allows',
       description: 'Denied categories are removed and listed in `withheld`. The household is shown only with the citizen\'s own address, '
-        + 'and names only members whose identity and address the caller may see. '
+        + 'and names only members whose identity and address the caller may see. An entitlement that reveals a health condition '
+        + '(disability, blue badge, disability reduction, disabled person\'s concession) is health-disability, shown only under an '
+        + 'Art. 9 condition, and one granted by a revenues or concessions scheme needs that category too. '
         + 'Purpose emergency (break-glass) needs X-Break-Glass-Reason, which opens a grant for this client and this citizen (the survivor, '
         + 'for a merged reference) for a limited time; within it the client may read that citizen again without a reason, and no other. '
         + 'Every such read is flagged for review.',

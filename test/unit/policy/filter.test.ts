@@ -65,6 +65,25 @@ describe('filterView', () => {
     expect(filtered.withheld).toContain('health-disability');
   });
 
+  it('shows an entitlement revealing a disability only under health-disability, and one of a council tax or concessions scheme only with that category too', () => {
+    const entitlement = (k: (typeof ENTITLEMENT_KINDS)[number], category: string) =>
+      ({ entitlement: { kind: kind(k), code: 'DIS', from: null, to: null, evidence: { verified: true, verifiedOn: null, method: 'assessment' } }, category, source });
+    // As the golden record built them before: a category on the item that undersells the kind withholds nothing less.
+    const withDisability: CitizenView = {
+      ...view,
+      entitlements: [entitlement('disability-reduction', 'revenues'), entitlement('disabled-person-concession', 'concessions'), entitlement('disability', 'health-disability')],
+    };
+    const shown = (categories: SharingAgreement['categories']) => filterView(withDisability, decisionFor(categories)).entitlements?.map((e) => e.entitlement.kind);
+    expect(shown(['revenues', 'concessions'])).toEqual([]);
+    expect(shown(['health-disability'])).toEqual(['disability']);
+    expect(shown(['health-disability', 'revenues', 'concessions'])).toEqual(['disability-reduction', 'disabled-person-concession', 'disability']);
+    const noArt9 = decide(input({ agreements: [agreement({ categories: ['health-disability', 'revenues', 'concessions'] })] }));
+    expect(filterView(withDisability, noArt9).entitlements).toEqual([]);
+    // What the view then discloses is health data and the scheme's category both.
+    const only = filterView({ ...withDisability, entitlements: [entitlement('disability-reduction', 'health-disability')] }, decisionFor(['health-disability', 'revenues']));
+    expect(disclosedCategories(only)).toEqual(['revenues', 'health-disability']);
+  });
+
   it('names a household member only to a caller who may see their identity and address', () => {
     expect(namesAsMember(decisionFor(['identity', 'household']))).toBe(false);
     expect(namesAsMember(decisionFor(['identity']))).toBe(false);

@@ -1,0 +1,113 @@
+/**
+ * On the real citizen source (golden record from the linkage tables): an
+ * entitlement that reveals a disability is health data, shown only under an
+ * agreement permitting health-disability with an Art. 9 condition (and one
+ * granted by a council tax or concessions scheme needs that category too).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CitizenView } from '../../../schemas/citizen-view.js';
+import type { SourceRecord } from '../../../schemas/source-record.js';
+import { createClient } from '../../../src/auth/clients.js';
+import { createCitizen, MODEL } from '../../../src/linkage/accounts.js';
+import { personFeatures } from '../../../src/linkage/features.js';
+import { createTestHub, type TestHub } from '../../support/app.js';
+import { sourceRecord, store } from '../linkage/people.js';
+
+const evidence = (method: string) => ({ verified: true, verifiedOn: '2020-04-01', method });
+const ART9 = { condition: 'h', text: 'health or social care' };
+
+describe('special-category entitlements in the citizen view', () => {
+  let hub: TestHub;
+  let dpo: string;
+  let ref = '';
+
+  /** A reader of a new organisation with its own agreement for the contact centre purpose. */
+  const reader = async (org: string, categories: string[], art9Condition: typeof ART9 | null) => {
+    const made = await createClient(hub.db.pool, { org, role: 'adviser' });
+    const created = await hub.app.inject({
+      method: 'POST', url: '/v1/register/agreements', headers: { authorization: `Bearer ${dpo}` },
+      payload: {
+        id: `ISA-ES-${made.client.orgId}`, title: org, parties: { provider: { orgId: made.client.orgId }, recipients: [made.client.orgId] }, roles: null,
+        purposes: ['contact-centre-enquiry'], categories, lawfulBasis: 'public-task', art9Condition, legalGateway: 'Local Government Act 1972 s.111',
+        dpiaReference: 'DPIA-ES', startDate: '2026-01-01', endDate: null, reviewDate: '2027-01-01', status: 'active',
+      },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    return made;
+  };
+  const view = async (key: string): Promise<CitizenView> => {
+    const response = await hub.app.inject({ url: `/v1/citizens/${ref}`, headers: { authorization: `Bearer ${key}`, 'x-purpose': 'contact-centre-enquiry' } });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json() as CitizenView;
+  };
+  const kinds = (v: CitizenView) => (v.entitlements ?? []).map((e) => e.entitlement.kind).sort();
+  const disclosed = async (clientId: number) => (await hub.db.pool.query<{ categories_disclosed: string[] }>(
+    "SELECT categories_disclosed FROM audit_log WHERE action = 'citizen.read' AND client_id = $1 ORDER BY seq DESC LIMIT 1", [clientId])).rows[0]!.categories_disclosed;
+
+  beforeAll(async () => {
+    hub = await createTestHub();
+    dpo = await hub.keyFor('dpo', 'Northby Council Information Governance');
+    const dora = { forenames: ['DORA'], surname: 'WHEELWRIGHT', dob: '1950-05-05', lines: ['9 MILL LANE', 'NORTHBY'], postcode: 'ZZ9 9DW', uprn: 600001 };
+    const records: SourceRecord[] = [
+      sourceRecord({
+        ...dora, system: 'revenues', ref: 'RDW1',
+        entitlements: [
+          { kind: 'disability-reduction', code: 'DIS', from: '2020-04-01', to: null, evidence: evidence('assessment') },
+          { kind: 'single-person-discount', code: 'SPD', from: '2020-04-01', to: null, evidence: evidence('declaration') },
+        ],
+      }),
+      sourceRecord({
+        ...dora, system: 'smartcard', ref: 'SCDW1',
+        entitlements: [
+          { kind: 'disabled-person-concession', code: 'DIS', from: '2022-05-01', to: null, evidence: evidence('PIP award letter') },
+          { kind: 'blue-badge', code: 'BB', from: '2022-05-01', to: null, evidence: evidence('mobility assessment') },
+        ],
+      }),
+    ];
+    const db = await hub.db.pool.connect();
+    try {
+      for (const record of records) await store(hub.db.pool, [record]);
+      await db.query('BEGIN');
+      for (const record of records) {
+        await db.query(`INSERT INTO person_record (system, source_ref, source_record_id, features)
+          SELECT system, source_ref, id, $3 FROM source_record WHERE current AND system = $1 AND source_ref = $2`, [record.system, record.sourceRef, JSON.stringify(personFeatures(record))]);
+      }
+      const id = await createCitizen(db, MODEL, { system: 'revenues', sourceRef: 'RDW1', linkedBy: 'model' });
+      await db.query("INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by) VALUES ($1, 'smartcard', 'SCDW1', 'model')", [id]);
+      await db.query('COMMIT');
+      ref = (await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
+    } finally {
+      db.release();
+    }
+  }, 120_000);
+  afterAll(async () => hub.close());
+
+  it('withholds disability entitlements of every scheme from a caller without health-disability', async () => {
+    const noHealth = await reader('Northby Council Revenues Desk', ['identity', 'revenues', 'concessions'], null);
+    const seen = await view(noHealth.key);
+    expect(seen.withheld).toContain('health-disability');
+    expect(kinds(seen)).toEqual(['single-person-discount']);
+    expect(await disclosed(noHealth.client.id)).not.toContain('health-disability');
+  });
+
+  it('withholds them under an agreement naming health-disability without an Art. 9 condition', async () => {
+    const noArt9 = await reader('Northby Council Concessions Desk', ['identity', 'revenues', 'concessions', 'health-disability'], null);
+    const seen = await view(noArt9.key);
+    expect(seen.withheld).toContain('health-disability');
+    expect(kinds(seen)).toEqual(['single-person-discount']);
+  });
+
+  it('shows verified disability entitlements under health-disability with an Art. 9 condition and the scheme\'s category, audited as both', async () => {
+    const adviser = await reader('Northby Council Contact Centre', ['identity', 'revenues', 'concessions', 'health-disability'], ART9);
+    const seen = await view(adviser.key);
+    expect(kinds(seen)).toEqual(['blue-badge', 'disability-reduction', 'disabled-person-concession', 'single-person-discount']);
+    const reduction = seen.entitlements!.find((e) => e.entitlement.kind === 'disability-reduction')!;
+    expect(reduction).toMatchObject({ category: 'health-disability', entitlement: { code: 'DIS', evidence: { verified: true, method: 'assessment' } }, source: { verified: true } });
+    expect(seen.entitlements!.find((e) => e.entitlement.kind === 'disabled-person-concession')!.category).toBe('health-disability');
+    expect(await disclosed(adviser.client.id)).toEqual(expect.arrayContaining(['health-disability', 'revenues', 'concessions']));
+    // One granted by council tax or concessions tells that scheme too: without its category, only the blue badge is shown.
+    const health = await reader('Northby Community Health', ['identity', 'health-disability'], ART9);
+    expect(kinds(await view(health.key))).toEqual(['blue-badge']);
+    expect(await disclosed(health.client.id)).toEqual(['identity', 'health-disability']);
+  });
+});
