@@ -74,7 +74,9 @@ export const CitizenView = Type.Object(
       ),
     ),
     involvements: Type.Optional(Type.Array(Type.Object({ involvement: ServiceInvolvement, category: Type.String(), source: Provenance }))),
-    sourceRecords: Type.Optional(Type.Array(LinkedRecord)),
+    sourceRecords: Type.Optional(Type.Array(LinkedRecord, {
+      description: "the linked records of systems whose category the caller may see; absent unless values name their source systems (the caller may see every category a system's name can disclose)",
+    })),
     /** Categories removed by policy, so a caller knows the view is partial. */
     withheld: Type.Array(Type.String()),
   },

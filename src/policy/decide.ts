@@ -18,8 +18,8 @@ import { NON_READER_ROLES, type PolicyOptions } from './options.js';
  * (1.1.0: provenance names systems only to a caller who may see every system category; 1.2.0: a search or occupants
  * list matches only citizens of whom the caller may see every category its criteria test; 1.3.0: an agreement naming
  * admin, dpo, steward or source-system permits them nothing; 1.4.0: household needs the citizen's own address, a member is
- * named only with their identity and address, and an entitlement that reveals a health condition is health-disability and
- * needs its scheme's category too).
+ * named only with their identity and address, an entitlement that reveals a health condition is health-disability and
+ * needs its scheme's category too, and linked records are listed only where systems are named).
  */
 export const POLICY_VERSION = '1.4.0';
 

@@ -112,11 +112,13 @@ function explainBreakGlass(input: DecisionInput, liveGrants: readonly GrantHeld[
 
 function sourceSystems(decision: Decision): AccessExplanation['sourceSystems'] {
   const permitted = new Set<string>(decision.permitted);
-  if (namesSystems(permitted)) return { named: true, reason: `every category a source system's name can disclose is permitted (${SYSTEM_CATEGORIES.join(', ')})` };
+  if (namesSystems(permitted)) {
+    return { named: true, reason: `every category a source system's name can disclose is permitted (${SYSTEM_CATEGORIES.join(', ')}): values name their source system and linked records are listed` };
+  }
   const missing = SYSTEM_CATEGORIES.filter((c) => !permitted.has(c));
   return {
     named: false,
-    reason: `values do not name their source system, since ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not permitted: naming some systems and not others would tell where the rest came from`,
+    reason: `values do not name their source system, and linked records are not listed, since ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not permitted: naming some systems and not others would tell where the rest came from`,
   };
 }
 

@@ -6,7 +6,9 @@
  * social care is social-care data): a linked record is listed only when its
  * system's category is permitted, and provenance names systems only for a
  * caller who may see every category a system's name can disclose. Naming
- * some and not others would tell where the unnamed values came from.
+ * some and not others would tell where the unnamed values came from, so the
+ * list of linked records, which names systems and their references, is then
+ * withheld whole.
  */
 import {
   categoriesOfEntitlement, categoryOfSystem, DATA_CATEGORIES, isDataCategory, SYSTEM_CATEGORIES, type DataCategory,
@@ -27,7 +29,10 @@ export function filterView(view: CitizenView, decision: Decision): CitizenView {
   if (out.entitlements) out.entitlements = out.entitlements.filter((e) => entitlementCategories(e).every((c) => permitted.has(c)));
   if (out.involvements) out.involvements = out.involvements.filter((i) => permitted.has(i.category));
   if (out.sourceRecords) out.sourceRecords = out.sourceRecords.filter((r) => permitted.has(categoryOfSystem(r.system)));
-  if (!namesSystems(permitted)) unnameSystems(out);
+  if (!namesSystems(permitted)) {
+    unnameSystems(out);
+    delete out.sourceRecords;
+  }
   // Every denied category is listed, present in this view or not: listing only
   // the ones present would tell the caller what the hidden data is about.
   const withheld = new Set<string>(view.withheld);

@@ -71,7 +71,7 @@ const Explanation = Type.Object({
     agreementId: Type.Optional(Type.String()), agreementVersion: Type.Optional(Type.Integer()), consentId: Type.Optional(Type.String()),
   })),
   agreements: Type.Array(Type.Object({ id: Type.String(), version: Type.Integer(), counts: Type.Boolean(), reason: Type.String() })),
-  sourceSystems: Type.Object({ named: Type.Boolean(), reason: Type.String() }, { description: 'whether values would name the source system they came from, and why' }),
+  sourceSystems: Type.Object({ named: Type.Boolean(), reason: Type.String() }, { description: 'whether values would name the source system they came from (and linked records be listed), and why' }),
   breakGlass: Type.Optional(Type.Object({
     reasonMinLength: Type.Integer({ description: 'the shortest reason X-Break-Glass-Reason takes' }),
     minutes: Type.Integer({ description: 'how long a grant lasts' }),
@@ -149,7 +149,8 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       description: 'Denied categories are removed and listed in `withheld`. The household is shown only with the citizen\'s own address, '
         + 'and names only members whose identity and address the caller may see. An entitlement that reveals a health condition '
         + '(disability, blue badge, disability reduction, disabled person\'s concession) is health-disability, shown only under an '
-        + 'Art. 9 condition, and one granted by a revenues or concessions scheme needs that category too. '
+        + 'Art. 9 condition, and one granted by a revenues or concessions scheme needs that category too. Linked records '
+        + '(`sourceRecords`) are listed only when values name their source systems. '
         + 'Purpose emergency (break-glass) needs X-Break-Glass-Reason, which opens a grant for this client and this citizen (the survivor, '
         + 'for a merged reference) for a limited time; within it the client may read that citizen again without a reason, and no other. '
         + 'Every such read is flagged for review.',

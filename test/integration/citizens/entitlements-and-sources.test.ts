@@ -2,7 +2,9 @@
  * On the real citizen source (golden record from the linkage tables): an
  * entitlement that reveals a disability is health data, shown only under an
  * agreement permitting health-disability with an Art. 9 condition (and one
- * granted by a council tax or concessions scheme needs that category too).
+ * granted by a council tax or concessions scheme needs that category too);
+ * and the linked records, which name systems, are listed only to a caller to
+ * whom values name their systems.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
@@ -16,7 +18,7 @@ import { sourceRecord, store } from '../linkage/people.js';
 const evidence = (method: string) => ({ verified: true, verifiedOn: '2020-04-01', method });
 const ART9 = { condition: 'h', text: 'health or social care' };
 
-describe('special-category entitlements in the citizen view', () => {
+describe('special-category entitlements and linked records in the citizen view', () => {
   let hub: TestHub;
   let dpo: string;
   let ref = '';
@@ -109,5 +111,20 @@ describe('special-category entitlements in the citizen view', () => {
     const health = await reader('Northby Community Health', ['identity', 'health-disability'], ART9);
     expect(kinds(await view(health.key))).toEqual(['blue-badge']);
     expect(await disclosed(health.client.id)).toEqual(['identity', 'health-disability']);
+  });
+
+  it('lists linked records only to a caller to whom values name their source systems', async () => {
+    // The list's own category, service-involvement, is permitted, but housing and social care are not: systems are unnamed.
+    const partial = await reader('Northby Council Billing', ['identity', 'revenues', 'concessions', 'service-involvement'], null);
+    const unnamed = await view(partial.key);
+    expect(unnamed.identity?.name.source.system).toBeNull();
+    expect(unnamed).not.toHaveProperty('sourceRecords');
+    // Nothing names a system or a record's reference in it (an entitlement's category is no system's name).
+    expect(JSON.stringify(unnamed)).not.toMatch(/RDW1|SCDW1|"system":"|smartcard/);
+
+    const all = await reader('Northby Council Care Team', ['identity', 'revenues', 'housing', 'social-care', 'concessions', 'service-involvement'], ART9);
+    const named = await view(all.key);
+    expect(named.identity?.name.source.system).not.toBeNull();
+    expect(named.sourceRecords?.map((r) => `${r.system}|${r.sourceRef}`).sort()).toEqual(['revenues|RDW1', 'smartcard|SCDW1']);
   });
 });

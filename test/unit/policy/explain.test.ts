@@ -20,7 +20,7 @@ describe('explainAccess', () => {
     const partial = explainAccess(input({ agreements: [agreement({ categories: ['identity', 'revenues', 'housing', 'service-involvement'] })] }));
     expect(partial.sourceSystems).toEqual({
       named: false,
-      reason: 'values do not name their source system, since social-care, concessions are not permitted: naming some systems and not others would tell where the rest came from',
+      reason: 'values do not name their source system, and linked records are not listed, since social-care, concessions are not permitted: naming some systems and not others would tell where the rest came from',
     });
     const all = explainAccess(input({
       agreements: [agreement({ categories: ['identity', 'revenues', 'housing', 'social-care', 'concessions', 'service-involvement'], art9Condition: { condition: 'h', text: 'care' } })],
