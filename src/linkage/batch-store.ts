@@ -38,7 +38,7 @@ const ACCOUNTS_SQL = `
   WITH r AS (${RECORDS_OF}), accounts AS (
     SELECT DISTINCT l.citizen_id FROM r JOIN citizen_link l ON l.system = r.system AND l.source_ref = r.source_ref AND l.ended_at IS NULL
   )
-  SELECT coalesce(json_agg(json_build_array(m.citizen_id, m.system || '|' || m.source_ref, p.source_record_id)), '[]') AS members
+  SELECT coalesce(json_agg(json_build_array(m.citizen_id, m.system || '|' || m.source_ref, p.source_record_id, m.linked_by = 'steward')), '[]') AS members
     FROM accounts a
     JOIN citizen_link m ON m.citizen_id = a.citizen_id AND m.ended_at IS NULL
     JOIN person_record p ON p.system = m.system AND p.source_ref = m.source_ref`;
@@ -110,7 +110,7 @@ export function preparedOf(tables: PrepareTables, key: string, version: string, 
 
 /** A member found in memory: its system and reference, wanted only for a review or a split, are split from its key then. */
 class KeyedMember implements Member {
-  constructor(readonly citizenId: number, readonly key: string, readonly prepared: PreparedPerson) {}
+  constructor(readonly citizenId: number, readonly key: string, readonly prepared: PreparedPerson, readonly bySteward: boolean) {}
 
   get system(): string {
     return splitKey(this.key).system;
@@ -183,9 +183,9 @@ export class BatchLinkStore extends DbLinkStore {
         store.state.blocks.set(key, block);
         if (block.length <= blockLimit(ctx, key)) for (const hit of block) reached.add(hit);
       }
-      const { rows: [accounts] } = await db.query<{ members: [number, string, number][] }>({ name: 'linkage-batch-accounts', text: ACCOUNTS_SQL, values: [JSON.stringify([...reached])] });
-      for (const [citizenId, key, version] of accounts!.members) {
-        store.state.attach(key, citizenId);
+      const { rows: [accounts] } = await db.query<{ members: [number, string, number, boolean][] }>({ name: 'linkage-batch-accounts', text: ACCOUNTS_SQL, values: [JSON.stringify([...reached])] });
+      for (const [citizenId, key, version, bySteward] of accounts!.members) {
+        store.state.attach(key, citizenId, bySteward);
         prepare(key, String(version));
       }
     }
@@ -212,7 +212,7 @@ export class BatchLinkStore extends DbLinkStore {
       const keys = this.state.accounts.get(citizenId);
       if (!keys) continue;
       for (const key of keys.size === 1 ? keys : [...keys].sort()) {
-        if (key !== self) out.push(new KeyedMember(citizenId, key, this.state.prepared.get(key) as PreparedPerson));
+        if (key !== self) out.push(new KeyedMember(citizenId, key, this.state.prepared.get(key) as PreparedPerson, this.state.bySteward.has(key)));
       }
     }
     return out;
@@ -258,7 +258,7 @@ export class BatchLinkStore extends DbLinkStore {
     if (record) {
       this.links.push({ citizenId: id, system: record.system, sourceRef: record.sourceRef, linkedBy: record.linkedBy, weight: null });
       this.events.push({ citizenId: id, kind: 'link', system: record.system, sourceRef: record.sourceRef, clientId: actor.clientId, reason: actor.reason });
-      this.state.attach(recordKey(record.system, record.sourceRef), id);
+      this.state.attach(recordKey(record.system, record.sourceRef), id, record.linkedBy === 'steward');
     }
     this.changes.push({ citizenId: id, type: 'citizen.created' });
     return id;
@@ -267,7 +267,7 @@ export class BatchLinkStore extends DbLinkStore {
   override async linkRecord(citizenId: number, system: string, sourceRef: string, linkedBy: LinkedBy, weight: number | null, actor: Actor): Promise<void> {
     this.links.push({ citizenId, system, sourceRef, linkedBy, weight });
     this.events.push({ citizenId, kind: 'link', system, sourceRef, clientId: actor.clientId, reason: actor.reason });
-    this.state.attach(recordKey(system, sourceRef), citizenId);
+    this.state.attach(recordKey(system, sourceRef), citizenId, linkedBy === 'steward');
     this.changes.push({ citizenId, type: 'citizen.updated' });
   }
 
@@ -284,7 +284,7 @@ export class BatchLinkStore extends DbLinkStore {
     const to = await super.splitRecord(system, sourceRef, linkedBy, actor);
     // An account merged away in this batch may be made active again by the split.
     this.survivor.delete(to);
-    this.state.attach(key, to);
+    this.state.attach(key, to, linkedBy === 'steward');
     return to;
   }
 

@@ -15,12 +15,16 @@ export class LinkState {
   readonly accounts = new Map<number, Set<string>>();
   /** Records' prepared forms at the version they are indexed at: a batch's records and the members of the accounts they reach. */
   readonly prepared = new Map<string, PreparedPerson>();
+  /** Records a steward placed in their accounts (linked_by 'steward'). */
+  readonly bySteward = new Set<string>();
 
-  attach(key: string, citizenId: number): void {
+  attach(key: string, citizenId: number, bySteward: boolean): void {
     this.linkOf.set(key, citizenId);
     const members = this.accounts.get(citizenId);
     if (members) members.add(key);
     else this.accounts.set(citizenId, new Set([key]));
+    if (bySteward) this.bySteward.add(key);
+    else this.bySteward.delete(key);
   }
 
   detach(key: string): number | null {
@@ -28,12 +32,13 @@ export class LinkState {
     if (from === undefined) return null;
     this.linkOf.delete(key);
     this.accounts.get(from)?.delete(key);
+    this.bySteward.delete(key);
     return from;
   }
 
-  /** Every record of `merged` now in `survivor`, as a merge leaves them. */
+  /** Every record of `merged` now in `survivor`, placed by whom it was, as a merge leaves them. */
   moveAll(merged: number, survivor: number): void {
-    for (const key of this.accounts.get(merged) ?? []) this.attach(key, survivor);
+    for (const key of this.accounts.get(merged) ?? []) this.attach(key, survivor, this.bySteward.has(key));
     this.accounts.delete(merged);
   }
 }
@@ -42,7 +47,7 @@ export class LinkState {
 const LOAD_CHUNK = 50_000;
 
 const LOAD_SQL = `
-  SELECT p.system, p.source_ref, p.source_record_id, p.block_keys, l.citizen_id FROM person_record p
+  SELECT p.system, p.source_ref, p.source_record_id, p.block_keys, l.citizen_id, l.linked_by = 'steward' AS by_steward FROM person_record p
     LEFT JOIN citizen_link l ON l.system = p.system AND l.source_ref = p.source_ref AND l.ended_at IS NULL
    WHERE (p.system, p.source_ref) > ($1, $2)
    ORDER BY p.system, p.source_ref
@@ -68,13 +73,13 @@ export class LinkMirror extends LinkState {
     const mirror = new LinkMirror();
     let after = ['', ''];
     for (;;) {
-      const { rows } = await db.query<{ system: string; source_ref: string; source_record_id: string; block_keys: string[]; citizen_id: string | null }>(
+      const { rows } = await db.query<{ system: string; source_ref: string; source_record_id: string; block_keys: string[]; citizen_id: string | null; by_steward: boolean | null }>(
         { name: 'linkage-mirror-load', text: LOAD_SQL, values: after },
       );
       for (const r of rows) {
         const key = recordKey(r.system, r.source_ref);
         mirror.add(key, r.source_record_id, r.block_keys);
-        if (r.citizen_id !== null) mirror.attach(key, Number(r.citizen_id));
+        if (r.citizen_id !== null) mirror.attach(key, Number(r.citizen_id), r.by_steward === true);
       }
       if (rows.length < LOAD_CHUNK) break;
       const last = rows[rows.length - 1]!;

@@ -22,6 +22,8 @@ export interface Member {
   system: string;
   sourceRef: string;
   prepared: PreparedPerson;
+  /** Placed in its account by a steward (linked_by 'steward'): the steward vouched that it belongs there. */
+  bySteward?: boolean;
 }
 
 /** The steward decisions that bear on a record. */
@@ -116,11 +118,12 @@ export class DbLinkStore implements LinkStore {
   ) {}
 
   async members(keys: readonly string[], system: string, sourceRef: string, also: readonly number[]): Promise<Member[]> {
-    const { rows } = await this.db.query<{ citizen_id: string; system: string; source_ref: string; features: PersonRecord }>({
+    const { rows } = await this.db.query<{ citizen_id: string; system: string; source_ref: string; linked_by: LinkedBy; features: PersonRecord }>({
       name: 'linkage-members', text: MEMBERS_SQL, values: [keys, system, sourceRef, keys.map((k) => blockLimit(this.ctx, k)), also],
     });
     return rows.map((r) => ({
       citizenId: Number(r.citizen_id), key: recordKey(r.system, r.source_ref), system: r.system, sourceRef: r.source_ref, prepared: prepare(r.features, this.ctx.tables),
+      bySteward: r.linked_by === 'steward',
     }));
   }
 

@@ -159,7 +159,11 @@ export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: Re
   const scored: Scored[] = [];
   const today = new Date().toISOString().slice(0, 10);
   let neighbours: PreparedPerson[] | null = null;
-  for (const [citizenId, list] of members) {
+  for (const [citizenId, all] of members) {
+    // A steward vouched that the records they placed in the record's own account belong there: they are no evidence
+    // against the record staying, and the model judges it by the records the model linked (else a steward's link of a
+    // father's record would split the son's records off their account, and the next run merge it into the father's).
+    const list = citizenId === current?.citizenId ? all.filter((m) => !m.bySteward) : all;
     let best: Scored | null = null;
     for (const m of list) {
       const explanation = explainPair(ctx.model, me, m.prepared);
@@ -188,7 +192,9 @@ export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: Re
   let alone = home !== null && !members.has(home);
   if (home !== null && !alone) {
     const own = scored.find((s) => s.citizenId === home);
-    if (!own || own.conflict || barred(home) || own.explanation.total < reviewAt) {
+    // Beside records a steward placed there only: the steward's decision, which the model does not overrule.
+    const vouched = !own && (members.get(home) ?? []).every((m) => m.bySteward);
+    if (barred(home) || (!vouched && (!own || own.conflict || own.explanation.total < reviewAt))) {
       home = await store.splitRecord(system, sourceRef, 'model', { clientId: null, reason: 'record changed: no longer agrees with its account' });
       alone = true;
       outcome.action = 'moved';

@@ -109,9 +109,9 @@ export const MEMBERS_SQL = `
      CROSS JOIN LATERAL (SELECT citizen_id FROM citizen_link l WHERE l.system = small.system AND l.source_ref = small.source_ref AND l.ended_at IS NULL OFFSET 0) l
     UNION SELECT unnest($5::bigint[])
   )
-  SELECT m.citizen_id, m.system, m.source_ref, p.features
+  SELECT m.citizen_id, m.system, m.source_ref, m.linked_by, p.features
     FROM accounts a
-   CROSS JOIN LATERAL (SELECT citizen_id, system, source_ref FROM citizen_link l WHERE l.citizen_id = a.citizen_id AND l.ended_at IS NULL OFFSET 0) m
+   CROSS JOIN LATERAL (SELECT citizen_id, system, source_ref, linked_by FROM citizen_link l WHERE l.citizen_id = a.citizen_id AND l.ended_at IS NULL OFFSET 0) m
     JOIN person_record p ON p.system = m.system AND p.source_ref = m.source_ref
    WHERE NOT (m.system = $2 AND m.source_ref = $3)
    ORDER BY m.citizen_id, m.system, m.source_ref`;

@@ -3,6 +3,8 @@ import { currentLink, resolveRef, type Actor } from '../../../src/linkage/accoun
 import { openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
 import { decidePersonReview, manualLink, manualUnlink, markDistinct } from '../../../src/linkage/decisions.js';
 import { linkAll } from '../../../src/linkage/batch.js';
+import { linkOne } from '../../../src/linkage/link.js';
+import { addObjection } from '../../../src/register/citizen-records.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
 import type { TestDatabase } from '../../support/db.js';
 import { addLinked, linkedPopulation, type PersonSpec } from './people.js';
@@ -76,6 +78,45 @@ describe('steward decisions override the model', () => {
     await rerun(true);
     expect(await citizenOf('smartcard', 'ML2')).toBe(a);
     await expect(manualLink(ctx, 'C0000000000', 'smartcard', 'ML2', steward)).rejects.toThrow(/no citizen/);
+  });
+
+  it("keeps an account's own records, reference and register records when a steward links another record to it, through re-runs", async () => {
+    const home = { forenames: ['DAVID'], surname: 'FARBURY', lines: ['12 ELM COURT', 'NORTHBY'], postcode: 'ZZ7 7AF', uprn: 700012 };
+    await add(
+      { system: 'revenues', ref: 'FB1-1', dob: '1957-06-02', ...home }, { system: 'housing', ref: 'FB2-1', dob: '1957-06-02', ...home },
+      { system: 'smartcard', ref: 'FB3', dob: '1957-06-02', ...home },
+      { system: 'revenues', ref: 'FB1-2', dob: '2002-06-20', ...home }, { system: 'housing', ref: 'FB2-2', dob: '2002-06-20', ...home },
+    );
+    const father = await citizenOf('smartcard', 'FB3');
+    const son = await citizenOf('housing', 'FB2-2');
+    expect(await citizenOf('revenues', 'FB1-2')).toBe(son);
+    expect(son).not.toBe(father);
+    const sonRef = await refOf(son);
+    await addObjection(db.pool, { citizenRef: sonRef, purpose: null, recipientOrgId: null, from: '2025-01-01T00:00:00Z' }, steward.clientId!);
+    // Against the model (the dates of birth differ): the steward's word.
+    await manualLink(ctx, sonRef, 'smartcard', 'FB3', steward);
+    const placed = { smartcard: ['FB3'], revenues: ['FB1-2'], housing: ['FB2-2'] };
+    const expectPlaced = async () => {
+      for (const [system, refs] of Object.entries(placed)) for (const ref of refs) expect(await citizenOf(system, ref)).toBe(son);
+      expect(await citizenOf('revenues', 'FB1-1')).toBe(father);
+      expect(await citizenOf('housing', 'FB2-1')).toBe(father);
+      const account = (await db.pool.query<{ ref: string; merged_into: string | null }>('SELECT ref, merged_into FROM citizen WHERE id = $1', [son])).rows[0]!;
+      expect(account).toEqual({ ref: sonRef, merged_into: null });
+      expect((await resolveRef(db.pool, sonRef))?.id).toBe(son);
+      const objections = await db.pool.query<{ citizen_ref: string }>('SELECT citizen_ref FROM objection WHERE citizen_ref = $1', [sonRef]);
+      expect(objections.rows).toHaveLength(1);
+    };
+    await expectPlaced();
+    // Read batch by batch, kept in memory, and one record at a time: the son's records do not leave for a new account,
+    // and the account is not merged into the father's on the next run.
+    await linkAll(ctx, { relink: true, mirror: false });
+    await expectPlaced();
+    await linkAll(ctx, { relink: true, mirror: true });
+    await expectPlaced();
+    for (const [system, ref] of [['revenues', 'FB1-2'], ['housing', 'FB2-2']] as const) await linkOne(ctx, system, ref, { force: true });
+    await expectPlaced();
+    const left = await db.pool.query("SELECT 1 FROM citizen_event WHERE citizen_id = $1 AND kind IN ('split', 'unlink', 'merge') AND source_ref <> 'FB3'", [son]);
+    expect(left.rows).toHaveLength(0);
   });
 
   it('decides review items: distinct keeps the pair apart from then on', async () => {
