@@ -93,6 +93,8 @@ async function linkBatch(
   let pending = [...keys];
   // Records chosen and indexed on an earlier read: linked whatever the re-read says.
   const chosen = new Set<string>();
+  // Records whose content changed since indexed, as first read: a re-read finds them indexed by this batch.
+  const changed = new Set<string>();
   while (pending.length > 0) {
     const { rows } = await db.query<RecordState>(RECORD_STATES_SQL, [pending.map((k) => k.system), pending.map((k) => k.source_ref)]);
     const byKey = new Map(rows.map((r) => [recordKey(r.system, r.source_ref), r]));
@@ -109,7 +111,8 @@ async function linkBatch(
         counts.unchanged++;
         return [];
       }
-      return [{ key, again, row, indexedAhead: ahead }];
+      if (!again && isChanged(row)) changed.add(key);
+      return [{ key, again, changed: changed.has(key), row, indexedAhead: ahead }];
     });
     // A version taken in, or matched to another address, since the read ahead is read now.
     const stale = chosenRows.filter((c) => ahead.get(`${c.key}#${c.row.id}`)?.matchedUprn !== c.row.matched_uprn);
@@ -141,13 +144,14 @@ async function linkBatch(
 
 /** Links a batch's records, read and indexed, in order in memory; `reread` takes the rest of the batch when it must be read again. */
 async function linkWork(
-  db: pg.PoolClient, ctx: LinkageContext, work: readonly (Content & { key: string; again: boolean; row: RecordState })[], mirror: LinkMirror | null,
+  db: pg.PoolClient, ctx: LinkageContext, work: readonly (Content & { key: string; again: boolean; changed: boolean; row: RecordState })[], mirror: LinkMirror | null,
   anyDecision: Promise<boolean>, counts: LinkCounts, reread: (rest: Key[]) => void,
 ): Promise<void> {
   const store = await BatchLinkStore.load(db, ctx, work.map((w) => ({ system: w.row.system, sourceRef: w.row.source_ref, me: w.me, keys: w.keys })), mirror, anyDecision);
   for (const [i, w] of work.entries()) {
     const o = await linkIndexed(store, ctx, currentIn(store, w.row), w.me, w.keys);
-    if ((w.again || isChanged(w.row)) && o.citizenId !== null) await store.recordChanged(o.citizenId);
+    // Only a change of content: a record read again after a steward decision or a move is no change of its own.
+    if (w.changed && o.citizenId !== null) await store.recordChanged(o.citizenId);
     if (o.action !== 'missing') counts[o.action]++;
     counts.merges += o.merges;
     counts.reviews += o.reviews;

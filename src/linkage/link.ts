@@ -95,6 +95,7 @@ async function releaseRivalled(
   store: LinkStore, ctx: LinkageContext, me: PreparedPerson, members: Map<number, Member[]>, home: number | null, today: string,
 ): Promise<number> {
   let reviews = 0;
+  const mine = home === null ? [] : (members.get(home) ?? []);
   for (const [citizenId, list] of members) {
     if (citizenId === home) continue;
     const parties = list.filter((m) => coParties(me, m.prepared));
@@ -102,6 +103,9 @@ async function releaseRivalled(
     for (const m of [...list]) {
       const p = m.prepared;
       if (p.dob !== null || p.nhsNumber !== null || p.nino !== null || coParties(me, p)) continue;
+      // Named beside a record of `me`'s own account, M is someone else than `me`: no rival. (Released anyway, a record
+      // of M's account bridging it back merged it again, run after run.)
+      if (mine.some((x) => coParties(x.prepared, p))) continue;
       for (const party of parties) {
         const e = explainPair(ctx.model, p, party.prepared);
         if (e.total < ctx.model.thresholds.link) continue;

@@ -119,6 +119,37 @@ describe('steward decisions override the model', () => {
     expect(left.rows).toHaveLength(0);
   });
 
+  it('re-runs over unchanged records as a fixed point: no link changes, no history, no outbox rows', async () => {
+    const home = { surname: 'WALLOCK', lines: ['11 MARKET PLACE', 'NORTHBY'], postcode: 'ZZ7 7AW', uprn: 700011 };
+    // A father on a council tax account beside an undated WILLIAM WALLOCK (his son, as the SNR says), and on a tenancy
+    // with his son: the father's tenancy record once took the undated record out of the son's account, and a record of
+    // the son's bridged it back, run after run.
+    await add(
+      { system: 'revenues', ref: 'WL1-1', forenames: ['WILLIAM'], suffix: 'SNR', dob: '1955-09-12', accounts: ['WL1'], ...home },
+      { system: 'housing', ref: 'WL2-1', forenames: ['WILLIAM'], dob: '1955-09-12', accounts: ['WL2'], ...home },
+      { system: 'housing', ref: 'WL2-2', forenames: ['WILLIAM'], dob: '1993-10-03', accounts: ['WL2'], ...home },
+      { system: 'social-care', ref: 'WL3', forenames: ['WILLIAM'], dob: '1993-10-03', ...home },
+      { system: 'revenues', ref: 'WL1-2', forenames: ['WILLIAM'], accounts: ['WL1'], ...home },
+    );
+    // A steward's decision stands (the re-read after it once announced every later record of the batch as changed).
+    const decided = await citizenOf('housing', 'WL2-2');
+    await manualLink(ctx, await refOf(decided), 'social-care', 'WL3', steward);
+    await linkAll(ctx, { relink: true });
+    const state = async () => ({
+      links: (await db.pool.query('SELECT citizen_id, system, source_ref, linked_by FROM citizen_link WHERE ended_at IS NULL ORDER BY system, source_ref')).rows,
+      ids: (await db.pool.query<{ link: string; event: string; outbox: string; citizen: string }>(
+        `SELECT (SELECT max(id) FROM citizen_link) AS link, (SELECT max(id) FROM citizen_event) AS event,
+                (SELECT max(id) FROM citizen_outbox) AS outbox, (SELECT max(id) FROM citizen) AS citizen`,
+      )).rows[0],
+    });
+    const before = await state();
+    for (const mirror of [false, true]) {
+      const counts = await linkAll(ctx, { relink: true, mirror });
+      expect(counts).toMatchObject({ created: 0, joined: 0, moved: 0, merges: 0 });
+      expect(await state()).toEqual(before);
+    }
+  });
+
   it('decides review items: distinct keeps the pair apart from then on', async () => {
     const person = { surname: 'JONES', lines: ['6 OAK ROW', 'NORTHBY'], postcode: 'ZZ5 5AB' };
     await add({ system: 'housing', ref: 'RV1', forenames: ['DAVID'], ...person }, { system: 'revenues', ref: 'RV2', forenames: ['DAVID'], surname: 'JONES', dob: '1971-03-03' });
