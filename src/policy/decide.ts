@@ -19,7 +19,8 @@ import { NON_READER_ROLES, type PolicyOptions } from './options.js';
  * list matches only citizens of whom the caller may see every category its criteria test; 1.3.0: an agreement naming
  * admin, dpo, steward or source-system permits them nothing; 1.4.0: household needs the citizen's own address, a member is
  * named only with their identity and address, an entitlement that reveals a health condition is health-disability and
- * needs its scheme's category too, and linked records are listed only where systems are named).
+ * needs its scheme's category too, linked records are listed only where systems are named, and a break-glass grant opens
+ * only the citizen it was given for).
  */
 export const POLICY_VERSION = '1.4.0';
 
