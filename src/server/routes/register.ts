@@ -52,6 +52,7 @@ const ConsentBody = Type.Object(withoutRef(ConsentCreate.properties), { addition
 const ObjectionBody = Type.Object(withoutRef(ObjectionCreate.properties), { additionalProperties: false });
 const RestrictionBody = Type.Object(withoutRef(RestrictionCreate.properties), { additionalProperties: false });
 
+const CITIZENS = '/v1/citizens/';
 const WRITERS = ['dpo'] as const;
 const READERS = ['dpo', 'admin'] as const;
 
@@ -98,11 +99,18 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       }
     });
 
-  /** A citizen's records are kept against the current reference: an old one gets the redirect to use, an unknown one is 404. */
+  /**
+   * A citizen's records are kept against the current reference: for an old
+   * one, every route about it answers with the survivor's URL (the rest of
+   * the path and the query kept), an unknown one is 404.
+   */
   const redirectFor = async (ref: string, url: string): Promise<string | null> => {
     const found = await source.view(ref);
     if (found === null) throw new HubError('not-found', 'no such citizen');
-    return 'redirectTo' in found ? url.replace(`/${encodeURIComponent(ref)}/`, `/${encodeURIComponent(found.redirectTo)}/`) : null;
+    if (!('redirectTo' in found)) return null;
+    // The reference as sent may be encoded otherwise than encodeURIComponent would: cut at the segment's end instead of matching it.
+    const end = url.slice(CITIZENS.length).search(/[/?]/);
+    return `${CITIZENS}${encodeURIComponent(found.redirectTo)}${end < 0 ? '' : url.slice(CITIZENS.length + end)}`;
   };
 
   /** The citizen's reference and those merged into it: records kept against any of them are the citizen's. */
@@ -216,7 +224,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     },
   }, newVersion('register.agreement.status'));
 
-  // Per citizen: consents, objections, restrictions.
+  // Per citizen: consents, objections, restrictions. Every route answers 308 to the survivor for a merged reference, 404 for an unknown one.
 
   app.post('/v1/citizens/:ref/consents', {
     config: { roles: WRITERS },
@@ -236,24 +244,14 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   app.put('/v1/citizens/:ref/consents/:id', {
     config: { roles: WRITERS },
     schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
-  }, async (request) => {
+  }, async (request, reply) => {
     const client = clientOf(request);
+    const redirect = await redirectFor(request.params.ref, request.url);
+    if (redirect) return reply.code(308).header('location', redirect).send();
     return change(request, client, async (db) => {
       const { before, after, changed } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, request.body);
       return { result: after, change: changed ? { action: 'register.consent.update', citizenRef: after.citizenRef, consentId: after.id, before, after } : null };
     });
-  });
-
-  app.post('/v1/citizens/:ref/consents/:id/withdraw', {
-    config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Consent, ...errorResponses } },
-  }, async (request) => {
-    const client = clientOf(request);
-    const at = request.body?.at ?? clock().toISOString();
-    return change(request, client, async (db) => {
-      const { before, after, changed } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, { withdrawnAt: at });
-      return { result: after, change: changed ? { action: 'register.consent.withdraw', citizenRef: after.citizenRef, consentId: after.id, before, after } : null };
-    }, { withdrawnAt: 'at' });
   });
 
   app.post('/v1/citizens/:ref/objections', {
@@ -269,18 +267,6 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       return { result: created, change: { action: 'register.objection.create', citizenRef: created.citizenRef, before: null, after: created } };
     });
     return reply.code(201).send(objection);
-  });
-
-  app.post('/v1/citizens/:ref/objections/:id/withdraw', {
-    config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Withdraw an objection. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Objection, ...errorResponses } },
-  }, async (request) => {
-    const client = clientOf(request);
-    const at = request.body?.at ?? clock().toISOString();
-    return change(request, client, async (db) => {
-      const { before, after, changed } = await withdrawObjection(db, await ownRefs(request.params.ref), request.params.id, at);
-      return { result: after, change: changed ? { action: 'register.objection.withdraw', citizenRef: after.citizenRef, before, after } : null };
-    }, { withdrawnAt: 'at' });
   });
 
   app.post('/v1/citizens/:ref/restrictions', {
@@ -300,19 +286,51 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   app.put('/v1/citizens/:ref/restrictions/:id', {
     config: { roles: WRITERS },
     schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
-  }, async (request) => {
+  }, async (request, reply) => {
     const client = clientOf(request);
+    const redirect = await redirectFor(request.params.ref, request.url);
+    if (redirect) return reply.code(308).header('location', redirect).send();
     return change(request, client, async (db) => {
       const { before, after, changed } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, request.body);
       return { result: after, change: changed ? { action: 'register.restriction.update', citizenRef: after.citizenRef, before, after } : null };
     });
   });
 
+  app.post('/v1/citizens/:ref/consents/:id/withdraw', {
+    config: { roles: WRITERS },
+    schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Consent, ...errorResponses } },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    const redirect = await redirectFor(request.params.ref, request.url);
+    if (redirect) return reply.code(308).header('location', redirect).send();
+    const at = request.body?.at ?? clock().toISOString();
+    return change(request, client, async (db) => {
+      const { before, after, changed } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, { withdrawnAt: at });
+      return { result: after, change: changed ? { action: 'register.consent.withdraw', citizenRef: after.citizenRef, consentId: after.id, before, after } : null };
+    }, { withdrawnAt: 'at' });
+  });
+
+  app.post('/v1/citizens/:ref/objections/:id/withdraw', {
+    config: { roles: WRITERS },
+    schema: { tags: ['register'], summary: 'Withdraw an objection. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Objection, ...errorResponses } },
+  }, async (request, reply) => {
+    const client = clientOf(request);
+    const redirect = await redirectFor(request.params.ref, request.url);
+    if (redirect) return reply.code(308).header('location', redirect).send();
+    const at = request.body?.at ?? clock().toISOString();
+    return change(request, client, async (db) => {
+      const { before, after, changed } = await withdrawObjection(db, await ownRefs(request.params.ref), request.params.id, at);
+      return { result: after, change: changed ? { action: 'register.objection.withdraw', citizenRef: after.citizenRef, before, after } : null };
+    }, { withdrawnAt: 'at' });
+  });
+
   app.post('/v1/citizens/:ref/restrictions/:id/lift', {
     config: { roles: WRITERS },
     schema: { tags: ['register'], summary: 'Lift a restriction of processing. Not before its from (400); lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Restriction, ...errorResponses } },
-  }, async (request) => {
+  }, async (request, reply) => {
     const client = clientOf(request);
+    const redirect = await redirectFor(request.params.ref, request.url);
+    if (redirect) return reply.code(308).header('location', redirect).send();
     const at = request.body?.at ?? clock().toISOString();
     return change(request, client, async (db) => {
       const { before, after, changed } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, { liftedAt: at });
@@ -329,10 +347,17 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   for (const [kind, load] of [['consents', consentsOf], ['objections', objectionsOf], ['restrictions', restrictionsOf]] as const) {
     app.get(`/v1/citizens/:ref/${kind}`, {
       config: { roles: READERS, auditRefusalAs: `register.${kind}.read` },
-      schema: { tags: ['register'], summary: `A citizen's ${kind}, withdrawn and lifted ones included`, params: CitizenRef, response: { 200: Type.Pick(RegisterOf, ['citizenRef', kind]), ...errorResponses } },
-    }, async (request) => {
+      schema: {
+        tags: ['register'], summary: `A citizen's ${kind}, withdrawn and lifted ones included`,
+        description: 'Those recorded under the references merged into this one too (each names its reference). An old (merged) reference '
+          + 'answers 308 to the survivor\'s URL; an unknown one is 404. Each listing is audited as `register.' + kind + '.read`.',
+        params: CitizenRef, response: { 200: Type.Pick(RegisterOf, ['citizenRef', kind]), ...errorResponses },
+      },
+    }, async (request, reply) => {
       const client = clientOf(request);
       const { ref } = request.params as { ref: string };
+      const redirect = await redirectFor(ref, request.url);
+      if (redirect) return reply.code(308).header('location', redirect).send();
       // Records kept against references merged into this one count for its reads, so they are listed too (each names its reference).
       const refs = await ownRefs(ref);
       return withAudit(pool, async (db) => ({

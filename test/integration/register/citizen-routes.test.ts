@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRegisterHub, person, type RegisterHub } from '../citizens/support.js';
+
+/** The per-citizen register routes: old and unknown references. */
+describe('register routes under /v1/citizens/{ref}', () => {
+  let hub: RegisterHub;
+  let dpo: string;
+  let admin: string;
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const consent = { purpose: 'safeguarding', recipientOrgId: null, from: '2026-06-01T00:00:00Z', to: null, channel: 'paper', evidence: 'FORM-1' };
+  const objection = { purpose: 'statistics-research', recipientOrgId: null, from: '2026-06-01T00:00:00Z' };
+  const restriction = { from: '2026-06-01T00:00:00Z', to: null, reason: 'accuracy contested' };
+  const create = async (ref: string, kind: string, body: object) => {
+    const response = await hub.app.inject({ method: 'POST', url: `/v1/citizens/${ref}/${kind}`, headers: auth(dpo), payload: body });
+    expect(response.statusCode).toBe(201);
+    return (response.json() as { id: string }).id;
+  };
+  const reads = async () => (await hub.db.pool.query<{ action: string; citizen_ref: string }>(
+    "SELECT action, citizen_ref FROM audit_log WHERE action LIKE 'register.%.read' ORDER BY seq",
+  )).rows.map((r) => [r.action, r.citizen_ref]);
+
+  beforeAll(async () => {
+    hub = await createRegisterHub();
+    hub.source.add(person('C_NEW', 'ALPHA')).add(person('C_LIVE', 'BETA'));
+    dpo = (await hub.key('dpo', 'Information Governance')).key;
+    admin = (await hub.key('admin', 'Information Governance')).key;
+    hub.source.merged.set('C_OLD', 'C_NEW');
+  });
+  afterAll(async () => hub.close());
+
+  it('answers every listing by a merged reference with the survivor\'s URL, query kept, and an unknown reference with 404', async () => {
+    await create('C_NEW', 'objections', objection);
+    for (const kind of ['consents', 'objections', 'restrictions']) {
+      const moved = await hub.app.inject({ url: `/v1/citizens/C_OLD/${kind}?x=1`, headers: auth(admin) });
+      expect([kind, moved.statusCode, moved.headers.location]).toEqual([kind, 308, `/v1/citizens/C_NEW/${kind}?x=1`]);
+      const unknown = await hub.app.inject({ url: `/v1/citizens/NOPE/${kind}`, headers: auth(dpo) });
+      expect([kind, unknown.statusCode, unknown.json().code]).toEqual([kind, 404, 'not-found']);
+    }
+    // Neither the redirect nor the 404 tells anything of the person's register: only the listing at the survivor is audited.
+    expect(await reads()).toEqual([]);
+    const listed = await hub.app.inject({ url: '/v1/citizens/C_NEW/objections', headers: auth(admin) });
+    expect(listed.json()).toMatchObject({ citizenRef: 'C_NEW', objections: [expect.objectContaining({ purpose: 'statistics-research' })] });
+    expect(await reads()).toEqual([['register.objections.read', 'C_NEW']]);
+  });
+
+  it('answers changes, withdrawals and lifts by a merged reference with the survivor\'s URL, and by an unknown one with 404', async () => {
+    const consentId = await create('C_NEW', 'consents', consent);
+    const objectionId = await create('C_NEW', 'objections', objection);
+    const restrictionId = await create('C_NEW', 'restrictions', restriction);
+    const changes: [method: 'PUT' | 'POST', path: string, payload: object][] = [
+      ['PUT', `consents/${consentId}`, { channel: 'email' }],
+      ['POST', `consents/${consentId}/withdraw`, { at: '2026-06-10T00:00:00Z' }],
+      ['POST', `objections/${objectionId}/withdraw`, {}],
+      ['PUT', `restrictions/${restrictionId}`, { reason: 'still contested' }],
+      ['POST', `restrictions/${restrictionId}/lift`, {}],
+    ];
+    for (const [method, path, payload] of changes) {
+      const moved = await hub.app.inject({ method, url: `/v1/citizens/C_OLD/${path}?y=2`, headers: auth(dpo), payload });
+      expect([path, moved.statusCode, moved.headers.location]).toEqual([path, 308, `/v1/citizens/C_NEW/${path}?y=2`]);
+      const unknown = await hub.app.inject({ method, url: `/v1/citizens/NOPE/${path}`, headers: auth(dpo), payload });
+      expect([path, unknown.statusCode, unknown.json().detail]).toEqual([path, 404, 'no such citizen']);
+      const followed = await hub.app.inject({ method, url: moved.headers.location as string, headers: auth(dpo), payload });
+      expect([path, followed.statusCode]).toEqual([path, 200]);
+    }
+  });
+});
