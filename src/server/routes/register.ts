@@ -296,47 +296,72 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     });
   });
 
-  app.post('/v1/citizens/:ref/consents/:id/withdraw', {
-    config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Consent, ...errorResponses } },
-  }, async (request, reply) => {
-    const client = clientOf(request);
-    const redirect = await redirectFor(request.params.ref, request.url);
-    if (redirect) return reply.code(308).header('location', redirect).send();
-    const at = request.body?.at ?? clock().toISOString();
-    return change(request, client, async (db) => {
-      const { before, after, changed } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, { withdrawnAt: at });
-      return { result: after, change: changed ? { action: 'register.consent.withdraw', citizenRef: after.citizenRef, consentId: after.id, before, after } : null };
-    }, { withdrawnAt: 'at' });
-  });
+  /**
+   * Withdrawals and lifts, whose body is optional: none means now. In their
+   * own scope, an empty body is no body whatever its content type (curl
+   * -d '' sends a form type, a client library may send JSON with nothing),
+   * instead of 400 for empty JSON or 415 for a form; any other body must be
+   * JSON.
+   */
+  const ending: FastifyPluginAsyncTypebox = async (scope) => {
+    const json = scope.getDefaultJsonParser('error', 'error');
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+      if (body.length === 0) done(null, undefined);
+      else json(request, String(body), done);
+    });
+    scope.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+      if (body.length === 0) done(null, undefined);
+      else done(new HubError('unsupported-media-type', 'a withdrawal or lift takes a JSON body or none'), undefined);
+    });
+    // The schema validates an object: no body is one with no time given.
+    scope.addHook('preValidation', async (request) => {
+      if (request.body === undefined) request.body = {};
+    });
 
-  app.post('/v1/citizens/:ref/objections/:id/withdraw', {
-    config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Withdraw an objection. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Objection, ...errorResponses } },
-  }, async (request, reply) => {
-    const client = clientOf(request);
-    const redirect = await redirectFor(request.params.ref, request.url);
-    if (redirect) return reply.code(308).header('location', redirect).send();
-    const at = request.body?.at ?? clock().toISOString();
-    return change(request, client, async (db) => {
-      const { before, after, changed } = await withdrawObjection(db, await ownRefs(request.params.ref), request.params.id, at);
-      return { result: after, change: changed ? { action: 'register.objection.withdraw', citizenRef: after.citizenRef, before, after } : null };
-    }, { withdrawnAt: 'at' });
-  });
+    scope.post('/v1/citizens/:ref/consents/:id/withdraw', {
+      config: { roles: WRITERS },
+      schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Without a body (or `at`): now. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Consent, ...errorResponses } },
+    }, async (request, reply) => {
+      const client = clientOf(request);
+      const redirect = await redirectFor(request.params.ref, request.url);
+      if (redirect) return reply.code(308).header('location', redirect).send();
+      const at = request.body.at ?? clock().toISOString();
+      return change(request, client, async (db) => {
+        const { before, after, changed } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, { withdrawnAt: at });
+        return { result: after, change: changed ? { action: 'register.consent.withdraw', citizenRef: after.citizenRef, consentId: after.id, before, after } : null };
+      }, { withdrawnAt: 'at' });
+    });
 
-  app.post('/v1/citizens/:ref/restrictions/:id/lift', {
-    config: { roles: WRITERS },
-    schema: { tags: ['register'], summary: 'Lift a restriction of processing. Not before its from (400); lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: Type.Optional(When), response: { 200: Restriction, ...errorResponses } },
-  }, async (request, reply) => {
-    const client = clientOf(request);
-    const redirect = await redirectFor(request.params.ref, request.url);
-    if (redirect) return reply.code(308).header('location', redirect).send();
-    const at = request.body?.at ?? clock().toISOString();
-    return change(request, client, async (db) => {
-      const { before, after, changed } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, { liftedAt: at });
-      return { result: after, change: changed ? { action: 'register.restriction.lift', citizenRef: after.citizenRef, before, after } : null };
-    }, { liftedAt: 'at' });
-  });
+    scope.post('/v1/citizens/:ref/objections/:id/withdraw', {
+      config: { roles: WRITERS },
+      schema: { tags: ['register'], summary: 'Withdraw an objection. Without a body (or `at`): now. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Objection, ...errorResponses } },
+    }, async (request, reply) => {
+      const client = clientOf(request);
+      const redirect = await redirectFor(request.params.ref, request.url);
+      if (redirect) return reply.code(308).header('location', redirect).send();
+      const at = request.body.at ?? clock().toISOString();
+      return change(request, client, async (db) => {
+        const { before, after, changed } = await withdrawObjection(db, await ownRefs(request.params.ref), request.params.id, at);
+        return { result: after, change: changed ? { action: 'register.objection.withdraw', citizenRef: after.citizenRef, before, after } : null };
+      }, { withdrawnAt: 'at' });
+    });
+
+    scope.post('/v1/citizens/:ref/restrictions/:id/lift', {
+      config: { roles: WRITERS },
+      schema: { tags: ['register'], summary: 'Lift a restriction of processing. Without a body (or `at`): now. Not before its from (400); lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Restriction, ...errorResponses } },
+    }, async (request, reply) => {
+      const client = clientOf(request);
+      const redirect = await redirectFor(request.params.ref, request.url);
+      if (redirect) return reply.code(308).header('location', redirect).send();
+      const at = request.body.at ?? clock().toISOString();
+      return change(request, client, async (db) => {
+        const { before, after, changed } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, { liftedAt: at });
+        return { result: after, change: changed ? { action: 'register.restriction.lift', citizenRef: after.citizenRef, before, after } : null };
+      }, { liftedAt: 'at' });
+    });
+  };
+  await app.register(ending);
 
   const RegisterOf = Type.Object({
     citizenRef: Type.String(),

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRegisterHub, person, type RegisterHub } from '../citizens/support.js';
 
-/** The per-citizen register routes: old and unknown references. */
+/** The per-citizen register routes: old and unknown references, and withdrawals and lifts without a body. */
 describe('register routes under /v1/citizens/{ref}', () => {
   let hub: RegisterHub;
   let dpo: string;
@@ -62,5 +62,40 @@ describe('register routes under /v1/citizens/{ref}', () => {
       const followed = await hub.app.inject({ method, url: moved.headers.location as string, headers: auth(dpo), payload });
       expect([path, followed.statusCode]).toEqual([path, 200]);
     }
+  });
+
+  it('takes a withdrawal or lift without a body, or with an empty one, as now', async () => {
+    const now = hub.clock.now.toISOString();
+    const bodies: { name: string; headers: Record<string, string>; payload?: string }[] = [
+      { name: 'no body', headers: {} },
+      { name: 'empty, no content type', headers: {}, payload: '' },
+      { name: 'empty JSON', headers: { 'content-type': 'application/json' }, payload: '' },
+      { name: 'empty form (curl -d "")', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' },
+    ];
+    for (const body of bodies) {
+      const ids = { consents: await create('C_LIVE', 'consents', consent), objections: await create('C_LIVE', 'objections', objection), restrictions: await create('C_LIVE', 'restrictions', restriction) };
+      for (const [kind, id, verb, field] of [
+        ['consents', ids.consents, 'withdraw', 'withdrawnAt'], ['objections', ids.objections, 'withdraw', 'withdrawnAt'], ['restrictions', ids.restrictions, 'lift', 'liftedAt'],
+      ] as const) {
+        const response = await hub.app.inject({
+          method: 'POST', url: `/v1/citizens/C_LIVE/${kind}/${id}/${verb}`, headers: { ...auth(dpo), ...body.headers }, ...(body.payload === undefined ? {} : { payload: body.payload }),
+        });
+        expect([body.name, kind, response.statusCode, response.json()[field]]).toEqual([body.name, kind, 200, now]);
+      }
+    }
+  });
+
+  it('still refuses a withdrawal body that is not JSON, or not the schema\'s', async () => {
+    const id = await create('C_LIVE', 'consents', consent);
+    const url = `/v1/citizens/C_LIVE/consents/${id}/withdraw`;
+    const form = await hub.app.inject({ method: 'POST', url, headers: { ...auth(dpo), 'content-type': 'application/x-www-form-urlencoded' }, payload: 'at=now' });
+    expect([form.statusCode, form.json().code]).toEqual([415, 'unsupported-media-type']);
+    const broken = await hub.app.inject({ method: 'POST', url, headers: { ...auth(dpo), 'content-type': 'application/json' }, payload: '{"at":' });
+    expect(broken.statusCode).toBe(400);
+    const wrong = await hub.app.inject({ method: 'POST', url, headers: auth(dpo), payload: { at: 'yesterday' } });
+    expect([wrong.statusCode, wrong.json().code]).toEqual([400, 'validation-failed']);
+    // Other register routes keep Fastify's own parsing: an empty JSON body is refused there.
+    const organisation = await hub.app.inject({ method: 'POST', url: '/v1/register/organisations', headers: { ...auth(dpo), 'content-type': 'application/json' }, payload: '' });
+    expect(organisation.statusCode).toBe(400);
   });
 });
