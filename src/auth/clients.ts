@@ -2,7 +2,7 @@
 import type pg from 'pg';
 import { COUNCIL_ORG_KIND, type OrgKind } from '../../schemas/register.js';
 import { COUNCIL_ROLES, type Role } from '../../schemas/roles.js';
-import { generateKey, parseKey, secretMatches } from './keys.js';
+import { generateKey, KEY_ID, parseKey, secretMatches } from './keys.js';
 
 export interface AuthenticatedClient {
   id: number;
@@ -134,4 +134,20 @@ export async function listClients(db: pg.Pool): Promise<ClientSummary[]> {
     id: r.id, keyId: r.key_id, orgId: r.org_id, orgName: r.org_name, orgKind: r.org_kind, role: r.role, systems: r.systems,
     label: r.label, createdAt: r.created_at.toISOString(), revokedAt: r.revoked_at?.toISOString() ?? null,
   }));
+}
+
+/** A numeric client id (up to 15 digits: the ids are a sequence) or a key id (16 hex characters): clientIdOf takes either. */
+export const CLIENT_ID_OR_KEY_ID = '^(?:[1-9][0-9]{0,14}|[0-9a-fA-F]{16})$';
+
+/**
+ * A client as a DPO names it in the audit trail's filters: by its numeric
+ * id, which the entries record, or by its key id (16 hex characters), which
+ * is what `hub clients list` and the key itself show first. A key id no
+ * client has is null; a numeric id is taken as it is, as before.
+ */
+export async function clientIdOf(db: pg.Pool | pg.PoolClient, idOrKeyId: string): Promise<number | null> {
+  const given = idOrKeyId.trim().toLowerCase();
+  if (!KEY_ID.test(given)) return Number(given);
+  const { rows } = await db.query<{ id: string }>('SELECT id FROM api_client WHERE key_id = $1', [given]);
+  return rows[0] ? Number(rows[0].id) : null;
 }

@@ -6,6 +6,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const KEY_PATTERN = /^chub_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
+/** A key id as `hub clients list` shows it (the key's public part). */
+export const KEY_ID = /^[0-9a-f]{16}$/;
 
 export interface NewKey {
   key: string;

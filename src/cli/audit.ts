@@ -3,6 +3,7 @@
  * `hub audit disclosures`: the entries GET /v1/audit/disclosures gives, with the same filters, one JSON object a line.
  */
 import { Command, InvalidArgumentError } from 'commander';
+import { CLIENT_ID_OR_KEY_ID, clientIdOf } from '../auth/clients.js';
 import { disclosures, periodProblem, verifyWhole, type DisclosureFilters } from '../audit/store.js';
 import { LinkedCitizenSource } from '../linkage/citizen-source.js';
 import { action, wholeNumber, withDatabase } from './context.js';
@@ -15,8 +16,14 @@ const dateTime = (value: string): string => {
   return value;
 };
 
+/** A client id or key id, checked as the route checks it; resolved once the database is open. */
+const clientOption = (value: string): string => {
+  if (!new RegExp(CLIENT_ID_OR_KEY_ID).test(value.trim())) throw new InvalidArgumentError('expected a client id (a whole number) or a key id (16 hex characters)');
+  return value.trim();
+};
+
 interface DisclosureOptions {
-  citizen?: string; org?: number; client?: number; purpose?: string; from?: string; to?: string;
+  citizen?: string; org?: number; client?: string; purpose?: string; from?: string; to?: string;
   reviewRequired?: boolean; action?: string; after: number; limit: number;
 }
 
@@ -41,7 +48,7 @@ export function auditCommand(): Command {
     .description('disclosures and denials, oldest first, as JSON lines (the filters of GET /v1/audit/disclosures)')
     .option('--citizen <ref>', 'about this citizen reference or one merged into it')
     .option('--org <id>', 'to this organisation', wholeNumber(1))
-    .option('--client <id>', 'to this API client', wholeNumber(1))
+    .option('--client <id>', 'to this API client: its client id, or its key id (both shown by hub clients list)', clientOption)
     .option('--purpose <purpose>', 'for this purpose')
     .option('--from <date-time>', 'at or after (ISO 8601)', dateTime)
     .option('--to <date-time>', 'before (ISO 8601)', dateTime)
@@ -52,7 +59,6 @@ export function auditCommand(): Command {
     .action(action(async (options: DisclosureOptions) => {
       const filters: DisclosureFilters = { after: options.after, limit: options.limit };
       if (options.org !== undefined) filters.org = options.org;
-      if (options.client !== undefined) filters.client = options.client;
       if (options.purpose !== undefined) filters.purpose = options.purpose;
       if (options.from !== undefined) filters.from = options.from;
       if (options.to !== undefined) filters.to = options.to;
@@ -61,6 +67,11 @@ export function auditCommand(): Command {
       if (problem) throw new Error(problem);
       if (options.action !== undefined) filters.action = options.action;
       const entries = await withDatabase(async (db) => {
+        if (options.client !== undefined) {
+          const client = await clientIdOf(db.pool, options.client);
+          if (client === null) throw new Error(`no client has key id ${options.client}`);
+          filters.client = client;
+        }
         // As the route: entries under the references merged into the citizen, and naming the citizen's records, are the citizen's too.
         if (options.citizen !== undefined) {
           const source = new LinkedCitizenSource(db.pool);

@@ -25,7 +25,9 @@ export function clientsCommand(): Command {
       await withDatabase(async (db) => {
         const { key, client } = await createClient(db.pool, { org: opts.org, ...(opts.orgKind ? { orgKind: opts.orgKind } : {}), role, systems, label: opts.label });
         // The kind is said: a new organisation left without --org-kind is a council's, which admits the council's roles.
-        process.stderr.write(`created client ${client.keyId} for ${client.orgName} (${client.orgKind}) with role ${client.role}; the key is shown once:\n`);
+        // The client id and the organisation's id are what the audit trail records (and GET /v1/audit/disclosures?client= and ?org= take).
+        process.stderr.write(`created client ${client.keyId} (client id ${client.id}) for ${client.orgName} (${client.orgKind}) with role ${client.role} `
+          + `(organisation id ${client.orgId}); the key is shown once:\n`);
         process.stdout.write(`${key}\n`);
       });
     }));
@@ -43,14 +45,17 @@ export function clientsCommand(): Command {
 
   clients
     .command('list')
-    .description('list clients (never their keys)')
+    .description('list clients (never their keys): key id, client id, organisation id and name, role, systems, status, label; tab-separated, under a header')
     .action(action(async () => {
       await withDatabase(async (db) => {
+        // The client and organisation ids are those the audit trail records, by which its filters find a client's entries.
+        const lines = [['key id', 'client id', 'org id', 'organisation', 'role', 'systems', 'status', 'label']];
         for (const c of await listClients(db.pool)) {
-          process.stdout.write(
-            `${c.keyId}\t${c.orgName}\t${c.role}\t${c.systems.join(',') || '-'}\t${c.revokedAt ? `revoked ${c.revokedAt}` : 'active'}\t${c.label ?? ''}\n`,
-          );
+          lines.push([
+            c.keyId, String(c.id), String(c.orgId), c.orgName, c.role, c.systems.join(',') || '-', c.revokedAt ? `revoked ${c.revokedAt}` : 'active', c.label ?? '',
+          ]);
         }
+        process.stdout.write(lines.map((line) => `${line.join('\t')}\n`).join(''));
       });
     }));
   return clients;

@@ -6,6 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
+import { CLIENT_ID_OR_KEY_ID, clientIdOf } from '../../auth/clients.js';
 import { REVIEW_OUTCOMES, ReviewError, reviewEntries, reviewsOf } from '../../audit/review.js';
 import { AuditSealer, disclosures, periodProblem, verifyAudit, VERIFY_STEP, withAudit, type DisclosureFilters } from '../../audit/store.js';
 import { oversightEntry } from '../../register/change-entry.js';
@@ -85,13 +86,15 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
     config: { roles: ['dpo'] },
     schema: {
       tags: ['audit'], summary: 'Disclosures and denials by citizen, organisation, client, purpose and period, oldest first (DPO)',
-      description: 'Filters combine (all must hold). `citizen` lists the entries recorded under that reference and under the references '
+      description: 'Filters combine (all must hold). `client` is the numeric client id the entries record or the client\'s key id. `citizen` lists the entries recorded under that reference and under the references '
         + 'merged into it, as subject access does: what was disclosed under an old reference was disclosed about the same person; '
         + 'and the entries of stewards\' work naming one of the citizen\'s source records, made before the record was linked.',
       querystring: Type.Object({
         citizen: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'this citizen reference and those merged into it' })),
         org: Type.Optional(Id({ minimum: 1 })),
-        client: Type.Optional(Id({ minimum: 1 })),
+        client: Type.Optional(Type.String({
+          pattern: CLIENT_ID_OR_KEY_ID, description: 'the client id the entries record, or a key id (16 hex characters) as `hub clients list` shows it',
+        })),
         purpose: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
         from: Type.Optional(Type.String({ format: 'date-time' })),
         to: Type.Optional(Type.String({ format: 'date-time' })),
@@ -105,9 +108,15 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
     },
   }, async (request) => {
     const q = request.query;
-    const filters: DisclosureFilters = Object.fromEntries(Object.entries(q).filter(([, v]) => v !== undefined));
+    const { client, ...rest } = q;
+    const filters: DisclosureFilters = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     const problem = periodProblem(filters);
     if (problem) throw new HubError('bad-request', problem);
+    if (client !== undefined) {
+      const id = await clientIdOf(pool, client);
+      if (id === null) throw new HubError('not-found', `no client has key id ${client}`);
+      filters.client = id;
+    }
     if (q.citizen !== undefined) {
       filters.citizen = [q.citizen, ...(source?.mergedInto ? await source.mergedInto(q.citizen) : [])];
       if (source?.linkedRecords) filters.records = await source.linkedRecords(q.citizen);
