@@ -34,6 +34,13 @@ export const PURPOSES = [
   'emergency',
   'statistics-research',
 ] as const;
+/**
+ * The purposes the hub records its own work under in the audit trail
+ * (subject access, the DPO's oversight, stewards' linkage and address work,
+ * register changes): no caller states them, so HUB_EXTRA_PURPOSES may not
+ * add them, or reads for them would be mistaken for that work.
+ */
+export const HUB_PURPOSES = ['subject-access', 'data-protection-oversight', 'data-stewardship', 'register-maintenance'] as const;
 export const Purpose = Type.String({ pattern: '^[a-z][a-z0-9-]{1,63}$' });
 export type Purpose = Static<typeof Purpose>;
 

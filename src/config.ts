@@ -4,6 +4,7 @@
  */
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { HUB_PURPOSES, PURPOSES } from '../schemas/categories.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -136,10 +137,16 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     .split(',')
     .map((p) => p.trim())
     .filter(Boolean);
+  const known = new Set<string>(PURPOSES);
   for (const purpose of extraPurposes) {
     if (!/^[a-z][a-z0-9-]{1,62}$/.test(purpose)) {
       throw new ConfigError('HUB_EXTRA_PURPOSES', `"${purpose}" is not a purpose name (lower case letters, digits and hyphens)`);
     }
+    if ((HUB_PURPOSES as readonly string[]).includes(purpose)) {
+      throw new ConfigError('HUB_EXTRA_PURPOSES', `"${purpose}" is a purpose the hub records its own work under (${HUB_PURPOSES.join(', ')}); no caller may state it`);
+    }
+    if (known.has(purpose)) throw new ConfigError('HUB_EXTRA_PURPOSES', `"${purpose}" is in the vocabulary already (built in, or given twice)`);
+    known.add(purpose);
   }
   const dbUrl = databaseUrl(env, 'DATABASE_URL');
   const appUrl = databaseUrl(env, 'DATABASE_APP_URL');

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { HUB_PURPOSES } from '../../../schemas/categories.js';
+import { OVERSIGHT_PURPOSE } from '../../../src/citizens/access-explanation.js';
+import { SUBJECT_ACCESS_PURPOSE } from '../../../src/citizens/subject-access.js';
 import { ConfigError, loadConfig } from '../../../src/config.js';
+import { STEWARDSHIP_PURPOSE } from '../../../src/linkage/steward-audit.js';
+import { REGISTER_PURPOSE } from '../../../src/register/change-entry.js';
 
 describe('configuration from the environment', () => {
   it('uses defaults when nothing is set', () => {
@@ -45,6 +50,32 @@ describe('configuration from the environment', () => {
     expect((caught as ConfigError).variable).toBe(variable);
     expect((caught as Error).message.startsWith(`${variable}:`)).toBe(true);
     expect((caught as Error).message).not.toContain('\n');
+  });
+});
+
+describe('HUB_EXTRA_PURPOSES', () => {
+  it.each([
+    ['subject-access', 'a purpose the hub records its own work under'],
+    ['housing-allocation,data-protection-oversight', 'a purpose the hub records its own work under'],
+    ['data-stewardship', 'a purpose the hub records its own work under'],
+    ['register-maintenance', 'a purpose the hub records its own work under'],
+    ['emergency', 'in the vocabulary already'],
+    ['housing-allocation, housing-allocation', 'in the vocabulary already'],
+  ])('refuses %s, naming the variable and the purpose', (value, rule) => {
+    const purpose = value.split(',').at(-1)!.trim();
+    let caught: unknown;
+    try {
+      loadConfig({ HUB_EXTRA_PURPOSES: value });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(ConfigError);
+    expect((caught as ConfigError).variable).toBe('HUB_EXTRA_PURPOSES');
+    expect((caught as Error).message).toMatch(new RegExp(`^HUB_EXTRA_PURPOSES: "${purpose}" is ${rule}`));
+  });
+
+  it('knows every purpose the hub records its own work under', () => {
+    expect([...HUB_PURPOSES].sort()).toEqual([OVERSIGHT_PURPOSE, REGISTER_PURPOSE, STEWARDSHIP_PURPOSE, SUBJECT_ACCESS_PURPOSE].sort());
   });
 });
 
