@@ -1,10 +1,14 @@
 /**
  * `hub audit verify`: seals what has committed and checks the audit trail's hash chain; exit code 1 and the first broken (or unsealed) seq when it is broken.
- * `hub audit disclosures`: the entries GET /v1/audit/disclosures gives, with the same filters, one JSON object a line.
+ * `hub audit disclosures`: the entries GET /v1/audit/disclosures gives, with the same filters, one JSON object a line; audited as
+ * the route's listing is, under the stand-in actor of a command (src/audit/listing.ts).
  */
+import { randomUUID } from 'node:crypto';
+import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { CLIENT_ID_OR_KEY_ID, clientIdOf } from '../auth/clients.js';
-import { disclosures, periodProblem, verifyWhole, type DisclosureFilters } from '../audit/store.js';
+import { COMMAND_ACTOR, disclosuresListEntry } from '../audit/listing.js';
+import { disclosures, periodProblem, verifyWhole, withAudit, type DisclosureFilters } from '../audit/store.js';
 import { LinkedCitizenSource } from '../linkage/citizen-source.js';
 import { action, wholeNumber, withDatabase } from './context.js';
 
@@ -14,6 +18,15 @@ const dateTime = (value: string): string => {
     throw new InvalidArgumentError('expected an ISO 8601 date-time with a zone, e.g. 2026-06-15T09:00:00Z');
   }
   return value;
+};
+
+/** Who ran the command, as far as the operating system says (none in some containers). */
+const osUser = (): string | null => {
+  try {
+    return userInfo().username;
+  } catch {
+    return null;
+  }
 };
 
 /** A client id or key id, checked as the route checks it; resolved once the database is open. */
@@ -78,7 +91,12 @@ export function auditCommand(): Command {
           filters.citizen = [options.citizen, ...(await source.mergedInto(options.citizen))];
           filters.records = await source.linkedRecords(options.citizen);
         }
-        return disclosures(db.pool, filters);
+        // Recorded like the route's listing, in the same transaction as the read (src/audit/listing.ts).
+        return withAudit(db.pool, async (tx) => {
+          const found = await disclosures(tx, filters);
+          const entry = disclosuresListEntry(COMMAND_ACTOR, `cli-${randomUUID()}`, new Date(), filters, found.length, { command: 'hub audit disclosures', osUser: osUser() });
+          return { result: found, entries: [entry] };
+        });
       });
       process.stdout.write(entries.map((e) => `${JSON.stringify(e)}\n`).join(''));
     }));

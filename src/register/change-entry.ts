@@ -20,8 +20,11 @@ export interface RegisterChange {
   after: unknown;
 }
 
+/** Who did it: the API client, or for a `hub` command, which has none, the stand-in it records (src/audit/listing.ts). */
+export type Actor = Pick<AuthenticatedClient, 'id' | 'orgId' | 'role'>;
+
 /** An entry of the register's own work: permitted, disclosing no category of a view; the caller adds what it concerns. */
-function registerEntry(client: AuthenticatedClient, requestId: string, at: Date, action: string, purpose: string, citizenRef: string | null): StoredEntry {
+function registerEntry(client: Actor, requestId: string, at: Date, action: string, purpose: string, citizenRef: string | null): StoredEntry {
   return {
     at: at.toISOString(),
     requestId,
@@ -64,7 +67,7 @@ export function registerReadEntry(client: AuthenticatedClient, requestId: string
 }
 
 /** The audit entry of an act of oversight about one citizen (or none), e.g. a DPO's review of break-glass use, with what it decided. */
-export function oversightEntry(client: AuthenticatedClient, requestId: string, at: Date, action: string, citizenRef: string | null, detail: Record<string, unknown>): StoredEntry {
+export function oversightEntry(client: Actor, requestId: string, at: Date, action: string, citizenRef: string | null, detail: Record<string, unknown>): StoredEntry {
   // JSON round trip: the stored jsonb must read back to exactly what was hashed.
   return { ...registerEntry(client, requestId, at, action, OVERSIGHT_PURPOSE, citizenRef), detail: JSON.parse(JSON.stringify(detail)) as Record<string, unknown> };
 }

@@ -9,6 +9,7 @@ import { Type } from 'typebox';
 import { CLIENT_ID_OR_KEY_ID, clientIdOf } from '../../auth/clients.js';
 import { REVIEW_OUTCOMES, ReviewError, reviewEntries, reviewsOf } from '../../audit/review.js';
 import { AuditSealer, disclosures, periodProblem, verifyAudit, VERIFY_STEP, withAudit, type DisclosureFilters } from '../../audit/store.js';
+import { disclosuresListEntry } from '../../audit/listing.js';
 import { oversightEntry } from '../../register/change-entry.js';
 import { clientOf } from '../plugins/auth.js';
 import type { CitizenSource } from '../../citizens/source.js';
@@ -85,8 +86,10 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
   app.get('/v1/audit/disclosures', {
     config: { roles: ['dpo'] },
     schema: {
-      tags: ['audit'], summary: 'Disclosures and denials by citizen, organisation, client, purpose and period, oldest first (DPO)',
-      description: 'Filters combine (all must hold). `client` is the numeric client id the entries record or the client\'s key id. `citizen` lists the entries recorded under that reference and under the references '
+      tags: ['audit'], summary: 'Disclosures and denials by citizen, organisation, client, purpose and period, oldest first (DPO; each listing audited)',
+      description: 'Each listing is itself audited (action `audit.disclosures.list`, purpose `data-protection-oversight`, the filters and the number '
+        + 'of entries in `detail`): about the citizen when filtered by `citizen`, so that the person\'s subject access shows it, otherwise about no one. '
+        + 'Filters combine (all must hold). `client` is the numeric client id the entries record or the client\'s key id. `citizen` lists the entries recorded under that reference and under the references '
         + 'merged into it, as subject access does: what was disclosed under an old reference was disclosed about the same person; '
         + 'and the entries of stewards\' work naming one of the citizen\'s source records, made before the record was linked.',
       querystring: Type.Object({
@@ -122,9 +125,15 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
       if (source?.linkedRecords) filters.records = await source.linkedRecords(q.citizen);
     }
     try {
-      const entries = await disclosures(pool, filters);
-      const reviews = await reviewsOf(pool, entries.filter((e) => e.reviewRequired).map((e) => e.seq));
-      return { entries: entries.map((e) => (reviews.has(e.seq) ? { ...e, review: reviews.get(e.seq)! } : e)) };
+      // The listing is recorded in its own transaction: filtered by citizen, as a read about that citizen (src/audit/listing.ts).
+      return await withAudit(pool, async (db) => {
+        const entries = await disclosures(db, filters);
+        const reviews = await reviewsOf(db, entries.filter((e) => e.reviewRequired).map((e) => e.seq));
+        return {
+          result: { entries: entries.map((e) => (reviews.has(e.seq) ? { ...e, review: reviews.get(e.seq)! } : e)) },
+          entries: [disclosuresListEntry(clientOf(request), String(request.id), new Date(), filters, entries.length)],
+        };
+      });
     } catch (error) {
       if (DATE_TIME_REFUSED.has((error as { code?: string }).code ?? '')) {
         throw new HubError('bad-request', 'from and to must be date-times from year 1 on, with an offset of at most 15:59');

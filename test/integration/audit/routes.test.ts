@@ -61,8 +61,12 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
       expect(last.ok).toBe(true);
       counted += last.count;
     }
-    expect(counted).toBe(5);
-    expect(last).toEqual({ ok: true, count: 1, pending: 0 });
+    // Five reads, and the DPO's listings of the trail, each audited too.
+    const { rows } = await hub.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log');
+    expect(rows[0]!.n).toBeGreaterThan(5);
+    expect(counted).toBe(rows[0]!.n);
+    expect(last).toMatchObject({ ok: true, pending: 0 });
+    expect(last.next).toBeUndefined();
     const wrong = await verify(`?after=2&chainHash=${'a'.repeat(64)}`);
     expect(wrong.statusCode).toBe(400);
     expect(wrong.json()).toMatchObject({ code: 'bad-request', detail: expect.stringMatching(/seal 2 is not in the chain/) });
@@ -96,7 +100,8 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
     const result = await cli();
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/intact: 5 entries/);
+    const { rows } = await hub.db.pool.query<{ n: number }>('SELECT count(*)::int AS n FROM audit_log');
+    expect(result.stdout).toMatch(new RegExp(`intact: ${rows[0]!.n} entries`));
   });
 
   it('finds a row edited by the superuser and names its seq, through the API and the CLI', async () => {
@@ -168,15 +173,21 @@ describe('GET /v1/audit/disclosures?citizen= and hub audit disclosures --citizen
     expect(entries.map((e) => e.citizenRef)).toEqual([merged, survivor]);
     // An old reference lists its own entries only.
     expect((await listed(merged)).map((e) => e.citizenRef)).toEqual([merged]);
-    const access = (await hub.app.inject({ url: `/v1/citizens/${survivor}/subject-access`, headers: auth(dpo) })).json() as { disclosures: { seq: number }[] };
-    expect(access.disclosures.map((e) => e.seq)).toEqual(entries.map((e) => e.seq));
+    const access = (await hub.app.inject({ url: `/v1/citizens/${survivor}/subject-access`, headers: auth(dpo) })).json() as { disclosures: { seq: number; action: string; citizenRef: string }[] };
+    const listing = (e: { action: string }) => e.action === 'audit.disclosures.list';
+    expect(access.disclosures.filter((e) => !listing(e)).map((e) => e.seq)).toEqual(entries.map((e) => e.seq));
+    // Each listing by citizen is a read about that person: the person's subject access shows the DPO looked.
+    expect(access.disclosures.filter(listing).map((e) => e.citizenRef)).toEqual([survivor, merged]);
   });
 
   it('hub audit disclosures --citizen lists the same', async () => {
     const page = await run('test/integration/audit/audit-cli.ts', ['audit', 'disclosures', '--citizen', survivor], { DATABASE_URL: hub.db.url, LOG_LEVEL: 'warn' });
     expect(page.code).toBe(0);
-    const lines = page.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { citizenRef: string });
+    const lines = page.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { citizenRef: string; action: string; clientId: number });
     expect(lines.map((e) => e.citizenRef)).toContain(merged);
-    expect(lines).toEqual(await listed(survivor));
+    // The route's listing now includes the command's own, audited as the route's are (client 0: no API client).
+    const routed = await listed(survivor);
+    expect(routed.slice(0, -1)).toEqual(lines);
+    expect(routed.at(-1)).toMatchObject({ action: 'audit.disclosures.list', citizenRef: survivor, clientId: 0 });
   });
 });
