@@ -222,6 +222,18 @@ function buildInvolvements(ctx: Context, spec: InvolvementSpec, closed: boolean)
   return out;
 }
 
+/**
+ * An other name that says nothing the name does not: the same surname with
+ * no forenames, title or suffix of its own, or the same ones. An alias mapped
+ * from a preferred forename and the family name is such a name when the
+ * preferred forename is absent, and is then no alias at all.
+ */
+function addsNothing(other: PersonName, name: PersonName): boolean {
+  const same = (a: string | null, b: string | null) => a === null || a === b;
+  return other.surname === name.surname && same(other.title, name.title) && same(other.suffix, name.suffix)
+    && (other.forenames.length === 0 || other.forenames.join(' ') === name.forenames.join(' '));
+}
+
 function isClosed(ctx: Context, mapping: Mapping): boolean {
   if (!mapping.closed) return false;
   const status = singleText(ctx.scope, mapping.closed.field).value?.toUpperCase();
@@ -236,7 +248,7 @@ function buildRecord(mapping: Mapping, scope: Scope, sourceRef: string, options:
   const names = [name];
   for (const spec of mapping.otherNames ?? []) {
     const other = buildName(ctx, spec, spec.kind);
-    if (other && JSON.stringify({ ...other, kind: name.kind, raw: null }) !== JSON.stringify({ ...name, raw: null })) names.push(other);
+    if (other && !addsNothing(other, name)) names.push(other);
   }
 
   let dateOfBirth: string | null = null;

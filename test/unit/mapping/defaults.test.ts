@@ -157,6 +157,23 @@ describe('default mapping: social care clients JSON Lines', () => {
     expect(tom?.warnings).toEqual([expect.objectContaining({ field: 'nhsNumber', rule: 'nhs-number-check-digit-mismatch' })]);
     expect(rejectsOf(items)).toEqual([expect.objectContaining({ line: 2, rule: 'unreadable', message: expect.stringMatching(/^invalid-json/) })]);
   });
+
+  it('gives a client without a preferred name no alias: the family name alone is no other name', async () => {
+    const jsonl = [
+      { clientId: 'QT6', name: { given: 'T', family: 'SIX' } },
+      { clientId: 'QT7', name: { given: 'ANN', family: 'SEVEN', preferred: '' } },
+      { clientId: 'QT8', name: { family: 'EIGHT', preferred: 'BO' } },
+    ].map((r) => JSON.stringify(r)).join('\n');
+    const recs = recordsOf(await mapAll('social-care', new TextEncoder().encode(`${jsonl}\n`)));
+    expect(recs.map((r) => r.names)).toEqual([
+      [{ title: null, forenames: ['T'], surname: 'SIX', suffix: null, raw: null, kind: 'current' }],
+      [{ title: null, forenames: ['ANN'], surname: 'SEVEN', suffix: null, raw: null, kind: 'current' }],
+      [
+        { title: null, forenames: [], surname: 'EIGHT', suffix: null, raw: null, kind: 'current' },
+        { title: null, forenames: ['BO'], surname: 'EIGHT', suffix: null, raw: null, kind: 'alias' },
+      ],
+    ]);
+  });
 });
 
 describe('default mapping: smartcard registrations CSV', () => {
