@@ -19,7 +19,7 @@ import { LinkedCitizenSource } from './linkage/citizen-source.js';
 import { createLogger } from './logging.js';
 import { AddressMatcher } from './addresses/matcher.js';
 import { pipelineJobs, startPipeline, type PipelineDeps } from './pipeline/jobs.js';
-import { startQueue, type Queue } from './pipeline/queue.js';
+import { logJobFailure, startQueue, type Queue } from './pipeline/queue.js';
 import { buildApp, type HubApp } from './server/app.js';
 
 export interface RunningHub {
@@ -56,6 +56,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
       jobs: pipelineJobs(deps),
       workers: mode.workers,
       log: (m) => logger.warn({ component: 'queue' }, m),
+      onFailure: logJobFailure(logger),
     });
     deps.boss = queue.boss;
     let address: string | null = null;

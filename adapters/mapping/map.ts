@@ -20,7 +20,7 @@ import { checkPostcode, checkUprn, defaultChecks, type Checks } from './checks.j
 import { parseDate, parseDateTime } from './dates.js';
 import type { Mapping } from './load.js';
 import { splitName } from './names.js';
-import { find, textOf, texts, type Scope } from './paths.js';
+import { find, texts, type Scope } from './paths.js';
 import type { AddressSpec, DateSpec, EntitlementSpec, InvolvementSpec, NameSpec, OtherNameSpec, ValueSpec } from './schema.js';
 
 export interface MapReject {
@@ -40,6 +40,26 @@ export interface MapOptions {
 
 const validRecord = Compile(SourceRecord);
 
+/**
+ * The most characters one mapped value may hold, and all of a person's
+ * mapped values together. Far above what councils' systems hold (the
+ * Government Data Standards Catalogue gives 35 characters a name part or an
+ * address line; BS 7666 at most 100 a street name; an email at most 254), and
+ * far below what PostgreSQL can index (2,704 bytes a key): a longer value is
+ * a broken or hostile extract, and is a reject naming its field, never stored
+ * to wedge matching or linkage later.
+ */
+export const LIMITS = {
+  /** A name, or one part of it (title, forenames, surname, suffix). */
+  name: 200,
+  /** The source reference and identifiers (the canonical sourceRef allows 200 too). */
+  identifier: 200,
+  /** Any other value: an address line, a postcode, a contact, a code, a date, a service. */
+  value: 500,
+  /** Every value mapped for one person, added up. */
+  record: 50_000,
+} as const;
+
 class Rejected extends Error {
   constructor(readonly reject: MapReject) {
     super(reject.message);
@@ -50,39 +70,54 @@ class Rejected extends Error {
 const isCompound = (value: unknown): boolean =>
   Array.isArray(value) || (typeof value === 'object' && value !== null && Object.keys(value).some((key) => key !== '#text' && !key.startsWith('@')));
 
-/**
- * The one value at a path the mapping reads as one (a reference, a date, a
- * code). Several values, or a list or object, are refused: taking the first,
- * or reading an object as missing, would change the record silently.
- */
-function singleText(scope: Scope, path: string): { value: string | null; label: string } {
-  const { values, label } = find(scope, path);
-  if (values.length > 1 || (values.length === 1 && isCompound(values[0]))) {
-    throw new Rejected({ field: label, rule: 'not-a-single-value', message: 'a list or an object where the mapping reads one value' });
-  }
-  return { value: values.length === 0 ? null : textOf(values[0]), label };
-}
+const tooLong = (field: string, limit: number): Rejected => new Rejected({ field, rule: 'too-long', message: `at most ${limit} characters` });
 
-/** Per-record state: the scope values are read from and the warnings gathered. */
+/** Per-record state: the scope values are read from, the warnings gathered and the characters mapped so far. */
 class Context {
   constructor(
     readonly scope: Scope,
     readonly warnings: RecordWarning[] = [],
+    private readonly mapped = { chars: 0 },
   ) {}
 
   warn(field: string, rule: string, message: string): void {
     this.warnings.push({ field, message, rule });
   }
 
-  value(spec: ValueSpec | undefined): { value: string | null; label: string } {
+  /** The texts at a path, each within `limit` characters and the record within its own (else the record is rejected). */
+  texts(path: string, limit: number = LIMITS.value): { values: string[]; label: string } {
+    const found = texts(this.scope, path);
+    for (const v of found.values) {
+      if (v.length > limit) throw tooLong(found.label, limit);
+      this.mapped.chars += v.length;
+      if (this.mapped.chars > LIMITS.record) throw new Rejected({ field: found.label, rule: 'too-large', message: `the record's values together: at most ${LIMITS.record} characters` });
+    }
+    return found;
+  }
+
+  /**
+   * The one value at a path the mapping reads as one (a reference, a date, a
+   * code). Several values, or a list or object, are refused: taking the first,
+   * or reading an object as missing, would change the record silently.
+   */
+  first(path: string, limit: number = LIMITS.value): { value: string | null; label: string } {
+    const { values, label } = find(this.scope, path);
+    if (values.length > 1 || (values.length === 1 && isCompound(values[0]))) {
+      throw new Rejected({ field: label, rule: 'not-a-single-value', message: 'a list or an object where the mapping reads one value' });
+    }
+    const found = this.texts(path, limit);
+    return { value: found.values[0] ?? null, label: found.label };
+  }
+
+  value(spec: ValueSpec | undefined, limit: number = LIMITS.value): { value: string | null; label: string } {
     if (spec === undefined) return { value: null, label: '' };
     if (typeof spec !== 'string') return { value: spec.const, label: 'const' };
-    return singleText(this.scope, spec);
+    return this.first(spec, limit);
   }
 
   date(spec: DateSpec | undefined, what = 'date'): string | null {
     if (!spec) return null;
-    const { value, label } = singleText(this.scope, spec.field);
+    const { value, label } = this.first(spec.field);
     if (value === null) return null;
     const parsed = parseDate(value, spec.formats);
     if (parsed.ok) return parsed.value;
@@ -91,34 +126,34 @@ class Context {
   }
 
   within(item: { node: unknown; label: string }): Context {
-    return new Context({ ...this.scope, item }, this.warnings);
+    return new Context({ ...this.scope, item }, this.warnings, this.mapped);
   }
 }
 
 function buildName(ctx: Context, spec: NameSpec | OtherNameSpec, kind: PersonName['kind']): PersonName | null {
   if (spec.full !== undefined) {
-    const { value } = ctx.value(spec.full);
+    const { value, label } = ctx.value(spec.full, LIMITS.name);
     if (value === null) return null;
     const split = splitName(value, spec.order);
-    if (!split) throw new Rejected({ field: ctx.value(spec.full).label, rule: 'name-unparseable', message: 'no surname could be found in the name' });
+    if (!split) throw new Rejected({ field: label, rule: 'name-unparseable', message: 'no surname could be found in the name' });
     return { forenames: split.forenames, kind, raw: value, suffix: split.suffix, surname: split.surname, title: split.title };
   }
-  const surname = ctx.value(spec.surname).value;
+  const { value: surname, label: surnameLabel } = ctx.value(spec.surname, LIMITS.name);
   const forenameSpec = spec.forenames;
-  const forenames = typeof forenameSpec === 'string' ? texts(ctx.scope, forenameSpec).values.flatMap((v) => v.split(/\s+/)) : forenameSpec ? forenameSpec.const.split(/\s+/) : [];
+  const forenames = typeof forenameSpec === 'string' ? ctx.texts(forenameSpec, LIMITS.name).values.flatMap((v) => v.split(/\s+/)) : forenameSpec ? forenameSpec.const.split(/\s+/) : [];
   if (surname === null) {
     if (forenames.length === 0) return null;
-    throw new Rejected({ field: ctx.value(spec.surname).label, rule: 'required', message: 'a name without a surname' });
+    throw new Rejected({ field: surnameLabel, rule: 'required', message: 'a name without a surname' });
   }
-  const title = ctx.value(spec.title).value;
-  const suffix = ctx.value(spec.suffix).value;
+  const title = ctx.value(spec.title, LIMITS.name).value;
+  const suffix = ctx.value(spec.suffix, LIMITS.name).value;
   return { forenames, kind, raw: null, suffix: suffix?.toUpperCase() ?? null, surname, title: title?.replace(/\./g, '').toUpperCase() ?? null };
 }
 
 function buildIdentifiers(ctx: Context, mapping: Mapping, checks: Checks): Identifier[] {
   const out: Identifier[] = [];
   for (const spec of mapping.identifiers ?? []) {
-    const { values, label } = texts(ctx.scope, spec.field);
+    const { values, label } = ctx.texts(spec.field, LIMITS.identifier);
     for (const raw of values) {
       const checked = spec.scheme === 'nhs-number' ? checks.nhsNumber(raw) : spec.scheme === 'nino' ? checks.nino(raw) : { value: raw, valid: true, rule: null };
       if (!checked.valid) ctx.warn(label, checked.rule ?? spec.scheme, `${spec.scheme} is not valid; kept but never used as match evidence`);
@@ -131,7 +166,7 @@ function buildIdentifiers(ctx: Context, mapping: Mapping, checks: Checks): Ident
 function buildContacts(ctx: Context, mapping: Mapping, checks: Checks): Contact[] {
   const out: Contact[] = [];
   for (const spec of mapping.contacts ?? []) {
-    const { values, label } = texts(ctx.scope, spec.field);
+    const { values, label } = ctx.texts(spec.field);
     for (const raw of values) {
       const checked = spec.kind === 'phone' ? checks.phone(raw) : checks.email(raw);
       if (!checked.valid) ctx.warn(label, checked.rule ?? spec.kind, `${spec.kind} is not valid`);
@@ -142,8 +177,8 @@ function buildContacts(ctx: Context, mapping: Mapping, checks: Checks): Contact[
 }
 
 function buildAddress(ctx: Context, spec: AddressSpec): SourceAddress | null {
-  const lines = spec.lines.flatMap((p) => texts(ctx.scope, p).values);
-  const postcodeText = spec.postcode ? singleText(ctx.scope, spec.postcode) : null;
+  const lines = spec.lines.flatMap((p) => ctx.texts(p).values);
+  const postcodeText = spec.postcode ? ctx.first(spec.postcode) : null;
   let postcode: string | null = null;
   if (postcodeText?.value) {
     const checked = checkPostcode(postcodeText.value);
@@ -151,13 +186,13 @@ function buildAddress(ctx: Context, spec: AddressSpec): SourceAddress | null {
     postcode = checked.value;
   }
   let uprn: number | null = null;
-  const uprnText = spec.uprn ? singleText(ctx.scope, spec.uprn) : null;
+  const uprnText = spec.uprn ? ctx.first(spec.uprn) : null;
   if (uprnText?.value) {
     const checked = checkUprn(uprnText.value);
     if (checked.rule) ctx.warn(uprnText.label, checked.rule, 'UPRN is not a 1 to 12 digit number');
     uprn = checked.value;
   }
-  const crossReference = spec.crossReference ? singleText(ctx.scope, spec.crossReference).value : null;
+  const crossReference = spec.crossReference ? ctx.first(spec.crossReference, LIMITS.identifier).value : null;
   if (lines.length === 0 && postcode === null && uprn === null) return null;
   // Dates read in the order the fields were read before, so that warnings keep their order.
   const from = ctx.date(spec.from);
@@ -177,7 +212,7 @@ function entitlementCodes(spec: EntitlementSpec): { codes: Map<string, Entitleme
 }
 
 function buildEntitlements(ctx: Context, spec: EntitlementSpec): Entitlement[] {
-  const { values, label } = texts(ctx.scope, spec.field);
+  const { values, label } = ctx.texts(spec.field);
   const { codes, ignore } = entitlementCodes(spec);
   const out: Entitlement[] = [];
   const found = values.flatMap((v) => (spec.separator ? v.split(spec.separator) : [v])).map((c) => c.trim());
@@ -203,7 +238,7 @@ function buildEntitlements(ctx: Context, spec: EntitlementSpec): Entitlement[] {
 function buildInvolvements(ctx: Context, spec: InvolvementSpec, closed: boolean): ServiceInvolvement[] {
   const one = (c: Context): ServiceInvolvement | null => {
     const service = c.value(spec.service).value;
-    const reference = c.value(spec.reference).value;
+    const reference = c.value(spec.reference, LIMITS.identifier).value;
     if (service === null || reference === null) return null;
     const to = c.date(spec.to);
     const ended = closed || (spec.closedIfEnded === true && to !== null);
@@ -236,7 +271,7 @@ function addsNothing(other: PersonName, name: PersonName): boolean {
 
 function isClosed(ctx: Context, mapping: Mapping): boolean {
   if (!mapping.closed) return false;
-  const status = singleText(ctx.scope, mapping.closed.field).value?.toUpperCase();
+  const status = ctx.first(mapping.closed.field).value?.toUpperCase();
   return status !== undefined && mapping.closed.values.some((v) => v.toUpperCase() === status);
 }
 
@@ -254,7 +289,7 @@ function buildRecord(mapping: Mapping, scope: Scope, sourceRef: string, options:
   let dateOfBirth: string | null = null;
   let dateOfBirthRaw: string | null = null;
   if (mapping.dateOfBirth) {
-    const { value, label } = singleText(scope, mapping.dateOfBirth.field);
+    const { value, label } = ctx.first(mapping.dateOfBirth.field);
     dateOfBirthRaw = value;
     if (value !== null) {
       const parsed = parseDate(value, mapping.dateOfBirth.formats);
@@ -269,7 +304,7 @@ function buildRecord(mapping: Mapping, scope: Scope, sourceRef: string, options:
 
   let sex: SourceRecord['sex'] = null;
   if (mapping.sex) {
-    const { value, label } = singleText(scope, mapping.sex.field);
+    const { value, label } = ctx.first(mapping.sex.field);
     const codes = new Map(Object.entries(mapping.sex.codes).map(([k, v]) => [k.toUpperCase(), v]));
     if (value !== null) {
       sex = codes.get(value.toUpperCase()) ?? null;
@@ -280,7 +315,7 @@ function buildRecord(mapping: Mapping, scope: Scope, sourceRef: string, options:
   const closed = isClosed(ctx, mapping);
   let sourceUpdatedAt: string | null = null;
   if (mapping.sourceUpdatedAt) {
-    const { value, label } = singleText(scope, mapping.sourceUpdatedAt.field);
+    const { value, label } = ctx.first(mapping.sourceUpdatedAt.field);
     if (value !== null) {
       const parsed = parseDateTime(value, mapping.sourceUpdatedAt.formats);
       if (parsed.ok) sourceUpdatedAt = parsed.value;
@@ -377,7 +412,7 @@ export function mapRecord(mapping: Mapping, item: ReadRecord, options: MapOption
   if (nul !== null) return [{ reject: { field: nul, rule: 'nul-character', message: 'must not contain the NUL character (U+0000), which cannot be stored' } }];
   let ref: { value: string | null; label: string };
   try {
-    ref = singleText({ root: item.fields }, mapping.sourceRef);
+    ref = new Context({ root: item.fields }).first(mapping.sourceRef, LIMITS.identifier);
   } catch (e) {
     if (!(e instanceof Rejected)) throw e;
     return [{ reject: e.reject }];

@@ -4,6 +4,7 @@
  * when a newer import has been applied; steward decisions come before the
  * model, so a decided input never goes back to review.
  */
+import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import { builtinParser, candidateSummary, inputKey, loadLibpostalParser, matchAddress, MemoryCandidateSource, type AddressParser, type MatchInput, type MatchResult } from '../../matching/address/index.js';
 import { readIndexRows } from './index-rows.js';
@@ -12,6 +13,20 @@ import * as sql from './sql.js';
 export interface HubMatchResult extends MatchResult {
   inputKey: string;
   decidedBy: 'matcher' | 'steward';
+}
+
+/**
+ * Longer input keys are stored as their start and a hash of the whole: the key is indexed (address_match, the
+ * review queue, steward decisions), PostgreSQL indexes at most 2,704 bytes a key, and an address stored before
+ * intake bounded its lines could be longer. The hash keeps two long addresses from sharing a steward's decision.
+ */
+const KEY_MAX = 500;
+
+export function storedInputKey(key: string): string {
+  if (key.length <= KEY_MAX) return key;
+  const start = key.slice(0, 400);
+  const code = start.charCodeAt(start.length - 1);
+  return `${code >= 0xd800 && code <= 0xdbff ? start.slice(0, -1) : start}#${createHash('sha256').update(key).digest('hex')}`;
 }
 
 interface Loaded {
@@ -73,7 +88,7 @@ export class AddressMatcher {
   }
 
   async match(input: MatchInput): Promise<HubMatchResult> {
-    const key = inputKey(input.text, input.postcode);
+    const key = storedInputKey(inputKey(input.text, input.postcode));
     const { source, parser } = await this.current();
     const decision = await this.decisionFor(key);
     const rows = decision?.uprn == null ? [] : await source.byUprn(decision.uprn);

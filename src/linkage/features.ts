@@ -9,6 +9,25 @@ import { EMPTY_VOCABULARY, parseAddress } from '../../matching/address/index.js'
 import type { PersonRecord } from '../../matching/person/index.js';
 import type { Identifier, PersonName, SourceAddress, SourceRecord } from '../../schemas/source-record.js';
 
+/**
+ * The most characters of a value linkage indexes (blocking keys, and the
+ * features citizen search looks up through btree and GIN indexes, which take
+ * at most 2,704 bytes a key). Intake refuses longer names and identifiers
+ * (adapters/mapping/map.ts, LIMITS), but records stored before it did, or
+ * values such as a joined address, could be longer: one of them must not fail
+ * the statement that indexes its whole batch.
+ */
+export const INDEXED_MAX = 200;
+
+/** The text cut to `max` characters, never between the two halves of a surrogate pair (which PostgreSQL refuses in JSON). */
+export function clip(text: string, max = INDEXED_MAX): string {
+  if (text.length <= max) return text;
+  const code = text.charCodeAt(max - 1);
+  return text.slice(0, code >= 0xd800 && code <= 0xdbff ? max - 1 : max);
+}
+
+const clipped = (text: string | null): string | null => (text === null ? null : clip(text));
+
 /** The PersonRecord id of a source record: system names cannot hold '|', so the split is unambiguous. */
 export const recordKey = (system: string, sourceRef: string): string => `${system}|${sourceRef}`;
 
@@ -60,20 +79,20 @@ export function personFeatures(record: SourceRecord, matchedUprn: number | strin
   const contacts = (kind: 'phone' | 'email') => [...new Set(record.contacts.filter((c) => c.kind === kind && c.valid).map((c) => (kind === 'email' ? c.value.toLowerCase() : c.value)))];
   return {
     id: recordKey(record.system, record.sourceRef),
-    forenames: name.forenames,
-    surname: name.suffix ? `${name.surname} ${name.suffix}` : name.surname,
+    forenames: name.forenames.map((f) => clip(f)),
+    surname: clip(name.suffix ? `${name.surname} ${name.suffix}` : name.surname),
     dob: record.dateOfBirth,
     sex: record.sex === 'M' || record.sex === 'F' ? record.sex : null,
     nhsNumber: identifier(record.identifiers, 'nhs-number'),
     nino: identifier(record.identifiers, 'nino'),
-    otherId: identifier(record.identifiers, 'other'),
+    otherId: clipped(identifier(record.identifiers, 'other')),
     uprn: address?.uprn ?? (matchedUprn === null ? null : Number(matchedUprn)),
-    postcode: address?.postcode ?? parsed?.postcode ?? null,
-    street: parsed?.street ?? null,
-    houseNumber: parsed ? houseNumber(parsed.pao) : null,
-    town: parsed ? (parsed.town ?? parsed.locality) : null,
-    phone: contact('phone'),
-    email: contact('email'),
+    postcode: clipped(address?.postcode ?? parsed?.postcode ?? null),
+    street: clipped(parsed?.street ?? null),
+    houseNumber: clipped(parsed ? houseNumber(parsed.pao) : null),
+    town: clipped(parsed ? (parsed.town ?? parsed.locality) : null),
+    phone: clipped(contact('phone')),
+    email: clipped(contact('email')),
     phones: contacts('phone'),
     emails: contacts('email'),
     accounts: [...new Set(record.involvements.map((i) => `${record.system}|${i.reference}`))],

@@ -9,10 +9,11 @@ import { prepare, type PersonRecord, type PreparedPerson } from '../../matching/
 import type { SourceRecord } from '../../schemas/source-record.js';
 import type { LinkedBy } from './accounts.js';
 import type { LinkageContext } from './context.js';
-import { personFeatures, recordKey } from './features.js';
+import { clip, personFeatures, recordKey } from './features.js';
 
+/** Each rule's keys, numbered by rule and cut to INDEXED_MAX characters (two values that long and alike are one block, at worst a candidate pair more). */
 export function blockKeys(ctx: Pick<LinkageContext, 'rules'>, p: PreparedPerson): string[] {
-  return ctx.rules.flatMap((rule, i) => [...new Set(rule.keys(p))].map((k) => `${i}:${k}`));
+  return ctx.rules.flatMap((rule, i) => [...new Set(rule.keys(p).map((k) => clip(k)))].map((k) => `${i}:${k}`));
 }
 
 /** The most records a stored key's block may hold and still pair them: its rule's limit, within the context's. */

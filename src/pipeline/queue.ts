@@ -4,6 +4,8 @@
  * workers scale separately against one database.
  */
 import PgBoss from 'pg-boss';
+import type { Logger } from 'pino';
+import { errorMessage } from '../logging.js';
 
 export interface JobContext {
   jobId: string;
@@ -33,9 +35,35 @@ export interface Queue {
 
 export const deadLetterQueue = (name: string) => `${name}.dead`;
 
+/** A job whose handler threw: pg-boss keeps the error in the job, and retries it or dead-letters it. */
+export interface JobFailure {
+  queue: string;
+  jobId: string;
+  retryCount: number;
+  retryLimit: number;
+}
+
+/**
+ * Writes a failed job to the hub's log, which would otherwise show nothing of
+ * it until `hub pipeline status` counts a dead letter: the queue, job id,
+ * attempt and error code and message, without the job's data (record ids are
+ * not personal, but a handler's data may be) and with any value a data
+ * exception quotes removed (errorMessage).
+ */
+export function logJobFailure(logger: Logger): (failure: JobFailure, error: unknown) => void {
+  return (failure, error) => {
+    const last = failure.retryCount >= failure.retryLimit;
+    const code = (error as { code?: unknown } | null)?.code;
+    logger.error({
+      component: 'queue', queue: failure.queue, jobId: failure.jobId, attempt: failure.retryCount + 1, attempts: failure.retryLimit + 1,
+      code: typeof code === 'string' ? code : error instanceof Error ? error.name : null, error: errorMessage(error).split('\n')[0],
+    }, last ? 'job failed for the last time: dead-lettered' : 'job failed: retried after a backoff');
+  };
+}
+
 export async function startQueue(
   url: string,
-  options: { jobs: JobDefinition[]; workers: boolean; log: (message: string) => void },
+  options: { jobs: JobDefinition[]; workers: boolean; log: (message: string) => void; onFailure?: (failure: JobFailure, error: unknown) => void },
 ): Promise<Queue> {
   const boss = new PgBoss({ connectionString: url, schema: 'pgboss', max: 4 });
   boss.on('error', (error) => options.log(`queue: ${error.message}`));
@@ -54,7 +82,12 @@ export async function startQueue(
     for (let i = 0; i < (job.concurrency ?? 1); i++) {
       await boss.work<object>(job.name, { batchSize: job.batchSize ?? 1, pollingIntervalSeconds: 0.5, includeMetadata: true }, async (jobs) => {
         for (const j of jobs) {
-          await job.handler(j.data, { jobId: j.id, retryCount: j.retryCount, retryLimit: j.retryLimit });
+          try {
+            await job.handler(j.data, { jobId: j.id, retryCount: j.retryCount, retryLimit: j.retryLimit });
+          } catch (error) {
+            options.onFailure?.({ queue: job.name, jobId: j.id, retryCount: j.retryCount, retryLimit: j.retryLimit }, error);
+            throw error;
+          }
         }
       });
     }

@@ -150,6 +150,40 @@ describe('mapRecord', () => {
     expect(out[1]).toMatchObject({ record: { sourceRef: 'CT0001-2' } });
   });
 
+  it('rejects a value longer than its field allows, naming the field and rule but not the value, and maps the other party', () => {
+    const long = (n: number) => 'Q'.repeat(n);
+    const tooLong = (field: string, n: number) => ({ reject: { field, rule: 'too-long', message: `at most ${n} characters` } });
+    const [p1, p2] = mapRecord(mapping, item({ ...row, P1: `MR ${long(20_000)} SMITH` }));
+    expect(p1).toEqual(tooLong('P1', 200));
+    expect(p2).toMatchObject({ record: { sourceRef: 'CT0001-2' } });
+    expect(JSON.stringify(p1)).not.toContain('QQQ');
+    // Limits by what the field holds: a name part or identifier at most 200 characters, an address line at most 500.
+    expect(mapRecord(mapping, item({ ...row, P1: `MR JOHN ${long(190)}` }))[0]).toHaveProperty('record');
+    expect(mapRecord(mapping, item({ ...row, NI1: long(201) }))[0]).toEqual(tooLong('NI1', 200));
+    expect(mapRecord(mapping, item({ ...row, A2: long(500) }))[0]).toHaveProperty('record');
+    expect(mapRecord(mapping, item({ ...row, A2: long(501) }))).toEqual([tooLong('A2', 500), tooLong('A2', 500)]);
+    expect(mapRecord(mapping, item({ ...row, REF: long(201) }))).toEqual([tooLong('REF', 200)]);
+  });
+
+  it('rejects a record whose values together are over the record limit', () => {
+    const m = parseMapping(
+      `
+version: 1
+system: social-care
+reader: { kind: jsonl }
+sourceRef: id
+name: { surname: family }
+contacts: [{ kind: phone, field: phones }]
+`,
+      'sc.yaml',
+    );
+    const phones = (n: number) => Array.from({ length: n }, () => '9'.repeat(500));
+    expect(mapRecord(m, item({ id: 'C1', family: 'LEE', phones: phones(99) }))[0]).toHaveProperty('record');
+    expect(mapRecord(m, item({ id: 'C1', family: 'LEE', phones: phones(100) }))).toEqual([
+      { reject: { field: 'phones', rule: 'too-large', message: "the record's values together: at most 50000 characters" } },
+    ]);
+  });
+
   it('reads element-style parties and per-item involvements with labelled warnings', () => {
     const m = parseMapping(
       `
