@@ -12,7 +12,9 @@ import { Nullable, IsoDate } from './common.js';
 
 /** Systems a council feeds into the hub; extendable by configuration. */
 export const SOURCE_SYSTEMS = ['revenues', 'housing', 'social-care', 'smartcard'] as const;
-export const SourceSystem = Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$', description: 'source system name, e.g. revenues' });
+/** A source system's name, wherever one comes in (the API's paths, a mapping's `system`, `hub ingest`). */
+export const SOURCE_SYSTEM_PATTERN = '^[a-z][a-z0-9-]{1,39}$';
+export const SourceSystem = Type.String({ pattern: SOURCE_SYSTEM_PATTERN, description: 'source system name, e.g. revenues' });
 
 export const PersonName = Type.Object({
   title: Nullable(Type.String()),

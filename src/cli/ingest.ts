@@ -1,7 +1,8 @@
 /** `hub ingest SYSTEM FILE` and `hub rejects SYSTEM`. */
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
-import { DEFAULT_MAPPING_FILES, MappingError, loadMapping, parseDateTime } from '../../adapters/mapping/index.js';
+import { DEFAULT_MAPPING_FILES, MappingError, loadMapping, parseDateTime, type Mapping } from '../../adapters/mapping/index.js';
+import { SOURCE_SYSTEM_PATTERN } from '../../schemas/source-record.js';
 import { AddressMatcher } from '../addresses/matcher.js';
 import { matchCountsOfIntake } from '../addresses/sql.js';
 import { ingestFile, mappingFileFor } from '../intake/ingest-file.js';
@@ -30,9 +31,9 @@ function percentOption(value: string): number {
  * one line, which for a mapping with problems said only "invalid mapping
  * FILE:"; each problem (file, path in the mapping, rule) gets a line here.
  */
-async function checkMapping(file: string): Promise<void> {
+async function checkMapping(file: string): Promise<Mapping> {
   try {
-    await loadMapping(file);
+    return await loadMapping(file);
   } catch (error) {
     if (!(error instanceof MappingError)) throw error;
     process.stderr.write(error.issues.map((i) => `${file}: ${i.path || '/'}: ${i.rule}: ${i.message}\n`).join(''));
@@ -54,9 +55,16 @@ export function ingestCommand(): Command {
       + 'and a file made before a full extract of the system already taken closes nothing', timeOption)
     .option('--no-progress', 'no progress bar')
     .action(action(async (system: string, file: string, opts: { mapping?: string; progress: boolean; wait?: boolean; full?: boolean; closeMax: number; extractedAt?: string }) => {
+      // The API's rule for a system's name, so that a file cannot take records in under a name no push could use.
+      if (!new RegExp(SOURCE_SYSTEM_PATTERN).test(system)) {
+        throw new Error(`"${system}" is not a source system name: lower-case letters, digits and hyphens, 2 to 40 characters, starting with a letter`);
+      }
       const size = await readableFile(file);
       if (opts.mapping !== undefined) await readableFile(opts.mapping);
-      await checkMapping(mappingFileFor(system, opts.mapping));
+      const mappingFile = mappingFileFor(system, opts.mapping);
+      const mapping = await checkMapping(mappingFile);
+      // Records take the mapping's system; storing them under another name would split one system in two.
+      if (mapping.system !== system) throw new Error(`the mapping ${mappingFile} is for system "${mapping.system}", not "${system}": give hub ingest ${mapping.system}, or a mapping for ${system}`);
       await withDatabase(async (db, config) => {
         const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
         const deps = { pool: db.pool, logger, matcher: new AddressMatcher(db.pool, config.addressParser), linkage: linkageForWorker(db.pool, config.nicknamesFile) };

@@ -66,6 +66,37 @@ describe('hub rejects and hub ingest on a real database', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('refuses, in one line and before any work, a system the mapping is not for or that is no system name', { timeout: 240_000 }, async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-ingest-system-'));
+    try {
+      const extract = path.join(dir, 'revenues.csv');
+      await writeRevenuesFile(extract, 1);
+      const revenues = 'adapters/revenues/council-tax.mapping.yaml';
+      const misnamed = await run('src/cli/main.ts', ['ingest', 'revenue', extract, '--mapping', revenues, '--wait'], dbEnv());
+      expect(misnamed).toMatchObject({
+        code: 1, stdout: '',
+        stderr: `citizen hub: the mapping ${revenues} is for system "revenues", not "revenue": give hub ingest revenues, or a mapping for revenue\n`,
+      });
+      const parking = path.join(dir, 'parking.mapping.yaml');
+      writeFileSync(parking, 'version: 1\nsystem: parking\nreader: { kind: csv }\nsourceRef: ACCOUNT_REF\nname: { full: LIABLE_PARTY_1 }\n');
+      const other = await run('src/cli/main.ts', ['ingest', 'carparks', extract, '--mapping', parking, '--wait'], dbEnv());
+      expect(other.code).toBe(1);
+      expect(other.stderr).toMatch(/^citizen hub: the mapping \S+parking\.mapping\.yaml is for system "parking", not "carparks"/);
+      for (const name of ['Revenues', 'r', 'revenues_2']) {
+        const bad = await run('src/cli/main.ts', ['ingest', name, extract, '--mapping', revenues, '--wait'], dbEnv());
+        expect(bad).toMatchObject({ code: 1, stderr: `citizen hub: "${name}" is not a source system name: lower-case letters, digits and hyphens, 2 to 40 characters, starting with a letter\n` });
+      }
+      expect((await db.pool.query('SELECT 1 FROM intake')).rowCount).toBe(0);
+      expect((await db.pool.query('SELECT 1 FROM source_record')).rowCount).toBe(0);
+      // The mapping's own system goes in as before.
+      const right = await run('src/cli/main.ts', ['ingest', 'parking', extract, '--mapping', parking, '--wait'], dbEnv());
+      expect(right.code).toBe(0);
+      expect((await db.pool.query(`SELECT DISTINCT system FROM source_record`)).rows).toEqual([{ system: 'parking' }]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('hub output read by a reader that stops early (| head)', () => {
