@@ -2,6 +2,7 @@
  * Configuration from environment variables, validated once at start. A bad
  * value stops the hub with one line naming the variable (ConfigError).
  */
+import { accessSync, constants, statSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { HUB_PURPOSES, PURPOSES } from '../schemas/categories.js';
@@ -108,6 +109,27 @@ function addressParser(env: Env): 'builtin' | 'libpostal' {
   return value;
 }
 
+/**
+ * A file the hub reads, resolved and checked at start: it would otherwise be
+ * read only when first needed (the nickname table: by the demo load or the
+ * first linking job), and fail there with a bare ENOENT.
+ */
+function readableFile(env: Env, name: string, cwd: string): string | null {
+  const raw = text(env, name);
+  if (raw === undefined) return null;
+  const file = path.resolve(cwd, raw);
+  try {
+    if (statSync(file).isDirectory()) throw new ConfigError(name, `cannot read ${file}: it is a directory`);
+    accessSync(file, constants.R_OK);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'ENOTDIR' ? 'a part of the path is not a directory' : (code ?? 'unreadable');
+    throw new ConfigError(name, `cannot read ${file}: ${reason}`);
+  }
+  return file;
+}
+
 /** Names proxy-addr (Fastify's) knows for ranges of addresses. */
 const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
 
@@ -165,7 +187,7 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     demo: boolean(env, 'HUB_DEMO', dbUrl === null),
     pushBatchMax: integer(env, 'PUSH_BATCH_MAX', 1000, 1, 100_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 100, 600_000),
-    nicknamesFile: text(env, 'NICKNAMES_FILE') ? path.resolve(cwd, text(env, 'NICKNAMES_FILE')!) : null,
+    nicknamesFile: readableFile(env, 'NICKNAMES_FILE', cwd),
     extraPurposes,
     addressParser: addressParser(env),
     trustProxy: trustProxy(env),

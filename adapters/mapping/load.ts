@@ -5,6 +5,7 @@
  * names the file, the JSON pointer in the mapping and the rule broken.
  */
 import { readFile } from 'node:fs/promises';
+import { Settings } from 'typebox/system';
 import { Value } from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { checkEncoding, ReaderOptions as ReaderOptionsUnion, type ReaderOptions } from '../readers/index.js';
@@ -40,9 +41,26 @@ const READER_SCHEMAS: Record<ReaderOptions['kind'], TSchema> = {
   jsonl: JsonLinesOptions,
 };
 
+/**
+ * Every error of the value. TypeBox stops at `maxErrors` (8 by default), and a
+ * vocabulary (a union of literals) fails once per word: one unknown identifier
+ * scheme used them all, and the file's other problems, an unknown contact kind
+ * among them, went unlisted. Raised for this call only (Errors is synchronous).
+ */
+function allErrors(schema: TSchema, value: unknown): ReturnType<typeof Value.Errors> {
+  const before = Settings.Get().maxErrors;
+  Settings.Set({ maxErrors: 10_000 });
+  try {
+    return Value.Errors(schema, value);
+  } finally {
+    Settings.Set({ maxErrors: before });
+  }
+}
+
 function schemaIssues(schema: TSchema, value: unknown, prefix: string): MappingIssue[] {
   const issues: MappingIssue[] = [];
-  for (const e of Value.Errors(schema, value)) {
+  const errors = allErrors(schema, value);
+  for (const e of errors) {
     const params = e.params as { requiredProperties?: string[]; additionalProperties?: string[] };
     if (e.keyword === 'boolean' && e.schemaPath.endsWith('/additionalProperties')) continue;
     if (params.requiredProperties) {
@@ -55,7 +73,7 @@ function schemaIssues(schema: TSchema, value: unknown, prefix: string): MappingI
   }
   // A vocabulary (a union of literals) fails once per literal: say it once, listing what is allowed.
   const allowed = new Map<string, string[]>();
-  for (const e of Value.Errors(schema, value)) {
+  for (const e of errors) {
     const v = (e.params as { allowedValue?: unknown }).allowedValue;
     if (e.keyword === 'const' && typeof v === 'string') allowed.set(`${prefix}${e.instancePath}`, [...(allowed.get(`${prefix}${e.instancePath}`) ?? []), v]);
   }

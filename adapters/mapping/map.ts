@@ -115,14 +115,28 @@ class Context {
     return this.first(spec, limit);
   }
 
-  date(spec: DateSpec | undefined, what = 'date'): string | null {
-    if (!spec) return null;
+  date(spec: DateSpec | undefined, what = 'date'): { value: string | null; label: string } {
+    if (!spec) return { value: null, label: '' };
     const { value, label } = this.first(spec.field);
-    if (value === null) return null;
+    if (value === null) return { value: null, label };
     const parsed = parseDate(value, spec.formats);
-    if (parsed.ok) return parsed.value;
+    if (parsed.ok) return { value: parsed.value, label };
     this.warn(label, parsed.rule, `${what} is not a ${parsed.rule === 'date-format' ? 'date in the stated formats' : 'real calendar date'}`);
-    return null;
+    return { value: null, label };
+  }
+
+  /**
+   * A period's start and end; an end before the start (a card that expires before it was issued) is kept, as the
+   * source gave it, and warned of once per pair of fields, since one row's dates often serve several periods.
+   */
+  period(fromSpec: DateSpec | undefined, toSpec: DateSpec | undefined): { from: string | null; to: string | null } {
+    const from = this.date(fromSpec);
+    const to = this.date(toSpec);
+    if (from.value !== null && to.value !== null && to.value < from.value) {
+      const message = `ends before it starts: the date is earlier than ${from.label}`;
+      if (!this.warnings.some((w) => w.field === to.label && w.rule === 'ends-before-start' && w.message === message)) this.warn(to.label, 'ends-before-start', message);
+    }
+    return { from: from.value, to: to.value };
   }
 
   within(item: { node: unknown; label: string }): Context {
@@ -195,8 +209,7 @@ function buildAddress(ctx: Context, spec: AddressSpec): SourceAddress | null {
   const crossReference = spec.crossReference ? ctx.first(spec.crossReference, LIMITS.identifier).value : null;
   if (lines.length === 0 && postcode === null && uprn === null) return null;
   // Dates read in the order the fields were read before, so that warnings keep their order.
-  const from = ctx.date(spec.from);
-  const to = ctx.date(spec.to);
+  const { from, to } = ctx.period(spec.from, spec.to);
   return { crossReference, from, kind: spec.kind, lines: spec.join !== undefined && lines.length > 0 ? [lines.join(spec.join)] : lines, postcode, to, uprn };
 }
 
@@ -226,7 +239,7 @@ function buildEntitlements(ctx: Context, spec: EntitlementSpec): Entitlement[] {
       ctx.warn(label, 'unknown-code', 'a code the mapping does not list; no entitlement recorded');
       continue;
     }
-    shared ??= { verifiedOn: ctx.date(spec.verifiedOn, 'verification date'), method: ctx.value(spec.method).value, from: ctx.date(spec.from), to: ctx.date(spec.to) };
+    shared ??= { verifiedOn: ctx.date(spec.verifiedOn, 'verification date').value, method: ctx.value(spec.method).value, ...ctx.period(spec.from, spec.to) };
     const { verifiedOn, from, to } = shared;
     const method = shared.method ?? entry.method ?? null;
     const verified = spec.verified === 'always' || (spec.verified !== 'never' && (verifiedOn !== null || method !== null));
@@ -240,9 +253,9 @@ function buildInvolvements(ctx: Context, spec: InvolvementSpec, closed: boolean)
     const service = c.value(spec.service).value;
     const reference = c.value(spec.reference, LIMITS.identifier).value;
     if (service === null || reference === null) return null;
-    const to = c.date(spec.to);
+    const { from, to } = c.period(spec.from, spec.to);
     const ended = closed || (spec.closedIfEnded === true && to !== null);
-    return { from: c.date(spec.from), reference, role: c.value(spec.role).value, service, status: ended ? 'closed' : 'open', to };
+    return { from, reference, role: c.value(spec.role).value, service, status: ended ? 'closed' : 'open', to };
   };
   if (spec.each === undefined) {
     const v = one(ctx);

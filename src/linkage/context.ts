@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { ConfigError } from '../config.js';
 import { transaction } from '../db/transaction.js';
 import {
   buildNicknameTable, DEFAULT_BLOCKING_RULES, modelFromJson, modelToJson, parseNicknameCsv, parseRelationshipCsv,
@@ -38,10 +39,20 @@ export class LinkageError extends Error {
   }
 }
 
+/** The configured table; one that cannot be read or parsed (changed since the start checked it) is a ConfigError naming NICKNAMES_FILE. */
+async function extraNicknames(file: string): Promise<ReturnType<typeof parseRelationshipCsv>> {
+  try {
+    return parseRelationshipCsv(await readFile(file, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError('NICKNAMES_FILE', `cannot read ${file} as a name1,relationship,name2 table: ${code === 'ENOENT' ? 'no such file' : code ?? 'not CSV'}`);
+  }
+}
+
 /** The curated British table, plus a configured extra table (name1,relationship,name2) when given. */
 export async function loadPrepareTables(nicknamesFile: string | null = null): Promise<PrepareTables> {
   const curated = parseNicknameCsv(await readFile(fileURLToPath(CURATED_NICKNAMES_URL), 'utf8'));
-  const extra = nicknamesFile ? parseRelationshipCsv(await readFile(nicknamesFile, 'utf8')) : [];
+  const extra = nicknamesFile ? await extraNicknames(nicknamesFile) : [];
   return { nicknames: buildNicknameTable(curated, extra) };
 }
 

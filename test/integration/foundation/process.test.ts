@@ -37,6 +37,14 @@ describe('starting and stopping the hub', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it('refuses a NICKNAMES_FILE it cannot read with one line naming the variable and exit code 2', async () => {
+    const result = await run('src/main.ts', [], { NICKNAMES_FILE: '/nonexistent', DATA_DIR: dataDir, LOG_LEVEL: 'silent' });
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toEqual([
+      'citizen hub: configuration error: NICKNAMES_FILE: cannot read /nonexistent: no such file',
+    ]);
+  });
+
   it('refuses an unknown LOG_LEVEL with one line and exit code 2', async () => {
     const result = await run('src/main.ts', [], { LOG_LEVEL: 'chatty', DATA_DIR: dataDir });
     expect(result.code).toBe(2);

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HUB_PURPOSES } from '../../../schemas/categories.js';
 import { OVERSIGHT_PURPOSE } from '../../../src/citizens/access-explanation.js';
@@ -100,5 +103,20 @@ describe('ADDRESS_PARSER', () => {
   });
   it('names the variable when the value is unknown', () => {
     expect(() => loadConfig({ ADDRESS_PARSER: 'magic' })).toThrow(/ADDRESS_PARSER/);
+  });
+});
+
+describe('NICKNAMES_FILE', () => {
+  it('is resolved against the working directory and checked at start', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-nicknames-'));
+    try {
+      writeFileSync(path.join(dir, 'names.csv'), 'name1,relationship,name2\nKATHERINE,has_nickname,KIT\n');
+      expect(loadConfig({}).nicknamesFile).toBeNull();
+      expect(loadConfig({ NICKNAMES_FILE: 'names.csv' }, dir).nicknamesFile).toBe(path.join(dir, 'names.csv'));
+      expect(() => loadConfig({ NICKNAMES_FILE: '/nonexistent' })).toThrow(new ConfigError('NICKNAMES_FILE', 'cannot read /nonexistent: no such file'));
+      expect(() => loadConfig({ NICKNAMES_FILE: dir })).toThrow(new ConfigError('NICKNAMES_FILE', `cannot read ${dir}: it is a directory`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

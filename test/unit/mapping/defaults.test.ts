@@ -211,4 +211,18 @@ describe('default mapping: smartcard registrations CSV', () => {
     expect(recs[2]?.warnings).toEqual([]);
     expect(recs[3]?.warnings).toEqual([expect.objectContaining({ field: 'CONCESSION', rule: 'unknown-code' })]);
   });
+
+  it('warns once of a card that expires before it was issued, keeping both dates as given', async () => {
+    const rows = [
+      csv.split('\n')[0],
+      'SC-000005,Mr,Al,Reed,05/06/1945,"5 Test Row",AA1 1AK,OAP,Passport seen,01/03/2024,28/02/2021,,',
+      'SC-000006,Mr,Ed,Reed,05/06/1945,"5 Test Row",AA1 1AK,NONE,,01/03/2024,28/02/2021,,',
+    ].join('\n');
+    const [withConcession, without] = recordsOf(await mapAll('smartcard', new TextEncoder().encode(`${rows}\n`)));
+    const warning = { field: 'EXPIRES', rule: 'ends-before-start', message: 'ends before it starts: the date is earlier than ISSUED' };
+    expect(withConcession?.warnings).toEqual([warning]);
+    expect(withConcession?.entitlements[0]).toMatchObject({ from: '2024-03-01', to: '2021-02-28' });
+    expect(withConcession?.involvements[0]).toMatchObject({ from: '2024-03-01', to: '2021-02-28' });
+    expect(without?.warnings).toEqual([warning]);
+  });
 });

@@ -66,6 +66,23 @@ describe('mapping validation', () => {
     expect(issues).toEqual([{ path: '/contacts/0/kind', rule: 'one-of', message: 'must be one of: phone, email' }]);
   });
 
+  it('lists every value outside its vocabulary with the file\'s other problems, however long the vocabularies', () => {
+    const issues = issuesOf(`${base}identifiers:\n  - { scheme: passport, field: P }\ncontacts:\n  - { kind: fax }\n`
+      + 'entitlements:\n  - { field: C, codes: { A: { kind: free-money } }, verified: sometimes }\nsex: { field: S, codes: { M: Q } }\n');
+    expect(issues).toEqual(expect.arrayContaining([
+      { path: '/identifiers/0/scheme', rule: 'one-of', message: 'must be one of: nhs-number, nino, council-tax-account, housing-tenancy, social-care-id, smartcard-number, other' },
+      { path: '/contacts/0/kind', rule: 'one-of', message: 'must be one of: phone, email' },
+      { path: '/contacts/0/field', rule: 'required', message: 'is missing' },
+      {
+        path: '/entitlements/0/codes/A/kind', rule: 'one-of',
+        message: 'must be one of: disability, blue-badge, older-person-concession, disabled-person-concession, council-tax-reduction, single-person-discount, disability-reduction, housing-benefit, free-school-meals, carer, other',
+      },
+      { path: '/entitlements/0/verified', rule: 'one-of', message: 'must be one of: always, never, if-evidence' },
+      { path: '/sex/codes/M', rule: 'one-of', message: 'must be one of: M, F, X' },
+    ]));
+    expect(issues).toHaveLength(6);
+  });
+
   it('reports unreadable YAML as a syntax issue', () => {
     expect(issuesOf('version: [1\n')).toEqual([expect.objectContaining({ path: '', rule: 'syntax' })]);
   });

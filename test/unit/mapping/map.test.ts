@@ -184,6 +184,25 @@ contacts: [{ kind: phone, field: phones }]
     ]);
   });
 
+  it('warns of a period that ends before it starts, keeping the dates', () => {
+    const m = parseMapping(
+      `
+version: 1
+system: housing
+reader: { kind: csv }
+sourceRef: REF
+name: { surname: SURNAME }
+addresses: [{ lines: [LINE], kind: previous, from: { field: FROM, formats: [ISO] }, to: { field: TO, formats: [ISO] } }]
+`,
+      'h.yaml',
+    );
+    const [ended] = records(mapRecord(m, item({ REF: 'H1', SURNAME: 'LEE', LINE: '1 TEST ROW', FROM: '2020-05-01', TO: '2020-04-30' })));
+    expect(ended?.addresses[0]).toMatchObject({ from: '2020-05-01', to: '2020-04-30' });
+    expect(ended?.warnings).toEqual([{ field: 'TO', rule: 'ends-before-start', message: 'ends before it starts: the date is earlier than FROM' }]);
+    const [sameDay] = records(mapRecord(m, item({ REF: 'H1', SURNAME: 'LEE', LINE: '1 TEST ROW', FROM: '2020-05-01', TO: '2020-05-01' })));
+    expect(sameDay?.warnings).toEqual([]);
+  });
+
   it('reads element-style parties and per-item involvements with labelled warnings', () => {
     const m = parseMapping(
       `
