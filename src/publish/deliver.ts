@@ -46,12 +46,12 @@ function reasonOf(error: unknown, timeoutMs: number): string {
 
 interface DeliveryRow {
   status: string; body: string | null; event_type: string; url: string; secret: string; active: boolean;
-  purpose: string; client_id: string; org_id: string; role: Role; client_live: boolean; citizen_active: boolean;
+  purpose: string; client_id: string; org_id: string; role: Role; client_live: boolean; citizen_status: string | null;
 }
 
 const DELIVERY = `
   SELECT d.status, d.body, d.event_type, s.url, s.secret, s.active, s.purpose, a.id AS client_id, a.org_id, a.role,
-         a.revoked_at IS NULL AS client_live, coalesce(c.status = 'active', false) AS citizen_active
+         a.revoked_at IS NULL AS client_live, c.status AS citizen_status
     FROM publish_delivery d JOIN publish_subscription s ON s.id = d.subscription_id JOIN api_client a ON a.id = s.client_id
     LEFT JOIN citizen c ON c.ref = d.citizen_ref
    WHERE d.id = $1`;
@@ -61,7 +61,7 @@ async function cancelReason(options: DeliverOptions, row: DeliveryRow & { body: 
   if (!row.active) return 'not sent: the subscription ended';
   return refusal(options.pool, options, {
     clientId: Number(row.client_id), orgId: Number(row.org_id), role: row.role, purpose: row.purpose,
-    clientLive: row.client_live, citizenActive: row.citizen_active,
+    clientLive: row.client_live, citizenStatus: row.citizen_status,
   }, row.body);
 }
 

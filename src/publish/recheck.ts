@@ -31,8 +31,21 @@ export interface Recipient {
   role: Role;
   purpose: string;
   clientLive: boolean;
-  /** Whether the event's citizen is still an account of its own (not merged away since). */
-  citizenActive: boolean;
+  /** The event's account as it stands: `active`, `merged` (into another), `closed`; null when there is none. */
+  citizenStatus: string | null;
+}
+
+/**
+ * Why the event's account no longer stands for this event, as the fan-out decides (STANDS in fanout.ts): an account
+ * merged away since has nothing to show (the survivor's citizen.merged tells), and a closed one shows only its closing.
+ */
+function accountGone(status: string | null, type: PublishedEvent['type']): string | null {
+  switch (status) {
+    case 'active': return null;
+    case 'closed': return type === 'citizen.closed' ? null : 'not sent: the account was closed since';
+    case 'merged': return 'not sent: the account was merged into another since';
+    default: return 'not sent: the account no longer exists';
+  }
 }
 
 const aliasesOf = async (source: RecheckContext['source'], refs: readonly string[]): Promise<Map<string, string[]>> =>
@@ -41,8 +54,9 @@ const aliasesOf = async (source: RecheckContext['source'], refs: readonly string
 /** Why this attempt may not send the body, in words without personal data; null when it may. */
 export async function refusal(db: pg.Pool, ctx: RecheckContext, recipient: Recipient, body: string): Promise<string | null> {
   if (!recipient.clientLive) return "not sent: the subscriber's client is revoked";
-  if (!recipient.citizenActive) return 'not sent: the account was merged into another since';
   const event = JSON.parse(body) as PublishedEvent;
+  const gone = accountGone(recipient.citizenStatus, event.type);
+  if (gone !== null) return gone;
   const members = (event.citizen.household ?? []).map((m) => m.citizenRef);
   const refs = [event.citizenRef, ...members];
   const { agreements, registers } = await policyInputs(db, recipient.orgId, refs, await aliasesOf(ctx.source, refs));

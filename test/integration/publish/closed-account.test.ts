@@ -5,6 +5,8 @@
  * when a steward gives it a record back: real linkage, real register, real
  * steward routes, the real fan-out into deliveries.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PublishedEvent } from '../../../schemas/subscriptions.js';
 import { AddressMatcher } from '../../../src/addresses/matcher.js';
@@ -17,6 +19,7 @@ import { createLogger } from '../../../src/logging.js';
 import { pipelineJobs } from '../../../src/pipeline/jobs.js';
 import { startQueue, type Queue } from '../../../src/pipeline/queue.js';
 import { policyOptions } from '../../../src/policy/options.js';
+import { deliver } from '../../../src/publish/deliver.js';
 import { publishPending, type PublishContext } from '../../../src/publish/fanout.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 import { population, sourceRecord, store } from '../linkage/people.js';
@@ -28,6 +31,8 @@ describe('a closed account is announced to subscribers', () => {
   let dpo: string;
   let steward: string;
   let subscription = 0;
+  let server: http.Server;
+  const received: string[] = [];
 
   const as = (key: string, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
     hub.app.inject({ method, url, payload, headers: { authorization: `Bearer ${key}`, 'x-purpose': 'contact-centre-enquiry' } });
@@ -42,9 +47,26 @@ describe('a closed account is announced to subscribers', () => {
     seen += rows.length;
     return rows.map((r) => JSON.parse(r.body) as PublishedEvent);
   };
+  /** Attempts the delivery of an event as the queue would: its row afterwards, and whether the receiver got it. */
+  const attempt = async (event: PublishedEvent) => {
+    const before = received.length;
+    await deliver({ ...publish, timeoutMs: 2000, policy: publish.options }, event.id, { retryCount: 0, retryLimit: 8 });
+    const row = (await hub.db.pool.query<{ status: string; attempts: number; last_error: string | null }>(
+      'SELECT status, attempts, last_error FROM publish_delivery WHERE id = $1', [event.id])).rows[0]!;
+    return { ...row, sent: received.slice(before).map((b) => (JSON.parse(b) as PublishedEvent).type) };
+  };
 
   beforeAll(async () => {
     hub = await createTestHub();
+    server = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push(body);
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     await store(hub.db.pool, population(17, 100));
     const person = { forenames: ['PERPETUA'], surname: 'WINTERBOTTOM', dob: '1952-11-30', lines: ['2 SEDGE LANE', 'NORTHBY'], postcode: 'ZZ9 9WB' };
     await store(hub.db.pool, [
@@ -64,7 +86,7 @@ describe('a closed account is announced to subscribers', () => {
       legalGateway: 'Local Government Act 1972 s.111', dpiaReference: null, startDate: '2026-01-01', endDate: null, reviewDate: null, status: 'active',
     });
     expect(isa.statusCode).toBe(201);
-    const subscribed = await as(dpo, 'POST', '/v1/subscriptions', { clientId: adviser.client.id, purpose: 'contact-centre-enquiry', url: 'http://127.0.0.1:9/events' });
+    const subscribed = await as(dpo, 'POST', '/v1/subscriptions', { clientId: adviser.client.id, purpose: 'contact-centre-enquiry', url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/events` });
     expect(subscribed.statusCode).toBe(201);
     subscription = (subscribed.json() as { id: number; eventTypes: string[] }).id;
     expect((subscribed.json() as { eventTypes: string[] }).eventTypes).toContain('citizen.closed');
@@ -76,6 +98,7 @@ describe('a closed account is announced to subscribers', () => {
   }, 120_000);
   afterAll(async () => {
     await queue?.stop(5000);
+    await new Promise((resolve) => server?.close(resolve));
     await hub?.close();
   });
 
@@ -99,6 +122,8 @@ describe('a closed account is announced to subscribers', () => {
     expect(closed.citizen.ref).toBe(perpetua);
     expect(Object.keys(closed.citizen).sort()).toEqual(['ref', 'withheld']);
     expect(JSON.stringify(closed.citizen)).not.toMatch(/PERPETUA|WINTERBOTTOM|SEDGE/);
+    // A closed account is the event's own state, not an account gone since: the closing is delivered.
+    expect(await attempt(closed)).toEqual({ status: 'delivered', attempts: 1, last_error: null, sent: ['citizen.closed'] });
     // Stewards and the DPO find it to settle whose its consent is.
     const listed = await as(steward, 'GET', '/v1/review/closed-accounts');
     expect(listed.statusCode).toBe(200);
@@ -113,6 +138,7 @@ describe('a closed account is announced to subscribers', () => {
     const reopened = await published();
     expect(reopened.map((e) => [e.type, e.citizenRef]).sort()).toEqual([['citizen.created', perpetua], ['citizen.updated', oswin]]);
     expect(reopened.find((e) => e.citizenRef === perpetua)!.citizen.identity?.name.value.surname).toBe('WINTERBOTTOM');
+    expect(await attempt(reopened.find((e) => e.citizenRef === perpetua)!)).toEqual({ status: 'delivered', attempts: 1, last_error: null, sent: ['citizen.created'] });
     expect((await as(steward, 'GET', '/v1/review/closed-accounts')).json()).toEqual({ accounts: [] });
   });
 });

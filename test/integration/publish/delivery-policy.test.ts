@@ -162,6 +162,17 @@ describe('a delivery is sent only while the policy still permits what it carries
     }
   });
 
+  it('cancels it once its account is merged into another, or closed, since, and says which', async () => {
+    const merged = await published();
+    const survivor = await published();
+    await hub.db.pool.query(
+      "UPDATE citizen SET status = 'merged', merged_into = (SELECT id FROM citizen WHERE ref = $2), merged_at = now() WHERE ref = $1", [merged.ref, survivor.ref]);
+    expect(await attempt(merged.cce!)).toMatchObject({ ...cancelled, last_error: 'not sent: the account was merged into another since' });
+    const closed = await published();
+    await hub.db.pool.query("UPDATE citizen SET status = 'closed', closed_at = now() WHERE ref = $1", [closed.ref]);
+    expect(await attempt(closed.cce!)).toMatchObject({ ...cancelled, last_error: 'not sent: the account was closed since' });
+  });
+
   it('drops the body of a delivery whose last attempt failed inside the hub, as of any dead letter', async () => {
     const { cce } = await published();
     const broken = { mergedInto: async (): Promise<string[]> => { throw new Error('connection terminated unexpectedly'); } };
