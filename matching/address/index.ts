@@ -15,6 +15,6 @@ export type { CandidateSource, StreetScope, Awaitable } from './candidates.js';
 export { MemoryCandidateSource, type MemorySourceData } from './memory-source.js';
 export { formatAddress } from './format.js';
 export {
-  matchAddress, inputKey, candidateSummary, PO_BOX_REASON,
-  type MatchInput, type MatchOptions, type MatchResult, type MatchStatus, type MatchExplanation, type CandidateSummary, type Evidence,
+  matchAddress, inputKey, candidateSummary, compareWithProperty, PO_BOX_REASON,
+  type Comparison, type MatchInput, type MatchOptions, type MatchResult, type MatchStatus, type MatchExplanation, type CandidateSummary, type Evidence,
 } from './match.js';

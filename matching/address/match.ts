@@ -263,6 +263,41 @@ function scoreAgainst(inputs: ComparableAddress[], rows: readonly IndexedAddress
   return ev.ranked()[0] ?? null;
 }
 
+/** How an input compares with one property, whatever chose it. */
+export interface Comparison {
+  /** What the text alone scores against the property's best LPI (0 without text). */
+  score: number;
+  fields: FieldLevels | null;
+  /** The LPI that scored best; the first given when there is no text to compare. */
+  row: IndexedAddress | null;
+  parsed: ParsedAddress | null;
+  /**
+   * The property is plainly elsewhere than the input says: another street (neither its name nor a slip of it agree,
+   * whatever the type words), under a postcode of another sector. A field the input lacks contradicts nothing.
+   */
+  contradicts: boolean;
+}
+
+/** A street's name without its type word ("MILL LANE" → MILL). */
+const streetName = (a: ComparableAddress): string => (a.streetType ? (a.street as string).slice(0, -a.streetType.length - 1) : (a.street as string));
+
+/**
+ * The input compared field by field with the LPIs of one property: a steward's decision names a property the text
+ * may not, and the explanation of a decided input still shows where they agree and where they do not.
+ */
+export function compareWithProperty(input: MatchInput, rows: readonly IndexedAddress[], parser: AddressParser): Comparison {
+  const parsed = input.text.trim() !== '' ? parser.parse(input.text, input.postcode) : null;
+  const inputs = parsed ? readings(prepareInput(parsed), parsed) : [];
+  const best = inputs.length > 0 ? scoreAgainst(inputs, rows) : null;
+  let contradicts = false;
+  const levels = best?.levels;
+  if (best && levels && (levels.street === 'different' || levels.street === 'type-differs') && (levels.postcode === 'different' || levels.postcode === 'outward')) {
+    const [a, b] = [inputs[0] as ComparableAddress, prepareCandidate(best.row)];
+    contradicts = a.street !== null && b.street !== null && streetName(a) !== streetName(b) && !similarNames(streetName(a), streetName(b));
+  }
+  return { score: best?.score ?? 0, fields: levels ?? null, row: best?.row ?? rows[0] ?? null, parsed, contradicts };
+}
+
 export async function matchAddress(input: MatchInput, source: CandidateSource, opts: MatchOptions): Promise<MatchResult> {
   const matchThreshold = opts.matchThreshold ?? 0.8;
   const reviewThreshold = opts.reviewThreshold ?? 0.45;

@@ -2,11 +2,12 @@
  * Address matching in the service: the loaded gazetteer's address index held
  * in memory (hash indexes over prepared rows, see matching/address), reloaded
  * when a newer import has been applied; steward decisions come before the
- * model, so a decided input never goes back to review.
+ * model (after the deterministic evidence a source gives), so a decided input
+ * never goes back to review.
  */
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
-import { builtinParser, candidateSummary, inputKey, loadLibpostalParser, matchAddress, MemoryCandidateSource, type AddressParser, type MatchInput, type MatchResult } from '../../matching/address/index.js';
+import { builtinParser, candidateSummary, compareWithProperty, inputKey, loadLibpostalParser, matchAddress, MemoryCandidateSource, type AddressParser, type MatchInput, type MatchResult } from '../../matching/address/index.js';
 import { readIndexRows } from './index-rows.js';
 import * as sql from './sql.js';
 
@@ -87,30 +88,52 @@ export class AddressMatcher {
     return (await this.pool.query<{ uprn: number | null }>(sql.decisionFor, [key])).rows[0];
   }
 
+  /**
+   * What a steward's decision for this input gives it: the property chosen (its successor once retired), with how
+   * the text compares with it field by field, or no match; `contradicts`: the property is plainly elsewhere than the
+   * text says (compareWithProperty). Null when the gazetteer no longer holds the property.
+   */
+  async decided(input: MatchInput, uprn: number | null): Promise<{ result: MatchResult; contradicts: boolean } | null> {
+    const { source, parser } = await this.current();
+    const parsed = input.text.trim() === '' ? null : parser.parse(input.text, input.postcode);
+    if (uprn === null) {
+      const result: MatchResult = {
+        status: 'unmatched', uprn: null, score: 0, candidates: [],
+        explanation: { evidence: 'address', fields: null, runnerUp: null, parsed, reasons: ['decided by a steward for this input: no match'], successorOf: null },
+      };
+      return { result, contradicts: false };
+    }
+    const rows = await source.byUprn(uprn);
+    if (rows.length === 0) return null;
+    // A property retired since the decision is followed to its successor, as a UPRN a source gives is.
+    const successor = rows[0]!.blpuStatus === 8 ? await source.successorOf(rows[0]!.uprn) : null;
+    const compared = compareWithProperty(input, rows, parser);
+    const reasons = [successor === null ? 'decided by a steward for this input' : 'decided by a steward for this input; that property has since been retired'];
+    // The score is the decision's; the fields and this reason say how far the text itself is from the property.
+    if (compared.fields) reasons.push(`the address as written scores ${compared.score} against the property decided`);
+    if (compared.contradicts) reasons.push('the property decided is on another street, under a postcode of another sector, than the address as written');
+    const chosen = successor ?? uprn;
+    const result: MatchResult = {
+      status: 'matched', uprn: chosen, score: 1,
+      explanation: { evidence: 'address', fields: compared.fields, runnerUp: null, parsed: compared.parsed, reasons, successorOf: successor === null ? null : uprn },
+      candidates: [{ ...candidateSummary(compared.row ?? rows[0]!, 1), uprn: chosen }],
+    };
+    return { result, contradicts: compared.contradicts };
+  }
+
   async match(input: MatchInput): Promise<HubMatchResult> {
     const key = storedInputKey(inputKey(input.text, input.postcode));
     const { source, parser } = await this.current();
     const decision = await this.decisionFor(key);
-    const rows = decision?.uprn == null ? [] : await source.byUprn(decision.uprn);
-    if (decision && (decision.uprn === null || rows.length > 0)) {
-      // A property retired since the decision is followed to its successor, as a UPRN a source gives is.
-      const successor = rows[0]?.blpuStatus === 8 ? await source.successorOf(rows[0].uprn) : null;
-      const uprn = successor ?? decision.uprn;
-      return {
-        inputKey: key,
-        decidedBy: 'steward',
-        status: uprn === null ? 'unmatched' : 'matched',
-        uprn,
-        score: uprn === null ? 0 : 1,
-        explanation: {
-          evidence: 'address', fields: null, runnerUp: null, parsed: null,
-          reasons: [successor === null ? 'decided by a steward for this input' : 'decided by a steward for this input; that property has since been retired'],
-          successorOf: successor === null ? null : decision.uprn,
-        },
-        candidates: rows.length > 0 ? [candidateSummary(rows[0]!, 1)] : [],
-      };
+    let matched: MatchResult | null = null;
+    // Deterministic evidence (a UPRN the source holds, a cross reference) comes before the text, so before a steward's decision about the text.
+    if (decision && (input.uprn != null || input.crossReference)) {
+      matched = await matchAddress(input, source, { parser });
+      if (matched.explanation.evidence !== 'address') return { ...matched, inputKey: key, decidedBy: 'matcher' };
     }
-    const matched = await matchAddress(input, source, { parser });
+    const decided = decision ? await this.decided(input, decision.uprn) : null;
+    if (decided) return { ...decided.result, inputKey: key, decidedBy: 'steward' };
+    matched ??= await matchAddress(input, source, { parser });
     // The property a steward chose has left the gazetteer: the input is matched afresh, and says why.
     if (decision) matched.explanation.reasons.unshift(`a steward decided UPRN ${decision.uprn} for this input, which the gazetteer no longer holds`);
     return { ...matched, inputKey: key, decidedBy: 'matcher' };

@@ -56,7 +56,7 @@ export async function rematchAfterGazetteerChange(pool: pg.Pool, matcher: Addres
 }
 
 export class ReviewError extends Error {
-  constructor(readonly code: 'not-found' | 'conflict' | 'bad-request', message: string) {
+  constructor(readonly code: 'not-found' | 'conflict' | 'bad-request' | 'decision-contradicts-input', message: string) {
     super(message);
   }
 }
@@ -77,10 +77,19 @@ export async function reviewRecords(db: pg.Pool | pg.PoolClient, reviewIds: read
   return (await db.query<ReviewRecord>(sql.reviewRecords, [reviewIds])).rows;
 }
 
+/** Of those, the records a decision on the items would match: not those matched by a UPRN or cross reference their source gave. */
+async function waitingRecords(db: pg.PoolClient, reviewIds: readonly number[]): Promise<ReviewRecord[]> {
+  return (await db.query<ReviewRecord>(sql.waitingRecords, [reviewIds])).rows;
+}
+
 export interface AddressDecided {
   id: number;
   /** The UPRN chosen, null for "no match". */
   uprn: number | null;
+  /** For a revised decision, the UPRN the decision it replaces had chosen (null for "no match"); absent for a first decision. */
+  revisedFrom?: number | null;
+  /** The decision was made although the property chosen contradicts the input's street and postcode. */
+  confirmed?: true;
   /** The records the decision re-matched, as they were before it. */
   records: ReviewRecord[];
 }
@@ -88,10 +97,24 @@ export interface AddressDecided {
 /** Runs in the decision's transaction once it is made, so that what it writes (the audit entries) commits or rolls back with it. */
 export type OnAddressDecided = (db: pg.PoolClient, decided: AddressDecided) => Promise<unknown>;
 
-/** A steward's choice for a review item: a UPRN, or null for "no match". Remembered for the same input. */
+export interface ReviewDecision {
+  /** The UPRN chosen, or null for "no match". */
+  uprn: number | null;
+  /** Replace the decision of an item already decided (an open item is decided without it). */
+  revise?: boolean;
+  /** Decide a property that contradicts the input's street and postcode all the same. */
+  confirm?: boolean;
+}
+
+/**
+ * A steward's choice for a review item: a UPRN, or null for "no match". Remembered for the same input, and applied
+ * to the records waiting on it (a revision: to those the decision it replaces had matched). A property on another
+ * street under a postcode of another sector than the input's is refused unless confirmed: most likely a slip.
+ */
 export async function decideReview(
-  pool: pg.Pool, matcher: AddressMatcher, id: number, uprn: number | null, clientId: number, onDecided: OnAddressDecided,
+  pool: pg.Pool, matcher: AddressMatcher, id: number, decision: ReviewDecision, clientId: number, onDecided: OnAddressDecided,
 ): Promise<{ updatedRecords: number }> {
+  const { uprn } = decision;
   if (uprn !== null) {
     const { source } = await matcher.current();
     if (source.byUprn(uprn).length === 0) throw new ReviewError('bad-request', `UPRN ${uprn} is not in the gazetteer`);
@@ -99,16 +122,29 @@ export async function decideReview(
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    const item = (await client.query<{ id: number; inputKey: string; status: string }>(sql.reviewItem, [id])).rows[0];
+    const item = (await client.query<{ id: number; inputKey: string; text: string; postcode: string | null; status: string; decisionUprn: string | null }>(
+      sql.reviewItem, [id])).rows[0];
     if (!item) throw new ReviewError('not-found', `no review item ${id}`);
-    if (item.status !== 'open') throw new ReviewError('conflict', `review item ${id} is already decided`);
-    const records = await reviewRecords(client, [id]);
+    if (decision.revise && item.status === 'open') throw new ReviewError('conflict', `review item ${id} is not decided yet: decide it with POST`);
+    if (!decision.revise && item.status !== 'open') throw new ReviewError('conflict', `review item ${id} is already decided: revise its decision with PUT`);
+    const decided = await matcher.decided({ text: item.text, postcode: item.postcode }, uprn);
+    if (!decided) throw new ReviewError('bad-request', `UPRN ${uprn} is not in the gazetteer`);
+    const { result, contradicts } = decided;
+    if (contradicts && !decision.confirm) {
+      throw new ReviewError('decision-contradicts-input',
+        `UPRN ${uprn} is on another street, under a postcode of another sector, than the input of review item ${id}: send confirm: true to decide it all the same`);
+    }
+    const records = await waitingRecords(client, [id]);
     await client.query(sql.saveDecision, [item.inputKey, uprn, clientId]);
     await client.query(sql.closeReview, [id, clientId, uprn]);
-    const updated = await client.query(sql.applyDecision, [item.inputKey, uprn]);
-    await onDecided(client, { id, uprn, records });
+    const updated = await client.query<{ records: number }>(sql.applyDecision, [item.inputKey, uprn, { ...result.explanation, candidates: result.candidates }]);
+    await onDecided(client, {
+      id, uprn, records,
+      ...(decision.revise ? { revisedFrom: item.decisionUprn === null ? null : Number(item.decisionUprn) } : {}),
+      ...(contradicts ? { confirmed: true as const } : {}),
+    });
     await client.query('COMMIT');
-    return { updatedRecords: updated.rowCount ?? 0 };
+    return { updatedRecords: updated.rows[0]!.records };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;

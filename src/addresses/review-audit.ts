@@ -63,11 +63,18 @@ export function addressReviewReadEntries(caller: StewardCaller, items: readonly 
 /**
  * One entry per person whose records a decision matched again: the item, the
  * UPRN chosen (null for "no match"), and each of the person's records with
- * the UPRN it was matched to before (`from`).
+ * the UPRN it was matched to before (`from`). A revision names the UPRN of the
+ * decision it replaces (`revisedFrom`); a decision confirmed against the
+ * input's street and postcode says so (`confirmed`).
  */
 export function addressDecisionEntries(caller: StewardCaller, decided: AddressDecided): StoredEntry[] {
   return byPerson(decided.records).map((person) => stewardEntry(
     caller, 'addresses.review.decide', person.citizenRef, { categories: [], fields: [] },
-    { reviewId: decided.id, uprn: decided.uprn, records: [...person.records].sort(recordOrder).map((r) => ({ system: r.system, sourceRef: r.sourceRef, from: r.uprn })) },
+    {
+      reviewId: decided.id, uprn: decided.uprn,
+      ...(decided.revisedFrom !== undefined ? { revisedFrom: decided.revisedFrom } : {}),
+      ...(decided.confirmed ? { confirmed: true } : {}),
+      records: [...person.records].sort(recordOrder).map((r) => ({ system: r.system, sourceRef: r.sourceRef, from: r.uprn })),
+    },
   ));
 }

@@ -31,31 +31,50 @@ export const openReview = `
   INSERT INTO address_review (input_key, text, postcode, result) VALUES ($1, $2, $3, $4)
   ON CONFLICT (input_key) WHERE status = 'open' DO UPDATE SET occurrences = address_review.occurrences + 1, result = EXCLUDED.result`;
 
+/**
+ * The records waiting on an input: matched to review by its text, or matched by the steward's decision for it. A
+ * record matched by a UPRN its source gave or by a cross reference is not: that evidence comes before any text
+ * (docs/address-matching.md), so a decision about the text never moves it. `m` is the record's match.
+ */
+const WAITING = `m.evidence = 'address' AND (m.status = 'review' OR m.decided_by = 'steward')`;
+
+// Counted as the decision counts the records it updates (applyDecision): each record once, whatever its versions.
 export const reviewQueue = `
-  SELECT id, input_key AS "inputKey", text, postcode, result, occurrences,
-         to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"
-    FROM address_review WHERE status = 'open' AND id > $1 ORDER BY id LIMIT $2`;
+  SELECT a.id, a.input_key AS "inputKey", a.text, a.postcode, a.result,
+         (SELECT count(DISTINCT (r.system, r.source_ref))::int FROM address_match m JOIN source_record r ON r.id = m.source_record_id
+           WHERE m.input_key = a.input_key AND ${WAITING}) AS occurrences,
+         to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"') AS "createdAt"
+    FROM address_review a WHERE a.status = 'open' AND a.id > $1 ORDER BY a.id LIMIT $2`;
 /**
  * The source records whose address is the input of each review item, once
  * per record (its latest version matched to that input): the UPRN it is
  * matched to now, and the citizen it is linked to, if linkage has placed it.
+ * `waiting`: only those a decision on the item re-matches.
  */
-export const reviewRecords = `
+const recordsOf = (waiting: boolean) => `
   SELECT DISTINCT ON (a.id, r.system, r.source_ref) a.id AS "reviewId", r.system, r.source_ref AS "sourceRef", m.uprn, c.ref AS "citizenRef"
     FROM address_review a
-    JOIN address_match m ON m.input_key = a.input_key
+    JOIN address_match m ON m.input_key = a.input_key${waiting ? ` AND ${WAITING}` : ''}
     JOIN source_record r ON r.id = m.source_record_id
     LEFT JOIN citizen_link l ON l.system = r.system AND l.source_ref = r.source_ref AND l.ended_at IS NULL
     LEFT JOIN citizen c ON c.id = l.citizen_id
    WHERE a.id = ANY($1::bigint[])
    ORDER BY a.id, r.system, r.source_ref, r.version DESC`;
-export const reviewItem = `SELECT id, input_key AS "inputKey", status FROM address_review WHERE id = $1 FOR UPDATE`;
+export const reviewRecords = recordsOf(false);
+export const waitingRecords = recordsOf(true);
+export const reviewItem = `SELECT id, input_key AS "inputKey", text, postcode, status, decision_uprn AS "decisionUprn" FROM address_review WHERE id = $1 FOR UPDATE`;
 export const closeReview = `UPDATE address_review SET status = 'decided', decided_at = now(), decided_by = $2, decision_uprn = $3 WHERE id = $1`;
-/** A decision applies at once to every source record whose address is that input. */
+/**
+ * A decision applies at once to every source record waiting on that input (a revised one, to those the decision
+ * it replaces had matched), with the decision's explanation; returns how many records it matched.
+ */
 export const applyDecision = `
-  UPDATE address_match SET uprn = $2, status = CASE WHEN $2::bigint IS NULL THEN 'unmatched' ELSE 'matched' END,
-         score = CASE WHEN $2::bigint IS NULL THEN 0 ELSE 1 END, decided_by = 'steward', matched_at = now()
-   WHERE input_key = $1`;
+  WITH applied AS (
+    UPDATE address_match m SET uprn = $2, status = CASE WHEN $2::bigint IS NULL THEN 'unmatched' ELSE 'matched' END,
+           score = CASE WHEN $2::bigint IS NULL THEN 0 ELSE 1 END, explanation = $3, decided_by = 'steward', matched_at = now()
+     WHERE m.input_key = $1 AND ${WAITING}
+    RETURNING m.source_record_id)
+  SELECT count(DISTINCT (r.system, r.source_ref))::int AS records FROM applied JOIN source_record r ON r.id = applied.source_record_id`;
 
 /** Source records whose match must be looked at again after a change-only import. */
 // Steward-decided matches too when their UPRN was touched: a decision naming a property the gazetteer no longer holds

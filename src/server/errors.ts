@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   'agreement-ended': 409,
   /** An agreement's status cannot go from its current one to the one asked for (draft → suspended, back to draft). */
   'status-transition-not-allowed': 409,
+  /** A steward's address decision names a property on another street, under a postcode of another sector, than the input: confirm it to make it. */
+  'decision-contradicts-input': 409,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
   'rate-limited': 429,

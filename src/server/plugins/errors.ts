@@ -16,6 +16,7 @@ const TITLES: Record<ErrorCode, string> = {
   conflict: 'Conflict',
   'agreement-ended': 'The agreement has ended',
   'status-transition-not-allowed': 'The status cannot change so',
+  'decision-contradicts-input': 'The decision contradicts the address',
   'payload-too-large': 'Payload too large',
   'unsupported-media-type': 'Unsupported media type',
   'rate-limited': 'Too many requests',

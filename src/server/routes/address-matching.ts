@@ -93,29 +93,57 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
     return { items: rows.map(({ inputKey: _k, ...r }) => r) as never };
   });
 
-  app.post('/v1/review/addresses/:id', {
-    config: { roles: ROLES },
-    schema: {
-      tags: ['address matching'],
-      summary: "A steward's decision: the right UPRN, or no match. Reused for the same input from then on.",
-      params: Type.Object({ id: RowId({ minimum: 1 }) }),
-      body: Type.Union([
-        Type.Object({ uprn: Type.Integer({ minimum: 1, maximum: 999_999_999_999 }) }, { additionalProperties: false }),
-        Type.Object({ noMatch: Type.Literal(true) }, { additionalProperties: false }),
-      ]),
-      response: { 200: Type.Object({ id: Type.Integer(), uprn: Nullable(Type.Integer()), updatedRecords: Type.Integer() }), ...errorResponses },
-    },
-  }, async (request) => {
+  const DecisionBody = Type.Union([
+    Type.Object({
+      uprn: Type.Integer({ minimum: 1, maximum: 999_999_999_999 }),
+      confirm: Type.Optional(Type.Boolean({ description: 'decide it although the property is on another street, under a postcode of another sector, than the input' })),
+    }, { additionalProperties: false }),
+    Type.Object({ noMatch: Type.Literal(true) }, { additionalProperties: false }),
+  ]);
+  const Decided = Type.Object({
+    id: Type.Integer(),
+    uprn: Nullable(Type.Integer()),
+    updatedRecords: Type.Integer({ description: 'source records the decision matched: those waiting on the input (occurrences), or, revised, those the decision it replaces had matched' }),
+  });
+  const CONTRADICTS = ' A property on another street, under a postcode of another sector, than the input is refused (409 decision-contradicts-input) unless `confirm` is true.';
+
+  /** A first decision (POST) or a revision (PUT) of one, audited alike in its transaction. */
+  const decide = (revise: boolean) => async (request: FastifyRequest<{ Params: { id: number }; Body: { uprn: number; confirm?: boolean } | { noMatch: true } }>) => {
     const caller = stewardOf(request);
-    const uprn = 'uprn' in request.body ? request.body.uprn : null;
+    const body = request.body;
+    const uprn = 'uprn' in body ? body.uprn : null;
     try {
-      const { updatedRecords } = await decideReview(pool, matcher, request.params.id, uprn, caller.client.id,
+      const { updatedRecords } = await decideReview(pool, matcher, request.params.id, { uprn, revise, confirm: 'uprn' in body && body.confirm === true }, caller.client.id,
         (db, decided) => appendAudit(db, addressDecisionEntries(caller, decided)));
       return { id: request.params.id, uprn, updatedRecords };
     } catch (error) {
       if (error instanceof ReviewError) throw new HubError(error.code, error.message);
       throw error;
     }
-  });
+  };
+
+  app.post('/v1/review/addresses/:id', {
+    config: { roles: ROLES },
+    schema: {
+      tags: ['address matching'],
+      summary: "A steward's decision on an open item: the right UPRN, or no match. Reused for the same input from then on.",
+      description: 'Applied to the source records waiting on the input (those the matcher sent to review), never to one matched by a UPRN or cross reference its source gave. An item already decided answers 409: revise its decision with PUT.' + CONTRADICTS,
+      params: Type.Object({ id: RowId({ minimum: 1 }) }),
+      body: DecisionBody,
+      response: { 200: Decided, ...errorResponses },
+    },
+  }, decide(false));
+
+  app.put('/v1/review/addresses/:id', {
+    config: { roles: ROLES },
+    schema: {
+      tags: ['address matching'],
+      summary: "Revise a steward's decision on a decided item: another UPRN, or no match",
+      description: 'Replaces the decision kept for the input, and re-matches the records the decision it replaces had matched; audited as a decision, with the UPRN it replaces. An item not decided yet answers 409: decide it with POST.' + CONTRADICTS,
+      params: Type.Object({ id: RowId({ minimum: 1 }) }),
+      body: DecisionBody,
+      response: { 200: Decided, ...errorResponses },
+    },
+  }, decide(true));
 };
 export default addressMatching;

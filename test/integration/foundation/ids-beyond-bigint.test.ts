@@ -18,6 +18,7 @@ describe('ids and paging positions beyond bigint', () => {
     ['POST', '/v1/review/people/9223372036854775808', { decision: 'distinct' }],
     ['GET', `/v1/review/addresses?after=${HUGE}`, undefined],
     ['POST', `/v1/review/addresses/${HUGE}`, { noMatch: true }],
+    ['PUT', `/v1/review/addresses/${HUGE}`, { noMatch: true }],
     ['GET', `/v1/intakes/${HUGE}`, undefined],
     ['GET', `/v1/sources/revenues/rejects?after=${HUGE}`, undefined],
     ['GET', `/v1/sources/revenues/rejects?intake=${HUGE}`, undefined],

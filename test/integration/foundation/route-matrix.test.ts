@@ -57,6 +57,7 @@ const CASES: RouteCase[] = [
   { method: 'GET', route: '/v1/addresses/match', roles: 'all', url: '/v1/addresses/match?text=2+MILL+LANE', invalid: { url: '/v1/addresses/match?postcode=AB1' } },
   { method: 'GET', route: '/v1/review/addresses', roles: STEWARDS, url: '/v1/review/addresses', invalid: { url: '/v1/review/addresses?limit=0' } },
   { method: 'POST', route: '/v1/review/addresses/{id}', roles: STEWARDS, url: '/v1/review/addresses/999999', payload: { noMatch: true }, invalid: { payload: { noMatch: false } } },
+  { method: 'PUT', route: '/v1/review/addresses/{id}', roles: STEWARDS, url: '/v1/review/addresses/999999', payload: { noMatch: true }, invalid: { payload: { uprn: 100001, confirm: 'yes' } } },
   { method: 'GET', route: '/v1/review/people', roles: STEWARDS, url: '/v1/review/people', invalid: { url: '/v1/review/people?after=-1' } },
   { method: 'GET', route: '/v1/review/closed-accounts', roles: [...STEWARDS, 'dpo'], url: '/v1/review/closed-accounts', invalid: { url: '/v1/review/closed-accounts?after=X1' } },
   {

@@ -91,9 +91,10 @@ describe('linkage records every account change in the outbox', () => {
     expect(await newEvents(before)).toMatchObject([{ citizen: account, type: 'citizen.updated' }]);
 
     before = await lastId();
-    await match(ob1, 10002);
-    await db.pool.query(applyDecision, ['OB1-KEY', 10003]);
-    await db.pool.query(applyDecision, ['OB1-KEY', 10003]);
+    // Sent to review with the matcher's best guess, then decided by a steward, twice alike.
+    await db.pool.query(saveMatch, [ob1, 'OB1-KEY', 10002, 'review', 0.6, 'address', {}, 'matcher']);
+    await db.pool.query(applyDecision, ['OB1-KEY', 10003, {}]);
+    await db.pool.query(applyDecision, ['OB1-KEY', 10003, {}]);
     expect((await newEvents(before)).map((e) => [e.citizen, e.type])).toEqual([[account, 'citizen.updated'], [account, 'citizen.updated']]);
 
     // A new version, matched before it is linked, is announced once: by linking it, not by its match too.
