@@ -22,7 +22,7 @@ const Sourced = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) =>
   Type.Object({ value: t, source: Provenance });
 
 export const CitizenAddress = Type.Object({
-  uprn: Nullable(Type.Integer()),
+  uprn: Nullable(Type.Integer({ description: 'the property: as matched, or as the source gave it when not matched yet; null while the match is in review or unmatched, which places nobody (no household, no occupant)' })),
   line: Type.String({ description: 'single postal line' }),
   postcode: Nullable(Type.String()),
   matchStatus: Type.Union([Type.Literal('matched'), Type.Literal('review'), Type.Literal('unmatched')]),

@@ -60,7 +60,8 @@ export function criteriaOf(search: CitizenSearch): Criterion[] {
  * resolveRef does (a merged reference to its survivor), its current linked
  * records with their address matches, and the occupants of every UPRN its
  * current address could have (a current residential address of an open
- * record, as given or as matched), per UPRN as citizensAt finds them.
+ * record, as given or as matched: a review's candidate places nobody), per
+ * UPRN as citizensAt finds them.
  * Survivorship (buildCitizenView) then picks the current address, and the
  * household is that UPRN's occupants.
  */
@@ -75,7 +76,7 @@ export const VIEW = `WITH a AS (
       JOIN source_record s ON s.system = l.system AND s.source_ref = l.source_ref AND s.current
       LEFT JOIN address_match m ON m.source_record_id = s.id),
   uprns AS (
-    SELECT m_uprn AS uprn FROM src WHERE NOT closed AND m_uprn IS NOT NULL
+    SELECT m_uprn AS uprn FROM src WHERE NOT closed AND m_status = 'matched' AND m_uprn IS NOT NULL
     UNION SELECT (x->>'uprn')::bigint FROM src, jsonb_array_elements(src.record->'addresses') x
      WHERE NOT src.closed AND x->>'kind' = 'residential' AND jsonb_typeof(x->'to') IS DISTINCT FROM 'string' AND jsonb_typeof(x->'uprn') = 'number'),
   at AS (

@@ -109,7 +109,9 @@ export function addressesOf(sources: readonly AddressSource[], rules: Survivorsh
   const addresses: NonNullable<CitizenView['addresses']> = [];
   for (const c of candidates) {
     const matched = c.i === residentIndex(c.from.record) ? c.from.addressMatch : null;
-    const uprn = matched?.uprn ?? c.value.uprn;
+    // Only a match places someone: a review's UPRN is the matcher's unconfirmed best guess, and an address matched to
+    // review or left unmatched had any UPRN its source gave checked and not confirmed.
+    const uprn = matched ? (matched.status === 'matched' ? matched.uprn : null) : c.value.uprn;
     const line = c.value.lines.join(', ');
     const key = uprn !== null ? `u${uprn}` : `${line}|${c.value.postcode ?? ''}`.toUpperCase();
     if (seen.has(key)) continue;
