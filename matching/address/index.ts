@@ -1,4 +1,4 @@
-export { normaliseAddress, normaliseName, tokenise, foldAddress, searchWords, spellingsOf, streetType, isNumberish, STREET_TYPES, UNIT_WORDS, FLOOR_WORDS } from './normalise.js';
+export { normaliseAddress, normaliseName, spaceControls, tokenise, foldAddress, searchWords, spellingsOf, streetType, isNumberish, STREET_TYPES, UNIT_WORDS, FLOOR_WORDS } from './normalise.js';
 export {
   normalisePostcode, repairPostcode, findPostcode, postcodeSector, postcodeOutward, comparePostcodes, type FoundPostcode, type PostcodeLevel,
 } from './postcode.js';
@@ -15,6 +15,6 @@ export type { CandidateSource, StreetScope, Awaitable } from './candidates.js';
 export { MemoryCandidateSource, type MemorySourceData } from './memory-source.js';
 export { formatAddress } from './format.js';
 export {
-  matchAddress, inputKey, candidateSummary, compareWithProperty, PO_BOX_REASON,
+  matchAddress, inputKey, candidateSummary, compareWithProperty, INVALID_POSTCODE_REASON, PO_BOX_REASON, POSTCODE_ONLY_REASON,
   type Comparison, type MatchInput, type MatchOptions, type MatchResult, type MatchStatus, type MatchExplanation, type CandidateSummary, type Evidence,
 } from './match.js';

@@ -10,7 +10,7 @@ import type { IndexedAddress } from '../../schemas/bs7666.js';
 import type { CandidateSource } from './candidates.js';
 import { compareAddress, similarNames, slips, type FieldLevels } from './compare.js';
 import { formatAddress } from './format.js';
-import { UNIT_WORDS, normaliseAddress } from './normalise.js';
+import { UNIT_WORDS, normaliseAddress, spaceControls } from './normalise.js';
 import type { ParsedAddress } from './parse.js';
 import type { AddressParser } from './parser.js';
 import { postcodeSector, repairPostcode } from './postcode.js';
@@ -85,6 +85,15 @@ interface Evaluated {
 
 /** Why a PO box without a street address is unmatched; it begins with a code a caller can test for. */
 export const PO_BOX_REASON = 'po-box: a PO box is not a property in the gazetteer, and no street address was given with it';
+
+/**
+ * Why an input that is only a postcode (with perhaps a town or locality) is unmatched: a postcode unit holds a
+ * street's worth of properties, and nothing tells them apart. It begins with a code a caller can test for.
+ */
+export const POSTCODE_ONLY_REASON = 'postcode-only: a postcode alone is not an address; no street, house number or name was given';
+
+/** Said when the postcode given (the separate field) is not a valid postcode, and so is not used. */
+export const INVALID_POSTCODE_REASON = 'invalid-postcode: the postcode given is not a valid postcode, even repaired, and was not used';
 
 /** The key under which a steward's decision for this input is stored and reused. */
 export function inputKey(text: string, postcode?: string | null): string {
@@ -298,7 +307,8 @@ export function compareWithProperty(input: MatchInput, rows: readonly IndexedAdd
   return { score: best?.score ?? 0, fields: levels ?? null, row: best?.row ?? rows[0] ?? null, parsed, contradicts };
 }
 
-export async function matchAddress(input: MatchInput, source: CandidateSource, opts: MatchOptions): Promise<MatchResult> {
+export async function matchAddress(given: MatchInput, source: CandidateSource, opts: MatchOptions): Promise<MatchResult> {
+  const input: MatchInput = { ...given, text: spaceControls(given.text), postcode: given.postcode ? spaceControls(given.postcode) : given.postcode };
   const matchThreshold = opts.matchThreshold ?? 0.8;
   const reviewThreshold = opts.reviewThreshold ?? 0.45;
   const margin = opts.margin ?? 0.1;
@@ -307,6 +317,8 @@ export async function matchAddress(input: MatchInput, source: CandidateSource, o
   const parsed = hasText ? opts.parser.parse(input.text, input.postcode) : null;
   const inputs = parsed ? readings(prepareInput(parsed), parsed) : [];
   const reasons: string[] = [];
+  // Not silently as if none were given: the caller learns the field it sent was of no use.
+  if (input.postcode && input.postcode.trim() !== '' && repairPostcode(input.postcode) === null) reasons.push(INVALID_POSTCODE_REASON);
 
   // Deterministic evidence: accepted unless the address plainly contradicts it.
   const evidence: [Evidence, () => ReturnType<CandidateSource['byUprn']>][] = [];
@@ -349,6 +361,8 @@ export async function matchAddress(input: MatchInput, source: CandidateSource, o
   // that is not the input's. Only a street address written with it (a street and a number or name) is matched.
   if (parsed.poBox !== undefined && (inp.street === null || (inp.pao.start === null && inp.pao.text === ''))) return unmatched(PO_BOX_REASON);
   if (inp.street === null && inp.postcode === null) return unmatched('neither a street nor a postcode found in the address');
+  const nothingButPlace = inp.street === null && inp.pao.start === null && inp.pao.text === '' && !hasSao(inp) && inp.leftover === '';
+  if (nothingButPlace) return unmatched(POSTCODE_ONLY_REASON);
 
   let ev = new Evaluator(inputs);
   if (inp.postcode) ev.add(await source.byPostcode(inp.postcode));

@@ -78,6 +78,14 @@ const NUMBERISH = /^\d/;
 /** True for a token that starts with a digit: 10, 10A, 12-14, 2/1. */
 export const isNumberish = (token: string | undefined): boolean => token !== undefined && NUMBERISH.test(token);
 
+/**
+ * Control characters (a NUL, a TAB, a stray C1 code of an extract decoded in the wrong character set) as spaces:
+ * they separate words, and a TAB and a NUL between two words must read alike.
+ */
+export function spaceControls(text: string): string {
+  return text.replace(/\p{Cc}/gu, ' ');
+}
+
 /** Upper case, accents folded, & as AND, apostrophes dropped; keeps letters, digits and the separators , / - */
 export function foldAddress(text: string): string {
   return text

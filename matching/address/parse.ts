@@ -6,7 +6,7 @@
  * type or following the house number), and what is left before the street is
  * read as premises: PAO next to the street, SAO before it.
  */
-import { FLOOR_WORDS, UNIT_WORDS, STREET_TYPES, isNumberish, tokenise } from './normalise.js';
+import { FLOOR_WORDS, UNIT_WORDS, STREET_TYPES, isNumberish, spaceControls, tokenise } from './normalise.js';
 import { findPostcode, repairPostcode } from './postcode.js';
 import type { Vocabulary } from './vocabulary.js';
 
@@ -302,7 +302,8 @@ function takePoBox(tokens: readonly string[]): { box: string; tokens: string[] }
 }
 
 /** Parse with the gazetteer's vocabulary; `postcode` is a separate postcode field when the source has one. */
-export function parseAddress(text: string, postcode: string | null | undefined, vocab: Vocabulary): ParsedAddress {
+export function parseAddress(written: string, postcode: string | null | undefined, vocab: Vocabulary): ParsedAddress {
+  const text = spaceControls(written);
   const found = findPostcode(text);
   const pc = repairPostcode(postcode) ?? found?.postcode ?? null;
   let tokens = tokenise(found ? found.rest : text);

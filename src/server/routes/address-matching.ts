@@ -58,6 +58,7 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
     schema: {
       tags: ['address matching'],
       summary: 'Match one address to a UPRN, with the score, the explanation and the top candidates',
+      description: 'Reasons beginning with a code say why an input cannot be matched or what was not used: `po-box:`, `postcode-only:` (a postcode alone, no street, number or name: unmatched), `invalid-postcode:` (the `postcode` given is not a valid postcode and was not used). An input a steward decided is `matched` with `decidedBy: steward`, its explanation comparing the text with the property decided.',
       querystring: Type.Object({
         // Only spaces is no address, as empty is none: refused alike rather than answered unmatched.
         text: Type.String({ minLength: 1, maxLength: 500, pattern: '\\S', description: 'the address as written, postcode included or not; not blank' }),

@@ -54,6 +54,8 @@ describe('hub gazetteer import and hub match-addresses', () => {
       // A PO box is no property, even where a house has its number; a run over 2 and 2A names both.
       'a6,"PO Box 2, Exampleton",ZZ1 1AB',
       'a7,"2-2A Mill Lane, Northby",ZZ1 1AB',
+      // A postcode alone: a street's worth of houses, none of them told apart.
+      'a8,ZZ1 1AB,',
     ].join('\n'));
     const out = path.join(dir, 'out.csv');
     const result = await run('src/cli/main.ts', ['match-addresses', '--in', input, '--out', out], env());
@@ -61,9 +63,9 @@ describe('hub gazetteer import and hub match-addresses', () => {
     const lines = readFileSync(out, 'utf8').trim().split('\n');
     expect(lines[0]).toBe('id,uprn,status,score');
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual([
-      'a1,100001,matched', 'a2,100012,matched', 'a3,,unmatched', 'a4,,unmatched', 'a5,100002,matched', 'a6,,unmatched', 'a7,100001,review',
+      'a1,100001,matched', 'a2,100012,matched', 'a3,,unmatched', 'a4,,unmatched', 'a5,100002,matched', 'a6,,unmatched', 'a7,100001,review', 'a8,,unmatched',
     ]);
-    expect(result.stderr).toMatch(/7 addresses in/);
+    expect(result.stderr).toMatch(/8 addresses in/);
   });
 
   it('refuses an input without the expected header', async () => {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkUprn } from '../../../adapters/mapping/checks.js';
-import { PO_BOX_REASON } from '../../../matching/address/index.js';
+import { INVALID_POSTCODE_REASON, PO_BOX_REASON, POSTCODE_ONLY_REASON } from '../../../matching/address/index.js';
 import { AddressMatcher } from '../../../src/addresses/matcher.js';
 import { matchSourceRecords, rematchAfterGazetteerChange } from '../../../src/addresses/records.js';
 import { importGazetteer } from '../../../src/gazetteer/import.js';
@@ -78,6 +78,13 @@ describe('address matching API and review queue', () => {
       'SELECT uprn, status, explanation FROM address_match WHERE source_record_id = $1', [id]);
     expect(stored.rows.map((r) => [r.uprn, r.status, r.explanation.reasons])).toEqual([[null, 'unmatched', [PO_BOX_REASON]]]);
     expect((await hub.db.pool.query(`SELECT 1 FROM address_review WHERE text LIKE '%BOX%'`)).rowCount).toBe(0);
+  });
+
+  it('leaves a postcode alone unmatched, and says when the postcode given is not one', async () => {
+    expect(await match('text=ZZ1+1AB')).toMatchObject({ status: 'unmatched', uprn: null, explanation: { reasons: [POSTCODE_ONLY_REASON] } });
+    const invalid = await match(`text=2+Mill+Lane,+Northby&postcode=${encodeURIComponent('ZZ4 1PO')}`);
+    expect(invalid).toMatchObject({ status: 'matched', uprn: 100001 });
+    expect(invalid.explanation.reasons).toContain(INVALID_POSTCODE_REASON);
   });
 
   it('sends a range over a number and its suffix to review when the gazetteer has both', async () => {

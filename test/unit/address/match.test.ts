@@ -3,7 +3,7 @@ import { builtinParser } from '../../../matching/address/parser.js';
 import { MemoryCandidateSource } from '../../../matching/address/memory-source.js';
 import { inputKey, matchAddress, type MatchInput } from '../../../matching/address/match.js';
 import { formatAddress } from '../../../matching/address/format.js';
-import { PO_BOX_REASON } from '../../../matching/address/index.js';
+import { INVALID_POSTCODE_REASON, PO_BOX_REASON, POSTCODE_ONLY_REASON } from '../../../matching/address/index.js';
 import { addr, CROSS_REFERENCES, ROWS, SUCCESSORS } from './gazetteer.js';
 
 const source = new MemoryCandidateSource({ rows: ROWS, crossReferences: CROSS_REFERENCES, successors: SUCCESSORS });
@@ -230,6 +230,37 @@ describe('matchAddress: PO boxes', () => {
       const r = await match(text);
       expect([text, r.status, r.uprn]).toEqual([text, 'matched', text.includes('Rose') ? 100004 : 100006]);
     }
+  });
+});
+
+describe('matchAddress: what is not enough of an address', () => {
+  it.each([[{ text: 'ZZ1 1AB' }], [{ text: 'zz11ab' }], [{ text: ', ZZ1 1AB.' }], [{ text: 'ZZ1 1AB', postcode: 'ZZ1 1AB' }]])(
+    'leaves %j, a postcode without a street, number or name, unmatched', async (input) => {
+      const r = await match(input);
+      expect([r.status, r.uprn, r.candidates]).toEqual(['unmatched', null, []]);
+      expect(r.explanation.reasons).toEqual([POSTCODE_ONLY_REASON]);
+      expect(r.explanation.reasons[0]).toMatch(/^postcode-only: /);
+    });
+  it('still matches a name or a number with the postcode alone', async () => {
+    expect(await match({ text: 'Rose Cottage', postcode: 'ZZ1 1AB' })).toMatchObject({ status: 'matched', uprn: 100004 });
+    expect(await match({ text: '4', postcode: 'ZZ1 1AB' })).toMatchObject({ status: 'matched', uprn: 100006 });
+  });
+  it('says when the postcode given is not a valid postcode, and matches on the rest', async () => {
+    const r = await match({ text: '4 Mill Lane, Northby', postcode: 'ZZ4 1PO' });
+    expect([r.status, r.uprn]).toEqual(['matched', 100006]);
+    expect(r.explanation.reasons).toEqual([INVALID_POSTCODE_REASON]);
+    expect(r.explanation.reasons[0]).toMatch(/^invalid-postcode: /);
+    expect((await match({ text: '4 Mill Lane, Northby', postcode: 'zz1 1ab' })).explanation.reasons).toEqual([]);
+  });
+  it('reads a control character (NUL, a C1 code) between words as a TAB or a space is read', async () => {
+    for (const sep of ['\t', '\u0000', '\u0085', '\u001f']) {
+      for (const text of [`4 Mill Lane${sep}ZZ1${sep}1AB`, `4${sep}Mill Lane,${sep}Northby`]) {
+        const r = await match(text);
+        expect([JSON.stringify(text), r.status, r.uprn]).toEqual([JSON.stringify(text), 'matched', 100006]);
+      }
+      expect(inputKey(`4 Mill Lane${sep}Northby`, null)).toBe(inputKey('4 Mill Lane Northby', null));
+    }
+    expect(await match({ text: '4 Mill Lane', postcode: 'ZZ1\u00001AB' })).toMatchObject({ status: 'matched', uprn: 100006 });
   });
 });
 
