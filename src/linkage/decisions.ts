@@ -88,11 +88,31 @@ async function accountOf(db: pg.PoolClient, system: string, sourceRef: string): 
   return current ? refOf(db, current.citizenId) : null;
 }
 
-/** Links a record to a citizen (the survivor, when the reference was merged); overrides the model from then on. */
-export function manualLink(ctx: StewardContext, ref: string, system: string, sourceRef: string, actor: Actor, onDecided?: OnDecided): Promise<StewardResult> {
+/** The record is in the citizen's account already: nothing moved (no history, no event). */
+export interface LinkResult extends StewardResult {
+  unchanged?: true;
+}
+
+/**
+ * Links a record to a citizen (the survivor, when the reference was merged); overrides the model from then on. A
+ * record in that account already stays as it is: unlinking and linking it again would write history and announce a
+ * change where there is none. The steward's word is still kept (once), so that no later run moves it.
+ */
+export function manualLink(ctx: StewardContext, ref: string, system: string, sourceRef: string, actor: Actor, onDecided?: OnDecided<LinkResult>): Promise<LinkResult> {
   return inTransaction(ctx.pool, async (db) => {
     const target = await citizenOrFail(db, ref);
-    const from = await accountOf(db, system, sourceRef);
+    const current = await currentLink(db, system, sourceRef);
+    if (current?.citizenId === target.id) {
+      const kept = await db.query(
+        `SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind = 'link' AND d.system = $1 AND d.source_ref = $2
+            AND (SELECT coalesce(c.merged_into, c.id) FROM citizen c WHERE c.id = d.citizen_id) = $3`, [system, sourceRef, target.id]);
+      if (kept.rowCount === 0) {
+        await revokeBetween(db, system, sourceRef, target.id);
+        await insertDecision(db, 'link', system, sourceRef, target.id, null, actor);
+      }
+      return decided(db, { citizenRef: target.ref, from: target.ref, unchanged: true as const }, onDecided);
+    }
+    const from = current ? await refOf(db, current.citizenId) : null;
     await linkTo(db, ctx, target.id, system, sourceRef, actor);
     return decided(db, { citizenRef: target.ref, from }, onDecided);
   });

@@ -60,7 +60,10 @@ const ReviewItem = Type.Object({
   modelVersion: Nullable(Type.Integer()),
   createdAt: Type.String(),
 });
-const LinkResult = Type.Object({ citizenRef: Type.String({ description: 'the account the record is in afterwards' }), system: Type.String(), sourceRef: Type.String() });
+const LinkResult = Type.Object({
+  citizenRef: Type.String({ description: 'the account the record is in afterwards' }), system: Type.String(), sourceRef: Type.String(),
+  unchanged: Type.Optional(Type.Literal(true, { description: 'the record was in that account already: nothing moved, no history was written and no event is published' })),
+});
 
 function checked(ref: string): string {
   if (!isValidCitizenRef(ref)) throw new HubError('bad-request', 'not a valid citizen reference (its check digit does not match)');
@@ -160,6 +163,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
     schema: {
       tags: ['person linkage'],
       summary: 'Link a source record to a citizen by hand (a merged reference links to its survivor)',
+      description: 'A record already in that account stays as it is (`unchanged: true`): no history, no event; the decision is kept, so the model never moves it.',
       params: Type.Object({ ref: CitizenRef }),
       body: Type.Object({ system: System, sourceRef: SourceRef, reason: Type.Optional(Reason) }, { additionalProperties: false }),
       response: { 200: LinkResult, ...errorResponses },
@@ -170,7 +174,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
     const reason = request.body.reason ?? 'manual link';
     const result = await steward(() => manualLink(ctx, checked(request.params.ref), system, sourceRef, { clientId: caller.client.id, reason },
       auditedAs(caller, 'linkage.link', system, sourceRef, reason)));
-    return { citizenRef: result.citizenRef, system, sourceRef };
+    return { citizenRef: result.citizenRef, system, sourceRef, ...(result.unchanged ? { unchanged: true as const } : {}) };
   });
 
   app.delete('/v1/citizens/:ref/links/:system/:sourceRef', {

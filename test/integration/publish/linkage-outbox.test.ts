@@ -78,6 +78,25 @@ describe('linkage records every account change in the outbox', () => {
     expect(back.map((e) => [e.citizen, e.type, e.other])).toEqual(expect.arrayContaining([[account, 'citizen.merged', own]]));
   });
 
+  it("announces nothing and writes no history when a steward links a record to the account it is in, and keeps the decision once", async () => {
+    const account = await citizenOf('housing', 'OB1');
+    const history = async () => Number((await db.pool.query<{ n: string }>('SELECT count(*) AS n FROM citizen_event WHERE citizen_id = $1', [account])).rows[0]!.n);
+    const links = async () => (await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM citizen_link WHERE system = 'revenues' AND source_ref = 'OB2'")).rows[0]!.n;
+    const decisions = async () => (await db.pool.query<{ citizen_id: string }>(
+      "SELECT citizen_id FROM link_decision WHERE revoked_at IS NULL AND kind = 'link' AND system = 'revenues' AND source_ref = 'OB2'")).rows.map((r) => Number(r.citizen_id));
+    const [before, events, linked] = [await lastId(), await history(), await links()];
+    const results = [];
+    for (let i = 0; i < 2; i++) results.push(await manualLink(ctx, await refOf(account), 'revenues', 'OB2', steward));
+    expect(await newEvents(before)).toEqual([]);
+    expect(await history()).toBe(events);
+    expect(await links()).toBe(linked);
+    const ref = await refOf(account);
+    expect(results).toEqual([{ citizenRef: ref, from: ref, unchanged: true }, { citizenRef: ref, from: ref, unchanged: true }]);
+    expect(await citizenOf('revenues', 'OB2')).toBe(account);
+    // The steward's word is kept, once, so that no later run moves the record.
+    expect(await decisions()).toEqual([account]);
+  });
+
   it('announces a linked record whose address is matched to another UPRN (a re-match, a steward\'s decision), and nothing when the UPRN stays', async () => {
     const account = await citizenOf('housing', 'OB1');
     const recordId = async (system: string, ref: string) => Number((await db.pool.query<{ id: string }>(
