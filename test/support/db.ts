@@ -7,8 +7,6 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
 import '../../src/db/types.js';
-import { migrate } from '../../src/db/migrate.js';
-import { APP_ROLE } from '../../src/db/roles.js';
 
 export interface TestDatabase {
   url: string;
@@ -32,10 +30,10 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
   const name = `hub_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
+  // A migrated database is a copy of the run's template (global-setup.ts), which every migration and grant went into once.
+  await admin.query(options.migrate === false ? `CREATE DATABASE ${name}` : `CREATE DATABASE ${name} TEMPLATE ${inject('templateDatabase')}`);
   await admin.end();
   const url = databaseUrl(name);
-  if (options.migrate !== false) await migrate(url, { appRole: APP_ROLE });
   const pool = new pg.Pool({ connectionString: url, max: 8 });
   const appUrl = databaseUrl(name, 'app');
   // Made on first use only: most files never open it.

@@ -10,8 +10,10 @@
 import { rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import pg from 'pg';
 import type { TestProject } from 'vitest/node';
 import { openEmbedded, type EmbeddedServer } from '../../src/db/embedded.js';
+import { migrate } from '../../src/db/migrate.js';
 import { APP_ROLE, ensureLoginRole } from '../../src/db/roles.js';
 
 let server: EmbeddedServer | null = null;
@@ -22,6 +24,8 @@ declare module 'vitest' {
     adminUrl: string;
     /** The application role's login, to the postgres database (db.ts swaps the database). */
     appUrl: string;
+    /** A database with every migration applied, copied for each test file. */
+    templateDatabase: string;
   }
 }
 
@@ -51,9 +55,24 @@ export default async function setup(project: TestProject): Promise<() => Promise
     adminUrl = inDatabase(server.url, 'postgres');
     appUrl = inDatabase(server.appUrl, 'postgres');
   }
+  // Migrated once: each test file's database is a copy of it, instead of running every migration again.
+  const template = `hub_template_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${template}`);
+  await admin.end();
+  await migrate(inDatabase(adminUrl, template), { appRole: APP_ROLE });
   project.provide('adminUrl', adminUrl);
   project.provide('appUrl', appUrl);
+  project.provide('templateDatabase', template);
+  const owner = adminUrl;
   return async () => {
+    if (!server) {
+      const client = new pg.Client({ connectionString: owner });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+      await client.end();
+    }
     await server?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   };
