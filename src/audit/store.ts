@@ -450,8 +450,6 @@ function fromRow(r: Row): StoredAuditEntry {
 }
 
 const VERIFY_BATCH = 1000;
-/** Unsealed entries older than this are a finding even when their transaction could have committed late. */
-export const SEAL_LAG_MS = 60_000;
 
 export type AuditVerifyResult = VerifyResult & {
   /** Entries committed since the last seal pass, too recent to be sealed: not a finding. Counted by the walk that reaches the end. */
@@ -461,7 +459,6 @@ export type AuditVerifyResult = VerifyResult & {
 };
 
 export interface VerifyOptions {
-  lagMs?: number;
   /** Continue after this seal, with the chain hash an earlier walk computed for it (that walk's `next`). */
   after?: ChainPoint;
   /** Walk at most this many seals. */
@@ -481,10 +478,14 @@ export class ChainPointMismatch extends Error {
  * takes only seqs, so it can read audit_log's primary key alone (an
  * index-only scan, once vacuum has marked the pages all-visible, which
  * autovacuum does for an insert-only table), not a heap of gigabytes at a
- * council's volume; tx and at are read for the few entries it finds.
+ * council's volume; tx is read for the few entries it finds. Late: its
+ * transaction ended below the seal pass's horizon (the sealer passed it
+ * by), or no transaction had that id yet (forged). Not by age: a long
+ * transaction anywhere in the cluster (an import) holds the horizon back,
+ * and what committed meanwhile waits, sealed as soon as that one ends.
  */
 export const LEFT_UNSEALED = `WITH u AS (SELECT l.seq FROM audit_log l WHERE NOT EXISTS (SELECT 1 FROM audit_seal s WHERE s.audit_seq = l.seq))
-  SELECT l.seq, (l.tx IS NULL OR l.tx < $1::xid8 OR l.at < now() - make_interval(secs => $2)) AS late
+  SELECT l.seq, (l.tx IS NULL OR l.tx < $1::xid8 OR l.tx >= pg_snapshot_xmax(pg_current_snapshot())) AS late
     FROM u JOIN audit_log l ON l.seq = u.seq ORDER BY l.seq`;
 
 type VerifyRow = Row & {
@@ -503,7 +504,7 @@ const VERIFY_PAGE = `SELECT s.seal_seq, s.audit_seq, s.entry_hash, s.chain_hash,
  * one there was (constant memory), recomputing each entry's hash from its
  * content and the chain, and reports the first broken entry. An entry left
  * unsealed is a finding too when its transaction had finished before the
- * seal pass (it escaped sealing) or it is older than `lagMs`.
+ * seal pass (it escaped sealing) or its transaction id was never assigned.
  *
  * Each page is read in a snapshot of its own, never one transaction for the
  * whole walk, which at a council's millions of entries would hold back
@@ -547,7 +548,7 @@ export async function verifyAudit(pool: pg.Pool, options: VerifyOptions = {}): P
   const chain = verifier.result();
   if (!chain.ok) return { ...chain, pending: 0 };
   if (verifier.last.sealSeq < last) return { ...chain, pending: 0, next: verifier.last };
-  const { rows: unsealed } = await pool.query<{ seq: number; late: boolean }>(LEFT_UNSEALED, [pass.horizon, (options.lagMs ?? SEAL_LAG_MS) / 1000]);
+  const { rows: unsealed } = await pool.query<{ seq: number; late: boolean }>(LEFT_UNSEALED, [pass.horizon]);
   const pending = unsealed.filter((u) => !u.late).length;
   const late = unsealed.find((u) => u.late);
   if (late) {
