@@ -5,7 +5,7 @@
  * transaction as the change itself.
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import {
@@ -111,6 +111,12 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     // The reference as sent may be encoded otherwise than encodeURIComponent would: cut at the segment's end instead of matching it.
     const end = url.slice(CITIZENS.length).search(/[/?]/);
     return `${CITIZENS}${encodeURIComponent(found.redirectTo)}${end < 0 ? '' : url.slice(CITIZENS.length + end)}`;
+  };
+
+  /** A route's preHandler: a merged reference answers 308 to the survivor's URL before any work, an unknown one 404. */
+  const toSurvivor = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
+    const redirect = await redirectFor((request.params as { ref: string }).ref, request.url);
+    if (redirect) await reply.code(308).header('location', redirect).send();
   };
 
   /** The citizen's reference and those merged into it: records kept against any of them are the citizen's. */
@@ -228,12 +234,11 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.post('/v1/citizens/:ref/consents', {
     config: { roles: WRITERS },
+    preHandler: toSurvivor,
     schema: { tags: ['register'], summary: "Record a citizen's consent", params: CitizenRef, body: ConsentBody, response: { 201: Consent, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
     knownPurposes([['body.purpose', request.body.purpose]]);
-    const redirect = await redirectFor(request.params.ref, request.url);
-    if (redirect) return reply.code(308).header('location', redirect).send();
     const consent = await change(request, client, async (db) => {
       const created = await addConsent(db, { ...request.body, citizenRef: request.params.ref }, client.id);
       return { result: created, change: { action: 'register.consent.create', citizenRef: created.citizenRef, consentId: created.id, before: null, after: created } };
@@ -243,11 +248,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.put('/v1/citizens/:ref/consents/:id', {
     config: { roles: WRITERS },
+    preHandler: toSurvivor,
     schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
-  }, async (request, reply) => {
+  }, async (request) => {
     const client = clientOf(request);
-    const redirect = await redirectFor(request.params.ref, request.url);
-    if (redirect) return reply.code(308).header('location', redirect).send();
     return change(request, client, async (db) => {
       const { before, after, changed } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, request.body);
       return { result: after, change: changed ? { action: 'register.consent.update', citizenRef: after.citizenRef, consentId: after.id, before, after } : null };
@@ -256,12 +260,11 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.post('/v1/citizens/:ref/objections', {
     config: { roles: WRITERS },
+    preHandler: toSurvivor,
     schema: { tags: ['register'], summary: "Record a citizen's objection (Art. 21)", params: CitizenRef, body: ObjectionBody, response: { 201: Objection, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
     knownPurposes([['body.purpose', request.body.purpose]]);
-    const redirect = await redirectFor(request.params.ref, request.url);
-    if (redirect) return reply.code(308).header('location', redirect).send();
     const objection = await change(request, client, async (db) => {
       const created = await addObjection(db, { ...request.body, citizenRef: request.params.ref }, client.id);
       return { result: created, change: { action: 'register.objection.create', citizenRef: created.citizenRef, before: null, after: created } };
@@ -271,11 +274,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.post('/v1/citizens/:ref/restrictions', {
     config: { roles: WRITERS },
+    preHandler: toSurvivor,
     schema: { tags: ['register'], summary: 'Record a restriction of processing (Art. 18): nothing is disclosed while it is in force', params: CitizenRef, body: RestrictionBody, response: { 201: Restriction, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
-    const redirect = await redirectFor(request.params.ref, request.url);
-    if (redirect) return reply.code(308).header('location', redirect).send();
     const restriction = await change(request, client, async (db) => {
       const created = await addRestriction(db, { ...request.body, citizenRef: request.params.ref }, client.id);
       return { result: created, change: { action: 'register.restriction.create', citizenRef: created.citizenRef, before: null, after: created } };
@@ -285,11 +287,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.put('/v1/citizens/:ref/restrictions/:id', {
     config: { roles: WRITERS },
+    preHandler: toSurvivor,
     schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
-  }, async (request, reply) => {
+  }, async (request) => {
     const client = clientOf(request);
-    const redirect = await redirectFor(request.params.ref, request.url);
-    if (redirect) return reply.code(308).header('location', redirect).send();
     return change(request, client, async (db) => {
       const { before, after, changed } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, request.body);
       return { result: after, change: changed ? { action: 'register.restriction.update', citizenRef: after.citizenRef, before, after } : null };
@@ -321,11 +322,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
     scope.post('/v1/citizens/:ref/consents/:id/withdraw', {
       config: { roles: WRITERS },
+      preHandler: toSurvivor,
       schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Without a body (or `at`): now. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Consent, ...errorResponses } },
-    }, async (request, reply) => {
+    }, async (request) => {
       const client = clientOf(request);
-      const redirect = await redirectFor(request.params.ref, request.url);
-      if (redirect) return reply.code(308).header('location', redirect).send();
       const at = request.body.at ?? clock().toISOString();
       return change(request, client, async (db) => {
         const { before, after, changed } = await updateConsent(db, await ownRefs(request.params.ref), request.params.id, { withdrawnAt: at });
@@ -335,11 +335,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
     scope.post('/v1/citizens/:ref/objections/:id/withdraw', {
       config: { roles: WRITERS },
+      preHandler: toSurvivor,
       schema: { tags: ['register'], summary: 'Withdraw an objection. Without a body (or `at`): now. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Objection, ...errorResponses } },
-    }, async (request, reply) => {
+    }, async (request) => {
       const client = clientOf(request);
-      const redirect = await redirectFor(request.params.ref, request.url);
-      if (redirect) return reply.code(308).header('location', redirect).send();
       const at = request.body.at ?? clock().toISOString();
       return change(request, client, async (db) => {
         const { before, after, changed } = await withdrawObjection(db, await ownRefs(request.params.ref), request.params.id, at);
@@ -349,11 +348,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
     scope.post('/v1/citizens/:ref/restrictions/:id/lift', {
       config: { roles: WRITERS },
+      preHandler: toSurvivor,
       schema: { tags: ['register'], summary: 'Lift a restriction of processing. Without a body (or `at`): now. Not before its from (400); lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Restriction, ...errorResponses } },
-    }, async (request, reply) => {
+    }, async (request) => {
       const client = clientOf(request);
-      const redirect = await redirectFor(request.params.ref, request.url);
-      if (redirect) return reply.code(308).header('location', redirect).send();
       const at = request.body.at ?? clock().toISOString();
       return change(request, client, async (db) => {
         const { before, after, changed } = await updateRestriction(db, await ownRefs(request.params.ref), request.params.id, { liftedAt: at });
@@ -372,17 +370,16 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   for (const [kind, load] of [['consents', consentsOf], ['objections', objectionsOf], ['restrictions', restrictionsOf]] as const) {
     app.get(`/v1/citizens/:ref/${kind}`, {
       config: { roles: READERS, auditRefusalAs: `register.${kind}.read` },
+      preHandler: toSurvivor,
       schema: {
         tags: ['register'], summary: `A citizen's ${kind}, withdrawn and lifted ones included`,
         description: 'Those recorded under the references merged into this one too (each names its reference). An old (merged) reference '
           + 'answers 308 to the survivor\'s URL; an unknown one is 404. Each listing is audited as `register.' + kind + '.read`.',
         params: CitizenRef, response: { 200: Type.Pick(RegisterOf, ['citizenRef', kind]), ...errorResponses },
       },
-    }, async (request, reply) => {
+    }, async (request) => {
       const client = clientOf(request);
       const { ref } = request.params as { ref: string };
-      const redirect = await redirectFor(ref, request.url);
-      if (redirect) return reply.code(308).header('location', redirect).send();
       // Records kept against references merged into this one count for its reads, so they are listed too (each names its reference).
       const refs = await ownRefs(ref);
       return withAudit(pool, async (db) => ({
