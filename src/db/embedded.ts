@@ -202,7 +202,11 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
   // PostgreSQL's default 128 MB of shared buffers left every read of the working set (citizen views, blocks,
   // intake indexes) to the OS page cache, which a shared host reclaims: 1 GB, a quarter of a small server.
   // A large extract writes a few GB of WAL: with the default 1 GB between checkpoints it forced several.
-  const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: socketDir ?? '', shared_buffers: '1GB', max_wal_size: '4GB', ...options.settings };
+  // The server's log goes to the hub's (debug): a statement's error can carry the values it was given (invalid input
+  // syntax for type date: "…", DETAIL: Failing row contains (…), STATEMENT: …), so errors of statements are not logged
+  // (the hub logs its own, redacted); the server's own messages (start, stop, checkpoints, fatal errors) are.
+  const quiet = { log_min_messages: 'log', log_min_error_statement: 'panic', log_error_verbosity: 'terse' };
+  const settings = { listen_addresses: '127.0.0.1', unix_socket_directories: socketDir ?? '', shared_buffers: '1GB', max_wal_size: '4GB', ...quiet, ...options.settings };
   const serverFor = (databaseDir: string) => new EmbeddedPostgres({
     databaseDir,
     port: state.port,

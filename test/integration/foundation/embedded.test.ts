@@ -18,10 +18,27 @@ const answers = async (url: string): Promise<boolean> => {
 const settings = { fsync: 'off', synchronous_commit: 'off', full_page_writes: 'off' };
 
 describe('the embedded PostgreSQL', () => {
-  it('is reached over a Unix socket in its cluster directory, and still listens on 127.0.0.1 for other tools', async () => {
+  it("is reached over a Unix socket in its cluster directory, still listens on 127.0.0.1 for other tools, and logs its own messages but no statement's error", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hub-sock-'));
-    const server = await openEmbedded({ dataDir: dir, settings });
+    const lines: string[] = [];
+    const server = await openEmbedded({ dataDir: dir, settings, log: (line) => lines.push(line) });
     try {
+      // A statement's error can carry the values it was given (personal data): none of it reaches the log.
+      const client = new pg.Client({ connectionString: server.url });
+      await client.connect();
+      try {
+        await expect(client.query("SELECT 'ZEBEDEE QUIMBLEWORTH 1977-03-14'::date")).rejects.toThrow(/invalid input syntax/);
+        await client.query("CREATE TEMP TABLE t (name text CHECK (name <> 'ZEBEDEE'))");
+        await expect(client.query("INSERT INTO t VALUES ('ZEBEDEE')")).rejects.toThrow(/check constraint/);
+        // Logged after the errors: once it is in, so would they be.
+        await client.query('CHECKPOINT');
+      } finally {
+        await client.end();
+      }
+      for (let i = 0; i < 100 && !lines.some((l) => /checkpoint complete/.test(l)); i++) await new Promise((r) => setTimeout(r, 50));
+      expect(lines.some((l) => /checkpoint complete/.test(l))).toBe(true);
+      expect(lines.join('\n')).not.toMatch(/ZEBEDEE|1977/);
+
       const url = new URL(server.url);
       expect(url.searchParams.get('host')).toBe(path.join(dir, 'pg'));
       expect(await answers(server.url)).toBe(true);
