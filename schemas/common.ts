@@ -29,3 +29,6 @@ export const UPRN_TEXT_PATTERN = '^(?=[0-9]{1,12}$)0*[1-9][0-9]*$';
  * coerce "1e5", "0x186A0" or " 100000" into some other property's UPRN.
  */
 export const UprnText = Type.String({ pattern: UPRN_TEXT_PATTERN, maxLength: 12, description: 'UPRN: 1 to 12 digits, leading zeros included, not 0' });
+
+/** The answer of a route about a citizen to a reference merged into another account: no body, Location names the survivor's URL. */
+export const MovedToSurvivor = { 308: Type.Null({ description: "the reference was merged into another account: Location names the same request at the survivor's URL (query kept)" }) };

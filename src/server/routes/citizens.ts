@@ -11,7 +11,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import { CitizenView } from '../../../schemas/citizen-view.js';
-import { IsoDate, UprnText } from '../../../schemas/common.js';
+import { IsoDate, MovedToSurvivor, UprnText } from '../../../schemas/common.js';
 import { LinkHistoryEntry } from '../../../schemas/link-history.js';
 import { Consent, Objection, ORG_ID_MAX, Restriction } from '../../../schemas/register.js';
 import { Role, type Role as RoleName } from '../../../schemas/roles.js';
@@ -155,7 +155,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
         + 'for a merged reference) for a limited time; within it the client may read that citizen again without a reason, and no other. '
         + 'Every such read is flagged for review.',
       params: Type.Object({ ref: Ref }), headers: PurposeHeaders,
-      response: { 200: CitizenView, ...errorResponses },
+      response: { 200: CitizenView, ...MovedToSurvivor, ...errorResponses },
     },
   }, async (request, reply) => {
     const req = requestOf(request, 'citizen.read');
@@ -235,7 +235,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
         purpose: Type.String({ minLength: 1, maxLength: 64 }),
         role: Type.Optional(Role),
       }),
-      response: { 200: Type.Object({ citizenRef: Type.String(), explanations: Type.Array(Explanation) }), ...errorResponses },
+      response: { 200: Type.Object({ citizenRef: Type.String(), explanations: Type.Array(Explanation) }), ...MovedToSurvivor, ...errorResponses },
     },
   }, async (request, reply) => {
     const { ref } = request.params;
@@ -266,7 +266,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       description: 'Matching decisions: address matches (per source record) and the link history: links, unlinks, merges, splits, and stewards\' '
         + 'decisions that the person\'s account or records are not the same person as another (kind distinct, revoked ones too), oldest first.',
       params: Type.Object({ ref: Ref }),
-      response: { 200: SubjectAccess, ...errorResponses },
+      response: { 200: SubjectAccess, ...MovedToSurvivor, ...errorResponses },
     },
   }, async (request, reply) => {
     const client = clientOf(request);

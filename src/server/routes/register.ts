@@ -12,6 +12,7 @@ import {
   AgreementId, AgreementStatus, AgreementVersion, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
   RestrictionUpdate, RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate, ORG_ID_MAX, ORG_KINDS,
 } from '../../../schemas/register.js';
+import { MovedToSurvivor } from '../../../schemas/common.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
 import type { CitizenSource } from '../../citizens/source.js';
@@ -235,7 +236,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   app.post('/v1/citizens/:ref/consents', {
     config: { roles: WRITERS },
     preHandler: toSurvivor,
-    schema: { tags: ['register'], summary: "Record a citizen's consent", params: CitizenRef, body: ConsentBody, response: { 201: Consent, ...errorResponses } },
+    schema: { tags: ['register'], summary: "Record a citizen's consent", params: CitizenRef, body: ConsentBody, response: { 201: Consent, ...MovedToSurvivor, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
     knownPurposes([['body.purpose', request.body.purpose]]);
@@ -249,7 +250,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   app.put('/v1/citizens/:ref/consents/:id', {
     config: { roles: WRITERS },
     preHandler: toSurvivor,
-    schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...MovedToSurvivor, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     return change(request, client, async (db) => {
@@ -261,7 +262,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   app.post('/v1/citizens/:ref/objections', {
     config: { roles: WRITERS },
     preHandler: toSurvivor,
-    schema: { tags: ['register'], summary: "Record a citizen's objection (Art. 21)", params: CitizenRef, body: ObjectionBody, response: { 201: Objection, ...errorResponses } },
+    schema: { tags: ['register'], summary: "Record a citizen's objection (Art. 21)", params: CitizenRef, body: ObjectionBody, response: { 201: Objection, ...MovedToSurvivor, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
     knownPurposes([['body.purpose', request.body.purpose]]);
@@ -275,7 +276,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   app.post('/v1/citizens/:ref/restrictions', {
     config: { roles: WRITERS },
     preHandler: toSurvivor,
-    schema: { tags: ['register'], summary: 'Record a restriction of processing (Art. 18): nothing is disclosed while it is in force', params: CitizenRef, body: RestrictionBody, response: { 201: Restriction, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Record a restriction of processing (Art. 18): nothing is disclosed while it is in force', params: CitizenRef, body: RestrictionBody, response: { 201: Restriction, ...MovedToSurvivor, ...errorResponses } },
   }, async (request, reply) => {
     const client = clientOf(request);
     const restriction = await change(request, client, async (db) => {
@@ -288,7 +289,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   app.put('/v1/citizens/:ref/restrictions/:id', {
     config: { roles: WRITERS },
     preHandler: toSurvivor,
-    schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...errorResponses } },
+    schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...MovedToSurvivor, ...errorResponses } },
   }, async (request) => {
     const client = clientOf(request);
     return change(request, client, async (db) => {
@@ -306,7 +307,8 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
    */
   const ending: FastifyPluginAsyncTypebox = async (scope) => {
     const json = scope.getDefaultJsonParser('error', 'error');
-    scope.removeContentTypeParser('application/json');
+    // text/plain (many clients' default) goes to the catch-all too: empty is no body, anything else 415.
+    scope.removeContentTypeParser(['application/json', 'text/plain']);
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       if (body.length === 0) done(null, undefined);
       else json(request, String(body), done);
@@ -323,7 +325,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     scope.post('/v1/citizens/:ref/consents/:id/withdraw', {
       config: { roles: WRITERS },
       preHandler: toSurvivor,
-      schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Without a body (or `at`): now. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Consent, ...errorResponses } },
+      schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Without a body (or `at`): now. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Consent, ...MovedToSurvivor, ...errorResponses } },
     }, async (request) => {
       const client = clientOf(request);
       const at = request.body.at ?? clock().toISOString();
@@ -336,7 +338,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     scope.post('/v1/citizens/:ref/objections/:id/withdraw', {
       config: { roles: WRITERS },
       preHandler: toSurvivor,
-      schema: { tags: ['register'], summary: 'Withdraw an objection. Without a body (or `at`): now. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Objection, ...errorResponses } },
+      schema: { tags: ['register'], summary: 'Withdraw an objection. Without a body (or `at`): now. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Objection, ...MovedToSurvivor, ...errorResponses } },
     }, async (request) => {
       const client = clientOf(request);
       const at = request.body.at ?? clock().toISOString();
@@ -349,7 +351,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     scope.post('/v1/citizens/:ref/restrictions/:id/lift', {
       config: { roles: WRITERS },
       preHandler: toSurvivor,
-      schema: { tags: ['register'], summary: 'Lift a restriction of processing. Without a body (or `at`): now. Not before its from (400); lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Restriction, ...errorResponses } },
+      schema: { tags: ['register'], summary: 'Lift a restriction of processing. Without a body (or `at`): now. Not before its from (400); lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Restriction, ...MovedToSurvivor, ...errorResponses } },
     }, async (request) => {
       const client = clientOf(request);
       const at = request.body.at ?? clock().toISOString();
@@ -375,7 +377,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
         tags: ['register'], summary: `A citizen's ${kind}, withdrawn and lifted ones included`,
         description: 'Those recorded under the references merged into this one too (each names its reference). An old (merged) reference '
           + 'answers 308 to the survivor\'s URL; an unknown one is 404. Each listing is audited as `register.' + kind + '.read`.',
-        params: CitizenRef, response: { 200: Type.Pick(RegisterOf, ['citizenRef', kind]), ...errorResponses },
+        params: CitizenRef, response: { 200: Type.Pick(RegisterOf, ['citizenRef', kind]), ...MovedToSurvivor, ...errorResponses },
       },
     }, async (request) => {
       const client = clientOf(request);

@@ -164,6 +164,12 @@ describe('HTTP foundation', () => {
       .map((p) => [p.name, p.required ?? false]));
     expect(params('/v1/review/people')).toEqual({ after: false, limit: false });
     expect(params('/v1/addresses/match')).toMatchObject({ text: true });
+    // Every route about one citizen answers a merged reference with 308 to the survivor, and says so (a steward's
+    // link or unlink acts on the survivor itself).
+    const aboutOne = Object.entries(doc.paths).filter(([path]) => path.startsWith('/v1/citizens/{ref}') && !path.startsWith('/v1/citizens/{ref}/links'))
+      .flatMap(([path, ops]) => Object.entries(ops as Record<string, { responses: Record<string, unknown> }>).map(([method, op]) => [`${method} ${path}`, '308' in op.responses]));
+    expect(aboutOne.length).toBeGreaterThan(10);
+    expect(aboutOne.filter(([, documented]) => !documented)).toEqual([]);
     await expect(SwaggerParser.validate(structuredClone(doc) as never)).resolves.toBeDefined();
     const ui = await hub.app.inject('/docs/');
     expect(ui.statusCode).toBe(200);

@@ -71,6 +71,7 @@ describe('register routes under /v1/citizens/{ref}', () => {
       { name: 'empty, no content type', headers: {}, payload: '' },
       { name: 'empty JSON', headers: { 'content-type': 'application/json' }, payload: '' },
       { name: 'empty form (curl -d "")', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: '' },
+      { name: 'empty text', headers: { 'content-type': 'text/plain; charset=utf-8' }, payload: '' },
     ];
     for (const body of bodies) {
       const ids = { consents: await create('C_LIVE', 'consents', consent), objections: await create('C_LIVE', 'objections', objection), restrictions: await create('C_LIVE', 'restrictions', restriction) };
@@ -90,6 +91,8 @@ describe('register routes under /v1/citizens/{ref}', () => {
     const url = `/v1/citizens/C_LIVE/consents/${id}/withdraw`;
     const form = await hub.app.inject({ method: 'POST', url, headers: { ...auth(dpo), 'content-type': 'application/x-www-form-urlencoded' }, payload: 'at=now' });
     expect([form.statusCode, form.json().code]).toEqual([415, 'unsupported-media-type']);
+    const text = await hub.app.inject({ method: 'POST', url, headers: { ...auth(dpo), 'content-type': 'text/plain' }, payload: 'now' });
+    expect([text.statusCode, text.json().code]).toEqual([415, 'unsupported-media-type']);
     const broken = await hub.app.inject({ method: 'POST', url, headers: { ...auth(dpo), 'content-type': 'application/json' }, payload: '{"at":' });
     expect(broken.statusCode).toBe(400);
     const wrong = await hub.app.inject({ method: 'POST', url, headers: auth(dpo), payload: { at: 'yesterday' } });
