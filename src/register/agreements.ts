@@ -48,8 +48,8 @@ export function agreementOf(r: AgreementRow): SharingAgreement {
  * What the DPO should hear about an agreement as registered (today: the UK
  * calendar date; partners: the kind of every organisation that is not the
  * council's): the policy would deny its special categories without an
- * Art. 9 condition, and an active agreement past its end or review date
- * needs attention. Said, not refused: the register records the agreement as
+ * Art. 9 condition, and an active agreement not started yet, or past its
+ * end or review date, needs attention. Said, not refused: the register records the agreement as
  * signed; the policy decides what it permits. So is what the register now
  * refuses in a version stored before: a provider that is not the council's,
  * roles that read no citizen data (which the policy ignores).
@@ -67,6 +67,7 @@ export function withWarnings(agreement: SharingAgreement, today: string, partner
     }
   }
   if (agreement.status === 'active') {
+    if (today < agreement.startDate) warnings.push(`starts on ${agreement.startDate}: it shares nothing until then, though its status is active`);
     if (agreement.endDate !== null && today > agreement.endDate) warnings.push(`ended on ${agreement.endDate}: it shares nothing, though its status is active`);
     if (agreement.reviewDate !== null && today > agreement.reviewDate) warnings.push(`review was due on ${agreement.reviewDate}`);
   }

@@ -65,7 +65,7 @@ describe('data protection register', () => {
     expect((await log()).map((e) => e.action)).toContain('register.organisation.create');
   });
 
-  it('warns of special categories it cannot share without an Art. 9 condition, and of an end or review date passed', async () => {
+  it('warns of special categories it cannot share without an Art. 9 condition, of an end or review date passed, and of a start to come', async () => {
     const created = await send('POST', '/v1/register/agreements', dpo, {
       ...agreement, id: 'ISA-W', categories: ['identity', 'social-care', 'health-disability'], art9Condition: null, reviewDate: '2026-01-31',
     });
@@ -80,6 +80,8 @@ describe('data protection register', () => {
     const versions = (await send('GET', '/v1/register/agreements/ISA-W/versions', admin)).json() as { versions: { warnings: string[] }[] };
     expect(versions.versions.map((v) => v.warnings.length)).toEqual([3, 1]);
     expect((await send('POST', '/v1/register/agreements/ISA-W/status', dpo, { version: 2, status: 'ended' })).json()).toMatchObject({ warnings: [] });
+    const early = await send('POST', '/v1/register/agreements', dpo, { ...agreement, id: 'ISA-LATER', startDate: '2099-01-01', endDate: null });
+    expect([early.statusCode, early.json().warnings]).toEqual([201, ['starts on 2099-01-01: it shares nothing until then, though its status is active']]);
   });
 
   it('refuses a purpose outside the vocabulary', async () => {
