@@ -228,6 +228,8 @@ export class SealVerifier {
   private prev: string;
   private count = 0;
   private broken: { firstBrokenSeq: number; reason: string } | null = null;
+  /** The chain broke where a seal's number was not the next: a seal deleted, repeated or moved. */
+  sealGap = false;
 
   /** From the first seal, or right after a seal already verified, given the chain hash verify computed for it. */
   constructor(after: ChainPoint = { sealSeq: 0, chainHash: GENESIS_HASH }) {
@@ -245,6 +247,7 @@ export class SealVerifier {
     if (this.broken) return false;
     const { sealSeq, auditSeq, row } = seal;
     if (sealSeq !== this.expected) {
+      this.sealGap = true;
       return this.fail(auditSeq, `expected seal ${this.expected}, found seal ${sealSeq} (entry ${auditSeq}): seals deleted, repeated or out of order`);
     }
     if (row === null) return this.fail(auditSeq, `entry ${auditSeq}, sealed by seal ${sealSeq}, is missing: entry deleted`);

@@ -546,6 +546,15 @@ export async function verifyAudit(pool: pg.Pool, options: VerifyOptions = {}): P
     if (!intact) break;
   }
   const chain = verifier.result();
+  if (!chain.ok && verifier.sealGap) {
+    // A seal deleted took with it the entry it sealed, which is left unsealed below the horizon: that entry is the first
+    // broken, not the one whose seal came next.
+    const { rows: unsealed } = await pool.query<{ seq: number; late: boolean }>(LEFT_UNSEALED, [pass.horizon]);
+    const orphan = unsealed.find((u) => u.late);
+    if (orphan && Number(orphan.seq) < chain.firstBrokenSeq) {
+      return { ok: false, firstBrokenSeq: Number(orphan.seq), reason: `${chain.reason}; entry ${Number(orphan.seq)} has lost its seal`, pending: 0 };
+    }
+  }
   if (!chain.ok) return { ...chain, pending: 0 };
   if (verifier.last.sealSeq < last) return { ...chain, pending: 0, next: verifier.last };
   const { rows: unsealed } = await pool.query<{ seq: number; late: boolean }>(LEFT_UNSEALED, [pass.horizon]);

@@ -227,9 +227,27 @@ describe('audit store', () => {
       await fresh.pool.query('ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_no_delete');
       await fresh.pool.query('DELETE FROM audit_seal WHERE seal_seq = 2');
       await fresh.pool.query('ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_no_delete');
+      // Entry 4 is gone, so the sealer looks up every entry: it seals entry 2 again as seal 5; the gap is still found.
       expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: 3, reason: expect.stringMatching(/expected seal 2/) });
       // A walk in steps of one seal reaches the gap too, rather than stopping short of it again and again.
       expect(await verifyWhole(fresh.pool, { step: 1 })).toMatchObject({ ok: false, firstBrokenSeq: 3, reason: expect.stringMatching(/expected seal 2/) });
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it('names the entry whose seal was deleted, not the one sealed next', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      for (let i = 0; i < 4; i += 1) await withAudit(fresh.pool, async () => ({ result: null, entries: [entry({ requestId: `t-${i}` })] }));
+      await sealAudit(fresh.pool);
+      const { rows: [sealed] } = await fresh.pool.query<{ audit_seq: string }>('SELECT audit_seq FROM audit_seal WHERE seal_seq = 2');
+      await fresh.pool.query('ALTER TABLE audit_seal DISABLE TRIGGER audit_seal_no_delete');
+      await fresh.pool.query('DELETE FROM audit_seal WHERE seal_seq = 2');
+      await fresh.pool.query('ALTER TABLE audit_seal ENABLE TRIGGER audit_seal_no_delete');
+      const seq = Number(sealed!.audit_seq);
+      expect(await verifyAudit(fresh.pool)).toMatchObject({ ok: false, firstBrokenSeq: seq, reason: expect.stringMatching(new RegExp(`expected seal 2.*entry ${seq} has lost its seal`)) });
+      expect(await verifyWhole(fresh.pool, { step: 1 })).toMatchObject({ ok: false, firstBrokenSeq: seq });
     } finally {
       await fresh.drop();
     }
