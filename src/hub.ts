@@ -7,7 +7,6 @@
 import { constants } from 'node:os';
 import closeWithGrace from 'close-with-grace';
 import type { Logger } from 'pino';
-import { AuditSealer } from './audit/store.js';
 import { ConfigError, type Config } from './config.js';
 import { openDatabase, type Database } from './db/database.js';
 import { migrate } from './db/migrate.js';
@@ -20,7 +19,7 @@ import { createLogger } from './logging.js';
 import { AddressMatcher } from './addresses/matcher.js';
 import { pipelineJobs, startPipeline, type PipelineDeps } from './pipeline/jobs.js';
 import { logJobFailure, startQueue, type Queue } from './pipeline/queue.js';
-import { buildApp, type HubApp } from './server/app.js';
+import { backgroundSealer, buildApp, type HubApp } from './server/app.js';
 
 export interface RunningHub {
   database: Database;
@@ -35,8 +34,12 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   const logger = createLogger(config.logLevel);
   const started = Date.now();
   const database = await openDatabase(config, { log: (m) => logger.debug({ component: 'postgres' }, m) });
+  // A client checked out between two statements (a transaction, a seal pass) that loses its server emits an error
+  // nothing listens for, which would end the process; its next statement fails instead, and the pool drops it.
+  database.pool.on('connect', (client) => client.on('error', () => undefined));
   let queue: Queue | null = null;
   let app: HubApp | null = null;
+  const queueLog = onceAMinute(logger);
   try {
     await migrate(database.url, { appRole: database.appRole });
     await warnAboutRole(database, config, logger);
@@ -49,13 +52,13 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
     const deps: PipelineDeps = { pool: database.pool, logger, matcher, linkage: linkageForWorker(database.pool, config.nicknamesFile) };
     if (database.appRole) {
       // pg-boss creates its schema and a table per queue, which the application role may not: the owner does it first.
-      const setup = await startQueue(database.url, { jobs: pipelineJobs(deps), workers: false, log: (m) => logger.warn({ component: 'queue' }, m) });
+      const setup = await startQueue(database.url, { jobs: pipelineJobs(deps), workers: false, log: queueLog });
       await setup.stop(config.shutdownTimeoutMs);
     }
     queue = await startQueue(database.appUrl, {
       jobs: pipelineJobs(deps),
       workers: mode.workers,
-      log: (m) => logger.warn({ component: 'queue' }, m),
+      log: queueLog,
       onFailure: logJobFailure(logger),
     });
     deps.boss = queue.boss;
@@ -67,8 +70,8 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
       // Load the matcher's index now rather than on the first request.
       matcher.current().catch((err: unknown) => logger.warn({ err }, 'address index not loaded yet'));
     }
-    // The API's audit routes seal the trail; a worker-only process seals its own event.publish entries.
-    const sealer = mode.api ? null : new AuditSealer(database.pool, (err) => logger.error({ err }, 'audit sealing failed; the next pass tries again')).start();
+    // The API seals the trail (buildApp); a worker-only process seals its own event.publish entries.
+    const sealer = mode.api ? null : backgroundSealer(database.pool, logger).start();
     logger.info({ url: address, workers: mode.workers, startupMs: Date.now() - started }, 'citizen hub started');
     const q = queue;
     const a = app;
@@ -88,6 +91,26 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
     await database.close().catch(() => undefined);
     throw error;
   }
+}
+
+/**
+ * pg-boss's errors, which come as messages: while the database is down each
+ * of its connections and loops reports the same one, again and again. A
+ * message is logged once a minute at most, with how often it came since.
+ */
+function onceAMinute(logger: Logger, quietMs = 60_000): (message: string) => void {
+  const last = new Map<string, { at: number; repeats: number }>();
+  return (message) => {
+    const now = Date.now();
+    const seen = last.get(message);
+    if (seen && now - seen.at < quietMs) {
+      seen.repeats++;
+      return;
+    }
+    if (last.size >= 100) last.clear();
+    last.set(message, { at: now, repeats: 0 });
+    logger.warn({ component: 'queue', ...(seen?.repeats ? { repeatsNotLogged: seen.repeats } : {}) }, message);
+  };
 }
 
 /** The API listening on HOST:PORT; a port or address it cannot have is a configuration error naming its variable. */

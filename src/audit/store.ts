@@ -350,13 +350,22 @@ export async function sealAudit(pool: pg.Pool, options: { wait?: boolean } = {})
 /**
  * Seals every `intervalMs`, one pass at a time (verify seals on demand); a
  * pass finding another process's sealer at work leaves it to that one.
+ * While passes fail (the database down), `onError` hears of the first
+ * failure only, and `onRecovered` of the first pass that works again: a
+ * pass every 150 ms would otherwise report the same outage seven times a second.
  */
 export class AuditSealer {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = false;
+  private failing = false;
 
-  constructor(private readonly pool: pg.Pool, private readonly onError: (error: unknown) => void, private readonly intervalMs = 150) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly onError: (error: unknown) => void,
+    private readonly intervalMs = 150,
+    private readonly onRecovered: () => void = () => undefined,
+  ) {}
 
   start(): this {
     this.schedule();
@@ -373,9 +382,21 @@ export class AuditSealer {
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = sealAudit(this.pool).catch(this.onError).finally(() => this.schedule());
+      this.running = sealAudit(this.pool).then(() => this.passed(), (error: unknown) => this.failed(error)).finally(() => this.schedule());
     }, this.intervalMs);
     this.timer.unref();
+  }
+
+  private passed(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.onRecovered();
+  }
+
+  private failed(error: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.onError(error);
   }
 }
 

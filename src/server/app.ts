@@ -14,6 +14,7 @@ import nulPlugin from './plugins/nul.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
 import securityHeadersPlugin from './plugins/security-headers.js';
 import { AddressMatcher } from '../addresses/matcher.js';
+import { AuditSealer } from '../audit/store.js';
 import type { CitizenSource } from '../citizens/source.js';
 import { LinkedCitizenSource } from '../linkage/citizen-source.js';
 import { policyOptions } from '../policy/options.js';
@@ -27,6 +28,7 @@ import healthRoutes from './routes/health.js';
 import meRoutes from './routes/me.js';
 import sourceRoutes from './routes/sources.js';
 import subscriptionRoutes from './routes/subscriptions.js';
+import { FailureLog } from './unavailable.js';
 
 export interface AppDeps {
   config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<Config, 'pushBatchMax' | 'extraPurposes' | 'nicknamesFile' | 'trustProxy'>>;
@@ -97,10 +99,20 @@ export async function buildApp(deps: AppDeps) {
   await app.register(peopleRoutes, { pool: deps.pool, nicknamesFile: deps.config.nicknamesFile ?? null });
   await app.register(registerRoutes, { pool: deps.pool, source, policy });
   await app.register(citizenRoutes, { pool: deps.pool, source, policy });
-  await app.register(auditRoutes, { pool: deps.pool, source });
+  // Sealed here, not by the audit routes' own sealer: an outage is logged once, and its end too.
+  await app.register(auditRoutes, { pool: deps.pool, source, sealIntervalMs: 0 });
+  const sealer = backgroundSealer(deps.pool, deps.logger);
+  app.addHook('onReady', async () => void sealer.start());
+  app.addHook('onClose', () => sealer.stop());
   await app.register(subscriptionRoutes, { pool: deps.pool, policy });
   await app.register(sourceRoutes, { pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000, ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}) });
   return app;
+}
+
+/** Seals the audit trail every pass (150 ms), its failures logged when they start and when they end. */
+export function backgroundSealer(pool: pg.Pool, logger: Logger): AuditSealer {
+  const failures = new FailureLog(logger, 'audit sealing');
+  return new AuditSealer(pool, (error) => failures.failed(error), undefined, () => failures.succeeded());
 }
 
 export type HubApp = Awaited<ReturnType<typeof buildApp>>;

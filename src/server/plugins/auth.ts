@@ -15,6 +15,7 @@ import { refusedEntry } from '../../register/change-entry.js';
 import { COUNCIL_ORG_KIND } from '../../../schemas/register.js';
 import { COUNCIL_ROLES, type Role } from '../../../schemas/roles.js';
 import { HubError } from '../errors.js';
+import { FailureLog } from '../unavailable.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -104,9 +105,23 @@ const storable = (ref: string): string => ref.replaceAll('\u0000', '\uFFFD');
  */
 const LOOKUPS = { concurrency: 2, maxBatch: 64 };
 
+/** A cache that says when it listens again: the listener reports only the connections it loses. */
+class ReportingCache extends ClientCache {
+  constructor(private readonly onListening: () => void) {
+    super();
+  }
+
+  override setListening(on: boolean): void {
+    super.setListening(on);
+    if (on) this.onListening();
+  }
+}
+
 export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Pool }) {
-  const cache = new ClientCache();
-  const listener = new ClientChangeListener(opts.pool.options, cache, (error) => app.log.warn({ err: error }, 'API key cache: change notifications lost, reconnecting'));
+  // Reconnecting every second while the database is down (every key is looked up meanwhile): the loss is logged once, and the reconnection.
+  const notifications = new FailureLog(app.log, 'API key cache listener', 'warn');
+  const cache = new ReportingCache(() => notifications.succeeded());
+  const listener = new ClientChangeListener(opts.pool.options, cache, (error) => notifications.failed(error));
   app.addHook('onReady', async () => listener.start());
   app.addHook('onClose', () => listener.stop());
   app.decorate('apiKeyCache', cache);

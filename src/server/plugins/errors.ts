@@ -3,7 +3,11 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { AuditTrailDamaged, ChainPointMismatch } from '../../audit/store.js';
 import { ERROR_CODES, HubError, Problem, problemType, type ErrorCode } from '../errors.js';
+import { databaseUnreachable, errorSummary } from '../unavailable.js';
 import { SECURITY_HEADERS } from './security-headers.js';
+
+/** Seconds a client refused while the database is out of reach waits: a restarting PostgreSQL takes a few. */
+export const UNAVAILABLE_RETRY_AFTER_S = 5;
 
 const TITLES: Record<ErrorCode, string> = {
   'bad-request': 'Bad request',
@@ -33,6 +37,7 @@ function classify(error: FastifyError | HubError): { code: ErrorCode; detail: st
   // The audit store's own errors, wherever they surface (verify, DPO listings, subject access).
   if (error instanceof ChainPointMismatch) return { code: 'bad-request', detail: error.message };
   if (error instanceof AuditTrailDamaged) return { code: 'audit-trail-damaged', detail: error.message };
+  if (databaseUnreachable(error)) return { code: 'service-unavailable', detail: 'The database cannot be reached just now; retry shortly' };
   const fe = error as FastifyError;
   if (fe.validation) {
     return {
@@ -100,7 +105,11 @@ export default fp(async function errors(app: FastifyInstance) {
   app.addSchema(Problem);
   app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
     const { code, detail, errors } = classify(error);
-    if (ERROR_CODES[code] >= 500) request.log.error({ err: error }, 'request failed');
+    if (code === 'service-unavailable') {
+      // Without a stack: every request fails so while it lasts, and where each was says nothing of the outage.
+      request.log.warn(errorSummary(error), 'request refused: the database cannot be reached');
+      reply.header('retry-after', UNAVAILABLE_RETRY_AFTER_S);
+    } else if (ERROR_CODES[code] >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code }, 'request refused');
     if (code === 'unauthorised') reply.header('www-authenticate', 'Bearer');
     return sendProblem(request, reply, code, detail, errors);

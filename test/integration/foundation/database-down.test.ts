@@ -1,0 +1,163 @@
+import net from 'node:net';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient } from '../../../src/auth/clients.js';
+import { createLogger } from '../../../src/logging.js';
+import { buildApp, type HubApp } from '../../../src/server/app.js';
+import { databaseUnreachable } from '../../../src/server/unavailable.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+
+/**
+ * A TCP relay to the test PostgreSQL that can be taken down (its port
+ * refuses connections, those open are cut) and brought back on the same port:
+ * the database out of reach and back, as the hub's pool sees it, in-process.
+ */
+async function relayTo(url: string) {
+  const u = new URL(url);
+  const socketDir = u.searchParams.get('host');
+  const target: net.NetConnectOpts = socketDir ? { path: `${socketDir}/.s.PGSQL.${u.port || 5432}` } : { host: u.hostname, port: Number(u.port || 5432) };
+  const open = new Set<net.Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(target);
+    for (const s of [client, upstream]) {
+      open.add(s);
+      s.on('close', () => open.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as net.AddressInfo).port;
+  const proxied = new URL(url);
+  proxied.searchParams.delete('host');
+  proxied.hostname = '127.0.0.1';
+  proxied.port = String(port);
+  return {
+    url: proxied.toString(),
+    down() {
+      server.close();
+      for (const s of open) s.destroy();
+    },
+    up: () => new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve)),
+    close() {
+      server.close();
+      for (const s of open) s.destroy();
+    },
+  };
+}
+
+async function until(done: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+describe('the database out of reach', () => {
+  let db: TestDatabase;
+  let relay: Awaited<ReturnType<typeof relayTo>>;
+  let pool: pg.Pool;
+  let app: HubApp;
+  const lines: Record<string, unknown>[] = [];
+  const logged = (msg: RegExp) => lines.filter((l) => msg.test(String(l.msg)));
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    relay = await relayTo(db.appUrl);
+    pool = new pg.Pool({ connectionString: relay.url, max: 4 });
+    // As the hub's pool (src/db/database.ts, src/hub.ts): a client cut off, idle or checked out, must not end the process.
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+        done();
+      },
+    });
+    app = await buildApp({ config: { bodyLimit: 1024 * 1024, rateLimitPerMinute: 100_000 }, pool, logger: createLogger('info', sink) });
+    await app.ready();
+    await until(() => app.apiKeyCache.listening, 'the key cache to listen');
+  });
+  afterAll(async () => {
+    await app.close();
+    await pool.end();
+    relay.close();
+    await db.drop();
+  });
+
+  it('answers 503 service-unavailable with Retry-After, logs each outage once, and works again when the database is back', async () => {
+    const key = (await createClient(db.appPool, { org: 'Test Council Contact Centre', role: 'adviser', systems: [] })).key;
+    const me = () => app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${key}` } });
+    expect((await me()).statusCode).toBe(200);
+
+    relay.down();
+    try {
+      await until(() => !app.apiKeyCache.listening, 'the key cache to hear it lost its connection');
+      const refused = await me();
+      expect(refused.statusCode).toBe(503);
+      expect(refused.headers['retry-after']).toBe('5');
+      expect(String(refused.headers['content-type'])).toMatch(/^application\/problem\+json/);
+      expect(refused.json()).toMatchObject({ status: 503, code: 'service-unavailable', detail: expect.stringMatching(/database cannot be reached/) });
+      expect((await app.inject('/ready')).statusCode).toBe(503);
+      // Passes every 150 ms meanwhile: the sealer's failure is logged once, without a stack.
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      const sealing = logged(/^audit sealing/);
+      expect(sealing).toHaveLength(1);
+      expect(sealing[0]).toMatchObject({ level: 50, msg: expect.stringMatching(/the database cannot be reached/) });
+      expect(sealing[0]!.err).toBeUndefined();
+      const request = logged(/^request refused: the database cannot be reached/);
+      expect(request.length).toBeGreaterThan(0);
+      expect(request[0]!.err).toBeUndefined();
+    } finally {
+      await relay.up();
+    }
+    await until(async () => (await me()).statusCode === 200, 'the API to work again');
+    await until(() => logged(/^audit sealing works again/).length === 1, 'the sealer to say it works again');
+    await until(() => app.apiKeyCache.listening, 'the key cache to listen again');
+    expect(logged(/^audit sealing/)).toHaveLength(2);
+    // The key cache reconnects every second while the database is down: one line when lost, one when back.
+    expect(logged(/^API key cache/).map((l) => l.msg)).toEqual([
+      expect.stringMatching(/the database cannot be reached/),
+      expect.stringMatching(/works again$/),
+    ]);
+    expect(JSON.stringify(lines)).not.toContain('"stack"');
+  });
+
+  it('tells connection failures from other errors', () => {
+    const withCode = (code: string, extra: object = {}) => Object.assign(new Error('x'), { code, ...extra });
+    for (const error of [
+      withCode('ECONNREFUSED'), withCode('ECONNRESET'), withCode('57P01'), withCode('57P02'), withCode('57P03'), withCode('08006'), withCode('08001'),
+      withCode('ENOENT', { syscall: 'connect' }),
+      new Error('Connection terminated unexpectedly'), new Error('timeout exceeded when trying to connect'),
+      new Error('Connection terminated due to connection timeout'), new Error('wrapped', { cause: withCode('ECONNREFUSED') }),
+    ]) expect(databaseUnreachable(error), String((error as { code?: string }).code ?? error.message)).toBe(true);
+    for (const error of [withCode('23505'), withCode('57014'), withCode('ENOENT', { syscall: 'open' }), withCode('ENOTFOUND', { syscall: 'getaddrinfo' }), new Error('boom'), null, 'ECONNREFUSED']) {
+      expect(databaseUnreachable(error)).toBe(false);
+    }
+  });
+
+  it('answers 503 for a statement whose backend was terminated (admin shutdown, 57P01)', async () => {
+    const key = (await createClient(db.appPool, { org: 'Test Council Contact Centre', role: 'adviser', systems: [] })).key;
+    // A key not seen before is looked up on the pool: its connections are cut by the server while the lookup waits behind a lock.
+    const owner = await db.pool.connect();
+    try {
+      await owner.query('BEGIN');
+      await owner.query('LOCK TABLE api_client IN ACCESS EXCLUSIVE MODE');
+      const pending = app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${key}` } });
+      await until(async () => (await owner.query("SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()")).rowCount! > 0, 'the lookup to wait');
+      await owner.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()");
+      const response = await pending;
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json()).toMatchObject({ code: 'service-unavailable' });
+    } finally {
+      await owner.query('ROLLBACK');
+      owner.release();
+    }
+    expect((await app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(200);
+  });
+});
