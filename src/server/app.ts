@@ -7,6 +7,7 @@ import '../db/types.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config.js';
 import authPlugin from './plugins/auth.js';
+import contentEncodingPlugin from './plugins/content-encoding.js';
 import docsPlugin from './plugins/docs.js';
 import errorsPlugin, { answerFrameworkError, sendProblem } from './plugins/errors.js';
 import metricsPlugin from './plugins/metrics.js';
@@ -77,6 +78,7 @@ export async function buildApp(deps: AppDeps) {
   });
 
   await app.register(errorsPlugin);
+  await app.register(contentEncodingPlugin);
   await app.register(docsPlugin);
   await app.register(securityHeadersPlugin);
   // After the security headers, before rate limits and authentication: a stopping process does no work for a request.

@@ -22,6 +22,8 @@ export const ERROR_CODES = {
   'decision-contradicts-input': 409,
   'payload-too-large': 413,
   'unsupported-media-type': 415,
+  /** A Content-Encoding of the request body other than gzip, deflate and br (the answer's Accept-Encoding names them). */
+  'unsupported-content-encoding': 415,
   'rate-limited': 429,
   'internal-error': 500,
   /** An audit entry's stored parts are missing (tampering as the database superuser): verify locates the break. */

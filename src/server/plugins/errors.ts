@@ -23,6 +23,7 @@ const TITLES: Record<ErrorCode, string> = {
   'decision-contradicts-input': 'The decision contradicts the address',
   'payload-too-large': 'Payload too large',
   'unsupported-media-type': 'Unsupported media type',
+  'unsupported-content-encoding': 'Unsupported content encoding',
   'rate-limited': 'Too many requests',
   'internal-error': 'Internal error',
   'audit-trail-damaged': 'The audit trail is damaged',
