@@ -121,6 +121,19 @@ describe('HTTP foundation', () => {
     }
   });
 
+  it('takes an integer parameter in decimal digits only', async () => {
+    const get = (url: string, k = key) => hub.app.inject({ url, headers: { authorization: `Bearer ${k}` } });
+    for (const limit of ['0x10', '1e2', '%207', '%2B5', '1.0', '0b1', '']) {
+      const response = await get(`/v1/addresses?q=high&limit=${limit}`);
+      const body = expectProblem(response, 400, 'validation-failed');
+      expect(body.errors, limit).toEqual([{ path: 'querystring.limit', message: 'must be an integer written in decimal digits' }]);
+    }
+    expect((await get('/v1/addresses?q=high&limit=16')).statusCode).toBe(200);
+    const admin = await hub.keyFor('admin');
+    expect(expectProblem(await get('/v1/subscriptions/0x10', admin), 400, 'validation-failed').errors).toEqual([{ path: 'params.id', message: 'must be an integer written in decimal digits' }]);
+    expectProblem(await get('/v1/subscriptions/16', admin), 404, 'not-found');
+  });
+
   it('sets security headers', async () => {
     const response = await hub.app.inject('/health');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
