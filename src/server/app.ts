@@ -11,6 +11,7 @@ import contentEncodingPlugin from './plugins/content-encoding.js';
 import decimalIntegersPlugin from './plugins/decimal-integers.js';
 import docsPlugin from './plugins/docs.js';
 import errorsPlugin, { answerFrameworkError, sendProblem } from './plugins/errors.js';
+import jsonBodyPlugin from './plugins/json-body.js';
 import metricsPlugin from './plugins/metrics.js';
 import nulPlugin from './plugins/nul.js';
 import rateLimitPlugin from './plugins/rate-limit.js';
@@ -80,6 +81,7 @@ export async function buildApp(deps: AppDeps) {
 
   await app.register(errorsPlugin);
   await app.register(contentEncodingPlugin);
+  await app.register(jsonBodyPlugin);
   await app.register(docsPlugin);
   await app.register(securityHeadersPlugin);
   // After the security headers, before rate limits and authentication: a stopping process does no work for a request.

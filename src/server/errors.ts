@@ -8,6 +8,8 @@ export const ERROR_CODES = {
   'bad-request': 400,
   'validation-failed': 400,
   'purpose-required': 400,
+  /** A JSON body with a `__proto__` property, or a `constructor` holding `prototype`: valid JSON, refused as prototype poisoning. */
+  'forbidden-property-name': 400,
   unauthorised: 401,
   forbidden: 403,
   /** A key of a council role (admin, dpo, steward) whose organisation is a partner: those roles act for the council only. */

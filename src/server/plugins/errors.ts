@@ -13,6 +13,7 @@ const TITLES: Record<ErrorCode, string> = {
   'bad-request': 'Bad request',
   'validation-failed': 'The request is not valid',
   'purpose-required': 'A purpose is required',
+  'forbidden-property-name': 'A property name is refused',
   unauthorised: 'Unauthorised',
   forbidden: 'Forbidden',
   'council-organisation-required': 'A council organisation is required',

@@ -18,6 +18,7 @@ import { resolveRef, withdraw, type PartiesOf } from '../../intake/withdraw.js';
 import { RowId } from '../../../schemas/common.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf } from '../plugins/auth.js';
+import { jsonBodyParser } from '../plugins/json-body.js';
 
 const System = Type.String({ pattern: '^[a-z][a-z0-9-]{1,39}$' });
 const Fields = Type.Record(Type.String(), Type.Unknown(), { description: 'one record with the fields of the system\'s extract layout' });
@@ -157,12 +158,13 @@ const sources: FastifyPluginAsyncTypebox<{
     return text;
   });
 
-  // Pushed JSON is checked and refused (400) by Fastify's own parser, then read again keeping every digit of its numbers,
+  // Pushed JSON is checked and refused (400) by the hub's parser (plugins/json-body.ts), then read again keeping every digit of its numbers,
   // the fields given twice and each record's text (adapters/readers/exact-json.ts).
-  const defaultJson = app.getDefaultJsonParser(app.initialConfig.onProtoPoisoning ?? 'error', app.initialConfig.onConstructorPoisoning ?? 'error');
+  const json = jsonBodyParser(app);
   const exactBodies = new WeakMap<FastifyRequest, ExactJson>();
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request: FastifyRequest, text: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
-    defaultJson(request, text as string, (error, body) => {
+    json(request, text as string, (error, body) => {
       if (error) return done(error);
       try {
         exactBodies.set(request, parseExact(text as string));
