@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   /** A key of a council role (admin, dpo, steward) whose organisation is a partner: those roles act for the council only. */
   'council-organisation-required': 403,
   'not-found': 404,
+  /** The path exists, not with this method: the answer's Allow header names those it has. */
+  'method-not-allowed': 405,
   conflict: 409,
   /** An ended agreement is final: it takes no new version, whatever the change. */
   'agreement-ended': 409,

@@ -1,6 +1,7 @@
 /** One error handler: every failure leaves as application/problem+json with a stable code. */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import FindMyWay, { type HTTPMethod } from 'find-my-way';
 import { AuditTrailDamaged, ChainPointMismatch } from '../../audit/store.js';
 import { ERROR_CODES, HubError, Problem, problemType, type ErrorCode } from '../errors.js';
 import { databaseUnreachable, errorSummary } from '../unavailable.js';
@@ -18,6 +19,7 @@ const TITLES: Record<ErrorCode, string> = {
   forbidden: 'Forbidden',
   'council-organisation-required': 'A council organisation is required',
   'not-found': 'Not found',
+  'method-not-allowed': 'Method not allowed',
   conflict: 'Conflict',
   'agreement-ended': 'The agreement has ended',
   'status-transition-not-allowed': 'The status cannot change so',
@@ -116,5 +118,26 @@ export default fp(async function errors(app: FastifyInstance) {
     if (code === 'unauthorised') reply.header('www-authenticate', 'Bearer');
     return sendProblem(request, reply, code, detail, errors);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 'not-found', `No route ${request.method} ${request.url.split('?')[0]}`));
+  // Fastify's router answers only whether a method and path have a route: a second router, of every route's
+  // method and pattern, finds which methods a path has, for a 405 with Allow instead of a 404.
+  const paths = FindMyWay();
+  const methods = new Set<HTTPMethod>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat() as HTTPMethod[]) {
+      if (paths.hasRoute(method, route.url)) continue;
+      paths.on(method, route.url, () => undefined, { pattern: route.url });
+      methods.add(method);
+    }
+  });
+  app.setNotFoundHandler((request, reply) => {
+    const found = [...methods].map((method) => [method, paths.find(method, request.url)?.store as { pattern: string } | undefined] as const).filter(([, store]) => store);
+    const allowed = found.map(([method]) => method).sort();
+    // A route that calls the not-found handler itself has the method asked for: that is a 404.
+    if (allowed.length > 0 && !allowed.includes(request.method as HTTPMethod)) {
+      reply.header('allow', allowed.join(', '));
+      // Named by its pattern: a path parameter may be a citizen's reference or a card number.
+      return sendProblem(request, reply, 'method-not-allowed', `${request.method} is not a method of ${found[0]![1]!.pattern}: it has ${allowed.join(', ')}`);
+    }
+    return sendProblem(request, reply, 'not-found', `No route ${request.method} ${request.url.split('?')[0]}`);
+  });
 }, { name: 'errors' });

@@ -153,6 +153,24 @@ describe('HTTP foundation', () => {
     expectProblem(await post('/v1/sources/revenues/records', '[{"__proto__":{"x":1}}]', source), 400, 'forbidden-property-name');
   });
 
+  it('answers a method a path does not have with 405 and Allow, after authentication', async () => {
+    const health = await hub.app.inject({ method: 'DELETE', url: '/health' });
+    expectProblem(health, 405, 'method-not-allowed');
+    expect(health.headers.allow).toBe('GET, HEAD');
+    const me = await hub.app.inject({ method: 'PATCH', url: '/v1/me', headers: { authorization: `Bearer ${key}` } });
+    expectProblem(me, 405, 'method-not-allowed');
+    expect(me.headers.allow).toBe('GET, HEAD');
+    const citizen = await hub.app.inject({ method: 'PATCH', url: '/v1/citizens/ZEBEDEE4857773456', headers: { authorization: `Bearer ${key}` } });
+    const body = expectProblem(citizen, 405, 'method-not-allowed');
+    expect(body.detail).toContain('/v1/citizens/:ref');
+    expect(body.detail).not.toContain('ZEBEDEE');
+    // Without a key, a /v1 path is 401 whether it exists or not, with any method: nothing tells which routes there are.
+    expectProblem(await hub.app.inject({ method: 'PATCH', url: '/v1/me' }), 401, 'unauthorised');
+    expectProblem(await hub.app.inject({ method: 'PATCH', url: '/v1/nowhere' }), 401, 'unauthorised');
+    expectProblem(await hub.app.inject({ method: 'PATCH', url: '/v1/nowhere', headers: { authorization: `Bearer ${key}` } }), 404, 'not-found');
+    expectProblem(await hub.app.inject({ method: 'DELETE', url: '/nowhere' }), 404, 'not-found');
+  });
+
   it('sets security headers', async () => {
     const response = await hub.app.inject('/health');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
