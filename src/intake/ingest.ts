@@ -62,6 +62,35 @@ const INTERRUPT = `
 const PROGRESS = `UPDATE intake SET read = read + $2, accepted = accepted + $3, unchanged = unchanged + $4, superseded = superseded + $5, rejected = rejected + $6, stale = stale + $7 WHERE id = $1`;
 const FINISH = `UPDATE intake SET status = $2, error = $3, finished_at = now() WHERE id = $1`;
 
+/** An intake's error when it failed in storing, not in reading what it was given. */
+export const INTERNAL_ERROR = 'internal-error: the hub failed while storing the records (its log says why); '
+  + 'what was stored before stays, and taking the same records in again is safe';
+
+/** Errors of the storing, as against the reading: their text is not the intake's to show. */
+const internal = new WeakSet<object>();
+
+function storingFailed(error: unknown): unknown {
+  if (typeof error === 'object' && error !== null) internal.add(error);
+  return error;
+}
+
+/**
+ * Two intakes storing a version of the same record at once. Each works out
+ * the record's next version from what is stored when its batch starts; the
+ * one that commits second finds that version number (or a current version)
+ * taken: PostgreSQL refuses its row, and its batch is worked out again,
+ * seeing the other's version. Serialising by lock instead would take one
+ * advisory lock per record, which a full extract's closing (tens of
+ * thousands of records in one transaction) would run the lock table out of.
+ */
+function isVersionRace(error: unknown): boolean {
+  const e = error as { code?: unknown; table?: unknown } | null;
+  return e?.code === '23505' && e.table === 'source_record';
+}
+
+/** Attempts at a batch that keeps meeting other intakes' versions: each retry follows another's commit, so few are needed. */
+const RACE_ATTEMPTS = 20;
+
 /** Sessions holding the lock of an intake created here, until ingestItems takes them over. */
 const owners = new Map<number, pg.PoolClient>();
 
@@ -174,30 +203,43 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
   const session = client;
   const sessions: pg.PoolClient[] = [session];
   const lanes = Math.max(1, options.lanes ?? 1);
-  const flush = async (client: pg.PoolClient, chunk: PreparedItems) => {
-    if (chunk.items.length === 0) return;
+  /** One batch in one transaction: its records, their pipeline job and its counts go together. */
+  const storeBatch = async (client: pg.PoolClient, chunk: PreparedItems): Promise<Counts> => {
     const accepted: number[] = [];
     const added = emptyCounts();
-    try {
-      // Not waiting for each batch's WAL flush is crash-safe here: FINISH commits synchronously, which flushes every
-      // batch before it; a killed ingest process loses nothing committed (the server flushes it all the same); only a
-      // crash of the database server itself can lose the last batches' commits, and then records, their pipeline jobs
-      // and the progress counts go together (one transaction), the intake shows interrupted, and taking the file in
-      // again stores just what was lost (the rest is unchanged by content hash).
-      await client.query('BEGIN; SET LOCAL synchronous_commit = off');
-      for (const { outcome, id } of await storePrepared(client, intakeId, source.system, chunk)) {
-        count(added, outcome);
-        if (id !== null) accepted.push(id);
-      }
-      // Added, not set: the lanes' transactions commit in any order.
-      await client.query(PROGRESS, [intakeId, added.read, added.accepted, added.unchanged, added.superseded, added.rejected, added.stale]);
-      // In the batch's transaction: a crash can never leave stored records that the pipeline was not told of.
-      if (accepted.length > 0) await options.onAccepted?.(accepted, client);
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
+    // Not waiting for each batch's WAL flush is crash-safe here: FINISH commits synchronously, which flushes every
+    // batch before it; a killed ingest process loses nothing committed (the server flushes it all the same); only a
+    // crash of the database server itself can lose the last batches' commits, and then records, their pipeline jobs
+    // and the progress counts go together (one transaction), the intake shows interrupted, and taking the file in
+    // again stores just what was lost (the rest is unchanged by content hash).
+    await client.query('BEGIN; SET LOCAL synchronous_commit = off');
+    for (const { outcome, id } of await storePrepared(client, intakeId, source.system, chunk)) {
+      count(added, outcome);
+      if (id !== null) accepted.push(id);
     }
+    // Added, not set: the lanes' transactions commit in any order.
+    await client.query(PROGRESS, [intakeId, added.read, added.accepted, added.unchanged, added.superseded, added.rejected, added.stale]);
+    // In the batch's transaction: a crash can never leave stored records that the pipeline was not told of.
+    if (accepted.length > 0) await options.onAccepted?.(accepted, client);
+    await client.query('COMMIT');
+    return added;
+  };
+  const storeRacing = async (client: pg.PoolClient, chunk: PreparedItems): Promise<Counts> => {
+    // Another intake storing a version of one of the batch's records at the same time (see isVersionRace): the batch
+    // is worked out again from what is stored once that intake has committed.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await storeBatch(client, chunk);
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        if (attempt < RACE_ATTEMPTS && isVersionRace(error)) continue;
+        throw storingFailed(error);
+      }
+    }
+  };
+  const flush = async (client: pg.PoolClient, chunk: PreparedItems) => {
+    if (chunk.items.length === 0) return;
+    const added = await storeRacing(client, chunk);
     counts.read += added.read;
     counts.accepted += added.accepted;
     counts.unchanged += added.unchanged;
@@ -221,7 +263,9 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
       }
     }
     await Promise.all(storing);
-    await options.beforeFinish?.(session, counts);
+    await options.beforeFinish?.(session, counts).catch((error: unknown) => {
+      throw storingFailed(error);
+    });
     await session.query(FINISH, [intakeId, 'done', null]);
     await session.query(UNLOCK, [intakeId]);
     session.release();
@@ -229,7 +273,8 @@ export async function ingestPrepared(pool: pg.Pool, intakeId: number, source: In
     return counts;
   } catch (error) {
     await Promise.allSettled(storing);
-    const message = [intakeId, 'failed', errorMessage(error)];
+    // A fault of the hub's own in storing is shown by a stable code: its text (a constraint, a value) is for the log.
+    const message = [intakeId, 'failed', internal.has(error as object) ? INTERNAL_ERROR : errorMessage(error)];
     // On the session while it still works (a failed batch was rolled back); otherwise the session is let go first, so
     // that a small pool is free for the write, and its lock goes with it.
     const written = await session.query(FINISH, message).then(() => session.query(UNLOCK, [intakeId])).then(() => true, () => false);
