@@ -73,6 +73,38 @@ export async function* decodeText(source: ByteSource, encoding = 'utf-8'): Async
   if (rest) yield rest;
 }
 
+/** Characters of a text's start looked at to tell UTF-16 read as a single-byte or UTF-8 encoding. */
+const UNMARKED_SAMPLE = 32;
+
+/**
+ * Whether a text's start is UTF-16 without a byte-order mark read as an
+ * encoding of single bytes or UTF-8: markup and the first values are ASCII,
+ * which UTF-16 writes with a NUL byte beside each character (after it in
+ * little-endian, before it in big-endian), so that every other character
+ * of the text read is NUL, and none of the others. Such text is garbage
+ * with NULs, not a document of wrong content.
+ */
+export function unmarkedUtf16(text: string): 'little-endian' | 'big-endian' | null {
+  const sample = text.slice(0, UNMARKED_SAMPLE & ~1);
+  if (sample.length < 4) return null;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < sample.length; i++) {
+    if (sample.charCodeAt(i) !== 0) continue;
+    if (i % 2 === 0) even++;
+    else odd++;
+  }
+  const half = sample.length >> 1;
+  if (odd === half && even === 0) return 'little-endian';
+  if (even === half && odd === 0) return 'big-endian';
+  return null;
+}
+
+/** The reason a document read as `encoding` is refused when it is UTF-16 without a byte-order mark (see unmarkedUtf16). */
+export const UNMARKED_UTF16 = (order: string, encoding: string): string =>
+  `wrong-encoding: the document is UTF-16 (${order}) without a byte-order mark, and was read as ${encoding}: `
+  + 'send or save it with a byte-order mark, or in the encoding declared for it (a charset in the content type of a push, the mapping\'s encoding for a file)';
+
 const REPLACED = (encoding: string): string =>
   `invalid-encoding: bytes that are not valid ${encoding} (the record is refused rather than mangled)`;
 const MISREAD = (encoding: string): string =>

@@ -15,7 +15,7 @@
  * the next record starts (or where an element above the records ends).
  */
 import { XMLParser, XMLValidator, type EntityDecoderOptions } from 'fast-xml-parser';
-import { decodeText, encodingProblem } from './decode.js';
+import { decodeText, encodingProblem, unmarkedUtf16, UNMARKED_UTF16 } from './decode.js';
 import type { XmlOptions } from './options.js';
 import type { ByteSource, Position, ReadContext, ReadItem } from './types.js';
 
@@ -219,6 +219,14 @@ export async function* readXml(source: ByteSource, options: XmlOptions, context:
   const fatal = (line: number, reason: string): ReadItem => ({ error: { position: at(line), reason } });
   // A start tag broken by a '<' (an unclosed quote in its attributes) that names a record still starts one.
   const brokenRecordStart = new RegExp(`^<${recordName.replace(/[.]/g, '\\.')}(?:[\\s/]|$)`);
+
+  // Its markup read as NULs between characters: no tag would be found, or a root named with NULs.
+  await w.ensure(32);
+  const utf16 = unmarkedUtf16(w.text);
+  if (utf16 !== null) {
+    yield fatal(1, UNMARKED_UTF16(utf16, encoding));
+    return;
+  }
 
   for (;;) {
     const tag = await nextTag(w, pos);

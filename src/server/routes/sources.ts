@@ -88,11 +88,11 @@ function mangledField(fields: Record<string, unknown>): string {
   return found ? found[0] : '(record)';
 }
 
-async function* fromJson(records: Record<string, unknown>[], doc: ExactJson, mapping: Mapping, options: MapOptions): AsyncGenerator<MappedItem> {
+async function* fromJson(records: Record<string, unknown>[], doc: ExactJson, charset: string, mapping: Mapping, options: MapOptions): AsyncGenerator<MappedItem> {
   for (const [index, fields] of records.entries()) {
     // The record's text as received, not written again from its fields.
     const item = { position: { index }, fields, raw: doc.textOf(fields) };
-    const problem = encodingProblem(item.raw, 'utf-8');
+    const problem = encodingProblem(item.raw, charset);
     if (problem !== null) {
       yield { position: item.position, raw: item.raw, reject: { field: mangledField(fields), rule: 'unreadable', message: problem } };
       continue;
@@ -127,6 +127,21 @@ async function* each(items: MappedItem[]): AsyncGenerator<MappedItem> {
 
 const PUSH_MEDIA_TYPES = new Set(['application/json', 'application/xml', 'text/xml']);
 
+/** The charset the content type names, if any. */
+const charsetOf = (request: FastifyRequest): string | undefined => /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(request.headers['content-type'] ?? '')?.[1];
+
+/** A body's text in `charset` (a byte-order mark wins); a charset the hub cannot read is 415. */
+async function decoded(body: Buffer, charset: string): Promise<string> {
+  let text = '';
+  try {
+    for await (const part of decodeText(body, charset)) text += part;
+  } catch (error) {
+    if (error instanceof UnknownEncodingError) throw new HubError('unsupported-media-type', `charset "${charset}" is not one the hub reads`);
+    throw error;
+  }
+  return text;
+}
+
 const sources: FastifyPluginAsyncTypebox<{
   pool: pg.Pool;
   pushBatchMax: number;
@@ -147,32 +162,27 @@ const sources: FastifyPluginAsyncTypebox<{
   // Pushed XML is decoded by the charset it is sent in (RFC 7303): the content type's, else its declaration's, else UTF-8.
   // Undecodable bytes become U+FFFD, and their record is rejected by the reader, not stored mangled.
   app.addContentTypeParser(['application/xml', 'text/xml'], { parseAs: 'buffer' }, async (request: FastifyRequest, body: Buffer) => {
-    const charset = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(request.headers['content-type'] ?? '')?.[1] ?? declaredXmlEncoding(body) ?? 'utf-8';
-    let text = '';
-    try {
-      for await (const part of decodeText(body, charset)) text += part;
-    } catch (error) {
-      if (error instanceof UnknownEncodingError) throw new HubError('unsupported-media-type', `charset "${charset}" is not one the hub reads`);
-      throw error;
-    }
-    return text;
+    return decoded(body, charsetOf(request) ?? declaredXmlEncoding(body) ?? 'utf-8');
   });
 
   // Pushed JSON is checked and refused (400) by the hub's parser (plugins/json-body.ts), then read again keeping every digit of its numbers,
   // the fields given twice and each record's text (adapters/readers/exact-json.ts).
   const json = jsonBodyParser(app);
-  const exactBodies = new WeakMap<FastifyRequest, ExactJson>();
+  // JSON is UTF-8 (RFC 8259), but a source that names another charset in the content type is read in it, as XML is.
+  const exactBodies = new WeakMap<FastifyRequest, { doc: ExactJson; charset: string }>();
   app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request: FastifyRequest, text: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
-    json(request, text as string, (error, body) => {
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request: FastifyRequest, bytes: string | Buffer, done: (error: Error | null, body?: unknown) => void) => {
+    const charset = charsetOf(request) ?? 'utf-8';
+    const read = /^utf-?8$/i.test(charset) ? Promise.resolve(bytes.toString()) : decoded(Buffer.from(bytes), charset);
+    read.then((text) => json(request, text, (error, body) => {
       if (error) return done(error);
       try {
-        exactBodies.set(request, parseExact(text as string));
+        exactBodies.set(request, { doc: parseExact(text), charset });
       } catch (e) {
         return done(e as Error);
       }
       done(null, body);
-    });
+    }), (error: unknown) => done(error as Error));
   });
 
   app.post('/v1/sources/:system/records', {
@@ -181,9 +191,11 @@ const sources: FastifyPluginAsyncTypebox<{
     schema: {
       tags: ['intake'],
       summary: 'Push one record or a batch from a source system',
-      description: `JSON: one object, an array, or {"records": [...]}, each with the fields of the system's extract layout; a number a double cannot hold exactly `
+      description: `JSON: one object, an array, or {"records": [...]}, each with the fields of the system's extract layout, in UTF-8 or the charset the content type names; `
+        + `a number a double cannot hold exactly `
         + '(a 19-digit card number) is read as its digits, a record giving a field twice is rejected (`duplicate-field`), and each record\'s raw payload is its text as sent. '
-        + 'XML: the system\'s own layout or <Records><Record>…</Record></Records>; '
+        + 'XML: the system\'s own layout or <Records><Record>…</Record></Records>, in the charset the content type names, else the one its declaration names, else UTF-8 '
+        + '(UTF-16 needs a byte-order mark or a charset: without, the document is one reject, rule `unreadable`, reason `wrong-encoding: …`); a charset the hub cannot read is 415; '
         + 'character references (&#201;) are read, DOCTYPE and entities other than the five predefined are refused, and a malformed record is one reject while the rest is taken in. '
         + 'An empty body (in XML, also one of white space only) is 400 and starts no intake.',
       params: Type.Object({ system: System }),
@@ -218,15 +230,16 @@ const sources: FastifyPluginAsyncTypebox<{
       items = each(await readLimited(readAndMap({ ...mapping, reader: { ...xmlOptions, encoding: 'utf-8' } }, Buffer.from(body, 'utf8'), mapOptions), pushBatchMax));
     } else {
       rawFormat = 'json';
-      const doc = exactBodies.get(request);
-      if (!doc) throw new Error('a JSON body without its exact reading');
+      const exact = exactBodies.get(request);
+      if (!exact) throw new Error('a JSON body without its exact reading');
+      const { doc, charset } = exact;
       // The exact reading, not the body: the same document, with every digit of its numbers.
       const value = doc.value as Record<string, unknown> | Record<string, unknown>[];
       const batch = !Array.isArray(value) && Array.isArray(value.records);
       if (batch && doc.duplicatesOf(value).includes('records')) throw new HubError('bad-request', 'the body gives "records" more than once: which batch is meant cannot be known');
       const records = Array.isArray(value) ? value : batch ? (value.records as Record<string, unknown>[]) : [value];
       if (records.length > pushBatchMax) throw new HubError('payload-too-large', `a pushed batch may hold at most ${pushBatchMax} records (this one has ${records.length})`);
-      items = fromJson(records, doc, mapping, mapOptions);
+      items = fromJson(records, doc, charset, mapping, mapOptions);
     }
     const source = { system, channel: 'push' as const, requestId: request.id, clientId: client.id, rawFormat };
     const intakeId = await createIntake(pool, source);

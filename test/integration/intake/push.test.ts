@@ -261,6 +261,45 @@ describe('push intake', () => {
     expect(await versions('CT000802-1')).toEqual([]);
   });
 
+  it('rejects pushed XML in UTF-16 without a byte-order mark as unreadable, saying its encoding, declared or not', async () => {
+    const xml = (ref: string, declaration = '') =>
+      `${declaration}<Records><Record>${Object.entries(account({ ACCOUNT_REF: ref })).map(([k, v]) => `<${k}>${v}</${k}>`).join('')}</Record></Records>`;
+    const bigEndian = (text: string) => Buffer.from(text, 'utf16le').swap16();
+    const bodies = [
+      Buffer.from(xml('CT000961'), 'utf16le'),
+      Buffer.from(xml('CT000962', '<?xml version="1.0" encoding="UTF-16"?>'), 'utf16le'),
+      bigEndian(xml('CT000963', '<?xml version="1.0" encoding="UTF-16"?>')),
+    ];
+    for (const body of bodies) {
+      const response = await push(source, body, 'application/xml');
+      expect(response.statusCode).toBe(202);
+      const pushed = response.json() as { intakeId: number };
+      expect(pushed).toMatchObject({ accepted: 0, rejected: 1 });
+      const rejects = await hub.app.inject({ url: `/v1/sources/revenues/rejects?intake=${pushed.intakeId}`, headers: { authorization: `Bearer ${steward}` } });
+      const [reject] = (rejects.json() as { rejects: { rule: string; reason: string }[] }).rejects;
+      expect(reject).toMatchObject({ rule: 'unreadable', reason: expect.stringMatching(/^wrong-encoding: .*UTF-16.*byte-order mark/) });
+      expect(reject!.reason).not.toContain('\u0000');
+      expect(reject!.reason).not.toContain('\uFFFD');
+    }
+    // With a byte-order mark, or its charset in the content type, UTF-16 is read.
+    expect((await push(source, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(xml('CT000964'), 'utf16le')]), 'application/xml')).json())
+      .toMatchObject({ accepted: 1, rejected: 0 });
+    expect((await push(source, Buffer.from(xml('CT000965'), 'utf16le'), 'application/xml; charset=utf-16le')).json()).toMatchObject({ accepted: 1, rejected: 0 });
+  });
+
+  it('reads pushed JSON in the charset its content type names, and refuses one it cannot read', async () => {
+    const record = account({ ACCOUNT_REF: 'CT000971', LIABLE_PARTY_1: 'MR JOSÉ TESTER' });
+    const latin1 = await push(source, Buffer.from(JSON.stringify(record), 'latin1'), 'application/json; charset=iso-8859-1');
+    expect(latin1.statusCode).toBe(202);
+    expect(latin1.json()).toMatchObject({ accepted: 1, rejected: 0 });
+    expect((await versions('CT000971-1'))[0]?.raw).toContain('JOSÉ');
+    const utf8 = await push(source, Buffer.from(JSON.stringify(account({ ACCOUNT_REF: 'CT000972', LIABLE_PARTY_1: 'MR JOSÉ TESTER' })), 'utf8'), 'application/json; charset="UTF-8"');
+    expect(utf8.json()).toMatchObject({ accepted: 1, rejected: 0 });
+    const unknown = await push(source, JSON.stringify(account({ ACCOUNT_REF: 'CT000973' })), 'application/json; charset=klingon-1');
+    expect(unknown.statusCode).toBe(415);
+    expect(unknown.json()).toMatchObject({ code: 'unsupported-media-type', detail: expect.stringContaining('klingon-1') });
+  });
+
   it('lets only a source-system client for that system push', async () => {
     expect((await push(other, account())).statusCode).toBe(403);
     expect((await push(steward, account())).statusCode).toBe(403);
