@@ -5,7 +5,7 @@ import { DEFAULT_MAPPING_FILES, MappingError, loadMapping, parseDateTime, type M
 import { SOURCE_SYSTEM_PATTERN } from '../../schemas/source-record.js';
 import { AddressMatcher } from '../addresses/matcher.js';
 import { matchCountsOfIntake } from '../addresses/sql.js';
-import { ingestFile, mappingFileFor } from '../intake/ingest-file.js';
+import { emptyFile, ingestFile, mappingFileFor } from '../intake/ingest-file.js';
 import { createLogger } from '../logging.js';
 import { linkageForWorker } from '../linkage/context.js';
 import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.js';
@@ -60,6 +60,7 @@ export function ingestCommand(): Command {
         throw new Error(`"${system}" is not a source system name: lower-case letters, digits and hyphens, 2 to 40 characters, starting with a letter`);
       }
       const size = await readableFile(file);
+      if (size === 0) throw emptyFile(file);
       if (opts.mapping !== undefined) await readableFile(opts.mapping);
       const mappingFile = mappingFileFor(system, opts.mapping);
       const mapping = await checkMapping(mappingFile);
@@ -92,6 +93,7 @@ export function ingestCommand(): Command {
           `${counts.stale} older than the current version and kept as history only), ` +
           `${counts.unchanged} unchanged, ${counts.rejected} rejected\n`,
         );
+        if (counts.read === 0) process.stderr.write('the file holds no records: was it transferred whole?\n');
         if (closing) {
           process.stdout.write(closing.refused === null
             ? `full extract: ${closing.closed} record(s) of ${system} it lacks closed\n`

@@ -7,7 +7,8 @@
  * history stays. When it comes back in a later intake it opens again
  * (store.ts).
  *
- * Closing is refused, with nothing closed, when the file had rejects (a
+ * Closing is refused, with nothing closed, when the file holds no records
+ * (a failed transfer, which would close them all), when it had rejects (a
  * record among them would be closed by mistake), when it was made before a
  * full extract of the system already taken (it is older news), or when it
  * would close more than the allowed share of the system's open records (a
@@ -98,6 +99,13 @@ export async function closeAbsent(
   db: pg.PoolClient, intake: ClosingIntake, present: ReadonlySet<string>, counts: Counts, options: FullExtract,
   onAccepted?: (sourceRecordIds: number[], db: pg.PoolClient) => Promise<void>,
 ): Promise<Closing> {
+  // Whatever share may be closed: an extract of nothing is a failed transfer far more often than a system emptied.
+  if (present.size === 0) {
+    const refused = 'the file holds no records: an extract without any is most likely a failed transfer, and would close every record of '
+      + `${intake.system}; nothing was closed`;
+    await db.query(NOTE, [intake.id, 0, refused]);
+    return { closed: 0, refused };
+  }
   if (counts.rejected > 0) {
     const refused = `${counts.rejected} record(s) of the file were rejected, and a record among them would be closed by mistake; nothing was closed`;
     await db.query(NOTE, [intake.id, 0, refused]);

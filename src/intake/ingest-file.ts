@@ -171,6 +171,11 @@ export async function* prepareFileInWorker(job: PrepareJob, mapping: Mapping, op
   }
 }
 
+/** An empty extract file, refused before anything is taken in. */
+export function emptyFile(file: string): Error {
+  return new Error(`${file} is empty (0 bytes): nothing was taken in; an empty extract is most likely a failed transfer`);
+}
+
 export async function ingestFile(
   pool: pg.Pool, system: string, file: string, options: IngestFileOptions = {},
 ): Promise<{ intakeId: number; counts: Counts; closing: Closing | null }> {
@@ -185,12 +190,14 @@ export async function ingestFile(
     system, channel: 'file', fileName, rawFormat: mapping.reader.kind, fullExtract: options.full !== undefined, ...(extractedAt !== undefined ? { extractedAt } : {}),
   };
   // A file that cannot be read fails as the intake's reading does, in this thread.
-  const size = await stat(file).then((s) => s.size, () => 0);
+  const size = await stat(file).then((s) => s.size, () => null);
+  // An empty nightly extract is most often a transfer that failed: said, not taken in as a night without changes.
+  if (size === 0) throw emptyFile(file);
   // Earlier intakes whose process was killed are closed as interrupted rather than left running for ever.
   await interruptAbandoned(pool);
   const intakeId = await createIntake(pool, source);
   const job: PrepareJob = { file, mappingFile, today: options.today ?? londonDate(new Date()), intakeId, source, batchSize: FILE_BATCH };
-  const prepared = (options.worker ?? size >= WORKER_MIN_BYTES) ? prepareFileInWorker(job, mapping) : prepareFile(job, mapping);
+  const prepared = (options.worker ?? (size ?? 0) >= WORKER_MIN_BYTES) ? prepareFileInWorker(job, mapping) : prepareFile(job, mapping);
   let bytes = 0;
   // The source refs a full extract holds: the records it lacks are closed once it has all been stored.
   const present = options.full ? new Set<string>() : null;

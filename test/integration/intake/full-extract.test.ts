@@ -116,6 +116,31 @@ describe('full extracts', () => {
     expect(await current()).toEqual(before);
   });
 
+  it('closes nothing from a full extract that holds no records, whatever share it may close, and refuses an empty file', async () => {
+    await ingest([ROWS.joint!, ROWS.other!, ROWS.third!]);
+    const before = await current();
+    expect(before.some((v) => !v.closed)).toBe(true);
+    // A header and nothing else: a transfer that failed, not a system whose every record closed.
+    const headerOnly = await ingest([], full(1));
+    expect(headerOnly.counts).toMatchObject({ read: 0 });
+    expect(headerOnly.closing).toMatchObject({ closed: 0, refused: expect.stringMatching(/^the file holds no records/) });
+    expect(await intakeById(pool(), headerOnly.intakeId)).toMatchObject({ status: 'done', closed: 0, closingRefused: headerOnly.closing!.refused });
+    expect(await current()).toEqual(before);
+
+    const file = path.join(os.tmpdir(), `hub-empty-${process.pid}.csv`);
+    writeFileSync(file, '');
+    try {
+      const intakes = (await pool().query('SELECT count(*)::int AS n FROM intake')).rows[0].n as number;
+      for (const options of [{}, full(1)]) {
+        await expect(ingestFile(pool(), 'revenues', file, options)).rejects.toThrow(/is empty \(0 bytes\)/);
+      }
+      expect((await pool().query('SELECT count(*)::int AS n FROM intake')).rows[0].n).toBe(intakes);
+    } finally {
+      rmSync(file, { force: true });
+    }
+    expect(await current()).toEqual(before);
+  });
+
   it('leaves records that arrived another way while the extract was read', async () => {
     let pushed = false;
     const taken = await ingest([ROWS.joint!, ROWS.other!, ROWS.third!, ROWS.fresh!], {
