@@ -1,6 +1,6 @@
 /** Mapping files: load and validate them, map read records to canonical SourceRecords. */
 export { loadMapping, parseMapping, validateMapping, MappingError, type Mapping, type MappingIssue } from './load.js';
-export { mapRecord, type MapOptions, type MapReject, type MapResult } from './map.js';
+export { mapRecord, sourceRefOf, type MapOptions, type MapReject, type MapResult } from './map.js';
 export { readAndMap, readAndMapEach, type MappedItem } from './stream.js';
 export { DEFAULT_MAPPING_FILES, loadDefaultMapping, type DefaultSystem } from './defaults.js';
 export { splitName, type NameOrder, type SplitName } from './names.js';

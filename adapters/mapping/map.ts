@@ -27,6 +27,11 @@ export interface MapReject {
   field: string;
   rule: string;
   message: string;
+  /**
+   * The rejected record's source reference (a party's, with its suffix),
+   * when it could be read: so that its source can find the record to fix.
+   */
+  sourceRef?: string;
 }
 
 export type MapResult = { record: SourceRecord } | { reject: MapReject };
@@ -422,7 +427,9 @@ function partiesOf(mapping: Mapping, root: Record<string, unknown>): { scope: Sc
  */
 export function mapRecord(mapping: Mapping, item: ReadRecord, options: MapOptions = {}): MapResult[] {
   const nul = nulIn(item);
-  if (nul !== null) return [{ reject: { field: nul, rule: 'nul-character', message: 'must not contain the NUL character (U+0000), which cannot be stored' } }];
+  if (nul !== null) {
+    return [{ reject: withRef({ field: nul, rule: 'nul-character', message: 'must not contain the NUL character (U+0000), which cannot be stored' }, sourceRefOf(mapping, item.fields)) }];
+  }
   let ref: { value: string | null; label: string };
   try {
     ref = new Context({ root: item.fields }).first(mapping.sourceRef, LIMITS.identifier);
@@ -439,12 +446,33 @@ export function mapRecord(mapping: Mapping, item: ReadRecord, options: MapOption
       if (!record) continue;
       // Check first: listing errors costs far more, and nearly every record has none.
       const error = validRecord.Check(record) ? undefined : validRecord.Errors(record)[0];
-      results.push(error ? { reject: { field: error.instancePath, rule: error.keyword, message: `mapped record is not canonical: ${error.message}` } } : { record });
+      results.push(error
+        ? { reject: withRef({ field: error.instancePath, rule: error.keyword, message: `mapped record is not canonical: ${error.message}` }, sourceRef) }
+        : { record });
     } catch (e) {
       if (!(e instanceof Rejected)) throw e;
-      results.push({ reject: e.reject });
+      results.push({ reject: withRef(e.reject, sourceRef) });
     }
   }
-  if (results.length === 0) return [{ reject: { field: mapping.parties ? 'parties' : 'name', rule: 'required', message: 'the record names nobody' } }];
+  if (results.length === 0) return [{ reject: { field: mapping.parties ? 'parties' : 'name', rule: 'required', message: 'the record names nobody', sourceRef: ref.value } }];
   return results;
+}
+
+const withRef = (reject: MapReject, sourceRef: string | null): MapReject => (sourceRef === null ? reject : { ...reject, sourceRef });
+
+/**
+ * A read record's source reference (a row's, without a party's suffix), for
+ * a reject of the whole record: null unless it reads as the mapping reads
+ * it, one value of at most LIMITS.identifier characters, holding neither
+ * NUL nor U+FFFD (bytes that were not text: not the reference its source
+ * holds).
+ */
+export function sourceRefOf(mapping: Mapping, fields: Record<string, unknown>): string | null {
+  try {
+    const { value } = new Context({ root: fields }).first(mapping.sourceRef, LIMITS.identifier);
+    return value !== null && !value.includes(NUL) && !value.includes('\uFFFD') ? value : null;
+  } catch (e) {
+    if (!(e instanceof Rejected)) throw e;
+    return null;
+  }
 }

@@ -2,7 +2,7 @@
 import { readRecords, type ByteSource, type Position, type ReadContext } from '../readers/index.js';
 import { missingColumn } from './columns.js';
 import type { Mapping } from './load.js';
-import { mapRecord, type MapOptions, type MapReject } from './map.js';
+import { mapRecord, sourceRefOf, type MapOptions, type MapReject } from './map.js';
 import type { SourceRecord } from '../../schemas/source-record.js';
 
 export type MappedItem =
@@ -35,7 +35,9 @@ export async function* readAndMapEach(mapping: Mapping, source: ByteSource, opti
       toCheck = false;
     }
     if (missing !== null) {
-      yield [{ position: item.position, raw: item.raw, reject: { field: missing, rule: 'missing-column', message: 'the header has no column of this name, which the mapping reads' } }];
+      const reject = { field: missing, rule: 'missing-column', message: 'the header has no column of this name, which the mapping reads' };
+      const sourceRef = sourceRefOf(mapping, item.fields);
+      yield [{ position: item.position, raw: item.raw, reject: sourceRef === null ? reject : { ...reject, sourceRef } }];
       continue;
     }
     yield mapRecord(mapping, item, options).map((result) => ('record' in result

@@ -10,7 +10,7 @@ import { createLogger } from '../logging.js';
 import { linkageForWorker } from '../linkage/context.js';
 import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.js';
 import { startQueue } from '../pipeline/queue.js';
-import { intakeById, knownSystem, rejectsOf } from '../intake/queries.js';
+import { intakeById, knownSystem, rejectsOf, type RejectRow } from '../intake/queries.js';
 import { action, wholeNumber, withDatabase } from './context.js';
 import { readableFile } from './files.js';
 
@@ -112,6 +112,12 @@ export function ingestCommand(): Command {
     }));
 }
 
+/** A reject as `hub rejects` prints it: intake, where (position, and the record's reference when known), field, rule and reason, tab-separated. */
+export function rejectLine(r: RejectRow): string {
+  const where = [...Object.entries(r.position), ...(r.sourceRef !== null ? [['ref', r.sourceRef]] : [])].map(([k, v]) => `${k} ${v}`).join(', ');
+  return `${r.intakeId}\t${where}\t${r.field ?? '-'}\t${r.rule ?? '-'}\t${r.reason}`;
+}
+
 export function rejectsCommand(): Command {
   return new Command('rejects')
     .description('records of a source system that could not be read or mapped, with position and reason')
@@ -127,10 +133,7 @@ export function rejectsCommand(): Command {
         }
         if (opts.intake !== undefined && (await intakeById(db.pool, opts.intake))?.system !== system) throw new Error(`no intake ${opts.intake} of ${system}`);
         const rejects = await rejectsOf(db.pool, system, { intakeId: opts.intake ?? null, limit: opts.limit });
-        for (const r of rejects) {
-          const where = Object.entries(r.position).map(([k, v]) => `${k} ${v}`).join(', ');
-          process.stdout.write(`${r.intakeId}\t${where}\t${r.field ?? '-'}\t${r.rule ?? '-'}\t${r.reason}\n`);
-        }
+        for (const r of rejects) process.stdout.write(`${rejectLine(r)}\n`);
         if (rejects.length === 0) process.stderr.write(`no rejects of ${system}${opts.intake !== undefined ? ` in intake ${opts.intake}` : ''}\n`);
       });
     }));

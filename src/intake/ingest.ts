@@ -145,7 +145,7 @@ export function intakeItem(mapped: MappedItem, source: IntakeSource): IntakeItem
     // PostgreSQL text cannot hold NUL: a record rejected for it keeps no raw text, and a reader's reason quoting it (a tag name) is masked.
     const raw = mapped.raw?.includes(NUL) ? null : mapped.raw;
     const reason = mapped.reject.message.includes(NUL) ? mapped.reject.message.replaceAll(NUL, '\uFFFD') : mapped.reject.message;
-    return { kind: 'reject', position, field: mapped.reject.field, rule: mapped.reject.rule, reason, raw };
+    return { kind: 'reject', position, field: mapped.reject.field, rule: mapped.reject.rule, reason, raw, sourceRef: mapped.reject.sourceRef ?? null };
   }
   return { kind: 'record', record: mapped.record, raw: mapped.raw, rawFormat: source.rawFormat, position };
 }

@@ -42,6 +42,8 @@ export interface RejectRow {
   id: number;
   intakeId: number;
   position: Record<string, string | number>;
+  /** The record's source reference, when it could be read from the record (see MapReject). */
+  sourceRef: string | null;
   field: string | null;
   rule: string | null;
   reason: string;
@@ -49,13 +51,18 @@ export interface RejectRow {
 }
 
 const REJECTS = `
-  SELECT id, intake_id AS "intakeId", position, field, rule, reason,
+  SELECT id, intake_id AS "intakeId", position, source_ref AS "sourceRef", field, rule, reason,
          to_char(received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "receivedAt"
     FROM source_reject
    WHERE system = $1 AND ($2::bigint IS NULL OR intake_id = $2) AND id > $3
    ORDER BY id LIMIT $4`;
 
-/** Rejects of a system, oldest first, paged by id. Raw text is not returned here: it may hold personal data. */
+/**
+ * Rejects of a system, oldest first, paged by id. Raw text is not returned
+ * here: it may hold personal data. The source reference is: it is what the
+ * source system finds the record by, and the hub's readers of rejects
+ * (admin, steward, the system itself) see references elsewhere too.
+ */
 export async function rejectsOf(pool: pg.Pool, system: string, options: { intakeId?: number | null; after?: number; limit: number }): Promise<RejectRow[]> {
   return (await pool.query<RejectRow>(REJECTS, [system, options.intakeId ?? null, options.after ?? 0, options.limit])).rows;
 }

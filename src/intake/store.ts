@@ -24,7 +24,7 @@ export type Position = Record<string, string | number>;
 
 export type IntakeItem =
   | { kind: 'record'; record: SourceRecord; raw: string; rawFormat: string; position: Position }
-  | { kind: 'reject'; position: Position; field: string | null; rule: string | null; reason: string; raw: string | null };
+  | { kind: 'reject'; position: Position; field: string | null; rule: string | null; reason: string; raw: string | null; sourceRef?: string | null };
 
 /** raw_format of a version the hub made to close a record missing from a full extract. */
 export const ABSENT_FORMAT = 'absent-from-full-extract';
@@ -163,9 +163,9 @@ const RESERVE_IDS = `
   SELECT string_agg(nextval(s.seq)::text, ',') AS ids
     FROM (SELECT pg_get_serial_sequence('source_record', 'id')::regclass AS seq) s, generate_series(1, $1)`;
 const INSERT_REJECTS = `
-  INSERT INTO source_reject (intake_id, system, position, field, rule, reason, raw)
-  SELECT $1, $2, r.position, r.field, r.rule, r.reason, r.raw
-    FROM unnest($3::jsonb[], $4::text[], $5::text[], $6::text[], $7::text[]) AS r (position, field, rule, reason, raw)`;
+  INSERT INTO source_reject (intake_id, system, position, field, rule, reason, raw, source_ref)
+  SELECT $1, $2, r.position, r.field, r.rule, r.reason, r.raw, r.source_ref
+    FROM unnest($3::jsonb[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS r (position, field, rule, reason, raw, source_ref)`;
 
 /**
  * An item made ready to store: a record's canonical JSON hashed and its COPY
@@ -178,7 +178,7 @@ const INSERT_REJECTS = `
  */
 export type PreparedItem =
   | { kind: 'record'; sourceRef: string; hash: string; sourceUpdatedAt: number | null; closing: boolean; start: number; tail: number; end: number }
-  | { kind: 'reject'; position: string; field: string | null; rule: string | null; reason: string; raw: string | null };
+  | { kind: 'reject'; position: string; field: string | null; rule: string | null; reason: string; raw: string | null; sourceRef: string | null };
 
 /** A batch of prepared items of one system and intake, with the COPY text of its records in one buffer. */
 export interface PreparedItems {
@@ -219,7 +219,9 @@ export class ItemPreparer {
 
   add(item: IntakeItem): void {
     if (item.kind === 'reject') {
-      this.items.push({ kind: 'reject', position: JSON.stringify(item.position), field: item.field, rule: item.rule, reason: item.reason, raw: item.raw });
+      this.items.push({
+        kind: 'reject', position: JSON.stringify(item.position), field: item.field, rule: item.rule, reason: item.reason, raw: item.raw, sourceRef: item.sourceRef ?? null,
+      });
       return;
     }
     const { record } = item;
@@ -388,7 +390,7 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
   if (rejects.length > 0) {
     const column = <T>(f: (r: Extract<PreparedItem, { kind: 'reject' }>) => T): T[] => rejects.map(f);
     await client.query(INSERT_REJECTS, [
-      intakeId, system, column((r) => r.position), column((r) => r.field), column((r) => r.rule), column((r) => r.reason), column((r) => r.raw),
+      intakeId, system, column((r) => r.position), column((r) => r.field), column((r) => r.rule), column((r) => r.reason), column((r) => r.raw), column((r) => r.sourceRef),
     ]);
   }
   return outcomes.map(({ outcome, version }) => ({ outcome, id: version ? version.id : null }));

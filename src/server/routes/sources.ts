@@ -9,7 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { loadMapping, mapRecord, parseDateTime, readAndMap, DEFAULT_MAPPING_FILES, type MapOptions, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
+import { loadMapping, mapRecord, parseDateTime, readAndMap, sourceRefOf, DEFAULT_MAPPING_FILES, type MapOptions, type MapReject, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
 import { declaredXmlEncoding, decodeText, duplicateField, encodingProblem, parseExact, UnknownEncodingError, type ExactJson } from '../../../adapters/readers/index.js';
 import { londonDate } from '../../policy/decide.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
@@ -54,6 +54,10 @@ const Reject = Type.Object({
   id: Type.Integer(),
   intakeId: Type.Integer(),
   position: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()])),
+  sourceRef: Type.Union([Type.String(), Type.Null()], {
+    description: 'the record\'s reference in its source (a party\'s with its suffix, CT000901-2), when it could be read from the record: '
+      + 'null for a record the reader could not read, or whose reference is missing, too long, or is itself what was wrong',
+  }),
   field: Type.Union([Type.String(), Type.Null()]),
   rule: Type.Union([Type.String(), Type.Null()]),
   reason: Type.String(),
@@ -92,15 +96,20 @@ async function* fromJson(records: Record<string, unknown>[], doc: ExactJson, cha
   for (const [index, fields] of records.entries()) {
     // The record's text as received, not written again from its fields.
     const item = { position: { index }, fields, raw: doc.textOf(fields) };
+    // The reference of a record rejected whole, so that its source can find it; not one given twice (which is meant is not known).
+    const withRef = (reject: MapReject, duplicate: string | null = null): MapReject => {
+      const sourceRef = duplicate === mapping.sourceRef || mapping.sourceRef.startsWith(`${duplicate}.`) ? null : sourceRefOf(mapping, fields);
+      return sourceRef === null ? reject : { ...reject, sourceRef };
+    };
     const problem = encodingProblem(item.raw, charset);
     if (problem !== null) {
-      yield { position: item.position, raw: item.raw, reject: { field: mangledField(fields), rule: 'unreadable', message: problem } };
+      yield { position: item.position, raw: item.raw, reject: withRef({ field: mangledField(fields), rule: 'unreadable', message: problem }) };
       continue;
     }
     const duplicate = doc.duplicateIn(fields);
     if (duplicate !== null) {
       const { reason, field, rule } = duplicateField(duplicate);
-      yield { position: item.position, raw: item.raw, reject: { field, rule, message: reason } };
+      yield { position: item.position, raw: item.raw, reject: withRef({ field, rule, message: reason }, duplicate) };
       continue;
     }
     for (const result of mapRecord(mapping, item, options)) {

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rejectLine } from '../../../src/cli/ingest.js';
+import type { RejectRow } from '../../../src/intake/queries.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 
 const account = (over: Record<string, string> = {}) => ({
@@ -91,6 +93,37 @@ describe('push intake', () => {
     expect(list.length).toBe(body.rejected);
     expect(list[0]!.position.index).toBe(2);
     expect(list[0]!.reason).not.toContain('TESTER');
+  });
+
+  it('names the source reference of a rejected record where it could be read, in the API and in hub rejects', async () => {
+    const duplicated = JSON.stringify(account({ ACCOUNT_REF: 'CT000984' })).replace('"DOB_1":', '"DOB_1":"01/01/1960","DOB_1":');
+    const batch = [
+      account({ ACCOUNT_REF: 'CT000981', LIABLE_PARTY_1: '' }),
+      account({ ACCOUNT_REF: 'CT000982', LIABLE_PARTY_1: 'X'.repeat(300), LIABLE_PARTY_2: 'MRS BETH TESTER' }),
+      account({ ACCOUNT_REF: 'C'.repeat(300) }),
+      account({ ACCOUNT_REF: 'CT000985', LIABLE_PARTY_1: 'MR ALAN\u0000 TESTER' }),
+    ];
+    const body = `{"records":[${batch.map((r) => JSON.stringify(r)).join(',')},${duplicated}]}`;
+    const response = await push(source, body);
+    const pushed = response.json() as { intakeId: number };
+    expect(pushed).toMatchObject({ accepted: 1, rejected: 5 });
+    const rejects = await hub.app.inject({ url: `/v1/sources/revenues/rejects?intake=${pushed.intakeId}`, headers: { authorization: `Bearer ${source}` } });
+    const list = (rejects.json() as { rejects: RejectRow[] }).rejects;
+    expect(list.map((r) => [r.position.index, r.rule, r.sourceRef])).toEqual([
+      [0, 'required', 'CT000981'],
+      [1, 'too-long', 'CT000982-1'],
+      // A reference too long to be one is not repeated.
+      [2, 'too-long', null],
+      [3, 'nul-character', 'CT000985'],
+      [4, 'duplicate-field', 'CT000984'],
+    ]);
+    expect(rejectLine(list[1]!)).toBe(`${pushed.intakeId}\tindex 1, requestId ${list[1]!.position.requestId}, ref CT000982-1\tLIABLE_PARTY_1\ttoo-long\tat most 200 characters`);
+    expect(rejectLine(list[2]!)).toMatch(/\tindex 2, requestId [^,\t]+\t/);
+
+    // A record the reader could not read has no reference to give.
+    const malformed = await push(source, `<Records><Record><ACCOUNT_REF>CT000986</ACCOUNT_REF><LIABLE_PARTY_1>O<BRIEN</LIABLE_PARTY_1></Record></Records>`, 'application/xml');
+    const unread = await hub.app.inject({ url: `/v1/sources/revenues/rejects?intake=${(malformed.json() as { intakeId: number }).intakeId}`, headers: { authorization: `Bearer ${source}` } });
+    expect((unread.json() as { rejects: RejectRow[] }).rejects.map((r) => [r.rule, r.sourceRef])).toEqual([['unreadable', null]]);
   });
 
   it('says a source system it does not know, or an intake of another system, is not found rather than listing no rejects', async () => {

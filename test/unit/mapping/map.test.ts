@@ -127,41 +127,43 @@ describe('mapRecord', () => {
 
   it('rejects a record without a source reference or without anyone named', () => {
     expect(mapRecord(mapping, item({ ...row, REF: ' ' }))).toEqual([{ reject: { field: 'REF', rule: 'required', message: 'the source reference is missing' } }]);
-    expect(mapRecord(mapping, item({ ...row, P1: '', P2: '' }))).toEqual([{ reject: { field: 'parties', rule: 'required', message: 'the record names nobody' } }]);
+    // The row's reference, read, goes with the reject: its source finds the record by it.
+    expect(mapRecord(mapping, item({ ...row, P1: '', P2: '' }))).toEqual([{ reject: { field: 'parties', rule: 'required', message: 'the record names nobody', sourceRef: 'CT0001' } }]);
   });
 
   it('rejects a reference or other single value given as a list or an object, naming the field, instead of taking its first or calling it missing', () => {
-    const notSingle = (field: string) => [{ reject: { field, rule: 'not-a-single-value', message: 'a list or an object where the mapping reads one value' } }];
+    const notSingle = (field: string, sourceRef?: string) => [{ reject: { field, rule: 'not-a-single-value', message: 'a list or an object where the mapping reads one value', ...(sourceRef ? { sourceRef } : {}) } }];
     expect(mapRecord(mapping, item({ ...row, REF: ['A', 'B'] }))).toEqual(notSingle('REF'));
     expect(mapRecord(mapping, item({ ...row, REF: { x: 1 } }))).toEqual(notSingle('REF'));
     expect(mapRecord(mapping, item({ ...row, REF: [['A']] }))).toEqual(notSingle('REF'));
     // In a party's scope the party is rejected by itself, and the other kept.
     const [p1, p2] = mapRecord(mapping, item({ ...row, DOB1: ['31/01/1970', '01/02/1970'] }));
-    expect(p1).toEqual(notSingle('DOB1')[0]);
+    expect(p1).toEqual(notSingle('DOB1', 'CT0001-1')[0]);
     expect(p2).toMatchObject({ record: { sourceRef: 'CT0001-2' } });
-    expect(mapRecord(mapping, item({ ...row, PC: { outward: 'AA1' } }))).toEqual([...notSingle('PC'), ...notSingle('PC')]);
+    expect(mapRecord(mapping, item({ ...row, PC: { outward: 'AA1' } }))).toEqual([...notSingle('PC', 'CT0001-1'), ...notSingle('PC', 'CT0001-2')]);
     // One value in a list of one, and an XML element's text beside its attributes, are single values.
     expect(records(mapRecord(mapping, item({ ...row, REF: ['CT0009'], UPDATED: { '#text': '01/06/2026 10:00:00', '@zone': 'UTC' } })))[0]).toMatchObject({ sourceRef: 'CT0009-1', sourceUpdatedAt: '2026-06-01T10:00:00Z' });
   });
 
   it('rejects one party whose name has no surname and keeps the other', () => {
     const out = mapRecord(mapping, item({ ...row, P1: 'MRS' }));
-    expect(out[0]).toEqual({ reject: { field: 'P1', rule: 'name-unparseable', message: 'no surname could be found in the name' } });
+    expect(out[0]).toEqual({ reject: { field: 'P1', rule: 'name-unparseable', message: 'no surname could be found in the name', sourceRef: 'CT0001-1' } });
     expect(out[1]).toMatchObject({ record: { sourceRef: 'CT0001-2' } });
   });
 
   it('rejects a value longer than its field allows, naming the field and rule but not the value, and maps the other party', () => {
     const long = (n: number) => 'Q'.repeat(n);
-    const tooLong = (field: string, n: number) => ({ reject: { field, rule: 'too-long', message: `at most ${n} characters` } });
+    const tooLong = (field: string, n: number, sourceRef?: string) => ({ reject: { field, rule: 'too-long', message: `at most ${n} characters`, ...(sourceRef ? { sourceRef } : {}) } });
     const [p1, p2] = mapRecord(mapping, item({ ...row, P1: `MR ${long(20_000)} SMITH` }));
-    expect(p1).toEqual(tooLong('P1', 200));
+    expect(p1).toEqual(tooLong('P1', 200, 'CT0001-1'));
     expect(p2).toMatchObject({ record: { sourceRef: 'CT0001-2' } });
     expect(JSON.stringify(p1)).not.toContain('QQQ');
     // Limits by what the field holds: a name part or identifier at most 200 characters, an address line at most 500.
     expect(mapRecord(mapping, item({ ...row, P1: `MR JOHN ${long(190)}` }))[0]).toHaveProperty('record');
-    expect(mapRecord(mapping, item({ ...row, NI1: long(201) }))[0]).toEqual(tooLong('NI1', 200));
+    expect(mapRecord(mapping, item({ ...row, NI1: long(201) }))[0]).toEqual(tooLong('NI1', 200, 'CT0001-1'));
     expect(mapRecord(mapping, item({ ...row, A2: long(500) }))[0]).toHaveProperty('record');
-    expect(mapRecord(mapping, item({ ...row, A2: long(501) }))).toEqual([tooLong('A2', 500), tooLong('A2', 500)]);
+    expect(mapRecord(mapping, item({ ...row, A2: long(501) }))).toEqual([tooLong('A2', 500, 'CT0001-1'), tooLong('A2', 500, 'CT0001-2')]);
+    // A reference too long to be one is not repeated.
     expect(mapRecord(mapping, item({ ...row, REF: long(201) }))).toEqual([tooLong('REF', 200)]);
   });
 
@@ -180,7 +182,7 @@ contacts: [{ kind: phone, field: phones }]
     const phones = (n: number) => Array.from({ length: n }, () => '9'.repeat(500));
     expect(mapRecord(m, item({ id: 'C1', family: 'LEE', phones: phones(99) }))[0]).toHaveProperty('record');
     expect(mapRecord(m, item({ id: 'C1', family: 'LEE', phones: phones(100) }))).toEqual([
-      { reject: { field: 'phones', rule: 'too-large', message: "the record's values together: at most 50000 characters" } },
+      { reject: { field: 'phones', rule: 'too-large', message: "the record's values together: at most 50000 characters", sourceRef: 'C1' } },
     ]);
   });
 
