@@ -4,7 +4,8 @@
  * event per line, in file order, never holding more than a chunk in memory.
  * A bad line becomes a reject event with its line number and the reason and
  * reading goes on; a cut-off file shows as a reject for the partial line
- * and an end event without a trailer.
+ * and an end event without a trailer. Bytes that are not UTF-8 make their
+ * line a reject naming the field (adapters/gazetteer/utf8.ts).
  */
 import { createReadStream } from 'node:fs';
 import type { GazetteerRecord } from '../../schemas/bs7666.js';
@@ -23,7 +24,8 @@ import {
   type GazetteerHeader,
 } from './detect.js';
 import { DTF_SKIPPED_TYPES, DTF_TABLES, dtfOrganisation } from './dtf-columns.js';
-import { convertRow, fieldCount, type AnyRecordTable } from './record-table.js';
+import { convertRow, fieldCount, FRAMING_FIELDS, type AnyRecordTable } from './record-table.js';
+import { NOT_UTF8, Utf8Decoder } from './utf8.js';
 
 /** Always the first event. `line` is the header record's (or split header row's) line, null when the file has none. */
 export interface HeaderEvent {
@@ -87,6 +89,8 @@ export interface ReadOptions {
 }
 
 const TRAILER_FIELDS = 5;
+const INVALID_UTF8 = 'invalid-utf8 (bytes that are not UTF-8, which AddressBase and DTF files are)';
+const FRAMING_NAMES = ['RECORD_IDENTIFIER', 'CHANGE_TYPE', 'PRO_ORDER'];
 const RECORD_TYPE = /^\d{1,3}$/;
 
 interface FormatRules {
@@ -111,6 +115,8 @@ class EventBuilder {
   private typeIndex = 0;
   private readonly orders = new Map<string, number[] | null | string>();
   trailerSeen = false;
+  /** Set once the input had bytes that are not UTF-8: from then on rows are looked at for them (a clean file never is). */
+  checkEncoding = false;
 
   constructor(private readonly fileName: string) {}
 
@@ -153,7 +159,26 @@ class EventBuilder {
     if (this.detection?.format === 'abp-split') {
       this.columnNames = fields.map((f) => f.trim().toUpperCase());
       this.typeIndex = this.columnNames.indexOf('RECORD_IDENTIFIER');
-    }    else if (fields.length !== HEADER_FIELDS) out.push(wrongCount('10', HEADER_FIELDS, fields.length, line));
+    } else if (!this.encodingRejected('10', fields, line, out) && fields.length !== HEADER_FIELDS) {
+      out.push(wrongCount('10', HEADER_FIELDS, fields.length, line));
+    }
+  }
+
+  /** Rejects the row when a field holds bytes that were not UTF-8, naming the first such field (never its value). */
+  private encodingRejected(type: string, fields: string[], line: number, out: GazetteerEvent[]): boolean {
+    if (!this.checkEncoding) return false;
+    const i = fields.findIndex((f) => NOT_UTF8.test(f));
+    if (i < 0) return false;
+    out.push({ kind: 'reject', recordType: type, line, reason: `record ${type} field ${this.fieldName(type, i)}: ${INVALID_UTF8}` });
+    return true;
+  }
+
+  /** A field's name: from a split file's header row, else the format's column list; its position when neither names it. */
+  private fieldName(type: string, i: number): string {
+    if (this.columnNames) return this.columnNames[i] ?? String(i + 1);
+    const table = this.rules.tables.get(type);
+    if (i < FRAMING_FIELDS && table) return FRAMING_NAMES[i]!;
+    return table?.columns[i - FRAMING_FIELDS]?.[0] ?? String(i + 1);
   }
 
   private convert(fields: string[], line: number, out: GazetteerEvent[]): void {
@@ -163,6 +188,7 @@ class EventBuilder {
       out.push({ kind: 'reject', recordType: null, line, reason: 'RECORD_IDENTIFIER: not a record type number' });
       return;
     }
+    if (this.encodingRejected(type, fields, line, out)) return;
     if (type === '99') return this.trailer(fields, line, out);
     if (type === '10') {
       out.push({ kind: 'skipped', recordType: type, line, reason: 'header record after the first line' });
@@ -259,21 +285,26 @@ export async function* readGazetteer(
 ): AsyncGenerator<GazetteerEvent> {
   const splitter = new CsvRecordSplitter();
   const builder = new EventBuilder(opts.fileName);
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new Utf8Decoder();
   let out: GazetteerEvent[] = [];
   const sink: CsvSink = {
     row: (fields, line) => builder.row(fields, line, out),
     problem: (reason, line) => builder.problem(reason, line, out),
   };
   for await (const chunk of input as AsyncIterable<string | Uint8Array>) {
-    splitter.push(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }), sink);
+    const text = typeof chunk === 'string' ? chunk : decoder.decode(chunk);
+    // Text given as strings can hold a lone surrogate too, which would reach the database as U+FFFD.
+    if (decoder.invalid || (typeof chunk === 'string' && !builder.checkEncoding && NOT_UTF8.test(chunk))) builder.checkEncoding = true;
+    splitter.push(text, sink);
     if (out.length > 0) {
       const batch = out;
       out = [];
       yield* batch;
     }
   }
-  splitter.push(decoder.decode(), sink);
+  const rest = decoder.end();
+  if (decoder.invalid) builder.checkEncoding = true;
+  splitter.push(rest, sink);
   splitter.end(sink);
   builder.finish(out);
   out.push({ kind: 'end', lines: splitter.lines, trailerSeen: builder.trailerSeen, finalNewline: splitter.finalNewline });
