@@ -18,7 +18,7 @@ import { applyStagedChanges, type ChangeRule } from './apply-changes.js';
 import { CopyWriter } from './copy-writer.js';
 import * as sql from './sql.js';
 import { checkOrder, checkVolumes, insertFileValues, insertFiles, loadedSupply, placeOf, type SupplyFile, type SupplyPlace } from './supply.js';
-import { RECORD_TYPES, type RecordType } from './tables.js';
+import { RECORD_TYPES, rowOf, TABLES, type RecordType } from './tables.js';
 
 export interface ImportProgress {
   bytes: number;
@@ -33,7 +33,7 @@ export interface Reject {
   /** A change-only record refused for what the gazetteer holds: its type, key as written, and the rule it broke. */
   recordType?: RecordType;
   key?: string;
-  rule?: ChangeRule;
+  rule?: ChangeRule | 'duplicate-key';
 }
 
 const RULE_TEXT: Record<ChangeRule, string> = {
@@ -45,6 +45,8 @@ const RULE_TEXT: Record<ChangeRule, string> = {
 
 /** How many records without a BLPU a FULL supply names with their lines; the count covers them all. */
 const MAX_ORPHAN_DETAILS = 1000;
+/** How many keys given more than once a FULL supply names with their lines; the count covers them all. */
+const MAX_DUPLICATE_DETAILS = 1000;
 
 export interface ImportSummary {
   importId: number;
@@ -269,6 +271,7 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
     try {
       await runAll(clients, ddl.filter((d) => !derived(d)));
     } catch (error) {
+      if (error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION) await refuseDuplicates(client, files, summary, error.table);
       throw new GazetteerImportError(`the supply breaks a key of the gazetteer (${(error as Error).message}): nothing was changed`, null);
     }
     await client.query(sql.buildIndex(sql.NEXT), [null]);
@@ -319,6 +322,53 @@ async function refuseOrphans(pool: pg.Pool, files: FileRead[], summary: Omit<Imp
   // Past MAX_ORPHAN_DETAILS the ones listed are not necessarily the first in the files.
   const where = first ? `, ${n <= MAX_ORPHAN_DETAILS ? 'the first' : 'one'} at ${first.file} line ${first.line}` : '';
   throw new GazetteerImportError(`${n} address record(s) (LPI) of a UPRN with no BLPU in the supply${where}: a FULL supply must hold the BLPU of every address`, null);
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+/**
+ * A FULL supply that gives a key more than once fails where the table's key
+ * is built, after the load, and PostgreSQL names only the index. The keys
+ * given more than once are found in the table that failed (`table`, as the
+ * error names it), and their lines by reading the files again, which only
+ * a refused supply costs: nothing is added to the load. Each line giving
+ * one is a reject; at most MAX_DUPLICATE_DETAILS keys are listed.
+ */
+async function refuseDuplicates(client: pg.PoolClient, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>, table: string | undefined): Promise<void> {
+  const entry = Object.entries(TABLES).find(([, spec]) => spec.table === table);
+  if (!entry) return;
+  const type = Number(entry[0]) as RecordType;
+  const spec = entry[1];
+  const rows = (await client.query<Record<string, unknown> & { keys: number; n: number }>(sql.duplicateKeys(sql.NEXT, spec.table, spec.key), [MAX_DUPLICATE_DETAILS])).rows;
+  if (rows.length === 0) return;
+  const keyText = (value: (column: string) => unknown) => spec.key.map((k) => `${k.toUpperCase()} ${String(value(k))}`).join(' ');
+  const times = new Map(rows.map((r) => [keyText((k) => r[k]), r.n]));
+  const at = spec.key.map((k) => spec.columns.indexOf(k));
+  const lines = new Map<string, { file: string; line: number }[]>();
+  for (const file of files) {
+    for await (const event of readGazetteer(createReadStream(file.path, { highWaterMark: 1 << 20 }), { fileName: file.name })) {
+      if (event.kind !== 'record' || event.record.type !== type) continue;
+      const row = rowOf(event.record);
+      const key = keyText((k) => row[at[spec.key.indexOf(k)]!]);
+      const n = times.get(key);
+      if (n === undefined) continue;
+      const reason = `record ${type} ${key}: duplicate-key (given ${n} times in the supply; a FULL supply holds one record per key)`;
+      summary.rejects.push({ file: file.name, line: event.line, reason, recordType: type, key, rule: 'duplicate-key' });
+      lines.set(key, [...(lines.get(key) ?? []), { file: file.name, line: event.line }]);
+    }
+  }
+  // Files are read in order: the first key met is the one given first.
+  const [key, places] = [...lines][0] ?? [keyText((k) => rows[0]![k]), []];
+  const n = rows[0]!.keys;
+  const what = n === 1 ? `1 key of record ${type} (${spec.table}) given more than once,` : `${n} keys of record ${type} (${spec.table}) given more than once, the first`;
+  throw new GazetteerImportError(`the supply breaks a key of the gazetteer: ${what} ${key}${places.length > 0 ? ` at ${where(places)}` : ''}: nothing was changed`, null);
+}
+
+/** `A.csv lines 4, 9 and B.csv line 2`. */
+function where(places: { file: string; line: number }[]): string {
+  const byFile = new Map<string, number[]>();
+  for (const p of places) byFile.set(p.file, [...(byFile.get(p.file) ?? []), p.line]);
+  return [...byFile].map(([file, lines]) => `${file} line${lines.length > 1 ? 's' : ''} ${lines.join(', ')}`).join(' and ');
 }
 
 /**

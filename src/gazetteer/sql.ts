@@ -192,4 +192,14 @@ export const orphanLpis = (s: GazetteerSchema) => `
    WHERE NOT EXISTS (SELECT 1 FROM ${s}.blpu b WHERE b.uprn = l.uprn)
      AND NOT EXISTS (SELECT 1 FROM unnest($1::bigint[]) r(uprn) WHERE r.uprn = l.uprn)
    LIMIT $2`;
+/**
+ * The keys (columns `key` of `table`) the rows of a schema give more than
+ * once: how many such keys (keys, on every row), and the first $1 of them
+ * with how many rows give each (n).
+ */
+export const duplicateKeys = (s: GazetteerSchema, table: string, key: readonly string[]) => `
+  SELECT count(*) OVER ()::int AS keys, d.*
+    FROM (SELECT ${key.join(', ')}, count(*)::int AS n FROM ${s}.${table} GROUP BY ${key.join(', ')} HAVING count(*) > 1) d
+   ORDER BY ${key.join(', ')}
+   LIMIT $1`;
 export const countRows = (s: GazetteerSchema, table: string) => `SELECT count(*)::int AS n FROM ${s}.${table}`;
