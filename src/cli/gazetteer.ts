@@ -47,11 +47,26 @@ export function gazetteerCommand(): Command {
         const bar = opts.progress && process.stderr.isTTY
           ? new SingleBar({ format: ' {bar} {percentage}% | {records} records | {rate} records/s | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic)
           : null;
+        // Ctrl-C (or SIGTERM): withDatabase's own handler says "interrupted", closes the database and exits 130. The
+        // import is stopped too, to record itself interrupted and drop what it staged; that close ends db.pool only
+        // once every client it lent is back, so the client held here until the import has stopped keeps the
+        // database up for it.
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once('SIGINT', onSignal);
+        process.once('SIGTERM', onSignal);
+        const held = await db.pool.connect();
+        let holding = true;
+        const release = () => {
+          if (holding) held.release();
+          holding = false;
+        };
         const started = performance.now();
         bar?.start(1, 0, { records: 0, rate: 0 });
         try {
           const summary = await importGazetteer(db.url, files, {
             allowOlder: opts.allowOlder === true,
+            signal: stop.signal,
             onProgress: (p) => {
               const rate = Math.round(p.records / ((performance.now() - started) / 1000));
               bar?.setTotal(p.totalBytes);
@@ -59,21 +74,37 @@ export function gazetteerCommand(): Command {
             },
           });
           bar?.stop();
+          release();
           printSummary(summary, process.stdout);
+          if (stop.signal.aborted) {
+            process.stderr.write('  interrupted once the supply was applied: records are re-matched after the next import\n');
+            return;
+          }
           // After a FULL too: records matched to UPRNs it dropped or retired, and unmatched ones it may now match.
           const r = await rematchAfterGazetteerChange(db.pool, new AddressMatcher(db.pool, config.addressParser));
           process.stdout.write(`  re-matched ${r.records} source records: ${r.matched} matched, ${r.review} review, ${r.unmatched} unmatched\n`);
         } catch (error) {
           bar?.stop();
+          release();
           if (!(error instanceof GazetteerImportError)) throw error;
           const s = error.summary;
           if (error.applied && s) {
             printSummary(s, process.stderr);
             throw error;
           }
+          if (stop.signal.aborted) {
+            // withDatabase's handler exits once the database is closed; the code is set in case the command ends first.
+            process.stderr.write(`import ${s ? `${s.importId} ` : ''}interrupted, nothing was applied (the gazetteer is unchanged)\n`);
+            process.exitCode = 130;
+            return;
+          }
           // Counts read from a supply that was not applied would read as loaded: only what was wrong is listed.
           if (s) process.stderr.write(`${[`${s.fileType} import ${s.importId} (${s.formats.join(', ')}) failed`, ...rejectLines(s)].join('\n')}\n`);
           throw new Error(`import ${s ? `${s.importId} ` : ''}failed, nothing was applied (the gazetteer is unchanged): ${error.message}`, { cause: error });
+        } finally {
+          release();
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
         }
       });
     }));

@@ -4,8 +4,11 @@
  * serving; the change-only files of one command are staged, then applied in
  * order in one transaction (src/gazetteer/apply-changes.ts), and record the
  * UPRNs they touched for re-matching. A file out of its supply's order, or a
- * supply with a volume missing, is refused (src/gazetteer/supply.ts).
+ * supply with a volume missing, is refused (src/gazetteer/supply.ts). An
+ * import stopped (options.signal, Ctrl-C in the CLI) drops what it staged and
+ * marks itself interrupted; one whose process died is so marked by the next.
  */
+import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -78,7 +81,18 @@ export interface ImportOptions {
   onProgress?: (progress: ImportProgress) => void;
   /** Load files dated before the supply already loaded: an operator going back on purpose. */
   allowOlder?: boolean;
+  /**
+   * Stops the import (the CLI's Ctrl-C): the statement in progress is cancelled, what was staged dropped, and the
+   * import recorded as interrupted, unless the supply was applied already.
+   */
+  signal?: AbortSignal;
 }
+
+const INTERRUPTED = 'interrupted before it finished: nothing was applied';
+const interrupted = () => new GazetteerImportError(INTERRUPTED, null);
+const checkStopped = (options: ImportOptions) => {
+  if (options.signal?.aborted) throw interrupted();
+};
 
 /** Only one import at a time: both kinds write gazetteer_next or the live tables. */
 const IMPORT_LOCK = 7_666_001;
@@ -121,15 +135,17 @@ function emptySummary(importId: number, fileType: 'FULL' | 'COU'): Omit<ImportSu
  * connections: one per record type being copied, plus one holding the lock.
  */
 export async function importGazetteer(url: string, files: string[], options: ImportOptions = {}): Promise<ImportSummary> {
-  const pool = new pg.Pool({ connectionString: url, max: RECORD_TYPES.length + 3 });
+  // Its own name, so that stopping it cancels its statements and no other session's (an import waiting for the lock, say).
+  const name = `hub gazetteer import ${randomBytes(6).toString('hex')}`;
+  const pool = new pg.Pool({ connectionString: url, max: RECORD_TYPES.length + 3, application_name: name });
   try {
-    return await importWith(pool, files, options);
+    return await importWith(pool, name, files, options);
   } finally {
     await pool.end();
   }
 }
 
-async function importWith(pool: pg.Pool, files: string[], options: ImportOptions): Promise<ImportSummary> {
+async function importWith(pool: pg.Pool, name: string, files: string[], options: ImportOptions): Promise<ImportSummary> {
   const started = performance.now();
   const totalBytes = (await Promise.all(files.map((f) => stat(f)))).reduce((n, s) => n + s.size, 0);
   const progress: ImportProgress = { bytes: 0, totalBytes, records: 0 };
@@ -143,6 +159,9 @@ async function importWith(pool: pg.Pool, files: string[], options: ImportOptions
   const lock = await pool.connect();
   try {
     await lock.query('SELECT pg_advisory_lock($1)', [IMPORT_LOCK]);
+    // Holding the lock, no other import runs: a row still running, or a staging schema, was left by a process that died.
+    await lock.query(sql.interruptAbandoned);
+    for (const schema of [sql.NEXT, sql.CHANGES]) await lock.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     const opened: FileRead[] = [];
     for (const file of files) opened.push(await openFile(file, counter()));
     const kinds = new Set(opened.map((f) => f.fileType));
@@ -152,7 +171,14 @@ async function importWith(pool: pg.Pool, files: string[], options: ImportOptions
     const summary = emptySummary(importId, fileType);
     summary.formats = [...new Set(opened.map((f) => f.format))];
     let committed = false;
+    // Stopped, the statements in progress are cancelled (an index build can take minutes); cleaning up waits for that.
+    let cancelling: Promise<unknown> = Promise.resolve();
+    const cancel = () => {
+      if (!committed) cancelling = lock.query(sql.cancelImportStatements, [name]).catch(() => undefined);
+    };
+    options.signal?.addEventListener('abort', cancel, { once: true });
     try {
+      checkStopped(options);
       await pool.query(insertFiles, insertFileValues(importId, opened));
       const loaded = await loadedSupply(pool);
       checkOrder(opened, loaded, options.allowOlder ?? false);
@@ -161,14 +187,24 @@ async function importWith(pool: pg.Pool, files: string[], options: ImportOptions
       if (fileType === 'FULL') await loadFull(pool, opened, summary, progress, options, allRead);
       else await applyChanges(pool, opened, summary, progress, options, allRead);
       committed = true;
+      await cancelling;
       await pool.query(sql.finishImport, [importId, 'applied', { records: summary.records, skipped: summary.skipped, addresses: summary.addresses, touched: summary.touched }, JSON.stringify(summary.rejects), null]);
       return { ...summary, seconds: (performance.now() - started) / 1000 };
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       // Committed: the supply is live, and only its record failed; saying it failed would be untrue.
       if (committed) throw new GazetteerImportError(`the supply was applied, but recording import ${importId} failed: ${message}`, summary, true);
+      if (options.signal?.aborted) {
+        await cancelling;
+        // Dropped on the way out already, unless the cancel caught that statement too.
+        for (const schema of [sql.NEXT, sql.CHANGES]) await pool.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+        await pool.query(sql.finishImport, [importId, 'interrupted', { records: summary.records, skipped: summary.skipped }, '[]', INTERRUPTED]);
+        throw new GazetteerImportError(INTERRUPTED, summary);
+      }
       await pool.query(sql.finishImport, [importId, 'failed', { records: summary.records, skipped: summary.skipped }, JSON.stringify(summary.rejects.slice(0, 1000)), message]);
       throw new GazetteerImportError(message, summary);
+    } finally {
+      options.signal?.removeEventListener('abort', cancel);
     }
   } finally {
     await lock.query('SELECT pg_advisory_unlock($1)', [IMPORT_LOCK]).catch(() => undefined);
@@ -191,6 +227,7 @@ async function readAll(
   tally.add(file.header);
   let lastReport = 0;
   for await (const event of file.events) {
+    if (options.signal?.aborted) throw interrupted();
     tally.add(event);
     if (event.kind === 'record') {
       progress.records++;
@@ -212,6 +249,7 @@ async function readAll(
     }
   }
   options.onProgress?.(progress);
+  checkStopped(options);
   if (tally.rejectCount > 0) {
     const first = tally.rejects[0]!;
     throw new GazetteerImportError(`${file.name}: ${tally.rejectCount} malformed line(s), the first at line ${first.line}: ${first.reason}`, null);
@@ -269,19 +307,23 @@ async function loadFull(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSu
     const ddl = (await client.query<{ ddl: string }>(sql.LIVE_INDEX_DEFINITIONS)).rows.map((r) => r.ddl);
     const derived = (d: string) => sql.DERIVED_TABLES.some((t) => d.includes(`${sql.NEXT}.${t} `));
     try {
-      await runAll(clients, ddl.filter((d) => !derived(d)));
+      await runAll(clients, ddl.filter((d) => !derived(d)), options);
     } catch (error) {
       if (error instanceof pg.DatabaseError && error.code === UNIQUE_VIOLATION) await refuseDuplicates(client, files, summary, error.table);
       throw new GazetteerImportError(`the supply breaks a key of the gazetteer (${(error as Error).message}): nothing was changed`, null);
     }
+    checkStopped(options);
     await client.query(sql.buildIndex(sql.NEXT), [null]);
+    checkStopped(options);
     await client.query(sql.buildWords(sql.NEXT), [null]);
-    await runAll(clients, [...ddl.filter(derived), ...sql.ALL_TABLES.map((t) => sql.analyse(sql.NEXT, t))]);
+    await runAll(clients, [...ddl.filter(derived), ...sql.ALL_TABLES.map((t) => sql.analyse(sql.NEXT, t))], options);
     summary.addresses = (await client.query<{ n: number }>(sql.countRows(sql.NEXT, 'address_index'))).rows[0]!.n;
+    checkStopped(options);
     await client.query('BEGIN');
     const touched = await client.query<{ change: 'deleted' | 'retired'; n: number }>(sql.touchedByFull, [summary.importId]);
     for (const { change, n } of touched.rows) summary.touched[change] = n;
     for (const statement of sql.swapSchemas) await client.query(statement);
+    checkStopped(options);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
@@ -373,14 +415,16 @@ function where(places: { file: string; line: number }[]): string {
 
 /**
  * Runs independent statements (each on one table of the next schema) on
- * several connections at once; after the first failure no more are started.
+ * several connections at once; after the first failure, or once the import
+ * is stopped, no more are started.
  */
-async function runAll(clients: pg.PoolClient[], statements: string[]): Promise<void> {
+async function runAll(clients: pg.PoolClient[], statements: string[], options: ImportOptions): Promise<void> {
   const queue = [...statements];
   let failure: unknown = null;
   await Promise.all(clients.map(async (c) => {
     for (let s = queue.shift(); s !== undefined && failure === null; s = queue.shift()) {
-      await c.query(s).catch((error: unknown) => (failure ??= error));
+      if (options.signal?.aborted) failure ??= interrupted();
+      else await c.query(s).catch((error: unknown) => (failure ??= error));
     }
   }));
   if (failure !== null) throw failure;
@@ -414,13 +458,14 @@ async function applyChanges(pool: pg.Pool, files: FileRead[], summary: Omit<Impo
     }
     // How many rows each table staged decides between key lookups and hash joins against the live tables.
     for (const table of sql.DATA_TABLES) await pool.query(`ANALYZE ${sql.CHANGES}.${table}`);
-    await applyStaged(pool, files, summary);
+    checkStopped(options);
+    await applyStaged(pool, files, summary, options);
   } finally {
     await pool.query(`DROP SCHEMA IF EXISTS ${sql.CHANGES} CASCADE`).catch(() => undefined);
   }
 }
 
-async function applyStaged(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>): Promise<void> {
+async function applyStaged(pool: pg.Pool, files: FileRead[], summary: Omit<ImportSummary, 'seconds'>, options: ImportOptions): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -442,6 +487,7 @@ async function applyStaged(pool: pg.Pool, files: FileRead[], summary: Omit<Impor
     await client.query(sql.insertTouched, [summary.importId, uprns, kinds, uprns.map((u) => successors.get(u) ?? null)]);
     for (const kind of kinds) summary.touched[kind]++;
     summary.addresses = (await client.query<{ n: number }>(sql.countRows(sql.LIVE, 'address_index'))).rows[0]!.n;
+    checkStopped(options);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);

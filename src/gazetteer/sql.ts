@@ -158,6 +158,17 @@ export const deleteStaleWords = (s: GazetteerSchema) => `
 export const deleteIndexRows = (s: GazetteerSchema) => `DELETE FROM ${s}.address_index WHERE uprn = ANY($1::bigint[])`;
 
 export const insertImport = `INSERT INTO gazetteer_import (file_names, format, file_type) VALUES ($1, $2, $3) RETURNING id`;
+/**
+ * Run holding the import lock, which a running import holds from start to end: a row still running then is one
+ * whose process stopped (killed, or its connection lost) before it could say so.
+ */
+export const interruptAbandoned = `
+  UPDATE gazetteer_import SET status = 'interrupted', finished_at = now(), error = 'the process importing it stopped before it finished'
+   WHERE status = 'running'`;
+/** Cancels the statements the import's own connections (application_name $1) are running, but for the caller's. */
+export const cancelImportStatements = `
+  SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+   WHERE application_name = $1 AND datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()`;
 export const finishImport = `
   UPDATE gazetteer_import SET finished_at = now(), status = $2, counts = $3, rejects = $4, error = $5 WHERE id = $1`;
 export const insertTouched = `
