@@ -20,9 +20,10 @@ import { NON_READER_ROLES, type PolicyOptions } from './options.js';
  * admin, dpo, steward or source-system permits them nothing; 1.4.0: household needs the citizen's own address, a member is
  * named only with their identity and address, an entitlement that reveals a health condition is health-disability and
  * needs its scheme's category too, linked records are listed only where systems are named, and a break-glass grant opens
- * only the citizen it was given for).
+ * only the citizen it was given for; 1.5.0: break-glass only for an organisation an agreement in force names for purpose
+ * emergency, opening the break-glass categories that agreement covers, special ones only under its Art. 9 condition).
  */
-export const POLICY_VERSION = '1.4.0';
+export const POLICY_VERSION = '1.5.0';
 
 export const EMERGENCY_PURPOSE = 'emergency';
 /** What break-glass opens: enough to find, reach and protect the person, nothing about money or services. */
@@ -142,10 +143,11 @@ export function assess(input: DecisionInput): { decision: Decision; standings: A
       standings: [],
     };
   }
-  if (purpose === EMERGENCY_PURPOSE) return { decision: breakGlassDecision(input), standings: [] };
-
   const agreements = [...input.agreements].sort((a, b) => (a.id === b.id ? b.version - a.version : a.id < b.id ? -1 : 1));
   const ranked = agreements.map((a) => standingOf(a, input));
+  const standings = ranked.map(({ rank: _rank, ...standing }) => standing);
+  if (purpose === EMERGENCY_PURPOSE) return { decision: breakGlassDecision(input), standings };
+
   const best = new Map<DataCategory, Outcome>();
   agreements.forEach((agreement, i) => {
     const standing = ranked[i]!;
@@ -165,7 +167,6 @@ export function assess(input: DecisionInput): { decision: Decision; standings: A
       ? { permit: false, reason: `no sharing agreement in force permits ${category} to this organisation for ${purpose}` }
       : withoutRank(outcome);
   }
-  const standings = ranked.map(({ rank: _rank, ...standing }) => standing);
   return { decision: finish(categories, false), standings };
 }
 
@@ -293,14 +294,29 @@ function restrictionInForce(r: Restriction, now: Date): boolean {
 }
 
 /**
- * Break-glass stands outside the agreements (vital interests, Art. 6(1)(d)
- * and 9(2)(c)), so objections do not reach it; the role must still be allowed
- * the emergency purpose. Every attempt, granted or not, is flagged for review.
+ * Break-glass: the DPO decides in the register who may break the glass, by
+ * an agreement naming the organisation as a recipient for purpose emergency
+ * (its gateway typically vital interests, Art. 6(1)(d), and for special
+ * categories an Art. 9 condition such as 9(2)(c)); its roles, if it names
+ * any, apply as for every purpose. It opens the break-glass categories the
+ * agreement covers, a special category only under its Art. 9 condition.
+ * Consents and objections do not reach it (vital interests); a restriction
+ * does (assess). Each read needs a written reason and a live grant, and
+ * every attempt, granted or not, is flagged for review.
  */
 function breakGlassDecision(input: DecisionInput): Decision {
   const { caller, breakGlass, options, now } = input;
-  if (!purposeOfRole(options, caller.role, EMERGENCY_PURPOSE)) {
+  if (!roleMayUse(caller, EMERGENCY_PURPOSE, input.agreements, options)) {
     return denyAll(`role ${caller.role} may not use break-glass`, true);
+  }
+  const agreements = [...input.agreements].sort((a, b) => (a.id === b.id ? b.version - a.version : a.id < b.id ? -1 : 1));
+  const ranked = agreements.map((a) => ({ agreement: a, standing: standingOf(a, input) }));
+  const inForce = ranked.filter((r) => r.standing.counts);
+  if (inForce.length === 0) {
+    // The furthest an agreement for emergency got says most (suspended, ended, not for the role); else there is none.
+    const furthest = ranked.reduce<(typeof ranked)[number] | undefined>((best, r) => (r.standing.rank > (best?.standing.rank ?? RANK.notApplicable) ? r : best), undefined);
+    const none = `no sharing agreement in force allows break-glass (purpose ${EMERGENCY_PURPOSE}) to this organisation`;
+    return denyAll(furthest ? `${none}: ${furthest.standing.reason}` : none, true);
   }
   if (breakGlass === null || breakGlass.reason.trim() === '') return denyAll('break-glass requires a written reason', true);
   const granted = Date.parse(breakGlass.grantedAt);
@@ -308,11 +324,28 @@ function breakGlassDecision(input: DecisionInput): Decision {
   const expires = granted + options.breakGlassMinutes * 60_000;
   if (now.getTime() >= expires) return denyAll(`break-glass expired at ${new Date(expires).toISOString()}`, true);
 
+  const until = `until ${new Date(expires).toISOString()}, flagged for review`;
   const categories = {} as Record<DataCategory, CategoryDecision>;
   for (const category of DATA_CATEGORIES) {
-    categories[category] = BREAK_GLASS_CATEGORIES.includes(category)
-      ? { permit: true, reason: `break-glass until ${new Date(expires).toISOString()}, flagged for review` }
-      : { permit: false, reason: `${category} is not available under break-glass` };
+    if (!BREAK_GLASS_CATEGORIES.includes(category)) {
+      categories[category] = { permit: false, reason: `${category} is not available under break-glass` };
+      continue;
+    }
+    const covering = inForce.filter((r) => r.agreement.categories.includes(category)).map((r) => r.agreement);
+    const permitting = covering.find((a) => !SPECIAL_CATEGORIES.has(category) || a.art9Condition !== null);
+    if (permitting) {
+      const name = `agreement ${permitting.id} v${permitting.version}`;
+      categories[category] = {
+        permit: true, reason: `break-glass under ${name} (${permitting.lawfulBasis}) ${until}`, agreementId: permitting.id, agreementVersion: permitting.version,
+      };
+    } else if (covering[0]) {
+      const name = `agreement ${covering[0].id} v${covering[0].version}`;
+      categories[category] = {
+        permit: false, reason: `${category} is a special category and ${name} has no Art. 9 condition`, agreementId: covering[0].id, agreementVersion: covering[0].version,
+      };
+    } else {
+      categories[category] = { permit: false, reason: `no sharing agreement in force allows break-glass for ${category} to this organisation` };
+    }
   }
   return finish(categories, true);
 }

@@ -2,7 +2,7 @@
  * The DPO's access explanation: the same engine as every read, laid out for a
  * person — why each category would be permitted or denied, and why each
  * agreement did or did not apply. For the emergency purpose, what a read with
- * a written reason (break-glass) would open.
+ * a written reason (break-glass) would open, and under which agreement.
  */
 import { DATA_CATEGORIES, SPECIAL_CATEGORIES, SYSTEM_CATEGORIES, type DataCategory } from '../../schemas/categories.js';
 import {
@@ -73,28 +73,32 @@ export function explainAccess(input: DecisionInput, liveGrants: readonly GrantHe
 }
 
 /**
- * Emergency reads stand outside the agreements and open the categories
- * break-glass opens, once a reason is given: the explanation is the decision
- * a read with a reason given now would get (a restriction in force, or a role
- * that may not use break-glass, still denies everything), so that it never
- * says "nothing permitted" of a read that would disclose.
+ * Emergency reads are open only to an organisation an agreement in force
+ * names for purpose emergency, and only in the break-glass categories it
+ * covers, once a reason is given: the explanation is the decision a read with
+ * a reason given now would get (no such agreement, a restriction in force, or
+ * a role that may not use break-glass denies everything), so that it never
+ * says "nothing permitted" of a read that would disclose, and it names the
+ * agreement that allows each category.
  */
 function explainBreakGlass(input: DecisionInput, liveGrants: readonly GrantHeld[]): AccessExplanation {
   const { decision, standings } = assess({ ...input, breakGlass: { reason: 'explained', grantedAt: input.now.toISOString() } });
   const minutes = input.options.breakGlassMinutes;
   const condition = `only with a written reason for this citizen in X-Break-Glass-Reason (at least ${BREAK_GLASS_REASON_MIN} characters), `
     + `which opens it to that client alone for ${minutes} minutes, flagged for review`;
+  const under = (decided: CategoryDecision) => `agreement ${decided.agreementId} v${decided.agreementVersion}`;
   const categories = DATA_CATEGORIES.map((category) => {
     const decided = decision.categories[category];
-    return { category, special: SPECIAL_CATEGORIES.has(category), ...decided, ...(decided.permit ? { reason: `break-glass, ${condition}` } : {}) };
+    return { category, special: SPECIAL_CATEGORIES.has(category), ...decided, ...(decided.permit ? { reason: `break-glass under ${under(decided)}, ${condition}` } : {}) };
   });
+  const allowing = [...new Set(decision.permitted.map((c) => under(decision.categories[c])))];
   const denied = DATA_CATEGORIES.length - decision.permitted.length;
   const held = liveGrants.length === 0 ? ''
     : `; ${liveGrants.length === 1 ? 'a client of this organisation in this role holds' : `${liveGrants.length} clients of this organisation in this role hold`}`
       + ' a live grant for this citizen';
   const summary = decision.anyPermitted
-    ? `${decision.permitted.length} of ${DATA_CATEGORIES.length} categories permitted under break-glass (${decision.permitted.join(', ')}), `
-      + `${condition}; ${denied} denied${held}`
+    ? `${decision.permitted.length} of ${DATA_CATEGORIES.length} categories permitted under break-glass (${decision.permitted.join(', ')}) `
+      + `by ${allowing.join(', ')}, ${condition}; ${denied} denied${held}`
     : `${nothingPermitted(categories)}; flagged for review`;
   return {
     policyVersion: decision.policyVersion,

@@ -21,7 +21,7 @@ import { explainAccessAudited } from '../../citizens/access-explanation.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
 import { pipelinedPool } from '../../db/transaction.js';
 import { categoriesTested, OCCUPANTS_TEST } from '../../policy/criteria.js';
-import { BREAK_GLASS_REASON_MIN } from '../../policy/decide.js';
+import { BREAK_GLASS_CATEGORIES, BREAK_GLASS_REASON_MIN } from '../../policy/decide.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { RegisterInputCache } from '../../register/input-cache.js';
 import { errorResponses, HubError } from '../errors.js';
@@ -151,7 +151,9 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
         + '(disability, blue badge, disability reduction, disabled person\'s concession) is health-disability, shown only under an '
         + 'Art. 9 condition, and one granted by a revenues or concessions scheme needs that category too. Linked records '
         + '(`sourceRecords`) are listed only when values name their source systems. '
-        + 'Purpose emergency (break-glass) needs X-Break-Glass-Reason, which opens a grant for this client and this citizen (the survivor, '
+        + 'Purpose emergency (break-glass) is open only to an organisation that a sharing agreement in force names for purpose emergency, '
+        + `and discloses only the categories break-glass opens (${BREAK_GLASS_CATEGORIES.join(', ')}) that the agreement `
+        + 'covers, a special category only under its Art. 9 condition. It needs X-Break-Glass-Reason, which opens a grant for this client and this citizen (the survivor, '
         + 'for a merged reference) for a limited time; within it the client may read that citizen again without a reason, and no other. '
         + 'Every such read is flagged for review.',
       params: Type.Object({ ref: Ref }), headers: PurposeHeaders,
@@ -227,8 +229,10 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     config: { roles: ['dpo'], auditRefusalAs: 'citizen.access-explanation' },
     schema: {
       tags: ['citizens', 'register'], summary: 'Which categories an organisation may see of this citizen for a purpose, and why (DPO)',
-      description: 'For purpose emergency: what break-glass would open to each role with a written reason for this citizen (denied to a role '
-        + 'that may not use it, or under a restriction in force), how long a grant lasts, and the live grants the organisation\'s clients hold for the citizen.',
+      description: 'For purpose emergency: what break-glass would open to each role with a written reason for this citizen, and under which '
+        + 'agreement: only the break-glass categories an agreement in force naming the organisation for purpose emergency covers (a special '
+        + 'category only under its Art. 9 condition); nothing to an organisation no such agreement names, to a role that may not use it, or under '
+        + 'a restriction in force. Also how long a grant lasts, and the live grants the organisation\'s clients hold for the citizen.',
       params: Type.Object({ ref: Ref }),
       querystring: Type.Object({
         org: Type.Integer({ minimum: 1, maximum: ORG_ID_MAX }),

@@ -54,6 +54,16 @@ describe('citizen reads with purpose, policy and audit', () => {
       ...agreement({ parties: { provider: { orgId: councilOrg }, recipients: [police.orgId] }, purposes: ['safeguarding'], categories: ['identity', 'address'], lawfulBasis: 'consent' }),
     });
     expect(isa2.statusCode).toBe(201);
+    // Break-glass only where an agreement allows it: the contact centre's advisers may break the glass.
+    const isa3 = await post('/v1/register/agreements', {
+      id: 'ISA-3',
+      ...agreement({
+        title: 'Break-glass in an emergency', purposes: ['emergency'], categories: ['identity', 'contact', 'address', 'health-disability', 'safeguarding'],
+        lawfulBasis: 'vital-interests', art9Condition: { condition: 'c', text: '9(2)(c) vital interests of a person who cannot consent' },
+        legalGateway: 'UK GDPR Art. 6(1)(d) vital interests',
+      }),
+    });
+    expect(isa3.statusCode).toBe(201);
   });
   afterAll(async () => hub.close());
 

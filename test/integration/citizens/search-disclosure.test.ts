@@ -160,12 +160,27 @@ describe('what a search tells', () => {
 
     it('under break-glass finds by what break-glass opens (phone) and not by a smartcard (concessions), flagged for review', async () => {
       const emergency = { 'x-purpose': 'emergency', 'x-break-glass-reason': 'caller collapsed on the phone to the contact centre' };
+      // Nothing without an agreement allowing break-glass.
+      expect(await get(identity.key, '/v1/citizens?phone=07534711925', emergency)).toEqual({ count: 0, citizens: [] });
+      const { rows: [org] } = await hub.db.pool.query<{ org_id: string }>('SELECT org_id FROM api_client WHERE id = $1', [identity.clientId]);
+      const orgId = Number(org!.org_id);
+      const allowed = await hub.app.inject({
+        method: 'POST', url: '/v1/register/agreements', headers: { authorization: `Bearer ${dpo}` },
+        payload: {
+          id: 'ISA-BG', title: 'Break-glass', parties: { provider: { orgId }, recipients: [orgId] }, roles: null, purposes: ['emergency'],
+          categories: ['identity', 'contact', 'address', 'health-disability', 'safeguarding'], lawfulBasis: 'vital-interests',
+          art9Condition: { condition: 'c', text: '9(2)(c) vital interests' }, legalGateway: 'UK GDPR Art. 6(1)(d)', dpiaReference: null,
+          startDate: '2026-01-01', endDate: null, reviewDate: null, status: 'active',
+        },
+      });
+      expect(allowed.statusCode, allowed.body).toBe(201);
       expect((await get(identity.key, '/v1/citizens?phone=07534711925', emergency)).citizens.map((c) => c.ref)).toEqual([refs.get('RQQ1')]);
       expect(await get(identity.key, '/v1/citizens?cardNumber=SC7700123', emergency)).toEqual({ count: 0, citizens: [] });
       const rows = (await hub.db.pool.query<Row & { purpose: string }>(
         "SELECT citizen_ref, decision, categories_disclosed, review_required FROM audit_log WHERE client_id = $1 AND purpose = 'emergency' ORDER BY seq",
         [identity.clientId])).rows;
       expect(rows.map((r) => [r.decision, r.categories_disclosed, r.review_required])).toEqual([
+        ['deny', [], true],
         ['partial', expect.arrayContaining(['identity', 'contact']), true],
         ['deny', [], true],
       ]);

@@ -104,6 +104,10 @@ async function build(db: TestDatabase, source: MemorySource, clock: { now: Date 
     genReqId: () => randomUUID(),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // As the hub does: tests find a request's audit entries by its id.
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   await app.register(errorsPlugin);
   // As the hub registers them: auth counts failed keys in the rate limiter. The limit is the hub's default.
   await app.register(rateLimitPlugin, { rateLimitPerMinute: loadConfig({}).rateLimitPerMinute });

@@ -4,7 +4,7 @@ import { canonicalJson, contentHash, sealsAfter, verifySeals } from '../../../sr
 import { auditRecord } from '../../../src/policy/audit-record.js';
 import { decide } from '../../../src/policy/decide.js';
 import { filterView } from '../../../src/policy/filter.js';
-import { agreement, CITIZEN, consent, input, NHS, NOW } from './register-fixtures.js';
+import { agreement, CITIZEN, consent, emergencyAgreement, input, NHS, NOW } from './register-fixtures.js';
 
 const source = { system: 'revenues', sourceRef: 'CT-1', asOf: '2026-05-01T00:00:00Z', verified: true };
 const view: CitizenView = {
@@ -74,5 +74,13 @@ describe('auditRecord', () => {
     const request = input({ purpose: 'emergency', agreements: [], breakGlass });
     const entry = auditRecord({ at: NOW, requestId: 'req-2', action: 'citizen.read', caller: request.caller, purpose: 'emergency', citizenRef: CITIZEN, decision: decide(request), view: null, breakGlass });
     expect(entry).toMatchObject({ decision: 'deny', breakGlassReason: 'welfare check', reviewRequired: true, fieldsDisclosed: [], categoriesDisclosed: [] });
+  });
+
+  it('names the agreement that allowed a break-glass read, as any other read names its agreement', () => {
+    const breakGlass = { reason: 'welfare check after a fall', grantedAt: '2026-06-15T09:50:00Z' };
+    const request = input({ purpose: 'emergency', agreements: [emergencyAgreement({ version: 3 })], breakGlass });
+    const decision = decide(request);
+    const entry = auditRecord({ at: NOW, requestId: 'req-4', action: 'citizen.read', caller: request.caller, purpose: 'emergency', citizenRef: CITIZEN, decision, view: filterView(view, decision), breakGlass });
+    expect(entry).toMatchObject({ decision: 'partial', agreements: [{ id: 'ISA-BG-1', version: 3 }], breakGlassReason: 'welfare check after a fall', reviewRequired: true });
   });
 });

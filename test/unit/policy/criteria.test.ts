@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DATA_CATEGORIES } from '../../../schemas/categories.js';
 import { categoriesTested, withCriteria } from '../../../src/policy/criteria.js';
 import { decide, permittedOfAnyone } from '../../../src/policy/decide.js';
-import { agreement, CITIZEN, consent, COUNCIL, input, NOW, objection, restriction } from './register-fixtures.js';
+import { agreement, CITIZEN, consent, COUNCIL, emergencyAgreement, input, NOW, objection, restriction } from './register-fixtures.js';
 
 describe('search criteria and the categories they test', () => {
   it('names the category of every criterion given', () => {
@@ -51,8 +51,11 @@ describe('permittedOfAnyone', () => {
 
   it('is what break-glass opens under a grant, and nothing without one or for an unknown purpose', () => {
     const grant = { reason: 'welfare check', grantedAt: NOW.toISOString() };
-    expect(permittedOfAnyone({ ...input({ purpose: 'emergency' }), breakGlass: grant })).toEqual(decide(input({ purpose: 'emergency', breakGlass: grant })).permitted);
-    expect(permittedOfAnyone({ ...input({ purpose: 'emergency' }), breakGlass: null })).toEqual([]);
+    const agreements = [emergencyAgreement({ categories: ['identity', 'address', 'health-disability'], art9Condition: null })];
+    expect(permittedOfAnyone({ ...input({ purpose: 'emergency', agreements }), breakGlass: grant })).toEqual(['identity', 'address']);
+    expect(permittedOfAnyone({ ...input({ purpose: 'emergency', agreements }), breakGlass: grant })).toEqual(decide(input({ purpose: 'emergency', agreements, breakGlass: grant })).permitted);
+    expect(permittedOfAnyone({ ...input({ purpose: 'emergency', agreements }), breakGlass: null })).toEqual([]);
+    expect(permittedOfAnyone({ ...input({ purpose: 'emergency' }), breakGlass: grant })).toEqual([]);
     expect(permittedOfAnyone({ ...input({ purpose: 'curiosity', agreements: [agreement({ purposes: ['curiosity'] })] }) })).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { DATA_CATEGORIES } from '../../../schemas/categories.js';
+import type { SharingAgreement } from '../../../schemas/register.js';
 import {
   BREAK_GLASS_CATEGORIES, decide, londonDate, permittedOfAnyone, POLICY_VERSION, recordlessDecisionKey, roleMayUse, type Caller,
 } from '../../../src/policy/decide.js';
 import { policyOptions } from '../../../src/policy/options.js';
-import { agreement, CITIZEN, consent, COUNCIL, input, NHS, NOW, objection, POLICE, restriction } from './register-fixtures.js';
+import { agreement, CITIZEN, consent, COUNCIL, emergencyAgreement, input, NHS, NOW, objection, POLICE, restriction } from './register-fixtures.js';
 
 const citizen = (records: Partial<ReturnType<typeof input>['citizen']>) => ({ ref: CITIZEN, consents: [], objections: [], restrictions: [], ...records });
 
@@ -223,18 +224,60 @@ describe('decide: consent, objection, restriction', () => {
 });
 
 describe('decide: break-glass', () => {
-  const emergency = { purpose: 'emergency', agreements: [] };
+  const allowing = emergencyAgreement;
+  const emergency = { purpose: 'emergency', agreements: [allowing()] };
   const grant = (minutesAgo: number, reason = 'person collapsed at the library, paramedics need GP details') => ({
     reason,
     grantedAt: new Date(NOW.getTime() - minutesAgo * 60_000).toISOString(),
   });
 
-  it('permits the emergency categories with a reason, flagged for review', () => {
+  it('permits the emergency categories with a reason, flagged for review, citing the agreement', () => {
     const decision = decide(input({ ...emergency, breakGlass: grant(5) }));
     expect(decision.permitted).toEqual(BREAK_GLASS_CATEGORIES);
     expect(decision.permitted).toEqual(['identity', 'contact', 'address', 'health-disability', 'safeguarding']);
+    expect(decision.categories.identity).toMatchObject({ permit: true, agreementId: 'ISA-BG-1', agreementVersion: 1, reason: expect.stringMatching(/^break-glass under agreement ISA-BG-1 v1 \(vital-interests\)/) });
     expect(decision.categories.revenues.permit).toBe(false);
     expect(decision.reviewRequired).toBe(true);
+  });
+
+  it('denies an organisation no agreement names for emergency, whatever its other agreements', () => {
+    for (const agreements of [[], [agreement({ categories: [...BREAK_GLASS_CATEGORIES], art9Condition: { condition: 'h', text: 'care' } })], [allowing({ parties: { provider: { orgId: COUNCIL }, recipients: [POLICE] } })]]) {
+      const decision = decide(input({ ...emergency, agreements, breakGlass: grant(5) }));
+      expect(decision.anyPermitted).toBe(false);
+      expect(decision.categories.identity.reason).toBe('no sharing agreement in force allows break-glass (purpose emergency) to this organisation');
+      expect(decision.reviewRequired).toBe(true);
+      expect(permittedOfAnyone({ ...input({ ...emergency, agreements }), breakGlass: grant(5) })).toEqual([]);
+    }
+  });
+
+  it('opens only the break-glass categories the agreement covers, a special category only under an Art. 9 condition', () => {
+    const narrow = decide(input({ ...emergency, agreements: [allowing({ categories: ['identity', 'address', 'health-disability', 'revenues'], art9Condition: null })], breakGlass: grant(5) }));
+    expect(narrow.permitted).toEqual(['identity', 'address']);
+    expect(narrow.categories['health-disability'].reason).toBe('health-disability is a special category and agreement ISA-BG-1 v1 has no Art. 9 condition');
+    expect(narrow.categories.contact.reason).toBe('no sharing agreement in force allows break-glass for contact to this organisation');
+    expect(narrow.categories.revenues.reason).toBe('revenues is not available under break-glass');
+    // Two agreements together: each category from one that covers it.
+    const two = decide(input({ ...emergency, agreements: [allowing({ categories: ['identity'] }), allowing({ id: 'ISA-BG-2', categories: ['contact', 'health-disability'] })], breakGlass: grant(5) }));
+    expect(two.permitted).toEqual(['identity', 'contact', 'health-disability']);
+    expect(two.categories.contact.agreementId).toBe('ISA-BG-2');
+  });
+
+  it('denies under an agreement not in force, or whose roles leave the caller out', () => {
+    for (const [over, why] of [
+      [{ status: 'suspended' }, 'is suspended'], [{ status: 'ended' }, 'is ended'], [{ status: 'draft' }, 'is draft'],
+      [{ endDate: '2026-06-14' }, 'ended on 2026-06-14'], [{ startDate: '2026-06-16' }, 'starts on 2026-06-16'], [{ roles: ['caseworker'] }, 'is not for role adviser'],
+    ] as const) {
+      const decision = decide(input({ ...emergency, agreements: [allowing(over as Partial<SharingAgreement>)], breakGlass: grant(5) }));
+      expect(decision.anyPermitted).toBe(false);
+      expect(decision.categories.identity.reason).toBe(`no sharing agreement in force allows break-glass (purpose emergency) to this organisation: agreement ISA-BG-1 v1 ${why}`);
+    }
+    // Roles named by the agreement replace the role table, as for any purpose.
+    const named = decide(input({ ...emergency, agreements: [allowing({ roles: ['adviser'] })], breakGlass: grant(5), options: policyOptions({ rolePurposes: { adviser: [] } }) }));
+    expect(named.permitted).toEqual(BREAK_GLASS_CATEGORIES);
+  });
+
+  it('needs no consent, even under an agreement whose basis is consent', () => {
+    expect(decide(input({ ...emergency, agreements: [allowing({ lawfulBasis: 'consent' })], breakGlass: grant(5) })).permitted).toEqual(BREAK_GLASS_CATEGORIES);
   });
 
   it('denies without a reason, and still flags the attempt', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DATA_CATEGORIES } from '../../../schemas/categories.js';
 import { decide } from '../../../src/policy/decide.js';
 import { explainAccess } from '../../../src/policy/explain.js';
-import { agreement, COUNCIL, input, NOW } from './register-fixtures.js';
+import { agreement, COUNCIL, emergencyAgreement, input, NOW } from './register-fixtures.js';
 
 describe('explainAccess', () => {
   it('gives the same verdicts as decide, per category, marking special categories', () => {
@@ -45,13 +45,23 @@ describe('explainAccess', () => {
     expect(explanation.reviewRequired).toBe(true);
   });
 
-  it('explains for emergency what a read with a reason would open, as decide does with a grant', () => {
-    const request = input({ purpose: 'emergency', agreements: [] });
+  it('explains for emergency what a read with a reason would open, as decide does with a grant, and under which agreement', () => {
+    const request = input({ purpose: 'emergency', agreements: [emergencyAgreement()] });
     const explanation = explainAccess(request, [{ clientId: 9, grantedAt: NOW.toISOString(), expiresAt: NOW.toISOString() }]);
     const decision = decide({ ...request, breakGlass: { reason: 'caller reports a fall at home', grantedAt: NOW.toISOString() } });
     expect(explanation.categories.filter((c) => c.permit).map((c) => c.category)).toEqual(decision.permitted);
-    expect(explanation.summary).toMatch(/^5 of 11 categories permitted under break-glass \(identity, contact, address, health-disability, safeguarding\), only with a written reason/);
+    expect(explanation.summary).toMatch(/^5 of 11 categories permitted under break-glass \(identity, contact, address, health-disability, safeguarding\) by agreement ISA-BG-1 v1, only with a written reason/);
+    expect(explanation.categories.find((c) => c.category === 'identity')).toMatchObject({ agreementId: 'ISA-BG-1', reason: expect.stringMatching(/^break-glass under agreement ISA-BG-1 v1, only with a written reason/) });
+    expect(explanation.agreements).toEqual([{ id: 'ISA-BG-1', version: 1, counts: true, reason: 'agreement ISA-BG-1 v1 is in force for this organisation, role and purpose' }]);
     expect(explanation.summary).toMatch(/a client of this organisation in this role holds a live grant/);
     expect(explanation.breakGlass).toMatchObject({ reasonMinLength: 10, minutes: 60, liveGrants: [{ clientId: 9 }] });
+  });
+
+  it('explains for emergency that no agreement allows break-glass, or why the one there is does not', () => {
+    const none = explainAccess(input({ purpose: 'emergency', agreements: [agreement()] }));
+    expect(none.summary).toBe('nothing permitted: no sharing agreement in force allows break-glass (purpose emergency) to this organisation; flagged for review');
+    expect(none.agreements).toEqual([{ id: 'ISA-INTERNAL-1', version: 1, counts: false, reason: 'agreement ISA-INTERNAL-1 v1 does not cover purpose emergency' }]);
+    const suspended = explainAccess(input({ purpose: 'emergency', agreements: [emergencyAgreement({ status: 'suspended' })] }));
+    expect(suspended.summary).toBe('nothing permitted: no sharing agreement in force allows break-glass (purpose emergency) to this organisation: agreement ISA-BG-1 v1 is suspended; flagged for review');
   });
 });

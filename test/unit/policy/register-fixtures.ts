@@ -30,6 +30,14 @@ export function agreement(overrides: Partial<SharingAgreement> = {}): SharingAgr
   };
 }
 
+/** An agreement allowing break-glass: purpose emergency, vital interests, 9(2)(c) for health data. */
+export function emergencyAgreement(overrides: Partial<SharingAgreement> = {}): SharingAgreement {
+  return agreement({
+    id: 'ISA-BG-1', purposes: ['emergency'], categories: ['identity', 'contact', 'address', 'health-disability', 'safeguarding'], lawfulBasis: 'vital-interests',
+    art9Condition: { condition: 'c', text: '9(2)(c) vital interests of a person who cannot consent' }, ...overrides,
+  });
+}
+
 export function consent(overrides: Partial<Consent> = {}): Consent {
   return {
     id: 'CON-1',
