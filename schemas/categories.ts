@@ -41,7 +41,9 @@ export const PURPOSES = [
  * add them, or reads for them would be mistaken for that work.
  */
 export const HUB_PURPOSES = ['subject-access', 'data-protection-oversight', 'data-stewardship', 'register-maintenance'] as const;
-export const Purpose = Type.String({ pattern: '^[a-z][a-z0-9-]{1,63}$' });
+/** What a purpose name is: lower-case letters, digits and hyphens, 2 to 64 characters. */
+export const PURPOSE_PATTERN = '^[a-z][a-z0-9-]{1,63}$';
+export const Purpose = Type.String({ pattern: PURPOSE_PATTERN });
 export type Purpose = Static<typeof Purpose>;
 
 /**

@@ -13,7 +13,7 @@ import type { AuthenticatedClient } from '../auth/clients.js';
 import { Batcher, type BatchLimits, type Job } from '../db/batcher.js';
 import { isPipelined, transaction } from '../db/transaction.js';
 import { auditRecord } from '../policy/audit-record.js';
-import type { DataCategory } from '../../schemas/categories.js';
+import { HUB_PURPOSES, PURPOSE_PATTERN, type DataCategory } from '../../schemas/categories.js';
 import type { SharingAgreement } from '../../schemas/register.js';
 import { withCriteria } from '../policy/criteria.js';
 import {
@@ -463,6 +463,42 @@ export async function discloseMany(
     const list: DisclosedList = more ? { count: visible.length, more: true, citizens } : { count: visible.length, citizens };
     return recorded(tx, ctx, req, choice, { kind: 'ok', value: list }, entries.length ? entries : [nothingFound(req, now)]);
   });
+}
+
+/** Why a read was refused before the policy decided anything. */
+export type ReadRefusal = 'purpose-missing' | 'purpose-unknown' | 'break-glass-reason-too-short';
+
+const PURPOSE_NAME = new RegExp(PURPOSE_PATTERN);
+/** The purpose recorded for a refused read that stated none. */
+export const NO_PURPOSE = '(none)';
+/** The purpose recorded for a refused read whose X-Purpose is not a purpose name, or is one of the hub's own. */
+export const PURPOSE_NOT_RECORDED = '(not recorded)';
+
+/**
+ * The purpose a refused read stated, as the trail may keep it: a purpose
+ * name, else a marker. Header text can be anything, personal data included;
+ * and a purpose the hub records its own work under would pass the refusal
+ * off as that work.
+ */
+export function recordablePurpose(stated: string): string {
+  if (stated === '') return NO_PURPOSE;
+  return PURPOSE_NAME.test(stated) && !(HUB_PURPOSES as readonly string[]).includes(stated) ? stated : PURPOSE_NOT_RECORDED;
+}
+
+/**
+ * A read of a citizen (or a search or listing, with no citizen) refused
+ * before the policy decided: a denial like any other, so that the DPO sees
+ * every attempt. Nothing of the request but its purpose, as recordablePurpose
+ * keeps it, is recorded; never the break-glass reason refused as too short.
+ */
+export function refusedRead(
+  client: AuthenticatedClient, requestId: string, at: Date, action: string, citizenRef: string | null, purpose: string, refused: ReadRefusal,
+): StoredEntry {
+  return {
+    at: at.toISOString(), requestId, action, clientId: client.id, orgId: client.orgId, role: client.role, purpose: recordablePurpose(purpose),
+    citizenRef, agreements: [], consentIds: [], categoriesDisclosed: [], categoriesDenied: [], fieldsDisclosed: [], decision: 'deny', reasons: {},
+    policyVersion: POLICY_VERSION, breakGlassReason: null, reviewRequired: purpose === EMERGENCY_PURPOSE, detail: { refused },
+  };
 }
 
 /** A search or listing that matched nobody is audited too: the criteria were asked about someone. */

@@ -75,7 +75,8 @@ export function oversightEntry(client: Actor, requestId: string, at: Date, actio
 /**
  * The audit entry of a request about one citizen refused for the caller's
  * role (subject access, an access explanation, a citizen's register
- * records): a denial of access to that person, so the DPO sees attempts.
+ * records or a change to them): a denial of access to that person, so the
+ * DPO sees attempts.
  */
 export function refusedEntry(client: AuthenticatedClient, requestId: string, at: Date, citizenRef: string, action: string): StoredEntry {
   return { ...registerEntry(client, requestId, at, action, OVERSIGHT_PURPOSE, citizenRef), decision: 'deny' };

@@ -15,14 +15,18 @@ import { IsoDate, MovedToSurvivor, UprnText } from '../../../schemas/common.js';
 import { LinkHistoryEntry } from '../../../schemas/link-history.js';
 import { Consent, Objection, ORG_ID_MAX, Restriction } from '../../../schemas/register.js';
 import { Role, type Role as RoleName } from '../../../schemas/roles.js';
-import { discloseCitizen, discloseMany, type DisclosureContext, type DisclosureRequest, type Outcome } from '../../citizens/disclosure.js';
+import {
+  discloseCitizen, discloseMany, recordablePurpose, refusedRead, type DisclosureContext, type DisclosureRequest, type Outcome, type ReadRefusal,
+} from '../../citizens/disclosure.js';
 import type { CitizenSearch, CitizenSource } from '../../citizens/source.js';
 import { explainAccessAudited } from '../../citizens/access-explanation.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
+import { withAudit } from '../../audit/store.js';
 import { pipelinedPool } from '../../db/transaction.js';
 import { categoriesTested, OCCUPANTS_TEST } from '../../policy/criteria.js';
 import { BREAK_GLASS_CATEGORIES, BREAK_GLASS_REASON_MIN } from '../../policy/decide.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
+import { refusedEntry } from '../../register/change-entry.js';
 import { RegisterInputCache } from '../../register/input-cache.js';
 import { errorResponses, HubError } from '../errors.js';
 import { clientOf } from '../plugins/auth.js';
@@ -109,21 +113,32 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     cache: new RegisterInputCache(),
   };
 
-  const requestOf = (request: FastifyRequest, action: string): DisclosureRequest => {
+  /**
+   * The read's purpose and break-glass reason. A read refused for them is a
+   * denial about the citizen of `citizenRef` (null for a search or listing),
+   * audited before the refusal is answered, whether the citizen exists or not.
+   */
+  const requestOf = async (request: FastifyRequest, action: string, citizenRef: string | null): Promise<DisclosureRequest> => {
     const client = clientOf(request);
+    const requestId = String(request.id);
     const raw = request.headers['x-purpose'];
     const purpose = typeof raw === 'string' ? raw.trim() : '';
-    if (purpose === '') throw new HubError('purpose-required', 'State the purpose of the read in the X-Purpose header');
+    const refuse = async (refused: ReadRefusal, error: HubError): Promise<never> => {
+      const entry = refusedRead(client, requestId, ctx.clock(), action, citizenRef, purpose, refused);
+      await withAudit(opts.pool, async () => ({ result: null, entries: [entry] }));
+      throw error;
+    };
+    if (purpose === '') return refuse('purpose-missing', new HubError('purpose-required', 'State the purpose of the read in the X-Purpose header'));
     if (!options.purposes.includes(purpose)) {
-      throw new HubError('purpose-required', `X-Purpose is not a known purpose; use one of: ${options.purposes.join(', ')}`);
+      return refuse('purpose-unknown', new HubError('purpose-required', `X-Purpose is not a known purpose; use one of: ${options.purposes.join(', ')}`));
     }
     const reason = request.headers['x-break-glass-reason'];
     const breakGlassReason = typeof reason === 'string' && reason.trim() !== '' ? reason.trim() : null;
     // A reason the DPO can review says what happened: "x" or "urgent" says nothing.
     if (breakGlassReason !== null && breakGlassReason.length < BREAK_GLASS_REASON_MIN) {
-      throw new HubError('bad-request', `X-Break-Glass-Reason must say why, in at least ${BREAK_GLASS_REASON_MIN} characters`);
+      return refuse('break-glass-reason-too-short', new HubError('bad-request', `X-Break-Glass-Reason must say why, in at least ${BREAK_GLASS_REASON_MIN} characters`));
     }
-    return { client, purpose, breakGlassReason, requestId: String(request.id), action };
+    return { client, purpose, breakGlassReason, requestId, action };
   };
 
   /** Turns an outcome into the answer; not-found reads the same whether the citizen is missing or hidden. */
@@ -160,7 +175,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       response: { 200: CitizenView, ...MovedToSurvivor, ...errorResponses },
     },
   }, async (request, reply) => {
-    const req = requestOf(request, 'citizen.read');
+    const req = await requestOf(request, 'citizen.read', request.params.ref);
     return answer(reply, await discloseCitizen(ctx, req, request.params.ref), moved(request, request.params.ref));
   });
 
@@ -193,7 +208,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       response: { 200: List, ...errorResponses },
     },
   }, async (request, reply) => {
-    const req = requestOf(request, 'citizen.search');
+    const req = await requestOf(request, 'citizen.search', null);
     const { offset, limit, uprn, ...rest } = request.query;
     const criteria = { ...rest, uprn: uprn === undefined ? undefined : Number(uprn) };
     if (Object.values(criteria).every((v) => v === undefined)) throw new HubError('bad-request', 'give at least one search criterion');
@@ -213,7 +228,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       response: { 200: List, ...errorResponses },
     },
   }, async (request, reply) => {
-    const req = requestOf(request, 'property.occupants');
+    const req = await requestOf(request, 'property.occupants', null);
     const candidates = (source: CitizenSource) => source.occupants(Number(request.params.uprn));
     return answer(reply, await discloseMany(ctx, req, { candidates, tested: OCCUPANTS_TEST }, request.query), (to) => to);
   });
@@ -245,6 +260,10 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
     const { ref } = request.params;
     const { org, purpose, role } = request.query;
     if (!options.purposes.includes(purpose)) {
+      // Refused, as a read for an unknown purpose is: audited alike whether the citizen exists or not.
+      const entry = refusedEntry(clientOf(request), String(request.id), ctx.clock(), ref, 'citizen.access-explanation');
+      const detail = { explainedFor: { org, purpose: recordablePurpose(purpose) }, refused: 'purpose-unknown' };
+      await withAudit(opts.pool, async () => ({ result: null, entries: [{ ...entry, detail }] }));
       const rule = `is not a known purpose; use one of: ${options.purposes.join(', ')}`;
       throw new HubError('purpose-required', `purpose ${rule}`, [{ path: 'querystring.purpose', message: rule }]);
     }

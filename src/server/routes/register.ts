@@ -232,9 +232,10 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   }, newVersion('register.agreement.status'));
 
   // Per citizen: consents, objections, restrictions. Every route answers 308 to the survivor for a merged reference, 404 for an unknown one.
+  // A role refused a change is refused a change about the person: audited as that change, denied, whether the citizen exists or not.
 
   app.post('/v1/citizens/:ref/consents', {
-    config: { roles: WRITERS },
+    config: { roles: WRITERS, auditRefusalAs: 'register.consent.create' },
     preHandler: toSurvivor,
     schema: { tags: ['register'], summary: "Record a citizen's consent", params: CitizenRef, body: ConsentBody, response: { 201: Consent, ...MovedToSurvivor, ...errorResponses } },
   }, async (request, reply) => {
@@ -248,7 +249,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.put('/v1/citizens/:ref/consents/:id', {
-    config: { roles: WRITERS },
+    config: { roles: WRITERS, auditRefusalAs: 'register.consent.update' },
     preHandler: toSurvivor,
     schema: { tags: ['register'], summary: 'Change the period, channel, evidence or withdrawal of a consent; a withdrawal may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: ConsentUpdate, response: { 200: Consent, ...MovedToSurvivor, ...errorResponses } },
   }, async (request) => {
@@ -260,7 +261,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.post('/v1/citizens/:ref/objections', {
-    config: { roles: WRITERS },
+    config: { roles: WRITERS, auditRefusalAs: 'register.objection.create' },
     preHandler: toSurvivor,
     schema: { tags: ['register'], summary: "Record a citizen's objection (Art. 21)", params: CitizenRef, body: ObjectionBody, response: { 201: Objection, ...MovedToSurvivor, ...errorResponses } },
   }, async (request, reply) => {
@@ -274,7 +275,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.post('/v1/citizens/:ref/restrictions', {
-    config: { roles: WRITERS },
+    config: { roles: WRITERS, auditRefusalAs: 'register.restriction.create' },
     preHandler: toSurvivor,
     schema: { tags: ['register'], summary: 'Record a restriction of processing (Art. 18): nothing is disclosed while it is in force', params: CitizenRef, body: RestrictionBody, response: { 201: Restriction, ...MovedToSurvivor, ...errorResponses } },
   }, async (request, reply) => {
@@ -287,7 +288,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   });
 
   app.put('/v1/citizens/:ref/restrictions/:id', {
-    config: { roles: WRITERS },
+    config: { roles: WRITERS, auditRefusalAs: 'register.restriction.update' },
     preHandler: toSurvivor,
     schema: { tags: ['register'], summary: 'Change the period, reason or lift of a restriction; a lift may be moved earlier (not before from: 400), not cleared or moved later (409); a change that changes nothing writes and audits nothing', params: RecordParams, body: RestrictionUpdate, response: { 200: Restriction, ...MovedToSurvivor, ...errorResponses } },
   }, async (request) => {
@@ -323,7 +324,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     });
 
     scope.post('/v1/citizens/:ref/consents/:id/withdraw', {
-      config: { roles: WRITERS },
+      config: { roles: WRITERS, auditRefusalAs: 'register.consent.withdraw' },
       preHandler: toSurvivor,
       schema: { tags: ['register'], summary: 'Withdraw a consent; takes effect on the next request. Without a body (or `at`): now. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Consent, ...MovedToSurvivor, ...errorResponses } },
     }, async (request) => {
@@ -336,7 +337,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     });
 
     scope.post('/v1/citizens/:ref/objections/:id/withdraw', {
-      config: { roles: WRITERS },
+      config: { roles: WRITERS, auditRefusalAs: 'register.objection.withdraw' },
       preHandler: toSurvivor,
       schema: { tags: ['register'], summary: 'Withdraw an objection. Without a body (or `at`): now. Not before its from (400); withdrawn already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Objection, ...MovedToSurvivor, ...errorResponses } },
     }, async (request) => {
@@ -349,7 +350,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     });
 
     scope.post('/v1/citizens/:ref/restrictions/:id/lift', {
-      config: { roles: WRITERS },
+      config: { roles: WRITERS, auditRefusalAs: 'register.restriction.lift' },
       preHandler: toSurvivor,
       schema: { tags: ['register'], summary: 'Lift a restriction of processing. Without a body (or `at`): now. Not before its from (400); lifted already: the same or an earlier time only (409 otherwise)', params: RecordParams, body: When, response: { 200: Restriction, ...MovedToSurvivor, ...errorResponses } },
     }, async (request) => {

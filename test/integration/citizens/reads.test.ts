@@ -80,6 +80,42 @@ describe('citizen reads with purpose, policy and audit', () => {
     expect((await read(adviser.key, '/v1/citizens/C1', { 'x-purpose': 'housing-allocation' })).statusCode).toBe(404);
   });
 
+  it('audits a read refused for want of a known purpose, or of a reason, recording the purpose only as a purpose name', async () => {
+    const entriesOf = async (response: { headers: Record<string, unknown> }) => (await hub.db.pool.query<Record<string, unknown>>(
+      `SELECT action, citizen_ref, decision, purpose, break_glass_reason, review_required, categories_disclosed, detail FROM audit_log WHERE request_id = $1`,
+      [response.headers['x-request-id']])).rows;
+    const refusal = (action: string, citizenRef: string | null, purpose: string, refused: string) => ({
+      action, citizen_ref: citizenRef, decision: 'deny', purpose, break_glass_reason: null, review_required: purpose === 'emergency', categories_disclosed: [], detail: { refused },
+    });
+    const cases: [path: string, headers: Record<string, string>, action: string, citizenRef: string | null, purpose: string, refused: string][] = [
+      ['/v1/citizens/C1', {}, 'citizen.read', 'C1', '(none)', 'purpose-missing'],
+      ['/v1/citizens/C1', { 'x-purpose': '   ' }, 'citizen.read', 'C1', '(none)', 'purpose-missing'],
+      ['/v1/citizens/C1', { 'x-purpose': 'gossip' }, 'citizen.read', 'C1', 'gossip', 'purpose-unknown'],
+      ['/v1/citizens/C1', { 'x-purpose': 'Mrs Zebedee on 07700 900123' }, 'citizen.read', 'C1', '(not recorded)', 'purpose-unknown'],
+      ['/v1/citizens/C1', { 'x-purpose': `a${'b'.repeat(64)}` }, 'citizen.read', 'C1', '(not recorded)', 'purpose-unknown'],
+      // The hub's own purposes are never a caller's: recorded as one, a refused read would pass for the hub's own work.
+      ['/v1/citizens/C1', { 'x-purpose': 'subject-access' }, 'citizen.read', 'C1', '(not recorded)', 'purpose-unknown'],
+      ['/v1/citizens/C1', { 'x-purpose': 'emergency', 'x-break-glass-reason': 'urgent' }, 'citizen.read', 'C1', 'emergency', 'break-glass-reason-too-short'],
+      ['/v1/citizens?surname=ALPHA', {}, 'citizen.search', null, '(none)', 'purpose-missing'],
+      ['/v1/properties/100000001/occupants', { 'x-purpose': 'nosiness' }, 'property.occupants', null, 'nosiness', 'purpose-unknown'],
+    ];
+    for (const [path, headers, action, citizenRef, purpose, refused] of cases) {
+      const response = await read(adviser.key, path, headers);
+      expect(response.statusCode).toBe(400);
+      expect(await entriesOf(response), `${path} ${JSON.stringify(headers)}`).toEqual([refusal(action, citizenRef, purpose, refused)]);
+    }
+    // A reference that does not exist is refused and audited alike: the answer tells nothing of whom the hub holds.
+    for (const headers of [{}, { 'x-purpose': 'gossip' }] as Record<string, string>[]) {
+      const known = await read(adviser.key, '/v1/citizens/C1', headers);
+      const unknown = await read(adviser.key, '/v1/citizens/C0000000077', headers);
+      const body = (response: typeof known) => ({ ...(response.json() as Record<string, unknown>), requestId: undefined, instance: undefined });
+      expect([unknown.statusCode, body(unknown)]).toEqual([known.statusCode, body(known)]);
+      expect((await entriesOf(unknown))[0]).toMatchObject({ citizen_ref: 'C0000000077', decision: 'deny' });
+    }
+    const { rows } = await hub.db.pool.query("SELECT 1 FROM audit_log WHERE purpose LIKE '%900123%' OR detail::text LIKE '%900123%'");
+    expect(rows).toEqual([]);
+  });
+
   it('discloses only the categories the agreement grants; a special category needs an Art. 9 condition', async () => {
     const response = await read(adviser.key, '/v1/citizens/C1');
     expect(response.statusCode).toBe(200);
@@ -304,6 +340,16 @@ describe('citizen reads with purpose, policy and audit', () => {
     expect(asked).toMatchObject({ action: 'citizen.access-explanation', citizenRef: 'C1', purpose: 'data-protection-oversight', role: 'dpo', decision: 'permit' });
     expect((asked as { detail?: unknown }).detail).toEqual({ explainedFor: { org: police.orgId, purpose: 'safeguarding', roles: ['partner'] } });
     expect((await hub.app.inject({ url: `/v1/citizens/C1/access-explanation?org=${police.orgId}&purpose=safeguarding`, headers: auth(adviser.key) })).statusCode).toBe(403);
+    // An unknown purpose is refused and audited alike for a citizen who exists and one who does not.
+    for (const ref of ['C1', 'C0000000077']) {
+      const unknown = await hub.app.inject({ url: `/v1/citizens/${ref}/access-explanation?org=${police.orgId}&purpose=Gossip%20about%20C1`, headers: auth(dpo) });
+      expect([unknown.statusCode, unknown.json().code]).toEqual([400, 'purpose-required']);
+      const { rows } = await hub.db.pool.query('SELECT action, citizen_ref, decision, purpose, detail FROM audit_log WHERE request_id = $1', [unknown.headers['x-request-id']]);
+      expect(rows).toEqual([{
+        action: 'citizen.access-explanation', citizen_ref: ref, decision: 'deny', purpose: 'data-protection-oversight',
+        detail: { explainedFor: { org: police.orgId, purpose: '(not recorded)' }, refused: 'purpose-unknown' },
+      }]);
+    }
     // Refused requests about a person are denials of access to them: audited, so the DPO sees the attempts.
     expect((await hub.app.inject({ url: '/v1/citizens/C2/subject-access', headers: auth(adviser.key) })).statusCode).toBe(403);
     expect((await hub.app.inject({ url: '/v1/citizens/C2/restrictions', headers: auth(adviser.key) })).statusCode).toBe(403);

@@ -64,6 +64,35 @@ describe('register routes under /v1/citizens/{ref}', () => {
     }
   });
 
+  it('audits a change refused for the role, about a citizen who exists or not, and answers both alike', async () => {
+    const adviser = (await hub.key('adviser', 'Contact Centre')).key;
+    const ids = { consent: await create('C_LIVE', 'consents', consent), objection: await create('C_LIVE', 'objections', objection), restriction: await create('C_LIVE', 'restrictions', restriction) };
+    const changes: [method: 'PUT' | 'POST', path: string, payload: object, action: string][] = [
+      ['POST', 'consents', consent, 'register.consent.create'],
+      ['PUT', `consents/${ids.consent}`, { channel: 'email' }, 'register.consent.update'],
+      ['POST', `consents/${ids.consent}/withdraw`, {}, 'register.consent.withdraw'],
+      ['POST', 'objections', objection, 'register.objection.create'],
+      ['POST', `objections/${ids.objection}/withdraw`, {}, 'register.objection.withdraw'],
+      ['POST', 'restrictions', restriction, 'register.restriction.create'],
+      ['PUT', `restrictions/${ids.restriction}`, { reason: 'no longer contested' }, 'register.restriction.update'],
+      ['POST', `restrictions/${ids.restriction}/lift`, {}, 'register.restriction.lift'],
+    ];
+    const entriesOf = async (response: { headers: Record<string, unknown> }) => (await hub.db.pool.query(
+      'SELECT action, citizen_ref, decision, purpose FROM audit_log WHERE request_id = $1', [response.headers['x-request-id']])).rows;
+    for (const [method, path, payload, action] of changes) {
+      const known = await hub.app.inject({ method, url: `/v1/citizens/C_LIVE/${path}`, headers: auth(adviser), payload });
+      const unknown = await hub.app.inject({ method, url: `/v1/citizens/NOPE/${path}`, headers: auth(adviser), payload });
+      const { requestId: _k, instance: _i, ...knownBody } = known.json() as Record<string, unknown>;
+      const { requestId: _u, instance: _j, ...unknownBody } = unknown.json() as Record<string, unknown>;
+      expect([path, known.statusCode, unknown.statusCode, unknownBody]).toEqual([path, 403, 403, knownBody]);
+      expect(await entriesOf(known)).toEqual([{ action, citizen_ref: 'C_LIVE', decision: 'deny', purpose: 'data-protection-oversight' }]);
+      expect(await entriesOf(unknown)).toEqual([{ action, citizen_ref: 'NOPE', decision: 'deny', purpose: 'data-protection-oversight' }]);
+    }
+    // Nothing was changed.
+    const listed = (await hub.app.inject({ url: '/v1/citizens/C_LIVE/restrictions', headers: auth(dpo) })).json() as { restrictions: { id: string; liftedAt: string | null }[] };
+    expect(listed.restrictions.find((r) => r.id === ids.restriction)?.liftedAt).toBeNull();
+  });
+
   it('takes a withdrawal or lift without a body, or with an empty one, as now', async () => {
     const now = hub.clock.now.toISOString();
     const bodies: { name: string; headers: Record<string, string>; payload?: string }[] = [

@@ -71,6 +71,9 @@ describe('council roles of a partner organisation', () => {
     refused(await send('POST', '/v1/citizens/C1/objections', policeDpo, { purpose: null, recipientOrgId: null, from: '2026-06-01T00:00:00Z' }));
     refused(await send('POST', '/v1/citizens/C1/restrictions', policeDpo, { from: '2026-06-01T00:00:00Z', to: null, reason: 'x' }));
     for (const kind of ['consents', 'objections', 'restrictions']) expect((await send('GET', `/v1/citizens/C1/${kind}`, councilDpo)).json()[kind]).toEqual([]);
+    // Each refused change about the citizen is recorded as a denial.
+    const { rows } = await hub.db.pool.query("SELECT action, citizen_ref, decision FROM audit_log WHERE org_id = $1 AND action LIKE 'register.%' ORDER BY seq", [police]);
+    expect(rows).toEqual(['consent', 'objection', 'restriction'].map((kind) => ({ action: `register.${kind}.create`, citizen_ref: 'C1', decision: 'deny' })));
   });
 
   it("reads neither a citizen's subject access export, an access explanation, nor the audit trail; the refusals about the citizen are recorded", async () => {
@@ -79,7 +82,7 @@ describe('council roles of a partner organisation', () => {
     refused(await send('GET', '/v1/audit/disclosures', policeDpo));
     refused(await send('GET', `/v1/audit/disclosures?org=${police}`, policeDpo));
     refused(await send('GET', '/v1/audit/verify', policeDpo));
-    const { rows } = await hub.db.pool.query("SELECT action, citizen_ref, role, decision FROM audit_log WHERE org_id = $1 AND role = 'dpo' ORDER BY seq", [police]);
+    const { rows } = await hub.db.pool.query("SELECT action, citizen_ref, role, decision FROM audit_log WHERE org_id = $1 AND role = 'dpo' AND action LIKE 'citizen.%' ORDER BY seq", [police]);
     expect(rows).toEqual([
       { action: 'citizen.subject-access', citizen_ref: 'C1', role: 'dpo', decision: 'deny' },
       { action: 'citizen.access-explanation', citizen_ref: 'C1', role: 'dpo', decision: 'deny' },
