@@ -1,17 +1,19 @@
 import { compareRecords, MISSING, PERSON_COMPARISONS, type Comparison } from './compare.js';
-import { matchProbability, weightOfProbability, type Decision, type FieldModel, type PersonModel } from './model.js';
+import { levelWeights, matchProbability, weightOfProbability, type Decision, type FieldModel, type PersonModel } from './model.js';
 import type { PreparedPerson } from './types.js';
 
 export interface FieldWeight {
   field: string;
   /** The level's label, or null when a side had no value. */
   level: string | null;
-  /** log2(m/u) of the level. */
+  /** log2(m/u) of the level, no more than the level above it weighs, and at most 0 where the values differ (levelWeights). */
   baseWeight: number;
   /** Term-frequency adjustment log2(u/tf) on exact agreement of a name, else 0. */
   tfAdjustment: number;
   /** baseWeight + tfAdjustment. */
   weight: number;
+  /** Whether the values agree at some level (not missing, not the last level: different). */
+  agrees: boolean;
   /** What the field adds to the total: its weight, less where a stronger field of its evidence group already counts the same fact. */
   counted: number;
 }
@@ -26,17 +28,25 @@ export interface PairExplanation {
   decision: Decision;
 }
 
+/** Each field's ordered level weights, worked out once per model (a model is read once and kept). */
+const weightsOf = new WeakMap<FieldModel, number[]>();
+
+function orderedWeight(field: FieldModel, level: number): number {
+  let weights = weightsOf.get(field);
+  if (!weights) weightsOf.set(field, (weights = levelWeights(field)));
+  return weights[level] as number;
+}
+
 function fieldWeight(field: FieldModel, comparison: Comparison, level: number, a: PreparedPerson): FieldWeight {
-  if (level === MISSING) return { field: field.field, level: null, baseWeight: 0, tfAdjustment: 0, weight: 0, counted: 0 };
-  const m = field.m[level] as number;
+  if (level === MISSING) return { field: field.field, level: null, baseWeight: 0, tfAdjustment: 0, weight: 0, agrees: false, counted: 0 };
   const u = field.u[level] as number;
-  const baseWeight = Math.log2(m / u);
+  const baseWeight = orderedWeight(field, level);
   let tfAdjustment = 0;
   const tf = field.termFrequencies;
   const value = comparison.termFrequency?.value(a);
   if (tf && tf.level === level && value != null) tfAdjustment = Math.log2(u / (tf.frequencies[value] ?? tf.floor));
   const weight = baseWeight + tfAdjustment;
-  return { field: field.field, level: field.levels[level] ?? null, baseWeight, tfAdjustment, weight, counted: weight };
+  return { field: field.field, level: field.levels[level] ?? null, baseWeight, tfAdjustment, weight, agrees: level < field.levels.length - 1, counted: weight };
 }
 
 /**
@@ -49,7 +59,7 @@ function countGroups(fields: FieldWeight[], comparisons: readonly Comparison[]):
     const group = comparisons[i]?.group;
     if (!group || f.weight === 0) return;
     const best = strongest.get(group) ?? { agree: -1, disagree: -1 };
-    if (f.weight > 0 && (best.agree < 0 || f.weight > (fields[best.agree] as FieldWeight).weight)) best.agree = i;
+    if (f.agrees && f.weight > 0 && (best.agree < 0 || f.weight > (fields[best.agree] as FieldWeight).weight)) best.agree = i;
     if (f.weight < 0 && (best.disagree < 0 || f.weight < (fields[best.disagree] as FieldWeight).weight)) best.disagree = i;
     strongest.set(group, best);
   });
@@ -81,6 +91,14 @@ export function explainPair(
 export const matchWeight = (model: PersonModel, a: PreparedPerson, b: PreparedPerson, comparisons?: readonly Comparison[]): number =>
   explainPair(model, a, b, comparisons).total;
 
+/**
+ * A field that ties the two records together: its values agree (a level
+ * above "different"), and that agreement counts for a link (an agreement every
+ * pair shares, such as one postcode district across a whole council, is no
+ * tie, and only the strongest of an evidence group counts).
+ */
+const corroborates = (f: FieldWeight): boolean => f.agrees && f.counted > 0;
+
 /** Fields whose agreement says two records live together (town is left out: a whole town shares it). */
 const TOGETHER = new Set(['uprn', 'address', 'postcode', 'phone', 'email']);
 
@@ -98,7 +116,7 @@ export interface Doubt {
  * are never linked without a steward. Null when there is no such doubt.
  */
 export function householdDoubt(e: PairExplanation): Doubt | null {
-  if (!e.fields.some((f) => TOGETHER.has(f.field) && f.counted > 0)) return null;
+  if (!e.fields.some((f) => TOGETHER.has(f.field) && corroborates(f))) return null;
   const level = (field: string) => e.fields.find((f) => f.field === field)?.level ?? null;
   // An NI or NHS number is issued to one person once: agreeing on one, they are that person, whatever else differs.
   if (level('nino') === 'exact' || level('nhsNumber') === 'exact') return null;
@@ -120,7 +138,7 @@ const CORROBORATING = new Set([...TOGETHER, 'nhsNumber', 'nino', 'otherId']);
  */
 export function thinEvidence(e: PairExplanation): Doubt | null {
   if (e.fields.find((f) => f.field === 'surname')?.level !== 'different') return null;
-  if (e.fields.some((f) => CORROBORATING.has(f.field) && f.counted > 0)) return null;
+  if (e.fields.some((f) => CORROBORATING.has(f.field) && corroborates(f))) return null;
   return { reason: 'the surnames differ and only forename and date of birth agree', review: true };
 }
 

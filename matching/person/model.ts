@@ -43,6 +43,26 @@ export const weightOfProbability = (p: number): number => Math.log2(p / (1 - p))
 
 export const matchProbability = (weight: number): number => 1 / (1 + 2 ** -weight);
 
+/**
+ * The weight log2(m/u) of each level of one field, ordered: a level never
+ * weighs more than the stronger level above it, and the last level (the
+ * values differ) never weighs more than 0. m and u are estimated, and an
+ * estimate can invert the order where the training data hardly shows a level:
+ * in a council whose residents all live in one postcode district, random
+ * pairs almost never differ by district, so "different postcode" got a tiny u
+ * and would count as strong evidence of one person.
+ */
+export function levelWeights(field: Pick<FieldModel, 'm' | 'u'>): number[] {
+  const weights: number[] = [];
+  field.m.forEach((m, l) => {
+    let w = Math.log2(m / (field.u[l] as number));
+    if (l > 0) w = Math.min(w, weights[l - 1] as number);
+    if (l === field.m.length - 1 && l > 0) w = Math.min(w, 0);
+    weights.push(w);
+  });
+  return weights;
+}
+
 export const DEFAULT_THRESHOLDS: Thresholds = { link: weightOfProbability(0.95), review: weightOfProbability(0.2) };
 
 export interface TrainOptions {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { candidatePairs } from '../../../matching/person/blocking.js';
-import { explainPair } from '../../../matching/person/explain.js';
-import { trainModel } from '../../../matching/person/model.js';
+import { explainPair, thinEvidence } from '../../../matching/person/explain.js';
+import { levelWeights, trainModel, type PersonModel } from '../../../matching/person/model.js';
 import { emptyNicknameTable } from '../../../matching/person/nicknames.js';
 import { prepare } from '../../../matching/person/prepare.js';
 import { modelFromJson, modelToJson } from '../../../matching/person/serialise.js';
@@ -82,5 +82,30 @@ describe('Fellegi-Sunter model trained by EM without labels', () => {
     expect(() => modelFromJson(JSON.stringify({ ...model, version: 2 }))).toThrow(/version/);
     const renamed = { ...model, fields: model.fields.map((f, i) => (i === 0 ? { ...f, field: 'given' } : f)) };
     expect(() => modelFromJson(JSON.stringify(renamed))).toThrow(/does not match/);
+  });
+
+  it('orders the levels of a field: a weaker agreement never weighs more than a stronger one, a disagreement never more than 0', () => {
+    expect(levelWeights({ m: [0.8, 0.15, 0.05], u: [0.01, 0.5, 0.49] })).toEqual([Math.log2(80), Math.log2(0.3), Math.log2(0.05 / 0.49)]);
+    // A middle level estimated above the one before it is held to it; a disagreement random pairs almost never show, to 0.
+    const w = levelWeights({ m: [0.5, 0.3, 0.15, 0.05], u: [0.05, 0.001, 0.9, 0.049] });
+    expect(w[1]).toBe(w[0]);
+    expect(w[2]).toBeLessThan(0);
+    expect(levelWeights({ m: [0.85, 0.05, 0.052, 0.048], u: [0.001, 0.01, 0.9889786, 0.0000214] })[3]).toBeLessThanOrEqual(0);
+  });
+
+  it('counts a different postcode as no evidence for a link, however rare random pairs make it (one district council)', () => {
+    // The trained m and u of a council whose residents all live in one district: "different" had weight +11.
+    const skewed: PersonModel = {
+      ...model,
+      fields: model.fields.map((f) => (f.field === 'postcode' ? { ...f, m: [0.85, 0.05, 0.052, 0.048], u: [0.001, 0.01, 0.9889786, 0.0000214] } : f)),
+    };
+    const a = prepare({ id: 'smartcard|1', forenames: ['FFION'], surname: 'GOLDTHORPE', dob: '1991-08-17', postcode: 'ZZ5 2LB', houseNumber: '1', street: 'STATION ROAD', town: 'ASHHAM' }, tables);
+    const b = prepare({ id: 'housing|1', forenames: ['FFION'], surname: 'WATERHOUSE', dob: '1991-08-17', postcode: 'ZZ1 2UB', houseNumber: '3', street: 'CHURCH ROAD', town: 'REDCASTER' }, tables);
+    const e = explainPair(skewed, a, b);
+    const postcode = e.fields.find((f) => f.field === 'postcode')!;
+    expect(postcode.level).toBe('different');
+    expect(postcode.weight).toBeLessThanOrEqual(0);
+    expect(postcode.agrees).toBe(false);
+    expect(thinEvidence(e)).not.toBeNull();
   });
 });
