@@ -50,7 +50,20 @@ async function insertDecision(
   );
 }
 
-async function linkTo(db: pg.PoolClient, ctx: StewardContext, target: number, system: string, sourceRef: string, actor: Actor): Promise<void> {
+/**
+ * A steward placed the record: the model's other open questions about where it belongs are answered (a decision on
+ * one later would move it away from the steward's placement without a word). `except`: the item being decided.
+ */
+async function withdrawPlaced(db: pg.PoolClient, system: string, sourceRef: string, except: number | null): Promise<void> {
+  await db.query(
+    `UPDATE person_review SET status = 'withdrawn', withdrawn_at = now(), withdrawn_why = 'a steward has placed the record since'
+      WHERE status = 'open' AND system = $1 AND source_ref = $2 AND id IS DISTINCT FROM $3::bigint`,
+    [system, sourceRef, except],
+  );
+}
+
+async function linkTo(db: pg.PoolClient, ctx: StewardContext, target: number, system: string, sourceRef: string, actor: Actor, review: number | null = null): Promise<void> {
+  await withdrawPlaced(db, system, sourceRef, review);
   await indexedOrFail(db, ctx, system, sourceRef);
   await revokeBetween(db, system, sourceRef, target);
   await insertDecision(db, 'link', system, sourceRef, target, null, actor);
@@ -106,6 +119,7 @@ export function manualLink(ctx: StewardContext, ref: string, system: string, sou
       const kept = await db.query(
         `SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind = 'link' AND d.system = $1 AND d.source_ref = $2
             AND (SELECT coalesce(c.merged_into, c.id) FROM citizen c WHERE c.id = d.citizen_id) = $3`, [system, sourceRef, target.id]);
+      await withdrawPlaced(db, system, sourceRef, null);
       if (kept.rowCount === 0) {
         await revokeBetween(db, system, sourceRef, target.id);
         await insertDecision(db, 'link', system, sourceRef, target.id, null, actor);
@@ -189,15 +203,35 @@ export interface ReviewResult extends StewardResult {
   candidate: string;
 }
 
+/**
+ * A review item, and whether either record has another current version than the item compared (one not yet linked
+ * counts: the decision would be applied to content the steward has not seen). Items from before migration 060 know
+ * no versions and are taken as they are.
+ */
+const REVIEW_FOR_DECISION = `
+  SELECT r.system, r.source_ref, r.citizen_id, r.candidate_system, r.candidate_ref, r.status, r.withdrawn_why,
+         r.record_version IS NOT NULL AND r.record_version IS DISTINCT FROM
+           (SELECT s.id FROM source_record s WHERE s.current AND s.system = r.system AND s.source_ref = r.source_ref) AS record_changed,
+         r.candidate_version IS NOT NULL AND r.candidate_version IS DISTINCT FROM
+           (SELECT s.id FROM source_record s WHERE s.current AND s.system = r.candidate_system AND s.source_ref = r.candidate_ref) AS candidate_changed
+    FROM person_review r WHERE r.id = $1 FOR UPDATE OF r`;
+
 /** A steward's answer to a review item: link the record to the candidate citizen, or keep them apart for good. */
 export async function decidePersonReview(ctx: StewardContext, id: number, decision: ReviewDecision, actor: Actor, onDecided?: OnDecided<ReviewResult>): Promise<ReviewResult> {
   const outcome = await inTransaction(ctx.pool, async (db): Promise<ReviewResult | { stale: string }> => {
     const review = (await db.query<{
       system: string; source_ref: string; citizen_id: string; candidate_system: string; candidate_ref: string; status: string; withdrawn_why: string | null;
-    }>('SELECT system, source_ref, citizen_id, candidate_system, candidate_ref, status, withdrawn_why FROM person_review WHERE id = $1 FOR UPDATE', [id])).rows[0];
+      record_changed: boolean; candidate_changed: boolean;
+    }>(REVIEW_FOR_DECISION, [id])).rows[0];
     if (!review) throw new LinkageError('not-found', `no person review ${id}`);
     if (review.status !== 'open') {
       throw new LinkageError('conflict', `person review ${id} is already ${review.status}${review.withdrawn_why ? `: ${review.withdrawn_why}` : ''}`);
+    }
+    // The steward was shown the two records as they were (and their weights): a decision is about those versions.
+    const changed = review.record_changed ? 'the record has changed since' : review.candidate_changed ? 'the candidate record has changed since' : null;
+    if (changed) {
+      await db.query("UPDATE person_review SET status = 'withdrawn', withdrawn_at = now(), withdrawn_why = $2 WHERE id = $1", [id, changed]);
+      return { stale: changed };
     }
     const [citizen] = await survivors(db, [Number(review.citizen_id)]);
     // "Link" says the record is the person of the candidate record, asked of the account that record was in. If the
@@ -212,7 +246,7 @@ export async function decidePersonReview(ctx: StewardContext, id: number, decisi
     const from = await accountOf(db, review.system, review.source_ref);
     let result: number;
     if (decision === 'link') {
-      await linkTo(db, ctx, citizen!, review.system, review.source_ref, actor);
+      await linkTo(db, ctx, citizen!, review.system, review.source_ref, actor, id);
       result = citizen!;
     } else {
       result = await markDistinctIn(db, ctx, review.system, review.source_ref, Number(review.citizen_id),

@@ -94,13 +94,23 @@ const KEPT_APART_SQL = `
      AND (coalesce(c.merged_into, c.id) = CASE WHEN r.citizen_id = $1 THEN $2 ELSE $1 END::bigint
           OR o.citizen_id = CASE WHEN r.citizen_id = $1 THEN $2 ELSE $1 END::bigint)`;
 
-/** Open review items upserted: an item already open for the record and account is refreshed. */
+/**
+ * Open review items upserted: an item already open for the record and account is refreshed. Each keeps the versions
+ * of the two records it compared, as indexed (the batch's index is written before its reviews), so that a later
+ * version withdraws it (linkage_settle_reviews, migration 060).
+ */
 export const REVIEW_SQL = `
-  INSERT INTO person_review (system, source_ref, citizen_id, candidate_system, candidate_ref, weight, fields, model_decision, reason, model_version)
-  SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::real[], $7::jsonb[], $8::text[], $9::text[], $10::int[])
+  INSERT INTO person_review (system, source_ref, citizen_id, candidate_system, candidate_ref, weight, fields, model_decision, reason, model_version,
+                             record_version, candidate_version)
+  SELECT i.*,
+         (SELECT p.source_record_id FROM person_record p WHERE p.system = i.system AND p.source_ref = i.source_ref),
+         (SELECT p.source_record_id FROM person_record p WHERE p.system = i.candidate_system AND p.source_ref = i.candidate_ref)
+    FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[], $5::text[], $6::real[], $7::jsonb[], $8::text[], $9::text[], $10::int[])
+         AS i (system, source_ref, citizen_id, candidate_system, candidate_ref, weight, fields, model_decision, reason, model_version)
   ON CONFLICT (system, source_ref, citizen_id) WHERE status = 'open' DO UPDATE
     SET candidate_system = EXCLUDED.candidate_system, candidate_ref = EXCLUDED.candidate_ref, weight = EXCLUDED.weight,
-        fields = EXCLUDED.fields, model_decision = EXCLUDED.model_decision, reason = EXCLUDED.reason, model_version = EXCLUDED.model_version`;
+        fields = EXCLUDED.fields, model_decision = EXCLUDED.model_decision, reason = EXCLUDED.reason, model_version = EXCLUDED.model_version,
+        record_version = EXCLUDED.record_version, candidate_version = EXCLUDED.candidate_version`;
 
 export function reviewColumns(items: readonly ReviewItem[]): unknown[] {
   return [
