@@ -30,6 +30,8 @@ export interface Comparison {
    * system), so it would make such disagreement a veto.
    */
   minM?: number;
+  /** Levels tried before weaker ones for precedence, but no stronger than the levels after them (see levelWeights). */
+  sideLevels?: readonly number[];
 }
 
 const either = <T>(a: T | null, b: T | null): boolean => a === null || b === null;
@@ -70,6 +72,8 @@ const surname: Comparison = {
   field: 'surname',
   levels: ['exact', 'one part of a double-barrelled name', 'jaro-winkler >= 0.92', 'sounds alike', 'jaro-winkler >= 0.8', 'different'],
   termFrequency: { level: 0, value: (p) => p.surname },
+  // A shared part of a double-barrelled name is often a household (SMITH-JONES and JONES), not a spelling of one name.
+  sideLevels: [1],
   level: (a, b) => {
     const x = a.surname;
     const y = b.surname;

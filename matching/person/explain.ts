@@ -31,16 +31,16 @@ export interface PairExplanation {
 /** Each field's ordered level weights, worked out once per model (a model is read once and kept). */
 const weightsOf = new WeakMap<FieldModel, number[]>();
 
-function orderedWeight(field: FieldModel, level: number): number {
+function orderedWeight(field: FieldModel, comparison: Comparison, level: number): number {
   let weights = weightsOf.get(field);
-  if (!weights) weightsOf.set(field, (weights = levelWeights(field)));
+  if (!weights) weightsOf.set(field, (weights = levelWeights(field, comparison.sideLevels)));
   return weights[level] as number;
 }
 
 function fieldWeight(field: FieldModel, comparison: Comparison, level: number, a: PreparedPerson): FieldWeight {
   if (level === MISSING) return { field: field.field, level: null, baseWeight: 0, tfAdjustment: 0, weight: 0, agrees: false, counted: 0 };
   const u = field.u[level] as number;
-  const baseWeight = orderedWeight(field, level);
+  const baseWeight = orderedWeight(field, comparison, level);
   let tfAdjustment = 0;
   const tf = field.termFrequencies;
   const value = comparison.termFrequency?.value(a);

@@ -45,20 +45,24 @@ export const matchProbability = (weight: number): number => 1 / (1 + 2 ** -weigh
 
 /**
  * The weight log2(m/u) of each level of one field, ordered: a level never
- * weighs more than the stronger level above it, and the last level (the
- * values differ) never weighs more than 0. m and u are estimated, and an
- * estimate can invert the order where the training data hardly shows a level:
- * in a council whose residents all live in one postcode district, random
- * pairs almost never differ by district, so "different postcode" got a tiny u
- * and would count as strong evidence of one person.
+ * weighs more than the stronger level above it, and the last level (the values
+ * differ) never more than 0 nor than any level of agreement. m and u are
+ * estimated, and an estimate can invert the order where the training data
+ * hardly shows a level: in a council whose residents all live in one postcode
+ * district, random pairs almost never differ by district, so "different
+ * postcode" got a tiny u and counted as strong evidence of one person.
+ * `sideLevels`: levels tried early for precedence that are no stronger than
+ * the levels after them (one part of a double-barrelled surname); they are
+ * held under the level above them, and hold no level under themselves.
  */
-export function levelWeights(field: Pick<FieldModel, 'm' | 'u'>): number[] {
+export function levelWeights(field: Pick<FieldModel, 'm' | 'u'>, sideLevels: readonly number[] = []): number[] {
   const weights: number[] = [];
+  let ceiling = Infinity;
   field.m.forEach((m, l) => {
-    let w = Math.log2(m / (field.u[l] as number));
-    if (l > 0) w = Math.min(w, weights[l - 1] as number);
-    if (l === field.m.length - 1 && l > 0) w = Math.min(w, 0);
+    let w = Math.min(Math.log2(m / (field.u[l] as number)), ceiling);
+    if (l > 0 && l === field.m.length - 1) w = Math.min(w, 0, ...weights);
     weights.push(w);
+    if (!sideLevels.includes(l)) ceiling = w;
   });
   return weights;
 }

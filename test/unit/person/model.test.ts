@@ -91,6 +91,11 @@ describe('Fellegi-Sunter model trained by EM without labels', () => {
     expect(w[1]).toBe(w[0]);
     expect(w[2]).toBeLessThan(0);
     expect(levelWeights({ m: [0.85, 0.05, 0.052, 0.048], u: [0.001, 0.01, 0.9889786, 0.0000214] })[3]).toBeLessThanOrEqual(0);
+    // A side level (one part of a double-barrelled surname) is held under the level above it, but holds nothing under it.
+    const side = levelWeights({ m: [0.8, 0.01, 0.1, 0.09], u: [0.001, 0.01, 0.001, 0.988] }, [1]);
+    expect(side[1]).toBe(0);
+    expect(side[2]).toBeCloseTo(Math.log2(100), 10);
+    expect(side[3]).toBeLessThanOrEqual(Math.min(0, ...side.slice(0, 3)));
   });
 
   it('counts a different postcode as no evidence for a link, however rare random pairs make it (one district council)', () => {
