@@ -54,16 +54,18 @@ async function insertDecision(
  * A steward placed the record: the model's other open questions about where it belongs are answered (a decision on
  * one later would move it away from the steward's placement without a word). `except`: the item being decided.
  */
-async function withdrawPlaced(db: pg.PoolClient, system: string, sourceRef: string, except: number | null): Promise<void> {
+async function withdrawPlaced(db: pg.PoolClient, system: string, sourceRef: string, target: number, except: number | null): Promise<void> {
+  // An item about the account the record was placed in is answered by both records being in one account (settleReviews says so).
   await db.query(
-    `UPDATE person_review SET status = 'withdrawn', withdrawn_at = now(), withdrawn_why = 'a steward has placed the record since'
-      WHERE status = 'open' AND system = $1 AND source_ref = $2 AND id IS DISTINCT FROM $3::bigint`,
-    [system, sourceRef, except],
+    `UPDATE person_review r SET status = 'withdrawn', withdrawn_at = now(), withdrawn_why = 'a steward has placed the record since'
+      WHERE r.status = 'open' AND r.system = $1 AND r.source_ref = $2 AND r.id IS DISTINCT FROM $4::bigint
+        AND (SELECT coalesce(c.merged_into, c.id) FROM citizen c WHERE c.id = r.citizen_id) <> $3`,
+    [system, sourceRef, target, except],
   );
 }
 
 async function linkTo(db: pg.PoolClient, ctx: StewardContext, target: number, system: string, sourceRef: string, actor: Actor, review: number | null = null): Promise<void> {
-  await withdrawPlaced(db, system, sourceRef, review);
+  await withdrawPlaced(db, system, sourceRef, target, review);
   await indexedOrFail(db, ctx, system, sourceRef);
   await revokeBetween(db, system, sourceRef, target);
   await insertDecision(db, 'link', system, sourceRef, target, null, actor);
@@ -119,7 +121,7 @@ export function manualLink(ctx: StewardContext, ref: string, system: string, sou
       const kept = await db.query(
         `SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind = 'link' AND d.system = $1 AND d.source_ref = $2
             AND (SELECT coalesce(c.merged_into, c.id) FROM citizen c WHERE c.id = d.citizen_id) = $3`, [system, sourceRef, target.id]);
-      await withdrawPlaced(db, system, sourceRef, null);
+      await withdrawPlaced(db, system, sourceRef, target.id, null);
       if (kept.rowCount === 0) {
         await revokeBetween(db, system, sourceRef, target.id);
         await insertDecision(db, 'link', system, sourceRef, target.id, null, actor);
