@@ -13,7 +13,7 @@ import { inTransaction, type LinkageContext } from './context.js';
 import { recordKey } from './features.js';
 import { linkIndexed } from './link.js';
 import { LinkMirror } from './link-state.js';
-import { currentOf, indexMany, indexNew, isChanged, RECORD_STATES_SQL, type RecordState } from './person-index.js';
+import { currentOf, indexMany, indexNew, isChanged, MATCHED_COLUMNS, RECORD_STATES_SQL, type RecordState } from './person-index.js';
 
 export interface LinkCounts {
   records: number;
@@ -38,8 +38,8 @@ interface Content { system: string; sourceRef: string; id: string; matchedUprn: 
 interface ReadAhead { content: Map<string, Content>; indexed: Set<string> }
 
 const SOURCES_SQL = (where: string) => `
-  SELECT s.system, s.source_ref, s.id, s.record::text AS record, am.uprn AS matched_uprn FROM source_record s
-    LEFT JOIN address_match am ON am.source_record_id = s.id AND am.status = 'matched'
+  SELECT s.system, s.source_ref, s.id, s.record::text AS record, ${MATCHED_COLUMNS} FROM source_record s
+    LEFT JOIN address_match am ON am.source_record_id = s.id
    WHERE ${where}`;
 const CURRENT_SOURCES_SQL = SOURCES_SQL('(s.system, s.source_ref) IN (SELECT * FROM unnest($1::text[], $2::text[])) AND s.current');
 const VERSIONS_SQL = SOURCES_SQL('s.id = ANY($1::bigint[])');

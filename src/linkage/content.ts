@@ -7,18 +7,19 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { DEFAULT_BLOCKING_RULES, prepare as preparePerson, type BlockingRule, type PersonRecord, type PreparedPerson, type PrepareTables } from '../../matching/person/index.js';
+import type { ParsedAddress } from '../../matching/address/index.js';
 import type { SourceRecord } from '../../schemas/source-record.js';
 import { startWorker } from '../worker-thread.js';
 import { personFeatures } from './features.js';
 import { blockKeys } from './person-index.js';
 
 /** A source record version as read, its record as JSON text (parsed where it is prepared). */
-export interface SourceRow { system: string; source_ref: string; id: string; record: string; matched_uprn: string | null }
+export interface SourceRow { system: string; source_ref: string; id: string; record: string; matched_uprn: string | null; matched_parse?: ParsedAddress | null }
 
 export interface Prepared { features: PersonRecord; me: PreparedPerson; keys: string[] }
 
 export function prepareRow(row: SourceRow, tables: PrepareTables, rules: readonly BlockingRule[], known?: PreparedPerson): Prepared {
-  const features = personFeatures(JSON.parse(row.record) as SourceRecord, row.matched_uprn);
+  const features = personFeatures(JSON.parse(row.record) as SourceRecord, row.matched_uprn, row.matched_parse ?? null);
   // A version keeps its prepared form, but not across a change of its matched UPRN (a new match, a gazetteer update).
   const me = known && known.uprn === (features.uprn ?? null) ? known : preparePerson(features, tables);
   return { features, me, keys: blockKeys({ rules }, me) };

@@ -5,7 +5,7 @@
  * residential one, split into street and house number by the address parser,
  * with its UPRN as given or as matched.
  */
-import { EMPTY_VOCABULARY, parseAddress } from '../../matching/address/index.js';
+import { EMPTY_VOCABULARY, parseAddress, type ParsedAddress } from '../../matching/address/index.js';
 import type { PersonRecord } from '../../matching/person/index.js';
 import type { Identifier, PersonName, SourceAddress, SourceRecord } from '../../schemas/source-record.js';
 
@@ -69,12 +69,17 @@ export interface RecordFeatures extends PersonRecord {
 /**
  * `matchedUprn`: the UPRN address matching found for the record's address,
  * used when the source gave none, so that two systems' spellings of one
- * property agree on it.
+ * property agree on it. `matchedParse`: how address matching parsed that
+ * address (with the gazetteer's names of localities and towns, or libpostal),
+ * taken for the house number and street; without it (not matched yet, no
+ * gazetteer) the address is parsed here by word shapes alone, which reads
+ * "1 CHURCH ROAD, REDCASTER PARK" as a building "CHURCH ROAD" on a street
+ * "REDCASTER PARK".
  */
-export function personFeatures(record: SourceRecord, matchedUprn: number | string | null = null): RecordFeatures {
+export function personFeatures(record: SourceRecord, matchedUprn: number | string | null = null, matchedParse: ParsedAddress | null = null): RecordFeatures {
   const name = currentName(record);
   const address = currentAddress(record);
-  const parsed = address && address.lines.length > 0 ? parseAddress(address.lines.join(', '), address.postcode, EMPTY_VOCABULARY) : null;
+  const parsed = address && address.lines.length > 0 ? (matchedParse ?? parseAddress(address.lines.join(', '), address.postcode, EMPTY_VOCABULARY)) : null;
   const contact = (kind: 'phone' | 'email') => record.contacts.find((c) => c.kind === kind && c.valid)?.value ?? null;
   const contacts = (kind: 'phone' | 'email') => [...new Set(record.contacts.filter((c) => c.kind === kind && c.valid).map((c) => (kind === 'email' ? c.value.toLowerCase() : c.value)))];
   return {

@@ -129,7 +129,7 @@ export async function linkInTransaction(db: pg.PoolClient, ctx: LinkageContext, 
   if (!row) return { action: 'missing', citizenId: null, merges: 0, reviews: 0 };
   const current = currentOf(row);
   if (current && !isChanged(row) && !options.force) return { action: 'unchanged', citizenId: current.citizenId, merges: 0, reviews: 0 };
-  const features = personFeatures(row.record, row.matched_uprn);
+  const features = personFeatures(row.record, row.matched_uprn, row.matched_parse);
   const me = prepare(features, ctx.tables);
   const keys = await indexRecord(db, ctx, Number(row.id), features, me, system, sourceRef);
   return recordLinked(db, isChanged(row), await linkIndexed(new DbLinkStore(db, ctx), ctx, row, me, keys));

@@ -5,6 +5,7 @@
  * re-mapping their source records.
  */
 import type pg from 'pg';
+import type { ParsedAddress } from '../../matching/address/index.js';
 import { prepare, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
 import type { SourceRecord } from '../../schemas/source-record.js';
 import type { LinkedBy } from './accounts.js';
@@ -85,16 +86,23 @@ export async function indexRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, '
 
 /** Indexes a record's current version for candidate lookup (no model needed); false when it has no current version. */
 export async function indexSourceRecord(db: pg.PoolClient, ctx: Pick<LinkageContext, 'rules' | 'tables'>, system: string, sourceRef: string): Promise<boolean> {
-  const row = (await db.query<{ id: string; record: SourceRecord; matched_uprn: string | null }>(
-    `SELECT s.id, s.record, am.uprn AS matched_uprn FROM source_record s
-       LEFT JOIN address_match am ON am.source_record_id = s.id AND am.status = 'matched'
+  const row = (await db.query<{ id: string; record: SourceRecord; matched_uprn: string | null; matched_parse: ParsedAddress | null }>(
+    `SELECT s.id, s.record, ${MATCHED_COLUMNS} FROM source_record s
+       LEFT JOIN address_match am ON am.source_record_id = s.id
       WHERE s.system = $1 AND s.source_ref = $2 AND s.current`, [system, sourceRef],
   )).rows[0];
   if (!row) return false;
-  const features = personFeatures(row.record, row.matched_uprn);
+  const features = personFeatures(row.record, row.matched_uprn, row.matched_parse);
   await indexRecord(db, ctx, Number(row.id), features, prepare(features, ctx.tables), system, sourceRef);
   return true;
 }
+
+/**
+ * The columns of a record's address match (joined as `am`, any status): the UPRN it matched, and how it parsed the
+ * address, which linkage takes for the house number and street (the matcher's parser knows the gazetteer's localities
+ * and towns: "REDCASTER PARK" is a locality there, not a street).
+ */
+export const MATCHED_COLUMNS = "CASE WHEN am.status = 'matched' THEN am.uprn END AS matched_uprn, am.explanation->'parsed' AS matched_parse";
 
 /** Records of the accounts that share a blocking key with the record (blocks over their limit, blockLimit, skipped), and of `also`. */
 export const MEMBERS_SQL = `
@@ -122,7 +130,8 @@ export const MEMBERS_SQL = `
  * with or without the record itself (a batch reads the records ahead, outside its transaction).
  */
 const recordsSql = (where: string, record: boolean) => `
-  SELECT s.system, s.source_ref, s.id,${record ? ' s.record,' : ''} s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by, am.uprn AS matched_uprn,
+  SELECT s.system, s.source_ref, s.id,${record ? ' s.record,' : ''} s.closed, p.source_record_id AS indexed, l.citizen_id, l.linked_by,
+         ${record ? MATCHED_COLUMNS : "CASE WHEN am.status = 'matched' THEN am.uprn END AS matched_uprn"},
          EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.system = s.system AND d.source_ref = s.source_ref)
       OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.other_system = s.system AND d.other_source_ref = s.source_ref)
       OR EXISTS (SELECT 1 FROM link_decision d WHERE d.revoked_at IS NULL AND d.kind <> 'link'
@@ -130,7 +139,7 @@ const recordsSql = (where: string, record: boolean) => `
     FROM source_record s
     LEFT JOIN person_record p ON p.system = s.system AND p.source_ref = s.source_ref
     LEFT JOIN citizen_link l ON l.system = s.system AND l.source_ref = s.source_ref AND l.ended_at IS NULL
-    LEFT JOIN address_match am ON am.source_record_id = s.id AND am.status = 'matched'
+    LEFT JOIN address_match am ON am.source_record_id = s.id
    WHERE ${where} AND s.current`;
 export const RECORD_SQL = recordsSql('s.system = $1 AND s.source_ref = $2', true);
 export const RECORD_STATES_SQL = recordsSql('(s.system, s.source_ref) IN (SELECT * FROM unnest($1::text[], $2::text[]))', false);
@@ -145,6 +154,8 @@ export interface RecordState {
 
 export interface RecordRow extends RecordState {
   record: SourceRecord;
+  /** How address matching parsed the record's address (whatever it found), if it was matched at all. */
+  matched_parse: ParsedAddress | null;
 }
 
 export const currentOf = (row: RecordState) => (row.citizen_id === null ? null : { citizenId: Number(row.citizen_id), linkedBy: row.linked_by as LinkedBy });

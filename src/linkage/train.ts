@@ -5,12 +5,14 @@
  * decisions are not inputs: they override whatever any model says.
  */
 import type pg from 'pg';
+import type { ParsedAddress } from '../../matching/address/index.js';
 import type { SourceRecord } from '../../schemas/source-record.js';
 import {
   candidatePairs, prepare, TRAINING_BLOCKING_RULES, trainModel, type PersonModel, type PrepareTables, type PreparedPerson,
 } from '../../matching/person/index.js';
 import { saveModel } from './context.js';
 import { personFeatures } from './features.js';
+import { MATCHED_COLUMNS } from './person-index.js';
 
 export interface TrainResult {
   version: number;
@@ -44,12 +46,12 @@ async function readPeople(db: pg.PoolClient, tables: PrepareTables): Promise<Pre
   // The match's id bound too: a merge join then starts both indexes at the chunk instead of reading the matches before it.
   let after = '0';
   for (;;) {
-    const { rows } = await db.query<{ id: string; record: SourceRecord; matched_uprn: string | null }>(
-      `SELECT s.id, s.record, am.uprn AS matched_uprn FROM source_record s
-         LEFT JOIN address_match am ON am.source_record_id = s.id AND am.status = 'matched' AND am.source_record_id > $1
+    const { rows } = await db.query<{ id: string; record: SourceRecord; matched_uprn: string | null; matched_parse: ParsedAddress | null }>(
+      `SELECT s.id, s.record, ${MATCHED_COLUMNS} FROM source_record s
+         LEFT JOIN address_match am ON am.source_record_id = s.id AND am.source_record_id > $1
         WHERE s.current AND s.id > $1 ORDER BY s.id LIMIT $2`, [after, READ_CHUNK],
     );
-    for (const r of rows) people.push(prepare(personFeatures(r.record, r.matched_uprn), tables));
+    for (const r of rows) people.push(prepare(personFeatures(r.record, r.matched_uprn, r.matched_parse), tables));
     if (rows.length < READ_CHUNK) return people;
     after = rows[rows.length - 1]!.id;
   }
