@@ -5,6 +5,12 @@
  * "not the same person" decisions about the person's records), consents,
  * objections, restrictions, and the disclosure log. The export is itself
  * audited, in the same transaction that reads the disclosure log.
+ *
+ * It goes to the data subject, so it must not adversely affect the rights of
+ * others (UK GDPR Art. 15(4)): the people the person lives with are counted,
+ * not named, and an audit entry about someone else that named the person (a
+ * read of a household member, a steward's page showing one of the person's
+ * records under another account) keeps only what concerns the person.
  */
 import type pg from 'pg';
 import type { CitizenView } from '../../schemas/citizen-view.js';
@@ -34,17 +40,88 @@ export interface HeldSourceRecord {
   addressMatch: null | { uprn: number | null; status: string; score: number; evidence: string; decidedBy: string; matchedAt: string; explanation: unknown };
 }
 
+/**
+ * An audit entry about someone else that named the person: when, by whom,
+ * why, under which agreements, and what of the person it disclosed. The
+ * other person's reference, categories, fields, reasons, consents and any
+ * break-glass reason are theirs, and are left out (and so is the entry's
+ * hash, which is over them).
+ */
+export interface EntryNamingThePerson {
+  seq: number;
+  at: string;
+  requestId: string;
+  action: string;
+  clientId: number;
+  orgId: number;
+  role: string;
+  purpose: string;
+  agreements: Array<{ id: string; version: number }>;
+  policyVersion: string;
+  /** How the entry named the person: as a member of the household of the person read, or by one of their records. */
+  namedAs: 'household-member' | 'record';
+  /** The person's references the view named as a household member. */
+  householdRefs?: string[];
+  /** The person's records the entry named. */
+  records?: Array<{ system: string; sourceRef: string }>;
+  /** Naming the person was disclosing them: the decision about them is always a permit. */
+  decision: 'permit';
+  categoriesDisclosed?: string[];
+  fieldsDisclosed?: string[];
+}
+
 export interface SubjectAccessExport {
   citizenRef: string;
   mergedRefs: string[];
   generatedAt: string;
+  /** The person's view, without the household: its members are other people (Art. 15(4)); householdOthers counts them. */
   view: CitizenView;
+  /** How many other people the hub places at the person's current address (not named). */
+  householdOthers: number;
   sourceRecords: HeldSourceRecord[];
   linkHistory: LinkHistoryEntry[];
   consents: Consent[];
   objections: Objection[];
   restrictions: Restriction[];
-  disclosures: StoredAuditEntry[];
+  disclosures: Array<StoredAuditEntry | EntryNamingThePerson>;
+}
+
+const recordKey = (r: { system: string; sourceRef: string }): string => JSON.stringify([r.system, r.sourceRef]);
+
+/** The records an entry's `detail` names (a steward's page or decision), as the trail's citizen filter finds them. */
+function recordsIn(detail: Record<string, unknown> | undefined): Array<{ system: string; sourceRef: string }> {
+  const records = detail?.records;
+  if (!Array.isArray(records)) return [];
+  return records.flatMap((r: unknown) => {
+    const { system, sourceRef } = (r ?? {}) as { system?: unknown; sourceRef?: unknown };
+    return typeof system === 'string' && typeof sourceRef === 'string' ? [{ system, sourceRef }] : [];
+  });
+}
+
+/**
+ * The log as the person may see it: entries about the person (or about no
+ * one, a steward's work on one of their records before it was linked) whole;
+ * an entry about someone else, found because it named the person, reduced
+ * to what concerns the person.
+ */
+export function personalLog(entries: readonly StoredAuditEntry[], refs: readonly string[], records: readonly { system: string; sourceRef: string }[]): Array<StoredAuditEntry | EntryNamingThePerson> {
+  const own = new Set(refs);
+  const ownRecords = new Set(records.map(recordKey));
+  return entries.map((e) => {
+    if (e.citizenRef === null || own.has(e.citizenRef)) return e;
+    const householdRefs = (e.householdRefs ?? []).filter((r) => own.has(r));
+    const named = recordsIn(e.detail).filter((r) => ownRecords.has(recordKey(r)));
+    const reduced: EntryNamingThePerson = {
+      seq: e.seq, at: e.at, requestId: e.requestId, action: e.action, clientId: e.clientId, orgId: e.orgId, role: e.role, purpose: e.purpose,
+      agreements: e.agreements, policyVersion: e.policyVersion, namedAs: householdRefs.length > 0 ? 'household-member' : 'record', decision: 'permit',
+    };
+    if (householdRefs.length > 0) {
+      // What a view tells of a member: the household's fields (reference and name), placing them at the address read.
+      Object.assign(reduced, { householdRefs, categoriesDisclosed: ['household'], fieldsDisclosed: e.fieldsDisclosed.filter((f) => f.startsWith('household')) });
+    }
+    if (named.length > 0) reduced.records = named;
+    return reduced;
+  });
 }
 
 async function sourceRecordsOf(db: pg.PoolClient, view: CitizenView): Promise<HeldSourceRecord[]> {
@@ -74,17 +151,20 @@ export async function subjectAccess(
   source: CitizenSource,
   client: AuthenticatedClient,
   ref: string,
-  view: CitizenView,
+  held: CitizenView,
   requestId: string,
   now: Date,
 ): Promise<SubjectAccessExport> {
   const mergedRefs = source.mergedInto ? await source.mergedInto(ref) : [];
   const linkHistory = source.linkHistory ? await source.linkHistory(ref) : [];
   const refs = [ref, ...mergedRefs];
+  const records = (held.sourceRecords ?? []).map((r) => ({ system: r.system, sourceRef: r.sourceRef }));
+  // The members are other people: counted, not named (Art. 15(4)).
+  const { household, ...view } = held;
   return withAudit(pool, async (db) => {
     const [sourceRecords, consents, objections, restrictions, log] = [
       await sourceRecordsOf(db, view), await consentsOf(db, refs), await objectionsOf(db, refs), await restrictionsOf(db, refs),
-      await disclosures(db, { citizen: refs, records: (view.sourceRecords ?? []).map((r) => ({ system: r.system, sourceRef: r.sourceRef })), limit: 1_000_000 }),
+      personalLog(await disclosures(db, { citizen: refs, records, limit: 1_000_000 }), refs, records),
     ];
     const entry: StoredEntry = {
       at: now.toISOString(), requestId, action: 'citizen.subject-access', clientId: client.id, orgId: client.orgId, role: client.role,
@@ -93,7 +173,10 @@ export async function subjectAccess(
       breakGlassReason: null, reviewRequired: false,
     };
     return {
-      result: { citizenRef: ref, mergedRefs, generatedAt: now.toISOString(), view, sourceRecords, linkHistory, consents, objections, restrictions, disclosures: log },
+      result: {
+        citizenRef: ref, mergedRefs, generatedAt: now.toISOString(), view, householdOthers: household?.length ?? 0, sourceRecords, linkHistory,
+        consents, objections, restrictions, disclosures: log,
+      },
       entries: [entry],
     };
   });

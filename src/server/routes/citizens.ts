@@ -89,7 +89,10 @@ const SubjectAccess = Type.Object({
   citizenRef: Type.String(),
   mergedRefs: Type.Array(Type.String()),
   generatedAt: Type.String(),
-  view: CitizenView,
+  view: Type.Omit(CitizenView, ['household'], {
+    description: 'the person\'s record as held, without the household: its members are other people (UK GDPR Art. 15(4)), counted in householdOthers',
+  }),
+  householdOthers: Type.Integer({ minimum: 0, description: 'how many other people the hub places at the person\'s current address; not named' }),
   sourceRecords: Type.Array(Type.Object({
     id: Type.Integer(), system: Type.String(), sourceRef: Type.String(), version: Type.Integer(), current: Type.Boolean(), closed: Type.Boolean(),
     receivedAt: Type.String(), rawFormat: Type.String(), raw: Type.String({ description: 'the payload exactly as received' }), record: Any,
@@ -99,7 +102,13 @@ const SubjectAccess = Type.Object({
   consents: Type.Array(Consent),
   objections: Type.Array(Objection),
   restrictions: Type.Array(Restriction),
-  disclosures: Type.Array(Type.Record(Type.String(), Any), { description: 'the audit entries about this person, oldest first' }),
+  disclosures: Type.Array(Type.Record(Type.String(), Any), {
+    description: 'the audit entries about this person, oldest first, whole; and, reduced to what concerns this person, the entries about '
+      + 'someone else that named them (`namedAs`: `household-member`, a view of someone they live with named them; `record`, a steward\'s page '
+      + 'under another account showed one of their records): when, which action, client, organisation, role, purpose and agreements, the '
+      + 'person\'s references or records named, and what of the person it disclosed; nothing of the other person (reference, categories, '
+      + 'fields, reasons, consents) and no hash',
+  }),
 });
 
 const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opts) => {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { citizenRef } from '../../../src/linkage/reference.js';
 import { createRegisterHub, person, type RegisterHub } from './support.js';
 
 interface Export {
@@ -89,5 +90,65 @@ describe('subject access and the audit write guarding every disclosure', () => {
     }
     expect((await hub.app.inject({ url: '/v1/citizens/C2', headers: { ...auth(adviser.key), 'x-purpose': 'contact-centre-enquiry' } })).statusCode).toBe(200);
     expect((await hub.app.inject({ url: '/v1/audit/verify', headers: auth(dpo) })).json()).toMatchObject({ ok: true });
+  });
+});
+
+describe("subject access tells the person nothing of the people they live with (Art. 15(4))", () => {
+  let hub: RegisterHub;
+  let dpo: string;
+  let adviser: { key: string; clientId: number; orgId: number };
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const [amy, ben] = [citizenRef(101), citizenRef(102)];
+  let objectionId: string;
+
+  beforeAll(async () => {
+    hub = await createRegisterHub();
+    // Two people at one UPRN, each named in the other's household.
+    const a = person(amy, 'ALPHAMY', { uprn: 100000090 });
+    a.household = [{ citizenRef: ben, name: 'TESTA BRAVOBEN' }];
+    const b = person(ben, 'BRAVOBEN', { uprn: 100000090 });
+    b.household = [{ citizenRef: amy, name: 'TESTA ALPHAMY' }];
+    hub.source.add(a).add(b);
+    dpo = (await hub.key('dpo', 'Information Governance')).key;
+    adviser = await hub.key('adviser', 'Contact Centre');
+    const agreement = (id: string, categories: string[], lawfulBasis: string) => ({
+      id, title: id, parties: { provider: { orgId: adviser.orgId }, recipients: [adviser.orgId] }, roles: null, purposes: ['contact-centre-enquiry'],
+      categories, lawfulBasis, art9Condition: null, legalGateway: 'LGA 1972 s.111', dpiaReference: null, startDate: '2026-01-01', endDate: null,
+      reviewDate: null, status: 'active',
+    });
+    for (const isa of [agreement('ISA-CC', ['identity', 'contact', 'address', 'household'], 'public-task'), agreement('ISA-LO', ['identity', 'address', 'household'], 'legal-obligation')]) {
+      expect((await hub.app.inject({ method: 'POST', url: '/v1/register/agreements', headers: auth(dpo), payload: isa })).statusCode).toBe(201);
+    }
+    // Ben objects: the public-task agreement no longer shows his contact details; the legal obligation still shows who lives with him.
+    const objection = await hub.app.inject({
+      method: 'POST', url: `/v1/citizens/${ben}/objections`, headers: auth(dpo), payload: { purpose: null, recipientOrgId: null, from: '2026-06-01T00:00:00Z' },
+    });
+    expect(objection.statusCode, objection.body).toBe(201);
+    objectionId = (objection.json() as { id: string }).id;
+    const read = await hub.app.inject({ url: `/v1/citizens/${ben}`, headers: { ...auth(adviser.key), 'x-purpose': 'contact-centre-enquiry' } });
+    expect(read.statusCode).toBe(200);
+    expect((read.json() as { household?: unknown[] }).household).toEqual([{ citizenRef: amy, name: 'TESTA ALPHAMY' }]);
+  });
+  afterAll(async () => hub.close());
+
+  it("keeps of a read of the other person only that it named the subject, to whom and why; and names no other resident", async () => {
+    const response = await hub.app.inject({ url: `/v1/citizens/${amy}/subject-access`, headers: auth(dpo) });
+    expect(response.statusCode, response.body).toBe(200);
+    const text = response.body;
+    for (const other of [ben, 'BRAVOBEN', objectionId]) expect(text).not.toContain(other);
+    const body = response.json() as { view: { household?: unknown }; householdOthers: number; disclosures: Record<string, unknown>[] };
+    expect(body.view).not.toHaveProperty('household');
+    expect(body.householdOthers).toBe(1);
+    const named = body.disclosures.filter((e) => e.action === 'citizen.read');
+    expect(named).toHaveLength(1);
+    expect(named[0]).toEqual({
+      seq: expect.any(Number), at: expect.any(String), requestId: expect.any(String), action: 'citizen.read', clientId: adviser.clientId,
+      orgId: adviser.orgId, role: 'adviser', purpose: 'contact-centre-enquiry', agreements: expect.arrayContaining([{ id: 'ISA-LO', version: 1 }]),
+      namedAs: 'household-member', householdRefs: [amy], decision: 'permit', categoriesDisclosed: ['household'],
+      fieldsDisclosed: ['household[].citizenRef', 'household[].name'], policyVersion: expect.any(String),
+    });
+    // The DPO's own listing by citizen still shows the whole entry: the trail is the council's.
+    const listed = (await hub.app.inject({ url: `/v1/audit/disclosures?citizen=${amy}`, headers: auth(dpo) })).json() as { entries: Record<string, unknown>[] };
+    expect(listed.entries.find((e) => e.action === 'citizen.read')).toMatchObject({ citizenRef: ben, decision: 'partial' });
   });
 });
