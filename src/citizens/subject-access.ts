@@ -1,9 +1,11 @@
 /**
  * A subject access export (UK GDPR Art. 15): everything the hub holds about
  * one person — the golden record, every version of every linked source record
- * as received, the address matching decisions, link history (with stewards'
- * "not the same person" decisions about the person's records), consents,
- * objections, restrictions, and the disclosure log. The export is itself
+ * as received, the rows of those records that were rejected, the address
+ * matching decisions, link history (with stewards' "not the same person"
+ * decisions about the person's records), the linkage review items weighing
+ * their records or account, consents, objections, restrictions, break-glass
+ * grants for them, and the disclosure log. The export is itself
  * audited, in the same transaction that reads the disclosure log.
  *
  * It goes to the data subject, so it must not adversely affect the rights of
@@ -20,6 +22,8 @@ import { withAudit, disclosures, type StoredAuditEntry, type StoredEntry } from 
 import type { AuthenticatedClient } from '../auth/clients.js';
 import { POLICY_VERSION } from '../policy/decide.js';
 import { disclosedCategories, disclosedFields } from '../policy/filter.js';
+import { rejectsOfRecords, type RecordReject } from '../intake/queries.js';
+import { personReviewsOf, type PersonReviewOfSubject } from '../linkage/review.js';
 import { consentsOf, objectionsOf, restrictionsOf } from '../register/citizen-records.js';
 import type { CitizenSource } from './source.js';
 
@@ -79,11 +83,40 @@ export interface SubjectAccessExport {
   /** How many other people the hub places at the person's current address (not named). */
   householdOthers: number;
   sourceRecords: HeldSourceRecord[];
+  /** Rows of the person's records that could not be taken in, as received (only those whose source reference could be read). */
+  rejects: RecordReject[];
   linkHistory: LinkHistoryEntry[];
+  /** Linkage review items weighing the person's records or account, in any state. */
+  personReviews: PersonReviewOfSubject[];
   consents: Consent[];
   objections: Objection[];
   restrictions: Restriction[];
+  breakGlassGrants: BreakGlassGrant[];
   disclosures: Array<StoredAuditEntry | EntryNamingThePerson>;
+}
+
+/** A break-glass grant opened for the person: who, why, for how long. */
+export interface BreakGlassGrant {
+  id: number;
+  clientId: number;
+  orgId: number;
+  /** The reference the grant was opened for (one merged into the person's since, maybe). */
+  citizenRef: string;
+  reason: string;
+  grantedAt: string;
+  expiresAt: string;
+}
+
+/** Grants naming any of the person's references; a scan of break_glass_grant, whose index serves a client's reads, as subject access is rare. */
+async function breakGlassGrantsOf(db: pg.PoolClient, refs: readonly string[]): Promise<BreakGlassGrant[]> {
+  const { rows } = await db.query<{ id: string; client_id: string; org_id: string; citizen_ref: string; reason: string; granted_at: Date; expires_at: Date }>(
+    `SELECT g.id, g.client_id, c.org_id, g.citizen_ref, g.reason, g.granted_at, g.expires_at
+       FROM break_glass_grant g JOIN api_client c ON c.id = g.client_id
+      WHERE g.citizen_ref = ANY($1::text[]) ORDER BY g.id`, [refs]);
+  return rows.map((r) => ({
+    id: Number(r.id), clientId: Number(r.client_id), orgId: Number(r.org_id), citizenRef: r.citizen_ref, reason: r.reason,
+    grantedAt: r.granted_at.toISOString(), expiresAt: r.expires_at.toISOString(),
+  }));
 }
 
 const recordKey = (r: { system: string; sourceRef: string }): string => JSON.stringify([r.system, r.sourceRef]);
@@ -162,8 +195,9 @@ export async function subjectAccess(
   // The members are other people: counted, not named (Art. 15(4)).
   const { household, ...view } = held;
   return withAudit(pool, async (db) => {
-    const [sourceRecords, consents, objections, restrictions, log] = [
-      await sourceRecordsOf(db, view), await consentsOf(db, refs), await objectionsOf(db, refs), await restrictionsOf(db, refs),
+    const [sourceRecords, rejects, personReviews, consents, objections, restrictions, breakGlassGrants, log] = [
+      await sourceRecordsOf(db, view), await rejectsOfRecords(db, records), await personReviewsOf(db, refs, records),
+      await consentsOf(db, refs), await objectionsOf(db, refs), await restrictionsOf(db, refs), await breakGlassGrantsOf(db, refs),
       personalLog(await disclosures(db, { citizen: refs, records, limit: 1_000_000 }), refs, records),
     ];
     const entry: StoredEntry = {
@@ -174,8 +208,8 @@ export async function subjectAccess(
     };
     return {
       result: {
-        citizenRef: ref, mergedRefs, generatedAt: now.toISOString(), view, householdOthers: household?.length ?? 0, sourceRecords, linkHistory,
-        consents, objections, restrictions, disclosures: log,
+        citizenRef: ref, mergedRefs, generatedAt: now.toISOString(), view, householdOthers: household?.length ?? 0, sourceRecords, rejects, linkHistory,
+        personReviews, consents, objections, restrictions, breakGlassGrants, disclosures: log,
       },
       entries: [entry],
     };

@@ -67,6 +67,31 @@ export async function rejectsOf(pool: pg.Pool, system: string, options: { intake
   return (await pool.query<RejectRow>(REJECTS, [system, options.intakeId ?? null, options.after ?? 0, options.limit])).rows;
 }
 
+export interface RecordReject extends RejectRow {
+  system: string;
+  sourceRef: string;
+  /** The row exactly as received (null when the reader could not give its text). */
+  raw: string | null;
+}
+
+const REJECTS_OF_RECORDS = `
+  SELECT r.id, r.intake_id AS "intakeId", r.system, r.source_ref AS "sourceRef", r.position, r.field, r.rule, r.reason, r.raw,
+         to_char(r.received_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS "receivedAt"
+    FROM source_reject r
+    JOIN unnest($1::text[], $2::text[]) AS k(system, source_ref) ON k.system = r.system AND k.source_ref = r.source_ref
+   ORDER BY r.id`;
+
+/**
+ * The rejected rows of the given records, by the source reference the
+ * mapping read from them (migration 056), raw text included: for a subject
+ * access export. A reject whose reference could not be read, or stored
+ * before that migration, is nobody's here.
+ */
+export async function rejectsOfRecords(db: pg.Pool | pg.PoolClient, records: readonly { system: string; sourceRef: string }[]): Promise<RecordReject[]> {
+  if (records.length === 0) return [];
+  return (await db.query<RecordReject>(REJECTS_OF_RECORDS, [records.map((r) => r.system), records.map((r) => r.sourceRef)])).rows.map((r) => ({ ...r, id: Number(r.id), intakeId: Number(r.intakeId) }));
+}
+
 /**
  * Whether the hub knows a source system: one it ships a mapping for, one it
  * has taken anything in for (a file with a mapping of its own, or a push),

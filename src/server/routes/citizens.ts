@@ -9,7 +9,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
-import { Type } from 'typebox';
+import { Type, type TSchema } from 'typebox';
 import { CitizenView } from '../../../schemas/citizen-view.js';
 import { IsoDate, MovedToSurvivor, UprnText } from '../../../schemas/common.js';
 import { LinkHistoryEntry } from '../../../schemas/link-history.js';
@@ -85,6 +85,8 @@ const Explanation = Type.Object({
   }, { description: 'purpose emergency only: the categories are those a read with a written reason would open, each flagged for review' })),
 });
 const Any = Type.Unknown();
+const Nullable = <T extends TSchema>(schema: T, options: { description?: string } = {}) => Type.Union([schema, Type.Null()], options);
+const OwnRecord = Type.Object({ system: Type.String(), sourceRef: Type.String() });
 const SubjectAccess = Type.Object({
   citizenRef: Type.String(),
   mergedRefs: Type.Array(Type.String()),
@@ -98,10 +100,34 @@ const SubjectAccess = Type.Object({
     receivedAt: Type.String(), rawFormat: Type.String(), raw: Type.String({ description: 'the payload exactly as received' }), record: Any,
     addressMatch: Any,
   })),
+  rejects: Type.Array(Type.Object({
+    id: Type.Integer(), intakeId: Type.Integer(), system: Type.String(), sourceRef: Type.String(),
+    position: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number()]), { description: 'file and line, or request id, and index' }),
+    field: Nullable(Type.String()), rule: Nullable(Type.String()), reason: Type.String(),
+    raw: Nullable(Type.String({ description: 'the row exactly as received; null when the reader could not give its text' })), receivedAt: Type.String(),
+  }), {
+    description: 'rows of the person\'s source records that could not be taken in, oldest first, found by the source reference read from the row: '
+      + 'a row whose reference could not be read, or rejected before migration 056, cannot be told to be theirs and is not here',
+  }),
   linkHistory: Type.Array(LinkHistoryEntry, { description: "the account's events and stewards' matching decisions about the person's records, oldest first" }),
+  personReviews: Type.Array(Type.Object({
+    id: Type.Integer(), status: Type.Union([Type.Literal('open'), Type.Literal('decided'), Type.Literal('withdrawn')]), createdAt: Type.String(),
+    record: Nullable(OwnRecord, { description: 'the record weighed for linking, when it is the person\'s; null: another record, not shown' }),
+    candidate: Nullable(OwnRecord, { description: 'the closest record of the account it might join, when it is the person\'s; null: another record, not shown' }),
+    candidateCitizenRef: Nullable(Type.String({ description: 'that account, when it is the person\'s' })),
+    weight: Type.Number(), fields: Type.Array(Any, { description: 'per-field agreement levels and weights' }),
+    modelDecision: Type.Union([Type.Literal('link'), Type.Literal('review'), Type.Literal('distinct')]), reason: Type.String(),
+    modelVersion: Nullable(Type.Integer()), decision: Nullable(Type.Union([Type.Literal('link'), Type.Literal('distinct')])),
+    decidedBy: Nullable(Type.Integer({ description: "the steward's client" })), decidedAt: Nullable(Type.String()),
+    withdrawnAt: Nullable(Type.String()), withdrawnWhy: Nullable(Type.String()),
+  }), { description: 'linkage review items (GET /v1/review/people) weighing one of the person\'s records or a record against their account, in any state, oldest first' }),
   consents: Type.Array(Consent),
   objections: Type.Array(Objection),
   restrictions: Type.Array(Restriction),
+  breakGlassGrants: Type.Array(Type.Object({
+    id: Type.Integer(), clientId: Type.Integer(), orgId: Type.Integer(), citizenRef: Type.String({ description: 'the reference the grant was opened for' }),
+    reason: Type.String(), grantedAt: Type.String(), expiresAt: Type.String(),
+  }), { description: 'break-glass grants opened for the person (under any of their references), oldest first' }),
   disclosures: Type.Array(Type.Record(Type.String(), Any), {
     description: 'the audit entries about this person, oldest first, whole; and, reduced to what concerns this person, the entries about '
       + 'someone else that named them (`namedAs`: `household-member`, a view of someone they live with named them; `record`, a steward\'s page '
@@ -294,7 +320,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   app.get('/v1/citizens/:ref/subject-access', {
     config: { roles: ['dpo'], auditRefusalAs: 'citizen.subject-access' },
     schema: {
-      tags: ['citizens'], summary: 'Everything held about the person: sources as received, matching decisions, consents, restrictions, disclosure log (DPO)',
+      tags: ['citizens'], summary: 'Everything held about the person: sources as received and their rejected rows, matching decisions and linkage reviews, consents, restrictions, break-glass grants, disclosure log (DPO)',
       description: 'Matching decisions: address matches (per source record) and the link history: links, unlinks, merges, splits, and stewards\' '
         + 'decisions that the person\'s account or records are not the same person as another (kind distinct, revoked ones too), oldest first.',
       params: Type.Object({ ref: Ref }),

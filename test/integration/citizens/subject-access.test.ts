@@ -1,4 +1,8 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestFile } from '../../../src/intake/ingest-file.js';
 import { citizenRef } from '../../../src/linkage/reference.js';
 import { createRegisterHub, person, type RegisterHub } from './support.js';
 
@@ -150,5 +154,99 @@ describe("subject access tells the person nothing of the people they live with (
     // The DPO's own listing by citizen still shows the whole entry: the trail is the council's.
     const listed = (await hub.app.inject({ url: `/v1/audit/disclosures?citizen=${amy}`, headers: auth(dpo) })).json() as { entries: Record<string, unknown>[] };
     expect(listed.entries.find((e) => e.action === 'citizen.read')).toMatchObject({ citizenRef: ben, decision: 'partial' });
+  });
+});
+
+describe('subject access includes the rejected rows, linkage reviews and break-glass grants about the person', () => {
+  let hub: RegisterHub;
+  let dpo: string;
+  let steward: { key: string; clientId: number; orgId: number };
+  let adviser: { key: string; clientId: number; orgId: number };
+  const auth = (key: string) => ({ authorization: `Bearer ${key}` });
+  const [amy, ben] = [citizenRef(201), citizenRef(202)];
+  const card = '633800000201';
+  const reviewIds: number[] = [];
+  let dir: string;
+
+  beforeAll(async () => {
+    hub = await createRegisterHub();
+    const a = person(amy, 'ALPHAMY');
+    a.sourceRecords = [{ system: 'smartcard', sourceRef: card, linkedAt: '2026-01-01T00:00:00.000Z', linkedBy: 'model', closed: false }];
+    const b = person(ben, 'BRAVOBEN');
+    b.sourceRecords = [{ system: 'housing', sourceRef: 'HB202', linkedAt: '2026-01-01T00:00:00.000Z', linkedBy: 'model', closed: false }];
+    hub.source.add(a).add(b);
+    dpo = (await hub.key('dpo', 'Information Governance')).key;
+    steward = await hub.key('steward', 'Data Quality');
+    adviser = await hub.key('adviser', 'Contact Centre');
+
+    // Amy's card taken in, then sent again with an address too long to store: rejected, the row kept whole.
+    // A row without a card number cannot be told to be anyone's; another card's reject is someone else's.
+    dir = await mkdtemp(path.join(tmpdir(), 'sar-'));
+    const file = path.join(dir, 'cards.csv');
+    const long = 'X'.repeat(600);
+    await writeFile(file, [
+      'CARD_NUMBER,TITLE,FIRST_NAME,LAST_NAME,DATE_OF_BIRTH,ADDRESS,POSTCODE,CONCESSION,CONCESSION_EVIDENCE,ISSUED,EXPIRES,EMAIL,MOBILE',
+      `${card},MS,AMY,ALPHAMY,02/01/1960,1 TEST STREET,ZZ1 1AA,NONE,,,,,`,
+      `${card},MS,AMY,ALPHAMY,02/01/1960,${long},ZZ1 1AA,NONE,,,,,`,
+      `,MR,NOREF,NOBODYREF,03/03/1970,${long},ZZ1 1AA,NONE,,,,,`,
+      `633800000999,MR,ZED,ZULUOTHER,04/04/1980,${long},ZZ1 1AA,NONE,,,,,`,
+      '',
+    ].join('\n'));
+    const { counts } = await ingestFile(hub.db.pool, 'smartcard', file, { worker: false, today: '2026-06-15' });
+    expect(counts).toMatchObject({ accepted: 1, rejected: 3 });
+
+    const ids = new Map<string, number>();
+    for (const ref of [amy, ben]) ids.set(ref, Number((await hub.db.pool.query<{ id: string }>('INSERT INTO citizen (ref) VALUES ($1) RETURNING id', [ref])).rows[0]!.id));
+    const review = async (values: unknown[], decided = false) => {
+      const { rows } = await hub.db.pool.query<{ id: string }>(
+        `INSERT INTO person_review (system, source_ref, citizen_id, candidate_system, candidate_ref, weight, fields, model_decision, reason, status, decision, decided_by, decided_at)
+         VALUES ($1, $2, $3, $4, $5, 4.5, '[{"field":"dob","level":"exact","baseWeight":5,"tfAdjustment":0,"weight":5,"counted":5}]', 'review',
+                 'the surnames differ and only forename and date of birth agree', $6, $7, $8, $9) RETURNING id`,
+        [...values, decided ? 'decided' : 'open', decided ? 'distinct' : null, decided ? steward.clientId : null, decided ? '2026-06-10T09:00:00Z' : null]);
+      return Number(rows[0]!.id);
+    };
+    // Ben's record weighed against Amy's account; Amy's card weighed against Ben's and found to be someone else; one of Ben's alone.
+    reviewIds.push(await review(['housing', 'HB202', ids.get(amy), 'smartcard', card]));
+    reviewIds.push(await review(['smartcard', card, ids.get(ben), 'housing', 'HB202'], true));
+    await review(['housing', 'HB203', ids.get(ben), 'housing', 'HB202']);
+
+    for (const [ref, reason] of [[amy, 'collapsed at the bus station, next of kin needed'], [ben, 'BRAVOBEN missing, welfare check by police']] as const) {
+      await hub.db.pool.query(
+        `INSERT INTO break_glass_grant (client_id, reason, granted_at, expires_at, citizen_ref) VALUES ($1, $2, '2026-06-14T08:00:00Z', '2026-06-14T09:00:00Z', $3)`,
+        [adviser.clientId, reason, ref]);
+    }
+  });
+  afterAll(async () => {
+    await hub.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exports them, and nothing of the other records they were weighed against', async () => {
+    const response = await hub.app.inject({ url: `/v1/citizens/${amy}/subject-access`, headers: auth(dpo) });
+    expect(response.statusCode, response.body).toBe(200);
+    for (const other of [ben, 'BRAVOBEN', 'HB202', 'HB203', 'NOBODYREF', 'ZULUOTHER', '633800000999']) expect(response.body).not.toContain(other);
+    const body = response.json() as {
+      rejects: { system: string; sourceRef: string; raw: string; field: string; rule: string; reason: string; position: unknown; receivedAt: string }[];
+      personReviews: Record<string, unknown>[];
+      breakGlassGrants: Record<string, unknown>[];
+    };
+    expect(body.rejects).toEqual([expect.objectContaining({ system: 'smartcard', sourceRef: card, field: 'ADDRESS', rule: 'too-long', position: expect.objectContaining({ line: 3 }) })]);
+    expect(body.rejects[0]!.raw).toContain('AMY,ALPHAMY,02/01/1960');
+    expect(body.personReviews).toEqual([
+      {
+        id: reviewIds[0], status: 'open', createdAt: expect.any(String), record: null, candidate: { system: 'smartcard', sourceRef: card },
+        candidateCitizenRef: amy, weight: 4.5, fields: [expect.objectContaining({ field: 'dob', level: 'exact' })], modelDecision: 'review',
+        reason: 'the surnames differ and only forename and date of birth agree', modelVersion: null, decision: null, decidedBy: null, decidedAt: null,
+        withdrawnAt: null, withdrawnWhy: null,
+      },
+      expect.objectContaining({
+        id: reviewIds[1], status: 'decided', record: { system: 'smartcard', sourceRef: card }, candidate: null, candidateCitizenRef: null,
+        decision: 'distinct', decidedBy: steward.clientId, decidedAt: '2026-06-10T09:00:00.000Z',
+      }),
+    ]);
+    expect(body.breakGlassGrants).toEqual([{
+      id: expect.any(Number), clientId: adviser.clientId, orgId: adviser.orgId, citizenRef: amy, reason: 'collapsed at the bus station, next of kin needed',
+      grantedAt: '2026-06-14T08:00:00.000Z', expiresAt: '2026-06-14T09:00:00.000Z',
+    }]);
   });
 });
