@@ -624,6 +624,7 @@ export interface DisclosureFilters {
   /** Reviewed by a DPO (audit_review, migration 049); with reviewRequired true and this false, the break-glass entries waiting for review. */
   reviewed?: boolean;
   action?: string;
+  decision?: AuditEntry['decision'];
   /** Page on: entries after this seq. */
   after?: number;
   limit?: number;
@@ -658,6 +659,7 @@ export async function disclosures(db: Queryable, filters: DisclosureFilters): Pr
   if (filters.reviewRequired !== undefined) add((p) => `review_required = ${p}`, filters.reviewRequired);
   if (filters.reviewed !== undefined) add((p) => `EXISTS (SELECT 1 FROM audit_review r WHERE r.seq = l.seq) = ${p}`, filters.reviewed);
   if (filters.action !== undefined) add((p) => `action = ${p}`, filters.action);
+  if (filters.decision !== undefined) add((p) => `decision = ${p}`, filters.decision);
   if (filters.after !== undefined) add((p) => `seq > ${p}`, filters.after);
   params.push(filters.limit ?? 1000);
   const { rows } = await db.query<Row>(

@@ -9,7 +9,7 @@ import { Type } from 'typebox';
 import { CLIENT_ID_OR_KEY_ID, clientIdOf } from '../../auth/clients.js';
 import { REVIEW_OUTCOMES, ReviewError, reviewEntries, reviewsOf } from '../../audit/review.js';
 import { AuditSealer, disclosures, periodProblem, verifyAudit, VERIFY_STEP, withAudit, type DisclosureFilters } from '../../audit/store.js';
-import { disclosuresListEntry } from '../../audit/listing.js';
+import { CITIZEN_REF_PATTERN, citizenFilter, citizenRefProblem, DECISIONS, disclosuresListEntry } from '../../audit/listing.js';
 import { oversightEntry } from '../../register/change-entry.js';
 import { clientOf } from '../plugins/auth.js';
 import type { CitizenSource } from '../../citizens/source.js';
@@ -43,8 +43,8 @@ const DATE_TIME_REFUSED = new Set(['22007', '22008', '22009']);
 
 export interface AuditRouteOptions {
   pool: pg.Pool;
-  /** Finds the references merged into a citizen, whose entries are the citizen's too. */
-  source?: Pick<CitizenSource, 'mergedInto' | 'linkedRecords'>;
+  /** Finds a merged reference's survivor and the references merged into a citizen, whose entries are the citizen's too. */
+  source?: Pick<CitizenSource, 'view' | 'mergedInto' | 'linkedRecords'>;
   sealIntervalMs?: number;
 }
 
@@ -89,11 +89,15 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
       tags: ['audit'], summary: 'Disclosures and denials by citizen, organisation, client, purpose and period, oldest first (DPO; each listing audited)',
       description: 'Each listing is itself audited (action `audit.disclosures.list`, purpose `data-protection-oversight`, the filters and the number '
         + 'of entries in `detail`): about the citizen when filtered by `citizen`, so that the person\'s subject access shows it, otherwise about no one. '
-        + 'Filters combine (all must hold). `client` is the numeric client id the entries record or the client\'s key id. `citizen` lists the entries recorded under that reference and under the references '
+        + 'Filters combine (all must hold); a parameter the route does not take is refused (400). `client` is the numeric client id the entries record or the client\'s key id. '
+        + '`citizen` lists the entries recorded under the person\'s current reference and under the references '
         + 'merged into it, as subject access does: what was disclosed under an old reference was disclosed about the same person; '
-        + 'and the entries of stewards\' work naming one of the citizen\'s source records, made before the record was linked.',
+        + 'and the entries of stewards\' work naming one of the citizen\'s source records, made before the record was linked. An old (merged) reference '
+        + 'lists the same entries as its survivor, and the listing is recorded about the survivor. `decision=deny` lists the refusals.',
       querystring: Type.Object({
-        citizen: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'this citizen reference and those merged into it' })),
+        citizen: Type.Optional(Type.String({
+          pattern: CITIZEN_REF_PATTERN, description: 'a citizen reference (C, nine digits, check digit): the person\'s entries under every reference they had',
+        })),
         org: Type.Optional(Id({ minimum: 1 })),
         client: Type.Optional(Type.String({
           pattern: CLIENT_ID_OR_KEY_ID, description: 'the client id the entries record, or a key id (16 hex characters) as `hub clients list` shows it',
@@ -104,13 +108,16 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
         reviewRequired: Type.Optional(Type.Boolean({ description: 'true: break-glass use (flagged for review); with reviewed=false, what still waits for review' })),
         reviewed: Type.Optional(Type.Boolean({ description: 'reviewed by a DPO (POST /v1/audit/reviews) or not' })),
         action: Type.Optional(Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$', description: 'e.g. citizen.read, addresses.review.read, register.consent.create' })),
+        decision: Type.Optional(Type.Enum(DECISIONS, { description: 'the entry\'s decision: deny lists the refusals' })),
         after: Id({ minimum: 0, default: 0, description: 'page on: the last seq seen' }),
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-      }),
+      }, { additionalProperties: false }),
       response: { 200: Type.Object({ entries: Type.Array(Entry) }), ...errorResponses },
     },
   }, async (request) => {
     const q = request.query;
+    const citizenProblem = q.citizen === undefined ? null : citizenRefProblem(q.citizen);
+    if (citizenProblem) throw new HubError('bad-request', `citizen ${citizenProblem}`, [{ path: 'querystring.citizen', message: citizenProblem }]);
     const { client, ...rest } = q;
     const filters: DisclosureFilters = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
     const problem = periodProblem(filters);
@@ -120,10 +127,7 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
       if (id === null) throw new HubError('not-found', `no client has key id ${client}`);
       filters.client = id;
     }
-    if (q.citizen !== undefined) {
-      filters.citizen = [q.citizen, ...(source?.mergedInto ? await source.mergedInto(q.citizen) : [])];
-      if (source?.linkedRecords) filters.records = await source.linkedRecords(q.citizen);
-    }
+    if (q.citizen !== undefined) Object.assign(filters, source ? await citizenFilter(source, q.citizen) : { citizen: [q.citizen] });
     try {
       // The listing is recorded in its own transaction: filtered by citizen, as a read about that citizen (src/audit/listing.ts).
       return await withAudit(pool, async (db) => {

@@ -1,9 +1,12 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listDisclosures, citizenOption } from '../../../src/cli/audit.js';
+import { citizenRef } from '../../../src/linkage/reference.js';
 import { run } from '../../support/process.js';
 import { createRegisterHub, person, type RegisterHub } from '../citizens/support.js';
 
 describe('audit routes, hub audit verify and hub audit disclosures', () => {
+  const C1 = citizenRef(1);
   let hub: RegisterHub;
   let dpo: string;
   let admin: string;
@@ -13,12 +16,12 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
 
   beforeAll(async () => {
     hub = await createRegisterHub();
-    hub.source.add(person('C1', 'ALPHA'));
+    hub.source.add(person(C1, 'ALPHA'));
     dpo = (await hub.key('dpo', 'Information Governance')).key;
     admin = (await hub.key('admin', 'Information Governance')).key;
     adviser = (await hub.key('adviser', 'Contact Centre')).key;
     for (let i = 0; i < 5; i += 1) {
-      const response = await hub.app.inject({ url: '/v1/citizens/C1', headers: { ...auth(adviser), 'x-purpose': 'contact-centre-enquiry' } });
+      const response = await hub.app.inject({ url: `/v1/citizens/${C1}`, headers: { ...auth(adviser), 'x-purpose': 'contact-centre-enquiry' } });
       expect(response.statusCode).toBe(404);
     }
   });
@@ -29,7 +32,7 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
     expect((await hub.app.inject({ url: '/v1/audit/verify', headers: auth(admin) })).statusCode).toBe(200);
     expect((await hub.app.inject({ url: '/v1/audit/verify', headers: auth(adviser) })).statusCode).toBe(403);
     expect((await hub.app.inject({ url: '/v1/audit/disclosures', headers: auth(admin) })).statusCode).toBe(403);
-    const page = await hub.app.inject({ url: '/v1/audit/disclosures?citizen=C1&after=2&limit=2', headers: auth(dpo) });
+    const page = await hub.app.inject({ url: `/v1/audit/disclosures?citizen=${C1}&after=2&limit=2`, headers: auth(dpo) });
     expect((page.json() as { entries: { seq: number }[] }).entries.map((e) => e.seq)).toEqual([3, 4]);
     const period = await hub.app.inject({ url: '/v1/audit/disclosures?from=2026-06-15T09:00:00Z&to=2026-06-15T09:59:59Z', headers: auth(dpo) });
     expect((period.json() as { entries: unknown[] }).entries).toEqual([]);
@@ -78,9 +81,9 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
   it('hub audit disclosures gives what the route gives for the same filters, and refuses what the route refuses', async () => {
     const disclosuresCli = (args: string[]) => run('test/integration/audit/audit-cli.ts', ['audit', 'disclosures', ...args], { DATABASE_URL: hub.db.url, LOG_LEVEL: 'warn' });
     const lines = (stdout: string) => stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { seq: number });
-    const page = await disclosuresCli(['--citizen', 'C1', '--after', '2', '--limit', '2']);
+    const page = await disclosuresCli(['--citizen', C1, '--after', '2', '--limit', '2']);
     expect(page.code).toBe(0);
-    const routed = (await hub.app.inject({ url: '/v1/audit/disclosures?citizen=C1&after=2&limit=2', headers: auth(dpo) })).json() as { entries: unknown[] };
+    const routed = (await hub.app.inject({ url: `/v1/audit/disclosures?citizen=${C1}&after=2&limit=2`, headers: auth(dpo) })).json() as { entries: unknown[] };
     expect(lines(page.stdout)).toEqual(routed.entries);
     expect(lines(page.stdout).map((e) => e.seq)).toEqual([3, 4]);
     const period = await disclosuresCli(['--from', '2026-06-15T09:00:00Z', '--to', '2026-06-15T09:59:59Z']);
@@ -142,7 +145,7 @@ describe('GET /v1/audit/disclosures?citizen= and hub audit disclosures --citizen
   let hub: RegisterHub;
   let dpo: string;
   const auth = (key: string) => ({ authorization: `Bearer ${key}` });
-  const [survivor, merged] = ['C0000000001', 'C0000000002'];
+  const [survivor, merged] = [citizenRef(1), citizenRef(2)];
   const consent = { purpose: 'safeguarding', recipientOrgId: null, from: '2026-06-01T00:00:00Z', to: null, channel: 'paper', evidence: 'FORM-1' };
 
   beforeAll(async () => {
@@ -165,19 +168,60 @@ describe('GET /v1/audit/disclosures?citizen= and hub audit disclosures --citizen
   const listed = async (ref: string) => {
     const response = await hub.app.inject({ url: `/v1/audit/disclosures?citizen=${ref}`, headers: auth(dpo) });
     expect(response.statusCode).toBe(200);
-    return (response.json() as { entries: { seq: number; citizenRef: string }[] }).entries;
+    return (response.json() as { entries: { seq: number; action: string; citizenRef: string }[] }).entries;
   };
 
   it('lists the entries under the citizen and under the references merged into it, as subject access does', async () => {
     const entries = await listed(survivor);
     expect(entries.map((e) => e.citizenRef)).toEqual([merged, survivor]);
-    // An old reference lists its own entries only.
-    expect((await listed(merged)).map((e) => e.citizenRef)).toEqual([merged]);
     const access = (await hub.app.inject({ url: `/v1/citizens/${survivor}/subject-access`, headers: auth(dpo) })).json() as { disclosures: { seq: number; action: string; citizenRef: string }[] };
     const listing = (e: { action: string }) => e.action === 'audit.disclosures.list';
     expect(access.disclosures.filter((e) => !listing(e)).map((e) => e.seq)).toEqual(entries.map((e) => e.seq));
     // Each listing by citizen is a read about that person: the person's subject access shows the DPO looked.
-    expect(access.disclosures.filter(listing).map((e) => e.citizenRef)).toEqual([survivor, merged]);
+    expect(access.disclosures.filter(listing).map((e) => e.citizenRef)).toEqual([survivor]);
+  });
+
+  it('lists the same person for an old reference as for the survivor, and records the listing about the survivor', async () => {
+    const notListing = <E extends { action: string }>(entries: E[]) => entries.filter((e) => e.action !== 'audit.disclosures.list');
+    const bySurvivor = notListing(await listed(survivor));
+    expect(new Set(bySurvivor.map((e) => e.citizenRef))).toEqual(new Set([merged, survivor]));
+    expect(notListing(await listed(merged))).toEqual(bySurvivor);
+    const { rows } = await hub.db.pool.query<{ citizen_ref: string; detail: { filters: { citizen: string[] } } }>(
+      "SELECT citizen_ref, detail FROM audit_log WHERE action = 'audit.disclosures.list' ORDER BY seq DESC LIMIT 1");
+    expect(rows[0]).toMatchObject({ citizen_ref: survivor, detail: { filters: { citizen: [survivor, merged] } } });
+    // hub audit disclosures alike, called in this process.
+    const cli = await listDisclosures(hub.db.pool, { citizen: merged, after: 0, limit: 100 });
+    expect(notListing(cli)).toEqual(bySurvivor);
+  });
+
+  it('refuses a citizen filter that is not a citizen reference, a decision it does not know and a parameter it does not take', async () => {
+    const refused = async (query: string, path: string) => {
+      const response = await hub.app.inject({ url: `/v1/audit/disclosures?${query}`, headers: auth(dpo) });
+      expect({ query, status: response.statusCode }).toEqual({ query, status: 400 });
+      expect((response.json() as { errors: { path: string }[] }).errors.map((e) => e.path)).toEqual([path]);
+      expect(response.body).not.toContain('SMITH');
+    };
+    const wrongDigit = `${survivor.slice(0, -1)}${(Number(survivor.at(-1)) + 1) % 10}`;
+    await refused('citizen=SMITH', 'querystring.citizen');
+    await refused(`citizen=${wrongDigit}`, 'querystring.citizen');
+    await refused('decision=maybe', 'querystring.decision');
+    await refused('colour=red', 'querystring.colour');
+    expect(() => citizenOption('SMITH')).toThrow(/citizen reference/);
+    expect(() => citizenOption(wrongDigit)).toThrow(/check digit/);
+    expect(citizenOption(` ${merged} `)).toBe(merged);
+  });
+
+  it('lists denials alone with decision=deny, on the route and with hub audit disclosures --decision', async () => {
+    const adviser = await hub.key('adviser', 'Contact Centre');
+    // No agreement: the read is refused, and the refusal recorded about the survivor.
+    expect((await hub.app.inject({ url: `/v1/citizens/${survivor}`, headers: { ...auth(adviser.key), 'x-purpose': 'contact-centre-enquiry' } })).statusCode).toBe(404);
+    const denials = (await hub.app.inject({ url: `/v1/audit/disclosures?citizen=${merged}&decision=deny`, headers: auth(dpo) })).json() as { entries: { decision: string; clientId: number }[] };
+    expect(denials.entries.map((e) => [e.decision, e.clientId])).toEqual([['deny', adviser.clientId]]);
+    const permits = (await hub.app.inject({ url: `/v1/audit/disclosures?citizen=${survivor}&decision=permit`, headers: auth(dpo) })).json() as { entries: { decision: string }[] };
+    expect(permits.entries.length).toBeGreaterThan(1);
+    expect(permits.entries.every((e) => e.decision === 'permit')).toBe(true);
+    const cli = await listDisclosures(hub.db.pool, { decision: 'deny', after: 0, limit: 100 });
+    expect(cli.map((e) => e.clientId)).toEqual([adviser.clientId]);
   });
 
   it('hub audit disclosures --citizen lists the same', async () => {
