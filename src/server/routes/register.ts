@@ -27,6 +27,7 @@ import {
 } from '../../register/citizen-records.js';
 import { RegisterError } from '../../register/errors.js';
 import { errorResponses, HubError } from '../errors.js';
+import { jsonBodyParser } from '../plugins/json-body.js';
 import { clientOf } from '../plugins/auth.js';
 
 export interface RegisterRouteOptions {
@@ -307,7 +308,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
    * JSON.
    */
   const ending: FastifyPluginAsyncTypebox = async (scope) => {
-    const json = scope.getDefaultJsonParser('error', 'error');
+    const json = jsonBodyParser(scope);
     // text/plain (many clients' default) goes to the catch-all too: empty is no body, anything else 415.
     scope.removeContentTypeParser(['application/json', 'text/plain']);
     scope.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {

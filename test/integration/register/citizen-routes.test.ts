@@ -122,6 +122,8 @@ describe('register routes under /v1/citizens/{ref}', () => {
     expect([form.statusCode, form.json().code]).toEqual([415, 'unsupported-media-type']);
     const text = await hub.app.inject({ method: 'POST', url, headers: { ...auth(dpo), 'content-type': 'text/plain' }, payload: 'now' });
     expect([text.statusCode, text.json().code]).toEqual([415, 'unsupported-media-type']);
+    const poisoned = await hub.app.inject({ method: 'POST', url, headers: { ...auth(dpo), 'content-type': 'application/json' }, payload: '{"__proto__":{"at":"2026-06-10T00:00:00Z"}}' });
+    expect([poisoned.statusCode, poisoned.json().code]).toEqual([400, 'forbidden-property-name']);
     const broken = await hub.app.inject({ method: 'POST', url, headers: { ...auth(dpo), 'content-type': 'application/json' }, payload: '{"at":' });
     expect(broken.statusCode).toBe(400);
     const wrong = await hub.app.inject({ method: 'POST', url, headers: auth(dpo), payload: { at: 'yesterday' } });
