@@ -57,6 +57,7 @@ import { LinkedCitizenSource } from '../src/linkage/citizen-source.js';
 import { personFeatures } from '../src/linkage/features.js';
 import { citizenRef } from '../src/linkage/reference.js';
 import { createLogger } from '../src/logging.js';
+import { londonDate } from '../src/policy/decide.js';
 import { buildApp } from '../src/server/app.js';
 import { errorResponses, HubError } from '../src/server/errors.js';
 import { loadConfig } from '../src/config.js';
@@ -153,7 +154,7 @@ const bareRoutes: FastifyPluginAsyncTypebox<{ source: CitizenSource; pool: pg.Po
     const db = await reads.connect();
     try {
       const source = opts.source.within?.(db) ?? opts.source;
-      const found = await corked(db, () => Promise.all(jobs.map((job) => source.view(job.input))));
+      const found = await corked(db, () => Promise.all(jobs.map((job) => source.view(job.input, londonDate(new Date())))));
       jobs.forEach((job, i) => job.resolve(found[i]!));
     } finally {
       db.release();

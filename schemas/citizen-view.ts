@@ -69,11 +69,20 @@ export const CitizenView = Type.Object(
             description: 'the data category the entitlement belongs to; one revealing a health condition is health-disability, and one of those granted '
               + 'by a revenues or concessions scheme (disability-reduction, disabled-person-concession) is shown only when that category is permitted too',
           }),
+          status: Type.Union([Type.Literal('current'), Type.Literal('ended'), Type.Literal('future')], {
+            description: "in force on the day of the read (London): ended once its last day ('to') has passed or its record is closed or withdrawn, future before its first day ('from')",
+          }),
+          holder: Type.Union([Type.Literal('person'), Type.Literal('account')], {
+            description: 'person: evidence about this person; account: granted to an account the person is a party of (a council-tax disability reduction '
+              + 'goes to the property, for whoever lives there), so not evidence about the person',
+          }),
           source: Provenance,
         }),
       ),
     ),
-    involvements: Type.Optional(Type.Array(Type.Object({ involvement: ServiceInvolvement, category: Type.String(), source: Provenance }))),
+    involvements: Type.Optional(Type.Array(Type.Object({
+      involvement: ServiceInvolvement, category: Type.String(), source: Provenance,
+    }, { description: "the involvement as it stands on the day of the read: closed once its record is closed or withdrawn or its 'to' has passed" }))),
     sourceRecords: Type.Optional(Type.Array(LinkedRecord, {
       description: "the linked records of systems whose category the caller may see; absent unless values name their source systems (the caller may see every category a system's name can disclose)",
     })),

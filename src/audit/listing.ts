@@ -9,6 +9,7 @@
  */
 import type { CitizenSource } from '../citizens/source.js';
 import { isValidCitizenRef } from '../linkage/reference.js';
+import { londonDate } from '../policy/decide.js';
 import { oversightEntry, type Actor } from '../register/change-entry.js';
 import type { AuditEntry } from './chain.js';
 import type { DisclosureFilters, StoredEntry } from './store.js';
@@ -55,7 +56,8 @@ export function citizenRefProblem(ref: string): string | null {
 export async function citizenFilter(
   source: Pick<CitizenSource, 'view' | 'mergedInto' | 'linkedRecords'>, ref: string,
 ): Promise<Required<Pick<DisclosureFilters, 'citizen'>> & Pick<DisclosureFilters, 'records'>> {
-  const found = await source.view(ref);
+  // Only whether the reference was merged is read here, which the day does not change.
+  const found = await source.view(ref, londonDate(new Date()));
   const current = found !== null && 'redirectTo' in found ? found.redirectTo : ref;
   const merged = source.mergedInto ? await source.mergedInto(current) : [];
   return { citizen: [current, ...merged.filter((m) => m !== current)], ...(source.linkedRecords ? { records: await source.linkedRecords(current) } : {}) };

@@ -17,7 +17,7 @@ import { HUB_PURPOSES, PURPOSE_PATTERN, type DataCategory } from '../../schemas/
 import type { SharingAgreement } from '../../schemas/register.js';
 import { withCriteria } from '../policy/criteria.js';
 import {
-  decide, EMERGENCY_PURPOSE, permittedOfAnyone, POLICY_VERSION, recordlessDecisionKey, type BreakGlass, type Caller, type Decision,
+  decide, EMERGENCY_PURPOSE, londonDate, permittedOfAnyone, POLICY_VERSION, recordlessDecisionKey, type BreakGlass, type Caller, type Decision,
 } from '../policy/decide.js';
 import { filterView, namesAsMember } from '../policy/filter.js';
 import type { PolicyOptions } from '../policy/options.js';
@@ -64,8 +64,8 @@ const callerOf = (client: AuthenticatedClient): Caller => ({ clientId: client.id
 const sourceOf = (ctx: DisclosureContext, db: pg.PoolClient): CitizenSource => ctx.source.within?.(db) ?? ctx.source;
 
 /** The view a read may show: a closed account has no records to show, so it is read as one that does not exist. */
-async function viewToShow(source: CitizenSource, ref: string): Promise<CitizenLookup> {
-  const found = await source.view(ref);
+async function viewToShow(source: CitizenSource, ref: string, now: Date): Promise<CitizenLookup> {
+  const found = await source.view(ref, londonDate(now));
   return found && 'view' in found && found.closed ? null : found;
 }
 
@@ -271,7 +271,7 @@ async function readCached(ctx: DisclosureContext, cache: RegisterInputCache, job
   try {
     planned = await transaction(ctx.pool, async (db) => {
       const source = sourceOf(ctx, db);
-      const found = await Promise.all(jobs.map((job) => viewToShow(source, job.input.ref)));
+      const found = await Promise.all(jobs.map((job) => viewToShow(source, job.input.ref, job.input.now)));
       const plans: Planned[] = [];
       for (const [i, job] of jobs.entries()) plans.push(await plan(ctx, cache, source, job.input, found[i]!));
       return plans;
@@ -305,7 +305,7 @@ async function discloseFromRegister(ctx: DisclosureContext, req: DisclosureReque
     // serve unless the view redirects or has references merged into it, whose consents and restrictions count too.
     const guessed = isPipelined(ctx.pool) ? policyInputs(db, req.client.orgId, [ref]) : undefined;
     guessed?.catch(() => undefined);
-    const found = await viewToShow(sourceOf(ctx, db), ref);
+    const found = await viewToShow(sourceOf(ctx, db), ref, now);
     const emergency = req.purpose === EMERGENCY_PURPOSE;
     if (found === null) {
       // Emergency without a reason or a live grant for this reference is refused alike whether the citizen exists or not,
@@ -452,7 +452,7 @@ export async function discloseMany(
     const lookups: { memberMergedRefs?: Record<string, string[]> }[] = [];
     for (const ref of visible.slice(page.offset, page.offset + page.limit)) {
       // Search and occupants list active accounts only; a closed account comes here only to publish its closing, with its empty view.
-      const found = await source.view(ref);
+      const found = await source.view(ref, londonDate(now));
       if (found === null || !('view' in found)) continue;
       shown.push(ref);
       filtered.push(filterView(found.view, decisions.get(ref)!));

@@ -35,8 +35,11 @@ export type CitizenLookup =
   | null;
 
 export interface CitizenSource {
-  /** The golden record; a reference merged into another answers with the survivor's reference. */
-  view(ref: string): Promise<CitizenLookup>;
+  /**
+   * The golden record as it stands on `today` (a London date: which entitlements are in force); a reference merged
+   * into another answers with the survivor's reference.
+   */
+  view(ref: string, today: string): Promise<CitizenLookup>;
   /** Citizen references matching the criteria, best first; a larger limit extends the same list. */
   search(criteria: CitizenSearch, limit: number): Promise<string[]>;
   /** References of the citizens whose current address is the UPRN. */

@@ -117,7 +117,7 @@ export class LinkedCitizenSource implements CitizenSource {
     return new LinkedCitizenSource(db);
   }
 
-  async view(ref: string): Promise<CitizenLookup> {
+  async view(ref: string, today: string): Promise<CitizenLookup> {
     // Named: read on every citizen view, so each connection plans it once.
     const row = (await this.pool.query<ViewRow>({ name: 'citizen-view', text: VIEW, values: [ref] })).rows[0];
     if (!row) return null;
@@ -129,7 +129,7 @@ export class LinkedCitizenSource implements CitizenSource {
       updatedAt: iso(r.source_updated_at ?? r.received_at), closed: r.closed, linkedAt: iso(r.linked_at), linkedBy: r.linked_by,
       addressMatch: r.m_status === null ? null : { uprn: r.m_uprn, status: r.m_status },
     }));
-    const draft = buildCitizenView(row.ref, sources, []);
+    const draft = buildCitizenView(row.ref, sources, [], today);
     const current = new Set((draft.addresses ?? []).filter((a) => a.current && a.uprn !== null).map((a) => a.uprn));
     const seen = new Set<number>();
     // A member is at the citizen's current address by their own view too (someone with records in force at two addresses lives at one).

@@ -11,6 +11,7 @@ import type { CitizenView, Provenance } from '../../schemas/citizen-view.js';
 import { categoryOfEntitlement, categoryOfSystem } from '../../schemas/categories.js';
 import type { PersonName, SourceRecord } from '../../schemas/source-record.js';
 import type { LinkedBy } from './accounts.js';
+import { entitlementHolder, entitlementStatus, involvementAsOf } from './entitlements.js';
 import { currentName } from './features.js';
 
 export type GoldenField = 'name' | 'dateOfBirth' | 'sex' | 'nhsNumber' | 'nino' | 'address' | 'contact';
@@ -154,8 +155,10 @@ export const addressSourceOf = (r: AddressSourceRow): AddressSource => ({
   addressMatch: r.m_status === null ? null : { uprn: r.m_uprn, status: r.m_status }, record: { addresses: r.addresses },
 });
 
-/** Builds the view from the account's linked records (pure: no I/O). */
-export function buildCitizenView(ref: string, sources: readonly LinkedSource[], household: CitizenView['household'], rules: SurvivorshipRules = DEFAULT_SURVIVORSHIP): CitizenView {
+/** Builds the view from the account's linked records as they stand on `today`, a London date (pure: no I/O). */
+export function buildCitizenView(
+  ref: string, sources: readonly LinkedSource[], household: CitizenView['household'], today: string, rules: SurvivorshipRules = DEFAULT_SURVIVORSHIP,
+): CitizenView {
   const verifiedName = rules.verifiedBy.name ?? [];
   const names = rank('name', sources.flatMap((from) => from.record.names.map((value) => ({ value, from, verified: verifiedName.includes(from.system) }))), rules);
   const current = rank('name', names.filter((n) => n.value === currentName(n.from.record)), rules)[0] ?? names[0];
@@ -192,10 +195,11 @@ export function buildCitizenView(ref: string, sources: readonly LinkedSource[], 
     addresses,
     household: household ?? [],
     entitlements: sources.flatMap((from) => from.record.entitlements.map((entitlement) => ({
-      entitlement, category: categoryOfEntitlement(entitlement.kind), source: provenance({ from, verified: entitlement.evidence.verified }),
+      entitlement, category: categoryOfEntitlement(entitlement.kind), status: entitlementStatus(entitlement, from.closed, today),
+      holder: entitlementHolder(entitlement), source: provenance({ from, verified: entitlement.evidence.verified }),
     }))),
     involvements: sources.flatMap((from) => from.record.involvements.map((involvement) => ({
-      involvement, category: categoryOfSystem(from.system), source: provenance({ from, verified: false }),
+      involvement: involvementAsOf(involvement, from.closed, today), category: categoryOfSystem(from.system), source: provenance({ from, verified: false }),
     }))),
     sourceRecords: sources.map((s) => ({ system: s.system, sourceRef: s.sourceRef, linkedAt: s.linkedAt, linkedBy: s.linkedBy, closed: s.closed })),
     withheld: [],

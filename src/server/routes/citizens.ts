@@ -24,7 +24,7 @@ import { subjectAccess } from '../../citizens/subject-access.js';
 import { withAudit } from '../../audit/store.js';
 import { pipelinedPool } from '../../db/transaction.js';
 import { categoriesTested, OCCUPANTS_TEST } from '../../policy/criteria.js';
-import { BREAK_GLASS_CATEGORIES, BREAK_GLASS_REASON_MIN } from '../../policy/decide.js';
+import { BREAK_GLASS_CATEGORIES, BREAK_GLASS_REASON_MIN, londonDate } from '../../policy/decide.js';
 import { policyOptions, type PolicyOptions } from '../../policy/options.js';
 import { refusedEntry } from '../../register/change-entry.js';
 import { RegisterInputCache } from '../../register/input-cache.js';
@@ -270,7 +270,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
 
   /** For the DPO routes: the citizen's unfiltered view, or the redirect to follow. */
   const held = async (ref: string) => {
-    const found = await opts.source.view(ref);
+    const found = await opts.source.view(ref, londonDate(ctx.clock()));
     if (found === null) throw new HubError('not-found', 'no such citizen');
     return found;
   };

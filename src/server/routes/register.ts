@@ -107,7 +107,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
    * the path and the query kept), an unknown one is 404.
    */
   const redirectFor = async (ref: string, url: string): Promise<string | null> => {
-    const found = await source.view(ref);
+    const found = await source.view(ref, londonDate(clock()));
     if (found === null) throw new HubError('not-found', 'no such citizen');
     if (!('redirectTo' in found)) return null;
     // The reference as sent may be encoded otherwise than encodeURIComponent would: cut at the segment's end instead of matching it.

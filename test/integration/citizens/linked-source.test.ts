@@ -289,7 +289,7 @@ describe('citizen reads from the linkage tables', () => {
       );
       let withHousehold = 0;
       for (const { ref, survivor, records, merged } of rows) {
-        const lookup = await source.view(ref);
+        const lookup = await source.view(ref, '2026-06-01');
         if (survivor !== null) {
           expect(lookup, ref).toEqual({ redirectTo: survivor });
           continue;
@@ -315,7 +315,7 @@ describe('citizen reads from the linkage tables', () => {
       client.release();
     }
     expect(await same()).toBeGreaterThan(0);
-    expect(await source.view('C-NO-SUCH')).toBeNull();
+    expect(await source.view('C-NO-SUCH', '2026-06-01')).toBeNull();
   });
 
   it('gives the records indexed before every phone and email their features hold now (migration 054), as linkage gives them', async () => {

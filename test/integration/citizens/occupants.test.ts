@@ -97,7 +97,7 @@ describe('occupants and households from the linkage tables', () => {
       const { rows } = await client.query<{ id: string }>('SELECT id FROM citizen WHERE ref = ANY($1) ORDER BY id', [[refs.get('R6'), refs.get('S6')]]);
       await mergeCitizens(client, Number(rows[0]!.id), Number(rows[1]!.id), MODEL);
     } finally { client.release(); }
-    const found = await new LinkedCitizenSource(hub.db.pool).view(refs.get('R1')!);
+    const found = await new LinkedCitizenSource(hub.db.pool).view(refs.get('R1')!, '2026-06-01');
     expect(found !== null && 'view' in found).toBe(true);
     const { view, memberMergedRefs } = found as { view: CitizenView; memberMergedRefs: Record<string, string[]> };
     expect(view.household?.map((m) => m.citizenRef)).toEqual([refs.get('R6')]);

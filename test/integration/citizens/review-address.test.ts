@@ -46,7 +46,7 @@ describe('an address in review places nobody', () => {
     }
   }
   const viewOf = async (sourceRef: string): Promise<CitizenView> => {
-    const found = await new LinkedCitizenSource(db.pool).view(refs.get(sourceRef)!);
+    const found = await new LinkedCitizenSource(db.pool).view(refs.get(sourceRef)!, '2026-06-01');
     return (found as { view: CitizenView }).view;
   };
   const occupants = (uprn: number) => new LinkedCitizenSource(db.pool).occupants(uprn);

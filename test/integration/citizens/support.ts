@@ -40,8 +40,8 @@ export function person(ref: string, surname: string, over: { phone?: string; upr
     addresses: [{ uprn: over.uprn ?? 100000001, line: '1 TEST STREET, NORTHBY', postcode: 'ZZ1 1AA', matchStatus: 'matched', current: true, source: src }],
     household: [],
     entitlements: [
-      { entitlement: { kind: 'disability', code: 'DIS', from: null, to: null, evidence: { verified: true, verifiedOn: '2020-02-01', method: 'GP letter' } }, category: 'health-disability', source: src },
-      { entitlement: { kind: 'council-tax-reduction', code: 'CTR', from: null, to: null, evidence: { verified: true, verifiedOn: '2021-01-01', method: null } }, category: 'revenues', source: src },
+      { entitlement: { kind: 'disability', code: 'DIS', from: null, to: null, evidence: { verified: true, verifiedOn: '2020-02-01', method: 'GP letter' } }, category: 'health-disability', status: 'current', holder: 'person', source: src },
+      { entitlement: { kind: 'council-tax-reduction', code: 'CTR', from: null, to: null, evidence: { verified: true, verifiedOn: '2021-01-01', method: null } }, category: 'revenues', status: 'current', holder: 'person', source: src },
     ],
     involvements: [],
     sourceRecords: [{ system: src.system, sourceRef: src.sourceRef, linkedAt: '2026-01-01T00:00:00.000Z', linkedBy: 'model', closed: false }],

@@ -29,11 +29,11 @@ describe('golden record by survivorship', () => {
     const view = buildCitizenView('C0000000013', [
       linked({ ...person, system: 'housing', ref: 'H1', dob: '1950-05-04', lines: ['10 HIGH STREET', 'NORTHBY'], postcode: 'ZZ1 1AA' }, '2025-06-01T00:00:00.000Z'),
       linked({ ...person, system: 'social-care', ref: 'S1', dob: '1950-04-05', nhs: nhsNumber(42), entitlements: [disability] }, '2024-01-01T00:00:00.000Z'),
-    ], []);
+    ], [], '2026-06-01');
     expect(view.identity?.dateOfBirth).toEqual({ value: '1950-04-05', source: { system: 'social-care', sourceRef: 'S1', asOf: '2024-01-01T00:00:00.000Z', verified: true } });
     expect(view.identity?.nhsNumber?.source.system).toBe('social-care');
     expect(view.addresses?.[0]).toMatchObject({ line: '10 HIGH STREET, NORTHBY', current: true, matchStatus: 'unmatched', source: { system: 'housing', sourceRef: 'H1' } });
-    expect(view.entitlements).toEqual([{ entitlement: disability, category: 'health-disability', source: { system: 'social-care', sourceRef: 'S1', asOf: '2024-01-01T00:00:00.000Z', verified: true } }]);
+    expect(view.entitlements).toEqual([{ entitlement: disability, category: 'health-disability', status: 'current', holder: 'person', source: { system: 'social-care', sourceRef: 'S1', asOf: '2024-01-01T00:00:00.000Z', verified: true } }]);
     expect(view.sourceRecords?.map((r) => r.system)).toEqual(['housing', 'social-care']);
   });
 
@@ -42,7 +42,7 @@ describe('golden record by survivorship', () => {
       linked({ ...person, system: 'housing', ref: 'H1', lines: ['1 OLD ROAD'], postcode: 'ZZ1 1AA', uprn: 100 }, '2020-01-01T00:00:00.000Z'),
       linked({ ...person, system: 'revenues', ref: 'R1', surname: 'SMITH-JONES', lines: ['2 NEW ROAD'], postcode: 'ZZ1 1AB', uprn: 200 }, '2025-01-01T00:00:00.000Z'),
       linked({ ...person, system: 'smartcard', ref: 'K1', surname: 'JONES', lines: ['3 LATEST ROAD'], postcode: 'ZZ1 1AC', closed: true }, '2026-01-01T00:00:00.000Z'),
-    ], []);
+    ], [], '2026-06-01');
     expect(view.addresses?.filter((a) => a.current).map((a) => a.uprn)).toEqual([200]);
     expect(view.addresses).toHaveLength(3);
     expect(view.identity?.name.value.surname).toBe('SMITH-JONES');
@@ -53,7 +53,7 @@ describe('golden record by survivorship', () => {
   it('uses the address matcher\'s UPRN and status for the residential address', () => {
     const view = buildCitizenView('C0000000013', [
       linked({ ...person, system: 'housing', ref: 'H1', lines: ['FLAT 2, 5 HIGH ST'], postcode: 'ZZ1 1AA' }, '2025-01-01T00:00:00.000Z', { addressMatch: { uprn: 4242, status: 'matched' } }),
-    ], []);
+    ], [], '2026-06-01');
     expect(view.addresses?.[0]).toMatchObject({ uprn: 4242, matchStatus: 'matched', current: true });
   });
 });
@@ -89,7 +89,7 @@ describe('citizen view and matches export from the database', () => {
     );
     const [ameliaRef, oliviaRef] = [await refOf(amelia!.citizenId), await refOf(olivia!.citizenId)];
     const source = new LinkedCitizenSource(db.pool);
-    const lookup = await source.view(ameliaRef);
+    const lookup = await source.view(ameliaRef, '2026-06-01');
     if (!lookup || !('view' in lookup)) return expect.fail('a view');
     expect(lookup.view.ref).toBe(ameliaRef);
     expect(lookup.view.identity?.name.value.forenames).toEqual(['AMELIA']);
@@ -98,8 +98,8 @@ describe('citizen view and matches export from the database', () => {
 
     const { client } = await createClient(db.pool, { org: 'Data Team', role: 'steward' });
     await manualLink(ctx, ameliaRef, 'revenues', 'TW2', { clientId: client.id, reason: 'test: one person after all' });
-    expect(await source.view(oliviaRef)).toEqual({ redirectTo: ameliaRef });
-    expect(await source.view('C0000000000')).toBeNull();
+    expect(await source.view(oliviaRef, '2026-06-01')).toEqual({ redirectTo: ameliaRef });
+    expect(await source.view('C0000000000', '2026-06-01')).toBeNull();
   });
 
   it('exports one row per current source record with its citizen reference', async () => {

@@ -213,7 +213,7 @@ describe('account lifecycle', () => {
     expect((await consentsOf(db.pool, [emptiedRef])).map((c) => c.id)).toEqual([consent.id]);
     expect(await source.search({ surname: 'FETHERSTONHAUGH' }, 10)).not.toContain(emptiedRef);
     // Still found by its reference (the register routes and subject access look it up so), with its history saying why.
-    expect(await source.view(emptiedRef)).toMatchObject({ view: { ref: emptiedRef } });
+    expect(await source.view(emptiedRef, '2026-06-01')).toMatchObject({ view: { ref: emptiedRef } });
     expect((await source.linkHistory(emptiedRef)).at(-1)).toMatchObject({ kind: 'close', citizenRef: emptiedRef, otherRef, clientId: steward.clientId });
 
     // A steward linking a record to the closed account makes it active again, with its register records.

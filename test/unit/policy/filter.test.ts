@@ -20,8 +20,8 @@ const view: CitizenView = {
   addresses: [{ uprn: 100000000001, line: '1 TEST ROAD', postcode: 'AA1 1AA', matchStatus: 'matched', current: true, source }],
   household: [{ citizenRef: 'CH-0000-0009', name: 'T TESTER' }],
   entitlements: [
-    { entitlement: { kind: kind('council-tax-reduction'), code: 'CTR', from: '2025-04-01', to: null, evidence: { verified: true, verifiedOn: null, method: null } }, category: 'revenues', source },
-    { entitlement: { kind: kind('blue-badge'), code: null, from: null, to: null, evidence: { verified: false, verifiedOn: null, method: null } }, category: 'health-disability', source },
+    { entitlement: { kind: kind('council-tax-reduction'), code: 'CTR', from: '2025-04-01', to: null, evidence: { verified: true, verifiedOn: null, method: null } }, category: 'revenues', status: 'current', holder: 'person', source },
+    { entitlement: { kind: kind('blue-badge'), code: null, from: null, to: null, evidence: { verified: false, verifiedOn: null, method: null } }, category: 'health-disability', status: 'current', holder: 'person', source },
   ],
   involvements: [
     { involvement: { service: 'adult social care', reference: 'SC-1', role: 'client', status: 'open', from: null, to: null }, category: 'social-care', source },
@@ -68,7 +68,7 @@ describe('filterView', () => {
 
   it('shows an entitlement revealing a disability only under health-disability, and one of a council tax or concessions scheme only with that category too', () => {
     const entitlement = (k: (typeof ENTITLEMENT_KINDS)[number], category: string) =>
-      ({ entitlement: { kind: kind(k), code: 'DIS', from: null, to: null, evidence: { verified: true, verifiedOn: null, method: 'assessment' } }, category, source });
+      ({ entitlement: { kind: kind(k), code: 'DIS', from: null, to: null, evidence: { verified: true, verifiedOn: null, method: 'assessment' } }, category, status: 'current' as const, holder: 'person' as const, source });
     // As the golden record built them before: a category on the item that undersells the kind withholds nothing less.
     const withDisability: CitizenView = {
       ...view,
@@ -153,6 +153,8 @@ describe('disclosedFields and disclosedCategories', () => {
       'entitlements[].entitlement.evidence.verified',
       'entitlements[].entitlement.from',
       'entitlements[].entitlement.kind',
+      'entitlements[].holder',
+      'entitlements[].status',
     ]);
     expect(disclosedCategories(filtered)).toEqual(['revenues']);
   });
