@@ -18,6 +18,7 @@ import { once } from 'node:events';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { SourceRecord } from '../../schemas/source-record.js';
+import { assertedSince, valueKeys, type AssertedSince } from './asserted-since.js';
 
 /** Where a record came from: file and line, or request id and index in the batch. */
 export type Position = Record<string, string | number>;
@@ -147,7 +148,8 @@ const VERSIONS = `
   SELECT s.id, s.source_ref AS "sourceRef", s.version, s.current, s.content_hash AS "hash", s.source_updated_at AS "sourceUpdatedAt",
          s.raw_format IN (${CLOSING_FORMATS.map((f) => `'${f}'`).join(', ')}) AS closing,
          s.intake_id AS "intakeId", CASE WHEN s.current THEN (SELECT ${micros('i.extracted_at')} FROM intake i WHERE i.id = s.intake_id) END AS "madeAt",
-         (SELECT ${micros('b.extracted_at')} FROM intake b WHERE b.id = $3) AS "batchMadeAt"
+         (SELECT ${micros('b.extracted_at')} FROM intake b WHERE b.id = $3) AS "batchMadeAt",
+         CASE WHEN s.current THEN s.asserted_since END AS since, CASE WHEN s.current THEN s.received_at END AS "receivedAt", now() AS "txNow"
     FROM source_record s WHERE s.system = $1 AND s.source_ref = ANY($2::text[])
    ORDER BY s.source_ref, s.version FOR UPDATE OF s`;
 const RETIRE = `UPDATE source_record SET current = false WHERE id = ANY($1::bigint[])`;
@@ -155,7 +157,7 @@ const RETIRE = `UPDATE source_record SET current = false WHERE id = ANY($1::bigi
 // building them) made the multi-row INSERT most of the time of a batch. The id is the last column, so that a row
 // prepared for a new source ref (version 1, current) is copied as prepared, with just its id after it.
 const COPY = `
-  COPY source_record (system, source_ref, version, current, content_hash, record, raw, raw_format, intake_id, position, source_updated_at, closed, id)
+  COPY source_record (system, source_ref, version, current, content_hash, record, raw, raw_format, intake_id, position, source_updated_at, closed, asserted_since, id)
   FROM STDIN`;
 // The new versions' ids are taken from the table's identity sequence up front and written by the COPY (which, unlike
 // INSERT, takes explicit values for a GENERATED ALWAYS column): no reading them back by source ref after the COPY.
@@ -177,7 +179,7 @@ const INSERT_REJECTS = `
  * prepare-worker.ts) and hand their rows over without copying them.
  */
 export type PreparedItem =
-  | { kind: 'record'; sourceRef: string; hash: string; sourceUpdatedAt: number | null; closing: boolean; start: number; tail: number; end: number }
+  | { kind: 'record'; sourceRef: string; hash: string; sourceUpdatedAt: number | null; closing: boolean; start: number; tail: number; end: number; keys: string[] }
   | { kind: 'reject'; position: string; field: string | null; rule: string | null; reason: string; raw: string | null; sourceRef: string | null };
 
 /** A batch of prepared items of one system and intake, with the COPY text of its records in one buffer. */
@@ -236,6 +238,7 @@ export class ItemPreparer {
       + `\t${updatedAt ? updatedAt.toISOString() : '\\N'}\t${record.closed ? 't' : 'f'}`);
     this.items.push({
       kind: 'record', sourceRef: record.sourceRef, hash, sourceUpdatedAt: updatedAt ? updatedAt.getTime() : null, closing: CLOSING_FORMATS.includes(item.rawFormat), start, tail, end: this.at,
+      keys: valueKeys(record),
     });
   }
 
@@ -264,7 +267,11 @@ export function prepareItems(items: IntakeItem[], intakeId: number, system: stri
  * CLOSING_FORMATS) and every content hash.
  */
 interface RefState {
-  current: { id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null; madeAt: number; intakeId: number; hash: string; closing: boolean } | null;
+  current: {
+    id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null; madeAt: number; intakeId: number; hash: string; closing: boolean;
+    /** Its values' asserted-since map (null: stored before migration 061 and not backfilled) and its own time (ISO). */
+    since: AssertedSince | null; ownTime: string;
+  } | null;
   maxVersion: number;
   hashes: Set<string>;
 }
@@ -275,6 +282,7 @@ interface NewVersion {
   current: boolean;
   item: Extract<PreparedItem, { kind: 'record' }>;
   id: number;
+  since: AssertedSince;
 }
 
 /**
@@ -323,11 +331,18 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
   // The batch's source time: read with the stored versions; compared only with theirs (without any, every current
   // version is one made in this batch, with this same time).
   let batchMadeAt = 0;
+  // When this transaction's versions are received (received_at's default); read with the stored versions, so only
+  // when there are some: only a value carried from a version made earlier in this batch needs it otherwise.
+  let receivedNow: string | null = null;
   if (refs.size > 0) {
     const stored = await client.query<{
       id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null; closing: boolean; intakeId: number; madeAt: string | null; batchMadeAt: string;
+      since: AssertedSince | null; receivedAt: Date | null; txNow: Date;
     }>(VERSIONS, [system, [...refs.keys()], intakeId]);
-    if (stored.rows.length > 0) batchMadeAt = Number(stored.rows[0]!.batchMadeAt);
+    if (stored.rows.length > 0) {
+      batchMadeAt = Number(stored.rows[0]!.batchMadeAt);
+      receivedNow = stored.rows[0]!.txNow.toISOString();
+    }
     for (const row of stored.rows) {
       const state = refs.get(row.sourceRef)!;
       const hash = row.hash.toString('hex');
@@ -336,6 +351,7 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
       if (row.current) {
         state.current = {
           id: row.id, pending: null, sourceUpdatedAt: row.sourceUpdatedAt?.getTime() ?? null, madeAt: Number(row.madeAt), intakeId: Number(row.intakeId), hash, closing: row.closing,
+          since: row.since, ownTime: (row.sourceUpdatedAt ?? row.receivedAt!).toISOString(),
         };
       }
     }
@@ -373,10 +389,15 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
       if (current.pending) current.pending.current = false;
       else if (current.id !== null) retire.push(current.id);
     }
-    const version: NewVersion = { sourceRef: item.sourceRef, version: ++state.maxVersion, current: !stale, item, id: 0 };
+    // A stale version is history, never current: what its source asserts since when is read from the current one all the same.
+    const since = assertedSince(item.keys, current);
+    const version: NewVersion = { sourceRef: item.sourceRef, version: ++state.maxVersion, current: !stale, item, id: 0, since };
     versions.push(version);
     state.hashes.add(item.hash);
-    if (!stale) state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt, madeAt: batchMadeAt, intakeId, hash: item.hash, closing: item.closing };
+    if (!stale) {
+      const ownTime = updatedAt !== null ? new Date(updatedAt).toISOString() : (receivedNow ??= (await client.query<{ now: Date }>('SELECT now()')).rows[0]!.now.toISOString());
+      state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt, madeAt: batchMadeAt, intakeId, hash: item.hash, closing: item.closing, since, ownTime };
+    }
     outcomes.push({ outcome: stale ? 'stale' : current ? 'superseded' : 'accepted', version: stale ? null : version });
   }
 
@@ -431,7 +452,8 @@ async function copyVersions(client: pg.PoolClient, system: string, versions: New
   for (const v of versions) {
     const { start, tail, end } = v.item;
     // Head and id are short; a row longer than a chunk gets a chunk of its own.
-    const need = end - start + Buffer.byteLength(v.sourceRef) + headBytes + 64;
+    const since = JSON.stringify(v.since);
+    const need = end - start + Buffer.byteLength(v.sourceRef) + headBytes + Buffer.byteLength(since) * 2 + 64;
     if (at + need > chunk.length) {
       if (at > 0 && !stream.write(chunk.subarray(0, at))) await Promise.race([once(stream, 'drain'), done]);
       chunk = Buffer.allocUnsafe(Math.max(COPY_CHUNK, need));
@@ -442,7 +464,7 @@ async function copyVersions(client: pg.PoolClient, system: string, versions: New
       at += chunk.write(`${head}${copyText(v.sourceRef)}\t${v.version}\t${v.current ? 't' : 'f'}\t`, at);
       at += source.copy(chunk, at, tail, end);
     }
-    at += chunk.write(`\t${v.id}\n`, at, 'latin1');
+    at += chunk.write(`\t${copyJson(since)}\t${v.id}\n`, at);
   }
   stream.end(chunk.subarray(0, at));
   await done;

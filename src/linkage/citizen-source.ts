@@ -9,6 +9,7 @@ import type { SourceRecord } from '../../schemas/source-record.js';
 import { validateEmail, validateNhsNumber, validateNino, validatePhone } from '../../matching/identifiers/index.js';
 import { normalisePostcode } from '../../matching/address/index.js';
 import type { CitizenLookup, CitizenSearch, CitizenSource } from '../citizens/source.js';
+import type { AssertedSince } from '../intake/asserted-since.js';
 import { resolveRef, type LinkedBy } from './accounts.js';
 import { addressSourceOf, addressSourcesSql, buildCitizenView, citizensAt, currentUprn, LIVES_THERE, type AddressSourceRow, type LinkedSource } from './golden.js';
 
@@ -70,7 +71,7 @@ export const VIEW = `WITH a AS (
            ARRAY(SELECT m.ref FROM citizen m WHERE m.merged_into = coalesce(s.id, c.id) ORDER BY m.ref) AS aliases
       FROM citizen c LEFT JOIN citizen s ON s.id = c.merged_into WHERE c.ref = $1),
   src AS (
-    SELECT l.system, l.source_ref, s.record, s.received_at, s.source_updated_at, s.closed, l.linked_at, l.linked_by,
+    SELECT l.system, l.source_ref, s.record, s.received_at, s.source_updated_at, s.closed, s.asserted_since, l.linked_at, l.linked_by,
            m.uprn AS m_uprn, m.status AS m_status
       FROM a JOIN citizen_link l ON l.citizen_id = a.id AND l.ended_at IS NULL AND NOT a.merged
       JOIN source_record s ON s.system = l.system AND s.source_ref = l.source_ref AND s.current
@@ -102,7 +103,7 @@ interface ViewRow {
   id: number; ref: string; merged: boolean; closed: boolean; aliases: string[];
   sources: Array<{
     system: string; source_ref: string; record: SourceRecord; received_at: string; source_updated_at: string | null; closed: boolean;
-    linked_at: string; linked_by: LinkedBy; m_uprn: number | null; m_status: 'matched' | 'review' | 'unmatched' | null;
+    linked_at: string; linked_by: LinkedBy; m_uprn: number | null; m_status: 'matched' | 'review' | 'unmatched' | null; asserted_since: AssertedSince | null;
   }>;
   occupants: Array<{ uprn: number; id: number; ref: string; forenames: string[]; surname: string; aliases: string[]; sources: AddressSourceRow[] }>;
 }
@@ -127,7 +128,7 @@ export class LinkedCitizenSource implements CitizenSource {
     const sources: LinkedSource[] = row.sources.map((r) => ({
       system: r.system, sourceRef: r.source_ref, record: r.record, receivedAt: iso(r.received_at),
       updatedAt: iso(r.source_updated_at ?? r.received_at), closed: r.closed, linkedAt: iso(r.linked_at), linkedBy: r.linked_by,
-      addressMatch: r.m_status === null ? null : { uprn: r.m_uprn, status: r.m_status },
+      addressMatch: r.m_status === null ? null : { uprn: r.m_uprn, status: r.m_status }, assertedSince: r.asserted_since,
     }));
     const draft = buildCitizenView(row.ref, sources, [], today);
     const current = new Set((draft.addresses ?? []).filter((a) => a.current && a.uprn !== null).map((a) => a.uprn));

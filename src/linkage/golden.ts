@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { CitizenView, Provenance } from '../../schemas/citizen-view.js';
 import { categoryOfEntitlement, categoryOfSystem } from '../../schemas/categories.js';
 import type { PersonName, SourceRecord } from '../../schemas/source-record.js';
+import { addressKey, contactKey, nameKey as assertedNameKey, type AssertedSince } from '../intake/asserted-since.js';
 import type { LinkedBy } from './accounts.js';
 import { entitlementHolder, entitlementStatus, involvementAsOf } from './entitlements.js';
 import { currentName } from './features.js';
@@ -51,6 +52,8 @@ export interface LinkedSource {
   linkedBy: LinkedBy;
   /** The UPRN of the record's residential address from address matching, with its status, when matched. */
   addressMatch: { uprn: number | null; status: 'matched' | 'review' | 'unmatched' } | null;
+  /** Since when the source has asserted each value (src/intake/asserted-since.ts); without it, since updatedAt. */
+  assertedSince?: AssertedSince | null;
 }
 
 interface Candidate<T> {
@@ -60,16 +63,20 @@ interface Candidate<T> {
 }
 
 /** What ranking and provenance read of a record. */
-type RankedSource = Pick<LinkedSource, 'system' | 'sourceRef' | 'receivedAt' | 'updatedAt' | 'closed'>;
+type RankedSource = Pick<LinkedSource, 'system' | 'sourceRef' | 'receivedAt' | 'updatedAt' | 'closed' | 'assertedSince'>;
 
-function rank<C extends { from: RankedSource; verified: boolean }>(field: GoldenField, candidates: C[], rules: SurvivorshipRules): C[] {
+/** Since when the record's source has asserted the value of that key: a value held unchanged through later versions keeps its first time. */
+const sinceOf = (from: RankedSource, key: string): string => from.assertedSince?.[key] ?? from.updatedAt;
+
+/** Values are ranked by since when their source has asserted them (`since`), else by the record's last update. */
+function rank<C extends { from: RankedSource; verified: boolean; since?: string }>(field: GoldenField, candidates: C[], rules: SurvivorshipRules): C[] {
   const order = rules.priority[field] ?? [];
   const priority = (system: string) => (order.includes(system) ? order.indexOf(system) : order.length);
   return [...candidates].sort((a, b) =>
     Number(a.from.closed) - Number(b.from.closed)
     || Number(b.verified) - Number(a.verified)
     || priority(a.from.system) - priority(b.from.system)
-    || b.from.updatedAt.localeCompare(a.from.updatedAt)
+    || (b.since ?? b.from.updatedAt).localeCompare(a.since ?? a.from.updatedAt)
     || a.from.system.localeCompare(b.from.system)
     || a.from.sourceRef.localeCompare(b.from.sourceRef));
 }
@@ -103,7 +110,9 @@ export type AddressSource = RankedSource & Pick<LinkedSource, 'addressMatch'> & 
  */
 export function addressesOf(sources: readonly AddressSource[], rules: SurvivorshipRules = DEFAULT_SURVIVORSHIP): NonNullable<CitizenView['addresses']> {
   const verifiers = rules.verifiedBy.address ?? [];
-  const candidates = rank('address', sources.flatMap((from) => from.record.addresses.map((value, i) => ({ value, from, i, verified: verifiers.includes(from.system) }))), rules);
+  const candidates = rank('address', sources.flatMap((from) => from.record.addresses.map((value, i) => ({
+    value, from, i, verified: verifiers.includes(from.system), since: sinceOf(from, addressKey(value)),
+  }))), rules);
   const residentIndex = (r: AddressSource['record']) => r.addresses.findIndex((a) => a.kind === 'residential' && a.to === null);
   const seen = new Set<string>();
   let currentGiven = false;
@@ -138,21 +147,21 @@ export const currentUprn = (sources: readonly AddressSource[], rules?: Survivors
  */
 export const addressSourcesSql = (id: string): string => `(SELECT coalesce(json_agg(json_build_object(
       'system', l.system, 'source_ref', l.source_ref, 'addresses', s.record->'addresses', 'received_at', s.received_at,
-      'source_updated_at', s.source_updated_at, 'closed', s.closed, 'm_uprn', m.uprn, 'm_status', m.status)), '[]')
+      'source_updated_at', s.source_updated_at, 'closed', s.closed, 'm_uprn', m.uprn, 'm_status', m.status, 'asserted_since', s.asserted_since)), '[]')
     FROM citizen_link l JOIN source_record s ON s.system = l.system AND s.source_ref = l.source_ref AND s.current
     LEFT JOIN address_match m ON m.source_record_id = s.id
    WHERE l.citizen_id = ${id} AND l.ended_at IS NULL)`;
 
 export interface AddressSourceRow {
   system: string; source_ref: string; addresses: SourceRecord['addresses']; received_at: string; source_updated_at: string | null; closed: boolean;
-  m_uprn: number | null; m_status: 'matched' | 'review' | 'unmatched' | null;
+  m_uprn: number | null; m_status: 'matched' | 'review' | 'unmatched' | null; asserted_since: AssertedSince | null;
 }
 
 const iso = (d: string) => new Date(d).toISOString();
 
 export const addressSourceOf = (r: AddressSourceRow): AddressSource => ({
   system: r.system, sourceRef: r.source_ref, receivedAt: iso(r.received_at), updatedAt: iso(r.source_updated_at ?? r.received_at), closed: r.closed,
-  addressMatch: r.m_status === null ? null : { uprn: r.m_uprn, status: r.m_status }, record: { addresses: r.addresses },
+  addressMatch: r.m_status === null ? null : { uprn: r.m_uprn, status: r.m_status }, record: { addresses: r.addresses }, assertedSince: r.asserted_since,
 });
 
 /** Builds the view from the account's linked records as they stand on `today`, a London date (pure: no I/O). */
@@ -160,7 +169,9 @@ export function buildCitizenView(
   ref: string, sources: readonly LinkedSource[], household: CitizenView['household'], today: string, rules: SurvivorshipRules = DEFAULT_SURVIVORSHIP,
 ): CitizenView {
   const verifiedName = rules.verifiedBy.name ?? [];
-  const names = rank('name', sources.flatMap((from) => from.record.names.map((value) => ({ value, from, verified: verifiedName.includes(from.system) }))), rules);
+  const names = rank('name', sources.flatMap((from) => from.record.names.map((value) => ({
+    value, from, verified: verifiedName.includes(from.system), since: sinceOf(from, assertedNameKey(value)),
+  }))), rules);
   const current = rank('name', names.filter((n) => n.value === currentName(n.from.record)), rules)[0] ?? names[0];
   const seenNames = new Set(current ? [nameKey(current.value)] : []);
   const otherNames = names.filter((n) => {
@@ -172,7 +183,9 @@ export function buildCitizenView(
 
   const addresses = addressesOf(sources, rules);
 
-  const contactCandidates = rank('contact', sources.flatMap((from) => from.record.contacts.filter((c) => c.valid).map((value) => ({ value, from, verified: (rules.verifiedBy.contact ?? []).includes(from.system) }))), rules);
+  const contactCandidates = rank('contact', sources.flatMap((from) => from.record.contacts.filter((c) => c.valid).map((value) => ({
+    value, from, verified: (rules.verifiedBy.contact ?? []).includes(from.system), since: sinceOf(from, contactKey(value)),
+  }))), rules);
   const seenContacts = new Set<string>();
   const contact = contactCandidates.filter((c) => {
     const key = `${c.value.kind}|${c.value.value}`;
