@@ -20,7 +20,9 @@ import type { OrgKind } from '../../schemas/register.js';
 import type { Role } from '../../schemas/roles.js';
 import { discloseMany, type DisclosureContext } from '../citizens/disclosure.js';
 import type { CitizenSource } from '../citizens/source.js';
+import { londonDate } from '../policy/decide.js';
 import type { PolicyOptions } from '../policy/options.js';
+import { householdsChanged } from './households.js';
 
 /** The queue of single deliveries; named under pipeline. so that `hub pipeline status` counts it. */
 export const DELIVER_QUEUE = 'pipeline.deliver';
@@ -40,6 +42,8 @@ export interface DeliveryJob {
 
 interface Change {
   id: number;
+  citizenId: number;
+  otherId: number | null;
   type: EventType;
   changedAt: Date;
   ref: string;
@@ -59,9 +63,12 @@ interface Subscriber {
   eventTypes: EventType[];
 }
 
-interface ChangeRow { id: string; event_type: EventType; changed_at: Date; ref: string; stands: boolean; other_ref: string | null }
+interface ChangeRow { id: string; citizen_id: string; other_citizen: string | null; event_type: EventType; changed_at: Date; ref: string; stands: boolean; other_ref: string | null }
 
-const changeOf = (r: ChangeRow): Change => ({ id: Number(r.id), type: r.event_type, changedAt: r.changed_at, ref: r.ref, stands: r.stands, otherRef: r.other_ref });
+const changeOf = (r: ChangeRow): Change => ({
+  id: Number(r.id), citizenId: Number(r.citizen_id), otherId: r.other_citizen === null ? null : Number(r.other_citizen),
+  type: r.event_type, changedAt: r.changed_at, ref: r.ref, stands: r.stands, otherRef: r.other_ref,
+});
 
 /** An account merged away or closed since its change has nothing to show: the survivor's citizen.merged, or the citizen.closed, tells the story. */
 const STANDS = "(c.status = 'active' OR c.status = 'closed' AND o.event_type = 'citizen.closed') AS stands";
@@ -70,7 +77,7 @@ const DUE = 'o.published_at IS NULL AND (o.retry_after IS NULL OR o.retry_after 
 
 // SKIP LOCKED: concurrent publish jobs take different changes instead of waiting on each other. $2: that change only.
 const PENDING = `
-  SELECT o.id, o.event_type, o.changed_at, c.ref, ${STANDS}, m.ref AS other_ref
+  SELECT o.id, o.citizen_id, o.other_citizen, o.event_type, o.changed_at, c.ref, ${STANDS}, m.ref AS other_ref
     FROM citizen_outbox o JOIN citizen c ON c.id = o.citizen_id LEFT JOIN citizen m ON m.id = o.other_citizen
    WHERE ${DUE} AND ($2::bigint IS NULL OR o.id = $2)
    ORDER BY o.id LIMIT $1
@@ -162,12 +169,22 @@ async function numbers(db: pg.PoolClient, subscriptionId: number, count: number)
   return Number(last) - count + 1;
 }
 
-/** One batch of pending changes (or the one change `only`) in one transaction; returns how many changes it took. */
-async function publishBatch(ctx: PublishContext, limit: number, counts: PublishCounts, only: number | null = null): Promise<number> {
-  const taken = await transaction(ctx.pool, async (db) => {
+/**
+ * One batch of pending changes (or the one change `only`) in one transaction; returns how many changes it took and
+ * how many it recorded for the housemates of people who moved (see households.ts), to be published after it.
+ */
+async function publishBatch(ctx: PublishContext, limit: number, counts: PublishCounts, only: number | null = null): Promise<{ taken: number; housemates: number }> {
+  const done = await transaction(ctx.pool, async (db) => {
     const subscribers = await subscribersOf(db, null);
     const changes: Change[] = (await db.query<ChangeRow>(PENDING, [limit, only])).rows.map(changeOf);
-    if (changes.length === 0) return 0;
+    if (changes.length === 0) return { taken: 0, housemates: 0 };
+    // Both sides of a merge: the account merged away lives nowhere now.
+    const residents = new Map<number, string>();
+    for (const c of changes) {
+      residents.set(c.citizenId, c.ref);
+      if (c.otherId !== null && c.otherRef !== null) residents.set(c.otherId, c.otherRef);
+    }
+    const housemates = await householdsChanged(db, ctx.source.within?.(db) ?? ctx.source, residents, londonDate(ctx.clock()));
     for (const subscriber of subscribers) {
       const wanted = changes.filter((c) => c.stands && subscriber.eventTypes.includes(c.type));
       if (wanted.length === 0) continue;
@@ -188,14 +205,14 @@ async function publishBatch(ctx: PublishContext, limit: number, counts: PublishC
       }
     }
     await db.query('UPDATE citizen_outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [changes.map((c) => c.id)]);
-    return changes.length;
+    return { taken: changes.length, housemates };
   });
-  counts.changes += taken;
-  return taken;
+  counts.changes += done.taken;
+  return done;
 }
 
 const DEAD = `
-  SELECT d.id AS delivery_id, d.sequence, o.id, o.event_type, o.changed_at, c.ref, ${STANDS}, m.ref AS other_ref
+  SELECT d.id AS delivery_id, d.sequence, o.id, o.citizen_id, o.other_citizen, o.event_type, o.changed_at, c.ref, ${STANDS}, m.ref AS other_ref
     FROM publish_delivery d JOIN citizen_outbox o ON o.id = d.outbox_id
     JOIN citizen c ON c.id = o.citizen_id LEFT JOIN citizen m ON m.id = o.other_citizen
    WHERE d.subscription_id = $1 AND d.status = 'dead'
@@ -280,7 +297,7 @@ async function publishEachAlone(ctx: PublishContext, limit: number, counts: Publ
 export async function publishPending(ctx: PublishContext, batchSize = 200): Promise<PublishCounts> {
   const counts: PublishCounts = { changes: 0, deliveries: 0, withheld: 0, setAside: 0 };
   for (;;) {
-    const taken = await publishBatch(ctx, batchSize, counts).catch(() => publishEachAlone(ctx, batchSize, counts));
-    if (taken < batchSize) return counts;
+    const { taken, housemates } = await publishBatch(ctx, batchSize, counts).catch(async () => ({ taken: await publishEachAlone(ctx, batchSize, counts), housemates: 0 }));
+    if (taken < batchSize && housemates === 0) return counts;
   }
 }
