@@ -9,7 +9,6 @@
  */
 import type { CitizenSource } from '../citizens/source.js';
 import { isValidCitizenRef } from '../linkage/reference.js';
-import { londonDate } from '../policy/decide.js';
 import { oversightEntry, type Actor } from '../register/change-entry.js';
 import type { AuditEntry } from './chain.js';
 import type { DisclosureFilters, StoredEntry } from './store.js';
@@ -51,13 +50,13 @@ export function citizenRefProblem(ref: string): string | null {
  * (merged) reference lists the same person as its survivor, as every other
  * citizen route reaches the survivor; a reference the hub does not hold
  * lists the entries recorded under it (a refused request names the
- * reference as sent).
+ * reference as sent). `today` (London) is the view's day: only whether the
+ * reference was merged is read here, which the day does not change.
  */
 export async function citizenFilter(
-  source: Pick<CitizenSource, 'view' | 'mergedInto' | 'linkedRecords'>, ref: string,
+  source: Pick<CitizenSource, 'view' | 'mergedInto' | 'linkedRecords'>, ref: string, today: string,
 ): Promise<Required<Pick<DisclosureFilters, 'citizen'>> & Pick<DisclosureFilters, 'records'>> {
-  // Only whether the reference was merged is read here, which the day does not change.
-  const found = await source.view(ref, londonDate(new Date()));
+  const found = await source.view(ref, today);
   const current = found !== null && 'redirectTo' in found ? found.redirectTo : ref;
   const merged = source.mergedInto ? await source.mergedInto(current) : [];
   return { citizen: [current, ...merged.filter((m) => m !== current)], ...(source.linkedRecords ? { records: await source.linkedRecords(current) } : {}) };

@@ -11,6 +11,7 @@ import { CLIENT_ID_OR_KEY_ID, clientIdOf } from '../auth/clients.js';
 import { citizenFilter, citizenRefProblem, COMMAND_ACTOR, DECISIONS, disclosuresListEntry } from '../audit/listing.js';
 import { disclosures, periodProblem, verifyWhole, withAudit, type DisclosureFilters, type StoredAuditEntry } from '../audit/store.js';
 import { LinkedCitizenSource } from '../linkage/citizen-source.js';
+import { londonDate } from '../policy/decide.js';
 import { action, wholeNumber, withDatabase } from './context.js';
 
 /** The same bounds as the route's query schema, so the CLI refuses what the API refuses. */
@@ -76,7 +77,7 @@ export async function listDisclosures(pool: pg.Pool, options: DisclosureOptions)
     filters.client = client;
   }
   // As the route: an old reference is its survivor's, and entries under the references merged into the citizen, and naming the citizen's records, are the citizen's too.
-  if (options.citizen !== undefined) Object.assign(filters, await citizenFilter(new LinkedCitizenSource(pool), options.citizen));
+  if (options.citizen !== undefined) Object.assign(filters, await citizenFilter(new LinkedCitizenSource(pool), options.citizen, londonDate(new Date())));
   // Recorded like the route's listing, in the same transaction as the read (src/audit/listing.ts).
   return withAudit(pool, async (tx) => {
     const found = await disclosures(tx, filters);

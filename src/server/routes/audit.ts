@@ -10,6 +10,7 @@ import { CLIENT_ID_OR_KEY_ID, clientIdOf } from '../../auth/clients.js';
 import { REVIEW_OUTCOMES, ReviewError, reviewEntries, reviewsOf } from '../../audit/review.js';
 import { AuditSealer, disclosures, periodProblem, verifyAudit, VERIFY_STEP, withAudit, type DisclosureFilters } from '../../audit/store.js';
 import { CITIZEN_REF_PATTERN, citizenFilter, citizenRefProblem, DECISIONS, disclosuresListEntry } from '../../audit/listing.js';
+import { londonDate } from '../../policy/decide.js';
 import { oversightEntry } from '../../register/change-entry.js';
 import { clientOf } from '../plugins/auth.js';
 import type { CitizenSource } from '../../citizens/source.js';
@@ -127,7 +128,7 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
       if (id === null) throw new HubError('not-found', `no client has key id ${client}`);
       filters.client = id;
     }
-    if (q.citizen !== undefined) Object.assign(filters, source ? await citizenFilter(source, q.citizen) : { citizen: [q.citizen] });
+    if (q.citizen !== undefined) Object.assign(filters, source ? await citizenFilter(source, q.citizen, londonDate(new Date())) : { citizen: [q.citizen] });
     try {
       // The listing is recorded in its own transaction: filtered by citizen, as a read about that citizen (src/audit/listing.ts).
       return await withAudit(pool, async (db) => {
