@@ -199,7 +199,10 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       description: 'Denied categories are removed and listed in `withheld`. The household is shown only with the citizen\'s own address, '
         + 'and names only members whose identity and address the caller may see. An entitlement that reveals a health condition '
         + '(disability, blue badge, disability reduction, disabled person\'s concession) is health-disability, shown only under an '
-        + 'Art. 9 condition, and one granted by a revenues or concessions scheme needs that category too. Linked records '
+        + 'Art. 9 condition, and one granted by a revenues or concessions scheme needs that category too. Each entitlement has a `status` '
+        + 'on the day of the read (London): `current`, `ended` (past its `to`, or its record closed or withdrawn) or `future` (before its `from`), '
+        + 'and a `holder`: `account` for a council-tax disability reduction, which is the property\'s and no evidence about the person, `person` otherwise; '
+        + 'an involvement past its `to` or of a closed record reads `closed`. Linked records '
         + '(`sourceRecords`) are listed only when values name their source systems. '
         + 'Purpose emergency (break-glass) is open only to an organisation that a sharing agreement in force names for purpose emergency, '
         + `and discloses only the categories break-glass opens (${BREAK_GLASS_CATEGORIES.join(', ')}) that the agreement `

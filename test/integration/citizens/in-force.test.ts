@@ -7,12 +7,20 @@
  * council-tax disability reduction is the account's, not evidence about the
  * person.
  */
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
 import type { SourceRecord } from '../../../schemas/source-record.js';
 import { createClient } from '../../../src/auth/clients.js';
 import { createCitizen, MODEL } from '../../../src/linkage/accounts.js';
+import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
 import { personFeatures } from '../../../src/linkage/features.js';
+import { policyOptions } from '../../../src/policy/options.js';
+import authPlugin from '../../../src/server/plugins/auth.js';
+import errorsPlugin from '../../../src/server/plugins/errors.js';
+import rateLimitPlugin from '../../../src/server/plugins/rate-limit.js';
+import citizenRoutes from '../../../src/server/routes/citizens.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 import { sourceRecord, store } from '../linkage/people.js';
 
@@ -31,6 +39,7 @@ describe('entitlements and involvements in force on the day of the read', () => 
       { kind: 'disability-reduction', code: 'DIS', from: '2020-04-01', to: null, evidence },
       { kind: 'single-person-discount', code: 'SPD', from: '2000-04-01', to: PAST, evidence },
       { kind: 'council-tax-reduction', code: 'CTR', from: FUTURE, to: null, evidence },
+      { kind: 'older-person-concession', code: 'OAP', from: '2020-04-01', to: '2026-07-31', evidence },
     ],
     involvements: [
       { service: 'council tax', reference: 'CT-OLD', role: 'liable party', status: 'open', from: '1999-04-01', to: PAST },
@@ -104,6 +113,27 @@ describe('entitlements and involvements in force on the day of the read', () => 
     const seen = await view();
     expect(involvement(seen, 'CT-OLD').status).toBe('closed');
     expect(involvement(seen, 'CT-NOW').status).toBe('open');
+  });
+
+  it("reads the day at the route's clock in London: past 23:00 UTC in summer, the day after an award's last day has begun", async () => {
+    const clock = { now: new Date('2026-07-31T22:59:00Z') };
+    const app = Fastify({ ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } } }).withTypeProvider<TypeBoxTypeProvider>();
+    await app.register(errorsPlugin);
+    await app.register(rateLimitPlugin, { rateLimitPerMinute: 100_000 });
+    await app.register(authPlugin, { pool: hub.db.pool });
+    await app.register(citizenRoutes, { pool: hub.db.pool, source: new LinkedCitizenSource(hub.db.pool), clock: () => clock.now, policy: policyOptions() });
+    try {
+      const status = async () => {
+        const response = await app.inject({ url: `/v1/citizens/${ref}`, headers: { authorization: `Bearer ${key}`, 'x-purpose': 'contact-centre-enquiry' } });
+        expect(response.statusCode, response.body).toBe(200);
+        return entitlement(response.json() as CitizenView, 'older-person-concession').status;
+      };
+      expect(await status()).toBe('current');
+      clock.now = new Date('2026-07-31T23:00:00Z');
+      expect(await status()).toBe('ended');
+    } finally {
+      await app.close();
+    }
   });
 
   it('ends every entitlement and involvement of a record its system closed', async () => {
