@@ -30,8 +30,11 @@ export type AssertedSince = Record<string, string | null>;
 /** The version before, as carrying a value forward reads it. */
 export interface PreviousVersion {
   since: AssertedSince | null;
-  /** Its own time: the source's update time, else when the hub received it (ISO). */
-  ownTime: string;
+  /**
+   * Its own time: the source's update time, else when the hub received it (ISO); null when that is the new version's
+   * own time too (both received in one transaction, neither with an update time), which a null in the new map means.
+   */
+  ownTime: string | null;
 }
 
 /**

@@ -149,7 +149,7 @@ const VERSIONS = `
          s.raw_format IN (${CLOSING_FORMATS.map((f) => `'${f}'`).join(', ')}) AS closing,
          s.intake_id AS "intakeId", CASE WHEN s.current THEN (SELECT ${micros('i.extracted_at')} FROM intake i WHERE i.id = s.intake_id) END AS "madeAt",
          (SELECT ${micros('b.extracted_at')} FROM intake b WHERE b.id = $3) AS "batchMadeAt",
-         CASE WHEN s.current THEN s.asserted_since END AS since, CASE WHEN s.current THEN s.received_at END AS "receivedAt", now() AS "txNow"
+         CASE WHEN s.current THEN s.asserted_since END AS since, CASE WHEN s.current THEN s.received_at END AS "receivedAt"
     FROM source_record s WHERE s.system = $1 AND s.source_ref = ANY($2::text[])
    ORDER BY s.source_ref, s.version FOR UPDATE OF s`;
 const RETIRE = `UPDATE source_record SET current = false WHERE id = ANY($1::bigint[])`;
@@ -269,8 +269,11 @@ export function prepareItems(items: IntakeItem[], intakeId: number, system: stri
 interface RefState {
   current: {
     id: number | null; pending: NewVersion | null; sourceUpdatedAt: number | null; madeAt: number; intakeId: number; hash: string; closing: boolean;
-    /** Its values' asserted-since map (null: stored before migration 061 and not backfilled) and its own time (ISO). */
-    since: AssertedSince | null; ownTime: string;
+    /**
+     * Its values' asserted-since map (null: stored before migration 061 and not backfilled) and its own time (ISO;
+     * null: a version of this batch without an update time, received at this transaction's time).
+     */
+    since: AssertedSince | null; ownTime: string | null;
   } | null;
   maxVersion: number;
   hashes: Set<string>;
@@ -331,18 +334,12 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
   // The batch's source time: read with the stored versions; compared only with theirs (without any, every current
   // version is one made in this batch, with this same time).
   let batchMadeAt = 0;
-  // When this transaction's versions are received (received_at's default); read with the stored versions, so only
-  // when there are some: only a value carried from a version made earlier in this batch needs it otherwise.
-  let receivedNow: string | null = null;
   if (refs.size > 0) {
     const stored = await client.query<{
       id: number; sourceRef: string; version: number; current: boolean; hash: Buffer; sourceUpdatedAt: Date | null; closing: boolean; intakeId: number; madeAt: string | null; batchMadeAt: string;
-      since: AssertedSince | null; receivedAt: Date | null; txNow: Date;
+      since: AssertedSince | null; receivedAt: Date | null;
     }>(VERSIONS, [system, [...refs.keys()], intakeId]);
-    if (stored.rows.length > 0) {
-      batchMadeAt = Number(stored.rows[0]!.batchMadeAt);
-      receivedNow = stored.rows[0]!.txNow.toISOString();
-    }
+    if (stored.rows.length > 0) batchMadeAt = Number(stored.rows[0]!.batchMadeAt);
     for (const row of stored.rows) {
       const state = refs.get(row.sourceRef)!;
       const hash = row.hash.toString('hex');
@@ -389,14 +386,19 @@ export async function storePrepared(client: pg.PoolClient, intakeId: number, sys
       if (current.pending) current.pending.current = false;
       else if (current.id !== null) retire.push(current.id);
     }
-    // A stale version is history, never current: what its source asserts since when is read from the current one all the same.
+    // A value carried from a version made earlier in this batch without an update time was asserted at this
+    // transaction's time: the same as this version's own when it has none either (a null, as assertedSince carries
+    // it), to be read only when it has one. A stale version is history, never current: its map is made the same way.
+    if (current?.ownTime === null && updatedAt !== null) current.ownTime = (await client.query<{ now: Date }>('SELECT now()')).rows[0]!.now.toISOString();
     const since = assertedSince(item.keys, current);
     const version: NewVersion = { sourceRef: item.sourceRef, version: ++state.maxVersion, current: !stale, item, id: 0, since };
     versions.push(version);
     state.hashes.add(item.hash);
     if (!stale) {
-      const ownTime = updatedAt !== null ? new Date(updatedAt).toISOString() : (receivedNow ??= (await client.query<{ now: Date }>('SELECT now()')).rows[0]!.now.toISOString());
-      state.current = { id: null, pending: version, sourceUpdatedAt: updatedAt, madeAt: batchMadeAt, intakeId, hash: item.hash, closing: item.closing, since, ownTime };
+      state.current = {
+        id: null, pending: version, sourceUpdatedAt: updatedAt, madeAt: batchMadeAt, intakeId, hash: item.hash, closing: item.closing, since,
+        ownTime: updatedAt !== null ? new Date(updatedAt).toISOString() : null,
+      };
     }
     outcomes.push({ outcome: stale ? 'stale' : current ? 'superseded' : 'accepted', version: stale ? null : version });
   }

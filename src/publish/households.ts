@@ -57,7 +57,8 @@ export async function householdsChanged(db: pg.PoolClient, source: CitizenSource
   if (now.length === 0) return 0;
   await db.query(STORE, [now.map((n) => n.id), now.map((n) => n.residence.uprn), now.map((n) => n.residence.name)]);
   if (moved.length === 0) return 0;
-  const housemates = (await citizensAt(db, moved, null)).map((c) => c.citizenRef).filter((ref) => ![...changed.values()].includes(ref));
+  const changedRefs = new Set(changed.values());
+  const housemates = (await citizensAt(db, moved, null)).map((c) => c.citizenRef).filter((ref) => !changedRefs.has(ref));
   if (housemates.length === 0) return 0;
   return (await db.query(HOUSEMATES_CHANGED, [housemates])).rowCount ?? 0;
 }

@@ -8,7 +8,7 @@
 ALTER TABLE source_record ADD COLUMN asserted_since jsonb;
 
 -- The keys of a record's values, as valueKeys in src/intake/asserted-since.ts
--- makes them (test/integration/intake/asserted-since.test.ts holds them equal).
+-- makes them (test/integration/linkage/asserted-since.test.ts holds them equal).
 CREATE FUNCTION source_record_value_keys(record jsonb) RETURNS SETOF text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
   SELECT 'a:' || (x->>'kind') || chr(31)
          || array_to_string(ARRAY(SELECT l FROM jsonb_array_elements_text(x->'lines') WITH ORDINALITY AS t (l, i) ORDER BY i), chr(31))

@@ -10,10 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
 import type { SourceRecord } from '../../../schemas/source-record.js';
 import { createClient } from '../../../src/auth/clients.js';
-import { createCitizen, MODEL } from '../../../src/linkage/accounts.js';
-import { personFeatures } from '../../../src/linkage/features.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
-import { sourceRecord, store } from '../linkage/people.js';
+import { oneAccount, sourceRecord, store } from '../linkage/people.js';
 
 const evidence = (method: string) => ({ verified: true, verifiedOn: '2020-04-01', method });
 const ART9 = { condition: 'h', text: 'health or social care' };
@@ -66,21 +64,8 @@ describe('special-category entitlements and linked records in the citizen view',
         ],
       }),
     ];
-    const db = await hub.db.pool.connect();
-    try {
-      for (const record of records) await store(hub.db.pool, [record]);
-      await db.query('BEGIN');
-      for (const record of records) {
-        await db.query(`INSERT INTO person_record (system, source_ref, source_record_id, features)
-          SELECT system, source_ref, id, $3 FROM source_record WHERE current AND system = $1 AND source_ref = $2`, [record.system, record.sourceRef, JSON.stringify(personFeatures(record))]);
-      }
-      const id = await createCitizen(db, MODEL, { system: 'revenues', sourceRef: 'RDW1', linkedBy: 'model' });
-      await db.query("INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by) VALUES ($1, 'smartcard', 'SCDW1', 'model')", [id]);
-      await db.query('COMMIT');
-      ref = (await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
-    } finally {
-      db.release();
-    }
+    for (const record of records) await store(hub.db.pool, [record]);
+    ref = await oneAccount(hub.db.pool, records);
   }, 120_000);
   afterAll(async () => hub.close());
 

@@ -13,16 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CitizenView } from '../../../schemas/citizen-view.js';
 import type { SourceRecord } from '../../../schemas/source-record.js';
 import { createClient } from '../../../src/auth/clients.js';
-import { createCitizen, MODEL } from '../../../src/linkage/accounts.js';
 import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
-import { personFeatures } from '../../../src/linkage/features.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import authPlugin from '../../../src/server/plugins/auth.js';
 import errorsPlugin from '../../../src/server/plugins/errors.js';
 import rateLimitPlugin from '../../../src/server/plugins/rate-limit.js';
 import citizenRoutes from '../../../src/server/routes/citizens.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
-import { sourceRecord, store } from '../linkage/people.js';
+import { oneAccount, sourceRecord, store } from '../linkage/people.js';
 
 const evidence = { verified: true, verifiedOn: '2020-04-01', method: 'assessment' };
 const PAST = '2001-03-31';
@@ -77,20 +75,7 @@ describe('entitlements and involvements in force on the day of the read', () => 
     expect(created.statusCode, created.body).toBe(201);
     await store(hub.db.pool, [revenues]);
     await store(hub.db.pool, [smartcard]);
-    const db = await hub.db.pool.connect();
-    try {
-      await db.query('BEGIN');
-      for (const record of [revenues, smartcard]) {
-        await db.query(`INSERT INTO person_record (system, source_ref, source_record_id, features)
-          SELECT system, source_ref, id, $3 FROM source_record WHERE current AND system = $1 AND source_ref = $2`, [record.system, record.sourceRef, JSON.stringify(personFeatures(record))]);
-      }
-      const id = await createCitizen(db, MODEL, { system: 'revenues', sourceRef: 'RIC1', linkedBy: 'model' });
-      await db.query("INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by) VALUES ($1, 'smartcard', 'SCIC1', 'model')", [id]);
-      await db.query('COMMIT');
-      ref = (await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
-    } finally {
-      db.release();
-    }
+    ref = await oneAccount(hub.db.pool, [revenues, smartcard]);
   }, 120_000);
   afterAll(async () => hub.close());
 

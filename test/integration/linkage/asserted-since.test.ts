@@ -11,11 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SourceRecord } from '../../../schemas/source-record.js';
 import { MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { valueKeys } from '../../../src/intake/asserted-since.js';
-import { createCitizen, MODEL } from '../../../src/linkage/accounts.js';
 import { LinkedCitizenSource } from '../../../src/linkage/citizen-source.js';
-import { personFeatures } from '../../../src/linkage/features.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { sourceRecord, store, type PersonSpec } from './people.js';
+import { oneAccount, sourceRecord, store, type PersonSpec } from './people.js';
 
 const OLD = { lines: ['3 TANNERY YARD', 'NORTHBY'], postcode: 'ZZ9 9TY', uprn: 700001 };
 const NEW = { lines: ['11 WEIR LANE', 'SOUTHBY'], postcode: 'ZZ8 8WL', uprn: 700002 };
@@ -43,21 +41,9 @@ describe('survivorship by since when each value has been asserted', () => {
     db = await createTestDatabase();
     await put({ ...gwen, ...OLD, system: 'housing', ref: 'HGA1', updatedAt: '2024-01-01T09:00:00Z' });
     await put({ ...gwen, ...OLD, system: 'revenues', ref: 'RGA1', phone: '+447700900111', emails: ['gwen.old@example.org'], updatedAt: '2024-01-02T09:00:00Z' });
-    const client = await db.pool.connect();
-    try {
-      await client.query('BEGIN');
-      for (const [system, sourceRef] of [['housing', 'HGA1'], ['revenues', 'RGA1']] as const) {
-        const { rows } = await client.query<{ record: SourceRecord }>('SELECT record FROM source_record WHERE current AND system = $1 AND source_ref = $2', [system, sourceRef]);
-        await client.query(`INSERT INTO person_record (system, source_ref, source_record_id, features)
-          SELECT system, source_ref, id, $3 FROM source_record WHERE current AND system = $1 AND source_ref = $2`, [system, sourceRef, JSON.stringify(personFeatures(rows[0]!.record))]);
-      }
-      const id = await createCitizen(client, MODEL, { system: 'housing', sourceRef: 'HGA1', linkedBy: 'model' });
-      await client.query("INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by) VALUES ($1, 'revenues', 'RGA1', 'model')", [id]);
-      await client.query('COMMIT');
-      ref = (await client.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
-    } finally {
-      client.release();
-    }
+    const stored = await db.pool.query<{ record: SourceRecord }>(
+      "SELECT record FROM source_record WHERE current AND (system, source_ref) IN (('housing', 'HGA1'), ('revenues', 'RGA1')) ORDER BY system");
+    ref = await oneAccount(db.pool, stored.rows.map((r) => r.record));
   }, 120_000);
   afterAll(async () => db?.drop());
 

@@ -6,8 +6,9 @@ import { nhsCheckDigit } from '../../../fixtures/people/identifiers.js';
 import { createClient } from '../../../src/auth/clients.js';
 import { closeIntake, createIntake } from '../../../src/intake/ingest.js';
 import { storeItem } from '../../../src/intake/store.js';
-import type { Actor } from '../../../src/linkage/accounts.js';
+import { createCitizen, MODEL, type Actor } from '../../../src/linkage/accounts.js';
 import { linkAll } from '../../../src/linkage/batch.js';
+import { personFeatures } from '../../../src/linkage/features.js';
 import { loadPrepareTables, openLinkage, type LinkageContext } from '../../../src/linkage/context.js';
 import { linkOne } from '../../../src/linkage/link.js';
 import { trainFromDatabase } from '../../../src/linkage/train.js';
@@ -152,4 +153,32 @@ export async function linkedPopulation(seed: number, size: number): Promise<{ db
 export async function addLinked(ctx: LinkageContext, pool: pg.Pool, ...specs: PersonSpec[]): Promise<void> {
   await store(pool, specs.map(sourceRecord));
   for (const s of specs) await linkOne(ctx, s.system, s.ref);
+}
+
+/**
+ * Indexes the stored current versions of the records for linkage and puts
+ * them in one new account, as the model would have, without training one;
+ * returns its reference. The records must be stored already.
+ */
+export async function oneAccount(pool: pg.Pool, records: readonly SourceRecord[]): Promise<string> {
+  const db = await pool.connect();
+  try {
+    await db.query('BEGIN');
+    for (const record of records) {
+      await db.query(`INSERT INTO person_record (system, source_ref, source_record_id, features)
+        SELECT system, source_ref, id, $3 FROM source_record WHERE current AND system = $1 AND source_ref = $2`, [record.system, record.sourceRef, JSON.stringify(personFeatures(record))]);
+    }
+    const [first, ...rest] = records;
+    const id = await createCitizen(db, MODEL, { system: first!.system, sourceRef: first!.sourceRef, linkedBy: 'model' });
+    for (const record of rest) {
+      await db.query("INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by) VALUES ($1, $2, $3, 'model')", [id, record.system, record.sourceRef]);
+    }
+    await db.query('COMMIT');
+    return (await db.query<{ ref: string }>('SELECT ref FROM citizen WHERE id = $1', [id])).rows[0]!.ref;
+  } catch (error) {
+    await db.query('ROLLBACK');
+    throw error;
+  } finally {
+    db.release();
+  }
 }

@@ -11,4 +11,9 @@ describe('assertedSince', () => {
     expect(assertedSince(['a'], null)).toEqual({ a: null });
     expect(assertedSince(['a'], { since: null, ownTime: '2025-01-01T00:00:00.000Z' })).toEqual({ a: null });
   });
+
+  it("keeps a value carried from a version of the same transaction without an update time as of the new version's own time", () => {
+    expect(assertedSince(['a', 'b'], { since: { a: null }, ownTime: null })).toEqual({ a: null, b: null });
+    expect(assertedSince(['a'], { since: { a: '2024-01-01T00:00:00.000Z' }, ownTime: null })).toEqual({ a: '2024-01-01T00:00:00.000Z' });
+  });
 });
