@@ -20,8 +20,9 @@ import { pipelineJobs } from '../../../src/pipeline/jobs.js';
 import { startQueue, type Queue } from '../../../src/pipeline/queue.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import { deliver } from '../../../src/publish/deliver.js';
-import { publishPending, type PublishContext } from '../../../src/publish/fanout.js';
+import type { PublishContext } from '../../../src/publish/fanout.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
+import { deliveredSince, refOfRecord } from './deliveries.js';
 import { population, sourceRecord, store } from '../linkage/people.js';
 
 describe('a closed account is announced to subscribers', () => {
@@ -36,17 +37,9 @@ describe('a closed account is announced to subscribers', () => {
 
   const as = (key: string, method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object) =>
     hub.app.inject({ method, url, payload, headers: { authorization: `Bearer ${key}`, 'x-purpose': 'contact-centre-enquiry' } });
-  const refOf = async (sourceRef: string) => (await hub.db.pool.query<{ ref: string }>(
-    'SELECT c.ref FROM citizen_link l JOIN citizen c ON c.id = l.citizen_id WHERE l.source_ref = $1 AND l.ended_at IS NULL', [sourceRef])).rows[0]!.ref;
-  /** The events published to the subscription since the last call, as [type, citizen reference]. */
-  let seen = 0;
-  const published = async () => {
-    await publishPending(publish);
-    const { rows } = await hub.db.pool.query<{ sequence: string; body: string }>(
-      'SELECT sequence, body FROM publish_delivery WHERE subscription_id = $1 AND sequence > $2 ORDER BY sequence', [subscription, seen]);
-    seen += rows.length;
-    return rows.map((r) => JSON.parse(r.body) as PublishedEvent);
-  };
+  const refOf = (sourceRef: string) => refOfRecord(hub.db.pool, sourceRef);
+  /** The events published to the subscription since the last call. */
+  const published = deliveredSince(() => ({ publish, pool: hub.db.pool, subscription }));
   /** Attempts the delivery of an event as the queue would: its row afterwards, and whether the receiver got it. */
   const attempt = async (event: PublishedEvent) => {
     const before = received.length;

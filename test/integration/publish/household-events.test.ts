@@ -6,7 +6,6 @@
  * citizen source and fan-out into deliveries.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PublishedEvent } from '../../../schemas/subscriptions.js';
 import { AddressMatcher } from '../../../src/addresses/matcher.js';
 import { createClient } from '../../../src/auth/clients.js';
 import { linkAll, linkSourceRecords } from '../../../src/linkage/batch.js';
@@ -17,8 +16,9 @@ import { createLogger } from '../../../src/logging.js';
 import { pipelineJobs } from '../../../src/pipeline/jobs.js';
 import { startQueue, type Queue } from '../../../src/pipeline/queue.js';
 import { policyOptions } from '../../../src/policy/options.js';
-import { publishPending, type PublishContext } from '../../../src/publish/fanout.js';
+import type { PublishContext } from '../../../src/publish/fanout.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
+import { deliveredSince, refOfRecord } from './deliveries.js';
 import { population, sourceRecord, store, type PersonSpec } from '../linkage/people.js';
 
 const FIVE = { lines: ['5 REED ROW', 'NORTHBY'], postcode: 'ZZ9 9RR', uprn: 810005 };
@@ -30,21 +30,13 @@ describe('household members hear of someone moving in or out', () => {
   let publish: PublishContext;
   let linkage: LinkageContext;
   let subscription = 0;
-  let seen = 0;
   const ada: PersonSpec = { system: 'housing', ref: 'HRR1', forenames: ['ADELAIDE'], surname: 'QUENNELL', dob: '1970-02-03', ...FIVE };
   const bram: PersonSpec = { system: 'housing', ref: 'HRR2', forenames: ['BRAMWELL'], surname: 'QUENNELL', dob: '1968-07-08', ...FIVE };
   const cato: PersonSpec = { system: 'housing', ref: 'HRR3', forenames: ['CATO'], surname: 'MERRIDEW', dob: '1955-05-05', ...NINE };
 
-  const refOf = async (sourceRef: string) => (await hub.db.pool.query<{ ref: string }>(
-    'SELECT c.ref FROM citizen_link l JOIN citizen c ON c.id = l.citizen_id WHERE l.source_ref = $1 AND l.ended_at IS NULL', [sourceRef])).rows[0]!.ref;
-  /** The events published to the subscription since the last call, as [type, citizen reference], sorted. */
-  const published = async () => {
-    await publishPending(publish);
-    const { rows } = await hub.db.pool.query<{ sequence: string; body: string }>(
-      'SELECT sequence, body FROM publish_delivery WHERE subscription_id = $1 AND sequence > $2 ORDER BY sequence', [subscription, seen]);
-    seen += rows.length;
-    return rows.map((r) => JSON.parse(r.body) as PublishedEvent);
-  };
+  const refOf = (sourceRef: string) => refOfRecord(hub.db.pool, sourceRef);
+  /** The events published to the subscription since the last call. */
+  const published = deliveredSince(() => ({ publish, pool: hub.db.pool, subscription }));
   const put = async (spec: PersonSpec) => linkSourceRecords(linkage, await store(hub.db.pool, [sourceRecord(spec)]));
 
   beforeAll(async () => {
