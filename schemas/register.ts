@@ -53,7 +53,10 @@ export const AGREEMENT_STATUSES = ['draft', 'active', 'suspended', 'ended'] as c
 export const AgreementStatus = Type.Enum(AGREEMENT_STATUSES);
 export type AgreementStatus = Static<typeof AgreementStatus>;
 
-export const AgreementId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: 'register reference, e.g. ISA-2026-004' });
+const AGREEMENT_ID = '[A-Za-z0-9][A-Za-z0-9._-]{0,63}';
+export const AgreementId = Type.String({ pattern: `^${AGREEMENT_ID}$`, description: 'register reference, e.g. ISA-2026-004' });
+/** Where a page of agreements goes on from: the last id of the page before, or '' from the start. */
+export const AgreementAfter = Type.String({ pattern: `^(${AGREEMENT_ID})?$`, default: '', description: 'page on: the last id seen' });
 
 /** Most purposes one agreement lists: the vocabulary is a few dozen at most, and each is matched on every read. */
 export const AGREEMENT_PURPOSES_MAX = 50;

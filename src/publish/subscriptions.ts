@@ -28,10 +28,14 @@ const fromRow = (r: Row): Subscription => ({
   deliveries: { pending: r.pending, delivered: r.delivered, dead: r.dead, cancelled: r.cancelled },
 });
 
-export async function listSubscriptions(db: pg.Pool | pg.PoolClient, filter: { org?: number; active?: boolean } = {}): Promise<Subscription[]> {
+/** A page of subscriptions in id order: those after the id `after` (0 from the start), at most `limit`. */
+export async function listSubscriptions(
+  db: pg.Pool | pg.PoolClient, filter: { org?: number; active?: boolean }, page: { after: number; limit: number },
+): Promise<Subscription[]> {
   const { rows } = await db.query<Row>(
-    `${SELECT} WHERE ($1::bigint IS NULL OR s.org_id = $1) AND ($2::boolean IS NULL OR s.active = $2) GROUP BY s.id ORDER BY s.id`,
-    [filter.org ?? null, filter.active ?? null],
+    `${SELECT} WHERE ($1::bigint IS NULL OR s.org_id = $1) AND ($2::boolean IS NULL OR s.active = $2) AND s.id > $3
+      GROUP BY s.id ORDER BY s.id LIMIT $4`,
+    [filter.org ?? null, filter.active ?? null, page.after, page.limit],
   );
   return rows.map(fromRow);
 }

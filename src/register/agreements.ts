@@ -219,12 +219,19 @@ export async function agreementVersions(db: Db, id: string): Promise<SharingAgre
   return rows.map(agreementOf);
 }
 
-export async function listAgreements(db: Db, filters: { org?: number; status?: string } = {}): Promise<SharingAgreement[]> {
+/**
+ * Current versions in id order; with `page`, those after the id `after` ('' from the start), at most `limit`. The policy's
+ * callers take every one: only the route pages.
+ */
+export async function listAgreements(
+  db: Db, filters: { org?: number; status?: string } = {}, page?: { after: string; limit: number },
+): Promise<SharingAgreement[]> {
   const { rows } = await db.query<AgreementRow>(
     `SELECT ${AGREEMENT_COLUMNS} FROM sharing_agreement
       WHERE current AND ($1::bigint IS NULL OR $1 = ANY(recipient_org_ids) OR provider_org_id = $1) AND ($2::text IS NULL OR status = $2)
-      ORDER BY id`,
-    [filters.org ?? null, filters.status ?? null],
+        AND id > $3
+      ORDER BY id LIMIT $4`,
+    [filters.org ?? null, filters.status ?? null, page?.after ?? '', page?.limit ?? null],
   );
   return rows.map(agreementOf);
 }

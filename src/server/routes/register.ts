@@ -9,10 +9,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import {
-  AgreementId, AgreementStatus, AgreementVersion, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
+  AgreementAfter, AgreementId, AgreementStatus, AgreementVersion, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
   RestrictionUpdate, RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate, ORG_ID_MAX, ORG_KINDS,
 } from '../../../schemas/register.js';
-import { MovedToSurvivor } from '../../../schemas/common.js';
+import { MovedToSurvivor, RowId } from '../../../schemas/common.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
 import type { CitizenSource } from '../../citizens/source.js';
@@ -53,6 +53,10 @@ const withoutRef = <P extends { citizenRef: unknown }>(properties: P): Omit<P, '
 const ConsentBody = Type.Object(withoutRef(ConsentCreate.properties), { additionalProperties: false });
 const ObjectionBody = Type.Object(withoutRef(ObjectionCreate.properties), { additionalProperties: false });
 const RestrictionBody = Type.Object(withoutRef(RestrictionCreate.properties), { additionalProperties: false });
+
+/** The register's lists page as the review queues do: `after` the last key of the page before, at most `limit`. */
+const PAGE_LIMIT = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
+const PAGED = 'A page of at most `limit`; the next page is the one `after` the last id of this one, until a page comes back short.';
 
 const CITIZENS = '/v1/citizens/';
 const WRITERS = ['dpo'] as const;
@@ -145,9 +149,14 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
 
   app.get('/v1/register/organisations', {
     config: { roles: READERS },
-    schema: { tags: ['register'], summary: 'Organisations', response: { 200: Type.Object({ organisations: Type.Array(Organisation) }), ...errorResponses } },
-  }, async () => {
-    const { rows } = await pool.query('SELECT id, name, kind FROM organisation ORDER BY id');
+    schema: {
+      tags: ['register'], summary: 'Organisations, in id order',
+      description: PAGED,
+      querystring: Type.Object({ after: RowId({ minimum: 0, default: 0, description: 'page on: the last id seen' }), limit: PAGE_LIMIT }),
+      response: { 200: Type.Object({ organisations: Type.Array(Organisation) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const { rows } = await pool.query('SELECT id, name, kind FROM organisation WHERE id > $1 ORDER BY id LIMIT $2', [request.query.after, request.query.limit]);
     return { organisations: rows };
   });
 
@@ -167,12 +176,17 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   app.get('/v1/register/agreements', {
     config: { roles: READERS },
     schema: {
-      tags: ['register'], summary: 'Current versions of sharing agreements',
-      querystring: Type.Object({ org: Type.Optional(Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus) }),
+      tags: ['register'], summary: 'Current versions of sharing agreements, in id order',
+      description: PAGED,
+      querystring: Type.Object({
+        org: Type.Optional(Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus),
+        after: AgreementAfter, limit: PAGE_LIMIT,
+      }),
       response: { 200: Type.Object({ agreements: Type.Array(RegisteredAgreement) }), ...errorResponses },
     },
   }, async (request) => {
-    return { agreements: await warned(await listAgreements(pool, request.query)) };
+    const { after, limit, ...filters } = request.query;
+    return { agreements: await warned(await listAgreements(pool, filters, { after, limit })) };
   });
 
   app.get('/v1/register/agreements/:id', {

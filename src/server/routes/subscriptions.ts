@@ -12,6 +12,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
+import { RowId as Position } from '../../../schemas/common.js';
 import { RowId, Subscription, SubscriptionCreate, SubscriptionUpdate, SubscriptionWithSecret } from '../../../schemas/subscriptions.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
@@ -107,12 +108,19 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
   app.get('/v1/subscriptions', {
     config: { roles: MANAGERS },
     schema: {
-      tags: ['subscriptions'], summary: 'Subscriptions, with their deliveries so far (never their secrets)',
-      querystring: Type.Object({ org: Type.Optional(RowId), active: Type.Optional(Type.Boolean()) }),
+      tags: ['subscriptions'], summary: 'Subscriptions, with their deliveries so far (never their secrets), in id order',
+      description: 'A page of at most `limit`; the next page is the one `after` the last id of this one, until a page comes back short.',
+      querystring: Type.Object({
+        org: Type.Optional(RowId), active: Type.Optional(Type.Boolean()),
+        // As the register's lists and the review queues page.
+        after: Position({ minimum: 0, default: 0, description: 'page on: the last id seen' }),
+        limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+      }),
       response: { 200: Type.Object({ subscriptions: Type.Array(Subscription) }), ...errorResponses },
     },
   }, async (request) => {
-    return { subscriptions: await listSubscriptions(pool, request.query) };
+    const { after, limit, ...filter } = request.query;
+    return { subscriptions: await listSubscriptions(pool, filter, { after, limit }) };
   });
 
   app.get('/v1/subscriptions/:id', {
