@@ -48,6 +48,8 @@ const SEARCH_CANDIDATES = 100;
 const SEARCH_SCAN = 1_000;
 
 const Ref = Type.String({ minLength: 1, maxLength: 64 });
+/** A search criterion as text: one of blanks only would be no criterion (a blank forename is the prefix of every one). */
+const Criterion = (options: { minLength: number; maxLength: number; description?: string }) => Type.String({ pattern: '\\S', ...options });
 const PurposeHeaders = Type.Object({
   'x-purpose': Type.Optional(Type.String({ description: 'why the caller reads: one of the configured purposes (required)' })),
   'x-break-glass-reason': Type.Optional(Type.String({
@@ -224,25 +226,27 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
       description: 'A citizen matches only when the caller may see every category the criteria test: surname, forename, dob, nhsNumber and nino '
         + 'identity; phone and email contact; postcode and uprn address; cardNumber concessions (the smartcard system\'s). '
         + `The first ${SEARCH_CANDIDATES} the caller may see are counted and paged; \`more\` says there may be others. `
-        + 'Purpose emergency needs X-Break-Glass-Reason on every search (a grant for one citizen opens no search); each is flagged for review.',
+        + 'Purpose emergency needs X-Break-Glass-Reason on every search (a grant for one citizen opens no search); each is flagged for review. '
+        + 'Criteria combine (all must hold): a parameter the route does not take is refused (400), as a misspelt criterion ignored would widen '
+        + 'the search; so is a criterion of blanks only.',
       headers: PurposeHeaders,
       querystring: Type.Object({
-        surname: Type.Optional(Type.String({
+        surname: Type.Optional(Criterion({
           minLength: 1, maxLength: 100,
           description: "however it is written (O'CONNOR, OCONNOR; BURTON-HALL, BURTONHALL), or one part of a double-barrelled surname (BURTON); with JNR or SNR, only that generation",
         })),
-        forename: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+        forename: Type.Optional(Criterion({ minLength: 1, maxLength: 100 })),
         dob: Type.Optional(IsoDate),
-        postcode: Type.Optional(Type.String({ minLength: 2, maxLength: 10 })),
+        postcode: Type.Optional(Criterion({ minLength: 2, maxLength: 10 })),
         uprn: Type.Optional(UprnText),
-        phone: Type.Optional(Type.String({ minLength: 5, maxLength: 30, description: 'written any way (07911 123456, +44 7911 123456); finds any of a record\'s valid phone numbers, not only its first' })),
-        email: Type.Optional(Type.String({ minLength: 3, maxLength: 254, description: 'in any case; finds any of a record\'s valid email addresses, not only its first' })),
-        nhsNumber: Type.Optional(Type.String({ minLength: 10, maxLength: 12 })),
-        nino: Type.Optional(Type.String({ minLength: 8, maxLength: 13 })),
-        cardNumber: Type.Optional(Type.String({ minLength: 4, maxLength: 30 })),
+        phone: Type.Optional(Criterion({ minLength: 5, maxLength: 30, description: 'written any way (07911 123456, +44 7911 123456); finds any of a record\'s valid phone numbers, not only its first' })),
+        email: Type.Optional(Criterion({ minLength: 3, maxLength: 254, description: 'in any case; finds any of a record\'s valid email addresses, not only its first' })),
+        nhsNumber: Type.Optional(Criterion({ minLength: 10, maxLength: 12 })),
+        nino: Type.Optional(Criterion({ minLength: 8, maxLength: 13 })),
+        cardNumber: Type.Optional(Criterion({ minLength: 4, maxLength: 30 })),
         offset: Type.Integer({ minimum: 0, maximum: SEARCH_CANDIDATES, default: 0 }),
         limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
-      }),
+      }, { additionalProperties: false }),
       response: { 200: List, ...errorResponses },
     },
   }, async (request, reply) => {
