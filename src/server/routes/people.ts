@@ -66,7 +66,9 @@ const LinkResult = Type.Object({
 });
 
 function checked(ref: string): string {
-  if (!isValidCitizenRef(ref)) throw new HubError('bad-request', 'not a valid citizen reference (its check digit does not match)');
+  const rule = 'is not a citizen reference (its check digit does not match)';
+  // Named as the schema's refusals name a parameter, so that a client tells which part of the request to correct.
+  if (!isValidCitizenRef(ref)) throw new HubError('bad-request', `ref ${rule}`, [{ path: 'params.ref', message: rule }]);
   return ref;
 }
 

@@ -119,6 +119,23 @@ describe('citizen routes refuse malformed parameters', () => {
     }
   });
 
+  it('names the reference whose check digit does not match in a steward\'s link or unlink, before looking for anyone', async () => {
+    const steward = await hub.keyFor('steward', 'Validby Council Data Stewards');
+    const mistyped = `${ref.slice(0, -1)}${(Number(ref.slice(-1)) + 1) % 10}`;
+    const link = { method: 'POST' as const, url: `/v1/citizens/${mistyped}/links`, payload: { system: 'housing', sourceRef: 'HV1', reason: 'checked' } };
+    const unlink = { method: 'DELETE' as const, url: `/v1/citizens/${mistyped}/links/housing/HV1` };
+    for (const request of [link, unlink]) {
+      const response = await hub.app.inject({ ...request, headers: { authorization: `Bearer ${steward}` } });
+      expect(response.json(), request.url).toMatchObject({
+        status: 400, code: 'bad-request', errors: [{ path: 'params.ref', message: 'is not a citizen reference (its check digit does not match)' }],
+      });
+    }
+    for (const malformed of ['C123', `${ref}0`, 'c'.concat(ref.slice(1))]) {
+      const response = await hub.app.inject({ ...link, url: `/v1/citizens/${malformed}/links`, headers: { authorization: `Bearer ${steward}` } });
+      expect(response.json(), malformed).toMatchObject({ status: 400, code: 'validation-failed', errors: [expect.objectContaining({ path: 'params.ref' })] });
+    }
+  });
+
   it('never fails with a 500 on any of it', () => {
     expect(hub.logLines.filter((line) => line.includes('"level":50'))).toEqual([]);
   });
