@@ -73,6 +73,8 @@ describe('citizen routes refuse malformed parameters', () => {
     await refused('/v1/citizens?surname=EXAMPLE&dateOfBirth=1999-01-01', 'querystring.dateOfBirth');
     // Alone, an unknown parameter was no criterion, yet passed for one.
     await refused('/v1/citizens?colour=red', 'querystring.colour');
+    await refused('/v1/citizens?surname=EXAMPLE&__proto__=x', 'querystring');
+    for (const name of ['constructor', 'hasOwnProperty']) await refused(`/v1/citizens?surname=EXAMPLE&${name}=x`, `querystring.${name}`);
     // Bracketed array syntax is no parameter of the route, and its name is not repeated.
     const bracketed = await refused('/v1/citizens?surname[]=EXAMPLE', 'querystring');
     expect(bracketed.body).not.toContain('surname[]');
