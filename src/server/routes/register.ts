@@ -56,7 +56,8 @@ const RestrictionBody = Type.Object(withoutRef(RestrictionCreate.properties), { 
 
 /** The register's lists page as the review queues do: `after` the last key of the page before, at most `limit`. */
 const PAGE_LIMIT = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
-const PAGED = 'A page of at most `limit`; the next page is the one `after` the last id of this one, until a page comes back short.';
+const PAGED = 'A page of at most `limit`; the next page is the one `after` the last id of this one, until a page comes back short. '
+  + 'A parameter the route does not take is refused (400): a misspelt `after` ignored would give the first page again.';
 
 const CITIZENS = '/v1/citizens/';
 const WRITERS = ['dpo'] as const;
@@ -152,7 +153,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     schema: {
       tags: ['register'], summary: 'Organisations, in id order',
       description: PAGED,
-      querystring: Type.Object({ after: RowId({ minimum: 0, default: 0, description: 'page on: the last id seen' }), limit: PAGE_LIMIT }),
+      querystring: Type.Object({ after: RowId({ minimum: 0, default: 0, description: 'page on: the last id seen' }), limit: PAGE_LIMIT }, { additionalProperties: false }),
       response: { 200: Type.Object({ organisations: Type.Array(Organisation) }), ...errorResponses },
     },
   }, async (request) => {
@@ -181,7 +182,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       querystring: Type.Object({
         org: Type.Optional(Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus),
         after: AgreementAfter, limit: PAGE_LIMIT,
-      }),
+      }, { additionalProperties: false }),
       response: { 200: Type.Object({ agreements: Type.Array(RegisteredAgreement) }), ...errorResponses },
     },
   }, async (request) => {

@@ -109,13 +109,14 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
     config: { roles: MANAGERS },
     schema: {
       tags: ['subscriptions'], summary: 'Subscriptions, with their deliveries so far (never their secrets), in id order',
-      description: 'A page of at most `limit`; the next page is the one `after` the last id of this one, until a page comes back short.',
+      description: 'A page of at most `limit`; the next page is the one `after` the last id of this one, until a page comes back short. '
+        + 'A parameter the route does not take is refused (400): a misspelt `after` ignored would give the first page again.',
       querystring: Type.Object({
         org: Type.Optional(RowId), active: Type.Optional(Type.Boolean()),
         // As the register's lists and the review queues page.
         after: Position({ minimum: 0, default: 0, description: 'page on: the last id seen' }),
         limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
-      }),
+      }, { additionalProperties: false }),
       response: { 200: Type.Object({ subscriptions: Type.Array(Subscription) }), ...errorResponses },
     },
   }, async (request) => {

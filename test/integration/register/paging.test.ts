@@ -94,7 +94,7 @@ describe('paging the register lists', () => {
     expect(read((await get(`/v1/subscriptions?active=true&org=${client.orgId}&after=${made[0]}&limit=2`)).json()).map((s) => s.id)).toEqual([made[2], made[3]]);
   });
 
-  it('refuses a limit out of range and a position that is none, with the schema\'s 400', async () => {
+  it('refuses a limit out of range, a position that is none and a parameter it does not take, with the schema\'s 400', async () => {
     for (const list of ['/v1/register/organisations', '/v1/register/agreements', '/v1/subscriptions']) {
       for (const limit of ['0', '501', '99999999999999999999', '1.5', 'all', '1&limit=2']) await refused(`${list}?limit=${limit}`, 'querystring.limit');
     }
@@ -102,6 +102,8 @@ describe('paging the register lists', () => {
       for (const after of ['-1', 'abc', '1.5', '0x10', '99999999999999999999', '1&after=2']) await refused(`${list}?after=${after}`, 'querystring.after');
     }
     for (const after of ['-ISA', 'ISA P', 'ISA-P-01&after=ISA-P-02', 'x'.repeat(65)]) await refused(`/v1/register/agreements?after=${after}`, 'querystring.after');
+    // A misspelt parameter ignored would give the first page again: a loop paging on it would never end.
+    for (const list of ['/v1/register/organisations', '/v1/register/agreements', '/v1/subscriptions']) await refused(`${list}?afer=3`, 'querystring.afer');
     expect(hub.logLines.join('\n')).not.toMatch(/"level":50/);
   });
 });
