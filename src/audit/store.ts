@@ -625,6 +625,14 @@ export interface DisclosureFilters {
   reviewed?: boolean;
   action?: string;
   decision?: AuditEntry['decision'];
+  /**
+   * A partner DPO's listing (with `org`, its own): a refusal is listed only as
+   * the one entry of a request that disclosed nothing, and never with
+   * `citizen`. The refusals of a search name the people it found but hid, and
+   * their number counts them; one about a given reference would tell that the
+   * person exists.
+   */
+  partner?: boolean;
   /** Page on: entries after this seq. */
   after?: number;
   limit?: number;
@@ -660,6 +668,11 @@ export async function disclosures(db: Queryable, filters: DisclosureFilters): Pr
   if (filters.reviewed !== undefined) add((p) => `EXISTS (SELECT 1 FROM audit_review r WHERE r.seq = l.seq) = ${p}`, filters.reviewed);
   if (filters.action !== undefined) add((p) => `action = ${p}`, filters.action);
   if (filters.decision !== undefined) add((p) => `decision = ${p}`, filters.decision);
+  if (filters.partner) {
+    // The request's entries were written in one transaction (index audit_log_tx_seq).
+    where.push(filters.citizen !== undefined ? "decision <> 'deny'" : `(decision <> 'deny' OR NOT EXISTS (SELECT 1 FROM audit_log o
+      WHERE o.tx = l.tx AND o.request_id = l.request_id AND o.seq <> l.seq AND (o.decision <> 'deny' OR o.seq < l.seq)))`);
+  }
   if (filters.after !== undefined) add((p) => `seq > ${p}`, filters.after);
   params.push(filters.limit ?? 1000);
   const { rows } = await db.query<Row>(

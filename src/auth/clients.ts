@@ -1,7 +1,7 @@
 /** SQL for organisations and API clients. */
 import type pg from 'pg';
 import { COUNCIL_ORG_KIND, type OrgKind } from '../../schemas/register.js';
-import { COUNCIL_ROLES, type Role } from '../../schemas/roles.js';
+import { COUNCIL_ROLES, PARTNER_OVERSIGHT_ROLES, type Role } from '../../schemas/roles.js';
 import { generateKey, KEY_ID, parseKey, secretMatches } from './keys.js';
 
 export interface AuthenticatedClient {
@@ -35,14 +35,16 @@ export async function ensureOrganisation(db: pg.Pool | pg.PoolClient, name: stri
  * A key of one of the council's roles for a partner organisation would be
  * refused on every route its role admits (the auth plugin's gate): refused
  * here instead, before anything is written, and so is a kind that is not the
- * kind of the organisation already registered under that name.
+ * kind of the organisation already registered under that name. A partner's
+ * DPO (PARTNER_OVERSIGHT_ROLES) is made: it lists its own organisation's
+ * disclosures, and the gate refuses it everything else its role admits.
  */
 export async function createClient(
   db: pg.Pool,
   input: { org: string; orgKind?: OrgKind; role: Role; systems?: string[]; label?: string },
 ): Promise<{ key: string; client: ClientSummary }> {
   const councilOnly = (kind: OrgKind) => {
-    if (COUNCIL_ROLES.includes(input.role) && kind !== COUNCIL_ORG_KIND) {
+    if (COUNCIL_ROLES.includes(input.role) && !PARTNER_OVERSIGHT_ROLES.includes(input.role) && kind !== COUNCIL_ORG_KIND) {
       throw new Error(`role ${input.role} acts for the council: its organisation must be of kind ${COUNCIL_ORG_KIND}, not ${kind}`);
     }
   };

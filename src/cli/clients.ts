@@ -14,7 +14,7 @@ export function clientsCommand(): Command {
     .requiredOption('--org <name>', 'organisation that owns the client (created if new)')
     .addOption(new Option('--role <role>', 'role of the client').choices([...ROLES]).makeOptionMandatory())
     // No default: a kind given for an organisation that exists must be its kind, and one left out is not checked.
-    .addOption(new Option('--org-kind <kind>', 'kind of a new organisation (default council-service); admin, dpo and steward need council-service')
+    .addOption(new Option('--org-kind <kind>', 'kind of a new organisation (default council-service); admin and steward need council-service, a partner\'s dpo lists its own disclosures only')
       .choices([...ORG_KINDS]))
     .option('--systems <list>', 'source systems a source-system client may push to (comma separated)')
     .option('--label <text>', 'a note to recognise the client by')

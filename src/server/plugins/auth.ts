@@ -2,7 +2,8 @@
  * Every /v1 route needs a valid API key; the same 401 for a missing, malformed, unknown or revoked key.
  * Then the route's role gate (config.roles), before the request is parsed or validated: a role a route
  * never admits is told 403, never what the route's schema wants; so is a key of a council role
- * (admin, dpo, steward) whose organisation is not a council organisation.
+ * (admin, dpo, steward) whose organisation is not a council organisation, but for a partner's DPO
+ * on the routes that confine it to its own organisation (config.partnerOversight).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import fp from 'fastify-plugin';
@@ -13,7 +14,7 @@ import { authenticateMany, type AuthenticatedClient } from '../../auth/clients.j
 import { Batcher } from '../../db/batcher.js';
 import { refusedEntry } from '../../register/change-entry.js';
 import { COUNCIL_ORG_KIND } from '../../../schemas/register.js';
-import { COUNCIL_ROLES, type Role } from '../../../schemas/roles.js';
+import { COUNCIL_ROLES, PARTNER_OVERSIGHT_ROLES, type Role } from '../../../schemas/roles.js';
 import { HubError } from '../errors.js';
 import { FailureLog } from '../unavailable.js';
 
@@ -37,6 +38,12 @@ declare module 'fastify' {
      * recorded in the audit trail as this action before the 403.
      */
     auditRefusalAs?: string;
+    /**
+     * The route admits a key of a PARTNER_OVERSIGHT_ROLES role (among its
+     * roles) whose organisation is a partner: the handler confines it to its
+     * own organisation's data.
+     */
+    partnerOversight?: boolean;
   }
 }
 
@@ -71,11 +78,13 @@ export function requireRole(client: AuthenticatedClient, roles: readonly Role[])
  * A key of a council role whose organisation is a partner (made for a
  * partner's organisation, or an organisation since registered as a partner):
  * the role's routes work on the whole hub's data for the council, so the key
- * is refused on every one of them. Routes open to any role decide by
+ * is refused on every one of them, but for a partner's DPO on a route that
+ * confines it to its own organisation. Routes open to any role decide by
  * organisation through the policy and stay open to it.
  */
-function councilRefusal(client: AuthenticatedClient): HubError | null {
+function councilRefusal(client: AuthenticatedClient, partnerOversight: boolean): HubError | null {
   if (!COUNCIL_ROLES.includes(client.role) || client.orgKind === COUNCIL_ORG_KIND) return null;
+  if (partnerOversight && PARTNER_OVERSIGHT_ROLES.includes(client.role)) return null;
   return new HubError(
     'council-organisation-required',
     `Role ${client.role} acts for the council: this key's organisation is of kind ${client.orgKind}, not ${COUNCIL_ORG_KIND}`,
@@ -84,16 +93,19 @@ function councilRefusal(client: AuthenticatedClient): HubError | null {
 
 /** Checks at registration what the gate relies on. */
 function checkRouteConfig(route: RouteOptions): void {
-  const { roles, auditRefusalAs } = route.config ?? {};
+  const { roles, auditRefusalAs, partnerOversight } = route.config ?? {};
   const name = `${String(route.method)} ${route.url}`;
   if (!isV1(route.url)) {
-    if (roles !== undefined || auditRefusalAs !== undefined) throw new Error(`${name}: only /v1 routes pass the role gate, so its config.roles would not be checked`);
+    if (roles !== undefined || auditRefusalAs !== undefined || partnerOversight !== undefined) throw new Error(`${name}: only /v1 routes pass the role gate, so its config.roles would not be checked`);
     return;
   }
   if (roles === undefined || (roles !== 'any' && roles.length === 0)) {
     throw new Error(`${name}: a /v1 route needs config.roles, the roles it admits ('any' for every authenticated client)`);
   }
   if (auditRefusalAs !== undefined && !/\/:ref(\/|$)/.test(route.url)) throw new Error(`${name}: config.auditRefusalAs needs a :ref path parameter`);
+  if (partnerOversight && (roles === 'any' || !roles.some((r) => PARTNER_OVERSIGHT_ROLES.includes(r)))) {
+    throw new Error(`${name}: config.partnerOversight needs config.roles to name one of ${PARTNER_OVERSIGHT_ROLES.join(', ')}`);
+  }
 }
 
 /** NUL, which no PostgreSQL text holds, as U+FFFD: the refusal is recorded before the NUL check answers 400 (plugins/nul.ts). */
@@ -141,9 +153,9 @@ export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Poo
 
   const admit = async (request: FastifyRequest, reply: FastifyReply, client: AuthenticatedClient): Promise<void> => {
     // No roles: a route registered before this plugin, unseen by checkRouteConfig; refused rather than open.
-    const { roles = [], auditRefusalAs } = request.routeOptions.config;
+    const { roles = [], auditRefusalAs, partnerOversight = false } = request.routeOptions.config;
     if (roles === 'any') return;
-    const refusal = roleRefusal(client, roles) ?? councilRefusal(client);
+    const refusal = roleRefusal(client, roles) ?? councilRefusal(client, partnerOversight);
     if (!refusal) return;
     await clientLimit.call(app, request, reply);
     if (auditRefusalAs !== undefined) {

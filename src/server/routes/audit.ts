@@ -8,11 +8,12 @@ import type pg from 'pg';
 import { Type } from 'typebox';
 import { CLIENT_ID_OR_KEY_ID, clientIdOf } from '../../auth/clients.js';
 import { REVIEW_OUTCOMES, ReviewError, reviewEntries, reviewsOf } from '../../audit/review.js';
-import { AuditSealer, disclosures, periodProblem, verifyAudit, VERIFY_STEP, withAudit, type DisclosureFilters } from '../../audit/store.js';
+import { AuditSealer, disclosures, periodProblem, verifyAudit, VERIFY_STEP, withAudit, type DisclosureFilters, type StoredAuditEntry } from '../../audit/store.js';
 import { CITIZEN_REF_PATTERN, citizenFilter, citizenRefProblem, DECISIONS, disclosuresListEntry } from '../../audit/listing.js';
 import { londonDate } from '../../policy/decide.js';
 import { oversightEntry } from '../../register/change-entry.js';
 import { clientOf } from '../plugins/auth.js';
+import { COUNCIL_ORG_KIND } from '../../../schemas/register.js';
 import type { CitizenSource } from '../../citizens/source.js';
 import { errorResponses, HubError } from '../errors.js';
 
@@ -22,7 +23,7 @@ const Review = Type.Object({
 }, { description: "a break-glass entry's review by a DPO (once; final)" });
 
 const Entry = Type.Object({
-  seq: Type.Integer(), hash: Type.String(), at: Type.String(), requestId: Type.String(), action: Type.String(),
+  seq: Type.Integer(), hash: Type.Optional(Type.String({ description: "absent for a partner's DPO: it covers what is left out, which it could be guessed back from" })), at: Type.String(), requestId: Type.String(), action: Type.String(),
   clientId: Type.Integer(), orgId: Type.Integer(), role: Type.String(), purpose: Type.String(), citizenRef: Type.Union([Type.String(), Type.Null()]),
   agreements: Type.Array(Type.Object({ id: Type.String(), version: Type.Integer() })), consentIds: Type.Array(Type.String()),
   categoriesDisclosed: Type.Array(Type.String()), categoriesDenied: Type.Array(Type.String()), fieldsDisclosed: Type.Array(Type.String()),
@@ -41,6 +42,17 @@ const Id = (options: { minimum: number; default?: number; description?: string }
  * (year 0000, an offset beyond 15:59): the caller's to correct, not a failure.
  */
 const DATE_TIME_REFUSED = new Set(['22007', '22008', '22009']);
+
+/**
+ * An entry as a partner's DPO sees it: what was disclosed to its organisation,
+ * not why the rest was not. Reasons and consent ids name the citizen's
+ * consents, objections and restrictions, which the partner was never shown;
+ * a refusal's citizen is a person hidden from it. The hash covers them: their
+ * register ids are sequential, so they could be guessed back from it.
+ */
+function asDisclosedTo({ hash: _hash, ...entry }: StoredAuditEntry): Omit<StoredAuditEntry, 'hash'> {
+  return { ...entry, reasons: {}, consentIds: [], citizenRef: entry.decision === 'deny' ? null : entry.citizenRef };
+}
 
 export interface AuditRouteOptions {
   pool: pg.Pool;
@@ -85,7 +97,7 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
   });
 
   app.get('/v1/audit/disclosures', {
-    config: { roles: ['dpo'] },
+    config: { roles: ['dpo'], partnerOversight: true },
     schema: {
       tags: ['audit'], summary: 'Disclosures and denials by citizen, organisation, client, purpose and period, oldest first (DPO; each listing audited)',
       description: 'Each listing is itself audited (action `audit.disclosures.list`, purpose `data-protection-oversight`, the filters and the number '
@@ -94,7 +106,10 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
         + '`citizen` lists the entries recorded under the person\'s current reference and under the references '
         + 'merged into it, as subject access does: what was disclosed under an old reference was disclosed about the same person; '
         + 'and the entries of stewards\' work naming one of the citizen\'s source records, made before the record was linked. An old (merged) reference '
-        + 'lists the same entries as its survivor, and the listing is recorded about the survivor. `decision=deny` lists the refusals.',
+        + 'lists the same entries as its survivor, and the listing is recorded about the survivor. `decision=deny` lists the refusals. '
+        + 'A DPO key of a partner organisation lists the entries of its own organisation only (`org` another one: 403), with `reasons` and '
+        + '`consentIds` empty (they name the citizen\'s register records), without `review` and `hash` (which covers them), refusals without '
+        + 'their citizen, one for a request that disclosed nothing and none with `citizen`, which is taken as the reference given.',
       querystring: Type.Object({
         citizen: Type.Optional(Type.String({
           pattern: CITIZEN_REF_PATTERN, description: 'a citizen reference (C, nine digits, check digit): the person\'s entries under every reference they had',
@@ -117,10 +132,16 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
     },
   }, async (request) => {
     const q = request.query;
+    const caller = clientOf(request);
+    const partner = caller.orgKind !== COUNCIL_ORG_KIND;
+    if (partner && q.org !== undefined && q.org !== caller.orgId) {
+      throw new HubError('forbidden', `A partner organisation's DPO lists the disclosures made to its own organisation only (org ${caller.orgId})`);
+    }
     const citizenProblem = q.citizen === undefined ? null : citizenRefProblem(q.citizen);
     if (citizenProblem) throw new HubError('bad-request', `citizen ${citizenProblem}`, [{ path: 'querystring.citizen', message: citizenProblem }]);
     const { client, ...rest } = q;
     const filters: DisclosureFilters = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+    if (partner) Object.assign(filters, { org: caller.orgId, partner: true });
     const problem = periodProblem(filters);
     if (problem) throw new HubError('bad-request', problem);
     if (client !== undefined) {
@@ -128,15 +149,16 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
       if (id === null) throw new HubError('not-found', `no client has key id ${client}`);
       filters.client = id;
     }
-    if (q.citizen !== undefined) Object.assign(filters, source ? await citizenFilter(source, q.citizen, londonDate(new Date())) : { citizen: [q.citizen] });
+    // A partner's DPO is not told which references the council merged: the reference given is the one listed.
+    if (q.citizen !== undefined) Object.assign(filters, source && !partner ? await citizenFilter(source, q.citizen, londonDate(new Date())) : { citizen: [q.citizen] });
     try {
       // The listing is recorded in its own transaction: filtered by citizen, as a read about that citizen (src/audit/listing.ts).
       return await withAudit(pool, async (db) => {
         const entries = await disclosures(db, filters);
-        const reviews = await reviewsOf(db, entries.filter((e) => e.reviewRequired).map((e) => e.seq));
+        const reviews = partner ? new Map() : await reviewsOf(db, entries.filter((e) => e.reviewRequired).map((e) => e.seq));
         return {
-          result: { entries: entries.map((e) => (reviews.has(e.seq) ? { ...e, review: reviews.get(e.seq)! } : e)) },
-          entries: [disclosuresListEntry(clientOf(request), String(request.id), new Date(), filters, entries.length)],
+          result: { entries: entries.map((e) => (partner ? asDisclosedTo(e) : reviews.has(e.seq) ? { ...e, review: reviews.get(e.seq)! } : e)) },
+          entries: [disclosuresListEntry(caller, String(request.id), new Date(), filters, entries.length)],
         };
       });
     } catch (error) {

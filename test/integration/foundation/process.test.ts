@@ -165,12 +165,12 @@ describe('starting and stopping the hub', () => {
     expect(listed.stdout).toContain('Process Test');
     expect(postgresProcessesFor(dataDir)).toBe(0);
 
-    // The council's roles are for council organisations: no DPO key for a partner, whose kind must be the one registered.
+    // The council's roles are for council organisations: no admin key for a partner, whose kind must be the one registered.
     const partner = await run('src/cli/main.ts', ['clients', 'create', '--org', 'Process Police', '--org-kind', 'police', '--role', 'partner'], env);
     expect([partner.code, partner.stderr]).toEqual([0, expect.stringContaining('for Process Police (police) with role partner')]);
-    const dpo = await run('src/cli/main.ts', ['clients', 'create', '--org', 'Process Police', '--role', 'dpo'], env);
-    expect([dpo.code, dpo.stdout]).toEqual([1, '']);
-    expect(dpo.stderr).toContain('role dpo acts for the council: its organisation must be of kind council-service, not police');
+    const admin = await run('src/cli/main.ts', ['clients', 'create', '--org', 'Process Police', '--role', 'admin'], env);
+    expect([admin.code, admin.stdout]).toEqual([1, '']);
+    expect(admin.stderr).toContain('role admin acts for the council: its organisation must be of kind council-service, not police');
   });
 
   it('loads the demo council on the first start only, and finishes one a Ctrl-C stopped half way', async () => {

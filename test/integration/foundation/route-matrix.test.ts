@@ -11,7 +11,8 @@
  * for a role not admitted (nothing about the route's schema is told to
  * it) and 400 for one admitted. A key of a council role (admin, dpo,
  * steward) whose organisation is a partner is 403 on every route its role
- * admits, valid request or not.
+ * admits, valid request or not, but a partner's DPO on the routes that
+ * confine it to its own organisation (`partner`).
  */
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,6 +35,8 @@ interface RouteCase {
   headers?: Record<string, string>;
   /** The request made invalid for the route's schema (path parameter, query or body); required when the route has any of them. */
   invalid?: { url?: string; payload?: unknown };
+  /** The council roles admitted for a partner organisation too, confined to it (config.partnerOversight). */
+  partner?: readonly Role[];
 }
 
 const AT = '2026-06-01T00:00:00Z';
@@ -116,7 +119,7 @@ const CASES: RouteCase[] = [
     invalid: { payload: { version: 1, status: 'forgotten' } },
   },
   { method: 'GET', route: '/v1/audit/verify', roles: DPO_ADMIN, url: '/v1/audit/verify?limit=10', invalid: { url: '/v1/audit/verify?chainHash=xyz' } },
-  { method: 'GET', route: '/v1/audit/disclosures', roles: DPO, url: '/v1/audit/disclosures?limit=1', invalid: { url: '/v1/audit/disclosures?action=Citizen+Read' } },
+  { method: 'GET', route: '/v1/audit/disclosures', roles: DPO, partner: DPO, url: '/v1/audit/disclosures?limit=1', invalid: { url: '/v1/audit/disclosures?action=Citizen+Read' } },
   {
     method: 'POST', route: '/v1/audit/reviews', roles: DPO, url: '/v1/audit/reviews', payload: { seqs: [999999], outcome: 'justified', note: 'checked' },
     invalid: { payload: { seqs: [], outcome: 'justified', note: 'checked' } },
@@ -203,6 +206,16 @@ describe('every /v1 route × every role', () => {
     }
   });
 
+  it('refuses to start with a /v1 route that admits partner organisations for a role that may not be theirs', async () => {
+    const app = Fastify();
+    await app.register(rateLimitPlugin, { rateLimitPerMinute: 100 });
+    await app.register(authPlugin, { pool: hub.db.appPool });
+    await expect(app.register(async (r) => {
+      r.get('/v1/open', { config: { roles: ['adviser'], partnerOversight: true } }, async () => 'open');
+    })).rejects.toThrow('GET /v1/open: config.partnerOversight needs config.roles to name one of dpo');
+    await app.close();
+  });
+
   it('refuses to start with a /v1 route that does not say which roles it admits', async () => {
     const app = Fastify();
     await app.register(rateLimitPlugin, { rateLimitPerMinute: 100 });
@@ -214,13 +227,19 @@ describe('every /v1 route × every role', () => {
   });
 
   it.each(CASES.filter((c) => c.roles !== 'all' && c.roles.some((r) => COUNCIL_ROLES.includes(r))).map((c) => [`${c.method} ${c.route}`, c] as const))(
-    '%s: a council role of a partner organisation is refused, before validation',
+    '%s: a council role of a partner organisation is refused, before validation, unless the route confines it to its organisation',
     async (_name, c) => {
       // Keys made while the organisation was a council's, and the organisation registered as a partner since (or keys made before the rule).
       const partnerKeys = await Promise.all(COUNCIL_ROLES.map(async (role) => [role, await hub.keyFor(role, `Matrix Partner ${c.method} ${c.route}`)] as const));
       await hub.db.pool.query("UPDATE organisation SET kind = 'police' WHERE name = $1", [`Matrix Partner ${c.method} ${c.route}`]);
       for (const [role, key] of partnerKeys) {
         if (c.roles === 'all' || !c.roles.includes(role)) continue;
+        if (c.partner?.includes(role)) {
+          const response = await send(c, key);
+          expect([401, 403, 400], `${role}: ${response.body}`).not.toContain(response.statusCode);
+          expect((await send({ ...c, ...c.invalid }, key)).json(), role).toMatchObject({ status: 400, code: 'validation-failed' });
+          continue;
+        }
         for (const request of [c, { ...c, ...c.invalid }]) {
           const response = await send(request, key);
           expect(response.json(), `${role}: ${response.body}`).toMatchObject({ status: 403, code: 'council-organisation-required' });

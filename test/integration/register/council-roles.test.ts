@@ -8,7 +8,9 @@ import { createRegisterHub, person, type RegisterHub } from '../citizens/support
  * The register, subject access, access explanations and the audit trail are
  * the council's information governance: a DPO (or admin) key of a partner
  * organisation is refused all of them, so it can neither give its own
- * organisation an agreement nor read what the council holds.
+ * organisation an agreement nor read what the council holds; a partner's DPO
+ * lists only the disclosures made to its own organisation
+ * (test/integration/audit/partner-dpo.test.ts).
  */
 describe('council roles of a partner organisation', () => {
   let hub: RegisterHub;
@@ -30,7 +32,7 @@ describe('council roles of a partner organisation', () => {
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ code: 'council-organisation-required', detail: expect.stringContaining('not council-service') });
   };
-  /** A key of the police organisation made before the rule (createClient now refuses it): made for a council one, then moved. */
+  /** A key of the police organisation made before the rule (createClient now refuses admin and steward): made for a council one, then moved. */
   const policeKey = async (role: Role) => {
     const made = await hub.key(role, `Police ${role} key`);
     await hub.db.pool.query('UPDATE api_client SET org_id = $1 WHERE id = $2', [police, made.clientId]);
@@ -76,11 +78,9 @@ describe('council roles of a partner organisation', () => {
     expect(rows).toEqual(['consent', 'objection', 'restriction'].map((kind) => ({ action: `register.${kind}.create`, citizen_ref: 'C1', decision: 'deny' })));
   });
 
-  it("reads neither a citizen's subject access export, an access explanation, nor the audit trail; the refusals about the citizen are recorded", async () => {
+  it("reads neither a citizen's subject access export, an access explanation, nor the audit trail beyond its own organisation's disclosures; the refusals about the citizen are recorded", async () => {
     refused(await send('GET', '/v1/citizens/C1/subject-access', policeDpo));
     refused(await send('GET', `/v1/citizens/C1/access-explanation?org=${police}&purpose=safeguarding`, policeDpo));
-    refused(await send('GET', '/v1/audit/disclosures', policeDpo));
-    refused(await send('GET', `/v1/audit/disclosures?org=${police}`, policeDpo));
     refused(await send('GET', '/v1/audit/verify', policeDpo));
     const { rows } = await hub.db.pool.query("SELECT action, citizen_ref, role, decision FROM audit_log WHERE org_id = $1 AND role = 'dpo' AND action LIKE 'citizen.%' ORDER BY seq", [police]);
     expect(rows).toEqual([
@@ -133,14 +133,15 @@ describe('council roles of a partner organisation', () => {
     expect((await send('POST', '/v1/register/agreements/ISA-OLD/status', councilDpo, { version: 1, status: 'ended' })).json()).toMatchObject({ version: 2, status: 'ended' });
   });
 
-  it('makes no key of a council role for a partner organisation', async () => {
-    for (const role of ['dpo', 'admin', 'steward'] as const) {
+  it("makes no key of a council role for a partner organisation, but its DPO's", async () => {
+    for (const role of ['admin', 'steward'] as const) {
       await expect(createClient(hub.db.pool, { org: 'Northby Police', role })).rejects.toThrow(`role ${role} acts for the council: its organisation must be of kind council-service, not police`);
     }
-    await expect(createClient(hub.db.pool, { org: 'Southby Police', orgKind: 'police', role: 'dpo' })).rejects.toThrow(/not police/);
+    await expect(createClient(hub.db.pool, { org: 'Southby Police', orgKind: 'police', role: 'admin' })).rejects.toThrow(/not police/);
     expect((await hub.db.pool.query("SELECT 1 FROM organisation WHERE name = 'Southby Police'")).rowCount).toBe(0);
     // A kind given must be the organisation's: it was silently ignored for an organisation that exists.
     await expect(createClient(hub.db.pool, { org: 'Northby Police', orgKind: 'council-service', role: 'dpo' })).rejects.toThrow('organisation Northby Police is registered with kind police, not council-service');
     await expect(createClient(hub.db.pool, { org: 'Northby Police', orgKind: 'police', role: 'partner' })).resolves.toMatchObject({ client: { orgId: police, orgKind: 'police' } });
+    await expect(createClient(hub.db.pool, { org: 'Northby Police', orgKind: 'police', role: 'dpo' })).resolves.toMatchObject({ client: { orgId: police, orgKind: 'police', role: 'dpo' } });
   });
 });
