@@ -91,14 +91,37 @@ const ENTITLEMENT_SCHEME: Readonly<Partial<Record<EntitlementKind, DataCategory>
   'disabled-person-concession': 'concessions',
 };
 
-export const categoryOfEntitlement = (kind: EntitlementKind): DataCategory => ENTITLEMENT_CATEGORY[kind];
+/**
+ * The special category of what `system` holds, or null: every entitlement
+ * social care holds is social-care data (an award of kind `other` from it
+ * tells that social care provides for the person), whatever its kind says.
+ */
+const specialOfSystem = (system: string | null): DataCategory | null => {
+  const held = system === null ? null : categoryOfSystem(system);
+  return held !== null && SPECIAL_CATEGORIES.has(held) ? held : null;
+};
 
-/** Every category that must be permitted for an entitlement of this kind to be shown, its own first; none for a kind the hub does not know. */
-export function categoriesOfEntitlement(kind: string): DataCategory[] {
+/**
+ * The category of an entitlement of this kind held by `system`: its kind's,
+ * unless that is not special and the system's is (an `other` from social
+ * care is social-care, not service-involvement).
+ */
+export function categoryOfEntitlement(kind: EntitlementKind, system: string): DataCategory {
+  const ofKind = ENTITLEMENT_CATEGORY[kind];
+  return SPECIAL_CATEGORIES.has(ofKind) ? ofKind : (specialOfSystem(system) ?? ofKind);
+}
+
+/**
+ * Every category that must be permitted for an entitlement of this kind held
+ * by `system` (null: a provenance that names none) to be shown, its own
+ * first: its kind's, its scheme's and its system's special category; none for
+ * a kind the hub does not know.
+ */
+export function categoriesOfEntitlement(kind: string, system: string | null): DataCategory[] {
   if (!Object.hasOwn(ENTITLEMENT_CATEGORY, kind)) return [];
   const known = kind as EntitlementKind;
-  const scheme = ENTITLEMENT_SCHEME[known];
-  return scheme === undefined ? [ENTITLEMENT_CATEGORY[known]] : [ENTITLEMENT_CATEGORY[known], scheme];
+  const own = system === null ? ENTITLEMENT_CATEGORY[known] : categoryOfEntitlement(known, system);
+  return [...new Set([own, ENTITLEMENT_CATEGORY[known], ENTITLEMENT_SCHEME[known], specialOfSystem(system)].filter((c): c is DataCategory => c != null))];
 }
 
 export function isDataCategory(value: string): value is DataCategory {

@@ -208,7 +208,7 @@ export function buildCitizenView(
     addresses,
     household: household ?? [],
     entitlements: sources.flatMap((from) => from.record.entitlements.map((entitlement) => ({
-      entitlement, category: categoryOfEntitlement(entitlement.kind), status: entitlementStatus(entitlement, from.closed, today),
+      entitlement, category: categoryOfEntitlement(entitlement.kind, from.system), status: entitlementStatus(entitlement, from.closed, today),
       holder: entitlementHolder(entitlement), source: provenance({ from, verified: entitlement.evidence.verified }),
     }))),
     involvements: sources.flatMap((from) => from.record.involvements.map((involvement) => ({

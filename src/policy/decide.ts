@@ -21,9 +21,10 @@ import { NON_READER_ROLES, type PolicyOptions } from './options.js';
  * named only with their identity and address, an entitlement that reveals a health condition is health-disability and
  * needs its scheme's category too, linked records are listed only where systems are named, and a break-glass grant opens
  * only the citizen it was given for; 1.5.0: break-glass only for an organisation an agreement in force names for purpose
- * emergency, opening the break-glass categories that agreement covers, special ones only under its Art. 9 condition).
+ * emergency, opening the break-glass categories that agreement covers, special ones only under its Art. 9 condition; 1.6.0: an
+ * entitlement held by social care is social-care data whatever its kind).
  */
-export const POLICY_VERSION = '1.5.0';
+export const POLICY_VERSION = '1.6.0';
 
 export const EMERGENCY_PURPOSE = 'emergency';
 /** What break-glass opens: enough to find, reach and protect the person, nothing about money or services. */

@@ -43,12 +43,14 @@ export function filterView(view: CitizenView, decision: Decision): CitizenView {
 
 /**
  * The categories an entitlement discloses, all of which must be permitted: the
- * item's own, and those of its kind (a health entitlement granted by a scheme
- * of another category tells that category too). A kind the hub does not know
- * is withheld.
+ * item's own, those of its kind (a health entitlement granted by a scheme of
+ * another category tells that category too) and the special category of the
+ * system holding it (decided from the provenance here too, not only from the
+ * item's category, which the view was built with). A kind the hub does not
+ * know is withheld.
  */
 function entitlementCategories(e: NonNullable<CitizenView['entitlements']>[number]): string[] {
-  const ofKind = categoriesOfEntitlement(e.entitlement.kind);
+  const ofKind = categoriesOfEntitlement(e.entitlement.kind, e.source.system);
   return ofKind.length === 0 ? ['unknown'] : [e.category, ...ofKind];
 }
 

@@ -3,6 +3,7 @@
  * entitlement that reveals a disability is health data, shown only under an
  * agreement permitting health-disability with an Art. 9 condition (and one
  * granted by a council tax or concessions scheme needs that category too);
+ * an entitlement social care holds is social-care data whatever its kind;
  * and the linked records, which name systems, are listed only to a caller to
  * whom values name their systems.
  */
@@ -96,6 +97,27 @@ describe('special-category entitlements and linked records in the citizen view',
     const health = await reader('Northby Community Health', ['identity', 'health-disability'], ART9);
     expect(kinds(await view(health.key))).toEqual(['blue-badge']);
     expect(await disclosed(health.client.id)).toEqual(['identity', 'health-disability']);
+  });
+
+  it("takes an entitlement of kind other held by social care as social-care, not service-involvement", async () => {
+    const edna = { forenames: ['EDNA'], surname: 'COOPERAGE', dob: '1948-03-03', lines: ['4 MILL LANE', 'NORTHBY'], postcode: 'ZZ9 9DW', uprn: 600002 };
+    const records: SourceRecord[] = [
+      sourceRecord({ ...edna, system: 'revenues', ref: 'REC1', entitlements: [{ kind: 'other', code: 'HARDSHIP', from: '2021-01-01', to: null, evidence: evidence('application') }] }),
+      sourceRecord({ ...edna, system: 'social-care', ref: 'SCEC1', entitlements: [{ kind: 'other', code: 'CARE-PACKAGE', from: '2023-01-01', to: null, evidence: evidence('care assessment') }] }),
+    ];
+    for (const record of records) await store(hub.db.pool, [record]);
+    const ednaRef = await oneAccount(hub.db.pool, records);
+    const codes = async (key: string) => {
+      const response = await hub.app.inject({ url: `/v1/citizens/${ednaRef}`, headers: { authorization: `Bearer ${key}`, 'x-purpose': 'contact-centre-enquiry' } });
+      expect(response.statusCode, response.body).toBe(200);
+      return ((response.json() as CitizenView).entitlements ?? []).map((e) => [e.entitlement.code, e.category]).sort();
+    };
+    const services = await reader('Northby Council Welfare Desk', ['identity', 'revenues', 'service-involvement'], null);
+    expect(await codes(services.key)).toEqual([['HARDSHIP', 'service-involvement']]);
+    expect(await disclosed(services.client.id)).not.toContain('social-care');
+    const care = await reader('Northby Council Adult Care', ['identity', 'revenues', 'social-care', 'service-involvement'], ART9);
+    expect(await codes(care.key)).toEqual([['CARE-PACKAGE', 'social-care'], ['HARDSHIP', 'service-involvement']]);
+    expect(await disclosed(care.client.id)).toContain('social-care');
   });
 
   it('lists linked records only to a caller to whom values name their source systems', async () => {

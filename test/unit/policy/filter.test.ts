@@ -85,6 +85,17 @@ describe('filterView', () => {
     expect(disclosedCategories(only)).toEqual(['revenues', 'health-disability']);
   });
 
+  it('shows an entitlement social care holds only under social-care, whatever the category on the item says', () => {
+    const held = (system: string) => ({
+      entitlement: { kind: kind('other'), code: system, from: null, to: null, evidence: { verified: true, verifiedOn: null, method: null } },
+      category: 'service-involvement', status: 'current' as const, holder: 'person' as const, source: { ...source, system },
+    });
+    const others: CitizenView = { ...view, entitlements: [held('revenues'), held('social-care')] };
+    const shown = (categories: SharingAgreement['categories']) => filterView(others, decisionFor(categories)).entitlements?.map((e) => e.entitlement.code);
+    expect(shown(['service-involvement'])).toEqual(['revenues']);
+    expect(shown(['service-involvement', 'social-care'])).toEqual(['revenues', 'social-care']);
+  });
+
   it('names a household member only to a caller who may see their identity and address', () => {
     expect(namesAsMember(decisionFor(['identity', 'household']))).toBe(false);
     expect(namesAsMember(decisionFor(['identity']))).toBe(false);
