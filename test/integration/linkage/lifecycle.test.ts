@@ -95,6 +95,59 @@ describe('account lifecycle', () => {
     expect(await citizenOf('housing', 'SM1')).toBe(survivor);
   });
 
+  it("gives the account back its reference on the model's split and on 'not the same person', as on an unlink (docs/publishing.md)", async () => {
+    await add(
+      { system: 'housing', ref: 'RB1', forenames: ['OSWIN'], surname: 'HARTIGAN', dob: '1952-03-08', lines: ['7 TANSY ROW', 'NORTHBY'], postcode: 'ZZ6 6RA' },
+      { system: 'social-care', ref: 'RB2', forenames: ['MIRIAM'], surname: 'FENWICK-OYE', dob: '1987-12-01', lines: ['21 TEASEL ROAD', 'NORTHBY'], postcode: 'ZZ6 6RB' },
+      { system: 'housing', ref: 'RB3', forenames: ['GODFREY'], surname: 'ALDERTON', dob: '1940-06-25', lines: ['4 TANSY ROW', 'NORTHBY'], postcode: 'ZZ6 6RC' },
+      { system: 'revenues', ref: 'RB4', forenames: ['NERYS'], surname: 'PENHALIGON', dob: '1979-10-13', lines: ['30 TEASEL ROAD', 'NORTHBY'], postcode: 'ZZ6 6RD' },
+    );
+    const source = new LinkedCitizenSource(db.pool);
+    const mergedPair = async (kept: [string, string], brought: [string, string]) => {
+      const survivor = (await citizenOf(...kept))!;
+      const account = (await citizenOf(...brought))!;
+      expect(account).not.toBe(survivor);
+      await merge(account, survivor);
+      expect(await citizenOf(...brought)).toBe(survivor);
+      return { survivorRef: await refOf(survivor), broughtRef: await refOf(account), account };
+    };
+    const backAsItWas = async (ref: string, account: number, survivorRef: string) => {
+      expect(await statusOf(account)).toBe('active');
+      expect(await resolveRef(db.pool, ref)).toMatchObject({ id: account, ref, mergedFrom: null });
+      expect(await source.mergedInto(survivorRef)).not.toContain(ref);
+    };
+
+    // The model: re-linked, the record no longer agrees with the account it was merged into, and leaves it.
+    const byModel = await mergedPair(['housing', 'RB1'], ['social-care', 'RB2']);
+    await linkOne(ctx, 'social-care', 'RB2', { force: true });
+    expect(await citizenOf('social-care', 'RB2')).toBe(byModel.account);
+    await backAsItWas(byModel.broughtRef, byModel.account, byModel.survivorRef);
+    // A steward's "not the same person".
+    const bySteward = await mergedPair(['housing', 'RB3'], ['revenues', 'RB4']);
+    const { citizenRef } = await markDistinct(ctx, bySteward.survivorRef, 'revenues', 'RB4', steward);
+    expect(citizenRef).toBe(bySteward.broughtRef);
+    await backAsItWas(bySteward.broughtRef, bySteward.account, bySteward.survivorRef);
+  });
+
+  it("gives no reference back when the model moves out the survivor's own record instead: it takes a new one (docs/person-linkage.md, Splits)", async () => {
+    await add(
+      { system: 'housing', ref: 'RB5', forenames: ['CASSIAN'], surname: 'WETHERELL', dob: '1963-02-14', lines: ['9 TANSY ROW', 'NORTHBY'], postcode: 'ZZ6 6RE' },
+      { system: 'smartcard', ref: 'RB6', forenames: ['LOVEDAY'], surname: 'TRELAWNEY', dob: '1995-07-19', lines: ['12 TEASEL ROAD', 'NORTHBY'], postcode: 'ZZ6 6RF' },
+    );
+    const survivor = (await citizenOf('housing', 'RB5'))!;
+    const brought = (await citizenOf('smartcard', 'RB6'))!;
+    const [survivorRef, broughtRef] = [await refOf(survivor), await refOf(brought)];
+    await merge(brought, survivor);
+    // A batch re-links records in turn; the survivor's own record comes first, no longer agrees, and leaves.
+    await linkAll(ctx, { relink: true });
+    const moved = (await citizenOf('housing', 'RB5'))!;
+    expect([survivorRef, broughtRef]).not.toContain(await refOf(moved));
+    // The survivor's reference stays with the record the merged account brought, and the merged reference still leads there.
+    expect(await citizenOf('smartcard', 'RB6')).toBe(survivor);
+    expect(await statusOf(brought)).toBe('merged');
+    expect(await resolveRef(db.pool, broughtRef)).toMatchObject({ id: survivor, ref: survivorRef, mergedFrom: broughtRef });
+  });
+
   it("answers 'not the same person' on an account's only record without moving it, so no empty account is left", async () => {
     await add({ system: 'housing', ref: 'SO1', forenames: ['TOBIAS'], surname: 'QUILLIGAN', dob: '1961-08-14', lines: ['2 SORREL LANE', 'NORTHBY'], postcode: 'ZZ2 2SO' });
     const account = (await citizenOf('housing', 'SO1'))!;
