@@ -93,14 +93,15 @@ export async function currentLink(db: pg.PoolClient | pg.Pool, system: string, s
   return row ? { citizenId: Number(row.citizen_id), linkedBy: row.linked_by } : null;
 }
 
+/** A record linked to an account, with its event. */
+const LINK_SQL = `
+  WITH l AS (INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight) VALUES ($1, $2, $3, $4, $5))
+  INSERT INTO citizen_event (citizen_id, kind, system, source_ref, client_id, reason) VALUES ($1, 'link', $2, $3, $6, $7)`;
+
 export async function linkRecord(
   db: pg.PoolClient, citizenId: number, system: string, sourceRef: string, linkedBy: LinkedBy, weight: number | null, actor: Actor,
 ): Promise<void> {
-  await db.query(
-    `WITH l AS (INSERT INTO citizen_link (citizen_id, system, source_ref, linked_by, weight) VALUES ($1, $2, $3, $4, $5))
-     INSERT INTO citizen_event (citizen_id, kind, system, source_ref, client_id, reason) VALUES ($1, 'link', $2, $3, $6, $7)`,
-    [citizenId, system, sourceRef, linkedBy, weight, actor.clientId, actor.reason],
-  );
+  await db.query(LINK_SQL, [citizenId, system, sourceRef, linkedBy, weight, actor.clientId, actor.reason]);
   await citizenChanged(db, citizenId, 'citizen.updated');
 }
 
@@ -234,6 +235,59 @@ export async function splitRecord(db: pg.PoolClient, system: string, sourceRef: 
     await citizenChanged(db, from, 'citizen.split', to);
   }
   return to;
+}
+
+/**
+ * The account merged into $1 that brought every record of $1 but $2/$3, when $2/$3 is one of $1's own (no account
+ * merged into $1 brought it) and none of the others was placed by a steward: then it is that account's records, not
+ * $2/$3, that do not belong with the reference of $1.
+ */
+const SWAP_SQL = `
+  SELECT m.id FROM citizen m
+   WHERE m.merged_into = $1
+     AND NOT EXISTS (SELECT 1 FROM citizen o JOIN citizen_link b ON b.citizen_id = o.id AND b.ended_why = 'merged' AND b.system = $2 AND b.source_ref = $3
+                      WHERE o.merged_into = $1)
+     AND EXISTS (SELECT 1 FROM citizen_link n WHERE n.citizen_id = $1 AND n.ended_at IS NULL AND (n.system, n.source_ref) <> ($2, $3))
+     AND NOT EXISTS (SELECT 1 FROM citizen_link n WHERE n.citizen_id = $1 AND n.ended_at IS NULL AND (n.system, n.source_ref) <> ($2, $3)
+                      AND (n.linked_by = 'steward' OR NOT EXISTS (
+                        SELECT 1 FROM citizen_link b WHERE b.citizen_id = m.id AND b.ended_why = 'merged' AND b.system = n.system AND b.source_ref = n.source_ref)))
+   ORDER BY m.merged_at DESC, m.id DESC LIMIT 1`;
+
+/** The links of $1's records but $2/$3 ended as a split, with their events; the records, as they were linked. */
+const SWAP_OUT_SQL = `
+  WITH ended AS (UPDATE citizen_link SET ended_at = now(), ended_why = 'split'
+                  WHERE citizen_id = $1 AND ended_at IS NULL AND (system, source_ref) <> ($2, $3)
+                  RETURNING id, system, source_ref, linked_by, weight),
+       e AS (INSERT INTO citizen_event (citizen_id, kind, system, source_ref, client_id, reason) SELECT $1, 'unlink', system, source_ref, $4, $5 FROM ended)
+  SELECT system, source_ref AS "sourceRef", linked_by AS "linkedBy", weight FROM ended ORDER BY id`;
+
+/** What a record leaving its account came to: the account it is in now, and the account given back its records instead, if any. */
+export interface Left {
+  account: number;
+  returned: { account: number; records: { system: string; sourceRef: string; linkedBy: LinkedBy }[] } | null;
+}
+
+/**
+ * The model's split of a record that no longer agrees with its account. When the account is the survivor of a merge,
+ * the record is one of its own and the records left are all those the merged account brought, the merge is what was
+ * wrong: those records go back to the merged account, active again under its reference, and the record stays, so
+ * that each reference, and the consents, objections and restrictions kept under it, stays with its own person (else
+ * the survivor's reference would stay with the other person's records). Otherwise a split (splitRecord).
+ */
+export async function leaveAccount(db: pg.PoolClient, system: string, sourceRef: string, actor: Actor): Promise<Left> {
+  const from = await currentLink(db, system, sourceRef);
+  const back = from === null ? undefined : (await db.query<{ id: string }>(SWAP_SQL, [from.citizenId, system, sourceRef])).rows[0];
+  if (!from || !back) return { account: await splitRecord(db, system, sourceRef, 'model', actor), returned: null };
+  const to = Number(back.id);
+  const records = (await db.query<{ system: string; sourceRef: string; linkedBy: LinkedBy; weight: number | null }>(
+    SWAP_OUT_SQL, [from.citizenId, system, sourceRef, actor.clientId, actor.reason])).rows;
+  const [first, ...rest] = records;
+  await db.query(REOPEN_SQL, [to, from.citizenId, first!.system, first!.sourceRef, first!.linkedBy, actor.clientId, actor.reason]);
+  for (const r of rest) await db.query(LINK_SQL, [to, r.system, r.sourceRef, r.linkedBy, r.weight, actor.clientId, actor.reason]);
+  await citizenChanged(db, to, 'citizen.created');
+  for (const r of records) await event(db, from.citizenId, 'split', actor, { other: to, system: r.system, sourceRef: r.sourceRef });
+  await citizenChanged(db, from.citizenId, 'citizen.split', to);
+  return { account: from.citizenId, returned: { account: to, records: records.map(({ system: s, sourceRef: r, linkedBy }) => ({ system: s, sourceRef: r, linkedBy })) } };
 }
 
 /**

@@ -10,7 +10,7 @@
 import type pg from 'pg';
 import { prepare, type PersonRecord, type PreparedPerson, type PrepareTables } from '../../matching/person/index.js';
 import { citizensChanged, type CitizenChange } from '../publish/outbox.js';
-import { mergeStatement, nextCitizenId, nextRefNumber, type Actor, type LinkedBy } from './accounts.js';
+import { leaveAccount, mergeStatement, nextCitizenId, nextRefNumber, type Actor, type LinkedBy } from './accounts.js';
 import type { LinkageContext } from './context.js';
 import { recordKey, splitKey } from './features.js';
 import { DbLinkStore, NO_DECISIONS, REVIEW_SQL, reviewColumns, type Decisions, type Member, type ReviewItem } from './link-store.js';
@@ -286,6 +286,22 @@ export class BatchLinkStore extends DbLinkStore {
     this.survivor.delete(to);
     this.state.attach(key, to, linkedBy === 'steward');
     return to;
+  }
+
+  override async leaveAccount(system: string, sourceRef: string, actor: Actor): Promise<number> {
+    await this.flush();
+    const left = await leaveAccount(this.db, system, sourceRef, actor);
+    // The record left for an account of its own; or it stayed, and the records a wrong merge brought went back to the
+    // account that brought them, active again.
+    const to = left.returned?.account ?? left.account;
+    const moved = left.returned ? left.returned.records.map((r) => ({ key: recordKey(r.system, r.sourceRef), bySteward: r.linkedBy === 'steward' }))
+      : [{ key: recordKey(system, sourceRef), bySteward: false }];
+    this.survivor.delete(to);
+    for (const { key, bySteward } of moved) {
+      this.state.detach(key);
+      this.state.attach(key, to, bySteward);
+    }
+    return left.account;
   }
 
   /**

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { prepare, type PersonRecord, type PreparedPerson } from '../../matching/person/index.js';
 import { citizenChanged } from '../publish/outbox.js';
 import {
-  createCitizen, linkRecord, memberCount, mergeCitizens, settleEmptied, splitRecord, survivors, unlinkRecord, type Actor, type LinkedBy,
+  createCitizen, leaveAccount, linkRecord, memberCount, mergeCitizens, settleEmptied, splitRecord, survivors, unlinkRecord, type Actor, type LinkedBy,
 } from './accounts.js';
 import type { LinkageContext } from './context.js';
 import { recordKey } from './features.js';
@@ -69,6 +69,8 @@ export interface LinkStore {
   linkRecord(citizenId: number, system: string, sourceRef: string, linkedBy: LinkedBy, weight: number | null, actor: Actor): Promise<void>;
   unlinkRecord(system: string, sourceRef: string, actor: Actor, why: string): Promise<number | null>;
   splitRecord(system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number>;
+  /** A record that no longer agrees with its account leaves it, or the records a wrong merge brought do (leaveAccount); the record's account now. */
+  leaveAccount(system: string, sourceRef: string, actor: Actor): Promise<number>;
   mergeCitizens(a: number, b: number, actor: Actor): Promise<number>;
   /** An account its last record left for `into`: merged with it, or closed when its register records may be another person's (settleEmptied). */
   settleEmptied(emptied: number, into: number, actor: Actor): Promise<number>;
@@ -185,6 +187,10 @@ export class DbLinkStore implements LinkStore {
 
   splitRecord(system: string, sourceRef: string, linkedBy: LinkedBy, actor: Actor): Promise<number> {
     return splitRecord(this.db, system, sourceRef, linkedBy, actor);
+  }
+
+  async leaveAccount(system: string, sourceRef: string, actor: Actor): Promise<number> {
+    return (await leaveAccount(this.db, system, sourceRef, actor)).account;
   }
 
   mergeCitizens(a: number, b: number, actor: Actor): Promise<number> {

@@ -199,7 +199,9 @@ export async function linkIndexed(store: LinkStore, ctx: LinkageContext, row: Re
     // Beside records a steward placed there only: the steward's decision, which the model does not overrule.
     const vouched = !own && (members.get(home) ?? []).every((m) => m.bySteward);
     if (barred(home) || (!vouched && (!own || own.conflict || own.explanation.total < reviewAt))) {
-      home = await store.splitRecord(system, sourceRef, 'model', { clientId: null, reason: 'record changed: no longer agrees with its account' });
+      home = await store.leaveAccount(system, sourceRef, { clientId: null, reason: 'record changed: no longer agrees with its account' });
+      // Alone in its account now: a new one, or its own, which a wrong merge's records left (leaveAccount).
+      members.delete(home);
       alone = true;
       outcome.action = 'moved';
     } else {
