@@ -27,7 +27,8 @@ const health: FastifyPluginAsyncTypebox<{ pool: pg.Pool }> = async (app, { pool 
       tags: ['operations'],
       summary: 'Readiness: the database is reachable and every migration is applied',
       security: [],
-      response: { 200: Readiness, 503: Readiness },
+      // A probe that arrives while the hub stops is answered the shutting-down problem (app.ts) instead.
+      response: { 200: Readiness, 503: Type.Union([Readiness, Type.Ref('Problem')]) },
     },
   }, async (_request, reply) => {
     let database: 'ok' | 'unreachable' = 'ok';

@@ -71,6 +71,28 @@ describe('graceful shutdown', () => {
     expect(JSON.parse(body!)).toMatchObject({ status: 503, code: 'shutting-down', type: 'https://citizen-hub.org.uk/problems/shutting-down', requestId: 'late-one', instance: '/v1/me' });
   });
 
+  it('answers a readiness probe that arrives while closing with the shutting-down problem, not a 500', async () => {
+    const app = await buildApp({ config: { bodyLimit: 1024, rateLimitPerMinute: 1000 }, pool: db.pool, logger: createLogger('silent') });
+    await app.listen({ host: '127.0.0.1', port: 0 });
+    const port = (app.server.address() as net.AddressInfo).port;
+    // Its headers still arriving when closing starts, as a load balancer's probe may be.
+    const socket = net.connect(port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (d) => (received += d));
+    const ended = new Promise((resolve) => socket.on('close', resolve));
+    await new Promise((resolve) => socket.on('connect', resolve));
+    socket.write('GET /ready HTTP/1.1\r\nHost: x\r\n');
+    await sleep(100);
+    const closing = app.close();
+    await sleep(50);
+    socket.write('\r\n');
+    await closing;
+    await ended;
+    expect(received).toMatch(/^HTTP\/1\.1 503 /);
+    expect(received).toMatch(/\r\nretry-after: 5\r\n/);
+    expect(JSON.parse(received.split('\r\n\r\n')[1]!)).toMatchObject({ status: 503, code: 'shutting-down', instance: '/ready' });
+  });
+
   it('waits for the job in hand before the queue stops', async () => {
     let started = false;
     let finished = false;
