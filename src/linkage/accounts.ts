@@ -163,14 +163,16 @@ export async function mergeCitizens(db: pg.PoolClient, a: number, b: number, act
 /**
  * The account merged into `from` that brought this record, once none of the records it brought is left in `from`
  * (the latest, should there be several): the account the record's person held before the merge. Accounts merged
- * into it before were repointed to `from` and stay there.
+ * into it before were repointed to `from` and stay there. An account brought the records whose links it ended in
+ * the merge's transaction: moved by the merge, or, for an account merged in once emptied, its last record, whose
+ * move to `from` (a steward's link, the model's join) emptied it.
  */
 const BROUGHT_SQL = `
   SELECT m.id FROM citizen m
    WHERE m.merged_into = $1
-     AND EXISTS (SELECT 1 FROM citizen_link l WHERE l.citizen_id = m.id AND l.ended_why = 'merged' AND l.system = $2 AND l.source_ref = $3)
+     AND EXISTS (SELECT 1 FROM citizen_link l WHERE l.citizen_id = m.id AND (l.ended_why = 'merged' OR l.ended_at = m.merged_at) AND l.system = $2 AND l.source_ref = $3)
      AND NOT EXISTS (SELECT 1 FROM citizen_link l JOIN citizen_link n ON n.system = l.system AND n.source_ref = l.source_ref AND n.ended_at IS NULL
-                      WHERE l.citizen_id = m.id AND l.ended_why = 'merged' AND n.citizen_id = $1)
+                      WHERE l.citizen_id = m.id AND (l.ended_why = 'merged' OR l.ended_at = m.merged_at) AND n.citizen_id = $1)
    ORDER BY m.merged_at DESC, m.id DESC LIMIT 1`;
 
 /** The merged account made active again, with the record linked to it and its history saying so. */

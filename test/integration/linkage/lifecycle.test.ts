@@ -152,6 +152,25 @@ describe('account lifecycle', () => {
     expect(await statusOf(brought)).toBe('active');
   });
 
+  it("gives an account emptied by a steward's link, and merged away, its reference back when the steward undoes the link", async () => {
+    await add(
+      { system: 'housing', ref: 'SE1', forenames: ['PERPETUA'], surname: 'AMBROSE-KELL', dob: '1949-04-02', lines: ['6 WOAD LANE', 'NORTHBY'], postcode: 'ZZ6 6SE' },
+      { system: 'revenues', ref: 'SE2', forenames: ['TADHG'], surname: 'VOSPER', dob: '1990-01-21', lines: ['15 WELD STREET', 'NORTHBY'], postcode: 'ZZ6 6SF' },
+    );
+    const into = (await citizenOf('housing', 'SE1'))!;
+    const emptied = (await citizenOf('revenues', 'SE2'))!;
+    const emptiedRef = await refOf(emptied);
+    await manualLink(ctx, await refOf(into), 'revenues', 'SE2', steward);
+    expect(await statusOf(emptied)).toBe('merged');
+    expect(await resolveRef(db.pool, emptiedRef)).toMatchObject({ id: into });
+    // Undone: the record's person has their reference again, which no longer leads to the other person.
+    const { citizenRef } = await manualUnlink(ctx, await refOf(into), 'revenues', 'SE2', steward);
+    expect(citizenRef).toBe(emptiedRef);
+    expect(await citizenOf('revenues', 'SE2')).toBe(emptied);
+    expect(await statusOf(emptied)).toBe('active');
+    expect(await resolveRef(db.pool, emptiedRef)).toMatchObject({ id: emptied, ref: emptiedRef, mergedFrom: null });
+  });
+
   it("answers 'not the same person' on an account's only record without moving it, so no empty account is left", async () => {
     await add({ system: 'housing', ref: 'SO1', forenames: ['TOBIAS'], surname: 'QUILLIGAN', dob: '1961-08-14', lines: ['2 SORREL LANE', 'NORTHBY'], postcode: 'ZZ2 2SO' });
     const account = (await citizenOf('housing', 'SO1'))!;
