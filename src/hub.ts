@@ -163,11 +163,35 @@ export function exitOnSignalsWhileStarting(): () => void {
   };
 }
 
-/** Stop cleanly on SIGINT/SIGTERM, within the configured time; past it, the process is forced down. */
+/**
+ * A signal that comes again this soon is the same one delivered twice, not an
+ * operator insisting: Ctrl-C under `npm start` reaches the hub from the
+ * terminal and once more from npm, which forwards SIGINT/SIGTERM to its script.
+ */
+const SAME_SIGNAL_MS = 250;
+
+/**
+ * Stop cleanly on SIGINT/SIGTERM, within the configured time; past it, or on a
+ * second signal, the process is forced down.
+ */
 export function stopOnSignals(hub: RunningHub, config: Config): void {
-  closeWithGrace({ delay: config.shutdownTimeoutMs }, async ({ signal, err }) => {
+  const signals = ['SIGINT', 'SIGTERM'] as const;
+  // What started the stop: a signal, or none (an uncaught error).
+  let first: { signal: NodeJS.Signals | null; at: number } | null = null;
+  const grace = closeWithGrace({ delay: config.shutdownTimeoutMs, skip: [...signals] }, async ({ err }) => {
+    first ??= { signal: null, at: Date.now() };
     if (err) hub.logger.error({ err }, 'stopping after an uncaught error');
-    else hub.logger.info({ signal }, 'stopping');
     await hub.stop();
   });
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (!first) {
+      first = { signal, at: Date.now() };
+      hub.logger.info({ signal }, 'stopping');
+      grace.close();
+    } else if (signal !== first.signal || Date.now() - first.at > SAME_SIGNAL_MS) {
+      process.stderr.write(`citizen hub: second ${signal} while stopping; forced down\n`);
+      process.exit(1);
+    }
+  };
+  for (const signal of signals) process.on(signal, onSignal);
 }

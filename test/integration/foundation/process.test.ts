@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -129,6 +129,34 @@ describe('starting and stopping the hub', () => {
     expect(await exited(hub.child)).toBe(0);
     expect(hub.output()).not.toMatch(/administrator command|cannot be reached/);
     expect(await postgresProcessesLeftFor(dir)).toBe(0);
+  }, 120_000);
+
+  it('stops cleanly under `npm start` when npm alone, or its whole process group, gets SIGINT', async () => {
+    const dir = path.join(dataDir, 'npm-start');
+    // npm's copy of a group's signal comes on the heels of the hub's own or not, as it happens: a few tries catch it.
+    for (const target of ['npm', 'group', 'group', 'group'] as const) {
+      // Its own process group, as a terminal gives a foreground job: a group signal reaches npm and the hub alike.
+      const npm = spawn('npm', ['start'], { cwd: ROOT, detached: true, env: { ...process.env, DATA_DIR: dir, PORT: '0', LOG_LEVEL: 'warn', HUB_DEMO: 'false' } });
+      let output = '';
+      npm.stdout.on('data', (d: Buffer) => (output += d));
+      npm.stderr.on('data', (d: Buffer) => (output += d));
+      const code = exited(npm);
+      for (let i = 0; i < 600 && !output.includes('ready at') && npm.exitCode === null; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(output).toContain('ready at');
+      // Idle, as a hub an operator stops usually is.
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      process.kill(target === 'npm' ? npm.pid! : -npm.pid!, 'SIGINT');
+      const stopped = await Promise.race([code, new Promise((resolve) => setTimeout(() => resolve('still running'), 20_000))]);
+      // Not stopped: the group's SIGTERM reaches the hub itself, which stops its PostgreSQL (a SIGKILL would orphan it).
+      if (stopped === 'still running') {
+        process.kill(-npm.pid!, 'SIGTERM');
+        await code;
+      }
+      expect([target, stopped]).toEqual([target, 0]);
+      // Gracefully: npm's forwarded copy of a group's signal is not a second one, forcing the hub down.
+      expect(output).not.toMatch(/second SIGINT|forced/);
+      expect(await postgresProcessesLeftFor(dir)).toBe(0);
+    }
   }, 120_000);
 
   it('starts after a first start that was stopped while it built the database cluster', async () => {
