@@ -7,7 +7,8 @@
  * line it cannot read is named by the line its record starts on and the rule
  * it breaks, never by its text (addresses can be personal data), and left
  * out; the lines after it are read afresh. Such a run still writes every
- * other row, and ends with exit code 1 so that a script notices.
+ * other row, and ends with exit code 1 so that a script notices. An input
+ * that is empty or has no header is refused, with exit code 1 and no output.
  */
 import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
@@ -72,6 +73,8 @@ export function matchAddressesCommand(): Command {
     .option('--no-progress', 'no progress bar')
     .action(action(async (opts: { in: string; out: string; progress: boolean }) => {
       const size = await readableFile(opts.in);
+      // Most likely a failed transfer; an exit code of 0 and an output of a header alone would hide it from a script.
+      if (size === 0) throw new Error(`${opts.in} is empty (0 bytes): there are no addresses to match`);
       const out = await openOutput(opts.out);
       let unreadable = 0;
       try {
@@ -136,11 +139,13 @@ export function matchAddressesCommand(): Command {
             if (rows % 1000 === 0) bar?.update(bytes, { rows, rate: Math.round(rows / ((performance.now() - started) / 1000)) });
             if (!output.write(row)) await Promise.race([once(output, 'drain'), written]);
           }
+          if (header.columns === null) throw new Error(`${opts.in} has no header line (id,address,postcode): there are no addresses to match`);
           output.end();
           await written;
           bar?.update(size, { rows });
           bar?.stop();
           const seconds = (performance.now() - started) / 1000;
+          if (rows === 0 && unreadable === 0) process.stderr.write('the file holds no addresses: was it transferred whole?\n');
           if (unreadable > 0) process.stderr.write(`${unreadable} input line(s) could not be read and have no output row\n`);
           process.stderr.write(`${rows} addresses in ${seconds.toFixed(1)} s (${Math.round(rows / seconds)}/s): ${counts.matched} matched, ${counts.review} review, ${counts.unmatched} unmatched\n`);
         });

@@ -76,6 +76,27 @@ describe('hub gazetteer import and hub match-addresses', () => {
     expect(result.stderr).toMatch(/the header must be id,address,postcode/);
   });
 
+  it('refuses an empty or blank input with one line and exit code 1, writing no output; one with a header only says it holds no addresses', async () => {
+    for (const [name, text] of [['empty.csv', ''], ['blank.csv', '\n \n']] as const) {
+      const input = path.join(dir, name);
+      writeFileSync(input, text);
+      const out = path.join(dir, `${name}.out.csv`);
+      const result = await run('src/cli/main.ts', ['match-addresses', '--in', input, '--out', out], env());
+      expect([name, result.code]).toEqual([name, 1]);
+      expect(result.stderr).toBe(text === ''
+        ? `citizen hub: ${input} is empty (0 bytes): there are no addresses to match\n`
+        : `citizen hub: ${input} has no header line (id,address,postcode): there are no addresses to match\n`);
+      expect(existsSync(out)).toBe(false);
+    }
+    const input = path.join(dir, 'header-only.csv');
+    writeFileSync(input, 'id,address,postcode\n');
+    const out = path.join(dir, 'header-only.out.csv');
+    const result = await run('src/cli/main.ts', ['match-addresses', '--in', input, '--out', out], env());
+    expect(result.code).toBe(0);
+    expect(readFileSync(out, 'utf8')).toBe('id,uprn,status,score\n');
+    expect(result.stderr).toMatch(/^the file holds no addresses: was it transferred whole\?\n0 addresses in /);
+  });
+
   it('says a failed import applied nothing, listing what was wrong without counts that read as loaded', async () => {
     const file = path.join(dir, 'AddressBasePremium_COU_2026-02-01_001.csv');
     const lpi = fields(ABP[24], 24, { UPRN: 100002, LPI_KEY: '100002L1', LANGUAGE: 'ENG', LOGICAL_STATUS: 1, PAO_START_NUMBER: 4, USRN: 7001 }, 'U');
