@@ -34,9 +34,6 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   const logger = createLogger(config.logLevel);
   const started = Date.now();
   const database = await openDatabase(config, { log: (m) => logger.debug({ component: 'postgres' }, m) });
-  // A client checked out between two statements (a transaction, a seal pass) that loses its server emits an error
-  // nothing listens for, which would end the process; its next statement fails instead, and the pool drops it.
-  database.pool.on('connect', (client) => client.on('error', () => undefined));
   let queue: Queue | null = null;
   let app: HubApp | null = null;
   const queueLog = onceAMinute(logger);

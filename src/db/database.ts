@@ -7,7 +7,6 @@
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
-import { openEmbedded } from './embedded.js';
 import './types.js';
 
 export interface Database {
@@ -60,6 +59,19 @@ async function checkReachable(url: string, variable = 'DATABASE_URL'): Promise<v
   }
 }
 
+/**
+ * Every pool the hub makes goes through here: a client losing its server
+ * (the server restarted, the network cut) emits an error which, with nobody
+ * listening, would end the process. An idle client is dropped by the pool and
+ * the error handed to `onIdleError`; one checked out between two statements
+ * (a transaction, a seal pass) fails its next statement instead.
+ */
+export function guardPool(pool: pg.Pool, onIdleError: (error: Error) => void): pg.Pool {
+  pool.on('error', onIdleError);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
 export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
   let url: string;
   let appUrl: string;
@@ -70,15 +82,15 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
     await checkReachable(url);
     if (appUrl !== url) await checkReachable(appUrl, 'DATABASE_APP_URL');
   } else {
+    // Loaded only here: pipelinedPool's guardPool brings this module into worker threads, which need no embedded server.
+    const { openEmbedded } = await import('./embedded.js');
     const server = await openEmbedded({ dataDir: config.dataDir, log: options.log, settings: options.embeddedSettings });
     url = server.url;
     appUrl = server.appUrl;
     stopServer = () => server.stop();
   }
   const appRole = loginOf(appUrl) === loginOf(url) ? null : loginOf(appUrl);
-  const pool = new pg.Pool({ connectionString: appUrl, max: options.poolSize ?? 10 });
-  // An idle client losing its server must not crash the process; the next query reports it.
-  pool.on('error', (error) => options.log?.(`database pool: ${error.message}`));
+  const pool = guardPool(new pg.Pool({ connectionString: appUrl, max: options.poolSize ?? 10 }), (error) => options.log?.(`database pool: ${error.message}`));
   let closed = false;
   return {
     url,

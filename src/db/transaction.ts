@@ -1,5 +1,6 @@
 /** One transaction on one pooled connection, for the modules that need one. */
 import pg from 'pg';
+import { guardPool } from './database.js';
 
 /**
  * Runs `fn` in a transaction: COMMIT when it returns, ROLLBACK when it throws;
@@ -68,7 +69,5 @@ export const isPipelined = (pool: pg.Pool): boolean => pool.options.pipeline ===
  * hub's main pool. The caller ends it.
  */
 export function pipelinedPool(pool: pg.Pool, onError: (error: Error) => void): pg.Pool {
-  const pipelined = new pg.Pool({ ...pool.options, pipeline: true });
-  pipelined.on('error', onError);
-  return pipelined;
+  return guardPool(new pg.Pool({ ...pool.options, pipeline: true }), onError);
 }

@@ -16,6 +16,7 @@ import { Transform } from 'node:stream';
 import pg from 'pg';
 import { readGazetteer, type GazetteerEvent, type HeaderEvent, type RecordEvent } from '../../adapters/gazetteer/read.js';
 import { GazetteerTally } from '../../adapters/gazetteer/tally.js';
+import { guardPool } from '../db/database.js';
 import '../db/types.js';
 import { applyStagedChanges, type ChangeRule } from './apply-changes.js';
 import { CopyWriter } from './copy-writer.js';
@@ -137,7 +138,8 @@ function emptySummary(importId: number, fileType: 'FULL' | 'COU'): Omit<ImportSu
 export async function importGazetteer(url: string, files: string[], options: ImportOptions = {}): Promise<ImportSummary> {
   // Its own name, so that stopping it cancels its statements and no other session's (an import waiting for the lock, say).
   const name = `hub gazetteer import ${randomBytes(6).toString('hex')}`;
-  const pool = new pg.Pool({ connectionString: url, max: RECORD_TYPES.length + 3, application_name: name });
+  // A lost connection fails the import's next statement, and with it the import.
+  const pool = guardPool(new pg.Pool({ connectionString: url, max: RECORD_TYPES.length + 3, application_name: name }), () => undefined);
   try {
     return await importWith(pool, name, files, options);
   } finally {

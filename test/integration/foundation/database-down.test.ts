@@ -3,6 +3,8 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../src/auth/clients.js';
+import { guardPool, openDatabase } from '../../../src/db/database.js';
+import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logging.js';
 import { buildApp, type HubApp } from '../../../src/server/app.js';
 import { databaseUnreachable } from '../../../src/server/unavailable.js';
@@ -68,10 +70,8 @@ describe('the database out of reach', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     relay = await relayTo(db.appUrl);
-    pool = new pg.Pool({ connectionString: relay.url, max: 4 });
-    // As the hub's pool (src/db/database.ts, src/hub.ts): a client cut off, idle or checked out, must not end the process.
-    pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    // Guarded as the hub's pools are: a client cut off, idle or checked out, must not end the process.
+    pool = guardPool(new pg.Pool({ connectionString: relay.url, max: 4 }), () => undefined);
     const sink = new Writable({
       write(chunk, _enc, done) {
         for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
@@ -125,6 +125,28 @@ describe('the database out of reach', () => {
       expect.stringMatching(/works again$/),
     ]);
     expect(JSON.stringify(lines)).not.toContain('"stack"');
+  });
+
+  it('keeps the process up when the server ends the connection of a client of the database\'s pool, idle or checked out', async () => {
+    const messages: string[] = [];
+    const database = await openDatabase(loadConfig({ DATABASE_URL: db.url, DATABASE_APP_URL: db.appUrl }), { log: (m) => messages.push(m) });
+    const terminate = (pid: number) => db.pool.query('SELECT pg_terminate_backend($1)', [pid]);
+    try {
+      const held = await database.pool.connect();
+      const idle = await database.pool.connect();
+      const pidOf = async (client: pg.PoolClient) => (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+      const [heldPid, idlePid] = [await pidOf(held), await pidOf(idle)];
+      idle.release();
+      // Unguarded, each error event is thrown as an uncaught exception, failing this test file.
+      await terminate(heldPid);
+      await terminate(idlePid);
+      await until(() => messages.some((m) => m.startsWith('database pool: ')), 'the pool to report its idle client lost');
+      await expect(held.query('SELECT 1')).rejects.toThrow();
+      held.release(true);
+      expect((await database.pool.query<{ one: number }>('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    } finally {
+      await database.close();
+    }
   });
 
   it('tells connection failures from other errors', () => {
