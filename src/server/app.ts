@@ -31,7 +31,7 @@ import healthRoutes from './routes/health.js';
 import meRoutes from './routes/me.js';
 import sourceRoutes from './routes/sources.js';
 import subscriptionRoutes from './routes/subscriptions.js';
-import { FailureLog } from './unavailable.js';
+import { databaseHosts, FailureLog } from './unavailable.js';
 
 export interface AppDeps {
   config: Pick<Config, 'bodyLimit' | 'rateLimitPerMinute'> & Partial<Pick<Config, 'pushBatchMax' | 'extraPurposes' | 'nicknamesFile' | 'trustProxy'>>;
@@ -79,7 +79,7 @@ export async function buildApp(deps: AppDeps) {
     if (closing) reply.header('connection', 'close');
   });
 
-  await app.register(errorsPlugin);
+  await app.register(errorsPlugin, { databaseHosts: databaseHosts(deps.pool) });
   await app.register(contentEncodingPlugin);
   await app.register(jsonBodyPlugin);
   await app.register(docsPlugin);

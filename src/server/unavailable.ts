@@ -3,6 +3,7 @@
  * (plugins/errors.ts), and background work that fails at every pass while it
  * lasts says so once when it starts failing and once when it works again.
  */
+import type pg from 'pg';
 import { errorMessage } from '../logging.js';
 
 /** Socket errors of a connection that could not be made or was lost. */
@@ -10,10 +11,13 @@ const SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EP
 
 /**
  * SQLSTATEs of a server that went away or will not take connections:
- * admin_shutdown, crash_shutdown, cannot_connect_now (class 08, connection
- * exceptions, is matched by its prefix).
+ * admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections
+ * (class 08, connection exceptions, is matched by its prefix).
  */
-const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03']);
+const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03', '53300']);
+
+/** A host name that does not resolve: not known, or no answer just now. */
+const DNS_ERRORS = new Set(['ENOTFOUND', 'EAI_AGAIN']);
 
 /**
  * node-postgres's own errors for a lost or unmade connection, which carry no
@@ -24,17 +28,39 @@ const SHUTDOWN_STATES = new Set(['57P01', '57P02', '57P03']);
 const PG_CONNECTION_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error and is not queryable)/;
 
 /**
- * Whether an error means the database cannot be reached. Only errors of the
- * connection itself: a DNS failure is not among them, since the routes'
- * own look-ups (a webhook receiver's host) fail so too.
+ * The host names a pool connects to (lower case), by which a DNS failure of
+ * its connections is told from other look-ups'.
  */
-export function databaseUnreachable(error: unknown): boolean {
+export function databaseHosts(pool: pg.Pool): ReadonlySet<string> {
+  const { host, connectionString } = pool.options;
+  const hosts = new Set<string>();
+  if (typeof host === 'string') hosts.add(host.toLowerCase());
+  if (connectionString) {
+    try {
+      const url = new URL(connectionString);
+      hosts.add(url.hostname.toLowerCase());
+      const param = url.searchParams.get('host');
+      if (param) hosts.add(param.toLowerCase());
+    } catch {
+      // Not a URL (key=value pairs): its DNS failures stay 500s.
+    }
+  }
+  return hosts;
+}
+
+/**
+ * Whether an error means the database cannot be reached. Only errors of the
+ * connection itself: a DNS failure counts only for a host in `databaseHosts`,
+ * since the routes' own look-ups (a webhook receiver's host) fail so too.
+ */
+export function databaseUnreachable(error: unknown, databaseHosts: ReadonlySet<string> = new Set()): boolean {
   for (let e = error, depth = 0; typeof e === 'object' && e !== null && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
-    const { code, syscall, message } = e as { code?: unknown; syscall?: unknown; message?: unknown };
+    const { code, syscall, message, hostname } = e as { code?: unknown; syscall?: unknown; message?: unknown; hostname?: unknown };
     if (typeof code === 'string') {
       if (SOCKET_ERRORS.has(code) || SHUTDOWN_STATES.has(code) || /^08[0-9A-Z]{3}$/.test(code)) return true;
       // A Unix socket that is not there: the embedded PostgreSQL is down and removed it.
       if (code === 'ENOENT' && syscall === 'connect') return true;
+      if (DNS_ERRORS.has(code) && typeof hostname === 'string' && databaseHosts.has(hostname.toLowerCase())) return true;
     }
     if (typeof message === 'string' && PG_CONNECTION_MESSAGES.test(message)) return true;
   }

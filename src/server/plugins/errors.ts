@@ -36,12 +36,12 @@ const TITLES: Record<ErrorCode, string> = {
 
 const FIELD_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
 
-function classify(error: FastifyError | HubError): { code: ErrorCode; detail: string; errors?: Problem['errors'] } {
+function classify(error: FastifyError | HubError, databaseHosts: ReadonlySet<string>): { code: ErrorCode; detail: string; errors?: Problem['errors'] } {
   if (error instanceof HubError) return { code: error.code, detail: error.message, errors: error.errors };
   // The audit store's own errors, wherever they surface (verify, DPO listings, subject access).
   if (error instanceof ChainPointMismatch) return { code: 'bad-request', detail: error.message };
   if (error instanceof AuditTrailDamaged) return { code: 'audit-trail-damaged', detail: error.message };
-  if (databaseUnreachable(error)) return { code: 'service-unavailable', detail: 'The database cannot be reached just now; retry shortly' };
+  if (databaseUnreachable(error, databaseHosts)) return { code: 'service-unavailable', detail: 'The database cannot be reached just now; retry shortly' };
   const fe = error as FastifyError;
   if (fe.validation) {
     return {
@@ -105,10 +105,12 @@ export function answerFrameworkError(error: FastifyError, request: FastifyReques
     : sendProblem(request, reply, 'bad-request', 'The request path is not valid percent-encoding');
 }
 
-export default fp(async function errors(app: FastifyInstance) {
+/** databaseHosts: the database's host names (databaseHosts in unavailable.ts), whose DNS failures are the database out of reach. */
+export default fp(async function errors(app: FastifyInstance, opts: { databaseHosts?: ReadonlySet<string> }) {
+  const databaseHosts = opts.databaseHosts ?? new Set<string>();
   app.addSchema(Problem);
   app.setErrorHandler((error: FastifyError | HubError, request, reply) => {
-    const { code, detail, errors } = classify(error);
+    const { code, detail, errors } = classify(error, databaseHosts);
     if (code === 'service-unavailable') {
       // Without a stack: every request fails so while it lasts, and where each was says nothing of the outage.
       request.log.warn(errorSummary(error), 'request refused: the database cannot be reached');

@@ -3,11 +3,12 @@ import { Writable } from 'node:stream';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../../src/auth/clients.js';
+import { generateKey } from '../../../src/auth/keys.js';
 import { guardPool, openDatabase } from '../../../src/db/database.js';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logging.js';
 import { buildApp, type HubApp } from '../../../src/server/app.js';
-import { databaseUnreachable } from '../../../src/server/unavailable.js';
+import { databaseHosts, databaseUnreachable } from '../../../src/server/unavailable.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
 /**
@@ -151,14 +152,49 @@ describe('the database out of reach', () => {
 
   it('tells connection failures from other errors', () => {
     const withCode = (code: string, extra: object = {}) => Object.assign(new Error('x'), { code, ...extra });
+    const hosts = databaseHosts(new pg.Pool({ connectionString: 'postgres://hub@DB.Council.example:5432/hub' }));
     for (const error of [
       withCode('ECONNREFUSED'), withCode('ECONNRESET'), withCode('57P01'), withCode('57P02'), withCode('57P03'), withCode('08006'), withCode('08001'),
-      withCode('ENOENT', { syscall: 'connect' }),
+      withCode('53300'), withCode('ENOENT', { syscall: 'connect' }),
+      withCode('ENOTFOUND', { syscall: 'getaddrinfo', hostname: 'db.council.example' }), withCode('EAI_AGAIN', { syscall: 'getaddrinfo', hostname: 'DB.council.example' }),
       new Error('Connection terminated unexpectedly'), new Error('timeout exceeded when trying to connect'),
       new Error('Connection terminated due to connection timeout'), new Error('wrapped', { cause: withCode('ECONNREFUSED') }),
-    ]) expect(databaseUnreachable(error), String((error as { code?: string }).code ?? error.message)).toBe(true);
-    for (const error of [withCode('23505'), withCode('57014'), withCode('ENOENT', { syscall: 'open' }), withCode('ENOTFOUND', { syscall: 'getaddrinfo' }), new Error('boom'), null, 'ECONNREFUSED']) {
-      expect(databaseUnreachable(error)).toBe(false);
+    ]) expect(databaseUnreachable(error, hosts), String((error as { code?: string }).code ?? error.message)).toBe(true);
+    for (const error of [
+      withCode('23505'), withCode('57014'), withCode('ENOENT', { syscall: 'open' }), new Error('boom'), null, 'ECONNREFUSED',
+      // Another host's name not resolving (a webhook receiver's) is no database outage.
+      withCode('ENOTFOUND', { syscall: 'getaddrinfo', hostname: 'receiver.partner.example' }), withCode('EAI_AGAIN', { syscall: 'getaddrinfo', hostname: 'receiver.partner.example' }),
+    ]) {
+      expect(databaseUnreachable(error, hosts), String((error as { code?: string } | null)?.code ?? error)).toBe(false);
+    }
+  });
+
+  it('answers 503 with Retry-After when the database\'s host name does not resolve, or it has no connection left for the hub', async () => {
+    const refused = async (poolOf: () => pg.Pool) => {
+      const unreachable = poolOf();
+      const hub = await buildApp({ config: { bodyLimit: 1024 * 1024, rateLimitPerMinute: 100_000 }, pool: unreachable, logger: createLogger('silent') });
+      try {
+        await hub.ready();
+        return await hub.inject({ url: '/v1/me', headers: { authorization: `Bearer ${generateKey().key}` } });
+      } finally {
+        await hub.close();
+        await unreachable.end();
+      }
+    };
+    // .invalid never resolves (RFC 2606).
+    const unresolved = await refused(() => guardPool(new pg.Pool({ connectionString: 'postgres://hub@db.hub-test.invalid:5432/hub', max: 2 }), () => undefined));
+    const name = new URL(db.appUrl).pathname.slice(1);
+    await db.pool.query(`ALTER DATABASE ${name} CONNECTION LIMIT 0`);
+    let full;
+    try {
+      full = await refused(() => guardPool(new pg.Pool({ connectionString: db.appUrl, max: 2 }), () => undefined));
+    } finally {
+      await db.pool.query(`ALTER DATABASE ${name} CONNECTION LIMIT -1`);
+    }
+    for (const response of [unresolved, full]) {
+      expect(response.statusCode).toBe(503);
+      expect(response.headers['retry-after']).toBe('5');
+      expect(response.json()).toMatchObject({ status: 503, code: 'service-unavailable', detail: expect.stringMatching(/database cannot be reached/) });
     }
   });
 
