@@ -7,24 +7,42 @@ import { InvalidArgumentError } from 'commander';
 import { loadConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
+import { errorMessage } from '../logging.js';
 import { exitWithError } from './fail.js';
 
-export async function withDatabase<T>(fn: (db: Database, config: Config) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
+/** Registers work to do on Ctrl-C before the database closes (stopping an import, say); returns its removal. */
+export type OnInterrupt = (cleanup: () => Promise<void>) => () => void;
+
+export async function withDatabase<T>(fn: (db: Database, config: Config, onInterrupt: OnInterrupt) => Promise<T>, options: { poolSize?: number } = {}): Promise<T> {
   const config = loadConfig();
   let db: Database | null = null;
+  const cleanups = new Set<() => Promise<void>>();
+  let interrupted: Promise<void> | null = null;
   // Ctrl-C must not leave an embedded server this command started running. Taken before the server starts: while it
-  // starts, exiting is enough, as the exit tells a server being started to stop (src/db/embedded.ts).
+  // starts, exiting is enough, as the exit tells a server being started to stop (src/db/embedded.ts). The command's
+  // cleanups run first, on an open database; then the database closes and the process exits 130.
   const interrupt = () => {
+    // A second signal ends the process at once, the embedded server told to stop all the same; kept listened to, as
+    // unheard it would kill the process outright, leaving the server running.
+    if (interrupted) process.exit(130);
     process.stderr.write('\ninterrupted\n');
-    void (db?.close() ?? Promise.resolve()).finally(() => process.exit(130));
+    interrupted = (async () => {
+      for (const cleanup of cleanups) await cleanup().catch((error: unknown) => process.stderr.write(`${errorMessage(error).split('\n')[0]}\n`));
+      await db?.close();
+    })().finally(() => process.exit(130));
   };
-  process.once('SIGINT', interrupt);
-  process.once('SIGTERM', interrupt);
+  process.on('SIGINT', interrupt);
+  process.on('SIGTERM', interrupt);
   try {
     db = await openDatabase(config, options);
     await migrate(db.url, { appRole: db.appRole });
-    return await fn(db, config);
+    return await fn(db, config, (cleanup) => {
+      cleanups.add(cleanup);
+      return () => void cleanups.delete(cleanup);
+    });
   } finally {
+    // Interrupted, the command's end (or its failure, the pool closed under it) waits for the exit with 130.
+    if (interrupted) await interrupted;
     process.off('SIGINT', interrupt);
     process.off('SIGTERM', interrupt);
     await db?.close();

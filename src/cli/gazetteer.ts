@@ -43,24 +43,19 @@ export function gazetteerCommand(): Command {
     .option('--allow-older', 'load files dated before the supply already loaded (going back on purpose)')
     .action(action(async (files: string[], opts: { progress: boolean; allowOlder?: boolean }) => {
       for (const file of files) await readableFile(file);
-      await withDatabase(async (db, config) => {
+      await withDatabase(async (db, config, onInterrupt) => {
         const bar = opts.progress && process.stderr.isTTY
           ? new SingleBar({ format: ' {bar} {percentage}% | {records} records | {rate} records/s | {eta_formatted} left', stream: process.stderr }, Presets.shades_classic)
           : null;
-        // Ctrl-C (or SIGTERM): withDatabase's own handler says "interrupted", closes the database and exits 130. The
-        // import is stopped too, to record itself interrupted and drop what it staged; that close ends db.pool only
-        // once every client it lent is back, so the client held here until the import has stopped keeps the
-        // database up for it.
+        // Ctrl-C (or SIGTERM) stops the import, which records itself interrupted and drops what it staged, before
+        // withDatabase closes the database and exits 130; a re-match after the import stops with the database.
         const stop = new AbortController();
-        const onSignal = () => stop.abort();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        const held = await db.pool.connect();
-        let holding = true;
-        const release = () => {
-          if (holding) held.release();
-          holding = false;
-        };
+        let importDone!: () => void;
+        const imported = new Promise<void>((resolve) => (importDone = resolve));
+        const offInterrupt = onInterrupt(async () => {
+          stop.abort();
+          await imported;
+        });
         const started = performance.now();
         bar?.start(1, 0, { records: 0, rate: 0 });
         try {
@@ -74,18 +69,18 @@ export function gazetteerCommand(): Command {
             },
           });
           bar?.stop();
-          release();
           printSummary(summary, process.stdout);
           if (stop.signal.aborted) {
             process.stderr.write('  interrupted once the supply was applied: records are re-matched after the next import\n');
             return;
           }
+          offInterrupt();
+          importDone();
           // After a FULL too: records matched to UPRNs it dropped or retired, and unmatched ones it may now match.
           const r = await rematchAfterGazetteerChange(db.pool, new AddressMatcher(db.pool, config.addressParser));
           process.stdout.write(`  re-matched ${r.records} source records: ${r.matched} matched, ${r.review} review, ${r.unmatched} unmatched\n`);
         } catch (error) {
           bar?.stop();
-          release();
           if (!(error instanceof GazetteerImportError)) throw error;
           const s = error.summary;
           if (error.applied && s) {
@@ -93,7 +88,7 @@ export function gazetteerCommand(): Command {
             throw error;
           }
           if (stop.signal.aborted) {
-            // withDatabase's handler exits once the database is closed; the code is set in case the command ends first.
+            // withDatabase exits once the database is closed; the code is set in case the command ends first.
             process.stderr.write(`import ${s ? `${s.importId} ` : ''}interrupted, nothing was applied (the gazetteer is unchanged)\n`);
             process.exitCode = 130;
             return;
@@ -102,9 +97,8 @@ export function gazetteerCommand(): Command {
           if (s) process.stderr.write(`${[`${s.fileType} import ${s.importId} (${s.formats.join(', ')}) failed`, ...rejectLines(s)].join('\n')}\n`);
           throw new Error(`import ${s ? `${s.importId} ` : ''}failed, nothing was applied (the gazetteer is unchanged): ${error.message}`, { cause: error });
         } finally {
-          release();
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
+          offInterrupt();
+          importDone();
         }
       });
     }));

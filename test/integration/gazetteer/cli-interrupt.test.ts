@@ -1,0 +1,89 @@
+/**
+ * `hub gazetteer import` stopped with Ctrl-C: the import records itself
+ * interrupted on a database still open, then the command exits 130. A second
+ * Ctrl-C while that cleanup waits ends the command at once, with 130 too: it
+ * used to meet no listener and kill the process outright, skipping the exit
+ * that stops an embedded PostgreSQL the command started.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importGazetteer } from '../../../src/gazetteer/import.js';
+import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import { exited, start } from '../../support/process.js';
+import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES, tinyAbp } from '../../support/tiny-council.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-gaz-cli-stop-'));
+const file = (name: string, text: string) => {
+  const p = path.join(dir, name);
+  writeFileSync(p, text);
+  return p;
+};
+const full = (date: string) => abpFile([...abpStreetRows(), ...PROPERTIES.flatMap((p) => abpPropertyRows(p))], 'F', { processDate: date });
+
+describe('hub gazetteer import stopped with Ctrl-C', () => {
+  let db: TestDatabase;
+  const waitingOn = async (query: string) =>
+    (await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`, [query],
+    )).rows[0]!.n > 0;
+  const until = async (done: () => Promise<boolean>, what: string) => {
+    for (let i = 0; i < 1500 && !(await done()); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    if (!(await done())) throw new Error(`timed out waiting for ${what}`);
+  };
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    await importGazetteer(db.url, [file('AddressBasePremium_FULL_2026-01-01_001.csv', tinyAbp())]);
+  });
+  afterAll(async () => {
+    await db.drop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** The command importing `date`'s supply, held at its swap by a reader of the live gazetteer. */
+  const blocked = async (date: string, reader: pg.Client) => {
+    await reader.query('BEGIN');
+    await reader.query('SELECT count(*) FROM gazetteer.blpu');
+    const command = start('src/cli/main.ts', ['gazetteer', 'import', '--no-progress', file(`AddressBasePremium_FULL_${date}_001.csv`, full(date))], { DATABASE_URL: db.url, LOG_LEVEL: 'warn' });
+    let stderr = '';
+    command.stderr.on('data', (d: Buffer) => (stderr += d));
+    await until(() => waitingOn('DROP SCHEMA gazetteer_old%'), 'the import to wait at its swap');
+    return { command, stderr: () => stderr };
+  };
+
+  it('records the import interrupted before the database closes, and exits 130', async () => {
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    try {
+      const { command, stderr } = await blocked('2026-02-01', reader);
+      command.kill('SIGINT');
+      expect(await exited(command)).toBe(130);
+      expect(stderr()).toMatch(/^\ninterrupted\nimport \d+ interrupted, nothing was applied \(the gazetteer is unchanged\)\n$/);
+    } finally {
+      await reader.query('ROLLBACK');
+      await reader.end();
+    }
+    expect((await db.pool.query(`SELECT status FROM gazetteer_import ORDER BY id DESC LIMIT 1`)).rows).toEqual([{ status: 'interrupted' }]);
+  });
+
+  it('ends at once with 130 on a second Ctrl-C while the first one\'s cleanup waits', async () => {
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    try {
+      const { command } = await blocked('2026-02-02', reader);
+      // The import's own row, locked: recording it interrupted waits.
+      await reader.query(`SELECT id FROM gazetteer_import WHERE status = 'running' FOR UPDATE`);
+      command.kill('SIGINT');
+      await until(() => waitingOn('%UPDATE gazetteer_import SET finished_at%'), 'the cleanup to wait');
+      expect(command.exitCode).toBeNull();
+      command.kill('SIGINT');
+      expect(await exited(command)).toBe(130);
+    } finally {
+      await reader.query('ROLLBACK');
+      await reader.end();
+    }
+  });
+});
