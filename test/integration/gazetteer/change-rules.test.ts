@@ -7,21 +7,15 @@
  * deleted by a supply ends its addresses on the supply's date, not on the
  * day the file happened to be imported.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importGazetteer } from '../../../src/gazetteer/import.js';
 import { ABP, DTF, fields } from '../../unit/gazetteer-readers/build.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { abpFile, abpPropertyRows, abpStreetRows, dtfFile, PROPERTIES } from '../../support/tiny-council.js';
+import { scratchFiles } from '../../support/gazetteer-files.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-gaz-rules-'));
-const file = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const scratch = scratchFiles('hub-gaz-rules-');
+const file = scratch.file;
 
 const lpi = (values: Record<string, string | number>, change: string) =>
   fields(ABP[24], 24, { LANGUAGE: 'ENG', LOGICAL_STATUS: 1, START_DATE: '2020-01-01', ...values }, change);
@@ -43,7 +37,7 @@ describe('change-only records that do not fit the gazetteer', () => {
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   });
 
   it('reports an update or delete of a record not held and an insert of a key held, refusing the insert, and applies the rest', async () => {

@@ -5,22 +5,15 @@
  * used to meet no listener and kill the process outright, skipping the exit
  * that stops an embedded PostgreSQL the command started.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { importGazetteer } from '../../../src/gazetteer/import.js';
-import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import type { TestDatabase } from '../../support/db.js';
 import { exited, start } from '../../support/process.js';
-import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES, tinyAbp } from '../../support/tiny-council.js';
+import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES } from '../../support/tiny-council.js';
+import { scratchFiles, tinyGazetteerDatabase } from '../../support/gazetteer-files.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-gaz-cli-stop-'));
-const file = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const scratch = scratchFiles('hub-gaz-cli-stop-');
+const file = scratch.file;
 const full = (date: string) => abpFile([...abpStreetRows(), ...PROPERTIES.flatMap((p) => abpPropertyRows(p))], 'F', { processDate: date });
 
 describe('hub gazetteer import stopped with Ctrl-C', () => {
@@ -35,12 +28,11 @@ describe('hub gazetteer import stopped with Ctrl-C', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await importGazetteer(db.url, [file('AddressBasePremium_FULL_2026-01-01_001.csv', tinyAbp())]);
+    db = await tinyGazetteerDatabase(scratch);
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   });
 
   /** The command importing `date`'s supply, held at its swap by a reader of the live gazetteer. */

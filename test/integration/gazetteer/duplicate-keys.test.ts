@@ -5,20 +5,14 @@
  * not find it. The refusal names the record type, the key and the file and
  * lines of each record that repeats it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GazetteerImportError, importGazetteer } from '../../../src/gazetteer/import.js';
-import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES, tinyAbp } from '../../support/tiny-council.js';
+import type { TestDatabase } from '../../support/db.js';
+import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES } from '../../support/tiny-council.js';
+import { scratchFiles, tinyGazetteerDatabase } from '../../support/gazetteer-files.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-gaz-dup-'));
-const file = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const scratch = scratchFiles('hub-gaz-dup-');
+const file = scratch.file;
 
 describe('a FULL supply that gives a key more than once', () => {
   let db: TestDatabase;
@@ -31,12 +25,11 @@ describe('a FULL supply that gives a key more than once', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await importGazetteer(db.url, [file('AddressBasePremium_FULL_2026-01-01_001.csv', tinyAbp())]);
+    db = await tinyGazetteerDatabase(scratch);
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   });
 
   it('is refused naming the record type, the UPRN, and the file and lines of both BLPU lines', async () => {

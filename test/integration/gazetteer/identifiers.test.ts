@@ -6,21 +6,15 @@
  * address off its property. Such lines are malformed: the command is
  * refused, each named by file, line, field and rule, and nothing changes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GazetteerImportError, importGazetteer } from '../../../src/gazetteer/import.js';
 import { ABP, DTF, fields } from '../../unit/gazetteer-readers/build.js';
-import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { abpFile, abpPropertyRows, dtfFile, tinyAbp } from '../../support/tiny-council.js';
+import type { TestDatabase } from '../../support/db.js';
+import { abpFile, abpPropertyRows, dtfFile } from '../../support/tiny-council.js';
+import { scratchFiles, tinyGazetteerDatabase } from '../../support/gazetteer-files.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-gaz-ids-'));
-const file = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const scratch = scratchFiles('hub-gaz-ids-');
+const file = scratch.file;
 
 const UPRN_RULE = 'not a UPRN (a whole number from 1 to 999999999999, at most 12 digits)';
 
@@ -34,12 +28,11 @@ describe('identifiers in gazetteer supplies', () => {
   };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await importGazetteer(db.url, [file('AddressBasePremium_FULL_2026-01-01_001.csv', tinyAbp())]);
+    db = await tinyGazetteerDatabase(scratch);
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   });
 
   it('refuses a change-only file whose BLPUs and LPIs have a UPRN of 13 digits, 0 or -5, naming each line, field and rule', async () => {

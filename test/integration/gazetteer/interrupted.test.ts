@@ -6,22 +6,16 @@
  * `interrupted`; the previous gazetteer keeps serving. A row left running by
  * a process that was killed outright is marked by the next import.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GazetteerImportError, importGazetteer, type ImportOptions } from '../../../src/gazetteer/import.js';
 import { ABP, fields } from '../../unit/gazetteer-readers/build.js';
-import { createTestDatabase, type TestDatabase } from '../../support/db.js';
-import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES, tinyAbp } from '../../support/tiny-council.js';
+import type { TestDatabase } from '../../support/db.js';
+import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES } from '../../support/tiny-council.js';
+import { scratchFiles, tinyGazetteerDatabase } from '../../support/gazetteer-files.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-gaz-stop-'));
-const file = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const scratch = scratchFiles('hub-gaz-stop-');
+const file = scratch.file;
 
 /** The tiny council as a FULL supply of `date`. */
 const full = (date: string) => abpFile([...abpStreetRows(), ...PROPERTIES.flatMap((p) => abpPropertyRows(p))], 'F', { processDate: date });
@@ -40,12 +34,11 @@ describe('an interrupted gazetteer import', () => {
   const INTERRUPTED = { status: 'interrupted', finished: true, error: 'interrupted before it finished: nothing was applied' };
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await importGazetteer(db.url, [file('AddressBasePremium_FULL_2026-01-01_001.csv', tinyAbp())]);
+    db = await tinyGazetteerDatabase(scratch);
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   });
 
   it('stopped while a FULL supply loads: drops the schema it was building, marks its row, leaves the gazetteer serving', async () => {

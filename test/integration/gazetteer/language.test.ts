@@ -4,9 +4,6 @@
  * contact centre could not tell which was which; the response schema
  * would have stripped the field had only the data carried it.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
@@ -14,15 +11,12 @@ import { importGazetteer } from '../../../src/gazetteer/import.js';
 import { ABP, fields } from '../../unit/gazetteer-readers/build.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES } from '../../support/tiny-council.js';
+import { scratchFiles } from '../../support/gazetteer-files.js';
 
 interface Answer { uprn: number; lpiKey: string; language: string; line: string }
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-gaz-language-'));
-const file = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const scratch = scratchFiles('hub-gaz-language-');
+const file = scratch.file;
 
 const welshStreet = fields(ABP[15], 15, { USRN: 7002, STREET_DESCRIPTION: 'FFORDD Y FELIN', LOCALITY_NAME: 'NORTHBY', TOWN_NAME: 'EXAMPLETON', ADMINSTRATIVE_AREA: 'EXAMPLESHIRE', LANGUAGE: 'CYM' });
 const welshLpi = (uprn: number, number: number) =>
@@ -43,7 +37,7 @@ describe('the language of an address', () => {
   });
   afterAll(async () => {
     await hub.close();
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   });
 
   it('tells the English and the Welsh address of one property apart', async () => {

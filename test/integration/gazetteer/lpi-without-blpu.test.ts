@@ -6,21 +6,15 @@
  * it does the other records that do not fit, and applies the rest; a FULL
  * supply with one is refused whole, as one that breaks a key is.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GazetteerImportError, importGazetteer } from '../../../src/gazetteer/import.js';
 import { ABP, fields } from '../../unit/gazetteer-readers/build.js';
-import { createTestDatabase, type TestDatabase } from '../../support/db.js';
+import type { TestDatabase } from '../../support/db.js';
 import { abpFile, abpPropertyRows, tinyAbp } from '../../support/tiny-council.js';
+import { scratchFiles, tinyGazetteerDatabase } from '../../support/gazetteer-files.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-gaz-orphan-'));
-const file = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const scratch = scratchFiles('hub-gaz-orphan-');
+const file = scratch.file;
 
 const lpi = (uprn: number, key: string, change: string, pao = 1) =>
   fields(ABP[24], 24, { UPRN: uprn, LPI_KEY: key, LANGUAGE: 'ENG', LOGICAL_STATUS: 1, START_DATE: '2020-01-01', PAO_START_NUMBER: pao, USRN: 7003 }, change);
@@ -32,12 +26,11 @@ describe('an LPI whose UPRN has no BLPU', () => {
   const index = async () => (await db.pool.query(`SELECT lpi_key, uprn FROM gazetteer.address_index ORDER BY lpi_key`)).rows;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    await importGazetteer(db.url, [file('AddressBasePremium_FULL_2026-01-01_001.csv', tinyAbp())]);
+    db = await tinyGazetteerDatabase(scratch);
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   });
 
   it('is refused and reported in a change-only supply, which applies the rest, wherever in the supply the BLPU comes', async () => {

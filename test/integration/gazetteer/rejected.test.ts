@@ -4,21 +4,15 @@
  * that change must take away what it held: skipping the line left the
  * address approved and offered as current.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importGazetteer } from '../../../src/gazetteer/import.js';
 import { ABP, DTF, csv, fields } from '../../unit/gazetteer-readers/build.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { tinyDtf } from '../../support/tiny-council.js';
+import { scratchFiles } from '../../support/gazetteer-files.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-gaz-rejected-'));
-const file = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const scratch = scratchFiles('hub-gaz-rejected-');
+const file = scratch.file;
 
 function dtfChanges(body: string[][]): string {
   const header = fields(ABP[10], 10, { CUSTODIAN_NAME: 'EXAMPLE COUNCIL', LOCAL_CUSTODIAN_CODE: 9999, PROCESS_DATE: '2026-02-01', VOLUME_NUMBER: 1, ENTRY_DATE: '2026-02-01', TIME_STAMP: '00:00:00', VERSION: '7.3', FILE_TYPE: 'C' });
@@ -37,7 +31,7 @@ describe('records changed to rejected in a change-only file', () => {
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   });
 
   it('takes a rejected LPI out of the addresses offered, and a rejected BLPU with all its addresses', async () => {

@@ -4,21 +4,15 @@
  * one twice, one out of order, or a supply with a volume missing must be
  * refused with the gazetteer left as it was, never silently roll data back.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importGazetteer } from '../../../src/gazetteer/import.js';
 import { ABP, fields } from '../../unit/gazetteer-readers/build.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES, type SupplyPlace } from '../../support/tiny-council.js';
+import { scratchFiles } from '../../support/gazetteer-files.js';
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-gaz-order-'));
-const file = (name: string, text: string) => {
-  const p = path.join(dir, name);
-  writeFileSync(p, text);
-  return p;
-};
+const scratch = scratchFiles('hub-gaz-order-');
+const file = scratch.file;
 
 /** A COU renumbering 2A MILL LANE (UPRN 100002) to `number`. */
 const renumber = (number: number, place: SupplyPlace) =>
@@ -39,7 +33,7 @@ describe('the order of gazetteer supplies', () => {
   });
   afterAll(async () => {
     await db.drop();
-    rmSync(dir, { recursive: true, force: true });
+    scratch.remove();
   });
 
   it('refuses a change-only file already applied, and one older than the gazetteer loaded, changing nothing', async () => {
