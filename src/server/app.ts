@@ -117,7 +117,7 @@ export async function buildApp(deps: AppDeps) {
 
 /** Seals the audit trail every pass (150 ms), its failures logged when they start and when they end. */
 export function backgroundSealer(pool: pg.Pool, logger: Logger): AuditSealer {
-  const failures = new FailureLog(logger, 'audit sealing');
+  const failures = new FailureLog(logger, 'audit sealing', 'error', databaseHosts(pool));
   return new AuditSealer(pool, (error) => failures.failed(error), undefined, () => failures.succeeded());
 }
 

@@ -88,14 +88,16 @@ export class FailureLog {
   private failing: string | null = null;
   private since = 0;
 
+  /** `hosts`: the database's host names (databaseHosts), whose DNS failures are the database out of reach too. */
   constructor(
     private readonly logger: Log,
     private readonly task: string,
     private readonly level: 'error' | 'warn' = 'error',
+    private readonly hosts: ReadonlySet<string> = new Set(),
   ) {}
 
   failed(error: unknown): void {
-    const unreachable = databaseUnreachable(error);
+    const unreachable = databaseUnreachable(error, this.hosts);
     const summary = errorSummary(error);
     const kind = unreachable ? 'unreachable' : summary.error;
     if (this.failing === null) this.since = Date.now();

@@ -16,7 +16,7 @@ import { refusedEntry } from '../../register/change-entry.js';
 import { COUNCIL_ORG_KIND } from '../../../schemas/register.js';
 import { COUNCIL_ROLES, PARTNER_OVERSIGHT_ROLES, type Role } from '../../../schemas/roles.js';
 import { HubError } from '../errors.js';
-import { FailureLog } from '../unavailable.js';
+import { databaseHosts, FailureLog } from '../unavailable.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -131,7 +131,7 @@ class ReportingCache extends ClientCache {
 
 export default fp(async function auth(app: FastifyInstance, opts: { pool: pg.Pool }) {
   // Reconnecting every second while the database is down (every key is looked up meanwhile): the loss is logged once, and the reconnection.
-  const notifications = new FailureLog(app.log, 'API key cache listener', 'warn');
+  const notifications = new FailureLog(app.log, 'API key cache listener', 'warn', databaseHosts(opts.pool));
   const cache = new ReportingCache(() => notifications.succeeded());
   const listener = new ClientChangeListener(opts.pool.options, cache, (error) => notifications.failed(error));
   app.addHook('onReady', async () => listener.start());
