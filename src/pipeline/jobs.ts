@@ -14,7 +14,9 @@ import { loadConfig } from '../config.js';
 import { linkSourceRecords } from '../linkage/batch.js';
 import { LinkedCitizenSource } from '../linkage/citizen-source.js';
 import type { LinkageContext } from '../linkage/context.js';
+import { londonDate } from '../policy/decide.js';
 import { policyOptions, type PolicyOptions } from '../policy/options.js';
+import { announceDatedChanges } from '../publish/dated-changes.js';
 import { deliver } from '../publish/deliver.js';
 import { DELIVER_QUEUE, publishPending, type DeliveryJob } from '../publish/fanout.js';
 import { prunePublished } from '../publish/retention.js';
@@ -108,6 +110,15 @@ export function pipelineJobs(deps: PipelineDeps): JobDefinition[] {
         const counts = await publishPending({ pool: deps.pool, boss: deps.boss, source, options: policy, clock });
         if (counts.setAside > 0) deps.logger.warn({ step: 'publish', ...counts }, 'changes that failed alone set aside, to be tried again (hub pipeline status)');
         else deps.logger.debug({ step: 'publish', ...counts }, 'changes published');
+      },
+    },
+    {
+      // Hourly, as the London day turns at 23:00 or 00:00 UTC; a day is announced once however often this runs.
+      name: 'pipeline.dated-changes',
+      schedule: '7 * * * *',
+      async handler() {
+        const citizens = await announceDatedChanges(deps.pool, londonDate(clock()));
+        deps.logger.info({ step: 'dated-changes', citizens }, 'entitlements and involvements that began or ended with the day announced');
       },
     },
     {
