@@ -110,9 +110,13 @@ async function decideAll(
   return { decisions, grant, grantMissing: emergency && grant.grant === null, agreements };
 }
 
-/** A decided read's outcome with its entries; a new break-glass grant is stored in the same transaction. */
+/**
+ * A decided read's outcome with its entries; a new break-glass grant is stored in the same transaction, only when
+ * the read disclosed something under it: a refused one opens nothing (its reason is in its audit entry), so no grant
+ * stands for a read that was not allowed, to open the citizen later or to show in their subject access.
+ */
 async function recorded<T>(db: pg.PoolClient, ctx: DisclosureContext, req: DisclosureRequest, choice: GrantChoice, result: Outcome<T>, entries: StoredEntry[]): Promise<Recorded<T>> {
-  await openGrant(db, req.client.id, choice, ctx.options.breakGlassMinutes);
+  if (entries.some((e) => e.decision !== 'deny')) await openGrant(db, req.client.id, choice, ctx.options.breakGlassMinutes);
   return { result, entries };
 }
 

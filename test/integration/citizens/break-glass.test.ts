@@ -182,6 +182,8 @@ describe('break-glass grants', () => {
         const occupants = await read(caller.key, '/v1/properties/100000001/occupants', reason);
         expect(occupants.json()).toEqual({ count: 0, citizens: [] });
         expect((await entryOf(caller.clientId, String(occupants.headers['x-request-id']))).every((e) => e.decision === 'deny')).toBe(true);
+        // Refused, the reason opened no grant: none stands to open the citizen later or to show in their subject access.
+        expect(await grants(caller.clientId)).toEqual([]);
       }
     });
 
