@@ -34,7 +34,7 @@ export class DeliveryFailed extends Error {
   }
 }
 
-export type DeliveryResult = 'delivered' | 'skipped' | 'cancelled';
+export type DeliveryResult = 'delivered' | 'skipped' | 'cancelled' | 'gone';
 
 /** Why a request failed, without the URL (it may carry a token of the receiver's). */
 function reasonOf(error: unknown, timeoutMs: number): string {
@@ -116,6 +116,15 @@ async function attemptDelivery(options: DeliverOptions, deliveryId: string, atte
         [deliveryId],
       );
       return 'delivered';
+    }
+    if (status === 410) {
+      // Gone: the receiver says the endpoint will not come back, so retrying only sends the body again. A dead letter
+      // at once, sent again by `hub pipeline redeliver` once the subscription's URL is put right.
+      await options.pool.query(
+        "UPDATE publish_delivery SET status = 'dead', body = NULL, attempts = attempts + 1, last_attempt_at = now(), last_error = $2 WHERE id = $1",
+        [deliveryId, 'receiver answered 410 (gone): not retried'],
+      );
+      return 'gone';
     }
     failure = `receiver answered ${status}`;
   } catch (error) {

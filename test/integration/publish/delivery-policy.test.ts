@@ -22,6 +22,8 @@ describe('a delivery is sent only while the policy still permits what it carries
   let url = '';
   let dpo: string;
   const received: string[] = [];
+  /** What the receiver answers. */
+  let answer = 204;
   const source = new MemorySource();
   const ids = { client: 0, org: 0, cce: 0, dsd: 0 };
   const auth = () => ({ authorization: `Bearer ${dpo}` });
@@ -34,7 +36,7 @@ describe('a delivery is sent only while the policy still permits what it carries
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
         received.push(body);
-        res.writeHead(204).end();
+        res.writeHead(answer).end();
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -111,6 +113,17 @@ describe('a delivery is sent only while the policy still permits what it carries
   it('sends a delivery the policy still permits', async () => {
     const { cce } = await published();
     expect(await attempt(cce!)).toMatchObject({ result: 'delivered', sent: 1, status: 'delivered', has_body: false });
+  });
+
+  it('makes a dead letter at once of a delivery its receiver answers 410 Gone, without retrying', async () => {
+    const { cce } = await published();
+    answer = 410;
+    try {
+      expect(await attempt(cce!)).toMatchObject({ result: 'gone', sent: 1, status: 'dead', has_body: false, last_error: 'receiver answered 410 (gone): not retried' });
+    } finally {
+      answer = 204;
+    }
+    expect((await hub.db.pool.query<{ attempts: number }>('SELECT attempts FROM publish_delivery WHERE id = $1', [cce])).rows[0]!.attempts).toBe(1);
   });
 
   it('cancels it once a restriction of processing is in force', async () => {
