@@ -16,6 +16,10 @@ export const IsoDate = Type.String({ format: 'date', pattern: '^\\d{4}-\\d{2}-\\
 /** A bigint column's id or paging position: beyond this, PostgreSQL would refuse it with a 500 instead of the schema with a 400. */
 export const RowId = (options: { minimum: number; default?: number; description?: string }) => Type.Integer({ maximum: Number.MAX_SAFE_INTEGER, ...options });
 
+/** A page of a list paged by key (the review queues, the register's lists, subscriptions): the id after which it starts, and its size. */
+export const PageAfterId = RowId({ minimum: 0, default: 0, description: 'page on: the last id seen (0: from the start)' });
+export const PageLimit = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
+
 /**
  * A UPRN as text: 1 to 12 digits, not all zeros. Leading zeros are allowed
  * (systems pad UPRNs to 12) but counted among the 12, as source extracts

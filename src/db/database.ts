@@ -7,6 +7,8 @@
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
+import { openEmbedded } from './embedded.js';
+import { guardPool } from './pool-guard.js';
 import './types.js';
 
 export interface Database {
@@ -59,19 +61,6 @@ async function checkReachable(url: string, variable = 'DATABASE_URL'): Promise<v
   }
 }
 
-/**
- * Every pool the hub makes goes through here: a client losing its server
- * (the server restarted, the network cut) emits an error which, with nobody
- * listening, would end the process. An idle client is dropped by the pool and
- * the error handed to `onIdleError`; one checked out between two statements
- * (a transaction, a seal pass) fails its next statement instead.
- */
-export function guardPool(pool: pg.Pool, onIdleError: (error: Error) => void): pg.Pool {
-  pool.on('error', onIdleError);
-  pool.on('connect', (client) => client.on('error', () => undefined));
-  return pool;
-}
-
 export async function openDatabase(config: Config, options: OpenOptions = {}): Promise<Database> {
   let url: string;
   let appUrl: string;
@@ -82,8 +71,6 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
     await checkReachable(url);
     if (appUrl !== url) await checkReachable(appUrl, 'DATABASE_APP_URL');
   } else {
-    // Loaded only here: pipelinedPool's guardPool brings this module into worker threads, which need no embedded server.
-    const { openEmbedded } = await import('./embedded.js');
     const server = await openEmbedded({ dataDir: config.dataDir, log: options.log, settings: options.embeddedSettings });
     url = server.url;
     appUrl = server.appUrl;

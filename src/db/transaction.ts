@@ -1,6 +1,6 @@
 /** One transaction on one pooled connection, for the modules that need one. */
 import pg from 'pg';
-import { guardPool } from './database.js';
+import { guardPool } from './pool-guard.js';
 
 /**
  * Runs `fn` in a transaction: COMMIT when it returns, ROLLBACK when it throws;

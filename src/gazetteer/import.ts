@@ -16,7 +16,7 @@ import { Transform } from 'node:stream';
 import pg from 'pg';
 import { readGazetteer, type GazetteerEvent, type HeaderEvent, type RecordEvent } from '../../adapters/gazetteer/read.js';
 import { GazetteerTally } from '../../adapters/gazetteer/tally.js';
-import { guardPool } from '../db/database.js';
+import { guardPool } from '../db/pool-guard.js';
 import '../db/types.js';
 import { applyStagedChanges, type ChangeRule } from './apply-changes.js';
 import { CopyWriter } from './copy-writer.js';

@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { Nullable, RowId, UprnText } from '../../../schemas/common.js';
+import { Nullable, PageAfterId, PageLimit, RowId, UprnText } from '../../../schemas/common.js';
 import type { FastifyRequest } from 'fastify';
 import type { AddressMatcher } from '../../addresses/matcher.js';
 import { decideReview, reviewRecords, ReviewError } from '../../addresses/records.js';
@@ -81,7 +81,7 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
     schema: {
       tags: ['address matching'],
       summary: 'Uncertain address matches waiting for a steward, oldest first',
-      querystring: Type.Object({ after: RowId({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }),
+      querystring: Type.Object({ after: PageAfterId, limit: PageLimit }),
       response: { 200: Type.Object({ items: Type.Array(ReviewItem) }), ...errorResponses },
     },
   }, async (request) => {

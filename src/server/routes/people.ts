@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { Nullable, RowId } from '../../../schemas/common.js';
+import { Nullable, PageAfterId, PageLimit, RowId } from '../../../schemas/common.js';
 import { DEFAULT_BLOCKING_RULES } from '../../../matching/person/index.js';
 import type { FastifyRequest } from 'fastify';
 import { appendAudit, withAudit } from '../../audit/store.js';
@@ -96,7 +96,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
     schema: {
       tags: ['person linkage'],
       summary: 'Uncertain person matches waiting for a steward, oldest first: both records side by side, per-field weights, the model decision',
-      querystring: Type.Object({ after: RowId({ minimum: 0, default: 0 }), limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }) }),
+      querystring: Type.Object({ after: PageAfterId, limit: PageLimit }),
       response: { 200: Type.Object({ items: Type.Array(ReviewItem) }), ...errorResponses },
     },
   }, async (request) => {
@@ -125,7 +125,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
         + 'whose those are, a steward and the DPO settle (by the register routes of each account). In reference order.',
       querystring: Type.Object({
         after: Type.String({ pattern: '^(C[0-9]{10})?$', default: '', description: 'the last reference of the previous page' }),
-        limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+        limit: PageLimit,
       }),
       response: { 200: Type.Object({ accounts: Type.Array(ClosedAccount) }), ...errorResponses },
     },

@@ -12,7 +12,7 @@ import {
   AgreementAfter, AgreementId, AgreementStatus, AgreementVersion, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
   RestrictionUpdate, RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate, ORG_ID_MAX, ORG_KINDS,
 } from '../../../schemas/register.js';
-import { MovedToSurvivor, RowId } from '../../../schemas/common.js';
+import { MovedToSurvivor, PageAfterId, PageLimit } from '../../../schemas/common.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
 import type { CitizenSource } from '../../citizens/source.js';
@@ -55,7 +55,6 @@ const ObjectionBody = Type.Object(withoutRef(ObjectionCreate.properties), { addi
 const RestrictionBody = Type.Object(withoutRef(RestrictionCreate.properties), { additionalProperties: false });
 
 /** The register's lists page as the review queues do: `after` the last key of the page before, at most `limit`. */
-const PAGE_LIMIT = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
 const PAGED = 'A page of at most `limit`; the next page is the one `after` the last id of this one, until a page comes back short. '
   + 'A parameter the route does not take is refused (400): a misspelt `after` ignored would give the first page again.';
 
@@ -153,7 +152,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     schema: {
       tags: ['register'], summary: 'Organisations, in id order',
       description: PAGED,
-      querystring: Type.Object({ after: RowId({ minimum: 0, default: 0, description: 'page on: the last id seen' }), limit: PAGE_LIMIT }, { additionalProperties: false }),
+      querystring: Type.Object({ after: PageAfterId, limit: PageLimit }, { additionalProperties: false }),
       response: { 200: Type.Object({ organisations: Type.Array(Organisation) }), ...errorResponses },
     },
   }, async (request) => {
@@ -181,7 +180,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       description: PAGED,
       querystring: Type.Object({
         org: Type.Optional(Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus),
-        after: AgreementAfter, limit: PAGE_LIMIT,
+        after: AgreementAfter, limit: PageLimit,
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ agreements: Type.Array(RegisteredAgreement) }), ...errorResponses },
     },

@@ -12,7 +12,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { RowId as Position } from '../../../schemas/common.js';
+import { PageAfterId, PageLimit } from '../../../schemas/common.js';
 import { RowId, Subscription, SubscriptionCreate, SubscriptionUpdate, SubscriptionWithSecret } from '../../../schemas/subscriptions.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
@@ -113,9 +113,7 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
         + 'A parameter the route does not take is refused (400): a misspelt `after` ignored would give the first page again.',
       querystring: Type.Object({
         org: Type.Optional(RowId), active: Type.Optional(Type.Boolean()),
-        // As the register's lists and the review queues page.
-        after: Position({ minimum: 0, default: 0, description: 'page on: the last id seen' }),
-        limit: Type.Integer({ minimum: 1, maximum: 500, default: 50 }),
+        after: PageAfterId, limit: PageLimit,
       }, { additionalProperties: false }),
       response: { 200: Type.Object({ subscriptions: Type.Array(Subscription) }), ...errorResponses },
     },
