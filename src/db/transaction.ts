@@ -67,7 +67,15 @@ export const isPipelined = (pool: pg.Pool): boolean => pool.options.pipeline ===
  * statements (pg's pipeline mode), for short transactions such as a citizen
  * read with its audit entry. It refuses cursors and COPY, so it is never the
  * hub's main pool. The caller ends it.
+ *
+ * Its connections stay open through a lull (IDLE_READ_CONNECTION_MS): each
+ * plans its statements once, and the citizen view's plan is large, so a
+ * connection closed after pg's default 10 s idle made the first reads after
+ * any pause open connections and plan again, tens of milliseconds each.
  */
 export function pipelinedPool(pool: pg.Pool, onError: (error: Error) => void): pg.Pool {
-  return guardPool(new pg.Pool({ ...pool.options, pipeline: true }), onError);
+  return guardPool(new pg.Pool({ ...pool.options, pipeline: true, idleTimeoutMillis: IDLE_READ_CONNECTION_MS }), onError);
 }
+
+/** How long a pipelined pool keeps an idle connection: a contact centre's quiet spell, not a night. */
+export const IDLE_READ_CONNECTION_MS = 10 * 60_000;

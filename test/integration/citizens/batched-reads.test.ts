@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyAudit } from '../../../src/audit/store.js';
 import { createClient, type AuthenticatedClient } from '../../../src/auth/clients.js';
 import { discloseCitizen, type DisclosureContext } from '../../../src/citizens/disclosure.js';
-import { pipelinedPool } from '../../../src/db/transaction.js';
+import { IDLE_READ_CONNECTION_MS, pipelinedPool } from '../../../src/db/transaction.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import { RegisterInputCache } from '../../../src/register/input-cache.js';
 import { createRegisterHub, person, type RegisterHub } from './support.js';
@@ -59,6 +59,16 @@ describe('batched citizen reads', () => {
   afterAll(async () => {
     await ctx.pool.end();
     await hub.close();
+  });
+
+  it('reads on the connections it has, kept open through a lull longer than pg\'s default 10 s', async () => {
+    expect(IDLE_READ_CONNECTION_MS).toBeGreaterThanOrEqual(60_000);
+    expect(ctx.pool.options.idleTimeoutMillis).toBe(IDLE_READ_CONNECTION_MS);
+    const backend = async () => (await ctx.pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const before = { total: ctx.pool.totalCount, pid: await backend() };
+    await Promise.all(together(adviser, 'contact-centre-enquiry', ['C2']).map((r) => r.outcome));
+    expect(ctx.pool.totalCount).toBe(before.total);
+    expect(await backend()).toBe(before.pid);
   });
 
   it('gives each read of a batch its own view and its own audit entry, all in one transaction', async () => {
