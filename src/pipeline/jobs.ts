@@ -137,8 +137,10 @@ export function pipelineJobs(deps: PipelineDeps): JobDefinition[] {
       concurrency: 4,
       async handler(data, context) {
         const options = { pool: deps.pool, timeoutMs: publish.timeoutMs ?? 10_000, clock, policy, source };
-        const result = await deliver(options, (data as DeliveryJob).deliveryId, context);
-        deps.logger.debug({ step: 'deliver', result }, 'delivery done');
+        const { deliveryId } = data as DeliveryJob;
+        const result = await deliver(options, deliveryId, context);
+        if (result === 'gone') deps.logger.warn({ step: 'deliver', deliveryId }, 'the receiver answered 410 (gone): a dead letter, and its subscription is paused');
+        else deps.logger.debug({ step: 'deliver', result }, 'delivery done');
       },
     },
   ];

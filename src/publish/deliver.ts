@@ -6,12 +6,16 @@
  * the DPO and the status command. At least once: a receiver that answered
  * too late may see an event again, with the same event id.
  */
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { Role } from '../../schemas/roles.js';
+import { withAudit } from '../audit/store.js';
+import { HUB_ACTOR, registerChangeEntry } from '../register/change-entry.js';
 import { postJson } from './post.js';
 import { ForbiddenReceiver, type Resolve } from './receiver-address.js';
 import { refusal, type RecheckContext } from './recheck.js';
 import { EVENT_ID_HEADER, EVENT_TYPE_HEADER, SIGNATURE_HEADER, signatureHeader } from './signature.js';
+import { pauseGoneSubscription } from './subscriptions.js';
 
 export interface DeliverOptions extends RecheckContext {
   pool: pg.Pool;
@@ -45,12 +49,12 @@ function reasonOf(error: unknown, timeoutMs: number): string {
 }
 
 interface DeliveryRow {
-  status: string; body: string | null; event_type: string; url: string; secret: string; active: boolean;
+  subscription_id: string; status: string; body: string | null; event_type: string; url: string; secret: string; active: boolean;
   purpose: string; client_id: string; org_id: string; role: Role; client_live: boolean; citizen_status: string | null;
 }
 
 const DELIVERY = `
-  SELECT d.status, d.body, d.event_type, s.url, s.secret, s.active, s.purpose, a.id AS client_id, a.org_id, a.role,
+  SELECT d.subscription_id, d.status, d.body, d.event_type, s.url, s.secret, s.active, s.purpose, a.id AS client_id, a.org_id, a.role,
          a.revoked_at IS NULL AS client_live, c.status AS citizen_status
     FROM publish_delivery d JOIN publish_subscription s ON s.id = d.subscription_id JOIN api_client a ON a.id = s.client_id
     LEFT JOIN citizen c ON c.ref = d.citizen_ref
@@ -81,6 +85,26 @@ export async function deliver(options: DeliverOptions, deliveryId: string, attem
     }
     throw error;
   }
+}
+
+/**
+ * Gone: the receiver says the endpoint will not come back, so retrying, or sending it the next event, only sends
+ * personal data to an address that no longer takes it. The delivery is a dead letter at once and the subscription
+ * is paused (pauseGoneSubscription), both in one transaction with the pause's audit entry: a change the hub made
+ * itself, under HUB_ACTOR, with why. The DPO puts the URL right, resumes it, and `hub pipeline redeliver` sends
+ * the dead letters afresh.
+ */
+async function receiverGone(options: DeliverOptions, deliveryId: string, subscriptionId: number): Promise<void> {
+  await withAudit(options.pool, async (db) => {
+    await db.query(
+      "UPDATE publish_delivery SET status = 'dead', body = NULL, attempts = attempts + 1, last_attempt_at = now(), last_error = $2 WHERE id = $1",
+      [deliveryId, 'receiver answered 410 (gone): not retried; the subscription is paused'],
+    );
+    const paused = await pauseGoneSubscription(db, subscriptionId);
+    if (!paused) return { result: undefined, entries: [] };
+    const entry = registerChangeEntry(HUB_ACTOR, `hub-${randomUUID()}`, options.clock(), { action: 'subscription.pause', ...paused });
+    return { result: undefined, entries: [{ ...entry, detail: { ...entry.detail, reason: `delivery ${deliveryId}: the receiver answered 410 (gone)` } }] };
+  });
 }
 
 async function attemptDelivery(options: DeliverOptions, deliveryId: string, attempt: Attempt): Promise<DeliveryResult> {
@@ -118,12 +142,7 @@ async function attemptDelivery(options: DeliverOptions, deliveryId: string, atte
       return 'delivered';
     }
     if (status === 410) {
-      // Gone: the receiver says the endpoint will not come back, so retrying only sends the body again. A dead letter
-      // at once, sent again by `hub pipeline redeliver` once the subscription's URL is put right.
-      await options.pool.query(
-        "UPDATE publish_delivery SET status = 'dead', body = NULL, attempts = attempts + 1, last_attempt_at = now(), last_error = $2 WHERE id = $1",
-        [deliveryId, 'receiver answered 410 (gone): not retried'],
-      );
+      await receiverGone(options, deliveryId, Number(row.subscription_id));
       return 'gone';
     }
     failure = `receiver answered ${status}`;

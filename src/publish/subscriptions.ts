@@ -110,6 +110,24 @@ export async function updateSubscription(
   return { before: fromRow(before), after: (await subscriptionById(db, id))! };
 }
 
+/** Why the deliveries a receiver's 410 left waiting became dead letters, for the DPO and `hub pipeline redeliver`. */
+export const GONE_PAUSE_ERROR = 'not sent: the subscription was paused after its receiver answered 410 (gone); resume it and redeliver once its URL is put right';
+
+/**
+ * Pauses a subscription whose receiver answered 410 Gone, in the caller's transaction: the deliveries not yet
+ * made become dead letters (not cancelled, as a pause asked for cancels them), so that `hub pipeline redeliver`
+ * decides and sends them afresh once the URL is put right and the subscription resumed. Null when it is not
+ * active any more (paused or ended meanwhile, by the DPO or by another delivery's 410): nothing changed.
+ */
+export async function pauseGoneSubscription(db: pg.PoolClient, id: number): Promise<{ before: Subscription; after: Subscription } | null> {
+  const locked = (await db.query<{ active: boolean }>('SELECT active AND ended_at IS NULL AS active FROM publish_subscription WHERE id = $1 FOR UPDATE', [id])).rows[0];
+  if (!locked?.active) return null;
+  const before = (await subscriptionById(db, id))!;
+  await db.query('UPDATE publish_subscription SET active = false, updated_at = now() WHERE id = $1', [id]);
+  await db.query("UPDATE publish_delivery SET status = 'dead', body = NULL, last_error = $2 WHERE subscription_id = $1 AND status = 'pending'", [id, GONE_PAUSE_ERROR]);
+  return { before, after: (await subscriptionById(db, id))! };
+}
+
 export async function replaceSecret(db: pg.PoolClient, id: number): Promise<{ subscription: Subscription; secret: string } | null> {
   const secret = newSecret();
   const { rows } = await db.query<{ ended: boolean }>(

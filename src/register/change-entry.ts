@@ -47,7 +47,14 @@ function registerEntry(client: Actor, requestId: string, at: Date, action: strin
   };
 }
 
-export function registerChangeEntry(client: AuthenticatedClient, requestId: string, at: Date, change: RegisterChange): StoredEntry {
+/**
+ * The hub itself, for a change it makes on its own (a subscription paused when its receiver answers 410): client 0
+ * and organisation 0, which no client or organisation has, as for a `hub` command (src/audit/listing.ts); the
+ * entry's detail says why.
+ */
+export const HUB_ACTOR: Actor = { id: 0, orgId: 0, role: 'admin' };
+
+export function registerChangeEntry(client: Actor, requestId: string, at: Date, change: RegisterChange): StoredEntry {
   return {
     ...registerEntry(client, requestId, at, change.action, REGISTER_PURPOSE, change.citizenRef ?? null),
     agreements: change.agreement ? [change.agreement] : [],

@@ -5,13 +5,14 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createClient } from '../../../src/auth/clients.js';
 import { createCitizen, MODEL } from '../../../src/linkage/accounts.js';
 import { startQueue, type Queue } from '../../../src/pipeline/queue.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import { deliver, type DeliverOptions } from '../../../src/publish/deliver.js';
 import { DELIVER_QUEUE, publishPending } from '../../../src/publish/fanout.js';
+import { GONE_PAUSE_ERROR } from '../../../src/publish/subscriptions.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 import { MemorySource, person } from '../citizens/support.js';
 
@@ -115,15 +116,36 @@ describe('a delivery is sent only while the policy still permits what it carries
     expect(await attempt(cce!)).toMatchObject({ result: 'delivered', sent: 1, status: 'delivered', has_body: false });
   });
 
-  it('makes a dead letter at once of a delivery its receiver answers 410 Gone, without retrying', async () => {
+  it('makes a dead letter at once of a delivery its receiver answers 410 Gone, and pauses the subscription, audited, until the DPO resumes it', async () => {
     const { cce } = await published();
+    const { cce: waiting } = await published();
+    const subscription = async () => (await hub.app.inject({ url: `/v1/subscriptions/${ids.cce}`, headers: auth() })).json() as { active: boolean };
+    const resume = () => hub.app.inject({ method: 'PATCH', url: `/v1/subscriptions/${ids.cce}`, headers: auth(), payload: { active: true } });
+    // The later tests of this file use the subscription: resumed whatever this one finds.
+    onTestFinished(async () => void (await resume()));
     answer = 410;
     try {
-      expect(await attempt(cce!)).toMatchObject({ result: 'gone', sent: 1, status: 'dead', has_body: false, last_error: 'receiver answered 410 (gone): not retried' });
+      expect(await attempt(cce!)).toMatchObject({
+        result: 'gone', sent: 1, status: 'dead', has_body: false, last_error: 'receiver answered 410 (gone): not retried; the subscription is paused',
+      });
+      // The other delivery waiting for that receiver is a dead letter too, left for redeliver, and is not sent.
+      expect(await attempt(waiting!)).toMatchObject({ result: 'skipped', sent: 0, status: 'dead', has_body: false, last_error: GONE_PAUSE_ERROR });
     } finally {
       answer = 204;
     }
     expect((await hub.db.pool.query<{ attempts: number }>('SELECT attempts FROM publish_delivery WHERE id = $1', [cce])).rows[0]!.attempts).toBe(1);
+    expect(await subscription()).toMatchObject({ active: false, deliveries: { pending: 0 } });
+    const audit = (await hub.db.pool.query<{ client_id: string; org_id: string; role: string; detail: { before: { active: boolean }; after: { active: boolean }; reason: string } }>(
+      "SELECT client_id, org_id, role, detail FROM audit_log WHERE action = 'subscription.pause' AND (detail->'after'->>'id')::bigint = $1", [ids.cce])).rows;
+    expect(audit).toHaveLength(1);
+    expect({ ...audit[0], client_id: Number(audit[0]!.client_id), org_id: Number(audit[0]!.org_id) })
+      .toMatchObject({ client_id: 0, org_id: 0, role: 'admin', detail: { before: { active: true }, after: { active: false } } });
+    expect(audit[0]!.detail.reason).toContain('410');
+    // Paused, the subscription gets no new deliveries.
+    expect((await published()).cce).toBeUndefined();
+    const resumed = await resume();
+    expect(resumed.statusCode, resumed.body).toBe(200);
+    expect((await published()).cce).toBeDefined();
   });
 
   it('cancels it once a restriction of processing is in force', async () => {
