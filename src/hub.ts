@@ -20,6 +20,7 @@ import { AddressMatcher } from './addresses/matcher.js';
 import { pipelineJobs, startPipeline, type PipelineDeps } from './pipeline/jobs.js';
 import { logJobFailure, startQueue, type Queue } from './pipeline/queue.js';
 import { backgroundSealer, buildApp, type HubApp } from './server/app.js';
+import { isCopyOf, type FirstSignal } from './signals.js';
 
 export interface RunningHub {
   database: Database;
@@ -161,20 +162,13 @@ export function exitOnSignalsWhileStarting(): () => void {
 }
 
 /**
- * A signal that comes again this soon is the same one delivered twice, not an
- * operator insisting: Ctrl-C under `npm start` reaches the hub from the
- * terminal and once more from npm, which forwards SIGINT/SIGTERM to its script.
- */
-const SAME_SIGNAL_MS = 250;
-
-/**
  * Stop cleanly on SIGINT/SIGTERM, within the configured time; past it, or on a
  * second signal, the process is forced down.
  */
 export function stopOnSignals(hub: RunningHub, config: Config): void {
   const signals = ['SIGINT', 'SIGTERM'] as const;
   // What started the stop: a signal, or none (an uncaught error).
-  let first: { signal: NodeJS.Signals | null; at: number } | null = null;
+  let first: FirstSignal | null = null;
   const grace = closeWithGrace({ delay: config.shutdownTimeoutMs, skip: [...signals] }, async ({ err }) => {
     first ??= { signal: null, at: Date.now() };
     if (err) hub.logger.error({ err }, 'stopping after an uncaught error');
@@ -185,7 +179,7 @@ export function stopOnSignals(hub: RunningHub, config: Config): void {
       first = { signal, at: Date.now() };
       hub.logger.info({ signal }, 'stopping');
       grace.close();
-    } else if (signal !== first.signal || Date.now() - first.at > SAME_SIGNAL_MS) {
+    } else if (!isCopyOf(first, signal)) {
       process.stderr.write(`citizen hub: second ${signal} while stopping; forced down\n`);
       process.exit(1);
     }

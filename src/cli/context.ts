@@ -8,6 +8,7 @@ import { loadConfig, type Config } from '../config.js';
 import { openDatabase, type Database } from '../db/database.js';
 import { migrate } from '../db/migrate.js';
 import { errorMessage } from '../logging.js';
+import { isCopyOf, type FirstSignal } from '../signals.js';
 import { exitWithError } from './fail.js';
 
 /** Registers work to do on Ctrl-C before the database closes (stopping an import, say); returns its removal. */
@@ -18,13 +19,19 @@ export async function withDatabase<T>(fn: (db: Database, config: Config, onInter
   let db: Database | null = null;
   const cleanups = new Set<() => Promise<void>>();
   let interrupted: Promise<void> | null = null;
+  let first: FirstSignal | null = null;
   // Ctrl-C must not leave an embedded server this command started running. Taken before the server starts: while it
   // starts, exiting is enough, as the exit tells a server being started to stop (src/db/embedded.ts). The command's
   // cleanups run first, on an open database; then the database closes and the process exits 130.
-  const interrupt = () => {
+  const interrupt = (signal: NodeJS.Signals) => {
     // A second signal ends the process at once, the embedded server told to stop all the same; kept listened to, as
-    // unheard it would kill the process outright, leaving the server running.
-    if (interrupted) process.exit(130);
+    // unheard it would kill the process outright, leaving the server running. npm's copy of a terminal's Ctrl-C
+    // (`npm run hub`) is not a second one: taken for one, it skipped the cleanups.
+    if (first) {
+      if (!isCopyOf(first, signal)) process.exit(130);
+      return;
+    }
+    first = { signal, at: Date.now() };
     process.stderr.write('\ninterrupted\n');
     interrupted = (async () => {
       for (const cleanup of cleanups) await cleanup().catch((error: unknown) => process.stderr.write(`${errorMessage(error).split('\n')[0]}\n`));

@@ -5,10 +5,12 @@
  * used to meet no listener and kill the process outright, skipping the exit
  * that stops an embedded PostgreSQL the command started.
  */
+import { spawn } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestDatabase } from '../../support/db.js';
-import { exited, start } from '../../support/process.js';
+import { SAME_SIGNAL_MS } from '../../../src/signals.js';
+import { exited, ROOT, start } from '../../support/process.js';
 import { abpFile, abpPropertyRows, abpStreetRows, PROPERTIES } from '../../support/tiny-council.js';
 import { scratchFiles, tinyGazetteerDatabase } from '../../support/gazetteer-files.js';
 
@@ -61,6 +63,32 @@ describe('hub gazetteer import stopped with Ctrl-C', () => {
     expect((await db.pool.query(`SELECT status FROM gazetteer_import ORDER BY id DESC LIMIT 1`)).rows).toEqual([{ status: 'interrupted' }]);
   });
 
+  it('under `npm run hub`, takes a terminal\'s Ctrl-C and npm\'s copy of it for one: the import is recorded interrupted', async () => {
+    const reader = new pg.Client({ connectionString: db.url });
+    await reader.connect();
+    try {
+      await reader.query('BEGIN');
+      await reader.query('SELECT count(*) FROM gazetteer.blpu');
+      const date = '2026-02-03';
+      // Its own process group, as a terminal's foreground job: the group's signal reaches npm and the command alike.
+      const npm = spawn('npm', ['run', '--silent', 'hub', '--', 'gazetteer', 'import', '--no-progress', file(`AddressBasePremium_FULL_${date}_001.csv`, full(date))], {
+        cwd: ROOT, detached: true, env: { ...process.env, DATABASE_URL: db.url, LOG_LEVEL: 'warn' },
+      });
+      let stderr = '';
+      npm.stderr.on('data', (d: Buffer) => (stderr += d));
+      const code = exited(npm);
+      await until(() => waitingOn('DROP SCHEMA gazetteer_old%'), 'the import to wait at its swap');
+      process.kill(-npm.pid!, 'SIGINT');
+      // npm itself dies of the signal; its stderr closes once the command, which holds it too, has exited.
+      await code;
+      expect(stderr).toMatch(/^\ninterrupted\nimport \d+ interrupted, nothing was applied \(the gazetteer is unchanged\)\n$/);
+    } finally {
+      await reader.query('ROLLBACK');
+      await reader.end();
+    }
+    expect((await db.pool.query(`SELECT status FROM gazetteer_import ORDER BY id DESC LIMIT 1`)).rows).toEqual([{ status: 'interrupted' }]);
+  }, 60_000);
+
   it('ends at once with 130 on a second Ctrl-C while the first one\'s cleanup waits', async () => {
     const reader = new pg.Client({ connectionString: db.url });
     await reader.connect();
@@ -70,6 +98,8 @@ describe('hub gazetteer import stopped with Ctrl-C', () => {
       await reader.query(`SELECT id FROM gazetteer_import WHERE status = 'running' FOR UPDATE`);
       command.kill('SIGINT');
       await until(() => waitingOn('%UPDATE gazetteer_import SET finished_at%'), 'the cleanup to wait');
+      // An operator's second Ctrl-C, not npm's copy of the first (src/signals.ts).
+      await new Promise((resolve) => setTimeout(resolve, SAME_SIGNAL_MS + 50));
       expect(command.exitCode).toBeNull();
       command.kill('SIGINT');
       expect(await exited(command)).toBe(130);
