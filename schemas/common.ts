@@ -19,6 +19,11 @@ export const RowId = (options: { minimum: number; default?: number; description?
 /** A page of a list paged by key (the review queues, the register's lists, subscriptions): the id after which it starts, and its size. */
 export const PageAfterId = RowId({ minimum: 0, default: 0, description: 'page on: the last id seen (0: from the start)' });
 export const PageLimit = Type.Integer({ minimum: 1, maximum: 500, default: 50 });
+const NEXT = 'present when this page is full, so that there may be more: the `after` of the next page (which may come back empty)';
+/** A keyed list's `next`, by id. */
+export const PageNextId = Type.Optional(RowId({ minimum: 1, description: NEXT }));
+/** A keyed list's `next`, by text key (an agreement id, a citizen reference). */
+export const PageNextKey = Type.Optional(Type.String({ description: NEXT }));
 
 /**
  * A UPRN as text: 1 to 12 digits, not all zeros. Leading zeros are allowed

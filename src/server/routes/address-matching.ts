@@ -2,7 +2,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { Nullable, PageAfterId, PageLimit, RowId, UprnText } from '../../../schemas/common.js';
+import { Nullable, PageAfterId, PageLimit, PageNextId, RowId, UprnText } from '../../../schemas/common.js';
 import type { FastifyRequest } from 'fastify';
 import type { AddressMatcher } from '../../addresses/matcher.js';
 import { decideReview, reviewRecords, ReviewError } from '../../addresses/records.js';
@@ -11,6 +11,7 @@ import * as sql from '../../addresses/sql.js';
 import { appendAudit, withAudit } from '../../audit/store.js';
 import type { StewardCaller } from '../../linkage/steward-audit.js';
 import { errorResponses, HubError } from '../errors.js';
+import { nextOf } from '../paging.js';
 import { clientOf } from '../plugins/auth.js';
 
 const Status = Type.Union([Type.Literal('matched'), Type.Literal('review'), Type.Literal('unmatched')]);
@@ -82,7 +83,7 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
       tags: ['address matching'],
       summary: 'Uncertain address matches waiting for a steward, oldest first',
       querystring: Type.Object({ after: PageAfterId, limit: PageLimit }),
-      response: { 200: Type.Object({ items: Type.Array(ReviewItem) }), ...errorResponses },
+      response: { 200: Type.Object({ items: Type.Array(ReviewItem), next: PageNextId }), ...errorResponses },
     },
   }, async (request) => {
     const caller = stewardOf(request);
@@ -91,7 +92,7 @@ const addressMatching: FastifyPluginAsyncTypebox<{ pool: pg.Pool; matcher: Addre
       const page = (await db.query<{ id: number; inputKey: string; postcode: string | null }>(sql.reviewQueue, [request.query.after, request.query.limit])).rows;
       return { result: page, entries: addressReviewReadEntries(caller, page, await reviewRecords(db, page.map((r) => r.id))) };
     });
-    return { items: rows.map(({ inputKey: _k, ...r }) => r) as never };
+    return { items: rows.map(({ inputKey: _k, ...r }) => r) as never, ...nextOf(rows, request.query.limit, (r) => r.id) };
   });
 
   const DecisionBody = Type.Union([

@@ -6,7 +6,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { Nullable, PageAfterId, PageLimit, RowId } from '../../../schemas/common.js';
+import { Nullable, PageAfterId, PageLimit, PageNextId, PageNextKey, RowId } from '../../../schemas/common.js';
 import { DEFAULT_BLOCKING_RULES } from '../../../matching/person/index.js';
 import type { FastifyRequest } from 'fastify';
 import { appendAudit, withAudit } from '../../audit/store.js';
@@ -17,6 +17,7 @@ import { closedAccounts } from '../../linkage/closed.js';
 import { personReviewQueue } from '../../linkage/review.js';
 import { decisionEntries, reviewReadEntries, stewardEntry, type StewardCaller } from '../../linkage/steward-audit.js';
 import { errorResponses, HubError } from '../errors.js';
+import { nextOf } from '../paging.js';
 import { clientOf } from '../plugins/auth.js';
 
 const CitizenRef = Type.String({ pattern: '^C[0-9]{10}$', description: "citizen reference: 'C', nine digits and a check digit" });
@@ -97,7 +98,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
       tags: ['person linkage'],
       summary: 'Uncertain person matches waiting for a steward, oldest first: both records side by side, per-field weights, the model decision',
       querystring: Type.Object({ after: PageAfterId, limit: PageLimit }),
-      response: { 200: Type.Object({ items: Type.Array(ReviewItem) }), ...errorResponses },
+      response: { 200: Type.Object({ items: Type.Array(ReviewItem), next: PageNextId }), ...errorResponses },
     },
   }, async (request) => {
     const caller = callerOf(request);
@@ -105,7 +106,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
       const page = await personReviewQueue(db, request.query.after, request.query.limit);
       return { result: page, entries: reviewReadEntries(caller, page) };
     });
-    return { items };
+    return { items, ...nextOf(items, request.query.limit, (i) => i.id) };
   });
 
   const ClosedAccount = Type.Object({
@@ -127,7 +128,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
         after: Type.String({ pattern: '^(C[0-9]{10})?$', default: '', description: 'the last reference of the previous page' }),
         limit: PageLimit,
       }),
-      response: { 200: Type.Object({ accounts: Type.Array(ClosedAccount) }), ...errorResponses },
+      response: { 200: Type.Object({ accounts: Type.Array(ClosedAccount), next: PageNextKey }), ...errorResponses },
     },
   }, async (request) => {
     const caller = callerOf(request);
@@ -136,7 +137,7 @@ const people: FastifyPluginAsyncTypebox<{ pool: pg.Pool; nicknamesFile?: string 
       const fields = ['citizenRef', 'closedAt', 'lastRecordWentTo', 'open'];
       return { result: page, entries: page.map((a) => stewardEntry(caller, 'linkage.closed.read', a.citizenRef, { categories: [], fields }, {})) };
     });
-    return { accounts };
+    return { accounts, ...nextOf(accounts, request.query.limit, (a) => a.citizenRef) };
   });
 
   app.post('/v1/review/people/:id', {

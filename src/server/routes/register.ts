@@ -12,7 +12,7 @@ import {
   AgreementAfter, AgreementId, AgreementStatus, AgreementVersion, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
   RestrictionUpdate, RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate, ORG_ID_MAX, ORG_KINDS,
 } from '../../../schemas/register.js';
-import { MovedToSurvivor, PageAfterId, PageLimit } from '../../../schemas/common.js';
+import { MovedToSurvivor, PageAfterId, PageLimit, PageNextId, PageNextKey } from '../../../schemas/common.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
 import type { CitizenSource } from '../../citizens/source.js';
@@ -27,6 +27,7 @@ import {
 } from '../../register/citizen-records.js';
 import { RegisterError } from '../../register/errors.js';
 import { errorResponses, HubError } from '../errors.js';
+import { nextOf } from '../paging.js';
 import { jsonBodyParser } from '../plugins/json-body.js';
 import { clientOf } from '../plugins/auth.js';
 
@@ -55,7 +56,7 @@ const ObjectionBody = Type.Object(withoutRef(ObjectionCreate.properties), { addi
 const RestrictionBody = Type.Object(withoutRef(RestrictionCreate.properties), { additionalProperties: false });
 
 /** The register's lists page as the review queues do: `after` the last key of the page before, at most `limit`. */
-const PAGED = 'A page of at most `limit`; the next page is the one `after` the last id of this one, until a page comes back short. '
+const PAGED = 'A page of at most `limit`; the next page is the one `after` the last id of this one (`next`, given while a page is full), until a page comes back short. '
   + 'A parameter the route does not take is refused (400): a misspelt `after` ignored would give the first page again.';
 
 const CITIZENS = '/v1/citizens/';
@@ -153,11 +154,11 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       tags: ['register'], summary: 'Organisations, in id order',
       description: PAGED,
       querystring: Type.Object({ after: PageAfterId, limit: PageLimit }, { additionalProperties: false }),
-      response: { 200: Type.Object({ organisations: Type.Array(Organisation) }), ...errorResponses },
+      response: { 200: Type.Object({ organisations: Type.Array(Organisation), next: PageNextId }), ...errorResponses },
     },
   }, async (request) => {
-    const { rows } = await pool.query('SELECT id, name, kind FROM organisation WHERE id > $1 ORDER BY id LIMIT $2', [request.query.after, request.query.limit]);
-    return { organisations: rows };
+    const { rows } = await pool.query<{ id: number }>('SELECT id, name, kind FROM organisation WHERE id > $1 ORDER BY id LIMIT $2', [request.query.after, request.query.limit]);
+    return { organisations: rows, ...nextOf(rows, request.query.limit, (o) => Number(o.id)) };
   });
 
   app.post('/v1/register/agreements', {
@@ -182,11 +183,12 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
         org: Type.Optional(Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus),
         after: AgreementAfter, limit: PageLimit,
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ agreements: Type.Array(RegisteredAgreement) }), ...errorResponses },
+      response: { 200: Type.Object({ agreements: Type.Array(RegisteredAgreement), next: PageNextKey }), ...errorResponses },
     },
   }, async (request) => {
     const { after, limit, ...filters } = request.query;
-    return { agreements: await warned(await listAgreements(pool, filters, { after, limit })) };
+    const agreements = await warned(await listAgreements(pool, filters, { after, limit }));
+    return { agreements, ...nextOf(agreements, limit, (a) => a.id) };
   });
 
   app.get('/v1/register/agreements/:id', {

@@ -12,7 +12,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
-import { PageAfterId, PageLimit } from '../../../schemas/common.js';
+import { PageAfterId, PageLimit, PageNextId } from '../../../schemas/common.js';
 import { RowId, Subscription, SubscriptionCreate, SubscriptionUpdate, SubscriptionWithSecret } from '../../../schemas/subscriptions.js';
 import { withAudit } from '../../audit/store.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
@@ -25,6 +25,7 @@ import {
 import { listAgreements } from '../../register/agreements.js';
 import { registerChangeEntry, type RegisterChange } from '../../register/change-entry.js';
 import { errorResponses, HubError } from '../errors.js';
+import { nextOf } from '../paging.js';
 import { clientOf, requireRole } from '../plugins/auth.js';
 
 export interface SubscriptionRouteOptions {
@@ -109,17 +110,18 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
     config: { roles: MANAGERS },
     schema: {
       tags: ['subscriptions'], summary: 'Subscriptions, with their deliveries so far (never their secrets), in id order',
-      description: 'A page of at most `limit`; the next page is the one `after` the last id of this one, until a page comes back short. '
+      description: 'A page of at most `limit`; the next page is the one `after` the last id of this one (`next`, given while a page is full), until a page comes back short. '
         + 'A parameter the route does not take is refused (400): a misspelt `after` ignored would give the first page again.',
       querystring: Type.Object({
         org: Type.Optional(RowId), active: Type.Optional(Type.Boolean()),
         after: PageAfterId, limit: PageLimit,
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ subscriptions: Type.Array(Subscription) }), ...errorResponses },
+      response: { 200: Type.Object({ subscriptions: Type.Array(Subscription), next: PageNextId }), ...errorResponses },
     },
   }, async (request) => {
     const { after, limit, ...filter } = request.query;
-    return { subscriptions: await listSubscriptions(pool, filter, { after, limit }) };
+    const subscriptions = await listSubscriptions(pool, filter, { after, limit });
+    return { subscriptions, ...nextOf(subscriptions, limit, (s) => s.id) };
   });
 
   app.get('/v1/subscriptions/:id', {

@@ -54,6 +54,12 @@ describe('person review and manual link routes', () => {
     const queue = (await call('GET', '/v1/review/people', steward)).json() as { items: { id: number; record: { sourceRef: string; person: { surname: string } }; candidate: { sourceRef: string }; fields: { field: string; weight: number }[]; modelDecision: string; weight: number }[] };
     const item = queue.items.find((i) => i.record.sourceRef === 'Q2' || i.record.sourceRef === 'Q1');
     if (!item) return expect.fail('a review item for the pair');
+    // A full page names the next one's `after`; the short page after it names none.
+    const first = (await call('GET', '/v1/review/people?limit=1', steward)).json() as { items: { id: number }[]; next?: number };
+    expect(first.next).toBe(first.items[0]!.id);
+    const rest = (await call('GET', `/v1/review/people?after=${first.next}&limit=500`, steward)).json() as { items: { id: number }[]; next?: number };
+    expect(rest.next).toBeUndefined();
+    expect([...first.items, ...rest.items].map((i) => i.id)).toEqual(queue.items.map((i) => i.id));
     expect(item.modelDecision).toBe('review');
     expect(item.record.person.surname).toBe('JONES');
     expect(item.fields.find((f) => f.field === 'surname')?.weight).toBeGreaterThan(0);

@@ -29,11 +29,17 @@ describe('paging the register lists', () => {
     for (let after: string | number | null = null; ;) {
       const response = await get(`${url}&limit=${limit}${after === null ? '' : `&after=${encodeURIComponent(after)}`}`);
       expect(response.statusCode, response.body).toBe(200);
-      const page = read(response.json());
+      const body = response.json() as { next?: string | number };
+      const page = read(body);
       expect(page.length).toBeLessThanOrEqual(limit);
       all.push(page);
-      if (page.length < limit) return all;
+      // `next` while a page is full, naming its last key; none on the short page that ends the list.
+      if (page.length < limit) {
+        expect(body.next).toBeUndefined();
+        return all;
+      }
       after = keyOf(page.at(-1)!);
+      expect(body.next).toBe(after);
     }
   };
   const refused = async (url: string, path: string) => {
