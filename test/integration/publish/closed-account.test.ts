@@ -126,6 +126,8 @@ describe('a closed account is announced to subscribers', () => {
     expect((await as(dpo, 'GET', `/v1/review/closed-accounts?after=${perpetua}`)).json()).toEqual({ accounts: [] });
     const audited = await hub.db.pool.query<{ citizen_ref: string }>("SELECT citizen_ref FROM audit_log WHERE action = 'linkage.closed.read'");
     expect(audited.rows.map((r) => r.citizen_ref)).toEqual([perpetua]);
+    // A full page names where the next starts; the short one above, none.
+    expect((await as(dpo, 'GET', '/v1/review/closed-accounts?limit=1')).json()).toMatchObject({ accounts: [{ citizenRef: perpetua }], next: perpetua });
 
     expect((await as(steward, 'POST', `/v1/citizens/${perpetua}/links`, { system: 'revenues', sourceRef: 'RWB2' })).statusCode).toBe(200);
     const reopened = await published();
