@@ -15,7 +15,9 @@ import { oversightEntry } from '../../register/change-entry.js';
 import { clientOf } from '../plugins/auth.js';
 import { COUNCIL_ORG_KIND } from '../../../schemas/register.js';
 import type { CitizenSource } from '../../citizens/source.js';
+import { PageNextId } from '../../../schemas/common.js';
 import { errorResponses, HubError } from '../errors.js';
+import { nextOf } from '../paging.js';
 
 const Review = Type.Object({
   seq: Type.Integer(), reviewedAt: Type.String({ format: 'date-time' }), clientId: Type.Integer({ description: "the reviewing DPO's client" }),
@@ -128,7 +130,7 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
         after: Id({ minimum: 0, default: 0, description: 'page on: the last seq seen' }),
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
       }, { additionalProperties: false }),
-      response: { 200: Type.Object({ entries: Type.Array(Entry) }), ...errorResponses },
+      response: { 200: Type.Object({ entries: Type.Array(Entry), next: PageNextId }), ...errorResponses },
     },
   }, async (request) => {
     const q = request.query;
@@ -157,7 +159,10 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
         const entries = await disclosures(db, filters);
         const reviews = partner ? new Map() : await reviewsOf(db, entries.filter((e) => e.reviewRequired).map((e) => e.seq));
         return {
-          result: { entries: entries.map((e) => (partner ? asDisclosedTo(e) : reviews.has(e.seq) ? { ...e, review: reviews.get(e.seq)! } : e)) },
+          result: {
+            entries: entries.map((e) => (partner ? asDisclosedTo(e) : reviews.has(e.seq) ? { ...e, review: reviews.get(e.seq)! } : e)),
+            ...nextOf(entries, q.limit, (e) => e.seq),
+          },
           entries: [disclosuresListEntry(caller, String(request.id), new Date(), filters, entries.length)],
         };
       });

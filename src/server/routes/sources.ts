@@ -15,8 +15,9 @@ import { londonDate } from '../../policy/decide.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
 import { intakeById, knownSystem, rejectsOf } from '../../intake/queries.js';
 import { resolveRef, withdraw, type PartiesOf } from '../../intake/withdraw.js';
-import { RowId } from '../../../schemas/common.js';
+import { PageNextId, RowId } from '../../../schemas/common.js';
 import { errorResponses, HubError } from '../errors.js';
+import { nextOf } from '../paging.js';
 import { clientOf } from '../plugins/auth.js';
 import { jsonBodyParser } from '../plugins/json-body.js';
 
@@ -326,7 +327,7 @@ const sources: FastifyPluginAsyncTypebox<{
         after: RowId({ minimum: 0, default: 0, description: 'page on: the last id seen' }),
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
       }),
-      response: { 200: Type.Object({ rejects: Type.Array(Reject) }), ...errorResponses },
+      response: { 200: Type.Object({ rejects: Type.Array(Reject), next: PageNextId }), ...errorResponses },
     },
   }, async (request) => {
     const client = clientOf(request);
@@ -338,7 +339,8 @@ const sources: FastifyPluginAsyncTypebox<{
       throw new HubError('not-found', `unknown source system ${system}: not one the hub ships, and nothing has been taken in for it`);
     }
     if (intake !== undefined && (await intakeById(pool, intake))?.system !== system) throw new HubError('not-found', `no intake ${intake} of the ${system} system`);
-    return { rejects: await rejectsOf(pool, system, { intakeId: intake ?? null, after, limit }) };
+    const rejects = await rejectsOf(pool, system, { intakeId: intake ?? null, after, limit });
+    return { rejects, ...nextOf(rejects, limit, (r) => r.id) };
   });
 };
 export default sources;

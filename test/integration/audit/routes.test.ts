@@ -34,6 +34,10 @@ describe('audit routes, hub audit verify and hub audit disclosures', () => {
     expect((await hub.app.inject({ url: '/v1/audit/disclosures', headers: auth(admin) })).statusCode).toBe(403);
     const page = await hub.app.inject({ url: `/v1/audit/disclosures?citizen=${C1}&after=2&limit=2`, headers: auth(dpo) });
     expect((page.json() as { entries: { seq: number }[] }).entries.map((e) => e.seq)).toEqual([3, 4]);
+    // A full page says where the next starts; the short last one does not.
+    expect(page.json()).toMatchObject({ next: 4 });
+    const last = (await hub.app.inject({ url: `/v1/audit/disclosures?citizen=${C1}&after=4&limit=100`, headers: auth(dpo) })).json() as { next?: number };
+    expect(last.next).toBeUndefined();
     const period = await hub.app.inject({ url: '/v1/audit/disclosures?from=2026-06-15T09:00:00Z&to=2026-06-15T09:59:59Z', headers: auth(dpo) });
     expect((period.json() as { entries: unknown[] }).entries).toEqual([]);
   });

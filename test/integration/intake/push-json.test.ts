@@ -99,5 +99,13 @@ describe('pushed JSON', () => {
       [0, 'clientId', 'not-a-single-value'],
       [1, 'clientId', 'not-a-single-value'],
     ]);
+    // Paged: a full page names where the next starts, which holds the rest.
+    const page = async (query: string) => (await hub.app.inject({ url: `/v1/sources/social-care/rejects?intake=${body.intakeId}&${query}`, headers: { authorization: `Bearer ${steward}` } }))
+      .json() as { rejects: { id: number; position: { index: number } }[]; next?: number };
+    const first = await page('limit=1');
+    expect(first.next).toBe(first.rejects[0]!.id);
+    const rest = await page(`after=${first.next}&limit=1`);
+    expect(rest.rejects.map((r) => r.position.index)).toEqual([1]);
+    expect((await page(`after=${rest.next}&limit=1`))).toEqual({ rejects: [] });
   });
 });
