@@ -9,6 +9,7 @@ import type { Config } from '../config.js';
 import authPlugin from './plugins/auth.js';
 import contentEncodingPlugin from './plugins/content-encoding.js';
 import decimalIntegersPlugin from './plugins/decimal-integers.js';
+import strictQueryPlugin from './plugins/strict-query.js';
 import docsPlugin from './plugins/docs.js';
 import errorsPlugin, { answerFrameworkError, sendProblem } from './plugins/errors.js';
 import jsonBodyPlugin from './plugins/json-body.js';
@@ -96,6 +97,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(metricsPlugin);
   await app.register(nulPlugin);
   await app.register(decimalIntegersPlugin);
+  await app.register(strictQueryPlugin);
   await app.register(healthRoutes, { pool: deps.pool });
   await app.register(meRoutes);
   await app.register(addressMatchingRoutes, { pool: deps.pool, matcher: deps.matcher ?? new AddressMatcher(deps.pool) });
