@@ -85,11 +85,13 @@ export class SubscriptionEnded extends Error {
 }
 
 /**
- * Changes a subscription; deactivating it cancels the deliveries not yet made; `end` ends it for good. Null when
+ * Changes a subscription; deactivating it cancels the deliveries not yet made (or, `waiting`, makes them dead letters
+ * with its error); `end` ends it for good. Null when
  * there is none; SubscriptionEnded when it has ended.
  */
 export async function updateSubscription(
   db: pg.PoolClient, id: number, change: SubscriptionUpdate & { end?: boolean },
+  waiting: { status: 'cancelled' } | { status: 'dead'; error: string } = { status: 'cancelled' },
 ): Promise<{ before: Subscription; after: Subscription } | null> {
   // Locked first, so that `before` is what this change replaced.
   const locked = (await db.query<{ ended: boolean }>('SELECT ended_at IS NOT NULL AS ended FROM publish_subscription WHERE id = $1 FOR UPDATE', [id])).rows[0];
@@ -105,7 +107,8 @@ export async function updateSubscription(
       change.end ? false : change.active ?? null, change.end === true],
   );
   if (change.active === false || change.end) {
-    await db.query("UPDATE publish_delivery SET status = 'cancelled', body = NULL WHERE subscription_id = $1 AND status = 'pending'", [id]);
+    await db.query("UPDATE publish_delivery SET status = $2, body = NULL, last_error = coalesce($3, last_error) WHERE subscription_id = $1 AND status = 'pending'",
+      [id, waiting.status, 'error' in waiting ? waiting.error : null]);
   }
   return { before: fromRow(before), after: (await subscriptionById(db, id))! };
 }
@@ -114,18 +117,15 @@ export async function updateSubscription(
 export const GONE_PAUSE_ERROR = 'not sent: the subscription was paused after its receiver answered 410 (gone); resume it and redeliver once its URL is put right';
 
 /**
- * Pauses a subscription whose receiver answered 410 Gone, in the caller's transaction: the deliveries not yet
- * made become dead letters (not cancelled, as a pause asked for cancels them), so that `hub pipeline redeliver`
+ * Pauses a subscription whose receiver answered 410 Gone, in the caller's transaction, as updateSubscription does,
+ * except that the deliveries not yet made become dead letters (not cancelled), so that `hub pipeline redeliver`
  * decides and sends them afresh once the URL is put right and the subscription resumed. Null when it is not
  * active any more (paused or ended meanwhile, by the DPO or by another delivery's 410): nothing changed.
  */
 export async function pauseGoneSubscription(db: pg.PoolClient, id: number): Promise<{ before: Subscription; after: Subscription } | null> {
   const locked = (await db.query<{ active: boolean }>('SELECT active AND ended_at IS NULL AS active FROM publish_subscription WHERE id = $1 FOR UPDATE', [id])).rows[0];
   if (!locked?.active) return null;
-  const before = (await subscriptionById(db, id))!;
-  await db.query('UPDATE publish_subscription SET active = false, updated_at = now() WHERE id = $1', [id]);
-  await db.query("UPDATE publish_delivery SET status = 'dead', body = NULL, last_error = $2 WHERE subscription_id = $1 AND status = 'pending'", [id, GONE_PAUSE_ERROR]);
-  return { before, after: (await subscriptionById(db, id))! };
+  return updateSubscription(db, id, { active: false }, { status: 'dead', error: GONE_PAUSE_ERROR });
 }
 
 export async function replaceSecret(db: pg.PoolClient, id: number): Promise<{ subscription: Subscription; secret: string } | null> {

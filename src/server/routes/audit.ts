@@ -129,7 +129,7 @@ const audit: FastifyPluginAsyncTypebox<AuditRouteOptions> = async (app, { pool, 
         decision: Type.Optional(Type.Enum(DECISIONS, { description: 'the entry\'s decision: deny lists the refusals' })),
         after: Id({ minimum: 0, default: 0, description: 'page on: the last seq seen' }),
         limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
-      }, { additionalProperties: false }),
+      }),
       response: { 200: Type.Object({ entries: Type.Array(Entry), next: PageNextId }), ...errorResponses },
     },
   }, async (request) => {

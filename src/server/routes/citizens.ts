@@ -246,7 +246,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
         cardNumber: Type.Optional(Criterion({ minLength: 4, maxLength: 30 })),
         offset: Type.Integer({ minimum: 0, maximum: SEARCH_CANDIDATES, default: 0 }),
         limit: Type.Integer({ minimum: 1, maximum: 50, default: 10 }),
-      }, { additionalProperties: false }),
+      }),
       response: { 200: List, ...errorResponses },
     },
   }, async (request, reply) => {

@@ -153,7 +153,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
     schema: {
       tags: ['register'], summary: 'Organisations, in id order',
       description: PAGED,
-      querystring: Type.Object({ after: PageAfterId, limit: PageLimit }, { additionalProperties: false }),
+      querystring: Type.Object({ after: PageAfterId, limit: PageLimit }),
       response: { 200: Type.Object({ organisations: Type.Array(Organisation), next: PageNextId }), ...errorResponses },
     },
   }, async (request) => {
@@ -182,7 +182,7 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
       querystring: Type.Object({
         org: Type.Optional(Type.Integer({ minimum: 1, maximum: ORG_ID_MAX, description: 'provider or recipient' })), status: Type.Optional(AgreementStatus),
         after: AgreementAfter, limit: PageLimit,
-      }, { additionalProperties: false }),
+      }),
       response: { 200: Type.Object({ agreements: Type.Array(RegisteredAgreement), next: PageNextKey }), ...errorResponses },
     },
   }, async (request) => {

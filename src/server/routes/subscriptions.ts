@@ -115,7 +115,7 @@ const subscriptions: FastifyPluginAsyncTypebox<SubscriptionRouteOptions> = async
       querystring: Type.Object({
         org: Type.Optional(RowId), active: Type.Optional(Type.Boolean()),
         after: PageAfterId, limit: PageLimit,
-      }, { additionalProperties: false }),
+      }),
       response: { 200: Type.Object({ subscriptions: Type.Array(Subscription), next: PageNextId }), ...errorResponses },
     },
   }, async (request) => {

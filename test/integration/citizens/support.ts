@@ -14,6 +14,7 @@ import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logging.js';
 import { policyOptions } from '../../../src/policy/options.js';
 import authPlugin from '../../../src/server/plugins/auth.js';
+import strictQueryPlugin from '../../../src/server/plugins/strict-query.js';
 import rateLimitPlugin from '../../../src/server/plugins/rate-limit.js';
 import errorsPlugin from '../../../src/server/plugins/errors.js';
 import auditRoutes from '../../../src/server/routes/audit.js';
@@ -112,6 +113,7 @@ async function build(db: TestDatabase, source: MemorySource, clock: { now: Date 
   // As the hub registers them: auth counts failed keys in the rate limiter. The limit is the hub's default.
   await app.register(rateLimitPlugin, { rateLimitPerMinute: loadConfig({}).rateLimitPerMinute });
   await app.register(authPlugin, { pool: db.pool });
+  await app.register(strictQueryPlugin);
   const now = () => clock.now;
   const policy = policyOptions({ extraPurposes: ['housing-allocation'], breakGlassMinutes: 60 });
   await app.register(registerRoutes, { pool: db.pool, source, clock: now, policy });
