@@ -8,7 +8,7 @@ import pg from 'pg';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config.js';
 import { openEmbedded } from './embedded.js';
-import { guardPool } from './pool-guard.js';
+import { endPool, guardPool } from './pool-guard.js';
 import './types.js';
 
 export interface Database {
@@ -87,7 +87,7 @@ export async function openDatabase(config: Config, options: OpenOptions = {}): P
     async close() {
       if (closed) return;
       closed = true;
-      await pool.end();
+      await endPool(pool);
       await stopServer();
     },
   };

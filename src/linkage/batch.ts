@@ -5,6 +5,7 @@
  */
 import type pg from 'pg';
 import type { PersonRecord, PreparedPerson } from '../../matching/person/index.js';
+import { endPool } from '../db/pool-guard.js';
 import { pipelinedPool } from '../db/transaction.js';
 import { reserveAccounts } from './accounts.js';
 import { anyDecisionIn, BatchLinkStore, keepPrepared, preparedAt } from './batch-store.js';
@@ -239,7 +240,7 @@ async function linkInBatches(ctx: LinkageContext, keys: Key[], options: LinkAllO
       await options.onProgress?.(counts, keys.length);
     }
   } finally {
-    await writes.end();
+    await endPool(writes);
   }
   return counts;
 }

@@ -3,8 +3,10 @@
  * default (HUB_WORKERS); `hub worker` runs only the workers, so API and
  * workers scale separately against one database.
  */
+import pg from 'pg';
 import PgBoss from 'pg-boss';
 import type { Logger } from 'pino';
+import { endPool, guardPool } from '../db/pool-guard.js';
 import { errorMessage } from '../logging.js';
 
 export interface JobContext {
@@ -65,9 +67,16 @@ export async function startQueue(
   url: string,
   options: { jobs: JobDefinition[]; workers: boolean; log: (message: string) => void; onFailure?: (failure: JobFailure, error: unknown) => void },
 ): Promise<Queue> {
-  const boss = new PgBoss({ connectionString: url, schema: 'pgboss', max: 4 });
+  // pg-boss's own pool would end as pg-pool does, before its connections have closed (endPool): it queries through ours.
+  const pool = guardPool(new pg.Pool({ connectionString: url, max: 4, application_name: 'pgboss' }), (error) => options.log(`queue: ${error.message}`));
+  const boss = new PgBoss({ db: { executeSql: (text: string, values?: unknown[]) => pool.query(text, values) }, schema: 'pgboss' });
   boss.on('error', (error) => options.log(`queue: ${error.message}`));
-  await boss.start();
+  try {
+    await boss.start();
+  } catch (error) {
+    await endPool(pool);
+    throw error;
+  }
   for (const job of options.jobs) {
     await boss.createQueue(deadLetterQueue(job.name));
     await boss.createQueue(job.name, {
@@ -96,6 +105,7 @@ export async function startQueue(
     boss,
     async stop(timeoutMs) {
       await boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+      await endPool(pool);
     },
   };
 }

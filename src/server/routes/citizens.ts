@@ -22,6 +22,7 @@ import type { CitizenSearch, CitizenSource } from '../../citizens/source.js';
 import { explainAccessAudited } from '../../citizens/access-explanation.js';
 import { subjectAccess } from '../../citizens/subject-access.js';
 import { withAudit } from '../../audit/store.js';
+import { endPool } from '../../db/pool-guard.js';
 import { pipelinedPool } from '../../db/transaction.js';
 import { categoriesTested, OCCUPANTS_TEST } from '../../policy/criteria.js';
 import { BREAK_GLASS_CATEGORIES, BREAK_GLASS_REASON_MIN, londonDate } from '../../policy/decide.js';
@@ -143,7 +144,7 @@ const citizens: FastifyPluginAsyncTypebox<CitizenRouteOptions> = async (app, opt
   const options = opts.policy ?? policyOptions();
   // Reads run on a pipelined pool: BEGIN leaves with the view's statement and COMMIT behind the audit insert.
   const reads = pipelinedPool(opts.pool, (error) => app.log.error({ err: error }, 'citizen read pool'));
-  app.addHook('onClose', () => reads.end());
+  app.addHook('onClose', () => endPool(reads));
   const ctx: DisclosureContext = {
     pool: reads, source: opts.source, options, clock: opts.clock ?? (() => new Date()),
     // Agreements and record holders between reads, checked by every audit insert that relies on them.
