@@ -58,6 +58,26 @@ const LOCK = `
   SELECT source_ref AS "sourceRef", closed, source_updated_at AS "sourceUpdatedAt"
     FROM source_record WHERE system = $1 AND current AND source_ref = ANY($2::text[])
    ORDER BY source_ref FOR UPDATE`;
+/** Locks taken again while a version they waited for was replaced: each retry follows another writer's commit, so few are needed. */
+const LOCK_ATTEMPTS = 20;
+
+type Named = { sourceRef: string; closed: boolean; sourceUpdatedAt: Date | null };
+
+/**
+ * The current versions of the refs, locked. A push or extract that replaced
+ * one while LOCK waited for it leaves that ref out: the version it waited for
+ * is no longer current, and the new one is not in the statement's snapshot.
+ * Every ref named has a current version (versions replace each other), so
+ * LOCK runs again, in a newer snapshot, until it holds them all.
+ */
+async function lockCurrent(db: pg.PoolClient, system: string, refs: readonly string[]): Promise<Named[]> {
+  const wanted = new Set(refs).size;
+  for (let attempt = 1; ; attempt++) {
+    const named = (await db.query<Named>(LOCK, [system, refs])).rows;
+    if (named.length >= wanted) return named;
+    if (attempt === LOCK_ATTEMPTS) throw new Error(`records of ${system} kept changing while their withdrawal waited for them`);
+  }
+}
 const COUNT = 'UPDATE intake SET read = $2, accepted = $3, unchanged = $4, closed = $3 WHERE id = $1';
 
 /** A party's source ref: its row's reference and its position. */
@@ -130,7 +150,7 @@ export async function withdraw(
       await db.query('BEGIN');
       try {
         const open: string[] = [];
-        const named = (await db.query<{ sourceRef: string; closed: boolean; sourceUpdatedAt: Date | null }>(LOCK, [system, target.refs])).rows;
+        const named = await lockCurrent(db, system, target.refs);
         // Locked in the collation's order, answered in the target's (parties by position).
         const order = new Map(target.refs.map((r, i) => [r, i]));
         named.sort((a, b) => order.get(a.sourceRef)! - order.get(b.sourceRef)!);

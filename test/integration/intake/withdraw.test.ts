@@ -198,6 +198,31 @@ describe('withdrawing a pushed record', () => {
     expect(await currentOf('SC0000772', 'smartcard')).toMatchObject({ version: 3, closed: false });
   });
 
+  it('closes the version a push stored while the withdrawal waited for the record', async () => {
+    const other = { ...card, CARD_NUMBER: 'SC0000773', FIRST_NAME: 'CLEO' };
+    await push(other, 'smartcard');
+    const pushing = await hub.db.pool.connect();
+    try {
+      // A push holding the record's versions, as store.ts locks them to replace the current one.
+      await pushing.query('BEGIN');
+      const old = (await pushing.query<{ id: string }>(
+        "SELECT id FROM source_record WHERE system = 'smartcard' AND source_ref = 'SC0000773' ORDER BY version FOR UPDATE")).rows.at(-1)!.id;
+      const withdrawn = withdraw('SC0000773', '', source, 'smartcard');
+      await expect.poll(async () => (await hub.db.pool.query(
+        "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE%' AND pid <> pg_backend_pid()")).rowCount).toBe(1);
+      await pushing.query('UPDATE source_record SET current = false WHERE id = $1', [old]);
+      await pushing.query(`INSERT INTO source_record (system, source_ref, version, current, content_hash, record, raw, raw_format, intake_id, position, source_updated_at, closed, asserted_since)
+        SELECT system, source_ref, version + 1, true, content_hash, record, raw, raw_format, intake_id, position, source_updated_at, closed, asserted_since FROM source_record WHERE id = $1`, [old]);
+      await pushing.query('COMMIT');
+      const response = await withdrawn;
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()).toMatchObject({ changed: true, closed: ['SC0000773'], alreadyClosed: [], stale: [] });
+    } finally {
+      pushing.release();
+    }
+    expect((await versions('SC0000773', 'smartcard')).map((v) => [v.version, v.current, v.closed])).toEqual([[1, false, false], [2, false, false], [3, true, true]]);
+  });
+
   it('lets only a source-system client for that system withdraw', async () => {
     expect((await withdraw('CT000902', '', steward)).statusCode).toBe(403);
     expect((await withdraw('CT000902', '', housing)).statusCode).toBe(403);
