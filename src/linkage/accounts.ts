@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { citizenChanged } from '../publish/outbox.js';
+import { recordKey } from './features.js';
 import { citizenRef } from './reference.js';
 
 export type LinkedBy = 'model' | 'steward' | 'identifier';
@@ -240,20 +241,40 @@ export async function splitRecord(db: pg.PoolClient, system: string, sourceRef: 
 }
 
 /**
- * The account merged into $1 that brought every record of $1 but $2/$3, when $2/$3 is one of $1's own (no account
- * merged into $1 brought it) and none of the others was placed by a steward: then it is that account's records, not
- * $2/$3, that do not belong with the reference of $1.
+ * For each record of $1 but $2/$3, the account merged into $1 that brought it (of several, the one whose merge moved
+ * it into $1: the latest merged), when $2/$3 is one of $1's own (no account merged into $1 brought it), and every
+ * other record was brought so, none placed by a steward: then it is the merges, not $2/$3, that were wrong.
  */
 const SWAP_SQL = `
-  SELECT m.id FROM citizen m
-   WHERE m.merged_into = $1
-     AND NOT EXISTS (SELECT 1 FROM citizen o JOIN citizen_link b ON b.citizen_id = o.id AND b.ended_why = 'merged' AND b.system = $2 AND b.source_ref = $3
+  WITH others AS (
+    SELECT n.system, n.source_ref, n.linked_by FROM citizen_link n
+     WHERE n.citizen_id = $1 AND n.ended_at IS NULL AND (n.system, n.source_ref) <> ($2, $3)),
+  brought AS (
+    SELECT DISTINCT ON (o.system, o.source_ref) m.id, o.system, o.source_ref
+      FROM others o JOIN citizen_link b ON b.system = o.system AND b.source_ref = o.source_ref AND b.ended_why = 'merged'
+      JOIN citizen m ON m.id = b.citizen_id AND m.merged_into = $1
+     ORDER BY o.system, o.source_ref, m.merged_at DESC, m.id DESC)
+  SELECT b.id, b.system, b.source_ref AS "sourceRef" FROM brought b
+   WHERE NOT EXISTS (SELECT 1 FROM citizen o JOIN citizen_link l ON l.citizen_id = o.id AND l.ended_why = 'merged' AND l.system = $2 AND l.source_ref = $3
                       WHERE o.merged_into = $1)
-     AND EXISTS (SELECT 1 FROM citizen_link n WHERE n.citizen_id = $1 AND n.ended_at IS NULL AND (n.system, n.source_ref) <> ($2, $3))
-     AND NOT EXISTS (SELECT 1 FROM citizen_link n WHERE n.citizen_id = $1 AND n.ended_at IS NULL AND (n.system, n.source_ref) <> ($2, $3)
-                      AND (n.linked_by = 'steward' OR NOT EXISTS (
-                        SELECT 1 FROM citizen_link b WHERE b.citizen_id = m.id AND b.ended_why = 'merged' AND b.system = n.system AND b.source_ref = n.source_ref)))
-   ORDER BY m.merged_at DESC, m.id DESC LIMIT 1`;
+     AND NOT EXISTS (SELECT 1 FROM others o WHERE o.linked_by = 'steward')
+     AND (SELECT count(*) FROM brought) = (SELECT count(*) FROM others)`;
+
+/**
+ * Accounts merged into $1 that brought records, every one of which is now in one of the accounts $2 given them back:
+ * they point at that account instead, so that their references, and the register records kept under them, stay
+ * with their person's records.
+ */
+const REPOINT_SQL = `
+  UPDATE citizen c SET merged_into = t.into
+    FROM (SELECT m.id, min(n.citizen_id) AS into
+            FROM citizen m JOIN citizen_link b ON b.citizen_id = m.id AND b.ended_why = 'merged'
+            LEFT JOIN citizen_link n ON n.system = b.system AND n.source_ref = b.source_ref AND n.ended_at IS NULL
+           WHERE m.merged_into = $1
+           GROUP BY m.id
+          HAVING count(DISTINCT n.citizen_id) = 1 AND count(n.citizen_id) = count(*) AND min(n.citizen_id) = ANY($2::bigint[])) t
+   WHERE c.id = t.id
+  RETURNING c.id, c.merged_into AS into`;
 
 /** The links of $1's records but $2/$3 ended as a split, with their events; the records, as they were linked. */
 const SWAP_OUT_SQL = `
@@ -263,33 +284,52 @@ const SWAP_OUT_SQL = `
        e AS (INSERT INTO citizen_event (citizen_id, kind, system, source_ref, client_id, reason) SELECT $1, 'unlink', system, source_ref, $4, $5 FROM ended)
   SELECT system, source_ref AS "sourceRef", linked_by AS "linkedBy", weight FROM ended ORDER BY id`;
 
-/** What a record leaving its account came to: the account it is in now, and the account given back its records instead, if any. */
+type Returned = { system: string; sourceRef: string; linkedBy: LinkedBy };
+
+/**
+ * What a record leaving its account came to: the account it is in now, the accounts given back their records
+ * instead, and the accounts merged away that now point at one of those (REPOINT_SQL).
+ */
 export interface Left {
   account: number;
-  returned: { account: number; records: { system: string; sourceRef: string; linkedBy: LinkedBy }[] } | null;
+  returned: { account: number; records: Returned[] }[];
+  repointed: { id: number; into: number }[];
 }
 
 /**
- * The model's split of a record that no longer agrees with its account. When the account is the survivor of a merge,
- * the record is one of its own and the records left are all those the merged account brought, the merge is what was
- * wrong: those records go back to the merged account, active again under its reference, and the record stays, so
- * that each reference, and the consents, objections and restrictions kept under it, stays with its own person (else
- * the survivor's reference would stay with the other person's records). Otherwise a split (splitRecord).
+ * The model's split of a record that no longer agrees with its account. When the account is the survivor of merges,
+ * the record is one of its own and the records left are all ones those merges brought, the merges are what was
+ * wrong: each of those records goes back to the merged account that brought it, active again under its reference,
+ * and the record stays, so that each reference, and the consents, objections and restrictions kept under it, stays
+ * with its own person (else the survivor's reference would stay with other people's records). Linking later
+ * brings together again the records of accounts given back that are one person. Otherwise a split (splitRecord).
  */
 export async function leaveAccount(db: pg.PoolClient, system: string, sourceRef: string, actor: Actor): Promise<Left> {
   const from = await currentLink(db, system, sourceRef);
-  const back = from === null ? undefined : (await db.query<{ id: string }>(SWAP_SQL, [from.citizenId, system, sourceRef])).rows[0];
-  if (!from || !back) return { account: await splitRecord(db, system, sourceRef, 'model', actor), returned: null };
-  const to = Number(back.id);
-  const records = (await db.query<{ system: string; sourceRef: string; linkedBy: LinkedBy; weight: number | null }>(
-    SWAP_OUT_SQL, [from.citizenId, system, sourceRef, actor.clientId, actor.reason])).rows;
-  const [first, ...rest] = records;
-  await db.query(REOPEN_SQL, [to, from.citizenId, first!.system, first!.sourceRef, first!.linkedBy, actor.clientId, actor.reason]);
-  for (const r of rest) await db.query(LINK_SQL, [to, r.system, r.sourceRef, r.linkedBy, r.weight, actor.clientId, actor.reason]);
-  await citizenChanged(db, to, 'citizen.created');
-  for (const r of records) await event(db, from.citizenId, 'split', actor, { other: to, system: r.system, sourceRef: r.sourceRef });
-  await citizenChanged(db, from.citizenId, 'citizen.split', to);
-  return { account: from.citizenId, returned: { account: to, records: records.map(({ system: s, sourceRef: r, linkedBy }) => ({ system: s, sourceRef: r, linkedBy })) } };
+  const back = from === null ? [] : (await db.query<{ id: string; system: string; sourceRef: string }>(SWAP_SQL, [from.citizenId, system, sourceRef])).rows;
+  if (!from || back.length === 0) return { account: await splitRecord(db, system, sourceRef, 'model', actor), returned: [], repointed: [] };
+  const owner = new Map(back.map((b) => [recordKey(b.system, b.sourceRef), Number(b.id)]));
+  const records = (await db.query<Returned & { weight: number | null }>(SWAP_OUT_SQL, [from.citizenId, system, sourceRef, actor.clientId, actor.reason])).rows;
+  const returned: Left['returned'] = [];
+  for (const r of records) {
+    const account = owner.get(recordKey(r.system, r.sourceRef))!;
+    const group = returned.find((g) => g.account === account);
+    if (group) {
+      await db.query(LINK_SQL, [account, r.system, r.sourceRef, r.linkedBy, r.weight, actor.clientId, actor.reason]);
+      group.records.push({ system: r.system, sourceRef: r.sourceRef, linkedBy: r.linkedBy });
+    } else {
+      await db.query(REOPEN_SQL, [account, from.citizenId, r.system, r.sourceRef, r.linkedBy, actor.clientId, actor.reason]);
+      returned.push({ account, records: [{ system: r.system, sourceRef: r.sourceRef, linkedBy: r.linkedBy }] });
+    }
+    await event(db, from.citizenId, 'split', actor, { other: account, system: r.system, sourceRef: r.sourceRef });
+  }
+  const repointed = (await db.query<{ id: string; into: string }>(REPOINT_SQL, [from.citizenId, returned.map((g) => g.account)])).rows
+    .map((r) => ({ id: Number(r.id), into: Number(r.into) }));
+  for (const { account } of returned) {
+    await citizenChanged(db, account, 'citizen.created');
+    await citizenChanged(db, from.citizenId, 'citizen.split', account);
+  }
+  return { account: from.citizenId, returned, repointed };
 }
 
 /**

@@ -291,16 +291,17 @@ export class BatchLinkStore extends DbLinkStore {
   override async leaveAccount(system: string, sourceRef: string, actor: Actor): Promise<number> {
     await this.flush();
     const left = await leaveAccount(this.db, system, sourceRef, actor);
-    // The record left for an account of its own; or it stayed, and the records a wrong merge brought went back to the
-    // account that brought them, active again.
-    const to = left.returned?.account ?? left.account;
-    const moved = left.returned ? left.returned.records.map((r) => ({ key: recordKey(r.system, r.sourceRef), bySteward: r.linkedBy === 'steward' }))
-      : [{ key: recordKey(system, sourceRef), bySteward: false }];
-    this.survivor.delete(to);
-    for (const { key, bySteward } of moved) {
+    // The record left for an account of its own; or it stayed, and the records wrong merges brought went back to the
+    // accounts that brought them, active again.
+    const moved = left.returned.length > 0
+      ? left.returned.flatMap((g) => g.records.map((r) => ({ to: g.account, key: recordKey(r.system, r.sourceRef), bySteward: r.linkedBy === 'steward' })))
+      : [{ to: left.account, key: recordKey(system, sourceRef), bySteward: false }];
+    for (const { to, key, bySteward } of moved) {
+      this.survivor.delete(to);
       this.state.detach(key);
       this.state.attach(key, to, bySteward);
     }
+    for (const { id, into } of left.repointed) if (this.survivor.has(id)) this.survivor.set(id, into);
     return left.account;
   }
 
