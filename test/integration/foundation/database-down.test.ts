@@ -8,6 +8,7 @@ import { openDatabase } from '../../../src/db/database.js';
 import { guardPool } from '../../../src/db/pool-guard.js';
 import { loadConfig } from '../../../src/config.js';
 import { createLogger } from '../../../src/logging.js';
+import { startHub } from '../../../src/hub.js';
 import { buildApp, type HubApp } from '../../../src/server/app.js';
 import { databaseHosts, databaseUnreachable } from '../../../src/server/unavailable.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
@@ -219,4 +220,29 @@ describe('the database out of reach', () => {
     }
     expect((await app.inject({ url: '/v1/me', headers: { authorization: `Bearer ${key}` } })).statusCode).toBe(200);
   });
+
+  it('stops the whole hub at once after the database was away and came back, and while it is away', async () => {
+    for (const back of [true, false]) {
+      const [owner, app] = [await relayTo(db.url), await relayTo(db.appUrl)];
+      const config = loadConfig({ DATABASE_URL: owner.url, DATABASE_APP_URL: app.url, PORT: '0', LOG_LEVEL: 'silent', HUB_DEMO: 'false', SHUTDOWN_TIMEOUT_MS: '20000' });
+      const hub = await startHub(config, { api: true, workers: true });
+      try {
+        await until(() => hub.app!.apiKeyCache.listening, 'the key cache to listen');
+        owner.down();
+        app.down();
+        await until(() => !hub.app!.apiKeyCache.listening, 'the key cache to hear it lost its connection');
+        if (back) {
+          await Promise.all([owner.up(), app.up()]);
+          await until(() => hub.app!.apiKeyCache.listening, 'the key cache to listen again');
+        }
+        const started = performance.now();
+        await hub.stop();
+        // Every pool and loop let go: nothing waits out the 20 s grace period.
+        expect(performance.now() - started, back ? 'after the database came back' : 'while the database is away').toBeLessThan(5_000);
+      } finally {
+        owner.close();
+        app.close();
+      }
+    }
+  }, 60_000);
 });
