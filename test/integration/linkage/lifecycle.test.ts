@@ -159,30 +159,32 @@ describe('account lifecycle', () => {
       { system: 'revenues', ref: 'RB9', forenames: ['WINIFRED'], surname: 'CASTELLANOS', dob: '1972-05-11', lines: ['8 TANSY ROW', 'NORTHBY'], postcode: 'ZZ6 6RJ' },
       { system: 'social-care', ref: 'RB10', forenames: ['AUGUSTIN'], surname: 'PELLEW', dob: '1984-12-30', lines: ['17 WELD STREET', 'NORTHBY'], postcode: 'ZZ6 6RK' },
     );
-    const [survivor, first, second, earlier] = await Promise.all([['housing', 'RB7'], ['smartcard', 'RB8'], ['revenues', 'RB9'], ['social-care', 'RB10']]
-      .map(async ([system, ref]) => (await citizenOf(system!, ref!))!));
-    const [survivorRef, firstRef, secondRef, earlierRef] = await Promise.all([survivor, first, second, earlier].map(refOf));
+    const survivor = (await citizenOf('housing', 'RB7'))!;
+    const first = (await citizenOf('smartcard', 'RB8'))!;
+    const second = (await citizenOf('revenues', 'RB9'))!;
+    const earlier = (await citizenOf('social-care', 'RB10'))!;
+    const [survivorRef, firstRef, secondRef, earlierRef] = [await refOf(survivor), await refOf(first), await refOf(second), await refOf(earlier)];
     const restriction = await addRestriction(db.pool, { citizenRef: firstRef, from: '2024-01-01T00:00:00.000Z', to: null, reason: 'accuracy contested' }, steward.clientId!);
     // Three wrong merges: one into the account that is merged next, and two straight into the survivor.
-    await merge(earlier!, first!);
-    await merge(first!, survivor!);
-    await merge(second!, survivor!);
+    await merge(earlier, first);
+    await merge(first, survivor);
+    await merge(second, survivor);
     const source = new LinkedCitizenSource(db.pool);
-    expect((await source.mergedInto(survivorRef!)).sort()).toEqual([firstRef, secondRef, earlierRef].sort());
+    expect((await source.mergedInto(survivorRef)).sort()).toEqual([firstRef, secondRef, earlierRef].sort());
 
     await linkOne(ctx, 'housing', 'RB7', { force: true });
     expect(await citizenOf('housing', 'RB7')).toBe(survivor);
     // Each record with the account whose merge brought it into the survivor's, under that account's reference.
     expect([await citizenOf('smartcard', 'RB8'), await citizenOf('social-care', 'RB10'), await citizenOf('revenues', 'RB9')]).toEqual([first, first, second]);
     expect([await statusOf(first), await statusOf(second)]).toEqual(['active', 'active']);
-    expect(await resolveRef(db.pool, firstRef!)).toMatchObject({ id: first, mergedFrom: null });
-    expect(await resolveRef(db.pool, secondRef!)).toMatchObject({ id: second, mergedFrom: null });
+    expect(await resolveRef(db.pool, firstRef)).toMatchObject({ id: first, mergedFrom: null });
+    expect(await resolveRef(db.pool, secondRef)).toMatchObject({ id: second, mergedFrom: null });
     // The account merged into the first one earlier follows its record there, not the survivor's person.
-    expect(await resolveRef(db.pool, earlierRef!)).toMatchObject({ id: first, ref: firstRef, mergedFrom: earlierRef });
-    expect(await source.mergedInto(survivorRef!)).toEqual([]);
+    expect(await resolveRef(db.pool, earlierRef)).toMatchObject({ id: first, ref: firstRef, mergedFrom: earlierRef });
+    expect(await source.mergedInto(survivorRef)).toEqual([]);
     const held = async (ref: string) => (await restrictionsOf(db.pool, [ref, ...(await source.mergedInto(ref))])).map((r) => r.id);
-    expect(await held(firstRef!)).toEqual([restriction.id]);
-    expect(await held(survivorRef!)).toEqual([]);
+    expect(await held(firstRef)).toEqual([restriction.id]);
+    expect(await held(survivorRef)).toEqual([]);
     expect(await lastPublished()).toEqual(expect.arrayContaining([
       [first, 'citizen.created'], [second, 'citizen.created'], [survivor, 'citizen.split'],
     ]));
@@ -191,12 +193,12 @@ describe('account lifecycle', () => {
     await linkAll(ctx, { relink: true });
     expect([await citizenOf('housing', 'RB7'), await citizenOf('smartcard', 'RB8'), await citizenOf('revenues', 'RB9'), await citizenOf('social-care', 'RB10')])
       .toEqual([survivor, first, second, earlier]);
-    expect(await resolveRef(db.pool, earlierRef!)).toMatchObject({ id: earlier, mergedFrom: null });
+    expect(await resolveRef(db.pool, earlierRef)).toMatchObject({ id: earlier, mergedFrom: null });
 
     // The same merges undone by a batch, which keeps its accounts in memory.
-    await merge(earlier!, first!);
-    await merge(first!, survivor!);
-    await merge(second!, survivor!);
+    await merge(earlier, first);
+    await merge(first, survivor);
+    await merge(second, survivor);
     await linkAll(ctx, { relink: true });
     expect([await citizenOf('housing', 'RB7'), await citizenOf('smartcard', 'RB8'), await citizenOf('revenues', 'RB9'), await citizenOf('social-care', 'RB10')])
       .toEqual([survivor, first, second, earlier]);
