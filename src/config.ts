@@ -40,6 +40,11 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** An extra nickname table (name1,relationship,name2 CSV) merged with the built-in one. */
   nicknamesFile: string | null;
+  /**
+   * Mapping files beyond the shipped ones (MAPPING_FILES, comma-separated): each serves the system it names, for
+   * pushes, withdrawals and `hub ingest` without --mapping, replacing the shipped mapping of that system if there is one.
+   */
+  mappingFiles: string[];
   /** Purposes accepted in X-Purpose beyond the built-in vocabulary. */
   extraPurposes: string[];
   /** Address parser: the built-in BS 7666 parser, or libpostal through the optional node-postal package. */
@@ -188,6 +193,8 @@ export function loadConfig(env: Env = process.env, cwd = process.cwd()): Config 
     pushBatchMax: integer(env, 'PUSH_BATCH_MAX', 1000, 1, 100_000),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_MS', 30_000, 100, 600_000),
     nicknamesFile: readableFile(env, 'NICKNAMES_FILE', cwd),
+    mappingFiles: (text(env, 'MAPPING_FILES') ?? '').split(',').map((f) => f.trim()).filter(Boolean)
+      .map((f) => readableFile({ MAPPING_FILES: f }, 'MAPPING_FILES', cwd)!),
     extraPurposes,
     addressParser: addressParser(env),
     trustProxy: trustProxy(env),

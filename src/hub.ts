@@ -13,6 +13,7 @@ import { migrate } from './db/migrate.js';
 import { checkRole } from './db/roles.js';
 import { loadDemoIfEmpty } from './demo.js';
 import { interruptAbandoned } from './intake/ingest.js';
+import { mappingFilesOf } from './intake/systems.js';
 import { linkageForWorker } from './linkage/context.js';
 import { LinkedCitizenSource } from './linkage/citizen-source.js';
 import { createLogger } from './logging.js';
@@ -34,6 +35,8 @@ export interface RunningHub {
 export async function startHub(config: Config, mode: { api: boolean; workers: boolean }): Promise<RunningHub> {
   const logger = createLogger(config.logLevel);
   const started = Date.now();
+  // Before the database starts: a broken mapping stops the hub with MAPPING_FILES named.
+  const mappingFiles = await mappingFilesOf(config.mappingFiles);
   const database = await openDatabase(config, { log: (m) => logger.debug({ component: 'postgres' }, m) });
   let queue: Queue | null = null;
   let app: HubApp | null = null;
@@ -63,7 +66,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
     let address: string | null = null;
     if (mode.api) {
       const boss = queue.boss;
-      app = await buildApp({ config, pool: database.pool, logger, matcher, citizens: new LinkedCitizenSource(database.pool), onAccepted: async (ids, db) => void (await startPipeline(boss, ids, db)) });
+      app = await buildApp({ config, pool: database.pool, logger, matcher, citizens: new LinkedCitizenSource(database.pool), mappingFiles, onAccepted: async (ids, db) => void (await startPipeline(boss, ids, db)) });
       address = await listen(app, config);
       // Load the matcher's index now rather than on the first request.
       matcher.current().catch((err: unknown) => logger.warn({ err }, 'address index not loaded yet'));

@@ -5,7 +5,9 @@ import { DEFAULT_MAPPING_FILES, MappingError, loadMapping, parseDateTime, type M
 import { SOURCE_SYSTEM_PATTERN } from '../../schemas/source-record.js';
 import { AddressMatcher } from '../addresses/matcher.js';
 import { matchCountsOfIntake } from '../addresses/sql.js';
+import { loadConfig } from '../config.js';
 import { emptyFile, ingestFile, mappingFileFor } from '../intake/ingest-file.js';
+import { mappingFilesOf } from '../intake/systems.js';
 import { createLogger } from '../logging.js';
 import { linkageForWorker } from '../linkage/context.js';
 import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.js';
@@ -46,7 +48,7 @@ export function ingestCommand(): Command {
     .description('read a source system\'s extract, map it to canonical records and take them in')
     .argument('<system>', `source system, e.g. ${Object.keys(DEFAULT_MAPPING_FILES).join(', ')}`)
     .argument('<file>', 'the extract')
-    .option('--mapping <file>', 'mapping file (default: the shipped one for the system)')
+    .option('--mapping <file>', 'mapping file (default: the one MAPPING_FILES names for the system, else the shipped one)')
     .option('--wait', 'run the pipeline (address matching, linking) for the records here and wait for it, instead of queueing it for the hub')
     .option('--full', 'the file is a full extract, holding every open record of the system: records it lacks are closed')
     .option('--close-max <percent>', 'with --full, the largest share of the system\'s open records one extract may close; more closes nothing', percentOption, 10)
@@ -62,7 +64,7 @@ export function ingestCommand(): Command {
       const size = await readableFile(file);
       if (size === 0) throw emptyFile(file);
       if (opts.mapping !== undefined) await readableFile(opts.mapping);
-      const mappingFile = mappingFileFor(system, opts.mapping);
+      const mappingFile = mappingFileFor(system, opts.mapping, await mappingFilesOf(loadConfig().mappingFiles));
       const mapping = await checkMapping(mappingFile);
       // Records take the mapping's system; storing them under another name would split one system in two.
       if (mapping.system !== system) throw new Error(`the mapping ${mappingFile} is for system "${mapping.system}", not "${system}": give hub ingest ${mapping.system}, or a mapping for ${system}`);
@@ -77,7 +79,7 @@ export function ingestCommand(): Command {
         const started = performance.now();
         bar?.start(size, 0, { read: 0, rate: 0 });
         const { intakeId, counts, closing } = await ingestFile(db.pool, system, file, {
-          ...(opts.mapping ? { mapping: opts.mapping } : {}),
+          mapping: mappingFile,
           ...(opts.full ? { full: { maxShare: opts.closeMax / 100 } } : {}),
           ...(opts.extractedAt !== undefined ? { extractedAt: opts.extractedAt } : {}),
           onAccepted: async (ids, db) => {
@@ -125,11 +127,11 @@ export function rejectsCommand(): Command {
     .option('--intake <id>', 'only this intake', wholeNumber(1))
     .option('--limit <n>', 'at most this many', wholeNumber(1), 100)
     .action(action(async (system: string, opts: { intake?: number; limit: number }) => {
-      await withDatabase(async (db) => {
+      await withDatabase(async (db, config) => {
         // A misspelt system would otherwise look like one without rejects.
-        const shipped = Object.keys(DEFAULT_MAPPING_FILES);
-        if (!(await knownSystem(db.pool, system, shipped))) {
-          throw new Error(`unknown source system "${system}": not one the hub ships (${shipped.join(', ')}), and nothing has been taken in for it`);
+        const mapped = Object.keys(await mappingFilesOf(config.mappingFiles));
+        if (!(await knownSystem(db.pool, system, mapped))) {
+          throw new Error(`unknown source system "${system}": not one the hub has a mapping for (${mapped.join(', ')}), and nothing has been taken in for it`);
         }
         if (opts.intake !== undefined && (await intakeById(db.pool, opts.intake))?.system !== system) throw new Error(`no intake ${opts.intake} of ${system}`);
         const rejects = await rejectsOf(db.pool, system, { intakeId: opts.intake ?? null, limit: opts.limit });

@@ -11,14 +11,16 @@ import { DEFAULT_MAPPING_FILES, loadMapping, readAndMapEach, type Mapping } from
 import { closeAbsent, type Closing, type FullExtract } from './close-absent.js';
 import { createIntake, ingestPrepared, intakeItem, interruptAbandoned, type IntakeSource } from './ingest.js';
 import { ItemPreparer, type Counts, type PreparedItems } from './store.js';
+import type { MappingFiles } from './systems.js';
 import { startWorker } from '../worker-thread.js';
 import { londonDate } from '../policy/decide.js';
 
-export function mappingFileFor(system: string, given: string | undefined): string {
+/** The mapping file given, else the system's (the shipped one, or MAPPING_FILES's: mappingFilesOf). */
+export function mappingFileFor(system: string, given: string | undefined, files: MappingFiles = DEFAULT_MAPPING_FILES): string {
   if (given) return given;
-  const shipped = (DEFAULT_MAPPING_FILES as Record<string, string>)[system];
-  if (!shipped) throw new Error(`no shipped mapping for system "${system}": give one with --mapping FILE (see docs/mapping-files.md)`);
-  return shipped;
+  const file = Object.hasOwn(files, system) ? files[system] : undefined;
+  if (!file) throw new Error(`no mapping for system "${system}": give one with --mapping FILE, or name it in MAPPING_FILES (see docs/mapping-files.md)`);
+  return file;
 }
 
 // Larger than a push batch: fewer statements and commits per record; the batches in memory at a time stay small.

@@ -20,6 +20,7 @@ import securityHeadersPlugin from './plugins/security-headers.js';
 import { AddressMatcher } from '../addresses/matcher.js';
 import { AuditSealer } from '../audit/store.js';
 import type { CitizenSource } from '../citizens/source.js';
+import type { MappingFiles } from '../intake/systems.js';
 import { LinkedCitizenSource } from '../linkage/citizen-source.js';
 import { policyOptions } from '../policy/options.js';
 import auditRoutes from './routes/audit.js';
@@ -44,6 +45,8 @@ export interface AppDeps {
   citizens?: CitizenSource;
   /** Hands newly stored source records to the pipeline. */
   onAccepted?: (sourceRecordIds: number[], db: pg.PoolClient) => Promise<void>;
+  /** The source systems records are pushed to, with their mappings (mappingFilesOf); the shipped ones when not given. */
+  mappingFiles?: MappingFiles;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -113,7 +116,10 @@ export async function buildApp(deps: AppDeps) {
   app.addHook('onReady', async () => void sealer.start());
   app.addHook('onClose', () => sealer.stop());
   await app.register(subscriptionRoutes, { pool: deps.pool, policy });
-  await app.register(sourceRoutes, { pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000, ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}) });
+  await app.register(sourceRoutes, {
+    pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000, ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
+    ...(deps.mappingFiles ? { mappingFiles: deps.mappingFiles } : {}),
+  });
   return app;
 }
 

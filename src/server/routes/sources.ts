@@ -10,6 +10,7 @@ import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { Type } from 'typebox';
 import { loadMapping, mapRecord, parseDateTime, readAndMap, sourceRefOf, DEFAULT_MAPPING_FILES, type MapOptions, type MapReject, type Mapping, type MappedItem } from '../../../adapters/mapping/index.js';
+import type { MappingFiles } from '../../intake/systems.js';
 import { declaredXmlEncoding, decodeText, duplicateField, encodingProblem, parseExact, UnknownEncodingError, type ExactJson } from '../../../adapters/readers/index.js';
 import { londonDate } from '../../policy/decide.js';
 import { createIntake, ingestItems } from '../../intake/ingest.js';
@@ -158,11 +159,13 @@ const sources: FastifyPluginAsyncTypebox<{
   onAccepted?: (ids: number[], db: pg.PoolClient) => Promise<void>;
   /** Pushed dates of birth after its day (in London) are warned of, as in a file. */
   clock?: () => Date;
+  /** The systems records are pushed to and withdrawn from, with their mappings (mappingFilesOf); the shipped ones by default. */
+  mappingFiles?: MappingFiles;
 }> = async (app, opts) => {
-  const { pool, pushBatchMax, clock = () => new Date() } = opts;
+  const { pool, pushBatchMax, clock = () => new Date(), mappingFiles = DEFAULT_MAPPING_FILES as MappingFiles } = opts;
   const mappings = new Map<string, Promise<Mapping>>();
   const mappingOf = (system: string): Promise<Mapping> => {
-    const file = (DEFAULT_MAPPING_FILES as Record<string, string>)[system];
+    const file = Object.hasOwn(mappingFiles, system) ? mappingFiles[system] : undefined;
     if (!file) throw new HubError('not-found', `no source system "${system}" is configured`);
     let m = mappings.get(system);
     if (!m) mappings.set(system, (m = loadMapping(file)));
@@ -335,8 +338,8 @@ const sources: FastifyPluginAsyncTypebox<{
     if (client.role === 'source-system' && !client.systems.includes(system)) throw new HubError('forbidden', `this client may not read the ${system} system`);
     const { intake, after, limit } = request.query;
     // A misspelt system or an intake of another system would otherwise look like one without rejects.
-    if (!(await knownSystem(pool, system, Object.keys(DEFAULT_MAPPING_FILES)))) {
-      throw new HubError('not-found', `unknown source system ${system}: not one the hub ships, and nothing has been taken in for it`);
+    if (!(await knownSystem(pool, system, Object.keys(mappingFiles)))) {
+      throw new HubError('not-found', `unknown source system ${system}: not one the hub has a mapping for, and nothing has been taken in for it`);
     }
     if (intake !== undefined && (await intakeById(pool, intake))?.system !== system) throw new HubError('not-found', `no intake ${intake} of the ${system} system`);
     const rejects = await rejectsOf(pool, system, { intakeId: intake ?? null, after, limit });

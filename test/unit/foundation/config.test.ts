@@ -120,3 +120,20 @@ describe('NICKNAMES_FILE', () => {
     }
   });
 });
+
+describe('MAPPING_FILES', () => {
+  it('lists files resolved against the working directory, each checked at start', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-mappings-'));
+    try {
+      writeFileSync(path.join(dir, 'library.mapping.yaml'), 'version: 1\n');
+      writeFileSync(path.join(dir, 'leisure.mapping.yaml'), 'version: 1\n');
+      expect(loadConfig({}).mappingFiles).toEqual([]);
+      expect(loadConfig({ MAPPING_FILES: ' library.mapping.yaml , leisure.mapping.yaml,' }, dir).mappingFiles)
+        .toEqual([path.join(dir, 'library.mapping.yaml'), path.join(dir, 'leisure.mapping.yaml')]);
+      expect(() => loadConfig({ MAPPING_FILES: 'library.mapping.yaml,missing.yaml' }, dir))
+        .toThrow(new ConfigError('MAPPING_FILES', `cannot read ${path.join(dir, 'missing.yaml')}: no such file`));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

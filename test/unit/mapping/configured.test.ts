@@ -1,0 +1,36 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAPPING_FILES } from '../../../adapters/mapping/index.js';
+import { ConfigError } from '../../../src/config.js';
+import { mappingFilesOf } from '../../../src/intake/systems.js';
+
+/** The systems the hub has mappings for: the shipped ones, and the council's own (MAPPING_FILES), checked at start. */
+describe('configured mapping files', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-configured-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, text: string) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, text);
+    return file;
+  };
+  // A council's own system, made from the shipped smartcard mapping as docs/mapping-files.md says.
+  const smartcard = readFileSync(DEFAULT_MAPPING_FILES.smartcard, 'utf8');
+  const library = write('library.mapping.yaml', smartcard.replace('system: smartcard', 'system: library'));
+
+  it('adds a system, or replaces the shipped mapping of one, and keeps the rest', async () => {
+    const own = write('smartcard.mapping.yaml', smartcard);
+    expect(await mappingFilesOf([])).toEqual(DEFAULT_MAPPING_FILES);
+    expect(await mappingFilesOf([library, own])).toEqual({ ...DEFAULT_MAPPING_FILES, library, smartcard: own });
+  });
+
+  it('refuses a file that is not a valid mapping, or two for one system, naming MAPPING_FILES and the file', async () => {
+    const broken = write('broken.mapping.yaml', smartcard.replace('kind: csv', 'kind: spreadsheet'));
+    const error = await mappingFilesOf([broken]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(error).toMatchObject({ variable: 'MAPPING_FILES', message: expect.stringContaining(`${broken} is not a valid mapping (/reader`) });
+    const again = write('library-again.mapping.yaml', smartcard.replace('system: smartcard', 'system: library'));
+    await expect(mappingFilesOf([library, again])).rejects.toThrow(new ConfigError('MAPPING_FILES', `${library} and ${again} both map the library system`));
+  });
+});
