@@ -34,7 +34,7 @@ describe('hub rejects and hub ingest on a real database', () => {
   it('says a source system it does not know is unknown, and exits non-zero, instead of printing nothing', async () => {
     const unknown = await run('src/cli/main.ts', ['rejects', 'nosuch'], dbEnv());
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toBe('citizen hub: unknown source system "nosuch": not one the hub ships (revenues, housing, social-care, smartcard), and nothing has been taken in for it\n');
+    expect(unknown.stderr).toBe('citizen hub: unknown source system "nosuch": not one the hub has a mapping for (revenues, housing, social-care, smartcard), and nothing has been taken in for it\n');
     // A shipped system without rejects is no error, but says so; an intake that is not the system's is.
     const none = await run('src/cli/main.ts', ['rejects', 'housing'], dbEnv());
     expect(none).toMatchObject({ code: 0, stdout: '', stderr: 'no rejects of housing\n' });
