@@ -93,6 +93,13 @@ describe('hub rejects and hub ingest on a real database', () => {
       const right = await run('src/cli/main.ts', ['ingest', 'parking', extract, '--mapping', parking, '--wait'], dbEnv());
       expect(right.code).toBe(0);
       expect((await db.pool.query(`SELECT DISTINCT system FROM source_record`)).rows).toEqual([{ system: 'parking' }]);
+      // Without --mapping: MAPPING_FILES names the system's mapping, or nothing does.
+      const unmapped = await run('src/cli/main.ts', ['ingest', 'parking', extract, '--wait'], dbEnv());
+      expect(unmapped).toMatchObject({ code: 1, stderr: 'citizen hub: no mapping for system "parking": give one with --mapping FILE, or name it in MAPPING_FILES (see docs/mapping-files.md)\n' });
+      const configured = await run('src/cli/main.ts', ['ingest', 'parking', extract, '--wait'], { ...dbEnv(), MAPPING_FILES: parking });
+      expect(configured.code, configured.stderr).toBe(0);
+      expect(configured.stdout).toMatch(/1 read, 0 accepted .* 1 unchanged, 0 rejected/);
+      expect(await run('src/cli/main.ts', ['rejects', 'parking'], { ...dbEnv(), MAPPING_FILES: parking })).toMatchObject({ code: 0, stderr: 'no rejects of parking\n' });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
