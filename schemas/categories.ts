@@ -48,14 +48,41 @@ export type Purpose = Static<typeof Purpose>;
 
 /**
  * The category of the fact that a source system holds a record about someone:
- * being known to social care is social-care data. Systems not named here are
- * service involvement.
+ * being known to social care is social-care data. A council's own system
+ * has the category its mapping file gives (`category`, put in force by
+ * useSystemCategories when the hub starts); any other is service involvement.
  */
 const SYSTEM_CATEGORY: Readonly<Record<string, DataCategory>> = { revenues: 'revenues', housing: 'housing', 'social-care': 'social-care', smartcard: 'concessions' };
-export const categoryOfSystem = (system: string): DataCategory => (Object.hasOwn(SYSTEM_CATEGORY, system) ? SYSTEM_CATEGORY[system]! : 'service-involvement');
+
+/** The categories a mapping file may give its system: what being known to a service can tell, not who someone is or where they live. */
+export const SYSTEM_CATEGORY_CHOICES = [
+  'revenues', 'housing', 'social-care', 'health-disability', 'concessions', 'service-involvement', 'safeguarding',
+] as const satisfies readonly DataCategory[];
+export type SystemCategory = (typeof SYSTEM_CATEGORY_CHOICES)[number];
+
+/** The shipped systems' categories, which a council's mapping of one of them may not change. */
+export const shippedSystemCategory = (system: string): DataCategory | undefined => (Object.hasOwn(SYSTEM_CATEGORY, system) ? SYSTEM_CATEGORY[system] : undefined);
+
+/**
+ * The council's own systems' categories. Configuration, read by the policy
+ * engine the way it reads the data categories: set once when the hub starts,
+ * from the same checked MAPPING_FILES as the systems themselves.
+ */
+let ownSystemCategory: ReadonlyMap<string, DataCategory> = new Map();
+const listed = (): readonly DataCategory[] => [...new Set([...Object.values(SYSTEM_CATEGORY), ...ownSystemCategory.values(), 'service-involvement' as const])];
+/** Kept, since every read asks it. */
+let categoriesOfSystems = listed();
+
+/** Puts the council's own systems' categories in force, in place of any before; a shipped system keeps its own. */
+export function useSystemCategories(categories: Readonly<Record<string, SystemCategory>>): void {
+  ownSystemCategory = new Map(Object.entries(categories).filter(([system]) => !Object.hasOwn(SYSTEM_CATEGORY, system)));
+  categoriesOfSystems = listed();
+}
+
+export const categoryOfSystem = (system: string): DataCategory => shippedSystemCategory(system) ?? ownSystemCategory.get(system) ?? 'service-involvement';
 
 /** Every category that naming a source system can disclose. */
-export const SYSTEM_CATEGORIES: readonly DataCategory[] = [...new Set([...Object.values(SYSTEM_CATEGORY), 'service-involvement' as const])];
+export const systemCategories = (): readonly DataCategory[] => categoriesOfSystems;
 
 type EntitlementKind = (typeof ENTITLEMENT_KINDS)[number];
 

@@ -13,7 +13,7 @@ import { migrate } from './db/migrate.js';
 import { checkRole } from './db/roles.js';
 import { loadDemoIfEmpty } from './demo.js';
 import { interruptAbandoned } from './intake/ingest.js';
-import { mappingFilesOf } from './intake/systems.js';
+import { councilSystemsInForce } from './intake/systems.js';
 import { linkageForWorker } from './linkage/context.js';
 import { LinkedCitizenSource } from './linkage/citizen-source.js';
 import { createLogger } from './logging.js';
@@ -36,7 +36,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   const logger = createLogger(config.logLevel);
   const started = Date.now();
   // Before the database starts: a broken mapping stops the hub with MAPPING_FILES named.
-  const mappingFiles = await mappingFilesOf(config.mappingFiles);
+  const mappingFiles = await councilSystemsInForce(config.mappingFiles);
   const database = await openDatabase(config, { log: (m) => logger.debug({ component: 'postgres' }, m) });
   let queue: Queue | null = null;
   let app: HubApp | null = null;

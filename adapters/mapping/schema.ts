@@ -7,6 +7,7 @@
  * written `{ const: "..." }`.
  */
 import { Type, type Static } from 'typebox';
+import { SYSTEM_CATEGORY_CHOICES } from '../../schemas/categories.js';
 import { ENTITLEMENT_KINDS, IDENTIFIER_SCHEMES, SourceSystem } from '../../schemas/source-record.js';
 
 const literals = <T extends string>(values: readonly T[]) => Type.Union(values.map((v) => Type.Literal(v)));
@@ -151,6 +152,8 @@ export const MappingBody = Type.Object(
   {
     version: Type.Literal(1),
     system: SourceSystem,
+    /** What being known to this system tells (src/policy): a council's own system's; a shipped system's may only repeat its own. Default service-involvement. */
+    category: Type.Optional(literals(SYSTEM_CATEGORY_CHOICES)),
     reader: Type.Object({ kind: literals(['csv', 'fixed-width', 'xml', 'json', 'jsonl'] as const) }),
     sourceRef: Path,
     parties: Type.Optional(Parties),

@@ -6,18 +6,37 @@
  * variable named rather than failing the first push.
  */
 import { DEFAULT_MAPPING_FILES, loadMapping, MappingError } from '../../adapters/mapping/index.js';
+import { shippedSystemCategory, useSystemCategories, type SystemCategory } from '../../schemas/categories.js';
 import { ConfigError } from '../config.js';
 
 /** Mapping file by system name. */
 export type MappingFiles = Readonly<Record<string, string>>;
 
+export interface CouncilSystems {
+  files: MappingFiles;
+  /** The category each of the council's own systems holds (its mapping's `category`; schemas/categories.ts useSystemCategories). */
+  categories: Readonly<Record<string, SystemCategory>>;
+}
+
+/** The mapping file of every system the hub takes records of. */
 export async function mappingFilesOf(extra: readonly string[]): Promise<MappingFiles> {
+  return (await councilSystemsOf(extra)).files;
+}
+
+/**
+ * The systems, with the categories of the council's own. A mapping of a
+ * shipped system may not give it another category: social care's records
+ * stay social-care data however the council maps them.
+ */
+export async function councilSystemsOf(extra: readonly string[]): Promise<CouncilSystems> {
   const files: Record<string, string> = { ...DEFAULT_MAPPING_FILES };
+  const categories: Record<string, SystemCategory> = {};
   const given = new Map<string, string>();
   for (const file of extra) {
     let system: string;
+    let category: SystemCategory | undefined;
     try {
-      ({ system } = await loadMapping(file));
+      ({ system, category } = await loadMapping(file));
     } catch (error) {
       const first = error instanceof MappingError ? error.issues[0] : undefined;
       const why = first ? `${first.path || '/'}: ${first.rule}: ${first.message}` : (error as Error).message;
@@ -25,8 +44,20 @@ export async function mappingFilesOf(extra: readonly string[]): Promise<MappingF
     }
     const earlier = given.get(system);
     if (earlier !== undefined) throw new ConfigError('MAPPING_FILES', `${earlier} and ${file} both map the ${system} system`);
+    const shipped = shippedSystemCategory(system);
+    if (shipped !== undefined && category !== undefined && category !== shipped) {
+      throw new ConfigError('MAPPING_FILES', `${file} gives the ${system} system the category ${category}; a shipped system keeps its own (${shipped})`);
+    }
     given.set(system, file);
     files[system] = file;
+    if (shipped === undefined) categories[system] = category ?? 'service-involvement';
   }
+  return { files, categories };
+}
+
+/** The systems' mapping files, their categories put in force for the policy engine: what the hub does when it starts. */
+export async function councilSystemsInForce(extra: readonly string[]): Promise<MappingFiles> {
+  const { files, categories } = await councilSystemsOf(extra);
+  useSystemCategories(categories);
   return files;
 }

@@ -4,7 +4,7 @@
  * agreement did or did not apply. For the emergency purpose, what a read with
  * a written reason (break-glass) would open, and under which agreement.
  */
-import { DATA_CATEGORIES, SPECIAL_CATEGORIES, SYSTEM_CATEGORIES, type DataCategory } from '../../schemas/categories.js';
+import { DATA_CATEGORIES, SPECIAL_CATEGORIES, systemCategories, type DataCategory } from '../../schemas/categories.js';
 import {
   assess, BREAK_GLASS_REASON_MIN, EMERGENCY_PURPOSE, type AgreementStanding, type Caller, type CategoryDecision, type DecisionInput, type Decision,
 } from './decide.js';
@@ -117,9 +117,9 @@ function explainBreakGlass(input: DecisionInput, liveGrants: readonly GrantHeld[
 function sourceSystems(decision: Decision): AccessExplanation['sourceSystems'] {
   const permitted = new Set<string>(decision.permitted);
   if (namesSystems(permitted)) {
-    return { named: true, reason: `every category a source system's name can disclose is permitted (${SYSTEM_CATEGORIES.join(', ')}): values name their source system and linked records are listed` };
+    return { named: true, reason: `every category a source system's name can disclose is permitted (${systemCategories().join(', ')}): values name their source system and linked records are listed` };
   }
-  const missing = SYSTEM_CATEGORIES.filter((c) => !permitted.has(c));
+  const missing = systemCategories().filter((c) => !permitted.has(c));
   return {
     named: false,
     reason: `values do not name their source system, and linked records are not listed, since ${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not permitted: naming some systems and not others would tell where the rest came from`,

@@ -11,7 +11,7 @@
  * withheld whole.
  */
 import {
-  categoriesOfEntitlement, categoryOfSystem, DATA_CATEGORIES, isDataCategory, SYSTEM_CATEGORIES, type DataCategory,
+  categoriesOfEntitlement, categoryOfSystem, DATA_CATEGORIES, isDataCategory, systemCategories, type DataCategory,
 } from '../../schemas/categories.js';
 import { CATEGORY_OF_SECTION, type CitizenView, type Provenance } from '../../schemas/citizen-view.js';
 import type { Decision } from './decide.js';
@@ -62,7 +62,7 @@ function entitlementCategories(e: NonNullable<CitizenView['entitlements']>[numbe
 export const namesAsMember = (decision: Decision): boolean => decision.permitted.includes('identity') && decision.permitted.includes('address');
 
 /** Whether provenance may name source systems: only when every category a system's name can disclose is permitted. */
-export const namesSystems = (permitted: ReadonlySet<string>): boolean => SYSTEM_CATEGORIES.every((c) => permitted.has(c));
+export const namesSystems = (permitted: ReadonlySet<string>): boolean => systemCategories().every((c) => permitted.has(c));
 
 const unnamed = <T extends { source: Provenance }>(item: T): T =>
   ({ ...item, source: { system: null, sourceRef: null, asOf: item.source.asOf, verified: item.source.verified } });

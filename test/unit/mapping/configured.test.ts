@@ -4,12 +4,16 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAPPING_FILES } from '../../../adapters/mapping/index.js';
 import { ConfigError } from '../../../src/config.js';
-import { mappingFilesOf } from '../../../src/intake/systems.js';
+import { categoryOfSystem, systemCategories, useSystemCategories } from '../../../schemas/categories.js';
+import { councilSystemsInForce, councilSystemsOf, mappingFilesOf } from '../../../src/intake/systems.js';
 
 /** The systems the hub has mappings for: the shipped ones, and the council's own (MAPPING_FILES), checked at start. */
 describe('configured mapping files', () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'hub-configured-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  afterAll(() => {
+    useSystemCategories({});
+    rmSync(dir, { recursive: true, force: true });
+  });
   const write = (name: string, text: string) => {
     const file = path.join(dir, name);
     writeFileSync(file, text);
@@ -32,5 +36,34 @@ describe('configured mapping files', () => {
     expect(error).toMatchObject({ variable: 'MAPPING_FILES', message: expect.stringContaining(`${broken} is not a valid mapping (/reader`) });
     const again = write('library-again.mapping.yaml', smartcard.replace('system: smartcard', 'system: library'));
     await expect(mappingFilesOf([library, again])).rejects.toThrow(new ConfigError('MAPPING_FILES', `${library} and ${again} both map the library system`));
+  });
+
+  it("gives each of the council's own systems the category its mapping names, service involvement by default", async () => {
+    const clinic = write('clinic.mapping.yaml', smartcard.replace('system: smartcard', 'system: stop-smoking\ncategory: health-disability'));
+    const own = write('smartcard-own.mapping.yaml', smartcard.replace('system: smartcard', 'system: smartcard\ncategory: concessions'));
+    expect(await councilSystemsOf([library, clinic, own])).toEqual({
+      files: { ...DEFAULT_MAPPING_FILES, library, 'stop-smoking': clinic, smartcard: own },
+      categories: { library: 'service-involvement', 'stop-smoking': 'health-disability' },
+    });
+  });
+
+  it('refuses another category for a shipped system, and a category that is not a system category', async () => {
+    const weaker = write('social-care.mapping.yaml', smartcard.replace('system: smartcard', 'system: social-care\ncategory: service-involvement'));
+    await expect(councilSystemsOf([weaker])).rejects.toThrow(
+      new ConfigError('MAPPING_FILES', `${weaker} gives the social-care system the category service-involvement; a shipped system keeps its own (social-care)`));
+    const who = write('who.mapping.yaml', smartcard.replace('system: smartcard', 'system: library\ncategory: identity'));
+    await expect(councilSystemsOf([who])).rejects.toMatchObject({ variable: 'MAPPING_FILES', message: expect.stringContaining(`${who} is not a valid mapping (/category`) });
+  });
+
+  it('puts the categories in force for the policy engine when the hub starts', async () => {
+    const clinic = write('clinic-in-force.mapping.yaml', smartcard.replace('system: smartcard', 'system: stop-smoking\ncategory: health-disability'));
+    expect(categoryOfSystem('stop-smoking')).toBe('service-involvement');
+    expect(await councilSystemsInForce([clinic])).toEqual({ ...DEFAULT_MAPPING_FILES, 'stop-smoking': clinic });
+    expect(categoryOfSystem('stop-smoking')).toBe('health-disability');
+    expect(categoryOfSystem('social-care')).toBe('social-care');
+    expect(systemCategories()).toContain('health-disability');
+    await councilSystemsInForce([]);
+    expect(categoryOfSystem('stop-smoking')).toBe('service-involvement');
+    expect(systemCategories()).not.toContain('health-disability');
   });
 });
