@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -100,6 +100,24 @@ describe('hub rejects and hub ingest on a real database', () => {
       expect(configured.code, configured.stderr).toBe(0);
       expect(configured.stdout).toMatch(/1 read, 0 accepted .* 1 unchanged, 0 rejected/);
       expect(await run('src/cli/main.ts', ['rejects', 'parking'], { ...dbEnv(), MAPPING_FILES: parking })).toMatchObject({ code: 0, stderr: 'no rejects of parking\n' });
+      // A mapping naming a category the hub's configuration does not give its system: its records would be shown as the other.
+      const clinic = path.join(dir, 'clinic.mapping.yaml');
+      writeFileSync(clinic, 'version: 1\nsystem: stop-smoking\ncategory: health-disability\nreader: { kind: csv }\nsourceRef: ACCOUNT_REF\nname: { full: LIABLE_PARTY_1 }\n');
+      const untold = await run('src/cli/main.ts', ['ingest', 'stop-smoking', extract, '--mapping', clinic, '--wait'], dbEnv());
+      expect(untold).toMatchObject({
+        code: 1,
+        stderr: `citizen hub: the mapping ${clinic} gives stop-smoking the category health-disability, but the hub holds stop-smoking as service-involvement: `
+          + 'name the mapping in MAPPING_FILES (see docs/mapping-files.md)\n',
+      });
+      const weaker = path.join(dir, 'social-care.mapping.yaml');
+      writeFileSync(weaker, readFileSync('adapters/social-care/clients.mapping.yaml', 'utf8').replace('system: social-care', 'system: social-care\ncategory: service-involvement'));
+      expect(await run('src/cli/main.ts', ['ingest', 'social-care', extract, '--mapping', weaker, '--wait'], dbEnv())).toMatchObject({
+        code: 1, stderr: expect.stringContaining('but the hub holds social-care as social-care'),
+      });
+      expect((await db.pool.query(`SELECT DISTINCT system FROM source_record ORDER BY system`)).rows).toEqual([{ system: 'parking' }]);
+      const told = await run('src/cli/main.ts', ['ingest', 'stop-smoking', extract, '--wait'], { ...dbEnv(), MAPPING_FILES: clinic });
+      expect(told.code, told.stderr).toBe(0);
+      expect((await db.pool.query(`SELECT DISTINCT system FROM source_record ORDER BY system`)).rows).toEqual([{ system: 'parking' }, { system: 'stop-smoking' }]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
