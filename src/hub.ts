@@ -14,6 +14,7 @@ import { checkRole } from './db/roles.js';
 import { loadDemoIfEmpty } from './demo.js';
 import { interruptAbandoned } from './intake/ingest.js';
 import { councilSystemsInForce } from './intake/systems.js';
+import { recordSystemCategories } from './register/system-categories.js';
 import { linkageForWorker } from './linkage/context.js';
 import { LinkedCitizenSource } from './linkage/citizen-source.js';
 import { createLogger } from './logging.js';
@@ -36,7 +37,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   const logger = createLogger(config.logLevel);
   const started = Date.now();
   // Before the database starts: a broken mapping stops the hub with MAPPING_FILES named.
-  const mappingFiles = await councilSystemsInForce(config.mappingFiles);
+  const { files: mappingFiles, categories } = await councilSystemsInForce(config.mappingFiles);
   const database = await openDatabase(config, { log: (m) => logger.debug({ component: 'postgres' }, m) });
   let queue: Queue | null = null;
   let app: HubApp | null = null;
@@ -44,6 +45,8 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   try {
     await migrate(database.url, { appRole: database.appRole });
     await warnAboutRole(database, config, logger);
+    const changed = await recordSystemCategories(database.pool, categories, new Date());
+    if (changed.length > 0) logger.warn({ changes: changed }, 'source systems\' data categories changed since the last start (MAPPING_FILES); recorded in the audit trail');
     // An intake whose process was killed (a crash, a reboot) would read as running forever.
     const interrupted = await interruptAbandoned(database.pool);
     if (interrupted.length > 0) logger.warn({ intakes: interrupted }, 'intakes left running by a stopped process marked interrupted; ingest those files again');

@@ -55,9 +55,9 @@ export async function councilSystemsOf(extra: readonly string[]): Promise<Counci
   return { files, categories };
 }
 
-/** The systems' mapping files, their categories put in force for the policy engine: what the hub does when it starts. */
-export async function councilSystemsInForce(extra: readonly string[]): Promise<MappingFiles> {
-  const { files, categories } = await councilSystemsOf(extra);
-  useSystemCategories(categories);
-  return files;
+/** The systems, their categories put in force for the policy engine: what the hub does when it starts. */
+export async function councilSystemsInForce(extra: readonly string[]): Promise<CouncilSystems> {
+  const systems = await councilSystemsOf(extra);
+  useSystemCategories(systems.categories);
+  return systems;
 }

@@ -58,7 +58,7 @@ describe('configured mapping files', () => {
   it('puts the categories in force for the policy engine when the hub starts', async () => {
     const clinic = write('clinic-in-force.mapping.yaml', smartcard.replace('system: smartcard', 'system: stop-smoking\ncategory: health-disability'));
     expect(categoryOfSystem('stop-smoking')).toBe('service-involvement');
-    expect(await councilSystemsInForce([clinic])).toEqual({ ...DEFAULT_MAPPING_FILES, 'stop-smoking': clinic });
+    expect((await councilSystemsInForce([clinic])).files).toEqual({ ...DEFAULT_MAPPING_FILES, 'stop-smoking': clinic });
     expect(categoryOfSystem('stop-smoking')).toBe('health-disability');
     expect(categoryOfSystem('social-care')).toBe('social-care');
     expect(systemCategories()).toContain('health-disability');
