@@ -108,7 +108,7 @@ export async function buildApp(deps: AppDeps) {
   const source = deps.citizens ?? new LinkedCitizenSource(deps.pool);
   const policy = policyOptions({ extraPurposes: deps.config.extraPurposes ?? [] });
   await app.register(peopleRoutes, { pool: deps.pool, nicknamesFile: deps.config.nicknamesFile ?? null });
-  await app.register(registerRoutes, { pool: deps.pool, source, policy });
+  await app.register(registerRoutes, { pool: deps.pool, source, policy, ...(deps.mappingFiles ? { mappingFiles: deps.mappingFiles } : {}) });
   await app.register(citizenRoutes, { pool: deps.pool, source, policy });
   // Sealed here, not by the audit routes' own sealer: an outage is logged once, and its end too.
   await app.register(auditRoutes, { pool: deps.pool, source, sealIntervalMs: 0 });

@@ -12,8 +12,11 @@ import {
   AgreementAfter, AgreementId, AgreementStatus, AgreementVersion, Consent, ConsentCreate, ConsentUpdate, Objection, ObjectionCreate, Restriction, RestrictionCreate,
   RestrictionUpdate, RegisteredAgreement, SharingAgreement, SharingAgreementCreate, SharingAgreementUpdate, ORG_ID_MAX, ORG_KINDS,
 } from '../../../schemas/register.js';
+import { DEFAULT_MAPPING_FILES } from '../../../adapters/mapping/index.js';
+import { categoryOfSystem, shippedSystemCategory } from '../../../schemas/categories.js';
 import { MovedToSurvivor, PageAfterId, PageLimit, PageNextId, PageNextKey } from '../../../schemas/common.js';
 import { withAudit } from '../../audit/store.js';
+import type { MappingFiles } from '../../intake/systems.js';
 import type { AuthenticatedClient } from '../../auth/clients.js';
 import type { CitizenSource } from '../../citizens/source.js';
 import { londonDate } from '../../policy/decide.js';
@@ -37,6 +40,8 @@ export interface RegisterRouteOptions {
   /** The purpose vocabulary records must use (HUB_EXTRA_PURPOSES included). */
   policy?: PolicyOptions;
   clock?: () => Date;
+  /** The systems the hub takes records of (mappingFilesOf); the shipped ones when not given. */
+  mappingFiles?: MappingFiles;
 }
 
 const Organisation = Type.Object({ id: Type.Integer(), name: Type.String(), kind: Type.Enum(ORG_KINDS) });
@@ -63,7 +68,16 @@ const CITIZENS = '/v1/citizens/';
 const WRITERS = ['dpo'] as const;
 const READERS = ['dpo', 'admin'] as const;
 
-const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { pool, source, policy = policyOptions(), clock = () => new Date() }) => {
+const SourceSystemCategory = Type.Object({
+  system: Type.String(),
+  category: Type.String({ description: 'the data category being known to the system tells; the policy engine decides on it like any other' }),
+  shipped: Type.Boolean({ description: "one of the hub's own four, whose category is fixed; otherwise the council's own (MAPPING_FILES, its mapping's category)" }),
+  since: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], { description: "the council's own: when a start of the hub put this category in force" }),
+});
+
+const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, {
+  pool, source, policy = policyOptions(), clock = () => new Date(), mappingFiles = DEFAULT_MAPPING_FILES as MappingFiles,
+}) => {
   /**
    * A purpose outside the vocabulary would never match a read: refused as the
    * typing slip it almost certainly is, naming where in the body it is.
@@ -159,6 +173,22 @@ const register: FastifyPluginAsyncTypebox<RegisterRouteOptions> = async (app, { 
   }, async (request) => {
     const { rows } = await pool.query<{ id: number }>('SELECT id, name, kind FROM organisation WHERE id > $1 ORDER BY id LIMIT $2', [request.query.after, request.query.limit]);
     return { organisations: rows, ...nextOf(rows, request.query.limit, (o) => Number(o.id)) };
+  });
+
+  app.get('/v1/register/systems', {
+    config: { roles: READERS },
+    schema: {
+      tags: ['register'], summary: 'The source systems the hub takes records of, with the data category each holds, in name order',
+      description: 'Each change of a council\'s own system\'s category is also in the audit trail (`action=system.category`, docs/audit.md).',
+      response: { 200: Type.Object({ systems: Type.Array(SourceSystemCategory) }), ...errorResponses },
+    },
+  }, async () => {
+    const { rows } = await pool.query<{ system: string; since: Date }>('SELECT system, since FROM system_category');
+    const since = new Map(rows.map((r) => [r.system, r.since.toISOString()]));
+    const systems = Object.keys(mappingFiles).sort().map((system) => ({
+      system, category: categoryOfSystem(system), shipped: shippedSystemCategory(system) !== undefined, since: since.get(system) ?? null,
+    }));
+    return { systems };
   });
 
   app.post('/v1/register/agreements', {

@@ -109,6 +109,7 @@ const CASES: RouteCase[] = [
     invalid: { payload: { name: 'Matrix Police', kind: 'gang' } },
   },
   { method: 'GET', route: '/v1/register/organisations', roles: DPO_ADMIN, url: '/v1/register/organisations?limit=10', invalid: { url: '/v1/register/organisations?after=-1' } },
+  { method: 'GET', route: '/v1/register/systems', roles: DPO_ADMIN, url: '/v1/register/systems' },
   { method: 'POST', route: '/v1/register/agreements', roles: DPO, url: '/v1/register/agreements', payload: AGREEMENT, invalid: { payload: { ...AGREEMENT, categories: [] } } },
   { method: 'GET', route: '/v1/register/agreements', roles: DPO_ADMIN, url: '/v1/register/agreements?after=ISA-A&limit=10', invalid: { url: '/v1/register/agreements?after=-ISA' } },
   { method: 'GET', route: '/v1/register/agreements/{id}', roles: DPO_ADMIN, url: '/v1/register/agreements/ISA-NONE', invalid: { url: '/v1/register/agreements/ISA-NONE?version=0' } },

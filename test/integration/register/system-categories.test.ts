@@ -5,8 +5,11 @@
  * records nothing.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MAPPING_FILES } from '../../../adapters/mapping/index.js';
+import { useSystemCategories } from '../../../schemas/categories.js';
 import { verifyAudit } from '../../../src/audit/store.js';
 import { recordSystemCategories } from '../../../src/register/system-categories.js';
+import { createTestHub, type TestHub } from '../../support/app.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
 describe("the council's own systems' categories, start by start", () => {
@@ -56,5 +59,35 @@ describe("the council's own systems' categories, start by start", () => {
     const both = await Promise.all([1, 2].map(() => recordSystemCategories(db.appPool, { safety: 'safeguarding' }, new Date())));
     expect(both.map((changes) => changes.length).sort()).toEqual([0, 1]);
     expect((await entries()).filter((e) => JSON.stringify(e.detail).includes('"safety"'))).toHaveLength(1);
+  });
+});
+
+describe('GET /v1/register/systems', () => {
+  let hub: TestHub;
+  beforeAll(async () => {
+    // The clinic's mapping file is not read by the route: any path stands for it.
+    hub = await createTestHub({}, { mappingFiles: { ...DEFAULT_MAPPING_FILES, 'stop-smoking': '/etc/hub/clinic.mapping.yaml', library: '/etc/hub/library.mapping.yaml' } });
+    useSystemCategories({ 'stop-smoking': 'health-disability', library: 'service-involvement' });
+    await recordSystemCategories(hub.db.appPool, { 'stop-smoking': 'health-disability', library: 'service-involvement' }, new Date('2026-12-04T16:00:00Z'));
+  });
+  afterAll(async () => {
+    useSystemCategories({});
+    await hub?.close();
+  });
+
+  it("lists every system with the category the policy engine decides on, the council's own with since when", async () => {
+    const response = await hub.app.inject({ url: '/v1/register/systems', headers: { authorization: `Bearer ${await hub.keyFor('dpo', 'Northby Council Information Governance')}` } });
+    expect(response.statusCode, response.body).toBe(200);
+    const since = '2026-12-04T16:00:00.000Z';
+    expect(response.json()).toEqual({
+      systems: [
+        { system: 'housing', category: 'housing', shipped: true, since: null },
+        { system: 'library', category: 'service-involvement', shipped: false, since },
+        { system: 'revenues', category: 'revenues', shipped: true, since: null },
+        { system: 'smartcard', category: 'concessions', shipped: true, since: null },
+        { system: 'social-care', category: 'social-care', shipped: true, since: null },
+        { system: 'stop-smoking', category: 'health-disability', shipped: false, since },
+      ],
+    });
   });
 });
