@@ -2,13 +2,13 @@
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
 import { DEFAULT_MAPPING_FILES, MappingError, loadMapping, parseDateTime, type Mapping } from '../../adapters/mapping/index.js';
-import { shippedSystemCategory } from '../../schemas/categories.js';
+import { categoryOfSystem } from '../../schemas/categories.js';
 import { SOURCE_SYSTEM_PATTERN } from '../../schemas/source-record.js';
 import { AddressMatcher } from '../addresses/matcher.js';
 import { matchCountsOfIntake } from '../addresses/sql.js';
 import { loadConfig } from '../config.js';
 import { emptyFile, ingestFile, mappingFileFor } from '../intake/ingest-file.js';
-import { councilSystemsOf, mappingFilesOf } from '../intake/systems.js';
+import { councilSystemsInForce, mappingFilesOf } from '../intake/systems.js';
 import { createLogger } from '../logging.js';
 import { linkageForWorker } from '../linkage/context.js';
 import { pipelineJobs, runPipelineHere, startPipeline } from '../pipeline/jobs.js';
@@ -65,14 +65,15 @@ export function ingestCommand(): Command {
       const size = await readableFile(file);
       if (size === 0) throw emptyFile(file);
       if (opts.mapping !== undefined) await readableFile(opts.mapping);
-      const council = await councilSystemsOf(loadConfig().mappingFiles);
+      // In force here too: the category this file may give the system is the one the hub would decide on (categoryOfSystem).
+      const council = await councilSystemsInForce(loadConfig().mappingFiles);
       const mappingFile = mappingFileFor(system, opts.mapping, council.files);
       const mapping = await checkMapping(mappingFile);
       // Records take the mapping's system; storing them under another name would split one system in two.
       if (mapping.system !== system) throw new Error(`the mapping ${mappingFile} is for system "${mapping.system}", not "${system}": give hub ingest ${mapping.system}, or a mapping for ${system}`);
       // The hub decides on the category its own configuration gives the system, not on this file's: a clinic's records
       // taken in by a mapping saying health-disability would be shown as service involvement by a hub that was not told.
-      const held = shippedSystemCategory(system) ?? council.categories[system] ?? 'service-involvement';
+      const held = categoryOfSystem(system);
       if (mapping.category !== undefined && mapping.category !== held) {
         throw new Error(`the mapping ${mappingFile} gives ${system} the category ${mapping.category}, but the hub holds ${system} as ${held}: `
           + `name the mapping in MAPPING_FILES (see docs/mapping-files.md)`);
