@@ -200,11 +200,15 @@ function recordlessDecision(ctx: DisclosureContext, cached: CachedAgreements, re
  * Reads decided from cached agreements share transactions: at most
  * `concurrency` at a time (so that reads arriving meanwhile gather), each of
  * up to `maxBatch` reads. Two in flight keep PostgreSQL and the hub busy on
- * two cores; a third split a steady load into more, smaller transactions,
- * each paying its audit statement's fixed cost and a WAL flush
- * (docs/benchmarks.md, "two transactions in flight").
+ * two cores under a heavy load; a third split a steady load into more,
+ * smaller transactions, each paying its audit statement's fixed cost and a
+ * WAL flush (docs/benchmarks.md, "two transactions in flight"). The second
+ * opens only once four reads wait: at a moderate load reads that arrive
+ * while one transaction runs go together in the next, as in a group commit,
+ * instead of one by one in a second (docs/benchmarks.md, "a second
+ * transaction only for a queue").
  */
-export const READ_BATCH: BatchLimits = { concurrency: 2, maxBatch: 16 };
+export const READ_BATCH: BatchLimits = { concurrency: 2, maxBatch: 16, gather: 4 };
 
 /** A read of a citizen last seen without register records, to be decided from the organisation's cached agreements. */
 interface CachedRead {

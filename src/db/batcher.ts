@@ -15,6 +15,12 @@ export interface Job<I, O> {
 export interface BatchLimits {
   concurrency: number;
   maxBatch: number;
+  /**
+   * While a batch runs, a further one starts only once this many wait (1 when not given). Work that trickles in then
+   * waits for the running batch and goes with the next, as in a group commit, and further batches run only under a
+   * load that fills them.
+   */
+  gather?: number;
 }
 
 export class Batcher<I, O> {
@@ -42,7 +48,8 @@ export class Batcher<I, O> {
   }
 
   private drain(): void {
-    while (this.running < this.limits.concurrency && this.queue.length > 0) {
+    const gather = this.limits.gather ?? 1;
+    while (this.running < this.limits.concurrency && this.queue.length >= (this.running === 0 ? 1 : gather)) {
       const jobs = this.queue.splice(0, this.limits.maxBatch);
       this.running++;
       this.run(jobs)
