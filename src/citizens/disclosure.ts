@@ -206,7 +206,7 @@ function recordlessDecision(ctx: DisclosureContext, cached: CachedAgreements, re
  * opens only once four reads wait: at a moderate load reads that arrive
  * while one transaction runs go together in the next, as in a group commit,
  * instead of one by one in a second (docs/benchmarks.md, "a second
- * transaction only for a queue").
+ * transaction only once reads queue").
  */
 export const READ_BATCH: BatchLimits = { concurrency: 2, maxBatch: 16, gather: 4 };
 

@@ -47,7 +47,7 @@ describe('Batcher', () => {
     expect(batches).toHaveLength(2);
     batches[0]!.finish();
     await turn();
-    // One batch runs (2, 3, 4) and one read waits, fewer than three: still it waits.
+    // One batch runs (2, 3, 4) and one job waits, fewer than three: still it waits.
     expect(batches).toHaveLength(2);
     batches[1]!.finish();
     await turn();
