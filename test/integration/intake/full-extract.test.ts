@@ -291,3 +291,39 @@ describe('hub ingest --full', () => {
     expect(unreadable.stderr).toMatch(/--extracted-at.*an ISO 8601 date-time/);
   });
 });
+
+describe('a full extract closing while a push replaces a record it lacks', () => {
+  const { pool, ingest } = revenuesFiles('full-race');
+
+  it('waits for the push, then leaves the record: the version it would have closed is no longer current', async () => {
+    await ingest([ROWS.joint!, ROWS.other!, ROWS.third!]);
+    let extract: ReturnType<typeof ingest> | undefined;
+    // The push of 902 (a move) holds 902's current version, replaced but not committed, while the full extract, which
+    // lacks 902, starts closing and must wait for that row.
+    const pushed = await ingest([ROWS.otherMoved!], {
+      onAccepted: async () => {
+        if (extract) return;
+        extract = ingest([ROWS.joint!, ROWS.third!], { full: { maxShare: 0.5 } });
+        extract.catch(() => undefined);
+        const waiting = async () => Number((await pool().query<{ n: string }>(
+          `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted`)).rows[0]!.n) > 0;
+        const deadline = Date.now() + 20_000;
+        while (!(await waiting())) {
+          if (Date.now() > deadline) throw new Error('the full extract never waited for the pushed record');
+          await sleep(20);
+        }
+      },
+    });
+    expect(pushed.counts).toMatchObject({ accepted: 1 });
+    const taken = await extract!;
+    expect(taken.closing).toEqual({ closed: 0, refused: null });
+    const versions = (await pool().query<{ version: number; current: boolean; closed: boolean; raw_format: string; line: string }>(
+      `SELECT version, current, closed, raw_format, record->'addresses'->0->'lines'->>0 AS line
+         FROM source_record WHERE system = 'revenues' AND source_ref = 'CT000902-1' ORDER BY version`)).rows;
+    // The push's version is current and open; no closing version was made of either.
+    expect(versions).toEqual([
+      { version: 1, current: false, closed: false, raw_format: 'csv', line: '5 HIGH STREET' },
+      { version: 2, current: true, closed: false, raw_format: 'csv', line: '7 HIGH STREET' },
+    ]);
+  });
+});
