@@ -305,8 +305,9 @@ describe('a full extract closing while a push replaces a record it lacks', () =>
         if (extract) return;
         extract = ingest([ROWS.joint!, ROWS.third!], { full: { maxShare: 0.5 } });
         extract.catch(() => undefined);
+        // A session of this test's database waiting for another transaction (the push's) to end.
         const waiting = async () => Number((await pool().query<{ n: string }>(
-          `SELECT count(*) AS n FROM pg_locks WHERE locktype = 'transactionid' AND NOT granted`)).rows[0]!.n) > 0;
+          `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'transactionid'`)).rows[0]!.n) > 0;
         const deadline = Date.now() + 20_000;
         while (!(await waiting())) {
           if (Date.now() > deadline) throw new Error('the full extract never waited for the pushed record');
