@@ -206,9 +206,13 @@ function recordlessDecision(ctx: DisclosureContext, cached: CachedAgreements, re
  * opens only once four reads wait: at a moderate load reads that arrive
  * while one transaction runs go together in the next, as in a group commit,
  * instead of one by one in a second (docs/benchmarks.md, "a second
- * transaction only once reads queue").
+ * transaction only once reads queue"). With nothing running, while reads
+ * come less than 3 ms apart on average (over 333 a second), the oldest
+ * waits up to 3 ms for four to go together: each transaction's BEGIN,
+ * audit statement, COMMIT and WAL flush then serve four reads instead of
+ * about two (docs/benchmarks.md, "reads linger for company").
  */
-export const READ_BATCH: BatchLimits = { concurrency: 2, maxBatch: 16, gather: 4 };
+export const READ_BATCH: BatchLimits = { concurrency: 2, maxBatch: 16, gather: 4, linger: 3 };
 
 /** A read of a citizen last seen without register records, to be decided from the organisation's cached agreements. */
 interface CachedRead {
