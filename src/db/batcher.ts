@@ -3,7 +3,7 @@
  * together: at most `concurrency` batches at a time (one connection each),
  * each taking what has queued, up to `maxBatch`. When idle, work starts at
  * once, alone or with whatever arrived in the same turn of the event loop,
- * unless it came close behind earlier work and may `linger` for more.
+ * unless work has lately come faster than `linger` and it may wait for more.
  */
 
 /** One piece of work: its input, and how to answer it. */
