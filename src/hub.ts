@@ -37,7 +37,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
   const logger = createLogger(config.logLevel);
   const started = Date.now();
   // Before the database starts: a broken mapping stops the hub with MAPPING_FILES named.
-  const { files: mappingFiles, categories } = await councilSystemsInForce(config.mappingFiles);
+  const { files: mappingFiles, categories, mappings } = await councilSystemsInForce(config.mappingFiles);
   const database = await openDatabase(config, { log: (m) => logger.debug({ component: 'postgres' }, m) });
   let queue: Queue | null = null;
   let app: HubApp | null = null;
@@ -69,7 +69,7 @@ export async function startHub(config: Config, mode: { api: boolean; workers: bo
     let address: string | null = null;
     if (mode.api) {
       const boss = queue.boss;
-      app = await buildApp({ config, pool: database.pool, logger, matcher, citizens: new LinkedCitizenSource(database.pool), mappingFiles, onAccepted: async (ids, db) => void (await startPipeline(boss, ids, db)) });
+      app = await buildApp({ config, pool: database.pool, logger, matcher, citizens: new LinkedCitizenSource(database.pool), mappingFiles, mappings, onAccepted: async (ids, db) => void (await startPipeline(boss, ids, db)) });
       address = await listen(app, config);
       // Load the matcher's index now rather than on the first request.
       matcher.current().catch((err: unknown) => logger.warn({ err }, 'address index not loaded yet'));

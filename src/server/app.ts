@@ -21,6 +21,7 @@ import { AddressMatcher } from '../addresses/matcher.js';
 import { AuditSealer } from '../audit/store.js';
 import type { CitizenSource } from '../citizens/source.js';
 import type { MappingFiles } from '../intake/systems.js';
+import type { Mapping } from '../../adapters/mapping/index.js';
 import { LinkedCitizenSource } from '../linkage/citizen-source.js';
 import { policyOptions } from '../policy/options.js';
 import auditRoutes from './routes/audit.js';
@@ -47,6 +48,8 @@ export interface AppDeps {
   onAccepted?: (sourceRecordIds: number[], db: pg.PoolClient) => Promise<void>;
   /** The source systems records are pushed to, with their mappings (mappingFilesOf); the shipped ones when not given. */
   mappingFiles?: MappingFiles;
+  /** Mappings already read, by system (the council's own, read at start: councilSystemsOf); the others are read on first use. */
+  mappings?: Readonly<Record<string, Mapping>>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,64}$/;
@@ -119,6 +122,7 @@ export async function buildApp(deps: AppDeps) {
   await app.register(sourceRoutes, {
     pool: deps.pool, pushBatchMax: deps.config.pushBatchMax ?? 1000, ...(deps.onAccepted ? { onAccepted: deps.onAccepted } : {}),
     ...(deps.mappingFiles ? { mappingFiles: deps.mappingFiles } : {}),
+    ...(deps.mappings ? { mappings: deps.mappings } : {}),
   });
   return app;
 }

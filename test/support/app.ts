@@ -18,7 +18,7 @@ export interface TestHub {
   close(): Promise<void>;
 }
 
-export async function createTestHub(config: Partial<AppDeps['config']> = {}, deps: Pick<AppDeps, 'onAccepted' | 'mappingFiles'> = {}): Promise<TestHub> {
+export async function createTestHub(config: Partial<AppDeps['config']> = {}, deps: Pick<AppDeps, 'onAccepted' | 'mappingFiles' | 'mappings'> = {}): Promise<TestHub> {
   const db = await createTestDatabase();
   const logLines: string[] = [];
   const sink = new Writable({

@@ -161,9 +161,11 @@ const sources: FastifyPluginAsyncTypebox<{
   clock?: () => Date;
   /** The systems records are pushed to and withdrawn from, with their mappings (mappingFilesOf); the shipped ones by default. */
   mappingFiles?: MappingFiles;
+  /** Mappings already read, by system; a system's file is read on its first push otherwise. */
+  mappings?: Readonly<Record<string, Mapping>>;
 }> = async (app, opts) => {
   const { pool, pushBatchMax, clock = () => new Date(), mappingFiles = DEFAULT_MAPPING_FILES as MappingFiles } = opts;
-  const mappings = new Map<string, Promise<Mapping>>();
+  const mappings = new Map<string, Promise<Mapping>>(Object.entries(opts.mappings ?? {}).map(([system, m]) => [system, Promise.resolve(m)]));
   const mappingOf = (system: string): Promise<Mapping> => {
     const file = Object.hasOwn(mappingFiles, system) ? mappingFiles[system] : undefined;
     if (!file) throw new HubError('not-found', `no source system "${system}" is configured`);

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MAPPING_FILES } from '../../../adapters/mapping/index.js';
-import { mappingFilesOf } from '../../../src/intake/systems.js';
+import { councilSystemsOf, mappingFilesOf } from '../../../src/intake/systems.js';
 import { createTestHub, type TestHub } from '../../support/app.js';
 
 describe("a council's own source system", () => {
@@ -50,6 +50,28 @@ describe("a council's own source system", () => {
     const withdrawn = await hub.app.inject({ method: 'DELETE', url: '/v1/sources/library/records/LIB0042', headers: { authorization: `Bearer ${library}` } });
     expect(withdrawn.statusCode, withdrawn.body).toBe(200);
     expect(withdrawn.json()).toMatchObject({ form: 'record', closed: ['LIB0042'] });
+  });
+
+  it('takes pushes by its mapping as read at start: a file edited while the hub runs takes effect at its next start', async () => {
+    const file = path.join(dir, 'mobile-library.mapping.yaml');
+    writeFileSync(file, readFileSync(DEFAULT_MAPPING_FILES.smartcard, 'utf8').replace('system: smartcard', 'system: mobile-library').replace(/CARD_NUMBER/g, 'MEMBER_NO'));
+    const { files, mappings } = await councilSystemsOf([file]);
+    const running = await createTestHub({}, { mappingFiles: files, mappings });
+    try {
+      const key = await running.keyFor('source-system', 'Mobile Library', ['mobile-library']);
+      // Edited after start, before any push: its member numbers now come from another column.
+      writeFileSync(file, readFileSync(file, 'utf8').replace(/MEMBER_NO/g, 'TICKET_NO'));
+      const pushed = await running.app.inject({
+        method: 'POST', url: '/v1/sources/mobile-library/records', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(member),
+      });
+      expect(pushed.statusCode, pushed.body).toBe(202);
+      expect(pushed.json()).toMatchObject({ read: 1, accepted: 1, rejected: 0 });
+      const { rows } = await running.db.pool.query("SELECT 1 FROM source_record WHERE system = 'mobile-library' AND source_ref = 'LIB0042' AND current");
+      expect(rows).toHaveLength(1);
+    } finally {
+      await running.close();
+    }
   });
 
   it('is unknown to a hub without its mapping', async () => {

@@ -41,10 +41,15 @@ describe('configured mapping files', () => {
   it("gives each of the council's own systems the category its mapping names, service involvement by default", async () => {
     const clinic = write('clinic.mapping.yaml', smartcard.replace('system: smartcard', 'system: stop-smoking\ncategory: health-disability'));
     const own = write('smartcard-own.mapping.yaml', smartcard.replace('system: smartcard', 'system: smartcard\ncategory: concessions'));
-    expect(await councilSystemsOf([library, clinic, own])).toEqual({
+    const systems = await councilSystemsOf([library, clinic, own]);
+    expect(systems).toMatchObject({
       files: { ...DEFAULT_MAPPING_FILES, library, 'stop-smoking': clinic, smartcard: own },
       categories: { library: 'service-involvement', 'stop-smoking': 'health-disability' },
     });
+    expect(Object.keys(systems.categories).sort()).toEqual(['library', 'stop-smoking']);
+    // The mappings as read, which the hub uses from then on.
+    expect(Object.fromEntries(Object.entries(systems.mappings).map(([system, m]) => [system, [m.system, m.category]])))
+      .toEqual({ library: ['library', undefined], 'stop-smoking': ['stop-smoking', 'health-disability'], smartcard: ['smartcard', 'concessions'] });
   });
 
   it('refuses another category for a shipped system, and a category that is not a system category', async () => {
