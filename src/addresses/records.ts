@@ -47,11 +47,16 @@ export async function matchSourceRecords(pool: pg.Pool, matcher: AddressMatcher,
   return counts;
 }
 
-/** After a gazetteer import: records matched to a touched UPRN (by the matcher or a steward), and those not yet matched, are matched again. */
+/**
+ * After a gazetteer import: records matched to a touched UPRN (by the matcher or a steward), and those not yet matched,
+ * are matched again. Only the imports pending when it starts are marked done: an import committed while it runs
+ * keeps its UPRNs for the re-match after it.
+ */
 export async function rematchAfterGazetteerChange(pool: pg.Pool, matcher: AddressMatcher): Promise<MatchCounts & { records: number }> {
-  const ids = (await pool.query<{ id: number }>(sql.toRematch)).rows.map((r) => r.id);
+  const imports = (await pool.query<{ id: string }>(sql.pendingImports)).rows.map((r) => r.id);
+  const ids = (await pool.query<{ id: number }>(sql.toRematch, [imports])).rows.map((r) => r.id);
   const counts = await matchSourceRecords(pool, matcher, ids);
-  await pool.query(sql.markRematched);
+  await pool.query(sql.markRematched, [imports]);
   return { ...counts, records: ids.length };
 }
 

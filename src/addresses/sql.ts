@@ -83,8 +83,10 @@ export const toRematch = `
   SELECT DISTINCT m.source_record_id AS id
     FROM address_match m
    WHERE (m.decided_by = 'matcher' AND m.status <> 'matched')
-      OR m.uprn IN (SELECT uprn FROM gazetteer_touched WHERE rematched_at IS NULL)`;
-export const markRematched = `UPDATE gazetteer_touched SET rematched_at = now() WHERE rematched_at IS NULL`;
+      OR m.uprn IN (SELECT uprn FROM gazetteer_touched WHERE rematched_at IS NULL AND import_id = ANY($1::bigint[]))`;
+/** The imports whose touched UPRNs wait for a re-match: read first, so that one committed meanwhile waits for the next. */
+export const pendingImports = `SELECT DISTINCT import_id AS id FROM gazetteer_touched WHERE rematched_at IS NULL`;
+export const markRematched = `UPDATE gazetteer_touched SET rematched_at = now() WHERE rematched_at IS NULL AND import_id = ANY($1::bigint[])`;
 
 export const currentRecordAddress = `SELECT id, record FROM source_record WHERE id = ANY($1::bigint[]) AND current`;
 

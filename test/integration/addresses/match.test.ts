@@ -186,6 +186,34 @@ describe('address matching API and review queue', () => {
     await importGazetteer(hub.db.url, [writeTo('AddressBasePremium_FULL_2026-01-07_001.csv', abpFile([...abpStreetRows(), ...PROPERTIES.flatMap((p) => abpPropertyRows(p))], 'F', { processDate: '2026-01-07' }))]);
   });
 
+  it('leaves pending, for the re-match after it, the properties an import touches while a re-match runs', async () => {
+    const [id] = await store(hub.db.pool, [sourceRecord({ system: 'housing', ref: 'HRACE1', forenames: ['ADA'], surname: 'RACE', lines: ['2A MILL LANE', 'NORTHBY'], postcode: 'ZZ1 1AB' })]);
+    await matchSourceRecords(hub.db.pool, new AddressMatcher(hub.db.pool), [id!]);
+    const full = (keep: (p: (typeof PROPERTIES)[number]) => boolean) => [...abpStreetRows(), ...PROPERTIES.filter(keep).flatMap((p) => abpPropertyRows(p))];
+    const first = await importGazetteer(hub.db.url, [writeTo('AddressBasePremium_FULL_2026-01-08_001.csv', abpFile(full((p) => p.uprn !== 100002), 'F', { processDate: '2026-01-08' }))]);
+    const updated = PROPERTIES.find((p) => p.uprn !== 100002)!;
+    let second: number | undefined;
+    // A change-only supply is imported while the re-match of the first runs, between reading what to re-match and marking it done.
+    class ImportMeanwhile extends AddressMatcher {
+      override async match(input: Parameters<AddressMatcher['match']>[0]) {
+        second ??= (await importGazetteer(hub.db.url, [writeTo('AddressBasePremium_COU_2026-01-09_001.csv', abpFile(abpPropertyRows(updated, 'U'), 'C', { processDate: '2026-01-09' }))])).importId;
+        return super.match(input);
+      }
+    }
+    await rematchAfterGazetteerChange(hub.db.pool, new ImportMeanwhile(hub.db.pool));
+    const pending = async () => (await hub.db.pool.query<{ import: number; uprn: number; pending: boolean }>(
+      'SELECT import_id::int AS import, uprn::int, rematched_at IS NULL AS pending FROM gazetteer_touched WHERE import_id = ANY($1::bigint[]) ORDER BY import_id, uprn',
+      [[first.importId, second]])).rows;
+    expect(second).toBeDefined();
+    const rows = await pending();
+    expect(rows.filter((r) => r.import === first.importId)).toContainEqual({ import: first.importId, uprn: 100002, pending: false });
+    expect(rows.filter((r) => r.import === first.importId && r.pending)).toEqual([]);
+    expect(rows.filter((r) => r.import === second)).toEqual([{ import: second, uprn: updated.uprn, pending: true }]);
+    await rematchAfterGazetteerChange(hub.db.pool, new AddressMatcher(hub.db.pool));
+    expect((await pending()).filter((r) => r.pending)).toEqual([]);
+    await importGazetteer(hub.db.url, [writeTo('AddressBasePremium_FULL_2026-01-10_001.csv', abpFile(full(() => true), 'F', { processDate: '2026-01-10' }))]);
+  });
+
   it('validates the query', async () => {
     expect((await get('/v1/addresses/match')).statusCode).toBe(400);
     expect((await get('/v1/addresses/match?text=x&uprn=0')).statusCode).toBe(400);
