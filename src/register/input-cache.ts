@@ -83,17 +83,23 @@ export interface RegisterGuard {
  * The guards of the entries of one insert as SQL, true for the entry whose
  * 1-based index is `row`, over three parameters from `first`: each entry's
  * version (bigint[]), and every entry's references as pairs of the entry's
- * index (int[]) and the reference (text[]).
+ * index (int[]) and the reference (text[]). The entries some of whose
+ * references hold register records are found once a statement (an
+ * uncorrelated ARRAY, so each reference is probed once, not once an entry),
+ * each register table by its citizen_ref index: OFFSET 0 keeps the planner
+ * from turning an EXISTS into a hashed subplan, which reads the whole table
+ * at every insert (a batch's prepared statement chose it once the tables
+ * held thousands of records; docs/benchmarks.md, "register records").
  */
 export function registerGuardSql(row: string, first: number): string {
   const versions = `$${first}::bigint[]`;
   const owners = `$${first + 1}::int[]`;
   const refs = `$${first + 2}::text[]`;
   return `(SELECT agreements FROM register_version) = (${versions})[${row}]
-       AND NOT EXISTS (SELECT FROM unnest(${owners}, ${refs}) g(i, ref) WHERE g.i = ${row}
-             AND (EXISTS (SELECT FROM consent WHERE citizen_ref = g.ref)
-               OR EXISTS (SELECT FROM objection WHERE citizen_ref = g.ref)
-               OR EXISTS (SELECT FROM restriction WHERE citizen_ref = g.ref)))`;
+       AND ${row} <> ALL (ARRAY(SELECT g.i FROM unnest(${owners}, ${refs}) g(i, ref)
+             WHERE EXISTS (SELECT FROM consent WHERE citizen_ref = g.ref OFFSET 0)
+                OR EXISTS (SELECT FROM objection WHERE citizen_ref = g.ref OFFSET 0)
+                OR EXISTS (SELECT FROM restriction WHERE citizen_ref = g.ref OFFSET 0)))`;
 }
 
 /** The parameters of registerGuardSql for these guards, one per entry in order. */

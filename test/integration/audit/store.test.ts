@@ -6,6 +6,7 @@ import { canonicalJson, sealsAfter, type AuditEntry } from '../../../src/audit/c
 import { appendAudit, appendAuditWhere, AuditTrailDamaged, ChainPointMismatch, disclosures, LEFT_UNSEALED, sealAudit, UNSEALED, verifyAudit, verifyWhole, withAudit } from '../../../src/audit/store.js';
 import { migrate, migrationNames, MIGRATIONS_DIR } from '../../../src/db/migrate.js';
 import { pipelinedPool } from '../../../src/db/transaction.js';
+import { registerGuardSql, registerGuardValues } from '../../../src/register/input-cache.js';
 import { createTestDatabase, type TestDatabase } from '../../support/db.js';
 
 const entry = (over: Partial<AuditEntry> = {}): AuditEntry => ({
@@ -572,6 +573,53 @@ describe('audit store: sealing as the trail grows', () => {
         ['Bitmap Index Scan', 'audit_log_citizen'], ['Bitmap Index Scan', 'audit_log_household'],
       ]));
       expect(logReads.every((n) => n['Node Type'] !== 'Seq Scan' && n['Index Name'] !== 'audit_log_pkey')).toBe(true);
+    } finally {
+      await owner.end();
+    }
+  });
+});
+
+describe("audit store: a batch's insert under the register guard", () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createTestDatabase();
+  });
+  afterAll(async () => db.drop());
+
+  /** Every plan node, depth first, init plans and subplans included. */
+  const nodes = (plan: Record<string, unknown>): Array<Record<string, unknown>> =>
+    [plan, ...((plan.Plans as Array<Record<string, unknown>> | undefined) ?? []).flatMap(nodes)];
+
+  it('probes each reference once by index, never reading a register table whole, with thousands of register records', async () => {
+    const owner = new pg.Client({ connectionString: db.url });
+    await owner.connect();
+    try {
+      await owner.query(`INSERT INTO consent (citizen_ref, purpose, valid_from, channel, evidence)
+        SELECT 'C-HOLDS-' || g, 'contact-centre-enquiry', now(), 'web', 'test' FROM generate_series(1, 20000) g`);
+      await owner.query(`INSERT INTO objection (citizen_ref, purpose, valid_from) SELECT 'C-OBJECTS-' || g, 'contact-centre-enquiry', now() FROM generate_series(1, 5000) g`);
+      await owner.query(`INSERT INTO restriction (citizen_ref, valid_from, reason) SELECT 'C-RESTRICTED-' || g, now(), 'test' FROM generate_series(1, 1000) g`);
+      await owner.query('ANALYZE consent, objection, restriction');
+      const version = Number((await owner.query('SELECT agreements FROM register_version')).rows[0].agreements);
+      // Eight entries of two references each (citizen and household member); the fourth's member holds a consent.
+      const entries = Array.from({ length: 8 }, (_, i) => entry({ requestId: `batch-${i}`, citizenRef: `C-READ-${i}` }));
+      const guards = entries.map((e, i) => ({ agreementsVersion: version, citizenRefs: [e.citizenRef!, i === 3 ? 'C-HOLDS-7' : `C-MEMBER-${i}`] }));
+      let sent: { text: string; values: unknown[] } | undefined;
+      const capture = { query: async (q: { text: string; values: unknown[] }) => ((sent = q), { rows: [] }) } as unknown as pg.PoolClient;
+      await appendAuditWhere(capture, entries, { name: 'register-unchanged', sql: registerGuardSql, values: registerGuardValues(guards) });
+      await owner.query('BEGIN');
+      await owner.query('SET LOCAL plan_cache_mode = force_generic_plan');
+      const explained = await owner.query({ text: `EXPLAIN (ANALYZE, FORMAT JSON) ${sent!.text}`, values: sent!.values });
+      const inserted = await owner.query<{ request_id: string }>("SELECT request_id FROM audit_log WHERE request_id LIKE 'batch-%' ORDER BY request_id");
+      await owner.query('ROLLBACK');
+      expect(inserted.rows.map((r) => r.request_id)).toEqual(['batch-0', 'batch-1', 'batch-2', 'batch-4', 'batch-5', 'batch-6', 'batch-7']);
+      const plan = (explained.rows[0]['QUERY PLAN'] as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan;
+      const reads = nodes(plan).filter((n) => ['consent', 'objection', 'restriction'].includes(n['Relation Name'] as string));
+      expect(reads).toHaveLength(3);
+      for (const node of reads) {
+        expect(node['Node Type'], JSON.stringify(node)).toMatch(/Index/);
+        // Sixteen references: each probed once a statement, not once an entry (128).
+        expect(Number(node['Actual Loops']), JSON.stringify(node)).toBeLessThanOrEqual(16);
+      }
     } finally {
       await owner.end();
     }

@@ -45,7 +45,8 @@ describe('the register input cache', () => {
   it('guards each entry on its version and on every reference given for it, numbering its parameters from the one given', () => {
     const sql = registerGuardSql('r.i', 21);
     expect(sql).toContain('register_version) = ($21::bigint[])[r.i]');
-    expect(sql).toContain('unnest($22::int[], $23::text[]) g(i, ref) WHERE g.i = r.i');
+    // The entries whose references hold records, found once a statement: each reference is probed once.
+    expect(sql).toContain('r.i <> ALL (ARRAY(SELECT g.i FROM unnest($22::int[], $23::text[]) g(i, ref)');
     for (const table of ['consent', 'objection', 'restriction']) expect(sql).toContain(`FROM ${table} WHERE citizen_ref = g.ref`);
     expect(sql).not.toMatch(/\$(?!21|22|23)\d/);
     expect(registerGuardValues([{ agreementsVersion: 4, citizenRefs: ['C1'] }, { agreementsVersion: 5, citizenRefs: ['C2', 'C3'] }]))
