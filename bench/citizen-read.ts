@@ -26,7 +26,7 @@
  * bare-rate, full, bare .cpuprofile; node:inspector, so only this process:
  * the server and the policy, not autocannon or PostgreSQL).
  *
- * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US] [--pg NAME=VALUE]... [--profile DIR] [--max-only | --rate-only] [--rounds N] [--rate N]
+ * Run: npx tsx bench/citizen-read.ts [--citizens N] [--seconds S] [--stats] [--pool N] [--commit-delay US] [--pg NAME=VALUE]... [--profile DIR] [--max-only | --rate-only] [--rounds N] [--rate N] [--register N]
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -84,6 +84,12 @@ const MAX_ONLY = process.argv.includes('--max-only');
 /** Only the runs at 1,000/s (latency experiments). */
 const RATE_ONLY = process.argv.includes('--rate-only');
 const PROFILE = process.argv.includes('--profile') ? process.argv[process.argv.indexOf('--profile') + 1]! : null;
+/**
+ * Consents held in the register (with a quarter as many objections and a twentieth as many restrictions), all of
+ * citizens the runs do not read: the reads stay on the same path, and the audit insert's guard probes tables of a
+ * council's size instead of empty ones.
+ */
+const REGISTER = arg('--register', 0);
 
 const FORENAMES = ['OLIVIA', 'GEORGE', 'AMELIA', 'HARRY', 'ISLA', 'JACK', 'POPPY', 'NOAH', 'ELSIE', 'ARTHUR'];
 const SURNAMES = ['SMITH', 'JONES', 'TAYLOR', 'BROWN', 'WILLIAMS', 'WILSON', 'DAVIES', 'EVANS', 'THOMAS', 'ROBERTS', 'QUILTER', 'ZBOROWSKI'];
@@ -131,6 +137,14 @@ async function seed(pool: pg.Pool): Promise<string[]> {
   await copy(pool, 'COPY citizen (ref) FROM STDIN', refs.map((ref) => [ref]));
   await copy(pool, 'COPY citizen_link (citizen_id, system, source_ref, linked_by) FROM STDIN', records.map((r, i) => [i + 1, r.system, r.sourceRef, 'model']));
   await copy(pool, 'COPY person_record (system, source_ref, source_record_id, features) FROM STDIN', records.map((r, i) => [r.system, r.sourceRef, i + 1, JSON.stringify(personFeatures(r))]));
+  if (REGISTER > 0) {
+    await pool.query(`INSERT INTO consent (citizen_ref, purpose, valid_from, channel, evidence)
+      SELECT 'C-UNREAD-' || g, 'contact-centre-enquiry', now(), 'web', 'bench' FROM generate_series(1, $1::int) g`, [REGISTER]);
+    await pool.query(`INSERT INTO objection (citizen_ref, purpose, valid_from)
+      SELECT 'C-UNREAD-' || g, 'contact-centre-enquiry', now() FROM generate_series(1, $1::int) g`, [Math.ceil(REGISTER / 4)]);
+    await pool.query(`INSERT INTO restriction (citizen_ref, valid_from, reason) SELECT 'C-UNREAD-' || g, now(), 'bench' FROM generate_series(1, $1::int) g`,
+      [Math.ceil(REGISTER / 20)]);
+  }
   // Hint bits and the visibility map set, and the loaded pages written out, now: otherwise the first runs pay for the load
   // (a checkpoint spread over minutes, first reads dirtying every page) and the order of the runs skews the ratio.
   await pool.query('VACUUM (ANALYZE)');
@@ -445,7 +459,7 @@ try {
   const row = (name: string, r: Measured) =>
     `| ${name} | ${Math.round(r.rps)} | ${r.p50} | ${r.p99} | ${r.hubP50.toFixed(1)} / ${r.hubP99.toFixed(1)} | ${r.cpuMs.toFixed(2)} (${r.pgMs.toFixed(2)}) | ${((r.loaderCpu * 1000) / Math.max(r.total, 1)).toFixed(2)} `
     + `| ${r.gc.count}, ${r.gc.ms.toFixed(0)}, ${r.gc.max.toFixed(1)} | ${r.loopDelayP99.toFixed(1)} | ${(r.stolen * 100).toFixed(1)} | ${r.errors + r.non2xx} |`;
-  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds of each)` : ''}, 16 connections as fast as it goes, ${PACED} staggered connections at ${RATE}/s, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs${Object.keys(PG_SETTINGS).length ? `, ${JSON.stringify(PG_SETTINGS)}` : ''}, autocannon in a child process\n`);
+  console.log(`\n${CITIZENS} citizens, ${SECONDS} s per run${ROUNDS > 1 ? ` (${ROUNDS} alternating rounds of each)` : ''}, 16 connections as fast as it goes, ${PACED} staggered connections at ${RATE}/s, pool ${POOL}, commit_delay ${COMMIT_DELAY} µs${Object.keys(PG_SETTINGS).length ? `, ${JSON.stringify(PG_SETTINGS)}` : ''}${REGISTER > 0 ? `, ${REGISTER} consents in the register` : ''}, autocannon in a child process\n`);
   console.log('| run | requests/s | p50 ms | p99 ms | in the hub p50 / p99 ms | CPU ms/request, hub + PostgreSQL (of which PostgreSQL) | load generator CPU ms/request | hub GC pauses: count, total ms, longest ms | hub event-loop delay p99 ms | CPU stolen by the host % | errors + non-2xx |');
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   if (!MAX_ONLY) {
