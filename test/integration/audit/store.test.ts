@@ -489,16 +489,16 @@ describe('audit store: one entry at a time', () => {
   });
 });
 
+/** Every node of an EXPLAIN (FORMAT JSON) plan, depth first, init plans and subplans included. */
+const nodes = (plan: Record<string, unknown>): Array<Record<string, unknown>> =>
+  [plan, ...((plan.Plans as Array<Record<string, unknown>> | undefined) ?? []).flatMap(nodes)];
+
 describe('audit store: sealing as the trail grows', () => {
   let db: TestDatabase;
   beforeAll(async () => {
     db = await createTestDatabase();
   });
   afterAll(async () => db.drop());
-
-  /** Every plan node, depth first. */
-  const nodes = (plan: Record<string, unknown>): Array<Record<string, unknown>> =>
-    [plan, ...((plan.Plans as Array<Record<string, unknown>> | undefined) ?? []).flatMap(nodes)];
 
   it('finds the unsealed entries without reading every seal or every entry, in the plan for these values and the generic one', async () => {
     // One transaction of more entries than a pass seals (5,000): the second pass takes the rest of the head's own transaction.
@@ -585,10 +585,6 @@ describe("audit store: a batch's insert under the register guard", () => {
     db = await createTestDatabase();
   });
   afterAll(async () => db.drop());
-
-  /** Every plan node, depth first, init plans and subplans included. */
-  const nodes = (plan: Record<string, unknown>): Array<Record<string, unknown>> =>
-    [plan, ...((plan.Plans as Array<Record<string, unknown>> | undefined) ?? []).flatMap(nodes)];
 
   it('probes each reference once by index, never reading a register table whole, with thousands of register records', async () => {
     const owner = new pg.Client({ connectionString: db.url });
